@@ -1,0 +1,107 @@
+# Quire - build, test, demo, bench, install.
+#
+#   make            build ./quire and the plugins (plugins/*.so)
+#   make demo       install what is missing, build, render out/monthly_segments.pdf
+#   make test       install what is missing, build, run every suite
+#   make check-asan the same suites under AddressSanitizer and UBSan
+#   make bench      the 5M-order benchmark (see docs/performance.md)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+OUT      ?= .
+OBJ      ?= build
+
+CC       ?= cc
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wstrict-prototypes \
+            -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?= $(OPT) -g
+SAN_FLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer,)
+PKGS     := lua5.4 yaml-0.1 jansson
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) \
+              -Icore -Icore/include $(DEP_CFLAGS) -DQUIRE_VERSION='"$(VERSION)"' \
+              -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
+LDFLAGS  ?=
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -rdynamic
+
+CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_OBJ  := $(CORE_SRC:core/%.c=$(OBJ)/core/%.o)
+PLUGINS   := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c))))
+PLUGIN_SO := $(sort $(PLUGINS:%=$(OUT)/plugins/%.so))
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
+
+.PHONY: all deps demo test test-run check-asan bench clean install uninstall
+all: $(OUT)/quire $(PLUGIN_SO) $(UNIT_BIN)
+
+deps:
+	@./scripts/install-deps.sh
+
+$(OBJ)/core/%.o: core/%.c $(wildcard core/*.h core/include/quire/*.h) | $(OBJ)/core
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJ)/libquire.a: $(CORE_OBJ)
+	ar rcs $@ $^
+
+$(OUT)/quire: $(OBJ)/core/main.o $(OBJ)/libquire.a
+	@mkdir -p $(OUT)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Plugins: position-independent, hidden symbols but the one entry point, and
+# nothing of the core linked in.
+$(OUT)/plugins/%.so: plugins/%/*.c core/include/quire/plugin.h
+	@mkdir -p $(OUT)/plugins
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -shared $(SAN_FLAGS) -o $@ $(filter %.c,$^) -lm
+
+$(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a tests/unit/check.h | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) $(OBJ)/libquire.a $(DEP_LIBS)
+
+# Unit tests that exercise a plugin's internals compile its sources in.
+$(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
+$(OBJ)/tests/test_csv: plugins/csv/csv_parse.c plugins/csv/csv_parse.h
+
+$(OBJ)/core $(OBJ)/tests:
+	@mkdir -p $@
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@test -f data/sample/orders.csv || ./quire sample --out data/sample
+	./quire run reports/monthly_segments.yaml -o out/monthly_segments.pdf
+	@echo "demo: wrote out/monthly_segments.pdf"
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-run
+
+test-run:
+	@QUIRE=$(OUT)/quire UNIT_DIR=$(OBJ)/tests ./tests/run.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj test-run
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	./tests/bench.sh
+
+clean:
+	rm -rf build quire plugins/*.so out
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/quire/plugins \
+	  $(DESTDIR)$(PREFIX)/share/quire/scripts $(DESTDIR)$(PREFIX)/share/quire/reports \
+	  $(DESTDIR)$(PREFIX)/include/quire
+	install -m 755 $(OUT)/quire $(DESTDIR)$(PREFIX)/bin/quire
+	install -m 644 $(PLUGIN_SO) $(DESTDIR)$(PREFIX)/lib/quire/plugins/
+	install -m 644 core/include/quire/plugin.h $(DESTDIR)$(PREFIX)/include/quire/
+	cp -R scripts/segments scripts/kpis $(DESTDIR)$(PREFIX)/share/quire/scripts/
+	cp -R reports/. $(DESTDIR)$(PREFIX)/share/quire/reports/
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/quire $(DESTDIR)$(PREFIX)/lib/quire \
+	  $(DESTDIR)$(PREFIX)/share/quire $(DESTDIR)$(PREFIX)/include/quire
