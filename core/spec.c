@@ -1,0 +1,1158 @@
+/*
+ * spec.c - loading and validating a report spec (YAML, via libyaml).
+ *
+ * The file is loaded as a libyaml document (a node tree with positions), then
+ * walked: parameters first, so that ${name} can be substituted in every other
+ * scalar, then each top-level key. Every key of every mapping is checked
+ * against the keys allowed there.
+ */
+#include "spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "util.h"
+
+typedef struct ctx {
+    yaml_document_t doc;
+    const char *file;
+    quire_error *err;
+    spec *s;
+} ctx;
+
+typedef yaml_node_t node;
+
+/* ------------------------------------------------------------ helpers */
+
+static spec_pos pos_of(const node *n)
+{
+    spec_pos p;
+    p.line = (int)n->start_mark.line + 1;
+    p.col = (int)n->start_mark.column + 1;
+    return p;
+}
+
+static int fail(ctx *c, const node *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(ctx *c, const node *n, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    spec_pos p = {1, 1};
+
+    if (n)
+        p = pos_of(n);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return quire_err(c->err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", c->file, p.line,
+                     p.col, msg);
+}
+
+static node *nd(ctx *c, yaml_node_item_t id)
+{
+    return yaml_document_get_node(&c->doc, id);
+}
+
+static const char *kind_name(const node *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a scalar";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static const char *raw(const node *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static int is_null(const node *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return 0;
+    return raw(n)[0] == '\0' || strcmp(raw(n), "~") == 0 || strcmp(raw(n), "null") == 0;
+}
+
+static int want(ctx *c, const node *n, yaml_node_type_t t, const char *what)
+{
+    static const char *names[] = {"", "a scalar", "a list", "a mapping"};
+    if (n->type == t)
+        return 0;
+    return fail(c, n, "%s must be %s, not %s", what, names[t], kind_name(n));
+}
+
+/* Check that every key of mapping m is one of allowed[]; hint the closest. */
+static int check_keys(ctx *c, node *m, const char *where, const char *const *allowed, size_t n)
+{
+    yaml_node_pair_t *p;
+
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key);
+        size_t i;
+        const char *hint;
+
+        if (k->type != YAML_SCALAR_NODE)
+            return fail(c, k, "keys of %s must be plain names", where);
+        for (i = 0; i < n; i++)
+            if (strcmp(raw(k), allowed[i]) == 0)
+                break;
+        if (i < n)
+            continue;
+        hint = closest_word(raw(k), allowed, n);
+        if (hint)
+            return fail(c, k, "unknown key \"%s\" in %s; did you mean \"%s\"?", raw(k), where, hint);
+        {
+            strbuf b = {0};
+            for (i = 0; i < n; i++)
+                sb_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
+            fail(c, k, "unknown key \"%s\" in %s; allowed keys: %s", raw(k), where, b.s);
+            sb_free(&b);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static node *get(ctx *c, node *m, const char *key)
+{
+    yaml_node_pair_t *p;
+
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(raw(k), key) == 0)
+            return nd(c, p->value);
+    }
+    return NULL;
+}
+
+static const spec_param *find_param(const spec *s, const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < s->nparams; i++)
+        if (strlen(s->params[i].name) == len && strncmp(s->params[i].name, name, len) == 0)
+            return &s->params[i];
+    return NULL;
+}
+
+/* The scalar's text with ${param} substituted; a new string. */
+static int scalar(ctx *c, node *n, const char *what, char **out)
+{
+    const char *p, *q;
+    strbuf b = {0};
+
+    *out = NULL;
+    if (want(c, n, YAML_SCALAR_NODE, what))
+        return -1;
+    p = raw(n);
+    while ((q = strstr(p, "${")) != NULL) {
+        const char *end = strchr(q + 2, '}');
+        const spec_param *prm;
+
+        if (!end) {
+            sb_free(&b);
+            return fail(c, n, "unterminated \"${\" in %s", what);
+        }
+        prm = find_param(c->s, q + 2, (size_t)(end - q - 2));
+        if (!prm) {
+            char name[128];
+            const char **names = xmalloc((c->s->nparams + 1) * sizeof *names);
+            const char *hint;
+            size_t i;
+
+            snprintf(name, sizeof name, "%.*s", (int)(end - q - 2), q + 2);
+            for (i = 0; i < c->s->nparams; i++)
+                names[i] = c->s->params[i].name;
+            hint = closest_word(name, names, c->s->nparams);
+            fail(c, n, "unknown parameter \"${%s}\" in %s%s%s%s", name, what,
+                 hint ? "; did you mean \"${" : "", hint ? hint : "", hint ? "}\"?" : "");
+            free(names);
+            sb_free(&b);
+            return -1;
+        }
+        sb_add(&b, p, (size_t)(q - p));
+        sb_puts(&b, prm->value ? prm->value : "");
+        p = end + 1;
+    }
+    sb_puts(&b, p);
+    *out = b.s;
+    return 0;
+}
+
+static int get_str(ctx *c, node *m, const char *key, int required, const char *where, char **out)
+{
+    node *v = get(c, m, key);
+    char what[160];
+
+    *out = NULL;
+    if (!v || is_null(v)) {
+        if (required)
+            return fail(c, m, "%s needs \"%s\"", where, key);
+        return 0;
+    }
+    snprintf(what, sizeof what, "\"%s\" of %s", key, where);
+    return scalar(c, v, what, out);
+}
+
+static int to_long(ctx *c, node *n, const char *what, long lo, long hi, long *out)
+{
+    char *s, *end;
+    long v;
+
+    if (scalar(c, n, what, &s))
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi) {
+        fail(c, n, "%s must be a whole number from %ld to %ld, not \"%s\"", what, lo, hi, s);
+        free(s);
+        return -1;
+    }
+    free(s);
+    *out = v;
+    return 0;
+}
+
+static int to_double(ctx *c, node *n, const char *what, double lo, double hi, double *out)
+{
+    char *s, *end;
+    double v;
+
+    if (scalar(c, n, what, &s))
+        return -1;
+    v = strtod(s, &end);
+    if (!*s || *end || !(v >= lo && v <= hi)) {
+        fail(c, n, "%s must be a number from %g to %g, not \"%s\"", what, lo, hi, s);
+        free(s);
+        return -1;
+    }
+    free(s);
+    *out = v;
+    return 0;
+}
+
+static int to_bool(ctx *c, node *n, const char *what, int *out)
+{
+    char *s;
+    int rc = 0;
+
+    if (scalar(c, n, what, &s))
+        return -1;
+    if (!strcmp(s, "true") || !strcmp(s, "yes"))
+        *out = 1;
+    else if (!strcmp(s, "false") || !strcmp(s, "no"))
+        *out = 0;
+    else
+        rc = fail(c, n, "%s must be true or false, not \"%s\"", what, s);
+    free(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------ parameters */
+
+static const char *const param_types[] = {"string", "integer", "number", "date", "month", "path"};
+
+/* Check a parameter value against its type; NULL if fine, else what it should be. */
+static const char *param_check(param_type t, const char *v)
+{
+    char *end;
+    int32_t d;
+
+    switch (t) {
+    case PARAM_INTEGER:
+        strtoll(v, &end, 10);
+        return (*v && !*end) ? NULL : "a whole number";
+    case PARAM_NUMBER:
+        strtod(v, &end);
+        return (*v && !*end) ? NULL : "a number";
+    case PARAM_DATE:
+        return parse_date(v, &d) == 0 ? NULL : "a date (YYYY-MM-DD)";
+    case PARAM_MONTH:
+        return parse_month(v) >= 0 ? NULL : "a month (YYYY-MM)";
+    default:
+        return NULL;
+    }
+}
+
+static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
+{
+    static const char *const keys[] = {"type", "default", "help"};
+    spec *s = c->s;
+    yaml_node_pair_t *p;
+    size_t i, n = 0;
+
+    if (want(c, m, YAML_MAPPING_NODE, "parameters"))
+        return -1;
+    n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    s->params = xcalloc(n, sizeof *s->params);
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key), *v = nd(c, p->value);
+        spec_param *prm = &s->params[s->nparams];
+        const char *bad;
+
+        if (want(c, k, YAML_SCALAR_NODE, "a parameter name"))
+            return -1;
+        prm->name = xstrdup(raw(k));
+        prm->pos = pos_of(k);
+        s->nparams++;
+        if (v->type == YAML_SCALAR_NODE) {
+            prm->type = PARAM_STRING;
+            prm->value = is_null(v) ? NULL : xstrdup(raw(v));
+        } else if (v->type == YAML_MAPPING_NODE) {
+            node *t = get(c, v, "type"), *d = get(c, v, "default"), *h = get(c, v, "help");
+            if (check_keys(c, v, "a parameter", keys, 3))
+                return -1;
+            if (t) {
+                size_t j;
+                if (want(c, t, YAML_SCALAR_NODE, "a parameter's type"))
+                    return -1;
+                for (j = 0; j < 6; j++)
+                    if (strcmp(raw(t), param_types[j]) == 0)
+                        break;
+                if (j == 6) {
+                    const char *hint = closest_word(raw(t), param_types, 6);
+                    return fail(c, t, "unknown parameter type \"%s\"%s%s%s; types: string, integer, "
+                                "number, date, month, path", raw(t), hint ? " (did you mean \"" : "",
+                                hint ? hint : "", hint ? "\"?)" : "");
+                }
+                prm->type = (param_type)j;
+            }
+            if (d) {
+                if (want(c, d, YAML_SCALAR_NODE, "a parameter's default"))
+                    return -1;
+                prm->value = is_null(d) ? NULL : xstrdup(raw(d));
+            }
+            if (h) {
+                if (want(c, h, YAML_SCALAR_NODE, "a parameter's help"))
+                    return -1;
+                prm->help = xstrdup(raw(h));
+            }
+        } else {
+            return fail(c, v, "parameter \"%s\" must be a value or a mapping with type, default, help",
+                        prm->name);
+        }
+        if (prm->value && (bad = param_check(prm->type, prm->value)) != NULL)
+            return fail(c, v, "default of parameter \"%s\" must be %s, not \"%s\"", prm->name, bad,
+                        prm->value);
+    }
+    for (i = 0; i < nov; i++) {
+        spec_param *prm = (spec_param *)find_param(s, ov[i].name, strlen(ov[i].name));
+        const char *bad;
+
+        if (!prm) {
+            const char **names = xmalloc((s->nparams + 1) * sizeof *names);
+            const char *hint;
+            size_t j;
+            for (j = 0; j < s->nparams; j++)
+                names[j] = s->params[j].name;
+            hint = closest_word(ov[i].name, names, s->nparams);
+            quire_err(c->err, QUIRE_EXIT_USAGE,
+                      "%s: error: --param %s: the spec has no parameter \"%s\"%s%s%s", c->file,
+                      ov[i].name, ov[i].name, hint ? "; did you mean \"" : "", hint ? hint : "",
+                      hint ? "\"?" : "");
+            free(names);
+            return -1;
+        }
+        if ((bad = param_check(prm->type, ov[i].value)) != NULL)
+            return quire_err(c->err, QUIRE_EXIT_USAGE, "%s: error: --param %s=%s: must be %s",
+                             c->file, ov[i].name, ov[i].value, bad);
+        free(prm->value);
+        /* A path given on the command line is relative to the working folder;
+         * make it absolute so it does not resolve against the spec's folder. */
+        if (prm->type == PARAM_PATH && ov[i].value[0] != '/') {
+            char cwd[4096];
+            if (getcwd(cwd, sizeof cwd))
+                prm->value = xasprintf("%s/%s", cwd, ov[i].value);
+            else
+                prm->value = xstrdup(ov[i].value);
+        } else {
+            prm->value = xstrdup(ov[i].value);
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ sources */
+
+static const char *const col_types[] = {"string", "integer", "number", "date", "boolean"};
+
+static int load_column(ctx *c, node *k, node *v, quire_column *col)
+{
+    static const char *const keys[] = {"type", "format"};
+    node *t = v;
+    size_t j;
+
+    col->name = xstrdup(raw(k));
+    if (v->type == YAML_MAPPING_NODE) {
+        if (check_keys(c, v, "a column", keys, 2))
+            return -1;
+        t = get(c, v, "type");
+        if (!t)
+            return fail(c, v, "column \"%s\" needs a \"type\"", col->name);
+        if (get(c, v, "format")) {
+            char *f;
+            if (scalar(c, get(c, v, "format"), "a column's format", &f))
+                return -1;
+            col->format = f;
+        }
+    }
+    if (want(c, t, YAML_SCALAR_NODE, "a column's type"))
+        return -1;
+    for (j = 0; j < 5; j++)
+        if (strcmp(raw(t), col_types[j]) == 0)
+            break;
+    if (j == 5) {
+        const char *hint = closest_word(raw(t), col_types, 5);
+        return fail(c, t, "unknown column type \"%s\"%s%s%s; types: string, integer, number, date, "
+                    "boolean", raw(t), hint ? " (did you mean \"" : "", hint ? hint : "",
+                    hint ? "\"?)" : "");
+    }
+    col->type = (quire_type)j;
+    return 0;
+}
+
+static int load_sources(ctx *c, node *m)
+{
+    spec *s = c->s;
+    yaml_node_pair_t *p;
+    size_t n;
+
+    if (want(c, m, YAML_MAPPING_NODE, "sources"))
+        return -1;
+    n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    s->sources = xcalloc(n, sizeof *s->sources);
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key), *v = nd(c, p->value);
+        spec_source *src = &s->sources[s->nsources];
+        yaml_node_pair_t *q;
+
+        if (want(c, k, YAML_SCALAR_NODE, "a source name"))
+            return -1;
+        src->name = xstrdup(raw(k));
+        src->pos = pos_of(k);
+        s->nsources++;
+        if (want(c, v, YAML_MAPPING_NODE, "a source"))
+            return -1;
+        n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+        src->options = xcalloc(n, sizeof *src->options);
+        for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+            node *qk = nd(c, q->key), *qv = nd(c, q->value);
+            char what[160];
+
+            if (want(c, qk, YAML_SCALAR_NODE, "a source key"))
+                return -1;
+            if (strcmp(raw(qk), "plugin") == 0) {
+                const char *pn;
+                if (scalar(c, qv, "a source's plugin", &src->plugin))
+                    return -1;
+                src->plugin_pos = pos_of(qv);
+                for (pn = src->plugin; *pn; pn++)
+                    if (!islower((unsigned char)*pn) && !isdigit((unsigned char)*pn) && *pn != '_')
+                        return fail(c, qv, "plugin names are made of a-z, 0-9 and _, not \"%s\"",
+                                    src->plugin);
+            } else if (strcmp(raw(qk), "columns") == 0) {
+                yaml_node_pair_t *r;
+                if (want(c, qv, YAML_MAPPING_NODE, "a source's columns"))
+                    return -1;
+                n = (size_t)(qv->data.mapping.pairs.top - qv->data.mapping.pairs.start);
+                src->columns = xcalloc(n, sizeof *src->columns);
+                for (r = qv->data.mapping.pairs.start; r < qv->data.mapping.pairs.top; r++) {
+                    node *rk = nd(c, r->key);
+                    if (want(c, rk, YAML_SCALAR_NODE, "a column name"))
+                        return -1;
+                    if (load_column(c, rk, nd(c, r->value), &src->columns[src->ncolumns++]))
+                        return -1;
+                }
+            } else {
+                spec_option *o = &src->options[src->noptions];
+                snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", raw(qk), src->name);
+                o->key = xstrdup(raw(qk));
+                o->pos = pos_of(qk);
+                src->noptions++;
+                if (scalar(c, qv, what, &o->value))
+                    return -1;
+            }
+        }
+        if (!src->plugin)
+            return fail(c, v, "source \"%s\" needs a \"plugin\" (e.g. plugin: csv)", src->name);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ entity, facts */
+
+static int need_source(ctx *c, node *at, const char *name)
+{
+    size_t i;
+    const char **names;
+    const char *hint;
+
+    if (spec_find_source(c->s, name))
+        return 0;
+    names = xmalloc((c->s->nsources + 1) * sizeof *names);
+    for (i = 0; i < c->s->nsources; i++)
+        names[i] = c->s->sources[i].name;
+    hint = closest_word(name, names, c->s->nsources);
+    fail(c, at, "no source named \"%s\"%s%s%s", name, hint ? "; did you mean \"" : "",
+         hint ? hint : "", hint ? "\"?" : "");
+    free(names);
+    return -1;
+}
+
+static int load_entities(ctx *c, node *m)
+{
+    static const char *const keys[] = {"source", "key", "since"};
+    spec *s = c->s;
+
+    if (want(c, m, YAML_MAPPING_NODE, "entities") || check_keys(c, m, "entities", keys, 3))
+        return -1;
+    s->entity_pos = pos_of(m);
+    if (get_str(c, m, "source", 1, "entities", &s->entity_source) ||
+        get_str(c, m, "key", 1, "entities", &s->entity_key) ||
+        get_str(c, m, "since", 0, "entities", &s->entity_since))
+        return -1;
+    return need_source(c, get(c, m, "source"), s->entity_source);
+}
+
+static int parse_measure(ctx *c, node *v, spec_measure *ms)
+{
+    static const char *const fns[] = {"count", "sum", "min", "max"};
+    char *text, *open, *close;
+    size_t j;
+
+    if (scalar(c, v, "a measure", &text))
+        return -1;
+    open = strchr(text, '(');
+    if (open) {
+        close = strchr(open, ')');
+        if (!close || close[1] || close == open + 1) {
+            fail(c, v, "measure \"%s\" must read like sum(column), count, min(column) or max(column)",
+                 text);
+            free(text);
+            return -1;
+        }
+        *open = '\0';
+        *close = '\0';
+        ms->column = xstrdup(open + 1);
+    }
+    for (j = 0; j < 4; j++)
+        if (strcmp(text, fns[j]) == 0)
+            break;
+    if (j == 4) {
+        const char *hint = closest_word(text, fns, 4);
+        fail(c, v, "unknown aggregate \"%s\"%s%s%s; aggregates: count, sum(col), min(col), max(col)",
+             text, hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+        free(text);
+        return -1;
+    }
+    ms->agg = (agg_kind)j;
+    free(text);
+    if (ms->agg != AGG_COUNT && !ms->column)
+        return fail(c, v, "%s needs a column: %s(column)", fns[j], fns[j]);
+    return 0;
+}
+
+static int load_facts(ctx *c, node *l)
+{
+    static const char *const keys[] = {"source", "key", "date", "measures"};
+    spec *s = c->s;
+    yaml_node_item_t *it;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "facts"))
+        return -1;
+    s->facts = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                       sizeof *s->facts);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        node *m = nd(c, *it), *ms;
+        spec_fact *f = &s->facts[s->nfacts++];
+        yaml_node_pair_t *p;
+
+        if (want(c, m, YAML_MAPPING_NODE, "a fact") || check_keys(c, m, "a fact", keys, 4))
+            return -1;
+        f->pos = pos_of(m);
+        if (get_str(c, m, "source", 1, "a fact", &f->source) ||
+            get_str(c, m, "key", 1, "a fact", &f->key) ||
+            get_str(c, m, "date", 1, "a fact", &f->date))
+            return -1;
+        if (need_source(c, get(c, m, "source"), f->source))
+            return -1;
+        ms = get(c, m, "measures");
+        if (!ms)
+            return fail(c, m, "a fact needs \"measures\" (e.g. revenue: sum(amount))");
+        if (want(c, ms, YAML_MAPPING_NODE, "measures"))
+            return -1;
+        f->measures = xcalloc((size_t)(ms->data.mapping.pairs.top - ms->data.mapping.pairs.start),
+                              sizeof *f->measures);
+        for (p = ms->data.mapping.pairs.start; p < ms->data.mapping.pairs.top; p++) {
+            node *k = nd(c, p->key);
+            spec_measure *me = &f->measures[f->nmeasures];
+            size_t a, b;
+
+            if (want(c, k, YAML_SCALAR_NODE, "a measure name"))
+                return -1;
+            me->name = xstrdup(raw(k));
+            me->pos = pos_of(k);
+            f->nmeasures++;
+            for (a = 0; a < s->nfacts; a++)
+                for (b = 0; b < s->facts[a].nmeasures; b++)
+                    if (&s->facts[a].measures[b] != me &&
+                        strcmp(s->facts[a].measures[b].name, me->name) == 0)
+                        return fail(c, k, "measure \"%s\" is defined twice", me->name);
+            if (parse_measure(c, nd(c, p->value), me))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_features(ctx *c, node *m)
+{
+    static const char *const keys[] = {"windows"};
+    spec *s = c->s;
+    node *w;
+    yaml_node_item_t *it;
+
+    if (want(c, m, YAML_MAPPING_NODE, "features") || check_keys(c, m, "features", keys, 1))
+        return -1;
+    w = get(c, m, "windows");
+    if (!w)
+        return 0;
+    if (want(c, w, YAML_SEQUENCE_NODE, "windows"))
+        return -1;
+    s->windows = xcalloc((size_t)(w->data.sequence.items.top - w->data.sequence.items.start),
+                         sizeof *s->windows);
+    for (it = w->data.sequence.items.start; it < w->data.sequence.items.top; it++) {
+        long v;
+        if (to_long(c, nd(c, *it), "a window (months)", 1, 36, &v))
+            return -1;
+        s->windows[s->nwindows++] = (int)v;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ segments, kpis */
+
+static int parse_color(const char *t, quire_rgb *rgb)
+{
+    unsigned v;
+    char *end;
+
+    if (t[0] != '#' || strlen(t) != 7)
+        return -1;
+    v = (unsigned)strtoul(t + 1, &end, 16);
+    if (*end)
+        return -1;
+    rgb->r = ((v >> 16) & 255) / 255.0;
+    rgb->g = ((v >> 8) & 255) / 255.0;
+    rgb->b = (v & 255) / 255.0;
+    return 0;
+}
+
+static int load_segments(ctx *c, node *m)
+{
+    static const char *const keys[] = {"rule", "list"};
+    static const char *const seg_keys[] = {"name", "color", "churned"};
+    static const quire_rgb palette[] = {{0.42, 0.24, 0.60}, {0.12, 0.47, 0.71}, {1.0, 0.50, 0.0},
+                                        {0.60, 0.60, 0.60}, {0.20, 0.63, 0.17}, {0.89, 0.10, 0.11},
+                                        {0.65, 0.34, 0.16}, {0.97, 0.51, 0.75}};
+    spec *s = c->s;
+    node *l;
+    char *rule;
+    yaml_node_item_t *it;
+
+    if (want(c, m, YAML_MAPPING_NODE, "segments") || check_keys(c, m, "segments", keys, 2))
+        return -1;
+    if (get_str(c, m, "rule", 1, "segments", &rule))
+        return -1;
+    s->segment_rule = path_join(s->dir, rule);
+    s->segment_rule_pos = pos_of(get(c, m, "rule"));
+    free(rule);
+    l = get(c, m, "list");
+    if (!l)
+        return fail(c, m, "segments needs a \"list\" of segment names");
+    if (want(c, l, YAML_SEQUENCE_NODE, "the segment list"))
+        return -1;
+    s->segments = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                          sizeof *s->segments);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        node *e = nd(c, *it);
+        spec_segment *sg = &s->segments[s->nsegments];
+
+        sg->pos = pos_of(e);
+        sg->color = palette[s->nsegments % 8];
+        if (e->type == YAML_SCALAR_NODE) {
+            if (scalar(c, e, "a segment name", &sg->name))
+                return -1;
+        } else if (e->type == YAML_MAPPING_NODE) {
+            char *col = NULL;
+            node *ch = get(c, e, "churned");
+            if (check_keys(c, e, "a segment", seg_keys, 3) ||
+                get_str(c, e, "name", 1, "a segment", &sg->name) ||
+                get_str(c, e, "color", 0, "a segment", &col))
+                return -1;
+            if (col && parse_color(col, &sg->color)) {
+                fail(c, get(c, e, "color"), "colour must read like \"#1f78b4\", not \"%s\"", col);
+                free(col);
+                return -1;
+            }
+            free(col);
+            if (ch && to_bool(c, ch, "churned", &sg->churned))
+                return -1;
+        } else {
+            return fail(c, e, "a segment must be a name or a mapping with name, color, churned");
+        }
+        s->nsegments++;
+        if (spec_segment_index(s, sg->name) != (int)s->nsegments - 1)
+            return fail(c, e, "segment \"%s\" is listed twice", sg->name);
+    }
+    if (s->nsegments == 0)
+        return fail(c, l, "the segment list is empty");
+    return 0;
+}
+
+static int load_kpis(ctx *c, node *m)
+{
+    spec *s = c->s;
+    yaml_node_pair_t *p;
+
+    if (want(c, m, YAML_MAPPING_NODE, "kpis"))
+        return -1;
+    s->kpis = xcalloc((size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start),
+                      sizeof *s->kpis);
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key);
+        spec_kpi *kp = &s->kpis[s->nkpis];
+        char *script;
+
+        if (want(c, k, YAML_SCALAR_NODE, "a KPI name"))
+            return -1;
+        kp->name = xstrdup(raw(k));
+        kp->pos = pos_of(k);
+        s->nkpis++;
+        if (scalar(c, nd(c, p->value), "a KPI's script path", &script))
+            return -1;
+        kp->script = path_join(s->dir, script);
+        free(script);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ sections */
+
+static int need_kpi(ctx *c, node *at, const char *name)
+{
+    size_t i;
+    const char **names;
+    const char *hint;
+
+    for (i = 0; i < c->s->nkpis; i++)
+        if (strcmp(c->s->kpis[i].name, name) == 0)
+            return 0;
+    names = xmalloc((c->s->nkpis + 1) * sizeof *names);
+    for (i = 0; i < c->s->nkpis; i++)
+        names[i] = c->s->kpis[i].name;
+    hint = closest_word(name, names, c->s->nkpis);
+    fail(c, at, "no KPI named \"%s\"%s%s%s", name, hint ? "; did you mean \"" : "",
+         hint ? hint : "", hint ? "\"?" : "");
+    free(names);
+    return -1;
+}
+
+static int load_items(ctx *c, node *l, spec_block *b)
+{
+    yaml_node_item_t *it;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "questions"))
+        return -1;
+    b->items = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                       sizeof *b->items);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++)
+        if (scalar(c, nd(c, *it), "a question", &b->items[b->nitems++]))
+            return -1;
+    return 0;
+}
+
+static int load_block(ctx *c, node *m, spec_block *b)
+{
+    static const char *const kinds[] = {"paragraph", "questions", "chart"};
+    static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title", "y_title"};
+    static const char *const q_keys[] = {"title", "items"};
+    node *k, *v;
+
+    if (want(c, m, YAML_MAPPING_NODE, "a block"))
+        return -1;
+    b->pos = pos_of(m);
+    if (m->data.mapping.pairs.top - m->data.mapping.pairs.start != 1)
+        return fail(c, m, "a block is a mapping with one key: paragraph, questions or chart");
+    if (check_keys(c, m, "a block", kinds, 3))
+        return -1;
+    k = nd(c, m->data.mapping.pairs.start->key);
+    v = nd(c, m->data.mapping.pairs.start->value);
+    if (strcmp(raw(k), "paragraph") == 0) {
+        b->kind = BLOCK_PARAGRAPH;
+        return scalar(c, v, "a paragraph", &b->text);
+    }
+    if (strcmp(raw(k), "questions") == 0) {
+        b->kind = BLOCK_QUESTIONS;
+        if (v->type == YAML_MAPPING_NODE) {
+            node *items = get(c, v, "items");
+            if (check_keys(c, v, "questions", q_keys, 2) ||
+                get_str(c, v, "title", 0, "questions", &b->text))
+                return -1;
+            if (!items)
+                return fail(c, v, "questions needs \"items\"");
+            v = items;
+        }
+        if (!b->text)
+            b->text = xstrdup("Questions to Consider:");
+        return load_items(c, v, b);
+    }
+    b->kind = BLOCK_CHART;
+    if (want(c, v, YAML_MAPPING_NODE, "a chart") || check_keys(c, v, "a chart", chart_keys, 6))
+        return -1;
+    {
+        char *type = NULL;
+        if (get_str(c, v, "type", 1, "a chart", &type))
+            return -1;
+        if (strcmp(type, "line") == 0)
+            b->chart = DOC_CHART_LINE;
+        else if (strcmp(type, "bar") == 0)
+            b->chart = DOC_CHART_BAR;
+        else {
+            fail(c, get(c, v, "type"), "chart type must be line (by month) or bar (by segment), not "
+                 "\"%s\"", type);
+            free(type);
+            return -1;
+        }
+        free(type);
+    }
+    if (get_str(c, v, "kpi", 1, "a chart", &b->kpi) ||
+        get_str(c, v, "title", 1, "a chart", &b->title) ||
+        get_str(c, v, "subtitle", 0, "a chart", &b->subtitle) ||
+        get_str(c, v, "x_title", 0, "a chart", &b->x_title) ||
+        get_str(c, v, "y_title", 0, "a chart", &b->y_title))
+        return -1;
+    return need_kpi(c, get(c, v, "kpi"), b->kpi);
+}
+
+static int load_sections(ctx *c, node *l)
+{
+    static const char *const keys[] = {"title", "intro", "blocks"};
+    spec *s = c->s;
+    yaml_node_item_t *it;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "sections"))
+        return -1;
+    s->sections = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                          sizeof *s->sections);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        node *m = nd(c, *it), *bl;
+        spec_section *sec = &s->sections[s->nsections++];
+        yaml_node_item_t *bi;
+
+        if (want(c, m, YAML_MAPPING_NODE, "a section") || check_keys(c, m, "a section", keys, 3))
+            return -1;
+        sec->pos = pos_of(m);
+        if (get_str(c, m, "title", 1, "a section", &sec->title) ||
+            get_str(c, m, "intro", 0, "a section", &sec->intro))
+            return -1;
+        bl = get(c, m, "blocks");
+        if (!bl)
+            continue;
+        if (want(c, bl, YAML_SEQUENCE_NODE, "blocks"))
+            return -1;
+        sec->blocks = xcalloc((size_t)(bl->data.sequence.items.top - bl->data.sequence.items.start),
+                              sizeof *sec->blocks);
+        for (bi = bl->data.sequence.items.start; bi < bl->data.sequence.items.top; bi++)
+            if (load_block(c, nd(c, *bi), &sec->blocks[sec->nblocks++]))
+                return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ periods, lua */
+
+static int load_month(ctx *c, node *m, const char *key, int *out)
+{
+    char *v;
+    node *n = get(c, m, key);
+
+    if (!n)
+        return fail(c, m, "periods needs \"%s\" (YYYY-MM)", key);
+    if (scalar(c, n, "a period bound", &v))
+        return -1;
+    *out = parse_month(v);
+    if (*out < 0) {
+        fail(c, n, "\"%s\" must be a month (YYYY-MM), not \"%s\"", key, v);
+        free(v);
+        return -1;
+    }
+    free(v);
+    return 0;
+}
+
+static int load_periods(ctx *c, node *m)
+{
+    static const char *const keys[] = {"grain", "from", "to", "history"};
+    spec *s = c->s;
+    char *grain = NULL;
+    node *h;
+
+    if (want(c, m, YAML_MAPPING_NODE, "periods") || check_keys(c, m, "periods", keys, 4))
+        return -1;
+    if (get_str(c, m, "grain", 0, "periods", &grain))
+        return -1;
+    if (grain && strcmp(grain, "month") != 0) {
+        fail(c, get(c, m, "grain"), "periods.grain must be \"month\", not \"%s\"", grain);
+        free(grain);
+        return -1;
+    }
+    free(grain);
+    if (load_month(c, m, "from", &s->month_from) || load_month(c, m, "to", &s->month_to))
+        return -1;
+    if (s->month_to < s->month_from)
+        return fail(c, get(c, m, "to"), "periods.to comes before periods.from");
+    if (s->month_to - s->month_from >= 120)
+        return fail(c, get(c, m, "to"), "a report covers at most 120 months");
+    h = get(c, m, "history");
+    if (h) {
+        long v;
+        if (to_long(c, h, "periods.history", 0, 60, &v))
+            return -1;
+        s->history = (int)v;
+    }
+    return 0;
+}
+
+static int load_lua(ctx *c, node *m)
+{
+    static const char *const keys[] = {"memory_mb", "instructions", "seconds", "seed"};
+    spec *s = c->s;
+    node *n;
+    long v;
+
+    if (want(c, m, YAML_MAPPING_NODE, "lua") || check_keys(c, m, "lua", keys, 4))
+        return -1;
+    if ((n = get(c, m, "memory_mb")) != NULL) {
+        if (to_long(c, n, "lua.memory_mb", 1, 1024, &v))
+            return -1;
+        s->lua_memory = (size_t)v << 20;
+    }
+    if ((n = get(c, m, "instructions")) != NULL) {
+        if (to_long(c, n, "lua.instructions", 1000, 1000000000L, &v))
+            return -1;
+        s->lua_instructions = (unsigned long)v;
+    }
+    if ((n = get(c, m, "seconds")) != NULL && to_double(c, n, "lua.seconds", 0.001, 60, &s->lua_seconds))
+        return -1;
+    if ((n = get(c, m, "seed")) != NULL) {
+        if (to_long(c, n, "lua.seed", 0, 2147483647L, &v))
+            return -1;
+        s->seed = (unsigned long long)v;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ top level */
+
+static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
+{
+    static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
+                                       "sources", "entities", "facts", "features", "segments",
+                                       "kpis", "sections", "lua"};
+    spec *s = c->s;
+    node *n;
+
+    if (!root)
+        return fail(c, NULL, "the spec is empty");
+    if (want(c, root, YAML_MAPPING_NODE, "a report spec"))
+        return -1;
+    if (check_keys(c, root, "the report spec", keys, sizeof keys / sizeof *keys))
+        return -1;
+    if ((n = get(c, root, "parameters")) != NULL) {
+        if (load_params(c, n, ov, nov))
+            return -1;
+    } else if (nov) {
+        return quire_err(c->err, QUIRE_EXIT_USAGE, "%s: error: --param %s: the spec has no "
+                         "parameters", c->file, ov[0].name);
+    }
+    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
+        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
+        get_str(c, root, "objective", 0, "the report spec", &s->objective))
+        return -1;
+#define SECTION(key, fn)                                  \
+    if ((n = get(c, root, key)) == NULL)                  \
+        return fail(c, root, "the spec needs \"" key "\""); \
+    if (fn(c, n))                                         \
+        return -1;
+    SECTION("periods", load_periods)
+    SECTION("sources", load_sources)
+    SECTION("entities", load_entities)
+    if ((n = get(c, root, "facts")) != NULL && load_facts(c, n))
+        return -1;
+    if ((n = get(c, root, "features")) != NULL && load_features(c, n))
+        return -1;
+    SECTION("segments", load_segments)
+    if ((n = get(c, root, "kpis")) != NULL && load_kpis(c, n))
+        return -1;
+    if ((n = get(c, root, "sections")) != NULL && load_sections(c, n))
+        return -1;
+#undef SECTION
+    if ((n = get(c, root, "lua")) != NULL && load_lua(c, n))
+        return -1;
+    return 0;
+}
+
+spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err)
+{
+    yaml_parser_t parser;
+    FILE *f;
+    ctx c;
+    spec *s;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    f = fopen(path, "rb");
+    if (!f) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    s->dir = path_dirname(path);
+    c.file = path;
+    c.err = err;
+    c.s = s;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &c.doc)) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s:%zu:%zu: error: %s%s%s", path,
+                  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                  parser.problem ? parser.problem : "invalid YAML",
+                  parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        spec_free(s);
+        return NULL;
+    }
+    rc = load_root(&c, yaml_document_get_root_node(&c.doc), ov, nov);
+    yaml_document_delete(&c.doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    if (rc) {
+        spec_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+const spec_source *spec_find_source(const spec *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < s->nsources; i++)
+        if (strcmp(s->sources[i].name, name) == 0)
+            return &s->sources[i];
+    return NULL;
+}
+
+int spec_segment_index(const spec *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < s->nsegments; i++)
+        if (strcmp(s->segments[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+void spec_free(spec *s)
+{
+    size_t i, j;
+
+    if (!s)
+        return;
+    for (i = 0; i < s->nparams; i++) {
+        free(s->params[i].name);
+        free(s->params[i].value);
+        free(s->params[i].help);
+    }
+    free(s->params);
+    for (i = 0; i < s->nsources; i++) {
+        spec_source *src = &s->sources[i];
+        free(src->name);
+        free(src->plugin);
+        for (j = 0; j < src->noptions; j++) {
+            free(src->options[j].key);
+            free(src->options[j].value);
+        }
+        free(src->options);
+        for (j = 0; j < src->ncolumns; j++) {
+            free((char *)src->columns[j].name);
+            free((char *)src->columns[j].format);
+        }
+        free(src->columns);
+    }
+    free(s->sources);
+    free(s->entity_source);
+    free(s->entity_key);
+    free(s->entity_since);
+    for (i = 0; i < s->nfacts; i++) {
+        spec_fact *f = &s->facts[i];
+        free(f->source);
+        free(f->key);
+        free(f->date);
+        for (j = 0; j < f->nmeasures; j++) {
+            free(f->measures[j].name);
+            free(f->measures[j].column);
+        }
+        free(f->measures);
+    }
+    free(s->facts);
+    free(s->windows);
+    free(s->segment_rule);
+    for (i = 0; i < s->nsegments; i++)
+        free(s->segments[i].name);
+    free(s->segments);
+    for (i = 0; i < s->nkpis; i++) {
+        free(s->kpis[i].name);
+        free(s->kpis[i].script);
+    }
+    free(s->kpis);
+    for (i = 0; i < s->nsections; i++) {
+        spec_section *sec = &s->sections[i];
+        free(sec->title);
+        free(sec->intro);
+        for (j = 0; j < sec->nblocks; j++) {
+            spec_block *b = &sec->blocks[j];
+            size_t k;
+            free(b->text);
+            for (k = 0; k < b->nitems; k++)
+                free(b->items[k]);
+            free(b->items);
+            free(b->kpi);
+            free(b->title);
+            free(b->subtitle);
+            free(b->x_title);
+            free(b->y_title);
+        }
+        free(sec->blocks);
+    }
+    free(s->sections);
+    free(s->title);
+    free(s->subtitle);
+    free(s->objective);
+    free(s->path);
+    free(s->dir);
+    free(s);
+}

@@ -1,0 +1,174 @@
+/*
+ * spec.h - a report spec, parsed from YAML and validated.
+ *
+ * spec_load() reads the whole file with libyaml, substitutes parameters
+ * (${name}), checks every key against what the format allows (unknown keys
+ * are errors with a "did you mean" hint) and resolves relative paths against
+ * the spec's own folder. Every error names file:line:column.
+ *
+ * Plugin options are checked later, against each plugin's option table
+ * (source.c), because only the plugin knows them; the spec keeps their
+ * positions for that message.
+ */
+#ifndef QUIRE_SPEC_H
+#define QUIRE_SPEC_H
+
+#include <stddef.h>
+
+#include "doc.h"
+#include "error.h"
+#include "quire/plugin.h"
+
+typedef struct spec_pos {
+    int line, col; /* 1-based */
+} spec_pos;
+
+typedef enum param_type {
+    PARAM_STRING = 0,
+    PARAM_INTEGER,
+    PARAM_NUMBER,
+    PARAM_DATE,
+    PARAM_MONTH,
+    PARAM_PATH
+} param_type;
+
+typedef struct spec_param {
+    char *name;
+    param_type type;
+    char *value;      /* after defaults and --param; paths resolved */
+    char *help;
+    spec_pos pos;
+} spec_param;
+
+typedef struct spec_option {
+    char *key;
+    char *value;      /* as written, parameters substituted */
+    spec_pos pos;
+} spec_option;
+
+typedef struct spec_source {
+    char *name;
+    char *plugin;
+    spec_option *options;
+    size_t noptions;
+    quire_column *columns;  /* declared columns; names and formats owned */
+    size_t ncolumns;
+    spec_pos pos, plugin_pos;
+} spec_source;
+
+typedef enum agg_kind {
+    AGG_COUNT = 0,
+    AGG_SUM,
+    AGG_MIN,
+    AGG_MAX
+} agg_kind;
+
+typedef struct spec_measure {
+    char *name;
+    agg_kind agg;
+    char *column;     /* NULL for count */
+    spec_pos pos;
+} spec_measure;
+
+typedef struct spec_fact {
+    char *source;     /* the source it folds */
+    char *key;        /* column holding the entity key */
+    char *date;       /* column holding the date */
+    spec_measure *measures;
+    size_t nmeasures;
+    spec_pos pos;
+} spec_fact;
+
+typedef struct spec_segment {
+    char *name;
+    quire_rgb color;
+    int churned;      /* members count as lost for retention */
+    spec_pos pos;
+} spec_segment;
+
+typedef struct spec_kpi {
+    char *name;
+    char *script;     /* resolved path */
+    spec_pos pos;
+} spec_kpi;
+
+typedef enum spec_block_kind {
+    BLOCK_PARAGRAPH = 0,
+    BLOCK_QUESTIONS,
+    BLOCK_CHART
+} spec_block_kind;
+
+typedef struct spec_block {
+    spec_block_kind kind;
+    char *text;              /* PARAGRAPH text, QUESTIONS heading */
+    char **items;            /* QUESTIONS */
+    size_t nitems;
+    doc_chart_kind chart;    /* CHART */
+    char *kpi;
+    char *title, *subtitle, *x_title, *y_title;
+    spec_pos pos;
+} spec_block;
+
+typedef struct spec_section {
+    char *title;
+    char *intro;
+    spec_block *blocks;
+    size_t nblocks;
+    spec_pos pos;
+} spec_section;
+
+typedef struct spec {
+    char *path;        /* as given */
+    char *dir;         /* its folder: relative paths resolve against it */
+    char *title, *subtitle, *objective;
+
+    spec_param *params;
+    size_t nparams;
+
+    int month_from, month_to; /* report periods, month indices */
+    int history;              /* months loaded before month_from */
+
+    spec_source *sources;
+    size_t nsources;
+
+    char *entity_source, *entity_key, *entity_since;
+    spec_pos entity_pos;
+
+    spec_fact *facts;
+    size_t nfacts;
+    int *windows;             /* rolling windows in months */
+    size_t nwindows;
+
+    char *segment_rule;       /* resolved path */
+    spec_pos segment_rule_pos;
+    spec_segment *segments;
+    size_t nsegments;
+
+    spec_kpi *kpis;
+    size_t nkpis;
+
+    spec_section *sections;
+    size_t nsections;
+
+    /* Lua limits; 0 = the sandbox's default */
+    size_t lua_memory;
+    unsigned long lua_instructions;
+    double lua_seconds;
+    unsigned long long seed;
+} spec;
+
+/* Parameters given on the command line (--param NAME=VALUE). */
+typedef struct spec_override {
+    const char *name;
+    const char *value;
+} spec_override;
+
+/* Load and validate a spec. Returns NULL with err set (code QUIRE_EXIT_USAGE). */
+spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err);
+void spec_free(spec *s);
+
+const spec_source *spec_find_source(const spec *s, const char *name);
+/* Index of the segment named name, or -1. */
+int spec_segment_index(const spec *s, const char *name);
+
+#endif

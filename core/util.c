@@ -1,0 +1,269 @@
+/* util.c - memory, strings, dates. */
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "quire: out of memory (asked for %zu bytes)\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom(n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *p;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    p = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+int edit_distance(const char *a, const char *b, int cap)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j;
+    int row[64], best, prev, cur;
+
+    if (lb >= 64 || la >= 64)
+        return cap + 1;
+    for (j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (i = 1; i <= la; i++) {
+        prev = row[0];
+        row[0] = (int)i;
+        best = row[0];
+        for (j = 1; j <= lb; j++) {
+            int sub = prev + (a[i - 1] != b[j - 1]);
+            int del = row[j] + 1, ins = row[j - 1] + 1;
+            cur = sub < del ? sub : del;
+            cur = cur < ins ? cur : ins;
+            prev = row[j];
+            row[j] = cur;
+            if (cur < best)
+                best = cur;
+        }
+        if (best > cap)
+            return cap + 1;
+    }
+    return row[lb];
+}
+
+const char *closest_word(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int d = edit_distance(word, candidates[i], 2);
+        if (d < bestd) {
+            bestd = d;
+            best = candidates[i];
+        }
+    }
+    return best;
+}
+
+void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sb_puts(strbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < (int)sizeof small) {
+        sb_add(b, small, (size_t)n);
+        return;
+    }
+    {
+        char *big = xmalloc((size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        sb_add(b, big, (size_t)n);
+        free(big);
+    }
+}
+
+void sb_free(strbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Howard Hinnant's days_from_civil / civil_from_days. */
+int32_t days_from_civil(int y, int m, int d)
+{
+    int era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void civil_from_days(int32_t z0, int *y, int *m, int *d)
+{
+    long z = (long)z0 + 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long dd = doy - (153 * mp + 2) / 5 + 1;
+    long mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (mm <= 2));
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+int days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dm[m - 1];
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0, i;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int parse_month(const char *s)
+{
+    int y, m;
+    if (strlen(s) != 7 || s[4] != '-')
+        return -1;
+    y = digits(s, 4);
+    m = digits(s + 5, 2);
+    if (y < 1 || m < 1 || m > 12)
+        return -1;
+    return y * 12 + m - 1;
+}
+
+int parse_date(const char *s, int32_t *days)
+{
+    int y, m, d;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    y = digits(s, 4);
+    m = digits(s + 5, 2);
+    d = digits(s + 8, 2);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    *days = days_from_civil(y, m, d);
+    return 0;
+}
+
+void format_month(char *buf, size_t n, int month)
+{
+    snprintf(buf, n, "%04d-%02d", month / 12, month % 12 + 1);
+}
+
+void format_month_label(char *buf, size_t n, int month)
+{
+    static const char *names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    snprintf(buf, n, "%s %04d", names[month % 12], month / 12);
+}
+
+void format_date(char *buf, size_t n, int32_t days)
+{
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
+}
+
+char *path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+char *path_join(const char *dir, const char *path)
+{
+    if (path[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
+        return xstrdup(path);
+    return xasprintf("%s/%s", dir, path);
+}

@@ -1,0 +1,69 @@
+/*
+ * util.h - small helpers shared by the core: memory, strings, dates.
+ */
+#ifndef QUIRE_UTIL_H
+#define QUIRE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation that aborts with a message on exhaustion (the core cannot do
+ * anything useful without memory; the Lua sandbox has its own allocator). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Edit distance, capped: returns a value > cap as soon as it is known. */
+int edit_distance(const char *a, const char *b, int cap);
+/* The candidate closest to word within distance 2, or NULL. */
+const char *closest_word(const char *word, const char *const *candidates, size_t n);
+
+/* A growable string. */
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+} strbuf;
+void sb_add(strbuf *b, const char *s, size_t n);
+void sb_puts(strbuf *b, const char *s);
+void sb_printf(strbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void sb_free(strbuf *b);
+
+/* Dates: days since 1970-01-01 in the proleptic Gregorian calendar, and
+ * months as year * 12 + (month - 1). */
+int32_t days_from_civil(int y, int m, int d);
+void civil_from_days(int32_t z, int *y, int *m, int *d);
+int days_in_month(int y, int m);
+static inline int month_of_days(int32_t z)
+{
+    int y, m, d;
+    civil_from_days(z, &y, &m, &d);
+    return y * 12 + (m - 1);
+}
+/* Parse "YYYY-MM" into a month index; -1 on error. */
+int parse_month(const char *s);
+/* Parse "YYYY-MM-DD" into days; returns 0 or -1. */
+int parse_date(const char *s, int32_t *days);
+/* "2024-03" */
+void format_month(char *buf, size_t n, int month);
+/* "Mar 2024" */
+void format_month_label(char *buf, size_t n, int month);
+/* "2024-03-31" */
+void format_date(char *buf, size_t n, int32_t days);
+
+/* The folder part of a path ("reports/x.yaml" -> "reports"; "x" -> "."). */
+char *path_dirname(const char *path);
+/* path itself when absolute, else dir/path. */
+char *path_join(const char *dir, const char *path);
+
+#endif
