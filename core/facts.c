@@ -1,0 +1,486 @@
+/* facts.c - folding streamed rows into per-entity, per-month aggregates. */
+#include "facts.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "source.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ keys */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return mix64(h);
+}
+
+long facts_find_int(const facts *f, int64_t key)
+{
+    size_t mask, i;
+
+    if (f->direct) {
+        if (key < f->dmin || key > f->dmax)
+            return -1;
+        return (long)f->direct[key - f->dmin] - 1;
+    }
+    mask = f->nslots - 1;
+    for (i = mix64((uint64_t)key) & mask;; i = (i + 1) & mask) {
+        uint32_t v = f->slots[i];
+        if (!v)
+            return -1;
+        if (f->ikeys[v - 1] == key)
+            return (long)v - 1;
+    }
+}
+
+long facts_find_str(const facts *f, const char *key, size_t len)
+{
+    size_t mask = f->nslots - 1, i;
+
+    for (i = hash_bytes(key, len) & mask;; i = (i + 1) & mask) {
+        uint32_t v = f->slots[i];
+        if (!v)
+            return -1;
+        if (strlen(f->skeys[v - 1]) == len && memcmp(f->skeys[v - 1], key, len) == 0)
+            return (long)v - 1;
+    }
+}
+
+/* Insert entity e; returns 0, or 1 when its key is already present. */
+static int key_insert(facts *f, size_t e)
+{
+    size_t mask = f->nslots - 1, i;
+    uint64_t h = f->int_keys ? mix64((uint64_t)f->ikeys[e])
+                             : hash_bytes(f->skeys[e], strlen(f->skeys[e]));
+
+    for (i = h & mask; f->slots[i]; i = (i + 1) & mask) {
+        size_t o = f->slots[i] - 1;
+        if (f->int_keys ? f->ikeys[o] == f->ikeys[e] : strcmp(f->skeys[o], f->skeys[e]) == 0)
+            return 1;
+    }
+    f->slots[i] = (uint32_t)(e + 1);
+    return 0;
+}
+
+/* ------------------------------------------------------------ entities */
+
+typedef struct ent_ctx {
+    facts *f;
+    size_t cap;
+    int has_since;
+} ent_ctx;
+
+static int on_entities(void *user, const quire_batch *b, quire_error *err)
+{
+    ent_ctx *c = user;
+    facts *f = c->f;
+    uint32_t r;
+
+    (void)err;
+    for (r = 0; r < b->nrows; r++) {
+        const quire_cell *k = &b->cols[0][r];
+        if (k->null) {
+            f->null_rows++;
+            continue;
+        }
+        if (f->nentities == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 4096;
+            if (f->int_keys)
+                f->ikeys = xrealloc(f->ikeys, c->cap * sizeof *f->ikeys);
+            else
+                f->skeys = xrealloc(f->skeys, c->cap * sizeof *f->skeys);
+            f->since = xrealloc(f->since, c->cap * sizeof *f->since);
+        }
+        if (f->int_keys)
+            f->ikeys[f->nentities] = k->v.i;
+        else
+            f->skeys[f->nentities] = xstrndup(k->v.s.ptr, k->v.s.len);
+        f->since[f->nentities] = FACTS_NO_DATE;
+        if (c->has_since && !b->cols[1][r].null)
+            f->since[f->nentities] = (int32_t)b->cols[1][r].v.i;
+        f->nentities++;
+    }
+    return 0;
+}
+
+static int build_index(facts *f)
+{
+    size_t e, kept = 0;
+
+    if (f->int_keys && f->nentities) {
+        int64_t lo = f->ikeys[0], hi = f->ikeys[0];
+        for (e = 1; e < f->nentities; e++) {
+            if (f->ikeys[e] < lo)
+                lo = f->ikeys[e];
+            if (f->ikeys[e] > hi)
+                hi = f->ikeys[e];
+        }
+        /* Dense integer keys (the common case: 1..N) get a direct table. */
+        if ((uint64_t)(hi - lo) < 4 * (uint64_t)f->nentities + 1024) {
+            f->dmin = lo;
+            f->dmax = hi;
+            f->direct = xcalloc((size_t)(hi - lo) + 1, sizeof *f->direct);
+        }
+    }
+    f->nslots = 1024;
+    while (f->nslots < f->nentities * 2)
+        f->nslots *= 2;
+    f->slots = xcalloc(f->nslots, sizeof *f->slots);
+    /* Drop duplicates, keeping the first record of each key. */
+    for (e = 0; e < f->nentities; e++) {
+        if (f->int_keys) {
+            f->ikeys[kept] = f->ikeys[e];
+        } else {
+            f->skeys[kept] = f->skeys[e];
+        }
+        f->since[kept] = f->since[e];
+        if (key_insert(f, kept)) {
+            f->duplicates++;
+            if (!f->int_keys)
+                free(f->skeys[kept]);
+            continue;
+        }
+        if (f->direct)
+            f->direct[f->ikeys[kept] - f->dmin] = (uint32_t)(kept + 1);
+        kept++;
+    }
+    f->nentities = kept;
+    return 0;
+}
+
+/* ------------------------------------------------------------ facts */
+
+typedef struct fold_ctx {
+    facts *f;
+    const spec_fact *def;
+    size_t *mi;           /* per measure of the fact: index into f->m */
+    int *col;             /* per measure: projection column, -1 for count */
+    int32_t last_day;     /* cache: day -> period */
+    int last_p;
+    long *idx;            /* per row of the batch */
+    int *per;
+    size_t cap;           /* rows idx and per can hold */
+} fold_ctx;
+
+static double cell_num(const quire_cell *c, quire_type t)
+{
+    return t == QUIRE_T_NUMBER ? c->v.n : (double)c->v.i;
+}
+
+static int on_fact(void *user, const quire_batch *b, quire_error *err)
+{
+    fold_ctx *c = user;
+    facts *f = c->f;
+    const size_t ne = f->nentities;
+    uint32_t r, n = b->nrows;
+    size_t k;
+
+    (void)err;
+    if (n > c->cap) {
+        c->cap = n;
+        c->idx = xrealloc(c->idx, n * sizeof *c->idx);
+        c->per = xrealloc(c->per, n * sizeof *c->per);
+    }
+    /* Pass 1: entity and period of each row. */
+    for (r = 0; r < n; r++) {
+        const quire_cell *key = &b->cols[0][r], *day = &b->cols[1][r];
+        long e;
+        int p;
+
+        c->per[r] = -1;
+        if (key->null || day->null) {
+            f->null_rows++;
+            continue;
+        }
+        e = f->int_keys ? facts_find_int(f, key->v.i) : facts_find_str(f, key->v.s.ptr, key->v.s.len);
+        if (e < 0) {
+            f->unknown_keys++;
+            continue;
+        }
+        if ((int32_t)day->v.i == c->last_day) {
+            p = c->last_p;
+        } else {
+            p = month_of_days((int32_t)day->v.i) - f->month0;
+            c->last_day = (int32_t)day->v.i;
+            c->last_p = p;
+        }
+        if (p < 0 || p >= f->nperiods) {
+            f->outside++;
+            continue;
+        }
+        c->idx[r] = e;
+        c->per[r] = p;
+    }
+    f->rows += n;
+    /* Pass 2: fold each measure, column by column. */
+    for (k = 0; k < c->def->nmeasures; k++) {
+        facts_measure *m = &f->m[c->mi[k]];
+        const quire_cell *col = c->col[k] >= 0 ? b->cols[c->col[k]] : NULL;
+        quire_type t = col ? b->columns[c->col[k]].type : QUIRE_T_INTEGER;
+        agg_kind agg = m->def->agg;
+
+        for (r = 0; r < n; r++) {
+            size_t at;
+            if (c->per[r] < 0)
+                continue;
+            at = (size_t)c->per[r] * ne + (size_t)c->idx[r];
+            if (agg == AGG_COUNT) {
+                m->count[at]++;
+                continue;
+            }
+            if (col[r].null)
+                continue;
+            if (m->is_date) {
+                int32_t d = (int32_t)col[r].v.i, *cur = &m->date[at];
+                if (*cur == FACTS_NO_DATE || (agg == AGG_MAX ? d > *cur : d < *cur))
+                    *cur = d;
+            } else if (agg == AGG_SUM) {
+                m->num[at] += cell_num(&col[r], t);
+            } else {
+                double v = cell_num(&col[r], t), *cur = &m->num[at];
+                if (isnan(*cur) || (agg == AGG_MAX ? v > *cur : v < *cur))
+                    *cur = v;
+            }
+        }
+    }
+    return 0;
+}
+
+static int fact_error(const spec *s, const spec_fact *fd, quire_error *err, const char *msg)
+{
+    return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, fd->pos.line,
+                     fd->pos.col, msg);
+}
+
+static int fold_fact(facts *f, const spec *s, const spec_fact *fd, size_t first_measure,
+                     plugin_registry *reg, quire_error *err)
+{
+    const spec_source *src = spec_find_source(s, fd->source);
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    const quire_column *kc = source_column(src, fd->key), *dc = source_column(src, fd->date);
+    const quire_column *ekc = source_column(esrc, s->entity_key);
+    quire_column *proj = xcalloc(fd->nmeasures + 2, sizeof *proj);
+    size_t nproj = 2, k, j;
+    fold_ctx c;
+    source *so;
+    char msg[512];
+    int rc = -1;
+
+    memset(&c, 0, sizeof c);
+    c.f = f;
+    c.def = fd;
+    c.mi = xcalloc(fd->nmeasures, sizeof *c.mi);
+    c.col = xcalloc(fd->nmeasures, sizeof *c.col);
+    c.last_day = FACTS_NO_DATE;
+
+    proj[0].name = fd->key;
+    proj[0].type = ekc ? ekc->type : QUIRE_T_STRING;
+    if ((kc ? kc->type : QUIRE_T_STRING) != proj[0].type) {
+        snprintf(msg, sizeof msg, "key column \"%s\" of source \"%s\" must have the type of the "
+                 "entity key \"%s\" (declare it in the source's columns)", fd->key, fd->source,
+                 s->entity_key);
+        fact_error(s, fd, err, msg);
+        goto out;
+    }
+    if (!dc || dc->type != QUIRE_T_DATE) {
+        snprintf(msg, sizeof msg, "date column \"%s\" of source \"%s\" must be declared as a date "
+                 "(columns: { %s: date })", fd->date, fd->source, fd->date);
+        fact_error(s, fd, err, msg);
+        goto out;
+    }
+    proj[1] = *dc;
+    for (k = 0; k < fd->nmeasures; k++) {
+        const spec_measure *me = &fd->measures[k];
+        const quire_column *mc;
+        c.mi[k] = first_measure + k;
+        c.col[k] = -1;
+        if (me->agg == AGG_COUNT)
+            continue;
+        mc = source_column(src, me->column);
+        if (!mc || mc->type == QUIRE_T_STRING || mc->type == QUIRE_T_BOOLEAN ||
+            (me->agg == AGG_SUM && mc->type == QUIRE_T_DATE)) {
+            snprintf(msg, sizeof msg, "measure \"%s\" needs column \"%s\" of source \"%s\" declared "
+                     "as %s", me->name, me->column, fd->source,
+                     me->agg == AGG_SUM ? "integer or number" : "integer, number or date");
+            quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, me->pos.line,
+                      me->pos.col, msg);
+            goto out;
+        }
+        f->m[c.mi[k]].is_date = mc->type == QUIRE_T_DATE;
+        for (j = 0; j < nproj; j++)
+            if (strcmp(proj[j].name, mc->name) == 0)
+                break;
+        if (j == nproj)
+            proj[nproj++] = *mc;
+        c.col[k] = (int)j;
+    }
+    for (k = 0; k < fd->nmeasures; k++) {
+        facts_measure *m = &f->m[c.mi[k]];
+        size_t cells = (size_t)f->nperiods * f->nentities, i;
+        if (fd->measures[k].agg == AGG_COUNT) {
+            m->count = xcalloc(cells, sizeof *m->count);
+        } else if (m->is_date) {
+            m->date = xmalloc(cells * sizeof *m->date);
+            for (i = 0; i < cells; i++)
+                m->date[i] = FACTS_NO_DATE;
+        } else {
+            m->num = xmalloc(cells * sizeof *m->num);
+            for (i = 0; i < cells; i++)
+                m->num[i] = fd->measures[k].agg == AGG_SUM ? 0.0 : NAN;
+        }
+    }
+    so = source_open(s, src, reg, err);
+    if (!so)
+        goto out;
+    rc = source_scan(so, proj, nproj, 0, on_fact, &c, err);
+    source_close(so);
+out:
+    free(proj);
+    free(c.mi);
+    free(c.col);
+    free(c.idx);
+    free(c.per);
+    return rc;
+}
+
+facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    facts *f = xcalloc(1, sizeof *f);
+    quire_column proj[2];
+    const quire_column *kc, *sc = NULL;
+    ent_ctx ec;
+    source *so;
+    size_t i, j, n;
+
+    f->month0 = s->month_from - s->history;
+    f->nperiods = s->month_to - f->month0 + 1;
+    kc = source_column(esrc, s->entity_key);
+    f->int_keys = kc && kc->type == QUIRE_T_INTEGER;
+    proj[0].name = s->entity_key;
+    proj[0].type = kc ? kc->type : QUIRE_T_STRING;
+    proj[0].format = NULL;
+    if (kc && kc->type != QUIRE_T_INTEGER && kc->type != QUIRE_T_STRING) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: the entity key \"%s\" must be an integer "
+                  "or a string column", s->path, s->entity_pos.line, s->entity_pos.col, s->entity_key);
+        goto fail;
+    }
+    if (s->entity_since) {
+        sc = source_column(esrc, s->entity_since);
+        if (!sc || sc->type != QUIRE_T_DATE) {
+            quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: \"since\" column \"%s\" of source "
+                      "\"%s\" must be declared as a date", s->path, s->entity_pos.line,
+                      s->entity_pos.col, s->entity_since, esrc->name);
+            goto fail;
+        }
+        proj[1] = *sc;
+    }
+    memset(&ec, 0, sizeof ec);
+    ec.f = f;
+    ec.has_since = sc != NULL;
+    so = source_open(s, esrc, reg, err);
+    if (!so)
+        goto fail;
+    if (source_scan(so, proj, sc ? 2 : 1, 0, on_entities, &ec, err)) {
+        source_close(so);
+        goto fail;
+    }
+    source_close(so);
+    build_index(f);
+    if (f->duplicates)
+        qlog(LOG_WARN, "source \"%s\": %llu records repeat an earlier %s and were ignored",
+             esrc->name, (unsigned long long)f->duplicates, s->entity_key);
+
+    for (i = 0, n = 0; i < s->nfacts; i++)
+        n += s->facts[i].nmeasures;
+    f->m = xcalloc(n ? n : 1, sizeof *f->m);
+    f->nmeasures = n;
+    for (i = 0, n = 0; i < s->nfacts; i++) {
+        for (j = 0; j < s->facts[i].nmeasures; j++)
+            f->m[n + j].def = &s->facts[i].measures[j];
+        if (fold_fact(f, s, &s->facts[i], n, reg, err))
+            goto fail;
+        n += s->facts[i].nmeasures;
+    }
+    if (f->unknown_keys)
+        qlog(LOG_WARN, "%llu fact rows name an entity that is not in source \"%s\"; they were "
+             "skipped", (unsigned long long)f->unknown_keys, esrc->name);
+    if (f->null_rows)
+        qlog(LOG_INFO, "%llu rows without a key or date were skipped",
+             (unsigned long long)f->null_rows);
+    return f;
+fail:
+    facts_free(f);
+    return NULL;
+}
+
+double facts_value(const facts *f, size_t m, int p, size_t e)
+{
+    const facts_measure *fm = &f->m[m];
+    size_t at = (size_t)p * f->nentities + e;
+
+    if (fm->count)
+        return fm->count[at];
+    if (fm->date)
+        return fm->date[at] == FACTS_NO_DATE ? NAN : fm->date[at];
+    return fm->num[at];
+}
+
+int facts_measure_index(const facts *f, const char *name)
+{
+    size_t i;
+    for (i = 0; i < f->nmeasures; i++)
+        if (strcmp(f->m[i].def->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+void facts_key_text(const facts *f, size_t e, char *buf, size_t n)
+{
+    if (f->int_keys)
+        snprintf(buf, n, "%lld", (long long)f->ikeys[e]);
+    else
+        snprintf(buf, n, "%s", f->skeys[e]);
+}
+
+void facts_free(facts *f)
+{
+    size_t i;
+
+    if (!f)
+        return;
+    for (i = 0; i < f->nmeasures; i++) {
+        free(f->m[i].count);
+        free(f->m[i].num);
+        free(f->m[i].date);
+    }
+    free(f->m);
+    if (f->skeys)
+        for (i = 0; i < f->nentities; i++)
+            free(f->skeys[i]);
+    free(f->skeys);
+    free(f->ikeys);
+    free(f->since);
+    free(f->slots);
+    free(f->direct);
+    free(f);
+}

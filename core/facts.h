@@ -1,0 +1,66 @@
+/*
+ * facts.h - per-entity, per-month aggregates folded from streamed rows.
+ *
+ * The entity source is loaded first and gives every entity a dense index.
+ * Fact sources then stream through facts_fold(): each row is mapped to its
+ * entity and month and folded into the declared measures (count, sum, min,
+ * max). Memory is entities x months x measures, never rows: a measure's
+ * values are stored [period][entity], so the month being filled is contiguous.
+ */
+#ifndef QUIRE_FACTS_H
+#define QUIRE_FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "plugins.h"
+#include "spec.h"
+
+#define FACTS_NO_DATE INT32_MIN
+
+typedef struct facts_measure {
+    const spec_measure *def;
+    int is_date;          /* min/max over a date column: values are days */
+    /* Storage, nperiods * nentities, one of: */
+    uint32_t *count;      /* AGG_COUNT */
+    double *num;          /* AGG_SUM, and AGG_MIN/MAX over numbers (NAN = none) */
+    int32_t *date;        /* AGG_MIN/MAX over dates (FACTS_NO_DATE = none) */
+} facts_measure;
+
+typedef struct facts {
+    int month0;           /* month index of period 0 */
+    int nperiods;
+    size_t nentities;
+    int int_keys;         /* keys are integers (else strings) */
+    int64_t *ikeys;       /* per entity, when int_keys */
+    char **skeys;         /* per entity, otherwise */
+    int32_t *since;       /* per entity: days, FACTS_NO_DATE if unknown */
+    facts_measure *m;
+    size_t nmeasures;
+    /* key lookup */
+    uint32_t *slots;      /* open addressing: entity index + 1, 0 = empty */
+    size_t nslots;
+    uint32_t *direct;     /* dense integer keys: direct[key - dmin] = index + 1 */
+    int64_t dmin, dmax;
+    /* what was skipped, for the run summary */
+    uint64_t rows, unknown_keys, outside, null_rows, duplicates;
+} facts;
+
+/* Load entities and fold every fact source of the spec. */
+facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err);
+void facts_free(facts *f);
+
+/* Index of the entity with this integer / string key, or -1. */
+long facts_find_int(const facts *f, int64_t key);
+long facts_find_str(const facts *f, const char *key, size_t len);
+
+/* A measure's value in period p for entity e, as a double: counts and sums
+ * are 0 where no row was seen; min/max are NAN (dates: days as a double). */
+double facts_value(const facts *f, size_t m, int p, size_t e);
+/* Index of the measure called name, or -1. */
+int facts_measure_index(const facts *f, const char *name);
+/* The entity's key as text. */
+void facts_key_text(const facts *f, size_t e, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,264 @@
+/* source.c - opening a spec's source through its plugin. */
+#include "source.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+struct source {
+    const quire_plugin *plugin;
+    const spec_source *src;
+    void *state;
+    char **values;          /* option values, in the plugin's table order */
+    size_t nvalues;
+    /* the scan in progress */
+    source_batch_fn fn;
+    void *user;
+    quire_error *err;
+    int failed;
+};
+
+static void *h_alloc(size_t n) { return malloc(n); }
+static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
+static void h_free(void *p) { free(p); }
+
+static void h_log(void *hctx, int level, const char *fmt, ...)
+{
+    source *so = hctx;
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    qlog(level <= QUIRE_LOG_WARN ? LOG_WARN : level == QUIRE_LOG_INFO ? LOG_INFO : LOG_DEBUG,
+         "[%s:%s] %s", so->plugin->name, so->src->name, msg);
+}
+
+/* A plugin's message starts with where ("path:line:col: "); insert the
+ * severity after that prefix so every diagnostic reads the same. */
+static void h_error(void *hctx, const char *fmt, ...)
+{
+    source *so = hctx;
+    char msg[900];
+    const char *p, *loc_end = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    so->failed = 1;
+    for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2) {
+        const char *q = p;
+        while (q > msg && q[-1] >= '0' && q[-1] <= '9')
+            q--;
+        if (q < p && q > msg && q[-1] == ':')
+            loc_end = p; /* "...:<digits>: " */
+        else
+            break;
+    }
+    if (!loc_end)
+        loc_end = strstr(msg, ": ");
+    if (loc_end)
+        quire_err(so->err, QUIRE_EXIT_DATA, "%.*s: error: %s (source \"%s\")", (int)(loc_end - msg),
+                  msg, loc_end + 2, so->src->name);
+    else
+        quire_err(so->err, QUIRE_EXIT_DATA, "source \"%s\": error: %s", so->src->name, msg);
+}
+
+static int h_emit(void *hctx, const quire_batch *b)
+{
+    source *so = hctx;
+    if (so->fn(so->user, b, so->err)) {
+        so->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static const quire_host host = {
+    QUIRE_PLUGIN_ABI_VERSION, sizeof(quire_host), h_alloc, h_realloc, h_free, h_log, h_emit, h_error,
+};
+
+static int bad_option(const spec *s, const spec_option *o, quire_error *err, const char *fmt,
+                      const char *a, const char *b)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, o->pos.line,
+                     o->pos.col, msg);
+}
+
+/* Check the spec's options against the plugin's table; fill so->values. */
+static int check_options(source *so, const spec *s, quire_error *err)
+{
+    const quire_option_def *defs = so->plugin->options;
+    const spec_source *src = so->src;
+    size_t n = 0, i, j;
+
+    while (defs && defs[n].name)
+        n++;
+    so->nvalues = n;
+    so->values = xcalloc(n + 1, sizeof *so->values);
+    for (i = 0; i < src->noptions; i++) {
+        const spec_option *o = &src->options[i];
+        for (j = 0; j < n; j++)
+            if (strcmp(defs[j].name, o->key) == 0)
+                break;
+        if (j == n) {
+            const char **names = xmalloc((n + 3) * sizeof *names);
+            const char *hint;
+            strbuf list = {0};
+            size_t k;
+            for (k = 0; k < n; k++) {
+                names[k] = defs[k].name;
+                sb_printf(&list, "%s%s", k ? ", " : "", defs[k].name);
+            }
+            names[n] = "plugin";
+            names[n + 1] = "columns";
+            hint = closest_word(o->key, names, n + 2);
+            if (hint)
+                bad_option(s, o, err, "unknown option \"%s\"; did you mean \"%s\"?", o->key, hint);
+            else
+                bad_option(s, o, err, "unknown option \"%s\"; this plugin's options: %s", o->key,
+                           list.s ? list.s : "(none)");
+            sb_free(&list);
+            free(names);
+            return -1;
+        }
+        switch (defs[j].type) {
+        case QUIRE_OPT_INTEGER: {
+            char *end;
+            strtoll(o->value, &end, 10);
+            if (!*o->value || *end)
+                return bad_option(s, o, err, "option \"%s\" must be a whole number, not \"%s\"",
+                                  o->key, o->value);
+            break;
+        }
+        case QUIRE_OPT_BOOLEAN:
+            if (strcmp(o->value, "true") && strcmp(o->value, "false") && strcmp(o->value, "yes") &&
+                strcmp(o->value, "no"))
+                return bad_option(s, o, err, "option \"%s\" must be true or false, not \"%s\"",
+                                  o->key, o->value);
+            break;
+        case QUIRE_OPT_CHAR:
+            if (strlen(o->value) != 1 && strcmp(o->value, "\\t") != 0)
+                return bad_option(s, o, err, "option \"%s\" must be a single character, not \"%s\"",
+                                  o->key, o->value);
+            break;
+        default:
+            break;
+        }
+        free(so->values[j]);
+        if (defs[j].type == QUIRE_OPT_PATH)
+            so->values[j] = path_join(s->dir, o->value);
+        else if (defs[j].type == QUIRE_OPT_BOOLEAN)
+            so->values[j] = xstrdup(o->value[0] == 't' || o->value[0] == 'y' ? "true" : "false");
+        else if (defs[j].type == QUIRE_OPT_CHAR && strcmp(o->value, "\\t") == 0)
+            so->values[j] = xstrdup("\t");
+        else
+            so->values[j] = xstrdup(o->value);
+    }
+    for (j = 0; j < n; j++) {
+        if (so->values[j])
+            continue;
+        if (defs[j].required)
+            return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: source \"%s\" needs option "
+                             "\"%s\" (%s)", s->path, src->pos.line, src->pos.col, src->name,
+                             defs[j].name, defs[j].help ? defs[j].help : "required");
+        if (defs[j].default_value)
+            so->values[j] = xstrdup(defs[j].default_value);
+    }
+    return 0;
+}
+
+source *source_open(const spec *s, const spec_source *src, plugin_registry *reg, quire_error *err)
+{
+    source *so;
+    quire_source_config cfg;
+    const quire_plugin *p = plugins_get(reg, src->plugin, err);
+
+    if (!p) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, src->plugin_pos.line,
+                  src->plugin_pos.col, msg);
+        return NULL;
+    }
+    so = xcalloc(1, sizeof *so);
+    so->plugin = p;
+    so->src = src;
+    so->err = err;
+    if (check_options(so, s, err)) {
+        source_close(so);
+        return NULL;
+    }
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
+    cfg.source_name = src->name;
+    cfg.spec_path = s->path;
+    cfg.option_values = (const char *const *)so->values;
+    cfg.declared = src->columns;
+    cfg.ndeclared = (uint32_t)src->ncolumns;
+    if (p->open(&host, so, &cfg, &so->state)) {
+        if (!err->code)
+            quire_err(err, QUIRE_EXIT_DATA, "source \"%s\": error: the %s plugin failed to open it",
+                      src->name, p->name);
+        so->state = NULL;
+        source_close(so);
+        return NULL;
+    }
+    return so;
+}
+
+int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
+                source_batch_fn fn, void *user, quire_error *err)
+{
+    quire_scan_request req;
+    int rc;
+
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.projection = proj;
+    req.nprojection = (uint32_t)nproj;
+    req.max_records = max_records;
+    so->fn = fn;
+    so->user = user;
+    so->err = err;
+    so->failed = 0;
+    rc = so->plugin->scan(so->state, &req);
+    if (rc || so->failed) {
+        if (!err->code)
+            quire_err(err, QUIRE_EXIT_DATA, "source \"%s\": error: the %s plugin failed to read it",
+                      so->src->name, so->plugin->name);
+        return -1;
+    }
+    return 0;
+}
+
+const quire_column *source_column(const spec_source *src, const char *name)
+{
+    size_t i;
+    for (i = 0; i < src->ncolumns; i++)
+        if (strcmp(src->columns[i].name, name) == 0)
+            return &src->columns[i];
+    return NULL;
+}
+
+void source_close(source *so)
+{
+    size_t i;
+
+    if (!so)
+        return;
+    if (so->state)
+        so->plugin->close(so->state);
+    for (i = 0; i < so->nvalues; i++)
+        free(so->values[i]);
+    free(so->values);
+    free(so);
+}

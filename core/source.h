@@ -1,0 +1,32 @@
+/*
+ * source.h - a spec's source, opened through its plugin.
+ *
+ * source_open() checks the source's options against the plugin's option
+ * table (unknown options, missing required ones, wrong types: errors at the
+ * spec's line and column), resolves path options against the spec's folder,
+ * and opens the plugin. source_scan() streams batches to a callback.
+ */
+#ifndef QUIRE_SOURCE_H
+#define QUIRE_SOURCE_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "plugins.h"
+#include "spec.h"
+
+typedef struct source source;
+
+/* Called with each batch; return 0 to go on, or -1 with err set to stop. */
+typedef int (*source_batch_fn)(void *user, const quire_batch *b, quire_error *err);
+
+source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
+                    quire_error *err);
+/* Stream the source. proj: the columns wanted (NULL = all). */
+int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
+                source_batch_fn fn, void *user, quire_error *err);
+/* The declared type of a column of the source (STRING if undeclared). */
+const quire_column *source_column(const spec_source *src, const char *name);
+void source_close(source *so);
+
+#endif
