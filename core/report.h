@@ -1,0 +1,23 @@
+/*
+ * report.h - from computed KPIs to the document the renderer draws, and to
+ * the CSV files behind it (--export).
+ */
+#ifndef QUIRE_REPORT_H
+#define QUIRE_REPORT_H
+
+#include "doc.h"
+#include "model.h"
+
+typedef struct report report;
+
+/* Build the document. epoch: SOURCE_DATE_EPOCH, or -1 to date the report
+ * from its period (the day after the last month). */
+report *report_build(const model *m, long long epoch);
+const quire_doc *report_doc(const report *r);
+void report_free(report *r);
+
+/* Write DIR/kpis.csv (period,segment,kpi,value) and DIR/segments.csv
+ * (customer_id,period,segment), each atomically. */
+int report_export(const model *m, const char *dir, quire_error *err);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * segment.c - the segment rule, once per entity and month.
+ *
+ * The rule is a Lua function that receives one record (a table reused for
+ * every call; only the fields the script mentions are set) and returns a
+ * segment name from the spec's list. Returned names are compared by pointer
+ * against the interned names first, by content only as a fallback.
+ */
+#include "model.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* ------------------------------------------------------------ the model */
+
+static void add_field(model *m, const char *name, field_kind kind, int measure, int window,
+                      int integral)
+{
+    field *fl;
+    m->fields = xrealloc(m->fields, (m->nfields + 1) * sizeof *m->fields);
+    fl = &m->fields[m->nfields++];
+    memset(fl, 0, sizeof *fl);
+    fl->name = xstrdup(name);
+    fl->kind = kind;
+    fl->measure = measure;
+    fl->window = window;
+    fl->integral = integral;
+}
+
+model *model_new(const spec *s, const facts *f, quire_error *err)
+{
+    model *m = xcalloc(1, sizeof *m);
+    quire_lua_limits lim;
+    size_t i, w;
+    int p_report = s->month_from - f->month0;
+
+    m->s = s;
+    m->f = f;
+    m->nseg = (int)s->nsegments;
+    m->p_report = p_report;
+    m->p_first = p_report > 0 ? p_report - 1 : 0;
+    m->nreport = s->month_to - s->month_from + 1;
+
+    for (i = 0; i < f->nmeasures; i++) {
+        const facts_measure *fm = &f->m[i];
+        int additive = fm->def->agg == AGG_COUNT || fm->def->agg == AGG_SUM;
+        int integral = fm->def->agg == AGG_COUNT;
+        char name[160];
+
+        if (fm->is_date) {
+            snprintf(name, sizeof name, "days_since_%s", fm->def->name);
+            add_field(m, name, FIELD_DAYS_SINCE, (int)i, 0, 1);
+            continue;
+        }
+        add_field(m, fm->def->name, FIELD_MEASURE, (int)i, 0, integral);
+        for (w = 0; w < s->nwindows && additive; w++) {
+            snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
+            add_field(m, name, FIELD_WINDOW, (int)i, s->windows[w], integral);
+        }
+    }
+    if (s->entity_since)
+        add_field(m, "tenure_months", FIELD_TENURE, -1, 0, 1);
+
+    qlua_limits_default(&lim);
+    if (s->lua_memory)
+        lim.memory = s->lua_memory;
+    if (s->lua_instructions)
+        lim.instructions = s->lua_instructions;
+    if (s->lua_seconds > 0)
+        lim.seconds = s->lua_seconds;
+    lim.seed = s->seed;
+    m->lua = qlua_new(&lim, err);
+    if (!m->lua) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void model_free(model *m)
+{
+    size_t i;
+
+    if (!m)
+        return;
+    for (i = 0; i < m->nfields; i++)
+        free(m->fields[i].name);
+    free(m->fields);
+    for (i = 0; i < m->nkpis; i++) {
+        free(m->kpis[i].label);
+        free(m->kpis[i].description);
+    }
+    free(m->kpis);
+    free(m->kval);
+    free(m->seg);
+    free(m->customers);
+    free(m->prev_customers);
+    free(m->retained);
+    free(m->sums);
+    qlua_free(m->lua);
+    free(m);
+}
+
+/* ------------------------------------------------------------ the rule */
+
+/* Whether the script's text mentions name as a whole identifier. A rule that
+ * builds field names at run time (c["na" .. "me"]) must mention them plainly
+ * somewhere, e.g. in a comment; docs/spec.md says so. */
+static int mentions(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = text;
+
+    while ((p = strstr(p, name)) != NULL) {
+        int before = p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        int after = isalnum((unsigned char)p[n]) || p[n] == '_';
+        if (!before && !after)
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+static char *read_file(const char *path, quire_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    strbuf b = {0};
+    char buf[8192];
+    size_t n;
+
+    if (!fp) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open segment rule", path);
+        return NULL;
+    }
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        sb_add(&b, buf, n);
+    fclose(fp);
+    if (!b.s)
+        sb_puts(&b, "");
+    return b.s;
+}
+
+static int32_t month_end_day(int month)
+{
+    int y = month / 12, mo = month % 12 + 1;
+    return days_from_civil(y, mo, days_in_month(y, mo));
+}
+
+static int rule_error(model *m, size_t e, int p, quire_error *err)
+{
+    char key[96], mon[16], msg[sizeof err->msg];
+
+    facts_key_text(m->f, e, key, sizeof key);
+    format_month(mon, sizeof mon, m->f->month0 + p);
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    return quire_err(err, QUIRE_EXIT_DATA, "segment rule (%s %s, %s): %s", m->s->entity_key, key,
+                     mon, msg);
+}
+
+int segments_assign(model *m, quire_error *err)
+{
+    const facts *f = m->f;
+    const spec *s = m->s;
+    const size_t ne = f->nentities, nf = m->nfields;
+    const int ng = m->nseg + 1, np = f->nperiods;
+    lua_State *L = qlua_state(m->lua);
+    const char **names = xcalloc((size_t)m->nseg, sizeof *names);
+    double *run, *vals = xcalloc(nf + 1, sizeof *vals);
+    int32_t *latest;
+    char *text;
+    int base, fn, rec, g, p, rc = -1;
+    size_t e, k;
+    struct timespec t0, t1;
+
+    text = read_file(s->segment_rule, err);
+    if (!text)
+        goto out_names;
+    for (k = 0; k < nf; k++)
+        m->fields[k].used = mentions(text, m->fields[k].name);
+    {
+        int uses_prev = mentions(text, "prev_segment");
+        free(text);
+
+        base = lua_gettop(L);
+        if (qlua_dofile(m->lua, s->segment_rule, 1, err))
+            goto out_names;
+        if (!lua_isfunction(L, -1)) {
+            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function "
+                      "(return function(c) ... end), not a %s", s->segment_rule,
+                      luaL_typename(L, -1));
+            lua_settop(L, base);
+            goto out_names;
+        }
+        fn = lua_gettop(L);
+        lua_createtable(L, 0, (int)nf + 1);
+        rec = lua_gettop(L);
+        /* The segment names, interned and anchored on the stack. */
+        for (g = 0; g < m->nseg; g++)
+            names[g] = lua_pushstring(L, s->segments[g].name);
+
+        m->seg = xmalloc((size_t)np * ne);
+        memset(m->seg, -1, (size_t)np * ne);
+        m->customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->customers);
+        m->prev_customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->prev_customers);
+        m->retained = xcalloc((size_t)np * (size_t)ng, sizeof *m->retained);
+        m->sums = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->sums);
+        /* Running state: window sums per field, latest date per field. */
+        run = xcalloc(nf * ne, sizeof *run);
+        latest = xmalloc(nf * ne * sizeof *latest);
+        for (k = 0; k < nf * ne; k++)
+            latest[k] = FACTS_NO_DATE;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (p = 0; p < np; p++) {
+            int month = f->month0 + p;
+            int32_t end = month_end_day(month);
+
+            /* Advance the running windows and latest dates to period p. */
+            for (k = 0; k < nf; k++) {
+                const field *fl = &m->fields[k];
+                double *r = run + k * ne;
+                if (fl->kind == FIELD_WINDOW) {
+                    for (e = 0; e < ne; e++) {
+                        r[e] += facts_value(f, (size_t)fl->measure, p, e);
+                        if (p - fl->window >= 0)
+                            r[e] -= facts_value(f, (size_t)fl->measure, p - fl->window, e);
+                    }
+                } else if (fl->kind == FIELD_DAYS_SINCE) {
+                    const int32_t *d = f->m[fl->measure].date + (size_t)p * ne;
+                    int32_t *lt = latest + k * ne;
+                    for (e = 0; e < ne; e++)
+                        if (d[e] != FACTS_NO_DATE && (lt[e] == FACTS_NO_DATE || d[e] > lt[e]))
+                            lt[e] = d[e];
+                }
+            }
+            if (p < m->p_first)
+                continue;
+            for (e = 0; e < ne; e++) {
+                int32_t since = f->since[e];
+                int8_t prev = p > m->p_first ? m->seg[(size_t)(p - 1) * ne + e] : -1;
+                double *sum;
+                const char *got;
+                size_t glen;
+
+                if (since != FACTS_NO_DATE && since > end)
+                    continue; /* not a customer yet */
+                for (k = 0; k < nf; k++) {
+                    const field *fl = &m->fields[k];
+                    double v;
+                    switch (fl->kind) {
+                    case FIELD_MEASURE:
+                        v = facts_value(f, (size_t)fl->measure, p, e);
+                        break;
+                    case FIELD_WINDOW:
+                        v = run[k * ne + e];
+                        break;
+                    case FIELD_DAYS_SINCE: {
+                        int32_t lt = latest[k * ne + e];
+                        if (lt == FACTS_NO_DATE)
+                            lt = since;
+                        v = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
+                        break;
+                    }
+                    default:
+                        v = since == FACTS_NO_DATE ? NAN : (double)(month - month_of_days(since));
+                        break;
+                    }
+                    vals[k] = v;
+                    if (!fl->used)
+                        continue;
+                    if (isnan(v))
+                        lua_pushnil(L);
+                    else if (fl->integral)
+                        lua_pushinteger(L, (lua_Integer)v);
+                    else
+                        lua_pushnumber(L, v);
+                    lua_setfield(L, rec, fl->name);
+                }
+                if (uses_prev) {
+                    if (prev >= 0)
+                        lua_pushvalue(L, rec + 1 + prev);
+                    else
+                        lua_pushnil(L);
+                    lua_setfield(L, rec, "prev_segment");
+                }
+                lua_pushvalue(L, fn);
+                lua_pushvalue(L, rec);
+                if (qlua_call(m->lua, 1, 1, NULL, err)) {
+                    rule_error(m, e, p, err);
+                    goto out_run;
+                }
+                got = lua_tolstring(L, -1, &glen);
+                for (g = 0; g < m->nseg; g++)
+                    if (got == names[g])
+                        break;
+                if (g == m->nseg && got)
+                    for (g = 0; g < m->nseg; g++)
+                        if (strlen(names[g]) == glen && memcmp(names[g], got, glen) == 0)
+                            break;
+                if (g == m->nseg) {
+                    strbuf list = {0};
+                    int j;
+                    for (j = 0; j < m->nseg; j++)
+                        sb_printf(&list, "%s\"%s\"", j ? ", " : "", names[j]);
+                    if (lua_type(L, -1) == LUA_TSTRING)
+                        quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned \"%s\", "
+                                  "which is not a segment of the spec; segments: %s",
+                                  s->segment_rule, got, list.s);
+                    else
+                        quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned %s; it must "
+                                  "return a segment name: %s", s->segment_rule,
+                                  luaL_typename(L, -1), list.s);
+                    sb_free(&list);
+                    rule_error(m, e, p, err);
+                    goto out_run;
+                }
+                lua_pop(L, 1);
+                m->seg[(size_t)p * ne + e] = (int8_t)g;
+                m->customers[model_pg(m, p, g)] += 1;
+                m->customers[model_pg(m, p, m->nseg)] += 1;
+                if (prev >= 0) {
+                    int lost = s->segments[g].churned;
+                    m->prev_customers[model_pg(m, p, prev)] += 1;
+                    if (!lost)
+                        m->retained[model_pg(m, p, prev)] += 1;
+                    if (!s->segments[prev].churned) {
+                        m->prev_customers[model_pg(m, p, m->nseg)] += 1;
+                        if (!lost)
+                            m->retained[model_pg(m, p, m->nseg)] += 1;
+                    }
+                }
+                sum = m->sums + model_pg(m, p, g) * nf;
+                for (k = 0; k < nf; k++)
+                    if (!isnan(vals[k]))
+                        sum[k] += vals[k];
+                sum = m->sums + model_pg(m, p, m->nseg) * nf;
+                for (k = 0; k < nf; k++)
+                    if (!isnan(vals[k]))
+                        sum[k] += vals[k];
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        rc = 0;
+out_run:
+        free(run);
+        free(latest);
+        lua_settop(L, base);
+    }
+out_names:
+    free(names);
+    free(vals);
+    return rc;
+}
