@@ -18,7 +18,8 @@ OPT      ?= -O2
 WARN     := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wstrict-prototypes \
             -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= $(OPT) -g
-SAN_FLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer,)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_FLAGS := $(if $(SAN),$(SANITIZE))
 PKGS     := lua5.4 yaml-0.1 jansson
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl

@@ -1,0 +1,365 @@
+/* main.c - the command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+#include "plugins.h"
+#include "run.h"
+#include "sample.h"
+#include "util.h"
+
+#ifndef QUIRE_VERSION
+#define QUIRE_VERSION "0.0.0"
+#endif
+
+static const char usage_main[] =
+    "Usage: quire COMMAND [OPTIONS]\n"
+    "\n"
+    "Quire turns customer data into paginated PDF reports about customer\n"
+    "segments and their KPIs, from a YAML report spec.\n"
+    "\n"
+    "Commands:\n"
+    "  run SPEC        render the report to a PDF\n"
+    "  validate SPEC   check a spec, its sources' options and its scripts\n"
+    "  preview SPEC SOURCE\n"
+    "                  print the first rows of a source as Quire reads them\n"
+    "  plugins         list the data-source plugins and their options\n"
+    "  sample          write the sample data set (customers, orders, engagement)\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      show help (quire COMMAND --help for a command)\n"
+    "  --version       show the version\n"
+    "\n"
+    "Exit status: 0 success, 1 usage or spec error, 2 data or script error,\n"
+    "3 output or delivery error. See docs/cli.md.\n";
+
+static const char usage_run[] =
+    "Usage: quire run SPEC [-o OUT.pdf] [--param NAME=VALUE]... [--export DIR]\n"
+    "\n"
+    "Render the report described by SPEC.\n"
+    "\n"
+    "  -o, --output FILE     where to write the PDF (default out/SPECNAME.pdf);\n"
+    "                        written atomically, never left half-written\n"
+    "  -p, --param NAME=VALUE\n"
+    "                        set a parameter of the spec (repeatable)\n"
+    "  --export DIR          also write DIR/kpis.csv and DIR/segments.csv\n"
+    "  -q, --quiet           print errors only\n"
+    "  -v, --verbose         print timings of each stage\n"
+    "\n"
+    "The PDF's dates come from SOURCE_DATE_EPOCH when set, else from the report's\n"
+    "period, so the same inputs give the same bytes.\n";
+
+static const char usage_validate[] =
+    "Usage: quire validate SPEC [--param NAME=VALUE]...\n"
+    "\n"
+    "Check SPEC: its YAML, keys and types, each source's plugin options, the\n"
+    "segment rule and the KPI scripts. Reads no data. Exits 0 when all is well.\n";
+
+static const char usage_preview[] =
+    "Usage: quire preview SPEC SOURCE [--rows N] [--format csv|json] [--param NAME=VALUE]...\n"
+    "\n"
+    "Print the first N rows (default 10) of SOURCE exactly as Quire parses and\n"
+    "types them: declared columns typed (dates as YYYY-MM-DD), the others as\n"
+    "strings, empty fields as empty (CSV) or null (JSON). JSON is an array of\n"
+    "objects keyed by column.\n";
+
+static const char usage_plugins[] =
+    "Usage: quire plugins\n"
+    "\n"
+    "List the data-source plugins found on the plugin path with their options.\n"
+    "Plugins are looked for in plugins/ next to the quire binary, then in\n"
+    "../lib/quire/plugins relative to it, then in each folder of QUIRE_PLUGIN_PATH.\n";
+
+static const char usage_sample[] =
+    "Usage: quire sample [--out DIR] [--customers N] [--orders N] [--from YYYY-MM]\n"
+    "                    [--months N] [--seed N]\n"
+    "\n"
+    "Write a deterministic sample data set: DIR/customers.csv, DIR/orders.csv and\n"
+    "DIR/engagement.csv (default DIR: data/sample; 10,000 customers, 12 months\n"
+    "from 2023-05). The same options always give the same bytes.\n";
+
+static int fail_usage(const char *fmt, const char *arg, const char *usage)
+{
+    fprintf(stderr, "quire: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", usage);
+    return QUIRE_EXIT_USAGE;
+}
+
+static int report_error(const quire_error *err)
+{
+    if (strstr(err->msg, "error: "))
+        fprintf(stderr, "%s\n", err->msg);
+    else
+        fprintf(stderr, "quire: error: %s\n", err->msg);
+    return err->code ? err->code : QUIRE_EXIT_DATA;
+}
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
+/* The value of an option: "--name VALUE" or "--name=VALUE". */
+static const char *opt_value(int argc, char **argv, int *i, const char *lng, const char *shrt)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+
+    if (strncmp(a, lng, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
+        if (*i + 1 >= argc)
+            return NULL;
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static int is_opt(const char *a, const char *lng, const char *shrt)
+{
+    size_t n = strlen(lng);
+    return strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0) ||
+           (strncmp(a, lng, n) == 0 && a[n] == '=');
+}
+
+static long parse_long(const char *s, long lo, long hi, int *bad)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        *bad = 1;
+    return v;
+}
+
+/* run, validate and preview share SPEC, --param, --quiet and --verbose. */
+static int cmd_spec(const char *cmd, int argc, char **argv)
+{
+    const char *usage = strcmp(cmd, "run") == 0 ? usage_run
+                        : strcmp(cmd, "validate") == 0 ? usage_validate : usage_preview;
+    spec_override *params = xcalloc((size_t)argc, sizeof *params);
+    const char *pos[2] = {NULL, NULL};
+    int npos = 0, i, rc = QUIRE_EXIT_OK, bad = 0;
+    long rows = 10;
+    preview_format fmt = PREVIEW_CSV;
+    run_opts o;
+    quire_error err = {0};
+
+    memset(&o, 0, sizeof o);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (is_help(a)) {
+            fputs(usage, stdout);
+            free(params);
+            return QUIRE_EXIT_OK;
+        }
+        if (is_opt(a, "--param", "-p")) {
+            char *eq;
+            if (!(v = opt_value(argc, argv, &i, "--param", "-p")) || !(eq = strchr(v, '=')) ||
+                eq == v) {
+                free(params);
+                return fail_usage("%s needs NAME=VALUE", a, usage);
+            }
+            params[o.nparams].name = xstrndup(v, (size_t)(eq - v));
+            params[o.nparams].value = eq + 1;
+            o.nparams++;
+        } else if (is_opt(a, "--output", "-o") && strcmp(cmd, "run") == 0) {
+            if (!(o.out = opt_value(argc, argv, &i, "--output", "-o")))
+                rc = fail_usage("%s needs a file name", a, usage);
+        } else if (is_opt(a, "--export", NULL) && strcmp(cmd, "run") == 0) {
+            if (!(o.export_dir = opt_value(argc, argv, &i, "--export", NULL)))
+                rc = fail_usage("%s needs a folder", a, usage);
+        } else if (is_opt(a, "--rows", "-n") && strcmp(cmd, "preview") == 0) {
+            if (!(v = opt_value(argc, argv, &i, "--rows", "-n")))
+                rc = fail_usage("%s needs a number", a, usage);
+            else if (rows = parse_long(v, 1, 1000000000L, &bad), bad)
+                rc = fail_usage("--rows must be a whole number from 1, not \"%s\"", v, usage);
+        } else if (is_opt(a, "--format", NULL) && strcmp(cmd, "preview") == 0) {
+            if (!(v = opt_value(argc, argv, &i, "--format", NULL)))
+                rc = fail_usage("%s needs csv or json", a, usage);
+            else if (strcmp(v, "csv") == 0)
+                fmt = PREVIEW_CSV;
+            else if (strcmp(v, "json") == 0)
+                fmt = PREVIEW_JSON;
+            else
+                rc = fail_usage("--format must be csv or json, not \"%s\"", v, usage);
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quire_log_level = LOG_QUIET;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            quire_log_level = LOG_INFO;
+        } else if (a[0] == '-' && a[1]) {
+            rc = fail_usage("unknown option \"%s\"", a, usage);
+        } else if (npos < (strcmp(cmd, "preview") == 0 ? 2 : 1)) {
+            pos[npos++] = a;
+        } else {
+            rc = fail_usage("unexpected argument \"%s\"", a, usage);
+        }
+        if (rc)
+            goto done;
+    }
+    if (npos < (strcmp(cmd, "preview") == 0 ? 2 : 1)) {
+        rc = fail_usage("%s", npos ? "missing SOURCE" : "missing SPEC", usage);
+        goto done;
+    }
+    o.spec_path = pos[0];
+    o.params = params;
+    if (strcmp(cmd, "run") == 0)
+        rc = run_report(&o, &err);
+    else if (strcmp(cmd, "validate") == 0)
+        rc = run_validate(&o, &err);
+    else
+        rc = run_preview(&o, pos[1], rows, fmt, &err);
+    if (rc)
+        rc = report_error(&err);
+done:
+    for (i = 0; i < (int)o.nparams; i++)
+        free((char *)params[i].name);
+    free(params);
+    return rc;
+}
+
+static const char *opt_type_name(quire_opt_type t)
+{
+    switch (t) {
+    case QUIRE_OPT_INTEGER: return "integer";
+    case QUIRE_OPT_BOOLEAN: return "boolean";
+    case QUIRE_OPT_PATH: return "path";
+    case QUIRE_OPT_CHAR: return "character";
+    default: return "string";
+    }
+}
+
+static int cmd_plugins(int argc, char **argv)
+{
+    plugin_registry reg = {0};
+    size_t i;
+
+    if (argc > 0) {
+        if (is_help(argv[0])) {
+            fputs(usage_plugins, stdout);
+            return QUIRE_EXIT_OK;
+        }
+        return fail_usage("unexpected argument \"%s\"", argv[0], usage_plugins);
+    }
+    if (plugins_load_all(&reg) == 0) {
+        char *path = plugins_search_path();
+        fprintf(stderr, "quire: error: no plugins found (searched %s)\n", path);
+        free(path);
+        return QUIRE_EXIT_USAGE;
+    }
+    for (i = 0; i < reg.n; i++) {
+        const quire_plugin *p = reg.v[i].desc;
+        const quire_option_def *o;
+        printf("%s %s - %s\n", p->name, p->version ? p->version : "", p->summary ? p->summary : "");
+        printf("  file: %s\n  abi: %u.%u  capabilities: stream%s%s\n", reg.v[i].path,
+               p->abi_version >> 16, p->abi_version & 0xffff,
+               p->caps & QUIRE_CAP_PROJECTION ? ", projection" : "",
+               p->caps & QUIRE_CAP_AGGREGATE ? ", aggregate" : "");
+        printf("  options:\n");
+        for (o = p->options; o && o->name; o++) {
+            printf("    %-14s %-9s %s", o->name, opt_type_name(o->type),
+                   o->help ? o->help : "");
+            if (o->required)
+                printf(" (required)");
+            else if (o->default_value)
+                printf(" (default: \"%s\")", o->default_value);
+            putchar('\n');
+        }
+        if (i + 1 < reg.n)
+            putchar('\n');
+    }
+    plugins_free(&reg);
+    return QUIRE_EXIT_OK;
+}
+
+static int cmd_sample(int argc, char **argv)
+{
+    quire_sample_opts o;
+    quire_error err = {0};
+    int i, bad = 0;
+
+    quire_sample_defaults(&o);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (is_help(a)) {
+            fputs(usage_sample, stdout);
+            return QUIRE_EXIT_OK;
+        }
+        if (is_opt(a, "--out", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--out", NULL)))
+                return fail_usage("%s needs a folder", a, usage_sample);
+            o.out_dir = v;
+        } else if (is_opt(a, "--customers", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--customers", NULL)))
+                return fail_usage("%s needs a number", a, usage_sample);
+            o.customers = parse_long(v, 1, QUIRE_SAMPLE_MAX_CUSTOMERS, &bad);
+        } else if (is_opt(a, "--orders", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--orders", NULL)))
+                return fail_usage("%s needs a number", a, usage_sample);
+            o.orders = parse_long(v, 0, QUIRE_SAMPLE_MAX_ORDERS, &bad);
+        } else if (is_opt(a, "--months", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--months", NULL)))
+                return fail_usage("%s needs a number", a, usage_sample);
+            o.months = (int)parse_long(v, 1, QUIRE_SAMPLE_MAX_MONTHS, &bad);
+        } else if (is_opt(a, "--seed", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--seed", NULL)))
+                return fail_usage("%s needs a number", a, usage_sample);
+            o.seed = (unsigned long long)parse_long(v, 0, 2147483647L, &bad);
+        } else if (is_opt(a, "--from", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--from", NULL)))
+                return fail_usage("%s needs a month (YYYY-MM)", a, usage_sample);
+            o.first_month = parse_month(v);
+            if (o.first_month < 0)
+                return fail_usage("--from must be a month (YYYY-MM), not \"%s\"", v, usage_sample);
+        } else {
+            return fail_usage("unknown argument \"%s\"", a, usage_sample);
+        }
+        if (bad)
+            return fail_usage("%s: not a valid number", a, usage_sample);
+    }
+    if (quire_sample_write(&o, &err))
+        return report_error(&err);
+    if (quire_log_level >= LOG_WARN)
+        fprintf(stderr, "quire: wrote %s/customers.csv, orders.csv, engagement.csv\n", o.out_dir);
+    return QUIRE_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return QUIRE_EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return QUIRE_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("quire %s (plugin ABI %d.%d)\n", QUIRE_VERSION, QUIRE_PLUGIN_ABI_MAJOR,
+               QUIRE_PLUGIN_ABI_MINOR);
+        return QUIRE_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0 || strcmp(cmd, "preview") == 0)
+        return cmd_spec(cmd, argc - 2, argv + 2);
+    if (strcmp(cmd, "plugins") == 0)
+        return cmd_plugins(argc - 2, argv + 2);
+    if (strcmp(cmd, "sample") == 0)
+        return cmd_sample(argc - 2, argv + 2);
+    {
+        static const char *const cmds[] = {"run", "validate", "preview", "plugins", "sample"};
+        const char *hint = closest_word(cmd, cmds, 5);
+        fprintf(stderr, "quire: error: unknown command \"%s\"", cmd);
+        if (hint)
+            fprintf(stderr, "; did you mean \"%s\"?", hint);
+        fprintf(stderr, "\n\n%s", usage_main);
+    }
+    return QUIRE_EXIT_USAGE;
+}

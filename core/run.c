@@ -1,0 +1,348 @@
+/* run.c - spec -> sources -> facts -> segments -> KPIs -> document -> PDF. */
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "doc.h"
+#include "facts.h"
+#include "log.h"
+#include "model.h"
+#include "plugins.h"
+#include "report.h"
+#include "source.h"
+#include "util.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* SOURCE_DATE_EPOCH, or -1 when unset. */
+static long long source_date_epoch(quire_error *err, int *bad)
+{
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long v;
+
+    *bad = 0;
+    if (!e || !*e)
+        return -1;
+    errno = 0;
+    v = strtoll(e, &end, 10);
+    if (*end || errno || v < 0 || v > 253402300799LL) {
+        *bad = 1;
+        quire_err(err, QUIRE_EXIT_USAGE, "SOURCE_DATE_EPOCH: error: \"%s\" is not a Unix time", e);
+    }
+    return v;
+}
+
+/* out/<spec file name without .yaml>.pdf */
+static char *default_out(const char *spec_path)
+{
+    const char *base = strrchr(spec_path, '/');
+    const char *dot;
+    base = base ? base + 1 : spec_path;
+    dot = strrchr(base, '.');
+    return xasprintf("out/%.*s.pdf", (int)(dot && dot != base ? dot - base : (long)strlen(base)),
+                     base);
+}
+
+int run_report(const run_opts *o, quire_error *err)
+{
+    plugin_registry reg = {0};
+    spec *s = NULL;
+    facts *f = NULL;
+    model *m = NULL;
+    report *r = NULL;
+    char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
+    double t0 = now(), t1, t2, t3, t4;
+    long long epoch;
+    int bad, rc = -1;
+
+    epoch = source_date_epoch(err, &bad);
+    if (bad)
+        goto done;
+    s = spec_load(o->spec_path, o->params, o->nparams, err);
+    if (!s)
+        goto done;
+    f = facts_build(s, &reg, err);
+    if (!f)
+        goto done;
+    t1 = now();
+    qlog(LOG_INFO, "facts: %zu entities, %d months, %llu rows in %.3f s", f->nentities,
+         f->nperiods, (unsigned long long)f->rows, t1 - t0);
+    m = model_new(s, f, err);
+    if (!m || segments_assign(m, err))
+        goto done;
+    t2 = now();
+    qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", t2 - t1, m->rule_seconds);
+    if (kpis_evaluate(m, err))
+        goto done;
+    t3 = now();
+    qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, t3 - t2);
+    if (o->export_dir && report_export(m, o->export_dir, err))
+        goto done;
+    r = report_build(m, epoch);
+    if (!o->out) {
+        if (mkdir("out", 0777) && errno != EEXIST) {
+            quire_err(err, QUIRE_EXIT_DELIVERY, "out: error: cannot create folder: %s",
+                      strerror(errno));
+            goto done;
+        }
+    }
+    if (pdf_render(report_doc(r), out, err))
+        goto done;
+    t4 = now();
+    qlog(LOG_INFO, "pdf: %s in %.3f s; total %.3f s", out, t4 - t3, t4 - t0);
+    if (quire_log_level >= LOG_WARN)
+        fprintf(stderr, "quire: wrote %s\n", out);
+    rc = 0;
+done:
+    report_free(r);
+    model_free(m);
+    facts_free(f);
+    spec_free(s);
+    plugins_free(&reg);
+    free(out);
+    return rc;
+}
+
+int run_validate(const run_opts *o, quire_error *err)
+{
+    plugin_registry reg = {0};
+    spec *s = spec_load(o->spec_path, o->params, o->nparams, err);
+    quire_lua *q = NULL;
+    size_t i;
+    int rc = -1;
+
+    if (!s)
+        return -1;
+    for (i = 0; i < s->nsources; i++) {
+        source *so = source_open(s, &s->sources[i], &reg, err);
+        if (!so)
+            goto done;
+        source_close(so);
+    }
+    q = qlua_new(NULL, err);
+    if (!q)
+        goto done;
+    if (qlua_dofile(q, s->segment_rule, 1, err))
+        goto done;
+    if (!lua_isfunction(qlua_state(q), -1)) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function",
+                  s->segment_rule);
+        goto done;
+    }
+    lua_pop(qlua_state(q), 1);
+    for (i = 0; i < s->nkpis; i++) {
+        if (qlua_dofile(q, s->kpis[i].script, 1, err))
+            goto done;
+        if (!lua_istable(qlua_state(q), -1)) {
+            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: KPI \"%s\": the script must return a table",
+                      s->kpis[i].script, s->kpis[i].name);
+            goto done;
+        }
+        lua_pop(qlua_state(q), 1);
+    }
+    printf("%s: ok (%zu sources, %zu segments, %zu KPIs, %zu sections)\n", o->spec_path,
+           s->nsources, s->nsegments, s->nkpis, s->nsections);
+    rc = 0;
+done:
+    qlua_free(q);
+    spec_free(s);
+    plugins_free(&reg);
+    return rc;
+}
+
+/* ------------------------------------------------------------ preview */
+
+typedef struct preview_ctx {
+    preview_format fmt;
+    long left;
+    int header_done;
+    long printed;
+} preview_ctx;
+
+static void num_text(char *buf, size_t n, double v)
+{
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* The cell as text; returns 0 for null. is_str: quote it in JSON. */
+static int cell_text(const quire_cell *c, quire_type t, strbuf *b, int *is_str)
+{
+    char tmp[64];
+
+    *is_str = 0;
+    if (c->null)
+        return 0;
+    switch (t) {
+    case QUIRE_T_INTEGER:
+        snprintf(tmp, sizeof tmp, "%lld", (long long)c->v.i);
+        break;
+    case QUIRE_T_NUMBER:
+        num_text(tmp, sizeof tmp, c->v.n);
+        break;
+    case QUIRE_T_DATE:
+        format_date(tmp, sizeof tmp, (int32_t)c->v.i);
+        *is_str = 1;
+        break;
+    case QUIRE_T_BOOLEAN:
+        snprintf(tmp, sizeof tmp, "%s", c->v.i ? "true" : "false");
+        break;
+    default:
+        *is_str = 1;
+        sb_add(b, c->v.s.ptr, c->v.s.len);
+        return 1;
+    }
+    sb_puts(b, tmp);
+    return 1;
+}
+
+static void put_csv(const char *s, size_t n)
+{
+    size_t i;
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+        fwrite(s, 1, n, stdout);
+        return;
+    }
+    putchar('"');
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"')
+            putchar('"');
+        putchar(s[i]);
+    }
+    putchar('"');
+}
+
+static void put_json_str(const char *s, size_t n)
+{
+    size_t i;
+    putchar('"');
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", stdout);
+        else if (ch == '\r')
+            fputs("\\r", stdout);
+        else if (ch == '\t')
+            fputs("\\t", stdout);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static int on_preview(void *user, const quire_batch *b, quire_error *err)
+{
+    preview_ctx *c = user;
+    strbuf t = {0};
+    uint32_t r, k;
+
+    (void)err;
+    if (!c->header_done) {
+        if (c->fmt == PREVIEW_CSV) {
+            for (k = 0; k < b->ncols; k++) {
+                if (k)
+                    putchar(',');
+                put_csv(b->columns[k].name, strlen(b->columns[k].name));
+            }
+            putchar('\n');
+        } else {
+            putchar('[');
+        }
+        c->header_done = 1;
+    }
+    for (r = 0; r < b->nrows && c->left != 0; r++, c->left--) {
+        if (c->fmt == PREVIEW_JSON)
+            fputs(c->printed ? ",\n  {" : "\n  {", stdout);
+        for (k = 0; k < b->ncols; k++) {
+            int is_str, has;
+            t.len = 0;
+            has = cell_text(&b->cols[k][r], b->columns[k].type, &t, &is_str);
+            if (c->fmt == PREVIEW_CSV) {
+                if (k)
+                    putchar(',');
+                if (has)
+                    put_csv(t.s, t.len);
+            } else {
+                if (k)
+                    fputs(", ", stdout);
+                put_json_str(b->columns[k].name, strlen(b->columns[k].name));
+                fputs(": ", stdout);
+                if (!has)
+                    fputs("null", stdout);
+                else if (is_str)
+                    put_json_str(t.s, t.len);
+                else
+                    fwrite(t.s, 1, t.len, stdout);
+            }
+        }
+        if (c->fmt == PREVIEW_CSV)
+            putchar('\n');
+        else
+            putchar('}');
+        c->printed++;
+    }
+    sb_free(&t);
+    return 0;
+}
+
+int run_preview(const run_opts *o, const char *source_name, long rows, preview_format fmt,
+                quire_error *err)
+{
+    plugin_registry reg = {0};
+    spec *s = spec_load(o->spec_path, o->params, o->nparams, err);
+    const spec_source *src;
+    source *so = NULL;
+    preview_ctx c;
+    int rc = -1;
+
+    if (!s)
+        return -1;
+    src = spec_find_source(s, source_name);
+    if (!src) {
+        strbuf names = {0};
+        size_t i;
+        for (i = 0; i < s->nsources; i++)
+            sb_printf(&names, "%s%s", i ? ", " : "", s->sources[i].name);
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: no source named \"%s\"; sources: %s",
+                  o->spec_path, source_name, names.s ? names.s : "(none)");
+        sb_free(&names);
+        goto done;
+    }
+    so = source_open(s, src, &reg, err);
+    if (!so)
+        goto done;
+    memset(&c, 0, sizeof c);
+    c.fmt = fmt;
+    c.left = rows;
+    if (source_scan(so, NULL, 0, (uint64_t)rows, on_preview, &c, err))
+        goto done;
+    if (fmt == PREVIEW_JSON)
+        fputs(c.header_done ? "\n]\n" : "[]\n", stdout);
+    rc = 0;
+done:
+    fflush(stdout);
+    source_close(so);
+    spec_free(s);
+    plugins_free(&reg);
+    return rc;
+}

@@ -1,0 +1,10 @@
+-- Customer count: the customers in the segment at the end of the month.
+return {
+  label = "Customer count",
+  description = "Customers assigned to the segment at the end of the month.",
+  unit = "count",
+  higher_is_better = true,
+  value = function(s)
+    return s.customers
+  end,
+}
