@@ -1,0 +1,43 @@
+# The command line: help, version, plugins, validate, preview.
+. tests/e2e/lib.sh
+DATA=$(sample_data) || { bad "quire sample failed"; done_checks cli; exit 1; }
+
+exits 0 "--help" "$QUIRE" --help
+contains "$T/out" "Usage: quire COMMAND"
+for c in run validate preview plugins sample; do
+    exits 0 "$c --help" "$QUIRE" $c --help
+    contains "$T/out" "Usage: quire $c"
+done
+exits 0 "--version" "$QUIRE" --version
+grep -Eq '^quire [0-9]+\.[0-9]+\.[0-9]+' "$T/out" && ok || bad "--version output"
+exits 1 "unknown command" "$QUIRE" rn
+contains "$T/err" 'did you mean "run"'
+exits 1 "no command" "$QUIRE"
+exits 1 "unknown option" "$QUIRE" run reports/monthly_segments.yaml --frobnicate
+
+exits 0 "plugins" "$QUIRE" plugins
+contains "$T/out" "csv "
+contains "$T/out" "delimiter"
+contains "$T/out" "template "
+
+exits 0 "validate the stock report" "$QUIRE" validate reports/monthly_segments.yaml
+contains "$T/out" "ok"
+
+# preview: typed values exactly as parsed.
+exits 0 "preview csv" "$QUIRE" preview reports/monthly_segments.yaml orders --rows 3 --param data="$DATA"
+[ "$(wc -l < "$T/out")" -eq 4 ] && ok || bad "preview --rows 3 printed $(wc -l < "$T/out") lines"
+head -n 1 "$T/out" | grep -q "order_id,customer_id,order_date,amount" && ok || bad "preview header: $(head -n 1 "$T/out")"
+sed -n 2p "$T/out" | grep -Eq '^[0-9]+,[0-9]+,[0-9]{4}-[0-9]{2}-[0-9]{2},[0-9.]+$' && ok || bad "preview row: $(sed -n 2p "$T/out")"
+exits 0 "preview json" "$QUIRE" preview reports/monthly_segments.yaml customers --rows 2 --format json --param data="$DATA"
+python3 -c "
+import json, sys
+rows = json.load(open('$T/out'))
+assert len(rows) == 2, rows
+assert isinstance(rows[0]['customer_id'], int), rows[0]
+assert len(rows[0]['signup_date']) == 10, rows[0]
+" && ok || bad "preview json is not an array of 2 typed objects: $(cat "$T/out")"
+exits 1 "preview of an unknown source" "$QUIRE" preview reports/monthly_segments.yaml ordrs
+contains "$T/err" "orders"
+exits 1 "preview --format xml" "$QUIRE" preview reports/monthly_segments.yaml orders --format xml
+
+done_checks cli

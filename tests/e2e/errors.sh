@@ -1,0 +1,91 @@
+# Bad input gets a clear error naming the file and line, and an exit status;
+# never a crash, a hang or a partial PDF.
+. tests/e2e/lib.sh
+DATA=$(sample_data) || { bad "quire sample failed"; done_checks errors; exit 1; }
+ROOT=$(pwd)
+
+# A copy of the stock spec whose script paths point back into the tree.
+sed "s#\.\./scripts/#$ROOT/scripts/#" reports/monthly_segments.yaml > "$T/base.yaml"
+run() { "$QUIRE" run "$@" --param data="$DATA" -o "$T/out.pdf"; }
+
+# YAML syntax error: file:line:col.
+sed 's/^  grain: month$/  grain: [month/' "$T/base.yaml" > "$T/syntax.yaml"
+exits 1 "YAML syntax error" run "$T/syntax.yaml"
+grep -Eq "syntax.yaml:[0-9]+:[0-9]+: error: " "$T/err" && ok || bad "syntax error without file:line:col: $(cat "$T/err")"
+
+# Unknown key, with a hint.
+sed 's/^  history: 12 .*/  histroy: 12/' "$T/base.yaml" > "$T/unknown.yaml"
+exits 1 "unknown key" run "$T/unknown.yaml"
+grep -Eq "unknown.yaml:[0-9]+:3: error: unknown key \"histroy\".*did you mean \"history\"" "$T/err" \
+    && ok || bad "unknown key message: $(cat "$T/err")"
+
+# Wrong type.
+sed 's/^  history: 12 .*/  history: twelve/' "$T/base.yaml" > "$T/type.yaml"
+exits 1 "wrong type" run "$T/type.yaml"
+grep -Eq "type.yaml:[0-9]+:[0-9]+: error: .*whole number" "$T/err" && ok || bad "wrong type message: $(cat "$T/err")"
+
+# An unknown plugin option.
+sed 's/^    path: \${data}\/orders.csv/    pth: ${data}\/orders.csv/' "$T/base.yaml" > "$T/opt.yaml"
+exits 1 "unknown plugin option" run "$T/opt.yaml"
+grep -Eq "opt.yaml:[0-9]+:5: error: unknown option \"pth\"; did you mean \"path\"" "$T/err" \
+    && ok || bad "plugin option message: $(cat "$T/err")"
+
+# A missing CSV file: the path in the message, exit 2, no PDF.
+exits 2 "missing CSV" "$QUIRE" run "$T/base.yaml" --param data="$T/nowhere" -o "$T/out.pdf"
+grep -q "$T/nowhere/customers.csv" "$T/err" && ok || bad "missing file not named: $(cat "$T/err")"
+[ ! -e "$T/out.pdf" ] && ok || bad "a PDF was written despite the error"
+
+# A bad value in the data: file:line:col and the column.
+mkdir -p "$T/d"
+cp "$DATA"/*.csv "$T/d/"
+sed -i '5s/,[0-9.]*$/,12.x5/' "$T/d/orders.csv"
+exits 2 "bad number in orders.csv" "$QUIRE" run "$T/base.yaml" --param data="$T/d" -o "$T/out.pdf"
+grep -Eq "orders.csv:5:[0-9]+: error: .*amount" "$T/err" && ok || bad "bad number message: $(cat "$T/err")"
+
+# A Lua error in the rule names script:line and the customer.
+cat > "$T/broken.lua" <<'LUA'
+return function(c)
+  local x = nil
+  return x.segment
+end
+LUA
+sed "s#rule: .*#rule: $T/broken.lua#" "$T/base.yaml" > "$T/lua.yaml"
+exits 2 "Lua error in the rule" run "$T/lua.yaml"
+grep -q "broken.lua:3:" "$T/err" && ok || bad "Lua error without script:line: $(cat "$T/err")"
+grep -q "customer_id" "$T/err" && ok || bad "Lua error does not name the customer: $(cat "$T/err")"
+
+# A rule that loops forever is stopped by the instruction budget, fast.
+cat > "$T/loop.lua" <<'LUA'
+return function(c)
+  while true do end
+end
+LUA
+sed "s#rule: .*#rule: $T/loop.lua#" "$T/base.yaml" > "$T/loop.yaml"
+start=$(date +%s)
+exits 2 "endless rule" timeout 20 "$QUIRE" run "$T/loop.yaml" --param data="$DATA" -o "$T/out.pdf"
+elapsed=$(( $(date +%s) - start ))
+grep -q "instruction budget" "$T/err" && ok || bad "endless loop message: $(cat "$T/err")"
+[ "$elapsed" -lt 5 ] && ok || bad "the endless rule took ${elapsed}s to stop"
+
+# A rule returning a name that is not a segment.
+printf 'return function(c) return "Gold" end\n' > "$T/gold.lua"
+sed "s#rule: .*#rule: $T/gold.lua#" "$T/base.yaml" > "$T/gold.yaml"
+exits 2 "unknown segment name" run "$T/gold.yaml"
+grep -q '"Gold"' "$T/err" && ok || bad "unknown segment message: $(cat "$T/err")"
+
+# The sandbox: no io, os or require in a rule.
+printf 'return function(c) io.open("/etc/passwd") return "VIP" end\n' > "$T/io.lua"
+sed "s#rule: .*#rule: $T/io.lua#" "$T/base.yaml" > "$T/io.yaml"
+exits 2 "io in a rule" run "$T/io.yaml"
+
+# A failed run leaves an existing PDF alone.
+echo "previous report" > "$T/keep.pdf"
+"$QUIRE" run "$T/loop.yaml" --param data="$DATA" -o "$T/keep.pdf" 2>/dev/null
+[ "$(cat "$T/keep.pdf")" = "previous report" ] && ok || bad "a failed run touched the existing PDF"
+
+# Bad parameters.
+exits 1 "unknown --param" "$QUIRE" run "$T/base.yaml" --param dta=x -o "$T/out.pdf"
+grep -q 'did you mean "data"' "$T/err" && ok || bad "--param hint: $(cat "$T/err")"
+exits 1 "badly typed --param" "$QUIRE" run "$T/base.yaml" --param from=2024-13 -o "$T/out.pdf"
+
+done_checks errors

@@ -1,0 +1,69 @@
+# End to end: the stock monthly report on the sample data, read back from the
+# PDF and the exported CSVs.
+. tests/e2e/lib.sh
+DATA=$(sample_data) || { bad "quire sample failed"; done_checks report; exit 1; }
+
+exits 0 "run the monthly report" \
+    "$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/r.pdf" --export "$T/x"
+check "qpdf --check accepts the PDF" qpdf --check "$T/r.pdf"
+pdftotext "$T/r.pdf" "$T/r.txt"
+for s in "Monthly Customer Segment Performance Report" \
+         "Segment Size and Value Analysis" "Retention and Churn Risk" "Engagement Metrics" \
+         "How is Customer Distribution Changing Across Segments?" \
+         "Average Order Value Trends by Segment" "Segment Retention Rates Over Time" \
+         "Churn Risk Distribution by Segment" "Email Engagement Rates by Segment" \
+         "Website Engagement by Segment" \
+         "VIP" "Regular" "At Risk" "Inactive" "New" \
+         "Feb 2024" "Mar 2024" "Apr 2024" "Page 1 of" \
+         "Which segments are growing or shrinking the fastest?"; do
+    contains "$T/r.txt" "$s"
+done
+pages=$(pdfinfo "$T/r.pdf" | awk '/^Pages:/ {print $2}')
+contains "$T/r.txt" "Page $pages of $pages"
+pdffonts "$T/r.pdf" | awk 'NR > 2 && $0 !~ / yes +yes +yes/ {bad = 1} END {exit bad}' \
+    && ok || bad "a font is not embedded, subset and unicode"
+
+# kpis.csv: the header, and a plain value for each KPI x segment x month.
+K="$T/x/kpis.csv"
+[ "$(head -n 1 "$K")" = "period,segment,kpi,value" ] && ok || bad "kpis.csv header"
+for kpi in customer_count average_order_value retention_rate churn_risk_score \
+           email_open_rate website_visits_per_customer; do
+    for seg in VIP Regular "At Risk" Inactive New; do
+        for p in 2024-02 2024-03 2024-04; do
+            v=$(awk -F, -v p="$p" -v s="$seg" -v k="$kpi" \
+                '$1 == p && $2 == s && $3 == k {print $4}' "$K")
+            echo "$v" | grep -Eq '^-?[0-9]+(\.[0-9]+)?(e-?[0-9]+)?$' && ok \
+                || bad "kpis.csv has no plain value for $kpi / $seg / $p (got '$v')"
+        done
+    done
+done
+# Rates are fractions between 0 and 1.
+awk -F, '($3 == "retention_rate" || $3 == "email_open_rate") && ($4 < 0 || $4 > 1) {bad = 1}
+         END {exit bad}' "$K" && ok || bad "a rate in kpis.csv is outside 0..1"
+
+# customer_count agrees with segments.csv, for every segment and month.
+S="$T/x/segments.csv"
+[ "$(head -n 1 "$S")" = "customer_id,period,segment" ] && ok || bad "segments.csv header"
+awk -F, 'NR > 1 {n[$2 "," $3]++} END {for (k in n) print k "," n[k]}' "$S" | sort > "$T/counted"
+awk -F, 'NR > 1 && $3 == "customer_count" {print $1 "," $2 "," $4}' "$K" | sort > "$T/reported"
+if cmp -s "$T/counted" "$T/reported"; then ok; else bad "customer_count differs from segments.csv"; diff "$T/counted" "$T/reported" >&2; fi
+# Every customer has at most one segment per month.
+dups=$(awk -F, 'NR > 1 {print $1 "," $2}' "$S" | sort | uniq -d | head -n 1)
+[ -z "$dups" ] && ok || bad "a customer has two segments in one month: $dups"
+# Customers move between segments over the months.
+moves=$(awk -F, 'NR > 1 {if (($1) in seg && seg[$1] != $3) m++; seg[$1] = $3} END {print m + 0}' "$S")
+[ "$moves" -gt 0 ] && ok || bad "no customer changed segment"
+
+# Same inputs, same bytes.
+"$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/r2.pdf" -q
+cmp -s "$T/r.pdf" "$T/r2.pdf" && ok || bad "two runs gave different PDFs"
+
+# The default output path and SOURCE_DATE_EPOCH.
+ROOT=$(pwd)
+case $QUIRE in /*) Q=$QUIRE ;; *) Q=$ROOT/$QUIRE ;; esac
+( mkdir -p "$T/w" && cd "$T/w" && SOURCE_DATE_EPOCH=1714521600 \
+  "$Q" run "$ROOT/reports/monthly_segments.yaml" --param data="$ROOT/$DATA" -q ) \
+    && [ -f "$T/w/out/monthly_segments.pdf" ] && ok || bad "default output out/monthly_segments.pdf"
+pdfinfo "$T/w/out/monthly_segments.pdf" 2>/dev/null | grep -q "2024" && ok || bad "PDF dates from SOURCE_DATE_EPOCH"
+
+done_checks report
