@@ -95,13 +95,25 @@ fail_keep:
     return -1;
 }
 
+static void push_fields(model *m, const double *sum)
+{
+    lua_State *L = qlua_state(m->lua);
+    size_t k;
+
+    for (k = 0; k < m->nfields; k++) {
+        if (m->fields[k].integral)
+            lua_pushinteger(L, (lua_Integer)sum[k]);
+        else
+            lua_pushnumber(L, sum[k]);
+        lua_setfield(L, -2, m->fields[k].name);
+    }
+}
+
 /* Push the table of sums for period p and group g. */
 static void push_sums(model *m, int p, int g)
 {
     lua_State *L = qlua_state(m->lua);
-    const double *sum = m->sums + model_pg(m, p, g) * m->nfields;
     char mon[16];
-    size_t k;
 
     lua_createtable(L, 0, (int)m->nfields + 5);
     lua_pushstring(L, g == m->nseg ? "All" : m->s->segments[g].name);
@@ -115,13 +127,13 @@ static void push_sums(model *m, int p, int g)
     lua_setfield(L, -2, "prev_customers");
     lua_pushinteger(L, (lua_Integer)m->retained[model_pg(m, p, g)]);
     lua_setfield(L, -2, "retained");
-    for (k = 0; k < m->nfields; k++) {
-        if (m->fields[k].integral)
-            lua_pushinteger(L, (lua_Integer)sum[k]);
-        else
-            lua_pushnumber(L, sum[k]);
-        lua_setfield(L, -2, m->fields[k].name);
-    }
+    push_fields(m, m->sums + model_pg(m, p, g) * m->nfields);
+    /* s.cohort: last month's members of the group, as they are this month */
+    lua_createtable(L, 0, (int)m->nfields + 1);
+    lua_pushinteger(L, (lua_Integer)m->prev_customers[model_pg(m, p, g)]);
+    lua_setfield(L, -2, "customers");
+    push_fields(m, m->cohort + model_pg(m, p, g) * m->nfields);
+    lua_setfield(L, -2, "cohort");
 }
 
 int kpis_evaluate(model *m, quire_error *err)

@@ -25,7 +25,8 @@ typedef enum field_kind {
     FIELD_MEASURE = 0, /* the measure's value in the month */
     FIELD_WINDOW,      /* over the last N months, this one included */
     FIELD_DAYS_SINCE,  /* days from the month's end to the latest date so far */
-    FIELD_TENURE       /* whole months since the entity's start */
+    FIELD_TENURE,      /* whole months since the entity's start */
+    FIELD_HAS          /* 1 when the count measure is above zero in the month */
 } field_kind;
 
 typedef struct field {
@@ -63,6 +64,8 @@ typedef struct model {
     /* per period and group */
     double *customers, *prev_customers, *retained; /* [p][g] */
     double *sums;      /* [p][g][field] */
+    /* [p][g][field]: this month's fields summed over last month's members of g */
+    double *cohort;
 
     kpi_def *kpis;
     size_t nkpis;

@@ -208,17 +208,6 @@ void report_free(report *r)
 
 /* ------------------------------------------------------------ export */
 
-/* Shortest decimal that reads back as v. */
-static void fmt_num(char *buf, size_t n, double v)
-{
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 static void csv_field(FILE *fp, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
@@ -298,7 +287,7 @@ int report_export(const model *m, const char *dir, quire_error *err)
                 csv_field(fp, s->segments[g].name);
                 fprintf(fp, ",%s,", m->kpis[k].spec->name);
                 if (!isnan(v)) {
-                    fmt_num(num, sizeof num, v);
+                    format_plain_number(num, sizeof num, v);
                     fputs(num, fp);
                 }
                 fputc('\n', fp);

@@ -171,16 +171,6 @@ typedef struct preview_ctx {
     long printed;
 } preview_ctx;
 
-static void num_text(char *buf, size_t n, double v)
-{
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 /* The cell as text; returns 0 for null. is_str: quote it in JSON. */
 static int cell_text(const quire_cell *c, quire_type t, strbuf *b, int *is_str)
 {
@@ -194,7 +184,7 @@ static int cell_text(const quire_cell *c, quire_type t, strbuf *b, int *is_str)
         snprintf(tmp, sizeof tmp, "%lld", (long long)c->v.i);
         break;
     case QUIRE_T_NUMBER:
-        num_text(tmp, sizeof tmp, c->v.n);
+        format_plain_number(tmp, sizeof tmp, c->v.n);
         break;
     case QUIRE_T_DATE:
         format_date(tmp, sizeof tmp, (int32_t)c->v.i);

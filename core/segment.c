@@ -59,6 +59,10 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
             continue;
         }
         add_field(m, fm->def->name, FIELD_MEASURE, (int)i, 0, integral);
+        if (fm->def->agg == AGG_COUNT) {
+            snprintf(name, sizeof name, "has_%s", fm->def->name);
+            add_field(m, name, FIELD_HAS, (int)i, 0, 1);
+        }
         for (w = 0; w < s->nwindows && additive; w++) {
             snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
             add_field(m, name, FIELD_WINDOW, (int)i, s->windows[w], integral);
@@ -103,6 +107,7 @@ void model_free(model *m)
     free(m->prev_customers);
     free(m->retained);
     free(m->sums);
+    free(m->cohort);
     qlua_free(m->lua);
     free(m);
 }
@@ -150,6 +155,14 @@ static int32_t month_end_day(int month)
 {
     int y = month / 12, mo = month % 12 + 1;
     return days_from_civil(y, mo, days_in_month(y, mo));
+}
+
+static void add_vals(double *sum, const double *vals, size_t nf)
+{
+    size_t k;
+    for (k = 0; k < nf; k++)
+        if (!isnan(vals[k]))
+            sum[k] += vals[k];
 }
 
 static int rule_error(model *m, size_t e, int p, quire_error *err)
@@ -210,6 +223,7 @@ int segments_assign(model *m, quire_error *err)
         m->prev_customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->prev_customers);
         m->retained = xcalloc((size_t)np * (size_t)ng, sizeof *m->retained);
         m->sums = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->sums);
+        m->cohort = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->cohort);
         /* Running state: window sums per field, latest date per field. */
         run = xcalloc(nf * ne, sizeof *run);
         latest = xmalloc(nf * ne * sizeof *latest);
@@ -244,7 +258,6 @@ int segments_assign(model *m, quire_error *err)
             for (e = 0; e < ne; e++) {
                 int32_t since = f->since[e];
                 int8_t prev = p > m->p_first ? m->seg[(size_t)(p - 1) * ne + e] : -1;
-                double *sum;
                 const char *got;
                 size_t glen;
 
@@ -259,6 +272,9 @@ int segments_assign(model *m, quire_error *err)
                         break;
                     case FIELD_WINDOW:
                         v = run[k * ne + e];
+                        break;
+                    case FIELD_HAS:
+                        v = facts_value(f, (size_t)fl->measure, p, e) > 0;
                         break;
                     case FIELD_DAYS_SINCE: {
                         int32_t lt = latest[k * ne + e];
@@ -335,14 +351,13 @@ int segments_assign(model *m, quire_error *err)
                             m->retained[model_pg(m, p, m->nseg)] += 1;
                     }
                 }
-                sum = m->sums + model_pg(m, p, g) * nf;
-                for (k = 0; k < nf; k++)
-                    if (!isnan(vals[k]))
-                        sum[k] += vals[k];
-                sum = m->sums + model_pg(m, p, m->nseg) * nf;
-                for (k = 0; k < nf; k++)
-                    if (!isnan(vals[k]))
-                        sum[k] += vals[k];
+                add_vals(m->sums + model_pg(m, p, g) * nf, vals, nf);
+                add_vals(m->sums + model_pg(m, p, m->nseg) * nf, vals, nf);
+                if (prev >= 0) {
+                    add_vals(m->cohort + model_pg(m, p, prev) * nf, vals, nf);
+                    if (!s->segments[prev].churned)
+                        add_vals(m->cohort + model_pg(m, p, m->nseg) * nf, vals, nf);
+                }
             }
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);

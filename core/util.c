@@ -251,6 +251,28 @@ void format_date(char *buf, size_t n, int32_t days)
     snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
 }
 
+void format_plain_number(char *buf, size_t n, double v)
+{
+    int prec;
+
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+        snprintf(buf, n, "%.0f", v);
+        return;
+    }
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (!strchr(buf, 'e'))
+        return;
+    for (prec = 1; prec <= 40; prec++) {
+        snprintf(buf, n, "%.*f", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 char *path_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');

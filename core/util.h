@@ -61,6 +61,9 @@ void format_month_label(char *buf, size_t n, int month);
 /* "2024-03-31" */
 void format_date(char *buf, size_t n, int32_t days);
 
+/* v as a plain decimal that reads back as v (no exponent): "1380", "19.99". */
+void format_plain_number(char *buf, size_t n, double v);
+
 /* The folder part of a path ("reports/x.yaml" -> "reports"; "x" -> "."). */
 char *path_dirname(const char *path);
 /* path itself when absolute, else dir/path. */

@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config
 liblua5.4-dev libyaml-dev libhpdf-dev libjansson-dev libcurl4-openssl-dev
 libsqlite3-dev libpq-dev
 fonts-dejavu-core
-poppler-utils qpdf python3"
+poppler-utils qpdf python3 time"
 
 missing=""
 for p in $PKGS; do

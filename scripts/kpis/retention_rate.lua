@@ -1,15 +1,16 @@
--- Retention rate: of the customers in the segment last month, the share that
--- is in a segment not marked `churned` (Inactive) this month.
+-- Retention rate: of the customers in the segment last month, the share who
+-- ordered again this month (s.cohort holds last month's members as they are
+-- this month; has_orders counts those with at least one order).
 return {
   label = "Retention rate",
-  description = "Share of last month's segment members not churned this month.",
+  description = "Share of last month's segment members who ordered again this month.",
   unit = "percent",
   decimals = 1,
   higher_is_better = true,
   value = function(s)
-    if s.prev_customers == 0 then
+    if s.cohort.customers == 0 then
       return nil
     end
-    return s.retained / s.prev_customers
+    return s.cohort.has_orders / s.cohort.customers
   end,
 }

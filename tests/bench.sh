@@ -1,0 +1,36 @@
+#!/bin/sh
+# The reference benchmark (docs/performance.md): 5,000,000 orders for
+# 200,000 customers over 12 months, rendered into the monthly report.
+# Prints whole-process wall time and peak memory of each step, measured with
+# /usr/bin/time when present. A benchmark, not a test: it asserts nothing.
+set -eu
+QUIRE=${QUIRE:-./quire}
+DATA=${BENCH_DATA:-data/bench}
+RUNS=${BENCH_RUNS:-3}
+
+measure() {
+    label=$1; shift
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f "$label: %e s wall, %U s user, %M KB peak" "$@"
+    else
+        start=$(date +%s.%N)
+        "$@"
+        echo "$label: $(echo "$(date +%s.%N) - $start" | bc) s wall"
+    fi
+}
+
+if [ ! -f "$DATA/orders.csv" ]; then
+    measure "generate" "$QUIRE" sample --out "$DATA" --customers 200000 --orders 5000000 \
+        --from 2023-05 --months 12
+fi
+ls -l "$DATA"
+# Warm the page cache, then time the whole report: every month of the data.
+cat "$DATA"/*.csv > /dev/null
+i=1
+while [ "$i" -le "$RUNS" ]; do
+    measure "report run $i" "$QUIRE" run reports/monthly_segments.yaml -q \
+        --param data="$DATA" --param from=2023-06 --param to=2024-04 -o out/bench.pdf
+    i=$((i + 1))
+done
+"$QUIRE" run reports/monthly_segments.yaml -v --param data="$DATA" \
+    --param from=2023-06 --param to=2024-04 -o out/bench.pdf

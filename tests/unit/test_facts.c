@@ -1,0 +1,239 @@
+/*
+ * test_facts.c - the facts engine, segments and KPIs on a small hand-made
+ * data set whose every number is known, read through the real CSV plugin.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "facts.h"
+#include "model.h"
+#include "report.h"
+#include "spec.h"
+
+static char dir[] = "/tmp/quire-facts-XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+    char path[256];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char spec_text[] =
+    "title: Facts\n"
+    "periods: { from: 2024-02, to: 2024-03, history: 2 }\n"
+    "sources:\n"
+    "  customers: { plugin: csv, path: customers.csv,\n"
+    "               columns: { id: integer, since: date } }\n"
+    "  orders: { plugin: csv, path: orders.csv,\n"
+    "            columns: { id: integer, day: date, amount: number } }\n"
+    "entities: { source: customers, key: id, since: since }\n"
+    "facts:\n"
+    "  - source: orders\n"
+    "    key: id\n"
+    "    date: day\n"
+    "    measures: { orders: count, revenue: sum(amount), biggest: max(amount),\n"
+    "                last_order: max(day) }\n"
+    "features: { windows: [2] }\n"
+    "segments:\n"
+    "  rule: rule.lua\n"
+    "  list: [Buyer, Idle, { name: Gone, churned: true }]\n"
+    "kpis:\n"
+    "  customers: count.lua\n"
+    "  aov: aov.lua\n"
+    "  retention: retention.lua\n";
+
+/* Months loaded: 2023-12 .. 2024-03 (history 2 before February). */
+static const char customers[] =
+    "id,since\n"
+    "1,2023-01-10\n"
+    "2,2023-06-01\n"
+    "3,2024-03-05\n" /* signs up in March: no segment in February */
+    "2,2020-01-01\n" /* duplicate id: ignored */
+    "40,\n";         /* no sign-up date */
+
+static const char orders[] =
+    "id,day,amount\n"
+    "1,2023-11-30,999\n" /* before the loaded months: skipped */
+    "1,2023-12-15,10\n"
+    "1,2024-01-20,20.5\n"
+    "1,2024-02-01,30\n"
+    "1,2024-02-28,5\n"
+    "2,2024-01-05,100\n"
+    "3,2024-03-06,7.25\n"
+    "9,2024-02-10,50\n"  /* unknown customer */
+    "40,2024-03-31,1\n"
+    "1,2024-04-01,1000\n"; /* after the report: skipped */
+
+/* Buyer: ordered within 31 days; Idle: within 62; otherwise Gone. */
+static const char rule[] =
+    "return function(c)\n"
+    "  local d = c.days_since_last_order\n"
+    "  if d == nil then return 'Gone' end\n"
+    "  if d <= 31 then return 'Buyer' end\n"
+    "  if d <= 62 then return 'Idle' end\n"
+    "  return 'Gone'\n"
+    "end\n";
+
+static void test_facts(void)
+{
+    plugin_registry reg = {0};
+    quire_error err = {0};
+    char path[256];
+    spec *s;
+    facts *f;
+    model *m;
+    long e1, e2, e3, e40;
+    int rev, big, cnt, last;
+
+    snprintf(path, sizeof path, "%s/spec.yaml", dir);
+    s = spec_load(path, NULL, 0, &err);
+    CHECK(s != NULL);
+    if (!s) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    f = facts_build(s, &reg, &err);
+    CHECK(f != NULL);
+    if (!f) {
+        fprintf(stderr, "%s\n", err.msg);
+        spec_free(s);
+        plugins_free(&reg);
+        return;
+    }
+    CHECK(f->nentities == 4);
+    CHECK(f->duplicates == 1);
+    CHECK(f->month0 == 2023 * 12 + 11);
+    CHECK(f->nperiods == 4);
+    CHECK(f->unknown_keys == 1);
+    CHECK(f->outside == 2);
+    e1 = facts_find_int(f, 1);
+    e2 = facts_find_int(f, 2);
+    e3 = facts_find_int(f, 3);
+    e40 = facts_find_int(f, 40);
+    CHECK(e1 >= 0 && e2 >= 0 && e3 >= 0 && e40 >= 0);
+    CHECK(facts_find_int(f, 9) == -1);
+    CHECK(f->since[e2] != FACTS_NO_DATE);
+    CHECK(f->since[e40] == FACTS_NO_DATE);
+    cnt = facts_measure_index(f, "orders");
+    rev = facts_measure_index(f, "revenue");
+    big = facts_measure_index(f, "biggest");
+    last = facts_measure_index(f, "last_order");
+    CHECK(cnt >= 0 && rev >= 0 && big >= 0 && last >= 0);
+    /* Period 2 is February 2024. */
+    CHECK(facts_value(f, (size_t)cnt, 2, (size_t)e1) == 2);
+    CHECK(facts_value(f, (size_t)rev, 2, (size_t)e1) == 35);
+    CHECK(facts_value(f, (size_t)big, 2, (size_t)e1) == 30);
+    CHECK(facts_value(f, (size_t)rev, 1, (size_t)e1) == 20.5);
+    CHECK(facts_value(f, (size_t)rev, 0, (size_t)e1) == 10);
+    CHECK(facts_value(f, (size_t)cnt, 2, (size_t)e2) == 0);
+    CHECK(isnan(facts_value(f, (size_t)big, 2, (size_t)e2)));
+    CHECK(facts_value(f, (size_t)last, 3, (size_t)e3) == 19788); /* 2024-03-06 */
+
+    m = model_new(s, f, &err);
+    CHECK(m != NULL);
+    if (m && segments_assign(m, &err) == 0 && kpis_evaluate(m, &err) == 0) {
+        /* Customer 1: last order 2024-02-28 -> Feb: 1 day ago, Buyer; Mar: 31 days, Buyer.
+         * Customer 2: last order 2024-01-05 -> Feb: 55 days, Idle; Mar: 86 days, Gone.
+         * Customer 3: no segment in Feb (not yet signed up), Buyer in March.
+         * Customer 40: no since, no order before March -> Gone in Feb, Buyer in March. */
+        size_t ne = f->nentities;
+        CHECK(m->seg[2 * ne + (size_t)e1] == 0);
+        CHECK(m->seg[3 * ne + (size_t)e1] == 0);
+        CHECK(m->seg[2 * ne + (size_t)e2] == 1);
+        CHECK(m->seg[3 * ne + (size_t)e2] == 2);
+        CHECK(m->seg[2 * ne + (size_t)e3] == -1);
+        CHECK(m->seg[3 * ne + (size_t)e3] == 0);
+        CHECK(m->seg[2 * ne + (size_t)e40] == 2);
+        CHECK(m->seg[3 * ne + (size_t)e40] == 0);
+        /* KPIs: report month 0 = Feb, 1 = Mar; groups Buyer 0, Idle 1, Gone 2, All 3. */
+        CHECK(model_kpi(m, 0, 0, 0) == 1);
+        CHECK(model_kpi(m, 0, 1, 0) == 3);
+        CHECK(model_kpi(m, 0, 0, 3) == 3);
+        CHECK(model_kpi(m, 0, 1, 3) == 4);
+        /* aov over the 2-month window: Feb Buyer = customer 1, Jan+Feb = 55.5 / 3 */
+        CHECK(fabs(model_kpi(m, 1, 0, 0) - 55.5 / 3) < 1e-9);
+        /* Idle in March: nobody, so no value. */
+        CHECK(isnan(model_kpi(m, 1, 1, 1)));
+        /* Retention in March: Buyer in Feb = {1} -> still Buyer: 1.0;
+         * Idle in Feb = {2} -> Gone (churned): 0.0. */
+        CHECK(model_kpi(m, 2, 1, 0) == 1.0);
+        CHECK(model_kpi(m, 2, 1, 1) == 0.0);
+        {
+            char out[300];
+            FILE *fp;
+            char line[256];
+            int rows = 0, found = 0;
+            snprintf(out, sizeof out, "%s/export", dir);
+            CHECK(report_export(m, out, &err) == 0);
+            snprintf(out, sizeof out, "%s/export/kpis.csv", dir);
+            fp = fopen(out, "r");
+            CHECK(fp != NULL);
+            while (fp && fgets(line, sizeof line, fp)) {
+                rows++;
+                if (strcmp(line, "2024-03,Buyer,customers,3\n") == 0)
+                    found++;
+                if (strcmp(line, "2024-02,Buyer,aov,18.5\n") == 0)
+                    found++;
+            }
+            if (fp)
+                fclose(fp);
+            CHECK(rows == 1 + 2 * 3 * 3);
+            CHECK(found == 2);
+        }
+    } else {
+        fprintf(stderr, "model: %s\n", err.msg);
+        CHECK(0);
+    }
+    model_free(m);
+    facts_free(f);
+    spec_free(s);
+    plugins_free(&reg);
+}
+
+int main(void)
+{
+    const char *pd = getenv("PLUGIN_DIR");
+    char abs[512];
+
+    if (!mkdtemp(dir))
+        return 2;
+    /* The plugins of the build under test. */
+    if (!getcwd(abs, sizeof abs - 64))
+        return 2;
+    if (!pd)
+        pd = "plugins";
+    if (pd[0] != '/') {
+        strcat(abs, "/");
+        strcat(abs, pd);
+        setenv("QUIRE_PLUGIN_PATH", abs, 1);
+    } else {
+        setenv("QUIRE_PLUGIN_PATH", pd, 1);
+    }
+    put("spec.yaml", spec_text);
+    put("customers.csv", customers);
+    put("orders.csv", orders);
+    put("rule.lua", rule);
+    put("count.lua", "return { unit = 'count', value = function(s) return s.customers end }\n");
+    put("aov.lua", "return { unit = 'currency', value = function(s)\n"
+                   "  if s.orders_2m == 0 then return nil end\n"
+                   "  return s.revenue_2m / s.orders_2m end }\n");
+    put("retention.lua", "return { unit = 'percent', value = function(s)\n"
+                         "  if s.prev_customers == 0 then return nil end\n"
+                         "  return s.retained / s.prev_customers end }\n");
+    test_facts();
+    {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return check_done("facts");
+}
