@@ -1,0 +1,482 @@
+/*
+ * chart.c - line and grouped-bar charts as vectors.
+ *
+ * Layout of the area chart_draw() is given, from the bottom up: the legend
+ * (wrapping to as many rows as it needs), the x-axis title, the category
+ * labels, then the plot. The value-axis labels and the rotated y-axis title
+ * take the left edge. Ticks come from Heckbert's nice numbers; a line chart's
+ * range follows its data (padded, zero not forced), a bar chart's always
+ * includes zero and its bars grow from y(0). Missing values (NAN) are gaps.
+ */
+#include "chart.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "format.h"
+
+#define TICK_SIZE 7.5
+#define LABEL_SIZE 8.0
+#define TITLE_SIZE 8.0
+#define LEGEND_SIZE 8.0
+#define VALUE_SIZE 6.5
+#define SWATCH 9.0
+#define LEGEND_ROW 13.0
+#define NTICKS 5
+
+/* Series colours when a chart brings none: a restrained categorical set. */
+static const quire_rgb default_colors[] = {
+    {0.16, 0.38, 0.66}, {0.93, 0.49, 0.19}, {0.24, 0.60, 0.39}, {0.80, 0.25, 0.27},
+    {0.52, 0.40, 0.71}, {0.55, 0.39, 0.33}, {0.85, 0.45, 0.68}, {0.50, 0.52, 0.55},
+};
+
+/* ------------------------------------------------------------ nice ticks */
+
+static double nicenum(double x, int round)
+{
+    double e = floor(log10(x)), f = x / pow(10, e), nf;
+
+    if (round)
+        nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
+    else
+        nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    return nf * pow(10, e);
+}
+
+void chart_nice_ticks(double lo, double hi, int nticks, chart_ticks *t)
+{
+    double range, step, gmin, gmax;
+
+    if (!isfinite(lo) || !isfinite(hi)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (lo > hi) {
+        double tmp = lo;
+        lo = hi;
+        hi = tmp;
+    }
+    if (nticks < 2)
+        nticks = 2;
+    if (hi - lo <= fmax(fabs(lo), fabs(hi)) * 1e-12) {
+        double pad = lo == 0 ? 1 : fabs(lo) * 0.1;
+        lo -= pad;
+        hi += pad;
+    }
+    range = nicenum(hi - lo, 0);
+    step = nicenum(range / (nticks - 1), 1);
+    gmin = floor(lo / step + 1e-9) * step;
+    gmax = ceil(hi / step - 1e-9) * step;
+    t->min = gmin == 0 ? 0 : gmin; /* no "-0" */
+    t->max = gmax;
+    t->step = step;
+    t->count = (int)lround((gmax - gmin) / step) + 1;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static quire_rgb series_color(const doc_chart *c, size_t s)
+{
+    if (c->colors)
+        return c->colors[s];
+    return default_colors[s % (sizeof default_colors / sizeof default_colors[0])];
+}
+
+static double value_at(const doc_chart *c, size_t s, size_t i)
+{
+    double v = c->values[s * c->ncats + i];
+
+    return isfinite(v) ? v : NAN;
+}
+
+static const char *label_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Is there anything to plot? Sets the finite range when there is. */
+static int data_range(const doc_chart *c, double *lo, double *hi)
+{
+    size_t s, i;
+    int any = 0;
+
+    if (!c->values || c->ncats == 0 || c->nseries == 0)
+        return 0;
+    for (s = 0; s < c->nseries; s++) {
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i);
+
+            if (isnan(v))
+                continue;
+            if (!any || v < *lo)
+                *lo = v;
+            if (!any || v > *hi)
+                *hi = v;
+            any = 1;
+        }
+    }
+    return any;
+}
+
+static void axis_ticks(const doc_chart *c, double lo, double hi, chart_ticks *t)
+{
+    if (c->kind == DOC_CHART_BAR) {
+        lo = fmin(lo, 0);
+        hi = fmax(hi, 0);
+    } else {
+        /* Pad so lines and markers keep off the frame, without crossing zero
+         * when the data do not. */
+        double pad = (hi - lo) * 0.06;
+
+        if (pad == 0)
+            pad = fabs(hi) > 0 ? fabs(hi) * 0.05 : 1;
+        lo = (lo >= 0 && lo - pad < 0) ? 0 : lo - pad;
+        hi = (hi <= 0 && hi + pad > 0) ? 0 : hi + pad;
+    }
+    chart_nice_ticks(lo, hi, NTICKS, t);
+    if (c->unit == QUIRE_UNIT_COUNT && t->step < 1) {
+        /* Whole numbers only for counts. */
+        t->step = 1;
+        t->min = floor(lo + 1e-9);
+        t->max = ceil(hi - 1e-9);
+        if (t->max <= t->min)
+            t->max = t->min + 1;
+        t->count = (int)lround(t->max - t->min) + 1;
+    }
+}
+
+/* Rows the legend needs at width w (at least one). */
+static int legend_rows(const doc_chart *c, HPDF_Font font, double w)
+{
+    double x = 0;
+    int rows = 1;
+    size_t s;
+
+    for (s = 0; s < c->nseries; s++) {
+        const char *lab = label_or_empty(c->series[s]);
+        double iw = SWATCH + 4 + fmin(pdf_text_width(font, LEGEND_SIZE, lab, strlen(lab)),
+                                      w - SWATCH - 4);
+
+        if (x > 0 && x + iw > w) {
+            rows++;
+            x = 0;
+        }
+        x += iw + 14;
+    }
+    return rows;
+}
+
+static void draw_legend(HPDF_Page page, const doc_chart *c, HPDF_Font font, double x0,
+                        double top, double w)
+{
+    pdf_style st = {font, LEGEND_SIZE, PDF_INK};
+    double x = 0, y = top;
+    size_t s;
+
+    for (s = 0; s < c->nseries; s++) {
+        const char *lab = label_or_empty(c->series[s]);
+        double lw = fmin(pdf_text_width(font, LEGEND_SIZE, lab, strlen(lab)), w - SWATCH - 4);
+        double iw = SWATCH + 4 + lw;
+
+        if (x > 0 && x + iw > w) {
+            y -= LEGEND_ROW;
+            x = 0;
+        }
+        pdf_fill(page, series_color(c, s));
+        HPDF_Page_Rectangle(page, (HPDF_REAL)(x0 + x), (HPDF_REAL)(y - SWATCH),
+                            (HPDF_REAL)SWATCH, (HPDF_REAL)SWATCH);
+        HPDF_Page_Fill(page);
+        pdf_text_fit(page, &st, x0 + x + SWATCH + 4, y - SWATCH + 1.2, PDF_LEFT, lw, lab,
+                     strlen(lab));
+        x += iw + 14;
+    }
+}
+
+/* Lines (1 or 2) the category labels need in slots of width slot. */
+static int label_lines(const doc_chart *c, HPDF_Font font, double slot)
+{
+    size_t i;
+
+    for (i = 0; i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats[i]);
+
+        if (pdf_text_width(font, LABEL_SIZE, lab, strlen(lab)) > slot)
+            return 2;
+    }
+    return 1;
+}
+
+/* A category label centred at cx, on up to lines lines of width slot. */
+static void draw_cat_label(HPDF_Page page, const pdf_style *st, double cx, double y, double slot,
+                           int lines, const char *lab)
+{
+    size_t len = strlen(lab), line_len, next;
+
+    if (lines < 2) {
+        pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, len);
+        return;
+    }
+    next = pdf_wrap_next(st, slot, lab, len, &line_len);
+    pdf_text(page, st, cx, y, PDF_CENTER, lab, line_len);
+    if (next < len)
+        pdf_text_fit(page, st, cx, y - LABEL_SIZE * 1.2, PDF_CENTER, slot, lab + next,
+                     len - next);
+}
+
+static void draw_no_data(HPDF_Page page, const pdf_fonts *fonts, double x, double y, double w,
+                         double h)
+{
+    pdf_style st = {fonts->regular, 10, PDF_FAINT};
+
+    pdf_text(page, &st, x + w / 2, y + h / 2 - 3.5, PDF_CENTER, CHART_NO_DATA,
+             strlen(CHART_NO_DATA));
+}
+
+/* ------------------------------------------------------------------ draw */
+
+typedef struct plot {
+    double left, right, bottom, top;
+    chart_ticks t;
+} plot;
+
+static double ymap(const plot *p, double v)
+{
+    return p->bottom + (v - p->t.min) / (p->t.max - p->t.min) * (p->top - p->bottom);
+}
+
+static void draw_lines(HPDF_Page page, const doc_chart *c, const plot *p, double slot)
+{
+    size_t s, i;
+
+    HPDF_Page_SetLineJoin(page, HPDF_ROUND_JOIN);
+    HPDF_Page_SetLineCap(page, HPDF_ROUND_END);
+    for (s = 0; s < c->nseries; s++) {
+        int pen = 0, segs = 0;
+
+        pdf_stroke(page, series_color(c, s));
+        HPDF_Page_SetLineWidth(page, 1.8);
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i);
+            HPDF_REAL px = (HPDF_REAL)(p->left + slot * ((double)i + 0.5));
+
+            if (isnan(v)) {
+                pen = 0;
+                continue;
+            }
+            if (pen) {
+                HPDF_Page_LineTo(page, px, (HPDF_REAL)ymap(p, v));
+                segs++;
+            } else {
+                HPDF_Page_MoveTo(page, px, (HPDF_REAL)ymap(p, v));
+            }
+            pen = 1;
+        }
+        if (segs)
+            HPDF_Page_Stroke(page);
+        else
+            HPDF_Page_EndPath(page);
+
+        /* Markers: filled in the series colour with a white ring. */
+        pdf_fill(page, series_color(c, s));
+        pdf_stroke(page, (quire_rgb){1, 1, 1});
+        HPDF_Page_SetLineWidth(page, 0.8);
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i);
+
+            if (isnan(v))
+                continue;
+            HPDF_Page_Circle(page, (HPDF_REAL)(p->left + slot * ((double)i + 0.5)),
+                             (HPDF_REAL)ymap(p, v), 2.6f);
+            HPDF_Page_FillStroke(page);
+        }
+    }
+    HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
+    HPDF_Page_SetLineJoin(page, HPDF_MITER_JOIN);
+}
+
+/*
+ * Decimals for value labels: the chart's own, else the unit's default; a
+ * plain number shows as many decimals (up to 2) as its values need, the same
+ * for every label ("6.8", "7.0", "7.2" rather than "7").
+ */
+static int label_decimals(const doc_chart *c)
+{
+    size_t k, n = c->nseries * c->ncats;
+    int dec = 0;
+
+    if (c->decimals >= 0 || c->unit != QUIRE_UNIT_NUMBER)
+        return c->decimals;
+    for (k = 0; k < n && dec < 2; k++) {
+        double v = c->values[k];
+
+        if (!isfinite(v))
+            continue;
+        while (dec < 2 && fabs(v * pow(10, dec) - nearbyint(v * pow(10, dec))) > 1e-6)
+            dec++;
+    }
+    return dec;
+}
+
+/* Bar value labels fit when the widest one is no wider than a bar. */
+static int bar_labels_fit(const doc_chart *c, HPDF_Font font, double bar_w, int dec)
+{
+    size_t s, i;
+    char buf[64];
+
+    if (bar_w < 10)
+        return 0;
+    for (s = 0; s < c->nseries; s++) {
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i);
+
+            if (isnan(v))
+                continue;
+            quire_format_value(buf, sizeof buf, v, c->unit, dec);
+            if (pdf_text_width(font, VALUE_SIZE, buf, strlen(buf)) > bar_w + 2)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static void draw_bars(HPDF_Page page, const doc_chart *c, const plot *p, double slot,
+                      int labels, int dec, HPDF_Font font)
+{
+    double group = slot * 0.8, bw = group / (double)c->nseries;
+    double gap = bw > 6 ? 1.0 : 0.0, y0 = ymap(p, 0);
+    pdf_style st = {font, VALUE_SIZE, PDF_MUTED};
+    size_t s, i;
+    char buf[64];
+
+    for (i = 0; i < c->ncats; i++) {
+        double gx = p->left + slot * ((double)i + 0.5) - group / 2;
+
+        for (s = 0; s < c->nseries; s++) {
+            double v = value_at(c, s, i), yv, bx;
+
+            if (isnan(v))
+                continue;
+            yv = ymap(p, v);
+            bx = gx + bw * (double)s + gap / 2;
+            pdf_fill(page, series_color(c, s));
+            HPDF_Page_Rectangle(page, (HPDF_REAL)bx, (HPDF_REAL)fmin(y0, yv),
+                                (HPDF_REAL)(bw - gap), (HPDF_REAL)fabs(yv - y0));
+            HPDF_Page_Fill(page);
+            if (labels) {
+                quire_format_value(buf, sizeof buf, v, c->unit, dec);
+                pdf_text(page, &st, bx + (bw - gap) / 2,
+                         v >= 0 ? yv + 2.5 : yv - 2.5 - VALUE_SIZE * 0.75, PDF_CENTER, buf,
+                         strlen(buf));
+            }
+        }
+    }
+}
+
+void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, double x, double y,
+                double w, double h)
+{
+    pdf_style tick_st = {fonts->regular, TICK_SIZE, PDF_MUTED};
+    pdf_style cat_st = {fonts->regular, LABEL_SIZE, PDF_INK};
+    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT};
+    static const HPDF_UINT16 dash[] = {2, 2};
+    char buf[64];
+    double lo = 0, hi = 0, label_w = 0, max_abs, slot, legend_h, xlab_h, xtitle_h;
+    int rows, lines, k, labels = 0, dec = label_decimals(c);
+    plot p;
+
+    if (!data_range(c, &lo, &hi)) {
+        draw_no_data(page, fonts, x, y, w, h);
+        return;
+    }
+    axis_ticks(c, lo, hi, &p.t);
+    max_abs = fmax(fabs(p.t.min), fabs(p.t.max));
+    for (k = 0; k < p.t.count; k++) {
+        double tw;
+
+        quire_format_axis(buf, sizeof buf, p.t.min + k * p.t.step, p.t.step, max_abs, c->unit);
+        tw = pdf_text_width(fonts->regular, TICK_SIZE, buf, strlen(buf));
+        if (tw > label_w)
+            label_w = tw;
+    }
+
+    rows = c->series ? legend_rows(c, fonts->regular, w) : 0;
+    legend_h = rows ? rows * LEGEND_ROW + 8 : 0;
+    xtitle_h = c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0;
+    p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + label_w + 6;
+    p.right = x + w - 4;
+    slot = (p.right - p.left) / (double)c->ncats;
+    lines = c->cats ? label_lines(c, fonts->regular, slot - 4) : 0;
+    xlab_h = lines ? 8 + lines * LABEL_SIZE * 1.2 : 4;
+    p.bottom = y + legend_h + xtitle_h + xlab_h;
+    p.top = y + h - TICK_SIZE / 2 - 1;
+    if (c->kind == DOC_CHART_BAR) {
+        double bw = slot * 0.8 / (double)c->nseries;
+
+        labels = bar_labels_fit(c, fonts->regular, bw - (bw > 6 ? 1 : 0), dec);
+        if (labels)
+            p.top -= VALUE_SIZE + 2;
+    }
+    if (p.top - p.bottom < 20) {
+        draw_no_data(page, fonts, x, y, w, h);
+        return;
+    }
+
+    /* Gridlines and value-axis labels. */
+    HPDF_Page_SetLineWidth(page, 0.5);
+    pdf_stroke(page, PDF_GRID);
+    HPDF_Page_SetDash(page, dash, 2, 0);
+    for (k = 0; k < p.t.count; k++) {
+        double v = p.t.min + k * p.t.step;
+
+        if (k == 0 || (c->kind == DOC_CHART_BAR && fabs(v) < p.t.step * 1e-6))
+            continue; /* the baseline and the zero line are solid */
+        HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)ymap(&p, v));
+        HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)ymap(&p, v));
+    }
+    HPDF_Page_Stroke(page);
+    HPDF_Page_SetDash(page, NULL, 0, 0);
+    for (k = 0; k < p.t.count; k++) {
+        double v = p.t.min + k * p.t.step;
+
+        quire_format_axis(buf, sizeof buf, v, p.t.step, max_abs, c->unit);
+        pdf_text(page, &tick_st, p.left - 6, ymap(&p, v) - TICK_SIZE * 0.35, PDF_RIGHT, buf,
+                 strlen(buf));
+    }
+    HPDF_Page_SetLineWidth(page, 0.7);
+    pdf_stroke(page, PDF_RULE);
+    HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)p.bottom);
+    HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)p.bottom);
+    HPDF_Page_Stroke(page);
+
+    if (c->kind == DOC_CHART_BAR) {
+        draw_bars(page, c, &p, slot, labels, dec, fonts->regular);
+        if (p.t.min < 0) {
+            /* The zero line over the bars that hang from it. */
+            HPDF_Page_SetLineWidth(page, 0.8);
+            pdf_stroke(page, PDF_FAINT);
+            HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)ymap(&p, 0));
+            HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)ymap(&p, 0));
+            HPDF_Page_Stroke(page);
+        }
+    } else {
+        draw_lines(page, c, &p, slot);
+    }
+
+    /* Category labels, axis titles, legend. */
+    if (lines) {
+        size_t i;
+
+        for (i = 0; i < c->ncats; i++)
+            draw_cat_label(page, &cat_st, p.left + slot * ((double)i + 0.5),
+                           p.bottom - 8 - LABEL_SIZE * 0.8, slot - 4, lines,
+                           label_or_empty(c->cats[i]));
+    }
+    if (xtitle_h > 0)
+        pdf_text_fit(page, &title_st, (p.left + p.right) / 2, y + legend_h + 2, PDF_CENTER,
+                     p.right - p.left, c->x_title, strlen(c->x_title));
+    if (c->y_title && *c->y_title)
+        pdf_text_fit_up(page, &title_st, x + TITLE_SIZE, (p.top + p.bottom) / 2, PDF_CENTER,
+                        p.top - p.bottom, c->y_title, strlen(c->y_title));
+    if (rows)
+        draw_legend(page, c, fonts->regular, p.left, y + legend_h - 4, p.right - p.left);
+}

@@ -1,0 +1,339 @@
+/*
+ * format.c - values as text ("$1,234.50", "81.3%"), axis labels, UTF-8
+ * decoding and greedy line breaking.
+ *
+ * Numbers are rounded on integers we build ourselves (half away from zero on
+ * the binary value) and grouped by hand, so the output never depends on the
+ * C locale: printf is used only for "%.0f" of huge values, which prints no
+ * decimal point and no grouping.
+ */
+#include "format.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DECIMALS 6
+
+static const double pow10_tab[MAX_DECIMALS + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+
+/* ---------------------------------------------------------------- numbers */
+
+/* Append src to buf[*len..n), truncating; buf stays NUL-terminated. */
+static void append(char *buf, size_t n, size_t *len, const char *src)
+{
+    while (*src && *len + 1 < n)
+        buf[(*len)++] = *src++;
+    buf[*len] = '\0';
+}
+
+/*
+ * Write [-]pre 1,234[.dd] suf for v with dec decimals. trim drops trailing
+ * zeros of the fraction (and the point when nothing is left). A value that
+ * rounds to zero is never shown as negative.
+ */
+static void fmt_fixed(char *buf, size_t n, double v, int dec, int trim, const char *pre,
+                      const char *suf)
+{
+    char ip[400], grouped[540], frac[MAX_DECIMALS + 1];
+    size_t len = 0, ilen, i, g, flen = 0;
+    int neg = 0;
+    double a;
+
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+    if (!isfinite(v)) {
+        append(buf, n, &len, QUIRE_NO_VALUE);
+        return;
+    }
+    if (dec < 0)
+        dec = 0;
+    if (dec > MAX_DECIMALS)
+        dec = MAX_DECIMALS;
+    a = fabs(v);
+    if (a * pow10_tab[dec] < 9.0e15) {
+        unsigned long long scale = (unsigned long long)pow10_tab[dec];
+        unsigned long long q = (unsigned long long)llround(a * pow10_tab[dec]);
+        unsigned long long f = q % scale;
+
+        snprintf(ip, sizeof ip, "%llu", q / scale);
+        for (i = (size_t)dec; i > 0; i--) {
+            frac[i - 1] = (char)('0' + f % 10);
+            f /= 10;
+        }
+        flen = (size_t)dec;
+        neg = v < 0 && q != 0;
+    } else {
+        /* Beyond 2^53 there are no fractional digits left to show. */
+        snprintf(ip, sizeof ip, "%.0f", a);
+        neg = v < 0;
+        memset(frac, '0', (size_t)dec);
+        flen = (size_t)dec;
+    }
+    if (trim)
+        while (flen > 0 && frac[flen - 1] == '0')
+            flen--;
+    frac[flen] = '\0';
+
+    ilen = strlen(ip);
+    for (i = 0, g = 0; i < ilen; i++) {
+        if (i > 0 && (ilen - i) % 3 == 0)
+            grouped[g++] = ',';
+        grouped[g++] = ip[i];
+    }
+    grouped[g] = '\0';
+
+    if (neg)
+        append(buf, n, &len, "-");
+    append(buf, n, &len, pre);
+    append(buf, n, &len, grouped);
+    if (flen > 0) {
+        append(buf, n, &len, ".");
+        append(buf, n, &len, frac);
+    }
+    append(buf, n, &len, suf);
+}
+
+void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int decimals)
+{
+    switch (unit) {
+    case QUIRE_UNIT_COUNT:
+        fmt_fixed(buf, n, v, decimals < 0 ? 0 : decimals, 0, "", "");
+        break;
+    case QUIRE_UNIT_CURRENCY:
+        fmt_fixed(buf, n, v, decimals < 0 ? 2 : decimals, 0, "$", "");
+        break;
+    case QUIRE_UNIT_PERCENT:
+        fmt_fixed(buf, n, v * 100.0, decimals < 0 ? 1 : decimals, 0, "", "%");
+        break;
+    case QUIRE_UNIT_SCORE:
+        fmt_fixed(buf, n, v, decimals < 0 ? 1 : decimals, 0, "", "");
+        break;
+    case QUIRE_UNIT_DAYS:
+        fmt_fixed(buf, n, v, decimals < 0 ? 1 : decimals, 0, "", " d");
+        break;
+    case QUIRE_UNIT_MONTHS:
+        fmt_fixed(buf, n, v, decimals < 0 ? 1 : decimals, 0, "", " mo");
+        break;
+    case QUIRE_UNIT_NUMBER:
+    default:
+        if (decimals < 0)
+            fmt_fixed(buf, n, v, 2, 1, "", "");
+        else
+            fmt_fixed(buf, n, v, decimals, 0, "", "");
+        break;
+    }
+}
+
+/* Decimals that show multiples of step exactly: 0.05 -> 2, 2.5 -> 1, 20 -> 0. */
+static int step_decimals(double step)
+{
+    int d = 0;
+
+    if (!(step > 0) || !isfinite(step))
+        return 0;
+    while (d < MAX_DECIMALS) {
+        double x = step * pow10_tab[d];
+
+        if (fabs(x - nearbyint(x)) <= x * 1e-9)
+            break;
+        d++;
+    }
+    return d;
+}
+
+void quire_format_axis(char *buf, size_t n, double v, double step, double max_abs,
+                       quire_unit unit)
+{
+    const char *pre = unit == QUIRE_UNIT_CURRENCY ? "$" : "";
+    const char *suf = unit == QUIRE_UNIT_DAYS ? " d" : unit == QUIRE_UNIT_MONTHS ? " mo" : "";
+    int dec;
+
+    if (unit == QUIRE_UNIT_PERCENT) {
+        dec = step_decimals(step * 100.0);
+        fmt_fixed(buf, n, v * 100.0, dec < 1 ? 1 : dec, 0, "", "%");
+        return;
+    }
+    if (fabs(v) < step * 1e-6) {
+        fmt_fixed(buf, n, 0, 0, 0, pre, suf); /* "0", "$0": never "0k" or "-0" */
+        return;
+    }
+    if (max_abs >= 1e5 && unit != QUIRE_UNIT_SCORE) {
+        static const struct {
+            double div, min_step;
+            const char *sym;
+        } big[] = {{1e9, 1e8, "B"}, {1e6, 1e5, "M"}, {1e3, 1e2, "k"}};
+        char sufk[16];
+        size_t k;
+
+        for (k = 0; k < sizeof big / sizeof big[0]; k++) {
+            if (step >= big[k].min_step && max_abs >= big[k].div) {
+                snprintf(sufk, sizeof sufk, "%s%s", big[k].sym, suf);
+                fmt_fixed(buf, n, v / big[k].div, step_decimals(step / big[k].div), 1, pre,
+                          sufk);
+                return;
+            }
+        }
+    }
+    dec = step_decimals(step);
+    if (unit == QUIRE_UNIT_CURRENCY && dec > 0 && dec < 2)
+        dec = 2;
+    fmt_fixed(buf, n, v, dec, 0, pre, suf);
+}
+
+/* ------------------------------------------------------------------ UTF-8 */
+
+uint32_t quire_utf8_next(const char *s, size_t len, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    size_t left = len - *i, need, k;
+    uint32_t cp, min;
+
+    if (u[0] < 0x80) {
+        *i += 1;
+        return u[0];
+    }
+    if ((u[0] & 0xE0) == 0xC0) {
+        need = 1, cp = u[0] & 0x1Fu, min = 0x80;
+    } else if ((u[0] & 0xF0) == 0xE0) {
+        need = 2, cp = u[0] & 0x0Fu, min = 0x800;
+    } else if ((u[0] & 0xF8) == 0xF0) {
+        need = 3, cp = u[0] & 0x07u, min = 0x10000;
+    } else {
+        *i += 1;
+        return 0xFFFD;
+    }
+    if (left <= need) {
+        *i += 1;
+        return 0xFFFD;
+    }
+    for (k = 1; k <= need; k++) {
+        if ((u[k] & 0xC0) != 0x80) {
+            *i += 1;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (u[k] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        *i += 1;
+        return 0xFFFD;
+    }
+    *i += need + 1;
+    return cp;
+}
+
+size_t quire_utf8_put(char *out, uint32_t cp)
+{
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        cp = 0xFFFD;
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* ---------------------------------------------------------- line breaking */
+
+/* Ideographs and kana: a line may break before or after any of them. */
+static int is_cjk(uint32_t cp)
+{
+    return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFFEF);
+}
+
+size_t quire_wrap_next(const char *s, size_t len, double max_w, quire_measure_fn measure,
+                       void *ctx, size_t *line_len)
+{
+    size_t i = 0, brk_end = 0, brk_next = 0, end;
+    int have_brk = 0;
+    uint32_t prev = ' ';
+    double w = 0;
+
+    while (i < len) {
+        size_t at = i;
+        uint32_t cp = quire_utf8_next(s, len, &i);
+        double cw;
+
+        if (cp == '\n') {
+            end = at;
+            while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+                end--;
+            *line_len = end;
+            return i;
+        }
+        if (cp == ' ' || cp == '\t') {
+            /* Spaces hang past the margin: they never force a break. */
+            if (prev != ' ' && at > 0) {
+                brk_end = at;
+                have_brk = 1;
+            }
+            if (have_brk)
+                brk_next = i;
+            prev = ' ';
+            w += measure(ctx, ' ');
+            continue;
+        }
+        if (at > 0 && prev != ' ' && (is_cjk(cp) || is_cjk(prev))) {
+            brk_end = brk_next = at;
+            have_brk = 1;
+        }
+        cw = measure(ctx, cp);
+        if (w + cw > max_w && at > 0) {
+            if (have_brk) {
+                *line_len = brk_end;
+                return brk_next;
+            }
+            *line_len = at;
+            return at;
+        }
+        w += cw;
+        /* After a hyphen or dash inside a word ("year-over-year"), not after
+         * a minus sign that starts one ("-5%"). */
+        if ((cp == '-' || cp == 0x2013 || cp == 0x2014) && prev != ' ') {
+            brk_end = brk_next = i;
+            have_brk = 1;
+        }
+        prev = cp;
+    }
+    end = len;
+    while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+        end--;
+    *line_len = end;
+    return len;
+}
+
+size_t quire_fit_prefix(const char *s, size_t len, double max_w, quire_measure_fn measure,
+                        void *ctx, double *width)
+{
+    size_t i = 0, fit = 0;
+    double w = 0;
+
+    while (i < len) {
+        double cw = measure(ctx, quire_utf8_next(s, len, &i));
+
+        if (w + cw > max_w)
+            break;
+        w += cw;
+        fit = i;
+    }
+    if (width)
+        *width = w;
+    return fit;
+}

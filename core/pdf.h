@@ -1,0 +1,93 @@
+/*
+ * pdf.h - what pdf.c shares with chart.c: fonts, the report's palette and
+ * text primitives that measure with the font's own glyph widths.
+ *
+ * pdf_render() itself is declared in doc.h.
+ */
+#ifndef QUIRE_PDF_H
+#define QUIRE_PDF_H
+
+#include <stddef.h>
+
+#include <hpdf.h>
+
+#include "doc.h"
+
+/* The faces embedded in every report (Debian's fonts-dejavu-core); a build
+ * for a system that keeps them elsewhere may define these. */
+#ifndef PDF_FONT_REGULAR
+#define PDF_FONT_REGULAR "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#endif
+#ifndef PDF_FONT_BOLD
+#define PDF_FONT_BOLD "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#endif
+
+/*
+ * DejaVu Sans's intermediate composite glyphs: the 222 characters whose
+ * glyphs are composites and are themselves parts of other composites.
+ * libharu 2.3.0 resolves only one level of composite glyphs, so text such as
+ * "ї" or "Ά" loses parts unless these are measured right after the font is
+ * loaded, which marks them (and their parts) for embedding. Derived with
+ * fontTools from DejaVu Sans; regenerate it for any other font.
+ */
+#define PDF_DEJAVU_WARMUP \
+    "ÂÇÊÏÔâäåçïöüĂăšũŽžƠơƯưǪǫȯɅɩʼˉˍ̤̭̮̱̄ͽ΅ΆΈΉΊΌΎΏΐΑΕΗΙΟΡΥάέήίΰοόύώϹϽϿАЕОСЫаеосуыѡӘәӨөײبتثجخذزشضظغفقنئٕگᐃᐄᐆᐋᐯᐱᐲᐴᐹᑌᑏᑑᑖᑬᑮᑰᑳᒊᒌᒎᒑᒦᒨᒪᒫᓈᓖᓘᓛᓰᓲᓵᔒᔔᔖᔩᔫᔮᕌᕚᕧḷṚṛṢṣẹọἀἁἂἃἄἅἆἇἈἉἊἋἌἍἎἏἠἡἢἣἤἥἦἧἨἩἪἫἬἭἮἯὠὡὢὣὤὥὦὧὨὩὪὫὬὭὮὯὰὴὼᾶι῀῁ῆ῍῎῏῝῞῟῭`ῶ´‗‾ﮐﮑﮓﮔﮕﻏﻗ"
+
+/* Palette: dark grey ink, muted grey, rules and grids, one accent. */
+#define PDF_INK ((quire_rgb){0.13, 0.15, 0.19})
+#define PDF_MUTED ((quire_rgb){0.38, 0.42, 0.48})
+#define PDF_FAINT ((quire_rgb){0.55, 0.58, 0.63})
+#define PDF_RULE ((quire_rgb){0.80, 0.82, 0.85})
+#define PDF_GRID ((quire_rgb){0.86, 0.87, 0.89})
+#define PDF_ACCENT ((quire_rgb){0.16, 0.38, 0.66})
+#define PDF_TINT ((quire_rgb){0.94, 0.96, 0.985})
+
+typedef struct pdf_fonts {
+    HPDF_Font regular, bold;
+} pdf_fonts;
+
+/* A font at a size in a colour. */
+typedef struct pdf_style {
+    HPDF_Font font;
+    double size;
+    quire_rgb color;
+} pdf_style;
+
+enum { PDF_LEFT = 0, PDF_CENTER = 1, PDF_RIGHT = 2 };
+
+/* Set the fill or stroke colour, each channel clamped to 0..1. */
+void pdf_fill(HPDF_Page page, quire_rgb c);
+void pdf_stroke(HPDF_Page page, quire_rgb c);
+
+/* The width in points of s[0..len) in font at size, as it is drawn. */
+double pdf_text_width(HPDF_Font font, double size, const char *s, size_t len);
+
+/*
+ * Draw s[0..len) with baseline y. align says whether x is the left edge, the
+ * centre or the right edge. Invalid UTF-8 becomes U+FFFD, characters beyond
+ * U+FFFF (which libharu cannot draw) become U+FFFD, control characters become
+ * spaces. Must be called outside BeginText/EndText.
+ */
+void pdf_text(HPDF_Page page, const pdf_style *st, double x, double y, int align, const char *s,
+              size_t len);
+
+/*
+ * Draw s[0..len) on one line, shortened with "…" if it is wider than
+ * max_w. Returns the width drawn.
+ */
+double pdf_text_fit(HPDF_Page page, const pdf_style *st, double x, double y, int align,
+                    double max_w, const char *s, size_t len);
+
+/* The same, rotated 90 degrees counter-clockwise (reading upwards): align
+ * applies along the rotated baseline, which runs upwards from x, y. */
+double pdf_text_fit_up(HPDF_Page page, const pdf_style *st, double x, double y, int align,
+                       double max_w, const char *s, size_t len);
+
+/* One greedy line of s[0..len) at most max_w wide: see quire_wrap_next(). */
+size_t pdf_wrap_next(const pdf_style *st, double max_w, const char *s, size_t len,
+                     size_t *line_len);
+
+/* Number of lines s takes when wrapped to max_w (0 for NULL or ""). */
+int pdf_count_lines(const pdf_style *st, double max_w, const char *s);
+
+#endif
