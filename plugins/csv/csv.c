@@ -137,34 +137,41 @@ enum { V_OK = 0, V_BAD = 1, V_RANGE = 2, V_DAY = 3 };
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 /* Typed values may carry spaces around them (" 12"); strings keep theirs. */
-static void trim(const char **s, size_t *n)
+static inline void trim(const char **s, size_t *n)
 {
+    if (!*n || ((*s)[0] != ' ' && (*s)[0] != '\t' && (*s)[*n - 1] != ' ' && (*s)[*n - 1] != '\t'))
+        return;
     while (*n && ((*s)[0] == ' ' || (*s)[0] == '\t'))
         (*s)++, (*n)--;
     while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
         (*n)--;
 }
 
-static int parse_int(const char *s, size_t n, int64_t *out)
+static inline int parse_int(const char *s, size_t n, int64_t *out)
 {
-    size_t i = 0, nd = 0;
+    size_t i = 0, fast;
     uint64_t v = 0;
     int neg = 0, over = 0;
 
-    if (n && (s[0] == '-' || s[0] == '+')) {
+    if (s[0] == '-' || s[0] == '+') {
         neg = s[0] == '-';
         i = 1;
     }
     if (i == n)
         return V_BAD;
+    /* 18 digits cannot overflow; check only past them */
+    fast = n - i > 18 ? i + 18 : n;
+    for (; i < fast; i++) {
+        unsigned dg = (unsigned)((unsigned char)s[i] - '0');
+        if (dg > 9)
+            return V_BAD;
+        v = v * 10 + dg;
+    }
     for (; i < n; i++) {
         unsigned dg = (unsigned)((unsigned char)s[i] - '0');
         if (dg > 9)
             return V_BAD;
-        /* 18 digits cannot overflow; check only past them */
-        if (nd++ < 18)
-            v = v * 10 + dg;
-        else if (v > (UINT64_MAX - dg) / 10)
+        if (v > (UINT64_MAX - dg) / 10)
             over = 1;
         else
             v = v * 10 + dg;
@@ -186,40 +193,41 @@ static int parse_int(const char *s, size_t n, int64_t *out)
  */
 static int parse_num(const char *s, size_t n, double *out, locale_t cloc)
 {
-    size_t i = 0;
+    size_t i = 0, start, dot = 0;
     uint64_t m = 0;
-    int neg = 0, any = 0, slow = 0, nd = 0, frac = 0;
+    int neg = 0, slow = 0, frac = 0;
     long ex = 0;
 
-    if (n && (s[0] == '-' || s[0] == '+')) {
+    if (s[0] == '-' || s[0] == '+') {
         neg = s[0] == '-';
         i = 1;
     }
-    for (; i < n && (unsigned)((unsigned char)s[i] - '0') <= 9; i++) {
-        unsigned dg = (unsigned)(s[i] - '0');
-        any = 1;
-        if (nd < 19) {
+    /* Digits and at most one point, in one loop. Up to 19 digits fit the
+     * mantissa whatever they are; past that strtod decides. */
+    start = i;
+    for (; i < n; i++) {
+        unsigned dg = (unsigned)((unsigned char)s[i] - '0');
+        if (dg <= 9) {
             m = m * 10 + dg;
-            nd += m != 0;
+        } else if (s[i] == '.' && !dot) {
+            dot = i + 1;
         } else {
-            slow = 1;
+            break;
         }
     }
-    if (i < n && s[i] == '.') {
-        for (i++; i < n && (unsigned)((unsigned char)s[i] - '0') <= 9; i++) {
-            unsigned dg = (unsigned)(s[i] - '0');
-            any = 1;
-            if (nd < 19) {
-                m = m * 10 + dg;
-                nd += m != 0;
-                frac++;
-            } else {
-                slow = 1;
-            }
-        }
+    if (i - start - (dot != 0) == 0)
+        return V_BAD; /* no digit */
+    if (dot)
+        frac = (int)(i - dot);
+    if (i - start - (dot != 0) > 19) {
+        /* Leading zeros left the mantissa alone; only the rest counts. */
+        size_t k = start, sig = 0;
+        for (; k < i && (s[k] == '0' || s[k] == '.'); k++)
+            ;
+        for (; k < i; k++)
+            sig += s[k] != '.';
+        slow = sig > 19;
     }
-    if (!any)
-        return V_BAD;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         int eneg = 0, edig = 0;
         i++;
