@@ -206,18 +206,43 @@ static int label_lines(const doc_chart *c, HPDF_Font font, double slot)
     return 1;
 }
 
-/* A category label centred at cx, on up to lines lines of width slot. */
+/* Width of the widest space-separated word of s. */
+static double widest_word(const pdf_style *st, const char *s, size_t len)
+{
+    double best = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t j = i;
+
+        while (j < len && s[j] != ' ')
+            j++;
+        best = fmax(best, pdf_text_width(st->font, st->size, s + i, j - i));
+        i = j + 1;
+    }
+    return best;
+}
+
+/*
+ * A category label centred at cx, on up to lines lines of width slot. When
+ * the axis needs two lines, every label of several words is split in two
+ * balanced lines ("Jul" / "2024" like "Jun" / "2024"), never inside a word
+ * that fits; a label that still does not fit is shortened with an ellipsis.
+ */
 static void draw_cat_label(HPDF_Page page, const pdf_style *st, double cx, double y, double slot,
                            int lines, const char *lab)
 {
     size_t len = strlen(lab), line_len, next;
+    double w;
 
-    if (lines < 2) {
+    if (lines < 2 || !memchr(lab, ' ', len)) {
         pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, len);
         return;
     }
-    next = pdf_wrap_next(st, slot, lab, len, &line_len);
-    pdf_text(page, st, cx, y, PDF_CENTER, lab, line_len);
+    w = pdf_text_width(st->font, st->size, lab, len);
+    w = fmin(slot, fmax(w * 0.55, widest_word(st, lab, len)) + 0.5);
+    next = pdf_wrap_next(st, w, lab, len, &line_len);
+    pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, line_len);
     if (next < len)
         pdf_text_fit(page, st, cx, y - LABEL_SIZE * 1.2, PDF_CENTER, slot, lab + next,
                      len - next);
@@ -478,5 +503,5 @@ void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, doub
         pdf_text_fit_up(page, &title_st, x + TITLE_SIZE, (p.top + p.bottom) / 2, PDF_CENTER,
                         p.top - p.bottom, c->y_title, strlen(c->y_title));
     if (rows)
-        draw_legend(page, c, fonts->regular, p.left, y + legend_h - 4, p.right - p.left);
+        draw_legend(page, c, fonts->regular, p.left, y + legend_h - 8, p.right - p.left);
 }

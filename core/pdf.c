@@ -81,6 +81,7 @@ typedef struct render {
     HPDF_Page *pages;
     size_t npages, cap;
     double y; /* top of the free space on the current page */
+    const char *path; /* the output, for messages */
     unsigned char *out;
     size_t out_len;
 } render;
@@ -388,7 +389,7 @@ static const char *questions_heading(const doc_block *b)
 /* Height of question i with its answer. */
 static double item_h(const render *r, const doc_block *b, size_t i)
 {
-    double h = lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W - Q_INDENT, b->items[i]) + 5;
+    double h = fmax(lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W - Q_INDENT, b->items[i]), BODY_LH) + 5;
 
     if (b->answers && b->answers[i] && *b->answers[i])
         h += 3 + 8 + lines_h(r, 0, ANSWER_PT, ANSWER_LH, CONTENT_W - A_INDENT - 8,
@@ -406,7 +407,7 @@ static double chart_header_h(const render *r, const doc_chart *c)
 
 static double chart_box_h(const render *r, const doc_chart *c)
 {
-    return CHART_PAD + chart_header_h(r, c) + 10 + CHART_BODY_H + CHART_PAD - 2;
+    return CHART_PAD + chart_header_h(r, c) + 10 + CHART_BODY_H + 10;
 }
 
 /* What must fit on a page together with a heading placed before block b. */
@@ -417,7 +418,7 @@ static double block_min_h(const render *r, const doc_block *b)
         return fmin(lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W, b->text), 2 * BODY_LH);
     case DOC_QUESTIONS:
         return lines_h(r, 1, H2_PT, H2_LH, CONTENT_W, questions_heading(b)) + 6 +
-               (b->nitems ? item_h(r, b, 0) : 0);
+               (b->nitems && b->items ? item_h(r, b, 0) : 0);
     case DOC_CHART:
         return chart_box_h(r, &b->chart) + 4;
     }
@@ -447,7 +448,7 @@ static void draw_questions(render *r, const doc_block *b)
     need(r, block_min_h(r, b));
     text_lines(r, &head, MARGIN, CONTENT_W, H2_LH, questions_heading(b), 0);
     r->y -= 6;
-    for (i = 0; i < b->nitems; i++) {
+    for (i = 0; b->items && i < b->nitems; i++) {
         double h = item_h(r, b, i);
         const char *ans = b->answers ? b->answers[i] : NULL;
 
@@ -457,8 +458,10 @@ static void draw_questions(render *r, const doc_block *b)
             new_page(r);
         pdf_text(r->page, &bullet, MARGIN + 5, baseline(r->y, BODY_PT, BODY_LH), PDF_LEFT,
                  "\xE2\x80\xA2", 3);
-        text_lines(r, &q, MARGIN + Q_INDENT, CONTENT_W - Q_INDENT, BODY_LH,
-                   b->items[i] ? b->items[i] : "", 0);
+        if (b->items[i] && *b->items[i])
+            text_lines(r, &q, MARGIN + Q_INDENT, CONTENT_W - Q_INDENT, BODY_LH, b->items[i], 0);
+        else
+            r->y -= BODY_LH; /* an empty question keeps its bullet's line */
         if (ans && *ans) {
             r->y -= 3;
             tint_band(r, MARGIN + A_INDENT, CONTENT_W - A_INDENT - 8, 4);
@@ -495,8 +498,7 @@ static void draw_chart(render *r, const doc_chart *c)
         text_lines(r, &title, MARGIN + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
     if (c->subtitle)
         text_lines(r, &sub, MARGIN + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
-    chart_draw(page, &r->fonts, c, MARGIN + CHART_PAD, top - h + CHART_PAD - 2, inner,
-               CHART_BODY_H);
+    chart_draw(page, &r->fonts, c, MARGIN + CHART_PAD, top - h + 10, inner, CHART_BODY_H);
     r->y = top - h - 16;
 }
 
@@ -684,7 +686,7 @@ static void build(render *r, const quire_doc *doc)
     r->fonts.regular = load_font(r, PDF_FONT_REGULAR);
     r->fonts.bold = load_font(r, PDF_FONT_BOLD);
 
-    snprintf(r->what, sizeof r->what, "cannot lay out the report");
+    snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
     r->code = QUIRE_EXIT_DELIVERY;
     set_info(r, doc);
     HPDF_SetPageMode(r->pdf, doc->nsections ? HPDF_PAGE_MODE_USE_OUTLINE
@@ -695,7 +697,7 @@ static void build(render *r, const quire_doc *doc)
         draw_section(r, &doc->sections[i], i);
     draw_footers(r, doc);
 
-    snprintf(r->what, sizeof r->what, "cannot write the PDF to memory");
+    snprintf(r->what, sizeof r->what, "%s: cannot write the PDF to memory", r->path);
     HPDF_SaveToStream(r->pdf);
     size = HPDF_GetStreamSize(r->pdf);
     r->out = malloc(size ? size : 1);
@@ -826,6 +828,7 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
     r = calloc(1, sizeof *r);
     if (!r)
         return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
+    r->path = path;
     r->pdf = HPDF_New(on_error, r);
     if (!r->pdf) {
         free(r);
