@@ -417,8 +417,10 @@ static double block_min_h(const render *r, const doc_block *b)
     case DOC_PARAGRAPH:
         return fmin(lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W, b->text), 2 * BODY_LH);
     case DOC_QUESTIONS:
+        if (!b->items || b->nitems == 0)
+            return 0;
         return lines_h(r, 1, H2_PT, H2_LH, CONTENT_W, questions_heading(b)) + 6 +
-               (b->nitems && b->items ? item_h(r, b, 0) : 0);
+               item_h(r, b, 0);
     case DOC_CHART:
         return chart_box_h(r, &b->chart) + 4;
     }
@@ -445,6 +447,8 @@ static void draw_questions(render *r, const doc_block *b)
     pdf_style a = style(r, 0, ANSWER_PT, (quire_rgb){0.11, 0.24, 0.42});
     size_t i;
 
+    if (!b->items || b->nitems == 0)
+        return; /* no questions: no heading either */
     need(r, block_min_h(r, b));
     text_lines(r, &head, MARGIN, CONTENT_W, H2_LH, questions_heading(b), 0);
     r->y -= 6;
