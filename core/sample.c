@@ -1,0 +1,1283 @@
+/*
+ * sample.c - deterministic sample data: customers, orders, engagement.
+ *
+ * Every customer carries a latent persona that changes from month to month:
+ *
+ *   NEW        signed up this month or last; a first order within days of
+ *              signing up, then a few small ones; settles into one of the
+ *              others at the start of the second month after sign-up.
+ *   VIP        frequent, large orders; reads its email, visits the site.
+ *   REGULAR    an order every month or two of $60-150.
+ *   DECLINING  an order rate that decays every month until it falls below
+ *              one order in sixteen months and the customer turns DORMANT.
+ *   DORMANT    rarely or never buys; now and then reactivated (more often
+ *              around the November/December sales).
+ *
+ * Monthly transitions move customers between personas (upgrades, slow
+ * declines, recoveries, reactivations), so the segments a rule derives from
+ * recency, frequency, revenue and tenure drift from month to month.
+ *
+ * Determinism: all randomness comes from xoshiro256** streams seeded from the
+ * options' seed, one stream per purpose; all arithmetic is on integers (rates
+ * in thousandths, probabilities in units of 2^-32, money in cents); numbers
+ * are formatted by hand. Nothing depends on the locale, the clock or libm.
+ *
+ * Order: the window is walked month by month, day by day; each day every
+ * customer signed up so far gets a Bernoulli draw with its daily order
+ * probability, in customer order, so orders.csv comes out sorted by date with
+ * nothing buffered but the output. engagement.csv is written month by month.
+ */
+#include "sample.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- random */
+
+typedef struct rng {
+    uint64_t s[4];
+} rng;
+
+enum { S_SIGNUP, S_NAMES, S_INIT, S_LIFE, S_ORDERS, S_ENGAGE };
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void rng_init(rng *r, uint64_t seed, unsigned stream)
+{
+    uint64_t x = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(stream + 1));
+    int i;
+
+    for (i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t rng_next(rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+/* A number in [0, n). */
+static inline uint32_t rng_below(rng *r, uint32_t n)
+{
+    return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
+}
+
+/* A number in [lo, hi]. */
+static inline uint32_t rng_range(rng *r, uint32_t lo, uint32_t hi)
+{
+    return lo + rng_below(r, hi - lo + 1);
+}
+
+/* True with probability permille / 1000. */
+static inline int rng_chance(rng *r, uint32_t permille)
+{
+    return rng_below(r, 1000) < permille;
+}
+
+/*
+ * A right-skewed multiplier in thousandths with mean 1000: the inverse CDF of
+ * a log-normal with sigma 0.45 at 65 points (0.2 %, 1/64 .. 63/64, 99.8 %),
+ * interpolated linearly. Used for order amounts and web visits.
+ */
+static const uint16_t spread_q[65] = {
+    247,  343,  391,  425,  453,  477,  499,  519,  538,  556,  573,  590,  606,
+    621,  637,  652,  667,  681,  696,  710,  725,  739,  754,  768,  782,  797,
+    812,  826,  841,  857,  872,  887,  903,  919,  936,  952,  969,  987,  1005,
+    1023, 1042, 1062, 1082, 1103, 1125, 1148, 1172, 1197, 1223, 1251, 1281, 1312,
+    1346, 1383, 1423, 1467, 1516, 1571, 1634, 1709, 1801, 1920, 2088, 2381, 3298};
+
+static inline uint32_t rng_spread(rng *r)
+{
+    uint64_t x = rng_next(r);
+    unsigned i = (unsigned)(x >> 58);
+    uint32_t f = (uint32_t)(x >> 42) & 0xFFFFu;
+
+    return spread_q[i] + (uint32_t)(((uint64_t)(spread_q[i + 1] - spread_q[i]) * f) >> 16);
+}
+
+/* ----------------------------------------------------------------- dates */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+    long era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
+{
+    long era;
+    unsigned doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned)(z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (long)yoe + era * 400 + (*m <= 2);
+}
+
+static long month_first_day(long month)
+{
+    return days_from_civil(month / 12, (unsigned)(month % 12) + 1, 1);
+}
+
+/* 0 = Sunday .. 6 = Saturday; 1970-01-01 was a Thursday. */
+static int weekday(long day)
+{
+    return (int)(((day % 7) + 11) % 7);
+}
+
+/* ------------------------------------------------------------ formatting */
+
+static char *put_u(char *p, uint64_t v)
+{
+    char t[20];
+    int n = 0;
+
+    do
+        t[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *p++ = t[--n];
+    return p;
+}
+
+static char *put_2(char *p, unsigned v)
+{
+    *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
+static char *put_cents(char *p, uint64_t cents)
+{
+    p = put_u(p, cents / 100);
+    *p++ = '.';
+    return put_2(p, (unsigned)(cents % 100));
+}
+
+/* YYYY-MM or YYYY-MM-DD; years are validated to have four digits. */
+static char *put_date(char *p, long day, int with_day)
+{
+    long y;
+    unsigned m, d;
+
+    civil_from_days(day, &y, &m, &d);
+    p = put_2(p, (unsigned)(y / 100));
+    p = put_2(p, (unsigned)(y % 100));
+    *p++ = '-';
+    p = put_2(p, m);
+    if (with_day) {
+        *p++ = '-';
+        p = put_2(p, d);
+    }
+    return p;
+}
+
+/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
+static char *put_field(char *p, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        size_t n = strlen(s);
+        memcpy(p, s, n);
+        return p + n;
+    }
+    *p++ = '"';
+    for (; *s; s++) {
+        if (*s == '"')
+            *p++ = '"';
+        *p++ = *s;
+    }
+    *p++ = '"';
+    return p;
+}
+
+/* ---------------------------------------------------------------- output */
+
+#define OUT_CAP (1u << 20)
+#define OUT_LINE 1024 /* longest line we ever format */
+
+typedef struct out_file {
+    int fd;      /* -1 when closed */
+    char *tmp;   /* DIR/NAME.tmp */
+    char *path;  /* DIR/NAME */
+    char *buf;
+    size_t len;
+} out_file;
+
+static int out_open(out_file *f, const char *dir, const char *name, quire_error *err)
+{
+    size_t n = strlen(dir) + strlen(name) + 8;
+
+    f->path = malloc(n);
+    f->tmp = malloc(n);
+    f->buf = malloc(OUT_CAP);
+    if (!f->path || !f->tmp || !f->buf)
+        return quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory");
+    snprintf(f->path, n, "%s/%s", dir, name);
+    snprintf(f->tmp, n, "%s/%s.tmp", dir, name);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (f->fd < 0)
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot create %s: %s", f->tmp,
+                         strerror(errno));
+    return 0;
+}
+
+static int out_flush(out_file *f, quire_error *err)
+{
+    size_t done = 0;
+
+    while (done < f->len) {
+        ssize_t w = write(f->fd, f->buf + done, f->len - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
+                             strerror(errno));
+        }
+        done += (size_t)w;
+    }
+    f->len = 0;
+    return 0;
+}
+
+/* Where the next line goes: room for OUT_LINE bytes, or NULL on error. */
+static inline char *out_room(out_file *f, quire_error *err)
+{
+    if (OUT_CAP - f->len < OUT_LINE && out_flush(f, err))
+        return NULL;
+    return f->buf + f->len;
+}
+
+static inline void out_done(out_file *f, const char *end)
+{
+    f->len = (size_t)(end - f->buf);
+}
+
+static int out_put(out_file *f, const char *s, quire_error *err)
+{
+    char *p = out_room(f, err);
+    size_t n = strlen(s);
+
+    if (!p)
+        return -1;
+    memcpy(p, s, n);
+    out_done(f, p + n);
+    return 0;
+}
+
+static int out_finish(out_file *f, quire_error *err)
+{
+    int rc;
+
+    if (out_flush(f, err))
+        return -1;
+    if (fsync(f->fd) && errno != EINVAL && errno != EROFS)
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
+                         strerror(errno));
+    rc = close(f->fd);
+    f->fd = -1;
+    if (rc)
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
+                         strerror(errno));
+    return 0;
+}
+
+/* Close and remove the temporary file, if any; free everything. */
+static void out_discard(out_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->tmp && f->fd != -2)
+        unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    free(f->buf);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir, quire_error *err)
+{
+    size_t n = strlen(dir);
+    char *p = malloc(n + 1), *s;
+    struct stat st;
+
+    if (!p)
+        return quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory");
+    memcpy(p, dir, n + 1);
+    for (s = p + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0777) && errno != EEXIST) {
+                int e = errno;
+                free(p);
+                return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot create directory %s: %s",
+                                 dir, strerror(e));
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    if (stat(dir, &st))
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot create directory %s: %s", dir,
+                         strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot create directory %s: %s", dir,
+                         strerror(ENOTDIR));
+    return 0;
+}
+
+/* ----------------------------------------------------------------- names */
+
+typedef struct word {
+    const char *text;  /* as written */
+    const char *ascii; /* for the email address; NULL = text, lower-cased */
+} word;
+
+#define W(t) {t, NULL}
+#define WA(t, a) {t, a}
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const word en_first[] = {
+    /* male first (EN_MALE entries), then female */
+    W("James"), W("John"), W("Robert"), W("Michael"), W("William"), W("David"), W("Richard"),
+    W("Joseph"), W("Thomas"), W("Charles"), W("Christopher"), W("Daniel"), W("Matthew"),
+    W("Anthony"), W("Mark"), W("Steven"), W("Andrew"), W("Joshua"), W("Kevin"), W("Brian"),
+    W("George"), W("Edward"), W("Ryan"), W("Jacob"), W("Nathan"), W("Samuel"), W("Benjamin"),
+    W("Patrick"), W("Liam"), W("Noah"), W("Oliver"), W("Ethan"),
+    W("Mary"), W("Patricia"), W("Jennifer"), W("Linda"), W("Elizabeth"), W("Barbara"),
+    W("Susan"), W("Jessica"), W("Sarah"), W("Karen"), W("Emily"), W("Emma"), W("Olivia"),
+    W("Sophia"), W("Ava"), W("Isabella"), W("Charlotte"), W("Amelia"), W("Grace"), W("Hannah"),
+    W("Megan"), W("Rachel"), W("Laura"), W("Rebecca"), W("Nicole"), W("Katherine"),
+    W("Margaret"), W("Chloe"), W("Lily"), W("Mia")};
+#define EN_MALE 32
+
+static const word en_last[] = {
+    W("Smith"), W("Johnson"), W("Williams"), W("Brown"), W("Jones"), W("Miller"), W("Davis"),
+    W("Wilson"), W("Anderson"), W("Taylor"), W("Thomas"), W("Moore"), W("Jackson"), W("Martin"),
+    W("Lee"), W("Thompson"), W("White"), W("Harris"), W("Clark"), W("Lewis"), W("Robinson"),
+    W("Walker"), W("Young"), W("Allen"), W("King"), W("Wright"), W("Scott"), W("Hill"),
+    W("Green"), W("Adams"), W("Baker"), W("Nelson"), W("Carter"), W("Mitchell"), W("Roberts"),
+    W("Turner"), W("Phillips"), W("Campbell"), W("Parker"), W("Evans"), W("Edwards"),
+    W("Collins"), W("Stewart"), W("Morris"), W("Murphy"), W("Cook"), W("Rogers"),
+    WA("O'Brien", "obrien"), WA("O'Connor", "oconnor"), W("McDonald"), W("Bennett"), W("Hughes"),
+    W("Price"), W("Foster"), W("Sanders"), W("Ross"), W("Kelly"), W("Ward"), W("Cooper"),
+    W("Reed"), W("Bailey"), W("Bell")};
+
+static const word es_first[] = {
+    WA("José", "jose"), WA("María", "maria"), WA("Lucía", "lucia"), W("Javier"),
+    WA("Sofía", "sofia"), W("Alejandro"), W("Carmen"), WA("Andrés", "andres"), W("Isabel"),
+    WA("Raúl", "raul"), W("Elena"), WA("Martín", "martin"), W("Valentina"), W("Diego"),
+    WA("Inés", "ines"), W("Sergio"), W("Paula"), WA("Jesús", "jesus"), W("Camila"), W("Mateo")};
+static const word es_last[] = {
+    WA("García", "garcia"), WA("Fernández", "fernandez"), WA("López", "lopez"),
+    WA("Martínez", "martinez"), WA("Rodríguez", "rodriguez"), WA("González", "gonzalez"),
+    WA("Pérez", "perez"), WA("Sánchez", "sanchez"), WA("Ramírez", "ramirez"), W("Torres"),
+    W("Flores"), WA("Díaz", "diaz"), WA("Núñez", "nunez"), W("Morales"), W("Ortiz"),
+    W("Castillo"), WA("Jiménez", "jimenez"), W("Ruiz"), W("Herrera"), WA("Muñoz", "munoz")};
+
+static const word de_first[] = {
+    WA("Zoë", "zoe"), WA("Jürgen", "juergen"), W("Lukas"), W("Anna"), W("Felix"), W("Lena"),
+    W("Maximilian"), W("Sophie"), W("Jonas"), W("Lea"), WA("Günter", "guenter"),
+    WA("Käthe", "kaethe"), W("Matthias"), W("Hannah"), W("Sebastian"), WA("Jörg", "joerg")};
+static const word de_last[] = {
+    WA("Müller", "mueller"), W("Schmidt"), W("Schneider"), W("Fischer"), W("Weber"), W("Meyer"),
+    W("Wagner"), W("Becker"), W("Schulz"), W("Hoffmann"), WA("Schröder", "schroeder"), W("Koch"),
+    WA("Weiß", "weiss"), WA("Krüger", "krueger"), W("Braun"), W("Zimmermann"), W("Hartmann"),
+    W("Lange")};
+
+static const word fr_first[] = {
+    WA("Chloé", "chloe"), WA("Hélène", "helene"), WA("François", "francois"),
+    WA("Benoît", "benoit"), W("Camille"), W("Julien"), WA("Léa", "lea"), WA("Théo", "theo"),
+    W("Manon"), W("Nicolas"), WA("Amélie", "amelie"), WA("Gaël", "gael"), WA("Céline", "celine"),
+    W("Mathieu")};
+static const word fr_last[] = {
+    W("Martin"), W("Bernard"), W("Dubois"), W("Thomas"), W("Robert"), W("Richard"), W("Petit"),
+    W("Durand"), W("Leroy"), W("Moreau"), WA("Lefèvre", "lefevre"), W("Fournier"), W("Girard"),
+    W("Bonnet"), W("Rousseau"), W("Faure"), W("Chevalier"), W("Lambert")};
+
+static const word it_first[] = {
+    W("Giulia"), W("Marco"), W("Alessandro"), W("Francesca"), W("Luca"), W("Chiara"),
+    W("Matteo"), W("Sara"), WA("Niccolò", "niccolo"), W("Martina"), W("Davide"), W("Elisa")};
+static const word it_last[] = {
+    W("Rossi"), W("Russo"), W("Ferrari"), W("Esposito"), W("Bianchi"), W("Romano"), W("Colombo"),
+    W("Ricci"), W("Marino"), W("Greco"), W("Bruno"), W("Gallo"), W("Conti"),
+    WA("De Luca", "deluca"), W("Mancini")};
+
+static const word pl_first[] = {
+    WA("Łukasz", "lukasz"), WA("Małgorzata", "malgorzata"), WA("Paweł", "pawel"),
+    W("Agnieszka"), W("Krzysztof"), W("Katarzyna"), WA("Michał", "michal"), W("Joanna"),
+    W("Tomasz"), W("Zofia"), W("Wojciech"), W("Magdalena")};
+static const word pl_last[] = {
+    W("Nowak"), WA("Wójcik", "wojcik"), W("Kowalczyk"), W("Mazur"), W("Krawczyk"),
+    WA("Zając", "zajac"), W("Dudek"), WA("Wróbel", "wrobel"), W("Pietrzak"), W("Sikora"),
+    W("Baran"), W("Kaczmarek")};
+
+static const word nordic_first[] = {
+    WA("Søren", "soren"), WA("Åsa", "asa"), W("Lars"), W("Ingrid"), WA("Björn", "bjorn"),
+    W("Sigrid"), W("Erik"), W("Astrid"), W("Magnus"), W("Freja"), WA("Jørgen", "jorgen"),
+    WA("Linnéa", "linnea")};
+static const word nordic_last[] = {
+    WA("Jørgensen", "jorgensen"), W("Lindqvist"), W("Andersson"), W("Johansson"), W("Nielsen"),
+    W("Hansen"), W("Larsen"), WA("Bergström", "bergstrom"), W("Olsen"), W("Karlsson"),
+    WA("Ødegaard", "odegaard"), WA("Åberg", "aberg")};
+
+static const word tr_first[] = {
+    WA("Ayşe", "ayse"), W("Mehmet"), W("Emre"), W("Zeynep"), W("Elif"), W("Mustafa"),
+    WA("Özge", "ozge"), W("Burak"), WA("Şule", "sule"), W("Can")};
+static const word tr_last[] = {
+    WA("Yılmaz", "yilmaz"), W("Kaya"), W("Demir"), WA("Şahin", "sahin"), WA("Çelik", "celik"),
+    WA("Öztürk", "ozturk"), WA("Aydın", "aydin"), W("Arslan"), WA("Doğan", "dogan"),
+    WA("Koç", "koc")};
+
+static const word in_first[] = {
+    W("Priya"), W("Arjun"), W("Ananya"), W("Rahul"), W("Aditi"), W("Vikram"), W("Neha"),
+    W("Rohan"), W("Kavya"), W("Sanjay"), W("Deepa"), W("Aarav")};
+static const word in_last[] = {
+    W("Sharma"), W("Patel"), W("Gupta"), W("Singh"), W("Kumar"), W("Reddy"), W("Iyer"),
+    W("Nair"), W("Mehta"), W("Joshi"), W("Rao"), W("Banerjee")};
+
+static const word ar_first[] = {
+    W("Omar"), W("Layla"), W("Youssef"), W("Fatima"), W("Karim"), W("Nour"), W("Hassan"),
+    W("Amira"), W("Tariq"), W("Salma")};
+static const word ar_last[] = {
+    W("Haddad"), W("Nasser"), W("Khalil"), W("Mansour"), W("Saleh"), W("Farouk"),
+    WA("Al-Sayed", "alsayed"), W("Aziz"), W("Hamdan"), WA("El-Amin", "elamin")};
+
+static const word af_first[] = {
+    W("Chinedu"), W("Amara"), W("Kwame"), W("Ngozi"), W("Tendai"), W("Thabo"), W("Zanele"),
+    W("Kofi"), W("Adaeze"), W("Sipho")};
+static const word af_last[] = {
+    W("Okafor"), W("Mensah"), W("Adeyemi"), W("Nkosi"), W("Mokoena"), W("Okonkwo"),
+    W("Boateng"), W("Dlamini"), W("Mwangi"), W("Osei")};
+
+/* Whole names, as they are written; ascii is "given.family". */
+static const word el_full[] = {
+    WA("Ελένη Παπαδοπούλου", "eleni.papadopoulou"), WA("Γιώργος Παπαδόπουλος", "giorgos.papadopoulos"),
+    WA("Μαρία Οικονόμου", "maria.oikonomou"), WA("Νίκος Γεωργίου", "nikos.georgiou"),
+    WA("Κατερίνα Δημητρίου", "katerina.dimitriou"),
+    WA("Δημήτρης Κωνσταντίνου", "dimitris.konstantinou"), WA("Σοφία Νικολάου", "sofia.nikolaou"),
+    WA("Ιωάννης Αλεξίου", "ioannis.alexiou")};
+static const word ru_full[] = {
+    WA("Дмитрий Иванов", "dmitry.ivanov"), WA("Анна Смирнова", "anna.smirnova"),
+    WA("Сергей Кузнецов", "sergey.kuznetsov"), WA("Ольга Попова", "olga.popova"),
+    WA("Алексей Соколов", "alexey.sokolov"), WA("Наталья Волкова", "natalya.volkova"),
+    WA("Иван Петров", "ivan.petrov"), WA("Екатерина Морозова", "ekaterina.morozova"),
+    WA("Андрей Лебедев", "andrey.lebedev"), WA("Татьяна Новикова", "tatyana.novikova")};
+static const word zh_full[] = {
+    WA("陈伟", "wei.chen"), WA("王芳", "fang.wang"), WA("李娜", "na.li"), WA("张伟", "wei.zhang"),
+    WA("刘洋", "yang.liu"), WA("杨静", "jing.yang"), WA("赵磊", "lei.zhao"), WA("黄敏", "min.huang"),
+    WA("周杰", "jie.zhou"), WA("吴婷", "ting.wu"), WA("徐明", "ming.xu"), WA("孙丽", "li.sun")};
+static const word ja_full[] = {
+    WA("佐藤健", "ken.sato"), WA("鈴木花子", "hanako.suzuki"), WA("高橋誠", "makoto.takahashi"),
+    WA("田中美咲", "misaki.tanaka"), WA("渡辺翔太", "shota.watanabe"), WA("伊藤優子", "yuko.ito")};
+static const word vi_full[] = {
+    WA("Nguyễn Văn An", "an.nguyen"), WA("Trần Thị Mai", "mai.tran"),
+    WA("Lê Minh Tuấn", "tuan.le"), WA("Phạm Thu Hà", "ha.pham"),
+    WA("Hoàng Đức Anh", "anh.hoang"), WA("Vũ Ngọc Lan", "lan.vu")};
+static const word ko_full[] = {
+    WA("김민준", "minjun.kim"), WA("이서연", "seoyeon.lee"), WA("박지훈", "jihoon.park"),
+    WA("최수빈", "subin.choi"), WA("정예준", "yejun.jung")};
+
+static const char *const regions[] = {"North America", "Europe", "Latin America", "Asia Pacific",
+                                      "Middle East & Africa"};
+
+typedef struct culture {
+    unsigned weight;     /* per thousand customers */
+    const word *first;   /* given names, or whole names when last is NULL */
+    unsigned nfirst;
+    const word *last;
+    unsigned nlast;
+    unsigned region[5];  /* per thousand, in the order of regions[] */
+} culture;
+
+#define NAMES(f, l) f, COUNT(f), l, COUNT(l)
+#define FULL(f) f, COUNT(f), NULL, 0
+
+static const culture cultures[] = {
+    {560, NAMES(en_first, en_last), {600, 250, 0, 150, 0}},
+    {95, NAMES(es_first, es_last), {100, 250, 650, 0, 0}},
+    {45, NAMES(de_first, de_last), {100, 900, 0, 0, 0}},
+    {35, NAMES(fr_first, fr_last), {100, 850, 0, 0, 50}},
+    {30, NAMES(it_first, it_last), {100, 900, 0, 0, 0}},
+    {25, NAMES(pl_first, pl_last), {100, 900, 0, 0, 0}},
+    {20, NAMES(nordic_first, nordic_last), {50, 950, 0, 0, 0}},
+    {15, NAMES(tr_first, tr_last), {0, 500, 0, 0, 500}},
+    {40, NAMES(in_first, in_last), {150, 150, 0, 700, 0}},
+    {20, NAMES(ar_first, ar_last), {0, 150, 0, 0, 850}},
+    {20, NAMES(af_first, af_last), {100, 100, 0, 0, 800}},
+    {12, FULL(el_full), {100, 900, 0, 0, 0}},
+    {18, FULL(ru_full), {50, 950, 0, 0, 0}},
+    {35, FULL(zh_full), {200, 0, 0, 800, 0}},
+    {12, FULL(ja_full), {150, 0, 0, 850, 0}},
+    {10, FULL(vi_full), {200, 0, 0, 800, 0}},
+    {8, FULL(ko_full), {200, 0, 0, 800, 0}}};
+
+static const char *const nick[][2] = {
+    {"William", "Bill"}, {"Robert", "Bob"},   {"James", "Jim"},      {"Elizabeth", "Liz"},
+    {"Margaret", "Peggy"}, {"Katherine", "Kate"}, {"Richard", "Rick"}, {"Patricia", "Trish"}};
+
+static const char *const domains[] = {"example.com", "example.net", "example.org",
+                                      "mail.example.com", "inbox.example.net"};
+
+/* Append the email form of w (lower-case letters and digits only). */
+static char *put_ascii(char *p, const word *w)
+{
+    const char *s = w->ascii ? w->ascii : w->text;
+
+    for (; *s; s++) {
+        char c = *s;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.')
+            *p++ = c;
+    }
+    return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    size_t n = strlen(s);
+
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* One customers.csv line: id,name,email,signup_date,region. */
+static char *put_customer(char *p, rng *r, uint64_t id, long signup_day, unsigned total)
+{
+    char name[256], local[160];
+    char *n = name, *l = local;
+    const culture *cu;
+    unsigned u, i;
+
+    u = rng_below(r, total);
+    for (i = 0; u >= cultures[i].weight; i++)
+        u -= cultures[i].weight;
+    cu = &cultures[i];
+
+    if (!cu->last) {
+        const word *w = &cu->first[rng_below(r, cu->nfirst)];
+        n = put_str(n, w->text);
+        l = put_ascii(l, w);
+    } else {
+        unsigned fi = rng_below(r, cu->nfirst);
+        const word *f = &cu->first[fi];
+        const word *a = &cu->last[rng_below(r, cu->nlast)];
+        const word *b = NULL;
+        uint32_t v = rng_below(r, 1000);
+        unsigned form = rng_below(r, 3);
+
+        if (v < 20 && cu->first == en_first) {
+            /* a nickname in quotes: exercises "" in CSV */
+            for (i = 0; i < COUNT(nick); i++)
+                if (strcmp(nick[i][0], f->text) == 0)
+                    break;
+            n = put_str(n, f->text);
+            if (i < COUNT(nick)) {
+                n = put_str(n, " \"");
+                n = put_str(n, nick[i][1]);
+                *n++ = '"';
+            }
+        } else {
+            n = put_str(n, f->text);
+            if (v >= 20 && v < 80) {
+                /* a middle initial */
+                *n++ = ' ';
+                *n++ = (char)('A' + rng_below(r, 26));
+                *n++ = '.';
+            }
+        }
+        *n++ = ' ';
+        n = put_str(n, a->text);
+        if (v >= 80 && v < 100) {
+            b = &cu->last[rng_below(r, cu->nlast)];
+            if (b != a) {
+                *n++ = '-';
+                n = put_str(n, b->text);
+            } else {
+                b = NULL;
+            }
+        }
+        if (cu->first == en_first && fi < EN_MALE && v >= 100 && v < 125)
+            n = put_str(n, v < 118 ? ", Jr." : v < 123 ? ", Sr." : " III");
+
+        if (form == 0) {
+            l = put_ascii(l, f);
+            *l++ = '.';
+            l = put_ascii(l, a);
+        } else if (form == 1) {
+            l = put_ascii(l, f);
+            l = put_ascii(l, a);
+        } else {
+            char given[64];
+            *put_ascii(given, f) = '\0';
+            *l++ = given[0];
+            *l++ = '.';
+            l = put_ascii(l, a);
+        }
+        if (b)
+            l = put_ascii(l, b);
+    }
+    *n = '\0';
+    l = put_u(l, id);
+    *l = '\0';
+
+    p = put_u(p, id);
+    *p++ = ',';
+    p = put_field(p, name);
+    *p++ = ',';
+    p = put_str(p, local);
+    *p++ = '@';
+    p = put_str(p, domains[rng_below(r, COUNT(domains))]);
+    *p++ = ',';
+    p = put_date(p, signup_day, 1);
+    *p++ = ',';
+    u = rng_below(r, 1000);
+    for (i = 0; i < 4 && u >= cu->region[i]; i++)
+        u -= cu->region[i];
+    p = put_str(p, regions[i]);
+    *p++ = '\n';
+    return p;
+}
+
+/* ------------------------------------------------------------- behaviour */
+
+enum { P_NEW, P_VIP, P_REGULAR, P_DECLINING, P_DORMANT };
+
+/* Seasonality by calendar month (January first), in thousandths. */
+static const uint16_t season_orders[12] = {920, 860, 950, 970, 1000, 960,
+                                           930, 950, 1000, 1040, 1300, 1420};
+static const uint16_t season_amount[12] = {960, 970, 990, 1000, 1000, 990,
+                                           980, 1000, 1000, 1010, 1060, 1100};
+static const uint16_t season_open[12] = {1000, 1000, 1010, 1000, 990, 960,
+                                         940, 960, 1010, 1000, 930, 900};
+static const uint16_t season_visits[12] = {960, 920, 980, 990, 1000, 970,
+                                           950, 980, 1010, 1040, 1200, 1250};
+/* Sign-ups per month, in thousandths of the customers so far. */
+static const uint16_t season_signup[12] = {35, 31, 32, 32, 33, 31, 29, 31, 33, 34, 41, 39};
+/* Promotional emails on top of the weekly (Tuesday) newsletter. */
+static const uint8_t promo_emails[12] = {2, 1, 1, 1, 1, 1, 1, 1, 2, 1, 3, 3};
+
+/* Email open rate and web visits (tenths) per month, by persona. */
+static const uint16_t open_base[5] = {420, 460, 340, 200, 75};
+static const uint16_t visit_base[5] = {90, 160, 60, 25, 6};
+
+#define PRE_DAYS 1096 /* sign-ups before the window spread over three years */
+
+typedef struct gen {
+    const quire_sample_opts *o;
+    long n;
+    int months;
+    long win0;   /* first day of the window, days since 1970-01-01 */
+    long ndays;  /* days in the window */
+    long mday[QUIRE_SAMPLE_MAX_MONTHS + 1];  /* first day of month m, from win0 */
+    long signed_by[QUIRE_SAMPLE_MAX_MONTHS + 1]; /* customers signed up before mday[m] */
+    unsigned cal[QUIRE_SAMPLE_MAX_MONTHS];     /* calendar month 0..11 */
+    unsigned tuesdays[QUIRE_SAMPLE_MAX_MONTHS];
+    char (*dates)[10];  /* YYYY-MM-DD for every day of the window */
+    char mstr[QUIRE_SAMPLE_MAX_MONTHS][8];
+
+    /* per customer, in id order (id = index + 1) */
+    int32_t *signup;   /* day of sign-up, from win0 (negative before it) */
+    int32_t *first;    /* day of the first order, from win0, or -1 */
+    uint8_t *persona;
+    uint8_t *subscribed;
+    int16_t *settle;   /* month a NEW customer settles into a persona */
+    uint16_t *rate;    /* orders per month, thousandths */
+    uint16_t *decay;   /* a DECLINING customer's monthly rate factor, thousandths */
+    uint16_t *openf;   /* open-rate factor, thousandths */
+    uint16_t *visitf;  /* web-visit factor, thousandths */
+    uint32_t *norders; /* orders this month */
+    uint32_t *aov;     /* typical order value, cents */
+    uint64_t *p;       /* chance of an order per day this month, 2^-32 units */
+
+    uint64_t scale;    /* order-rate multiplier, 2^-16 units */
+    uint64_t keep;     /* share of first orders kept, 2^-32 units (2^32: all) */
+    uint64_t firsts;   /* first orders inside the window */
+    uint64_t expect;   /* expected other orders at scale 1, 2^-24 units */
+    uint64_t order_id;
+} gen;
+
+static void become(gen *g, long c, int persona, rng *r)
+{
+    switch (persona) {
+    case P_VIP:
+        g->rate[c] = (uint16_t)rng_range(r, 2400, 4400);
+        if (g->aov[c] < 25000)
+            g->aov[c] = rng_range(r, 28000, 56000);
+        break;
+    case P_REGULAR:
+        g->rate[c] = (uint16_t)rng_range(r, 550, 1450);
+        if (g->aov[c] < 5000 || g->aov[c] > 16000)
+            g->aov[c] = rng_range(r, 6000, 15000);
+        break;
+    case P_DECLINING: {
+        uint32_t rt = g->rate[c] * rng_range(r, 450, 800) / 1000;
+        g->rate[c] = (uint16_t)(rt < 120 ? 120 : rt);
+        g->decay[c] = (uint16_t)rng_range(r, 550, 820);
+        break;
+    }
+    case P_DORMANT:
+        g->rate[c] = (uint16_t)(rng_chance(r, 400) ? 0 : rng_range(r, 10, 60));
+        break;
+    default:
+        break;
+    }
+    g->persona[c] = (uint8_t)persona;
+}
+
+/* Calendar month of a day counted from win0, relative to the first month. */
+static long rel_month(const gen *g, long day)
+{
+    long y;
+    unsigned m, d;
+
+    civil_from_days(g->win0 + day, &y, &m, &d);
+    return y * 12 + (long)m - 1 - g->o->first_month;
+}
+
+/* Every customer's persona at the start of the window (stream S_INIT). */
+static void init_state(gen *g)
+{
+    rng r;
+    long c;
+
+    rng_init(&r, g->o->seed, S_INIT);
+    g->firsts = 0;
+    for (c = 0; c < g->n; c++) {
+        long sd = g->signup[c];
+        long sm = rel_month(g, sd);
+
+        g->openf[c] = (uint16_t)rng_range(&r, 700, 1300);
+        g->visitf[c] = (uint16_t)rng_range(&r, 600, 1400);
+        g->subscribed[c] = !rng_chance(&r, 30);
+        g->first[c] = -1;
+        g->aov[c] = 0;
+        g->decay[c] = 1000;
+        g->settle[c] = 0;
+        if (sm >= -1) {
+            g->persona[c] = P_NEW;
+            g->settle[c] = (int16_t)(sm + 2);
+            g->rate[c] = (uint16_t)rng_range(&r, 250, 550);
+            g->aov[c] = rng_range(&r, 4500, 12000);
+            if (sd >= 0 && rng_chance(&r, 900)) {
+                long k = rng_chance(&r, 550) ? 0 : (long)rng_range(&r, 1, 6);
+                if (sd + k < g->ndays) {
+                    g->first[c] = (int32_t)(sd + k);
+                    g->firsts++;
+                }
+            }
+        } else {
+            uint32_t age = (uint32_t)(-sd > PRE_DAYS ? PRE_DAYS : -sd) * 1000 / PRE_DAYS;
+            uint32_t vip = 90 + 40 * age / 1000, decl = 140, dorm = 130 + 130 * age / 1000;
+            uint32_t u = rng_below(&r, 1000);
+
+            if (u < vip) {
+                become(g, c, P_VIP, &r);
+            } else {
+                become(g, c, P_REGULAR, &r);
+                if (u < vip + decl) {
+                    become(g, c, P_DECLINING, &r);
+                    g->rate[c] = (uint16_t)rng_range(&r, 80, 700);
+                } else if (u < vip + decl + dorm) {
+                    become(g, c, P_DORMANT, &r);
+                }
+            }
+        }
+    }
+}
+
+/* One month of lifecycle for a customer signed up before month m. */
+static void step(gen *g, long c, int m, rng *r)
+{
+    int holiday = g->cal[m] >= 10;
+    uint32_t u = rng_below(r, 1000);
+
+    switch (g->persona[c]) {
+    case P_NEW:
+        if (m >= g->settle[c])
+            become(g, c, u < 70 ? P_VIP : u < 570 ? P_REGULAR : u < 800 ? P_DECLINING : P_DORMANT,
+                   r);
+        break;
+    case P_VIP:
+        if (u < 12)
+            become(g, c, P_REGULAR, r);
+        else if (u < 24)
+            become(g, c, P_DECLINING, r);
+        break;
+    case P_REGULAR: {
+        uint32_t up = holiday ? 14 : 9;
+        if (u < up)
+            become(g, c, P_VIP, r);
+        else if (u < up + 32)
+            become(g, c, P_DECLINING, r);
+        else if (u < up + 36)
+            become(g, c, P_DORMANT, r);
+        break;
+    }
+    case P_DECLINING:
+        if (u < 60) {
+            become(g, c, P_REGULAR, r);
+        } else {
+            g->rate[c] = (uint16_t)(g->rate[c] * g->decay[c] / 1000);
+            if (u < 70)
+                g->subscribed[c] = 0;
+            if (g->rate[c] < 60)
+                become(g, c, P_DORMANT, r);
+        }
+        break;
+    case P_DORMANT:
+        if (u < (holiday ? 50u : 25u))
+            become(g, c, P_REGULAR, r);
+        break;
+    default:
+        break;
+    }
+}
+
+/* This month's chance of an order per day for customer c, 2^-32 units. */
+static inline uint64_t day_chance(const gen *g, long c, int m, uint64_t scale)
+{
+    uint64_t lam = (uint64_t)g->rate[c] * season_orders[g->cal[m]] * scale / 1000000;
+
+    return (lam << 16) / (uint64_t)(g->mday[m + 1] - g->mday[m]);
+}
+
+/* ------------------------------------------------------------ generation */
+
+static int write_customers(gen *g, out_file *f, quire_error *err)
+{
+    unsigned total = 0, i;
+    rng r;
+    long c;
+
+    for (i = 0; i < COUNT(cultures); i++)
+        total += cultures[i].weight;
+    rng_init(&r, g->o->seed, S_NAMES);
+    if (out_put(f, "customer_id,name,email,signup_date,region\n", err))
+        return -1;
+    for (c = 0; c < g->n; c++) {
+        char *p = out_room(f, err);
+        if (!p)
+            return -1;
+        out_done(f, put_customer(p, &r, (uint64_t)c + 1, g->win0 + g->signup[c], total));
+    }
+    return 0;
+}
+
+static inline char *put_order(gen *g, char *p, long c, long d, uint32_t amount_scale, rng *r)
+{
+    uint64_t cents = (uint64_t)g->aov[c] * rng_spread(r) / 1000 * amount_scale / 1000;
+
+    if (cents < 300)
+        cents = 300 + cents % 100;
+    p = put_u(p, ++g->order_id);
+    *p++ = ',';
+    p = put_u(p, (uint64_t)c + 1);
+    *p++ = ',';
+    memcpy(p, g->dates[d], 10);
+    p += 10;
+    *p++ = ',';
+    p = put_cents(p, cents);
+    *p++ = '\n';
+    return p;
+}
+
+static int write_month_orders(gen *g, int m, rng *r, out_file *f, quire_error *err)
+{
+    long d, c, na = g->signed_by[m];
+    uint32_t amount = season_amount[g->cal[m]];
+
+    for (d = g->mday[m]; d < g->mday[m + 1]; d++) {
+        while (na < g->n && g->signup[na] <= d)
+            na++;
+        for (c = 0; c < na; c++) {
+            uint64_t pc = g->p[c];
+            unsigned k = (unsigned)(pc >> 32);
+
+            if ((uint32_t)(rng_next(r) >> 32) < (uint32_t)pc)
+                k++;
+            if (g->first[c] == d &&
+                (g->keep >> 32 || (uint32_t)(rng_next(r) >> 32) < (uint32_t)g->keep)) {
+                /* the first basket is a little smaller than later ones */
+                char *p = out_room(f, err);
+                if (!p)
+                    return -1;
+                out_done(f, put_order(g, p, c, d, amount * 85 / 100, r));
+                g->norders[c]++;
+            }
+            while (k--) {
+                char *p = out_room(f, err);
+                if (!p)
+                    return -1;
+                out_done(f, put_order(g, p, c, d, amount, r));
+                g->norders[c]++;
+            }
+        }
+    }
+    return 0;
+}
+
+static unsigned count_tuesdays(const gen *g, long from, long to)
+{
+    unsigned n = 0;
+    long d;
+
+    for (d = from; d < to; d++)
+        n += weekday(g->win0 + d) == 2;
+    return n;
+}
+
+static int write_month_engagement(gen *g, int m, rng *r, out_file *f, quire_error *err)
+{
+    long c, d0 = g->mday[m], d1 = g->mday[m + 1], nd = d1 - d0;
+    unsigned cal = g->cal[m];
+
+    for (c = 0; c < g->signed_by[m + 1]; c++) {
+        int ps = g->persona[c];
+        long active = g->signup[c] > d0 ? d1 - g->signup[c] : nd;
+        unsigned sent = 0, opened = 0, i;
+        uint32_t open, visits;
+        uint64_t vm;
+        char *p;
+
+        if (!g->subscribed[c])
+            sent = 0;
+        else if (g->signup[c] >= d0)
+            sent = count_tuesdays(g, g->signup[c], d1) + 3; /* welcome series */
+        else if (ps == P_DORMANT)
+            sent = g->tuesdays[m] + 1; /* win-back */
+        else
+            sent = g->tuesdays[m] + promo_emails[cal] + (ps == P_VIP ? 2 : 0);
+
+        open = ps == P_DECLINING ? 150 + (g->rate[c] > 1000 ? 1000u : g->rate[c]) / 10
+                                 : open_base[ps];
+        open = open * g->openf[c] / 1000 * season_open[cal] / 1000;
+        if (open > 950)
+            open = 950;
+        for (i = 0; i < sent; i++)
+            opened += rng_chance(r, open);
+
+        /* tenths of a visit, then thousandths with a skewed spread */
+        vm = ((uint64_t)visit_base[ps] * g->visitf[c] / 1000 + 15u * g->norders[c]) *
+             season_visits[cal] / 1000 * (uint64_t)active / (uint64_t)nd;
+        vm = vm * 100 * rng_spread(r) / 1000;
+        visits = (uint32_t)(vm / 1000) + (rng_below(r, 1000) < vm % 1000);
+
+        p = out_room(f, err);
+        if (!p)
+            return -1;
+        p = put_u(p, (uint64_t)c + 1);
+        *p++ = ',';
+        memcpy(p, g->mstr[m], 7);
+        p += 7;
+        *p++ = ',';
+        p = put_u(p, sent);
+        *p++ = ',';
+        p = put_u(p, opened);
+        *p++ = ',';
+        p = put_u(p, visits);
+        *p++ = '\n';
+        out_done(f, p);
+    }
+    return 0;
+}
+
+/*
+ * Walk the window. Without files, only sum the expected number of orders
+ * (at scale 1) so the scale for a requested total can be computed; with
+ * files, write orders and engagement. Both walks see the same personas.
+ */
+static int simulate(gen *g, out_file *orders, out_file *engage, quire_error *err)
+{
+    rng life, ord, eng;
+    int m;
+
+    init_state(g);
+    rng_init(&life, g->o->seed, S_LIFE);
+    rng_init(&ord, g->o->seed, S_ORDERS);
+    rng_init(&eng, g->o->seed, S_ENGAGE);
+    g->expect = 0;
+    g->order_id = 0;
+    for (m = 0; m < g->months; m++) {
+        long c, nm = g->signed_by[m + 1];
+
+        if (m > 0)
+            for (c = 0; c < g->signed_by[m]; c++)
+                step(g, c, m, &life);
+        if (!orders) {
+            for (c = 0; c < nm; c++) {
+                long from = g->signup[c] > g->mday[m] ? g->signup[c] : g->mday[m];
+                g->expect += (day_chance(g, c, m, 65536) * (uint64_t)(g->mday[m + 1] - from)) >> 8;
+            }
+            continue;
+        }
+        for (c = 0; c < nm; c++) {
+            g->p[c] = day_chance(g, c, m, g->scale);
+            g->norders[c] = 0;
+        }
+        if (write_month_orders(g, m, &ord, orders, err) ||
+            write_month_engagement(g, m, &eng, engage, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* Sign-up days, sorted, so ids follow sign-up order (stream S_SIGNUP). */
+static int make_signups(gen *g)
+{
+    uint64_t f[QUIRE_SAMPLE_MAX_MONTHS + 1];
+    long cum[QUIRE_SAMPLE_MAX_MONTHS + 1];
+    long span = PRE_DAYS + g->ndays, c = 0, i;
+    long *count;
+    rng r;
+    int m;
+
+    /* the base grows by season_signup[] each month; pre-window share first */
+    f[0] = 1u << 20;
+    for (m = 0; m < g->months; m++)
+        f[m + 1] = f[m] * (1000u + season_signup[g->cal[m]]) / 1000u;
+    for (m = 0; m <= g->months; m++)
+        cum[m] = (long)(((uint64_t)g->n * f[m] + f[g->months] / 2) / f[g->months]);
+
+    rng_init(&r, g->o->seed, S_SIGNUP);
+    for (i = 0; i < cum[0]; i++) {
+        /* two thirds uniform, one third leaning towards recent years */
+        uint32_t a = rng_below(&r, PRE_DAYS), b = rng_below(&r, PRE_DAYS);
+        if (rng_below(&r, 3) == 0 && b > a)
+            a = b;
+        g->signup[c++] = (int32_t)((long)a - PRE_DAYS);
+    }
+    for (m = 0; m < g->months; m++) {
+        long nd = g->mday[m + 1] - g->mday[m];
+        for (i = cum[m]; i < cum[m + 1]; i++)
+            g->signup[c++] = (int32_t)(g->mday[m] + (long)rng_below(&r, (uint32_t)nd));
+    }
+
+    /* counting sort by day */
+    count = calloc((size_t)span + 1, sizeof *count);
+    if (!count)
+        return -1;
+    for (c = 0; c < g->n; c++)
+        count[g->signup[c] + PRE_DAYS + 1]++;
+    for (i = 0; i < span; i++)
+        count[i + 1] += count[i];
+    c = 0;
+    for (i = 0; i < span; i++)
+        while (c < count[i + 1])
+            g->signup[c++] = (int32_t)(i - PRE_DAYS);
+    free(count);
+
+    for (m = 0, c = 0; m <= g->months; m++) {
+        while (c < g->n && g->signup[c] < g->mday[m])
+            c++;
+        g->signed_by[m] = c;
+    }
+    return 0;
+}
+
+static void gen_free(gen *g)
+{
+    free(g->dates);
+    free(g->signup);
+    free(g->first);
+    free(g->persona);
+    free(g->subscribed);
+    free(g->settle);
+    free(g->rate);
+    free(g->decay);
+    free(g->openf);
+    free(g->visitf);
+    free(g->norders);
+    free(g->aov);
+    free(g->p);
+}
+
+static int gen_alloc(gen *g)
+{
+    size_t n = (size_t)g->n;
+
+    g->dates = malloc((size_t)g->ndays * sizeof *g->dates);
+    g->signup = malloc(n * sizeof *g->signup);
+    g->first = malloc(n * sizeof *g->first);
+    g->persona = malloc(n);
+    g->subscribed = malloc(n);
+    g->settle = malloc(n * sizeof *g->settle);
+    g->rate = malloc(n * sizeof *g->rate);
+    g->decay = malloc(n * sizeof *g->decay);
+    g->openf = malloc(n * sizeof *g->openf);
+    g->visitf = malloc(n * sizeof *g->visitf);
+    g->norders = malloc(n * sizeof *g->norders);
+    g->aov = malloc(n * sizeof *g->aov);
+    g->p = malloc(n * sizeof *g->p);
+    return g->dates && g->signup && g->first && g->persona && g->subscribed && g->settle &&
+                   g->rate && g->decay && g->openf && g->visitf && g->norders && g->aov && g->p
+               ? 0
+               : -1;
+}
+
+/* ------------------------------------------------------------------- API */
+
+void quire_sample_defaults(quire_sample_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->out_dir = "data/sample";
+    o->customers = 10000;
+    o->orders = 0;
+    o->first_month = QUIRE_SAMPLE_MONTH(2023, 5);
+    o->months = 12;
+    o->seed = 42;
+}
+
+static int check_opts(const quire_sample_opts *o, quire_error *err)
+{
+    if (!o->out_dir || !*o->out_dir)
+        return quire_err(err, QUIRE_EXIT_USAGE, "sample: no output folder given");
+    if (o->customers <= 0 || o->customers > QUIRE_SAMPLE_MAX_CUSTOMERS)
+        return quire_err(err, QUIRE_EXIT_USAGE,
+                         "sample: customers must be between 1 and %ld (got %ld)",
+                         QUIRE_SAMPLE_MAX_CUSTOMERS, o->customers);
+    if (o->orders < 0 || o->orders > QUIRE_SAMPLE_MAX_ORDERS)
+        return quire_err(err, QUIRE_EXIT_USAGE,
+                         "sample: orders must be between 0 (natural rate) and %ld (got %ld)",
+                         QUIRE_SAMPLE_MAX_ORDERS, o->orders);
+    if (o->months <= 0 || o->months > QUIRE_SAMPLE_MAX_MONTHS)
+        return quire_err(err, QUIRE_EXIT_USAGE, "sample: months must be between 1 and %d (got %d)",
+                         QUIRE_SAMPLE_MAX_MONTHS, o->months);
+    if (o->first_month < QUIRE_SAMPLE_MONTH(1900, 1) ||
+        o->first_month > QUIRE_SAMPLE_MONTH(9000, 12))
+        return quire_err(err, QUIRE_EXIT_USAGE,
+                         "sample: the first month must lie between 1900-01 and 9000-12");
+    return 0;
+}
+
+int quire_sample_write(const quire_sample_opts *o, quire_error *err)
+{
+    static const char *const names[3] = {"customers.csv", "orders.csv", "engagement.csv"};
+    out_file files[3];
+    gen g;
+    int i, m, rc = -1;
+    long d;
+
+    for (i = 0; i < 3; i++) {
+        memset(&files[i], 0, sizeof files[i]);
+        files[i].fd = -1;
+    }
+    memset(&g, 0, sizeof g);
+    if (check_opts(o, err))
+        return -1;
+
+    g.o = o;
+    g.n = o->customers;
+    g.months = o->months;
+    g.win0 = month_first_day(o->first_month);
+    for (m = 0; m <= g.months; m++)
+        g.mday[m] = month_first_day((long)o->first_month + m) - g.win0;
+    g.ndays = g.mday[g.months];
+    if (gen_alloc(&g)) {
+        quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory for %ld customers", g.n);
+        goto out;
+    }
+    for (m = 0; m < g.months; m++) {
+        g.cal[m] = (unsigned)((o->first_month + m) % 12);
+        put_date(g.mstr[m], g.win0 + g.mday[m], 0)[0] = '\0';
+        g.tuesdays[m] = count_tuesdays(&g, g.mday[m], g.mday[m + 1]);
+    }
+    for (d = 0; d < g.ndays; d++)
+        put_date(g.dates[d], g.win0 + d, 1);
+    if (make_signups(&g)) {
+        quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory for %ld customers", g.n);
+        goto out;
+    }
+
+    g.scale = 65536;
+    g.keep = (uint64_t)1 << 32;
+    if (o->orders > 0) {
+        /* scale the rates so first orders plus the expected rest hit the
+           target; below the number of first orders, thin those instead */
+        uint64_t want = (uint64_t)o->orders;
+        simulate(&g, NULL, NULL, err);
+        if (want < g.firsts) {
+            g.keep = (want << 32) / g.firsts;
+            want = 0;
+        } else {
+            want -= g.firsts;
+        }
+        g.scale = (g.expect >> 16) ? (want << 24) / (g.expect >> 16) : 0;
+        if (g.scale > ((uint64_t)1 << 32))
+            g.scale = (uint64_t)1 << 32;
+    }
+
+    if (make_dirs(o->out_dir, err))
+        goto out;
+    for (i = 0; i < 3; i++)
+        if (out_open(&files[i], o->out_dir, names[i], err))
+            goto out;
+    if (write_customers(&g, &files[0], err) ||
+        out_put(&files[1], "order_id,customer_id,order_date,amount\n", err) ||
+        out_put(&files[2], "customer_id,month,emails_sent,emails_opened,web_visits\n", err) ||
+        simulate(&g, &files[1], &files[2], err))
+        goto out;
+    for (i = 0; i < 3; i++)
+        if (out_finish(&files[i], err))
+            goto out;
+    for (i = 0; i < 3; i++) {
+        if (rename(files[i].tmp, files[i].path)) {
+            quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot rename %s to %s: %s",
+                      files[i].tmp, files[i].path, strerror(errno));
+            goto out;
+        }
+        files[i].fd = -2; /* renamed: nothing left to remove */
+    }
+    rc = 0;
+out:
+    for (i = 0; i < 3; i++)
+        out_discard(&files[i]);
+    gen_free(&g);
+    return rc;
+}

@@ -1,0 +1,478 @@
+/*
+ * test_sample.c - the sample-data generator: determinism, the shape of the
+ * three CSV files, the behaviour the segment rule relies on, scaling to a
+ * requested number of orders, and failures that leave nothing behind.
+ */
+#include "check.h"
+#include "sample.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------- helpers */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n + 1);
+        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        }
+        if (buf) {
+            buf[n] = '\0';
+            if (len)
+                *len = (size_t)n;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* dst = dir/name; the test's paths are short, so truncation is fatal. */
+static void join(char *dst, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(dst, size, "%s/%s", dir, name);
+
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "path too long: %s/%s\n", dir, name);
+        exit(1);
+    }
+}
+
+static char *path_of(const char *dir, const char *name)
+{
+    static char buf[4][512];
+    static int next;
+    char *p = buf[next++ % 4];
+
+    join(p, sizeof buf[0], dir, name);
+    return p;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    size_t na = 0, nb = 0;
+    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Files in dir whose name ends in .tmp. */
+static int count_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".tmp") == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * A tiny RFC 4180 reader: splits the next record at *pos into at most max
+ * fields, unquoting in place. Returns the number of fields, 0 at the end.
+ */
+static int next_record(char *buf, size_t *pos, char **field, int max)
+{
+    char *p = buf + *pos, *w;
+    int n = 0;
+
+    if (!*p)
+        return 0;
+    for (;;) {
+        w = p;
+        if (n < max)
+            field[n] = w;
+        n++;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (*p == '"' && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else if (!*p) {
+                    break;
+                } else {
+                    *w++ = *p++;
+                }
+            }
+        } else {
+            while (*p && *p != ',' && *p != '\n')
+                *w++ = *p++;
+        }
+        if (*p == ',') {
+            *w = '\0';
+            p++;
+            continue;
+        }
+        if (*p == '\n')
+            p++;
+        *w = '\0';
+        break;
+    }
+    *pos = (size_t)(p - buf);
+    return n;
+}
+
+/* Days since 1970-01-01 of "YYYY-MM-DD" (or "YYYY-MM" as its first day). */
+static long day_of(const char *s)
+{
+    int y = atoi(s), m = atoi(s + 5), d = strlen(s) >= 10 ? atoi(s + 8) : 1;
+    long yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
+    long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+static int month_of(const char *s)
+{
+    return atoi(s) * 12 + atoi(s + 5) - 1;
+}
+
+static int is_amount(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n < 4 || s[n - 3] != '.')
+        return 0;
+    for (i = 0; i < n; i++)
+        if (i != n - 3 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    return atof(s) > 0;
+}
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static long count_lines(const char *path)
+{
+    size_t n = 0, i;
+    char *b = slurp(path, &n);
+    long lines = 0;
+
+    for (i = 0; b && i < n; i++)
+        lines += b[i] == '\n';
+    free(b);
+    return lines;
+}
+
+/* --------------------------------------------------------------- tests */
+
+#define N 2000
+
+static void test_files(const char *dir, const quire_sample_opts *o)
+{
+    char *cust = slurp(path_of(dir, "customers.csv"), NULL);
+    char *ord = slurp(path_of(dir, "orders.csv"), NULL);
+    char *eng = slurp(path_of(dir, "engagement.csv"), NULL);
+    long *signup = calloc(N + 1, sizeof *signup);
+    int *smonth = calloc(N + 1, sizeof *smonth);
+    int *per_month = calloc((size_t)o->months, sizeof *per_month);
+    unsigned short *mask = calloc(N + 1, sizeof *mask);
+    long win0 = day_of("2023-05-01"), win1 = day_of("2024-05-01");
+    long ids = 0, bad = 0, prev_day = 0, prev_id = 0, norders = 0, rows = 0, expect_rows = 0;
+    long inactive = 0, every_month = 0, quoted_comma = 0, non_ascii = 0, open_bad = 0;
+    char *f[8];
+    size_t pos = 0;
+    int n, m;
+
+    CHECK(cust && ord && eng && signup && smonth && per_month && mask);
+    if (!cust || !ord || !eng || !signup || !smonth || !per_month || !mask)
+        goto out;
+
+    /* customers.csv */
+    n = next_record(cust, &pos, f, 8);
+    CHECK(n == 5);
+    CHECK_STR(f[0], "customer_id");
+    CHECK_STR(f[1], "name");
+    CHECK_STR(f[2], "email");
+    CHECK_STR(f[3], "signup_date");
+    CHECK_STR(f[4], "region");
+    while ((n = next_record(cust, &pos, f, 8)) > 0) {
+        long id = atol(f[0]), sd;
+        const unsigned char *s;
+
+        ids++;
+        if (n != 5 || id != ids || !all_digits(f[0]) || !*f[1] || !strchr(f[2], '@') ||
+            strlen(f[3]) != 10 || !*f[4]) {
+            bad++;
+            continue;
+        }
+        for (s = (const unsigned char *)f[2]; *s; s++)
+            bad += *s >= 0x80;
+        for (s = (const unsigned char *)f[1]; *s; s++)
+            if (*s >= 0x80) {
+                non_ascii++;
+                break;
+            }
+        quoted_comma += strchr(f[1], ',') != NULL;
+        sd = day_of(f[3]);
+        signup[id] = sd;
+        smonth[id] = month_of(f[3]);
+        if (sd >= win0 && sd < win1)
+            per_month[month_of(f[3]) - o->first_month]++;
+        expect_rows += sd < win0 ? o->months : (QUIRE_SAMPLE_MONTH(2024, 5) - month_of(f[3]));
+    }
+    CHECK(ids == N);
+    CHECK(bad == 0);
+    CHECK(quoted_comma > 0);
+    CHECK(non_ascii > 0 && non_ascii < N / 2);
+    for (m = 0; m < o->months; m++)
+        CHECK(per_month[m] > 0);
+
+    /* orders.csv */
+    pos = 0;
+    bad = 0;
+    n = next_record(ord, &pos, f, 8);
+    CHECK(n == 4);
+    CHECK_STR(f[0], "order_id");
+    CHECK_STR(f[1], "customer_id");
+    CHECK_STR(f[2], "order_date");
+    CHECK_STR(f[3], "amount");
+    while ((n = next_record(ord, &pos, f, 8)) > 0) {
+        long id = atol(f[0]), c = atol(f[1]), d = day_of(f[2]);
+
+        norders++;
+        if (n != 4 || id <= prev_id || c < 1 || c > N || d < win0 || d >= win1 || d < signup[c] ||
+            d < prev_day || !is_amount(f[3])) {
+            if (bad++ < 5)
+                fprintf(stderr, "bad order: %s,%s,%s,%s\n", f[0], f[1], f[2], f[3]);
+            continue;
+        }
+        prev_id = id;
+        prev_day = d;
+        mask[c] |= (unsigned short)(1u << (month_of(f[2]) - o->first_month));
+    }
+    CHECK(norders > 0);
+    CHECK(bad == 0);
+    for (ids = 1; ids <= N; ids++) {
+        if (signup[ids] < day_of("2023-12-01") && (mask[ids] & 0xF00) == 0)
+            inactive++;
+        if (mask[ids] == 0xFFF)
+            every_month++;
+    }
+    CHECK(inactive > 0);     /* no orders in the last four months */
+    CHECK(every_month > 0);  /* an order in every month */
+
+    /* engagement.csv */
+    pos = 0;
+    bad = 0;
+    n = next_record(eng, &pos, f, 8);
+    CHECK(n == 5);
+    CHECK_STR(f[0], "customer_id");
+    CHECK_STR(f[1], "month");
+    CHECK_STR(f[2], "emails_sent");
+    CHECK_STR(f[3], "emails_opened");
+    CHECK_STR(f[4], "web_visits");
+    while ((n = next_record(eng, &pos, f, 8)) > 0) {
+        long c = atol(f[0]);
+        int mo = month_of(f[1]);
+
+        rows++;
+        if (n != 5 || c < 1 || c > N || strlen(f[1]) != 7 || mo < o->first_month ||
+            mo >= o->first_month + o->months || mo < smonth[c] ||
+            !all_digits(f[2]) || !all_digits(f[3]) || !all_digits(f[4])) {
+            bad++;
+            continue;
+        }
+        open_bad += atol(f[3]) > atol(f[2]);
+    }
+    CHECK(bad == 0);
+    CHECK(open_bad == 0);
+    CHECK(rows == expect_rows);
+out:
+    free(cust);
+    free(ord);
+    free(eng);
+    free(signup);
+    free(smonth);
+    free(per_month);
+    free(mask);
+}
+
+static void test_determinism(const char *top)
+{
+    static const char *const names[] = {"customers.csv", "orders.csv", "engagement.csv"};
+    quire_sample_opts o;
+    quire_error err = {0, ""};
+    char a[512], b[512], c[512];
+    int i;
+
+    join(a, sizeof a, top, "a");
+    join(b, sizeof b, top, "b/nested");
+    join(c, sizeof c, top, "c");
+    quire_sample_defaults(&o);
+    o.customers = N;
+    o.out_dir = a;
+    CHECK(quire_sample_write(&o, &err) == 0);
+    o.out_dir = b;
+    CHECK(quire_sample_write(&o, &err) == 0);
+    for (i = 0; i < 3; i++)
+        CHECK(same_file(path_of(a, names[i]), path_of(b, names[i])));
+    CHECK(count_tmp(a) == 0);
+
+    /* another seed, other data */
+    o.out_dir = c;
+    o.seed = 7;
+    CHECK(quire_sample_write(&o, &err) == 0);
+    CHECK(!same_file(path_of(a, "orders.csv"), path_of(c, "orders.csv")));
+
+    /* writing again over existing files works */
+    o.out_dir = a;
+    o.seed = 42;
+    CHECK(quire_sample_write(&o, &err) == 0);
+    CHECK(same_file(path_of(a, "orders.csv"), path_of(b, "orders.csv")));
+
+    quire_sample_defaults(&o);
+    o.customers = N;
+    test_files(a, &o);
+}
+
+static void test_order_target(const char *top)
+{
+    quire_sample_opts o;
+    quire_error err = {0, ""};
+    char d[512];
+    long n;
+
+    join(d, sizeof d, top, "scaled");
+    quire_sample_defaults(&o);
+    o.customers = N;
+    o.orders = 50000;
+    o.out_dir = d;
+    CHECK(quire_sample_write(&o, &err) == 0);
+    n = count_lines(path_of(d, "orders.csv")) - 1;
+    CHECK(n >= 49000 && n <= 51000);
+
+    o.orders = 5000;
+    CHECK(quire_sample_write(&o, &err) == 0);
+    n = count_lines(path_of(d, "orders.csv")) - 1;
+    CHECK(n >= 4900 && n <= 5100);
+}
+
+static void test_errors(const char *top)
+{
+    quire_sample_opts o;
+    quire_error err = {0, ""};
+    char blocker[512], d[512];
+    struct rlimit old, small;
+    FILE *fp;
+
+    quire_sample_defaults(&o);
+    o.customers = 0;
+    CHECK(quire_sample_write(&o, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_CONTAINS(err.msg, "customers");
+
+    quire_sample_defaults(&o);
+    o.months = 0;
+    err.code = 0;
+    CHECK(quire_sample_write(&o, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_CONTAINS(err.msg, "months");
+    o.months = 121;
+    CHECK(quire_sample_write(&o, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+
+    quire_sample_defaults(&o);
+    o.orders = -1;
+    CHECK(quire_sample_write(&o, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+
+    /* a folder that cannot be created: its parent is a regular file */
+    join(blocker, sizeof blocker, top, "blocker");
+    fp = fopen(blocker, "w");
+    CHECK(fp != NULL);
+    if (fp)
+        fclose(fp);
+    join(d, sizeof d, blocker, "out");
+    quire_sample_defaults(&o);
+    o.customers = 100;
+    o.out_dir = d;
+    err.code = 0;
+    CHECK(quire_sample_write(&o, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_CONTAINS(err.msg, d);
+    CHECK_CONTAINS(err.msg, "Not a directory");
+
+    /* a folder that exists but refuses new files (when not root) */
+    if (geteuid() != 0) {
+        join(d, sizeof d, top, "readonly");
+        CHECK(mkdir(d, 0555) == 0);
+        o.out_dir = d;
+        err.code = 0;
+        CHECK(quire_sample_write(&o, &err) == -1);
+        CHECK(err.code == QUIRE_EXIT_DELIVERY);
+        CHECK_CONTAINS(err.msg, d);
+        CHECK_CONTAINS(err.msg, "Permission denied");
+        chmod(d, 0755);
+    }
+
+    /* a write that fails half-way (file size limit) leaves no .tmp behind */
+    join(d, sizeof d, top, "full");
+    o.out_dir = d;
+    o.customers = N;
+    CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    small = old;
+    small.rlim_cur = 200000;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    err.code = 0;
+    CHECK(quire_sample_write(&o, &err) == -1);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_CONTAINS(err.msg, d);
+    CHECK(count_tmp(d) == 0);
+    CHECK(access(path_of(d, "orders.csv"), F_OK) != 0);
+}
+
+int main(void)
+{
+    char top[] = "/tmp/quire-sample-XXXXXX";
+    char cmd[128];
+
+    if (!mkdtemp(top)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_determinism(top);
+    test_order_target(top);
+    test_errors(top);
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", top);
+    return check_done("sample");
+}
