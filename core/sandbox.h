@@ -1,0 +1,93 @@
+/*
+ * sandbox.h - the Lua state that runs users' segment rules, KPIs and insights.
+ *
+ * One quire_lua per run. Scripts get a reduced standard library (no io, os,
+ * package, require, debug; no dofile, loadfile, collectgarbage, string.dump;
+ * load takes text only) and run under three limits: a memory cap enforced by
+ * the allocator, an instruction budget and a wall-clock deadline enforced by a
+ * count hook. A tripped limit cannot be caught by the script's own pcall or
+ * xpcall. See docs/lua-sandbox.md.
+ *
+ * Limits apply to Lua code run through qlua_call, qlua_callf, qlua_dofile and
+ * qlua_dostring; code called through the raw lua_State (lua_pcall) is not
+ * counted.
+ *
+ * Stack: qlua_new leaves the message handler at index 1 of the state's stack
+ * and qlua_call finds it there. Callers push above it and use relative indexes;
+ * if index 1 is cleared, qlua_call still works (it pushes a handler per call).
+ */
+#ifndef QUIRE_SANDBOX_H
+#define QUIRE_SANDBOX_H
+
+#include <stddef.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "error.h"
+
+typedef struct quire_lua_limits {
+    size_t memory;              /* bytes the state may hold; default 64 MiB; hard max 1 GiB */
+    unsigned long instructions; /* per call; default 10,000,000; hard max 1e9 */
+    double seconds;             /* wall-clock deadline per call; default 2.0; hard max 60 */
+    unsigned long long seed;    /* math.random seed; default 0 */
+} quire_lua_limits;
+
+#define QLUA_DEFAULT_MEMORY ((size_t)64 << 20)
+#define QLUA_MAX_MEMORY ((size_t)1 << 30)
+#define QLUA_DEFAULT_INSTRUCTIONS 10000000UL
+#define QLUA_MAX_INSTRUCTIONS 1000000000UL
+#define QLUA_DEFAULT_SECONDS 2.0
+#define QLUA_MAX_SECONDS 60.0
+
+void qlua_limits_default(quire_lua_limits *l);
+
+typedef struct quire_lua quire_lua;
+
+/* Create a sandboxed state. l may be NULL (defaults). A zero memory,
+ * instructions or seconds means the default; values above the hard max are
+ * clamped. Returns NULL and fills err if the state cannot be created. */
+quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err);
+
+/* Close the state and free q. Accepts NULL. */
+void qlua_free(quire_lua *q);
+
+/* The state (borrowed; valid until qlua_free). */
+lua_State *qlua_state(quire_lua *q);
+
+/* The limits in force, after defaults and clamping (borrowed). */
+const quire_lua_limits *qlua_limits(const quire_lua *q);
+
+/* Load a script file as text only (mode "t", chunkname "@path"), run it, and
+ * leave its results (nresults, or LUA_MULTRET) on the stack. Errors name
+ * path:line. Returns 0, or -1 with err filled (code QUIRE_EXIT_DATA) and the
+ * stack as it was. */
+int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err);
+
+/* Same for a string; name is the chunk name, e.g. "=[kpi retention_rate]" or
+ * "@rules.lua". */
+int qlua_dostring(quire_lua *q, const char *code, const char *name, int nresults,
+                  quire_error *err);
+
+/* Call the function below nargs arguments on the stack, like lua_pcall, under
+ * the per-call instruction budget and deadline. Returns 0 with nresults pushed
+ * (function and arguments popped), or -1 with nothing pushed, err->code =
+ * QUIRE_EXIT_DATA and err->msg = "<what>: script.lua:LINE: message" followed by
+ * a short indented traceback. what (may be NULL: no prefix) says what was being
+ * evaluated, e.g. "segment rule (customer 42, 2024-03)". */
+int qlua_call(quire_lua *q, int nargs, int nresults, const char *what, quire_error *err);
+
+/* Same, but what is a printf format that is only formatted if the call fails,
+ * so a per-customer description costs nothing on the hot path. */
+int qlua_callf(quire_lua *q, int nargs, int nresults, quire_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Set the global table name to a new table holding fns (a luaL_Reg list ended
+ * by {NULL, NULL}). For Quire's own modules. Returns 0, or -1 if the state is
+ * out of memory (the global is then left unset). */
+int qlua_register(quire_lua *q, const char *name, const luaL_Reg *fns);
+
+#endif

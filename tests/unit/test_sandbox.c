@@ -1,0 +1,657 @@
+/* test_sandbox.c - the Lua sandbox: libraries, loading, limits, errors. */
+#include "sandbox.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static const char rule_src[] =
+    "return function(recency, frequency, monetary)\n"
+    "  if recency > 365 then return 'lost' end\n"
+    "  if frequency >= 10 and monetary >= 1000 then return 'vip' end\n"
+    "  if frequency >= 5 then return 'loyal' end\n"
+    "  if recency > 90 then return 'at_risk' end\n"
+    "  if frequency == 1 then return 'new' end\n"
+    "  return 'regular'\n"
+    "end\n";
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Write text to a new temporary file; returns its path (static storage). */
+static const char *write_temp(const char *text, size_t len)
+{
+    static char path[64];
+    int fd;
+
+    snprintf(path, sizeof path, "/tmp/quire_sandbox_XXXXXX");
+    fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    if (write(fd, text, len) != (ssize_t)len) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+static quire_lua *make(size_t memory, unsigned long instructions, double seconds,
+                       unsigned long long seed)
+{
+    quire_lua_limits l;
+    quire_error err = {0, ""};
+    quire_lua *q;
+
+    qlua_limits_default(&l);
+    if (memory)
+        l.memory = memory;
+    if (instructions)
+        l.instructions = instructions;
+    if (seconds > 0)
+        l.seconds = seconds;
+    l.seed = seed;
+    q = qlua_new(&l, &err);
+    if (!q)
+        fprintf(stderr, "qlua_new: %s\n", err.msg);
+    return q;
+}
+
+/* Define a global function from code ("function NAME(...) ... end"). */
+static int define(quire_lua *q, const char *code)
+{
+    quire_error err = {0, ""};
+    int rc = qlua_dostring(q, code, "@test.lua", 0, &err);
+
+    if (rc)
+        fprintf(stderr, "define: %s\n", err.msg);
+    return rc;
+}
+
+/* Call global fn with no arguments; returns qlua_call's result and leaves the
+ * string result (or the error) in out. */
+static int call_global(quire_lua *q, const char *fn, const char *what, char *out, size_t size)
+{
+    lua_State *L = qlua_state(q);
+    quire_error err = {0, ""};
+    int rc;
+
+    lua_getglobal(L, fn);
+    rc = qlua_call(q, 0, 1, what, &err);
+    if (rc == 0) {
+        snprintf(out, size, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1));
+        lua_pop(L, 1);
+    } else {
+        snprintf(out, size, "%s", err.msg);
+        CHECK(err.code == QUIRE_EXIT_DATA);
+    }
+    return rc;
+}
+
+/* Run code (a chunk returning one value) and return it as a string in out. */
+static int eval(quire_lua *q, const char *code, char *out, size_t size)
+{
+    lua_State *L = qlua_state(q);
+    quire_error err = {0, ""};
+    int rc = qlua_dostring(q, code, "=[eval]", 1, &err);
+
+    if (rc == 0) {
+        if (lua_isboolean(L, -1))
+            snprintf(out, size, "%s", lua_toboolean(L, -1) ? "true" : "false");
+        else
+            snprintf(out, size, "%s",
+                     lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1));
+        lua_pop(L, 1);
+    } else {
+        snprintf(out, size, "%s", err.msg);
+    }
+    return rc;
+}
+
+/* Whether s starts with prefix; says what it got when not. */
+static int starts(const char *s, const char *prefix)
+{
+    if (strncmp(s, prefix, strlen(prefix)) == 0)
+        return 1;
+    fprintf(stderr, "expected a message starting with \"%s\", got \"%s\"\n", prefix, s);
+    return 0;
+}
+
+/* The state works after a tripped limit. */
+static void check_usable(quire_lua *q)
+{
+    char out[1024];
+
+    CHECK(eval(q, "local s = 0 for i = 1, 1000 do s = s + i end return tostring(s)", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "500500");
+}
+
+/* ---------------------------------------------------------------------------
+ * A rule: works, stays balanced, costs little
+ * ------------------------------------------------------------------------- */
+
+static void test_rule(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    lua_State *L;
+    quire_error err = {0, ""};
+    int ref, top, i, n = 200000, ok = 1;
+    double t, ns;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    L = qlua_state(q);
+    CHECK(qlua_dostring(q, rule_src, "@rules/rfm.lua", 1, &err) == 0);
+    CHECK(lua_isfunction(L, -1));
+    ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    top = lua_gettop(L);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_pushinteger(L, 30);
+    lua_pushinteger(L, 12);
+    lua_pushnumber(L, 2500.0);
+    CHECK(qlua_call(q, 3, 1, "segment rule (customer 1, 2024-03)", &err) == 0);
+    CHECK_STR(lua_tostring(L, -1), "vip");
+    lua_pop(L, 1);
+    CHECK(lua_gettop(L) == top);
+
+    t = now();
+    for (i = 0; i < n; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+        lua_pushinteger(L, i % 400);
+        lua_pushinteger(L, i % 13);
+        lua_pushnumber(L, (double)(i % 3000));
+        if (qlua_callf(q, 3, 1, &err, "segment rule (customer %d, 2024-03)", i) != 0 ||
+            !lua_isstring(L, -1))
+            ok = 0;
+        lua_pop(L, 1);
+    }
+    ns = (now() - t) / n * 1e9;
+    CHECK(ok);
+    CHECK(lua_gettop(L) == top);
+    printf("sandbox: rule call %.0f ns (incl. pushing 3 arguments)\n", ns);
+    CHECK(ns < 2000); /* about 70 ns in an optimised build; generous for sanitizers */
+
+    /* Multiple results and LUA_MULTRET. */
+    CHECK(qlua_dostring(q, "return 1, 2, 3", "=[multi]", LUA_MULTRET, &err) == 0);
+    CHECK(lua_gettop(L) == top + 3);
+    lua_settop(L, top);
+
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    qlua_free(q);
+    qlua_free(NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Libraries
+ * ------------------------------------------------------------------------- */
+
+static void test_libraries(void)
+{
+    static const char *const gone[] = {
+        "io", "os", "require", "debug", "package", "dofile", "loadfile", "collectgarbage",
+        "string.dump", "math.randomseed", "coroutine", "(''):dump",
+    };
+    static const char *const present[] = {
+        "string.format", "table.concat", "math.floor", "utf8.char", "pairs", "pcall",
+        "xpcall", "load", "error", "select", "tostring", "math.random",
+    };
+    quire_lua *q = make(0, 0, 0, 0);
+    char code[128], out[1024];
+    size_t i;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        snprintf(code, sizeof code, "return %s == nil", gone[i]);
+        if (strchr(gone[i], ':')) /* a method: the string library through a value */
+            snprintf(code, sizeof code, "return ('').dump == nil");
+        CHECK(eval(q, code, out, sizeof out) == 0);
+        if (strcmp(out, "true") != 0)
+            fprintf(stderr, "still present: %s\n", gone[i]);
+        CHECK_STR(out, "true");
+    }
+    for (i = 0; i < sizeof present / sizeof present[0]; i++) {
+        snprintf(code, sizeof code, "return type(%s)", present[i]);
+        CHECK(eval(q, code, out, sizeof out) == 0);
+        CHECK_STR(out, "function");
+    }
+    CHECK(eval(q, "return utf8.char(72, 233) .. string.format('%5.1f', 2.25)", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "H\xc3\xa9  2.2");
+
+    /* pcall and xpcall behave as usual while no limit is tripped */
+    CHECK(eval(q, "local ok, e = pcall(error, 'boom', 0) "
+                  "local a, b, c = pcall(function(x) return x, x + 1 end, 1) "
+                  "local xok, xe = xpcall(function() error('deep', 0) end, "
+                  "function(m) return 'handled ' .. m end) "
+                  "return table.concat({tostring(ok), e, tostring(a), b, c, tostring(xok), xe}, ' ')",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "false boom true 1 2 false handled deep");
+
+    /* Finalizers would run outside every limit: refused. */
+    CHECK(eval(q, "setmetatable({}, {__gc = function() end}) return 'x'", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "__gc metamethods are not available");
+    CHECK(eval(q, "return getmetatable(setmetatable({}, {__index = {}})) ~= nil and 'ok'", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "ok");
+    qlua_free(q);
+}
+
+static void test_print(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    char path[] = "/tmp/quire_sandbox_err_XXXXXX";
+    char buf[256], out[64];
+    int fd, saved;
+    ssize_t n;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) {
+        qlua_free(q);
+        return;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    saved = dup(2);
+    dup2(fd, 2);
+    CHECK(eval(q, "print('hello', 1, nil, true) return 'done'", out, sizeof out) == 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    lseek(fd, 0, SEEK_SET);
+    n = read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    CHECK_STR(out, "done");
+    CHECK_STR(buf, "lua: hello\t1\tnil\ttrue\n");
+    qlua_free(q);
+}
+
+static int add_one(lua_State *L)
+{
+    lua_pushinteger(L, luaL_checkinteger(L, 1) + 1);
+    return 1;
+}
+
+static void test_register(void)
+{
+    static const luaL_Reg fns[] = {{"add_one", add_one}, {NULL, NULL}};
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[256];
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(qlua_register(q, "quire", fns) == 0);
+    CHECK(eval(q, "return tostring(quire.add_one(41))", out, sizeof out) == 0);
+    CHECK_STR(out, "42");
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Loading: text only
+ * ------------------------------------------------------------------------- */
+
+static void test_loading(void)
+{
+    static const char binary[] = "\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08";
+    quire_lua *q = make(0, 0, 0, 0);
+    quire_error err = {0, ""};
+    char out[1024];
+    const char *path;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    /* load of text works, binary chunks are refused (even with mode "b") */
+    CHECK(eval(q, "return load('return 1 + 1')()", out, sizeof out) == 0);
+    CHECK_STR(out, "2");
+    CHECK(eval(q, "local f, e = load('\\27Lua\\84\\0\\25\\147\\r\\n\\26\\n', 'x', 'b') "
+                  "return tostring(f) .. ' ' .. e",
+               out, sizeof out) == 0);
+    CHECK_CONTAINS(out, "nil binary chunks are not allowed");
+    CHECK(eval(q, "local f, e = load(string.char(27) .. 'Lua') return e", out, sizeof out) == 0);
+    CHECK_CONTAINS(out, "binary chunks are not allowed");
+    CHECK(eval(q, "local once = false "
+                  "local f, e = load(function() if once then return nil end once = true "
+                  "return '\\27Lua\\84\\0' end) return e",
+               out, sizeof out) == 0);
+    CHECK_CONTAINS(out, "binary chunk");
+    CHECK(eval(q, "local f, e = load('return 1', 'x', 'b') return f and tostring(f()) or e", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "1");
+    CHECK(eval(q, "return load('return x', 'x', 't', {x = 1})", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "custom environments are not available");
+
+    /* the host's loaders refuse binary chunks too */
+    CHECK(qlua_dostring(q, binary, "@compiled.luac", 0, &err) == -1);
+    CHECK_STR(err.msg, "compiled.luac: binary chunk refused: scripts are loaded as text only");
+    path = write_temp(binary, sizeof binary - 1);
+    CHECK(path != NULL);
+    if (path) {
+        CHECK(qlua_dofile(q, path, 0, &err) == -1);
+        CHECK_CONTAINS(err.msg, "binary chunk refused");
+        CHECK_CONTAINS(err.msg, path);
+        unlink(path);
+    }
+    path = write_temp("#!/usr/bin/lua\nreturn 'shebang ok'\n", 34);
+    CHECK(path != NULL);
+    if (path) {
+        CHECK(qlua_dofile(q, path, 1, &err) == 0);
+        CHECK_STR(lua_tostring(qlua_state(q), -1), "shebang ok");
+        lua_pop(qlua_state(q), 1);
+        unlink(path);
+    }
+    CHECK(qlua_dofile(q, "/nonexistent/quire/rules.lua", 0, &err) == -1);
+    CHECK_CONTAINS(err.msg, "/nonexistent/quire/rules.lua: cannot open");
+    CHECK(lua_gettop(qlua_state(q)) == 1); /* only the message handler */
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors name the script, the line and what was evaluated
+ * ------------------------------------------------------------------------- */
+
+static void test_errors(void)
+{
+    static const char script[] = "local function field(r)\n"
+                                 "  local x = nil\n"
+                                 "  return x.orders\n"
+                                 "end\n"
+                                 "function classify(r)\n"
+                                 "  local v = field(r) return v\n"
+                                 "end\n"
+                                 "function raises() error('no segment for this customer') end\n"
+                                 "function raises_table() error({code = 1}) end\n"
+                                 "return classify\n";
+    quire_lua *q = make(0, 0, 0, 0);
+    lua_State *L;
+    quire_error err = {0, ""};
+    char want[256], out[1024];
+    const char *path;
+    int top;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    L = qlua_state(q);
+    path = write_temp(script, sizeof script - 1);
+    CHECK(path != NULL);
+    if (!path) {
+        qlua_free(q);
+        return;
+    }
+    top = lua_gettop(L);
+    CHECK(qlua_dofile(q, path, 1, &err) == 0);
+    CHECK(lua_gettop(L) == top + 1);
+    lua_pushinteger(L, 42);
+    CHECK(qlua_call(q, 1, 1, "segment rule (customer 42, 2024-03)", &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DATA);
+    snprintf(want, sizeof want, "segment rule (customer 42, 2024-03): %s:3: attempt to index", path);
+    CHECK(starts(err.msg, want));
+    snprintf(want, sizeof want, "\n  %s:3: in ", path); /* the traceback */
+    CHECK_CONTAINS(err.msg, want);
+    snprintf(want, sizeof want, "\n  %s:6: in ", path);
+    CHECK_CONTAINS(err.msg, want);
+    CHECK(lua_gettop(L) == top);
+
+    /* the format is only used on error */
+    lua_getglobal(L, "raises");
+    CHECK(qlua_callf(q, 0, 0, &err, "KPI %s (%s)", "retention_rate", "VIP") == -1);
+    snprintf(want, sizeof want, "KPI retention_rate (VIP): %s:8: no segment for this customer",
+             path);
+    CHECK(starts(err.msg, want));
+    CHECK(call_global(q, "raises_table", "rule", out, sizeof out) == -1);
+    CHECK(starts(out, "rule: (error object is a table value)"));
+
+    /* runaway recursion is an ordinary error */
+    CHECK(define(q, "function deep(n) n = n or 0 return 1 + deep(n + 1) end") == 0);
+    CHECK(call_global(q, "deep", "recursion", out, sizeof out) == -1);
+    CHECK(starts(out, "recursion: test.lua:1: stack overflow"));
+    CHECK(lua_gettop(L) == top);
+
+    /* a syntax error names the file and line */
+    unlink(path);
+    path = write_temp("local x = 1\nif x then\n  x = = 2\nend\n", 34);
+    CHECK(path != NULL);
+    if (path) {
+        CHECK(qlua_dofile(q, path, 0, &err) == -1);
+        snprintf(want, sizeof want, "%s:3:", path);
+        CHECK(starts(err.msg, want));
+        unlink(path);
+    }
+    CHECK(qlua_dostring(q, "return 1 +", "=[kpi retention_rate]", 0, &err) == -1);
+    CHECK(starts(err.msg, "[kpi retention_rate]:1:"));
+
+    /* index 1 cleared by a caller: calls still work and still trace */
+    lua_settop(L, 0);
+    CHECK(call_global(q, "classify", "after settop", out, sizeof out) == -1);
+    CHECK_CONTAINS(out, "after settop: ");
+    CHECK_CONTAINS(out, ":3: attempt to index");
+    CHECK_CONTAINS(out, ":6: in ");
+    CHECK(lua_gettop(L) == 0);
+    CHECK(qlua_dostring(q, "return 'fine'", "=[x]", 1, &err) == 0);
+    CHECK_STR(lua_tostring(L, -1), "fine");
+    lua_settop(L, 0);
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Limits
+ * ------------------------------------------------------------------------- */
+
+static void test_budget(void)
+{
+    static const char *const loops[] = {
+        "function loop() while true do end end",
+        "function loop() while true do pcall(function() while true do end end) end end",
+        "function loop() pcall(pcall, function() while true do end end) return 'escaped' end",
+        "function loop() while true do xpcall(function() while true do end end, "
+        "function(e) return e end) end end",
+        "function loop() xpcall(error, function() while true do end end) return 'escaped' end",
+        "function loop() while true do load(function() while true do end end) end end",
+        "function loop() local t = setmetatable({}, {__index = function(t, k) "
+        "while true do end end}) while true do pcall(function() return t.x end) end end",
+        "function loop() local function f() return f() end return f() end",
+    };
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+    size_t i;
+    double t;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+        CHECK(define(q, loops[i]) == 0);
+        t = now();
+        CHECK(call_global(q, "loop", "segment rule (customer 7, 2024-03)", out, sizeof out) == -1);
+        t = now() - t;
+        CHECK(t < 2.0);
+        CHECK(starts(out, "segment rule (customer 7, 2024-03): test.lua:1: "
+                          "instruction budget of 10000000 exceeded (infinite loop?)"));
+        check_usable(q);
+    }
+    qlua_free(q);
+
+    /* a small budget: a loop of 1000 passes stops, a short one runs */
+    q = make(0, 5000, 0, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(eval(q, "local s = 0 for i = 1, 100 do s = s + i end return tostring(s)", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "5050");
+    CHECK(eval(q, "local s = 0 for i = 1, 100000 do s = s + i end return s", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "[eval]:1: instruction budget of 5000 exceeded");
+    /* the budget is per call: many short calls are fine */
+    CHECK(define(q, "function short() local s = 0 for i = 1, 100 do s = s + i end "
+                    "return tostring(s) end") == 0);
+    for (i = 0; i < 1000; i++) {
+        if (call_global(q, "short", "short", out, sizeof out) != 0)
+            break;
+    }
+    CHECK(i == 1000);
+    qlua_free(q);
+}
+
+static void test_memory(void)
+{
+    static const char *const hogs[] = {
+        "function hog() local t = {} local i = 0 while true do i = i + 1 t[i] = {i} end end",
+        "function hog() while true do pcall(string.rep, 'x', 1 << 30) end end",
+        "function hog() while true do pcall(function() local s = string.rep('x', 1 << 30) end) "
+        "end end",
+        "function hog() while true do pcall(function() local t = {} "
+        "for i = 1, 1e9 do t[i] = i end end) end end",
+        "function hog() local parts = {} for i = 1, 64 do parts[i] = 'abcdefgh' end "
+        "local s = table.concat(parts) while true do "
+        "pcall(function() s = s .. s end) end end",
+        "function hog() while true do local n = 0 load(function() n = n + 1 "
+        "return n == 1 and 'return \\'' or string.rep('x', 1 << 20) end) end end",
+    };
+    quire_lua *q = make((size_t)16 << 20, 0, 0, 0);
+    char out[1024];
+    size_t i;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (i = 0; i < sizeof hogs / sizeof hogs[0]; i++) {
+        CHECK(define(q, hogs[i]) == 0);
+        CHECK(call_global(q, "hog", "KPI churn", out, sizeof out) == -1);
+        CHECK(starts(out, "KPI churn: memory limit of 16 MiB exceeded"));
+        check_usable(q);
+    }
+    qlua_free(q);
+}
+
+static void test_deadline(void)
+{
+    quire_lua *q = make(0, 1000000000UL, 0.2, 0);
+    char out[1024];
+    double t;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(define(q, "function slow() while true do pcall(function() "
+                    "local x = 0 while true do x = x + 1 end end) end end") == 0);
+    t = now();
+    CHECK(call_global(q, "slow", "insight growth", out, sizeof out) == -1);
+    t = now() - t;
+    CHECK(t >= 0.19 && t < 1.5);
+    CHECK(starts(out, "insight growth: test.lua:1: time limit of 0.2 s exceeded"));
+    /* the deadline is per call: the next call gets its own 0.2 s */
+    check_usable(q);
+    CHECK(define(q, "function brief() local s = 0 for i = 1, 1e5 do s = s + i end "
+                    "return 'ok' end") == 0);
+    CHECK(call_global(q, "brief", "brief", out, sizeof out) == 0);
+    CHECK_STR(out, "ok");
+    qlua_free(q);
+}
+
+static void test_random(void)
+{
+    static const char code[] = "local t = {} for i = 1, 8 do t[i] = math.random(1, 1000000) end "
+                               "return table.concat(t, ',') .. ' ' .. math.random()";
+    quire_lua *a = make(0, 0, 0, 42), *b = make(0, 0, 0, 42), *c = make(0, 0, 0, 43);
+    quire_lua *d = make(0, 0, 0, UINT64_MAX);
+    char ra[1024], rb[1024], rc[1024], rd[1024];
+
+    CHECK(a && b && c && d);
+    if (a && b && c && d) {
+        CHECK(eval(a, code, ra, sizeof ra) == 0);
+        CHECK(eval(b, code, rb, sizeof rb) == 0);
+        CHECK(eval(c, code, rc, sizeof rc) == 0);
+        CHECK(eval(d, code, rd, sizeof rd) == 0);
+        CHECK_STR(ra, rb);
+        CHECK(strcmp(ra, rc) != 0);
+        CHECK(strcmp(ra, rd) != 0);
+    }
+    qlua_free(a);
+    qlua_free(b);
+    qlua_free(c);
+    qlua_free(d);
+}
+
+static void test_clamp(void)
+{
+    quire_lua_limits l;
+    const quire_lua_limits *in;
+    quire_error err = {0, ""};
+    quire_lua *q;
+
+    qlua_limits_default(&l);
+    CHECK(l.memory == (size_t)64 << 20);
+    CHECK(l.instructions == 10000000UL);
+    CHECK(l.seconds == 2.0);
+    CHECK(l.seed == 0);
+
+    l.memory = SIZE_MAX;
+    l.instructions = (unsigned long)-1;
+    l.seconds = 1e9;
+    q = qlua_new(&l, &err);
+    CHECK(q != NULL);
+    if (q) {
+        in = qlua_limits(q);
+        CHECK(in->memory == (size_t)1 << 30);
+        CHECK(in->instructions == 1000000000UL);
+        CHECK(in->seconds == 60.0);
+        qlua_free(q);
+    }
+
+    memset(&l, 0, sizeof l);
+    q = qlua_new(&l, &err);
+    CHECK(q != NULL);
+    if (q) {
+        in = qlua_limits(q);
+        CHECK(in->memory == (size_t)64 << 20);
+        CHECK(in->instructions == 10000000UL);
+        CHECK(in->seconds == 2.0);
+        qlua_free(q);
+    }
+    q = qlua_new(NULL, &err);
+    CHECK(q != NULL);
+    qlua_free(q);
+
+    /* a cap too small for the libraries is an error, not a crash */
+    l.memory = 4096;
+    q = qlua_new(&l, &err);
+    CHECK(q == NULL);
+    CHECK_CONTAINS(err.msg, "is too small");
+    qlua_free(q);
+}
+
+int main(void)
+{
+    test_rule();
+    test_libraries();
+    test_print();
+    test_register();
+    test_loading();
+    test_errors();
+    test_budget();
+    test_memory();
+    test_deadline();
+    test_random();
+    test_clamp();
+    return check_done("sandbox");
+}
