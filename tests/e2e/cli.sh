@@ -20,8 +20,10 @@ contains "$T/out" "csv "
 contains "$T/out" "delimiter"
 contains "$T/out" "template "
 
-exits 0 "validate the stock report" "$QUIRE" validate reports/monthly_segments.yaml
+exits 0 "validate the stock report" "$QUIRE" validate reports/monthly_segments.yaml --param data="$DATA"
 contains "$T/out" "ok"
+exits 2 "validate names a missing data file" "$QUIRE" validate reports/monthly_segments.yaml --param data="$T/none"
+contains "$T/err" "$T/none/customers.csv"
 
 # preview: typed values exactly as parsed.
 exits 0 "preview csv" "$QUIRE" preview reports/monthly_segments.yaml orders --rows 3 --param data="$DATA"

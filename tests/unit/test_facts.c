@@ -48,7 +48,8 @@ static const char spec_text[] =
     "kpis:\n"
     "  customers: count.lua\n"
     "  aov: aov.lua\n"
-    "  retention: retention.lua\n";
+    "  retention: retention.lua\n"
+    "  again: again.lua\n";
 
 /* Months loaded: 2023-12 .. 2024-03 (history 2 before February). */
 static const char customers[] =
@@ -72,12 +73,12 @@ static const char orders[] =
     "40,2024-03-31,1\n"
     "1,2024-04-01,1000\n"; /* after the report: skipped */
 
-/* Buyer: ordered within 31 days; Idle: within 62; otherwise Gone. */
+/* Buyer: ordered within 35 days; Idle: within 62; otherwise Gone. */
 static const char rule[] =
     "return function(c)\n"
     "  local d = c.days_since_last_order\n"
     "  if d == nil then return 'Gone' end\n"
-    "  if d <= 31 then return 'Buyer' end\n"
+    "  if d <= 35 then return 'Buyer' end\n"
     "  if d <= 62 then return 'Idle' end\n"
     "  return 'Gone'\n"
     "end\n";
@@ -140,7 +141,7 @@ static void test_facts(void)
     m = model_new(s, f, &err);
     CHECK(m != NULL);
     if (m && segments_assign(m, &err) == 0 && kpis_evaluate(m, &err) == 0) {
-        /* Customer 1: last order 2024-02-28 -> Feb: 1 day ago, Buyer; Mar: 31 days, Buyer.
+        /* Customer 1: last order 2024-02-28 -> Feb: 1 day ago, Buyer; Mar: 32 days, Buyer.
          * Customer 2: last order 2024-01-05 -> Feb: 55 days, Idle; Mar: 86 days, Gone.
          * Customer 3: no segment in Feb (not yet signed up), Buyer in March.
          * Customer 40: no since, no order before March -> Gone in Feb, Buyer in March. */
@@ -166,6 +167,11 @@ static void test_facts(void)
          * Idle in Feb = {2} -> Gone (churned): 0.0. */
         CHECK(model_kpi(m, 2, 1, 0) == 1.0);
         CHECK(model_kpi(m, 2, 1, 1) == 0.0);
+        /* Cohorts: January's Buyers are customers 1 and 2 (11 and 26 days);
+         * in February 1 orders again and 2 does not. In March nobody of
+         * February's Buyers (customer 1) orders. */
+        CHECK(model_kpi(m, 3, 0, 0) == 0.5);
+        CHECK(model_kpi(m, 3, 1, 0) == 0.0);
         {
             char out[300];
             FILE *fp;
@@ -185,7 +191,7 @@ static void test_facts(void)
             }
             if (fp)
                 fclose(fp);
-            CHECK(rows == 1 + 2 * 3 * 3);
+            CHECK(rows == 1 + 2 * 3 * 4);
             CHECK(found == 2);
         }
     } else {
@@ -228,6 +234,9 @@ int main(void)
     put("retention.lua", "return { unit = 'percent', value = function(s)\n"
                          "  if s.prev_customers == 0 then return nil end\n"
                          "  return s.retained / s.prev_customers end }\n");
+    put("again.lua", "return { unit = 'percent', value = function(s)\n"
+                     "  if s.cohort.customers == 0 then return nil end\n"
+                     "  return s.cohort.has_orders / s.cohort.customers end }\n");
     test_facts();
     {
         char cmd[300];
