@@ -186,11 +186,60 @@ static double cell_num(const quire_cell *c, quire_type t)
     return t == QUIRE_T_NUMBER ? c->v.n : (double)c->v.i;
 }
 
+static size_t store_size(facts_store st)
+{
+    return st == STORE_DSUM || st == STORE_NUM ? sizeof(double) : sizeof(int32_t);
+}
+
+static void period_alloc(facts *f, facts_measure *m, int p)
+{
+    size_t ne = f->nentities, e;
+
+    switch (m->store) {
+    case STORE_DATE: {
+        int32_t *v = xmalloc(ne * sizeof *v);
+        for (e = 0; e < ne; e++)
+            v[e] = FACTS_NO_DATE;
+        m->per[p] = v;
+        break;
+    }
+    case STORE_NUM: {
+        double *v = xmalloc(ne * sizeof *v);
+        for (e = 0; e < ne; e++)
+            v[e] = NAN;
+        m->per[p] = v;
+        break;
+    }
+    default:
+        m->per[p] = xcalloc(ne ? ne : 1, store_size(m->store));
+        break;
+    }
+}
+
+/* An integer sum outgrew int32: hold it as doubles from now on. */
+static void promote(facts *f, facts_measure *m)
+{
+    size_t ne = f->nentities, e;
+    int p;
+
+    for (p = 0; p < f->nperiods; p++) {
+        int32_t *old = m->per[p];
+        double *v;
+        if (!old)
+            continue;
+        v = xmalloc((ne ? ne : 1) * sizeof *v);
+        for (e = 0; e < ne; e++)
+            v[e] = old[e];
+        free(old);
+        m->per[p] = v;
+    }
+    m->store = STORE_DSUM;
+}
+
 static int on_fact(void *user, const quire_batch *b, quire_error *err)
 {
     fold_ctx *c = user;
     facts *f = c->f;
-    const size_t ne = f->nentities;
     uint32_t r, n = b->nrows;
     size_t k;
 
@@ -239,26 +288,41 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
         agg_kind agg = m->def->agg;
 
         for (r = 0; r < n; r++) {
-            size_t at;
-            if (c->per[r] < 0)
+            int p = c->per[r];
+            size_t e;
+            if (p < 0 || (col && col[r].null))
                 continue;
-            at = (size_t)c->per[r] * ne + (size_t)c->idx[r];
-            if (agg == AGG_COUNT) {
-                m->count[at]++;
-                continue;
+            e = (size_t)c->idx[r];
+            if (!m->per[p])
+                period_alloc(f, m, p);
+            switch (m->store) {
+            case STORE_COUNT:
+                ((uint32_t *)m->per[p])[e]++;
+                break;
+            case STORE_ISUM: {
+                int32_t *cur = (int32_t *)m->per[p] + e;
+                if (col[r].v.i > INT32_MAX || col[r].v.i < INT32_MIN ||
+                    __builtin_add_overflow(*cur, (int32_t)col[r].v.i, cur)) {
+                    promote(f, m);
+                    ((double *)m->per[p])[e] += (double)col[r].v.i;
+                }
+                break;
             }
-            if (col[r].null)
-                continue;
-            if (m->is_date) {
-                int32_t d = (int32_t)col[r].v.i, *cur = &m->date[at];
+            case STORE_DSUM:
+                ((double *)m->per[p])[e] += cell_num(&col[r], t);
+                break;
+            case STORE_DATE: {
+                int32_t d = (int32_t)col[r].v.i, *cur = (int32_t *)m->per[p] + e;
                 if (*cur == FACTS_NO_DATE || (agg == AGG_MAX ? d > *cur : d < *cur))
                     *cur = d;
-            } else if (agg == AGG_SUM) {
-                m->num[at] += cell_num(&col[r], t);
-            } else {
-                double v = cell_num(&col[r], t), *cur = &m->num[at];
+                break;
+            }
+            default: {
+                double v = cell_num(&col[r], t), *cur = (double *)m->per[p] + e;
                 if (isnan(*cur) || (agg == AGG_MAX ? v > *cur : v < *cur))
                     *cur = v;
+                break;
+            }
             }
         }
     }
@@ -335,18 +399,16 @@ static int fold_fact(facts *f, const spec *s, const spec_fact *fd, size_t first_
     }
     for (k = 0; k < fd->nmeasures; k++) {
         facts_measure *m = &f->m[c.mi[k]];
-        size_t cells = (size_t)f->nperiods * f->nentities, i;
-        if (fd->measures[k].agg == AGG_COUNT) {
-            m->count = xcalloc(cells, sizeof *m->count);
-        } else if (m->is_date) {
-            m->date = xmalloc(cells * sizeof *m->date);
-            for (i = 0; i < cells; i++)
-                m->date[i] = FACTS_NO_DATE;
-        } else {
-            m->num = xmalloc(cells * sizeof *m->num);
-            for (i = 0; i < cells; i++)
-                m->num[i] = fd->measures[k].agg == AGG_SUM ? 0.0 : NAN;
-        }
+        const spec_measure *me = &fd->measures[k];
+        m->per = xcalloc((size_t)f->nperiods, sizeof *m->per);
+        if (me->agg == AGG_COUNT)
+            m->store = STORE_COUNT;
+        else if (m->is_date)
+            m->store = STORE_DATE;
+        else if (me->agg == AGG_SUM)
+            m->store = proj[c.col[k]].type == QUIRE_T_INTEGER ? STORE_ISUM : STORE_DSUM;
+        else
+            m->store = STORE_NUM;
     }
     so = source_open(s, src, reg, err);
     if (!so)
@@ -407,8 +469,9 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     source_close(so);
     build_index(f);
     if (f->duplicates)
-        qlog(LOG_WARN, "source \"%s\": %llu records repeat an earlier %s and were ignored",
-             esrc->name, (unsigned long long)f->duplicates, s->entity_key);
+        qlog(LOG_WARN, "source \"%s\": %llu record%s repeat%s an earlier %s and %s ignored",
+             esrc->name, (unsigned long long)f->duplicates, f->duplicates == 1 ? "" : "s",
+             f->duplicates == 1 ? "s" : "", s->entity_key, f->duplicates == 1 ? "was" : "were");
 
     for (i = 0, n = 0; i < s->nfacts; i++)
         n += s->facts[i].nmeasures;
@@ -422,8 +485,9 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
         n += s->facts[i].nmeasures;
     }
     if (f->unknown_keys)
-        qlog(LOG_WARN, "%llu fact rows name an entity that is not in source \"%s\"; they were "
-             "skipped", (unsigned long long)f->unknown_keys, esrc->name);
+        qlog(LOG_WARN, "%llu fact row%s named an entity that is not in source \"%s\" and %s "
+             "skipped", (unsigned long long)f->unknown_keys, f->unknown_keys == 1 ? "" : "s",
+             esrc->name, f->unknown_keys == 1 ? "was" : "were");
     if (f->null_rows)
         qlog(LOG_INFO, "%llu rows without a key or date were skipped",
              (unsigned long long)f->null_rows);
@@ -436,13 +500,39 @@ fail:
 double facts_value(const facts *f, size_t m, int p, size_t e)
 {
     const facts_measure *fm = &f->m[m];
-    size_t at = (size_t)p * f->nentities + e;
+    const void *v = fm->per[p];
 
-    if (fm->count)
-        return fm->count[at];
-    if (fm->date)
-        return fm->date[at] == FACTS_NO_DATE ? NAN : fm->date[at];
-    return fm->num[at];
+    switch (fm->store) {
+    case STORE_COUNT:
+        return v ? ((const uint32_t *)v)[e] : 0.0;
+    case STORE_ISUM:
+        return v ? ((const int32_t *)v)[e] : 0.0;
+    case STORE_DSUM:
+        return v ? ((const double *)v)[e] : 0.0;
+    case STORE_DATE: {
+        int32_t d = v ? ((const int32_t *)v)[e] : FACTS_NO_DATE;
+        return d == FACTS_NO_DATE ? NAN : d;
+    }
+    default:
+        return v ? ((const double *)v)[e] : NAN;
+    }
+}
+
+const int32_t *facts_dates(const facts *f, size_t m, int p)
+{
+    return f->m[m].store == STORE_DATE ? f->m[m].per[p] : NULL;
+}
+
+size_t facts_bytes(const facts *f)
+{
+    size_t total = f->nentities * (sizeof *f->since + (f->int_keys ? sizeof *f->ikeys : 0)), i;
+    int p;
+
+    for (i = 0; i < f->nmeasures; i++)
+        for (p = 0; p < f->nperiods; p++)
+            if (f->m[i].per && f->m[i].per[p])
+                total += f->nentities * store_size(f->m[i].store);
+    return total;
 }
 
 int facts_measure_index(const facts *f, const char *name)
@@ -469,9 +559,10 @@ void facts_free(facts *f)
     if (!f)
         return;
     for (i = 0; i < f->nmeasures; i++) {
-        free(f->m[i].count);
-        free(f->m[i].num);
-        free(f->m[i].date);
+        int p;
+        for (p = 0; f->m[i].per && p < f->nperiods; p++)
+            free(f->m[i].per[p]);
+        free(f->m[i].per);
     }
     free(f->m);
     if (f->skeys)

@@ -4,8 +4,9 @@
  * The entity source is loaded first and gives every entity a dense index.
  * Fact sources then stream through facts_fold(): each row is mapped to its
  * entity and month and folded into the declared measures (count, sum, min,
- * max). Memory is entities x months x measures, never rows: a measure's
- * values are stored [period][entity], so the month being filled is contiguous.
+ * max). Memory is entities x months with data x measures, never rows: a
+ * measure's values are stored [period][entity], so the month being filled is
+ * contiguous, and a month without rows costs nothing.
  */
 #ifndef QUIRE_FACTS_H
 #define QUIRE_FACTS_H
@@ -19,13 +20,21 @@
 
 #define FACTS_NO_DATE INT32_MIN
 
+typedef enum facts_store {
+    STORE_COUNT = 0,  /* uint32_t */
+    STORE_ISUM,       /* int32_t: sums of integer columns, promoted to DSUM on overflow */
+    STORE_DSUM,       /* double */
+    STORE_NUM,        /* double, min/max over numbers (NAN = none) */
+    STORE_DATE        /* int32_t, min/max over dates (FACTS_NO_DATE = none) */
+} facts_store;
+
 typedef struct facts_measure {
     const spec_measure *def;
     int is_date;          /* min/max over a date column: values are days */
-    /* Storage, nperiods * nentities, one of: */
-    uint32_t *count;      /* AGG_COUNT */
-    double *num;          /* AGG_SUM, and AGG_MIN/MAX over numbers (NAN = none) */
-    int32_t *date;        /* AGG_MIN/MAX over dates (FACTS_NO_DATE = none) */
+    facts_store store;
+    /* Per period, an array of nentities values, allocated when the first row
+     * of that period arrives (NULL: no row in that month). */
+    void **per;
 } facts_measure;
 
 typedef struct facts {
@@ -58,6 +67,10 @@ long facts_find_str(const facts *f, const char *key, size_t len);
 /* A measure's value in period p for entity e, as a double: counts and sums
  * are 0 where no row was seen; min/max are NAN (dates: days as a double). */
 double facts_value(const facts *f, size_t m, int p, size_t e);
+/* The dates of a date measure in period p (nentities values), or NULL. */
+const int32_t *facts_dates(const facts *f, size_t m, int p);
+/* Bytes held by the aggregates, for --verbose. */
+size_t facts_bytes(const facts *f);
 /* Index of the measure called name, or -1. */
 int facts_measure_index(const facts *f, const char *name);
 /* The entity's key as text. */

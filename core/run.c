@@ -77,8 +77,9 @@ int run_report(const run_opts *o, quire_error *err)
     if (!f)
         goto done;
     t1 = now();
-    qlog(LOG_INFO, "facts: %zu entities, %d months, %llu rows in %.3f s", f->nentities,
-         f->nperiods, (unsigned long long)f->rows, t1 - t0);
+    qlog(LOG_INFO, "facts: %zu entities, %d months, %llu rows in %.3f s (%.1f MB of aggregates)",
+         f->nentities, f->nperiods, (unsigned long long)f->rows, t1 - t0,
+         (double)facts_bytes(f) / 1048576.0);
     m = model_new(s, f, err);
     if (!m || segments_assign(m, err))
         goto done;
@@ -91,12 +92,16 @@ int run_report(const run_opts *o, quire_error *err)
     if (o->export_dir && report_export(m, o->export_dir, err))
         goto done;
     r = report_build(m, epoch);
-    if (!o->out) {
-        if (mkdir("out", 0777) && errno != EEXIST) {
-            quire_err(err, QUIRE_EXIT_DELIVERY, "out: error: cannot create folder: %s",
+    {
+        /* The output's folder is created when missing (not its parents). */
+        char *dir = path_dirname(out);
+        if (mkdir(dir, 0777) && errno != EEXIST) {
+            quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", dir,
                       strerror(errno));
+            free(dir);
             goto done;
         }
+        free(dir);
     }
     if (pdf_render(report_doc(r), out, err))
         goto done;

@@ -184,8 +184,8 @@ int segments_assign(model *m, quire_error *err)
     const int ng = m->nseg + 1, np = f->nperiods;
     lua_State *L = qlua_state(m->lua);
     const char **names = xcalloc((size_t)m->nseg, sizeof *names);
-    double *run, *vals = xcalloc(nf + 1, sizeof *vals);
-    int32_t *latest;
+    double **run = xcalloc(nf + 1, sizeof *run), *vals = xcalloc(nf + 1, sizeof *vals);
+    int32_t **latest = xcalloc(nf + 1, sizeof *latest);
     char *text;
     int base, fn, rec, g, p, rc = -1;
     size_t e, k;
@@ -224,11 +224,16 @@ int segments_assign(model *m, quire_error *err)
         m->retained = xcalloc((size_t)np * (size_t)ng, sizeof *m->retained);
         m->sums = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->sums);
         m->cohort = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->cohort);
-        /* Running state: window sums per field, latest date per field. */
-        run = xcalloc(nf * ne, sizeof *run);
-        latest = xmalloc(nf * ne * sizeof *latest);
-        for (k = 0; k < nf * ne; k++)
-            latest[k] = FACTS_NO_DATE;
+        /* Running state: window sums, latest dates. */
+        for (k = 0; k < nf; k++) {
+            if (m->fields[k].kind == FIELD_WINDOW) {
+                run[k] = xcalloc(ne ? ne : 1, sizeof **run);
+            } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
+                latest[k] = xmalloc((ne ? ne : 1) * sizeof **latest);
+                for (e = 0; e < ne; e++)
+                    latest[k][e] = FACTS_NO_DATE;
+            }
+        }
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (p = 0; p < np; p++) {
@@ -238,7 +243,7 @@ int segments_assign(model *m, quire_error *err)
             /* Advance the running windows and latest dates to period p. */
             for (k = 0; k < nf; k++) {
                 const field *fl = &m->fields[k];
-                double *r = run + k * ne;
+                double *r = run[k];
                 if (fl->kind == FIELD_WINDOW) {
                     for (e = 0; e < ne; e++) {
                         r[e] += facts_value(f, (size_t)fl->measure, p, e);
@@ -246,9 +251,9 @@ int segments_assign(model *m, quire_error *err)
                             r[e] -= facts_value(f, (size_t)fl->measure, p - fl->window, e);
                     }
                 } else if (fl->kind == FIELD_DAYS_SINCE) {
-                    const int32_t *d = f->m[fl->measure].date + (size_t)p * ne;
-                    int32_t *lt = latest + k * ne;
-                    for (e = 0; e < ne; e++)
+                    const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
+                    int32_t *lt = latest[k];
+                    for (e = 0; d && e < ne; e++)
                         if (d[e] != FACTS_NO_DATE && (lt[e] == FACTS_NO_DATE || d[e] > lt[e]))
                             lt[e] = d[e];
                 }
@@ -271,13 +276,13 @@ int segments_assign(model *m, quire_error *err)
                         v = facts_value(f, (size_t)fl->measure, p, e);
                         break;
                     case FIELD_WINDOW:
-                        v = run[k * ne + e];
+                        v = run[k][e];
                         break;
                     case FIELD_HAS:
                         v = facts_value(f, (size_t)fl->measure, p, e) > 0;
                         break;
                     case FIELD_DAYS_SINCE: {
-                        int32_t lt = latest[k * ne + e];
+                        int32_t lt = latest[k][e];
                         if (lt == FACTS_NO_DATE)
                             lt = since;
                         v = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
@@ -364,11 +369,15 @@ int segments_assign(model *m, quire_error *err)
         m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         rc = 0;
 out_run:
-        free(run);
-        free(latest);
         lua_settop(L, base);
     }
 out_names:
+    for (k = 0; k < nf; k++) {
+        free(run[k]);
+        free(latest[k]);
+    }
+    free(run);
+    free(latest);
     free(names);
     free(vals);
     return rc;
