@@ -20,7 +20,7 @@ WARN     := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wstrict-prototypes \
 CFLAGS   ?= $(OPT) -g
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson
+PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) \
@@ -56,10 +56,14 @@ $(OUT)/quire: $(OBJ)/core/main.o $(OBJ)/libquire.a
 # nothing of the core linked in.
 $(OUT)/plugins/%.so: plugins/%/*.c core/include/quire/plugin.h
 	@mkdir -p $(OUT)/plugins
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -shared $(SAN_FLAGS) -o $@ $(filter %.c,$^) -lm
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -shared $(SAN_FLAGS) -o $@ $(filter %.c,$^) \
+	  $(PLUGIN_LIBS) -lm
 
 $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a tests/unit/check.h | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) $(OBJ)/libquire.a $(DEP_LIBS)
+
+# Libraries a plugin links (it never links the core), e.g.
+# $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c

@@ -971,7 +971,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
 {
     static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
                                        "sources", "entities", "facts", "features", "segments",
-                                       "kpis", "sections", "lua"};
+                                       "kpis", "sections", "lua", "schedule"};
     spec *s = c->s;
     node *n;
 
@@ -1012,6 +1012,10 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
 #undef SECTION
     if ((n = get(c, root, "lua")) != NULL && load_lua(c, n))
         return -1;
+    /* "schedule" is read by the scheduler (schedule.c), which validates it;
+     * a report run ignores it. Remember where it is. */
+    if ((n = get(c, root, "schedule")) != NULL)
+        s->schedule_pos = pos_of(n);
     return 0;
 }
 

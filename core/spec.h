@@ -155,6 +155,8 @@ typedef struct spec {
     unsigned long lua_instructions;
     double lua_seconds;
     unsigned long long seed;
+
+    spec_pos schedule_pos;    /* where "schedule" is; line 0 = none */
 } spec;
 
 /* Parameters given on the command line (--param NAME=VALUE). */

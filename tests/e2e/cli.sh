@@ -1,5 +1,5 @@
 # The command line: help, version, plugins, validate, preview.
-. tests/e2e/lib.sh
+. tests/lib.sh
 DATA=$(sample_data) || { bad "quire sample failed"; done_checks cli; exit 1; }
 
 exits 0 "--help" "$QUIRE" --help

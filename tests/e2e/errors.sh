@@ -1,6 +1,6 @@
 # Bad input gets a clear error naming the file and line, and an exit status;
 # never a crash, a hang or a partial PDF.
-. tests/e2e/lib.sh
+. tests/lib.sh
 DATA=$(sample_data) || { bad "quire sample failed"; done_checks errors; exit 1; }
 ROOT=$(pwd)
 

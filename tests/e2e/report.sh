@@ -1,6 +1,6 @@
 # End to end: the stock monthly report on the sample data, read back from the
 # PDF and the exported CSVs.
-. tests/e2e/lib.sh
+. tests/lib.sh
 DATA=$(sample_data) || { bad "quire sample failed"; done_checks report; exit 1; }
 
 exits 0 "run the monthly report" \

@@ -1,5 +1,5 @@
 # Shared by the end-to-end tests: checks that count, and a scratch folder.
-#   . tests/e2e/lib.sh; ...; done_checks NAME
+#   . tests/lib.sh; ...; done_checks NAME
 QUIRE=${QUIRE:-./quire}
 pass=0 fail=0
 T=$(mktemp -d)
