@@ -12,8 +12,8 @@
 local NEW_MONTHS = 2          -- customers in their first two months are New
 local AT_RISK_DAYS = 60       -- no order for this long: At Risk
 local INACTIVE_DAYS = 120     -- no order for this long: Inactive
-local VIP_REVENUE = 1500      -- 12-month revenue of a VIP...
-local VIP_ORDERS = 8          -- ...or this many orders in 12 months
+local VIP_REVENUE = 2000      -- 12-month revenue of a VIP...
+local VIP_ORDERS = 12         -- ...or this many orders in 12 months
 
 return function(c)
   if c.tenure_months < NEW_MONTHS then
