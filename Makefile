@@ -18,7 +18,8 @@ OPT      ?= -O2
 WARN     := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wstrict-prototypes \
             -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= $(OPT) -g
-SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer
+# GCC 12 reports false "null format string" warnings under UBSan's checks.
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
 PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

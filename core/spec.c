@@ -688,10 +688,10 @@ static int load_segments(ctx *c, node *m)
                           sizeof *s->segments);
     for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
         node *e = nd(c, *it);
-        spec_segment *sg = &s->segments[s->nsegments];
+        spec_segment *sg = &s->segments[s->nsegments++];
 
         sg->pos = pos_of(e);
-        sg->color = palette[s->nsegments % 8];
+        sg->color = palette[(s->nsegments - 1) % 8];
         if (e->type == YAML_SCALAR_NODE) {
             if (scalar(c, e, "a segment name", &sg->name))
                 return -1;
@@ -713,7 +713,6 @@ static int load_segments(ctx *c, node *m)
         } else {
             return fail(c, e, "a segment must be a name or a mapping with name, color, churned");
         }
-        s->nsegments++;
         if (spec_segment_index(s, sg->name) != (int)s->nsegments - 1)
             return fail(c, e, "segment \"%s\" is listed twice", sg->name);
     }
