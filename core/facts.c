@@ -518,6 +518,69 @@ double facts_value(const facts *f, size_t m, int p, size_t e)
     }
 }
 
+void facts_load(const facts *f, size_t m, int p, size_t from, size_t n, double *out)
+{
+    const facts_measure *fm = &f->m[m];
+    const void *v = fm->per[p];
+    size_t i;
+
+    if (!v) {
+        double none = fm->store == STORE_DATE || fm->store == STORE_NUM ? NAN : 0.0;
+        for (i = 0; i < n; i++)
+            out[i] = none;
+        return;
+    }
+    switch (fm->store) {
+    case STORE_COUNT: {
+        const uint32_t *x = (const uint32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] = x[i];
+        break;
+    }
+    case STORE_ISUM: {
+        const int32_t *x = (const int32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] = x[i];
+        break;
+    }
+    case STORE_DATE: {
+        const int32_t *x = (const int32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] = x[i] == FACTS_NO_DATE ? NAN : x[i];
+        break;
+    }
+    default:
+        memcpy(out, (const double *)v + from, n * sizeof *out);
+        break;
+    }
+}
+
+void facts_accumulate(const facts *f, size_t m, int p, double sign, double *acc)
+{
+    const facts_measure *fm = &f->m[m];
+    const void *v = fm->per[p];
+    size_t e, ne = f->nentities;
+
+    if (!v)
+        return;
+    switch (fm->store) {
+    case STORE_COUNT:
+        for (e = 0; e < ne; e++)
+            acc[e] += sign * ((const uint32_t *)v)[e];
+        break;
+    case STORE_ISUM:
+        for (e = 0; e < ne; e++)
+            acc[e] += sign * ((const int32_t *)v)[e];
+        break;
+    case STORE_DSUM:
+        for (e = 0; e < ne; e++)
+            acc[e] += sign * ((const double *)v)[e];
+        break;
+    default:
+        break; /* windows are over count and sum measures only */
+    }
+}
+
 const int32_t *facts_dates(const facts *f, size_t m, int p)
 {
     return f->m[m].store == STORE_DATE ? f->m[m].per[p] : NULL;

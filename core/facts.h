@@ -67,6 +67,11 @@ long facts_find_str(const facts *f, const char *key, size_t len);
 /* A measure's value in period p for entity e, as a double: counts and sums
  * are 0 where no row was seen; min/max are NAN (dates: days as a double). */
 double facts_value(const facts *f, size_t m, int p, size_t e);
+/* Measure m in period p for entities [from, from + n), as doubles, into out
+ * (the same values as facts_value, a whole run at a time). */
+void facts_load(const facts *f, size_t m, int p, size_t from, size_t n, double *out);
+/* acc[e] += sign * value for every entity, for a count or sum measure. */
+void facts_accumulate(const facts *f, size_t m, int p, double sign, double *acc);
 /* The dates of a date measure in period p (nentities values), or NULL. */
 const int32_t *facts_dates(const facts *f, size_t m, int p);
 /* Bytes held by the aggregates, for --verbose. */

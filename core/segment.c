@@ -157,14 +157,6 @@ static int32_t month_end_day(int month)
     return days_from_civil(y, mo, days_in_month(y, mo));
 }
 
-static void add_vals(double *sum, const double *vals, size_t nf)
-{
-    size_t k;
-    for (k = 0; k < nf; k++)
-        if (!isnan(vals[k]))
-            sum[k] += vals[k];
-}
-
 static int rule_error(model *m, size_t e, int p, quire_error *err)
 {
     char key[96], mon[16], msg[sizeof err->msg];
@@ -176,6 +168,85 @@ static int rule_error(model *m, size_t e, int p, quire_error *err)
                      mon, msg);
 }
 
+/* The rule's state for one run: the function, the reused record, the
+ * interned segment names and field names, all anchored on the Lua stack. */
+typedef struct rule_ctx {
+    model *m;
+    lua_State *L;
+    int fn, rec;        /* stack slots */
+    int names;          /* first of nseg segment names */
+    int keys;           /* first of nfields field names, then "prev_segment" */
+    const char **name;  /* the interned segment names */
+    int uses_prev;
+} rule_ctx;
+
+/* Call the rule for entity e of period p, whose field values are vals[k]
+ * (stride apart). Returns the segment, or -1 with err set. */
+static int call_rule(rule_ctx *rc, const double *vals, size_t stride, int prev, size_t e, int p,
+                     quire_error *err)
+{
+    model *m = rc->m;
+    lua_State *L = rc->L;
+    const char *got;
+    size_t k, glen;
+    int g;
+
+    for (k = 0; k < m->nfields; k++) {
+        const field *fl = &m->fields[k];
+        double v;
+        if (!fl->used)
+            continue;
+        v = vals[k * stride];
+        lua_pushvalue(L, rc->keys + (int)k);
+        if (isnan(v))
+            lua_pushnil(L);
+        else if (fl->integral)
+            lua_pushinteger(L, (lua_Integer)v);
+        else
+            lua_pushnumber(L, v);
+        lua_rawset(L, rc->rec);
+    }
+    if (rc->uses_prev) {
+        lua_pushvalue(L, rc->keys + (int)m->nfields);
+        if (prev >= 0)
+            lua_pushvalue(L, rc->names + prev);
+        else
+            lua_pushnil(L);
+        lua_rawset(L, rc->rec);
+    }
+    lua_pushvalue(L, rc->fn);
+    lua_pushvalue(L, rc->rec);
+    if (qlua_call(m->lua, 1, 1, NULL, err))
+        return rule_error(m, e, p, err);
+    got = lua_tolstring(L, -1, &glen);
+    for (g = 0; g < m->nseg; g++)
+        if (got == rc->name[g])
+            break;
+    if (g == m->nseg && got)
+        for (g = 0; g < m->nseg; g++)
+            if (strlen(rc->name[g]) == glen && memcmp(rc->name[g], got, glen) == 0)
+                break;
+    if (g == m->nseg) {
+        strbuf list = {0};
+        int j;
+        for (j = 0; j < m->nseg; j++)
+            sb_printf(&list, "%s\"%s\"", j ? ", " : "", rc->name[j]);
+        if (lua_type(L, -1) == LUA_TSTRING)
+            quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned \"%s\", which is not a "
+                      "segment of the spec; segments: %s", m->s->segment_rule, got, list.s);
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned %s; it must return a "
+                      "segment name: %s", m->s->segment_rule, luaL_typename(L, -1), list.s);
+        sb_free(&list);
+        lua_pop(L, 1);
+        return rule_error(m, e, p, err);
+    }
+    lua_pop(L, 1);
+    return g;
+}
+
+#define CHUNK 2048
+
 int segments_assign(model *m, quire_error *err)
 {
     const facts *f = m->f;
@@ -183,166 +254,136 @@ int segments_assign(model *m, quire_error *err)
     const size_t ne = f->nentities, nf = m->nfields;
     const int ng = m->nseg + 1, np = f->nperiods;
     lua_State *L = qlua_state(m->lua);
-    const char **names = xcalloc((size_t)m->nseg, sizeof *names);
-    double **run = xcalloc(nf + 1, sizeof *run), *vals = xcalloc(nf + 1, sizeof *vals);
+    double **run = xcalloc(nf + 1, sizeof *run);
     int32_t **latest = xcalloc(nf + 1, sizeof *latest);
+    double *cur = xmalloc((nf + 1) * CHUNK * sizeof *cur); /* [field][entity of chunk] */
+    int8_t segc[CHUNK], prevc[CHUNK];
+    rule_ctx rc;
     char *text;
-    int base, fn, rec, g, p, rc = -1;
+    int base, g, p, rcode = -1;
     size_t e, k;
     struct timespec t0, t1;
 
+    memset(&rc, 0, sizeof rc);
+    rc.m = m;
+    rc.L = L;
+    rc.name = xcalloc((size_t)m->nseg + 1, sizeof *rc.name);
+    base = lua_gettop(L);
     text = read_file(s->segment_rule, err);
     if (!text)
-        goto out_names;
+        goto out;
     for (k = 0; k < nf; k++)
         m->fields[k].used = mentions(text, m->fields[k].name);
-    {
-        int uses_prev = mentions(text, "prev_segment");
-        free(text);
+    rc.uses_prev = mentions(text, "prev_segment");
+    free(text);
 
-        base = lua_gettop(L);
-        if (qlua_dofile(m->lua, s->segment_rule, 1, err))
-            goto out_names;
-        if (!lua_isfunction(L, -1)) {
-            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function "
-                      "(return function(c) ... end), not a %s", s->segment_rule,
-                      luaL_typename(L, -1));
-            lua_settop(L, base);
-            goto out_names;
+    if (qlua_dofile(m->lua, s->segment_rule, 1, err))
+        goto out;
+    if (!lua_isfunction(L, -1)) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function "
+                  "(return function(c) ... end), not a %s", s->segment_rule, luaL_typename(L, -1));
+        goto out;
+    }
+    rc.fn = lua_gettop(L);
+    lua_createtable(L, 0, (int)nf + 1);
+    rc.rec = lua_gettop(L);
+    luaL_checkstack(L, m->nseg + (int)nf + 8, "segment rule");
+    rc.names = lua_gettop(L) + 1;
+    for (g = 0; g < m->nseg; g++)
+        rc.name[g] = lua_pushstring(L, s->segments[g].name);
+    rc.keys = lua_gettop(L) + 1;
+    for (k = 0; k < nf; k++)
+        lua_pushstring(L, m->fields[k].name);
+    lua_pushstring(L, "prev_segment");
+
+    m->seg = xmalloc((size_t)np * ne);
+    memset(m->seg, -1, (size_t)np * ne);
+    m->customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->customers);
+    m->prev_customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->prev_customers);
+    m->retained = xcalloc((size_t)np * (size_t)ng, sizeof *m->retained);
+    m->sums = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->sums);
+    m->cohort = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->cohort);
+    /* Running state: window sums, latest dates. */
+    for (k = 0; k < nf; k++) {
+        if (m->fields[k].kind == FIELD_WINDOW) {
+            run[k] = xcalloc(ne ? ne : 1, sizeof **run);
+        } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
+            latest[k] = xmalloc((ne ? ne : 1) * sizeof **latest);
+            for (e = 0; e < ne; e++)
+                latest[k][e] = FACTS_NO_DATE;
         }
-        fn = lua_gettop(L);
-        lua_createtable(L, 0, (int)nf + 1);
-        rec = lua_gettop(L);
-        /* The segment names, interned and anchored on the stack. */
-        for (g = 0; g < m->nseg; g++)
-            names[g] = lua_pushstring(L, s->segments[g].name);
+    }
 
-        m->seg = xmalloc((size_t)np * ne);
-        memset(m->seg, -1, (size_t)np * ne);
-        m->customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->customers);
-        m->prev_customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->prev_customers);
-        m->retained = xcalloc((size_t)np * (size_t)ng, sizeof *m->retained);
-        m->sums = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->sums);
-        m->cohort = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->cohort);
-        /* Running state: window sums, latest dates. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (p = 0; p < np; p++) {
+        int month = f->month0 + p;
+        int32_t end = month_end_day(month);
+        size_t c0;
+
+        /* Advance the running windows and latest dates to period p. */
         for (k = 0; k < nf; k++) {
-            if (m->fields[k].kind == FIELD_WINDOW) {
-                run[k] = xcalloc(ne ? ne : 1, sizeof **run);
-            } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
-                latest[k] = xmalloc((ne ? ne : 1) * sizeof **latest);
-                for (e = 0; e < ne; e++)
-                    latest[k][e] = FACTS_NO_DATE;
+            const field *fl = &m->fields[k];
+            if (fl->kind == FIELD_WINDOW) {
+                facts_accumulate(f, (size_t)fl->measure, p, 1.0, run[k]);
+                if (p - fl->window >= 0)
+                    facts_accumulate(f, (size_t)fl->measure, p - fl->window, -1.0, run[k]);
+            } else if (fl->kind == FIELD_DAYS_SINCE) {
+                const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
+                int32_t *lt = latest[k];
+                for (e = 0; d && e < ne; e++)
+                    if (d[e] != FACTS_NO_DATE && (lt[e] == FACTS_NO_DATE || d[e] > lt[e]))
+                        lt[e] = d[e];
             }
         }
+        if (p < m->p_first)
+            continue;
+        for (c0 = 0; c0 < ne; c0 += CHUNK) {
+            size_t n = ne - c0 < CHUNK ? ne - c0 : CHUNK, i;
+            const int32_t *since = f->since + c0;
 
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        for (p = 0; p < np; p++) {
-            int month = f->month0 + p;
-            int32_t end = month_end_day(month);
-
-            /* Advance the running windows and latest dates to period p. */
+            /* The chunk's field values, a field at a time. */
             for (k = 0; k < nf; k++) {
                 const field *fl = &m->fields[k];
-                double *r = run[k];
-                if (fl->kind == FIELD_WINDOW) {
-                    for (e = 0; e < ne; e++) {
-                        r[e] += facts_value(f, (size_t)fl->measure, p, e);
-                        if (p - fl->window >= 0)
-                            r[e] -= facts_value(f, (size_t)fl->measure, p - fl->window, e);
+                double *v = cur + k * CHUNK;
+                switch (fl->kind) {
+                case FIELD_MEASURE:
+                    facts_load(f, (size_t)fl->measure, p, c0, n, v);
+                    break;
+                case FIELD_HAS:
+                    facts_load(f, (size_t)fl->measure, p, c0, n, v);
+                    for (i = 0; i < n; i++)
+                        v[i] = v[i] > 0;
+                    break;
+                case FIELD_WINDOW:
+                    memcpy(v, run[k] + c0, n * sizeof *v);
+                    break;
+                case FIELD_DAYS_SINCE:
+                    for (i = 0; i < n; i++) {
+                        int32_t lt = latest[k][c0 + i];
+                        if (lt == FACTS_NO_DATE)
+                            lt = since[i];
+                        v[i] = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
                     }
-                } else if (fl->kind == FIELD_DAYS_SINCE) {
-                    const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
-                    int32_t *lt = latest[k];
-                    for (e = 0; d && e < ne; e++)
-                        if (d[e] != FACTS_NO_DATE && (lt[e] == FACTS_NO_DATE || d[e] > lt[e]))
-                            lt[e] = d[e];
+                    break;
+                default:
+                    for (i = 0; i < n; i++)
+                        v[i] = since[i] == FACTS_NO_DATE ? NAN
+                                                         : (double)(month - month_of_days(since[i]));
+                    break;
                 }
             }
-            if (p < m->p_first)
-                continue;
-            for (e = 0; e < ne; e++) {
-                int32_t since = f->since[e];
-                int8_t prev = p > m->p_first ? m->seg[(size_t)(p - 1) * ne + e] : -1;
-                const char *got;
-                size_t glen;
-
-                if (since != FACTS_NO_DATE && since > end)
+            /* The rule, once per customer of the chunk. */
+            for (i = 0; i < n; i++) {
+                int prev = p > m->p_first ? m->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
+                prevc[i] = (int8_t)prev;
+                segc[i] = -1;
+                if (since[i] != FACTS_NO_DATE && since[i] > end)
                     continue; /* not a customer yet */
-                for (k = 0; k < nf; k++) {
-                    const field *fl = &m->fields[k];
-                    double v;
-                    switch (fl->kind) {
-                    case FIELD_MEASURE:
-                        v = facts_value(f, (size_t)fl->measure, p, e);
-                        break;
-                    case FIELD_WINDOW:
-                        v = run[k][e];
-                        break;
-                    case FIELD_HAS:
-                        v = facts_value(f, (size_t)fl->measure, p, e) > 0;
-                        break;
-                    case FIELD_DAYS_SINCE: {
-                        int32_t lt = latest[k][e];
-                        if (lt == FACTS_NO_DATE)
-                            lt = since;
-                        v = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
-                        break;
-                    }
-                    default:
-                        v = since == FACTS_NO_DATE ? NAN : (double)(month - month_of_days(since));
-                        break;
-                    }
-                    vals[k] = v;
-                    if (!fl->used)
-                        continue;
-                    if (isnan(v))
-                        lua_pushnil(L);
-                    else if (fl->integral)
-                        lua_pushinteger(L, (lua_Integer)v);
-                    else
-                        lua_pushnumber(L, v);
-                    lua_setfield(L, rec, fl->name);
-                }
-                if (uses_prev) {
-                    if (prev >= 0)
-                        lua_pushvalue(L, rec + 1 + prev);
-                    else
-                        lua_pushnil(L);
-                    lua_setfield(L, rec, "prev_segment");
-                }
-                lua_pushvalue(L, fn);
-                lua_pushvalue(L, rec);
-                if (qlua_call(m->lua, 1, 1, NULL, err)) {
-                    rule_error(m, e, p, err);
-                    goto out_run;
-                }
-                got = lua_tolstring(L, -1, &glen);
-                for (g = 0; g < m->nseg; g++)
-                    if (got == names[g])
-                        break;
-                if (g == m->nseg && got)
-                    for (g = 0; g < m->nseg; g++)
-                        if (strlen(names[g]) == glen && memcmp(names[g], got, glen) == 0)
-                            break;
-                if (g == m->nseg) {
-                    strbuf list = {0};
-                    int j;
-                    for (j = 0; j < m->nseg; j++)
-                        sb_printf(&list, "%s\"%s\"", j ? ", " : "", names[j]);
-                    if (lua_type(L, -1) == LUA_TSTRING)
-                        quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned \"%s\", "
-                                  "which is not a segment of the spec; segments: %s",
-                                  s->segment_rule, got, list.s);
-                    else
-                        quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned %s; it must "
-                                  "return a segment name: %s", s->segment_rule,
-                                  luaL_typename(L, -1), list.s);
-                    sb_free(&list);
-                    rule_error(m, e, p, err);
-                    goto out_run;
-                }
-                lua_pop(L, 1);
-                m->seg[(size_t)p * ne + e] = (int8_t)g;
+                g = call_rule(&rc, cur + i, CHUNK, prev, c0 + i, p, err);
+                if (g < 0)
+                    goto out;
+                segc[i] = (int8_t)g;
+                m->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
                 m->customers[model_pg(m, p, g)] += 1;
                 m->customers[model_pg(m, p, m->nseg)] += 1;
                 if (prev >= 0) {
@@ -356,29 +397,39 @@ int segments_assign(model *m, quire_error *err)
                             m->retained[model_pg(m, p, m->nseg)] += 1;
                     }
                 }
-                add_vals(m->sums + model_pg(m, p, g) * nf, vals, nf);
-                add_vals(m->sums + model_pg(m, p, m->nseg) * nf, vals, nf);
-                if (prev >= 0) {
-                    add_vals(m->cohort + model_pg(m, p, prev) * nf, vals, nf);
-                    if (!s->segments[prev].churned)
-                        add_vals(m->cohort + model_pg(m, p, m->nseg) * nf, vals, nf);
+            }
+            /* Sums per segment, and per last month's segment (cohorts). */
+            for (k = 0; k < nf; k++) {
+                const double *v = cur + k * CHUNK;
+                double *sum = m->sums + model_pg(m, p, 0) * nf + k;
+                double *coh = m->cohort + model_pg(m, p, 0) * nf + k;
+                for (i = 0; i < n; i++) {
+                    int sg = segc[i], pv = prevc[i];
+                    if (sg < 0 || isnan(v[i]))
+                        continue;
+                    sum[(size_t)sg * nf] += v[i];
+                    sum[(size_t)m->nseg * nf] += v[i];
+                    if (pv >= 0) {
+                        coh[(size_t)pv * nf] += v[i];
+                        if (!s->segments[pv].churned)
+                            coh[(size_t)m->nseg * nf] += v[i];
+                    }
                 }
             }
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        rc = 0;
-out_run:
-        lua_settop(L, base);
     }
-out_names:
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    rcode = 0;
+out:
+    lua_settop(L, base);
     for (k = 0; k < nf; k++) {
         free(run[k]);
         free(latest[k]);
     }
     free(run);
     free(latest);
-    free(names);
-    free(vals);
-    return rc;
+    free(cur);
+    free((void *)rc.name);
+    return rcode;
 }
