@@ -63,8 +63,8 @@ $(OUT)/plugins/%.so: plugins/%/*.c core/include/quire/plugin.h
 $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a tests/unit/check.h | $(OBJ)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) $(OBJ)/libquire.a $(DEP_LIBS)
 
-# Libraries a plugin links (it never links the core), e.g.
-# $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
+# Libraries a plugin links (it never links the core).
+$(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
