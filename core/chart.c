@@ -94,7 +94,8 @@ static const char *label_or_empty(const char *s)
     return s ? s : "";
 }
 
-/* Is there anything to plot? Sets the finite range when there is. */
+/* Is there anything to plot? Sets the finite range when there is; stacked
+ * bars range over their stacks (positive values up, negative down). */
 static int data_range(const doc_chart *c, double *lo, double *hi)
 {
     size_t s, i;
@@ -102,6 +103,27 @@ static int data_range(const doc_chart *c, double *lo, double *hi)
 
     if (!c->values || c->ncats == 0 || c->nseries == 0)
         return 0;
+    if (c->kind == DOC_CHART_STACKED) {
+        *lo = *hi = 0;
+        for (i = 0; i < c->ncats; i++) {
+            double up = 0, down = 0;
+
+            for (s = 0; s < c->nseries; s++) {
+                double v = value_at(c, s, i);
+
+                if (isnan(v))
+                    continue;
+                any |= v != 0;
+                if (v > 0)
+                    up += v;
+                else
+                    down += v;
+            }
+            *hi = fmax(*hi, up);
+            *lo = fmin(*lo, down);
+        }
+        return any;
+    }
     for (s = 0; s < c->nseries; s++) {
         for (i = 0; i < c->ncats; i++) {
             double v = value_at(c, s, i);
@@ -120,7 +142,7 @@ static int data_range(const doc_chart *c, double *lo, double *hi)
 
 static void axis_ticks(const doc_chart *c, double lo, double hi, chart_ticks *t)
 {
-    if (c->kind == DOC_CHART_BAR) {
+    if (c->kind != DOC_CHART_LINE) {
         lo = fmin(lo, 0);
         hi = fmax(hi, 0);
     } else {
@@ -146,16 +168,16 @@ static void axis_ticks(const doc_chart *c, double lo, double hi, chart_ticks *t)
 }
 
 /* Rows the legend needs at width w (at least one). */
-static int legend_rows(const doc_chart *c, HPDF_Font font, double w)
+static int legend_rows(const doc_chart *c, pdf_fonts *fonts, double w)
 {
+    pdf_style st = {fonts->regular, LEGEND_SIZE, PDF_INK, fonts};
     double x = 0;
     int rows = 1;
     size_t s;
 
     for (s = 0; s < c->nseries; s++) {
         const char *lab = label_or_empty(c->series[s]);
-        double iw = SWATCH + 4 + fmin(pdf_text_width(font, LEGEND_SIZE, lab, strlen(lab)),
-                                      w - SWATCH - 4);
+        double iw = SWATCH + 4 + fmin(pdf_style_width(&st, lab, strlen(lab)), w - SWATCH - 4);
 
         if (x > 0 && x + iw > w) {
             rows++;
@@ -166,16 +188,16 @@ static int legend_rows(const doc_chart *c, HPDF_Font font, double w)
     return rows;
 }
 
-static void draw_legend(HPDF_Page page, const doc_chart *c, HPDF_Font font, double x0,
+static void draw_legend(HPDF_Page page, const doc_chart *c, pdf_fonts *fonts, double x0,
                         double top, double w)
 {
-    pdf_style st = {font, LEGEND_SIZE, PDF_INK};
+    pdf_style st = {fonts->regular, LEGEND_SIZE, PDF_INK, fonts};
     double x = 0, y = top;
     size_t s;
 
     for (s = 0; s < c->nseries; s++) {
         const char *lab = label_or_empty(c->series[s]);
-        double lw = fmin(pdf_text_width(font, LEGEND_SIZE, lab, strlen(lab)), w - SWATCH - 4);
+        double lw = fmin(pdf_style_width(&st, lab, strlen(lab)), w - SWATCH - 4);
         double iw = SWATCH + 4 + lw;
 
         if (x > 0 && x + iw > w) {
@@ -193,14 +215,15 @@ static void draw_legend(HPDF_Page page, const doc_chart *c, HPDF_Font font, doub
 }
 
 /* Lines (1 or 2) the category labels need in slots of width slot. */
-static int label_lines(const doc_chart *c, HPDF_Font font, double slot)
+static int label_lines(const doc_chart *c, pdf_fonts *fonts, double slot)
 {
+    pdf_style st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
     size_t i;
 
     for (i = 0; i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats[i]);
 
-        if (pdf_text_width(font, LABEL_SIZE, lab, strlen(lab)) > slot)
+        if (pdf_style_width(&st, lab, strlen(lab)) > slot)
             return 2;
     }
     return 1;
@@ -217,7 +240,7 @@ static double widest_word(const pdf_style *st, const char *s, size_t len)
 
         while (j < len && s[j] != ' ')
             j++;
-        best = fmax(best, pdf_text_width(st->font, st->size, s + i, j - i));
+        best = fmax(best, pdf_style_width(st, s + i, j - i));
         i = j + 1;
     }
     return best;
@@ -239,7 +262,7 @@ static void draw_cat_label(HPDF_Page page, const pdf_style *st, double cx, doubl
         pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, len);
         return;
     }
-    w = pdf_text_width(st->font, st->size, lab, len);
+    w = pdf_style_width(st, lab, len);
     w = fmin(slot, fmax(w * 0.55, widest_word(st, lab, len)) + 0.5);
     next = pdf_wrap_next(st, w, lab, len, &line_len);
     pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, line_len);
@@ -248,10 +271,10 @@ static void draw_cat_label(HPDF_Page page, const pdf_style *st, double cx, doubl
                      len - next);
 }
 
-static void draw_no_data(HPDF_Page page, const pdf_fonts *fonts, double x, double y, double w,
+static void draw_no_data(HPDF_Page page, pdf_fonts *fonts, double x, double y, double w,
                          double h)
 {
-    pdf_style st = {fonts->regular, 10, PDF_FAINT};
+    pdf_style st = {fonts->regular, 10, PDF_FAINT, fonts};
 
     pdf_text(page, &st, x + w / 2, y + h / 2 - 3.5, PDF_CENTER, CHART_NO_DATA,
              strlen(CHART_NO_DATA));
@@ -369,7 +392,7 @@ static void draw_bars(HPDF_Page page, const doc_chart *c, const plot *p, double 
 {
     double group = slot * 0.8, bw = group / (double)c->nseries;
     double gap = bw > 6 ? 1.0 : 0.0, y0 = ymap(p, 0);
-    pdf_style st = {font, VALUE_SIZE, PDF_MUTED};
+    pdf_style st = {font, VALUE_SIZE, PDF_MUTED, NULL};
     size_t s, i;
     char buf[64];
 
@@ -397,23 +420,257 @@ static void draw_bars(HPDF_Page page, const doc_chart *c, const plot *p, double 
     }
 }
 
-void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, double x, double y,
+/* One bar per category, the series stacked on it from zero: positive values
+ * upwards, negative ones downwards, a hairline of white between parts. */
+static void draw_stacked(HPDF_Page page, const doc_chart *c, const plot *p, double slot)
+{
+    double bw = fmin(slot * 0.6, 48);
+    size_t s, i;
+
+    HPDF_Page_SetLineWidth(page, 0.5);
+    pdf_stroke(page, (quire_rgb){1, 1, 1});
+    for (i = 0; i < c->ncats; i++) {
+        double bx = p->left + slot * ((double)i + 0.5) - bw / 2, up = 0, down = 0;
+
+        for (s = 0; s < c->nseries; s++) {
+            double v = value_at(c, s, i), from;
+
+            if (isnan(v) || v == 0)
+                continue;
+            from = v > 0 ? up : down;
+            pdf_fill(page, series_color(c, s));
+            HPDF_Page_Rectangle(page, (HPDF_REAL)bx, (HPDF_REAL)fmin(ymap(p, from), ymap(p, from + v)),
+                                (HPDF_REAL)bw, (HPDF_REAL)fabs(ymap(p, from + v) - ymap(p, from)));
+            HPDF_Page_FillStroke(page);
+            if (v > 0)
+                up += v;
+            else
+                down += v;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ hbar */
+
+/*
+ * Horizontal bars: categories down the left edge (top first), the value
+ * axis along the bottom, one bar per series in each category's band, the
+ * value at the end of each bar when there is room.
+ */
+static void draw_hbar(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, plot *p, double x,
+                      double y, double w, double h)
+{
+    pdf_style cat_st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    pdf_style tick_st = {fonts->regular, TICK_SIZE, PDF_MUTED, fonts};
+    pdf_style val_st = {fonts->regular, VALUE_SIZE, PDF_MUTED, fonts};
+    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
+    static const HPDF_UINT16 dash[] = {2, 2};
+    double label_w = 0, band, bh, max_abs = fmax(fabs(p->t.min), fabs(p->t.max)), legend_h;
+    int rows = c->nseries > 1 && c->series ? legend_rows(c, fonts, w) : 0, k;
+    int dec = label_decimals(c);
+    size_t i, s;
+    char buf[64];
+
+    for (i = 0; i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
+
+        label_w = fmax(label_w, pdf_style_width(&cat_st, lab, strlen(lab)));
+    }
+    label_w = fmin(label_w, w * 0.3);
+    legend_h = rows ? rows * LEGEND_ROW + 8 : 0;
+    p->left = x + label_w + 8;
+    p->right = x + w - 30; /* room for the last value label */
+    p->bottom = y + legend_h + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0) + TICK_SIZE + 8;
+    p->top = y + h - 2;
+    band = (p->top - p->bottom) / (double)c->ncats;
+    bh = fmin(band * 0.72 / (double)c->nseries, 16);
+
+    /* Vertical gridlines and their labels along the bottom. */
+    HPDF_Page_SetLineWidth(page, 0.5);
+    pdf_stroke(page, PDF_GRID);
+    HPDF_Page_SetDash(page, dash, 2, 0);
+    for (k = 0; k < p->t.count; k++) {
+        double v = p->t.min + k * p->t.step;
+        double gx = p->left + (v - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
+
+        HPDF_Page_MoveTo(page, (HPDF_REAL)gx, (HPDF_REAL)p->bottom);
+        HPDF_Page_LineTo(page, (HPDF_REAL)gx, (HPDF_REAL)p->top);
+    }
+    HPDF_Page_Stroke(page);
+    HPDF_Page_SetDash(page, NULL, 0, 0);
+    for (k = 0; k < p->t.count; k++) {
+        double v = p->t.min + k * p->t.step;
+        double gx = p->left + (v - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
+
+        quire_format_axis(buf, sizeof buf, v, p->t.step, max_abs, c->unit);
+        pdf_text(page, &tick_st, gx, p->bottom - TICK_SIZE - 4, PDF_CENTER, buf, strlen(buf));
+    }
+    for (i = 0; i < c->ncats; i++) {
+        double top = p->top - band * (double)i, by0 = top - (band - bh * (double)c->nseries) / 2;
+        const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
+
+        pdf_text_fit(page, &cat_st, p->left - 6, top - band / 2 - LABEL_SIZE * 0.35, PDF_RIGHT,
+                     label_w, lab, strlen(lab));
+        for (s = 0; s < c->nseries; s++) {
+            double v = value_at(c, s, i), x0, x1, by = by0 - bh * (double)(s + 1);
+
+            if (isnan(v))
+                continue;
+            x0 = p->left + (fmin(v, 0) - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
+            x1 = p->left + (fmax(v, 0) - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
+            pdf_fill(page, series_color(c, s));
+            HPDF_Page_Rectangle(page, (HPDF_REAL)x0, (HPDF_REAL)(by + 0.5), (HPDF_REAL)(x1 - x0),
+                                (HPDF_REAL)(bh - 1));
+            HPDF_Page_Fill(page);
+            if (bh >= 6) {
+                quire_format_value(buf, sizeof buf, v, c->unit, dec);
+                pdf_text(page, &val_st, v >= 0 ? x1 + 3 : x0 - 3, by + bh / 2 - VALUE_SIZE * 0.35,
+                         v >= 0 ? PDF_LEFT : PDF_RIGHT, buf, strlen(buf));
+            }
+        }
+    }
+    {
+        double zx = p->left + (0 - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
+
+        HPDF_Page_SetLineWidth(page, 0.7);
+        pdf_stroke(page, PDF_FAINT);
+        HPDF_Page_MoveTo(page, (HPDF_REAL)zx, (HPDF_REAL)p->bottom);
+        HPDF_Page_LineTo(page, (HPDF_REAL)zx, (HPDF_REAL)p->top);
+        HPDF_Page_Stroke(page);
+    }
+    if (c->x_title && *c->x_title)
+        pdf_text_fit(page, &title_st, (p->left + p->right) / 2, y + legend_h + 2, PDF_CENTER,
+                     p->right - p->left, c->x_title, strlen(c->x_title));
+    if (rows)
+        draw_legend(page, c, fonts, p->left, y + legend_h - 8, p->right - p->left);
+}
+
+/* ------------------------------------------------------------ heatmap */
+
+/* Light grey-blue to deep blue. */
+static quire_rgb heat(double t)
+{
+    quire_rgb a = {0.95, 0.97, 0.99}, b = {0.07, 0.25, 0.52}, c;
+
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    c.r = a.r + (b.r - a.r) * t;
+    c.g = a.g + (b.g - a.g) * t;
+    c.b = a.b + (b.b - a.b) * t;
+    return c;
+}
+
+/*
+ * A matrix: rows are the series (labels on the left), columns the
+ * categories (labels underneath), each cell filled on a sequential scale
+ * from the smallest to the largest value and labelled with its value when
+ * it fits; missing cells are left pale with a dash. A colour scale with the
+ * two ends' values sits at the bottom.
+ */
+static void draw_heatmap(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
+                         double w, double h, double lo, double hi)
+{
+    pdf_style lab_st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    pdf_style val_st = {fonts->regular, 7, PDF_INK, fonts};
+    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
+    double label_w = 0, left, top = y + h, bottom, cw, ch, span = hi > lo ? hi - lo : 1;
+    int dec = label_decimals(c);
+    size_t s, i;
+    char buf[64];
+
+    for (s = 0; s < c->nseries; s++) {
+        const char *lab = label_or_empty(c->series ? c->series[s] : NULL);
+
+        label_w = fmax(label_w, pdf_style_width(&lab_st, lab, strlen(lab)));
+    }
+    label_w = fmin(label_w, w * 0.28);
+    left = x + label_w + 8 + (c->row_title && *c->row_title ? TITLE_SIZE + 6 : 0);
+    bottom = y + 30 + LABEL_SIZE + 8 + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0);
+    cw = (x + w - left) / (double)c->ncats;
+    ch = fmin((top - bottom) / (double)c->nseries, 26);
+    top = bottom + ch * (double)c->nseries;
+
+    HPDF_Page_SetLineWidth(page, 1);
+    pdf_stroke(page, (quire_rgb){1, 1, 1});
+    for (s = 0; s < c->nseries; s++) {
+        double cy = top - ch * (double)(s + 1);
+        const char *lab = label_or_empty(c->series ? c->series[s] : NULL);
+
+        pdf_text_fit(page, &lab_st, left - 6, cy + ch / 2 - LABEL_SIZE * 0.35, PDF_RIGHT, label_w,
+                     lab, strlen(lab));
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i), t = isnan(v) ? 0 : (v - lo) / span;
+            double cx = left + cw * (double)i;
+
+            pdf_fill(page, isnan(v) ? (quire_rgb){0.97, 0.97, 0.97} : heat(t));
+            HPDF_Page_Rectangle(page, (HPDF_REAL)cx, (HPDF_REAL)cy, (HPDF_REAL)cw, (HPDF_REAL)ch);
+            HPDF_Page_FillStroke(page);
+            if (isnan(v))
+                snprintf(buf, sizeof buf, "%s", QUIRE_NO_VALUE);
+            else
+                quire_format_value(buf, sizeof buf, v, c->unit, dec);
+            val_st.color = t > 0.5 ? (quire_rgb){1, 1, 1} : PDF_INK;
+            if (pdf_style_width(&val_st, buf, strlen(buf)) <= cw - 4)
+                pdf_text(page, &val_st, cx + cw / 2, cy + ch / 2 - 2.5, PDF_CENTER, buf,
+                         strlen(buf));
+        }
+    }
+    for (i = 0; i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
+
+        pdf_text_fit(page, &lab_st, left + cw * ((double)i + 0.5), top - ch * (double)c->nseries -
+                     LABEL_SIZE - 4, PDF_CENTER, cw - 2, lab, strlen(lab));
+    }
+    if (c->x_title && *c->x_title)
+        pdf_text_fit(page, &title_st, left + cw * (double)c->ncats / 2, y + 30, PDF_CENTER,
+                     cw * (double)c->ncats, c->x_title, strlen(c->x_title));
+    if (c->row_title && *c->row_title)
+        pdf_text_fit_up(page, &title_st, x + TITLE_SIZE, bottom + (top - bottom) / 2, PDF_CENTER,
+                        top - bottom, c->row_title, strlen(c->row_title));
+    {
+        /* The colour scale: 20 steps, the low and high values at its ends. */
+        double sw = fmin(160, w * 0.4), sx = left, sy = y + 6;
+        int k;
+
+        for (k = 0; k < 20; k++) {
+            pdf_fill(page, heat(k / 19.0));
+            HPDF_Page_Rectangle(page, (HPDF_REAL)(sx + sw * k / 20.0), (HPDF_REAL)sy,
+                                (HPDF_REAL)(sw / 20.0 + 0.3), 8);
+            HPDF_Page_Fill(page);
+        }
+        lab_st.size = TICK_SIZE;
+        lab_st.color = PDF_MUTED;
+        quire_format_value(buf, sizeof buf, lo, c->unit, dec);
+        pdf_text(page, &lab_st, sx - 4, sy + 1, PDF_RIGHT, buf, strlen(buf));
+        quire_format_value(buf, sizeof buf, hi, c->unit, dec);
+        pdf_text(page, &lab_st, sx + sw + 4, sy + 1, PDF_LEFT, buf, strlen(buf));
+    }
+}
+
+void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
                 double w, double h)
 {
-    pdf_style tick_st = {fonts->regular, TICK_SIZE, PDF_MUTED};
-    pdf_style cat_st = {fonts->regular, LABEL_SIZE, PDF_INK};
-    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT};
+    pdf_style tick_st = {fonts->regular, TICK_SIZE, PDF_MUTED, fonts};
+    pdf_style cat_st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
     static const HPDF_UINT16 dash[] = {2, 2};
     char buf[64];
     double lo = 0, hi = 0, label_w = 0, max_abs, slot, legend_h, xlab_h, xtitle_h;
     int rows, lines, k, labels = 0, dec = label_decimals(c);
     plot p;
 
-    if (!data_range(c, &lo, &hi)) {
+    if (!data_range(c, &lo, &hi) || (c->kind != DOC_CHART_LINE && lo == 0 && hi == 0)) {
         draw_no_data(page, fonts, x, y, w, h);
         return;
     }
+    if (c->kind == DOC_CHART_HEATMAP) {
+        draw_heatmap(page, fonts, c, x, y, w, h, lo, hi);
+        return;
+    }
     axis_ticks(c, lo, hi, &p.t);
+    if (c->kind == DOC_CHART_HBAR) {
+        draw_hbar(page, fonts, c, &p, x, y, w, h);
+        return;
+    }
     max_abs = fmax(fabs(p.t.min), fabs(p.t.max));
     for (k = 0; k < p.t.count; k++) {
         double tw;
@@ -424,17 +681,19 @@ void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, doub
             label_w = tw;
     }
 
-    rows = c->series ? legend_rows(c, fonts->regular, w) : 0;
+    rows = c->series ? legend_rows(c, fonts, w) : 0;
     legend_h = rows ? rows * LEGEND_ROW + 8 : 0;
     xtitle_h = c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0;
     p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + label_w + 6;
     p.right = x + w - 4;
     slot = (p.right - p.left) / (double)c->ncats;
-    lines = c->cats ? label_lines(c, fonts->regular, slot - 4) : 0;
+    lines = c->cats ? label_lines(c, fonts, slot - 4) : 0;
     xlab_h = lines ? 8 + lines * LABEL_SIZE * 1.2 : 4;
     p.bottom = y + legend_h + xtitle_h + xlab_h;
     p.top = y + h - TICK_SIZE / 2 - 1;
-    if (c->kind == DOC_CHART_BAR) {
+    if (c->kind == DOC_CHART_STACKED) {
+        labels = 0;
+    } else if (c->kind == DOC_CHART_BAR) {
         double bw = slot * 0.8 / (double)c->nseries;
 
         labels = bar_labels_fit(c, fonts->regular, bw - (bw > 6 ? 1 : 0), dec);
@@ -453,7 +712,7 @@ void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, doub
     for (k = 0; k < p.t.count; k++) {
         double v = p.t.min + k * p.t.step;
 
-        if (k == 0 || (c->kind == DOC_CHART_BAR && fabs(v) < p.t.step * 1e-6))
+        if (k == 0 || (c->kind != DOC_CHART_LINE && fabs(v) < p.t.step * 1e-6))
             continue; /* the baseline and the zero line are solid */
         HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)ymap(&p, v));
         HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)ymap(&p, v));
@@ -473,8 +732,11 @@ void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, doub
     HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)p.bottom);
     HPDF_Page_Stroke(page);
 
-    if (c->kind == DOC_CHART_BAR) {
-        draw_bars(page, c, &p, slot, labels, dec, fonts->regular);
+    if (c->kind != DOC_CHART_LINE) {
+        if (c->kind == DOC_CHART_STACKED)
+            draw_stacked(page, c, &p, slot);
+        else
+            draw_bars(page, c, &p, slot, labels, dec, fonts->regular);
         if (p.t.min < 0) {
             /* The zero line over the bars that hang from it. */
             HPDF_Page_SetLineWidth(page, 0.8);
@@ -503,5 +765,5 @@ void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, doub
         pdf_text_fit_up(page, &title_st, x + TITLE_SIZE, (p.top + p.bottom) / 2, PDF_CENTER,
                         p.top - p.bottom, c->y_title, strlen(c->y_title));
     if (rows)
-        draw_legend(page, c, fonts->regular, p.left, y + legend_h - 8, p.right - p.left);
+        draw_legend(page, c, fonts, p.left, y + legend_h - 8, p.right - p.left);
 }

@@ -1,9 +1,11 @@
 /*
- * chart.h - line and grouped-bar charts drawn as vectors on a libharu page.
+ * chart.h - line, grouped-bar, stacked-bar and horizontal-bar charts and
+ * heatmaps, drawn as vectors on a libharu page.
  *
  * pdf.c draws the chart's box, title and subtitle; chart_draw() fills the
  * area below them: value axis with nice ticks, dashed gridlines, the lines or
- * bars, category labels, axis titles and the legend.
+ * bars, category labels, axis titles and the legend; a heatmap draws its
+ * matrix with row and column labels and a colour scale instead.
  */
 #ifndef QUIRE_CHART_H
 #define QUIRE_CHART_H
@@ -33,7 +35,7 @@ void chart_nice_ticks(double lo, double hi, int nticks, chart_ticks *t);
  * height h. A chart with no categories, no series or only missing values
  * draws a centred "No data for this period" instead of axes.
  */
-void chart_draw(HPDF_Page page, const pdf_fonts *fonts, const doc_chart *c, double x, double y,
+void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
                 double w, double h);
 
 /* The message of a chart without data. */

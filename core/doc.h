@@ -31,7 +31,10 @@ typedef struct quire_rgb {
 
 typedef enum doc_chart_kind {
     DOC_CHART_LINE = 0, /* x: categories (months), one line per series (segment) */
-    DOC_CHART_BAR = 1   /* x: categories (segments), grouped bars, one per series (month) */
+    DOC_CHART_BAR = 1,  /* x: categories (segments), grouped bars, one per series (month) */
+    DOC_CHART_STACKED = 2, /* x: categories, one bar per category, series stacked */
+    DOC_CHART_HBAR = 3,    /* y: categories top-down, horizontal bars grouped by series */
+    DOC_CHART_HEATMAP = 4  /* a matrix: rows are series, columns categories, a colour scale */
 } doc_chart_kind;
 
 typedef struct doc_chart {
@@ -48,12 +51,52 @@ typedef struct doc_chart {
     const char *const *series;      /* legend labels */
     const quire_rgb *colors;        /* one per series */
     const double *values;     /* nseries * ncats, row-major by series; NAN = no value */
+    const char *row_title;    /* HEATMAP: what the rows are ("Segment last month"), may be NULL */
 } doc_chart;
+
+/* A KPI tile: the value, its change against the previous period. */
+typedef struct doc_tile {
+    const char *label;
+    const char *caption;      /* under the value, e.g. "All customers, Apr 2024"; may be NULL */
+    double value, prev;       /* NAN = no value */
+    quire_unit unit;
+    int decimals;             /* -1: the unit's default */
+    int higher_is_better;     /* 1, 0 (lower is better) or -1 (neither: no colour) */
+} doc_tile;
+
+/* A table column: numbers are right-aligned, text left-aligned. */
+typedef struct doc_column {
+    const char *title;
+    int numeric;
+    double weight;            /* share of the width; 0 = 1 */
+} doc_column;
+
+typedef struct doc_table {
+    const char *title;        /* may be NULL */
+    size_t ncols;
+    const doc_column *cols;
+    size_t nrows;             /* body rows, the totals row excluded */
+    const char *const *cells; /* (nrows + totals) * ncols, as shown; NULL = empty */
+    int totals;               /* the row after the body is a totals row */
+} doc_table;
+
+/* A file carried inside the PDF (the data behind a chart or a table). */
+typedef struct doc_file {
+    const char *name;         /* "chart-1-customer_count.csv" */
+    const char *desc;         /* what it holds, may be NULL */
+    const char *mime;         /* "text/csv" */
+    const char *data;
+    size_t len;
+} doc_file;
 
 typedef enum doc_block_kind {
     DOC_PARAGRAPH = 0,
     DOC_QUESTIONS,  /* a "Questions to Consider" list */
-    DOC_CHART
+    DOC_CHART,
+    DOC_HEADING,    /* a subsection heading: text; in the contents and the bookmarks */
+    DOC_BULLETS,    /* items, one bullet each */
+    DOC_TILES,      /* a row (or rows) of KPI tiles, never split */
+    DOC_TABLE
 } doc_block_kind;
 
 typedef struct doc_block {
@@ -63,6 +106,9 @@ typedef struct doc_block {
     const char *const *items;        /* QUESTIONS: the questions */
     const char *const *answers;      /* QUESTIONS: NULL, or one per item (NULL = none) */
     doc_chart chart;                 /* CHART */
+    size_t ntiles;                   /* TILES */
+    const doc_tile *tiles;
+    doc_table table;                 /* TABLE */
 } doc_block;
 
 typedef struct doc_section {
@@ -82,10 +128,23 @@ typedef struct quire_doc {
     int date[6];
     size_t nsections;
     const doc_section *sections;
+
+    /* Page setup; zero values take the defaults. */
+    int letter;              /* 0: A4, 1: US Letter */
+    double margin;           /* points; 0 = 50 */
+    const char *logo;        /* a PNG file for the title page, may be NULL */
+    int contents;            /* a title page and a contents page before the sections */
+    int strict;              /* preflight problems are errors, not warnings */
+
+    size_t nfiles;           /* embedded files (the data behind charts and tables) */
+    const doc_file *files;
 } quire_doc;
 
 /*
- * Render doc to a PDF at path. The file is written atomically: a temporary
+ * Render doc to a PDF at path. Before the file is written, a preflight
+ * checks that every character drawn has a glyph in the loaded fonts (and
+ * needs no shaping) and that no text runs off the page: each problem is a
+ * warning on the log, or an error (nothing written) when doc->strict. The file is written atomically: a temporary
  * file beside path is written, synced and renamed, so path never holds a
  * partial PDF. Returns 0, or -1 with err set.
  */

@@ -1,10 +1,15 @@
 /*
- * pdf.c - lay a quire_doc out into A4 pages with libharu, in one pass.
+ * pdf.c - lay a quire_doc out into A4 or Letter pages with libharu, in one
+ * pass.
  *
  * Pages are filled top-down by a cursor (render.y); a block that does not fit
- * moves to a new page, a chart is never split, a heading is never left alone
- * at a page foot. Footers ("Page N of M") are drawn at the end, once M is
- * known: libharu keeps every page writable until the document is saved.
+ * moves to a new page, a chart or a row of tiles is never split, a heading is
+ * never left alone at a page foot, a table repeats its header row on every
+ * page it spans. The contents pages are reserved before the sections (their
+ * number follows from the number of headings) and filled at the end, with
+ * the page numbers the headings landed on; the running header and the footer
+ * ("Page N of M") are drawn last too: libharu keeps every page writable
+ * until the document is saved.
  *
  * libharu errors longjmp back to pdf_render() through a handler whose jmp_buf
  * lives in the heap-allocated render state (no globals: documents on other
@@ -17,6 +22,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,23 +31,15 @@
 #include <unistd.h>
 
 #include "chart.h"
+#include "attach.h"
 #include "format.h"
+#include "log.h"
 
 #ifdef QUIRE_VERSION
 #define PRODUCER "Quire " QUIRE_VERSION
 #else
 #define PRODUCER "Quire"
 #endif
-
-/* A4 portrait, in points. */
-#define PAGE_W 595.276
-#define PAGE_H 841.89
-#define MARGIN 50.0
-#define CONTENT_W (PAGE_W - 2 * MARGIN)
-#define TOP (PAGE_H - MARGIN)
-#define BOTTOM 66.0   /* content ends here; the footer sits below */
-#define FOOTER_RULE 46.0
-#define FOOTER_Y 32.0
 
 /* Type scale: size and line height. */
 #define TITLE_PT 22.0
@@ -68,6 +66,15 @@
 
 #define ELLIPSIS "\xE2\x80\xA6"
 
+/* A heading on the contents page and in the bookmarks. */
+typedef struct toc_entry {
+    const char *title;
+    int level;               /* 1 section, 2 heading block */
+    size_t page;             /* 0-based */
+    HPDF_Destination dest;
+    HPDF_Outline outline;
+} toc_entry;
+
 typedef struct render {
     jmp_buf jb;
     HPDF_STATUS err, detail; /* from libharu; err 0 = out of memory */
@@ -81,6 +88,20 @@ typedef struct render {
     HPDF_Page *pages;
     size_t npages, cap;
     double y; /* top of the free space on the current page */
+    /* geometry: page size, margin, the content box */
+    double page_w, page_h, margin, content_w, top, bottom;
+    int own_title_page;      /* the title page holds nothing else */
+    /* the contents: headings met so far, and the reserved pages */
+    toc_entry *toc;
+    size_t ntoc, toc_cap, toc_page, ntoc_pages;
+    HPDF_Outline last_outline; /* the current section's bookmark */
+    /* preflight */
+    unsigned scripts;        /* 1 << PDF_SCRIPT_* met in the text */
+    int strict, preflight;
+    unsigned nproblems;
+    char problem[400], first_problem[400];
+    uint32_t reported[64];   /* code points already reported */
+    size_t nreported;
     const char *path; /* the output, for messages */
     unsigned char *out;
     size_t out_len;
@@ -89,6 +110,7 @@ typedef struct render {
 /* ------------------------------------------------------------ text */
 
 typedef struct measure_ctx {
+    const pdf_style *st; /* NULL: font alone */
     HPDF_Font font;
     double size;
 } measure_ctx;
@@ -104,11 +126,41 @@ static uint32_t drawable(uint32_t cp)
     return cp;
 }
 
+int pdf_script(uint32_t cp)
+{
+    if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||
+        (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xAC00 && cp <= 0xD7FF))
+        return PDF_SCRIPT_HANGUL;
+    if ((cp >= 0x2E80 && cp <= 0x2FDF) || (cp >= 0x3000 && cp <= 0x30FF) ||
+        (cp >= 0x31C0 && cp <= 0x31FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+        (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0xFF00 && cp <= 0xFFEF))
+        return PDF_SCRIPT_CJK;
+    return PDF_SCRIPT_LATIN;
+}
+
+HPDF_Font pdf_font_for(const pdf_style *st, uint32_t cp)
+{
+    int sc;
+
+    if (!st->fb || cp < 0x1100)
+        return st->font;
+    sc = pdf_script(cp);
+    if (sc == PDF_SCRIPT_HANGUL && st->fb->hangul)
+        return st->fb->hangul;
+    if (sc != PDF_SCRIPT_LATIN && st->fb->cjk)
+        return st->fb->cjk;
+    return st->font;
+}
+
 static double measure_cp(void *ctx, uint32_t cp)
 {
     const measure_ctx *m = ctx;
+    HPDF_Font f;
 
-    return HPDF_Font_GetUnicodeWidth(m->font, (HPDF_UNICODE)drawable(cp)) * m->size / 1000.0;
+    cp = drawable(cp);
+    f = m->st ? pdf_font_for(m->st, cp) : m->font;
+    return HPDF_Font_GetUnicodeWidth(f, (HPDF_UNICODE)cp) * m->size / 1000.0;
 }
 
 static double clamp01(double v)
@@ -135,7 +187,18 @@ void pdf_stroke(HPDF_Page page, quire_rgb c)
 
 double pdf_text_width(HPDF_Font font, double size, const char *s, size_t len)
 {
-    measure_ctx m = {font, clamp_size(size)};
+    measure_ctx m = {NULL, font, clamp_size(size)};
+    double w = 0;
+    size_t i = 0;
+
+    while (i < len)
+        w += measure_cp(&m, quire_utf8_next(s, len, &i));
+    return w;
+}
+
+double pdf_style_width(const pdf_style *st, const char *s, size_t len)
+{
+    measure_ctx m = {st, st->font, clamp_size(st->size)};
     double w = 0;
     size_t i = 0;
 
@@ -146,7 +209,8 @@ double pdf_text_width(HPDF_Font font, double size, const char *s, size_t len)
 
 /*
  * Draw s[0..len) (plus "…" when ellipsis) whose width is w, as drawn code
- * points, in chunks that never split one.
+ * points, in runs of one face each and in chunks that never split a code
+ * point. Text that leaves the page is counted for the preflight.
  */
 static void draw_run(HPDF_Page page, const pdf_style *st, double x, double y, int align, int up,
                      const char *s, size_t len, int ellipsis, double w)
@@ -154,26 +218,56 @@ static void draw_run(HPDF_Page page, const pdf_style *st, double x, double y, in
     char buf[256];
     size_t n = 0, i = 0;
     double off = align == PDF_CENTER ? w / 2 : align == PDF_RIGHT ? w : 0;
+    HPDF_REAL size = (HPDF_REAL)clamp_size(st->size);
+    HPDF_Font cur = st->font;
 
     if (len == 0 && !ellipsis)
         return;
+    if (st->fb) {
+        double x0 = up ? x - st->size : x - off, x1 = up ? x : x - off + w;
+        double y0 = up ? y - off : y - st->size * 0.25, y1 = up ? y - off + w : y + st->size * 0.75;
+
+        if (x0 < -0.5 || y0 < -0.5 || x1 > st->fb->page_w + 0.5 || y1 > st->fb->page_h + 0.5)
+            st->fb->offpage++;
+    }
     pdf_fill(page, st->color);
     HPDF_Page_BeginText(page);
-    HPDF_Page_SetFontAndSize(page, st->font, (HPDF_REAL)clamp_size(st->size));
+    HPDF_Page_SetFontAndSize(page, cur, size);
     if (up)
         HPDF_Page_SetTextMatrix(page, 0, 1, -1, 0, (HPDF_REAL)x, (HPDF_REAL)(y - off));
     else
         HPDF_Page_SetTextMatrix(page, 1, 0, 0, 1, (HPDF_REAL)(x - off), (HPDF_REAL)y);
     while (i < len) {
-        n += quire_utf8_put(buf + n, drawable(quire_utf8_next(s, len, &i)));
+        uint32_t cp = drawable(quire_utf8_next(s, len, &i));
+        HPDF_Font f = pdf_font_for(st, cp);
+
+        if (f != cur) {
+            if (n > 0) {
+                buf[n] = '\0';
+                HPDF_Page_ShowText(page, buf);
+                n = 0;
+            }
+            cur = f;
+            HPDF_Page_SetFontAndSize(page, cur, size);
+        }
+        n += quire_utf8_put(buf + n, cp);
         if (n + 5 > sizeof buf) {
             buf[n] = '\0';
             HPDF_Page_ShowText(page, buf);
             n = 0;
         }
     }
-    if (ellipsis)
+    if (ellipsis) {
+        if (cur != st->font) {
+            if (n > 0) {
+                buf[n] = '\0';
+                HPDF_Page_ShowText(page, buf);
+                n = 0;
+            }
+            HPDF_Page_SetFontAndSize(page, st->font, size);
+        }
         n += quire_utf8_put(buf + n, 0x2026);
+    }
     if (n > 0) {
         buf[n] = '\0';
         HPDF_Page_ShowText(page, buf);
@@ -184,7 +278,7 @@ static void draw_run(HPDF_Page page, const pdf_style *st, double x, double y, in
 void pdf_text(HPDF_Page page, const pdf_style *st, double x, double y, int align, const char *s,
               size_t len)
 {
-    double w = align == PDF_LEFT ? 0 : pdf_text_width(st->font, st->size, s, len);
+    double w = align == PDF_LEFT && !st->fb ? 0 : pdf_style_width(st, s, len);
 
     draw_run(page, st, x, y, align, 0, s, len, 0, w);
 }
@@ -192,15 +286,15 @@ void pdf_text(HPDF_Page page, const pdf_style *st, double x, double y, int align
 static double text_fit(HPDF_Page page, const pdf_style *st, double x, double y, int align,
                        int up, double max_w, const char *s, size_t len)
 {
-    measure_ctx m = {st->font, clamp_size(st->size)};
-    double w = pdf_text_width(st->font, st->size, s, len), ell, pw;
+    measure_ctx m = {st, st->font, clamp_size(st->size)};
+    double w = pdf_style_width(st, s, len), ell, pw;
     size_t fit;
 
     if (w <= max_w) {
         draw_run(page, st, x, y, align, up, s, len, 0, w);
         return w;
     }
-    ell = measure_cp(&m, 0x2026);
+    ell = HPDF_Font_GetUnicodeWidth(st->font, 0x2026) * m.size / 1000.0;
     fit = quire_fit_prefix(s, len, max_w - ell, measure_cp, &m, &pw);
     while (fit > 0 && s[fit - 1] == ' ') {
         fit--;
@@ -225,7 +319,7 @@ double pdf_text_fit_up(HPDF_Page page, const pdf_style *st, double x, double y, 
 size_t pdf_wrap_next(const pdf_style *st, double max_w, const char *s, size_t len,
                      size_t *line_len)
 {
-    measure_ctx m = {st->font, clamp_size(st->size)};
+    measure_ctx m = {st, st->font, clamp_size(st->size)};
 
     return quire_wrap_next(s, len, max_w, measure_cp, &m, line_len);
 }
@@ -271,32 +365,36 @@ static void fail_oom(render *r)
     longjmp(r->jb, 1);
 }
 
+static void *grow(render *r, void *p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return p;
+    *cap = *cap ? *cap * 2 : 16;
+    p = realloc(p, *cap * size);
+    if (!p)
+        fail_oom(r);
+    return p;
+}
+
 static void new_page(render *r)
 {
-    if (r->npages == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        HPDF_Page *p = realloc(r->pages, cap * sizeof *p);
-
-        if (!p)
-            fail_oom(r);
-        r->pages = p;
-        r->cap = cap;
-    }
+    r->pages = grow(r, r->pages, &r->cap, r->npages, sizeof *r->pages);
     r->page = HPDF_AddPage(r->pdf);
-    HPDF_Page_SetSize(r->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+    HPDF_Page_SetWidth(r->page, (HPDF_REAL)r->page_w);
+    HPDF_Page_SetHeight(r->page, (HPDF_REAL)r->page_h);
     r->pages[r->npages++] = r->page;
-    r->y = TOP;
+    r->y = r->top;
 }
 
 static int fits(const render *r, double h)
 {
-    return r->y - h >= BOTTOM;
+    return r->y - h >= r->bottom;
 }
 
 /* Start a new page unless h fits here or this page is still empty. */
 static void need(render *r, double h)
 {
-    if (!fits(r, h) && r->y < TOP - 0.01)
+    if (!fits(r, h) && r->y < r->top - 0.01)
         new_page(r);
 }
 
@@ -305,6 +403,13 @@ static void need(render *r, double h)
 static double baseline(double top, double size, double lh)
 {
     return top - (lh - size * 1.164) / 2 - size * 0.928;
+}
+
+static void rect(HPDF_Page page, double x, double y, double w, double h, quire_rgb c)
+{
+    pdf_fill(page, c);
+    HPDF_Page_Rectangle(page, (HPDF_REAL)x, (HPDF_REAL)y, (HPDF_REAL)w, (HPDF_REAL)h);
+    HPDF_Page_Fill(page);
 }
 
 /*
@@ -322,14 +427,8 @@ static void text_lines(render *r, const pdf_style *st, double x, double w, doubl
         if (!fits(r, lh))
             new_page(r);
         if (tint) {
-            pdf_fill(r->page, PDF_TINT);
-            HPDF_Page_Rectangle(r->page, (HPDF_REAL)(x - 10), (HPDF_REAL)(r->y - lh),
-                                (HPDF_REAL)(w + 18), (HPDF_REAL)lh);
-            HPDF_Page_Fill(r->page);
-            pdf_fill(r->page, PDF_ACCENT);
-            HPDF_Page_Rectangle(r->page, (HPDF_REAL)(x - 10), (HPDF_REAL)(r->y - lh), 2,
-                                (HPDF_REAL)lh);
-            HPDF_Page_Fill(r->page);
+            rect(r->page, x - 10, r->y - lh, w + 18, lh, PDF_TINT);
+            rect(r->page, x - 10, r->y - lh, 2, lh, PDF_ACCENT);
         }
         pdf_text(r->page, st, x, baseline(r->y, st->size, lh), PDF_LEFT, s + pos, line_len);
         r->y -= lh;
@@ -342,13 +441,8 @@ static void tint_band(render *r, double x, double w, double h)
 {
     if (!fits(r, h))
         return;
-    pdf_fill(r->page, PDF_TINT);
-    HPDF_Page_Rectangle(r->page, (HPDF_REAL)(x - 10), (HPDF_REAL)(r->y - h), (HPDF_REAL)(w + 18),
-                        (HPDF_REAL)h);
-    HPDF_Page_Fill(r->page);
-    pdf_fill(r->page, PDF_ACCENT);
-    HPDF_Page_Rectangle(r->page, (HPDF_REAL)(x - 10), (HPDF_REAL)(r->y - h), 2, (HPDF_REAL)h);
-    HPDF_Page_Fill(r->page);
+    rect(r->page, x - 10, r->y - h, w + 18, h, PDF_TINT);
+    rect(r->page, x - 10, r->y - h, 2, h, PDF_ACCENT);
     r->y -= h;
 }
 
@@ -363,15 +457,14 @@ static void hline(HPDF_Page page, double x0, double x1, double y, double width, 
 
 /* ------------------------------------------------------------ blocks */
 
-static pdf_style style(const render *r, int bold, double size, quire_rgb c)
+static pdf_style style(render *r, int bold, double size, quire_rgb c)
 {
-    pdf_style st = {bold ? r->fonts.bold : r->fonts.regular, size, c};
+    pdf_style st = {bold ? r->fonts.bold : r->fonts.regular, size, c, &r->fonts};
 
     return st;
 }
 
-static double lines_h(const render *r, int bold, double size, double lh, double w,
-                      const char *s)
+static double lines_h(render *r, int bold, double size, double lh, double w, const char *s)
 {
     pdf_style st = style(r, bold, size, PDF_INK);
 
@@ -387,42 +480,83 @@ static const char *questions_heading(const doc_block *b)
 #define A_INDENT 30.0
 
 /* Height of question i with its answer. */
-static double item_h(const render *r, const doc_block *b, size_t i)
+static double item_h(render *r, const doc_block *b, size_t i)
 {
-    double h = fmax(lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W - Q_INDENT, b->items[i]), BODY_LH) + 5;
+    double h = fmax(lines_h(r, 0, BODY_PT, BODY_LH, r->content_w - Q_INDENT, b->items[i]),
+                    BODY_LH) + 5;
 
     if (b->answers && b->answers[i] && *b->answers[i])
-        h += 3 + 8 + lines_h(r, 0, ANSWER_PT, ANSWER_LH, CONTENT_W - A_INDENT - 8,
+        h += 3 + 8 + lines_h(r, 0, ANSWER_PT, ANSWER_LH, r->content_w - A_INDENT - 8,
                              b->answers[i]);
     return h;
 }
 
-static double chart_header_h(const render *r, const doc_chart *c)
+static double chart_header_h(render *r, const doc_chart *c)
 {
-    double inner = CONTENT_W - 2 * CHART_PAD;
+    double inner = r->content_w - 2 * CHART_PAD;
 
     return lines_h(r, 1, CHART_TITLE_PT, CHART_TITLE_LH, inner, c->title) +
            lines_h(r, 0, CHART_SUB_PT, CHART_SUB_LH, inner, c->subtitle);
 }
 
-static double chart_box_h(const render *r, const doc_chart *c)
+/* The plot area's height: horizontal bars and heatmaps grow with their rows. */
+static double chart_body_h(const doc_chart *c)
 {
-    return CHART_PAD + chart_header_h(r, c) + 10 + CHART_BODY_H + 10;
+    double n = (double)c->ncats, s = (double)(c->nseries ? c->nseries : 1);
+
+    if (c->kind == DOC_CHART_HBAR)
+        return fmin(fmax(60 + n * fmax(16, s * 7 + 6), 150), 520);
+    if (c->kind == DOC_CHART_HEATMAP)
+        return fmin(fmax(70 + s * 22, 120), 520);
+    return CHART_BODY_H;
+}
+
+static double chart_box_h(render *r, const doc_chart *c)
+{
+    return CHART_PAD + chart_header_h(r, c) + 10 + chart_body_h(c) + 10;
+}
+
+#define TILE_H 84.0
+#define TILE_GAP 10.0
+#define TILES_PER_ROW 4
+
+static double tiles_h(const doc_block *b)
+{
+    size_t rows = (b->ntiles + TILES_PER_ROW - 1) / TILES_PER_ROW;
+
+    return (double)rows * (TILE_H + TILE_GAP);
+}
+
+#define ROW_H 16.0
+#define CELL_PT 8.3
+#define CELL_PAD 5.0
+
+static double table_title_h(render *r, const doc_table *t)
+{
+    return t->title && *t->title ? lines_h(r, 1, H2_PT, H2_LH, r->content_w, t->title) + 4 : 0;
 }
 
 /* What must fit on a page together with a heading placed before block b. */
-static double block_min_h(const render *r, const doc_block *b)
+static double block_min_h(render *r, const doc_block *b)
 {
     switch (b->kind) {
     case DOC_PARAGRAPH:
-        return fmin(lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W, b->text), 2 * BODY_LH);
+        return fmin(lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, b->text), 2 * BODY_LH);
     case DOC_QUESTIONS:
         if (!b->items || b->nitems == 0)
             return 0;
-        return lines_h(r, 1, H2_PT, H2_LH, CONTENT_W, questions_heading(b)) + 6 +
+        return lines_h(r, 1, H2_PT, H2_LH, r->content_w, questions_heading(b)) + 6 +
                item_h(r, b, 0);
     case DOC_CHART:
         return chart_box_h(r, &b->chart) + 4;
+    case DOC_HEADING:
+        return lines_h(r, 1, H2_PT + 1, H2_LH + 2, r->content_w, b->text) + 8 + 2 * BODY_LH;
+    case DOC_BULLETS:
+        return b->nitems ? BODY_LH * 2 : 0;
+    case DOC_TILES:
+        return fmin(tiles_h(b), TILE_H + TILE_GAP);
+    case DOC_TABLE:
+        return table_title_h(r, &b->table) + ROW_H * (double)(b->table.nrows < 3 ? b->table.nrows + 1 : 4);
     }
     return 0;
 }
@@ -434,8 +568,8 @@ static void draw_paragraph(render *r, const char *text, double after)
     if (!text || !*text)
         return;
     /* No orphan: the first two lines start on the same page. */
-    need(r, fmin(pdf_count_lines(&st, CONTENT_W, text), 2) * BODY_LH);
-    text_lines(r, &st, MARGIN, CONTENT_W, BODY_LH, text, 0);
+    need(r, fmin(pdf_count_lines(&st, r->content_w, text), 2) * BODY_LH);
+    text_lines(r, &st, r->margin, r->content_w, BODY_LH, text, 0);
     r->y -= after;
 }
 
@@ -445,41 +579,64 @@ static void draw_questions(render *r, const doc_block *b)
     pdf_style q = style(r, 0, BODY_PT, PDF_INK);
     pdf_style bullet = style(r, 1, BODY_PT, PDF_ACCENT);
     pdf_style a = style(r, 0, ANSWER_PT, (quire_rgb){0.11, 0.24, 0.42});
+    double x = r->margin, w = r->content_w;
     size_t i;
 
     if (!b->items || b->nitems == 0)
         return; /* no questions: no heading either */
     need(r, block_min_h(r, b));
-    text_lines(r, &head, MARGIN, CONTENT_W, H2_LH, questions_heading(b), 0);
+    text_lines(r, &head, x, w, H2_LH, questions_heading(b), 0);
     r->y -= 6;
     for (i = 0; b->items && i < b->nitems; i++) {
         double h = item_h(r, b, i);
         const char *ans = b->answers ? b->answers[i] : NULL;
 
-        if (!fits(r, h) && h <= TOP - BOTTOM)
+        if (!fits(r, h) && h <= r->top - r->bottom)
             new_page(r);
         if (!fits(r, BODY_LH))
             new_page(r);
-        pdf_text(r->page, &bullet, MARGIN + 5, baseline(r->y, BODY_PT, BODY_LH), PDF_LEFT,
+        pdf_text(r->page, &bullet, x + 5, baseline(r->y, BODY_PT, BODY_LH), PDF_LEFT,
                  "\xE2\x80\xA2", 3);
         if (b->items[i] && *b->items[i])
-            text_lines(r, &q, MARGIN + Q_INDENT, CONTENT_W - Q_INDENT, BODY_LH, b->items[i], 0);
+            text_lines(r, &q, x + Q_INDENT, w - Q_INDENT, BODY_LH, b->items[i], 0);
         else
             r->y -= BODY_LH; /* an empty question keeps its bullet's line */
         if (ans && *ans) {
             r->y -= 3;
-            tint_band(r, MARGIN + A_INDENT, CONTENT_W - A_INDENT - 8, 4);
-            text_lines(r, &a, MARGIN + A_INDENT, CONTENT_W - A_INDENT - 8, ANSWER_LH, ans, 1);
-            tint_band(r, MARGIN + A_INDENT, CONTENT_W - A_INDENT - 8, 4);
+            tint_band(r, x + A_INDENT, w - A_INDENT - 8, 4);
+            text_lines(r, &a, x + A_INDENT, w - A_INDENT - 8, ANSWER_LH, ans, 1);
+            tint_band(r, x + A_INDENT, w - A_INDENT - 8, 4);
         }
         r->y -= 5;
     }
     r->y -= 8;
 }
 
+static void draw_bullets(render *r, const doc_block *b)
+{
+    pdf_style q = style(r, 0, BODY_PT, PDF_INK);
+    pdf_style bullet = style(r, 1, BODY_PT, PDF_ACCENT);
+    size_t i;
+
+    for (i = 0; b->items && i < b->nitems; i++) {
+        const char *it = b->items[i] ? b->items[i] : "";
+
+        need(r, fmin(fmax(lines_h(r, 0, BODY_PT, BODY_LH, r->content_w - Q_INDENT, it),
+                          BODY_LH), 2 * BODY_LH));
+        pdf_text(r->page, &bullet, r->margin + 5, baseline(r->y, BODY_PT, BODY_LH), PDF_LEFT,
+                 "\xE2\x80\xA2", 3);
+        if (*it)
+            text_lines(r, &q, r->margin + Q_INDENT, r->content_w - Q_INDENT, BODY_LH, it, 0);
+        else
+            r->y -= BODY_LH;
+        r->y -= 3;
+    }
+    r->y -= 8;
+}
+
 static void draw_chart(render *r, const doc_chart *c)
 {
-    double h = chart_box_h(r, c), top, inner = CONTENT_W - 2 * CHART_PAD;
+    double h = chart_box_h(r, c), top, inner = r->content_w - 2 * CHART_PAD;
     pdf_style title = style(r, 1, CHART_TITLE_PT, PDF_INK);
     pdf_style sub = style(r, 0, CHART_SUB_PT, PDF_MUTED);
     HPDF_Page page;
@@ -493,20 +650,360 @@ static void draw_chart(render *r, const doc_chart *c)
     /* The box: white with a hairline frame. */
     HPDF_Page_SetLineWidth(page, 0.6);
     pdf_stroke(page, PDF_RULE);
-    HPDF_Page_Rectangle(page, (HPDF_REAL)MARGIN, (HPDF_REAL)(top - h), (HPDF_REAL)CONTENT_W,
-                        (HPDF_REAL)h);
+    HPDF_Page_Rectangle(page, (HPDF_REAL)r->margin, (HPDF_REAL)(top - h),
+                        (HPDF_REAL)r->content_w, (HPDF_REAL)h);
     HPDF_Page_Stroke(page);
 
     r->y = top - CHART_PAD + 2;
     if (c->title)
-        text_lines(r, &title, MARGIN + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
+        text_lines(r, &title, r->margin + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
     if (c->subtitle)
-        text_lines(r, &sub, MARGIN + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
-    chart_draw(page, &r->fonts, c, MARGIN + CHART_PAD, top - h + 10, inner, CHART_BODY_H);
+        text_lines(r, &sub, r->margin + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
+    chart_draw(page, &r->fonts, c, r->margin + CHART_PAD, top - h + 10, inner, chart_body_h(c));
     r->y = top - h - 16;
 }
 
-static void draw_block(render *r, const doc_block *b)
+/* ------------------------------------------------------------ tiles */
+
+#define GOOD ((quire_rgb){0.10, 0.52, 0.30})
+#define BADC ((quire_rgb){0.77, 0.19, 0.19})
+
+/*
+ * The change line of a tile: an arrow, the change, and its colour. Rates
+ * (percent) change in percentage points; other units by a relative change,
+ * or by their difference when the previous value is zero.
+ */
+static void tile_change(const doc_tile *t, char *buf, size_t n, quire_rgb *color)
+{
+    double d = t->value - t->prev;
+    char num[64];
+    const char *arrow = d > 0 ? "\xE2\x96\xB2 " : d < 0 ? "\xE2\x96\xBC " : "\xE2\x96\xB6 ";
+
+    *color = PDF_MUTED;
+    if (!isfinite(t->value) || !isfinite(t->prev)) {
+        snprintf(buf, n, "no previous period");
+        return;
+    }
+    if (t->unit == QUIRE_UNIT_PERCENT) {
+        quire_format_value(num, sizeof num, fabs(d) * 100, QUIRE_UNIT_NUMBER, 1);
+        snprintf(buf, n, "%s%s%s pts", arrow, d < 0 ? "\xE2\x88\x92" : "+", num);
+    } else if (t->prev != 0) {
+        quire_format_value(num, sizeof num, fabs(d / t->prev), QUIRE_UNIT_PERCENT, 1);
+        snprintf(buf, n, "%s%s%s", arrow, d < 0 ? "\xE2\x88\x92" : "+", num);
+    } else {
+        quire_format_value(num, sizeof num, fabs(d), t->unit, t->decimals);
+        snprintf(buf, n, "%s%s%s", arrow, d < 0 ? "\xE2\x88\x92" : "+", num);
+    }
+    if (fabs(d) < 1e-12 || t->higher_is_better < 0)
+        return;
+    *color = (d > 0) == (t->higher_is_better > 0) ? GOOD : BADC;
+}
+
+static void draw_tile(render *r, const doc_tile *t, double x, double top, double w)
+{
+    pdf_style lab = style(r, 0, 8, PDF_MUTED);
+    pdf_style val = style(r, 1, 18, PDF_INK);
+    pdf_style chg = style(r, 1, 8.5, PDF_MUTED);
+    pdf_style cap = style(r, 0, 7, PDF_FAINT);
+    char vbuf[64], cbuf[96];
+    quire_rgb cc;
+
+    rect(r->page, x, top - TILE_H, w, TILE_H, PDF_TINT);
+    rect(r->page, x, top - 2.5, w, 2.5, PDF_ACCENT);
+    pdf_text_fit(r->page, &lab, x + 10, top - 18, PDF_LEFT, w - 20, t->label ? t->label : "",
+                 t->label ? strlen(t->label) : 0);
+    quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
+    pdf_text_fit(r->page, &val, x + 10, top - 42, PDF_LEFT, w - 20, vbuf, strlen(vbuf));
+    tile_change(t, cbuf, sizeof cbuf, &cc);
+    chg.color = cc;
+    pdf_text_fit(r->page, &chg, x + 10, top - 59, PDF_LEFT, w - 20, cbuf, strlen(cbuf));
+    if (t->caption && *t->caption)
+        pdf_text_fit(r->page, &cap, x + 10, top - 74, PDF_LEFT, w - 20, t->caption,
+                     strlen(t->caption));
+}
+
+/* Tiles in rows of up to four, the whole block kept on one page. */
+static void draw_tiles(render *r, const doc_block *b)
+{
+    size_t i, per = b->ntiles < TILES_PER_ROW ? b->ntiles : TILES_PER_ROW;
+    double w;
+
+    if (!b->tiles || b->ntiles == 0)
+        return;
+    w = (r->content_w - TILE_GAP * (double)(per - 1)) / (double)per;
+    if (tiles_h(b) <= r->top - r->bottom)
+        need(r, tiles_h(b));
+    for (i = 0; i < b->ntiles; i++) {
+        size_t col = i % TILES_PER_ROW;
+
+        if (col == 0 && !fits(r, TILE_H))
+            new_page(r);
+        draw_tile(r, &b->tiles[i], r->margin + (w + TILE_GAP) * (double)col, r->y, w);
+        if (col == per - 1 || i + 1 == b->ntiles)
+            r->y -= TILE_H + TILE_GAP;
+    }
+    r->y -= 8;
+}
+
+/* ------------------------------------------------------------ tables */
+
+static const char *cell(const doc_table *t, size_t row, size_t col)
+{
+    const char *s = t->cells ? t->cells[row * t->ncols + col] : NULL;
+
+    return s ? s : "";
+}
+
+/*
+ * Column widths: a column's share is its weight when given, else its
+ * natural width (the widest of its title and its first rows), scaled to the
+ * content width; no column is narrower than 36 pt when there is room.
+ */
+static void column_widths(render *r, const doc_table *t, double *w)
+{
+    pdf_style body = style(r, 0, CELL_PT, PDF_INK);
+    pdf_style head = style(r, 1, CELL_PT, PDF_INK);
+    size_t c, row, rows = t->nrows + (t->totals ? 1 : 0);
+    double sum = 0;
+
+    for (c = 0; c < t->ncols; c++) {
+        const char *ti = t->cols[c].title ? t->cols[c].title : "";
+        double nat = pdf_style_width(&head, ti, strlen(ti));
+
+        for (row = 0; row < rows && row < 200; row++) {
+            const char *s = cell(t, row, c);
+
+            nat = fmax(nat, pdf_style_width(&body, s, strlen(s)));
+        }
+        nat = fmin(nat, r->content_w * 0.45) + 2 * CELL_PAD + 2;
+        w[c] = t->cols[c].weight > 0 ? t->cols[c].weight * 1000 : nat;
+        sum += w[c];
+    }
+    if (t->cols[0].weight > 0) {
+        sum = 0;
+        for (c = 0; c < t->ncols; c++)
+            sum += w[c];
+    }
+    for (c = 0; c < t->ncols; c++)
+        w[c] = w[c] / sum * r->content_w;
+}
+
+static void table_header(render *r, const doc_table *t, const double *w, int cont)
+{
+    pdf_style head = style(r, 1, CELL_PT, (quire_rgb){1, 1, 1});
+    double x = r->margin;
+    size_t c;
+
+    if (cont && t->title && *t->title) {
+        pdf_style st = style(r, 0, 8, PDF_FAINT);
+        char buf[300];
+
+        snprintf(buf, sizeof buf, "%s (continued)", t->title);
+        pdf_text_fit(r->page, &st, r->margin, r->y - 10, PDF_LEFT, r->content_w, buf,
+                     strlen(buf));
+        r->y -= 15;
+    }
+    rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, (quire_rgb){0.09, 0.20, 0.38});
+    for (c = 0; c < t->ncols; c++) {
+        const char *ti = t->cols[c].title ? t->cols[c].title : "";
+        int num = t->cols[c].numeric;
+
+        pdf_text_fit(r->page, &head, num ? x + w[c] - CELL_PAD : x + CELL_PAD,
+                     baseline(r->y, CELL_PT, ROW_H), num ? PDF_RIGHT : PDF_LEFT,
+                     w[c] - 2 * CELL_PAD, ti, strlen(ti));
+        x += w[c];
+    }
+    r->y -= ROW_H;
+}
+
+/*
+ * A table: a dark header row repeated on every page the table spans, zebra
+ * rows, numbers right-aligned, long text shortened with "…", an optional
+ * bold totals row; a row is never split and the header never ends a page.
+ */
+static void draw_table(render *r, const doc_block *b)
+{
+    const doc_table *t = &b->table;
+    pdf_style body = style(r, 0, CELL_PT, PDF_INK);
+    pdf_style tot = style(r, 1, CELL_PT, PDF_INK);
+    size_t row, c, rows = t->nrows + (t->totals ? 1 : 0);
+    double *w;
+
+    if (!t->cols || t->ncols == 0)
+        return;
+    w = malloc(t->ncols * sizeof *w);
+    if (!w)
+        fail_oom(r);
+    column_widths(r, t, w);
+    r->y -= 2;
+    need(r, table_title_h(r, t) + ROW_H * (rows < 3 ? (double)rows + 1 : 4));
+    if (t->title && *t->title) {
+        pdf_style ti = style(r, 1, H2_PT, PDF_INK);
+
+        text_lines(r, &ti, r->margin, r->content_w, H2_LH, t->title, 0);
+        r->y -= 4;
+    }
+    table_header(r, t, w, 0);
+    for (row = 0; row < rows; row++) {
+        int is_total = t->totals && row == t->nrows;
+        const pdf_style *st = is_total ? &tot : &body;
+        double x = r->margin;
+
+        if (!fits(r, ROW_H)) {
+            new_page(r);
+            table_header(r, t, w, 1);
+        }
+        if (is_total) {
+            rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, (quire_rgb){0.88, 0.91, 0.95});
+            hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.8, PDF_FAINT);
+        } else if (row % 2 == 1) {
+            rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, PDF_TINT);
+        }
+        for (c = 0; c < t->ncols; c++) {
+            const char *s = cell(t, row, c);
+            int num = t->cols[c].numeric;
+
+            pdf_text_fit(r->page, st, num ? x + w[c] - CELL_PAD : x + CELL_PAD,
+                         baseline(r->y, CELL_PT, ROW_H), num ? PDF_RIGHT : PDF_LEFT,
+                         w[c] - 2 * CELL_PAD, s, strlen(s));
+            x += w[c];
+        }
+        r->y -= ROW_H;
+    }
+    hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
+    r->y -= 16;
+    free(w);
+}
+
+/* ------------------------------------------------------------ contents */
+
+static void add_entry(render *r, const char *title, int level, double y)
+{
+    toc_entry *e;
+
+    r->toc = grow(r, r->toc, &r->toc_cap, r->ntoc, sizeof *r->toc);
+    e = &r->toc[r->ntoc++];
+    e->title = title;
+    e->level = level;
+    e->page = r->npages - 1;
+    e->dest = HPDF_Page_CreateDestination(r->page);
+    HPDF_Destination_SetXYZ(e->dest, 0, (HPDF_REAL)fmin(y + 12, r->page_h), 1);
+    if (level == 1 || !r->last_outline) {
+        e->outline = HPDF_CreateOutline(r->pdf, NULL, clean(r, title), r->utf8);
+        if (level == 1)
+            r->last_outline = e->outline;
+    } else {
+        e->outline = HPDF_CreateOutline(r->pdf, r->last_outline, clean(r, title), r->utf8);
+    }
+    HPDF_Outline_SetDestination(e->outline, e->dest);
+}
+
+#define TOC_LH 20.0
+
+/* Headings the contents page will list: sections and heading blocks. */
+static size_t count_entries(const quire_doc *doc)
+{
+    size_t i, j, n = 0;
+
+    for (i = 0; i < doc->nsections; i++) {
+        n++;
+        for (j = 0; j < doc->sections[i].nblocks; j++)
+            n += doc->sections[i].blocks[j].kind == DOC_HEADING;
+    }
+    return n;
+}
+
+static double toc_first_y(const render *r)
+{
+    return r->top - 60;
+}
+
+/* Pages to reserve for the contents. */
+static size_t toc_pages(const render *r, size_t n)
+{
+    size_t first = (size_t)((toc_first_y(r) - r->bottom) / TOC_LH);
+    size_t more = (size_t)((r->top - r->bottom) / TOC_LH);
+
+    if (n <= first)
+        return 1;
+    return 1 + (n - first + more - 1) / more;
+}
+
+/*
+ * Fill the reserved contents pages: each entry with dot leaders to its page
+ * number (the page it was drawn on, counted as the footer counts), the whole
+ * line a link to the heading.
+ */
+static void draw_contents(render *r)
+{
+    pdf_style h = style(r, 1, H1_PT + 3, PDF_INK);
+    pdf_style e1 = style(r, 1, BODY_PT, PDF_INK);
+    pdf_style e2 = style(r, 0, BODY_PT - 0.5, PDF_MUTED);
+    pdf_style num = style(r, 0, BODY_PT, PDF_INK);
+    static const HPDF_UINT16 dots[] = {1, 3};
+    size_t i, pg = 0;
+    double y;
+    HPDF_Page page = r->pages[r->toc_page];
+
+    pdf_text(page, &h, r->margin, r->top - 24, PDF_LEFT, "Contents", 8);
+    hline(page, r->margin, r->margin + 56, r->top - 36, 2.2, PDF_ACCENT);
+    y = toc_first_y(r);
+    for (i = 0; i < r->ntoc; i++) {
+        const toc_entry *e = &r->toc[i];
+        const pdf_style *st = e->level == 1 ? &e1 : &e2;
+        double indent = e->level == 1 ? 0 : 16, tw, nw, base;
+        char nb[32];
+        HPDF_Rect rc;
+        HPDF_Annotation a;
+
+        if (y - TOC_LH < r->bottom && pg + 1 < r->ntoc_pages) {
+            page = r->pages[r->toc_page + ++pg];
+            y = r->top;
+        }
+        if (e->level == 1 && i > 0)
+            y -= 4;
+        base = baseline(y, BODY_PT, TOC_LH);
+        snprintf(nb, sizeof nb, "%zu", e->page + 1);
+        nw = pdf_style_width(&num, nb, strlen(nb));
+        tw = pdf_text_fit(page, st, r->margin + indent, base, PDF_LEFT,
+                          r->content_w - indent - nw - 40, e->title, strlen(e->title));
+        pdf_text(page, &num, r->margin + r->content_w, base, PDF_RIGHT, nb, strlen(nb));
+        HPDF_Page_SetLineWidth(page, 0.8);
+        pdf_stroke(page, PDF_FAINT);
+        HPDF_Page_SetLineCap(page, HPDF_ROUND_END);
+        HPDF_Page_SetDash(page, dots, 2, 0);
+        HPDF_Page_MoveTo(page, (HPDF_REAL)(r->margin + indent + tw + 6), (HPDF_REAL)(base + 1));
+        HPDF_Page_LineTo(page, (HPDF_REAL)(r->margin + r->content_w - nw - 6),
+                         (HPDF_REAL)(base + 1));
+        HPDF_Page_Stroke(page);
+        HPDF_Page_SetDash(page, NULL, 0, 0);
+        HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
+        rc.left = (HPDF_REAL)r->margin;
+        rc.right = (HPDF_REAL)(r->margin + r->content_w);
+        rc.bottom = (HPDF_REAL)(y - TOC_LH);
+        rc.top = (HPDF_REAL)y;
+        a = HPDF_Page_CreateLinkAnnot(page, rc, e->dest);
+        HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+        y -= TOC_LH;
+    }
+}
+
+/* ------------------------------------------------------------ sections */
+
+static void draw_heading(render *r, const char *text)
+{
+    pdf_style h2 = style(r, 1, H2_PT + 1, PDF_INK);
+
+    if (!text || !*text)
+        return;
+    r->y -= 4;
+    need(r, lines_h(r, 1, H2_PT + 1, H2_LH + 2, r->content_w, text) + 8 + 2 * BODY_LH);
+    add_entry(r, text, 2, r->y);
+    text_lines(r, &h2, r->margin, r->content_w, H2_LH + 2, text, 0);
+    r->y -= 6;
+}
+
+static void draw_block(render *r, const doc_block *b, const doc_block *next)
 {
     switch (b->kind) {
     case DOC_PARAGRAPH:
@@ -518,18 +1015,23 @@ static void draw_block(render *r, const doc_block *b)
     case DOC_CHART:
         draw_chart(r, &b->chart);
         break;
+    case DOC_HEADING:
+        /* Never alone at a page foot: it moves with what follows it. */
+        if (next && b->text)
+            need(r, lines_h(r, 1, H2_PT + 1, H2_LH + 2, r->content_w, b->text) + 14 +
+                        fmin(block_min_h(r, next), r->top - r->bottom - 60));
+        draw_heading(r, b->text);
+        break;
+    case DOC_BULLETS:
+        draw_bullets(r, b);
+        break;
+    case DOC_TILES:
+        draw_tiles(r, b);
+        break;
+    case DOC_TABLE:
+        draw_table(r, b);
+        break;
     }
-}
-
-/* ------------------------------------------------------------ sections */
-
-static void bookmark(render *r, const char *title, double y)
-{
-    HPDF_Outline ol = HPDF_CreateOutline(r->pdf, NULL, clean(r, title), r->utf8);
-    HPDF_Destination d = HPDF_Page_CreateDestination(r->page);
-
-    HPDF_Destination_SetXYZ(d, 0, (HPDF_REAL)fmin(y + 12, PAGE_H), 1);
-    HPDF_Outline_SetDestination(ol, d);
 }
 
 static void draw_section(render *r, const doc_section *s, size_t idx)
@@ -545,62 +1047,90 @@ static void draw_section(render *r, const doc_section *s, size_t idx)
         snprintf(fallback, sizeof fallback, "Section %zu", idx + 1);
         title = fallback;
     }
-    head_h = lines_h(r, 1, H1_PT, H1_LH, CONTENT_W, title) + 14 +
-             (s->intro && *s->intro ? lines_h(r, 0, BODY_PT, BODY_LH, CONTENT_W, s->intro) : 0) +
+    head_h = lines_h(r, 1, H1_PT, H1_LH, r->content_w, title) + 14 +
+             (s->intro && *s->intro ? lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, s->intro) : 0) +
              14 + (s->nblocks ? block_min_h(r, &s->blocks[0]) : 0);
     /* Every section after the first starts a page; the first shares the
      * title page when its heading and first block fit there. */
-    if (idx > 0 || !fits(r, head_h))
+    if (idx > 0 || r->own_title_page || !fits(r, head_h))
         new_page(r);
 
     top = r->y;
-    bookmark(r, title, top);
-    text_lines(r, &h1, MARGIN, CONTENT_W, H1_LH, title, 0);
+    add_entry(r, title, 1, top);
+    text_lines(r, &h1, r->margin, r->content_w, H1_LH, title, 0);
     r->y -= 5;
-    hline(r->page, MARGIN, MARGIN + CONTENT_W, r->y, 0.6, PDF_RULE);
-    hline(r->page, MARGIN, MARGIN + 56, r->y, 2.2, PDF_ACCENT);
+    hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
+    hline(r->page, r->margin, r->margin + 56, r->y, 2.2, PDF_ACCENT);
     r->y -= 9;
     if (s->intro && *s->intro)
-        text_lines(r, &intro, MARGIN, CONTENT_W, BODY_LH, s->intro, 0);
+        text_lines(r, &intro, r->margin, r->content_w, BODY_LH, s->intro, 0);
     r->y -= 14;
     for (i = 0; i < s->nblocks; i++)
-        draw_block(r, &s->blocks[i]);
+        draw_block(r, &s->blocks[i], i + 1 < s->nblocks ? &s->blocks[i + 1] : NULL);
+}
+
+/* The logo, scaled to at most 48 pt high and 160 pt wide, top left. */
+static void draw_logo(render *r, const char *path)
+{
+    HPDF_Image img;
+    double w, h, k;
+
+    snprintf(r->what, sizeof r->what, "%s: cannot load the logo (a PNG file)", path);
+    r->code = QUIRE_EXIT_DATA;
+    img = HPDF_LoadPngImageFromFile(r->pdf, path);
+    w = HPDF_Image_GetWidth(img);
+    h = HPDF_Image_GetHeight(img);
+    k = fmin(48 / h, 160 / w);
+    HPDF_Page_DrawImage(r->page, img, (HPDF_REAL)r->margin, (HPDF_REAL)(r->y - h * k),
+                        (HPDF_REAL)(w * k), (HPDF_REAL)(h * k));
+    r->y -= h * k + 24;
+    r->code = QUIRE_EXIT_DELIVERY;
+    snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
 }
 
 static void draw_title_block(render *r, const quire_doc *doc)
 {
-    pdf_style title = style(r, 1, TITLE_PT, PDF_INK);
+    pdf_style title = style(r, 1, r->own_title_page ? TITLE_PT + 6 : TITLE_PT, PDF_INK);
     pdf_style sub = style(r, 0, SUBTITLE_PT, PDF_MUTED);
     pdf_style period = style(r, 1, BODY_PT, PDF_ACCENT);
     pdf_style h2 = style(r, 1, 13, PDF_INK);
+    double tlh = r->own_title_page ? TITLE_LH + 7 : TITLE_LH;
 
-    hline(r->page, MARGIN, MARGIN + 56, r->y, 3, PDF_ACCENT);
+    if (doc->logo && *doc->logo)
+        draw_logo(r, doc->logo);
+    if (r->own_title_page)
+        r->y = fmin(r->y, r->top - (r->top - r->bottom) * 0.22);
+    hline(r->page, r->margin, r->margin + 56, r->y, 3, PDF_ACCENT);
     r->y -= 14;
     if (doc->title && *doc->title)
-        text_lines(r, &title, MARGIN, CONTENT_W, TITLE_LH, doc->title, 0);
+        text_lines(r, &title, r->margin, r->content_w, tlh, doc->title, 0);
     if (doc->subtitle && *doc->subtitle) {
         r->y -= 5;
-        text_lines(r, &sub, MARGIN, CONTENT_W, SUBTITLE_LH, doc->subtitle, 0);
+        text_lines(r, &sub, r->margin, r->content_w, SUBTITLE_LH, doc->subtitle, 0);
     }
     if (doc->period && *doc->period) {
         r->y -= 9;
-        text_lines(r, &period, MARGIN, CONTENT_W, BODY_LH, doc->period, 0);
+        text_lines(r, &period, r->margin, r->content_w, BODY_LH, doc->period, 0);
     }
     r->y -= 12;
-    hline(r->page, MARGIN, MARGIN + CONTENT_W, r->y, 0.6, PDF_RULE);
+    hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
     r->y -= 20;
     if (doc->objective && *doc->objective) {
         need(r, 18 + 2 * BODY_LH);
-        text_lines(r, &h2, MARGIN, CONTENT_W, 18, "Report Objective", 0);
+        text_lines(r, &h2, r->margin, r->content_w, 18, "Report Objective", 0);
         r->y -= 4;
         draw_paragraph(r, doc->objective, 0);
         r->y -= 26;
     }
 }
 
-static void draw_footers(render *r, const quire_doc *doc)
+/* The running header (every page but a title page of its own) and the
+ * footer: title, "Generated …", "Page N of M". */
+static void draw_headers_footers(render *r, const quire_doc *doc)
 {
     pdf_style st = style(r, 0, FOOT_PT, PDF_FAINT);
+    double foot_y = fmax(r->margin - 18, 14), rule_y = foot_y + 14;
+    double head_y = r->page_h - r->margin + 16, hrule_y = head_y - 6;
     char buf[64], gen[160];
     size_t i;
 
@@ -611,23 +1141,190 @@ static void draw_footers(render *r, const quire_doc *doc)
         HPDF_Page page = r->pages[i];
         double right_w, gen_w = 0, left_max;
 
+        if (i > 0) {
+            /* The first page shows the title block instead. */
+            double pw = 0;
+
+            if (doc->period && *doc->period) {
+                pw = pdf_style_width(&st, doc->period, strlen(doc->period));
+                pdf_text(page, &st, r->margin + r->content_w, head_y, PDF_RIGHT, doc->period,
+                         strlen(doc->period));
+            }
+            if (doc->title)
+                pdf_text_fit(page, &st, r->margin, head_y, PDF_LEFT, r->content_w - pw - 24,
+                             doc->title, strlen(doc->title));
+            hline(page, r->margin, r->margin + r->content_w, hrule_y, 0.4, PDF_GRID);
+        }
         snprintf(buf, sizeof buf, "Page %zu of %zu", i + 1, r->npages);
-        hline(page, MARGIN, MARGIN + CONTENT_W, FOOTER_RULE, 0.5, PDF_RULE);
-        right_w = pdf_text_width(st.font, st.size, buf, strlen(buf));
-        pdf_text(page, &st, MARGIN + CONTENT_W, FOOTER_Y, PDF_RIGHT, buf, strlen(buf));
-        left_max = CONTENT_W - right_w - 24;
+        hline(page, r->margin, r->margin + r->content_w, rule_y, 0.5, PDF_RULE);
+        right_w = pdf_style_width(&st, buf, strlen(buf));
+        pdf_text(page, &st, r->margin + r->content_w, foot_y, PDF_RIGHT, buf, strlen(buf));
+        left_max = r->content_w - right_w - 24;
         if (gen[0]) {
-            /* "Generated …" sits before the page number, a bullet between. */
-            gen_w = pdf_text_width(st.font, st.size, gen, strlen(gen));
-            pdf_text(page, &st, MARGIN + CONTENT_W - right_w - 16, FOOTER_Y, PDF_RIGHT, gen,
+            /* "Generated …" sits before the page number, a dot between. */
+            gen_w = pdf_style_width(&st, gen, strlen(gen));
+            pdf_text(page, &st, r->margin + r->content_w - right_w - 16, foot_y, PDF_RIGHT, gen,
                      strlen(gen));
-            pdf_text(page, &st, MARGIN + CONTENT_W - right_w - 8, FOOTER_Y, PDF_CENTER,
+            pdf_text(page, &st, r->margin + r->content_w - right_w - 8, foot_y, PDF_CENTER,
                      "\xC2\xB7", 2);
             left_max -= gen_w + 16;
         }
         if (doc->title && left_max > 20)
-            pdf_text_fit(page, &st, MARGIN, FOOTER_Y, PDF_LEFT, left_max, doc->title,
+            pdf_text_fit(page, &st, r->margin, foot_y, PDF_LEFT, left_max, doc->title,
                          strlen(doc->title));
+    }
+}
+
+/* ------------------------------------------------------------ preflight */
+
+typedef void (*str_fn)(render *r, const char *s);
+
+static void walk_chart(render *r, const doc_chart *c, str_fn fn)
+{
+    size_t i;
+
+    fn(r, c->title);
+    fn(r, c->subtitle);
+    fn(r, c->x_title);
+    fn(r, c->y_title);
+    fn(r, c->row_title);
+    for (i = 0; c->cats && i < c->ncats; i++)
+        fn(r, c->cats[i]);
+    for (i = 0; c->series && i < c->nseries; i++)
+        fn(r, c->series[i]);
+}
+
+/* Call fn on every string of the document that is drawn. */
+static void walk(render *r, const quire_doc *doc, str_fn fn)
+{
+    size_t i, j, k;
+
+    fn(r, doc->title);
+    fn(r, doc->subtitle);
+    fn(r, doc->objective);
+    fn(r, doc->period);
+    fn(r, doc->generated);
+    for (i = 0; i < doc->nsections; i++) {
+        const doc_section *s = &doc->sections[i];
+
+        fn(r, s->title);
+        fn(r, s->intro);
+        for (j = 0; j < s->nblocks; j++) {
+            const doc_block *b = &s->blocks[j];
+
+            fn(r, b->text);
+            for (k = 0; b->items && k < b->nitems; k++) {
+                fn(r, b->items[k]);
+                if (b->answers)
+                    fn(r, b->answers[k]);
+            }
+            if (b->kind == DOC_CHART)
+                walk_chart(r, &b->chart, fn);
+            for (k = 0; b->tiles && k < b->ntiles; k++) {
+                fn(r, b->tiles[k].label);
+                fn(r, b->tiles[k].caption);
+            }
+            if (b->kind == DOC_TABLE && b->table.cols) {
+                const doc_table *t = &b->table;
+                size_t n = (t->nrows + (t->totals ? 1 : 0)) * t->ncols;
+
+                fn(r, t->title);
+                for (k = 0; k < t->ncols; k++)
+                    fn(r, t->cols[k].title);
+                for (k = 0; t->cells && k < n; k++)
+                    fn(r, t->cells[k]);
+            }
+        }
+    }
+}
+
+/* Which extra faces the document needs. */
+static void scan_scripts(render *r, const char *s)
+{
+    size_t len, i = 0;
+
+    if (!s)
+        return;
+    len = strlen(s);
+    while (i < len) {
+        uint32_t cp = quire_utf8_next(s, len, &i);
+
+        if (cp >= 0x1100)
+            r->scripts |= 1u << pdf_script(cp);
+    }
+}
+
+/* Right-to-left and shaped scripts: Hebrew, Arabic, Syriac, Thaana, N'Ko,
+ * the Indic scripts, Thai to Khmer, and Arabic presentation forms. */
+static int needs_shaping(uint32_t cp)
+{
+    return (cp >= 0x0590 && cp <= 0x08FF) || (cp >= 0x0900 && cp <= 0x0DFF) ||
+           (cp >= 0x0E00 && cp <= 0x0EFF) || (cp >= 0x1000 && cp <= 0x109F) ||
+           (cp >= 0x1780 && cp <= 0x17FF) || (cp >= 0xFB1D && cp <= 0xFDFF) ||
+           (cp >= 0xFE70 && cp <= 0xFEFF);
+}
+
+static void problem(render *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void problem(render *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    r->nproblems++;
+    if (r->nproblems > 8)
+        return; /* the first few say enough */
+    va_start(ap, fmt);
+    vsnprintf(r->problem, sizeof r->problem, fmt, ap);
+    va_end(ap);
+    if (r->strict) {
+        if (r->nproblems == 1)
+            snprintf(r->first_problem, sizeof r->first_problem, "%s", r->problem);
+    } else {
+        qlog(LOG_WARN, "%s: %s", r->path, r->problem);
+    }
+}
+
+/* Every character has a glyph in the face that will draw it and needs no
+ * shaping; characters beyond U+FFFF cannot be drawn at all. */
+static void check_glyphs(render *r, const char *s)
+{
+    pdf_style st = style(r, 0, 10, PDF_INK);
+    size_t len, i = 0;
+
+    if (!s)
+        return;
+    len = strlen(s);
+    while (i < len) {
+        uint32_t cp = quire_utf8_next(s, len, &i), d = drawable(cp);
+        HPDF_Font f;
+        HPDF_FontAttr at;
+        size_t k;
+        int seen = 0;
+
+        if (d == ' ' || (cp >= 0x0300 && cp <= 0x036F))
+            continue;
+        for (k = 0; k < r->nreported && !seen; k++)
+            seen = r->reported[k] == cp;
+        if (seen)
+            continue;
+        f = pdf_font_for(&st, d);
+        at = (HPDF_FontAttr)f->attr;
+        if (d != cp)
+            problem(r, "U+%04X in \"%.60s\" is outside the Basic Multilingual Plane and is drawn as U+FFFD",
+                    (unsigned)cp, s);
+        else if (needs_shaping(cp))
+            problem(r, "U+%04X in \"%.60s\" belongs to a script that needs shaping or right-to-left "
+                    "layout, which the renderer does not support", (unsigned)cp, s);
+        else if (HPDF_TTFontDef_GetGlyphid(at->fontdef, (HPDF_UINT16)cp) == 0)
+            problem(r, "U+%04X in \"%.60s\" has no glyph in the embedded fonts", (unsigned)cp, s);
+        else
+            continue;
+        if (r->nreported < sizeof r->reported / sizeof r->reported[0])
+            r->reported[r->nreported++] = cp;
     }
 }
 
@@ -645,18 +1342,19 @@ static int valid_date(const int d[6])
     return d[3] >= 0 && d[3] <= 23 && d[4] >= 0 && d[4] <= 59 && d[5] >= 0 && d[5] <= 59;
 }
 
-static HPDF_Font load_font(render *r, const char *path)
+static HPDF_Font load_font(render *r, const char *path, int ttc, const char *warmup)
 {
     HPDF_Font f;
     const char *name;
 
     snprintf(r->what, sizeof r->what, "%s: cannot load font", path);
     r->code = QUIRE_EXIT_DATA;
-    name = HPDF_LoadTTFontFromFile(r->pdf, path, HPDF_TRUE);
+    name = ttc ? HPDF_LoadTTFontFromFile2(r->pdf, path, 0, HPDF_TRUE)
+               : HPDF_LoadTTFontFromFile(r->pdf, path, HPDF_TRUE);
     f = HPDF_GetFont(r->pdf, name, "UTF-8");
     /* Mark the intermediate composite glyphs for embedding (see pdf.h). */
-    HPDF_Font_TextWidth(f, (const HPDF_BYTE *)PDF_DEJAVU_WARMUP,
-                        (HPDF_UINT)strlen(PDF_DEJAVU_WARMUP));
+    if (warmup)
+        HPDF_Font_TextWidth(f, (const HPDF_BYTE *)warmup, (HPDF_UINT)strlen(warmup));
     return f;
 }
 
@@ -677,18 +1375,40 @@ static void set_info(render *r, const quire_doc *doc)
     }
 }
 
+static void geometry(render *r, const quire_doc *doc)
+{
+    r->page_w = doc->letter ? 612.0 : 595.276;
+    r->page_h = doc->letter ? 792.0 : 841.89;
+    r->margin = doc->margin > 0 ? fmin(fmax(doc->margin, 30), 150) : 50.0;
+    r->content_w = r->page_w - 2 * r->margin;
+    r->top = r->page_h - r->margin;
+    r->bottom = r->margin + 16; /* the footer sits below */
+    r->fonts.page_w = r->page_w;
+    r->fonts.page_h = r->page_h;
+    r->own_title_page = doc->contents;
+    r->strict = doc->strict;
+}
+
 /* Build the whole PDF into r->out. Called under setjmp. */
 static void build(render *r, const quire_doc *doc)
 {
     HPDF_UINT32 size, got = 0;
     size_t i;
 
+    geometry(r, doc);
     HPDF_SetCompressionMode(r->pdf, HPDF_COMP_ALL); /* before the first page */
     HPDF_UseUTFEncodings(r->pdf);
     HPDF_SetCurrentEncoder(r->pdf, "UTF-8");
     r->utf8 = HPDF_GetEncoder(r->pdf, "UTF-8");
-    r->fonts.regular = load_font(r, PDF_FONT_REGULAR);
-    r->fonts.bold = load_font(r, PDF_FONT_BOLD);
+    r->fonts.regular = load_font(r, PDF_FONT_REGULAR, 0, PDF_DEJAVU_WARMUP);
+    r->fonts.bold = load_font(r, PDF_FONT_BOLD, 0, PDF_DEJAVU_WARMUP);
+    /* The CJK and Hangul faces cost 100-500 KB each: only when needed. */
+    walk(r, doc, scan_scripts);
+    if (r->scripts & (1u << PDF_SCRIPT_CJK))
+        r->fonts.cjk = load_font(r, PDF_FONT_CJK, 1, NULL);
+    if (r->scripts & (1u << PDF_SCRIPT_HANGUL))
+        r->fonts.hangul = load_font(r, PDF_FONT_HANGUL, 0, NULL);
+    walk(r, doc, check_glyphs);
 
     snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
     r->code = QUIRE_EXIT_DELIVERY;
@@ -697,9 +1417,33 @@ static void build(render *r, const quire_doc *doc)
                                             : HPDF_PAGE_MODE_USE_NONE);
     new_page(r);
     draw_title_block(r, doc);
+    if (doc->contents) {
+        r->toc_page = r->npages;
+        r->ntoc_pages = toc_pages(r, count_entries(doc));
+        for (i = 0; i < r->ntoc_pages; i++)
+            new_page(r);
+    }
     for (i = 0; i < doc->nsections; i++)
         draw_section(r, &doc->sections[i], i);
-    draw_footers(r, doc);
+    if (doc->contents)
+        draw_contents(r);
+    draw_headers_footers(r, doc);
+    for (i = 0; i < doc->nfiles; i++) {
+        snprintf(r->what, sizeof r->what, "%s: cannot attach %s", r->path, doc->files[i].name);
+        if (pdf_attach(r->pdf, &doc->files[i]))
+            on_error(HPDF_GetError(r->pdf), HPDF_GetErrorDetail(r->pdf), r);
+    }
+    if (r->fonts.offpage)
+        problem(r, "%u text runs reach beyond the page", r->fonts.offpage);
+    if (r->strict && r->nproblems) {
+        snprintf(r->what, sizeof r->what, "%s: error: preflight found %u problem%s (strict mode); "
+                 "the first: %s", r->path, r->nproblems, r->nproblems == 1 ? "" : "s",
+                 r->first_problem);
+        r->code = QUIRE_EXIT_DATA;
+        r->err = HPDF_OK;
+        r->preflight = 1;
+        longjmp(r->jb, 1);
+    }
 
     snprintf(r->what, sizeof r->what, "%s: cannot write the PDF to memory", r->path);
     HPDF_SaveToStream(r->pdf);
@@ -841,7 +1585,9 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
     if (setjmp(r->jb)) {
         char eb[128];
 
-        if (r->err == 0)
+        if (r->preflight)
+            quire_err(err, r->code, "%s", r->what);
+        else if (r->err == 0)
             quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
         else if (r->err == HPDF_FILE_OPEN_ERROR)
             quire_err(err, r->code, "%s: %s", r->what,
@@ -851,6 +1597,7 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
                       (unsigned)r->err, (unsigned)r->detail);
         HPDF_Free(r->pdf);
         free(r->pages);
+        free(r->toc);
         free(r->out);
         free(r);
         return -1;
@@ -861,6 +1608,7 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
 
     rc = write_atomic(path, r->out, r->out_len, err);
     free(r->pages);
+    free(r->toc);
     free(r->out);
     free(r);
     return rc;

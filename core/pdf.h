@@ -8,6 +8,7 @@
 #define QUIRE_PDF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hpdf.h>
 
@@ -42,16 +43,41 @@
 #define PDF_ACCENT ((quire_rgb){0.16, 0.38, 0.66})
 #define PDF_TINT ((quire_rgb){0.94, 0.96, 0.985})
 
+/* Faces for Chinese and Japanese (WenQuanYi Zen Hei, .ttc index 0) and for
+ * Korean (NanumGothic): loaded only when the document holds such text. */
+#ifndef PDF_FONT_CJK
+#define PDF_FONT_CJK "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+#endif
+#ifndef PDF_FONT_HANGUL
+#define PDF_FONT_HANGUL "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
+#endif
+
+/*
+ * The document's faces, and what the preflight counts while drawing: text
+ * is split into runs by script, each run drawn in the face that has its
+ * glyphs (cjk and hangul may be NULL when the document needs neither).
+ */
 typedef struct pdf_fonts {
-    HPDF_Font regular, bold;
+    HPDF_Font regular, bold, cjk, hangul;
+    double page_w, page_h;     /* text beyond these is counted in offpage */
+    unsigned offpage;
 } pdf_fonts;
 
-/* A font at a size in a colour. */
+/* A font at a size in a colour; fb (may be NULL) supplies the CJK and
+ * Hangul faces for runs the font lacks. */
 typedef struct pdf_style {
     HPDF_Font font;
     double size;
     quire_rgb color;
+    pdf_fonts *fb;
 } pdf_style;
+
+/* Scripts that pick another face. */
+enum { PDF_SCRIPT_LATIN = 0, PDF_SCRIPT_CJK = 1, PDF_SCRIPT_HANGUL = 2 };
+int pdf_script(uint32_t cp);
+
+/* The face that draws cp in style st. */
+HPDF_Font pdf_font_for(const pdf_style *st, uint32_t cp);
 
 enum { PDF_LEFT = 0, PDF_CENTER = 1, PDF_RIGHT = 2 };
 
@@ -59,8 +85,12 @@ enum { PDF_LEFT = 0, PDF_CENTER = 1, PDF_RIGHT = 2 };
 void pdf_fill(HPDF_Page page, quire_rgb c);
 void pdf_stroke(HPDF_Page page, quire_rgb c);
 
-/* The width in points of s[0..len) in font at size, as it is drawn. */
+/* The width in points of s[0..len) in font at size, as it is drawn (no
+ * fallback faces). */
 double pdf_text_width(HPDF_Font font, double size, const char *s, size_t len);
+
+/* The same, with st's fallback faces. */
+double pdf_style_width(const pdf_style *st, const char *s, size_t len);
 
 /*
  * Draw s[0..len) with baseline y. align says whether x is the left edge, the

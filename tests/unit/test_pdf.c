@@ -292,11 +292,11 @@ static const double no_values[] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 
 
 #define LINE_CHART(t, st, yt, u, v)                                                          \
     {                                                                                        \
-        DOC_CHART_LINE, t, st, "Month", yt, u, -1, 3, months, 5, segments, seg_colors, v    \
+        DOC_CHART_LINE, t, st, "Month", yt, u, -1, 3, months, 5, segments, seg_colors, v, NULL \
     }
 #define BAR_CHART(t, st, yt, u, v)                                                           \
     {                                                                                        \
-        DOC_CHART_BAR, t, st, "Segment", yt, u, -1, 5, segments, 3, months, month_colors, v \
+        DOC_CHART_BAR, t, st, "Segment", yt, u, -1, 5, segments, 3, months, month_colors, v, NULL \
     }
 
 static const char *const q1[] = {
@@ -344,50 +344,49 @@ static const char *const a3[] = {
 };
 
 static const doc_block sec1[] = {
-    {DOC_QUESTIONS, "Questions to Consider:", 6, q1, a1, {0}},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_QUESTIONS, .text = "Questions to Consider:", .nitems = 6, .items = q1, .answers = a1},
+    {.kind = DOC_CHART, .chart =
      LINE_CHART("How is Customer Distribution Changing Across Segments?",
                 "Track monthly changes in customer count by segment to identify growth and "
                 "migration patterns",
                 "Customers", QUIRE_UNIT_COUNT, customers)},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_CHART, .chart =
      BAR_CHART("Average Order Value Trends by Segment",
                "Compare purchase value patterns across different customer segments",
                "Average order value", QUIRE_UNIT_CURRENCY, order_value)},
 };
 static const doc_block sec2[] = {
-    {DOC_QUESTIONS, "Questions to Consider:", 6, q2, a2, {0}},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_QUESTIONS, .text = "Questions to Consider:", .nitems = 6, .items = q2, .answers = a2},
+    {.kind = DOC_CHART, .chart =
      LINE_CHART("Segment Retention Rates Over Time",
                 "Monitor monthly retention rates to identify at-risk segments", "Retention rate",
                 QUIRE_UNIT_PERCENT, retention)},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_CHART, .chart =
      BAR_CHART("Churn Risk Distribution by Segment",
                "Identify segments with elevated churn risk for proactive intervention",
                "Churn risk score", QUIRE_UNIT_SCORE, churn_score)},
 };
 static const doc_block sec3[] = {
-    {DOC_QUESTIONS, "Questions to Consider:", 6, q3, a3, {0}},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_QUESTIONS, .text = "Questions to Consider:", .nitems = 6, .items = q3, .answers = a3},
+    {.kind = DOC_CHART, .chart =
      LINE_CHART("Email Engagement Rates by Segment",
                 "Compare email marketing effectiveness across segments", "Open rate",
                 QUIRE_UNIT_PERCENT, email_open)},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_CHART, .chart =
      BAR_CHART("Website Engagement by Segment",
                "Analyze differences in website visit frequency across segments",
                "Visits per customer", QUIRE_UNIT_NUMBER, visits)},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_CHART, .chart =
      BAR_CHART("Net Revenue Change by Segment",
                "Month-over-month change in revenue; segments below zero lost revenue",
                "Revenue change", QUIRE_UNIT_CURRENCY, net_change)},
-    {DOC_CHART, NULL, 0, NULL, NULL,
+    {.kind = DOC_CHART, .chart =
      LINE_CHART("Mobile App Sessions by Segment", "Sessions per active customer", NULL,
                 QUIRE_UNIT_NUMBER, no_values)},
-    {DOC_PARAGRAPH,
+    {.kind = DOC_PARAGRAPH, .text =
      "Account managers for this period: Zoë Müller, Łódź, Ελένη, Дмитрий. Their notes on "
      "each segment follow the charts; names and places are kept as written in the CRM, "
-     "including accents and non-Latin scripts.",
-     0, NULL, NULL, {0}},
+     "including accents and non-Latin scripts."},
 };
 
 static const doc_section sections[] = {
@@ -414,6 +413,7 @@ static quire_doc report(void)
         {2024, 5, 1, 6, 0, 0},
         3,
         sections,
+        0, 0, NULL, 0, 0, 0, NULL,
     };
     return d;
 }
@@ -619,22 +619,21 @@ static void test_odd_input(const char *dir)
     static const char *const ser[] = {"One"};
     static const double one[] = {42};
     static const doc_block blocks[] = {
-        {DOC_PARAGRAPH,
+        {.kind = DOC_PARAGRAPH, .text =
          "Bad bytes \xC3\x28 \xFF and an emoji \xF0\x9F\x98\x80 and "
          "Averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword"
-         "thatmustbreak",
-         0, NULL, NULL, {0}},
-        {DOC_CHART, NULL, 0, NULL, NULL,
+         "thatmustbreak"},
+        {.kind = DOC_CHART, .chart =
          {DOC_CHART_LINE, "Single point", NULL, NULL, NULL, QUIRE_UNIT_COUNT, -1, 1, cats, 1,
-          ser, NULL, one}},
-        {DOC_CHART, NULL, 0, NULL, NULL,
+          ser, NULL, one, NULL}},
+        {.kind = DOC_CHART, .chart =
          {DOC_CHART_BAR, NULL, NULL, NULL, NULL, QUIRE_UNIT_COUNT, -1, 0, NULL, 0, NULL, NULL,
-          NULL}},
-        {DOC_QUESTIONS, NULL, 0, NULL, NULL, {0}},
+          NULL, NULL}},
+        {.kind = DOC_QUESTIONS},
     };
     static const doc_section secs[] = {{NULL, NULL, 4, blocks}};
-    quire_doc doc = {"Odd", NULL, NULL, NULL, NULL, {0}, 1, secs};
-    quire_doc empty = {NULL, NULL, NULL, NULL, NULL, {0}, 0, NULL};
+    quire_doc doc = {.title = "Odd", .nsections = 1, .sections = secs};
+    quire_doc empty = {.nsections = 0};
     quire_error err = {0};
     char path[512], cmd[1200];
     char *out;
