@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_schedule.h"
 #include "error.h"
 #include "log.h"
 #include "plugins.h"
@@ -28,6 +29,13 @@ static const char usage_main[] =
     "                  print the first rows of a source as Quire reads them\n"
     "  plugins         list the data-source plugins and their options\n"
     "  sample          write the sample data set (customers, orders, engagement)\n"
+    "  next EXPR       print the next fire times of a cron expression (or --spec)\n"
+    "  schedule SPEC... --state FILE\n"
+    "                  run reports at their scheduled times and deliver them\n"
+    "  run-due SPEC... --state FILE\n"
+    "                  run once whatever is due, then exit (for cron)\n"
+    "  history --state FILE\n"
+    "                  list scheduled runs and their deliveries\n"
     "\n"
     "Options:\n"
     "  -h, --help      show help (quire COMMAND --help for a command)\n"
@@ -353,9 +361,18 @@ int main(int argc, char **argv)
         return cmd_plugins(argc - 2, argv + 2);
     if (strcmp(cmd, "sample") == 0)
         return cmd_sample(argc - 2, argv + 2);
+    if (strcmp(cmd, "next") == 0)
+        return cli_next(argc - 2, argv + 2);
+    if (strcmp(cmd, "schedule") == 0)
+        return cli_schedule(argc - 2, argv + 2);
+    if (strcmp(cmd, "run-due") == 0)
+        return cli_run_due(argc - 2, argv + 2);
+    if (strcmp(cmd, "history") == 0)
+        return cli_history(argc - 2, argv + 2);
     {
-        static const char *const cmds[] = {"run", "validate", "preview", "plugins", "sample"};
-        const char *hint = closest_word(cmd, cmds, 5);
+        static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
+                                           "next", "schedule", "run-due", "history"};
+        const char *hint = closest_word(cmd, cmds, 9);
         fprintf(stderr, "quire: error: unknown command \"%s\"", cmd);
         if (hint)
             fprintf(stderr, "; did you mean \"%s\"?", hint);

@@ -1,0 +1,404 @@
+/* cli_schedule.c - the next, schedule, history and run-due commands. */
+#include "cli_schedule.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cron.h"
+#include "error.h"
+#include "log.h"
+#include "schedule.h"
+#include "scheduler.h"
+#include "state.h"
+#include "util.h"
+
+static const char usage_next[] =
+    "Usage: quire next EXPR [--tz ZONE] [--from TIME] [-n N]\n"
+    "       quire next --spec SPEC [--from TIME] [-n N] [--param NAME=VALUE]...\n"
+    "\n"
+    "Print the next N (default 5) fire times of a cron expression strictly after\n"
+    "TIME (default now), one per line in ISO 8601 with the UTC offset. TIME is\n"
+    "ISO 8601 (2024-01-15T00:00:00, with or without an offset; read in ZONE when\n"
+    "it has none). ZONE is an IANA zone (default UTC). Times moved by a change of\n"
+    "daylight saving time are flagged after the time. With --spec, the report's\n"
+    "schedule (its cron and tz) is previewed, with the period each run covers.\n";
+
+static const char usage_schedule[] =
+    "Usage: quire schedule SPEC... --state FILE [--out DIR] [--param NAME=VALUE]...\n"
+    "                      [--now TIME] [-q] [-v]\n"
+    "\n"
+    "Run each report at the times of its schedule section until stopped with\n"
+    "SIGTERM or SIGINT (the current render is abandoned and redone on restart).\n"
+    "FILE is the SQLite ledger of runs and deliveries; one scheduler at a time may\n"
+    "use it. Rendered PDFs are kept in DIR (default FILE.runs). --now starts the\n"
+    "scheduler's clock at TIME (for tests). See docs/scheduling.md.\n";
+
+static const char usage_run_due[] =
+    "Usage: quire run-due SPEC... --state FILE [--now TIME] [--out DIR]\n"
+    "                     [--param NAME=VALUE]... [-q] [-v]\n"
+    "\n"
+    "Run once whatever is due at TIME (default now), missed runs by each report's\n"
+    "catch_up policy, deliveries whose retry time has come, and exit. For use from\n"
+    "cron or a Kubernetes CronJob. Exit status 0, 2 when a report failed to\n"
+    "render, 3 when a delivery failed (it is retried by a later call).\n";
+
+static const char usage_history[] =
+    "Usage: quire history --state FILE [--report NAME] [--deliveries] [-n N] [--tz ZONE]\n"
+    "\n"
+    "List the runs in the ledger, newest first (all, or the last N), with their\n"
+    "status, output and error; --deliveries adds each recipient's delivery. Times\n"
+    "are shown in ZONE (default UTC).\n";
+
+static int usage_fail(const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "quire: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", usage);
+    return QUIRE_EXIT_USAGE;
+}
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
+/* "--name VALUE" or "--name=VALUE"; *bad when the value is missing. */
+static const char *opt(int argc, char **argv, int *i, const char *lng, const char *shrt, int *bad)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+
+    if (strncmp(a, lng, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
+        if (*i + 1 >= argc) {
+            *bad = 1;
+            return NULL;
+        }
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static void print_error(const quire_error *e)
+{
+    if (strstr(e->msg, "error: "))
+        fprintf(stderr, "%s\n", e->msg);
+    else
+        fprintf(stderr, "quire: error: %s\n", e->msg);
+}
+
+/* ------------------------------------------------------------ next */
+
+static void print_fire(const cron_fire *f, const char *zone, const period *p)
+{
+    char buf[40];
+    int y, mo, d, h, mi, s;
+
+    iso_format(f->at, zone, buf, sizeof buf);
+    fputs(buf, stdout);
+    wall_split(f->wall, &y, &mo, &d, &h, &mi, &s);
+    if (p)
+        printf("  period %s (%s to %s)", p->label, p->from, p->to);
+    if (f->note == CRON_SHIFTED)
+        printf("  # DST: %02d:%02d does not exist that day; runs after the change", h, mi);
+    else if (f->note == CRON_ONCE)
+        printf("  # DST: %02d:%02d occurs twice that day; runs once", h, mi);
+    else if (f->note == CRON_REPEATED)
+        printf("  # DST: repeated hour, second pass");
+    putchar('\n');
+}
+
+int cli_next(int argc, char **argv)
+{
+    const char *expr = NULL, *zone = NULL, *from = NULL, *spec_path = NULL, *v;
+    spec_override *params = xcalloc((size_t)argc + 1, sizeof *params);
+    size_t nparams = 0;
+    schedule *s = NULL;
+    cron_expr c;
+    quire_error err = {0};
+    long count = 5;
+    time_t t;
+    int i, bad = 0, rc = QUIRE_EXIT_USAGE, col;
+
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (is_help(a)) {
+            fputs(usage_next, stdout);
+            rc = QUIRE_EXIT_OK;
+            goto done;
+        }
+        if ((v = opt(argc, argv, &i, "--tz", NULL, &bad)) != NULL) {
+            zone = v;
+        } else if ((v = opt(argc, argv, &i, "--from", NULL, &bad)) != NULL) {
+            from = v;
+        } else if ((v = opt(argc, argv, &i, "--spec", NULL, &bad)) != NULL) {
+            spec_path = v;
+        } else if ((v = opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v) {
+                rc = usage_fail(usage_next, "--param needs NAME=VALUE, not \"%s\"", v);
+                goto done;
+            }
+            params[nparams].name = xstrndup(v, (size_t)(eq - v));
+            params[nparams++].value = eq + 1;
+        } else if ((v = opt(argc, argv, &i, "--count", "-n", &bad)) != NULL) {
+            char *end;
+            errno = 0;
+            count = strtol(v, &end, 10);
+            if (!*v || *end || errno || count < 1 || count > 100000) {
+                rc = usage_fail(usage_next, "-n must be a number from 1 to 100000, not \"%s\"",
+                                v);
+                goto done;
+            }
+        } else if (bad) {
+            rc = usage_fail(usage_next, "%s needs a value", a);
+            goto done;
+        } else if (a[0] == '-' && a[1] && !expr) {
+            rc = usage_fail(usage_next, "unknown option \"%s\"", a);
+            goto done;
+        } else if (!expr) {
+            expr = a;
+        } else {
+            rc = usage_fail(usage_next, "unexpected argument \"%s\" (quote the cron expression)",
+                            a);
+            goto done;
+        }
+    }
+    if (bad) {
+        rc = usage_fail(usage_next, "%s needs a value", argv[argc - 1]);
+        goto done;
+    }
+    if (!expr == !spec_path) {
+        rc = usage_fail(usage_next, "%s", expr ? "give EXPR or --spec, not both"
+                                               : "missing EXPR (or --spec SPEC)");
+        goto done;
+    }
+    if (spec_path) {
+        if (zone) {
+            rc = usage_fail(usage_next, "%s", "--tz comes from the spec's schedule with --spec");
+            goto done;
+        }
+        s = schedule_load(spec_path, params, nparams, &err);
+        if (!s) {
+            print_error(&err);
+            rc = err.code ? err.code : QUIRE_EXIT_USAGE;
+            goto done;
+        }
+        c = s->cron;
+        zone = s->tz;
+    } else {
+        if (!zone)
+            zone = "UTC";
+        if (cron_parse(expr, &c, &col, &err)) {
+            fprintf(stderr, "quire: error: cron expression: %s\n  %s\n  %*s^\n", err.msg, expr,
+                    col, "");
+            goto done;
+        }
+    }
+    if (tz_check(zone, &err)) {
+        print_error(&err);
+        goto done;
+    }
+    if (from) {
+        if (iso_parse(from, zone, &t)) {
+            rc = usage_fail(usage_next,
+                            "--from must be an ISO 8601 time such as 2024-01-15T00:00:00 or "
+                            "2024-01-15T00:00:00+01:00, not \"%s\"",
+                            from);
+            goto done;
+        }
+    } else {
+        t = time(NULL);
+    }
+    for (; count > 0; count--) {
+        cron_fire f;
+        period p;
+        if (cron_next(&c, zone, t, &f)) {
+            fprintf(stderr, "quire: error: no further fire time within 30 years\n");
+            rc = QUIRE_EXIT_USAGE;
+            goto done;
+        }
+        if (s)
+            schedule_period(s, f.wall, &p);
+        print_fire(&f, zone, s ? &p : NULL);
+        t = f.at;
+    }
+    rc = QUIRE_EXIT_OK;
+done:
+    for (i = 0; i < (int)nparams; i++)
+        free((char *)params[i].name);
+    free(params);
+    schedule_free(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------ schedule, run-due */
+
+static int cmd_sched(int daemon, int argc, char **argv)
+{
+    const char *usage = daemon ? usage_schedule : usage_run_due;
+    spec_override *params = xcalloc((size_t)argc + 1, sizeof *params);
+    schedule **v = xcalloc((size_t)argc + 1, sizeof *v);
+    const char **specs = xcalloc((size_t)argc + 1, sizeof *specs);
+    const char *now_text = NULL, *val;
+    size_t nspecs = 0, nparams = 0, k;
+    sched_opts o;
+    quire_error err = {0};
+    time_t now = time(NULL);
+    int i, bad = 0, rc = QUIRE_EXIT_USAGE;
+
+    memset(&o, 0, sizeof o);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (is_help(a)) {
+            fputs(usage, stdout);
+            rc = QUIRE_EXIT_OK;
+            goto done;
+        }
+        if ((val = opt(argc, argv, &i, "--state", NULL, &bad)) != NULL) {
+            o.state_path = val;
+        } else if ((val = opt(argc, argv, &i, "--out", NULL, &bad)) != NULL) {
+            o.work_dir = val;
+        } else if ((val = opt(argc, argv, &i, "--now", NULL, &bad)) != NULL) {
+            now_text = val;
+        } else if ((val = opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
+            const char *eq = strchr(val, '=');
+            if (!eq || eq == val) {
+                rc = usage_fail(usage, "--param needs NAME=VALUE, not \"%s\"", val);
+                goto done;
+            }
+            params[nparams].name = xstrndup(val, (size_t)(eq - val));
+            params[nparams++].value = eq + 1;
+        } else if (bad) {
+            rc = usage_fail(usage, "%s needs a value", a);
+            goto done;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quire_log_level = LOG_QUIET;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            quire_log_level = LOG_INFO;
+        } else if (a[0] == '-' && a[1]) {
+            rc = usage_fail(usage, "unknown option \"%s\"", a);
+            goto done;
+        } else {
+            specs[nspecs++] = a;
+        }
+    }
+    if (!nspecs) {
+        rc = usage_fail(usage, "%s", "missing SPEC");
+        goto done;
+    }
+    if (!o.state_path) {
+        rc = usage_fail(usage, "%s", "missing --state FILE");
+        goto done;
+    }
+    if (now_text && iso_parse(now_text, "UTC", &now)) {
+        rc = usage_fail(usage, "--now must be an ISO 8601 time, not \"%s\"", now_text);
+        goto done;
+    }
+    o.params = params;
+    o.nparams = nparams;
+    for (k = 0; k < nspecs; k++) {
+        size_t j;
+        v[k] = schedule_load(specs[k], params, nparams, &err);
+        if (!v[k]) {
+            print_error(&err);
+            rc = err.code ? err.code : QUIRE_EXIT_USAGE;
+            goto done;
+        }
+        for (j = 0; j < k; j++)
+            if (strcmp(v[j]->report, v[k]->report) == 0) {
+                fprintf(stderr,
+                        "%s: error: report name \"%s\" is also %s's; set schedule.name to tell "
+                        "them apart\n",
+                        specs[k], v[k]->report, specs[j]);
+                goto done;
+            }
+    }
+    if (daemon) {
+        if (now_text)
+            o.clock_offset = (long long)now - (long long)time(NULL);
+        rc = sched_daemon(v, nspecs, &o, &err);
+    } else {
+        rc = sched_run_due(v, nspecs, &o, now, &err);
+    }
+    if (err.msg[0])
+        print_error(&err);
+done:
+    for (k = 0; k < nspecs; k++)
+        schedule_free(v[k]);
+    for (i = 0; i < (int)nparams; i++)
+        free((char *)params[i].name);
+    free(params);
+    free(specs);
+    free(v);
+    return rc;
+}
+
+int cli_schedule(int argc, char **argv)
+{
+    return cmd_sched(1, argc, argv);
+}
+
+int cli_run_due(int argc, char **argv)
+{
+    return cmd_sched(0, argc, argv);
+}
+
+/* ------------------------------------------------------------ history */
+
+int cli_history(int argc, char **argv)
+{
+    const char *path = NULL, *report = NULL, *zone = "UTC", *v;
+    int i, bad = 0, deliveries = 0, rc;
+    long limit = 0;
+    quire_error err = {0};
+    state *st;
+
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (is_help(a)) {
+            fputs(usage_history, stdout);
+            return QUIRE_EXIT_OK;
+        }
+        if ((v = opt(argc, argv, &i, "--state", NULL, &bad)) != NULL) {
+            path = v;
+        } else if ((v = opt(argc, argv, &i, "--report", NULL, &bad)) != NULL) {
+            report = v;
+        } else if ((v = opt(argc, argv, &i, "--tz", NULL, &bad)) != NULL) {
+            zone = v;
+        } else if ((v = opt(argc, argv, &i, "--count", "-n", &bad)) != NULL) {
+            char *end;
+            limit = strtol(v, &end, 10);
+            if (!*v || *end || limit < 1)
+                return usage_fail(usage_history, "-n must be a number from 1, not \"%s\"", v);
+        } else if (bad) {
+            return usage_fail(usage_history, "%s needs a value", a);
+        } else if (strcmp(a, "--deliveries") == 0 || strcmp(a, "-d") == 0) {
+            deliveries = 1;
+        } else {
+            return usage_fail(usage_history, "unexpected argument \"%s\"", a);
+        }
+    }
+    if (!path)
+        return usage_fail(usage_history, "%s", "missing --state FILE");
+    if (tz_check(zone, &err)) {
+        print_error(&err);
+        return QUIRE_EXIT_USAGE;
+    }
+    st = state_open(path, 1, &err);
+    if (!st) {
+        print_error(&err);
+        return QUIRE_EXIT_USAGE;
+    }
+    rc = state_history(st, stdout, report, deliveries, limit, zone, &err);
+    state_close(st);
+    if (rc) {
+        print_error(&err);
+        return QUIRE_EXIT_USAGE;
+    }
+    return QUIRE_EXIT_OK;
+}

@@ -1,0 +1,507 @@
+/*
+ * deliver.c - folder, SMTP and webhook delivery of one report to one
+ * recipient.
+ */
+#include "deliver.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static int read_file(const char *path, strbuf *b)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+
+    if (!f)
+        return -1;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_add(b, buf, n);
+    n = (size_t)ferror(f);
+    fclose(f);
+    if (!b->s)
+        sb_add(b, "", 0);
+    return n ? -1 : 0;
+}
+
+/* A secret from the environment variable env or the file path (its first
+ * line). NULL when neither is set; *bad when a named one is missing. */
+static char *secret(const char *env, const char *path, int *bad)
+{
+    *bad = 0;
+    if (env) {
+        const char *v = getenv(env);
+        if (v && *v)
+            return xstrdup(v);
+        if (!path) {
+            *bad = 1;
+            return NULL;
+        }
+    }
+    if (path) {
+        strbuf b = {0};
+        if (read_file(path, &b)) {
+            sb_free(&b);
+            *bad = 1;
+            return NULL;
+        }
+        b.s[strcspn(b.s, "\r\n")] = '\0';
+        return b.s;
+    }
+    return NULL;
+}
+
+static void subst(strbuf *b, const char *tmpl, const deliver_job *j)
+{
+    const char *p = tmpl;
+    while (*p) {
+        const char *v = NULL;
+        size_t n = 0;
+        if (*p == '{') {
+            static const char *const keys[] = {"{report}", "{period}", "{from}", "{to}",
+                                               "{date}", "{run}"};
+            size_t k;
+            char run[32];
+            snprintf(run, sizeof run, "%lld", j->run_id);
+            for (k = 0; k < 6 && !v; k++) {
+                n = strlen(keys[k]);
+                if (strncmp(p, keys[k], n) == 0) {
+                    const char *vals[] = {j->report, j->period, j->from, j->to, j->date, run};
+                    sb_puts(b, vals[k]);
+                    v = vals[k];
+                }
+            }
+        }
+        if (v) {
+            p += n;
+        } else {
+            sb_add(b, p, 1);
+            p++;
+        }
+    }
+    if (!b->s)
+        sb_add(b, "", 0);
+}
+
+char *deliver_file_name(const deliver_job *j)
+{
+    strbuf b = {0};
+    char *p;
+    subst(&b, j->t->name, j);
+    for (p = b.s; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    return b.s;
+}
+
+/* ------------------------------------------------------------ folder */
+
+static int mkdirs(const char *dir)
+{
+    char *p = xstrdup(dir), *s;
+    int rc = 0;
+
+    for (s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0777) && errno != EEXIST)
+            rc = -1;
+        *s = '/';
+    }
+    if (mkdir(p, 0777) && errno != EEXIST)
+        rc = -1;
+    free(p);
+    return rc;
+}
+
+static int deliver_folder(const deliver_job *j, quire_error *err)
+{
+    char *name = deliver_file_name(j);
+    char *dest = xasprintf("%s/%s", j->recipient, name);
+    char *tmp = xasprintf("%s/.%s.tmp.%ld", j->recipient, name, (long)getpid());
+    strbuf b = {0};
+    int fd = -1, rc = -1;
+
+    if (mkdirs(j->recipient)) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", j->recipient,
+                  strerror(errno));
+        goto done;
+    }
+    if (read_file(j->pdf, &b)) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read: %s", j->pdf, strerror(errno));
+        goto done;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, b.s, b.len) != (ssize_t)b.len || fsync(fd)) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot write: %s", tmp, strerror(errno));
+        goto done;
+    }
+    close(fd);
+    fd = -1;
+    if (rename(tmp, dest)) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot rename into place: %s", dest,
+                  strerror(errno));
+        goto done;
+    }
+    fd = open(j->recipient, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0)
+        fsync(fd);
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc)
+        unlink(tmp);
+    sb_free(&b);
+    free(name);
+    free(dest);
+    free(tmp);
+    return rc;
+}
+
+/* ------------------------------------------------------------ curl */
+
+typedef struct upload {
+    const char *p;
+    size_t left;
+} upload;
+
+static size_t read_cb(char *buf, size_t size, size_t nmemb, void *user)
+{
+    upload *u = user;
+    size_t n = size * nmemb;
+    if (n > u->left)
+        n = u->left;
+    memcpy(buf, u->p, n);
+    u->p += n;
+    u->left -= n;
+    return n;
+}
+
+static size_t discard_cb(char *buf, size_t size, size_t nmemb, void *user)
+{
+    (void)buf;
+    (void)user;
+    return size * nmemb;
+}
+
+static void curl_init_once(void)
+{
+    static int done;
+    if (!done) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        done = 1;
+    }
+}
+
+/* ------------------------------------------------------------ email */
+
+static void base64(strbuf *b, const unsigned char *s, size_t n)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i, col = 0;
+    char q[4];
+
+    for (i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
+        q[0] = tbl[v >> 18 & 63];
+        q[1] = tbl[v >> 12 & 63];
+        q[2] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
+        q[3] = i + 2 < n ? tbl[v & 63] : '=';
+        sb_add(b, q, 4);
+        if ((col += 4) >= 76) {
+            sb_puts(b, "\r\n");
+            col = 0;
+        }
+    }
+    if (col)
+        sb_puts(b, "\r\n");
+}
+
+/* Text with bare LF turned into CRLF (SMTP wants CRLF lines). */
+static void crlf(strbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\n' && (b->len == 0 || b->s[b->len - 1] != '\r'))
+            sb_puts(b, "\r");
+        sb_add(b, s, 1);
+    }
+}
+
+static void rfc2822_date(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
+static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
+                     quire_error *err)
+{
+    CURL *c;
+    struct curl_slist *rcpt = NULL;
+    upload u;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    char *user = NULL, *pass = NULL;
+    int bad, rc = -1;
+    CURLcode res;
+
+    user = secret(t->username_env, NULL, &bad);
+    if (bad) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "email: error: environment variable %s is not set",
+                  t->username_env);
+        return -1;
+    }
+    pass = secret(t->password_env, t->password_file, &bad);
+    if (bad) {
+        quire_err(err, QUIRE_EXIT_DELIVERY,
+                  "email: error: the SMTP password is missing (%s%s%s)",
+                  t->password_env ? "environment variable " : "",
+                  t->password_env ? t->password_env : "", t->password_file ? " or file" : "");
+        free(user);
+        return -1;
+    }
+    curl_init_once();
+    c = curl_easy_init();
+    if (!c) {
+        free(user);
+        free(pass);
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "email: error: cannot start a transfer");
+    }
+    u.p = msg->s;
+    u.left = msg->len;
+    rcpt = curl_slist_append(rcpt, to);
+    curl_easy_setopt(c, CURLOPT_URL, t->smtp_url);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, t->from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &u);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    if (strncmp(t->smtp_url, "smtps://", 8) != 0)
+        curl_easy_setopt(c, CURLOPT_USE_SSL, t->tls > 0 ? (long)CURLUSESSL_ALL
+                                             : t->tls < 0 ? (long)CURLUSESSL_NONE
+                                                          : (long)CURLUSESSL_TRY);
+    if (user)
+        curl_easy_setopt(c, CURLOPT_USERNAME, user);
+    if (pass)
+        curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
+    res = curl_easy_perform(c);
+    if (res != CURLE_OK)
+        quire_err(err, QUIRE_EXIT_DELIVERY, "email to %s: error: %s", to,
+                  *errbuf ? errbuf : curl_easy_strerror(res));
+    else
+        rc = 0;
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(c);
+    if (pass) {
+        memset(pass, 0, strlen(pass));
+        free(pass);
+    }
+    free(user);
+    return rc;
+}
+
+static void headers(strbuf *m, const deliver_target *t, const char *to, const char *subject,
+                    const char *key)
+{
+    char date[64];
+    const char *at = strchr(t->from, '@');
+
+    rfc2822_date(date, sizeof date);
+    sb_printf(m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n", date, t->from, to, subject);
+    sb_printf(m, "Message-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n", key, at ? at + 1 : "quire");
+}
+
+static int deliver_email(const deliver_job *j, quire_error *err)
+{
+    const deliver_target *t = j->t;
+    strbuf m = {0}, subj = {0}, body = {0}, pdf = {0};
+    char *fname;
+    int rc;
+
+    if (read_file(j->pdf, &pdf)) {
+        sb_free(&pdf);
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read: %s", j->pdf,
+                         strerror(errno));
+    }
+    subst(&subj, t->subject ? t->subject : "{report} {period}", j);
+    subst(&body, t->body ? t->body : "The {report} report for {period} is attached.\n", j);
+    headers(&m, t, j->recipient, subj.s, j->key);
+    sb_puts(&m, "Content-Type: multipart/mixed; boundary=\"quire-boundary-7f3a\"\r\n\r\n"
+                "--quire-boundary-7f3a\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n");
+    crlf(&m, body.s);
+    sb_puts(&m, "\r\n--quire-boundary-7f3a\r\n");
+    fname = xasprintf("%s-%s.pdf", j->report, j->period);
+    sb_printf(&m,
+              "Content-Type: application/pdf; name=\"%s\"\r\n"
+              "Content-Disposition: attachment; filename=\"%s\"\r\n"
+              "Content-Transfer-Encoding: base64\r\n\r\n",
+              fname, fname);
+    free(fname);
+    base64(&m, (const unsigned char *)pdf.s, pdf.len);
+    sb_puts(&m, "--quire-boundary-7f3a--\r\n");
+    rc = smtp_send(t, j->recipient, &m, err);
+    sb_free(&m);
+    sb_free(&subj);
+    sb_free(&body);
+    sb_free(&pdf);
+    return rc;
+}
+
+int deliver_notice(const deliver_target *t, const char *to, const char *subject,
+                   const char *text, const char *key, quire_error *err)
+{
+    strbuf m = {0};
+    int rc;
+
+    headers(&m, t, to, subject, key);
+    sb_puts(&m, "Content-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n");
+    crlf(&m, text);
+    sb_puts(&m, "\r\n");
+    rc = smtp_send(t, to, &m, err);
+    sb_free(&m);
+    return rc;
+}
+
+/* ------------------------------------------------------------ webhook */
+
+static void json_str(strbuf *b, const char *s)
+{
+    sb_puts(b, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            sb_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            sb_printf(b, "\\u%04x", ch);
+        else
+            sb_add(b, s, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+static int deliver_webhook(const deliver_job *j, quire_error *err)
+{
+    const deliver_target *t = j->t;
+    strbuf body = {0};
+    struct curl_slist *hdr = NULL;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    char *token, *h;
+    CURL *c;
+    CURLcode res;
+    long status = 0;
+    int bad, rc = -1;
+
+    token = secret(t->token_env, t->token_file, &bad);
+    if (bad)
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "webhook: error: the token is missing (%s%s)",
+                         t->token_env ? "environment variable " : "file ",
+                         t->token_env ? t->token_env : t->token_file);
+    if (t->json) {
+        sb_puts(&body, "{\"report\": ");
+        json_str(&body, j->report);
+        sb_puts(&body, ", \"period\": ");
+        json_str(&body, j->period);
+        sb_puts(&body, ", \"from\": ");
+        json_str(&body, j->from);
+        sb_puts(&body, ", \"to\": ");
+        json_str(&body, j->to);
+        sb_puts(&body, ", \"scheduled\": ");
+        json_str(&body, j->scheduled);
+        sb_printf(&body, ", \"run\": %lld, \"delivery\": ", j->run_id);
+        json_str(&body, j->key);
+        sb_puts(&body, ", \"output\": ");
+        json_str(&body, j->pdf);
+        sb_puts(&body, "}\n");
+        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    } else {
+        if (read_file(j->pdf, &body)) {
+            free(token);
+            sb_free(&body);
+            return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read: %s", j->pdf,
+                             strerror(errno));
+        }
+        hdr = curl_slist_append(hdr, "Content-Type: application/pdf");
+    }
+    h = xasprintf("X-Quire-Report: %s", j->report);
+    hdr = curl_slist_append(hdr, h);
+    free(h);
+    h = xasprintf("X-Quire-Period: %s", j->period);
+    hdr = curl_slist_append(hdr, h);
+    free(h);
+    h = xasprintf("Idempotency-Key: %s", j->key);
+    hdr = curl_slist_append(hdr, h);
+    free(h);
+    if (token) {
+        h = xasprintf("Authorization: Bearer %s", token);
+        hdr = curl_slist_append(hdr, h);
+        memset(h, 0, strlen(h));
+        free(h);
+        memset(token, 0, strlen(token));
+        free(token);
+    }
+    hdr = curl_slist_append(hdr, "Expect:");
+    curl_init_once();
+    c = curl_easy_init();
+    if (!c) {
+        curl_slist_free_all(hdr);
+        sb_free(&body);
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "webhook: error: cannot start a transfer");
+    }
+    curl_easy_setopt(c, CURLOPT_URL, j->recipient);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.s ? body.s : "");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    res = curl_easy_perform(c);
+    if (res != CURLE_OK) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "webhook %s: error: %s", j->recipient,
+                  *errbuf ? errbuf : curl_easy_strerror(res));
+    } else {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (status < 200 || status > 299)
+            quire_err(err, QUIRE_EXIT_DELIVERY, "webhook %s: error: HTTP status %ld",
+                      j->recipient, status);
+        else
+            rc = 0;
+    }
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
+    sb_free(&body);
+    return rc;
+}
+
+int deliver_send(const deliver_job *j, quire_error *err)
+{
+    switch (j->t->kind) {
+    case DELIVER_FOLDER: return deliver_folder(j, err);
+    case DELIVER_EMAIL: return deliver_email(j, err);
+    default: return deliver_webhook(j, err);
+    }
+}

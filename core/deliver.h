@@ -1,0 +1,40 @@
+/*
+ * deliver.h - sending a rendered report to one recipient: a folder (atomic
+ * copy), an email over SMTP with the PDF attached, or an HTTP POST to a
+ * webhook (libcurl).
+ *
+ * Each call delivers to exactly one recipient, so that each can be retried
+ * on its own. Secrets (SMTP password, webhook token) come from environment
+ * variables or files named by the target and are never put in messages.
+ */
+#ifndef QUIRE_DELIVER_H
+#define QUIRE_DELIVER_H
+
+#include "error.h"
+#include "schedule.h"
+
+typedef struct deliver_job {
+    const deliver_target *t;
+    const char *recipient;   /* an address, the folder, the URL */
+    const char *pdf;         /* the rendered report */
+    const char *report;      /* its name */
+    const char *period;      /* "2024-04" */
+    const char *from, *to;   /* the period's parameters */
+    const char *scheduled;   /* the fire time, ISO 8601 */
+    const char *date;        /* the fire date, YYYY-MM-DD */
+    long long run_id;
+    const char *key;         /* stable per run and recipient: Message-ID, idempotency key */
+} deliver_job;
+
+/* Deliver the PDF. Returns 0 or -1 with err set (QUIRE_EXIT_DELIVERY). */
+int deliver_send(const deliver_job *j, quire_error *err);
+
+/* Send a plain-text notice by email (on_failure) to one address. */
+int deliver_notice(const deliver_target *t, const char *to, const char *subject,
+                   const char *text, const char *key, quire_error *err);
+
+/* The folder delivery's file name: {report} {period} {from} {to} {date}
+ * {run} replaced. Returns a malloc'd string. */
+char *deliver_file_name(const deliver_job *j);
+
+#endif

@@ -1,0 +1,627 @@
+/*
+ * schedule.c - reading a spec's `schedule:` section (libyaml), and periods.
+ *
+ * The spec itself is loaded by spec_load (which checks everything but this
+ * section); the file is then read again as a YAML document and the section
+ * walked here, every error naming file:line:col like spec.c's.
+ */
+#include "schedule.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "util.h"
+
+typedef yaml_node_t node;
+
+typedef struct ctx {
+    yaml_document_t doc;
+    const char *file;
+    quire_error *err;
+    schedule *s;
+    const spec *sp;
+} ctx;
+
+/* ------------------------------------------------------------ helpers */
+
+static int fail_at(ctx *c, const node *n, int coloff, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static int fail_at(ctx *c, const node *n, int coloff, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return quire_err(c->err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", c->file,
+                     (int)n->start_mark.line + 1, (int)n->start_mark.column + 1 + coloff, msg);
+}
+
+#define fail(c, n, ...) fail_at(c, n, 0, __VA_ARGS__)
+
+static node *nd(ctx *c, yaml_node_item_t id)
+{
+    return yaml_document_get_node(&c->doc, id);
+}
+
+static const char *raw(const node *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static node *get(ctx *c, node *m, const char *key)
+{
+    yaml_node_pair_t *p;
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(raw(k), key) == 0)
+            return nd(c, p->value);
+    }
+    return NULL;
+}
+
+static int check_keys(ctx *c, node *m, const char *where, const char *const *allowed, size_t n)
+{
+    yaml_node_pair_t *p;
+
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key);
+        const char *hint;
+        strbuf b = {0};
+        size_t i;
+
+        if (k->type != YAML_SCALAR_NODE)
+            return fail(c, k, "keys of %s must be plain names", where);
+        for (i = 0; i < n; i++)
+            if (strcmp(raw(k), allowed[i]) == 0)
+                break;
+        if (i < n)
+            continue;
+        hint = closest_word(raw(k), allowed, n);
+        if (hint)
+            return fail(c, k, "unknown key \"%s\" in %s; did you mean \"%s\"?", raw(k), where,
+                        hint);
+        for (i = 0; i < n; i++)
+            sb_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
+        fail(c, k, "unknown key \"%s\" in %s; allowed keys: %s", raw(k), where, b.s);
+        sb_free(&b);
+        return -1;
+    }
+    return 0;
+}
+
+/* A non-empty scalar, copied. */
+static int str(ctx *c, node *n, const char *what, char **out)
+{
+    if (n->type != YAML_SCALAR_NODE || !*raw(n))
+        return fail(c, n, "%s must be a non-empty text", what);
+    free(*out);
+    *out = xstrdup(raw(n));
+    return 0;
+}
+
+static int opt_str(ctx *c, node *m, const char *key, const char *what, char **out)
+{
+    node *n = get(c, m, key);
+    return n ? str(c, n, what, out) : 0;
+}
+
+static int to_long(ctx *c, node *n, const char *what, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+
+    if (n->type != YAML_SCALAR_NODE)
+        return fail(c, n, "%s must be a number", what);
+    v = strtol(raw(n), &end, 10);
+    if (!*raw(n) || *end || v < lo || v > hi)
+        return fail(c, n, "%s must be a whole number from %ld to %ld, not \"%s\"", what, lo, hi,
+                    raw(n));
+    *out = v;
+    return 0;
+}
+
+static int to_duration(ctx *c, node *n, const char *what, long *out)
+{
+    if (n->type != YAML_SCALAR_NODE || (*out = parse_duration(raw(n))) < 0)
+        return fail(c, n, "%s must be a duration such as 90s, 10m, 2h or 1d", what);
+    return 0;
+}
+
+/* One of names[]; its index in *out. */
+static int choice(ctx *c, node *n, const char *what, const char *const *names, size_t k, int *out)
+{
+    size_t i;
+    strbuf b = {0};
+
+    if (n->type == YAML_SCALAR_NODE)
+        for (i = 0; i < k; i++)
+            if (strcmp(raw(n), names[i]) == 0) {
+                *out = (int)i;
+                return 0;
+            }
+    for (i = 0; i < k; i++)
+        sb_printf(&b, "%s%s", i ? " | " : "", names[i]);
+    fail(c, n, "%s must be one of %s", what, b.s);
+    sb_free(&b);
+    return -1;
+}
+
+long parse_duration(const char *s)
+{
+    char *end;
+    long v, mul = 1;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    v = strtol(s, &end, 10);
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
+    if (*end || v < 0 || v > 100L * 86400 / mul)
+        return -1;
+    return v * mul;
+}
+
+/* ------------------------------------------------------------ deliveries */
+
+static const char *const folder_keys[] = {"folder", "name"};
+static const char *const email_keys[] = {"email", "smtp_url", "from", "subject", "body",
+                                         "username_env", "password_env", "password_file",
+                                         "tls", "timeout"};
+static const char *const webhook_keys[] = {"webhook", "format", "token_env", "token_file",
+                                           "timeout"};
+
+static void target_free(deliver_target *t)
+{
+    size_t i;
+    if (!t)
+        return;
+    for (i = 0; i < t->nto; i++)
+        free(t->to[i]);
+    free(t->to);
+    free(t->name);
+    free(t->smtp_url);
+    free(t->from);
+    free(t->subject);
+    free(t->body);
+    free(t->username_env);
+    free(t->password_env);
+    free(t->password_file);
+    free(t->token_env);
+    free(t->token_file);
+}
+
+static void add_to(deliver_target *t, const char *v)
+{
+    t->to = xrealloc(t->to, (t->nto + 1) * sizeof *t->to);
+    t->to[t->nto++] = xstrdup(v);
+}
+
+/* email: one address or a list of them. */
+static int load_addresses(ctx *c, node *n, deliver_target *t)
+{
+    yaml_node_item_t *it;
+
+    if (n->type != YAML_SCALAR_NODE &&
+        (n->type != YAML_SEQUENCE_NODE ||
+         n->data.sequence.items.start == n->data.sequence.items.top))
+        return fail(c, n, "email must be an address or a list of addresses");
+    if (n->type == YAML_SCALAR_NODE) {
+        if (!strchr(raw(n), '@') || strpbrk(raw(n), " \t\r\n<>,"))
+            return fail(c, n, "\"%s\" is not an email address", raw(n));
+        add_to(t, raw(n));
+        return 0;
+    }
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        node *a = nd(c, *it);
+        if (a->type != YAML_SCALAR_NODE || !strchr(raw(a), '@') ||
+            strpbrk(raw(a), " \t\r\n<>,"))
+            return fail(c, a, "\"%s\" is not an email address",
+                        a->type == YAML_SCALAR_NODE ? raw(a) : "(not a text)");
+        add_to(t, raw(a));
+    }
+    return 0;
+}
+
+static int load_email_opts(ctx *c, node *m, deliver_target *t)
+{
+    node *n;
+    long v = 0;
+
+    if (opt_str(c, m, "smtp_url", "smtp_url", &t->smtp_url) ||
+        opt_str(c, m, "from", "from", &t->from) ||
+        opt_str(c, m, "subject", "subject", &t->subject) ||
+        opt_str(c, m, "body", "body", &t->body) ||
+        opt_str(c, m, "username_env", "username_env", &t->username_env) ||
+        opt_str(c, m, "password_env", "password_env", &t->password_env) ||
+        opt_str(c, m, "password_file", "password_file", &t->password_file))
+        return -1;
+    if (t->smtp_url && strncmp(t->smtp_url, "smtp://", 7) && strncmp(t->smtp_url, "smtps://", 8))
+        return fail(c, get(c, m, "smtp_url"), "smtp_url must start with smtp:// or smtps://");
+    if (t->password_file) {
+        char *p = path_join(c->sp->dir, t->password_file);
+        free(t->password_file);
+        t->password_file = p;
+    }
+    if ((n = get(c, m, "tls")) != NULL) {
+        static const char *const tls[] = {"never", "when_offered", "required"};
+        int k;
+        if (choice(c, n, "tls", tls, 3, &k))
+            return -1;
+        t->tls = k - 1;
+    }
+    if ((n = get(c, m, "timeout")) != NULL) {
+        if (to_duration(c, n, "timeout", &v))
+            return -1;
+        t->timeout = v;
+    }
+    return 0;
+}
+
+static int load_target(ctx *c, node *m, deliver_target *t)
+{
+    node *n;
+
+    t->timeout = 60;
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(c, m, "a delivery must be a mapping with folder, email or webhook");
+    if ((n = get(c, m, "folder")) != NULL) {
+        char *dir = NULL;
+        t->kind = DELIVER_FOLDER;
+        if (check_keys(c, m, "a folder delivery", folder_keys, 2) || str(c, n, "folder", &dir))
+            return -1;
+        add_to(t, "");
+        free(t->to[0]);
+        t->to[0] = path_join(c->sp->dir, dir);
+        free(dir);
+        t->name = xstrdup("{report}-{period}.pdf");
+        if (opt_str(c, m, "name", "name", &t->name))
+            return -1;
+        if (strchr(t->name, '/') || strcmp(t->name, "..") == 0 || strncmp(t->name, ".", 1) == 0)
+            return fail(c, get(c, m, "name"),
+                        "name is a file name template, without \"/\" or a leading \".\"");
+        return 0;
+    }
+    if ((n = get(c, m, "email")) != NULL) {
+        t->kind = DELIVER_EMAIL;
+        if (check_keys(c, m, "an email delivery", email_keys, 10) || load_addresses(c, n, t) ||
+            load_email_opts(c, m, t))
+            return -1;
+        if (!t->smtp_url)
+            return fail(c, m, "an email delivery needs smtp_url (smtp://host:port)");
+        if (!t->from)
+            return fail(c, m, "an email delivery needs from (the sender's address)");
+        return 0;
+    }
+    if ((n = get(c, m, "webhook")) != NULL) {
+        char *url = NULL;
+        t->kind = DELIVER_WEBHOOK;
+        if (check_keys(c, m, "a webhook delivery", webhook_keys, 5) || str(c, n, "webhook", &url))
+            return -1;
+        add_to(t, url);
+        free(url);
+        if (strncmp(t->to[0], "http://", 7) && strncmp(t->to[0], "https://", 8))
+            return fail(c, n, "webhook must be an http:// or https:// URL");
+        if ((n = get(c, m, "format")) != NULL) {
+            static const char *const fmts[] = {"pdf", "json"};
+            if (choice(c, n, "format", fmts, 2, &t->json))
+                return -1;
+        }
+        if (opt_str(c, m, "token_env", "token_env", &t->token_env) ||
+            opt_str(c, m, "token_file", "token_file", &t->token_file))
+            return -1;
+        if (t->token_file) {
+            char *p = path_join(c->sp->dir, t->token_file);
+            free(t->token_file);
+            t->token_file = p;
+        }
+        if ((n = get(c, m, "timeout")) != NULL && to_duration(c, n, "timeout", &t->timeout))
+            return -1;
+        return 0;
+    }
+    return fail(c, m, "a delivery needs one of folder, email or webhook");
+}
+
+static int load_on_failure(ctx *c, node *m)
+{
+    schedule *s = c->s;
+    deliver_target *t, *first = NULL;
+    node *n;
+    size_t i;
+
+    if (m->type != YAML_MAPPING_NODE || !(n = get(c, m, "email")))
+        return fail(c, m, "on_failure must be a mapping with email (and the email options)");
+    t = s->on_failure = xcalloc(1, sizeof *t);
+    t->kind = DELIVER_EMAIL;
+    t->timeout = 60;
+    if (check_keys(c, m, "on_failure", email_keys, 10) || load_addresses(c, n, t) ||
+        load_email_opts(c, m, t))
+        return -1;
+    /* What it leaves out comes from the first email delivery. */
+    for (i = 0; i < s->ntargets && !first; i++)
+        if (s->targets[i].kind == DELIVER_EMAIL)
+            first = &s->targets[i];
+    if (first) {
+        if (!t->smtp_url)
+            t->smtp_url = xstrdup(first->smtp_url);
+        if (!t->from)
+            t->from = xstrdup(first->from);
+        if (!t->username_env && first->username_env)
+            t->username_env = xstrdup(first->username_env);
+        if (!t->password_env && first->password_env)
+            t->password_env = xstrdup(first->password_env);
+        if (!t->password_file && first->password_file)
+            t->password_file = xstrdup(first->password_file);
+        if (!get(c, m, "tls"))
+            t->tls = first->tls;
+    }
+    if (!t->smtp_url || !t->from)
+        return fail(c, m, "on_failure needs smtp_url and from (or an email delivery to take "
+                          "them from)");
+    return 0;
+}
+
+/* ------------------------------------------------------------ the section */
+
+static const char *const sched_keys[] = {"name",     "cron",         "tz",
+                                         "period",   "period_params", "catch_up",
+                                         "catch_up_max", "catch_up_grace", "retries",
+                                         "backoff",  "deliver",      "on_failure"};
+
+static const char *const period_names[] = {"previous_month", "current_month", "previous_quarter",
+                                           "previous_year",  "previous_day",  "current_day"};
+
+static int period_param(ctx *c, node *at, const char *name, int *is_date)
+{
+    size_t i;
+    for (i = 0; i < c->sp->nparams; i++) {
+        const spec_param *p = &c->sp->params[i];
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (p->type != PARAM_MONTH && p->type != PARAM_DATE)
+            return fail(c, at, "parameter \"%s\" gets the period: it must be of type month or "
+                               "date",
+                        name);
+        *is_date = p->type == PARAM_DATE;
+        return 0;
+    }
+    return fail(c, at, "the spec has no parameter \"%s\" to receive the period (set "
+                       "period_params: {from: NAME, to: NAME})",
+                name);
+}
+
+static int load_schedule(ctx *c, node *m)
+{
+    schedule *s = c->s;
+    node *n, *cron_node;
+    quire_error cerr = {0};
+    long v = 0;
+    int col, k;
+
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(c, m, "schedule must be a mapping (cron, tz, period, deliver, ...)");
+    if (check_keys(c, m, "schedule", sched_keys, sizeof sched_keys / sizeof sched_keys[0]))
+        return -1;
+    if (opt_str(c, m, "name", "name", &s->report))
+        return -1;
+    if (!(cron_node = get(c, m, "cron")))
+        return fail(c, m, "schedule needs cron (e.g. \"0 6 1 * *\")");
+    if (str(c, cron_node, "cron", &s->cron_text))
+        return -1;
+    if (cron_parse(s->cron_text, &s->cron, &col, &cerr)) {
+        int quoted = cron_node->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                     cron_node->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        return fail_at(c, cron_node, col + quoted, "cron: %s", cerr.msg);
+    }
+    if (!(n = get(c, m, "tz")))
+        return fail(c, m, "schedule needs tz, the IANA time zone of its times (e.g. "
+                          "Europe/Berlin or UTC)");
+    if (str(c, n, "tz", &s->tz))
+        return -1;
+    if (tz_check(s->tz, &cerr))
+        return fail(c, n, "tz: %s", cerr.msg);
+    if ((n = get(c, m, "period")) != NULL) {
+        if (choice(c, n, "period", period_names, 6, &k))
+            return -1;
+        s->period = (period_kind)k;
+    }
+    s->from_param = xstrdup("from");
+    s->to_param = xstrdup("to");
+    n = get(c, m, "period_params");
+    if (n) {
+        static const char *const pk[] = {"from", "to"};
+        if (n->type != YAML_MAPPING_NODE)
+            return fail(c, n, "period_params must be a mapping {from: NAME, to: NAME}");
+        if (check_keys(c, n, "period_params", pk, 2) ||
+            opt_str(c, n, "from", "period_params.from", &s->from_param) ||
+            opt_str(c, n, "to", "period_params.to", &s->to_param))
+            return -1;
+    }
+    if (period_param(c, n ? n : m, s->from_param, &s->from_is_date) ||
+        period_param(c, n ? n : m, s->to_param, &s->to_is_date))
+        return -1;
+    s->catch_up = CATCH_LATEST;
+    if ((n = get(c, m, "catch_up")) != NULL) {
+        static const char *const cu[] = {"skip", "latest", "all"};
+        if (choice(c, n, "catch_up", cu, 3, &k))
+            return -1;
+        s->catch_up = (catch_up_policy)k;
+    }
+    s->catch_up_max = 12;
+    if ((n = get(c, m, "catch_up_max")) != NULL) {
+        if (to_long(c, n, "catch_up_max", 1, 1000, &v))
+            return -1;
+        s->catch_up_max = (int)v;
+    }
+    s->grace = 600;
+    if ((n = get(c, m, "catch_up_grace")) != NULL && to_duration(c, n, "catch_up_grace", &s->grace))
+        return -1;
+    s->retries = 5;
+    if ((n = get(c, m, "retries")) != NULL) {
+        if (to_long(c, n, "retries", 1, 100, &v))
+            return -1;
+        s->retries = (int)v;
+    }
+    s->backoff = 60;
+    if ((n = get(c, m, "backoff")) != NULL && to_duration(c, n, "backoff", &s->backoff))
+        return -1;
+    if ((n = get(c, m, "deliver")) != NULL) {
+        yaml_node_item_t *it;
+        if (n->type != YAML_SEQUENCE_NODE)
+            return fail(c, n, "deliver must be a list of deliveries (folder, email, webhook)");
+        s->targets = xcalloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
+                             sizeof *s->targets);
+        for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+            if (load_target(c, nd(c, *it), &s->targets[s->ntargets++]))
+                return -1;
+    }
+    if ((n = get(c, m, "on_failure")) != NULL && load_on_failure(c, n))
+        return -1;
+    return 0;
+}
+
+/* "reports/monthly_segments.yaml" -> "monthly_segments" */
+static char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/'), *dot;
+    b = b ? b + 1 : path;
+    dot = strrchr(b, '.');
+    return xstrndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+}
+
+schedule *schedule_load(const char *path, const spec_override *ov, size_t nov, quire_error *err)
+{
+    yaml_parser_t parser;
+    spec *sp;
+    schedule *s;
+    FILE *f;
+    ctx c;
+    int rc = -1;
+
+    sp = spec_load(path, ov, nov, err);
+    if (!sp)
+        return NULL;
+    if (sp->schedule_pos.line == 0) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: the spec has no schedule section", path);
+        spec_free(sp);
+        return NULL;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        spec_free(sp);
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open", path);
+        return NULL;
+    }
+    s = xcalloc(1, sizeof *s);
+    s->spec_path = xstrdup(path);
+    memset(&c, 0, sizeof c);
+    c.file = path;
+    c.err = err;
+    c.s = s;
+    c.sp = sp;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (yaml_parser_load(&parser, &c.doc)) {
+        node *root = yaml_document_get_root_node(&c.doc);
+        rc = load_schedule(&c, get(&c, root, "schedule"));
+        yaml_document_delete(&c.doc);
+    } else {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: invalid YAML", path);
+    }
+    yaml_parser_delete(&parser);
+    fclose(f);
+    spec_free(sp);
+    if (rc) {
+        schedule_free(s);
+        return NULL;
+    }
+    if (!s->report)
+        s->report = base_name(path);
+    return s;
+}
+
+void schedule_free(schedule *s)
+{
+    size_t i;
+    if (!s)
+        return;
+    free(s->spec_path);
+    free(s->report);
+    free(s->cron_text);
+    free(s->tz);
+    free(s->from_param);
+    free(s->to_param);
+    for (i = 0; i < s->ntargets; i++)
+        target_free(&s->targets[i]);
+    free(s->targets);
+    target_free(s->on_failure);
+    free(s->on_failure);
+    free(s);
+}
+
+/* ------------------------------------------------------------ periods */
+
+static void put_bound(char *buf, size_t n, int is_date, int32_t day)
+{
+    if (is_date)
+        format_date(buf, n, day);
+    else
+        format_month(buf, n, month_of_days(day));
+}
+
+void schedule_period(const schedule *s, int64_t wall, period *p)
+{
+    int y, mo, d, h, mi, sec, q;
+    int32_t first, last, today;
+
+    wall_split(wall, &y, &mo, &d, &h, &mi, &sec);
+    today = days_from_civil(y, mo, d);
+    switch (s->period) {
+    case PERIOD_CURRENT_MONTH:
+        first = days_from_civil(y, mo, 1);
+        last = days_from_civil(y, mo, days_in_month(y, mo));
+        snprintf(p->label, sizeof p->label, "%04d-%02d", y, mo);
+        break;
+    case PERIOD_PREVIOUS_QUARTER:
+        q = (mo - 1) / 3; /* this quarter, 0-3 */
+        if (q == 0)
+            q = 4, y--;
+        first = days_from_civil(y, q * 3 - 2, 1);
+        last = days_from_civil(y, q * 3, days_in_month(y, q * 3));
+        snprintf(p->label, sizeof p->label, "%04d-Q%d", y, q);
+        break;
+    case PERIOD_PREVIOUS_YEAR:
+        first = days_from_civil(y - 1, 1, 1);
+        last = days_from_civil(y - 1, 12, 31);
+        snprintf(p->label, sizeof p->label, "%04d", y - 1);
+        break;
+    case PERIOD_PREVIOUS_DAY:
+    case PERIOD_CURRENT_DAY:
+        first = last = s->period == PERIOD_PREVIOUS_DAY ? today - 1 : today;
+        format_date(p->label, sizeof p->label, first);
+        break;
+    default: /* previous month */
+        if (--mo == 0)
+            mo = 12, y--;
+        first = days_from_civil(y, mo, 1);
+        last = days_from_civil(y, mo, days_in_month(y, mo));
+        snprintf(p->label, sizeof p->label, "%04d-%02d", y, mo);
+    }
+    put_bound(p->from, sizeof p->from, s->from_is_date, first);
+    put_bound(p->to, sizeof p->to, s->to_is_date, last);
+}

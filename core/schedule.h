@@ -1,0 +1,90 @@
+/*
+ * schedule.h - a report's `schedule:` section, read and validated, and the
+ * period a fire time stands for.
+ *
+ *   schedule:
+ *     cron: "0 6 1 * *"
+ *     tz: Europe/Berlin
+ *     period: previous_month
+ *     catch_up: latest          # skip | latest | all
+ *     deliver:
+ *       - { folder: ../out/archive, name: "{report}-{period}.pdf" }
+ *       - { email: [a@example.com], smtp_url: "smtp://mail:587", from: q@example.com }
+ *       - { webhook: "https://hooks.example.com/quire", format: json }
+ *     on_failure: { email: ops@example.com }
+ *
+ * The full format is in docs/scheduling.md.
+ */
+#ifndef QUIRE_SCHEDULE_H
+#define QUIRE_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cron.h"
+#include "error.h"
+#include "spec.h"
+
+typedef enum catch_up_policy { CATCH_SKIP = 0, CATCH_LATEST, CATCH_ALL } catch_up_policy;
+
+typedef enum period_kind {
+    PERIOD_PREVIOUS_MONTH = 0,
+    PERIOD_CURRENT_MONTH,
+    PERIOD_PREVIOUS_QUARTER,
+    PERIOD_PREVIOUS_YEAR,
+    PERIOD_PREVIOUS_DAY,
+    PERIOD_CURRENT_DAY
+} period_kind;
+
+typedef enum deliver_kind { DELIVER_FOLDER = 0, DELIVER_EMAIL, DELIVER_WEBHOOK } deliver_kind;
+
+typedef struct deliver_target {
+    deliver_kind kind;
+    char **to;               /* recipients: addresses, one folder, one URL */
+    size_t nto;
+    char *name;              /* folder: file-name template */
+    char *smtp_url, *from, *subject, *body;     /* email */
+    char *username_env, *password_env, *password_file;
+    int tls;                 /* email: 0 when offered, 1 required, -1 never */
+    int json;                /* webhook: a JSON notice instead of the PDF */
+    char *token_env, *token_file;               /* webhook: bearer token */
+    long timeout;            /* seconds per attempt */
+} deliver_target;
+
+typedef struct schedule {
+    char *spec_path;
+    char *report;            /* its name in the ledger: `name:` or the file's */
+    char *cron_text;
+    cron_expr cron;
+    char *tz;
+    period_kind period;
+    char *from_param, *to_param;  /* the spec's parameters that get the period */
+    int from_is_date, to_is_date; /* date (YYYY-MM-DD) rather than month params */
+    catch_up_policy catch_up;
+    int catch_up_max;        /* at most this many missed runs (all) */
+    long grace;              /* seconds late a run still counts as on time */
+    int retries;             /* attempts per recipient */
+    long backoff;            /* seconds before the second attempt; doubles */
+    deliver_target *targets;
+    size_t ntargets;
+    deliver_target *on_failure;   /* an email target, or NULL */
+} schedule;
+
+/* Load the spec at path (validating it whole, with the overrides) and its
+ * schedule section. Returns NULL with err set; "has no schedule section"
+ * is an error too. */
+schedule *schedule_load(const char *path, const spec_override *ov, size_t nov,
+                        quire_error *err);
+void schedule_free(schedule *s);
+
+/* The period a run that fires for local time `wall` reports on. */
+typedef struct period {
+    char label[32];          /* "2024-04", "2024-Q1", "2024", "2024-04-30" */
+    char from[16], to[16];   /* the parameters' values */
+} period;
+void schedule_period(const schedule *s, int64_t wall, period *p);
+
+/* "90s", "10m", "2h", "1d" or a number of seconds; -1 when not one. */
+long parse_duration(const char *s);
+
+#endif

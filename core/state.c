@@ -1,0 +1,457 @@
+/*
+ * state.c - the runs and deliveries ledger (SQLite) and the scheduler lock.
+ *
+ * The lock is an flock on STATE.lock, held for the life of the process: the
+ * kernel drops it when the process dies, however it dies, so a killed
+ * scheduler never leaves a stale lock. The database runs in WAL mode with
+ * synchronous=FULL: a committed row survives a crash of the process or the
+ * machine.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cron.h"
+#include "util.h"
+
+struct state {
+    sqlite3 *db;
+    int lock_fd;
+    char *path;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS marks (\n"
+    "  report TEXT PRIMARY KEY,\n"
+    "  last_scheduled INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS runs (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  report TEXT NOT NULL,\n"
+    "  scheduled INTEGER NOT NULL,\n"
+    "  period TEXT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  output TEXT, error TEXT,\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  created INTEGER, started INTEGER, finished INTEGER,\n"
+    "  UNIQUE (report, scheduled));\n"
+    "CREATE TABLE IF NOT EXISTS deliveries (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  channel TEXT NOT NULL,\n"
+    "  recipient TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL DEFAULT 'pending',\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
+    "  error TEXT, started INTEGER, finished INTEGER,\n"
+    "  UNIQUE (run_id, channel, recipient));\n";
+
+static int db_fail(state *st, quire_error *err, const char *what)
+{
+    return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s: %s", st->path, what,
+                     sqlite3_errmsg(st->db));
+}
+
+static int exec(state *st, const char *sql, quire_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s", st->path, msg ? msg : "SQLite error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int take_lock(state *st, quire_error *err)
+{
+    char *lp = xasprintf("%s.lock", st->path);
+    char pid[32];
+    int n;
+
+    st->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (st->lock_fd < 0) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open: %s", lp, strerror(errno));
+        free(lp);
+        return -1;
+    }
+    if (flock(st->lock_fd, LOCK_EX | LOCK_NB)) {
+        n = (int)read(st->lock_fd, pid, sizeof pid - 1);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        quire_err(err, QUIRE_EXIT_USAGE,
+                  "%s: error: another scheduler is using this state file%s%s%s; only one may",
+                  st->path, *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        free(lp);
+        return -1;
+    }
+    n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(st->lock_fd, 0) == 0 && pwrite(st->lock_fd, pid, (size_t)n, 0) != n)
+        (void)0; /* the pid is only a hint for the message above */
+    free(lp);
+    return 0;
+}
+
+state *state_open(const char *path, int readonly, quire_error *err)
+{
+    state *st = xcalloc(1, sizeof *st);
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+    st->lock_fd = -1;
+    st->path = xstrdup(path);
+    if (!readonly && take_lock(st, err))
+        goto fail;
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open the state file: %s", path,
+                  st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    if (readonly) {
+        if (exec(st, "SELECT count(*) FROM runs", err))
+            goto fail;
+        return st;
+    }
+    if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) ||
+        exec(st, schema, err))
+        goto fail;
+    return st;
+fail:
+    state_close(st);
+    return NULL;
+}
+
+void state_close(state *st)
+{
+    if (!st)
+        return;
+    if (st->db)
+        sqlite3_close(st->db);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
+    free(st->path);
+    free(st);
+}
+
+static sqlite3_stmt *prep(state *st, const char *sql, quire_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        db_fail(st, err, "cannot prepare a query");
+        return NULL;
+    }
+    return q;
+}
+
+static void text(sqlite3_stmt *q, int col, char *buf, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    snprintf(buf, n, "%s", t ? (const char *)t : "");
+}
+
+/* ------------------------------------------------------------ marks and runs */
+
+int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st, "SELECT last_scheduled FROM marks WHERE report = ?", err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    *mark = *found ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot read the marks");
+    return 0;
+}
+
+int state_plan(state *st, const char *report, const run_new *runs, size_t n, int64_t mark,
+               quire_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    size_t i;
+
+    if (exec(st, "BEGIN IMMEDIATE", err))
+        return -1;
+    q = prep(st,
+             "INSERT OR IGNORE INTO runs (report, scheduled, period, period_from, period_to, "
+             "status, created) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now'))",
+             err);
+    if (!q)
+        goto fail;
+    for (i = 0; i < n; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, runs[i].scheduled);
+        sqlite3_bind_text(q, 3, runs[i].period, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 4, runs[i].from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, runs[i].to, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 6, runs[i].status, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            db_fail(st, err, "cannot record a run");
+            goto fail;
+        }
+    }
+    sqlite3_finalize(q);
+    q = prep(st, "INSERT INTO marks (report, last_scheduled) VALUES (?, ?) "
+                 "ON CONFLICT(report) DO UPDATE SET last_scheduled = excluded.last_scheduled",
+             err);
+    if (!q)
+        goto fail;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, mark);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        db_fail(st, err, "cannot record the mark");
+        goto fail;
+    }
+    sqlite3_finalize(q);
+    return exec(st, "COMMIT", err);
+fail:
+    sqlite3_finalize(q);
+    exec(st, "ROLLBACK", NULL);
+    return -1;
+}
+
+int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT id, report, scheduled, period, period_from, period_to, "
+                           "status, output, attempts FROM runs WHERE status IN ('pending', "
+                           "'running', 'abandoned', 'delivering') ORDER BY scheduled, id",
+                           err);
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        run_row *r;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        r = &(*out)[(*n)++];
+        r->id = sqlite3_column_int64(q, 0);
+        text(q, 1, r->report, sizeof r->report);
+        r->scheduled = sqlite3_column_int64(q, 2);
+        text(q, 3, r->period, sizeof r->period);
+        text(q, 4, r->from, sizeof r->from);
+        text(q, 5, r->to, sizeof r->to);
+        text(q, 6, r->status, sizeof r->status);
+        text(q, 7, r->output, sizeof r->output);
+        r->attempts = sqlite3_column_int(q, 8);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot read the runs");
+    return 0;
+}
+
+int state_run_set(state *st, int64_t id, const char *status, const char *output,
+                  const char *error, int64_t now, quire_error *err)
+{
+    int running = strcmp(status, RUN_RUNNING) == 0;
+    int final = strcmp(status, RUN_DONE) == 0 || strcmp(status, RUN_FAILED) == 0 ||
+                strcmp(status, RUN_UNDELIVERED) == 0 || strcmp(status, RUN_ABANDONED) == 0;
+    sqlite3_stmt *q = prep(
+        st,
+        "UPDATE runs SET status = ?1, output = coalesce(?2, output), error = ?3, "
+        "attempts = attempts + ?4, started = CASE WHEN ?4 THEN ?5 ELSE started END, "
+        "finished = CASE WHEN ?6 THEN ?5 ELSE finished END WHERE id = ?7",
+        err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, status, -1, SQLITE_TRANSIENT);
+    if (output)
+        sqlite3_bind_text(q, 2, output, -1, SQLITE_TRANSIENT);
+    if (error)
+        sqlite3_bind_text(q, 3, error, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 4, running);
+    sqlite3_bind_int64(q, 5, now);
+    sqlite3_bind_int(q, 6, final);
+    sqlite3_bind_int64(q, 7, id);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot update a run");
+    return 0;
+}
+
+/* ------------------------------------------------------------ deliveries */
+
+int state_delivery_add(state *st, int64_t run, const char *channel, const char *recipient,
+                       quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "INSERT OR IGNORE INTO deliveries (run_id, channel, recipient) "
+                           "VALUES (?, ?, ?)",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, run);
+    sqlite3_bind_text(q, 2, channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, recipient, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot record a delivery");
+    return 0;
+}
+
+int state_deliveries(state *st, int64_t run, delivery_row **out, size_t *n, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT id, channel, recipient, status, attempts, next_attempt "
+                           "FROM deliveries WHERE run_id = ? ORDER BY id",
+                           err);
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, run);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        delivery_row *d;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        d = &(*out)[(*n)++];
+        d->id = sqlite3_column_int64(q, 0);
+        text(q, 1, d->channel, sizeof d->channel);
+        text(q, 2, d->recipient, sizeof d->recipient);
+        text(q, 3, d->status, sizeof d->status);
+        d->attempts = sqlite3_column_int(q, 4);
+        d->next_attempt = sqlite3_column_int64(q, 5);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot read the deliveries");
+    return 0;
+}
+
+int state_delivery_begin(state *st, int64_t id, int64_t now, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, "
+                           "started = ? WHERE id = ?",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, id);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot update a delivery");
+    return 0;
+}
+
+int state_delivery_end(state *st, int64_t id, int ok, const char *error, int64_t next_attempt,
+                       int64_t now, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "UPDATE deliveries SET status = ?, error = ?, next_attempt = ?, "
+                           "finished = ? WHERE id = ?",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, ok ? "sent" : next_attempt ? "retrying" : "failed", -1,
+                      SQLITE_STATIC);
+    if (!ok && error)
+        sqlite3_bind_text(q, 2, error, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, next_attempt);
+    sqlite3_bind_int64(q, 4, now);
+    sqlite3_bind_int64(q, 5, id);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot update a delivery");
+    return 0;
+}
+
+/* ------------------------------------------------------------ history */
+
+static void put_time(FILE *out, sqlite3_stmt *q, int col, const char *zone)
+{
+    char buf[40];
+    if (sqlite3_column_type(q, col) == SQLITE_NULL) {
+        fputs("-", out);
+        return;
+    }
+    iso_format((time_t)sqlite3_column_int64(q, col), zone, buf, sizeof buf);
+    fputs(buf, out);
+}
+
+int state_history(state *st, FILE *out, const char *report, int deliveries, long limit,
+                  const char *zone, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT id, report, scheduled, period, status, attempts, started, "
+                           "finished, output, error FROM runs WHERE ?1 IS NULL OR report = ?1 "
+                           "ORDER BY scheduled DESC, id DESC LIMIT ?2",
+                           err);
+    sqlite3_stmt *d = prep(st,
+                           "SELECT channel, recipient, status, attempts, finished, error "
+                           "FROM deliveries WHERE run_id = ? ORDER BY id",
+                           err);
+    int rc = -1, s;
+
+    if (!q || !d)
+        goto done;
+    if (report)
+        sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, limit > 0 ? limit : -1);
+    fprintf(out, "%-6s %-20s %-25s %-10s %-11s %-3s %s\n", "RUN", "REPORT", "SCHEDULED", "PERIOD",
+            "STATUS", "TRY", "OUTPUT / ERROR");
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        const unsigned char *o = sqlite3_column_text(q, 8), *e = sqlite3_column_text(q, 9);
+        fprintf(out, "%-6lld %-20s ", (long long)sqlite3_column_int64(q, 0),
+                (const char *)sqlite3_column_text(q, 1));
+        put_time(out, q, 2, zone);
+        fprintf(out, " %-10s %-11s %-3d %s%s%s\n", (const char *)sqlite3_column_text(q, 3),
+                (const char *)sqlite3_column_text(q, 4), sqlite3_column_int(q, 5),
+                o ? (const char *)o : "", o && e ? "  " : "", e ? (const char *)e : "");
+        if (!deliveries)
+            continue;
+        sqlite3_reset(d);
+        sqlite3_bind_int64(d, 1, sqlite3_column_int64(q, 0));
+        while (sqlite3_step(d) == SQLITE_ROW) {
+            const unsigned char *de = sqlite3_column_text(d, 5);
+            fprintf(out, "         %-8s %-40s %-8s try %d  ", (const char *)sqlite3_column_text(d, 0),
+                    (const char *)sqlite3_column_text(d, 1), (const char *)sqlite3_column_text(d, 2),
+                    sqlite3_column_int(d, 3));
+            put_time(out, d, 4, zone);
+            fprintf(out, "%s%s\n", de ? "  " : "", de ? (const char *)de : "");
+        }
+    }
+    if (s != SQLITE_DONE) {
+        db_fail(st, err, "cannot read the runs");
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    sqlite3_finalize(d);
+    return rc;
+}

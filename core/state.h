@@ -1,0 +1,92 @@
+/*
+ * state.h - the scheduler's ledger in SQLite: runs and deliveries, and the
+ * lock that lets one scheduler at a time use a state file.
+ *
+ * Every change is committed before the work it announces is done (a run is
+ * recorded "pending" before it is rendered, a delivery "sending" before it is
+ * sent), so after a crash the ledger says what may be unfinished.
+ */
+#ifndef QUIRE_STATE_H
+#define QUIRE_STATE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "error.h"
+
+typedef struct state state;
+
+/* Open (creating) the state file and take its lock (STATE.lock). A second
+ * holder gets an error naming the first's pid (code QUIRE_EXIT_USAGE).
+ * readonly: no lock, no creation (for history). */
+state *state_open(const char *path, int readonly, quire_error *err);
+void state_close(state *st);
+
+/* Run statuses. */
+#define RUN_PENDING "pending"       /* decided, not started */
+#define RUN_RUNNING "running"       /* rendering (or was, when the process died) */
+#define RUN_ABANDONED "abandoned"   /* stopped by a signal; redone on restart */
+#define RUN_DELIVERING "delivering" /* rendered; deliveries not all finished */
+#define RUN_DONE "done"
+#define RUN_FAILED "failed"         /* the report could not be rendered */
+#define RUN_UNDELIVERED "undelivered" /* some recipient failed every attempt */
+#define RUN_SKIPPED "skipped"       /* missed while down; catch_up left it out */
+
+typedef struct run_row {
+    int64_t id;
+    char report[128];
+    int64_t scheduled;
+    char period[32], from[16], to[16];
+    char status[16];
+    char output[1024];
+    int attempts;
+} run_row;
+
+/* The last fire time considered for report; 0 with *found = 0 when none. */
+int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_error *err);
+
+/* One transaction: add the runs (status pending or skipped; those already
+ * there are left alone) and move the report's mark to `mark`. */
+typedef struct run_new {
+    int64_t scheduled;
+    const char *period, *from, *to, *status;
+} run_new;
+int state_plan(state *st, const char *report, const run_new *runs, size_t n, int64_t mark,
+               quire_error *err);
+
+/* Runs with work left (pending, running, abandoned, delivering), oldest
+ * scheduled first. *out is malloc'd. */
+int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err);
+
+/* Set a run's status (and output, error when not NULL); started/finished are
+ * stamped for "running" and the final statuses. */
+int state_run_set(state *st, int64_t id, const char *status, const char *output,
+                  const char *error, int64_t now, quire_error *err);
+
+typedef struct delivery_row {
+    int64_t id;
+    char channel[16];
+    char recipient[512];
+    char status[16];     /* pending, sending, sent, failed */
+    int attempts;
+    int64_t next_attempt;
+} delivery_row;
+
+/* Add a delivery unless (run, channel, recipient) is there already. */
+int state_delivery_add(state *st, int64_t run, const char *channel, const char *recipient,
+                       quire_error *err);
+int state_deliveries(state *st, int64_t run, delivery_row **out, size_t *n, quire_error *err);
+/* Before sending: status sending, attempts + 1, committed. */
+int state_delivery_begin(state *st, int64_t id, int64_t now, quire_error *err);
+/* After: sent, or failed with the error and the next attempt's time
+ * (0 = no more attempts). */
+int state_delivery_end(state *st, int64_t id, int ok, const char *error, int64_t next_attempt,
+                       int64_t now, quire_error *err);
+
+/* Print the runs (and with deliveries, each one's deliveries), newest
+ * first, at most limit runs (0 = all), for report (NULL = all). */
+int state_history(state *st, FILE *out, const char *report, int deliveries, long limit,
+                  const char *zone, quire_error *err);
+
+#endif
