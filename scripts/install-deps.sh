@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config
 liblua5.4-dev libyaml-dev libhpdf-dev libjansson-dev libcurl4-openssl-dev
 libsqlite3-dev libpq-dev
 fonts-dejavu-core fonts-wqy-zenhei fonts-nanum
-poppler-utils qpdf python3 time"
+poppler-utils qpdf python3 time tzdata"
 
 missing=""
 for p in $PKGS; do
