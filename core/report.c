@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sha256.h"
+#include "source.h"
 #include "util.h"
 
 struct report {
@@ -23,6 +25,9 @@ struct report {
     quire_rgb *month_colors;
     void **blocks;           /* doc_block arrays and chart values to free */
     size_t nblocks;
+    doc_file *files;         /* the data behind charts and tables, and the manifest */
+    size_t nfiles;
+    int ncharts, ntables;
 };
 
 static void *keep(report *r, void *p)
@@ -52,43 +57,503 @@ static quire_rgb month_shade(int i, int n)
     return c;
 }
 
+static const char *kstr(report *r, const char *s)
+{
+    return s ? keep(r, xstrdup(s)) : NULL;
+}
+
+static void add_file(report *r, char *name, const char *desc, const char *mime, strbuf *b)
+{
+    doc_file *f;
+
+    r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof *r->files);
+    f = &r->files[r->nfiles++];
+    f->name = keep(r, name);
+    f->desc = kstr(r, desc);
+    f->mime = mime;
+    f->len = b->len;
+    f->data = b->s ? keep(r, b->s) : "";
+    b->s = NULL;
+    b->len = 0;
+}
+
+static void csv_put(strbuf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        sb_puts(b, s);
+        return;
+    }
+    sb_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"')
+            sb_puts(b, "\"");
+        sb_add(b, s, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+static void csv_num(strbuf *b, double v)
+{
+    char num[40];
+
+    if (isnan(v))
+        return;
+    format_plain_number(num, sizeof num, v);
+    sb_puts(b, num);
+}
+
+/* A file name part: lower-case letters, digits and "_" of s, "-" between. */
+static void slug(char *out, size_t n, const char *s)
+{
+    size_t k = 0;
+
+    for (; s && *s && k + 1 < n; s++) {
+        char ch = *s;
+
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')
+            out[k++] = ch;
+        else if (k > 0 && out[k - 1] != '-')
+            out[k++] = '-';
+    }
+    while (k > 0 && out[k - 1] == '-')
+        k--;
+    out[k] = '\0';
+}
+
+static int month_of(const model *m, int sel)
+{
+    return sel == SPEC_MONTH_LAST || sel >= m->nreport ? m->nreport - 1 : sel;
+}
+
+static const char *group_name(const report *r, const model *m, int g)
+{
+    return g == m->nseg ? "All customers" : r->seg_names[g];
+}
+
+static int group_of(const model *m, const char *name)
+{
+    int g = name ? spec_segment_index(m->s, name) : -1;
+
+    return g < 0 ? m->nseg : g;
+}
+
+/* The chart's data as CSV: category, series, value. */
+static void chart_file(report *r, const doc_chart *c)
+{
+    strbuf b = {0};
+    char sl[64];
+    size_t si, ci;
+
+    sb_puts(&b, "category,series,value\n");
+    for (si = 0; si < c->nseries; si++)
+        for (ci = 0; ci < c->ncats; ci++) {
+            csv_put(&b, c->cats[ci]);
+            sb_puts(&b, ",");
+            csv_put(&b, c->series[si]);
+            sb_puts(&b, ",");
+            csv_num(&b, c->values[si * c->ncats + ci]);
+            sb_puts(&b, "\n");
+        }
+    slug(sl, sizeof sl, c->title);
+    add_file(r, xasprintf("chart-%02d-%s.csv", ++r->ncharts, sl), c->title, "text/csv", &b);
+}
+
 static void build_chart(report *r, const model *m, const spec_block *sb, doc_chart *c)
 {
-    int k = kpi_index(m, sb->kpi), rp, g;
-    const kpi_def *kd = &m->kpis[k];
+    int k = sb->kpi ? kpi_index(m, sb->kpi) : -1, rp, g, nseg = m->nseg;
+    const kpi_def *kd = k >= 0 ? &m->kpis[k] : NULL;
     double *v;
 
     c->kind = sb->chart;
     c->title = sb->title;
     c->subtitle = sb->subtitle;
     c->x_title = sb->x_title;
-    c->y_title = sb->y_title ? sb->y_title : kd->label;
-    c->unit = kd->unit;
-    c->decimals = kd->decimals;
-    v = keep(r, xmalloc((size_t)m->nreport * (size_t)m->nseg * sizeof *v));
-    if (sb->chart == DOC_CHART_LINE) {
+    c->y_title = sb->y_title ? sb->y_title : kd ? kd->label : NULL;
+    c->unit = kd ? kd->unit : QUIRE_UNIT_COUNT;
+    c->decimals = kd ? kd->decimals : 0;
+    v = keep(r, xmalloc(((size_t)m->nreport + 1) * ((size_t)nseg + 1) * ((size_t)nseg + 1) *
+                        sizeof *v));
+    switch (sb->chart) {
+    case DOC_CHART_LINE:
+    case DOC_CHART_STACKED:
         c->ncats = (size_t)m->nreport;
         c->cats = (const char *const *)r->month_labels;
-        c->nseries = (size_t)m->nseg;
+        c->nseries = (size_t)nseg;
         c->series = r->seg_names;
         c->colors = r->seg_colors;
-        for (g = 0; g < m->nseg; g++)
+        for (g = 0; g < nseg; g++)
             for (rp = 0; rp < m->nreport; rp++)
                 v[(size_t)g * (size_t)m->nreport + (size_t)rp] = model_kpi(m, (size_t)k, rp, g);
-    } else {
-        c->ncats = (size_t)m->nseg;
+        break;
+    case DOC_CHART_BAR:
+        c->ncats = (size_t)nseg;
         c->cats = r->seg_names;
         c->nseries = (size_t)m->nreport;
         c->series = (const char *const *)r->month_labels;
         c->colors = r->month_colors;
         for (rp = 0; rp < m->nreport; rp++)
-            for (g = 0; g < m->nseg; g++)
-                v[(size_t)rp * (size_t)m->nseg + (size_t)g] = model_kpi(m, (size_t)k, rp, g);
+            for (g = 0; g < nseg; g++)
+                v[(size_t)rp * (size_t)nseg + (size_t)g] = model_kpi(m, (size_t)k, rp, g);
+        break;
+    case DOC_CHART_HBAR: {
+        int mo = month_of(m, sb->month);
+        const char **cats = keep(r, xcalloc((size_t)nseg + 1, sizeof *cats));
+
+        memcpy(cats, r->seg_names, (size_t)nseg * sizeof *cats);
+        cats[nseg] = "All customers";
+        c->ncats = (size_t)nseg + 1;
+        c->cats = cats;
+        c->nseries = 1;
+        c->series = (const char *const *)&r->month_labels[mo];
+        c->colors = &r->month_colors[m->nreport - 1];
+        for (g = 0; g <= nseg; g++)
+            v[g] = model_kpi(m, (size_t)k, mo, g);
+        c->y_title = NULL;
+        c->x_title = sb->x_title ? sb->x_title : kd->label;
+        break;
+    }
+    case DOC_CHART_HEATMAP:
+        if (sb->matrix) {
+            /* Customers by segment last month (rows) and this month (columns). */
+            int mo = month_of(m, sb->month), p = m->p_report + mo, a;
+            const int8_t *now_row = m->seg + (size_t)p * m->f->nentities;
+            const int8_t *prev_row = now_row - m->f->nentities;
+            size_t e;
+            char lab[16];
+
+            for (a = 0; a < nseg * nseg; a++)
+                v[a] = 0;
+            for (e = 0; e < m->f->nentities; e++)
+                if (prev_row[e] >= 0 && now_row[e] >= 0)
+                    v[(size_t)prev_row[e] * (size_t)nseg + (size_t)now_row[e]] += 1;
+            c->ncats = c->nseries = (size_t)nseg;
+            c->cats = c->series = r->seg_names;
+            format_month_label(lab, sizeof lab, m->s->month_from + mo - 1);
+            c->row_title = keep(r, xasprintf("Segment in %s", lab));
+            c->x_title = sb->x_title ? sb->x_title
+                                     : keep(r, xasprintf("Segment in %s", r->month_labels[mo]));
+            c->y_title = NULL;
+        } else {
+            c->ncats = (size_t)m->nreport;
+            c->cats = (const char *const *)r->month_labels;
+            c->nseries = (size_t)nseg;
+            c->series = r->seg_names;
+            for (g = 0; g < nseg; g++)
+                for (rp = 0; rp < m->nreport; rp++)
+                    v[(size_t)g * (size_t)m->nreport + (size_t)rp] =
+                        model_kpi(m, (size_t)k, rp, g);
+            c->row_title = "Segment";
+            c->y_title = NULL;
+        }
+        break;
     }
     c->values = v;
+    chart_file(r, c);
 }
 
-report *report_build(const model *m, long long epoch)
+static void build_tiles(report *r, const model *m, const spec_block *sb, doc_block *db)
+{
+    doc_tile *t = keep(r, xcalloc(sb->nkpis, sizeof *t));
+    int mo = month_of(m, sb->month), g = group_of(m, sb->segment);
+    const char *cap;
+    size_t i;
+
+    cap = keep(r, xasprintf("%s, %s%s%s", group_name(r, m, g), r->month_labels[mo],
+                            mo > 0 ? " vs " : "", mo > 0 ? r->month_labels[mo - 1] : ""));
+    for (i = 0; i < sb->nkpis; i++) {
+        int k = kpi_index(m, sb->kpis[i]);
+        const kpi_def *kd = &m->kpis[k];
+
+        t[i].label = kd->label;
+        t[i].caption = cap;
+        t[i].value = model_kpi(m, (size_t)k, mo, g);
+        t[i].prev = mo > 0 ? model_kpi(m, (size_t)k, mo - 1, g) : NAN;
+        t[i].unit = kd->unit;
+        t[i].decimals = kd->decimals;
+        t[i].higher_is_better = kd->higher_is_better;
+    }
+    db->kind = DOC_TILES;
+    db->tiles = t;
+    db->ntiles = sb->nkpis;
+}
+
+static void table_file(report *r, const doc_table *t, strbuf *raw)
+{
+    char sl[64];
+
+    slug(sl, sizeof sl, t->title ? t->title : "table");
+    add_file(r, xasprintf("table-%02d-%s.csv", ++r->ntables, sl), t->title, "text/csv", raw);
+}
+
+/* KPIs as columns, segments (or months) as rows. */
+static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc_table *t)
+{
+    size_t ncols = sb->nkpis + 1, nrows, i, row;
+    int mo = month_of(m, sb->month), g0 = group_of(m, sb->segment);
+    doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
+    const char **cells;
+    strbuf raw = {0};
+    char buf[64];
+
+    nrows = sb->by_month ? (size_t)m->nreport : (size_t)m->nseg;
+    cells = keep(r, xcalloc((nrows + 1) * ncols, sizeof *cells));
+    cols[0].title = sb->by_month ? "Month" : "Segment";
+    csv_put(&raw, sb->by_month ? "month" : "segment");
+    for (i = 0; i < sb->nkpis; i++) {
+        cols[i + 1].title = m->kpis[kpi_index(m, sb->kpis[i])].label;
+        cols[i + 1].numeric = 1;
+        sb_puts(&raw, ",");
+        csv_put(&raw, sb->kpis[i]);
+    }
+    sb_puts(&raw, "\n");
+    for (row = 0; row < nrows + 1; row++) {
+        int g = sb->by_month ? g0 : (row < nrows ? (int)row : m->nseg);
+        int rp = sb->by_month ? (int)row : mo;
+
+        if (row == nrows && (!sb->totals || sb->by_month))
+            break;
+        cells[row * ncols] = sb->by_month ? r->month_labels[row] : group_name(r, m, g);
+        csv_put(&raw, cells[row * ncols]);
+        for (i = 0; i < sb->nkpis; i++) {
+            int k = kpi_index(m, sb->kpis[i]);
+            double v = model_kpi(m, (size_t)k, rp, g);
+
+            quire_format_value(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals);
+            cells[row * ncols + i + 1] = kstr(r, buf);
+            sb_puts(&raw, ",");
+            csv_num(&raw, v);
+        }
+        sb_puts(&raw, "\n");
+    }
+    t->title = sb->title ? sb->title
+                         : keep(r, sb->by_month
+                                       ? xasprintf("%s by month", group_name(r, m, g0))
+                                       : xasprintf("Segments in %s", r->month_labels[mo]));
+    t->ncols = ncols;
+    t->cols = cols;
+    t->nrows = nrows;
+    t->cells = cells;
+    t->totals = sb->totals && !sb->by_month;
+    table_file(r, t, &raw);
+}
+
+/* ------------------------------------------------------------ source rows */
+
+typedef struct rows_ctx {
+    report *r;
+    const spec_block *sb;
+    const quire_column *types;   /* the block's columns, declared types */
+    strbuf raw;
+    const char **cells;
+    size_t nrows, cap;
+    double *sums;
+} rows_ctx;
+
+static int on_rows(void *user, const quire_batch *b, quire_error *err)
+{
+    rows_ctx *c = user;
+    size_t ncols = c->sb->ncolumns, k;
+    uint32_t row;
+    char buf[64];
+
+    (void)err;
+    for (row = 0; row < b->nrows && c->nrows < c->cap; row++) {
+        for (k = 0; k < ncols; k++) {
+            uint32_t j;
+            const quire_cell *cl = NULL;
+            const char *text = "";
+            char *own = NULL;
+
+            for (j = 0; j < b->ncols; j++)
+                if (strcmp(b->columns[j].name, c->sb->columns[k]) == 0)
+                    cl = &b->cols[j][row];
+            if (cl && !cl->null) {
+                switch (c->types[k].type) {
+                case QUIRE_T_INTEGER:
+                    snprintf(buf, sizeof buf, "%lld", (long long)cl->v.i);
+                    c->sums[k] += (double)cl->v.i;
+                    break;
+                case QUIRE_T_NUMBER:
+                    quire_format_value(buf, sizeof buf, cl->v.n, QUIRE_UNIT_NUMBER, 2);
+                    c->sums[k] += cl->v.n;
+                    break;
+                case QUIRE_T_DATE:
+                    format_date(buf, sizeof buf, (int32_t)cl->v.i);
+                    break;
+                case QUIRE_T_BOOLEAN:
+                    snprintf(buf, sizeof buf, "%s", cl->v.i ? "yes" : "no");
+                    break;
+                default:
+                    own = xmalloc((size_t)cl->v.s.len + 1);
+                    memcpy(own, cl->v.s.ptr, cl->v.s.len);
+                    own[cl->v.s.len] = '\0';
+                    break;
+                }
+                text = own ? own : buf;
+            }
+            if (k)
+                sb_puts(&c->raw, ",");
+            if (cl && !cl->null && c->types[k].type == QUIRE_T_NUMBER)
+                csv_num(&c->raw, cl->v.n);
+            else
+                csv_put(&c->raw, text);
+            c->cells[c->nrows * ncols + k] = own ? keep(c->r, own) : kstr(c->r, text);
+        }
+        sb_puts(&c->raw, "\n");
+        c->nrows++;
+    }
+    return 0;
+}
+
+static int build_rows_table(report *r, const model *m, const spec_block *sb, doc_table *t,
+                            plugin_registry *reg, quire_error *err)
+{
+    const spec_source *src = spec_find_source(m->s, sb->source);
+    quire_column *proj = keep(r, xcalloc(sb->ncolumns, sizeof *proj));
+    doc_column *cols = keep(r, xcalloc(sb->ncolumns, sizeof *cols));
+    rows_ctx c;
+    source *so;
+    size_t k;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    c.r = r;
+    c.sb = sb;
+    c.cap = sb->rows > 0 ? (size_t)sb->rows : 1000;
+    c.cells = keep(r, xcalloc((c.cap + 1) * sb->ncolumns, sizeof *c.cells));
+    c.sums = keep(r, xcalloc(sb->ncolumns, sizeof *c.sums));
+    for (k = 0; k < sb->ncolumns; k++) {
+        proj[k] = *source_column(src, sb->columns[k]);
+        cols[k].title = sb->columns[k];
+        cols[k].numeric = proj[k].type == QUIRE_T_INTEGER || proj[k].type == QUIRE_T_NUMBER;
+        if (k)
+            sb_puts(&c.raw, ",");
+        csv_put(&c.raw, sb->columns[k]);
+    }
+    sb_puts(&c.raw, "\n");
+    c.types = proj;
+    so = source_open(m->s, src, reg, err);
+    if (!so) {
+        sb_free(&c.raw);
+        return -1;
+    }
+    rc = source_scan(so, proj, sb->ncolumns, (uint64_t)c.cap, on_rows, &c, err);
+    source_close(so);
+    if (rc) {
+        sb_free(&c.raw);
+        return -1;
+    }
+    if (sb->totals) {
+        /* Sums of the number columns; the first column says how many rows. */
+        char buf[64];
+
+        for (k = 0; k < sb->ncolumns; k++) {
+            if (proj[k].type == QUIRE_T_NUMBER) {
+                quire_format_value(buf, sizeof buf, c.sums[k], QUIRE_UNIT_NUMBER, 2);
+                c.cells[c.nrows * sb->ncolumns + k] = kstr(r, buf);
+            }
+        }
+        if (proj[0].type != QUIRE_T_NUMBER)
+            c.cells[c.nrows * sb->ncolumns] = keep(r, xasprintf("Total (%zu rows)", c.nrows));
+    }
+    t->title = sb->title ? sb->title : sb->source;
+    t->ncols = sb->ncolumns;
+    t->cols = cols;
+    t->nrows = c.nrows;
+    t->cells = c.cells;
+    t->totals = sb->totals;
+    table_file(r, t, &c.raw);
+    return 0;
+}
+
+/* ------------------------------------------------------------ manifest */
+
+static void json_str(strbuf *b, const char *s)
+{
+    sb_puts(b, "\"");
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (ch == '"' || ch == '\\')
+            sb_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            sb_printf(b, "\\u%04x", ch);
+        else
+            sb_add(b, s, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+static void manifest_file(strbuf *b, const char *path, int *first)
+{
+    char hex[65];
+
+    sha256_file(path, hex);
+    sb_puts(b, *first ? "\n    {\"path\": " : ",\n    {\"path\": ");
+    json_str(b, path);
+    sb_puts(b, ", \"sha256\": ");
+    json_str(b, hex);
+    sb_puts(b, "}");
+    *first = 0;
+}
+
+/* manifest.json: what produced this PDF, so that it can be produced again. */
+static void build_manifest(report *r, const model *m)
+{
+    const spec *s = m->s;
+    strbuf b = {0};
+    char hex[65];
+    size_t i, j;
+    int first = 1;
+
+    sha256_file(s->path, hex);
+    sb_puts(&b, "{\n  \"quire\": ");
+#ifdef QUIRE_VERSION
+    json_str(&b, QUIRE_VERSION);
+#else
+    json_str(&b, "");
+#endif
+    sb_puts(&b, ",\n  \"spec\": ");
+    json_str(&b, s->path);
+    sb_puts(&b, ",\n  \"spec_sha256\": ");
+    json_str(&b, hex);
+    sb_puts(&b, ",\n  \"period\": ");
+    json_str(&b, r->period);
+    sb_puts(&b, ",\n  \"generated\": ");
+    json_str(&b, r->generated);
+    sb_puts(&b, ",\n  \"parameters\": {");
+    for (i = 0; i < s->nparams; i++) {
+        sb_puts(&b, i ? ",\n    " : "\n    ");
+        json_str(&b, s->params[i].name);
+        sb_puts(&b, ": ");
+        json_str(&b, s->params[i].value);
+    }
+    sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
+    for (i = 0; i < s->nsources; i++)
+        for (j = 0; j < s->sources[i].noptions; j++)
+            if (strcmp(s->sources[i].options[j].key, "path") == 0) {
+                char *p = path_join(s->dir, s->sources[i].options[j].value);
+
+                manifest_file(&b, p, &first);
+                free(p);
+            }
+    if (s->segment_rule)
+        manifest_file(&b, s->segment_rule, &first);
+    for (i = 0; i < s->nkpis; i++)
+        manifest_file(&b, s->kpis[i].script, &first);
+    sb_puts(&b, "\n  ],\n  \"files\": [");
+    for (i = 0; i < r->nfiles; i++) {
+        sb_puts(&b, i ? ", " : "");
+        json_str(&b, r->files[i].name);
+    }
+    sb_puts(&b, "]\n}\n");
+    add_file(r, xstrdup("manifest.json"), "How this report was made: Quire version, spec and "
+             "input hashes, parameters", "application/json", &b);
+}
+
+report *report_build(const model *m, long long epoch, plugin_registry *reg, quire_error *err)
 {
     const spec *s = m->s;
     report *r = xcalloc(1, sizeof *r);
@@ -121,6 +586,11 @@ report *report_build(const model *m, long long epoch)
     r->doc.subtitle = s->subtitle;
     r->doc.objective = s->objective;
     r->doc.period = r->period;
+    r->doc.letter = s->page_letter;
+    r->doc.margin = s->page_margin;
+    r->doc.logo = s->logo;
+    r->doc.contents = s->contents;
+    r->doc.strict = s->strict;
     {
         int y, mo, d, hh = 0, mi = 0, ss = 0;
         if (epoch >= 0) {
@@ -163,8 +633,13 @@ report *report_build(const model *m, long long epoch)
                 db->kind = DOC_PARAGRAPH;
                 db->text = sb->text;
                 break;
+            case BLOCK_HEADING:
+                db->kind = DOC_HEADING;
+                db->text = sb->text;
+                break;
             case BLOCK_QUESTIONS:
-                db->kind = DOC_QUESTIONS;
+            case BLOCK_BULLETS:
+                db->kind = sb->kind == BLOCK_QUESTIONS ? DOC_QUESTIONS : DOC_BULLETS;
                 db->text = sb->text;
                 db->nitems = sb->nitems;
                 db->items = (const char *const *)sb->items;
@@ -173,11 +648,26 @@ report *report_build(const model *m, long long epoch)
                 db->kind = DOC_CHART;
                 build_chart(r, m, sb, &db->chart);
                 break;
+            case BLOCK_TILES:
+                build_tiles(r, m, sb, db);
+                break;
+            case BLOCK_TABLE:
+                db->kind = DOC_TABLE;
+                if (!sb->source)
+                    build_kpi_table(r, m, sb, &db->table);
+                else if (build_rows_table(r, m, sb, &db->table, reg, err)) {
+                    report_free(r);
+                    return NULL;
+                }
+                break;
             }
         }
     }
     r->doc.nsections = s->nsections;
     r->doc.sections = r->sections;
+    build_manifest(r, m);
+    r->doc.nfiles = r->nfiles;
+    r->doc.files = r->files;
     return r;
 }
 
@@ -203,6 +693,7 @@ void report_free(report *r)
     free((void *)r->seg_names);
     free(r->seg_colors);
     free(r->sections);
+    free(r->files);
     free(r);
 }
 

@@ -7,12 +7,15 @@
 
 #include "doc.h"
 #include "model.h"
+#include "plugins.h"
 
 typedef struct report report;
 
-/* Build the document. epoch: SOURCE_DATE_EPOCH, or -1 to date the report
- * from its period (the day after the last month). */
-report *report_build(const model *m, long long epoch);
+/* Build the document, with the data behind each chart and table and a run
+ * manifest as embedded files. epoch: SOURCE_DATE_EPOCH, or -1 to date the
+ * report from its period (the day after the last month). Tables of a
+ * source's rows read the source through reg. Returns NULL with err set. */
+report *report_build(const model *m, long long epoch, plugin_registry *reg, quire_error *err);
 const quire_doc *report_doc(const report *r);
 void report_free(report *r);
 

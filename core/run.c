@@ -91,7 +91,9 @@ int run_report(const run_opts *o, quire_error *err)
     qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, t3 - t2);
     if (o->export_dir && report_export(m, o->export_dir, err))
         goto done;
-    r = report_build(m, epoch);
+    r = report_build(m, epoch, &reg, err);
+    if (!r)
+        goto done;
     {
         /* The output's folder is created when missing (not its parents). */
         char *dir = path_dirname(out);

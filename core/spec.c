@@ -783,19 +783,207 @@ static int load_items(ctx *c, node *l, spec_block *b)
     return 0;
 }
 
+/* A list of scalars (KPI names, column names); what names one item. */
+static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n)
+{
+    yaml_node_item_t *it;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, what))
+        return -1;
+    if (l->data.sequence.items.top == l->data.sequence.items.start)
+        return fail(c, l, "%s is empty", what);
+    *out = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                   sizeof **out);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++)
+        if (scalar(c, nd(c, *it), what, &(*out)[(*n)++]))
+            return -1;
+    return 0;
+}
+
+/* "month": last, first, or a report month YYYY-MM. */
+static int load_block_month(ctx *c, node *v, const char *where, int *out)
+{
+    node *n = get(c, v, "month");
+    char *t;
+    int mi;
+
+    *out = SPEC_MONTH_LAST;
+    if (!n)
+        return 0;
+    if (scalar(c, n, "month", &t))
+        return -1;
+    if (strcmp(t, "last") == 0) {
+        free(t);
+        return 0;
+    }
+    if (strcmp(t, "first") == 0) {
+        *out = 0;
+        free(t);
+        return 0;
+    }
+    mi = parse_month(t);
+    if (mi < 0 || mi < c->s->month_from || mi > c->s->month_to) {
+        fail(c, n, "\"month\" of %s must be last, first or a month of the report (YYYY-MM), "
+             "not \"%s\"", where, t);
+        free(t);
+        return -1;
+    }
+    free(t);
+    *out = mi - c->s->month_from;
+    return 0;
+}
+
+/* "segment": one of the spec's segments, or All. */
+static int load_block_segment(ctx *c, node *v, const char *where, char **out)
+{
+    node *n = get(c, v, "segment");
+    const char **names;
+    const char *hint;
+    size_t i;
+
+    if (get_str(c, v, "segment", 0, where, out))
+        return -1;
+    if (!*out)
+        return 0;
+    if (strcmp(*out, "All") == 0 || spec_segment_index(c->s, *out) >= 0)
+        return 0;
+    names = xmalloc((c->s->nsegments + 2) * sizeof *names);
+    for (i = 0; i < c->s->nsegments; i++)
+        names[i] = c->s->segments[i].name;
+    names[i] = "All";
+    hint = closest_word(*out, names, c->s->nsegments + 1);
+    fail(c, n, "no segment named \"%s\" (the segments, or All)%s%s%s", *out,
+         hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+    free(names);
+    return -1;
+}
+
+static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
+{
+    node *l = get(c, v, "kpis");
+    char what[64];
+    size_t i;
+
+    if (!l)
+        return fail(c, v, "%s needs \"kpis\", a list of KPI names", where);
+    snprintf(what, sizeof what, "\"kpis\" of %s", where);
+    if (load_names(c, l, what, &b->kpis, &b->nkpis))
+        return -1;
+    for (i = 0; i < b->nkpis; i++)
+        if (need_kpi(c, nd(c, l->data.sequence.items.start[i]), b->kpis[i]))
+            return -1;
+    return 0;
+}
+
+static int load_tiles(ctx *c, node *v, spec_block *b)
+{
+    static const char *const keys[] = {"kpis", "segment", "month"};
+
+    b->kind = BLOCK_TILES;
+    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 3))
+        return -1;
+    if (load_kpi_list(c, v, "tiles", b) || load_block_segment(c, v, "tiles", &b->segment) ||
+        load_block_month(c, v, "tiles", &b->month))
+        return -1;
+    return 0;
+}
+
+static int load_table(ctx *c, node *v, spec_block *b)
+{
+    static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
+                                       "source", "columns", "rows"};
+    node *n;
+
+    b->kind = BLOCK_TABLE;
+    if (want(c, v, YAML_MAPPING_NODE, "a table") ||
+        check_keys(c, v, "a table", keys, sizeof keys / sizeof *keys))
+        return -1;
+    if (get_str(c, v, "title", 0, "a table", &b->title))
+        return -1;
+    if ((n = get(c, v, "totals")) != NULL && to_bool(c, n, "\"totals\" of a table", &b->totals))
+        return -1;
+    if (get(c, v, "source")) {
+        /* A table of the source's own rows. */
+        static const char *const kpi_only[] = {"kpis", "by", "segment", "month"};
+        size_t i, k;
+        const spec_source *src;
+
+        for (k = 0; k < 4; k++)
+            if ((n = get(c, v, kpi_only[k])) != NULL)
+                return fail(c, n, "\"%s\" belongs to a table of KPIs, not to a table of a "
+                            "source's rows", kpi_only[k]);
+        if (get_str(c, v, "source", 1, "a table", &b->source))
+            return -1;
+        src = spec_find_source(c->s, b->source);
+        if (!src)
+            return need_source(c, get(c, v, "source"), b->source);
+        if (!(n = get(c, v, "columns")))
+            return fail(c, v, "a table of source rows needs \"columns\"");
+        if (load_names(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns))
+            return -1;
+        for (i = 0; i < b->ncolumns; i++) {
+            for (k = 0; k < src->ncolumns; k++)
+                if (strcmp(src->columns[k].name, b->columns[i]) == 0)
+                    break;
+            if (k == src->ncolumns) {
+                const char **names = xmalloc((src->ncolumns + 1) * sizeof *names);
+                const char *hint;
+
+                for (k = 0; k < src->ncolumns; k++)
+                    names[k] = src->columns[k].name;
+                hint = closest_word(b->columns[i], names, src->ncolumns);
+                fail(c, nd(c, n->data.sequence.items.start[i]), "source \"%s\" declares no "
+                     "column \"%s\"%s%s%s", b->source, b->columns[i],
+                     hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+                free(names);
+                return -1;
+            }
+        }
+        if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
+                                                       &b->rows))
+            return -1;
+        return 0;
+    }
+    if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
+        return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
+                    "(with \"source\")");
+    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", &b->segment) ||
+        load_block_month(c, v, "a table", &b->month))
+        return -1;
+    if ((n = get(c, v, "by")) != NULL) {
+        char *by;
+
+        if (scalar(c, n, "\"by\" of a table", &by))
+            return -1;
+        if (strcmp(by, "month") == 0)
+            b->by_month = 1;
+        else if (strcmp(by, "segment") != 0) {
+            fail(c, n, "\"by\" of a table must be segment or month, not \"%s\"", by);
+            free(by);
+            return -1;
+        }
+        free(by);
+    }
+    return 0;
+}
+
 static int load_block(ctx *c, node *m, spec_block *b)
 {
-    static const char *const kinds[] = {"paragraph", "questions", "chart"};
-    static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title", "y_title"};
+    static const char *const kinds[] = {"paragraph", "questions", "chart", "heading",
+                                        "bullets", "tiles", "table"};
+    static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title",
+                                             "y_title", "matrix", "month"};
     static const char *const q_keys[] = {"title", "items"};
     node *k, *v;
 
     if (want(c, m, YAML_MAPPING_NODE, "a block"))
         return -1;
     b->pos = pos_of(m);
+    b->month = SPEC_MONTH_LAST;
     if (m->data.mapping.pairs.top - m->data.mapping.pairs.start != 1)
-        return fail(c, m, "a block is a mapping with one key: paragraph, questions or chart");
-    if (check_keys(c, m, "a block", kinds, 3))
+        return fail(c, m, "a block is a mapping with one key: paragraph, questions, chart, "
+                    "heading, bullets, tiles or table");
+    if (check_keys(c, m, "a block", kinds, sizeof kinds / sizeof *kinds))
         return -1;
     k = nd(c, m->data.mapping.pairs.start->key);
     v = nd(c, m->data.mapping.pairs.start->value);
@@ -803,6 +991,18 @@ static int load_block(ctx *c, node *m, spec_block *b)
         b->kind = BLOCK_PARAGRAPH;
         return scalar(c, v, "a paragraph", &b->text);
     }
+    if (strcmp(raw(k), "heading") == 0) {
+        b->kind = BLOCK_HEADING;
+        return scalar(c, v, "a heading", &b->text);
+    }
+    if (strcmp(raw(k), "bullets") == 0) {
+        b->kind = BLOCK_BULLETS;
+        return load_names(c, v, "bullets", &b->items, &b->nitems);
+    }
+    if (strcmp(raw(k), "tiles") == 0)
+        return load_tiles(c, v, b);
+    if (strcmp(raw(k), "table") == 0)
+        return load_table(c, v, b);
     if (strcmp(raw(k), "questions") == 0) {
         b->kind = BLOCK_QUESTIONS;
         if (v->type == YAML_MAPPING_NODE) {
@@ -819,30 +1019,49 @@ static int load_block(ctx *c, node *m, spec_block *b)
         return load_items(c, v, b);
     }
     b->kind = BLOCK_CHART;
-    if (want(c, v, YAML_MAPPING_NODE, "a chart") || check_keys(c, v, "a chart", chart_keys, 6))
+    if (want(c, v, YAML_MAPPING_NODE, "a chart") ||
+        check_keys(c, v, "a chart", chart_keys, sizeof chart_keys / sizeof *chart_keys))
         return -1;
     {
+        static const char *const types[] = {"line", "bar", "stacked_bar", "hbar", "heatmap"};
         char *type = NULL;
+        size_t i;
+
         if (get_str(c, v, "type", 1, "a chart", &type))
             return -1;
-        if (strcmp(type, "line") == 0)
-            b->chart = DOC_CHART_LINE;
-        else if (strcmp(type, "bar") == 0)
-            b->chart = DOC_CHART_BAR;
-        else {
-            fail(c, get(c, v, "type"), "chart type must be line (by month) or bar (by segment), not "
-                 "\"%s\"", type);
+        for (i = 0; i < 5; i++)
+            if (strcmp(type, types[i]) == 0)
+                break;
+        if (i == 5) {
+            const char *hint = closest_word(type, types, 5);
+
+            fail(c, get(c, v, "type"), "chart type must be line, bar, stacked_bar, hbar or "
+                 "heatmap, not \"%s\"%s%s%s", type, hint ? "; did you mean \"" : "",
+                 hint ? hint : "", hint ? "\"?" : "");
             free(type);
             return -1;
         }
+        b->chart = (doc_chart_kind)i; /* the order of doc_chart_kind */
         free(type);
     }
-    if (get_str(c, v, "kpi", 1, "a chart", &b->kpi) ||
+    if (get_str(c, v, "matrix", 0, "a chart", &b->matrix) ||
+        get_str(c, v, "kpi", !b->matrix, "a chart", &b->kpi) ||
         get_str(c, v, "title", 1, "a chart", &b->title) ||
         get_str(c, v, "subtitle", 0, "a chart", &b->subtitle) ||
         get_str(c, v, "x_title", 0, "a chart", &b->x_title) ||
-        get_str(c, v, "y_title", 0, "a chart", &b->y_title))
+        get_str(c, v, "y_title", 0, "a chart", &b->y_title) ||
+        load_block_month(c, v, "a chart", &b->month))
         return -1;
+    if (b->matrix) {
+        if (b->chart != DOC_CHART_HEATMAP)
+            return fail(c, get(c, v, "matrix"), "\"matrix\" belongs to a heatmap chart");
+        if (strcmp(b->matrix, "migration") != 0)
+            return fail(c, get(c, v, "matrix"), "\"matrix\" must be migration (customers moving "
+                        "between segments), not \"%s\"", b->matrix);
+        if (b->kpi)
+            return fail(c, get(c, v, "kpi"), "a migration heatmap counts customers: no \"kpi\"");
+        return 0;
+    }
     return need_kpi(c, get(c, v, "kpi"), b->kpi);
 }
 
@@ -964,13 +1183,52 @@ static int load_lua(ctx *c, node *m)
     return 0;
 }
 
+/* ------------------------------------------------------------ page */
+
+static int load_page(ctx *c, node *m)
+{
+    static const char *const keys[] = {"size", "margins", "logo"};
+    spec *s = c->s;
+    char *t = NULL;
+    node *n;
+
+    if (want(c, m, YAML_MAPPING_NODE, "page") || check_keys(c, m, "page", keys, 3))
+        return -1;
+    if (get_str(c, m, "size", 0, "page", &t))
+        return -1;
+    if (t) {
+        if (strcmp(t, "Letter") == 0 || strcmp(t, "letter") == 0)
+            s->page_letter = 1;
+        else if (strcmp(t, "A4") != 0 && strcmp(t, "a4") != 0) {
+            fail(c, get(c, m, "size"), "page.size must be A4 or Letter, not \"%s\"", t);
+            free(t);
+            return -1;
+        }
+        free(t);
+    }
+    if ((n = get(c, m, "margins")) != NULL &&
+        to_double(c, n, "page.margins (points)", 30, 150, &s->page_margin))
+        return -1;
+    if (get_str(c, m, "logo", 0, "page", &t))
+        return -1;
+    if (t) {
+        s->logo = path_join(s->dir, t);
+        free(t);
+        if (access(s->logo, R_OK) != 0)
+            return fail(c, get(c, m, "logo"), "page.logo: cannot read %s: %s", s->logo,
+                        strerror(errno));
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ top level */
 
 static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
 {
     static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
                                        "sources", "entities", "facts", "features", "segments",
-                                       "kpis", "sections", "lua", "schedule"};
+                                       "kpis", "sections", "lua", "schedule", "page",
+                                       "contents", "strict"};
     spec *s = c->s;
     node *n;
 
@@ -1010,6 +1268,12 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return -1;
 #undef SECTION
     if ((n = get(c, root, "lua")) != NULL && load_lua(c, n))
+        return -1;
+    if ((n = get(c, root, "page")) != NULL && load_page(c, n))
+        return -1;
+    if ((n = get(c, root, "contents")) != NULL && to_bool(c, n, "contents", &s->contents))
+        return -1;
+    if ((n = get(c, root, "strict")) != NULL && to_bool(c, n, "strict", &s->strict))
         return -1;
     /* "schedule" is read by the scheduler (schedule.c), which validates it;
      * a report run ignores it. Remember where it is. */
@@ -1148,6 +1412,15 @@ void spec_free(spec *s)
             free(b->subtitle);
             free(b->x_title);
             free(b->y_title);
+            free(b->matrix);
+            for (k = 0; k < b->nkpis; k++)
+                free(b->kpis[k]);
+            free(b->kpis);
+            free(b->segment);
+            free(b->source);
+            for (k = 0; k < b->ncolumns; k++)
+                free(b->columns[k]);
+            free(b->columns);
         }
         free(sec->blocks);
     }
@@ -1155,6 +1428,7 @@ void spec_free(spec *s)
     free(s->title);
     free(s->subtitle);
     free(s->objective);
+    free(s->logo);
     free(s->path);
     free(s->dir);
     free(s);

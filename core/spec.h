@@ -95,17 +95,35 @@ typedef struct spec_kpi {
 typedef enum spec_block_kind {
     BLOCK_PARAGRAPH = 0,
     BLOCK_QUESTIONS,
-    BLOCK_CHART
+    BLOCK_CHART,
+    BLOCK_HEADING,
+    BLOCK_BULLETS,
+    BLOCK_TILES,
+    BLOCK_TABLE
 } spec_block_kind;
+
+/* The month a block shows: an index of the report's months, or the last. */
+#define SPEC_MONTH_LAST (-1)
 
 typedef struct spec_block {
     spec_block_kind kind;
-    char *text;              /* PARAGRAPH text, QUESTIONS heading */
-    char **items;            /* QUESTIONS */
+    char *text;              /* PARAGRAPH text, QUESTIONS title, HEADING text */
+    char **items;            /* QUESTIONS, BULLETS */
     size_t nitems;
     doc_chart_kind chart;    /* CHART */
-    char *kpi;
+    char *kpi;               /* CHART; NULL for a migration heatmap */
+    char *matrix;            /* CHART heatmap: "migration", or NULL */
     char *title, *subtitle, *x_title, *y_title;
+    char **kpis;             /* TILES, TABLE of KPIs */
+    size_t nkpis;
+    char *segment;           /* TILES, TABLE by month: a segment or "All" (NULL = All) */
+    int month;               /* TILES, TABLE, hbar and migration: month index or SPEC_MONTH_LAST */
+    int by_month;            /* TABLE of KPIs: a row per month (else per segment) */
+    int totals;              /* TABLE: a totals row (All customers, or column sums) */
+    char *source;            /* TABLE of rows: the source */
+    char **columns;          /* TABLE of rows: its columns */
+    size_t ncolumns;
+    long rows;               /* TABLE of rows: at most this many (0 = 1000) */
     spec_pos pos;
 } spec_block;
 
@@ -149,6 +167,13 @@ typedef struct spec {
 
     spec_section *sections;
     size_t nsections;
+
+    /* page: and the layout switches */
+    int page_letter;          /* 0 A4, 1 US Letter */
+    double page_margin;       /* points, 0 = the default */
+    char *logo;               /* resolved path of a PNG, or NULL */
+    int contents;             /* title page and contents page */
+    int strict;               /* preflight problems are errors */
 
     /* Lua limits; 0 = the sandbox's default */
     size_t lua_memory;
