@@ -1081,7 +1081,7 @@ static int fetch_pages(crm *st, sink *k)
     int rc = -1;
 
     for (page = 1;; page++) {
-        char *req_url = NULL, *body = NULL, where[600];
+        char *req_url = NULL, *body = NULL, where[700];
         json_t *root = NULL, *recs;
         json_error_t je;
         size_t n;
@@ -1148,7 +1148,9 @@ static int fetch_pages(crm *st, sink *k)
             free(body);
             goto oom;
         }
-        rc = crm_http_fetch(&st->http, req_url, url, body, page);
+        /* messages show the URL as sent, with the key masked */
+        crm_mask(req_url, where, sizeof where, st->http.secrets, st->http.mask_param);
+        rc = crm_http_fetch(&st->http, req_url, where, body, page);
         memset(req_url, 0, strlen(req_url));
         free(req_url);
         free(body);
@@ -1158,7 +1160,6 @@ static int fetch_pages(crm *st, sink *k)
             goto out;
         }
         rc = -1;
-        crm_mask(url, where, sizeof where, st->http.secrets, st->http.mask_param);
         snprintf(where + strlen(where), sizeof where - strlen(where), ": page %llu",
                  (unsigned long long)page);
 
