@@ -2,6 +2,7 @@
 #
 #   make            build ./quire and the plugins (plugins/*.so)
 #   make demo       install what is missing, build, render out/monthly_segments.pdf
+#   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
 #   make bench      the 5M-order benchmark (see docs/performance.md)
@@ -37,7 +38,7 @@ PLUGIN_SO := $(sort $(PLUGINS:%=$(OUT)/plugins/%.so))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
 
-.PHONY: all deps demo test test-run check-asan bench clean install uninstall
+.PHONY: all deps demo demo-crm test test-run check-asan bench clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO) $(UNIT_BIN)
 
 deps:
@@ -78,6 +79,22 @@ demo: deps
 	@test -f data/sample/orders.csv || ./quire sample --out data/sample
 	./quire run reports/monthly_segments.yaml -o out/monthly_segments.pdf
 	@echo "demo: wrote out/monthly_segments.pdf"
+
+# The CRM-backed report: a local CRM on 127.0.0.1 serves the sample customers
+# (tests/fixtures/crm_server.py), the report reads them through crm_rest.
+demo-crm: deps
+	@$(MAKE) --no-print-directory all
+	@test -f data/sample/orders.csv || ./quire sample --out data/sample
+	@mkdir -p out
+	@rm -f out/.crm_server.port
+	@CRM_TOKEN=$${CRM_TOKEN:-demo-$$$$-$$(date +%s)}; export CRM_TOKEN; \
+	  python3 tests/fixtures/crm_server.py --customers data/sample/customers.csv \
+	    --port-file out/.crm_server.port & srv=$$!; \
+	  trap 'kill $$srv 2>/dev/null; rm -f out/.crm_server.port' EXIT; \
+	  i=0; while [ ! -s out/.crm_server.port ] && [ $$i -lt 100 ]; do sleep 0.1; i=$$((i + 1)); done; \
+	  ./quire run reports/monthly_segments_crm.yaml \
+	    --param crm_url=http://127.0.0.1:$$(cat out/.crm_server.port) -o out/monthly_segments_crm.pdf
+	@echo "demo-crm: wrote out/monthly_segments_crm.pdf"
 
 test: deps
 	@$(MAKE) --no-print-directory all
