@@ -18,6 +18,7 @@ int pdf_attach(HPDF_Doc pdf, const doc_file *f)
     HPDF_NameTree tree;
     HPDF_Dict spec, ef, stream, params;
     HPDF_String key;
+    HPDF_Array arr;
     int bad = 0;
 
     names = HPDF_Catalog_GetNames(pdf->catalog);
@@ -63,7 +64,18 @@ int pdf_attach(HPDF_Doc pdf, const doc_file *f)
     bad |= HPDF_Dict_Add(ef, "F", stream) != HPDF_OK;
     bad |= HPDF_Dict_Add(spec, "EF", ef) != HPDF_OK;
     key = HPDF_String_New(pdf->mmgr, f->name, NULL);
-    if (bad || !key || HPDF_NameTree_Add(tree, key, spec) != HPDF_OK)
+    if (bad || !key)
+        return -1;
+    /* HPDF_NameTree_Add() compares the new key with every entry of the
+     * Names array, values included, and crashes on the first value; the
+     * caller adds files in name order, so appending keeps the tree sorted. */
+    arr = HPDF_Dict_GetItem(tree, "Names", HPDF_OCLASS_ARRAY);
+    if (!arr) {
+        arr = HPDF_Array_New(pdf->mmgr);
+        if (!arr || HPDF_Dict_Add(tree, "Names", arr) != HPDF_OK)
+            return -1;
+    }
+    if (HPDF_Array_Add(arr, key) != HPDF_OK || HPDF_Array_Add(arr, spec) != HPDF_OK)
         return -1;
     return 0;
 }

@@ -10,7 +10,8 @@
 #include "doc.h"
 
 /*
- * Embed f in pdf from memory, compressed. libharu 2.3.0's HPDF_AttachFile()
+ * Embed f in pdf from memory, compressed; files must be added in ascending
+ * order of their names, which keeps the EmbeddedFiles name tree sorted. libharu 2.3.0's HPDF_AttachFile()
  * reads a file at save time and names the attachment after its path, so
  * this builds the same objects from its lower-level calls: a Filespec
  * (/F, /UF, /Desc) whose /EF holds an EmbeddedFile stream (/Subtype, /Params

@@ -1389,6 +1389,38 @@ static void geometry(render *r, const quire_doc *doc)
     r->strict = doc->strict;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const doc_file *const *)a)->name, (*(const doc_file *const *)b)->name);
+}
+
+/*
+ * Embed the document's files in name order: libharu 2.3.0's name tree
+ * appends correctly but misplaces a key inserted before an existing one.
+ */
+static void attach_all(render *r, const quire_doc *doc)
+{
+    const doc_file **order;
+    size_t i;
+
+    if (doc->nfiles == 0)
+        return;
+    order = malloc(doc->nfiles * sizeof *order);
+    if (!order)
+        fail_oom(r);
+    for (i = 0; i < doc->nfiles; i++)
+        order[i] = &doc->files[i];
+    qsort(order, doc->nfiles, sizeof *order, by_name);
+    for (i = 0; i < doc->nfiles; i++) {
+        snprintf(r->what, sizeof r->what, "%s: cannot attach %s", r->path, order[i]->name);
+        if (pdf_attach(r->pdf, order[i])) {
+            free(order);
+            on_error(HPDF_GetError(r->pdf), HPDF_GetErrorDetail(r->pdf), r);
+        }
+    }
+    free(order);
+}
+
 /* Build the whole PDF into r->out. Called under setjmp. */
 static void build(render *r, const quire_doc *doc)
 {
@@ -1428,11 +1460,7 @@ static void build(render *r, const quire_doc *doc)
     if (doc->contents)
         draw_contents(r);
     draw_headers_footers(r, doc);
-    for (i = 0; i < doc->nfiles; i++) {
-        snprintf(r->what, sizeof r->what, "%s: cannot attach %s", r->path, doc->files[i].name);
-        if (pdf_attach(r->pdf, &doc->files[i]))
-            on_error(HPDF_GetError(r->pdf), HPDF_GetErrorDetail(r->pdf), r);
-    }
+    attach_all(r, doc);
     if (r->fonts.offpage)
         problem(r, "%u text runs reach beyond the page", r->fonts.offpage);
     if (r->strict && r->nproblems) {
