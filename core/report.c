@@ -260,8 +260,7 @@ static void build_tiles(report *r, const model *m, const spec_block *sb, doc_blo
     const char *cap;
     size_t i;
 
-    cap = keep(r, xasprintf("%s, %s%s%s", group_name(r, m, g), r->month_labels[mo],
-                            mo > 0 ? " vs " : "", mo > 0 ? r->month_labels[mo - 1] : ""));
+    cap = keep(r, xasprintf("%s, %s", group_name(r, m, g), r->month_labels[mo]));
     for (i = 0; i < sb->nkpis; i++) {
         int k = kpi_index(m, sb->kpis[i]);
         const kpi_def *kd = &m->kpis[k];

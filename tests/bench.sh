@@ -34,3 +34,11 @@ while [ "$i" -le "$RUNS" ]; do
 done
 "$QUIRE" run reports/monthly_segments.yaml -v --param data="$DATA" \
     --param from=2023-06 --param to=2024-04 -o out/bench.pdf
+# The renderer alone: the stock monthly report on the sample data, its PDF
+# stage time (from -v) and file size.
+SAMPLE=build/bench-sample
+[ -f "$SAMPLE/orders.csv" ] || "$QUIRE" sample --out "$SAMPLE" >/dev/null
+"$QUIRE" run reports/monthly_segments.yaml -v --param data="$SAMPLE" -o out/bench-monthly.pdf 2>&1 \
+    | grep -E '^(quire: )?pdf:' | sed 's/^/render: /'
+echo "render: $(pdfinfo out/bench-monthly.pdf 2>/dev/null | awk '/^Pages:/ {print $2}') pages," \
+    "$(wc -c < out/bench-monthly.pdf) bytes"
