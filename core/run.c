@@ -15,6 +15,7 @@
 #include "model.h"
 #include "plugins.h"
 #include "report.h"
+#include "schedule.h"
 #include "source.h"
 #include "util.h"
 
@@ -158,6 +159,12 @@ int run_validate(const run_opts *o, quire_error *err)
             goto done;
         }
         lua_pop(qlua_state(q), 1);
+    }
+    if (s->schedule_pos.line) {
+        schedule *sc = schedule_load(o->spec_path, o->params, o->nparams, err);
+        if (!sc)
+            goto done;
+        schedule_free(sc);
     }
     printf("%s: ok (%zu sources, %zu segments, %zu KPIs, %zu sections)\n", o->spec_path,
            s->nsources, s->nsegments, s->nkpis, s->nsections);

@@ -22,6 +22,11 @@ contains "$T/out" "template "
 
 exits 0 "validate the stock report" "$QUIRE" validate reports/monthly_segments.yaml --param data="$DATA"
 contains "$T/out" "ok"
+# validate checks the schedule section too
+sed -e "s#\.\./scripts/#$(pwd)/scripts/#" -e 's/^  tz: Europe\/Berlin/  tz: Europe\/Berlni/' \
+    reports/monthly_segments.yaml > "$T/badtz.yaml"
+exits 1 "validate a spec with a bad schedule time zone" "$QUIRE" validate "$T/badtz.yaml" --param data="$DATA"
+grep -q "badtz.yaml:[0-9]*:[0-9]*: error: .*Berlni" "$T/err" && ok || bad "bad time zone message: $(cat "$T/err")"
 exits 2 "validate names a missing data file" "$QUIRE" validate reports/monthly_segments.yaml --param data="$T/none"
 contains "$T/err" "$T/none/customers.csv"
 
