@@ -22,7 +22,7 @@ CFLAGS   ?= $(OPT) -g
 # GCC 12 reports false "null format string" warnings under UBSan's checks.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3
+PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) \
@@ -70,6 +70,8 @@ $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
 $(OBJ)/tests/test_csv: plugins/csv/csv_parse.c plugins/csv/csv_parse.h
+$(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
+$(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c plugins/crm_rest/crm_rest.h
 
 $(OBJ)/core $(OBJ)/tests:
 	@mkdir -p $@

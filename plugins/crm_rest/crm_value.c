@@ -566,13 +566,32 @@ static void replace_all(char *buf, size_t n, const char *needle)
         p = splice(buf, n, p, p + nl);
 }
 
+static void mask_in(char *out, size_t n, const char *const *secrets, const char *param);
+
 void crm_mask(const char *in, char *out, size_t n, const char *const *secrets, const char *param)
 {
-    size_t i;
+    /* mask the whole text first, then cut: a cut must not leave part of a secret */
+    size_t len = in ? strlen(in) : 0, cap = 2 * len + 64;
+    char *tmp = malloc(cap);
 
     if (!n)
         return;
-    snprintf(out, n, "%s", in ? in : "");
+    if (tmp) {
+        memcpy(tmp, in ? in : "", len + 1);
+        mask_in(tmp, cap, secrets, param);
+        snprintf(out, n, "%s", tmp);
+        free(tmp);
+    } else {
+        snprintf(out, n, "%s", in ? in : "");
+    }
+    mask_in(out, n, secrets, param);
+}
+
+/* Mask in place in out (NUL-terminated, capacity n). */
+static void mask_in(char *out, size_t n, const char *const *secrets, const char *param)
+{
+    size_t i;
+
     for (i = 0; secrets && secrets[i]; i++) {
         char enc[1024];
         if (!secrets[i][0])
