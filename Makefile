@@ -22,9 +22,9 @@ CFLAGS   ?= $(OPT) -g
 # GCC 12 reports false "null format string" warnings under UBSan's checks.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3
+PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
+DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl -pthread
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) \
               -Icore -Icore/include $(DEP_CFLAGS) -DQUIRE_VERSION='"$(VERSION)"' \
               -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'

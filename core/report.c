@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sha256.h"
 #include "source.h"
 #include "util.h"
 
@@ -485,29 +484,14 @@ static void json_str(strbuf *b, const char *s)
     sb_puts(b, "\"");
 }
 
-static void manifest_file(strbuf *b, const char *path, int *first)
-{
-    char hex[65];
-
-    sha256_file(path, hex);
-    sb_puts(b, *first ? "\n    {\"path\": " : ",\n    {\"path\": ");
-    json_str(b, path);
-    sb_puts(b, ", \"sha256\": ");
-    json_str(b, hex);
-    sb_puts(b, "}");
-    *first = 0;
-}
-
 /* manifest.json: what produced this PDF, so that it can be produced again. */
-static void build_manifest(report *r, const model *m)
+static void build_manifest(report *r, const model *m, input_digests *dg)
 {
     const spec *s = m->s;
     strbuf b = {0};
-    char hex[65];
-    size_t i, j;
-    int first = 1;
+    size_t i, n;
+    const input_digest *in = digests_wait(dg, &n);
 
-    sha256_file(s->path, hex);
     sb_puts(&b, "{\n  \"quire\": ");
 #ifdef QUIRE_VERSION
     json_str(&b, QUIRE_VERSION);
@@ -517,7 +501,7 @@ static void build_manifest(report *r, const model *m)
     sb_puts(&b, ",\n  \"spec\": ");
     json_str(&b, s->path);
     sb_puts(&b, ",\n  \"spec_sha256\": ");
-    json_str(&b, hex);
+    json_str(&b, in[0].hex);
     sb_puts(&b, ",\n  \"period\": ");
     json_str(&b, r->period);
     sb_puts(&b, ",\n  \"generated\": ");
@@ -530,18 +514,13 @@ static void build_manifest(report *r, const model *m)
         json_str(&b, s->params[i].value);
     }
     sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
-    for (i = 0; i < s->nsources; i++)
-        for (j = 0; j < s->sources[i].noptions; j++)
-            if (strcmp(s->sources[i].options[j].key, "path") == 0) {
-                char *p = path_join(s->dir, s->sources[i].options[j].value);
-
-                manifest_file(&b, p, &first);
-                free(p);
-            }
-    if (s->segment_rule)
-        manifest_file(&b, s->segment_rule, &first);
-    for (i = 0; i < s->nkpis; i++)
-        manifest_file(&b, s->kpis[i].script, &first);
+    for (i = 1; i < n; i++) {
+        sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
+        json_str(&b, in[i].path);
+        sb_puts(&b, ", \"sha256\": ");
+        json_str(&b, in[i].hex);
+        sb_puts(&b, "}");
+    }
     sb_puts(&b, "\n  ],\n  \"files\": [");
     for (i = 0; i < r->nfiles; i++) {
         sb_puts(&b, i ? ", " : "");
@@ -552,7 +531,8 @@ static void build_manifest(report *r, const model *m)
              "input hashes, parameters", "application/json", &b);
 }
 
-report *report_build(const model *m, long long epoch, plugin_registry *reg, quire_error *err)
+report *report_build(const model *m, long long epoch, plugin_registry *reg, input_digests *dg,
+                     quire_error *err)
 {
     const spec *s = m->s;
     report *r = xcalloc(1, sizeof *r);
@@ -664,7 +644,7 @@ report *report_build(const model *m, long long epoch, plugin_registry *reg, quir
     }
     r->doc.nsections = s->nsections;
     r->doc.sections = r->sections;
-    build_manifest(r, m);
+    build_manifest(r, m, dg);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
     return r;

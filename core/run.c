@@ -63,6 +63,7 @@ int run_report(const run_opts *o, quire_error *err)
     facts *f = NULL;
     model *m = NULL;
     report *r = NULL;
+    input_digests *dg = NULL;
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
     double t0 = now(), t1, t2, t3, t4;
     long long epoch;
@@ -74,6 +75,7 @@ int run_report(const run_opts *o, quire_error *err)
     s = spec_load(o->spec_path, o->params, o->nparams, err);
     if (!s)
         goto done;
+    dg = digests_start(s);
     f = facts_build(s, &reg, err);
     if (!f)
         goto done;
@@ -92,7 +94,7 @@ int run_report(const run_opts *o, quire_error *err)
     qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, t3 - t2);
     if (o->export_dir && report_export(m, o->export_dir, err))
         goto done;
-    r = report_build(m, epoch, &reg, err);
+    r = report_build(m, epoch, &reg, dg, err);
     if (!r)
         goto done;
     {
@@ -115,6 +117,7 @@ int run_report(const run_opts *o, quire_error *err)
     rc = 0;
 done:
     report_free(r);
+    digests_free(dg);
     model_free(m);
     facts_free(f);
     spec_free(s);

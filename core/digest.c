@@ -1,0 +1,79 @@
+/* digest.c - hashing a report's inputs on a thread beside the run. */
+#include "digest.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha256.h"
+#include "util.h"
+
+struct input_digests {
+    input_digest *v;
+    size_t n;
+    pthread_t thread;
+    int running;       /* the thread was started and not yet joined */
+    int done;
+};
+
+static void add(input_digests *d, char *path)
+{
+    d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
+    d->v[d->n].path = path;
+    d->v[d->n].hex[0] = '\0';
+    d->n++;
+}
+
+static void *hash_all(void *arg)
+{
+    input_digests *d = arg;
+    size_t i;
+    for (i = 0; i < d->n; i++)
+        sha256_file(d->v[i].path, d->v[i].hex);
+    return NULL;
+}
+
+input_digests *digests_start(const spec *s)
+{
+    input_digests *d = xcalloc(1, sizeof *d);
+    size_t i, j;
+
+    add(d, xstrdup(s->path));
+    for (i = 0; i < s->nsources; i++)
+        for (j = 0; j < s->sources[i].noptions; j++)
+            if (strcmp(s->sources[i].options[j].key, "path") == 0)
+                add(d, path_join(s->dir, s->sources[i].options[j].value));
+    if (s->segment_rule)
+        add(d, xstrdup(s->segment_rule));
+    for (i = 0; i < s->nkpis; i++)
+        add(d, xstrdup(s->kpis[i].script));
+    d->running = pthread_create(&d->thread, NULL, hash_all, d) == 0;
+    return d;
+}
+
+const input_digest *digests_wait(input_digests *d, size_t *n)
+{
+    if (!d->done) {
+        if (d->running)
+            pthread_join(d->thread, NULL);
+        else
+            hash_all(d);
+        d->running = 0;
+        d->done = 1;
+    }
+    *n = d->n;
+    return d->v;
+}
+
+void digests_free(input_digests *d)
+{
+    size_t i, n;
+
+    if (!d)
+        return;
+    digests_wait(d, &n);
+    for (i = 0; i < d->n; i++)
+        free(d->v[i].path);
+    free(d->v);
+    free(d);
+}

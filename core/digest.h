@@ -1,0 +1,31 @@
+/*
+ * digest.h - SHA-256 of a report's inputs, computed beside the run.
+ *
+ * The run manifest names every input file (the spec, the data files of its
+ * sources, the segment rule and the KPI scripts) with its hash. Hashing a few
+ * hundred MB of data takes a noticeable fraction of a second, so it runs on
+ * a thread of its own from the moment the spec is loaded, while the sources
+ * are read, and the report waits for it only when it writes the manifest.
+ */
+#ifndef QUIRE_DIGEST_H
+#define QUIRE_DIGEST_H
+
+#include <stddef.h>
+
+#include "spec.h"
+
+typedef struct input_digest {
+    char *path;
+    char hex[65];      /* "" when the file could not be read */
+} input_digest;
+
+typedef struct input_digests input_digests;
+
+/* Start hashing the spec's inputs (s must outlive digests_wait). Never NULL:
+ * without a thread, the hashes are computed in digests_wait. */
+input_digests *digests_start(const spec *s);
+/* Wait for the hashes; returns the array of *n entries, spec file first. */
+const input_digest *digests_wait(input_digests *d, size_t *n);
+void digests_free(input_digests *d);
+
+#endif
