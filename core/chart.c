@@ -11,6 +11,7 @@
 #include "chart.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "format.h"
