@@ -520,6 +520,14 @@ static double chart_box_h(render *r, const doc_chart *c)
 #define TILE_GAP 10.0
 #define TILES_PER_ROW 4
 
+/* Tiles a row: at most four, the rows balanced (six tiles are two rows of three). */
+static size_t tiles_per_row(size_t n)
+{
+    size_t rows = (n + TILES_PER_ROW - 1) / TILES_PER_ROW;
+
+    return rows ? (n + rows - 1) / rows : 1;
+}
+
 static double tiles_h(const doc_block *b)
 {
     size_t rows = (b->ntiles + TILES_PER_ROW - 1) / TILES_PER_ROW;
@@ -535,6 +543,8 @@ static double table_title_h(render *r, const doc_table *t)
 {
     return t->title && *t->title ? lines_h(r, 1, H2_PT, H2_LH, r->content_w, t->title) + 4 : 0;
 }
+
+static double table_min_h(render *r, const doc_table *t);
 
 /* What must fit on a page together with a heading placed before block b. */
 static double block_min_h(render *r, const doc_block *b)
@@ -556,7 +566,7 @@ static double block_min_h(render *r, const doc_block *b)
     case DOC_TILES:
         return fmin(tiles_h(b), TILE_H + TILE_GAP);
     case DOC_TABLE:
-        return table_title_h(r, &b->table) + ROW_H * (double)(b->table.nrows < 3 ? b->table.nrows + 1 : 4);
+        return table_min_h(r, &b->table);
     }
     return 0;
 }
@@ -677,7 +687,7 @@ static void tile_change(const doc_tile *t, char *buf, size_t n, quire_rgb *color
 {
     double d = t->value - t->prev;
     char num[64];
-    const char *arrow = d > 0 ? "\xE2\x96\xB2 " : d < 0 ? "\xE2\x96\xBC " : "\xE2\x96\xB6 ";
+    const char *sign, *suffix = "", *arrow;
 
     *color = PDF_MUTED;
     if (!isfinite(t->value) || !isfinite(t->prev)) {
@@ -686,15 +696,20 @@ static void tile_change(const doc_tile *t, char *buf, size_t n, quire_rgb *color
     }
     if (t->unit == QUIRE_UNIT_PERCENT) {
         quire_format_value(num, sizeof num, fabs(d) * 100, QUIRE_UNIT_NUMBER, 1);
-        snprintf(buf, n, "%s%s%s pts", arrow, d < 0 ? "\xE2\x88\x92" : "+", num);
+        suffix = " pts";
     } else if (t->prev != 0) {
         quire_format_value(num, sizeof num, fabs(d / t->prev), QUIRE_UNIT_PERCENT, 1);
-        snprintf(buf, n, "%s%s%s", arrow, d < 0 ? "\xE2\x88\x92" : "+", num);
     } else {
         quire_format_value(num, sizeof num, fabs(d), t->unit, t->decimals);
-        snprintf(buf, n, "%s%s%s", arrow, d < 0 ? "\xE2\x88\x92" : "+", num);
     }
-    if (fabs(d) < 1e-12 || t->higher_is_better < 0)
+    /* A change that rounds to zero as shown is no change: no sign, a
+     * sideways arrow, no colour. */
+    if (strpbrk(num, "123456789") == NULL)
+        d = 0;
+    arrow = d > 0 ? "\xE2\x96\xB2 " : d < 0 ? "\xE2\x96\xBC " : "\xE2\x96\xB6 ";
+    sign = d > 0 ? "+" : d < 0 ? "\xE2\x88\x92" : "";
+    snprintf(buf, n, "%s%s%s%s", arrow, sign, num, suffix);
+    if (d == 0 || t->higher_is_better < 0)
         return;
     *color = (d > 0) == (t->higher_is_better > 0) ? GOOD : BADC;
 }
@@ -722,10 +737,10 @@ static void draw_tile(render *r, const doc_tile *t, double x, double top, double
                      strlen(t->caption));
 }
 
-/* Tiles in rows of up to four, the whole block kept on one page. */
+/* Tiles in balanced rows of up to four, the whole block kept on one page. */
 static void draw_tiles(render *r, const doc_block *b)
 {
-    size_t i, per = b->ntiles < TILES_PER_ROW ? b->ntiles : TILES_PER_ROW;
+    size_t i, per = tiles_per_row(b->ntiles);
     double w;
 
     if (!b->tiles || b->ntiles == 0)
@@ -734,7 +749,7 @@ static void draw_tiles(render *r, const doc_block *b)
     if (tiles_h(b) <= r->top - r->bottom)
         need(r, tiles_h(b));
     for (i = 0; i < b->ntiles; i++) {
-        size_t col = i % TILES_PER_ROW;
+        size_t col = i % per;
 
         if (col == 0 && !fits(r, TILE_H))
             new_page(r);
@@ -754,10 +769,26 @@ static const char *cell(const doc_table *t, size_t row, size_t col)
     return s ? s : "";
 }
 
+/* The width of the widest space-separated word of s. */
+static double widest_word(const pdf_style *st, const char *s)
+{
+    double best = 0;
+
+    while (*s) {
+        size_t n = strcspn(s, " ");
+
+        best = fmax(best, pdf_style_width(st, s, n));
+        s += n;
+        s += strspn(s, " ");
+    }
+    return best;
+}
+
 /*
  * Column widths: a column's share is its weight when given, else its
- * natural width (the widest of its title and its first rows), scaled to the
- * content width; no column is narrower than 36 pt when there is room.
+ * natural width, scaled to the content width. The natural width is the
+ * widest of its cells (the totals row in bold) and of its title, where a
+ * title may take two lines: half its width, never less than its widest word.
  */
 static void column_widths(render *r, const doc_table *t, double *w)
 {
@@ -768,30 +799,68 @@ static void column_widths(render *r, const doc_table *t, double *w)
 
     for (c = 0; c < t->ncols; c++) {
         const char *ti = t->cols[c].title ? t->cols[c].title : "";
-        double nat = pdf_style_width(&head, ti, strlen(ti));
+        double hw = pdf_style_width(&head, ti, strlen(ti));
+        double nat = fmin(hw, fmax(hw / 2, widest_word(&head, ti)));
 
         for (row = 0; row < rows && row < 200; row++) {
             const char *s = cell(t, row, c);
+            const pdf_style *st = t->totals && row == t->nrows ? &head : &body;
 
-            nat = fmax(nat, pdf_style_width(&body, s, strlen(s)));
+            nat = fmax(nat, pdf_style_width(st, s, strlen(s)));
+        }
+        if (t->totals && t->nrows > 200) {
+            const char *s = cell(t, t->nrows, c);
+
+            nat = fmax(nat, pdf_style_width(&head, s, strlen(s)));
         }
         nat = fmin(nat, r->content_w * 0.45) + 2 * CELL_PAD + 2;
         w[c] = t->cols[c].weight > 0 ? t->cols[c].weight * 1000 : nat;
         sum += w[c];
     }
-    if (t->cols[0].weight > 0) {
-        sum = 0;
-        for (c = 0; c < t->ncols; c++)
-            sum += w[c];
-    }
     for (c = 0; c < t->ncols; c++)
         w[c] = w[c] / sum * r->content_w;
 }
 
+#define HEAD_LH 10.0
+
+/* The header row's height: its titles wrapped to their columns, at most 3 lines. */
+static double header_h(render *r, const doc_table *t, const double *w)
+{
+    pdf_style head = style(r, 1, CELL_PT, PDF_INK);
+    int lines = 1;
+    size_t c;
+
+    for (c = 0; c < t->ncols; c++) {
+        int n = pdf_count_lines(&head, w[c] - 2 * CELL_PAD, t->cols[c].title ? t->cols[c].title : "");
+
+        lines = n > lines ? n : lines;
+    }
+    lines = lines > 3 ? 3 : lines;
+    return lines == 1 ? ROW_H : lines * HEAD_LH + 6;
+}
+
+/* A table's title, header row and first rows (up to three): what starts a page together. */
+static double table_min_h(render *r, const doc_table *t)
+{
+    size_t rows = t->nrows + (t->totals ? 1 : 0);
+    double *w, h;
+
+    if (!t->cols || t->ncols == 0)
+        return 0;
+    w = malloc(t->ncols * sizeof *w);
+    if (!w)
+        fail_oom(r);
+    column_widths(r, t, w);
+    h = table_title_h(r, t) + header_h(r, t, w) + ROW_H * (double)(rows < 3 ? rows : 3);
+    free(w);
+    return h;
+}
+
+/* The title line of a continued table plus its header row. */
 static void table_header(render *r, const doc_table *t, const double *w, int cont)
 {
     pdf_style head = style(r, 1, CELL_PT, (quire_rgb){1, 1, 1});
-    double x = r->margin;
+    double x = r->margin, h = header_h(r, t, w);
     size_t c;
 
     if (cont && t->title && *t->title) {
@@ -803,17 +872,29 @@ static void table_header(render *r, const doc_table *t, const double *w, int con
                      strlen(buf));
         r->y -= 15;
     }
-    rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, (quire_rgb){0.09, 0.20, 0.38});
+    rect(r->page, r->margin, r->y - h, r->content_w, h, (quire_rgb){0.09, 0.20, 0.38});
     for (c = 0; c < t->ncols; c++) {
         const char *ti = t->cols[c].title ? t->cols[c].title : "";
-        int num = t->cols[c].numeric;
+        size_t len = strlen(ti), pos = 0, line_len;
+        int num = t->cols[c].numeric, n = pdf_count_lines(&head, w[c] - 2 * CELL_PAD, ti), k;
+        double tx = num ? x + w[c] - CELL_PAD : x + CELL_PAD;
 
-        pdf_text_fit(r->page, &head, num ? x + w[c] - CELL_PAD : x + CELL_PAD,
-                     baseline(r->y, CELL_PT, ROW_H), num ? PDF_RIGHT : PDF_LEFT,
-                     w[c] - 2 * CELL_PAD, ti, strlen(ti));
+        /* Titles sit on the bottom of the header row, the last line on the
+         * baseline of a one-line header; the third line is the last. */
+        n = n > 3 ? 3 : n;
+        for (k = 0; k < n && pos < len; k++) {
+            size_t next = pdf_wrap_next(&head, w[c] - 2 * CELL_PAD, ti + pos, len - pos, &line_len);
+            double y = baseline(r->y - h + ROW_H, CELL_PT, ROW_H) + (double)(n - 1 - k) * HEAD_LH;
+
+            if (k == n - 1)
+                line_len = len - pos;
+            pdf_text_fit(r->page, &head, tx, y, num ? PDF_RIGHT : PDF_LEFT, w[c] - 2 * CELL_PAD,
+                         ti + pos, line_len);
+            pos += next;
+        }
         x += w[c];
     }
-    r->y -= ROW_H;
+    r->y -= h;
 }
 
 /*
@@ -836,7 +917,7 @@ static void draw_table(render *r, const doc_block *b)
         fail_oom(r);
     column_widths(r, t, w);
     r->y -= 2;
-    need(r, table_title_h(r, t) + ROW_H * (rows < 3 ? (double)rows + 1 : 4));
+    need(r, table_min_h(r, t) + 2);
     if (t->title && *t->title) {
         pdf_style ti = style(r, 1, H2_PT, PDF_INK);
 
