@@ -11,6 +11,7 @@
 
 struct source {
     const quire_plugin *plugin;
+    plugin_registry *reg;    /* where notes about the data go */
     const spec_source *src;
     void *state;
     char **values;          /* option values, in the plugin's table order */
@@ -70,6 +71,21 @@ static void h_error(void *hctx, const char *fmt, ...)
         quire_err(so->err, QUIRE_EXIT_DATA, "source \"%s\": error: %s", so->src->name, msg);
 }
 
+static void h_note(void *hctx, const char *fmt, ...)
+{
+    source *so = hctx;
+    plugin_registry *r = so->reg;
+    char msg[600];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    qlog(LOG_WARN, "[%s:%s] %s", so->plugin->name, so->src->name, msg);
+    r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof *r->notes);
+    r->notes[r->nnotes++] = xasprintf("%s: %s", so->src->name, msg);
+}
+
 static int h_emit(void *hctx, const quire_batch *b)
 {
     source *so = hctx;
@@ -82,6 +98,7 @@ static int h_emit(void *hctx, const quire_batch *b)
 
 static const quire_host host = {
     QUIRE_PLUGIN_ABI_VERSION, sizeof(quire_host), h_alloc, h_realloc, h_free, h_log, h_emit, h_error,
+    h_note,
 };
 
 static int bad_option(const spec *s, const spec_option *o, quire_error *err, const char *fmt,
@@ -191,6 +208,7 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     }
     so = xcalloc(1, sizeof *so);
     so->plugin = p;
+    so->reg = reg;
     so->src = src;
     so->err = err;
     if (check_options(so, s, err)) {

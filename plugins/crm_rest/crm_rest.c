@@ -1586,9 +1586,14 @@ static int cscan(void *state, const quire_scan_request *req)
                 }
             } else if (st->use_cache && !k.emit_rc && (f = cache_open(st, &k, &fetched))) {
                 describe_age(fetched, age, sizeof age);
-                st->host->log(st->hctx, QUIRE_LOG_WARN,
-                              "the CRM failed (%s); on_error: use_cache: using the cached table "
-                              "%s, fetched %s: the data is not current", st->err, st->cache, age);
+                if (QUIRE_HOST_HAS(st->host, note))
+                    st->host->note(st->hctx, "the CRM did not answer (%s); the data comes from "
+                                   "the cached table fetched %s", st->err, age);
+                else
+                    st->host->log(st->hctx, QUIRE_LOG_WARN,
+                                  "the CRM failed (%s); on_error: use_cache: using the cached "
+                                  "table %s, fetched %s: the data is not current", st->err,
+                                  st->cache, age);
                 st->err[0] = '\0';
                 rc = cache_emit(st, &k, f);
                 fclose(f);

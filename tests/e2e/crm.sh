@@ -403,8 +403,8 @@ contains "$L/cache_fresh.err" "using the cached table"
 sed -e 's/cache_ttl: 3600/cache_ttl: 0/' "$T/cache.yaml" >"$T/cache_down.yaml"
 sed -i "s#^    token_env: CRM_TOKEN#    token_env: CRM_TOKEN\n    headers: 'X-Crm-Fault: 503,times=0,tag=down'\n    retries: 1#" "$T/cache_down.yaml"
 rows_match cache_down
-contains "$L/cache_down.err" "on_error: use_cache: using the cached table"
-contains "$L/cache_down.err" "s old: the data is not current"
+contains "$L/cache_down.err" "the data comes from the cached table fetched"
+contains "$L/cache_down.err" "s old"
 contains "$L/cache_down.err" "HTTP 503"
 # the CRM fails halfway: the previous cache is kept whole
 sed -e 's/503,times=0,tag=down/truncate,from=3,tag=half/' "$T/cache_down.yaml" >"$T/cache_half.yaml"

@@ -487,7 +487,11 @@ static int h_emit(void *hctx, const quire_batch *b)
 }
 
 static const quire_host host = {
-    QUIRE_PLUGIN_ABI_VERSION, sizeof(quire_host), malloc, realloc, free, h_log, h_emit, h_error,
+    /* a host of plugin ABI 1.0: it ends before the note function */
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = offsetof(quire_host, note),
+    .alloc = malloc, .realloc = realloc, .free = free,
+    .log = h_log, .emit = h_emit, .error = h_error,
 };
 
 static const quire_plugin *plug;

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define QUIRE_PLUGIN_ABI_MAJOR 1
-#define QUIRE_PLUGIN_ABI_MINOR 0
+#define QUIRE_PLUGIN_ABI_MINOR 1
 #define QUIRE_PLUGIN_ABI_VERSION \
     ((uint32_t)(QUIRE_PLUGIN_ABI_MAJOR << 16 | QUIRE_PLUGIN_ABI_MINOR))
 #define QUIRE_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -159,7 +159,19 @@ typedef struct quire_host {
         __attribute__((format(printf, 2, 3)))
 #endif
         ;
+    /* ABI 1.1: add a note about the data to the report, shown in the PDF
+     * ("customers: the CRM did not answer; cached table from 3 hours ago").
+     * Check struct_size before calling: a 1.0 host does not have it. */
+    void (*note)(void *hctx, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 2, 3)))
+#endif
+        ;
 } quire_host;
+
+/* Whether the host provides field f (fields are only ever appended). */
+#define QUIRE_HOST_HAS(host, f) \
+    ((host)->struct_size >= offsetof(quire_host, f) + sizeof((host)->f))
 
 /* ---------------------------------------------------------------- plugin */
 
