@@ -659,7 +659,7 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
     int rows, lines, k, labels = 0, dec = label_decimals(c);
     plot p;
 
-    if (!data_range(c, &lo, &hi) || (c->kind != DOC_CHART_LINE && lo == 0 && hi == 0)) {
+    if (!data_range(c, &lo, &hi) || (lo == 0 && hi == 0)) {
         draw_no_data(page, fonts, x, y, w, h);
         return;
     }

@@ -657,6 +657,269 @@ static void test_odd_input(const char *dir)
     CHECK(pdf_render(NULL, path, &err) == -1);
 }
 
+/* ------------------------------------------------------------ blocks */
+
+/* How many times needle occurs in hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    while (hay && (hay = strstr(hay, needle)) != NULL) {
+        n++;
+        hay += strlen(needle);
+    }
+    return n;
+}
+
+/* Render doc to dir/name; return the PDF's text (pdftotext, pages first..last;
+ * 0 = all), or NULL when rendering failed. */
+static char *render_text(const quire_doc *doc, const char *dir, const char *name, int first,
+                         int last, char *path, size_t n)
+{
+    quire_error err = {0};
+    char cmd[1400];
+    int st;
+
+    snprintf(path, n, "%s/%s", dir, name);
+    if (pdf_render(doc, path, &err) != 0) {
+        fprintf(stderr, "pdf_render: %s\n", err.msg);
+        return NULL;
+    }
+    if (first > 0)
+        snprintf(cmd, sizeof cmd, "pdftotext -f %d -l %d '%s' - 2>/dev/null", first, last, path);
+    else
+        snprintf(cmd, sizeof cmd, "pdftotext '%s' - 2>/dev/null", path);
+    return run(cmd, &st);
+}
+
+/* The PDF's page content, uncompressed (to look for fill colours). */
+static char *content_of(const char *path)
+{
+    char cmd[1200];
+    int st;
+
+    snprintf(cmd, sizeof cmd,
+             "qpdf --qdf --object-streams=disable --stream-data=uncompress '%s' - 2>/dev/null",
+             path);
+    return run(cmd, &st);
+}
+
+static int page_count(const char *path)
+{
+    char cmd[1200], *out, *p;
+    int st, n = 0;
+
+    snprintf(cmd, sizeof cmd, "pdfinfo '%s' 2>/dev/null", path);
+    out = run(cmd, &st);
+    if (out && (p = strstr(out, "Pages:")) != NULL)
+        n = atoi(p + 6);
+    free(out);
+    return n;
+}
+
+#define GOOD_FILL "0.1 0.52 0.3 rg"
+#define BAD_FILL "0.77 0.19 0.19 rg"
+
+/* Tiles: the value in its unit, the change with its arrow, sign and colour. */
+static void test_tiles(const char *dir)
+{
+    static const doc_tile up_good[] = {
+        {"Customer count", "All customers, Apr 2024", 10000, 9700, QUIRE_UNIT_COUNT, -1, 1},
+        {"Retention rate", NULL, 0.563, 0.548, QUIRE_UNIT_PERCENT, -1, 1},
+        {"Email open rate", NULL, 0.2790, 0.2792, QUIRE_UNIT_PERCENT, -1, 1},
+        {"Average order value", NULL, 227.71, NAN, QUIRE_UNIT_CURRENCY, -1, 1},
+        {"Website visits", NULL, 6.4, 6.4, QUIRE_UNIT_NUMBER, -1, 1},
+    };
+    static const doc_tile up_bad[] = {
+        {"Churn risk score", NULL, 79.5, 75.0, QUIRE_UNIT_SCORE, -1, 0},
+    };
+    static const doc_tile down_good[] = {
+        {"Churn risk score", NULL, 70.0, 80.0, QUIRE_UNIT_SCORE, -1, 0},
+    };
+    static const doc_tile neither[] = {
+        {"Net change", NULL, 5, 0, QUIRE_UNIT_COUNT, -1, -1},
+    };
+    doc_block b = {.kind = DOC_TILES, .ntiles = 5, .tiles = up_good};
+    doc_section sec = {"Tiles", NULL, 1, &b};
+    quire_doc doc = {.title = "Tiles", .nsections = 1, .sections = &sec};
+    char path[600], *text, *pdf;
+
+    text = render_text(&doc, dir, "tiles.pdf", 0, 0, path, sizeof path);
+    CHECK_CONTAINS(text, "Customer count");
+    CHECK_CONTAINS(text, "10,000");
+    CHECK_CONTAINS(text, "\xE2\x96\xB2 +3.1%");     /* 10000 / 9700 - 1 */
+    CHECK_CONTAINS(text, "56.3%");
+    CHECK_CONTAINS(text, "\xE2\x96\xB2 +1.5 pts");  /* rates change in points */
+    CHECK_CONTAINS(text, "\xE2\x96\xB6 0.0 pts");   /* rounds to no change: no sign */
+    CHECK(occurrences(text, "\xE2\x88\x92") == 0);  /* no minus anywhere */
+    CHECK_CONTAINS(text, "$227.71");
+    CHECK_CONTAINS(text, "no previous period");
+    CHECK_CONTAINS(text, "\xE2\x96\xB6 0.0%");
+    CHECK_CONTAINS(text, "All customers, Apr 2024");
+    free(text);
+    pdf = content_of(path);
+    CHECK(occurrences(pdf, GOOD_FILL) >= 1);        /* two rises that are good */
+    CHECK(occurrences(pdf, BAD_FILL) == 0);
+    free(pdf);
+
+    b.tiles = up_bad;
+    b.ntiles = 1;
+    text = render_text(&doc, dir, "tiles-bad.pdf", 0, 0, path, sizeof path);
+    CHECK_CONTAINS(text, "\xE2\x96\xB2 +6.0%");
+    free(text);
+    pdf = content_of(path);
+    CHECK(occurrences(pdf, BAD_FILL) >= 1);
+    CHECK(occurrences(pdf, GOOD_FILL) == 0);
+    free(pdf);
+
+    b.tiles = down_good;
+    text = render_text(&doc, dir, "tiles-down.pdf", 0, 0, path, sizeof path);
+    CHECK_CONTAINS(text, "\xE2\x96\xBC \xE2\x88\x92" "12.5%");
+    free(text);
+    pdf = content_of(path);
+    CHECK(occurrences(pdf, GOOD_FILL) >= 1);
+    CHECK(occurrences(pdf, BAD_FILL) == 0);
+    free(pdf);
+
+    /* No colour when neither direction is better; a change from zero is
+     * the difference. */
+    b.tiles = neither;
+    text = render_text(&doc, dir, "tiles-neither.pdf", 0, 0, path, sizeof path);
+    CHECK_CONTAINS(text, "\xE2\x96\xB2 +5");
+    free(text);
+    pdf = content_of(path);
+    CHECK(occurrences(pdf, GOOD_FILL) == 0 && occurrences(pdf, BAD_FILL) == 0);
+    free(pdf);
+}
+
+/* A 300-row table: its header on every page, every row exactly once, a
+ * totals row at the end, long text shortened with an ellipsis. */
+static void test_table(const char *dir)
+{
+    enum { ROWS = 300, COLS = 3 };
+    static const doc_column cols[COLS] = {
+        {"Customer", 0, 0}, {"Note", 0, 0}, {"Lifetime revenue", 1, 0}};
+    static char store[ROWS + 1][COLS][160];
+    static const char *cells[(ROWS + 1) * COLS];
+    doc_block b = {.kind = DOC_TABLE};
+    doc_section sec = {"Ledger", NULL, 1, &b};
+    quire_doc doc = {.title = "Ledger", .nsections = 1, .sections = &sec};
+    char path[600], *text;
+    int i, pages, missing = 0, doubled = 0;
+
+    for (i = 0; i < ROWS; i++) {
+        snprintf(store[i][0], sizeof store[i][0], "C%04d", i + 1);
+        snprintf(store[i][1], sizeof store[i][1], "%s",
+                 i == 7 ? "An exceptionally long remark that cannot possibly fit in its column "
+                          "however the widths are shared out ENDOFREMARK"
+                        : "ok");
+        snprintf(store[i][2], sizeof store[i][2], "$%d.00", 100 + i);
+    }
+    snprintf(store[ROWS][0], sizeof store[ROWS][0], "Total");
+    store[ROWS][1][0] = '\0';
+    snprintf(store[ROWS][2], sizeof store[ROWS][2], "$74,850.00");
+    for (i = 0; i < (ROWS + 1) * COLS; i++)
+        cells[i] = store[i / COLS][i % COLS];
+    b.table = (doc_table){"Customer ledger", COLS, cols, ROWS, cells, 1};
+
+    text = render_text(&doc, dir, "table.pdf", 0, 0, path, sizeof path);
+    pages = page_count(path);
+    CHECK(pages >= 6);
+    for (i = 0; i < ROWS; i++) {
+        char id[16];
+        int k;
+
+        snprintf(id, sizeof id, "C%04d\n", i + 1);
+        k = occurrences(text, id);
+        missing += k == 0;
+        doubled += k > 1;
+    }
+    CHECK(missing == 0);
+    CHECK(doubled == 0);
+    CHECK(occurrences(text, "Lifetime revenue") == pages);
+    CHECK(occurrences(text, "Customer ledger (continued)") == pages - 1);
+    CHECK_CONTAINS(text, "$74,850.00");
+    CHECK_CONTAINS(text, "An exceptionally long");
+    CHECK_CONTAINS(text, "\xE2\x80\xA6");
+    CHECK(occurrences(text, "ENDOFREMARK") == 0);
+    free(text);
+
+    /* Every page holds the header row once. */
+    for (i = 1; i <= pages; i++) {
+        char cmd[1400], *pg;
+        int st;
+
+        snprintf(cmd, sizeof cmd, "pdftotext -f %d -l %d '%s' - 2>/dev/null", i, i, path);
+        pg = run(cmd, &st);
+        CHECK(occurrences(pg, "Lifetime revenue") == 1);
+        free(pg);
+    }
+}
+
+/* Stacked, horizontal and heatmap charts with data draw their labels; empty
+ * or all-zero charts of every kind say so instead. */
+static void test_more_charts(const char *dir)
+{
+    static const char *const cats3[] = {"Feb 2024", "Mar 2024", "Apr 2024"};
+    static const char *const segs[] = {"VIP", "Regular", "At Risk"};
+    static const quire_rgb cols[] = {{0.42, 0.24, 0.60}, {0.12, 0.47, 0.71}, {1, 0.5, 0}};
+    static const double counts[] = {2700, 2750, 2761, 2600, 2650, 2670, 1300, 1250, 1248};
+    static const double hvals[] = {286.89, 99.33, 129.36};
+    static const double moves[] = {2331, 0, 132, 266, 1999, 515, 132, 332, 499};
+    static const double zeros[] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const char *const one[] = {"Apr 2024"};
+    doc_block data[] = {
+        {.kind = DOC_CHART, .chart = {DOC_CHART_STACKED, "Stacked customers", NULL, NULL,
+                                      "Customers", QUIRE_UNIT_COUNT, -1, 3, cats3, 3, segs,
+                                      cols, counts, NULL}},
+        {.kind = DOC_CHART, .chart = {DOC_CHART_HBAR, "Order value across", NULL, NULL, NULL,
+                                      QUIRE_UNIT_CURRENCY, -1, 3, segs, 1, one, cols, hvals,
+                                      NULL}},
+        {.kind = DOC_CHART, .chart = {DOC_CHART_HEATMAP, "Migration matrix", NULL,
+                                      "Segment in Apr 2024", NULL, QUIRE_UNIT_COUNT, -1, 3, segs,
+                                      3, segs, NULL, moves, "Before"}},
+    };
+    doc_block empty[] = {
+        {.kind = DOC_CHART, .chart = {DOC_CHART_STACKED, "Zero stack", NULL, NULL, NULL,
+                                      QUIRE_UNIT_COUNT, -1, 3, cats3, 3, segs, cols, zeros,
+                                      NULL}},
+        {.kind = DOC_CHART, .chart = {DOC_CHART_HBAR, "Zero hbar", NULL, NULL, NULL,
+                                      QUIRE_UNIT_CURRENCY, -1, 3, segs, 1, one, cols, zeros,
+                                      NULL}},
+        {.kind = DOC_CHART, .chart = {DOC_CHART_HEATMAP, "Zero heat", NULL, NULL, NULL,
+                                      QUIRE_UNIT_COUNT, -1, 3, segs, 3, segs, NULL, zeros,
+                                      NULL}},
+        {.kind = DOC_CHART, .chart = {DOC_CHART_HEATMAP, "No rows", NULL, NULL, NULL,
+                                      QUIRE_UNIT_COUNT, -1, 3, segs, 0, NULL, NULL, NULL,
+                                      NULL}},
+        {.kind = DOC_CHART, .chart = {DOC_CHART_LINE, "Zero line", NULL, NULL, NULL,
+                                      QUIRE_UNIT_PERCENT, -1, 3, cats3, 3, segs, cols, zeros,
+                                      NULL}},
+    };
+    doc_section sec = {"Charts", NULL, 3, data};
+    quire_doc doc = {.title = "Charts", .nsections = 1, .sections = &sec};
+    char path[600], *text;
+
+    text = render_text(&doc, dir, "charts.pdf", 0, 0, path, sizeof path);
+    CHECK(occurrences(text, "No data for this period") == 0);
+    CHECK_CONTAINS(text, "Stacked customers");
+    CHECK_CONTAINS(text, "Mar 2024");
+    CHECK_CONTAINS(text, "$286.89");                  /* hbar: value at the bar's end */
+    CHECK_CONTAINS(text, "2,331");                    /* heatmap: cell values */
+    CHECK_CONTAINS(text, "1,999");
+    CHECK_CONTAINS(text, "Before");                   /* the row title */
+    CHECK_CONTAINS(text, "Segment in Apr 2024");
+    free(text);
+
+    sec.blocks = empty;
+    sec.nblocks = 5;
+    text = render_text(&doc, dir, "charts-empty.pdf", 0, 0, path, sizeof path);
+    CHECK(occurrences(text, "No data for this period") == 5);
+    CHECK_CONTAINS(text, "Zero heat");
+    CHECK(occurrences(text, "$0") == 0);              /* no axis was drawn */
+    free(text);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/quire_pdf_XXXXXX";
@@ -672,6 +935,9 @@ int main(void)
     test_render(dir);
     test_failures(dir);
     test_odd_input(dir);
+    test_tiles(dir);
+    test_table(dir);
+    test_more_charts(dir);
     if (!getenv("QUIRE_KEEP_TEST_PDF")) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0)

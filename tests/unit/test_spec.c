@@ -187,12 +187,126 @@ static void test_errors(void)
     CHECK_CONTAINS(err.msg, "list.yaml:1:1: error: a report spec must be a mapping");
 }
 
+/* The line a variant appends at the end of base is on. */
+static char *appended_at(char *buf, size_t n, int col)
+{
+    const char *p;
+    int line = 1;
+
+    for (p = base; *p; p++)
+        line += *p == '\n';
+    snprintf(buf, n, "v.yaml:%d:%d:", line, col);
+    return buf;
+}
+
+/* The report-level keys and the block types of the layout engine. */
+static void test_blocks(void)
+{
+    quire_error err = {0};
+    spec *s = load_variant(
+        "title: T\n",
+        "title: T\ncontents: true\nstrict: yes\npage: { size: Letter, margins: 36 }\n",
+        &err);
+    char at[64];
+
+    CHECK(s != NULL);
+    if (s) {
+        CHECK(s->contents == 1 && s->strict == 1);
+        CHECK(s->page_letter == 1 && s->page_margin == 36);
+        CHECK(s->logo == NULL);
+    }
+    spec_free(s);
+
+    s = load_variant(NULL,
+                     "      - heading: H\n"
+                     "      - bullets: [B1, B2, B3]\n"
+                     "      - tiles: { kpis: [count], segment: VIP, month: 2024-03 }\n"
+                     "      - table: { kpis: [count], by: month, segment: Lapsed, title: TT }\n"
+                     "      - table: { kpis: [count], totals: true }\n"
+                     "      - table: { source: orders, columns: [amount, customer_id], rows: 20, totals: true }\n"
+                     "      - chart: { type: heatmap, matrix: migration, title: M, month: first }\n"
+                     "      - chart: { type: hbar, kpi: count, title: H }\n"
+                     "      - chart: { type: stacked_bar, kpi: count, title: SB }\n",
+                     &err);
+    CHECK(s != NULL);
+    if (!s) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    CHECK(s->sections[0].nblocks == 13);
+    if (s->sections[0].nblocks == 13) {
+        const spec_block *b = s->sections[0].blocks;
+
+        CHECK(b[4].kind == BLOCK_HEADING);
+        CHECK_STR(b[4].text, "H");
+        CHECK(b[5].kind == BLOCK_BULLETS && b[5].nitems == 3);
+        CHECK(b[6].kind == BLOCK_TILES && b[6].nkpis == 1);
+        CHECK_STR(b[6].segment, "VIP");
+        CHECK(b[6].month == 1); /* 2024-03 is the second report month */
+        CHECK(b[7].kind == BLOCK_TABLE && b[7].by_month == 1 && b[7].totals == 0);
+        CHECK_STR(b[7].title, "TT");
+        CHECK(b[8].by_month == 0 && b[8].totals == 1);
+        CHECK_STR(b[9].source, "orders");
+        CHECK(b[9].ncolumns == 2 && b[9].rows == 20 && b[9].totals == 1);
+        CHECK(b[10].chart == DOC_CHART_HEATMAP && b[10].month == 0);
+        CHECK_STR(b[10].matrix, "migration");
+        CHECK(b[11].chart == DOC_CHART_HBAR && b[12].chart == DOC_CHART_STACKED);
+    }
+    spec_free(s);
+
+    /* Unknown keys, with a hint. */
+    expect_error("title: T\n", "title: T\ncontnets: true\n", "v.yaml:2:1:",
+                 "did you mean \"contents\"");
+    expect_error("title: T\n", "title: T\npage: { szie: A4 }\n", "v.yaml:2:", "did you mean \"size\"");
+    expect_error(NULL, "      - tiles: { kpis: [count], segmnet: VIP }\n", appended_at(at, sizeof at, 33),
+                 "did you mean \"segment\"");
+    expect_error(NULL, "      - table: { kpis: [count], totls: true }\n", "v.yaml:",
+                 "did you mean \"totals\"");
+    expect_error(NULL, "      - chart: { type: bar, kpi: count, title: X, subtitel: Y }\n", "v.yaml:",
+                 "did you mean \"subtitle\"");
+    expect_error(NULL, "      - tabel: { kpis: [count] }\n", "v.yaml:", "did you mean \"table\"");
+    expect_error(NULL, "      - table: { source: orders, columns: [amont] }\n", "v.yaml:",
+                 "did you mean \"amount\"");
+
+    /* Wrong types. */
+    expect_error("title: T\n", "title: T\ncontents: maybe\n", "v.yaml:2:", "contents");
+    expect_error("title: T\n", "title: T\nstrict: [1]\n", "v.yaml:2:", "strict");
+    expect_error("title: T\n", "title: T\npage: A4\n", "v.yaml:2:", "page");
+    expect_error(NULL, "      - tiles: [count]\n", "v.yaml:", "tiles");
+    expect_error(NULL, "      - tiles: { kpis: count }\n", "v.yaml:", "\"kpis\" of tiles");
+    expect_error(NULL, "      - table: { kpis: [count], totals: sure }\n", "v.yaml:",
+                 "\"totals\" of a table");
+    expect_error(NULL, "      - table: { source: orders, columns: [amount], rows: lots }\n",
+                 "v.yaml:", "\"rows\" of a table");
+    expect_error(NULL, "      - bullets: { a: b }\n", "v.yaml:", "bullets");
+
+    /* Bad values. */
+    expect_error("title: T\n", "title: T\npage: { size: A5 }\n", "v.yaml:2:",
+                 "page.size must be A4 or Letter, not \"A5\"");
+    expect_error("title: T\n", "title: T\npage: { margins: 5 }\n", "v.yaml:2:", "page.margins");
+    expect_error("title: T\n", "title: T\npage: { logo: nowhere.png }\n", "v.yaml:2:",
+                 "page.logo: cannot read");
+    expect_error(NULL, "      - tiles: { kpis: [count, revenue] }\n", "v.yaml:", "revenue");
+    expect_error(NULL, "      - tiles: { kpis: [count], segment: Gold }\n", "v.yaml:", "Gold");
+    expect_error(NULL, "      - table: { kpis: [count], by: region }\n", "v.yaml:",
+                 "\"by\" of a table must be segment or month");
+    expect_error(NULL, "      - table: { source: orders, kpis: [count], columns: [amount] }\n",
+                 "v.yaml:", "belongs to a table of KPIs");
+    expect_error(NULL, "      - chart: { type: pie, kpi: count, title: P }\n", "v.yaml:", "pie");
+    expect_error(NULL, "      - chart: { type: line, kpi: count, title: L, matrix: migration }\n",
+                 "v.yaml:", "\"matrix\" belongs to a heatmap chart");
+    expect_error(NULL, "      - chart: { type: heatmap, matrix: churn, title: M }\n", "v.yaml:",
+                 "\"matrix\" must be migration");
+    expect_error(NULL, "      - tiles: { kpis: [count], month: 2023-01 }\n", "v.yaml:", "2023-01");
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
         return 2;
     test_values();
     test_errors();
+    test_blocks();
     {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
