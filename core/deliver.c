@@ -206,6 +206,66 @@ static void curl_init_once(void)
     }
 }
 
+/* The URL as messages show it: a user name or password in it is masked. */
+static char *url_shown(const char *url)
+{
+    const char *host = strstr(url, "://"), *at, *end;
+
+    if (!host)
+        return xstrdup(url);
+    host += 3;
+    end = host + strcspn(host, "/?#");
+    for (at = end; at > host && at[-1] != '@'; at--)
+        ;
+    if (at == host)
+        return xstrdup(url);
+    return xasprintf("%.*s***@%s", (int)(host - url), url, at);
+}
+
+/* Certificates are always verified: against ca_file when given, otherwise
+ * against the system's CA bundle. Returns -1 with err set when ca_file
+ * cannot be read. */
+static int set_tls(CURL *c, const deliver_target *t, const char *what, quire_error *err)
+{
+    if (t->ca_file) {
+        if (access(t->ca_file, R_OK) != 0)
+            return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read ca_file %s: %s",
+                             what, t->ca_file, strerror(errno));
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+    }
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    return 0;
+}
+
+/* What went wrong with a transfer, in words: the TLS cases say what to do. */
+static void transfer_error(strbuf *b, CURLcode res, const char *errbuf, const deliver_target *t)
+{
+    const char *detail = *errbuf ? errbuf : curl_easy_strerror(res);
+
+    switch (res) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        sb_printf(b, "TLS: the server's certificate is not trusted (%s); %s", detail,
+                  t->ca_file ? "ca_file does not hold the CA that signed it"
+                             : "give the CA bundle that signed it in ca_file");
+        break;
+    case CURLE_SSL_CONNECT_ERROR:
+        sb_printf(b, "TLS handshake failed (%s)", detail);
+        break;
+    case CURLE_USE_SSL_FAILED:
+        sb_printf(b, "the server does not offer STARTTLS and tls is required (%s)", detail);
+        break;
+    case CURLE_LOGIN_DENIED:
+        sb_printf(b, "authentication failed: the server refused the user name or password "
+                     "(%s)", detail);
+        break;
+    default:
+        sb_puts(b, detail);
+        break;
+    }
+}
+
 /* ------------------------------------------------------------ email */
 
 static void base64(strbuf *b, const unsigned char *s, size_t n)
@@ -252,11 +312,11 @@ static void rfc2822_date(char *buf, size_t n)
 static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
                      quire_error *err)
 {
-    CURL *c;
+    CURL *c = NULL;
     struct curl_slist *rcpt = NULL;
     upload u;
     char errbuf[CURL_ERROR_SIZE] = "";
-    char *user = NULL, *pass = NULL;
+    char *user = NULL, *pass = NULL, *server, *what;
     int bad, rc = -1;
     CURLcode res;
 
@@ -276,12 +336,16 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
         return -1;
     }
     curl_init_once();
+    server = url_shown(t->smtp_url);
+    what = xasprintf("email to %s via %s", to, server);
+    free(server);
     c = curl_easy_init();
     if (!c) {
-        free(user);
-        free(pass);
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "email: error: cannot start a transfer");
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot start a transfer", what);
+        goto done;
     }
+    if (set_tls(c, t, what, err))
+        goto done;
     u.p = msg->s;
     u.left = msg->len;
     rcpt = curl_slist_append(rcpt, to);
@@ -305,13 +369,25 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
     if (pass)
         curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
     res = curl_easy_perform(c);
-    if (res != CURLE_OK)
-        quire_err(err, QUIRE_EXIT_DELIVERY, "email to %s: error: %s", to,
-                  *errbuf ? errbuf : curl_easy_strerror(res));
-    else
+    if (res != CURLE_OK) {
+        strbuf why = {0};
+        long code = 0;
+        char num[24];
+        transfer_error(&why, res, errbuf, t);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        snprintf(num, sizeof num, "%ld", code);
+        if (code >= 400 && !strstr(why.s, num)) /* the server's reply code, when not said */
+            sb_printf(&why, " (SMTP %ld)", code);
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s", what, why.s);
+        sb_free(&why);
+    } else {
         rc = 0;
+    }
+done:
     curl_slist_free_all(rcpt);
-    curl_easy_cleanup(c);
+    if (c)
+        curl_easy_cleanup(c);
+    free(what);
     if (pass) {
         memset(pass, 0, strlen(pass));
         free(pass);
@@ -406,13 +482,13 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
 {
     const deliver_target *t = j->t;
     strbuf body = {0};
-    struct curl_slist *hdr = NULL;
+    struct curl_slist *hdr = NULL, *l;
     char errbuf[CURL_ERROR_SIZE] = "";
-    char *token, *h;
-    CURL *c;
+    char *token, *h, *url, *what;
+    CURL *c = NULL;
     CURLcode res;
     long status = 0;
-    int bad, rc = -1;
+    int bad, had_token, rc = -1;
 
     token = secret(t->token_env, t->token_file, &bad);
     if (bad)
@@ -454,6 +530,7 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     h = xasprintf("Idempotency-Key: %s", j->key);
     hdr = curl_slist_append(hdr, h);
     free(h);
+    had_token = token != NULL;
     if (token) {
         h = xasprintf("Authorization: Bearer %s", token);
         hdr = curl_slist_append(hdr, h);
@@ -464,12 +541,16 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     }
     hdr = curl_slist_append(hdr, "Expect:");
     curl_init_once();
+    url = url_shown(j->recipient);
+    what = xasprintf("webhook %s", url);
+    free(url);
     c = curl_easy_init();
     if (!c) {
-        curl_slist_free_all(hdr);
-        sb_free(&body);
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "webhook: error: cannot start a transfer");
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot start a transfer", what);
+        goto done;
     }
+    if (set_tls(c, t, what, err))
+        goto done;
     curl_easy_setopt(c, CURLOPT_URL, j->recipient);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.s ? body.s : "");
@@ -481,18 +562,35 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     res = curl_easy_perform(c);
     if (res != CURLE_OK) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "webhook %s: error: %s", j->recipient,
-                  *errbuf ? errbuf : curl_easy_strerror(res));
+        strbuf why = {0};
+        transfer_error(&why, res, errbuf, t);
+        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s", what, why.s);
+        sb_free(&why);
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        if (status < 200 || status > 299)
-            quire_err(err, QUIRE_EXIT_DELIVERY, "webhook %s: error: HTTP status %ld",
-                      j->recipient, status);
+        if ((status == 401 || status == 403) && had_token)
+            quire_err(err, QUIRE_EXIT_DELIVERY,
+                      "%s: error: HTTP status %ld: the bearer token (from %s%s) was refused",
+                      what, status, t->token_env ? "environment variable " : "file ",
+                      t->token_env ? t->token_env : t->token_file);
+        else if (status == 401 || status == 403)
+            quire_err(err, QUIRE_EXIT_DELIVERY,
+                      "%s: error: HTTP status %ld: the receiver wants a bearer token "
+                      "(token_env or token_file)",
+                      what, status);
+        else if (status < 200 || status > 299)
+            quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: HTTP status %ld", what, status);
         else
             rc = 0;
     }
+done:
+    for (l = hdr; l; l = l->next)
+        if (strncmp(l->data, "Authorization:", 14) == 0)
+            memset(l->data, 0, strlen(l->data));
     curl_slist_free_all(hdr);
-    curl_easy_cleanup(c);
+    if (c)
+        curl_easy_cleanup(c);
+    free(what);
     sb_free(&body);
     return rc;
 }

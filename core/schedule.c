@@ -182,9 +182,10 @@ long parse_duration(const char *s)
 static const char *const folder_keys[] = {"folder", "name"};
 static const char *const email_keys[] = {"email", "smtp_url", "from", "subject", "body",
                                          "username_env", "password_env", "password_file",
-                                         "tls", "timeout"};
+                                         "tls", "ca_file", "timeout"};
 static const char *const webhook_keys[] = {"webhook", "format", "token_env", "token_file",
-                                           "timeout"};
+                                           "ca_file", "timeout"};
+#define NKEYS(a) (sizeof(a) / sizeof(a)[0])
 
 static void target_free(deliver_target *t)
 {
@@ -204,12 +205,26 @@ static void target_free(deliver_target *t)
     free(t->password_file);
     free(t->token_env);
     free(t->token_file);
+    free(t->ca_file);
 }
 
 static void add_to(deliver_target *t, const char *v)
 {
     t->to = xrealloc(t->to, (t->nto + 1) * sizeof *t->to);
     t->to[t->nto++] = xstrdup(v);
+}
+
+/* ca_file: a path relative to the spec's folder. */
+static int load_ca_file(ctx *c, node *m, deliver_target *t)
+{
+    if (opt_str(c, m, "ca_file", "ca_file", &t->ca_file))
+        return -1;
+    if (t->ca_file) {
+        char *p = path_join(c->sp->dir, t->ca_file);
+        free(t->ca_file);
+        t->ca_file = p;
+    }
+    return 0;
 }
 
 /* email: one address or a list of them. */
@@ -249,7 +264,8 @@ static int load_email_opts(ctx *c, node *m, deliver_target *t)
         opt_str(c, m, "body", "body", &t->body) ||
         opt_str(c, m, "username_env", "username_env", &t->username_env) ||
         opt_str(c, m, "password_env", "password_env", &t->password_env) ||
-        opt_str(c, m, "password_file", "password_file", &t->password_file))
+        opt_str(c, m, "password_file", "password_file", &t->password_file) ||
+        load_ca_file(c, m, t))
         return -1;
     if (t->smtp_url && strncmp(t->smtp_url, "smtp://", 7) && strncmp(t->smtp_url, "smtps://", 8))
         return fail(c, get(c, m, "smtp_url"), "smtp_url must start with smtp:// or smtps://");
@@ -264,6 +280,8 @@ static int load_email_opts(ctx *c, node *m, deliver_target *t)
         if (choice(c, n, "tls", tls, 3, &k))
             return -1;
         t->tls = k - 1;
+    } else if (t->password_env || t->password_file) {
+        t->tls = 1; /* a password never goes over a connection left unencrypted */
     }
     if ((n = get(c, m, "timeout")) != NULL) {
         if (to_duration(c, n, "timeout", &v))
@@ -299,19 +317,23 @@ static int load_target(ctx *c, node *m, deliver_target *t)
     }
     if ((n = get(c, m, "email")) != NULL) {
         t->kind = DELIVER_EMAIL;
-        if (check_keys(c, m, "an email delivery", email_keys, 10) || load_addresses(c, n, t) ||
-            load_email_opts(c, m, t))
+        if (check_keys(c, m, "an email delivery", email_keys, NKEYS(email_keys)) ||
+            load_addresses(c, n, t) || load_email_opts(c, m, t))
             return -1;
         if (!t->smtp_url)
             return fail(c, m, "an email delivery needs smtp_url (smtp://host:port)");
         if (!t->from)
             return fail(c, m, "an email delivery needs from (the sender's address)");
+        if ((t->password_env || t->password_file) && !t->username_env)
+            return fail(c, m, "an email delivery with a password needs username_env (the "
+                              "environment variable holding the user name)");
         return 0;
     }
     if ((n = get(c, m, "webhook")) != NULL) {
         char *url = NULL;
         t->kind = DELIVER_WEBHOOK;
-        if (check_keys(c, m, "a webhook delivery", webhook_keys, 5) || str(c, n, "webhook", &url))
+        if (check_keys(c, m, "a webhook delivery", webhook_keys, NKEYS(webhook_keys)) ||
+            str(c, n, "webhook", &url))
             return -1;
         add_to(t, url);
         free(url);
@@ -330,6 +352,8 @@ static int load_target(ctx *c, node *m, deliver_target *t)
             free(t->token_file);
             t->token_file = p;
         }
+        if (load_ca_file(c, m, t))
+            return -1;
         if ((n = get(c, m, "timeout")) != NULL && to_duration(c, n, "timeout", &t->timeout))
             return -1;
         return 0;
@@ -349,30 +373,39 @@ static int load_on_failure(ctx *c, node *m)
     t = s->on_failure = xcalloc(1, sizeof *t);
     t->kind = DELIVER_EMAIL;
     t->timeout = 60;
-    if (check_keys(c, m, "on_failure", email_keys, 10) || load_addresses(c, n, t) ||
-        load_email_opts(c, m, t))
+    if (check_keys(c, m, "on_failure", email_keys, NKEYS(email_keys)) ||
+        load_addresses(c, n, t) || load_email_opts(c, m, t))
         return -1;
     /* What it leaves out comes from the first email delivery. */
     for (i = 0; i < s->ntargets && !first; i++)
         if (s->targets[i].kind == DELIVER_EMAIL)
             first = &s->targets[i];
     if (first) {
+        /* The credentials only go to the server they are for. */
+        int same = !t->smtp_url || strcmp(t->smtp_url, first->smtp_url) == 0;
         if (!t->smtp_url)
             t->smtp_url = xstrdup(first->smtp_url);
         if (!t->from)
             t->from = xstrdup(first->from);
-        if (!t->username_env && first->username_env)
+        if (same && !t->username_env && first->username_env)
             t->username_env = xstrdup(first->username_env);
-        if (!t->password_env && first->password_env)
-            t->password_env = xstrdup(first->password_env);
-        if (!t->password_file && first->password_file)
-            t->password_file = xstrdup(first->password_file);
-        if (!get(c, m, "tls"))
+        if (same && !t->password_env && !t->password_file) {
+            if (first->password_env)
+                t->password_env = xstrdup(first->password_env);
+            if (first->password_file)
+                t->password_file = xstrdup(first->password_file);
+        }
+        if (same && !t->ca_file && first->ca_file)
+            t->ca_file = xstrdup(first->ca_file);
+        if (same && !get(c, m, "tls") && !t->tls)
             t->tls = first->tls;
     }
     if (!t->smtp_url || !t->from)
         return fail(c, m, "on_failure needs smtp_url and from (or an email delivery to take "
                           "them from)");
+    if ((t->password_env || t->password_file) && !t->username_env)
+        return fail(c, m, "on_failure with a password needs username_env (the environment "
+                          "variable holding the user name)");
     return 0;
 }
 

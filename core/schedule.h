@@ -45,9 +45,11 @@ typedef struct deliver_target {
     char *name;              /* folder: file-name template */
     char *smtp_url, *from, *subject, *body;     /* email */
     char *username_env, *password_env, *password_file;
-    int tls;                 /* email: 0 when offered, 1 required, -1 never */
+    int tls;                 /* email: 0 when offered, 1 required, -1 never
+                              * (default: required with a password) */
     int json;                /* webhook: a JSON notice instead of the PDF */
     char *token_env, *token_file;               /* webhook: bearer token */
+    char *ca_file;           /* email, webhook: CA bundle to verify the server with */
     long timeout;            /* seconds per attempt */
 } deliver_target;
 
