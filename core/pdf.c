@@ -160,6 +160,14 @@ static double measure_cp(void *ctx, uint32_t cp)
 
     cp = drawable(cp);
     f = m->st ? pdf_font_for(m->st, cp) : m->font;
+    if (cp < PDF_WIDTH_CACHE && m->st && m->st->fb &&
+        (f == m->st->fb->regular || f == m->st->fb->bold)) {
+        float *w = &m->st->fb->widths[f == m->st->fb->bold][cp];
+
+        if (*w == 0)
+            *w = (float)HPDF_Font_GetUnicodeWidth(f, (HPDF_UNICODE)cp) + 1;
+        return (*w - 1) * m->size / 1000.0;
+    }
     return HPDF_Font_GetUnicodeWidth(f, (HPDF_UNICODE)cp) * m->size / 1000.0;
 }
 

@@ -57,10 +57,16 @@
  * is split into runs by script, each run drawn in the face that has its
  * glyphs (cjk and hangul may be NULL when the document needs neither).
  */
+/* Code points below this have their advance widths in the regular and bold
+ * faces cached: libharu looks each one up in the face's cmap, a linear search. */
+#define PDF_WIDTH_CACHE 0x800
+
 typedef struct pdf_fonts {
     HPDF_Font regular, bold, cjk, hangul;
     double page_w, page_h;     /* text beyond these is counted in offpage */
     unsigned offpage;
+    /* Advance widths (1/1000 em) plus one; 0 = not measured yet. */
+    float widths[2][PDF_WIDTH_CACHE];
 } pdf_fonts;
 
 /* A font at a size in a colour; fb (may be NULL) supplies the CJK and
