@@ -163,6 +163,7 @@ make_spec "$T/bad.yaml" "schedule:
     - { email: wrongpw@example.com, smtp_url: \"smtp://127.0.0.1:$STARTTLS\", from: quire@example.com, username_env: QT_SMTP_USER, password_env: QT_WRONG_PASSWORD, tls: required, ca_file: ca.pem }
     - { email: untrusted@example.com, smtp_url: \"smtp://127.0.0.1:$UNTRUSTED\", from: quire@example.com, $AUTHOPTS }
     - { email: untrusted-smtps@example.com, smtp_url: \"smtps://127.0.0.1:$SMTPS\", from: quire@example.com, $AUTHOPTS, ca_file: other.pem }
+    - { email: urlcreds@example.com, smtp_url: \"smtp://reports:pw-in-url-Q7@127.0.0.1:$STARTTLS\", from: quire@example.com, tls: required, ca_file: ca.pem }
     - { email: clear@example.com, smtp_url: \"smtp://127.0.0.1:$CLEAR\", from: quire@example.com, $AUTHOPTS }
     - { webhook: \"https://127.0.0.1:$HOOK/wrong\", format: json, token_env: QT_WRONG_TOKEN, ca_file: ca.pem }
     - { webhook: \"https://127.0.0.1:$HOOK/none\", format: json, ca_file: ca.pem }
@@ -179,6 +180,8 @@ case $e in *"smtp://127.0.0.1:$STARTTLS"*) ok ;; *) bad "wrong password: the err
 case $e in *authentication*"SMTP 535"*) ok ;; *) bad "wrong password: the error does not say authentication (SMTP 535): $e" ;; esac
 grep -q "auth PLAIN reports refused tls=yes" "$T/starttls.log" && ok || bad "the wrong password was not tried over TLS"
 contains "$T/err" "smtp://127.0.0.1:$STARTTLS"
+e=$(derr urlcreds@example.com)
+case $e in failed:*"smtp://***@127.0.0.1:$STARTTLS"*authentication*) ok ;; *) bad "credentials in smtp_url: $e" ;; esac
 e=$(derr untrusted@example.com)
 case $e in failed:*"smtp://127.0.0.1:$UNTRUSTED"*"certificate is not trusted"*ca_file*) ok ;;
     *) bad "untrusted certificate: $e" ;; esac
@@ -241,5 +244,8 @@ for s in $SECRETS; do
     hits=$(grep -rlaF -- "$s" "$T" 2>/dev/null)
     [ -z "$hits" ] && ok || bad "secret $(echo "$s" | cut -c1-3)... found in: $hits"
 done
+# The password written into a smtp_url is in that spec only.
+hits=$(grep -rlaF -- "pw-in-url-Q7" "$T" 2>/dev/null | grep -vx "$T/bad.yaml")
+[ -z "$hits" ] && ok || bad "the password in smtp_url found in: $hits"
 
 done_checks deliver_tls
