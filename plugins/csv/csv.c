@@ -854,7 +854,7 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
     uint32_t i, nd;
 
     *state = NULL;
-    if (!host || host->struct_size < offsetof(quire_host, error) + sizeof host->error ||
+    if (!host || !QUIRE_HOST_HAS(host, error) ||
         QUIRE_ABI_MAJOR_OF(host->abi_version) != QUIRE_PLUGIN_ABI_MAJOR || !host->error ||
         !host->emit || !host->log)
         return 1;

@@ -122,9 +122,12 @@ static int topen(const quire_host *host, void *hctx, const quire_source_config *
     const char *name = cfg->source_name ? cfg->source_name : "template";
 
     *state = NULL;
-    /* A host of another major ABI version is not one this code knows. */
+    /* A host of another major ABI version is not one this code knows. A
+     * host of an older minor version lacks the functions added since: check
+     * with QUIRE_HOST_HAS(host, f) before calling one (note came in 1.1;
+     * this plugin needs only the 1.0 functions). */
     if (!host || QUIRE_ABI_MAJOR_OF(host->abi_version) != QUIRE_PLUGIN_ABI_MAJOR ||
-        host->struct_size < offsetof(quire_host, error) + sizeof host->error)
+        !QUIRE_HOST_HAS(host, error))
         return 1;
 
     /* Allocate through the host: it may count or cap memory. Make the state
