@@ -138,6 +138,11 @@ typedef struct quire_doc {
 
     size_t nfiles;           /* embedded files (the data behind charts and tables) */
     const doc_file *files;
+
+    /* Notes about the data from the sources ("customers: served from the
+     * cache fetched 3 h ago"), shown on the title page under "Data notes". */
+    size_t nnotes;
+    const char *const *notes;
 } quire_doc;
 
 /*

@@ -1211,6 +1211,17 @@ static void draw_title_block(render *r, const quire_doc *doc)
         draw_paragraph(r, doc->objective, 0);
         r->y -= 26;
     }
+    if (doc->nnotes) {
+        size_t i;
+        need(r, 18 + 2 * BODY_LH);
+        text_lines(r, &h2, r->margin, r->content_w, 18, "Data notes", 0);
+        r->y -= 4;
+        for (i = 0; i < doc->nnotes; i++) {
+            draw_paragraph(r, doc->notes[i], 0);
+            r->y -= 6;
+        }
+        r->y -= 20;
+    }
 }
 
 /* The running header (every page but a title page of its own) and the
@@ -1291,6 +1302,8 @@ static void walk(render *r, const quire_doc *doc, str_fn fn)
     fn(r, doc->title);
     fn(r, doc->subtitle);
     fn(r, doc->objective);
+    for (i = 0; i < doc->nnotes; i++)
+        fn(r, doc->notes[i]);
     fn(r, doc->period);
     fn(r, doc->generated);
     for (i = 0; i < doc->nsections; i++) {

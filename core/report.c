@@ -647,6 +647,8 @@ report *report_build(const model *m, long long epoch, plugin_registry *reg, inpu
     build_manifest(r, m, dg);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
+    r->doc.nnotes = reg->nnotes; /* the registry outlives the document */
+    r->doc.notes = (const char *const *)reg->notes;
     return r;
 }
 

@@ -243,6 +243,23 @@ cmp -s "$T/xcsv/kpis.csv" "$T/xcrm/kpis.csv" && ok || bad "the CRM report's KPIs
 cmp -s "$T/xcsv/segments.csv" "$T/xcrm/segments.csv" && ok || bad "the CRM report's segments differ"
 pdftotext -q "$T/crm.pdf" "$L/crm.txt" 2>/dev/null
 contains "$L/crm.txt" "Monthly Customer Segment Performance Report"
+# With the CRM down, on_error: use_cache renders from the cache and the PDF
+# says so, with the cache's age, under "Data notes".
+sed -e "s#^    retries: 4#    retries: 1\n    cache: $T/report.cache\n    cache_ttl: 0\n    on_error: use_cache#" \
+    -e "s#\.\./scripts/#$(pwd)/scripts/#" reports/monthly_segments_crm.yaml >"$T/crm_cached.yaml"
+q crm_fill run "$T/crm_cached.yaml" --param data="$DATA" --param crm_url="$URL" -o "$T/fill.pdf"
+[ "$RC" -eq 0 ] && [ -f "$T/report.cache" ] && ok || { bad "crm report with a cache: exit $RC"; cat "$L/crm_fill.err" >&2; }
+sed -e "s#^    headers: \"Accept: application/json\"#    headers: 'X-Crm-Fault: 503,times=0,tag=repdown'#" \
+    "$T/crm_cached.yaml" >"$T/crm_down.yaml"
+q crm_down run "$T/crm_down.yaml" --param data="$DATA" --param crm_url="$URL" \
+    -o "$T/down.pdf" --export "$T/xdown"
+[ "$RC" -eq 0 ] && ok || { bad "crm report from the cache: exit $RC"; cat "$L/crm_down.err" >&2; }
+pdftotext -q "$T/down.pdf" "$L/down.txt" 2>/dev/null
+contains "$L/down.txt" "Data notes"
+contains "$L/down.txt" "the CRM did not answer"
+contains "$L/down.txt" "cached table fetched"
+cmp -s "$T/xcsv/kpis.csv" "$T/xdown/kpis.csv" && ok || bad "the cached report's KPIs differ"
+grep -q "Data notes" "$L/crm.txt" && bad "a report from a live CRM has data notes" || ok
 
 # ------------------------------------------------------------ faults
 
