@@ -75,8 +75,9 @@ typedef struct quire_column {
  * A batch of rows, column-major: cols[c][r] is the cell of column c in row r.
  * The column list is the projection the host asked for, in its order, or, when
  * the host asked for every column, the source's own columns.
- * first_record is the 1-based record number of row 0 (for error messages);
- * record_no, when not NULL, gives each row's record number (sources whose
+ * first_record locates row 0 for messages: in a line-based source the 1-based
+ * line where its record starts, otherwise its 1-based record number.
+ * record_no, when not NULL, locates each row the same way (sources whose
  * records span several lines, or that skip records, fill it).
  */
 typedef struct quire_batch {
