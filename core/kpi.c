@@ -101,6 +101,8 @@ static void push_fields(model *m, const double *sum)
     size_t k;
 
     for (k = 0; k < m->nfields; k++) {
+        if (!m->fields[k].needed)
+            continue; /* no script mentions it */
         if (m->fields[k].integral)
             lua_pushinteger(L, (lua_Integer)sum[k]);
         else

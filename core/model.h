@@ -36,6 +36,7 @@ typedef struct field {
     int window;        /* months (WINDOW) */
     int integral;      /* pushed to Lua as an integer */
     int used;          /* the rule's script mentions it */
+    int needed;        /* the rule or a KPI script mentions it: computed and summed */
 } field;
 
 typedef struct kpi_def {

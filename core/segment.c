@@ -273,9 +273,18 @@ int segments_assign(model *m, quire_error *err)
     if (!text)
         goto out;
     for (k = 0; k < nf; k++)
-        m->fields[k].used = mentions(text, m->fields[k].name);
+        m->fields[k].used = m->fields[k].needed = mentions(text, m->fields[k].name);
     rc.uses_prev = mentions(text, "prev_segment");
     free(text);
+    /* Fields no script mentions are neither computed nor summed. */
+    for (g = 0; g < (int)s->nkpis; g++) {
+        text = read_file(s->kpis[g].script, err);
+        if (!text)
+            goto out;
+        for (k = 0; k < nf; k++)
+            m->fields[k].needed |= mentions(text, m->fields[k].name);
+        free(text);
+    }
 
     if (qlua_dofile(m->lua, s->segment_rule, 1, err))
         goto out;
@@ -305,6 +314,8 @@ int segments_assign(model *m, quire_error *err)
     m->cohort = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->cohort);
     /* Running state: window sums, latest dates. */
     for (k = 0; k < nf; k++) {
+        if (!m->fields[k].needed)
+            continue;
         if (m->fields[k].kind == FIELD_WINDOW) {
             run[k] = xcalloc(ne ? ne : 1, sizeof **run);
         } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
@@ -323,6 +334,8 @@ int segments_assign(model *m, quire_error *err)
         /* Advance the running windows and latest dates to period p. */
         for (k = 0; k < nf; k++) {
             const field *fl = &m->fields[k];
+            if (!fl->needed)
+                continue;
             if (fl->kind == FIELD_WINDOW) {
                 facts_accumulate(f, (size_t)fl->measure, p, 1.0, run[k]);
                 if (p - fl->window >= 0)
@@ -345,6 +358,8 @@ int segments_assign(model *m, quire_error *err)
             for (k = 0; k < nf; k++) {
                 const field *fl = &m->fields[k];
                 double *v = cur + k * CHUNK;
+                if (!fl->needed)
+                    continue;
                 switch (fl->kind) {
                 case FIELD_MEASURE:
                     facts_load(f, (size_t)fl->measure, p, c0, n, v);
@@ -402,6 +417,8 @@ int segments_assign(model *m, quire_error *err)
             for (k = 0; k < nf; k++) {
                 const double *v = cur + k * CHUNK;
                 double *sum = m->sums + model_pg(m, p, 0) * nf + k;
+                if (!m->fields[k].needed)
+                    continue;
                 double *coh = m->cohort + model_pg(m, p, 0) * nf + k;
                 for (i = 0; i < n; i++) {
                     int sg = segc[i], pv = prevc[i];
