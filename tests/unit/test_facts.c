@@ -49,7 +49,8 @@ static const char spec_text[] =
     "  customers: count.lua\n"
     "  aov: aov.lua\n"
     "  retention: retention.lua\n"
-    "  again: again.lua\n";
+    "  again: again.lua\n"
+    "  hidden: hidden.lua\n";
 
 /* Months loaded: 2023-12 .. 2024-03 (history 2 before February). */
 static const char customers[] =
@@ -172,6 +173,20 @@ static void test_facts(void)
          * February's Buyers (customer 1) orders. */
         CHECK(model_kpi(m, 3, 0, 0) == 0.5);
         CHECK(model_kpi(m, 3, 1, 0) == 0.0);
+        /* A field no script names plainly is not computed: hidden.lua builds
+         * the name "biggest" at run time and finds nothing. */
+        CHECK(model_kpi(m, 4, 0, 0) == -1);
+        {
+            size_t k;
+            for (k = 0; k < m->nfields; k++) {
+                if (strcmp(m->fields[k].name, "biggest") == 0)
+                    CHECK(!m->fields[k].needed);
+                if (strcmp(m->fields[k].name, "days_since_last_order") == 0)
+                    CHECK(m->fields[k].needed && m->fields[k].used);
+                if (strcmp(m->fields[k].name, "orders_2m") == 0)
+                    CHECK(m->fields[k].needed && !m->fields[k].used);
+            }
+        }
         {
             char out[300];
             FILE *fp;
@@ -191,7 +206,7 @@ static void test_facts(void)
             }
             if (fp)
                 fclose(fp);
-            CHECK(rows == 1 + 2 * 3 * 4);
+            CHECK(rows == 1 + 2 * 3 * 5);
             CHECK(found == 2);
         }
     } else {
@@ -237,6 +252,10 @@ int main(void)
     put("again.lua", "return { unit = 'percent', value = function(s)\n"
                      "  if s.cohort.customers == 0 then return nil end\n"
                      "  return s.cohort.has_orders / s.cohort.customers end }\n");
+    put("hidden.lua", "return { value = function(s)\n"
+                      "  local v = s['bigg' .. 'est']\n"
+                      "  if v == nil then return -1 end\n"
+                      "  return v end }\n");
     test_facts();
     {
         char cmd[300];
