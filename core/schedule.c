@@ -8,104 +8,48 @@
 #include "schedule.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "util.h"
+#include "ydoc.h"
 
-typedef yaml_node_t node;
+typedef ynode node;
 
 typedef struct ctx {
-    yaml_document_t doc;
-    const char *file;
-    quire_error *err;
+    ydoc y;
     schedule *s;
     const spec *sp;
 } ctx;
 
 /* ------------------------------------------------------------ helpers */
 
-static int fail_at(ctx *c, const node *n, int coloff, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static int fail_at(ctx *c, const node *n, int coloff, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return quire_err(c->err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", c->file,
-                     (int)n->start_mark.line + 1, (int)n->start_mark.column + 1 + coloff, msg);
-}
-
-#define fail(c, n, ...) fail_at(c, n, 0, __VA_ARGS__)
+#define fail_at(c, n, coloff, ...) ydoc_fail(&(c)->y, n, coloff, __VA_ARGS__)
+#define fail(c, n, ...) ydoc_fail(&(c)->y, n, 0, __VA_ARGS__)
 
 static node *nd(ctx *c, yaml_node_item_t id)
 {
-    return yaml_document_get_node(&c->doc, id);
-}
-
-static const char *raw(const node *n)
-{
-    return (const char *)n->data.scalar.value;
+    return ydoc_node(&c->y, id);
 }
 
 static node *get(ctx *c, node *m, const char *key)
 {
-    yaml_node_pair_t *p;
-    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *k = nd(c, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(raw(k), key) == 0)
-            return nd(c, p->value);
-    }
-    return NULL;
+    return ydoc_get(&c->y, m, key);
 }
 
 static int check_keys(ctx *c, node *m, const char *where, const char *const *allowed, size_t n)
 {
-    yaml_node_pair_t *p;
-
-    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *k = nd(c, p->key);
-        const char *hint;
-        strbuf b = {0};
-        size_t i;
-
-        if (k->type != YAML_SCALAR_NODE)
-            return fail(c, k, "keys of %s must be plain names", where);
-        for (i = 0; i < n; i++)
-            if (strcmp(raw(k), allowed[i]) == 0)
-                break;
-        if (i < n)
-            continue;
-        hint = closest_word(raw(k), allowed, n);
-        if (hint)
-            return fail(c, k, "unknown key \"%s\" in %s; did you mean \"%s\"?", raw(k), where,
-                        hint);
-        for (i = 0; i < n; i++)
-            sb_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
-        fail(c, k, "unknown key \"%s\" in %s; allowed keys: %s", raw(k), where, b.s);
-        sb_free(&b);
-        return -1;
-    }
-    return 0;
+    return ydoc_check_keys(&c->y, m, where, allowed, n);
 }
 
 /* A non-empty scalar, copied. */
 static int str(ctx *c, node *n, const char *what, char **out)
 {
-    if (n->type != YAML_SCALAR_NODE || !*raw(n))
+    if (n->type != YAML_SCALAR_NODE || !*ynode_text(n))
         return fail(c, n, "%s must be a non-empty text", what);
     free(*out);
-    *out = xstrdup(raw(n));
+    *out = xstrdup(ynode_text(n));
     return 0;
 }
 
@@ -122,17 +66,17 @@ static int to_long(ctx *c, node *n, const char *what, long lo, long hi, long *ou
 
     if (n->type != YAML_SCALAR_NODE)
         return fail(c, n, "%s must be a number", what);
-    v = strtol(raw(n), &end, 10);
-    if (!*raw(n) || *end || v < lo || v > hi)
+    v = strtol(ynode_text(n), &end, 10);
+    if (!*ynode_text(n) || *end || v < lo || v > hi)
         return fail(c, n, "%s must be a whole number from %ld to %ld, not \"%s\"", what, lo, hi,
-                    raw(n));
+                    ynode_text(n));
     *out = v;
     return 0;
 }
 
 static int to_duration(ctx *c, node *n, const char *what, long *out)
 {
-    if (n->type != YAML_SCALAR_NODE || (*out = parse_duration(raw(n))) < 0)
+    if (n->type != YAML_SCALAR_NODE || (*out = parse_duration(ynode_text(n))) < 0)
         return fail(c, n, "%s must be a duration such as 90s, 10m, 2h or 1d", what);
     return 0;
 }
@@ -145,7 +89,7 @@ static int choice(ctx *c, node *n, const char *what, const char *const *names, s
 
     if (n->type == YAML_SCALAR_NODE)
         for (i = 0; i < k; i++)
-            if (strcmp(raw(n), names[i]) == 0) {
+            if (strcmp(ynode_text(n), names[i]) == 0) {
                 *out = (int)i;
                 return 0;
             }
@@ -237,18 +181,18 @@ static int load_addresses(ctx *c, node *n, deliver_target *t)
          n->data.sequence.items.start == n->data.sequence.items.top))
         return fail(c, n, "email must be an address or a list of addresses");
     if (n->type == YAML_SCALAR_NODE) {
-        if (!strchr(raw(n), '@') || strpbrk(raw(n), " \t\r\n<>,"))
-            return fail(c, n, "\"%s\" is not an email address", raw(n));
-        add_to(t, raw(n));
+        if (!strchr(ynode_text(n), '@') || strpbrk(ynode_text(n), " \t\r\n<>,"))
+            return fail(c, n, "\"%s\" is not an email address", ynode_text(n));
+        add_to(t, ynode_text(n));
         return 0;
     }
     for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
         node *a = nd(c, *it);
-        if (a->type != YAML_SCALAR_NODE || !strchr(raw(a), '@') ||
-            strpbrk(raw(a), " \t\r\n<>,"))
+        if (a->type != YAML_SCALAR_NODE || !strchr(ynode_text(a), '@') ||
+            strpbrk(ynode_text(a), " \t\r\n<>,"))
             return fail(c, a, "\"%s\" is not an email address",
-                        a->type == YAML_SCALAR_NODE ? raw(a) : "(not a text)");
-        add_to(t, raw(a));
+                        a->type == YAML_SCALAR_NODE ? ynode_text(a) : "(not a text)");
+        add_to(t, ynode_text(a));
     }
     return 0;
 }
@@ -539,10 +483,8 @@ static char *base_name(const char *path)
 
 schedule *schedule_load(const char *path, const spec_override *ov, size_t nov, quire_error *err)
 {
-    yaml_parser_t parser;
     spec *sp;
     schedule *s;
-    FILE *f;
     ctx c;
     int rc = -1;
 
@@ -554,30 +496,15 @@ schedule *schedule_load(const char *path, const spec_override *ov, size_t nov, q
         spec_free(sp);
         return NULL;
     }
-    f = fopen(path, "rb");
-    if (!f) {
-        spec_free(sp);
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open", path);
-        return NULL;
-    }
     s = xcalloc(1, sizeof *s);
     s->spec_path = xstrdup(path);
     memset(&c, 0, sizeof c);
-    c.file = path;
-    c.err = err;
     c.s = s;
     c.sp = sp;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (yaml_parser_load(&parser, &c.doc)) {
-        node *root = yaml_document_get_root_node(&c.doc);
-        rc = load_schedule(&c, get(&c, root, "schedule"));
-        yaml_document_delete(&c.doc);
-    } else {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: invalid YAML", path);
+    if (ydoc_load(&c.y, path, err) == 0) {
+        rc = load_schedule(&c, get(&c, ydoc_root(&c.y), "schedule"));
+        ydoc_free(&c.y);
     }
-    yaml_parser_delete(&parser);
-    fclose(f);
     spec_free(sp);
     if (rc) {
         schedule_free(s);

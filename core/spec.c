@@ -10,23 +10,20 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "util.h"
+#include "ydoc.h"
 
 typedef struct ctx {
-    yaml_document_t doc;
-    const char *file;
-    quire_error *err;
+    ydoc y;
     spec *s;
 } ctx;
 
-typedef yaml_node_t node;
+typedef ynode node;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -38,52 +35,11 @@ static spec_pos pos_of(const node *n)
     return p;
 }
 
-static int fail(ctx *c, const node *n, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fail(ctx *c, const node *n, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    spec_pos p = {1, 1};
-
-    if (n)
-        p = pos_of(n);
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return quire_err(c->err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", c->file, p.line,
-                     p.col, msg);
-}
+#define fail(c, n, ...) ydoc_fail(&(c)->y, n, 0, __VA_ARGS__)
 
 static node *nd(ctx *c, yaml_node_item_t id)
 {
-    return yaml_document_get_node(&c->doc, id);
-}
-
-static const char *kind_name(const node *n)
-{
-    switch (n->type) {
-    case YAML_SCALAR_NODE: return "a scalar";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-static const char *raw(const node *n)
-{
-    return (const char *)n->data.scalar.value;
-}
-
-static int is_null(const node *n)
-{
-    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return 0;
-    return raw(n)[0] == '\0' || strcmp(raw(n), "~") == 0 || strcmp(raw(n), "null") == 0;
+    return ydoc_node(&c->y, id);
 }
 
 static int want(ctx *c, const node *n, yaml_node_type_t t, const char *what)
@@ -91,51 +47,17 @@ static int want(ctx *c, const node *n, yaml_node_type_t t, const char *what)
     static const char *names[] = {"", "a scalar", "a list", "a mapping"};
     if (n->type == t)
         return 0;
-    return fail(c, n, "%s must be %s, not %s", what, names[t], kind_name(n));
+    return fail(c, n, "%s must be %s, not %s", what, names[t], ynode_kind(n));
 }
 
-/* Check that every key of mapping m is one of allowed[]; hint the closest. */
 static int check_keys(ctx *c, node *m, const char *where, const char *const *allowed, size_t n)
 {
-    yaml_node_pair_t *p;
-
-    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *k = nd(c, p->key);
-        size_t i;
-        const char *hint;
-
-        if (k->type != YAML_SCALAR_NODE)
-            return fail(c, k, "keys of %s must be plain names", where);
-        for (i = 0; i < n; i++)
-            if (strcmp(raw(k), allowed[i]) == 0)
-                break;
-        if (i < n)
-            continue;
-        hint = closest_word(raw(k), allowed, n);
-        if (hint)
-            return fail(c, k, "unknown key \"%s\" in %s; did you mean \"%s\"?", raw(k), where, hint);
-        {
-            strbuf b = {0};
-            for (i = 0; i < n; i++)
-                sb_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
-            fail(c, k, "unknown key \"%s\" in %s; allowed keys: %s", raw(k), where, b.s);
-            sb_free(&b);
-            return -1;
-        }
-    }
-    return 0;
+    return ydoc_check_keys(&c->y, m, where, allowed, n);
 }
 
 static node *get(ctx *c, node *m, const char *key)
 {
-    yaml_node_pair_t *p;
-
-    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *k = nd(c, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(raw(k), key) == 0)
-            return nd(c, p->value);
-    }
-    return NULL;
+    return ydoc_get(&c->y, m, key);
 }
 
 static const spec_param *find_param(const spec *s, const char *name, size_t len)
@@ -156,7 +78,7 @@ static int scalar(ctx *c, node *n, const char *what, char **out)
     *out = NULL;
     if (want(c, n, YAML_SCALAR_NODE, what))
         return -1;
-    p = raw(n);
+    p = ynode_text(n);
     while ((q = strstr(p, "${")) != NULL) {
         const char *end = strchr(q + 2, '}');
         const spec_param *prm;
@@ -197,7 +119,7 @@ static int get_str(ctx *c, node *m, const char *key, int required, const char *w
     char what[160];
 
     *out = NULL;
-    if (!v || is_null(v)) {
+    if (!v || ynode_is_null(v)) {
         if (required)
             return fail(c, m, "%s needs \"%s\"", where, key);
         return 0;
@@ -304,12 +226,12 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
 
         if (want(c, k, YAML_SCALAR_NODE, "a parameter name"))
             return -1;
-        prm->name = xstrdup(raw(k));
+        prm->name = xstrdup(ynode_text(k));
         prm->pos = pos_of(k);
         s->nparams++;
         if (v->type == YAML_SCALAR_NODE) {
             prm->type = PARAM_STRING;
-            prm->value = is_null(v) ? NULL : xstrdup(raw(v));
+            prm->value = ynode_is_null(v) ? NULL : xstrdup(ynode_text(v));
         } else if (v->type == YAML_MAPPING_NODE) {
             node *t = get(c, v, "type"), *d = get(c, v, "default"), *h = get(c, v, "help");
             if (check_keys(c, v, "a parameter", keys, 3))
@@ -319,12 +241,12 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
                 if (want(c, t, YAML_SCALAR_NODE, "a parameter's type"))
                     return -1;
                 for (j = 0; j < 6; j++)
-                    if (strcmp(raw(t), param_types[j]) == 0)
+                    if (strcmp(ynode_text(t), param_types[j]) == 0)
                         break;
                 if (j == 6) {
-                    const char *hint = closest_word(raw(t), param_types, 6);
+                    const char *hint = closest_word(ynode_text(t), param_types, 6);
                     return fail(c, t, "unknown parameter type \"%s\"%s%s%s; types: string, integer, "
-                                "number, date, month, path", raw(t), hint ? " (did you mean \"" : "",
+                                "number, date, month, path", ynode_text(t), hint ? " (did you mean \"" : "",
                                 hint ? hint : "", hint ? "\"?)" : "");
                 }
                 prm->type = (param_type)j;
@@ -332,12 +254,12 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
             if (d) {
                 if (want(c, d, YAML_SCALAR_NODE, "a parameter's default"))
                     return -1;
-                prm->value = is_null(d) ? NULL : xstrdup(raw(d));
+                prm->value = ynode_is_null(d) ? NULL : xstrdup(ynode_text(d));
             }
             if (h) {
                 if (want(c, h, YAML_SCALAR_NODE, "a parameter's help"))
                     return -1;
-                prm->help = xstrdup(raw(h));
+                prm->help = xstrdup(ynode_text(h));
             }
         } else {
             return fail(c, v, "parameter \"%s\" must be a value or a mapping with type, default, help",
@@ -358,16 +280,16 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
             for (j = 0; j < s->nparams; j++)
                 names[j] = s->params[j].name;
             hint = closest_word(ov[i].name, names, s->nparams);
-            quire_err(c->err, QUIRE_EXIT_USAGE,
-                      "%s: error: --param %s: the spec has no parameter \"%s\"%s%s%s", c->file,
+            quire_err(c->y.err, QUIRE_EXIT_USAGE,
+                      "%s: error: --param %s: the spec has no parameter \"%s\"%s%s%s", c->y.file,
                       ov[i].name, ov[i].name, hint ? "; did you mean \"" : "", hint ? hint : "",
                       hint ? "\"?" : "");
             free(names);
             return -1;
         }
         if ((bad = param_check(prm->type, ov[i].value)) != NULL)
-            return quire_err(c->err, QUIRE_EXIT_USAGE, "%s: error: --param %s=%s: must be %s",
-                             c->file, ov[i].name, ov[i].value, bad);
+            return quire_err(c->y.err, QUIRE_EXIT_USAGE, "%s: error: --param %s=%s: must be %s",
+                             c->y.file, ov[i].name, ov[i].value, bad);
         free(prm->value);
         /* A path given on the command line is relative to the working folder;
          * make it absolute so it does not resolve against the spec's folder. */
@@ -394,7 +316,7 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
     node *t = v;
     size_t j;
 
-    col->name = xstrdup(raw(k));
+    col->name = xstrdup(ynode_text(k));
     if (v->type == YAML_MAPPING_NODE) {
         if (check_keys(c, v, "a column", keys, 2))
             return -1;
@@ -411,12 +333,12 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
     if (want(c, t, YAML_SCALAR_NODE, "a column's type"))
         return -1;
     for (j = 0; j < 5; j++)
-        if (strcmp(raw(t), col_types[j]) == 0)
+        if (strcmp(ynode_text(t), col_types[j]) == 0)
             break;
     if (j == 5) {
-        const char *hint = closest_word(raw(t), col_types, 5);
+        const char *hint = closest_word(ynode_text(t), col_types, 5);
         return fail(c, t, "unknown column type \"%s\"%s%s%s; types: string, integer, number, date, "
-                    "boolean", raw(t), hint ? " (did you mean \"" : "", hint ? hint : "",
+                    "boolean", ynode_text(t), hint ? " (did you mean \"" : "", hint ? hint : "",
                     hint ? "\"?)" : "");
     }
     col->type = (quire_type)j;
@@ -440,7 +362,7 @@ static int load_sources(ctx *c, node *m)
 
         if (want(c, k, YAML_SCALAR_NODE, "a source name"))
             return -1;
-        src->name = xstrdup(raw(k));
+        src->name = xstrdup(ynode_text(k));
         src->pos = pos_of(k);
         s->nsources++;
         if (want(c, v, YAML_MAPPING_NODE, "a source"))
@@ -453,7 +375,7 @@ static int load_sources(ctx *c, node *m)
 
             if (want(c, qk, YAML_SCALAR_NODE, "a source key"))
                 return -1;
-            if (strcmp(raw(qk), "plugin") == 0) {
+            if (strcmp(ynode_text(qk), "plugin") == 0) {
                 const char *pn;
                 if (scalar(c, qv, "a source's plugin", &src->plugin))
                     return -1;
@@ -462,7 +384,7 @@ static int load_sources(ctx *c, node *m)
                     if (!islower((unsigned char)*pn) && !isdigit((unsigned char)*pn) && *pn != '_')
                         return fail(c, qv, "plugin names are made of a-z, 0-9 and _, not \"%s\"",
                                     src->plugin);
-            } else if (strcmp(raw(qk), "columns") == 0) {
+            } else if (strcmp(ynode_text(qk), "columns") == 0) {
                 yaml_node_pair_t *r;
                 if (want(c, qv, YAML_MAPPING_NODE, "a source's columns"))
                     return -1;
@@ -477,8 +399,8 @@ static int load_sources(ctx *c, node *m)
                 }
             } else {
                 spec_option *o = &src->options[src->noptions];
-                snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", raw(qk), src->name);
-                o->key = xstrdup(raw(qk));
+                snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", ynode_text(qk), src->name);
+                o->key = xstrdup(ynode_text(qk));
                 o->pos = pos_of(qk);
                 src->noptions++;
                 if (scalar(c, qv, what, &o->value))
@@ -602,7 +524,7 @@ static int load_facts(ctx *c, node *l)
 
             if (want(c, k, YAML_SCALAR_NODE, "a measure name"))
                 return -1;
-            me->name = xstrdup(raw(k));
+            me->name = xstrdup(ynode_text(k));
             me->pos = pos_of(k);
             f->nmeasures++;
             for (a = 0; a < s->nfacts; a++)
@@ -737,7 +659,7 @@ static int load_kpis(ctx *c, node *m)
 
         if (want(c, k, YAML_SCALAR_NODE, "a KPI name"))
             return -1;
-        kp->name = xstrdup(raw(k));
+        kp->name = xstrdup(ynode_text(k));
         kp->pos = pos_of(k);
         s->nkpis++;
         if (scalar(c, nd(c, p->value), "a KPI's script path", &script))
@@ -987,23 +909,23 @@ static int load_block(ctx *c, node *m, spec_block *b)
         return -1;
     k = nd(c, m->data.mapping.pairs.start->key);
     v = nd(c, m->data.mapping.pairs.start->value);
-    if (strcmp(raw(k), "paragraph") == 0) {
+    if (strcmp(ynode_text(k), "paragraph") == 0) {
         b->kind = BLOCK_PARAGRAPH;
         return scalar(c, v, "a paragraph", &b->text);
     }
-    if (strcmp(raw(k), "heading") == 0) {
+    if (strcmp(ynode_text(k), "heading") == 0) {
         b->kind = BLOCK_HEADING;
         return scalar(c, v, "a heading", &b->text);
     }
-    if (strcmp(raw(k), "bullets") == 0) {
+    if (strcmp(ynode_text(k), "bullets") == 0) {
         b->kind = BLOCK_BULLETS;
         return load_names(c, v, "bullets", &b->items, &b->nitems);
     }
-    if (strcmp(raw(k), "tiles") == 0)
+    if (strcmp(ynode_text(k), "tiles") == 0)
         return load_tiles(c, v, b);
-    if (strcmp(raw(k), "table") == 0)
+    if (strcmp(ynode_text(k), "table") == 0)
         return load_table(c, v, b);
-    if (strcmp(raw(k), "questions") == 0) {
+    if (strcmp(ynode_text(k), "questions") == 0) {
         b->kind = BLOCK_QUESTIONS;
         if (v->type == YAML_MAPPING_NODE) {
             node *items = get(c, v, "items");
@@ -1242,8 +1164,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         if (load_params(c, n, ov, nov))
             return -1;
     } else if (nov) {
-        return quire_err(c->err, QUIRE_EXIT_USAGE, "%s: error: --param %s: the spec has no "
-                         "parameters", c->file, ov[0].name);
+        return quire_err(c->y.err, QUIRE_EXIT_USAGE, "%s: error: --param %s: the spec has no "
+                         "parameters", c->y.file, ov[0].name);
     }
     if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
         get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
@@ -1284,40 +1206,19 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
 
 spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err)
 {
-    yaml_parser_t parser;
-    FILE *f;
     ctx c;
     spec *s;
     int rc;
 
     memset(&c, 0, sizeof c);
-    f = fopen(path, "rb");
-    if (!f) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open: %s", path, strerror(errno));
+    if (ydoc_load(&c.y, path, err))
         return NULL;
-    }
     s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
     s->dir = path_dirname(path);
-    c.file = path;
-    c.err = err;
     c.s = s;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &c.doc)) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s:%zu:%zu: error: %s%s%s", path,
-                  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                  parser.problem ? parser.problem : "invalid YAML",
-                  parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        fclose(f);
-        spec_free(s);
-        return NULL;
-    }
-    rc = load_root(&c, yaml_document_get_root_node(&c.doc), ov, nov);
-    yaml_document_delete(&c.doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
+    rc = load_root(&c, ydoc_root(&c.y), ov, nov);
+    ydoc_free(&c.y);
     if (rc) {
         spec_free(s);
         return NULL;

@@ -1,0 +1,53 @@
+/*
+ * ydoc.h - a YAML file loaded as a node tree, with located errors.
+ *
+ * The report spec (spec.c) and its schedule section (schedule.c) are both
+ * read this way: the whole file is loaded with libyaml, then walked; every
+ * error names file:line:col, and every mapping's keys can be checked against
+ * the keys allowed there, with a "did you mean" hint.
+ */
+#ifndef QUIRE_YDOC_H
+#define QUIRE_YDOC_H
+
+#include <stddef.h>
+#include <yaml.h>
+
+#include "error.h"
+
+typedef yaml_node_t ynode;
+
+typedef struct ydoc {
+    yaml_document_t doc;
+    const char *file;   /* borrowed: the path, for messages */
+    quire_error *err;   /* where errors go */
+    int loaded;
+} ydoc;
+
+/* Load path. Returns 0, or -1 with err set (QUIRE_EXIT_USAGE; a syntax error
+ * names file:line:col). */
+int ydoc_load(ydoc *y, const char *path, quire_error *err);
+void ydoc_free(ydoc *y);
+
+ynode *ydoc_root(ydoc *y);
+ynode *ydoc_node(ydoc *y, yaml_node_item_t id);
+/* The value of key in mapping m, or NULL. */
+ynode *ydoc_get(ydoc *y, ynode *m, const char *key);
+/* A scalar's text (the node must be a scalar). */
+const char *ynode_text(const ynode *n);
+/* An empty, "~" or "null" plain scalar. */
+int ynode_is_null(const ynode *n);
+/* "a scalar", "a list", "a mapping". */
+const char *ynode_kind(const ynode *n);
+
+/* Set err to "file:line:col: error: ..." at node n (col moved right by
+ * coloff; n NULL = 1:1) and return -1. */
+int ydoc_fail(ydoc *y, const ynode *n, int coloff, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* Check that every key of mapping m is one of allowed[]; where names the
+ * mapping in the message ("periods", "a chart"). */
+int ydoc_check_keys(ydoc *y, ynode *m, const char *where, const char *const *allowed, size_t n);
+
+#endif
