@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cron.h"
 #include "error.h"
 #include "log.h"
@@ -52,45 +53,6 @@ static const char usage_history[] =
     "status, output and error; --deliveries adds each recipient's delivery. Times\n"
     "are shown in ZONE (default UTC).\n";
 
-static int usage_fail(const char *usage, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "quire: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", usage);
-    return QUIRE_EXIT_USAGE;
-}
-
-static int is_help(const char *a)
-{
-    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
-}
-
-/* "--name VALUE" or "--name=VALUE"; *bad when the value is missing. */
-static const char *opt(int argc, char **argv, int *i, const char *lng, const char *shrt, int *bad)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(lng);
-
-    if (strncmp(a, lng, n) == 0 && a[n] == '=')
-        return a + n + 1;
-    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
-        if (*i + 1 >= argc) {
-            *bad = 1;
-            return NULL;
-        }
-        return argv[++*i];
-    }
-    return NULL;
-}
-
-static void print_error(const quire_error *e)
-{
-    if (strstr(e->msg, "error: "))
-        fprintf(stderr, "%s\n", e->msg);
-    else
-        fprintf(stderr, "quire: error: %s\n", e->msg);
-}
-
 /* ------------------------------------------------------------ next */
 
 static void print_fire(const cron_fire *f, const char *zone, const period *p)
@@ -126,65 +88,65 @@ int cli_next(int argc, char **argv)
 
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage_next, stdout);
             rc = QUIRE_EXIT_OK;
             goto done;
         }
-        if ((v = opt(argc, argv, &i, "--tz", NULL, &bad)) != NULL) {
+        if ((v = cli_opt(argc, argv, &i, "--tz", NULL, &bad)) != NULL) {
             zone = v;
-        } else if ((v = opt(argc, argv, &i, "--from", NULL, &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--from", NULL, &bad)) != NULL) {
             from = v;
-        } else if ((v = opt(argc, argv, &i, "--spec", NULL, &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--spec", NULL, &bad)) != NULL) {
             spec_path = v;
-        } else if ((v = opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
-                rc = usage_fail(usage_next, "--param needs NAME=VALUE, not \"%s\"", v);
+                rc = cli_usage_error(usage_next, "--param needs NAME=VALUE, not \"%s\"", v);
                 goto done;
             }
             params[nparams].name = xstrndup(v, (size_t)(eq - v));
             params[nparams++].value = eq + 1;
-        } else if ((v = opt(argc, argv, &i, "--count", "-n", &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--count", "-n", &bad)) != NULL) {
             char *end;
             errno = 0;
             count = strtol(v, &end, 10);
             if (!*v || *end || errno || count < 1 || count > 100000) {
-                rc = usage_fail(usage_next, "-n must be a number from 1 to 100000, not \"%s\"",
+                rc = cli_usage_error(usage_next, "-n must be a number from 1 to 100000, not \"%s\"",
                                 v);
                 goto done;
             }
         } else if (bad) {
-            rc = usage_fail(usage_next, "%s needs a value", a);
+            rc = cli_usage_error(usage_next, "%s needs a value", a);
             goto done;
         } else if (a[0] == '-' && a[1] && !expr) {
-            rc = usage_fail(usage_next, "unknown option \"%s\"", a);
+            rc = cli_usage_error(usage_next, "unknown option \"%s\"", a);
             goto done;
         } else if (!expr) {
             expr = a;
         } else {
-            rc = usage_fail(usage_next, "unexpected argument \"%s\" (quote the cron expression)",
+            rc = cli_usage_error(usage_next, "unexpected argument \"%s\" (quote the cron expression)",
                             a);
             goto done;
         }
     }
     if (bad) {
-        rc = usage_fail(usage_next, "%s needs a value", argv[argc - 1]);
+        rc = cli_usage_error(usage_next, "%s needs a value", argv[argc - 1]);
         goto done;
     }
     if (!expr == !spec_path) {
-        rc = usage_fail(usage_next, "%s", expr ? "give EXPR or --spec, not both"
+        rc = cli_usage_error(usage_next, "%s", expr ? "give EXPR or --spec, not both"
                                                : "missing EXPR (or --spec SPEC)");
         goto done;
     }
     if (spec_path) {
         if (zone) {
-            rc = usage_fail(usage_next, "%s", "--tz comes from the spec's schedule with --spec");
+            rc = cli_usage_error(usage_next, "%s", "--tz comes from the spec's schedule with --spec");
             goto done;
         }
         s = schedule_load(spec_path, params, nparams, &err);
         if (!s) {
-            print_error(&err);
+            cli_report_error(&err);
             rc = err.code ? err.code : QUIRE_EXIT_USAGE;
             goto done;
         }
@@ -200,12 +162,12 @@ int cli_next(int argc, char **argv)
         }
     }
     if (tz_check(zone, &err)) {
-        print_error(&err);
+        cli_report_error(&err);
         goto done;
     }
     if (from) {
         if (iso_parse(from, zone, &t)) {
-            rc = usage_fail(usage_next,
+            rc = cli_usage_error(usage_next,
                             "--from must be an ISO 8601 time such as 2024-01-15T00:00:00 or "
                             "2024-01-15T00:00:00+01:00, not \"%s\"",
                             from);
@@ -254,49 +216,49 @@ static int cmd_sched(int daemon, int argc, char **argv)
     memset(&o, 0, sizeof o);
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage, stdout);
             rc = QUIRE_EXIT_OK;
             goto done;
         }
-        if ((val = opt(argc, argv, &i, "--state", NULL, &bad)) != NULL) {
+        if ((val = cli_opt(argc, argv, &i, "--state", NULL, &bad)) != NULL) {
             o.state_path = val;
-        } else if ((val = opt(argc, argv, &i, "--out", NULL, &bad)) != NULL) {
+        } else if ((val = cli_opt(argc, argv, &i, "--out", NULL, &bad)) != NULL) {
             o.work_dir = val;
-        } else if ((val = opt(argc, argv, &i, "--now", NULL, &bad)) != NULL) {
+        } else if ((val = cli_opt(argc, argv, &i, "--now", NULL, &bad)) != NULL) {
             now_text = val;
-        } else if ((val = opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
+        } else if ((val = cli_opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
             const char *eq = strchr(val, '=');
             if (!eq || eq == val) {
-                rc = usage_fail(usage, "--param needs NAME=VALUE, not \"%s\"", val);
+                rc = cli_usage_error(usage, "--param needs NAME=VALUE, not \"%s\"", val);
                 goto done;
             }
             params[nparams].name = xstrndup(val, (size_t)(eq - val));
             params[nparams++].value = eq + 1;
         } else if (bad) {
-            rc = usage_fail(usage, "%s needs a value", a);
+            rc = cli_usage_error(usage, "%s needs a value", a);
             goto done;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quire_log_level = LOG_QUIET;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             quire_log_level = LOG_INFO;
         } else if (a[0] == '-' && a[1]) {
-            rc = usage_fail(usage, "unknown option \"%s\"", a);
+            rc = cli_usage_error(usage, "unknown option \"%s\"", a);
             goto done;
         } else {
             specs[nspecs++] = a;
         }
     }
     if (!nspecs) {
-        rc = usage_fail(usage, "%s", "missing SPEC");
+        rc = cli_usage_error(usage, "%s", "missing SPEC");
         goto done;
     }
     if (!o.state_path) {
-        rc = usage_fail(usage, "%s", "missing --state FILE");
+        rc = cli_usage_error(usage, "%s", "missing --state FILE");
         goto done;
     }
     if (now_text && iso_parse(now_text, "UTC", &now)) {
-        rc = usage_fail(usage, "--now must be an ISO 8601 time, not \"%s\"", now_text);
+        rc = cli_usage_error(usage, "--now must be an ISO 8601 time, not \"%s\"", now_text);
         goto done;
     }
     o.params = params;
@@ -305,7 +267,7 @@ static int cmd_sched(int daemon, int argc, char **argv)
         size_t j;
         v[k] = schedule_load(specs[k], params, nparams, &err);
         if (!v[k]) {
-            print_error(&err);
+            cli_report_error(&err);
             rc = err.code ? err.code : QUIRE_EXIT_USAGE;
             goto done;
         }
@@ -326,7 +288,7 @@ static int cmd_sched(int daemon, int argc, char **argv)
         rc = sched_run_due(v, nspecs, &o, now, &err);
     }
     if (err.msg[0])
-        print_error(&err);
+        cli_report_error(&err);
 done:
     for (k = 0; k < nspecs; k++)
         schedule_free(v[k]);
@@ -360,44 +322,44 @@ int cli_history(int argc, char **argv)
 
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage_history, stdout);
             return QUIRE_EXIT_OK;
         }
-        if ((v = opt(argc, argv, &i, "--state", NULL, &bad)) != NULL) {
+        if ((v = cli_opt(argc, argv, &i, "--state", NULL, &bad)) != NULL) {
             path = v;
-        } else if ((v = opt(argc, argv, &i, "--report", NULL, &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--report", NULL, &bad)) != NULL) {
             report = v;
-        } else if ((v = opt(argc, argv, &i, "--tz", NULL, &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--tz", NULL, &bad)) != NULL) {
             zone = v;
-        } else if ((v = opt(argc, argv, &i, "--count", "-n", &bad)) != NULL) {
+        } else if ((v = cli_opt(argc, argv, &i, "--count", "-n", &bad)) != NULL) {
             char *end;
             limit = strtol(v, &end, 10);
             if (!*v || *end || limit < 1)
-                return usage_fail(usage_history, "-n must be a number from 1, not \"%s\"", v);
+                return cli_usage_error(usage_history, "-n must be a number from 1, not \"%s\"", v);
         } else if (bad) {
-            return usage_fail(usage_history, "%s needs a value", a);
+            return cli_usage_error(usage_history, "%s needs a value", a);
         } else if (strcmp(a, "--deliveries") == 0 || strcmp(a, "-d") == 0) {
             deliveries = 1;
         } else {
-            return usage_fail(usage_history, "unexpected argument \"%s\"", a);
+            return cli_usage_error(usage_history, "unexpected argument \"%s\"", a);
         }
     }
     if (!path)
-        return usage_fail(usage_history, "%s", "missing --state FILE");
+        return cli_usage_error(usage_history, "%s", "missing --state FILE");
     if (tz_check(zone, &err)) {
-        print_error(&err);
+        cli_report_error(&err);
         return QUIRE_EXIT_USAGE;
     }
     st = state_open(path, 1, &err);
     if (!st) {
-        print_error(&err);
+        cli_report_error(&err);
         return QUIRE_EXIT_USAGE;
     }
     rc = state_history(st, stdout, report, deliveries, limit, zone, &err);
     state_close(st);
     if (rc) {
-        print_error(&err);
+        cli_report_error(&err);
         return QUIRE_EXIT_USAGE;
     }
     return QUIRE_EXIT_OK;

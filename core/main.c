@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_schedule.h"
+#include "cli.h"
 #include "error.h"
 #include "log.h"
 #include "plugins.h"
@@ -89,51 +90,6 @@ static const char usage_sample[] =
     "DIR/engagement.csv (default DIR: data/sample; 10,000 customers, 12 months\n"
     "from 2023-05). The same options always give the same bytes.\n";
 
-static int fail_usage(const char *fmt, const char *arg, const char *usage)
-{
-    fprintf(stderr, "quire: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", usage);
-    return QUIRE_EXIT_USAGE;
-}
-
-static int report_error(const quire_error *err)
-{
-    if (strstr(err->msg, "error: "))
-        fprintf(stderr, "%s\n", err->msg);
-    else
-        fprintf(stderr, "quire: error: %s\n", err->msg);
-    return err->code ? err->code : QUIRE_EXIT_DATA;
-}
-
-static int is_help(const char *a)
-{
-    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
-}
-
-/* The value of an option: "--name VALUE" or "--name=VALUE". */
-static const char *opt_value(int argc, char **argv, int *i, const char *lng, const char *shrt)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(lng);
-
-    if (strncmp(a, lng, n) == 0 && a[n] == '=')
-        return a + n + 1;
-    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
-        if (*i + 1 >= argc)
-            return NULL;
-        return argv[++*i];
-    }
-    return NULL;
-}
-
-static int is_opt(const char *a, const char *lng, const char *shrt)
-{
-    size_t n = strlen(lng);
-    return strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0) ||
-           (strncmp(a, lng, n) == 0 && a[n] == '=');
-}
-
 static long parse_long(const char *s, long lo, long hi, int *bad)
 {
     char *end;
@@ -161,57 +117,57 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
     memset(&o, 0, sizeof o);
     for (i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage, stdout);
             free(params);
             return QUIRE_EXIT_OK;
         }
-        if (is_opt(a, "--param", "-p")) {
+        if (cli_is_opt(a, "--param", "-p")) {
             char *eq;
-            if (!(v = opt_value(argc, argv, &i, "--param", "-p")) || !(eq = strchr(v, '=')) ||
+            if (!(v = cli_opt(argc, argv, &i, "--param", "-p", NULL)) || !(eq = strchr(v, '=')) ||
                 eq == v) {
                 free(params);
-                return fail_usage("%s needs NAME=VALUE", a, usage);
+                return cli_usage_error(usage, "%s needs NAME=VALUE", a);
             }
             params[o.nparams].name = xstrndup(v, (size_t)(eq - v));
             params[o.nparams].value = eq + 1;
             o.nparams++;
-        } else if (is_opt(a, "--output", "-o") && strcmp(cmd, "run") == 0) {
-            if (!(o.out = opt_value(argc, argv, &i, "--output", "-o")))
-                rc = fail_usage("%s needs a file name", a, usage);
-        } else if (is_opt(a, "--export", NULL) && strcmp(cmd, "run") == 0) {
-            if (!(o.export_dir = opt_value(argc, argv, &i, "--export", NULL)))
-                rc = fail_usage("%s needs a folder", a, usage);
-        } else if (is_opt(a, "--rows", "-n") && strcmp(cmd, "preview") == 0) {
-            if (!(v = opt_value(argc, argv, &i, "--rows", "-n")))
-                rc = fail_usage("%s needs a number", a, usage);
+        } else if (cli_is_opt(a, "--output", "-o") && strcmp(cmd, "run") == 0) {
+            if (!(o.out = cli_opt(argc, argv, &i, "--output", "-o", NULL)))
+                rc = cli_usage_error(usage, "%s needs a file name", a);
+        } else if (cli_is_opt(a, "--export", NULL) && strcmp(cmd, "run") == 0) {
+            if (!(o.export_dir = cli_opt(argc, argv, &i, "--export", NULL, NULL)))
+                rc = cli_usage_error(usage, "%s needs a folder", a);
+        } else if (cli_is_opt(a, "--rows", "-n") && strcmp(cmd, "preview") == 0) {
+            if (!(v = cli_opt(argc, argv, &i, "--rows", "-n", NULL)))
+                rc = cli_usage_error(usage, "%s needs a number", a);
             else if (rows = parse_long(v, 1, 1000000000L, &bad), bad)
-                rc = fail_usage("--rows must be a whole number from 1, not \"%s\"", v, usage);
-        } else if (is_opt(a, "--format", NULL) && strcmp(cmd, "preview") == 0) {
-            if (!(v = opt_value(argc, argv, &i, "--format", NULL)))
-                rc = fail_usage("%s needs csv or json", a, usage);
+                rc = cli_usage_error(usage, "--rows must be a whole number from 1, not \"%s\"", v);
+        } else if (cli_is_opt(a, "--format", NULL) && strcmp(cmd, "preview") == 0) {
+            if (!(v = cli_opt(argc, argv, &i, "--format", NULL, NULL)))
+                rc = cli_usage_error(usage, "%s needs csv or json", a);
             else if (strcmp(v, "csv") == 0)
                 fmt = PREVIEW_CSV;
             else if (strcmp(v, "json") == 0)
                 fmt = PREVIEW_JSON;
             else
-                rc = fail_usage("--format must be csv or json, not \"%s\"", v, usage);
+                rc = cli_usage_error(usage, "--format must be csv or json, not \"%s\"", v);
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quire_log_level = LOG_QUIET;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             quire_log_level = LOG_INFO;
         } else if (a[0] == '-' && a[1]) {
-            rc = fail_usage("unknown option \"%s\"", a, usage);
+            rc = cli_usage_error(usage, "unknown option \"%s\"", a);
         } else if (npos < (strcmp(cmd, "preview") == 0 ? 2 : 1)) {
             pos[npos++] = a;
         } else {
-            rc = fail_usage("unexpected argument \"%s\"", a, usage);
+            rc = cli_usage_error(usage, "unexpected argument \"%s\"", a);
         }
         if (rc)
             goto done;
     }
     if (npos < (strcmp(cmd, "preview") == 0 ? 2 : 1)) {
-        rc = fail_usage("%s", npos ? "missing SOURCE" : "missing SPEC", usage);
+        rc = cli_usage_error(usage, "%s", npos ? "missing SOURCE" : "missing SPEC");
         goto done;
     }
     o.spec_path = pos[0];
@@ -223,7 +179,7 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
     else
         rc = run_preview(&o, pos[1], rows, fmt, &err);
     if (rc)
-        rc = report_error(&err);
+        rc = cli_report_error(&err);
 done:
     for (i = 0; i < (int)o.nparams; i++)
         free((char *)params[i].name);
@@ -248,11 +204,11 @@ static int cmd_plugins(int argc, char **argv)
     size_t i;
 
     if (argc > 0) {
-        if (is_help(argv[0])) {
+        if (cli_is_help(argv[0])) {
             fputs(usage_plugins, stdout);
             return QUIRE_EXIT_OK;
         }
-        return fail_usage("unexpected argument \"%s\"", argv[0], usage_plugins);
+        return cli_usage_error(usage_plugins, "unexpected argument \"%s\"", argv[0]);
     }
     if (plugins_load_all(&reg) == 0) {
         char *path = plugins_search_path();
@@ -294,44 +250,44 @@ static int cmd_sample(int argc, char **argv)
     quire_sample_defaults(&o);
     for (i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage_sample, stdout);
             return QUIRE_EXIT_OK;
         }
-        if (is_opt(a, "--out", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--out", NULL)))
-                return fail_usage("%s needs a folder", a, usage_sample);
+        if (cli_is_opt(a, "--out", NULL)) {
+            if (!(v = cli_opt(argc, argv, &i, "--out", NULL, NULL)))
+                return cli_usage_error(usage_sample, "%s needs a folder", a);
             o.out_dir = v;
-        } else if (is_opt(a, "--customers", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--customers", NULL)))
-                return fail_usage("%s needs a number", a, usage_sample);
+        } else if (cli_is_opt(a, "--customers", NULL)) {
+            if (!(v = cli_opt(argc, argv, &i, "--customers", NULL, NULL)))
+                return cli_usage_error(usage_sample, "%s needs a number", a);
             o.customers = parse_long(v, 1, QUIRE_SAMPLE_MAX_CUSTOMERS, &bad);
-        } else if (is_opt(a, "--orders", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--orders", NULL)))
-                return fail_usage("%s needs a number", a, usage_sample);
+        } else if (cli_is_opt(a, "--orders", NULL)) {
+            if (!(v = cli_opt(argc, argv, &i, "--orders", NULL, NULL)))
+                return cli_usage_error(usage_sample, "%s needs a number", a);
             o.orders = parse_long(v, 0, QUIRE_SAMPLE_MAX_ORDERS, &bad);
-        } else if (is_opt(a, "--months", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--months", NULL)))
-                return fail_usage("%s needs a number", a, usage_sample);
+        } else if (cli_is_opt(a, "--months", NULL)) {
+            if (!(v = cli_opt(argc, argv, &i, "--months", NULL, NULL)))
+                return cli_usage_error(usage_sample, "%s needs a number", a);
             o.months = (int)parse_long(v, 1, QUIRE_SAMPLE_MAX_MONTHS, &bad);
-        } else if (is_opt(a, "--seed", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--seed", NULL)))
-                return fail_usage("%s needs a number", a, usage_sample);
+        } else if (cli_is_opt(a, "--seed", NULL)) {
+            if (!(v = cli_opt(argc, argv, &i, "--seed", NULL, NULL)))
+                return cli_usage_error(usage_sample, "%s needs a number", a);
             o.seed = (unsigned long long)parse_long(v, 0, 2147483647L, &bad);
-        } else if (is_opt(a, "--from", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--from", NULL)))
-                return fail_usage("%s needs a month (YYYY-MM)", a, usage_sample);
+        } else if (cli_is_opt(a, "--from", NULL)) {
+            if (!(v = cli_opt(argc, argv, &i, "--from", NULL, NULL)))
+                return cli_usage_error(usage_sample, "%s needs a month (YYYY-MM)", a);
             o.first_month = parse_month(v);
             if (o.first_month < 0)
-                return fail_usage("--from must be a month (YYYY-MM), not \"%s\"", v, usage_sample);
+                return cli_usage_error(usage_sample, "--from must be a month (YYYY-MM), not \"%s\"", v);
         } else {
-            return fail_usage("unknown argument \"%s\"", a, usage_sample);
+            return cli_usage_error(usage_sample, "unknown argument \"%s\"", a);
         }
         if (bad)
-            return fail_usage("%s: not a valid number", a, usage_sample);
+            return cli_usage_error(usage_sample, "%s: not a valid number", a);
     }
     if (quire_sample_write(&o, &err))
-        return report_error(&err);
+        return cli_report_error(&err);
     if (quire_log_level >= LOG_WARN)
         fprintf(stderr, "quire: wrote %s/customers.csv, orders.csv, engagement.csv\n", o.out_dir);
     return QUIRE_EXIT_OK;
@@ -346,7 +302,7 @@ int main(int argc, char **argv)
         return QUIRE_EXIT_USAGE;
     }
     cmd = argv[1];
-    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+    if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return QUIRE_EXIT_OK;
     }
