@@ -463,21 +463,6 @@ int deliver_notice(const deliver_target *t, const char *to, const char *subject,
 
 /* ------------------------------------------------------------ webhook */
 
-static void json_str(strbuf *b, const char *s)
-{
-    sb_puts(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            sb_printf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            sb_printf(b, "\\u%04x", ch);
-        else
-            sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
-
 static int deliver_webhook(const deliver_job *j, quire_error *err)
 {
     const deliver_target *t = j->t;
@@ -497,19 +482,19 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
                          t->token_env ? t->token_env : t->token_file);
     if (t->json) {
         sb_puts(&body, "{\"report\": ");
-        json_str(&body, j->report);
+        sb_json_cstr(&body, j->report);
         sb_puts(&body, ", \"period\": ");
-        json_str(&body, j->period);
+        sb_json_cstr(&body, j->period);
         sb_puts(&body, ", \"from\": ");
-        json_str(&body, j->from);
+        sb_json_cstr(&body, j->from);
         sb_puts(&body, ", \"to\": ");
-        json_str(&body, j->to);
+        sb_json_cstr(&body, j->to);
         sb_puts(&body, ", \"scheduled\": ");
-        json_str(&body, j->scheduled);
+        sb_json_cstr(&body, j->scheduled);
         sb_printf(&body, ", \"run\": %lld, \"delivery\": ", j->run_id);
-        json_str(&body, j->key);
+        sb_json_cstr(&body, j->key);
         sb_puts(&body, ", \"output\": ");
-        json_str(&body, j->pdf);
+        sb_json_cstr(&body, j->pdf);
         sb_puts(&body, "}\n");
         hdr = curl_slist_append(hdr, "Content-Type: application/json");
     } else {

@@ -76,21 +76,6 @@ static void add_file(report *r, char *name, const char *desc, const char *mime, 
     b->len = 0;
 }
 
-static void csv_put(strbuf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(b, s);
-        return;
-    }
-    sb_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"')
-            sb_puts(b, "\"");
-        sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
-
 static void csv_num(strbuf *b, double v)
 {
     char num[40];
@@ -148,9 +133,9 @@ static void chart_file(report *r, const doc_chart *c)
     sb_puts(&b, "category,series,value\n");
     for (si = 0; si < c->nseries; si++)
         for (ci = 0; ci < c->ncats; ci++) {
-            csv_put(&b, c->cats[ci]);
+            sb_csv_cstr(&b, c->cats[ci]);
             sb_puts(&b, ",");
-            csv_put(&b, c->series[si]);
+            sb_csv_cstr(&b, c->series[si]);
             sb_puts(&b, ",");
             csv_num(&b, c->values[si * c->ncats + ci]);
             sb_puts(&b, "\n");
@@ -298,12 +283,12 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     nrows = sb->by_month ? (size_t)m->nreport : (size_t)m->nseg;
     cells = keep(r, xcalloc((nrows + 1) * ncols, sizeof *cells));
     cols[0].title = sb->by_month ? "Month" : "Segment";
-    csv_put(&raw, sb->by_month ? "month" : "segment");
+    sb_puts(&raw, sb->by_month ? "month" : "segment");
     for (i = 0; i < sb->nkpis; i++) {
         cols[i + 1].title = m->kpis[kpi_index(m, sb->kpis[i])].label;
         cols[i + 1].numeric = 1;
         sb_puts(&raw, ",");
-        csv_put(&raw, sb->kpis[i]);
+        sb_csv_cstr(&raw, sb->kpis[i]);
     }
     sb_puts(&raw, "\n");
     for (row = 0; row < nrows + 1; row++) {
@@ -313,7 +298,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
         if (row == nrows && (!sb->totals || sb->by_month))
             break;
         cells[row * ncols] = sb->by_month ? r->month_labels[row] : group_name(r, m, g);
-        csv_put(&raw, cells[row * ncols]);
+        sb_csv_cstr(&raw, cells[row * ncols]);
         for (i = 0; i < sb->nkpis; i++) {
             int k = kpi_index(m, sb->kpis[i]);
             double v = model_kpi(m, (size_t)k, rp, g);
@@ -396,7 +381,7 @@ static int on_rows(void *user, const quire_batch *b, quire_error *err)
             if (cl && !cl->null && c->types[k].type == QUIRE_T_NUMBER)
                 csv_num(&c->raw, cl->v.n);
             else
-                csv_put(&c->raw, text);
+                sb_csv_cstr(&c->raw, text);
             c->cells[c->nrows * ncols + k] = own ? keep(c->r, own) : kstr(c->r, text);
         }
         sb_puts(&c->raw, "\n");
@@ -428,7 +413,7 @@ static int build_rows_table(report *r, const model *m, const spec_block *sb, doc
         cols[k].numeric = proj[k].type == QUIRE_T_INTEGER || proj[k].type == QUIRE_T_NUMBER;
         if (k)
             sb_puts(&c.raw, ",");
-        csv_put(&c.raw, sb->columns[k]);
+        sb_csv_cstr(&c.raw, sb->columns[k]);
     }
     sb_puts(&c.raw, "\n");
     c.types = proj;
@@ -468,22 +453,6 @@ static int build_rows_table(report *r, const model *m, const spec_block *sb, doc
 
 /* ------------------------------------------------------------ manifest */
 
-static void json_str(strbuf *b, const char *s)
-{
-    sb_puts(b, "\"");
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-
-        if (ch == '"' || ch == '\\')
-            sb_printf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            sb_printf(b, "\\u%04x", ch);
-        else
-            sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
-
 /* manifest.json: what produced this PDF, so that it can be produced again. */
 static void build_manifest(report *r, const model *m, input_digests *dg)
 {
@@ -494,37 +463,37 @@ static void build_manifest(report *r, const model *m, input_digests *dg)
 
     sb_puts(&b, "{\n  \"quire\": ");
 #ifdef QUIRE_VERSION
-    json_str(&b, QUIRE_VERSION);
+    sb_json_cstr(&b, QUIRE_VERSION);
 #else
-    json_str(&b, "");
+    sb_json_cstr(&b, "");
 #endif
     sb_puts(&b, ",\n  \"spec\": ");
-    json_str(&b, s->path);
+    sb_json_cstr(&b, s->path);
     sb_puts(&b, ",\n  \"spec_sha256\": ");
-    json_str(&b, in[0].hex);
+    sb_json_cstr(&b, in[0].hex);
     sb_puts(&b, ",\n  \"period\": ");
-    json_str(&b, r->period);
+    sb_json_cstr(&b, r->period);
     sb_puts(&b, ",\n  \"generated\": ");
-    json_str(&b, r->generated);
+    sb_json_cstr(&b, r->generated);
     sb_puts(&b, ",\n  \"parameters\": {");
     for (i = 0; i < s->nparams; i++) {
         sb_puts(&b, i ? ",\n    " : "\n    ");
-        json_str(&b, s->params[i].name);
+        sb_json_cstr(&b, s->params[i].name);
         sb_puts(&b, ": ");
-        json_str(&b, s->params[i].value);
+        sb_json_cstr(&b, s->params[i].value);
     }
     sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
     for (i = 1; i < n; i++) {
         sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
-        json_str(&b, in[i].path);
+        sb_json_cstr(&b, in[i].path);
         sb_puts(&b, ", \"sha256\": ");
-        json_str(&b, in[i].hex);
+        sb_json_cstr(&b, in[i].hex);
         sb_puts(&b, "}");
     }
     sb_puts(&b, "\n  ],\n  \"files\": [");
     for (i = 0; i < r->nfiles; i++) {
         sb_puts(&b, i ? ", " : "");
-        json_str(&b, r->files[i].name);
+        sb_json_cstr(&b, r->files[i].name);
     }
     sb_puts(&b, "]\n}\n");
     add_file(r, xstrdup("manifest.json"), "How this report was made: Quire version, spec and "
@@ -680,21 +649,6 @@ void report_free(report *r)
 
 /* ------------------------------------------------------------ export */
 
-static void csv_field(FILE *fp, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static FILE *open_tmp(const char *dir, const char *name, char **tmp, quire_error *err)
 {
     FILE *fp;
@@ -740,6 +694,7 @@ int report_export(const model *m, const char *dir, quire_error *err)
     const spec *s = m->s;
     const facts *f = m->f;
     char *tmp, mon[16], num[40], key[96];
+    strbuf line = {0};
     FILE *fp;
     size_t k, e;
     int rp, g;
@@ -755,35 +710,47 @@ int report_export(const model *m, const char *dir, quire_error *err)
         for (g = 0; g < m->nseg; g++)
             for (k = 0; k < m->nkpis; k++) {
                 double v = model_kpi(m, k, rp, g);
-                fprintf(fp, "%s,", mon);
-                csv_field(fp, s->segments[g].name);
-                fprintf(fp, ",%s,", m->kpis[k].spec->name);
+                line.len = 0;
+                sb_printf(&line, "%s,", mon);
+                sb_csv_cstr(&line, s->segments[g].name);
+                sb_printf(&line, ",%s,", m->kpis[k].spec->name);
                 if (!isnan(v)) {
                     format_plain_number(num, sizeof num, v);
-                    fputs(num, fp);
+                    sb_puts(&line, num);
                 }
-                fputc('\n', fp);
+                sb_puts(&line, "\n");
+                fwrite(line.s, 1, line.len, fp);
             }
     }
     if (close_tmp(fp, tmp, dir, "kpis.csv", err))
-        return -1;
+        goto fail;
 
     if (!(fp = open_tmp(dir, "segments.csv", &tmp, err)))
-        return -1;
-    csv_field(fp, s->entity_key);
-    fputs(",period,segment\n", fp);
+        goto fail;
+    line.len = 0;
+    sb_csv_cstr(&line, s->entity_key);
+    sb_puts(&line, ",period,segment\n");
+    fwrite(line.s, 1, line.len, fp);
     for (rp = 0; rp < m->nreport; rp++) {
         const int8_t *row = m->seg + (size_t)(m->p_report + rp) * f->nentities;
         format_month(mon, sizeof mon, s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
+            const char *seg;
             if (row[e] < 0)
                 continue;
+            seg = s->segments[row[e]].name;
             facts_key_text(f, e, key, sizeof key);
-            csv_field(fp, key);
-            fprintf(fp, ",%s,", mon);
-            csv_field(fp, s->segments[row[e]].name);
-            fputc('\n', fp);
+            line.len = 0;
+            sb_csv_cstr(&line, key);
+            sb_printf(&line, ",%s,", mon);
+            sb_csv_cstr(&line, seg);
+            sb_puts(&line, "\n");
+            fwrite(line.s, 1, line.len, fp);
         }
     }
+    sb_free(&line);
     return close_tmp(fp, tmp, dir, "segments.csv", err);
+fail:
+    sb_free(&line);
+    return -1;
 }

@@ -233,48 +233,11 @@ static int cell_text(const quire_cell *c, quire_type t, strbuf *b, int *is_str)
     return 1;
 }
 
-static void put_csv(const char *s, size_t n)
-{
-    size_t i;
-    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
-        fwrite(s, 1, n, stdout);
-        return;
-    }
-    putchar('"');
-    for (i = 0; i < n; i++) {
-        if (s[i] == '"')
-            putchar('"');
-        putchar(s[i]);
-    }
-    putchar('"');
-}
-
-static void put_json_str(const char *s, size_t n)
-{
-    size_t i;
-    putchar('"');
-    for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", stdout);
-        else if (ch == '\r')
-            fputs("\\r", stdout);
-        else if (ch == '\t')
-            fputs("\\t", stdout);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
+/* Each row is built in a buffer, then written whole. */
 static int on_preview(void *user, const quire_batch *b, quire_error *err)
 {
     preview_ctx *c = user;
-    strbuf t = {0};
+    strbuf t = {0}, line = {0};
     uint32_t r, k;
 
     (void)err;
@@ -282,47 +245,49 @@ static int on_preview(void *user, const quire_batch *b, quire_error *err)
         if (c->fmt == PREVIEW_CSV) {
             for (k = 0; k < b->ncols; k++) {
                 if (k)
-                    putchar(',');
-                put_csv(b->columns[k].name, strlen(b->columns[k].name));
+                    sb_puts(&line, ",");
+                sb_csv_cstr(&line, b->columns[k].name);
             }
-            putchar('\n');
+            sb_puts(&line, "\n");
         } else {
-            putchar('[');
+            sb_puts(&line, "[");
         }
         c->header_done = 1;
     }
     for (r = 0; r < b->nrows && c->left != 0; r++, c->left--) {
         if (c->fmt == PREVIEW_JSON)
-            fputs(c->printed ? ",\n  {" : "\n  {", stdout);
+            sb_puts(&line, c->printed ? ",\n  {" : "\n  {");
         for (k = 0; k < b->ncols; k++) {
             int is_str, has;
             t.len = 0;
             has = cell_text(&b->cols[k][r], b->columns[k].type, &t, &is_str);
             if (c->fmt == PREVIEW_CSV) {
                 if (k)
-                    putchar(',');
+                    sb_puts(&line, ",");
                 if (has)
-                    put_csv(t.s, t.len);
+                    sb_csv_field(&line, t.s, t.len);
             } else {
                 if (k)
-                    fputs(", ", stdout);
-                put_json_str(b->columns[k].name, strlen(b->columns[k].name));
-                fputs(": ", stdout);
+                    sb_puts(&line, ", ");
+                sb_json_cstr(&line, b->columns[k].name);
+                sb_puts(&line, ": ");
                 if (!has)
-                    fputs("null", stdout);
+                    sb_puts(&line, "null");
                 else if (is_str)
-                    put_json_str(t.s, t.len);
+                    sb_json_string(&line, t.s, t.len);
                 else
-                    fwrite(t.s, 1, t.len, stdout);
+                    sb_add(&line, t.s, t.len);
             }
         }
-        if (c->fmt == PREVIEW_CSV)
-            putchar('\n');
-        else
-            putchar('}');
+        sb_puts(&line, c->fmt == PREVIEW_CSV ? "\n" : "}");
         c->printed++;
+        fwrite(line.s, 1, line.len, stdout);
+        line.len = 0;
     }
+    if (line.len)
+        fwrite(line.s, 1, line.len, stdout);
     sb_free(&t);
+    sb_free(&line);
     return 0;
 }
 

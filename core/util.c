@@ -152,6 +152,59 @@ void sb_printf(strbuf *b, const char *fmt, ...)
     }
 }
 
+void sb_csv_field(strbuf *b, const char *s, size_t n)
+{
+    size_t i, from = 0;
+
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+        sb_add(b, s, n);
+        return;
+    }
+    sb_add(b, "\"", 1);
+    for (i = 0; i < n; i++)
+        if (s[i] == '"') {
+            sb_add(b, s + from, i + 1 - from); /* the quote, then itself again */
+            from = i;
+        }
+    sb_add(b, s + from, n - from);
+    sb_add(b, "\"", 1);
+}
+
+void sb_csv_cstr(strbuf *b, const char *s)
+{
+    sb_csv_field(b, s, strlen(s));
+}
+
+void sb_json_string(strbuf *b, const char *s, size_t n)
+{
+    size_t i;
+
+    sb_add(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            sb_add(b, "\\", 1);
+            sb_add(b, s + i, 1);
+        } else if (ch == '\n') {
+            sb_puts(b, "\\n");
+        } else if (ch == '\r') {
+            sb_puts(b, "\\r");
+        } else if (ch == '\t') {
+            sb_puts(b, "\\t");
+        } else if (ch < 0x20) {
+            sb_printf(b, "\\u%04x", ch);
+        } else {
+            sb_add(b, s + i, 1);
+        }
+    }
+    sb_add(b, "\"", 1);
+}
+
+void sb_json_cstr(strbuf *b, const char *s)
+{
+    sb_json_string(b, s ? s : "", s ? strlen(s) : 0);
+}
+
 void sb_free(strbuf *b)
 {
     free(b->s);

@@ -38,6 +38,14 @@ void sb_printf(strbuf *b, const char *fmt, ...)
 #endif
     ;
 void sb_free(strbuf *b);
+/* s[0..n) as one CSV field: quoted (quotes doubled) when it holds a comma,
+ * a quote or a line break. */
+void sb_csv_field(strbuf *b, const char *s, size_t n);
+void sb_csv_cstr(strbuf *b, const char *s);
+/* s[0..n) as a JSON string, quotes included. */
+void sb_json_string(strbuf *b, const char *s, size_t n);
+/* The same for a C string; NULL is the empty string. */
+void sb_json_cstr(strbuf *b, const char *s);
 
 /* Dates: days since 1970-01-01 in the proleptic Gregorian calendar, and
  * months as year * 12 + (month - 1). */

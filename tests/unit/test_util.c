@@ -1,0 +1,109 @@
+/* test_util.c - strings, numbers and dates shared by the core. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "util.h"
+
+static void test_csv_json(void)
+{
+    strbuf b = {0};
+
+    sb_csv_cstr(&b, "plain");
+    CHECK_STR(b.s, "plain");
+    b.len = 0;
+    sb_csv_cstr(&b, "Smith, Jr.");
+    CHECK_STR(b.s, "\"Smith, Jr.\"");
+    b.len = 0;
+    sb_csv_cstr(&b, "say \"hi\"");
+    CHECK_STR(b.s, "\"say \"\"hi\"\"\"");
+    b.len = 0;
+    sb_csv_cstr(&b, "two\nlines");
+    CHECK_STR(b.s, "\"two\nlines\"");
+    b.len = 0;
+    sb_csv_field(&b, "a\"b", 3);
+    CHECK_STR(b.s, "\"a\"\"b\"");
+    b.len = 0;
+    sb_json_cstr(&b, "Zoë \"Z\" \\ \n\t\x01");
+    CHECK_STR(b.s, "\"Zoë \\\"Z\\\" \\\\ \\n\\t\\u0001\"");
+    b.len = 0;
+    sb_json_cstr(&b, NULL);
+    CHECK_STR(b.s, "\"\"");
+    b.len = 0;
+    sb_json_string(&b, "a\0b", 3);
+    CHECK_STR(b.s, "\"a\\u0000b\"");
+    sb_free(&b);
+}
+
+static void test_numbers(void)
+{
+    char buf[64];
+
+    format_plain_number(buf, sizeof buf, 1380);
+    CHECK_STR(buf, "1380");
+    format_plain_number(buf, sizeof buf, 19.99);
+    CHECK_STR(buf, "19.99");
+    format_plain_number(buf, sizeof buf, 0.1 + 0.2);
+    CHECK(strtod(buf, NULL) == 0.1 + 0.2);
+    format_plain_number(buf, sizeof buf, 1e-7);
+    CHECK(strchr(buf, 'e') == NULL && strtod(buf, NULL) == 1e-7);
+    format_plain_number(buf, sizeof buf, -2500000);
+    CHECK_STR(buf, "-2500000");
+}
+
+static void test_dates(void)
+{
+    int32_t d;
+    int y, m, dd;
+
+    CHECK(days_from_civil(1970, 1, 1) == 0);
+    CHECK(days_from_civil(2024, 3, 6) == 19788);
+    civil_from_days(19788, &y, &m, &dd);
+    CHECK(y == 2024 && m == 3 && dd == 6);
+    CHECK(parse_date("2024-02-29", &d) == 0 && d == days_from_civil(2024, 2, 29));
+    CHECK(parse_date("2023-02-29", &d) == -1);
+    CHECK(parse_date("2024-2-29", &d) == -1);
+    CHECK(parse_month("2024-04") == 2024 * 12 + 3);
+    CHECK(parse_month("2024-13") == -1);
+    CHECK(month_of_days(days_from_civil(2024, 4, 30)) == 2024 * 12 + 3);
+    {
+        char buf[32];
+        format_month_label(buf, sizeof buf, 2024 * 12 + 1);
+        CHECK_STR(buf, "Feb 2024");
+        format_month(buf, sizeof buf, 2023 * 12 + 11);
+        CHECK_STR(buf, "2023-12");
+    }
+}
+
+static void test_words_paths(void)
+{
+    static const char *const keys[] = {"history", "from", "to", "grain"};
+    char *p;
+
+    CHECK(edit_distance("histroy", "history", 2) == 2);
+    CHECK(edit_distance("abc", "xyzuvw", 2) > 2);
+    CHECK_STR(closest_word("histroy", keys, 4), "history");
+    CHECK(closest_word("elephant", keys, 4) == NULL);
+    p = path_dirname("reports/monthly.yaml");
+    CHECK_STR(p, "reports");
+    free(p);
+    p = path_dirname("monthly.yaml");
+    CHECK_STR(p, ".");
+    free(p);
+    p = path_join("reports", "../data/x.csv");
+    CHECK_STR(p, "reports/../data/x.csv");
+    free(p);
+    p = path_join("reports", "/abs/x.csv");
+    CHECK_STR(p, "/abs/x.csv");
+    free(p);
+}
+
+int main(void)
+{
+    test_csv_json();
+    test_numbers();
+    test_dates();
+    test_words_paths();
+    return check_done("util");
+}
