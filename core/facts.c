@@ -2,6 +2,7 @@
 #include "facts.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,8 @@ typedef struct fold_ctx {
     long *idx;            /* per row of the batch */
     int *per;
     size_t cap;           /* rows idx and per can hold */
+    /* what was skipped, added to the facts' totals when the fold is done */
+    uint64_t rows, unknown_keys, outside, null_rows;
 } fold_ctx;
 
 static double cell_num(const quire_cell *c, quire_type t)
@@ -257,12 +260,12 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
 
         c->per[r] = -1;
         if (key->null || day->null) {
-            f->null_rows++;
+            c->null_rows++;
             continue;
         }
         e = f->int_keys ? facts_find_int(f, key->v.i) : facts_find_str(f, key->v.s.ptr, key->v.s.len);
         if (e < 0) {
-            f->unknown_keys++;
+            c->unknown_keys++;
             continue;
         }
         if ((int32_t)day->v.i == c->last_day) {
@@ -273,13 +276,13 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
             c->last_p = p;
         }
         if (p < 0 || p >= f->nperiods) {
-            f->outside++;
+            c->outside++;
             continue;
         }
         c->idx[r] = e;
         c->per[r] = p;
     }
-    f->rows += n;
+    c->rows += n;
     /* Pass 2: fold each measure, column by column. */
     for (k = 0; k < c->def->nmeasures; k++) {
         facts_measure *m = &f->m[c->mi[k]];
@@ -335,9 +338,27 @@ static int fact_error(const spec *s, const spec_fact *fd, quire_error *err, cons
                      fd->pos.col, msg);
 }
 
-static int fold_fact(facts *f, const spec *s, const spec_fact *fd, size_t first_measure,
-                     plugin_registry *reg, quire_error *err)
+/* One fact source to fold; folds of different sources touch different
+ * measures, so they run on threads of their own. */
+typedef struct fold_job {
+    facts *f;
+    const spec *s;
+    const spec_fact *fd;
+    size_t first_measure;
+    plugin_registry *reg;
+    quire_error err;
+    uint64_t rows, unknown_keys, outside, null_rows;
+    int rc;
+} fold_job;
+
+static int fold_fact(fold_job *job)
 {
+    facts *f = job->f;
+    const spec *s = job->s;
+    const spec_fact *fd = job->fd;
+    size_t first_measure = job->first_measure;
+    plugin_registry *reg = job->reg;
+    quire_error *err = &job->err;
     const spec_source *src = spec_find_source(s, fd->source);
     const spec_source *esrc = spec_find_source(s, s->entity_source);
     const quire_column *kc = source_column(src, fd->key), *dc = source_column(src, fd->date);
@@ -415,6 +436,10 @@ static int fold_fact(facts *f, const spec *s, const spec_fact *fd, size_t first_
         goto out;
     rc = source_scan(so, proj, nproj, 0, on_fact, &c, err);
     source_close(so);
+    job->rows = c.rows;
+    job->unknown_keys = c.unknown_keys;
+    job->outside = c.outside;
+    job->null_rows = c.null_rows;
 out:
     free(proj);
     free(c.mi);
@@ -424,8 +449,18 @@ out:
     return rc;
 }
 
+static void *fold_thread(void *arg)
+{
+    fold_job *job = arg;
+    job->rc = fold_fact(job);
+    return NULL;
+}
+
 facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
 {
+    fold_job *jobs = NULL;
+    pthread_t *threads = NULL;
+    int *started = NULL;
     const spec_source *esrc = spec_find_source(s, s->entity_source);
     facts *f = xcalloc(1, sizeof *f);
     quire_column proj[2];
@@ -477,13 +512,42 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
         n += s->facts[i].nmeasures;
     f->m = xcalloc(n ? n : 1, sizeof *f->m);
     f->nmeasures = n;
+    jobs = xcalloc(s->nfacts + 1, sizeof *jobs);
+    threads = xcalloc(s->nfacts + 1, sizeof *threads);
+    started = xcalloc(s->nfacts + 1, sizeof *started);
     for (i = 0, n = 0; i < s->nfacts; i++) {
+        quire_error ignored = {0};
         for (j = 0; j < s->facts[i].nmeasures; j++)
             f->m[n + j].def = &s->facts[i].measures[j];
-        if (fold_fact(f, s, &s->facts[i], n, reg, err))
-            goto fail;
+        jobs[i].f = f;
+        jobs[i].s = s;
+        jobs[i].fd = &s->facts[i];
+        jobs[i].first_measure = n;
+        jobs[i].reg = reg;
         n += s->facts[i].nmeasures;
+        /* Load the plugins now: the registry only grows on this thread. A
+         * plugin that fails to load fails again, with its message, below. */
+        plugins_get(reg, spec_find_source(s, s->facts[i].source)->plugin, &ignored);
     }
+    /* The first source is folded here, the others on threads beside it. */
+    for (i = 1; i < s->nfacts; i++)
+        started[i] = pthread_create(&threads[i], NULL, fold_thread, &jobs[i]) == 0;
+    for (i = 0; i < s->nfacts; i++)
+        if (!started[i])
+            fold_thread(&jobs[i]);
+    for (i = 0; i < s->nfacts; i++) {
+        if (started[i])
+            pthread_join(threads[i], NULL);
+        f->rows += jobs[i].rows;
+        f->unknown_keys += jobs[i].unknown_keys;
+        f->outside += jobs[i].outside;
+        f->null_rows += jobs[i].null_rows;
+    }
+    for (i = 0; i < s->nfacts; i++)
+        if (jobs[i].rc) {
+            *err = jobs[i].err;
+            goto fail;
+        }
     if (f->unknown_keys)
         qlog(LOG_WARN, "%llu fact row%s named an entity that is not in source \"%s\" and %s "
              "skipped", (unsigned long long)f->unknown_keys, f->unknown_keys == 1 ? "" : "s",
@@ -491,8 +555,14 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     if (f->null_rows)
         qlog(LOG_INFO, "%llu rows without a key or date were skipped",
              (unsigned long long)f->null_rows);
+    free(jobs);
+    free(threads);
+    free(started);
     return f;
 fail:
+    free(jobs);
+    free(threads);
+    free(started);
     facts_free(f);
     return NULL;
 }

@@ -1,6 +1,7 @@
 /* source.c - opening a spec's source through its plugin. */
 #include "source.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,8 @@ static void h_error(void *hctx, const char *fmt, ...)
         quire_err(so->err, QUIRE_EXIT_DATA, "source \"%s\": error: %s", so->src->name, msg);
 }
 
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void h_note(void *hctx, const char *fmt, ...)
 {
     source *so = hctx;
@@ -82,8 +85,10 @@ static void h_note(void *hctx, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     qlog(LOG_WARN, "[%s:%s] %s", so->plugin->name, so->src->name, msg);
+    pthread_mutex_lock(&notes_lock); /* sources may be read on threads of their own */
     r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof *r->notes);
     r->notes[r->nnotes++] = xasprintf("%s: %s", so->src->name, msg);
+    pthread_mutex_unlock(&notes_lock);
 }
 
 static int h_emit(void *hctx, const quire_batch *b)
