@@ -640,6 +640,8 @@ static int load_segments(ctx *c, node *m)
     }
     if (s->nsegments == 0)
         return fail(c, l, "the segment list is empty");
+    if (s->nsegments > 100)
+        return fail(c, l, "a report has at most 100 segments, not %zu", s->nsegments);
     return 0;
 }
 
