@@ -17,4 +17,14 @@ void qlog(int level, const char *fmt, ...)
 #endif
     ;
 
+/* On a terminal, at the default level, show what long work is doing on one
+ * line that the next message replaces; silent otherwise. */
+void qprogress(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Clear the progress line, if one is shown. */
+void qprogress_done(void);
+
 #endif

@@ -76,6 +76,7 @@ int run_report(const run_opts *o, quire_error *err)
     if (!s)
         goto done;
     dg = digests_start(s);
+    qprogress("reading %zu sources...", s->nsources);
     f = facts_build(s, &reg, err);
     if (!f)
         goto done;
@@ -83,11 +84,14 @@ int run_report(const run_opts *o, quire_error *err)
     qlog(LOG_INFO, "facts: %zu entities, %d months, %llu rows in %.3f s (%.1f MB of aggregates)",
          f->nentities, f->nperiods, (unsigned long long)f->rows, t1 - t0,
          (double)facts_bytes(f) / 1048576.0);
+    qprogress("segmenting %zu customers over %d months...", f->nentities,
+              s->month_to - s->month_from + 2);
     m = model_new(s, f, err);
     if (!m || segments_assign(m, err))
         goto done;
     t2 = now();
     qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", t2 - t1, m->rule_seconds);
+    qprogress("computing %zu KPIs...", s->nkpis);
     if (kpis_evaluate(m, err))
         goto done;
     t3 = now();
@@ -105,6 +109,7 @@ int run_report(const run_opts *o, quire_error *err)
         t5 = now();
         qlog(LOG_INFO, "digests: %zu inputs, waited %.3f s", ndg, t5 - t4);
     }
+    qprogress("rendering %s...", out);
     r = report_build(m, epoch, &reg, dg, err);
     if (!r)
         goto done;
@@ -125,11 +130,13 @@ int run_report(const run_opts *o, quire_error *err)
     if (pdf_render(report_doc(r), out, err))
         goto done;
     t4 = now();
+    qprogress_done();
     qlog(LOG_INFO, "pdf: %s rendered in %.4f s; total %.3f s", out, t4 - t6, t4 - t0);
     if (quire_log_level >= LOG_WARN)
         fprintf(stderr, "quire: wrote %s\n", out);
     rc = 0;
 done:
+    qprogress_done();
     report_free(r);
     digests_free(dg);
     model_free(m);

@@ -1,6 +1,16 @@
 # The command line: help, version, plugins, validate, preview.
 . tests/lib.sh
-DATA=$(sample_data) || { bad "quire sample failed"; done_checks cli; exit 1; }
+DATA=$(sample_data) || { bad "quire sample failed"; # Progress is shown on a terminal only, and cleared before the final line.
+"$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/p.pdf" 2>"$T/plain"
+grep -q "segmenting" "$T/plain" && bad "progress printed without a terminal" || ok
+if command -v script >/dev/null 2>&1; then
+    script -qec "$QUIRE run reports/monthly_segments.yaml --param data=$DATA -o $T/p.pdf" \
+        "$T/tty" >/dev/null 2>&1
+    grep -q "segmenting" "$T/tty" && ok || bad "no progress on a terminal: $(cat -v "$T/tty")"
+    grep -q "wrote $T/p.pdf" "$T/tty" && ok || bad "no final line on a terminal"
+fi
+
+done_checks cli; exit 1; }
 
 exits 0 "--help" "$QUIRE" --help
 contains "$T/out" "Usage: quire COMMAND"
@@ -46,5 +56,15 @@ assert len(rows[0]['signup_date']) == 10, rows[0]
 exits 1 "preview of an unknown source" "$QUIRE" preview reports/monthly_segments.yaml ordrs
 contains "$T/err" "orders"
 exits 1 "preview --format xml" "$QUIRE" preview reports/monthly_segments.yaml orders --format xml
+
+# Progress is shown on a terminal only, and cleared before the final line.
+"$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/p.pdf" 2>"$T/plain"
+grep -q "segmenting" "$T/plain" && bad "progress printed without a terminal" || ok
+if command -v script >/dev/null 2>&1; then
+    script -qec "$QUIRE run reports/monthly_segments.yaml --param data=$DATA -o $T/p.pdf" \
+        "$T/tty" >/dev/null 2>&1
+    grep -q "segmenting" "$T/tty" && ok || bad "no progress on a terminal: $(cat -v "$T/tty")"
+    grep -q "wrote $T/p.pdf" "$T/tty" && ok || bad "no final line on a terminal"
+fi
 
 done_checks cli
