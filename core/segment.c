@@ -114,9 +114,10 @@ void model_free(model *m)
 
 /* ------------------------------------------------------------ the rule */
 
-/* Whether the script's text mentions name as a whole identifier. A rule that
- * builds field names at run time (c["na" .. "me"]) must mention them plainly
- * somewhere, e.g. in a comment; docs/spec.md says so. */
+/* Whether the script's code mentions name as a whole identifier (or inside
+ * a string: c["name"]). Comments do not count, so a rule's documentation
+ * costs nothing; a rule that builds field names at run time
+ * (c["na" .. "me"]) must still mention them in its code. docs/spec.md says so. */
 static int mentions(const char *text, const char *name)
 {
     size_t n = strlen(name);
@@ -130,6 +131,64 @@ static int mentions(const char *text, const char *name)
         p += n;
     }
     return 0;
+}
+
+/* The length of a long bracket's level at p ("[[" 0, "[==[" 2), or -1. */
+static int long_bracket(const char *p)
+{
+    int level = 0;
+
+    if (*p++ != '[')
+        return -1;
+    while (*p == '=') {
+        level++;
+        p++;
+    }
+    return *p == '[' ? level : -1;
+}
+
+/* Blank out Lua comments in text (in place), leaving strings alone. */
+static void strip_comments(char *text)
+{
+    char *p = text;
+
+    while (*p) {
+        if (*p == '"' || *p == '\'') {
+            char q = *p++;
+            while (*p && *p != q && *p != '\n') {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+            if (*p)
+                p++;
+        } else if (*p == '[' && long_bracket(p) >= 0) {
+            int level = long_bracket(p);
+            p += level + 2;
+            while (*p && !(*p == ']' && strspn(p + 1, "=") == (size_t)level &&
+                           p[level + 1] == ']'))
+                p++;
+            if (*p)
+                p += level + 2;
+        } else if (p[0] == '-' && p[1] == '-') {
+            char *start = p;
+            int level = long_bracket(p + 2);
+            if (level >= 0) {
+                p += level + 4;
+                while (*p && !(*p == ']' && strspn(p + 1, "=") == (size_t)level &&
+                               p[level + 1] == ']'))
+                    p++;
+                if (*p)
+                    p += level + 2;
+            } else {
+                while (*p && *p != '\n')
+                    p++;
+            }
+            memset(start, ' ', (size_t)(p - start));
+        } else {
+            p++;
+        }
+    }
 }
 
 static char *read_file(const char *path, quire_error *err)
@@ -272,6 +331,7 @@ int segments_assign(model *m, quire_error *err)
     text = read_file(s->segment_rule, err);
     if (!text)
         goto out;
+    strip_comments(text);
     for (k = 0; k < nf; k++)
         m->fields[k].used = m->fields[k].needed = mentions(text, m->fields[k].name);
     rc.uses_prev = mentions(text, "prev_segment");
@@ -281,6 +341,7 @@ int segments_assign(model *m, quire_error *err)
         text = read_file(s->kpis[g].script, err);
         if (!text)
             goto out;
+        strip_comments(text);
         for (k = 0; k < nf; k++)
             m->fields[k].needed |= mentions(text, m->fields[k].name);
         free(text);

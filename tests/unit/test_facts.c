@@ -76,8 +76,9 @@ static const char orders[] =
 
 /* Buyer: ordered within 35 days; Idle: within 62; otherwise Gone. */
 static const char rule[] =
+    "-- orders_2m: mentioned in a comment only, so not filled in\n"
     "return function(c)\n"
-    "  local d = c.days_since_last_order\n"
+    "  local d = c[\"days_since_last_order\"] --[[ a string mention counts ]]\n"
     "  if d == nil then return 'Gone' end\n"
     "  if d <= 35 then return 'Buyer' end\n"
     "  if d <= 62 then return 'Idle' end\n"
@@ -252,7 +253,9 @@ int main(void)
     put("again.lua", "return { unit = 'percent', value = function(s)\n"
                      "  if s.cohort.customers == 0 then return nil end\n"
                      "  return s.cohort.has_orders / s.cohort.customers end }\n");
-    put("hidden.lua", "return { value = function(s)\n"
+    put("hidden.lua", "--[==[ biggest: named in a comment only ]==]\n"
+                      "-- biggest\n"
+                      "return { value = function(s)\n"
                       "  local v = s['bigg' .. 'est']\n"
                       "  if v == nil then return -1 end\n"
                       "  return v end }\n");
