@@ -2,7 +2,7 @@
  * facts.h - per-entity, per-month aggregates folded from streamed rows.
  *
  * The entity source is loaded first and gives every entity a dense index.
- * Fact sources then stream through facts_fold(): each row is mapped to its
+ * Fact sources then stream through it, each on a thread of its own: each row is mapped to its
  * entity and month and folded into the declared measures (count, sum, min,
  * max). Memory is entities x months with data x measures, never rows: a
  * measure's values are stored [period][entity], so the month being filled is

@@ -20,16 +20,6 @@ static void to_hex(const unsigned char *md, unsigned n, char out[65])
     out[2 * i] = '\0';
 }
 
-void sha256_hex(const void *data, size_t n, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-
-    if (!EVP_Digest(data, n, md, &len, EVP_sha256(), NULL))
-        len = 0;
-    to_hex(md, len, out);
-}
-
 int sha256_file(const char *path, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
