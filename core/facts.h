@@ -2,9 +2,9 @@
  * facts.h - per-entity, per-month aggregates folded from streamed rows.
  *
  * The entity source is loaded first and gives every entity a dense index.
- * Fact sources then stream through it, each on a thread of its own: each row is mapped to its
- * entity and month and folded into the declared measures (count, sum, min,
- * max). Memory is entities x months with data x measures, never rows: a
+ * Fact sources then stream in, each on a thread of its own: each row is
+ * mapped to its entity and month and folded into the declared measures
+ * (count, sum, min, max). Memory is entities x months with data x measures, never rows: a
  * measure's values are stored [period][entity], so the month being filled is
  * contiguous, and a month without rows costs nothing.
  */
