@@ -37,9 +37,11 @@ PLUGINS   := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c))))
 PLUGIN_SO := $(sort $(PLUGINS:%=$(OUT)/plugins/%.so))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 
 .PHONY: all deps demo demo-crm test test-run check-asan bench clean install uninstall
-all: $(OUT)/quire $(PLUGIN_SO) $(UNIT_BIN)
+all: $(OUT)/quire $(PLUGIN_SO) $(UNIT_BIN) $(FUZZ_BIN)
 
 deps:
 	@./scripts/install-deps.sh
@@ -72,6 +74,24 @@ $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
 $(OBJ)/tests/test_csv: plugins/csv/csv_parse.c plugins/csv/csv_parse.h
 $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c plugins/crm_rest/crm_rest.h
+
+# Fuzz targets: by default a main() that replays the corpus (run by make
+# test); `make fuzz` builds them with clang's libFuzzer instead.
+$(OBJ)/tests/test_fuzz_csv: EXTRA_SRC = plugins/csv/csv_parse.c
+$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h $(OBJ)/libquire.a | $(OBJ)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) $(OBJ)/libquire.a $(DEP_LIBS)
+
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+               -Icore -Icore/include $(DEP_CFLAGS)
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p build/fuzz/csv build/fuzz/spec
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c plugins/csv/csv_parse.c
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec.c core/ydoc.c \
+	  core/util.c core/error.c $(DEP_LIBS)
+	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build/fuzz/csv tests/fuzz/corpus/csv
+	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) build/fuzz/spec tests/fuzz/corpus/spec
 
 $(OBJ)/core $(OBJ)/tests:
 	@mkdir -p $@
