@@ -34,6 +34,7 @@
 #include "attach.h"
 #include "format.h"
 #include "log.h"
+#include "util.h"
 
 #ifdef QUIRE_VERSION
 #define PRODUCER "Quire " QUIRE_VERSION
@@ -1634,20 +1635,15 @@ static void sync_dir(const char *path)
 
 static int write_atomic(const char *path, const unsigned char *buf, size_t n, quire_error *err)
 {
-    size_t plen = strlen(path), off = 0;
-    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
+    size_t off = 0;
+    char *tmp;
     char eb[128];
     const char *step;
     int fd, e;
 
-    if (!tmp)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    fd = mkostemp(tmp, O_CLOEXEC);
+    fd = tmp_create_beside(path, &tmp);
     if (fd < 0) {
         e = errno;
-        free(tmp);
         return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: cannot create a temporary file beside it: %s",
                          path, errstr(e, eb, sizeof eb));
     }

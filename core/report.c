@@ -651,16 +651,19 @@ void report_free(report *r)
 
 static FILE *open_tmp(const char *dir, const char *name, char **tmp, quire_error *err)
 {
-    FILE *fp;
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *fp = NULL;
     int fd;
 
-    *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
-    fd = mkstemp(*tmp);
+    fd = tmp_create_beside(path, tmp);
+    free(path);
     if (fd < 0 || !(fp = fdopen(fd, "w"))) {
         quire_err(err, QUIRE_EXIT_DELIVERY, "%s/%s: error: cannot write: %s", dir, name,
                   strerror(errno));
-        if (fd >= 0)
+        if (fd >= 0) {
             close(fd);
+            unlink(*tmp);
+        }
         free(*tmp);
         *tmp = NULL;
         return NULL;

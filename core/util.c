@@ -1,10 +1,13 @@
 /* util.c - memory, strings, dates. */
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -324,6 +327,34 @@ void format_plain_number(char *buf, size_t n, double v)
         if (strtod(buf, NULL) == v)
             return;
     }
+}
+
+char *tmp_template(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *t = xmalloc(n + 7);
+
+    memcpy(t, prefix, n);
+    memset(t + n, 'X', 6); /* what mkstemp and mkdtemp replace */
+    t[n + 6] = '\0';
+    return t;
+}
+
+int tmp_create_beside(const char *path, char **tmp)
+{
+    char *prefix = xasprintf("%s.tmp.", path);
+    int fd, e;
+
+    *tmp = tmp_template(prefix);
+    free(prefix);
+    fd = mkostemp(*tmp, O_CLOEXEC);
+    if (fd < 0) {
+        e = errno;
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+    }
+    return fd;
 }
 
 char *path_dirname(const char *path)

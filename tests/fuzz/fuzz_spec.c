@@ -9,10 +9,11 @@
 
 #include "replay.h"
 #include "spec.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[] = "/tmp/quire-fuzz-spec-XXXXXX";
+    char *path = tmp_template("/tmp/quire-fuzz-spec-");
     quire_error err = {0};
     int fd = mkstemp(path);
     spec *s;
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* a failure must say why */
     spec_free(s);
     unlink(path);
+    free(path);
     return 0;
 }
 

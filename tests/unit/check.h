@@ -9,7 +9,10 @@
 #define QUIRE_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 static int check_pass, check_fail;
 
@@ -48,6 +51,14 @@ static int check_pass, check_fail;
                     __FILE__, __LINE__, ch_ ? ch_ : "(null)", cn_ ? cn_ : "(null)"); \
         }                                                                      \
     } while (0)
+
+/* Fill buf with a mkstemp/mkdtemp template starting with prefix. */
+static inline void check_template(char *buf, size_t n, const char *prefix)
+{
+    char *t = tmp_template(prefix);
+    snprintf(buf, n, "%s", t);
+    free(t);
+}
 
 static inline int check_done(const char *name)
 {

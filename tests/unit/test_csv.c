@@ -510,7 +510,7 @@ static void write_tmp(const char *data, size_t n)
 {
     int fd;
 
-    snprintf(tmp_path, sizeof tmp_path, "/tmp/quire-csv-XXXXXX");
+    check_template(tmp_path, sizeof tmp_path, "/tmp/quire-csv-");
     fd = mkstemp(tmp_path);
     if (fd < 0 || write(fd, data, n) != (ssize_t)n) {
         perror("mkstemp/write");

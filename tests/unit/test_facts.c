@@ -14,7 +14,7 @@
 #include "report.h"
 #include "spec.h"
 
-static char dir[] = "/tmp/quire-facts-XXXXXX";
+static char dir[64];
 
 static void put(const char *name, const char *text)
 {
@@ -225,6 +225,7 @@ int main(void)
     const char *pd = getenv("PLUGIN_DIR");
     char abs[512];
 
+    check_template(dir, sizeof dir, "/tmp/quire-facts-");
     if (!mkdtemp(dir))
         return 2;
     /* The plugins of the build under test. */

@@ -922,8 +922,10 @@ static void test_more_charts(const char *dir)
 
 int main(void)
 {
-    char dir[] = "/tmp/quire_pdf_XXXXXX";
+    char dir[64];
     char cmd[256];
+
+    check_template(dir, sizeof dir, "/tmp/quire_pdf_");
 
     test_format();
     test_ticks();

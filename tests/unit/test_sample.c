@@ -460,8 +460,10 @@ static void test_errors(const char *top)
 
 int main(void)
 {
-    char top[] = "/tmp/quire-sample-XXXXXX";
+    char top[64];
     char cmd[128];
+
+    check_template(top, sizeof top, "/tmp/quire-sample-");
 
     if (!mkdtemp(top)) {
         perror("mkdtemp");

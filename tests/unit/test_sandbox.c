@@ -32,7 +32,7 @@ static const char *write_temp(const char *text, size_t len)
     static char path[64];
     int fd;
 
-    snprintf(path, sizeof path, "/tmp/quire_sandbox_XXXXXX");
+    check_template(path, sizeof path, "/tmp/quire_sandbox_");
     fd = mkstemp(path);
     if (fd < 0)
         return NULL;
@@ -252,7 +252,7 @@ static void test_libraries(void)
 static void test_print(void)
 {
     quire_lua *q = make(0, 0, 0, 0);
-    char path[] = "/tmp/quire_sandbox_err_XXXXXX";
+    char path[64];
     char buf[256], out[64];
     int fd, saved;
     ssize_t n;
@@ -260,6 +260,7 @@ static void test_print(void)
     CHECK(q != NULL);
     if (!q)
         return;
+    check_template(path, sizeof path, "/tmp/quire_sandbox_err_");
     fd = mkstemp(path);
     CHECK(fd >= 0);
     if (fd < 0) {

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "spec.h"
 
-static char dir[] = "/tmp/quire-spec-XXXXXX";
+static char dir[64];
 
 static const char *write_spec(const char *name, const char *text)
 {
@@ -302,6 +302,7 @@ static void test_blocks(void)
 
 int main(void)
 {
+    check_template(dir, sizeof dir, "/tmp/quire-spec-");
     if (!mkdtemp(dir))
         return 2;
     test_values();
