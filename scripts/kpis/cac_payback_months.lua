@@ -1,0 +1,43 @@
+-- cac_payback_months: months of gross margin it takes a customer of the
+-- segment to pay back what acquiring them cost.
+--   cac            = s.acquisition_cost / s.has_acquisition_cost   (see cac.lua)
+--   monthly margin = gross_margin * mean over customers of
+--                    revenue_12m / min(12, tenure_months + 1)
+--   value          = cac / monthly margin        (nil when the margin is 0)
+-- gross_margin is quire.params.gross_margin, 0.30 when the spec has none.
+-- Unit months; lower is better. Segments that hardly buy (Inactive) take
+-- long: their monthly margin is small.
+-- Needs entities.attributes: [acquisition_cost], revenue: sum(amount), the
+-- 12-month window and entities.since.
+local DEFAULT_MARGIN = 0.30
+
+local function gross_margin()
+  local p = type(quire) == "table" and quire.params or nil
+  return (p and tonumber(p.gross_margin)) or DEFAULT_MARGIN
+end
+
+return {
+  label = "CAC payback (months)",
+  description = "Acquisition cost over monthly gross margin per customer of the segment.",
+  unit = "months",
+  decimals = 1,
+  higher_is_better = false,
+  needs = { "acquisition_cost", "has_acquisition_cost", "revenue_12m", "tenure_months" },
+  customer = function(c)
+    if c.revenue_12m == nil then
+      return nil
+    end
+    return c.revenue_12m / math.min(12, (c.tenure_months or 11) + 1)
+  end,
+  value = function(s)
+    local pc = s.per_customer
+    if s.has_acquisition_cost == 0 or pc == nil or pc.count == 0 then
+      return nil
+    end
+    local margin = gross_margin() * pc.sum / pc.count
+    if margin <= 0 then
+      return nil
+    end
+    return (s.acquisition_cost / s.has_acquisition_cost) / margin
+  end,
+}
