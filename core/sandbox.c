@@ -1,6 +1,7 @@
 /*
  * sandbox.c - a Lua 5.4 state with a memory cap, an instruction budget and a
- * wall-clock deadline, and a standard library cut down to what rules need.
+ * wall-clock deadline, and a standard library cut down to what rules need:
+ * read-only library tables, no addresses in tostring, text-only loading.
  *
  * Hot path: qlua_call runs once per customer per month. It allocates nothing,
  * formats nothing and reads no clock; the message handler stays at stack
@@ -178,6 +179,190 @@ static void hook(lua_State *L, lua_Debug *ar)
 }
 
 /* ---------------------------------------------------------------------------
+ * Read-only tables
+ *
+ * A read-only table is an empty proxy whose metatable reads through to the
+ * real table (__index, __len, __pairs) and refuses every write (__newindex).
+ * The metatable is hidden (__metatable = false) and holds the proxy's name
+ * under the light userdata key &ro_key; the real table is reachable only from
+ * that metatable. rawset refuses proxies; rawget, rawlen and next read
+ * through them.
+ * ------------------------------------------------------------------------- */
+
+static const char ro_key = 0;
+
+/* If the value at idx is a read-only proxy, push its real table and its name
+ * (real at -2, name at -1) and return 1; else push nothing and return 0. */
+static int ro_real(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return 0;
+    if (lua_rawgetp(L, -1, &ro_key) != LUA_TSTRING) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, -3);
+    lua_replace(L, -3); /* real name */
+    return 1;
+}
+
+static int ro_refuse(lua_State *L, int idx)
+{
+    if (ro_real(L, idx))
+        return luaL_error(L, "attempt to modify read-only table '%s'", lua_tostring(L, -1));
+    return 0;
+}
+
+static int ro_newindex(lua_State *L)
+{
+    ro_refuse(L, 1);
+    return luaL_error(L, "attempt to modify a read-only table");
+}
+
+static int ro_len(lua_State *L)
+{
+    lua_Integer n = 0;
+
+    if (ro_real(L, 1))
+        n = (lua_Integer)lua_rawlen(L, -2);
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+/* next(t [, k]), reading through a proxy. Also the global next. */
+static int sb_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (ro_real(L, 1)) {
+        lua_pop(L, 1);
+        lua_replace(L, 1);
+    }
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+    lua_pushcfunction(L, sb_next);
+    lua_pushvalue(L, 1); /* the proxy, never the real table */
+    lua_pushnil(L);
+    return 3;
+}
+
+static int sb_rawset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    ro_refuse(L, 1);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int sb_rawget(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    lua_settop(L, 2);
+    if (ro_real(L, 1)) {
+        lua_pop(L, 1);
+        lua_replace(L, 1);
+    }
+    lua_rawget(L, 1);
+    return 1;
+}
+
+static int sb_rawlen(lua_State *L)
+{
+    int t = lua_type(L, 1);
+
+    luaL_argexpected(L, t == LUA_TTABLE || t == LUA_TSTRING, 1, "table or string");
+    if (ro_real(L, 1)) {
+        lua_pop(L, 1);
+        lua_replace(L, 1);
+    }
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
+    return 1;
+}
+
+/* Replace the table on top of the stack by a read-only proxy named name,
+ * first replacing (in place) every table it holds as a value by a proxy too.
+ * seen maps tables already done to their proxies, so shared and cyclic
+ * tables get one proxy each. A proxy is left as it is. */
+static void freeze_rec(lua_State *L, int seen, const char *name)
+{
+    int t = lua_gettop(L), proxy, k;
+
+    luaL_checkstack(L, 8, "tables nested too deeply");
+    if (ro_real(L, t)) {
+        lua_pop(L, 2);
+        return;
+    }
+    lua_pushvalue(L, t);
+    if (lua_rawget(L, seen) != LUA_TNIL) {
+        lua_replace(L, t);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 0);
+    proxy = t + 1;
+    lua_pushvalue(L, t);
+    lua_pushvalue(L, proxy);
+    lua_rawset(L, seen);
+
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        k = lua_gettop(L) - 1;
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            if (lua_type(L, k) == LUA_TSTRING)
+                lua_pushfstring(L, "%s.%s", name, lua_tostring(L, k));
+            else if (lua_isinteger(L, k))
+                lua_pushfstring(L, "%s[%I]", name, (LUAI_UACINT)lua_tointeger(L, k));
+            else
+                lua_pushfstring(L, "%s[%s]", name, luaL_typename(L, k));
+            lua_pushvalue(L, k + 1);
+            freeze_rec(L, seen, lua_tostring(L, -2));
+            lua_pushvalue(L, k);
+            lua_insert(L, -2);
+            lua_rawset(L, t); /* an existing field: allowed during lua_next */
+        }
+        lua_settop(L, k);
+    }
+
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, t);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, ro_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushstring(L, name);
+    lua_rawsetp(L, -2, &ro_key);
+    lua_setmetatable(L, proxy);
+    lua_replace(L, t);
+}
+
+/* Replace the table on top of the stack by its read-only proxy. */
+static void freeze(lua_State *L, const char *name)
+{
+    luaL_checktype(L, -1, LUA_TTABLE);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    freeze_rec(L, lua_gettop(L) - 1, name);
+    lua_remove(L, -2);
+}
+
+/* ---------------------------------------------------------------------------
  * Replacements for base functions
  * ------------------------------------------------------------------------- */
 
@@ -295,6 +480,79 @@ static int sb_setmetatable(lua_State *L)
     return 1;
 }
 
+/* luaL_tolstring without addresses: a table, function, thread or userdata
+ * without __tostring shows as its __name (if a string) or its type name. */
+static const char *safe_tolstring(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TTABLE:
+    case LUA_TFUNCTION:
+    case LUA_TTHREAD:
+    case LUA_TUSERDATA:
+    case LUA_TLIGHTUSERDATA:
+        if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+            lua_pop(L, 1);
+            break;
+        }
+        switch (luaL_getmetafield(L, idx, "__name")) {
+        case LUA_TSTRING:
+            return lua_tostring(L, -1);
+        case LUA_TNIL:
+            break; /* nothing pushed */
+        default:
+            lua_pop(L, 1);
+            break;
+        }
+        lua_pushstring(L, luaL_typename(L, idx));
+        return lua_tostring(L, -1);
+    default:
+        break;
+    }
+    return luaL_tolstring(L, idx, NULL);
+}
+
+static int sb_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    safe_tolstring(L, 1);
+    return 1;
+}
+
+/* string.format: %p (an address) is refused and %s shows no address. The
+ * original is upvalue 1. The scan skips flags, width and precision as a
+ * superset of what Lua accepts, so any format Lua accepts gets the same
+ * conversions here. */
+static int sb_format(lua_State *L)
+{
+    const char *f = luaL_checkstring(L, 1);
+    int top = lua_gettop(L), arg = 1;
+
+    while ((f = strchr(f, '%')) != NULL) {
+        f++;
+        if (*f == '%') {
+            f++;
+            continue;
+        }
+        f += strspn(f, "-+ #0123456789.");
+        arg++;
+        if (*f == 'p')
+            return luaL_error(L, "bad conversion '%%p' to 'format' (addresses are not "
+                                 "available in the sandbox)");
+        if (*f == 's' && arg <= top) {
+            safe_tolstring(L, arg);
+            lua_replace(L, arg);
+        }
+        if (*f == '\0')
+            break;
+        f++;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, top, 1);
+    return 1;
+}
+
 /* print goes to stderr, one write per line, so output files stay clean. */
 static int sb_print(lua_State *L)
 {
@@ -307,7 +565,7 @@ static int sb_print(lua_State *L)
     luaL_buffinit(L, &b);
     luaL_addstring(&b, "lua: ");
     for (i = 1; i <= n; i++) {
-        luaL_tolstring(L, i, NULL);
+        safe_tolstring(L, i);
         luaL_addvalue(&b);
         if (i < n)
             luaL_addchar(&b, '\t');
@@ -349,6 +607,44 @@ static void wrap(lua_State *L, const char *name, lua_CFunction f, int keep)
     lua_setglobal(L, name);
 }
 
+/* Set global name to a new table holding the fields of the table on top of
+ * the stack listed in keep (NULL-terminated); pops that table. */
+static void subset(lua_State *L, const char *name, const char *const *keep)
+{
+    lua_newtable(L);
+    for (; *keep; keep++) {
+        lua_getfield(L, -2, *keep);
+        lua_setfield(L, -2, *keep);
+    }
+    lua_setglobal(L, name);
+    lua_pop(L, 1);
+}
+
+/* Make the string metatable's fields unreachable: getmetatable("") gives a
+ * read-only copy whose __index is the read-only string table. The real
+ * metatable keeps the real string table as __index (one lookup less per
+ * method call); scripts cannot reach it. */
+static void hide_string_metatable(lua_State *L)
+{
+    lua_pushliteral(L, "");
+    if (!lua_getmetatable(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_newtable(L); /* "" mt copy */
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_setfield(L, -2, "__index");
+    freeze(L, "string metatable");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+}
+
 /* Open and trim the libraries; run in protected mode (arg 1: q). */
 static int setup(lua_State *L)
 {
@@ -357,6 +653,10 @@ static int setup(lua_State *L)
         {LUA_TABLIBNAME, luaopen_table},   {LUA_MATHLIBNAME, luaopen_math},
         {LUA_UTF8LIBNAME, luaopen_utf8},
     };
+    static const char *const os_keep[] = {"date", "time", "clock", NULL};
+    static const char *const frozen[] = {
+        LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, LUA_OSLIBNAME,
+    };
     quire_lua *q = lua_touserdata(L, 1);
     size_t i;
 
@@ -364,19 +664,32 @@ static int setup(lua_State *L)
         luaL_requiref(L, libs[i].name, libs[i].func, 1);
         lua_pop(L, 1);
     }
+    /* os: the date helpers only (not registered as a loaded module) */
+    lua_pushcfunction(L, luaopen_os);
+    lua_call(L, 0, 1);
+    subset(L, LUA_OSLIBNAME, os_keep);
+
     lua_pushglobaltable(L);
     unset(L, -1, "dofile");
     unset(L, -1, "loadfile");
     unset(L, -1, "collectgarbage");
     lua_pop(L, 1);
     wrap(L, "print", sb_print, 0);
+    wrap(L, "tostring", sb_tostring, 0);
     wrap(L, "pcall", sb_pcall, 0);
     wrap(L, "xpcall", sb_xpcall, 0);
     wrap(L, "load", sb_load, 1);
     wrap(L, "setmetatable", sb_setmetatable, 1);
+    wrap(L, "rawset", sb_rawset, 0);
+    wrap(L, "rawget", sb_rawget, 0);
+    wrap(L, "rawlen", sb_rawlen, 0);
+    wrap(L, "next", sb_next, 0);
 
     lua_getglobal(L, LUA_STRLIBNAME);
     unset(L, -1, "dump");
+    lua_getfield(L, -1, "format");
+    lua_pushcclosure(L, sb_format, 1);
+    lua_setfield(L, -2, "format");
     lua_pop(L, 1);
 
     lua_getglobal(L, LUA_MATHLIBNAME);
@@ -385,6 +698,13 @@ static int setup(lua_State *L)
     lua_call(L, 1, 0);
     unset(L, -1, "randomseed");
     lua_pop(L, 1);
+
+    for (i = 0; i < sizeof frozen / sizeof frozen[0]; i++) {
+        lua_getglobal(L, frozen[i]);
+        freeze(L, frozen[i]);
+        lua_setglobal(L, frozen[i]);
+    }
+    hide_string_metatable(L);
     return 0;
 }
 
@@ -735,6 +1055,7 @@ static int reg(lua_State *L)
 
     lua_newtable(L);
     luaL_setfuncs(L, fns, 0);
+    freeze(L, name);
     lua_setglobal(L, name);
     return 0;
 }
@@ -745,6 +1066,31 @@ int qlua_register(quire_lua *q, const char *name, const luaL_Reg *fns)
 
     lua_pushcfunction(L, reg);
     lua_pushlightuserdata(L, (void *)fns);
+    lua_pushlightuserdata(L, (void *)name);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* Protected part of qlua_set_global (args: table, name). */
+static int set_global(lua_State *L)
+{
+    const char *name = lua_touserdata(L, 2);
+
+    lua_settop(L, 1);
+    freeze(L, name);
+    lua_setglobal(L, name);
+    return 0;
+}
+
+int qlua_set_global(quire_lua *q, const char *name)
+{
+    lua_State *L = q->L;
+
+    lua_pushcfunction(L, set_global);
+    lua_insert(L, -2);
     lua_pushlightuserdata(L, (void *)name);
     if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
         lua_pop(L, 1);

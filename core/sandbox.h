@@ -1,12 +1,18 @@
 /*
  * sandbox.h - the Lua state that runs users' segment rules, KPIs and insights.
  *
- * One quire_lua per run. Scripts get a reduced standard library (no io, os,
- * package, require, debug; no dofile, loadfile, collectgarbage, string.dump;
- * load takes text only) and run under three limits: a memory cap enforced by
- * the allocator, an instruction budget and a wall-clock deadline enforced by a
- * count hook. A tripped limit cannot be caught by the script's own pcall or
- * xpcall. See docs/lua-sandbox.md.
+ * One quire_lua per run. Scripts get a reduced standard library: base without
+ * dofile, loadfile and collectgarbage (load takes text only); string without
+ * dump; table; math without randomseed (math.random is seeded from the
+ * spec); utf8; os with date, time and clock only. No io, package, require,
+ * debug or coroutine. tostring, print and string.format show no addresses
+ * (string.format refuses %p). The library tables, the string metatable and
+ * the tables of Quire's own modules are read-only; the global table is not.
+ *
+ * Scripts run under three limits: a memory cap enforced by the allocator, an
+ * instruction budget and a wall-clock deadline enforced by a count hook. A
+ * tripped limit cannot be caught by the script's own pcall or xpcall. See
+ * docs/lua-sandbox.md.
  *
  * Limits apply to Lua code run through qlua_call, qlua_callf, qlua_dofile and
  * qlua_dostring; code called through the raw lua_State (lua_pcall) is not
@@ -85,9 +91,22 @@ int qlua_callf(quire_lua *q, int nargs, int nresults, quire_error *err, const ch
 #endif
     ;
 
-/* Set the global table name to a new table holding fns (a luaL_Reg list ended
- * by {NULL, NULL}). For Quire's own modules. Returns 0, or -1 if the state is
- * out of memory (the global is then left unset). */
+/* Set the global name to a new read-only table holding fns (a luaL_Reg list
+ * ended by {NULL, NULL}). For Quire's own modules. Returns 0, or -1 if the
+ * state is out of memory (the global is then left unset). */
 int qlua_register(quire_lua *q, const char *name, const luaL_Reg *fns);
+
+/* Pop the table on top of the stack, make it read-only and set it as the
+ * global name. For Quire's own modules and data (e.g. a report's parameters).
+ *
+ * Read-only is recursive: every table held as a value, at any depth, is
+ * replaced in place by a read-only proxy (a table reached twice, or through a
+ * cycle, gets one proxy). A script that assigns to a field, with = or rawset,
+ * gets "attempt to modify read-only table 'name.field'". Reading, pairs,
+ * ipairs, next, #, rawget and rawlen work as on the table itself. The caller
+ * should not change the table afterwards. Returns 0, or -1 if the state is
+ * out of memory or the value is not a table (the value is popped either way
+ * and the global is left unset). */
+int qlua_set_global(quire_lua *q, const char *name);
 
 #endif

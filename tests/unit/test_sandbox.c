@@ -199,12 +199,14 @@ static void test_rule(void)
 static void test_libraries(void)
 {
     static const char *const gone[] = {
-        "io", "os", "require", "debug", "package", "dofile", "loadfile", "collectgarbage",
-        "string.dump", "math.randomseed", "coroutine", "(''):dump",
+        "io", "require", "debug", "package", "dofile", "loadfile", "collectgarbage",
+        "string.dump", "math.randomseed", "coroutine", "(''):dump", "os.execute", "os.getenv",
+        "os.remove", "os.rename", "os.exit", "os.tmpname", "os.setlocale", "os.difftime",
     };
     static const char *const present[] = {
         "string.format", "table.concat", "math.floor", "utf8.char", "pairs", "pcall",
-        "xpcall", "load", "error", "select", "tostring", "math.random",
+        "xpcall", "load", "error", "select", "tostring", "math.random", "os.date", "os.time",
+        "os.clock", "rawset", "rawget", "rawlen", "next", "print",
     };
     quire_lua *q = make(0, 0, 0, 0);
     char code[128], out[1024];
@@ -271,7 +273,7 @@ static void test_print(void)
     fflush(stderr);
     saved = dup(2);
     dup2(fd, 2);
-    CHECK(eval(q, "print('hello', 1, nil, true) return 'done'", out, sizeof out) == 0);
+    CHECK(eval(q, "print('hello', 1, nil, true, {}, print) return 'done'", out, sizeof out) == 0);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -281,7 +283,7 @@ static void test_print(void)
     close(fd);
     unlink(path);
     CHECK_STR(out, "done");
-    CHECK_STR(buf, "lua: hello\t1\tnil\ttrue\n");
+    CHECK_STR(buf, "lua: hello\t1\tnil\ttrue\ttable\tfunction\n");
     qlua_free(q);
 }
 
@@ -303,6 +305,430 @@ static void test_register(void)
     CHECK(qlua_register(q, "quire", fns) == 0);
     CHECK(eval(q, "return tostring(quire.add_one(41))", out, sizeof out) == 0);
     CHECK_STR(out, "42");
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Escapes: each ends in a clear error, and the state runs on
+ * ------------------------------------------------------------------------- */
+
+struct attempt {
+    const char *code; /* a chunk that must fail */
+    const char *want; /* the error message holds this */
+};
+
+/* Run each attempt in q: it must fail with its message, and the same state
+ * must then still run a normal script. */
+static void try_all(quire_lua *q, const struct attempt *a, size_t n)
+{
+    char out[1024];
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        CHECK(eval(q, a[i].code, out, sizeof out) != 0);
+        if (!strstr(out, a[i].want))
+            fprintf(stderr, "attempt: %s\n", a[i].code);
+        CHECK_CONTAINS(out, a[i].want);
+        check_usable(q);
+    }
+}
+
+struct dumped {
+    char buf[4096];
+    size_t len;
+};
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    struct dumped *d = ud;
+
+    (void)L;
+    if (sz > sizeof d->buf - d->len)
+        return 1;
+    memcpy(d->buf + d->len, p, sz);
+    d->len += sz;
+    return 0;
+}
+
+/* Real bytecode, compiled by a plain (unsandboxed) state, as global bc. */
+static void set_bytecode(quire_lua *q)
+{
+    lua_State *plain = luaL_newstate();
+    static struct dumped d;
+
+    CHECK(plain != NULL);
+    if (!plain)
+        return;
+    d.len = 0;
+    CHECK(luaL_loadstring(plain, "return 'ran bytecode'") == LUA_OK);
+    CHECK(lua_dump(plain, dump_writer, &d, 0) == 0);
+    CHECK(d.len > 4 && d.buf[0] == '\x1b');
+    lua_pushlstring(qlua_state(q), d.buf, d.len);
+    lua_setglobal(qlua_state(q), "bc");
+    lua_close(plain);
+}
+
+static void test_escapes(void)
+{
+    static const struct attempt attempts[] = {
+        {"return io.open('/etc/passwd')", "attempt to index a nil value (global 'io')"},
+        {"return io.popen('id')", "attempt to index a nil value (global 'io')"},
+        {"return os.execute('true')", "attempt to call a nil value (field 'execute')"},
+        {"return os.getenv('HOME')", "attempt to call a nil value (field 'getenv')"},
+        {"return os.remove('/tmp/quire_never')", "attempt to call a nil value (field 'remove')"},
+        {"return os.rename('/tmp/a', '/tmp/b')", "attempt to call a nil value (field 'rename')"},
+        {"return os.exit(3)", "attempt to call a nil value (field 'exit')"},
+        {"return os.tmpname()", "attempt to call a nil value (field 'tmpname')"},
+        {"return os.setlocale('C')", "attempt to call a nil value (field 'setlocale')"},
+        {"return require('io')", "attempt to call a nil value (global 'require')"},
+        {"return package.loaded.io", "attempt to index a nil value (global 'package')"},
+        {"return debug.sethook()", "attempt to index a nil value (global 'debug')"},
+        {"return debug.getregistry()", "attempt to index a nil value (global 'debug')"},
+        {"return dofile('/etc/passwd')", "attempt to call a nil value (global 'dofile')"},
+        {"return loadfile('/etc/passwd')", "attempt to call a nil value (global 'loadfile')"},
+        {"return collectgarbage('count')", "attempt to call a nil value (global 'collectgarbage')"},
+        {"return string.dump(print)", "attempt to call a nil value (field 'dump')"},
+        {"return ('x'):dump()", "attempt to call a nil value (method 'dump')"},
+        {"return coroutine.create(print)", "attempt to index a nil value (global 'coroutine')"},
+        {"return math.randomseed(os.time())", "attempt to call a nil value (field 'randomseed')"},
+        {"return assert(load(bc))()", "binary chunks are not allowed (text only)"},
+        {"return assert(load(bc, 'x', 'b'))()", "binary chunks are not allowed (text only)"},
+        {"local i = 0 return assert(load(function() i = i + 1 "
+         "return i == 1 and bc or nil end))()",
+         "attempt to load a binary chunk"},
+        {"return load('return 1', 'x', 't', {})", "custom environments are not available"},
+        {"setmetatable({}, {__gc = print}) return 1", "__gc metamethods are not available"},
+    };
+    quire_lua *q = make(0, 0, 0, 0);
+    quire_error err = {0, ""};
+    lua_State *L;
+    size_t len;
+    const char *bc;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    L = qlua_state(q);
+    set_bytecode(q);
+    try_all(q, attempts, sizeof attempts / sizeof attempts[0]);
+
+    /* the host's loaders refuse the same bytecode */
+    lua_getglobal(L, "bc");
+    bc = lua_tolstring(L, -1, &len);
+    CHECK(qlua_dostring(q, bc, "@rules.luac", 0, &err) == -1);
+    CHECK_STR(err.msg, "rules.luac: binary chunk refused: scripts are loaded as text only");
+    lua_pop(L, 1);
+    check_usable(q);
+    CHECK(lua_gettop(L) == 1);
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * No addresses
+ * ------------------------------------------------------------------------- */
+
+static void test_addresses(void)
+{
+    static const struct {
+        const char *code, *want;
+    } shown[] = {
+        {"return tostring({})", "table"},
+        {"return tostring(print)", "function"},
+        {"return tostring(function() end)", "function"},
+        {"return tostring(string)", "table"},
+        {"return tostring(ud)", "userdata"},
+        {"return tostring(setmetatable({}, {__tostring = function() return 'custom' end}))",
+         "custom"},
+        {"return tostring(setmetatable({}, {__name = 'Point'}))", "Point"},
+        {"return tostring(nil) .. tostring(true) .. tostring(12) .. tostring(1.5)",
+         "niltrue121.5"},
+        {"return string.format('%s|%s|%s|%5.2s|%s', {}, print, 'x', {}, 3)",
+         "table|function|x|   ta|3"},
+        {"return ('<%s>'):format(setmetatable({}, {__tostring = function() return 'p' end}))",
+         "<p>"},
+        {"return string.format('%%p %d %q', 7, 'a')", "%p 7 \"a\""},
+    };
+    static const struct attempt refused[] = {
+        {"return string.format('%p', {})", "bad conversion '%p' to 'format' (addresses"},
+        {"return ('%10p'):format(print)", "addresses are not available in the sandbox"},
+        {"return string.format('%s %-5p', 1, 'x')", "addresses are not available"},
+    };
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+    size_t i;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    lua_newuserdatauv(qlua_state(q), 8, 0);
+    lua_setglobal(qlua_state(q), "ud");
+    for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        CHECK(eval(q, shown[i].code, out, sizeof out) == 0);
+        CHECK_STR(out, shown[i].want);
+        CHECK(strstr(out, "0x") == NULL);
+    }
+    try_all(q, refused, sizeof refused / sizeof refused[0]);
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Read-only library tables and string metatable
+ * ------------------------------------------------------------------------- */
+
+static void test_readonly(void)
+{
+    static const struct attempt attempts[] = {
+        {"string.upper = nil", "[eval]:1: attempt to modify read-only table 'string'"},
+        {"string.x = 1", "attempt to modify read-only table 'string'"},
+        {"table.insert = print", "attempt to modify read-only table 'table'"},
+        {"math.pi = 3", "attempt to modify read-only table 'math'"},
+        {"math.random = function() return 4 end", "attempt to modify read-only table 'math'"},
+        {"utf8.char = nil", "attempt to modify read-only table 'utf8'"},
+        {"os.date = nil", "attempt to modify read-only table 'os'"},
+        {"os.execute = print", "attempt to modify read-only table 'os'"},
+        {"rawset(string, 'upper', nil)", "attempt to modify read-only table 'string'"},
+        {"rawset(math, 'x', 1)", "attempt to modify read-only table 'math'"},
+        {"getmetatable('').__index.upper = nil", "attempt to modify read-only table 'string'"},
+        {"getmetatable('').__index = {}", "attempt to modify read-only table 'string metatable'"},
+        {"rawset(getmetatable(''), '__index', {})",
+         "attempt to modify read-only table 'string metatable'"},
+        {"rawset(getmetatable('').__index, 'len', nil)",
+         "attempt to modify read-only table 'string'"},
+        {"setmetatable(string, nil)", "cannot change a protected metatable"},
+        {"setmetatable(getmetatable(''), nil)", "cannot change a protected metatable"},
+        {"table.insert(string, print)", "attempt to modify read-only table 'string'"},
+        {"table.move({print}, 1, 1, 1, string)", "attempt to modify read-only table 'string'"},
+        {"local _, t = pairs(string) t.upper = nil", "attempt to modify read-only table 'string'"},
+        {"for k in next, string do rawset(string, k, nil) end",
+         "attempt to modify read-only table 'string'"},
+    };
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    try_all(q, attempts, sizeof attempts / sizeof attempts[0]);
+
+    /* nothing changed */
+    CHECK(eval(q, "return ('abc'):upper() .. string.upper('d') .. ('x'):rep(2) .. "
+                  "tostring(math.pi > 3.14) .. os.date('!%Y', 0) .. tostring(utf8.char == nil)",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "ABCDxxtrue1970false");
+    /* reading works as usual */
+    CHECK(eval(q, "local n, up, dump = 0, false, false "
+                  "for k, v in pairs(string) do n = n + 1 "
+                  "up = up or (k == 'upper' and v == string.upper) dump = dump or k == 'dump' end "
+                  "return tostring(n > 10 and up and not dump)",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "true");
+    CHECK(eval(q, "return tostring(rawget(string, 'upper') == string.upper and "
+                  "next(math) ~= nil and getmetatable('').__index == string and "
+                  "getmetatable(string) == false and rawlen('abc') == 3)",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "true");
+    /* the global table stays the script's own */
+    CHECK(eval(q, "my_global = 5 local s = string function helper() return 1 end "
+                  "return tostring(my_global + helper())",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "6");
+    /* so do its own tables, raw or not */
+    CHECK(eval(q, "local t = {} t.a = 1 rawset(t, 'b', 2) "
+                  "return tostring(t.a + rawget(t, 'b') + rawlen({1, 2}))",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "5");
+    /* shadowing a library's global changes neither the library nor string methods */
+    CHECK(eval(q, "string = nil return ('abc'):upper() .. ('%s'):format({})", out, sizeof out) == 0);
+    CHECK_STR(out, "ABCtable");
+    check_usable(q);
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * Quire's own tables: qlua_set_global and qlua_register
+ * ------------------------------------------------------------------------- */
+
+static void test_set_global(void)
+{
+    static const luaL_Reg fns[] = {{"add_one", add_one}, {NULL, NULL}};
+    static const struct attempt attempts[] = {
+        {"cfg.a = 2", "attempt to modify read-only table 'cfg'"},
+        {"cfg.new = 2", "attempt to modify read-only table 'cfg'"},
+        {"cfg.nested.b = 3", "attempt to modify read-only table 'cfg.nested'"},
+        {"cfg.nested.list[1] = 9", "attempt to modify read-only table 'cfg.nested.list'"},
+        {"table.insert(cfg.nested.list, 4)", "attempt to modify read-only table 'cfg.nested.list'"},
+        {"table.sort(cfg.nested.list, function(a, b) return a > b end)",
+         "attempt to modify read-only table 'cfg.nested.list'"},
+        {"rawset(cfg.self.nested, 'b', 1)", "attempt to modify read-only table 'cfg.nested'"},
+        {"cfg.rows[2].name = 'x'", "attempt to modify read-only table 'cfg.rows[2]'"},
+        {"quire.add_one = nil", "attempt to modify read-only table 'quire'"},
+        {"rawset(quire, 'add_two', print)", "attempt to modify read-only table 'quire'"},
+        {"shared.c[1][1] = 2", "attempt to modify read-only table 'shared."},
+    };
+    quire_lua *q = make(0, 0, 0, 0);
+    lua_State *L;
+    char out[1024];
+    int top;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    L = qlua_state(q);
+    top = lua_gettop(L);
+    CHECK(luaL_dostring(L, "local t = {a = 1, nested = {b = 2, list = {1, 2, 3}}, "
+                           "rows = {{name = 'a'}, {name = 'b'}}} t.self = t "
+                           "return t") == LUA_OK);
+    CHECK(qlua_set_global(q, "cfg") == 0);
+    CHECK(lua_gettop(L) == top);
+    CHECK(luaL_dostring(L, "local x = {1} return {a = x, b = x, c = {x}}") == LUA_OK);
+    CHECK(qlua_set_global(q, "shared") == 0);
+    CHECK(qlua_register(q, "quire", fns) == 0);
+    try_all(q, attempts, sizeof attempts / sizeof attempts[0]);
+
+    CHECK(eval(q, "local n = 0 for _, v in ipairs(cfg.nested.list) do n = n + v end "
+                  "local keys = {} for k in pairs(cfg) do keys[#keys + 1] = k end "
+                  "table.sort(keys) "
+                  "return table.concat({cfg.a, cfg.nested.b, #cfg.nested.list, n, "
+                  "table.concat(cfg.nested.list, ','), tostring(cfg.self == cfg), "
+                  "tostring(shared.a == shared.b and shared.c[1] == shared.a), cfg.rows[2].name, "
+                  "table.concat(keys, ','), rawget(cfg, 'a'), rawlen(cfg.nested.list), "
+                  "quire.add_one(41)}, ' ')",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "1 2 3 6 1,2,3 true true b a,nested,rows,self 1 3 42");
+    CHECK(eval(q, "local t = {table.unpack(cfg.nested.list)} t[4] = 4 return tostring(#t)", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "4");
+
+    /* a value that is not a table is popped and refused */
+    lua_pushinteger(L, 5);
+    CHECK(qlua_set_global(q, "five") == -1);
+    CHECK(lua_gettop(L) == top);
+    CHECK(eval(q, "return tostring(five)", out, sizeof out) == 0);
+    CHECK_STR(out, "nil");
+    qlua_free(q);
+
+    /* out of memory: -1, the global unset, the state still usable */
+    q = make((size_t)1 << 20, 0, 0, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    L = qlua_state(q);
+    top = lua_gettop(L);
+    lua_newtable(L);
+    CHECK(luaL_dostring(L, "local t = {} for i = 1, 4000 do t[i] = {i} end return t") == LUA_OK);
+    lua_setfield(L, -2, "big");
+    CHECK(qlua_set_global(q, "huge") == -1);
+    CHECK(lua_gettop(L) == top);
+    CHECK(eval(q, "return tostring(huge)", out, sizeof out) == 0);
+    CHECK_STR(out, "nil");
+    check_usable(q);
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * os: the date helpers only
+ * ------------------------------------------------------------------------- */
+
+static void test_os(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(eval(q, "local keys = {} for k in pairs(os) do keys[#keys + 1] = k end "
+                  "table.sort(keys) return table.concat(keys, ',')",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "clock,date,time");
+    CHECK(eval(q, "return os.date('!%Y-%m-%d %H:%M', 86400 * 366)", out, sizeof out) == 0);
+    CHECK_STR(out, "1971-01-02 00:00");
+    CHECK(eval(q, "local t = os.date('!*t', 86400) return t.year .. '-' .. t.month .. '-' .. t.day",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "1970-1-2");
+    CHECK(eval(q, "local a = os.time({year = 2024, month = 3, day = 1, hour = 12}) "
+                  "local b = os.time({year = 2024, month = 3, day = 2, hour = 12}) "
+                  "return tostring(b - a)",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "86400");
+    CHECK(eval(q, "return tostring(math.type(os.time()) == 'integer' and os.clock() >= 0 and "
+                  "type(os.date()) == 'string')",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "true");
+    /* strftime conversions are checked by Lua */
+    CHECK(eval(q, "return os.date('%Ez')", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "invalid conversion specifier");
+    check_usable(q);
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * A pcall and an xpcall around each limit
+ * ------------------------------------------------------------------------- */
+
+static void test_limits_caught(void)
+{
+    static const struct {
+        const char *body; /* the work inside pcall/xpcall */
+        const char *want; /* after "<what>: " */
+    } limits[] = {
+        {"local s = string.rep('x', 1 << 30) return #s", "memory limit of 16 MiB exceeded"},
+        {"local s = string.rep('x', 1 << 20) local t = {} "
+         "for i = 1, 1e9 do t[i] = s .. i end",
+         "memory limit of 16 MiB exceeded"},
+        {"local t = {} for i = 1, 1e9 do t[i] = i end", "memory limit of 16 MiB exceeded"},
+        {"while true do end", "instruction budget of 2000000 exceeded (infinite loop?)"},
+        {"local x = 0 while true do x = x + 1 end", "instruction budget of 2000000 exceeded"},
+    };
+    static const char *const wrappers[] = {
+        "function f() local ok, e = pcall(function() %s end) return 'caught: ' .. tostring(e) "
+        "end",
+        "function f() local ok, e = xpcall(function() %s end, function(m) return m end) "
+        "return 'caught: ' .. tostring(e) end",
+        "function f() local ok, e = pcall(pcall, function() %s end) "
+        "return 'caught: ' .. tostring(e) end",
+        "function f() for i = 1, 3 do pcall(function() %s end) end return 'caught' end",
+    };
+    quire_lua *q = make((size_t)16 << 20, 2000000UL, 60.0, 0);
+    char code[512], out[1024];
+    size_t i, w;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        for (w = 0; w < sizeof wrappers / sizeof wrappers[0]; w++) {
+            snprintf(code, sizeof code, wrappers[w], limits[i].body);
+            CHECK(define(q, code) == 0);
+            CHECK(call_global(q, "f", "KPI x", out, sizeof out) == -1);
+            CHECK(strncmp(out, "KPI x: ", 7) == 0);
+            if (!strstr(out, limits[i].want))
+                fprintf(stderr, "wrapped: %s\n", code);
+            CHECK_CONTAINS(out, limits[i].want);
+            check_usable(q);
+        }
+    }
+    qlua_free(q);
+
+    /* the deadline: a loop under a budget too large to matter */
+    q = make(0, 1000000000UL, 0.1, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (w = 0; w < sizeof wrappers / sizeof wrappers[0]; w++) {
+        snprintf(code, sizeof code, wrappers[w], "local x = 0 while true do x = x + 1 end");
+        CHECK(define(q, code) == 0);
+        CHECK(call_global(q, "f", "insight y", out, sizeof out) == -1);
+        CHECK(starts(out, "insight y: test.lua:1: time limit of 0.1 s exceeded"));
+        check_usable(q);
+    }
+    /* a __close handler that loops is stopped as well */
+    CHECK(define(q, "function f() pcall(function() local c <close> = setmetatable({}, "
+                    "{__close = function() while true do end end}) while true do end end) "
+                    "return 'escaped' end") == 0);
+    CHECK(call_global(q, "f", "insight z", out, sizeof out) == -1);
+    CHECK_CONTAINS(out, "time limit of 0.1 s exceeded");
+    check_usable(q);
     qlua_free(q);
 }
 
@@ -648,10 +1074,16 @@ int main(void)
     test_print();
     test_register();
     test_loading();
+    test_escapes();
+    test_addresses();
+    test_readonly();
+    test_set_global();
+    test_os();
     test_errors();
     test_budget();
     test_memory();
     test_deadline();
+    test_limits_caught();
     test_random();
     test_clamp();
     return check_done("sandbox");
