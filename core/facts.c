@@ -88,13 +88,45 @@ typedef struct ent_ctx {
     facts *f;
     size_t cap;
     int has_since;
+    int first_attr;       /* projection column of the first attribute */
 } ent_ctx;
+
+/* The code of text value v of attribute a (index + 1), interned. */
+static uint32_t attr_intern(facts_attr *a, const char *v, size_t len)
+{
+    size_t mask, i, k;
+
+    if (a->nvalues * 2 >= a->nslots) {
+        size_t n = a->nslots ? a->nslots * 2 : 64;
+        uint32_t *slots = xcalloc(n, sizeof *slots);
+        for (k = 0; k < a->nvalues; k++) {
+            for (i = hash_bytes(a->values[k], strlen(a->values[k])) & (n - 1); slots[i];
+                 i = (i + 1) & (n - 1))
+                ;
+            slots[i] = (uint32_t)(k + 1);
+        }
+        free(a->slots);
+        a->slots = slots;
+        a->nslots = n;
+    }
+    mask = a->nslots - 1;
+    for (i = hash_bytes(v, len) & mask; a->slots[i]; i = (i + 1) & mask) {
+        const char *have = a->values[a->slots[i] - 1];
+        if (strlen(have) == len && memcmp(have, v, len) == 0)
+            return a->slots[i];
+    }
+    a->values = xrealloc(a->values, (a->nvalues + 1) * sizeof *a->values);
+    a->values[a->nvalues++] = xstrndup(v, len);
+    a->slots[i] = (uint32_t)a->nvalues;
+    return (uint32_t)a->nvalues;
+}
 
 static int on_entities(void *user, const quire_batch *b, quire_error *err)
 {
     ent_ctx *c = user;
     facts *f = c->f;
     uint32_t r;
+    size_t a;
 
     (void)err;
     for (r = 0; r < b->nrows; r++) {
@@ -110,6 +142,23 @@ static int on_entities(void *user, const quire_batch *b, quire_error *err)
             else
                 f->skeys = xrealloc(f->skeys, c->cap * sizeof *f->skeys);
             f->since = xrealloc(f->since, c->cap * sizeof *f->since);
+            for (a = 0; a < f->nattrs; a++) {
+                if (f->attrs[a].text)
+                    f->attrs[a].code = xrealloc(f->attrs[a].code, c->cap * sizeof(uint32_t));
+                else
+                    f->attrs[a].num = xrealloc(f->attrs[a].num, c->cap * sizeof(double));
+            }
+        }
+        for (a = 0; a < f->nattrs; a++) {
+            facts_attr *at = &f->attrs[a];
+            const quire_cell *v = &b->cols[c->first_attr + (int)a][r];
+            quire_type t = b->columns[c->first_attr + (int)a].type;
+            if (at->text)
+                at->code[f->nentities] = v->null || v->v.s.len == 0
+                                             ? 0 : attr_intern(at, v->v.s.ptr, v->v.s.len);
+            else
+                at->num[f->nentities] = v->null ? NAN
+                                        : t == QUIRE_T_NUMBER ? v->v.n : (double)v->v.i;
         }
         if (f->int_keys)
             f->ikeys[f->nentities] = k->v.i;
@@ -125,7 +174,7 @@ static int on_entities(void *user, const quire_batch *b, quire_error *err)
 
 static int build_index(facts *f)
 {
-    size_t e, kept = 0;
+    size_t e, kept = 0, a;
 
     if (f->int_keys && f->nentities) {
         int64_t lo = f->ikeys[0], hi = f->ikeys[0];
@@ -154,6 +203,12 @@ static int build_index(facts *f)
             f->skeys[kept] = f->skeys[e];
         }
         f->since[kept] = f->since[e];
+        for (a = 0; a < f->nattrs; a++) {
+            if (f->attrs[a].text)
+                f->attrs[a].code[kept] = f->attrs[a].code[e];
+            else
+                f->attrs[a].num[kept] = f->attrs[a].num[e];
+        }
         if (key_insert(f, kept)) {
             f->duplicates++;
             if (!f->int_keys)
@@ -187,6 +242,19 @@ typedef struct fold_ctx {
 static double cell_num(const quire_cell *c, quire_type t)
 {
     return t == QUIRE_T_NUMBER ? c->v.n : (double)c->v.i;
+}
+
+static int cmp_holds(const spec_measure *d, double v)
+{
+    switch (d->cmp) {
+    case CMP_LT: return v < d->cmp_value;
+    case CMP_LE: return v <= d->cmp_value;
+    case CMP_GT: return v > d->cmp_value;
+    case CMP_GE: return v >= d->cmp_value;
+    case CMP_EQ: return v == d->cmp_value;
+    case CMP_NE: return v != d->cmp_value;
+    default: return 1;
+    }
 }
 
 static size_t store_size(facts_store st)
@@ -295,6 +363,8 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
             size_t e;
             if (p < 0 || (col && col[r].null))
                 continue;
+            if (m->def->cmp != CMP_NONE && !cmp_holds(m->def, cell_num(&col[r], t)))
+                continue;
             e = (size_t)c->idx[r];
             if (!m->per[p])
                 period_alloc(f, m, p);
@@ -398,19 +468,21 @@ static int fold_fact(fold_job *job)
         const quire_column *mc;
         c.mi[k] = first_measure + k;
         c.col[k] = -1;
-        if (me->agg == AGG_COUNT)
+        if (me->agg == AGG_COUNT && !me->column)
             continue;
         mc = source_column(src, me->column);
-        if (!mc || mc->type == QUIRE_T_STRING || mc->type == QUIRE_T_BOOLEAN ||
-            (me->agg == AGG_SUM && mc->type == QUIRE_T_DATE)) {
+        if (!mc || (mc->type == QUIRE_T_STRING && !(me->agg == AGG_COUNT && !me->cmp)) ||
+            mc->type == QUIRE_T_BOOLEAN || (me->agg == AGG_SUM && mc->type == QUIRE_T_DATE) ||
+            (me->cmp && mc->type == QUIRE_T_DATE)) {
             snprintf(msg, sizeof msg, "measure \"%s\" needs column \"%s\" of source \"%s\" declared "
                      "as %s", me->name, me->column, fd->source,
-                     me->agg == AGG_SUM ? "integer or number" : "integer, number or date");
+                     me->agg == AGG_SUM || me->cmp ? "integer or number"
+                     : me->agg == AGG_COUNT ? "a column" : "integer, number or date");
             quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, me->pos.line,
                       me->pos.col, msg);
             goto out;
         }
-        f->m[c.mi[k]].is_date = mc->type == QUIRE_T_DATE;
+        f->m[c.mi[k]].is_date = mc->type == QUIRE_T_DATE && me->agg != AGG_COUNT;
         for (j = 0; j < nproj; j++)
             if (strcmp(proj[j].name, mc->name) == 0)
                 break;
@@ -449,6 +521,160 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ facts about segments */
+
+typedef struct segfold_ctx {
+    facts *f;
+    const spec_fact *fd;
+    size_t first;         /* index of the fact's first measure in f->segm */
+    int *col;             /* per measure: projection column, -1 for count */
+    uint64_t rows;
+} segfold_ctx;
+
+const facts_segrow *facts_segment(const facts *f, const char *name)
+{
+    size_t i;
+    for (i = 0; i < f->nsegrows; i++)
+        if (strcmp(f->segrows[i].name, name) == 0)
+            return &f->segrows[i];
+    return NULL;
+}
+
+static facts_segrow *segrow(facts *f, const char *name, size_t len)
+{
+    size_t i, n = f->nsegm * (size_t)f->nperiods;
+    facts_segrow *row;
+
+    for (i = 0; i < f->nsegrows; i++)
+        if (strlen(f->segrows[i].name) == len && memcmp(f->segrows[i].name, name, len) == 0)
+            return &f->segrows[i];
+    f->segrows = xrealloc(f->segrows, (f->nsegrows + 1) * sizeof *f->segrows);
+    row = &f->segrows[f->nsegrows++];
+    row->name = xstrndup(name, len);
+    row->v = xmalloc((n ? n : 1) * sizeof *row->v);
+    for (i = 0; i < n; i++)
+        row->v[i] = NAN;
+    return row;
+}
+
+static void seg_add(double *cell, double v)
+{
+    *cell = isnan(*cell) ? v : *cell + v;
+}
+
+static int on_segment_fact(void *user, const quire_batch *b, quire_error *err)
+{
+    segfold_ctx *c = user;
+    facts *f = c->f;
+    uint32_t r;
+    size_t k;
+
+    (void)err;
+    for (r = 0; r < b->nrows; r++) {
+        const quire_cell *name = &b->cols[0][r], *day = &b->cols[1][r];
+        facts_segrow *row;
+        int p;
+
+        c->rows++;
+        if (name->null || day->null)
+            continue;
+        p = month_of_days((int32_t)day->v.i) - f->month0;
+        if (p < 0 || p >= f->nperiods)
+            continue;
+        row = segrow(f, name->v.s.ptr, name->v.s.len);
+        for (k = 0; k < c->fd->nmeasures; k++) {
+            size_t at = (c->first + k) * (size_t)f->nperiods + (size_t)p;
+            const spec_measure *me = &c->fd->measures[k];
+            double v = 1;
+            if (c->col[k] >= 0) {
+                const quire_cell *cell = &b->cols[c->col[k]][r];
+                if (cell->null)
+                    continue;
+                v = cell_num(cell, b->columns[c->col[k]].type);
+                if (me->agg == AGG_COUNT)
+                    v = me->cmp == CMP_NONE || cmp_holds(me, v) ? 1 : 0;
+            }
+            seg_add(&row->v[at], v);
+            seg_add(&f->segtotal[at], v);
+        }
+    }
+    return 0;
+}
+
+/* Fold every fact keyed by segment (small tables: on this thread). */
+static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, quire_error *err)
+{
+    size_t i, k, j, n = 0;
+
+    for (i = 0; i < s->nfacts; i++)
+        if (s->facts[i].segment)
+            n += s->facts[i].nmeasures;
+    if (!n)
+        return 0;
+    f->segm = xcalloc(n, sizeof *f->segm);
+    f->segtotal = xmalloc(n * (size_t)f->nperiods * sizeof *f->segtotal);
+    for (k = 0; k < n * (size_t)f->nperiods; k++)
+        f->segtotal[k] = NAN;
+    for (i = 0; i < s->nfacts; i++) {
+        const spec_fact *fd = &s->facts[i];
+        const spec_source *src = spec_find_source(s, fd->source);
+        const quire_column *nc = source_column(src, fd->segment), *dc = source_column(src, fd->date);
+        quire_column *proj;
+        size_t nproj = 2;
+        segfold_ctx c;
+        source *so;
+        int rc;
+
+        if (!fd->segment)
+            continue;
+        if (!nc || nc->type != QUIRE_T_STRING)
+            return fact_error(s, fd, err, "the segment column of a fact about segments must be "
+                              "declared as a string");
+        if (!dc || dc->type != QUIRE_T_DATE)
+            return fact_error(s, fd, err, "the date column of a fact must be declared as a date");
+        memset(&c, 0, sizeof c);
+        c.f = f;
+        c.fd = fd;
+        c.first = f->nsegm;
+        c.col = xcalloc(fd->nmeasures, sizeof *c.col);
+        proj = xcalloc(fd->nmeasures + 2, sizeof *proj);
+        proj[0] = *nc;
+        proj[1] = *dc;
+        for (k = 0; k < fd->nmeasures; k++) {
+            const spec_measure *me = &fd->measures[k];
+            const quire_column *mc;
+            f->segm[f->nsegm++] = me;
+            c.col[k] = -1;
+            if (!me->column)
+                continue;
+            mc = source_column(src, me->column);
+            if (!mc || mc->type == QUIRE_T_STRING || mc->type == QUIRE_T_BOOLEAN ||
+                mc->type == QUIRE_T_DATE) {
+                free(c.col);
+                free(proj);
+                return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: measure \"%s\" needs "
+                                 "column \"%s\" of source \"%s\" declared as integer or number",
+                                 s->path, me->pos.line, me->pos.col, me->name, me->column,
+                                 fd->source);
+            }
+            for (j = 0; j < nproj; j++)
+                if (strcmp(proj[j].name, mc->name) == 0)
+                    break;
+            if (j == nproj)
+                proj[nproj++] = *mc;
+            c.col[k] = (int)j;
+        }
+        so = source_open(s, src, reg, err);
+        rc = so ? source_scan(so, proj, nproj, 0, on_segment_fact, &c, err) : -1;
+        source_close(so);
+        free(c.col);
+        free(proj);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 static void *fold_thread(void *arg)
 {
     fold_job *job = arg;
@@ -463,11 +689,11 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     int *started = NULL;
     const spec_source *esrc = spec_find_source(s, s->entity_source);
     facts *f = xcalloc(1, sizeof *f);
-    quire_column proj[2];
+    quire_column *proj = xcalloc(s->nentity_attrs + 2, sizeof *proj);
     const quire_column *kc, *sc = NULL;
     ent_ctx ec;
     source *so;
-    size_t i, j, n;
+    size_t i, j, n, nproj;
 
     f->month0 = s->month_from - s->history;
     f->nperiods = s->month_to - f->month0 + 1;
@@ -494,10 +720,20 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     memset(&ec, 0, sizeof ec);
     ec.f = f;
     ec.has_since = sc != NULL;
+    nproj = sc ? 2 : 1;
+    ec.first_attr = (int)nproj;
+    f->attrs = xcalloc(s->nentity_attrs + 1, sizeof *f->attrs);
+    f->nattrs = s->nentity_attrs;
+    for (i = 0; i < s->nentity_attrs; i++) {
+        const quire_column *ac = source_column(esrc, s->entity_attrs[i]);
+        f->attrs[i].name = s->entity_attrs[i];
+        f->attrs[i].text = ac->type == QUIRE_T_STRING;
+        proj[nproj++] = *ac;
+    }
     so = source_open(s, esrc, reg, err);
     if (!so)
         goto fail;
-    if (source_scan(so, proj, sc ? 2 : 1, 0, on_entities, &ec, err)) {
+    if (source_scan(so, proj, nproj, 0, on_entities, &ec, err)) {
         source_close(so);
         goto fail;
     }
@@ -509,7 +745,8 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
              f->duplicates == 1 ? "s" : "", s->entity_key, f->duplicates == 1 ? "was" : "were");
 
     for (i = 0, n = 0; i < s->nfacts; i++)
-        n += s->facts[i].nmeasures;
+        if (!s->facts[i].segment)
+            n += s->facts[i].nmeasures;
     f->m = xcalloc(n ? n : 1, sizeof *f->m);
     f->nmeasures = n;
     jobs = xcalloc(s->nfacts + 1, sizeof *jobs);
@@ -517,6 +754,10 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     started = xcalloc(s->nfacts + 1, sizeof *started);
     for (i = 0, n = 0; i < s->nfacts; i++) {
         quire_error ignored = {0};
+        if (s->facts[i].segment) {
+            jobs[i].rc = 1; /* folded below, on this thread */
+            continue;
+        }
         for (j = 0; j < s->facts[i].nmeasures; j++)
             f->m[n + j].def = &s->facts[i].measures[j];
         jobs[i].f = f;
@@ -531,9 +772,10 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     }
     /* The first source is folded here, the others on threads beside it. */
     for (i = 1; i < s->nfacts; i++)
-        started[i] = pthread_create(&threads[i], NULL, fold_thread, &jobs[i]) == 0;
+        if (!s->facts[i].segment)
+            started[i] = pthread_create(&threads[i], NULL, fold_thread, &jobs[i]) == 0;
     for (i = 0; i < s->nfacts; i++)
-        if (!started[i])
+        if (!started[i] && !s->facts[i].segment)
             fold_thread(&jobs[i]);
     for (i = 0; i < s->nfacts; i++) {
         if (started[i])
@@ -544,10 +786,12 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
         f->null_rows += jobs[i].null_rows;
     }
     for (i = 0; i < s->nfacts; i++)
-        if (jobs[i].rc) {
+        if (jobs[i].rc && !s->facts[i].segment) {
             *err = jobs[i].err;
             goto fail;
         }
+    if (fold_segment_facts(f, s, reg, err))
+        goto fail;
     if (f->unknown_keys)
         qlog(LOG_WARN, "%llu fact row%s named an entity that is not in source \"%s\" and %s "
              "skipped", (unsigned long long)f->unknown_keys, f->unknown_keys == 1 ? "" : "s",
@@ -558,11 +802,13 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
     free(jobs);
     free(threads);
     free(started);
+    free(proj);
     return f;
 fail:
     free(jobs);
     free(threads);
     free(started);
+    free(proj);
     facts_free(f);
     return NULL;
 }
@@ -698,6 +944,23 @@ void facts_free(facts *f)
         free(f->m[i].per);
     }
     free(f->m);
+    for (i = 0; i < f->nattrs; i++) {
+        size_t j;
+        for (j = 0; j < f->attrs[i].nvalues; j++)
+            free(f->attrs[i].values[j]);
+        free(f->attrs[i].values);
+        free(f->attrs[i].slots);
+        free(f->attrs[i].num);
+        free(f->attrs[i].code);
+    }
+    free(f->attrs);
+    for (i = 0; i < f->nsegrows; i++) {
+        free(f->segrows[i].name);
+        free(f->segrows[i].v);
+    }
+    free(f->segrows);
+    free(f->segm);
+    free(f->segtotal);
     if (f->skeys)
         for (i = 0; i < f->nentities; i++)
             free(f->skeys[i]);

@@ -37,6 +37,25 @@ typedef struct facts_measure {
     void **per;
 } facts_measure;
 
+/* An attribute of the entities, one value per entity (entities: attributes). */
+typedef struct facts_attr {
+    const char *name;     /* borrowed from the spec */
+    int text;             /* a string column (else a number) */
+    double *num;          /* number: per entity, NAN = empty */
+    uint32_t *code;       /* text: per entity, 0 = empty, else index + 1 in values */
+    char **values;        /* text: the distinct values, in order of appearance */
+    size_t nvalues;
+    uint32_t *slots;      /* text: hash of values (index + 1) */
+    size_t nslots;
+} facts_attr;
+
+/* Facts keyed by segment name (a fact with "segment:"): per name and period,
+ * each measure's sum, NAN where no row. */
+typedef struct facts_segrow {
+    char *name;
+    double *v;            /* [measure][period] */
+} facts_segrow;
+
 typedef struct facts {
     int month0;           /* month index of period 0 */
     int nperiods;
@@ -47,6 +66,13 @@ typedef struct facts {
     int32_t *since;       /* per entity: days, FACTS_NO_DATE if unknown */
     facts_measure *m;
     size_t nmeasures;
+    facts_attr *attrs;    /* the spec's entity attributes, in its order */
+    size_t nattrs;
+    const spec_measure **segm; /* measures of facts about segments */
+    size_t nsegm;
+    facts_segrow *segrows;
+    size_t nsegrows;
+    double *segtotal;     /* [measure][period]: every row's sum, NAN = no row */
     /* key lookup */
     uint32_t *slots;      /* open addressing: entity index + 1, 0 = empty */
     size_t nslots;
@@ -78,6 +104,9 @@ const int32_t *facts_dates(const facts *f, size_t m, int p);
 size_t facts_bytes(const facts *f);
 /* Index of the measure called name, or -1. */
 int facts_measure_index(const facts *f, const char *name);
+/* The row of facts about the segment called name, or NULL. */
+const facts_segrow *facts_segment(const facts *f, const char *name);
+
 /* The entity's key as text. */
 void facts_key_text(const facts *f, size_t e, char *buf, size_t n);
 

@@ -1,13 +1,14 @@
 /*
  * model.h - segments and KPIs computed from the facts.
  *
- * segment.c calls the spec's Lua rule once per entity and month with a record
- * of that entity's features, stores the segment it returns, and sums every
- * feature per segment and month. kpi.c then evaluates each KPI script over
- * those sums, per segment and month.
+ * segment.c calls each segmentation's Lua rule once per entity and month with
+ * a record of that entity's features (or reads the entity's attribute, for a
+ * segmentation "by" one), stores the segment, calls the KPIs' per-customer
+ * functions with the same record, and sums every feature per segment and
+ * month. kpi.c then evaluates each KPI script over those sums, per segment
+ * and month, for every segmentation.
  *
  * Periods here are the facts' periods (month index = facts->month0 + p).
- * Groups are the spec's segments 0..nseg-1, plus group nseg: all customers.
  */
 #ifndef QUIRE_MODEL_H
 #define QUIRE_MODEL_H
@@ -23,20 +24,23 @@
 
 typedef enum field_kind {
     FIELD_MEASURE = 0, /* the measure's value in the month */
-    FIELD_WINDOW,      /* over the last N months, this one included */
+    FIELD_WINDOW,      /* over the last N months, this one included (0: all loaded) */
     FIELD_DAYS_SINCE,  /* days from the month's end to the latest date so far */
     FIELD_TENURE,      /* whole months since the entity's start */
-    FIELD_HAS          /* 1 when the count measure is above zero in the month */
+    FIELD_HAS,         /* 1 when the count measure is above zero in the month */
+    FIELD_ATTR,        /* a numeric attribute of the entity */
+    FIELD_ATTR_HAS,    /* 1 when the entity has a value for the attribute */
+    FIELD_TEXT         /* a text attribute: in records, never summed */
 } field_kind;
 
 typedef struct field {
     char *name;
     field_kind kind;
-    int measure;       /* facts measure index (not for TENURE) */
+    int measure;       /* facts measure index, or attribute index (ATTR, TEXT) */
     int window;        /* months (WINDOW) */
     int integral;      /* pushed to Lua as an integer */
-    int used;          /* the rule's script mentions it */
-    int needed;        /* the rule or a KPI script mentions it: computed and summed */
+    int used;          /* a per-customer script (rule, KPI customer) mentions it */
+    int needed;        /* some script mentions it: computed (and summed) */
 } field;
 
 typedef struct kpi_def {
@@ -46,14 +50,37 @@ typedef struct kpi_def {
     quire_unit unit;
     int decimals;
     int higher_is_better;
-    int fn_ref;        /* registry reference to value(s, prev) */
+    int fn_ref;        /* registry reference to value(s, prev), or LUA_NOREF */
+    int customer_ref;  /* registry reference to customer(c), or LUA_NOREF */
+    char *missing;     /* the fields of "needs" the spec does not provide, or NULL */
 } kpi_def;
+
+/* One way of grouping the customers (a spec_segmentation) and what was
+ * computed for its groups. Groups are its segments 0..nseg-1, plus group
+ * nseg: all customers. */
+typedef struct grouping {
+    const spec_segmentation *spec;
+    int nseg;
+    const char **names;  /* borrowed from the spec or the facts */
+    quire_rgb *colors;
+    int *churned;
+    int attr;            /* by: the facts attribute; -1 for a rule */
+    int *by_code;        /* by: the group of each value code of the attribute */
+
+    int8_t *seg;         /* [p][e]: segment, -1 = not a customer yet (p >= p_first) */
+    /* per period and group */
+    double *customers, *prev_customers, *retained; /* [p][g] */
+    double *sums;        /* [p][g][field] */
+    /* [p][g][field]: this month's fields summed over last month's members of g */
+    double *cohort;
+    double *csum, *ccount; /* [k][p][g]: KPI customer() values summed, and counted */
+    double *kval;        /* [k][report period][g], NAN = no value */
+} grouping;
 
 typedef struct model {
     const spec *s;
     const facts *f;
     quire_lua *lua;
-    int nseg;          /* groups = nseg + 1 */
     int p_first;       /* first period with segments (the month before the report) */
     int p_report;      /* first report period */
     int nreport;       /* report periods */
@@ -61,35 +88,45 @@ typedef struct model {
     field *fields;
     size_t nfields;
 
-    int8_t *seg;       /* [p][e]: segment, -1 = not a customer yet (p >= p_first) */
-    /* per period and group */
-    double *customers, *prev_customers, *retained; /* [p][g] */
-    double *sums;      /* [p][g][field] */
-    /* [p][g][field]: this month's fields summed over last month's members of g */
-    double *cohort;
+    grouping *groups;  /* per spec segmentation; [0] is "segments" */
+    size_t ngroups;
 
     kpi_def *kpis;
     size_t nkpis;
-    double *kval;      /* [k][report period][g], NAN = no value */
 
-    double rule_seconds; /* time spent in the segment rule, for --verbose */
+    double rule_seconds; /* time spent in the segment rules, for --verbose */
 } model;
 
 model *model_new(const spec *s, const facts *f, quire_error *err);
 void model_free(model *m);
 
-/* segment.c: run the rule and aggregate. */
+/* kpi.c: load the KPI scripts (before segments_assign: it calls their
+ * customer functions). */
+int kpis_load(model *m, quire_error *err);
+/* segment.c: run the rules (and the KPIs' customer functions) and aggregate. */
 int segments_assign(model *m, quire_error *err);
-/* kpi.c: load the KPI scripts and evaluate them. */
+/* kpi.c: evaluate the KPIs for every grouping. */
 int kpis_evaluate(model *m, quire_error *err);
+/* kpi.c: push the table a KPI's value() receives, for period p and group g. */
+void kpi_push_sums(model *m, const grouping *gr, int p, int g);
+/* luaapi.c: the "quire" table scripts see (parameters, helpers). */
+int lua_api_install(model *m, quire_error *err);
 
-static inline double model_kpi(const model *m, size_t k, int rp, int g)
+/* luaapi.c: the answers of a questions block's insights (answers[i] NULL
+ * where a question has none; the caller frees them). */
+int insights_answer(model *m, const spec_block *b, char **answers, quire_error *err);
+
+/* The group's name ("All" for all customers). */
+const char *model_group_name(const grouping *gr, int g);
+
+static inline size_t model_pg(const grouping *gr, int p, int g)
 {
-    return m->kval[((size_t)k * (size_t)m->nreport + (size_t)rp) * (size_t)(m->nseg + 1) + (size_t)g];
+    return (size_t)p * (size_t)(gr->nseg + 1) + (size_t)g;
 }
-static inline size_t model_pg(const model *m, int p, int g)
+static inline double model_kpi(const model *m, const grouping *gr, size_t k, int rp, int g)
 {
-    return (size_t)p * (size_t)(m->nseg + 1) + (size_t)g;
+    return gr->kval[((size_t)k * (size_t)m->nreport + (size_t)rp) * (size_t)(gr->nseg + 1) +
+                    (size_t)g];
 }
 
 #endif

@@ -19,8 +19,6 @@ struct report {
     char generated[16];
     char **month_labels;     /* report months, "Feb 2024" */
     int nmonths;
-    const char **seg_names;
-    quire_rgb *seg_colors;
     quire_rgb *month_colors;
     void **blocks;           /* doc_block arrays and chart values to free */
     size_t nblocks;
@@ -111,16 +109,20 @@ static int month_of(const model *m, int sel)
     return sel == SPEC_MONTH_LAST || sel >= m->nreport ? m->nreport - 1 : sel;
 }
 
-static const char *group_name(const report *r, const model *m, int g)
+static const char *group_name(const grouping *gr, int g)
 {
-    return g == m->nseg ? "All customers" : r->seg_names[g];
+    return g == gr->nseg ? "All customers" : gr->names[g];
 }
 
-static int group_of(const model *m, const char *name)
+/* The group called name (NULL or "All": all customers). */
+static int group_of(const grouping *gr, const char *name)
 {
-    int g = name ? spec_segment_index(m->s, name) : -1;
+    int g;
 
-    return g < 0 ? m->nseg : g;
+    for (g = 0; name && g < gr->nseg; g++)
+        if (strcmp(gr->names[g], name) == 0)
+            return g;
+    return gr->nseg;
 }
 
 /* The chart's data as CSV: category, series, value. */
@@ -146,7 +148,8 @@ static void chart_file(report *r, const doc_chart *c)
 
 static void build_chart(report *r, const model *m, const spec_block *sb, doc_chart *c)
 {
-    int k = sb->kpi ? kpi_index(m, sb->kpi) : -1, rp, g, nseg = m->nseg;
+    const grouping *gr = &m->groups[sb->segmentation];
+    int k = sb->kpi ? kpi_index(m, sb->kpi) : -1, rp, g, nseg = gr->nseg;
     const kpi_def *kd = k >= 0 ? &m->kpis[k] : NULL;
     double *v;
 
@@ -165,27 +168,27 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
         c->ncats = (size_t)m->nreport;
         c->cats = (const char *const *)r->month_labels;
         c->nseries = (size_t)nseg;
-        c->series = r->seg_names;
-        c->colors = r->seg_colors;
+        c->series = gr->names;
+        c->colors = gr->colors;
         for (g = 0; g < nseg; g++)
             for (rp = 0; rp < m->nreport; rp++)
-                v[(size_t)g * (size_t)m->nreport + (size_t)rp] = model_kpi(m, (size_t)k, rp, g);
+                v[(size_t)g * (size_t)m->nreport + (size_t)rp] = model_kpi(m, gr, (size_t)k, rp, g);
         break;
     case DOC_CHART_BAR:
         c->ncats = (size_t)nseg;
-        c->cats = r->seg_names;
+        c->cats = gr->names;
         c->nseries = (size_t)m->nreport;
         c->series = (const char *const *)r->month_labels;
         c->colors = r->month_colors;
         for (rp = 0; rp < m->nreport; rp++)
             for (g = 0; g < nseg; g++)
-                v[(size_t)rp * (size_t)nseg + (size_t)g] = model_kpi(m, (size_t)k, rp, g);
+                v[(size_t)rp * (size_t)nseg + (size_t)g] = model_kpi(m, gr, (size_t)k, rp, g);
         break;
     case DOC_CHART_HBAR: {
         int mo = month_of(m, sb->month);
         const char **cats = keep(r, xcalloc((size_t)nseg + 1, sizeof *cats));
 
-        memcpy(cats, r->seg_names, (size_t)nseg * sizeof *cats);
+        memcpy(cats, gr->names, (size_t)nseg * sizeof *cats);
         cats[nseg] = "All customers";
         c->ncats = (size_t)nseg + 1;
         c->cats = cats;
@@ -193,7 +196,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
         c->series = (const char *const *)&r->month_labels[mo];
         c->colors = &r->month_colors[m->nreport - 1];
         for (g = 0; g <= nseg; g++)
-            v[g] = model_kpi(m, (size_t)k, mo, g);
+            v[g] = model_kpi(m, gr, (size_t)k, mo, g);
         c->y_title = NULL;
         c->x_title = sb->x_title ? sb->x_title : kd->label;
         break;
@@ -202,7 +205,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
         if (sb->matrix) {
             /* Customers by segment last month (rows) and this month (columns). */
             int mo = month_of(m, sb->month), p = m->p_report + mo, a;
-            const int8_t *now_row = m->seg + (size_t)p * m->f->nentities;
+            const int8_t *now_row = gr->seg + (size_t)p * m->f->nentities;
             const int8_t *prev_row = now_row - m->f->nentities;
             size_t e;
             char lab[16];
@@ -213,7 +216,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
                 if (prev_row[e] >= 0 && now_row[e] >= 0)
                     v[(size_t)prev_row[e] * (size_t)nseg + (size_t)now_row[e]] += 1;
             c->ncats = c->nseries = (size_t)nseg;
-            c->cats = c->series = r->seg_names;
+            c->cats = c->series = gr->names;
             format_month_label(lab, sizeof lab, m->s->month_from + mo - 1);
             c->row_title = keep(r, xasprintf("Segment in %s", lab));
             c->x_title = sb->x_title ? sb->x_title
@@ -223,11 +226,11 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
             c->ncats = (size_t)m->nreport;
             c->cats = (const char *const *)r->month_labels;
             c->nseries = (size_t)nseg;
-            c->series = r->seg_names;
+            c->series = gr->names;
             for (g = 0; g < nseg; g++)
                 for (rp = 0; rp < m->nreport; rp++)
                     v[(size_t)g * (size_t)m->nreport + (size_t)rp] =
-                        model_kpi(m, (size_t)k, rp, g);
+                        model_kpi(m, gr, (size_t)k, rp, g);
             c->row_title = "Segment";
             c->y_title = NULL;
         }
@@ -239,20 +242,21 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
 
 static void build_tiles(report *r, const model *m, const spec_block *sb, doc_block *db)
 {
+    const grouping *gr = &m->groups[sb->segmentation];
     doc_tile *t = keep(r, xcalloc(sb->nkpis, sizeof *t));
-    int mo = month_of(m, sb->month), g = group_of(m, sb->segment);
+    int mo = month_of(m, sb->month), g = group_of(gr, sb->segment);
     const char *cap;
     size_t i;
 
-    cap = keep(r, xasprintf("%s, %s", group_name(r, m, g), r->month_labels[mo]));
+    cap = keep(r, xasprintf("%s, %s", group_name(gr, g), r->month_labels[mo]));
     for (i = 0; i < sb->nkpis; i++) {
         int k = kpi_index(m, sb->kpis[i]);
         const kpi_def *kd = &m->kpis[k];
 
         t[i].label = kd->label;
         t[i].caption = cap;
-        t[i].value = model_kpi(m, (size_t)k, mo, g);
-        t[i].prev = mo > 0 ? model_kpi(m, (size_t)k, mo - 1, g) : NAN;
+        t[i].value = model_kpi(m, gr, (size_t)k, mo, g);
+        t[i].prev = mo > 0 ? model_kpi(m, gr, (size_t)k, mo - 1, g) : NAN;
         t[i].unit = kd->unit;
         t[i].decimals = kd->decimals;
         t[i].higher_is_better = kd->higher_is_better;
@@ -273,16 +277,17 @@ static void table_file(report *r, const doc_table *t, strbuf *raw)
 /* KPIs as columns, segments (or months) as rows. */
 static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc_table *t)
 {
+    const grouping *gr = &m->groups[sb->segmentation];
     size_t ncols = sb->nkpis + 1, nrows, i, row;
-    int mo = month_of(m, sb->month), g0 = group_of(m, sb->segment);
+    int mo = month_of(m, sb->month), g0 = group_of(gr, sb->segment);
     doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
     const char **cells;
     strbuf raw = {0};
     char buf[64];
 
-    nrows = sb->by_month ? (size_t)m->nreport : (size_t)m->nseg;
+    nrows = sb->by_month ? (size_t)m->nreport : (size_t)gr->nseg;
     cells = keep(r, xcalloc((nrows + 1) * ncols, sizeof *cells));
-    cols[0].title = sb->by_month ? "Month" : "Segment";
+    cols[0].title = sb->by_month ? "Month" : gr->spec->title ? gr->spec->title : "Segment";
     sb_puts(&raw, sb->by_month ? "month" : "segment");
     for (i = 0; i < sb->nkpis; i++) {
         cols[i + 1].title = m->kpis[kpi_index(m, sb->kpis[i])].label;
@@ -292,16 +297,16 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     }
     sb_puts(&raw, "\n");
     for (row = 0; row < nrows + 1; row++) {
-        int g = sb->by_month ? g0 : (row < nrows ? (int)row : m->nseg);
+        int g = sb->by_month ? g0 : (row < nrows ? (int)row : gr->nseg);
         int rp = sb->by_month ? (int)row : mo;
 
         if (row == nrows && (!sb->totals || sb->by_month))
             break;
-        cells[row * ncols] = sb->by_month ? r->month_labels[row] : group_name(r, m, g);
+        cells[row * ncols] = sb->by_month ? r->month_labels[row] : group_name(gr, g);
         sb_csv_cstr(&raw, cells[row * ncols]);
         for (i = 0; i < sb->nkpis; i++) {
             int k = kpi_index(m, sb->kpis[i]);
-            double v = model_kpi(m, (size_t)k, rp, g);
+            double v = model_kpi(m, gr, (size_t)k, rp, g);
 
             quire_format_value(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals);
             cells[row * ncols + i + 1] = kstr(r, buf);
@@ -312,7 +317,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     }
     t->title = sb->title ? sb->title
                          : keep(r, sb->by_month
-                                       ? xasprintf("%s by month", group_name(r, m, g0))
+                                       ? xasprintf("%s by month", group_name(gr, g0))
                                        : xasprintf("Segments in %s", r->month_labels[mo]));
     t->ncols = ncols;
     t->cols = cols;
@@ -500,14 +505,53 @@ static void build_manifest(report *r, const model *m, input_digests *dg)
              "input hashes, parameters", "application/json", &b);
 }
 
-report *report_build(const model *m, long long epoch, plugin_registry *reg, input_digests *dg,
+/* The answers of a questions block whose questions name insights. */
+static int build_answers(report *r, model *m, const spec_block *sb, doc_block *db,
+                         quire_error *err)
+{
+    char **answers;
+    size_t i;
+
+    for (i = 0; i < sb->nitems; i++)
+        if (sb->insights && sb->insights[i].script)
+            break;
+    if (i == sb->nitems)
+        return 0;
+    answers = keep(r, xcalloc(sb->nitems, sizeof *answers));
+    if (insights_answer(m, sb, answers, err))
+        return -1;
+    for (i = 0; i < sb->nitems; i++)
+        if (answers[i])
+            keep(r, answers[i]);
+    db->answers = (const char *const *)answers;
+    return 0;
+}
+
+/* The sources' notes, then one per KPI whose data the spec lacks. */
+static void build_notes(report *r, const model *m, const plugin_registry *reg)
+{
+    const char **notes;
+    size_t i, n = 0;
+
+    notes = keep(r, xcalloc(reg->nnotes + m->nkpis + 1, sizeof *notes));
+    for (i = 0; i < reg->nnotes; i++)
+        notes[n++] = reg->notes[i];
+    for (i = 0; i < m->nkpis; i++)
+        if (m->kpis[i].missing)
+            notes[n++] = keep(r, xasprintf("%s: no data; the report's data has no %s.",
+                                           m->kpis[i].label, m->kpis[i].missing));
+    r->doc.nnotes = n;
+    r->doc.notes = notes;
+}
+
+report *report_build(model *m, long long epoch, plugin_registry *reg, input_digests *dg,
                      quire_error *err)
 {
     const spec *s = m->s;
     report *r = xcalloc(1, sizeof *r);
     char a[16], b[16];
     size_t i, j;
-    int rp, g;
+    int rp;
 
     r->month_labels = xcalloc((size_t)m->nreport, sizeof *r->month_labels);
     r->month_colors = xcalloc((size_t)m->nreport, sizeof *r->month_colors);
@@ -516,12 +560,6 @@ report *report_build(const model *m, long long epoch, plugin_registry *reg, inpu
         format_month_label(a, sizeof a, s->month_from + rp);
         r->month_labels[rp] = xstrdup(a);
         r->month_colors[rp] = month_shade(rp, m->nreport);
-    }
-    r->seg_names = xcalloc((size_t)m->nseg, sizeof *r->seg_names);
-    r->seg_colors = xcalloc((size_t)m->nseg, sizeof *r->seg_colors);
-    for (g = 0; g < m->nseg; g++) {
-        r->seg_names[g] = s->segments[g].name;
-        r->seg_colors[g] = s->segments[g].color;
     }
     format_month_label(a, sizeof a, s->month_from);
     format_month_label(b, sizeof b, s->month_to);
@@ -591,6 +629,10 @@ report *report_build(const model *m, long long epoch, plugin_registry *reg, inpu
                 db->text = sb->text;
                 db->nitems = sb->nitems;
                 db->items = (const char *const *)sb->items;
+                if (sb->kind == BLOCK_QUESTIONS && build_answers(r, m, sb, db, err)) {
+                    report_free(r);
+                    return NULL;
+                }
                 break;
             case BLOCK_CHART:
                 db->kind = DOC_CHART;
@@ -616,8 +658,7 @@ report *report_build(const model *m, long long epoch, plugin_registry *reg, inpu
     build_manifest(r, m, dg);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
-    r->doc.nnotes = reg->nnotes; /* the registry outlives the document */
-    r->doc.notes = (const char *const *)reg->notes;
+    build_notes(r, m, reg); /* the registry outlives the document */
     return r;
 }
 
@@ -640,8 +681,6 @@ void report_free(report *r)
         free(r->month_labels[rp]);
     free(r->month_labels);
     free(r->month_colors);
-    free((void *)r->seg_names);
-    free(r->seg_colors);
     free(r->sections);
     free(r->files);
     free(r);
@@ -692,30 +731,38 @@ static int close_tmp(FILE *fp, char *tmp, const char *dir, const char *name, qui
     return 0;
 }
 
-int report_export(const model *m, const char *dir, quire_error *err)
+/* kpis.csv and segments.csv for grouping gr; other segmentations than the
+ * first get their name in the files' names (kpis-<name>.csv). */
+static int export_grouping(const model *m, const grouping *gr, const char *dir, quire_error *err)
 {
     const spec *s = m->s;
     const facts *f = m->f;
-    char *tmp, mon[16], num[40], key[96];
+    char *tmp, mon[16], num[40], key[96], kname[200], sname[200];
     strbuf line = {0};
     FILE *fp;
     size_t k, e;
     int rp, g;
 
-    if (mkdir(dir, 0777) && errno != EEXIST)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", dir,
-                         strerror(errno));
-    if (!(fp = open_tmp(dir, "kpis.csv", &tmp, err)))
+    if (gr == &m->groups[0]) {
+        snprintf(kname, sizeof kname, "kpis.csv");
+        snprintf(sname, sizeof sname, "segments.csv");
+    } else {
+        char sl[120];
+        slug(sl, sizeof sl, gr->spec->name);
+        snprintf(kname, sizeof kname, "kpis-%s.csv", sl);
+        snprintf(sname, sizeof sname, "segments-%s.csv", sl);
+    }
+    if (!(fp = open_tmp(dir, kname, &tmp, err)))
         return -1;
     fputs("period,segment,kpi,value\n", fp);
     for (rp = 0; rp < m->nreport; rp++) {
         format_month(mon, sizeof mon, s->month_from + rp);
-        for (g = 0; g < m->nseg; g++)
+        for (g = 0; g < gr->nseg; g++)
             for (k = 0; k < m->nkpis; k++) {
-                double v = model_kpi(m, k, rp, g);
+                double v = model_kpi(m, gr, k, rp, g);
                 line.len = 0;
                 sb_printf(&line, "%s,", mon);
-                sb_csv_cstr(&line, s->segments[g].name);
+                sb_csv_cstr(&line, gr->names[g]);
                 sb_printf(&line, ",%s,", m->kpis[k].spec->name);
                 if (!isnan(v)) {
                     format_plain_number(num, sizeof num, v);
@@ -725,35 +772,46 @@ int report_export(const model *m, const char *dir, quire_error *err)
                 fwrite(line.s, 1, line.len, fp);
             }
     }
-    if (close_tmp(fp, tmp, dir, "kpis.csv", err))
+    if (close_tmp(fp, tmp, dir, kname, err))
         goto fail;
 
-    if (!(fp = open_tmp(dir, "segments.csv", &tmp, err)))
+    if (!(fp = open_tmp(dir, sname, &tmp, err)))
         goto fail;
     line.len = 0;
     sb_csv_cstr(&line, s->entity_key);
     sb_puts(&line, ",period,segment\n");
     fwrite(line.s, 1, line.len, fp);
     for (rp = 0; rp < m->nreport; rp++) {
-        const int8_t *row = m->seg + (size_t)(m->p_report + rp) * f->nentities;
+        const int8_t *row = gr->seg + (size_t)(m->p_report + rp) * f->nentities;
         format_month(mon, sizeof mon, s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
-            const char *seg;
             if (row[e] < 0)
                 continue;
-            seg = s->segments[row[e]].name;
             facts_key_text(f, e, key, sizeof key);
             line.len = 0;
             sb_csv_cstr(&line, key);
             sb_printf(&line, ",%s,", mon);
-            sb_csv_cstr(&line, seg);
+            sb_csv_cstr(&line, gr->names[row[e]]);
             sb_puts(&line, "\n");
             fwrite(line.s, 1, line.len, fp);
         }
     }
     sb_free(&line);
-    return close_tmp(fp, tmp, dir, "segments.csv", err);
+    return close_tmp(fp, tmp, dir, sname, err);
 fail:
     sb_free(&line);
     return -1;
+}
+
+int report_export(const model *m, const char *dir, quire_error *err)
+{
+    size_t i;
+
+    if (mkdir(dir, 0777) && errno != EEXIST)
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", dir,
+                         strerror(errno));
+    for (i = 0; i < m->ngroups; i++)
+        if (export_grouping(m, &m->groups[i], dir, err))
+            return -1;
+    return 0;
 }

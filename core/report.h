@@ -16,7 +16,7 @@ typedef struct report report;
  * manifest as embedded files. epoch: SOURCE_DATE_EPOCH, or -1 to date the
  * report from its period (the day after the last month). Tables of a
  * source's rows read the source through reg. Returns NULL with err set. */
-report *report_build(const model *m, long long epoch, plugin_registry *reg, input_digests *dg,
+report *report_build(model *m, long long epoch, plugin_registry *reg, input_digests *dg,
                      quire_error *err);
 const quire_doc *report_doc(const report *r);
 void report_free(report *r);

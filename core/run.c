@@ -87,7 +87,7 @@ int run_report(const run_opts *o, quire_error *err)
     qprogress("segmenting %zu customers over %d months...", f->nentities,
               s->month_to - s->month_from + 2);
     m = model_new(s, f, err);
-    if (!m || segments_assign(m, err))
+    if (!m || kpis_load(m, err) || segments_assign(m, err))
         goto done;
     t2 = now();
     qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", t2 - t1, m->rule_seconds);
@@ -166,14 +166,19 @@ int run_validate(const run_opts *o, quire_error *err)
     q = qlua_new(NULL, err);
     if (!q)
         goto done;
-    if (qlua_dofile(q, s->segment_rule, 1, err))
-        goto done;
-    if (!lua_isfunction(qlua_state(q), -1)) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function",
-                  s->segment_rule);
-        goto done;
+    for (i = 0; i < s->nsegmentations; i++) {
+        const char *rule = s->segmentations[i].rule;
+        if (!rule)
+            continue;
+        if (qlua_dofile(q, rule, 1, err))
+            goto done;
+        if (!lua_isfunction(qlua_state(q), -1)) {
+            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function",
+                      rule);
+            goto done;
+        }
+        lua_pop(qlua_state(q), 1);
     }
-    lua_pop(qlua_state(q), 1);
     for (i = 0; i < s->nkpis; i++) {
         if (qlua_dofile(q, s->kpis[i].script, 1, err))
             goto done;
@@ -183,6 +188,25 @@ int run_validate(const run_opts *o, quire_error *err)
             goto done;
         }
         lua_pop(qlua_state(q), 1);
+    }
+    for (i = 0; i < s->nsections; i++) {
+        size_t b, k;
+        for (b = 0; b < s->sections[i].nblocks; b++) {
+            const spec_block *bl = &s->sections[i].blocks[b];
+            for (k = 0; bl->insights && k < bl->nitems; k++) {
+                const char *path = bl->insights[k].script;
+                if (!path)
+                    continue;
+                if (qlua_dofile(q, path, 1, err))
+                    goto done;
+                if (!lua_isfunction(qlua_state(q), -1)) {
+                    quire_err(err, QUIRE_EXIT_USAGE, "%s: error: an insight must return a "
+                              "function", path);
+                    goto done;
+                }
+                lua_pop(qlua_state(q), 1);
+            }
+        }
     }
     if (s->schedule_pos.line) {
         schedule *sc = schedule_load(o->spec_path, o->params, o->nparams, err);

@@ -33,6 +33,89 @@ static void add_field(model *m, const char *name, field_kind kind, int measure, 
     fl->integral = integral;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define UNKNOWN_GROUP "Unknown"
+
+/* The groups of segmentation sg: its list, or for "by" an attribute's values
+ * (sorted), and "Unknown" when some entity has no value or one not listed. */
+static int grouping_init(model *m, grouping *gr, const spec_segmentation *sg, quire_error *err)
+{
+    const facts *f = m->f;
+    size_t i, e;
+    int unknown = 0;
+
+    gr->spec = sg;
+    gr->attr = -1;
+    for (i = 0; sg->by && i < f->nattrs; i++)
+        if (strcmp(f->attrs[i].name, sg->by) == 0)
+            gr->attr = (int)i;
+    if (sg->by && (gr->attr < 0 || !f->attrs[gr->attr].text))
+        return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: segmentation \"%s\": \"by\" "
+                         "needs a text attribute (a string column)", m->s->path, sg->pos.line,
+                         sg->pos.col, sg->name);
+    if (sg->nsegments) {
+        gr->nseg = (int)sg->nsegments;
+        gr->names = xcalloc(sg->nsegments + 2, sizeof *gr->names);
+        for (i = 0; i < sg->nsegments; i++)
+            gr->names[i] = sg->segments[i].name;
+    } else {
+        const facts_attr *a = &f->attrs[gr->attr];
+        if (a->nvalues > 100)
+            return quire_err(err, QUIRE_EXIT_DATA, "%s:%d:%d: error: segmentation \"%s\": "
+                             "attribute \"%s\" has %zu different values; a segmentation has at "
+                             "most 100 segments (list the ones to show)", m->s->path,
+                             sg->pos.line, sg->pos.col, sg->name, a->name, a->nvalues);
+        gr->nseg = (int)a->nvalues;
+        gr->names = xcalloc(a->nvalues + 2, sizeof *gr->names);
+        for (i = 0; i < a->nvalues; i++)
+            gr->names[i] = a->values[i];
+        qsort(gr->names, a->nvalues, sizeof *gr->names, cmp_str);
+    }
+    if (gr->attr >= 0) {
+        /* by_code[code]: the group of an attribute value (code 0: none). */
+        const facts_attr *a = &f->attrs[gr->attr];
+        int j, nlisted = gr->nseg;
+        gr->by_code = xcalloc(a->nvalues + 1, sizeof *gr->by_code);
+        gr->by_code[0] = -1;
+        for (i = 0; i < a->nvalues; i++) {
+            gr->by_code[i + 1] = -1;
+            for (j = 0; j < nlisted; j++)
+                if (strcmp(gr->names[j], a->values[i]) == 0)
+                    gr->by_code[i + 1] = j;
+        }
+        for (e = 0; e < f->nentities && !unknown; e++)
+            unknown = gr->by_code[a->code[e]] < 0;
+        if (unknown) {
+            for (i = 0; i <= a->nvalues; i++)
+                if (gr->by_code[i] < 0)
+                    gr->by_code[i] = gr->nseg;
+            gr->names[gr->nseg++] = UNKNOWN_GROUP;
+        }
+    }
+    gr->colors = xcalloc((size_t)gr->nseg + 1, sizeof *gr->colors);
+    gr->churned = xcalloc((size_t)gr->nseg + 1, sizeof *gr->churned);
+    for (i = 0; i < (size_t)gr->nseg; i++) {
+        if (i < sg->nsegments) {
+            gr->colors[i] = sg->segments[i].color;
+            gr->churned[i] = sg->segments[i].churned;
+        } else {
+            gr->colors[i] = spec_palette(i);
+        }
+    }
+    if (unknown)
+        gr->colors[gr->nseg - 1] = (quire_rgb){0.75, 0.75, 0.75};
+    return 0;
+}
+
+const char *model_group_name(const grouping *gr, int g)
+{
+    return g == gr->nseg ? "All" : gr->names[g];
+}
+
 model *model_new(const spec *s, const facts *f, quire_error *err)
 {
     model *m = xcalloc(1, sizeof *m);
@@ -42,7 +125,6 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
 
     m->s = s;
     m->f = f;
-    m->nseg = (int)s->nsegments;
     m->p_report = p_report;
     m->p_first = p_report > 0 ? p_report - 1 : 0;
     m->nreport = s->month_to - s->month_from + 1;
@@ -64,12 +146,34 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
             add_field(m, name, FIELD_HAS, (int)i, 0, 1);
         }
         for (w = 0; w < s->nwindows && additive; w++) {
-            snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
+            if (s->windows[w] == SPEC_LIFETIME)
+                snprintf(name, sizeof name, "%s_lifetime", fm->def->name);
+            else
+                snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
             add_field(m, name, FIELD_WINDOW, (int)i, s->windows[w], integral);
         }
     }
     if (s->entity_since)
         add_field(m, "tenure_months", FIELD_TENURE, -1, 0, 1);
+    for (i = 0; i < f->nattrs; i++) {
+        char name[160];
+        if (f->attrs[i].text) {
+            add_field(m, f->attrs[i].name, FIELD_TEXT, (int)i, 0, 0);
+            continue;
+        }
+        add_field(m, f->attrs[i].name, FIELD_ATTR, (int)i, 0, 0);
+        snprintf(name, sizeof name, "has_%s", f->attrs[i].name);
+        add_field(m, name, FIELD_ATTR_HAS, (int)i, 0, 1);
+    }
+
+    m->groups = xcalloc(s->nsegmentations, sizeof *m->groups);
+    for (i = 0; i < s->nsegmentations; i++) {
+        m->ngroups++;
+        if (grouping_init(m, &m->groups[i], &s->segmentations[i], err)) {
+            model_free(m);
+            return NULL;
+        }
+    }
 
     qlua_limits_default(&lim);
     if (s->lua_memory)
@@ -80,7 +184,7 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
         lim.seconds = s->lua_seconds;
     lim.seed = s->seed;
     m->lua = qlua_new(&lim, err);
-    if (!m->lua) {
+    if (!m->lua || lua_api_install(m, err)) {
         model_free(m);
         return NULL;
     }
@@ -99,15 +203,26 @@ void model_free(model *m)
     for (i = 0; i < m->nkpis; i++) {
         free(m->kpis[i].label);
         free(m->kpis[i].description);
+        free(m->kpis[i].missing);
     }
     free(m->kpis);
-    free(m->kval);
-    free(m->seg);
-    free(m->customers);
-    free(m->prev_customers);
-    free(m->retained);
-    free(m->sums);
-    free(m->cohort);
+    for (i = 0; i < m->ngroups; i++) {
+        grouping *gr = &m->groups[i];
+        free((void *)gr->names);
+        free(gr->colors);
+        free(gr->churned);
+        free(gr->by_code);
+        free(gr->seg);
+        free(gr->customers);
+        free(gr->prev_customers);
+        free(gr->retained);
+        free(gr->sums);
+        free(gr->cohort);
+        free(gr->csum);
+        free(gr->ccount);
+        free(gr->kval);
+    }
+    free(m->groups);
     qlua_free(m->lua);
     free(m);
 }
@@ -216,39 +331,44 @@ static int32_t month_end_day(int month)
     return days_from_civil(y, mo, days_in_month(y, mo));
 }
 
-static int rule_error(model *m, size_t e, int p, quire_error *err)
+
+/* What a pass keeps on the Lua stack: the reused record, its keys, and per
+ * grouping the rule and the interned segment names. */
+typedef struct rule_ctx {
+    model *m;
+    lua_State *L;
+    int rec;            /* stack slot of the record */
+    int keys;           /* first of nfields field names, then "prev_segment", "segment" */
+    int *fn;            /* per grouping: the rule's slot (0: by an attribute) */
+    int *names;         /* per grouping: first of its nseg names */
+    const char ***name; /* per grouping: the interned names */
+    int uses_prev;      /* some rule or customer function reads prev_segment */
+    int uses_seg;       /* some customer function reads segment */
+    int *customer;      /* the KPIs with a customer function */
+    size_t ncustomer;
+} rule_ctx;
+
+static int rule_error(model *m, const grouping *gr, size_t e, int p, quire_error *err)
 {
     char key[96], mon[16], msg[sizeof err->msg];
 
     facts_key_text(m->f, e, key, sizeof key);
     format_month(mon, sizeof mon, m->f->month0 + p);
     snprintf(msg, sizeof msg, "%s", err->msg);
+    if (gr->spec != &m->s->segmentations[0])
+        return quire_err(err, QUIRE_EXIT_DATA, "segment rule of \"%s\" (%s %s, %s): %s",
+                         gr->spec->name, m->s->entity_key, key, mon, msg);
     return quire_err(err, QUIRE_EXIT_DATA, "segment rule (%s %s, %s): %s", m->s->entity_key, key,
                      mon, msg);
 }
 
-/* The rule's state for one run: the function, the reused record, the
- * interned segment names and field names, all anchored on the Lua stack. */
-typedef struct rule_ctx {
-    model *m;
-    lua_State *L;
-    int fn, rec;        /* stack slots */
-    int names;          /* first of nseg segment names */
-    int keys;           /* first of nfields field names, then "prev_segment" */
-    const char **name;  /* the interned segment names */
-    int uses_prev;
-} rule_ctx;
-
-/* Call the rule for entity e of period p, whose field values are vals[k]
- * (stride apart). Returns the segment, or -1 with err set. */
-static int call_rule(rule_ctx *rc, const double *vals, size_t stride, int prev, size_t e, int p,
-                     quire_error *err)
+/* Set the record's fields for the entity whose values are vals[k] (stride
+ * apart). */
+static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
 {
     model *m = rc->m;
     lua_State *L = rc->L;
-    const char *got;
-    size_t k, glen;
-    int g;
+    size_t k;
 
     for (k = 0; k < m->nfields; k++) {
         const field *fl = &m->fields[k];
@@ -257,51 +377,162 @@ static int call_rule(rule_ctx *rc, const double *vals, size_t stride, int prev, 
             continue;
         v = vals[k * stride];
         lua_pushvalue(L, rc->keys + (int)k);
-        if (isnan(v))
+        if (fl->kind == FIELD_TEXT) {
+            const facts_attr *a = &m->f->attrs[fl->measure];
+            uint32_t code = (uint32_t)v;
+            if (code)
+                lua_pushstring(L, a->values[code - 1]);
+            else
+                lua_pushnil(L);
+        } else if (isnan(v)) {
             lua_pushnil(L);
-        else if (fl->integral)
+        } else if (fl->integral) {
             lua_pushinteger(L, (lua_Integer)v);
-        else
+        } else {
             lua_pushnumber(L, v);
+        }
         lua_rawset(L, rc->rec);
     }
-    if (rc->uses_prev) {
-        lua_pushvalue(L, rc->keys + (int)m->nfields);
-        if (prev >= 0)
-            lua_pushvalue(L, rc->names + prev);
-        else
-            lua_pushnil(L);
-        lua_rawset(L, rc->rec);
-    }
-    lua_pushvalue(L, rc->fn);
+}
+
+/* Set record.<slot name> to group g of grouping gi (nil when g < 0). */
+static void set_group(rule_ctx *rc, int slot, int gi, int g)
+{
+    lua_State *L = rc->L;
+
+    lua_pushvalue(L, rc->keys + (int)rc->m->nfields + slot);
+    if (g >= 0)
+        lua_pushstring(L, rc->m->groups[gi].names[g]);
+    else
+        lua_pushnil(L);
+    lua_rawset(L, rc->rec);
+}
+
+/* Call grouping gi's rule with the record. Returns the segment, or -1 with
+ * err set. */
+static int call_rule(rule_ctx *rc, int gi, size_t e, int p, quire_error *err)
+{
+    model *m = rc->m;
+    const grouping *gr = &m->groups[gi];
+    lua_State *L = rc->L;
+    const char *got;
+    size_t glen;
+    int g;
+
+    lua_pushvalue(L, rc->fn[gi]);
     lua_pushvalue(L, rc->rec);
     if (qlua_call(m->lua, 1, 1, NULL, err))
-        return rule_error(m, e, p, err);
+        return rule_error(m, gr, e, p, err);
     got = lua_tolstring(L, -1, &glen);
-    for (g = 0; g < m->nseg; g++)
-        if (got == rc->name[g])
+    for (g = 0; g < gr->nseg; g++)
+        if (got == rc->name[gi][g])
             break;
-    if (g == m->nseg && got)
-        for (g = 0; g < m->nseg; g++)
-            if (strlen(rc->name[g]) == glen && memcmp(rc->name[g], got, glen) == 0)
+    if (g == gr->nseg && got)
+        for (g = 0; g < gr->nseg; g++)
+            if (strlen(rc->name[gi][g]) == glen && memcmp(rc->name[gi][g], got, glen) == 0)
                 break;
-    if (g == m->nseg) {
+    if (g == gr->nseg) {
         strbuf list = {0};
         int j;
-        for (j = 0; j < m->nseg; j++)
-            sb_printf(&list, "%s\"%s\"", j ? ", " : "", rc->name[j]);
+        for (j = 0; j < gr->nseg; j++)
+            sb_printf(&list, "%s\"%s\"", j ? ", " : "", rc->name[gi][j]);
         if (lua_type(L, -1) == LUA_TSTRING)
             quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned \"%s\", which is not a "
-                      "segment of the spec; segments: %s", m->s->segment_rule, got, list.s);
+                      "segment of the spec; segments: %s", gr->spec->rule, got, list.s);
         else
             quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned %s; it must return a "
-                      "segment name: %s", m->s->segment_rule, luaL_typename(L, -1), list.s);
+                      "segment name: %s", gr->spec->rule, luaL_typename(L, -1), list.s);
         sb_free(&list);
         lua_pop(L, 1);
-        return rule_error(m, e, p, err);
+        return rule_error(m, gr, e, p, err);
     }
     lua_pop(L, 1);
     return g;
+}
+
+/* Call KPI k's customer function with the record: its value, NAN to skip. */
+static int call_customer(rule_ctx *rc, size_t k, size_t e, int p, double *out, quire_error *err)
+{
+    model *m = rc->m;
+    lua_State *L = rc->L;
+    const kpi_def *kd = &m->kpis[k];
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, kd->customer_ref);
+    lua_pushvalue(L, rc->rec);
+    if (qlua_call(m->lua, 1, 1, NULL, err)) {
+        char key[96], mon[16], msg[sizeof err->msg];
+        facts_key_text(m->f, e, key, sizeof key);
+        format_month(mon, sizeof mon, m->f->month0 + p);
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return quire_err(err, QUIRE_EXIT_DATA, "KPI \"%s\" customer() (%s %s, %s): %s",
+                         kd->spec->name, m->s->entity_key, key, mon, msg);
+    }
+    switch (lua_type(L, -1)) {
+    case LUA_TNUMBER:
+        *out = lua_tonumber(L, -1);
+        if (!isfinite(*out))
+            *out = NAN;
+        break;
+    case LUA_TBOOLEAN:
+        *out = lua_toboolean(L, -1) ? 1.0 : NAN;
+        break;
+    case LUA_TNIL:
+        *out = NAN;
+        break;
+    default: {
+        char key[96], mon[16];
+        facts_key_text(m->f, e, key, sizeof key);
+        format_month(mon, sizeof mon, m->f->month0 + p);
+        quire_err(err, QUIRE_EXIT_DATA, "%s: error: KPI \"%s\" customer() (%s %s, %s) returned a "
+                  "%s; it must return a number, a boolean or nil", kd->spec->script,
+                  kd->spec->name, m->s->entity_key, key, mon, luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* Mark the fields each script mentions: used (per-customer scripts) and
+ * needed (every script). */
+static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
+{
+    const spec *s = m->s;
+    size_t i, k;
+    char *text;
+
+    for (i = 0; i < m->ngroups; i++) {
+        const char *path = m->groups[i].spec->rule;
+        if (!path)
+            continue;
+        if (!(text = read_file(path, err)))
+            return -1;
+        strip_comments(text);
+        for (k = 0; k < m->nfields; k++)
+            if (mentions(text, m->fields[k].name))
+                m->fields[k].used = m->fields[k].needed = 1;
+        rc->uses_prev |= mentions(text, "prev_segment");
+        free(text);
+    }
+    for (i = 0; i < s->nkpis; i++) {
+        int per_customer = m->kpis[i].customer_ref != LUA_NOREF;
+        if (!(text = read_file(s->kpis[i].script, err)))
+            return -1;
+        strip_comments(text);
+        for (k = 0; k < m->nfields; k++)
+            if (mentions(text, m->fields[k].name)) {
+                m->fields[k].needed = 1;
+                if (per_customer)
+                    m->fields[k].used = 1;
+            }
+        if (per_customer) {
+            rc->uses_prev |= mentions(text, "prev_segment");
+            rc->uses_seg |= mentions(text, "segment");
+        }
+        free(text);
+    }
+    return 0;
 }
 
 #define CHUNK 2048
@@ -309,70 +540,79 @@ static int call_rule(rule_ctx *rc, const double *vals, size_t stride, int prev, 
 int segments_assign(model *m, quire_error *err)
 {
     const facts *f = m->f;
-    const spec *s = m->s;
-    const size_t ne = f->nentities, nf = m->nfields;
-    const int ng = m->nseg + 1, np = f->nperiods;
+    const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
+    const int np = f->nperiods;
     lua_State *L = qlua_state(m->lua);
     double **run = xcalloc(nf + 1, sizeof *run);
     int32_t **latest = xcalloc(nf + 1, sizeof *latest);
     double *cur = xmalloc((nf + 1) * CHUNK * sizeof *cur); /* [field][entity of chunk] */
-    int8_t segc[CHUNK], prevc[CHUNK];
+    int8_t *segc = xmalloc(ngr * CHUNK), *prevc = xmalloc(ngr * CHUNK);
+    double *cval = NULL; /* [customer KPI][entity of chunk] */
     rule_ctx rc;
-    char *text;
     int base, g, p, rcode = -1;
-    size_t e, k;
+    size_t e, k, gi;
     struct timespec t0, t1;
 
     memset(&rc, 0, sizeof rc);
     rc.m = m;
     rc.L = L;
-    rc.name = xcalloc((size_t)m->nseg + 1, sizeof *rc.name);
+    rc.fn = xcalloc(ngr, sizeof *rc.fn);
+    rc.names = xcalloc(ngr, sizeof *rc.names);
+    rc.name = xcalloc(ngr, sizeof *rc.name);
+    rc.customer = xcalloc(m->nkpis + 1, sizeof *rc.customer);
+    for (k = 0; k < m->nkpis; k++)
+        if (m->kpis[k].customer_ref != LUA_NOREF)
+            rc.customer[rc.ncustomer++] = (int)k;
+    cval = xmalloc((rc.ncustomer + 1) * CHUNK * sizeof *cval);
     base = lua_gettop(L);
-    text = read_file(s->segment_rule, err);
-    if (!text)
-        goto out;
-    strip_comments(text);
-    for (k = 0; k < nf; k++)
-        m->fields[k].used = m->fields[k].needed = mentions(text, m->fields[k].name);
-    rc.uses_prev = mentions(text, "prev_segment");
-    free(text);
     /* Fields no script mentions are neither computed nor summed. */
-    for (g = 0; g < (int)s->nkpis; g++) {
-        text = read_file(s->kpis[g].script, err);
-        if (!text)
-            goto out;
-        strip_comments(text);
-        for (k = 0; k < nf; k++)
-            m->fields[k].needed |= mentions(text, m->fields[k].name);
-        free(text);
-    }
+    if (mark_fields(m, &rc, err))
+        goto out;
 
-    if (qlua_dofile(m->lua, s->segment_rule, 1, err))
-        goto out;
-    if (!lua_isfunction(L, -1)) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function "
-                  "(return function(c) ... end), not a %s", s->segment_rule, luaL_typename(L, -1));
-        goto out;
+    for (gi = 0; gi < ngr; gi++) {
+        const grouping *gr = &m->groups[gi];
+        if (!gr->spec->rule)
+            continue;
+        if (qlua_dofile(m->lua, gr->spec->rule, 1, err))
+            goto out;
+        if (!lua_isfunction(L, -1)) {
+            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function "
+                      "(return function(c) ... end), not a %s", gr->spec->rule,
+                      luaL_typename(L, -1));
+            goto out;
+        }
+        rc.fn[gi] = lua_gettop(L);
     }
-    rc.fn = lua_gettop(L);
-    lua_createtable(L, 0, (int)nf + 1);
+    lua_createtable(L, 0, (int)nf + 2);
     rc.rec = lua_gettop(L);
-    luaL_checkstack(L, m->nseg + (int)nf + 8, "segment rule");
-    rc.names = lua_gettop(L) + 1;
-    for (g = 0; g < m->nseg; g++)
-        rc.name[g] = lua_pushstring(L, s->segments[g].name);
+    luaL_checkstack(L, (int)nf + 8, "segment rule");
     rc.keys = lua_gettop(L) + 1;
     for (k = 0; k < nf; k++)
         lua_pushstring(L, m->fields[k].name);
     lua_pushstring(L, "prev_segment");
+    lua_pushstring(L, "segment");
+    for (gi = 0; gi < ngr; gi++) {
+        const grouping *gr = &m->groups[gi];
+        luaL_checkstack(L, gr->nseg + 8, "segment rule");
+        rc.names[gi] = lua_gettop(L) + 1;
+        rc.name[gi] = xcalloc((size_t)gr->nseg + 1, sizeof **rc.name);
+        for (g = 0; g < gr->nseg; g++)
+            rc.name[gi][g] = lua_pushstring(L, gr->names[g]);
+    }
 
-    m->seg = xmalloc((size_t)np * ne);
-    memset(m->seg, -1, (size_t)np * ne);
-    m->customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->customers);
-    m->prev_customers = xcalloc((size_t)np * (size_t)ng, sizeof *m->prev_customers);
-    m->retained = xcalloc((size_t)np * (size_t)ng, sizeof *m->retained);
-    m->sums = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->sums);
-    m->cohort = xcalloc((size_t)np * (size_t)ng * nf, sizeof *m->cohort);
+    for (gi = 0; gi < ngr; gi++) {
+        grouping *gr = &m->groups[gi];
+        size_t npg = (size_t)np * (size_t)(gr->nseg + 1);
+        gr->seg = xmalloc((size_t)np * (ne ? ne : 1));
+        memset(gr->seg, -1, (size_t)np * ne);
+        gr->customers = xcalloc(npg, sizeof *gr->customers);
+        gr->prev_customers = xcalloc(npg, sizeof *gr->prev_customers);
+        gr->retained = xcalloc(npg, sizeof *gr->retained);
+        gr->sums = xcalloc(npg * nf + 1, sizeof *gr->sums);
+        gr->cohort = xcalloc(npg * nf + 1, sizeof *gr->cohort);
+        gr->csum = xcalloc(npg * m->nkpis + 1, sizeof *gr->csum);
+        gr->ccount = xcalloc(npg * m->nkpis + 1, sizeof *gr->ccount);
+    }
     /* Running state: window sums, latest dates. */
     for (k = 0; k < nf; k++) {
         if (!m->fields[k].needed)
@@ -399,7 +639,7 @@ int segments_assign(model *m, quire_error *err)
                 continue;
             if (fl->kind == FIELD_WINDOW) {
                 facts_accumulate(f, (size_t)fl->measure, p, 1.0, run[k]);
-                if (p - fl->window >= 0)
+                if (fl->window != SPEC_LIFETIME && p - fl->window >= 0)
                     facts_accumulate(f, (size_t)fl->measure, p - fl->window, -1.0, run[k]);
             } else if (fl->kind == FIELD_DAYS_SINCE) {
                 const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
@@ -412,7 +652,7 @@ int segments_assign(model *m, quire_error *err)
         if (p < m->p_first)
             continue;
         for (c0 = 0; c0 < ne; c0 += CHUNK) {
-            size_t n = ne - c0 < CHUNK ? ne - c0 : CHUNK, i;
+            size_t n = ne - c0 < CHUNK ? ne - c0 : CHUNK, i, ci;
             const int32_t *since = f->since + c0;
 
             /* The chunk's field values, a field at a time. */
@@ -441,6 +681,17 @@ int segments_assign(model *m, quire_error *err)
                         v[i] = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
                     }
                     break;
+                case FIELD_ATTR:
+                    memcpy(v, f->attrs[fl->measure].num + c0, n * sizeof *v);
+                    break;
+                case FIELD_ATTR_HAS:
+                    for (i = 0; i < n; i++)
+                        v[i] = !isnan(f->attrs[fl->measure].num[c0 + i]);
+                    break;
+                case FIELD_TEXT:
+                    for (i = 0; i < n; i++)
+                        v[i] = f->attrs[fl->measure].code[c0 + i];
+                    break;
                 default:
                     for (i = 0; i < n; i++)
                         v[i] = since[i] == FACTS_NO_DATE ? NAN
@@ -448,49 +699,83 @@ int segments_assign(model *m, quire_error *err)
                     break;
                 }
             }
-            /* The rule, once per customer of the chunk. */
-            for (i = 0; i < n; i++) {
-                int prev = p > m->p_first ? m->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
-                prevc[i] = (int8_t)prev;
-                segc[i] = -1;
-                if (since[i] != FACTS_NO_DATE && since[i] > end)
-                    continue; /* not a customer yet */
-                g = call_rule(&rc, cur + i, CHUNK, prev, c0 + i, p, err);
-                if (g < 0)
-                    goto out;
-                segc[i] = (int8_t)g;
-                m->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
-                m->customers[model_pg(m, p, g)] += 1;
-                m->customers[model_pg(m, p, m->nseg)] += 1;
-                if (prev >= 0) {
-                    int lost = s->segments[g].churned;
-                    m->prev_customers[model_pg(m, p, prev)] += 1;
-                    if (!lost)
-                        m->retained[model_pg(m, p, prev)] += 1;
-                    if (!s->segments[prev].churned) {
-                        m->prev_customers[model_pg(m, p, m->nseg)] += 1;
+            for (gi = 0; gi < ngr; gi++) {
+                grouping *gr = &m->groups[gi];
+                int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK;
+                const int ng = gr->nseg;
+
+                /* The rule (or the attribute) and the customer functions,
+                 * once per customer of the chunk. */
+                for (i = 0; i < n; i++) {
+                    int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
+                    pv[i] = (int8_t)prev;
+                    sg[i] = -1;
+                    if (since[i] != FACTS_NO_DATE && since[i] > end)
+                        continue; /* not a customer yet */
+                    if (gr->spec->rule || rc.ncustomer)
+                        fill_record(&rc, cur + i, CHUNK);
+                    if (rc.uses_prev)
+                        set_group(&rc, 0, (int)gi, prev);
+                    if (gr->spec->rule) {
+                        g = call_rule(&rc, (int)gi, c0 + i, p, err);
+                        if (g < 0)
+                            goto out;
+                    } else {
+                        g = gr->by_code[f->attrs[gr->attr].code[c0 + i]];
+                    }
+                    sg[i] = (int8_t)g;
+                    gr->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
+                    gr->customers[model_pg(gr, p, g)] += 1;
+                    gr->customers[model_pg(gr, p, ng)] += 1;
+                    if (prev >= 0) {
+                        int lost = gr->churned[g];
+                        gr->prev_customers[model_pg(gr, p, prev)] += 1;
                         if (!lost)
-                            m->retained[model_pg(m, p, m->nseg)] += 1;
+                            gr->retained[model_pg(gr, p, prev)] += 1;
+                        if (!gr->churned[prev]) {
+                            gr->prev_customers[model_pg(gr, p, ng)] += 1;
+                            if (!lost)
+                                gr->retained[model_pg(gr, p, ng)] += 1;
+                        }
+                    }
+                    if (rc.uses_seg)
+                        set_group(&rc, 1, (int)gi, g);
+                    for (ci = 0; ci < rc.ncustomer; ci++)
+                        if (call_customer(&rc, (size_t)rc.customer[ci], c0 + i, p,
+                                          &cval[ci * CHUNK + i], err))
+                            goto out;
+                }
+                /* Sums per segment, and per last month's segment (cohorts). */
+                for (k = 0; k < nf; k++) {
+                    const double *v = cur + k * CHUNK;
+                    double *sum, *coh;
+                    if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
+                        continue;
+                    sum = gr->sums + model_pg(gr, p, 0) * nf + k;
+                    coh = gr->cohort + model_pg(gr, p, 0) * nf + k;
+                    for (i = 0; i < n; i++) {
+                        int s8 = sg[i], pr = pv[i];
+                        if (s8 < 0 || isnan(v[i]))
+                            continue;
+                        sum[(size_t)s8 * nf] += v[i];
+                        sum[(size_t)ng * nf] += v[i];
+                        if (pr >= 0) {
+                            coh[(size_t)pr * nf] += v[i];
+                            if (!gr->churned[pr])
+                                coh[(size_t)ng * nf] += v[i];
+                        }
                     }
                 }
-            }
-            /* Sums per segment, and per last month's segment (cohorts). */
-            for (k = 0; k < nf; k++) {
-                const double *v = cur + k * CHUNK;
-                double *sum = m->sums + model_pg(m, p, 0) * nf + k;
-                if (!m->fields[k].needed)
-                    continue;
-                double *coh = m->cohort + model_pg(m, p, 0) * nf + k;
-                for (i = 0; i < n; i++) {
-                    int sg = segc[i], pv = prevc[i];
-                    if (sg < 0 || isnan(v[i]))
-                        continue;
-                    sum[(size_t)sg * nf] += v[i];
-                    sum[(size_t)m->nseg * nf] += v[i];
-                    if (pv >= 0) {
-                        coh[(size_t)pv * nf] += v[i];
-                        if (!s->segments[pv].churned)
-                            coh[(size_t)m->nseg * nf] += v[i];
+                for (ci = 0; ci < rc.ncustomer; ci++) {
+                    size_t at = ((size_t)rc.customer[ci] * (size_t)np + (size_t)p) * (size_t)(ng + 1);
+                    const double *v = cval + ci * CHUNK;
+                    for (i = 0; i < n; i++) {
+                        if (sg[i] < 0 || isnan(v[i]))
+                            continue;
+                        gr->csum[at + (size_t)sg[i]] += v[i];
+                        gr->ccount[at + (size_t)sg[i]] += 1;
+                        gr->csum[at + (size_t)ng] += v[i];
+                        gr->ccount[at + (size_t)ng] += 1;
                     }
                 }
             }
@@ -505,9 +790,17 @@ out:
         free(run[k]);
         free(latest[k]);
     }
+    for (gi = 0; gi < ngr; gi++)
+        free((void *)rc.name[gi]);
     free(run);
     free(latest);
     free(cur);
+    free(cval);
+    free(segc);
+    free(prevc);
+    free(rc.fn);
+    free(rc.names);
     free((void *)rc.name);
+    free(rc.customer);
     return rcode;
 }

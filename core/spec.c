@@ -433,19 +433,90 @@ static int need_source(ctx *c, node *at, const char *name)
     return -1;
 }
 
+static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
+
 static int load_entities(ctx *c, node *m)
 {
-    static const char *const keys[] = {"source", "key", "since"};
+    static const char *const keys[] = {"source", "key", "since", "attributes"};
     spec *s = c->s;
+    const spec_source *src;
+    node *a;
+    size_t i, k;
 
-    if (want(c, m, YAML_MAPPING_NODE, "entities") || check_keys(c, m, "entities", keys, 3))
+    if (want(c, m, YAML_MAPPING_NODE, "entities") || check_keys(c, m, "entities", keys, 4))
         return -1;
     s->entity_pos = pos_of(m);
     if (get_str(c, m, "source", 1, "entities", &s->entity_source) ||
         get_str(c, m, "key", 1, "entities", &s->entity_key) ||
         get_str(c, m, "since", 0, "entities", &s->entity_since))
         return -1;
-    return need_source(c, get(c, m, "source"), s->entity_source);
+    if (need_source(c, get(c, m, "source"), s->entity_source))
+        return -1;
+    if (!(a = get(c, m, "attributes")))
+        return 0;
+    if (load_names(c, a, "\"attributes\" of entities", &s->entity_attrs, &s->nentity_attrs))
+        return -1;
+    src = spec_find_source(s, s->entity_source);
+    for (i = 0; i < s->nentity_attrs; i++) {
+        node *at = nd(c, a->data.sequence.items.start[i]);
+        const char *name = s->entity_attrs[i];
+        for (k = 0; k < src->ncolumns; k++)
+            if (strcmp(src->columns[k].name, name) == 0)
+                break;
+        if (k == src->ncolumns)
+            return fail(c, at, "attribute \"%s\" must be a column declared in source \"%s\" "
+                        "(columns: { %s: string })", name, src->name, name);
+        if (src->columns[k].type == QUIRE_T_DATE || src->columns[k].type == QUIRE_T_BOOLEAN)
+            return fail(c, at, "attribute \"%s\" must be a string, integer or number column",
+                        name);
+        if (strcmp(name, s->entity_key) == 0 ||
+            (s->entity_since && strcmp(name, s->entity_since) == 0))
+            return fail(c, at, "\"%s\" is the key or the since column, not an attribute", name);
+        for (k = 0; k < i; k++)
+            if (strcmp(s->entity_attrs[k], name) == 0)
+                return fail(c, at, "attribute \"%s\" is listed twice", name);
+    }
+    return 0;
+}
+
+/* What is inside a measure's parentheses: "column" or "column OP number". */
+static int parse_condition(ctx *c, node *v, char *in, spec_measure *ms)
+{
+    static const char *const ops[] = {"<=", ">=", "==", "!=", "<", ">"};
+    static const cmp_op codes[] = {CMP_LE, CMP_GE, CMP_EQ, CMP_NE, CMP_LT, CMP_GT};
+    char *op = strpbrk(in, "<>=!"), *end, *name;
+    size_t j, n;
+
+    if (!op) {
+        n = strlen(in);
+        while (n && in[n - 1] == ' ')
+            n--;
+        while (*in == ' ')
+            in++, n--;
+        ms->column = xstrndup(in, n);
+        return 0;
+    }
+    for (j = 0; j < 6; j++)
+        if (strncmp(op, ops[j], strlen(ops[j])) == 0)
+            break;
+    if (j == 6)
+        return fail(c, v, "a condition reads like count(column >= 9); operators: < <= > >= == !=");
+    ms->cmp = codes[j];
+    ms->cmp_value = strtod(op + strlen(ops[j]), &end);
+    while (*end == ' ')
+        end++;
+    if (end == op + strlen(ops[j]) || *end)
+        return fail(c, v, "the right side of \"%s\" must be a number: count(column >= 9)", ops[j]);
+    name = in;
+    while (*name == ' ')
+        name++;
+    n = (size_t)(op - name);
+    while (n && name[n - 1] == ' ')
+        n--;
+    if (!n)
+        return fail(c, v, "a condition needs a column on the left: count(column >= 9)");
+    ms->column = xstrndup(name, n);
+    return 0;
 }
 
 static int parse_measure(ctx *c, node *v, spec_measure *ms)
@@ -460,14 +531,17 @@ static int parse_measure(ctx *c, node *v, spec_measure *ms)
     if (open) {
         close = strchr(open, ')');
         if (!close || close[1] || close == open + 1) {
-            fail(c, v, "measure \"%s\" must read like sum(column), count, min(column) or max(column)",
-                 text);
+            fail(c, v, "measure \"%s\" must read like sum(column), count, count(column), "
+                 "count(column >= 9), min(column) or max(column)", text);
             free(text);
             return -1;
         }
         *open = '\0';
         *close = '\0';
-        ms->column = xstrdup(open + 1);
+        if (parse_condition(c, v, open + 1, ms)) {
+            free(text);
+            return -1;
+        }
     }
     for (j = 0; j < 4; j++)
         if (strcmp(text, fns[j]) == 0)
@@ -483,12 +557,14 @@ static int parse_measure(ctx *c, node *v, spec_measure *ms)
     free(text);
     if (ms->agg != AGG_COUNT && !ms->column)
         return fail(c, v, "%s needs a column: %s(column)", fns[j], fns[j]);
+    if (ms->agg != AGG_COUNT && ms->cmp != CMP_NONE)
+        return fail(c, v, "only count takes a condition: count(column >= 9)");
     return 0;
 }
 
 static int load_facts(ctx *c, node *l)
 {
-    static const char *const keys[] = {"source", "key", "date", "measures"};
+    static const char *const keys[] = {"source", "key", "segment", "date", "measures"};
     spec *s = c->s;
     yaml_node_item_t *it;
 
@@ -501,13 +577,17 @@ static int load_facts(ctx *c, node *l)
         spec_fact *f = &s->facts[s->nfacts++];
         yaml_node_pair_t *p;
 
-        if (want(c, m, YAML_MAPPING_NODE, "a fact") || check_keys(c, m, "a fact", keys, 4))
+        if (want(c, m, YAML_MAPPING_NODE, "a fact") || check_keys(c, m, "a fact", keys, 5))
             return -1;
         f->pos = pos_of(m);
         if (get_str(c, m, "source", 1, "a fact", &f->source) ||
-            get_str(c, m, "key", 1, "a fact", &f->key) ||
+            get_str(c, m, "key", 0, "a fact", &f->key) ||
+            get_str(c, m, "segment", 0, "a fact", &f->segment) ||
             get_str(c, m, "date", 1, "a fact", &f->date))
             return -1;
+        if (!f->key == !f->segment)
+            return fail(c, m, "a fact needs either \"key\" (the column naming the entity) or "
+                        "\"segment\" (the column naming a segment)");
         if (need_source(c, get(c, m, "source"), f->source))
             return -1;
         ms = get(c, m, "measures");
@@ -534,6 +614,9 @@ static int load_facts(ctx *c, node *l)
                         return fail(c, k, "measure \"%s\" is defined twice", me->name);
             if (parse_measure(c, nd(c, p->value), me))
                 return -1;
+            if (f->segment && me->agg != AGG_COUNT && me->agg != AGG_SUM)
+                return fail(c, nd(c, p->value), "facts about segments take count and sum "
+                            "measures only");
         }
     }
     return 0;
@@ -556,8 +639,11 @@ static int load_features(ctx *c, node *m)
     s->windows = xcalloc((size_t)(w->data.sequence.items.top - w->data.sequence.items.start),
                          sizeof *s->windows);
     for (it = w->data.sequence.items.start; it < w->data.sequence.items.top; it++) {
+        node *n = nd(c, *it);
         long v;
-        if (to_long(c, nd(c, *it), "a window (months)", 1, 36, &v))
+        if (n->type == YAML_SCALAR_NODE && strcmp(ynode_text(n), "lifetime") == 0)
+            v = SPEC_LIFETIME;
+        else if (to_long(c, n, "a window (months, or lifetime)", 1, 120, &v))
             return -1;
         s->windows[s->nwindows++] = (int)v;
     }
@@ -582,66 +668,138 @@ static int parse_color(const char *t, quire_rgb *rgb)
     return 0;
 }
 
-static int load_segments(ctx *c, node *m)
+static const quire_rgb palette[] = {{0.42, 0.24, 0.60}, {0.12, 0.47, 0.71}, {1.0, 0.50, 0.0},
+                                    {0.60, 0.60, 0.60}, {0.20, 0.63, 0.17}, {0.89, 0.10, 0.11},
+                                    {0.65, 0.34, 0.16}, {0.97, 0.51, 0.75}};
+
+/* The colour of the i-th segment that names none. */
+quire_rgb spec_palette(size_t i)
 {
-    static const char *const keys[] = {"rule", "list"};
+    return palette[i % (sizeof palette / sizeof *palette)];
+}
+
+/* One segmentation: "segments" or an entry of "segmentations". */
+static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentation *sg)
+{
+    static const char *const keys[] = {"title", "rule", "by", "list"};
     static const char *const seg_keys[] = {"name", "color", "churned"};
-    static const quire_rgb palette[] = {{0.42, 0.24, 0.60}, {0.12, 0.47, 0.71}, {1.0, 0.50, 0.0},
-                                        {0.60, 0.60, 0.60}, {0.20, 0.63, 0.17}, {0.89, 0.10, 0.11},
-                                        {0.65, 0.34, 0.16}, {0.97, 0.51, 0.75}};
     spec *s = c->s;
     node *l;
-    char *rule;
+    char *rule = NULL;
     yaml_node_item_t *it;
+    size_t i;
 
-    if (want(c, m, YAML_MAPPING_NODE, "segments") || check_keys(c, m, "segments", keys, 2))
+    if (want(c, m, YAML_MAPPING_NODE, where) || check_keys(c, m, where, keys, 4))
         return -1;
-    if (get_str(c, m, "rule", 1, "segments", &rule))
+    sg->pos = pos_of(m);
+    if (get_str(c, m, "title", 0, where, &sg->title) || get_str(c, m, "rule", 0, where, &rule) ||
+        get_str(c, m, "by", 0, where, &sg->by))
         return -1;
-    s->segment_rule = path_join(s->dir, rule);
-    s->segment_rule_pos = pos_of(get(c, m, "rule"));
-    free(rule);
+    if (!rule == !sg->by) {
+        free(rule);
+        return fail(c, m, "%s needs either \"rule\" (a Lua script returning the segment) or "
+                    "\"by\" (a text attribute of the entities)", where);
+    }
+    if (rule) {
+        sg->rule = path_join(s->dir, rule);
+        sg->rule_pos = pos_of(get(c, m, "rule"));
+        free(rule);
+    } else {
+        for (i = 0; i < s->nentity_attrs; i++)
+            if (strcmp(s->entity_attrs[i], sg->by) == 0)
+                break;
+        if (i == s->nentity_attrs)
+            return fail(c, get(c, m, "by"), "\"by\" must name one of the entities' attributes "
+                        "(entities: { attributes: [%s] })", sg->by);
+    }
     l = get(c, m, "list");
-    if (!l)
-        return fail(c, m, "segments needs a \"list\" of segment names");
+    if (!l) {
+        if (sg->rule)
+            return fail(c, m, "%s needs a \"list\" of segment names", where);
+        return 0; /* the attribute's values, found in the data */
+    }
     if (want(c, l, YAML_SEQUENCE_NODE, "the segment list"))
         return -1;
-    s->segments = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
-                          sizeof *s->segments);
+    sg->segments = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                           sizeof *sg->segments);
     for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
         node *e = nd(c, *it);
-        spec_segment *sg = &s->segments[s->nsegments++];
+        spec_segment *sgm = &sg->segments[sg->nsegments++];
 
-        sg->pos = pos_of(e);
-        sg->color = palette[(s->nsegments - 1) % 8];
+        sgm->pos = pos_of(e);
+        sgm->color = spec_palette(sg->nsegments - 1);
         if (e->type == YAML_SCALAR_NODE) {
-            if (scalar(c, e, "a segment name", &sg->name))
+            if (scalar(c, e, "a segment name", &sgm->name))
                 return -1;
         } else if (e->type == YAML_MAPPING_NODE) {
             char *col = NULL;
             node *ch = get(c, e, "churned");
             if (check_keys(c, e, "a segment", seg_keys, 3) ||
-                get_str(c, e, "name", 1, "a segment", &sg->name) ||
+                get_str(c, e, "name", 1, "a segment", &sgm->name) ||
                 get_str(c, e, "color", 0, "a segment", &col))
                 return -1;
-            if (col && parse_color(col, &sg->color)) {
+            if (col && parse_color(col, &sgm->color)) {
                 fail(c, get(c, e, "color"), "colour must read like \"#1f78b4\", not \"%s\"", col);
                 free(col);
                 return -1;
             }
             free(col);
-            if (ch && to_bool(c, ch, "churned", &sg->churned))
+            if (ch && to_bool(c, ch, "churned", &sgm->churned))
                 return -1;
         } else {
             return fail(c, e, "a segment must be a name or a mapping with name, color, churned");
         }
-        if (spec_segment_index(s, sg->name) != (int)s->nsegments - 1)
-            return fail(c, e, "segment \"%s\" is listed twice", sg->name);
+        if (strcmp(sgm->name, "All") == 0)
+            return fail(c, e, "\"All\" names every customer together; pick another segment name");
+        if (spec_segmentation_index(sg, sgm->name) != (int)sg->nsegments - 1)
+            return fail(c, e, "segment \"%s\" is listed twice", sgm->name);
     }
-    if (s->nsegments == 0)
+    if (sg->nsegments == 0)
         return fail(c, l, "the segment list is empty");
-    if (s->nsegments > 100)
-        return fail(c, l, "a report has at most 100 segments, not %zu", s->nsegments);
+    if (sg->nsegments > 100)
+        return fail(c, l, "a segmentation has at most 100 segments, not %zu", sg->nsegments);
+    return 0;
+}
+
+static int load_segments(ctx *c, node *m, node *more)
+{
+    spec *s = c->s;
+    size_t n = 1;
+    yaml_node_pair_t *p;
+
+    if (more) {
+        if (want(c, more, YAML_MAPPING_NODE, "segmentations"))
+            return -1;
+        n += (size_t)(more->data.mapping.pairs.top - more->data.mapping.pairs.start);
+    }
+    s->segmentations = xcalloc(n, sizeof *s->segmentations);
+    s->segmentations[0].name = xstrdup("segments");
+    s->nsegmentations = 1;
+    if (load_segmentation(c, m, "segments", &s->segmentations[0]))
+        return -1;
+    s->segment_rule = s->segmentations[0].rule;
+    s->segment_rule_pos = s->segmentations[0].rule_pos;
+    s->segments = s->segmentations[0].segments;
+    s->nsegments = s->segmentations[0].nsegments;
+    if (!more)
+        return 0;
+    for (p = more->data.mapping.pairs.start; p < more->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key);
+        spec_segmentation *sg = &s->segmentations[s->nsegmentations];
+        char where[160];
+        size_t i;
+
+        if (want(c, k, YAML_SCALAR_NODE, "a segmentation's name"))
+            return -1;
+        sg->name = xstrdup(ynode_text(k));
+        s->nsegmentations++;
+        for (i = 0; i + 1 < s->nsegmentations; i++)
+            if (strcmp(s->segmentations[i].name, sg->name) == 0)
+                return fail(c, k, "segmentation \"%s\" is defined twice", sg->name);
+        snprintf(where, sizeof where, "segmentation \"%s\"", sg->name);
+        if (load_segmentation(c, nd(c, p->value), where, sg))
+            return -1;
+    }
     return 0;
 }
 
@@ -693,18 +851,113 @@ static int need_kpi(ctx *c, node *at, const char *name)
     return -1;
 }
 
+static void insight_free(spec_insight *in)
+{
+    size_t i, j;
+
+    free(in->script);
+    for (i = 0; i < in->nargs; i++) {
+        free(in->args[i].key);
+        for (j = 0; j < in->args[i].nvalues; j++)
+            free(in->args[i].values[j]);
+        free(in->args[i].values);
+    }
+    free(in->args);
+}
+
+/* A question: its text, or { ask, insight, with }. */
+static int load_question(ctx *c, node *q, char **text, spec_insight *in)
+{
+    static const char *const keys[] = {"ask", "insight", "with"};
+    node *w;
+    char *script = NULL;
+    yaml_node_pair_t *p;
+
+    if (q->type != YAML_MAPPING_NODE)
+        return scalar(c, q, "a question", text);
+    if (check_keys(c, q, "a question", keys, 3) || get_str(c, q, "ask", 1, "a question", text) ||
+        get_str(c, q, "insight", 0, "a question", &script))
+        return -1;
+    in->pos = pos_of(q);
+    if (script) {
+        in->script = path_join(c->s->dir, script);
+        free(script);
+    }
+    if (!(w = get(c, q, "with")))
+        return 0;
+    if (!in->script)
+        return fail(c, w, "\"with\" gives arguments to an insight: add \"insight\"");
+    if (want(c, w, YAML_MAPPING_NODE, "\"with\" of a question"))
+        return -1;
+    in->args = xcalloc((size_t)(w->data.mapping.pairs.top - w->data.mapping.pairs.start) + 1,
+                       sizeof *in->args);
+    for (p = w->data.mapping.pairs.start; p < w->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key), *v = nd(c, p->value);
+        spec_arg *a = &in->args[in->nargs++];
+
+        if (want(c, k, YAML_SCALAR_NODE, "an argument's name"))
+            return -1;
+        a->key = xstrdup(ynode_text(k));
+        a->pos = pos_of(v);
+        if (v->type == YAML_SEQUENCE_NODE) {
+            a->list = 1;
+            if (v->data.sequence.items.top == v->data.sequence.items.start)
+                continue;
+            if (load_names(c, v, "an argument's list", &a->values, &a->nvalues))
+                return -1;
+        } else {
+            a->values = xcalloc(1, sizeof *a->values);
+            if (scalar(c, v, "an argument", &a->values[0]))
+                return -1;
+            a->nvalues = 1;
+        }
+    }
+    return 0;
+}
+
 static int load_items(ctx *c, node *l, spec_block *b)
 {
     yaml_node_item_t *it;
+    size_t n;
 
     if (want(c, l, YAML_SEQUENCE_NODE, "questions"))
         return -1;
-    b->items = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
-                       sizeof *b->items);
+    n = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
+    b->items = xcalloc(n + 1, sizeof *b->items);
+    b->insights = xcalloc(n + 1, sizeof *b->insights);
     for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++)
-        if (scalar(c, nd(c, *it), "a question", &b->items[b->nitems++]))
+        if (load_question(c, nd(c, *it), &b->items[b->nitems], &b->insights[b->nitems]) ||
+            !++b->nitems)
             return -1;
     return 0;
+}
+
+/* "segmentation": which grouping a block shows (default: "segments"). */
+static int load_block_segmentation(ctx *c, node *v, spec_block *b)
+{
+    node *n = get(c, v, "segmentation");
+    const char **names;
+    const char *hint;
+    size_t i;
+
+    b->segmentation = 0;
+    if (!n)
+        return 0;
+    if (want(c, n, YAML_SCALAR_NODE, "segmentation"))
+        return -1;
+    for (i = 0; i < c->s->nsegmentations; i++)
+        if (strcmp(c->s->segmentations[i].name, ynode_text(n)) == 0) {
+            b->segmentation = (int)i;
+            return 0;
+        }
+    names = xmalloc(c->s->nsegmentations * sizeof *names);
+    for (i = 0; i < c->s->nsegmentations; i++)
+        names[i] = c->s->segmentations[i].name;
+    hint = closest_word(ynode_text(n), names, c->s->nsegmentations);
+    fail(c, n, "no segmentation named \"%s\"%s%s%s", ynode_text(n),
+         hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+    free(names);
+    return -1;
 }
 
 /* A list of scalars (KPI names, column names); what names one item. */
@@ -757,10 +1010,12 @@ static int load_block_month(ctx *c, node *v, const char *where, int *out)
     return 0;
 }
 
-/* "segment": one of the spec's segments, or All. */
-static int load_block_segment(ctx *c, node *v, const char *where, char **out)
+/* "segment": one of the block's segments, or All. */
+static int load_block_segment(ctx *c, node *v, const char *where, spec_block *b)
 {
     node *n = get(c, v, "segment");
+    const spec_segmentation *g = &c->s->segmentations[b->segmentation];
+    char **out = &b->segment;
     const char **names;
     const char *hint;
     size_t i;
@@ -769,13 +1024,13 @@ static int load_block_segment(ctx *c, node *v, const char *where, char **out)
         return -1;
     if (!*out)
         return 0;
-    if (strcmp(*out, "All") == 0 || spec_segment_index(c->s, *out) >= 0)
+    if (strcmp(*out, "All") == 0 || spec_segmentation_index(g, *out) >= 0 || !g->nsegments)
         return 0;
-    names = xmalloc((c->s->nsegments + 2) * sizeof *names);
-    for (i = 0; i < c->s->nsegments; i++)
-        names[i] = c->s->segments[i].name;
+    names = xmalloc((g->nsegments + 2) * sizeof *names);
+    for (i = 0; i < g->nsegments; i++)
+        names[i] = g->segments[i].name;
     names[i] = "All";
-    hint = closest_word(*out, names, c->s->nsegments + 1);
+    hint = closest_word(*out, names, g->nsegments + 1);
     fail(c, n, "no segment named \"%s\" (the segments, or All)%s%s%s", *out,
          hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
     free(names);
@@ -801,12 +1056,13 @@ static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
 
 static int load_tiles(ctx *c, node *v, spec_block *b)
 {
-    static const char *const keys[] = {"kpis", "segment", "month"};
+    static const char *const keys[] = {"kpis", "segment", "month", "segmentation"};
 
     b->kind = BLOCK_TILES;
-    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 3))
+    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 4))
         return -1;
-    if (load_kpi_list(c, v, "tiles", b) || load_block_segment(c, v, "tiles", &b->segment) ||
+    if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "tiles", b) ||
+        load_block_segment(c, v, "tiles", b) ||
         load_block_month(c, v, "tiles", &b->month))
         return -1;
     return 0;
@@ -815,7 +1071,7 @@ static int load_tiles(ctx *c, node *v, spec_block *b)
 static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
-                                       "source", "columns", "rows"};
+                                       "source", "columns", "rows", "segmentation"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -828,11 +1084,11 @@ static int load_table(ctx *c, node *v, spec_block *b)
         return -1;
     if (get(c, v, "source")) {
         /* A table of the source's own rows. */
-        static const char *const kpi_only[] = {"kpis", "by", "segment", "month"};
+        static const char *const kpi_only[] = {"kpis", "by", "segment", "month", "segmentation"};
         size_t i, k;
         const spec_source *src;
 
-        for (k = 0; k < 4; k++)
+        for (k = 0; k < 5; k++)
             if ((n = get(c, v, kpi_only[k])) != NULL)
                 return fail(c, n, "\"%s\" belongs to a table of KPIs, not to a table of a "
                             "source's rows", kpi_only[k]);
@@ -871,7 +1127,8 @@ static int load_table(ctx *c, node *v, spec_block *b)
     if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
         return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
                     "(with \"source\")");
-    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", &b->segment) ||
+    if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "a table", b) ||
+        load_block_segment(c, v, "a table", b) ||
         load_block_month(c, v, "a table", &b->month))
         return -1;
     if ((n = get(c, v, "by")) != NULL) {
@@ -896,8 +1153,8 @@ static int load_block(ctx *c, node *m, spec_block *b)
     static const char *const kinds[] = {"paragraph", "questions", "chart", "heading",
                                         "bullets", "tiles", "table"};
     static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title",
-                                             "y_title", "matrix", "month"};
-    static const char *const q_keys[] = {"title", "items"};
+                                             "y_title", "matrix", "month", "segmentation"};
+    static const char *const q_keys[] = {"title", "items", "segmentation"};
     node *k, *v;
 
     if (want(c, m, YAML_MAPPING_NODE, "a block"))
@@ -931,8 +1188,9 @@ static int load_block(ctx *c, node *m, spec_block *b)
         b->kind = BLOCK_QUESTIONS;
         if (v->type == YAML_MAPPING_NODE) {
             node *items = get(c, v, "items");
-            if (check_keys(c, v, "questions", q_keys, 2) ||
-                get_str(c, v, "title", 0, "questions", &b->text))
+            if (check_keys(c, v, "questions", q_keys, 3) ||
+                get_str(c, v, "title", 0, "questions", &b->text) ||
+                load_block_segmentation(c, v, b))
                 return -1;
             if (!items)
                 return fail(c, v, "questions needs \"items\"");
@@ -968,7 +1226,7 @@ static int load_block(ctx *c, node *m, spec_block *b)
         b->chart = (doc_chart_kind)i; /* the order of doc_chart_kind */
         free(type);
     }
-    if (get_str(c, v, "matrix", 0, "a chart", &b->matrix) ||
+    if (load_block_segmentation(c, v, b) || get_str(c, v, "matrix", 0, "a chart", &b->matrix) ||
         get_str(c, v, "kpi", !b->matrix, "a chart", &b->kpi) ||
         get_str(c, v, "title", 1, "a chart", &b->title) ||
         get_str(c, v, "subtitle", 0, "a chart", &b->subtitle) ||
@@ -1151,7 +1409,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
 {
     static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
                                        "sources", "entities", "facts", "features", "segments",
-                                       "kpis", "sections", "lua", "schedule", "page",
+                                       "segmentations", "kpis", "sections", "lua", "schedule", "page",
                                        "contents", "strict"};
     spec *s = c->s;
     node *n;
@@ -1185,7 +1443,10 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return -1;
     if ((n = get(c, root, "features")) != NULL && load_features(c, n))
         return -1;
-    SECTION("segments", load_segments)
+    if ((n = get(c, root, "segments")) == NULL)
+        return fail(c, root, "the spec needs \"segments\"");
+    if (load_segments(c, n, get(c, root, "segmentations")))
+        return -1;
     if ((n = get(c, root, "kpis")) != NULL && load_kpis(c, n))
         return -1;
     if ((n = get(c, root, "sections")) != NULL && load_sections(c, n))
@@ -1237,13 +1498,18 @@ const spec_source *spec_find_source(const spec *s, const char *name)
     return NULL;
 }
 
-int spec_segment_index(const spec *s, const char *name)
+int spec_segmentation_index(const spec_segmentation *g, const char *name)
 {
     size_t i;
-    for (i = 0; i < s->nsegments; i++)
-        if (strcmp(s->segments[i].name, name) == 0)
+    for (i = 0; i < g->nsegments; i++)
+        if (strcmp(g->segments[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+int spec_segment_index(const spec *s, const char *name)
+{
+    return spec_segmentation_index(&s->segmentations[0], name);
 }
 
 void spec_free(spec *s)
@@ -1281,6 +1547,7 @@ void spec_free(spec *s)
         spec_fact *f = &s->facts[i];
         free(f->source);
         free(f->key);
+        free(f->segment);
         free(f->date);
         for (j = 0; j < f->nmeasures; j++) {
             free(f->measures[j].name);
@@ -1290,10 +1557,20 @@ void spec_free(spec *s)
     }
     free(s->facts);
     free(s->windows);
-    free(s->segment_rule);
-    for (i = 0; i < s->nsegments; i++)
-        free(s->segments[i].name);
-    free(s->segments);
+    for (i = 0; i < s->nsegmentations; i++) {
+        spec_segmentation *g = &s->segmentations[i];
+        free(g->name);
+        free(g->title);
+        free(g->rule);
+        free(g->by);
+        for (j = 0; j < g->nsegments; j++)
+            free(g->segments[j].name);
+        free(g->segments);
+    }
+    free(s->segmentations);
+    for (i = 0; i < s->nentity_attrs; i++)
+        free(s->entity_attrs[i]);
+    free(s->entity_attrs);
     for (i = 0; i < s->nkpis; i++) {
         free(s->kpis[i].name);
         free(s->kpis[i].script);
@@ -1307,9 +1584,13 @@ void spec_free(spec *s)
             spec_block *b = &sec->blocks[j];
             size_t k;
             free(b->text);
-            for (k = 0; k < b->nitems; k++)
+            for (k = 0; k < b->nitems; k++) {
                 free(b->items[k]);
+                if (b->insights)
+                    insight_free(&b->insights[k]);
+            }
             free(b->items);
+            free(b->insights);
             free(b->kpi);
             free(b->title);
             free(b->subtitle);

@@ -63,16 +63,30 @@ typedef enum agg_kind {
     AGG_MAX
 } agg_kind;
 
+/* count(col OP number): which rows a count counts. */
+typedef enum cmp_op {
+    CMP_NONE = 0,     /* count: every row; count(col): rows where col is present */
+    CMP_LT,
+    CMP_LE,
+    CMP_GT,
+    CMP_GE,
+    CMP_EQ,
+    CMP_NE
+} cmp_op;
+
 typedef struct spec_measure {
     char *name;
     agg_kind agg;
-    char *column;     /* NULL for count */
+    char *column;     /* NULL for a plain count */
+    cmp_op cmp;       /* count(col OP value) */
+    double cmp_value;
     spec_pos pos;
 } spec_measure;
 
 typedef struct spec_fact {
     char *source;     /* the source it folds */
-    char *key;        /* column holding the entity key */
+    char *key;        /* column holding the entity key; NULL when keyed by segment */
+    char *segment;    /* column holding a segment name (facts about segments), or NULL */
     char *date;       /* column holding the date */
     spec_measure *measures;
     size_t nmeasures;
@@ -85,6 +99,20 @@ typedef struct spec_segment {
     int churned;      /* members count as lost for retention */
     spec_pos pos;
 } spec_segment;
+
+/* A way of grouping the customers each month: by a Lua rule, or by the
+ * value of a text attribute of the entities. The spec's "segments" is the
+ * first (named "segments"); "segmentations" adds more. */
+typedef struct spec_segmentation {
+    char *name;
+    char *title;              /* what the groups are, for captions, or NULL */
+    char *rule;               /* resolved path of the rule, or NULL (by) */
+    spec_pos rule_pos;
+    char *by;                 /* a text attribute, or NULL (rule) */
+    spec_segment *segments;   /* with by and no list: empty, found in the data */
+    size_t nsegments;
+    spec_pos pos;
+} spec_segmentation;
 
 typedef struct spec_kpi {
     char *name;
@@ -102,6 +130,22 @@ typedef enum spec_block_kind {
     BLOCK_TABLE
 } spec_block_kind;
 
+/* An insight: a Lua script answering a question, and its arguments. */
+typedef struct spec_arg {
+    char *key;
+    char **values;           /* a scalar's value, or a list's items */
+    size_t nvalues;
+    int list;
+    spec_pos pos;
+} spec_arg;
+
+typedef struct spec_insight {
+    char *script;            /* resolved path, or NULL: a question without an answer */
+    spec_arg *args;
+    size_t nargs;
+    spec_pos pos;
+} spec_insight;
+
 /* The month a block shows: an index of the report's months, or the last. */
 #define SPEC_MONTH_LAST (-1)
 
@@ -110,6 +154,8 @@ typedef struct spec_block {
     char *text;              /* PARAGRAPH text, QUESTIONS title, HEADING text */
     char **items;            /* QUESTIONS, BULLETS */
     size_t nitems;
+    spec_insight *insights;  /* QUESTIONS: per item */
+    int segmentation;        /* TILES, TABLE, CHART, QUESTIONS: index in spec->segmentations */
     doc_chart_kind chart;    /* CHART */
     char *kpi;               /* CHART; NULL for a migration heatmap */
     char *matrix;            /* CHART heatmap: "migration", or NULL */
@@ -150,14 +196,19 @@ typedef struct spec {
     size_t nsources;
 
     char *entity_source, *entity_key, *entity_since;
+    char **entity_attrs;      /* columns of the entity source kept per entity */
+    size_t nentity_attrs;
     spec_pos entity_pos;
 
     spec_fact *facts;
     size_t nfacts;
-    int *windows;             /* rolling windows in months */
+    int *windows;             /* rolling windows in months; SPEC_LIFETIME: all loaded */
     size_t nwindows;
 
-    char *segment_rule;       /* resolved path */
+    spec_segmentation *segmentations; /* [0] is "segments" */
+    size_t nsegmentations;
+    /* The first segmentation's, borrowed from segmentations[0]. */
+    char *segment_rule;       /* resolved path, or NULL (by) */
     spec_pos segment_rule_pos;
     spec_segment *segments;
     size_t nsegments;
@@ -184,6 +235,8 @@ typedef struct spec {
     spec_pos schedule_pos;    /* where "schedule" is; line 0 = none */
 } spec;
 
+#define SPEC_LIFETIME 0
+
 /* Parameters given on the command line (--param NAME=VALUE). */
 typedef struct spec_override {
     const char *name;
@@ -195,7 +248,11 @@ spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_err
 void spec_free(spec *s);
 
 const spec_source *spec_find_source(const spec *s, const char *name);
-/* Index of the segment named name, or -1. */
+/* Index of the segment named name in the first segmentation, or -1. */
 int spec_segment_index(const spec *s, const char *name);
+/* The colour of the i-th segment of a list that names none. */
+quire_rgb spec_palette(size_t i);
+/* Index of the segment named name in segmentation g, or -1. */
+int spec_segmentation_index(const spec_segmentation *g, const char *name);
 
 #endif

@@ -1,0 +1,452 @@
+/*
+ * luaapi.c - what Quire gives the scripts: the "quire" helper table, and the
+ * report object that insights read to answer a report's questions.
+ *
+ * quire.params holds the spec's parameters (numbers for integer and number
+ * parameters, strings otherwise); the helpers are small, pure functions on
+ * numbers and lists. An insight is a script returning function(r, args)
+ * that returns a sentence (or nil: no answer); r reads the KPIs computed for
+ * one segmentation. docs/lua-api.md documents both.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+static const char *const unit_names[] = {"number", "count", "currency", "percent",
+                                         "score", "days", "months"};
+
+/* ------------------------------------------------------------ quire.* */
+
+/* The numbers of list t (argument i), skipping nil and non-numbers. */
+static size_t numbers(lua_State *L, int i, double **out)
+{
+    lua_Integer n, k;
+    size_t got = 0;
+
+    luaL_checktype(L, i, LUA_TTABLE);
+    n = luaL_len(L, i);
+    if (n < 0)
+        n = 0;
+    *out = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof **out, 0);
+    for (k = 1; k <= n; k++) {
+        if (lua_rawgeti(L, i, k) == LUA_TNUMBER) {
+            double v = lua_tonumber(L, -1);
+            if (isfinite(v))
+                (*out)[got++] = v;
+        }
+        lua_pop(L, 1);
+    }
+    return got;
+}
+
+/* quire.sum(list): the sum of its numbers (0 for none). */
+static int l_sum(lua_State *L)
+{
+    double *v, t = 0;
+    size_t n = numbers(L, 1, &v), i;
+    for (i = 0; i < n; i++)
+        t += v[i];
+    lua_pushnumber(L, t);
+    return 1;
+}
+
+/* quire.mean(list): the mean of its numbers, nil for none. */
+static int l_mean(lua_State *L)
+{
+    double *v, t = 0;
+    size_t n = numbers(L, 1, &v), i;
+    if (!n)
+        return 0;
+    for (i = 0; i < n; i++)
+        t += v[i];
+    lua_pushnumber(L, t / (double)n);
+    return 1;
+}
+
+/* quire.ratio(a, b): a / b, nil when either is nil or b is 0. */
+static int l_ratio(lua_State *L)
+{
+    double a, b;
+    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
+        return 0;
+    a = lua_tonumber(L, 1);
+    b = lua_tonumber(L, 2);
+    if (b == 0 || !isfinite(a / b))
+        return 0;
+    lua_pushnumber(L, a / b);
+    return 1;
+}
+
+/* quire.change(new, old): (new - old) / |old|, nil when undefined. */
+static int l_change(lua_State *L)
+{
+    double a, b;
+    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
+        return 0;
+    a = lua_tonumber(L, 1);
+    b = lua_tonumber(L, 2);
+    if (b == 0)
+        return 0;
+    lua_pushnumber(L, (a - b) / fabs(b));
+    return 1;
+}
+
+/* quire.clamp(x, lo, hi) */
+static int l_clamp(lua_State *L)
+{
+    double x = luaL_checknumber(L, 1), lo = luaL_checknumber(L, 2), hi = luaL_checknumber(L, 3);
+    lua_pushnumber(L, x < lo ? lo : x > hi ? hi : x);
+    return 1;
+}
+
+/* quire.correlation(xs, ys): Pearson's r over the pairs where both are
+ * numbers; nil with fewer than 3 pairs or no variance. */
+static int l_correlation(lua_State *L)
+{
+    lua_Integer n, k;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, cnt = 0, vx, vy;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    n = luaL_len(L, 1);
+    for (k = 1; k <= n; k++) {
+        int tx = lua_rawgeti(L, 1, k), ty = lua_rawgeti(L, 2, k);
+        if (tx == LUA_TNUMBER && ty == LUA_TNUMBER) {
+            double x = lua_tonumber(L, -2), y = lua_tonumber(L, -1);
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            syy += y * y;
+            sxy += x * y;
+            cnt++;
+        }
+        lua_pop(L, 2);
+    }
+    if (cnt < 3)
+        return 0;
+    vx = sxx - sx * sx / cnt;
+    vy = syy - sy * sy / cnt;
+    if (vx <= 0 || vy <= 0)
+        return 0;
+    lua_pushnumber(L, (sxy - sx * sy / cnt) / sqrt(vx * vy));
+    return 1;
+}
+
+static quire_unit check_unit(lua_State *L, int i)
+{
+    const char *u = luaL_optstring(L, i, "number");
+    size_t k;
+    for (k = 0; k < sizeof unit_names / sizeof *unit_names; k++)
+        if (strcmp(u, unit_names[k]) == 0)
+            return (quire_unit)k;
+    luaL_error(L, "unknown unit \"%s\" (number, count, currency, percent, score, days, months)",
+               u);
+    return QUIRE_UNIT_NUMBER;
+}
+
+/* quire.format(value, unit, decimals): the value as the report prints it. */
+static int l_format(lua_State *L)
+{
+    char buf[64];
+    double v = lua_type(L, 1) == LUA_TNUMBER ? lua_tonumber(L, 1) : NAN;
+    quire_unit u = check_unit(L, 2);
+    int d = (int)luaL_optinteger(L, 3, -1);
+    quire_format_value(buf, sizeof buf, v, u, d < -1 ? -1 : d > 6 ? 6 : d);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+int lua_api_install(model *m, quire_error *err)
+{
+    static const luaL_Reg fns[] = {{"sum", l_sum},
+                                   {"mean", l_mean},
+                                   {"ratio", l_ratio},
+                                   {"change", l_change},
+                                   {"clamp", l_clamp},
+                                   {"correlation", l_correlation},
+                                   {"format", l_format},
+                                   {NULL, NULL}};
+    lua_State *L = qlua_state(m->lua);
+    const spec *s = m->s;
+    size_t i;
+
+    luaL_newlib(L, fns);
+    lua_createtable(L, 0, (int)s->nparams);
+    for (i = 0; i < s->nparams; i++) {
+        const spec_param *p = &s->params[i];
+        if (p->type == PARAM_INTEGER)
+            lua_pushinteger(L, (lua_Integer)strtoll(p->value, NULL, 10));
+        else if (p->type == PARAM_NUMBER)
+            lua_pushnumber(L, strtod(p->value, NULL));
+        else
+            lua_pushstring(L, p->value);
+        lua_setfield(L, -2, p->name);
+    }
+    lua_setfield(L, -2, "params");
+    if (qlua_set_global(m->lua, "quire"))
+        return quire_err(err, QUIRE_EXIT_DATA, "error: out of memory setting up Lua");
+    return 0;
+}
+
+/* ------------------------------------------------------------ insights */
+
+typedef struct insight_ctx {
+    model *m;
+    const grouping *gr;
+} insight_ctx;
+
+static insight_ctx *ictx(lua_State *L)
+{
+    return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static size_t check_kpi(lua_State *L, const model *m, int i)
+{
+    const char *name = luaL_checkstring(L, i);
+    size_t k;
+    for (k = 0; k < m->nkpis; k++)
+        if (strcmp(m->kpis[k].spec->name, name) == 0)
+            return k;
+    luaL_error(L, "the report has no KPI \"%s\"", name);
+    return 0;
+}
+
+static int check_group(lua_State *L, const grouping *gr, int i)
+{
+    const char *name = luaL_optstring(L, i, "All");
+    int g;
+    if (strcmp(name, "All") == 0)
+        return gr->nseg;
+    for (g = 0; g < gr->nseg; g++)
+        if (strcmp(gr->names[g], name) == 0)
+            return g;
+    luaL_error(L, "no segment \"%s\" (the segments, or All)", name);
+    return 0;
+}
+
+/* A report month: nil (the last), an index 1..n, or "YYYY-MM". */
+static int check_month(lua_State *L, const model *m, int i)
+{
+    int rp;
+    if (lua_isnoneornil(L, i))
+        return m->nreport - 1;
+    if (lua_type(L, i) == LUA_TNUMBER) {
+        lua_Integer k = luaL_checkinteger(L, i);
+        if (k < 1 || k > m->nreport)
+            luaL_error(L, "month index %d is outside 1..%d", (int)k, m->nreport);
+        return (int)k - 1;
+    }
+    rp = parse_month(luaL_checkstring(L, i));
+    if (rp < m->s->month_from || rp > m->s->month_to)
+        luaL_error(L, "\"%s\" is not a month of the report", lua_tostring(L, i));
+    return rp - m->s->month_from;
+}
+
+/* r.value(kpi, segment, month) */
+static int r_value(lua_State *L)
+{
+    insight_ctx *c = ictx(L);
+    size_t k = check_kpi(L, c->m, 1);
+    int g = check_group(L, c->gr, 2), rp = check_month(L, c->m, 3);
+    double v = model_kpi(c->m, c->gr, k, rp, g);
+    if (isnan(v))
+        return 0;
+    lua_pushnumber(L, v);
+    return 1;
+}
+
+/* r.series(kpi, segment): the values month by month (nil where none). */
+static int r_series(lua_State *L)
+{
+    insight_ctx *c = ictx(L);
+    size_t k = check_kpi(L, c->m, 1);
+    int g = check_group(L, c->gr, 2), rp;
+
+    lua_createtable(L, c->m->nreport, 1);
+    for (rp = 0; rp < c->m->nreport; rp++) {
+        double v = model_kpi(c->m, c->gr, k, rp, g);
+        if (!isnan(v)) {
+            lua_pushnumber(L, v);
+            lua_rawseti(L, -2, rp + 1);
+        }
+    }
+    lua_pushinteger(L, c->m->nreport);
+    lua_setfield(L, -2, "n");
+    return 1;
+}
+
+/* r.customers(segment, month): the segment's customers at the month's end. */
+static int r_customers(lua_State *L)
+{
+    insight_ctx *c = ictx(L);
+    int g = check_group(L, c->gr, 1), rp = check_month(L, c->m, 2);
+    lua_pushinteger(L, (lua_Integer)c->gr->customers[model_pg(c->gr, c->m->p_report + rp, g)]);
+    return 1;
+}
+
+/* r.moved(from, to, month): customers in segment from the month before and in
+ * segment to in the month. */
+static int r_moved(lua_State *L)
+{
+    insight_ctx *c = ictx(L);
+    const grouping *gr = c->gr;
+    int a = check_group(L, gr, 1), b = check_group(L, gr, 2), rp = check_month(L, c->m, 3);
+    int p = c->m->p_report + rp;
+    size_t ne = c->m->f->nentities, e;
+    const int8_t *now, *before;
+    lua_Integer n = 0;
+
+    if (a == gr->nseg || b == gr->nseg)
+        luaL_error(L, "moved() takes two segments, not All");
+    if (p - 1 < c->m->p_first)
+        return 0;
+    now = gr->seg + (size_t)p * ne;
+    before = gr->seg + (size_t)(p - 1) * ne;
+    for (e = 0; e < ne; e++)
+        n += before[e] == a && now[e] == b;
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+/* r.format(kpi, value): the value in the KPI's unit and decimals. */
+static int r_format(lua_State *L)
+{
+    insight_ctx *c = ictx(L);
+    size_t k = check_kpi(L, c->m, 1);
+    char buf[64];
+    quire_format_value(buf, sizeof buf, lua_type(L, 2) == LUA_TNUMBER ? lua_tonumber(L, 2) : NAN,
+                       c->m->kpis[k].unit, c->m->kpis[k].decimals);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+/* Push the report object r for grouping gr; c must outlive its use. */
+static void push_report(lua_State *L, insight_ctx *c)
+{
+    static const luaL_Reg fns[] = {{"value", r_value},     {"series", r_series},
+                                   {"customers", r_customers}, {"moved", r_moved},
+                                   {"format", r_format},   {NULL, NULL}};
+    const model *m = c->m;
+    const grouping *gr = c->gr;
+    char mon[16];
+    int i;
+    size_t k;
+
+    lua_createtable(L, 0, 12);
+    lua_pushlightuserdata(L, c);
+    luaL_setfuncs(L, fns, 1);
+    lua_createtable(L, m->nreport, 0);
+    for (i = 0; i < m->nreport; i++) {
+        format_month(mon, sizeof mon, m->s->month_from + i);
+        lua_pushstring(L, mon);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "months");
+    lua_createtable(L, gr->nseg, 0);
+    for (i = 0; i < gr->nseg; i++) {
+        lua_pushstring(L, gr->names[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "segments");
+    lua_pushstring(L, gr->spec->name);
+    lua_setfield(L, -2, "segmentation");
+    lua_createtable(L, 0, (int)m->nkpis);
+    for (k = 0; k < m->nkpis; k++) {
+        const kpi_def *kd = &m->kpis[k];
+        lua_createtable(L, 0, 6);
+        lua_pushstring(L, kd->label);
+        lua_setfield(L, -2, "label");
+        lua_pushstring(L, kd->description ? kd->description : "");
+        lua_setfield(L, -2, "description");
+        lua_pushstring(L, unit_names[kd->unit]);
+        lua_setfield(L, -2, "unit");
+        lua_pushinteger(L, kd->decimals);
+        lua_setfield(L, -2, "decimals");
+        lua_pushboolean(L, kd->higher_is_better);
+        lua_setfield(L, -2, "higher_is_better");
+        lua_pushboolean(L, kd->missing == NULL);
+        lua_setfield(L, -2, "available");
+        lua_setfield(L, -2, kd->spec->name);
+    }
+    lua_setfield(L, -2, "kpis");
+}
+
+/* Push an argument's value: a number when it reads as one, else a string. */
+static void push_scalar(lua_State *L, const char *v)
+{
+    if (lua_stringtonumber(L, v) == 0)
+        lua_pushstring(L, v);
+}
+
+static void push_args(lua_State *L, const spec_insight *in)
+{
+    size_t i, j;
+
+    lua_createtable(L, 0, (int)in->nargs);
+    for (i = 0; i < in->nargs; i++) {
+        const spec_arg *a = &in->args[i];
+        if (a->list) {
+            lua_createtable(L, (int)a->nvalues, 0);
+            for (j = 0; j < a->nvalues; j++) {
+                push_scalar(L, a->values[j]);
+                lua_rawseti(L, -2, (lua_Integer)j + 1);
+            }
+        } else {
+            push_scalar(L, a->values[0]);
+        }
+        lua_setfield(L, -2, a->key);
+    }
+}
+
+int insights_answer(model *m, const spec_block *b, char **answers, quire_error *err)
+{
+    lua_State *L = qlua_state(m->lua);
+    insight_ctx c;
+    int top = lua_gettop(L), rep;
+    size_t i;
+
+    c.m = m;
+    c.gr = &m->groups[b->segmentation];
+    push_report(L, &c);
+    rep = lua_gettop(L);
+    for (i = 0; i < b->nitems; i++) {
+        const spec_insight *in = &b->insights[i];
+        answers[i] = NULL;
+        if (!in->script)
+            continue;
+        if (qlua_dofile(m->lua, in->script, 1, err))
+            goto fail;
+        if (!lua_isfunction(L, -1)) {
+            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: an insight must return a function "
+                      "(return function(r, args) ... end), not a %s", in->script,
+                      luaL_typename(L, -1));
+            goto fail;
+        }
+        lua_pushvalue(L, rep);
+        push_args(L, in);
+        if (qlua_callf(m->lua, 2, 1, err, "insight for \"%s\"", b->items[i]))
+            goto fail;
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            answers[i] = xstrdup(lua_tostring(L, -1));
+        } else if (!lua_isnil(L, -1)) {
+            quire_err(err, QUIRE_EXIT_DATA, "%s: error: the insight for \"%s\" returned a %s; it "
+                      "must return a sentence (a string) or nil", in->script, b->items[i],
+                      luaL_typename(L, -1));
+            goto fail;
+        }
+        lua_settop(L, rep);
+    }
+    lua_settop(L, top);
+    return 0;
+fail:
+    lua_settop(L, top);
+    while (i-- > 0) {
+        free(answers[i]);
+        answers[i] = NULL;
+    }
+    return -1;
+}
