@@ -44,7 +44,11 @@ typedef struct rng {
     uint64_t s[4];
 } rng;
 
-enum { S_SIGNUP, S_NAMES, S_INIT, S_LIFE, S_ORDERS, S_ENGAGE };
+/* New streams go at the end, so adding one leaves the others' numbers alone. */
+enum {
+    S_SIGNUP, S_NAMES, S_INIT, S_LIFE, S_ORDERS, S_ENGAGE,
+    S_PROFILE, S_CLICKS, S_SURVEY, S_BRAND, S_TICKET, S_SPEND
+};
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -523,39 +527,35 @@ static const word ko_full[] = {
     WA("김민준", "minjun.kim"), WA("이서연", "seoyeon.lee"), WA("박지훈", "jihoon.park"),
     WA("최수빈", "subin.choi"), WA("정예준", "yejun.jung")};
 
-static const char *const regions[] = {"North America", "Europe", "Latin America", "Asia Pacific",
-                                      "Middle East & Africa"};
-
 typedef struct culture {
     unsigned weight;     /* per thousand customers */
     const word *first;   /* given names, or whole names when last is NULL */
     unsigned nfirst;
     const word *last;
     unsigned nlast;
-    unsigned region[5];  /* per thousand, in the order of regions[] */
 } culture;
 
 #define NAMES(f, l) f, COUNT(f), l, COUNT(l)
 #define FULL(f) f, COUNT(f), NULL, 0
 
 static const culture cultures[] = {
-    {560, NAMES(en_first, en_last), {600, 250, 0, 150, 0}},
-    {95, NAMES(es_first, es_last), {100, 250, 650, 0, 0}},
-    {45, NAMES(de_first, de_last), {100, 900, 0, 0, 0}},
-    {35, NAMES(fr_first, fr_last), {100, 850, 0, 0, 50}},
-    {30, NAMES(it_first, it_last), {100, 900, 0, 0, 0}},
-    {25, NAMES(pl_first, pl_last), {100, 900, 0, 0, 0}},
-    {20, NAMES(nordic_first, nordic_last), {50, 950, 0, 0, 0}},
-    {15, NAMES(tr_first, tr_last), {0, 500, 0, 0, 500}},
-    {40, NAMES(in_first, in_last), {150, 150, 0, 700, 0}},
-    {20, NAMES(ar_first, ar_last), {0, 150, 0, 0, 850}},
-    {20, NAMES(af_first, af_last), {100, 100, 0, 0, 800}},
-    {12, FULL(el_full), {100, 900, 0, 0, 0}},
-    {18, FULL(ru_full), {50, 950, 0, 0, 0}},
-    {35, FULL(zh_full), {200, 0, 0, 800, 0}},
-    {12, FULL(ja_full), {150, 0, 0, 850, 0}},
-    {10, FULL(vi_full), {200, 0, 0, 800, 0}},
-    {8, FULL(ko_full), {200, 0, 0, 800, 0}}};
+    {560, NAMES(en_first, en_last)},
+    {95, NAMES(es_first, es_last)},
+    {45, NAMES(de_first, de_last)},
+    {35, NAMES(fr_first, fr_last)},
+    {30, NAMES(it_first, it_last)},
+    {25, NAMES(pl_first, pl_last)},
+    {20, NAMES(nordic_first, nordic_last)},
+    {15, NAMES(tr_first, tr_last)},
+    {40, NAMES(in_first, in_last)},
+    {20, NAMES(ar_first, ar_last)},
+    {20, NAMES(af_first, af_last)},
+    {12, FULL(el_full)},
+    {18, FULL(ru_full)},
+    {35, FULL(zh_full)},
+    {12, FULL(ja_full)},
+    {10, FULL(vi_full)},
+    {8, FULL(ko_full)}};
 
 static const char *const nick[][2] = {
     {"William", "Bill"}, {"Robert", "Bob"},   {"James", "Jim"},      {"Elizabeth", "Liz"},
@@ -587,7 +587,7 @@ static char *put_str(char *p, const char *s)
     return p + n;
 }
 
-/* One customers.csv line: id,name,email,signup_date,region. */
+/* The start of a customers.csv line: id,name,email,signup_date (no newline). */
 static char *put_customer(char *p, rng *r, uint64_t id, long signup_day, unsigned total)
 {
     char name[256], local[160];
@@ -676,12 +676,9 @@ static char *put_customer(char *p, rng *r, uint64_t id, long signup_day, unsigne
     p = put_str(p, domains[rng_below(r, COUNT(domains))]);
     *p++ = ',';
     p = put_date(p, signup_day, 1);
-    *p++ = ',';
-    u = rng_below(r, 1000);
-    for (i = 0; i < 4 && u >= cu->region[i]; i++)
-        u -= cu->region[i];
-    p = put_str(p, regions[i]);
-    *p++ = '\n';
+    /* This draw once picked a world region; it stays so that the names and
+       emails of later customers do not change. */
+    (void)rng_below(r, 1000);
     return p;
 }
 
@@ -735,6 +732,30 @@ typedef struct gen {
     uint32_t *norders; /* orders this month */
     uint32_t *aov;     /* typical order value, cents */
     uint64_t *p;       /* chance of an order per day this month, 2^-32 units */
+
+    /* profile (stream S_PROFILE), drawn after a first pass over the lifecycle */
+    uint8_t *vipm;     /* months as VIP in the window (first pass) */
+    uint8_t *badm;     /* months as DECLINING or DORMANT (first pass) */
+    uint8_t *age;      /* AGE_* index, known even when not shown */
+    uint8_t *sex;      /* gender index */
+    uint8_t *region;
+    uint8_t *income;
+    uint8_t *chan;     /* preferred channel, CH_* */
+    uint8_t *acq;      /* acquisition channel */
+    uint8_t *miss;     /* MISS_* bits: fields left empty in customers.csv */
+    uint8_t *app;      /* has the app installed */
+    int16_t *mood;     /* satisfaction offset, thousandths of a point */
+    uint16_t *cost;    /* acquisition cost, cents */
+    uint64_t acq_month[QUIRE_SAMPLE_MAX_MONTHS]; /* cost of the month's sign-ups, cents */
+
+    /* the stock segment rule's view, for spend.csv (second pass only) */
+    int32_t *last;     /* day of the last order (sign-up day before one) */
+    uint32_t *mrev;    /* revenue this month, cents */
+    uint64_t *rev12;   /* revenue over the last 12 months, cents */
+    uint32_t *ord12;   /* orders over the last 12 months */
+    uint32_t *ring_rev; /* 12 months of revenue per customer; only for > 12 months */
+    uint16_t *ring_ord;
+    long count[QUIRE_SAMPLE_MAX_MONTHS][5];     /* customers by segment, per month */
 
     uint64_t scale;    /* order-rate multiplier, 2^-16 units */
     uint64_t keep;     /* share of first orders kept, 2^-32 units (2^32: all) */
@@ -888,6 +909,174 @@ static inline uint64_t day_chance(const gen *g, long c, int m, uint64_t scale)
     return (lam << 16) / (uint64_t)(g->mday[m + 1] - g->mday[m]);
 }
 
+/* --------------------------------------------------------------- profile */
+
+static const char *const age_names[6] = {"18-24", "25-34", "35-44", "45-54", "55-64", "65+"};
+static const char *const sex_names[3] = {"female", "male", "non-binary"};
+static const char *const region_names[4] = {"North", "South", "East", "West"};
+static const char *const income_names[4] = {"under 25k", "25-50k", "50-100k", "100k+"};
+enum { CH_EMAIL, CH_PHONE, CH_SMS, CH_SOCIAL, CH_APP };
+static const char *const chan_names[5] = {"email", "phone", "sms", "social", "app"};
+enum { AQ_SEARCH, AQ_SOCIAL, AQ_REFERRAL, AQ_EMAIL, AQ_DISPLAY };
+static const char *const acq_names[5] = {"search", "social", "referral", "email", "display"};
+enum { MISS_AGE = 1, MISS_SEX = 2, MISS_INCOME = 4, MISS_CHAN = 8 };
+
+/* How a customer fares over the window: LEAN_VIP spent a third of it or more
+   as VIP, LEAN_CHURN half of it or more declining or dormant. */
+enum { LEAN_MID, LEAN_VIP, LEAN_CHURN };
+
+/* Weights per thousand (they need not add up to 1000; draws are scaled). */
+static const int16_t age_w[6] = {120, 220, 205, 180, 150, 125};
+static const int16_t age_lean[3][6] = {
+    {0, 0, 0, 0, 0, 0}, {-40, -40, 0, 20, 30, 30}, {20, 10, 0, -10, -10, -10}};
+static const int16_t age_recent[6] = {40, 30, 0, -20, -25, -25}; /* signed up in the window */
+static const int16_t sex_w[3] = {510, 465, 25};
+static const int16_t region_w[4] = {270, 260, 240, 230};
+static const int16_t income_w[6][4] = {
+    {450, 350, 170, 30}, {220, 360, 320, 100}, {150, 300, 380, 170},
+    {140, 280, 380, 200}, {170, 300, 350, 180}, {250, 350, 300, 100}};
+static const int16_t income_lean[3][4] = {{0, 0, 0, 0}, {-60, -40, 30, 70}, {40, 20, -30, -30}};
+static const int16_t chan_w[6][5] = {
+    {150, 30, 150, 270, 400}, {250, 50, 150, 200, 350}, {350, 80, 160, 150, 260},
+    {450, 130, 150, 110, 160}, {520, 200, 120, 70, 90}, {520, 300, 100, 40, 40}};
+static const int16_t acq_w[5] = {300, 220, 150, 130, 200};
+static const int16_t acq_young[5] = {-40, 100, 0, -30, -30}; /* under 35 */
+static const int16_t acq_old[5] = {40, -100, 0, 60, 0};     /* 55 and over */
+static const int16_t acq_lean[3][5] = {{0, 0, 0, 0, 0}, {0, -50, 100, 0, -50}, {0, 0, -60, 0, 60}};
+/* Acquisition cost in cents, by acquisition channel. */
+static const uint16_t acq_lo[5] = {4000, 2500, 1000, 1500, 5500};
+static const uint16_t acq_hi[5] = {11000, 7500, 2800, 4000, 13000};
+static const uint16_t acq_factor[3] = {1000, 1150, 900};
+/* Per thousand customers: an incomplete demographic profile; no channel. */
+static const uint16_t incomplete[3] = {150, 110, 190};
+static const uint16_t no_channel[3] = {110, 60, 110};
+/* Has the app (unless it is the preferred channel), by age band. */
+static const uint16_t app_installed[6] = {650, 600, 500, 380, 250, 120};
+
+static unsigned pick(rng *r, const int16_t *w, unsigned n)
+{
+    unsigned total = 0, i;
+    uint32_t u;
+
+    for (i = 0; i < n; i++)
+        total += (unsigned)w[i];
+    u = rng_below(r, total);
+    for (i = 0; i + 1 < n && u >= (unsigned)w[i]; i++)
+        u -= (unsigned)w[i];
+    return i;
+}
+
+/* Every customer's profile, from the first pass's months as VIP and as
+   declining or dormant (stream S_PROFILE). */
+static void make_profiles(gen *g)
+{
+    rng r;
+    long c;
+    int m;
+
+    rng_init(&r, g->o->seed, S_PROFILE);
+    memset(g->acq_month, 0, sizeof g->acq_month);
+    for (c = 0; c < g->n; c++) {
+        long sm = g->signup[c] < 0 ? 0 : rel_month(g, g->signup[c]);
+        unsigned span = (unsigned)(g->months - sm), lean = LEAN_MID, a, i;
+        int16_t w[6];
+        uint32_t u;
+
+        if (span && g->vipm[c] * 3u >= span)
+            lean = LEAN_VIP;
+        else if (span && g->badm[c] * 2u >= span)
+            lean = LEAN_CHURN;
+
+        for (i = 0; i < 6; i++)
+            w[i] = (int16_t)(age_w[i] + age_lean[lean][i] + (g->signup[c] >= 0 ? age_recent[i] : 0));
+        a = g->age[c] = (uint8_t)pick(&r, w, 6);
+        g->sex[c] = (uint8_t)pick(&r, sex_w, 3);
+        g->region[c] = (uint8_t)pick(&r, region_w, 4);
+        for (i = 0; i < 4; i++)
+            w[i] = (int16_t)(income_w[a][i] + income_lean[lean][i]);
+        g->income[c] = (uint8_t)pick(&r, w, 4);
+        g->chan[c] = (uint8_t)pick(&r, chan_w[a], 5);
+        for (i = 0; i < 5; i++)
+            w[i] = (int16_t)(acq_w[i] + acq_lean[lean][i] +
+                             (a < 2 ? acq_young[i] : a >= 4 ? acq_old[i] : 0));
+        g->acq[c] = (uint8_t)pick(&r, w, 5);
+        g->cost[c] = (uint16_t)(rng_range(&r, acq_lo[g->acq[c]], acq_hi[g->acq[c]]) *
+                                acq_factor[lean] / 1000);
+        g->app[c] = g->chan[c] == CH_APP || rng_chance(&r, app_installed[a]);
+        g->mood[c] = (int16_t)((int32_t)rng_below(&r, 801) - 400);
+
+        g->miss[c] = 0;
+        if (rng_below(&r, 1000) < incomplete[lean]) {
+            u = rng_below(&r, 1000);
+            g->miss[c] = u < 450   ? MISS_INCOME
+                         : u < 600 ? MISS_SEX
+                         : u < 700 ? MISS_AGE
+                         : u < 850 ? MISS_AGE | MISS_INCOME
+                                   : MISS_AGE | MISS_SEX | MISS_INCOME;
+        }
+        if (rng_below(&r, 1000) < no_channel[lean])
+            g->miss[c] |= MISS_CHAN;
+
+        m = (int)sm;
+        if (g->signup[c] >= 0 && m < g->months)
+            g->acq_month[m] += g->cost[c];
+    }
+}
+
+static char *put_choice(char *p, const char *const *names, unsigned i, int missing)
+{
+    *p++ = ',';
+    return missing ? p : put_str(p, names[i]);
+}
+
+/* The rest of a customers.csv line, from the comma after signup_date. */
+static char *put_profile(char *p, const gen *g, long c)
+{
+    unsigned miss = g->miss[c];
+
+    p = put_choice(p, age_names, g->age[c], miss & MISS_AGE);
+    p = put_choice(p, sex_names, g->sex[c], miss & MISS_SEX);
+    p = put_choice(p, region_names, g->region[c], 0);
+    p = put_choice(p, income_names, g->income[c], miss & MISS_INCOME);
+    p = put_choice(p, chan_names, g->chan[c], miss & MISS_CHAN);
+    p = put_choice(p, acq_names, g->acq[c], 0);
+    *p++ = ',';
+    p = put_cents(p, g->cost[c]);
+    *p++ = '\n';
+    return p;
+}
+
+/* ------------------------------------------------------------- feedback */
+
+/* Clicks per thousand opened emails; app sessions per month (tenths). */
+static const uint16_t click_base[5] = {200, 260, 160, 90, 60};
+static const uint16_t app_base[5] = {40, 70, 30, 12, 3};
+static const uint16_t app_age[6] = {1300, 1200, 1000, 850, 650, 450};
+
+/* Survey and brand-survey answers per thousand customers a month. */
+static const uint16_t survey_rate[5] = {130, 140, 110, 90, 60};
+static const uint16_t brand_rate[5] = {40, 50, 40, 35, 30};
+/* Mean answers in thousandths of a point, by persona. */
+static const int16_t csat_mean[5] = {4100, 4450, 4000, 3100, 2900};
+static const int16_t nps_mean[5] = {7800, 8700, 7400, 5000, 4500};
+static const int16_t aware_mean[5] = {3300, 4400, 3900, 3600, 3000};
+static const int16_t quality_mean[5] = {3700, 4300, 3800, 3000, 3000};
+static const int16_t loyal_mean[5] = {3000, 4500, 3700, 2500, 2000};
+/* First response to a ticket, tenths of an hour, by preferred channel
+   (email, phone, sms, social, app; then unknown). */
+static const uint16_t response_base[6] = {180, 15, 45, 60, 40, 100};
+
+/* An answer on the scale lo..hi around mean (thousandths of a point), with a
+   triangular spread of +-width. */
+static int score(rng *r, int32_t mean, uint32_t width, int lo, int hi)
+{
+    int32_t x = mean + (int32_t)rng_below(r, width + 1) + (int32_t)rng_below(r, width + 1) -
+                (int32_t)width;
+    int32_t v = x < 0 ? 0 : (x + 500) / 1000;
+
+    return v < lo ? lo : v > hi ? hi : (int)v;
+}
+
 /* ------------------------------------------------------------ generation */
 
 static int write_customers(gen *g, out_file *f, quire_error *err)
@@ -899,13 +1088,17 @@ static int write_customers(gen *g, out_file *f, quire_error *err)
     for (i = 0; i < COUNT(cultures); i++)
         total += cultures[i].weight;
     rng_init(&r, g->o->seed, S_NAMES);
-    if (out_put(f, "customer_id,name,email,signup_date,region\n", err))
+    if (out_put(f,
+                "customer_id,name,email,signup_date,age_band,gender,region,income_band,"
+                "preferred_channel,acquisition_channel,acquisition_cost\n",
+                err))
         return -1;
     for (c = 0; c < g->n; c++) {
         char *p = out_room(f, err);
         if (!p)
             return -1;
-        out_done(f, put_customer(p, &r, (uint64_t)c + 1, g->win0 + g->signup[c], total));
+        p = put_customer(p, &r, (uint64_t)c + 1, g->win0 + g->signup[c], total);
+        out_done(f, put_profile(p, g, c));
     }
     return 0;
 }
@@ -916,6 +1109,8 @@ static inline char *put_order(gen *g, char *p, long c, long d, uint32_t amount_s
 
     if (cents < 300)
         cents = 300 + cents % 100;
+    g->mrev[c] = cents > UINT32_MAX - g->mrev[c] ? UINT32_MAX : g->mrev[c] + (uint32_t)cents;
+    g->last[c] = (int32_t)d;
     p = put_u(p, ++g->order_id);
     *p++ = ',';
     p = put_u(p, (uint64_t)c + 1);
@@ -973,7 +1168,8 @@ static unsigned count_tuesdays(const gen *g, long from, long to)
     return n;
 }
 
-static int write_month_engagement(gen *g, int m, rng *r, out_file *f, quire_error *err)
+/* r draws the original columns, r2 (S_CLICKS) the clicks and app sessions. */
+static int write_month_engagement(gen *g, int m, rng *r, rng *r2, out_file *f, quire_error *err)
 {
     long c, d0 = g->mday[m], d1 = g->mday[m + 1], nd = d1 - d0;
     unsigned cal = g->cal[m];
@@ -981,8 +1177,8 @@ static int write_month_engagement(gen *g, int m, rng *r, out_file *f, quire_erro
     for (c = 0; c < g->signed_by[m + 1]; c++) {
         int ps = g->persona[c];
         long active = g->signup[c] > d0 ? d1 - g->signup[c] : nd;
-        unsigned sent = 0, opened = 0, i;
-        uint32_t open, visits;
+        unsigned sent = 0, opened = 0, clicked = 0, i;
+        uint32_t open, visits, sessions = 0;
         uint64_t vm;
         char *p;
 
@@ -1009,6 +1205,18 @@ static int write_month_engagement(gen *g, int m, rng *r, out_file *f, quire_erro
         vm = vm * 100 * rng_spread(r) / 1000;
         visits = (uint32_t)(vm / 1000) + (rng_below(r, 1000) < vm % 1000);
 
+        for (i = 0; i < opened; i++)
+            clicked += rng_chance(r2, click_base[ps]);
+        if (g->app[c]) {
+            /* tenths of a session, as for visits */
+            vm = ((uint64_t)app_base[ps] * app_age[g->age[c]] / 1000 *
+                      (g->chan[c] == CH_APP ? 3u : 1u) +
+                  12u * g->norders[c]) *
+                 (uint64_t)active / (uint64_t)nd;
+            vm = vm * 100 * rng_spread(r2) / 1000;
+            sessions = (uint32_t)(vm / 1000) + (rng_below(r2, 1000) < vm % 1000);
+        }
+
         p = out_room(f, err);
         if (!p)
             return -1;
@@ -1021,27 +1229,236 @@ static int write_month_engagement(gen *g, int m, rng *r, out_file *f, quire_erro
         *p++ = ',';
         p = put_u(p, opened);
         *p++ = ',';
+        p = put_u(p, clicked);
+        *p++ = ',';
         p = put_u(p, visits);
+        *p++ = ',';
+        p = put_u(p, sessions);
         *p++ = '\n';
         out_done(f, p);
     }
     return 0;
 }
 
-/*
- * Walk the window. Without files, only sum the expected number of orders
- * (at scale 1) so the scale for a requested total can be computed; with
- * files, write orders and engagement. Both walks see the same personas.
- */
-static int simulate(gen *g, out_file *orders, out_file *engage, quire_error *err)
+static char *put_row_start(char *p, const gen *g, long c, long day)
 {
-    rng life, ord, eng;
+    p = put_u(p, (uint64_t)c + 1);
+    *p++ = ',';
+    memcpy(p, g->dates[day], 10);
+    p += 10;
+    *p++ = ',';
+    return p;
+}
+
+/*
+ * The stock rule (scripts/segments/default.lua) at the end of month m, with
+ * its default thresholds, over the orders written so far; the index into
+ * spend_segments[]. Rolls the month's orders into the 12-month sums.
+ */
+enum { SEG_VIP, SEG_REGULAR, SEG_AT_RISK, SEG_INACTIVE, SEG_NEW };
+
+static int segment_of(gen *g, long c, int m)
+{
+    uint32_t n = g->norders[c] > 65535 ? 65535 : g->norders[c];
+    long sm = rel_month(g, g->signup[c]), recency = g->mday[m + 1] - 1 - g->last[c];
+
+    if (g->ring_rev) {
+        size_t k = (size_t)c * 12 + (size_t)(m % 12);
+        if (m >= 12) {
+            g->rev12[c] -= g->ring_rev[k];
+            g->ord12[c] -= g->ring_ord[k];
+        }
+        g->ring_rev[k] = g->mrev[c];
+        g->ring_ord[k] = (uint16_t)n;
+    }
+    g->rev12[c] += g->mrev[c];
+    g->ord12[c] += n;
+
+    if (m - sm < 2)
+        return SEG_NEW;
+    if (recency > 120)
+        return SEG_INACTIVE;
+    if (recency > 60)
+        return SEG_AT_RISK;
+    return g->rev12[c] >= 200000 || g->ord12[c] >= 12 ? SEG_VIP : SEG_REGULAR;
+}
+
+typedef struct feedback_out {
+    out_file *surveys, *brand, *tickets;
+    rng survey, brandr, ticket;
+} feedback_out;
+
+/*
+ * Surveys, brand surveys and support tickets of month m, each in its own
+ * stream; the month's orders must have been drawn. Also counts the personas.
+ */
+static int write_month_feedback(gen *g, int m, feedback_out *fo, quire_error *err)
+{
+    long c, d0 = g->mday[m], d1 = g->mday[m + 1];
+
+    for (c = 0; c < g->signed_by[m + 1]; c++) {
+        int ps = g->persona[c];
+        long from = g->signup[c] > d0 ? g->signup[c] : d0;
+        uint32_t days = (uint32_t)(d1 - from), rate;
+        int32_t mood = g->mood[c];
+        char *p;
+
+        g->count[m][segment_of(g, c, m)]++;
+
+        rate = survey_rate[ps];
+        if (!g->subscribed[c])
+            rate /= 3;
+        if (rng_chance(&fo->survey, rate)) {
+            long day = from + (long)rng_below(&fo->survey, days);
+            uint32_t u = rng_below(&fo->survey, 1000);
+            int csat = score(&fo->survey, csat_mean[ps] + mood, 1500, 1, 5);
+            int nps = score(&fo->survey, nps_mean[ps] + mood * 5 / 2, 3400, 0, 10);
+
+            if (!(p = out_room(fo->surveys, err)))
+                return -1;
+            p = put_row_start(p, g, c, day);
+            if (u < 850) /* 70 % answer both, 15 % only one or the other */
+                p = put_u(p, (uint64_t)csat);
+            *p++ = ',';
+            if (u < 700 || u >= 850)
+                p = put_u(p, (uint64_t)nps);
+            *p++ = '\n';
+            out_done(fo->surveys, p);
+        }
+
+        if (rng_chance(&fo->brandr, brand_rate[ps])) {
+            long day = from + (long)rng_below(&fo->brandr, days);
+
+            if (!(p = out_room(fo->brand, err)))
+                return -1;
+            p = put_row_start(p, g, c, day);
+            p = put_u(p, (uint64_t)score(&fo->brandr, aware_mean[ps] + mood / 2, 1400, 1, 5));
+            *p++ = ',';
+            p = put_u(p, (uint64_t)score(&fo->brandr, quality_mean[ps] + mood / 2, 1400, 1, 5));
+            *p++ = ',';
+            p = put_u(p, (uint64_t)score(&fo->brandr, loyal_mean[ps] + mood / 2, 1400, 1, 5));
+            *p++ = '\n';
+            out_done(fo->brand, p);
+        }
+
+        /* tickets follow orders; declining and new customers have more trouble */
+        rate = 12 + (g->norders[c] > 9 ? 225 : 25 * g->norders[c]) +
+               (ps == P_DECLINING ? 25 : ps == P_NEW ? 15 : 0);
+        if (rng_chance(&fo->ticket, rate)) {
+            long day = from + (long)rng_below(&fo->ticket, days);
+            unsigned ch = g->miss[c] & MISS_CHAN ? 5 : g->chan[c];
+            uint32_t t = response_base[ch] * rng_spread(&fo->ticket) / 1000;
+            int wd = weekday(g->win0 + day);
+
+            if (ps == P_VIP)
+                t = t * 7 / 10;
+            if (wd == 0 || wd == 6)
+                t = t * 3 / 2;
+            t = t < 5 ? 5 : t > 720 ? 720 : t;
+
+            if (!(p = out_room(fo->tickets, err)))
+                return -1;
+            p = put_row_start(p, g, c, day);
+            p = put_u(p, t / 10);
+            *p++ = '.';
+            *p++ = (char)('0' + t % 10);
+            *p++ = ',';
+            if (!rng_chance(&fo->ticket, 400)) {
+                int32_t mean = csat_mean[ps] + 300 - (int32_t)(t * 3 > 1800 ? 1800 : t * 3) + mood;
+                p = put_u(p, (uint64_t)score(&fo->ticket, mean, 1500, 1, 5));
+            }
+            *p++ = '\n';
+            out_done(fo->tickets, p);
+        }
+    }
+    return 0;
+}
+
+/* Spend per segment and month, per head and month in cents, by SEG_*. */
+static const char *const spend_segments[5] = {"VIP", "Regular", "At Risk", "Inactive", "New"};
+static const uint16_t marketing_head[5] = {150, 60, 90, 25, 200};
+static const uint16_t retention_head[5] = {450, 80, 350, 40, 50};
+
+static int write_spend(gen *g, out_file *f, quire_error *err)
+{
+    rng r;
+    int m, s;
+
+    rng_init(&r, g->o->seed, S_SPEND);
+    if (out_put(f, "month,segment,marketing,retention\n", err))
+        return -1;
+    for (m = 0; m < g->months; m++) {
+        for (s = 0; s < 5; s++) {
+            uint64_t mk = (uint64_t)g->count[m][s] * marketing_head[s];
+            uint64_t rt = (uint64_t)g->count[m][s] * retention_head[s];
+            char *p;
+
+            if (s == SEG_NEW)
+                mk += g->acq_month[m]; /* what winning this month's sign-ups cost */
+            if (g->cal[m] >= 10)
+                mk = mk * 13 / 10; /* the holiday campaigns */
+            mk = mk * rng_range(&r, 920, 1080) / 1000;
+            rt = rt * rng_range(&r, 920, 1080) / 1000;
+
+            if (!(p = out_room(f, err)))
+                return -1;
+            memcpy(p, g->dates[g->mday[m]], 10);
+            p += 10;
+            *p++ = ',';
+            p = put_str(p, spend_segments[s]);
+            *p++ = ',';
+            p = put_cents(p, mk);
+            *p++ = ',';
+            p = put_cents(p, rt);
+            *p++ = '\n';
+            out_done(f, p);
+        }
+    }
+    return 0;
+}
+
+/* The output files, in the order of file_names[]. */
+enum { F_CUSTOMERS, F_ORDERS, F_ENGAGE, F_SURVEYS, F_BRAND, F_TICKETS, F_SPEND, NFILES };
+static const char *const file_names[NFILES] = {
+    "customers.csv", "orders.csv", "engagement.csv", "surveys.csv",
+    "brand.csv", "tickets.csv", "spend.csv"};
+
+/*
+ * Walk the window. Without files (the first pass), only sum the expected
+ * number of orders (at scale 1) so the scale for a requested total can be
+ * computed, and count each customer's months as VIP and as declining or
+ * dormant for the profiles; with files, write orders, engagement, surveys,
+ * brand surveys and tickets. Both walks see the same personas.
+ */
+static int simulate(gen *g, out_file *files, quire_error *err)
+{
+    rng life, ord, eng, clk;
+    feedback_out fo;
     int m;
 
     init_state(g);
     rng_init(&life, g->o->seed, S_LIFE);
     rng_init(&ord, g->o->seed, S_ORDERS);
     rng_init(&eng, g->o->seed, S_ENGAGE);
+    rng_init(&clk, g->o->seed, S_CLICKS);
+    rng_init(&fo.survey, g->o->seed, S_SURVEY);
+    rng_init(&fo.brandr, g->o->seed, S_BRAND);
+    rng_init(&fo.ticket, g->o->seed, S_TICKET);
+    if (files) {
+        long c;
+        fo.surveys = &files[F_SURVEYS];
+        fo.brand = &files[F_BRAND];
+        fo.tickets = &files[F_TICKETS];
+        for (c = 0; c < g->n; c++) {
+            g->last[c] = g->signup[c];
+            g->rev12[c] = 0;
+            g->ord12[c] = 0;
+        }
+    } else {
+        memset(g->vipm, 0, (size_t)g->n);
+        memset(g->badm, 0, (size_t)g->n);
+    }
+    memset(g->count, 0, sizeof g->count);
     g->expect = 0;
     g->order_id = 0;
     for (m = 0; m < g->months; m++) {
@@ -1050,19 +1467,23 @@ static int simulate(gen *g, out_file *orders, out_file *engage, quire_error *err
         if (m > 0)
             for (c = 0; c < g->signed_by[m]; c++)
                 step(g, c, m, &life);
-        if (!orders) {
+        if (!files) {
             for (c = 0; c < nm; c++) {
                 long from = g->signup[c] > g->mday[m] ? g->signup[c] : g->mday[m];
                 g->expect += (day_chance(g, c, m, 65536) * (uint64_t)(g->mday[m + 1] - from)) >> 8;
+                g->vipm[c] += g->persona[c] == P_VIP;
+                g->badm[c] += g->persona[c] == P_DECLINING || g->persona[c] == P_DORMANT;
             }
             continue;
         }
         for (c = 0; c < nm; c++) {
             g->p[c] = day_chance(g, c, m, g->scale);
             g->norders[c] = 0;
+            g->mrev[c] = 0;
         }
-        if (write_month_orders(g, m, &ord, orders, err) ||
-            write_month_engagement(g, m, &eng, engage, err))
+        if (write_month_orders(g, m, &ord, &files[F_ORDERS], err) ||
+            write_month_engagement(g, m, &eng, &clk, &files[F_ENGAGE], err) ||
+            write_month_feedback(g, m, &fo, err))
             return -1;
     }
     return 0;
@@ -1136,6 +1557,24 @@ static void gen_free(gen *g)
     free(g->norders);
     free(g->aov);
     free(g->p);
+    free(g->vipm);
+    free(g->badm);
+    free(g->age);
+    free(g->sex);
+    free(g->region);
+    free(g->income);
+    free(g->chan);
+    free(g->acq);
+    free(g->miss);
+    free(g->app);
+    free(g->mood);
+    free(g->cost);
+    free(g->last);
+    free(g->mrev);
+    free(g->rev12);
+    free(g->ord12);
+    free(g->ring_rev);
+    free(g->ring_ord);
 }
 
 static int gen_alloc(gen *g)
@@ -1155,8 +1594,33 @@ static int gen_alloc(gen *g)
     g->norders = malloc(n * sizeof *g->norders);
     g->aov = malloc(n * sizeof *g->aov);
     g->p = malloc(n * sizeof *g->p);
+    g->vipm = malloc(n);
+    g->badm = malloc(n);
+    g->age = malloc(n);
+    g->sex = malloc(n);
+    g->region = malloc(n);
+    g->income = malloc(n);
+    g->chan = malloc(n);
+    g->acq = malloc(n);
+    g->miss = malloc(n);
+    g->app = malloc(n);
+    g->mood = malloc(n * sizeof *g->mood);
+    g->cost = malloc(n * sizeof *g->cost);
+    g->last = malloc(n * sizeof *g->last);
+    g->mrev = malloc(n * sizeof *g->mrev);
+    g->rev12 = malloc(n * sizeof *g->rev12);
+    g->ord12 = malloc(n * sizeof *g->ord12);
+    if (g->months > 12) {
+        g->ring_rev = malloc(n * 12 * sizeof *g->ring_rev);
+        g->ring_ord = malloc(n * 12 * sizeof *g->ring_ord);
+        if (!g->ring_rev || !g->ring_ord)
+            return -1;
+    }
     return g->dates && g->signup && g->first && g->persona && g->subscribed && g->settle &&
-                   g->rate && g->decay && g->openf && g->visitf && g->norders && g->aov && g->p
+                   g->rate && g->decay && g->openf && g->visitf && g->norders && g->aov &&
+                   g->p && g->vipm && g->badm && g->age && g->sex && g->region && g->income &&
+                   g->chan && g->acq && g->miss && g->app && g->mood && g->cost && g->last &&
+                   g->mrev && g->rev12 && g->ord12
                ? 0
                : -1;
 }
@@ -1198,13 +1662,12 @@ static int check_opts(const quire_sample_opts *o, quire_error *err)
 
 int quire_sample_write(const quire_sample_opts *o, quire_error *err)
 {
-    static const char *const names[3] = {"customers.csv", "orders.csv", "engagement.csv"};
-    out_file files[3];
+    out_file files[NFILES];
     gen g;
     int i, m, rc = -1;
     long d;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < NFILES; i++) {
         memset(&files[i], 0, sizeof files[i]);
         files[i].fd = -1;
     }
@@ -1235,13 +1698,15 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
         goto out;
     }
 
+    /* the first pass: expected orders and the lifecycle the profiles lean on */
+    simulate(&g, NULL, err);
+    make_profiles(&g);
     g.scale = 65536;
     g.keep = (uint64_t)1 << 32;
     if (o->orders > 0) {
         /* scale the rates so first orders plus the expected rest hit the
            target; below the number of first orders, thin those instead */
         uint64_t want = (uint64_t)o->orders;
-        simulate(&g, NULL, NULL, err);
         if (want < g.firsts) {
             g.keep = (want << 32) / g.firsts;
             want = 0;
@@ -1255,18 +1720,24 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
 
     if (make_dirs(o->out_dir, err))
         goto out;
-    for (i = 0; i < 3; i++)
-        if (out_open(&files[i], o->out_dir, names[i], err))
+    for (i = 0; i < NFILES; i++)
+        if (out_open(&files[i], o->out_dir, file_names[i], err))
             goto out;
-    if (write_customers(&g, &files[0], err) ||
-        out_put(&files[1], "order_id,customer_id,order_date,amount\n", err) ||
-        out_put(&files[2], "customer_id,month,emails_sent,emails_opened,web_visits\n", err) ||
-        simulate(&g, &files[1], &files[2], err))
+    if (write_customers(&g, &files[F_CUSTOMERS], err) ||
+        out_put(&files[F_ORDERS], "order_id,customer_id,order_date,amount\n", err) ||
+        out_put(&files[F_ENGAGE],
+                "customer_id,month,emails_sent,emails_opened,emails_clicked,web_visits,"
+                "app_sessions\n",
+                err) ||
+        out_put(&files[F_SURVEYS], "customer_id,date,csat,nps\n", err) ||
+        out_put(&files[F_BRAND], "customer_id,date,awareness,quality,loyalty\n", err) ||
+        out_put(&files[F_TICKETS], "customer_id,opened,response_hours,feedback\n", err) ||
+        simulate(&g, files, err) || write_spend(&g, &files[F_SPEND], err))
         goto out;
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < NFILES; i++)
         if (out_finish(&files[i], err))
             goto out;
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < NFILES; i++) {
         if (rename(files[i].tmp, files[i].path)) {
             quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot rename %s to %s: %s",
                       files[i].tmp, files[i].path, strerror(errno));
@@ -1276,7 +1747,7 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
     }
     rc = 0;
 out:
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < NFILES; i++)
         out_discard(&files[i]);
     gen_free(&g);
     return rc;

@@ -1,6 +1,6 @@
 /*
  * test_sample.c - the sample-data generator: determinism, the shape of the
- * three CSV files, the behaviour the segment rule relies on, scaling to a
+ * seven CSV files, the behaviour the segment rule relies on, scaling to a
  * requested number of orders, and failures that leave nothing behind.
  */
 #include "check.h"
@@ -175,6 +175,36 @@ static int all_digits(const char *s)
     return 1;
 }
 
+/* s is one of the NULL-terminated names, or empty when that is allowed. */
+static int one_of(const char *s, const char *const *names, int empty_ok)
+{
+    if (!*s)
+        return empty_ok;
+    for (; *names; names++)
+        if (strcmp(s, *names) == 0)
+            return 1;
+    return 0;
+}
+
+/* An integer lo..hi, or empty when that is allowed. */
+static int int_in(const char *s, int lo, int hi, int empty_ok)
+{
+    if (!*s)
+        return empty_ok;
+    return all_digits(s) && strlen(s) <= 3 && atoi(s) >= lo && atoi(s) <= hi;
+}
+
+/* A date YYYY-MM-DD inside [from, to) and not before the customer's sign-up. */
+static int day_ok(const char *s, long from, long to, long signup)
+{
+    long d;
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    d = day_of(s);
+    return d >= from && d < to && d >= signup;
+}
+
 static long count_lines(const char *path)
 {
     size_t n = 0, i;
@@ -191,6 +221,136 @@ static long count_lines(const char *path)
 
 #define N 2000
 
+/* A number with exactly `decimals` decimals (0.00 allowed). */
+static int is_decimal(const char *s, int decimals)
+{
+    const char *dot = strchr(s, '.');
+
+    if (!dot || dot == s || (int)strlen(dot + 1) != decimals)
+        return 0;
+    for (; *s; s++)
+        if (s != dot && (*s < '0' || *s > '9'))
+            return 0;
+    return 1;
+}
+
+/*
+ * surveys.csv, brand.csv, tickets.csv and spend.csv: headers, value domains,
+ * dates inside the window and after sign-up, and volumes. rows is the number
+ * of customer-months (engagement rows).
+ */
+static void test_feedback(const char *dir, const quire_sample_opts *o, const long *signup,
+                          long rows)
+{
+    static const char *const segments[] = {"VIP", "Regular", "At Risk", "Inactive", "New"};
+    char *sv = slurp(path_of(dir, "surveys.csv"), NULL);
+    char *br = slurp(path_of(dir, "brand.csv"), NULL);
+    char *tk = slurp(path_of(dir, "tickets.csv"), NULL);
+    char *sp = slurp(path_of(dir, "spend.csv"), NULL);
+    long win0 = day_of("2023-05-01"), win1 = day_of("2024-05-01");
+    long n_sv = 0, n_br = 0, n_tk = 0, n_sp = 0, bad = 0, csat_only = 0, nps_only = 0;
+    long no_feedback = 0;
+    char *f[16], want[32];
+    size_t pos = 0;
+    int n;
+
+    CHECK(sv && br && tk && sp);
+    if (!sv || !br || !tk || !sp)
+        goto out;
+
+    n = next_record(sv, &pos, f, 16);
+    CHECK(n == 4);
+    CHECK_STR(f[0], "customer_id");
+    CHECK_STR(f[1], "date");
+    CHECK_STR(f[2], "csat");
+    CHECK_STR(f[3], "nps");
+    while ((n = next_record(sv, &pos, f, 16)) > 0) {
+        long c = atol(f[0]);
+
+        n_sv++;
+        if (n != 4 || c < 1 || c > N || !day_ok(f[1], win0, win1, signup[c]) ||
+            !int_in(f[2], 1, 5, 1) || !int_in(f[3], 0, 10, 1) || (!*f[2] && !*f[3])) {
+            if (bad++ < 5)
+                fprintf(stderr, "bad survey: %s,%s,%s,%s\n", f[0], f[1], f[2], f[3]);
+            continue;
+        }
+        csat_only += !*f[3];
+        nps_only += !*f[2];
+    }
+    CHECK(bad == 0);
+    /* 6-14 % of customers answer a month */
+    CHECK(n_sv >= rows / 20 && n_sv <= rows / 5);
+    CHECK(csat_only > 0 && nps_only > 0);
+
+    pos = 0;
+    n = next_record(br, &pos, f, 16);
+    CHECK(n == 5);
+    CHECK_STR(f[0], "customer_id");
+    CHECK_STR(f[1], "date");
+    CHECK_STR(f[2], "awareness");
+    CHECK_STR(f[3], "quality");
+    CHECK_STR(f[4], "loyalty");
+    while ((n = next_record(br, &pos, f, 16)) > 0) {
+        long c = atol(f[0]);
+
+        n_br++;
+        if (n != 5 || c < 1 || c > N || !day_ok(f[1], win0, win1, signup[c]) ||
+            !int_in(f[2], 1, 5, 0) || !int_in(f[3], 1, 5, 0) || !int_in(f[4], 1, 5, 0))
+            bad++;
+    }
+    CHECK(bad == 0);
+    CHECK(n_br >= rows / 50 && n_br <= rows / 12);
+
+    pos = 0;
+    n = next_record(tk, &pos, f, 16);
+    CHECK(n == 4);
+    CHECK_STR(f[0], "customer_id");
+    CHECK_STR(f[1], "opened");
+    CHECK_STR(f[2], "response_hours");
+    CHECK_STR(f[3], "feedback");
+    while ((n = next_record(tk, &pos, f, 16)) > 0) {
+        long c = atol(f[0]);
+
+        n_tk++;
+        if (n != 4 || c < 1 || c > N || !day_ok(f[1], win0, win1, signup[c]) ||
+            !is_decimal(f[2], 1) || atof(f[2]) < 0.5 || atof(f[2]) > 72 ||
+            !int_in(f[3], 1, 5, 1)) {
+            if (bad++ < 5)
+                fprintf(stderr, "bad ticket: %s,%s,%s,%s\n", f[0], f[1], f[2], f[3]);
+            continue;
+        }
+        no_feedback += !*f[3];
+    }
+    CHECK(bad == 0);
+    CHECK(n_tk > 0);
+    CHECK(no_feedback * 10 >= n_tk * 3 && no_feedback * 10 <= n_tk * 5); /* ~40 % */
+
+    /* one row per segment and month, months in order, segments as listed */
+    pos = 0;
+    n = next_record(sp, &pos, f, 16);
+    CHECK(n == 4);
+    CHECK_STR(f[0], "month");
+    CHECK_STR(f[1], "segment");
+    CHECK_STR(f[2], "marketing");
+    CHECK_STR(f[3], "retention");
+    while ((n = next_record(sp, &pos, f, 16)) > 0) {
+        int m = o->first_month + (int)(n_sp / 5);
+
+        snprintf(want, sizeof want, "%04d-%02d-01", m / 12, m % 12 + 1);
+        if (n != 4 || strcmp(f[0], want) != 0 || strcmp(f[1], segments[n_sp % 5]) != 0 ||
+            !is_decimal(f[2], 2) || !is_decimal(f[3], 2))
+            bad++;
+        n_sp++;
+    }
+    CHECK(bad == 0);
+    CHECK(n_sp == 5L * o->months);
+out:
+    free(sv);
+    free(br);
+    free(tk);
+    free(sp);
+}
+
 static void test_files(const char *dir, const quire_sample_opts *o)
 {
     char *cust = slurp(path_of(dir, "customers.csv"), NULL);
@@ -203,32 +363,56 @@ static void test_files(const char *dir, const quire_sample_opts *o)
     long win0 = day_of("2023-05-01"), win1 = day_of("2024-05-01");
     long ids = 0, bad = 0, prev_day = 0, prev_id = 0, norders = 0, rows = 0, expect_rows = 0;
     long inactive = 0, every_month = 0, quoted_comma = 0, non_ascii = 0, open_bad = 0;
-    char *f[8];
+    long incomplete = 0, no_channel = 0, app_pref = 0, app_other = 0, sessions_app = 0,
+         sessions_other = 0, clicked = 0;
+    static const char *const ages[] = {"18-24", "25-34", "35-44", "45-54", "55-64", "65+", NULL};
+    static const char *const genders[] = {"female", "male", "non-binary", NULL};
+    static const char *const regions[] = {"North", "South", "East", "West", NULL};
+    static const char *const incomes[] = {"under 25k", "25-50k", "50-100k", "100k+", NULL};
+    static const char *const channels[] = {"email", "phone", "sms", "social", "app", NULL};
+    static const char *const acquired[] = {"search", "social", "referral", "email", "display",
+                                           NULL};
+    unsigned char *prefers_app = calloc(N + 1, 1);
+    char *f[16];
     size_t pos = 0;
     int n, m;
 
-    CHECK(cust && ord && eng && signup && smonth && per_month && mask);
-    if (!cust || !ord || !eng || !signup || !smonth || !per_month || !mask)
+    CHECK(cust && ord && eng && signup && smonth && per_month && mask && prefers_app);
+    if (!cust || !ord || !eng || !signup || !smonth || !per_month || !mask || !prefers_app)
         goto out;
 
     /* customers.csv */
-    n = next_record(cust, &pos, f, 8);
-    CHECK(n == 5);
+    n = next_record(cust, &pos, f, 16);
+    CHECK(n == 11);
     CHECK_STR(f[0], "customer_id");
     CHECK_STR(f[1], "name");
     CHECK_STR(f[2], "email");
     CHECK_STR(f[3], "signup_date");
-    CHECK_STR(f[4], "region");
-    while ((n = next_record(cust, &pos, f, 8)) > 0) {
+    CHECK_STR(f[4], "age_band");
+    CHECK_STR(f[5], "gender");
+    CHECK_STR(f[6], "region");
+    CHECK_STR(f[7], "income_band");
+    CHECK_STR(f[8], "preferred_channel");
+    CHECK_STR(f[9], "acquisition_channel");
+    CHECK_STR(f[10], "acquisition_cost");
+    while ((n = next_record(cust, &pos, f, 16)) > 0) {
         long id = atol(f[0]), sd;
         const unsigned char *s;
 
         ids++;
-        if (n != 5 || id != ids || !all_digits(f[0]) || !*f[1] || !strchr(f[2], '@') ||
-            strlen(f[3]) != 10 || !*f[4]) {
-            bad++;
+        if (n != 11 || id != ids || !all_digits(f[0]) || !*f[1] || !strchr(f[2], '@') ||
+            strlen(f[3]) != 10 || !one_of(f[4], ages, 1) || !one_of(f[5], genders, 1) ||
+            !one_of(f[6], regions, 0) || !one_of(f[7], incomes, 1) ||
+            !one_of(f[8], channels, 1) || !one_of(f[9], acquired, 0) || !is_amount(f[10]) ||
+            atof(f[10]) < 5 || atof(f[10]) > 200) {
+            if (bad++ < 5)
+                fprintf(stderr, "bad customer %s: %s,%s,%s,%s,%s,%s,%s\n", f[0], f[4], f[5], f[6],
+                        f[7], f[8], f[9], f[10]);
             continue;
         }
+        incomplete += !*f[4] || !*f[5] || !*f[7];
+        no_channel += !*f[8];
+        prefers_app[id] = strcmp(f[8], "app") == 0;
         for (s = (const unsigned char *)f[2]; *s; s++)
             bad += *s >= 0x80;
         for (s = (const unsigned char *)f[1]; *s; s++)
@@ -248,19 +432,22 @@ static void test_files(const char *dir, const quire_sample_opts *o)
     CHECK(bad == 0);
     CHECK(quoted_comma > 0);
     CHECK(non_ascii > 0 && non_ascii < N / 2);
+    /* docs/sample-data.md: 10-20 % miss a demographic field, ~10 % the channel */
+    CHECK(incomplete >= N / 10 && incomplete <= N / 5);
+    CHECK(no_channel >= N / 20 && no_channel <= N * 3 / 20);
     for (m = 0; m < o->months; m++)
         CHECK(per_month[m] > 0);
 
     /* orders.csv */
     pos = 0;
     bad = 0;
-    n = next_record(ord, &pos, f, 8);
+    n = next_record(ord, &pos, f, 16);
     CHECK(n == 4);
     CHECK_STR(f[0], "order_id");
     CHECK_STR(f[1], "customer_id");
     CHECK_STR(f[2], "order_date");
     CHECK_STR(f[3], "amount");
-    while ((n = next_record(ord, &pos, f, 8)) > 0) {
+    while ((n = next_record(ord, &pos, f, 16)) > 0) {
         long id = atol(f[0]), c = atol(f[1]), d = day_of(f[2]);
 
         norders++;
@@ -288,29 +475,44 @@ static void test_files(const char *dir, const quire_sample_opts *o)
     /* engagement.csv */
     pos = 0;
     bad = 0;
-    n = next_record(eng, &pos, f, 8);
-    CHECK(n == 5);
+    n = next_record(eng, &pos, f, 16);
+    CHECK(n == 7);
     CHECK_STR(f[0], "customer_id");
     CHECK_STR(f[1], "month");
     CHECK_STR(f[2], "emails_sent");
     CHECK_STR(f[3], "emails_opened");
-    CHECK_STR(f[4], "web_visits");
-    while ((n = next_record(eng, &pos, f, 8)) > 0) {
+    CHECK_STR(f[4], "emails_clicked");
+    CHECK_STR(f[5], "web_visits");
+    CHECK_STR(f[6], "app_sessions");
+    while ((n = next_record(eng, &pos, f, 16)) > 0) {
         long c = atol(f[0]);
         int mo = month_of(f[1]);
 
         rows++;
-        if (n != 5 || c < 1 || c > N || strlen(f[1]) != 7 || mo < o->first_month ||
-            mo >= o->first_month + o->months || mo < smonth[c] ||
-            !all_digits(f[2]) || !all_digits(f[3]) || !all_digits(f[4])) {
+        if (n != 7 || c < 1 || c > N || strlen(f[1]) != 7 || mo < o->first_month ||
+            mo >= o->first_month + o->months || mo < smonth[c] || !all_digits(f[2]) ||
+            !all_digits(f[3]) || !all_digits(f[4]) || !all_digits(f[5]) || !all_digits(f[6])) {
             bad++;
             continue;
         }
-        open_bad += atol(f[3]) > atol(f[2]);
+        open_bad += atol(f[3]) > atol(f[2]) || atol(f[4]) > atol(f[3]);
+        clicked += atol(f[4]);
+        if (prefers_app[c]) {
+            app_pref++;
+            sessions_app += atol(f[6]);
+        } else {
+            app_other++;
+            sessions_other += atol(f[6]);
+        }
     }
     CHECK(bad == 0);
     CHECK(open_bad == 0);
+    CHECK(clicked > 0);
     CHECK(rows == expect_rows);
+    /* app users open the app more than the others, on average */
+    CHECK(app_pref > 0 && app_other > 0 &&
+          sessions_app * app_other > 2 * sessions_other * app_pref);
+    test_feedback(dir, o, signup, rows);
 out:
     free(cust);
     free(ord);
@@ -319,11 +521,14 @@ out:
     free(smonth);
     free(per_month);
     free(mask);
+    free(prefers_app);
 }
 
 static void test_determinism(const char *top)
 {
-    static const char *const names[] = {"customers.csv", "orders.csv", "engagement.csv"};
+    static const char *const names[] = {"customers.csv", "orders.csv",  "engagement.csv",
+                                        "surveys.csv",   "brand.csv",   "tickets.csv",
+                                        "spend.csv"};
     quire_sample_opts o;
     quire_error err = {0, ""};
     char a[512], b[512], c[512];
@@ -338,7 +543,7 @@ static void test_determinism(const char *top)
     CHECK(quire_sample_write(&o, &err) == 0);
     o.out_dir = b;
     CHECK(quire_sample_write(&o, &err) == 0);
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 7; i++)
         CHECK(same_file(path_of(a, names[i]), path_of(b, names[i])));
     CHECK(count_tmp(a) == 0);
 
