@@ -1,8 +1,9 @@
 /*
  * sample.h - a deterministic generator of demo customer data.
  *
- * quire_sample_write() writes customers.csv, orders.csv and engagement.csv
- * into a folder. Customers carry a hidden persona (new, high value, regular,
+ * quire_sample_write() writes customers.csv (with profiles), orders.csv,
+ * engagement.csv, surveys.csv, brand.csv, tickets.csv and spend.csv into a
+ * folder. Customers carry a hidden persona (new, high value, regular,
  * declining, dormant) that changes from month to month, so the stock segment
  * rule sees customers move between VIP, Regular, At Risk, Inactive and New.
  * The same options give byte-identical files on every machine: the generator
@@ -36,8 +37,8 @@ typedef struct quire_sample_opts {
 void quire_sample_defaults(quire_sample_opts *o);
 
 /*
- * Write the three CSV files into o->out_dir. Each is written to NAME.tmp and
- * renamed once all three are complete, so a failure leaves the previous files
+ * Write the seven CSV files into o->out_dir. Each is written to NAME.tmp and
+ * renamed once all seven are complete, so a failure leaves the previous files
  * (if any) untouched and no .tmp file behind. Returns 0, or -1 with err set:
  * QUIRE_EXIT_USAGE for bad options, QUIRE_EXIT_DELIVERY when the folder or a
  * file cannot be created or written, QUIRE_EXIT_DATA when memory runs out.
