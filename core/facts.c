@@ -618,7 +618,7 @@ static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, qui
     for (i = 0; i < s->nfacts; i++) {
         const spec_fact *fd = &s->facts[i];
         const spec_source *src = spec_find_source(s, fd->source);
-        const quire_column *nc = source_column(src, fd->segment), *dc = source_column(src, fd->date);
+        const quire_column *nc, *dc;
         quire_column *proj;
         size_t nproj = 2;
         segfold_ctx c;
@@ -627,6 +627,8 @@ static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, qui
 
         if (!fd->segment)
             continue;
+        nc = source_column(src, fd->segment);
+        dc = source_column(src, fd->date);
         if (!nc || nc->type != QUIRE_T_STRING)
             return fact_error(s, fd, err, "the segment column of a fact about segments must be "
                               "declared as a string");
