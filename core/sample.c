@@ -1,5 +1,6 @@
 /*
- * sample.c - deterministic sample data: customers, orders, engagement.
+ * sample.c - deterministic sample data: customers and their profiles, orders,
+ * engagement, surveys, brand surveys, support tickets and spend.
  *
  * Every customer carries a latent persona that changes from month to month:
  *
@@ -25,7 +26,10 @@
  * Order: the window is walked month by month, day by day; each day every
  * customer signed up so far gets a Bernoulli draw with its daily order
  * probability, in customer order, so orders.csv comes out sorted by date with
- * nothing buffered but the output. engagement.csv is written month by month.
+ * nothing buffered but the output. engagement.csv, surveys.csv, brand.csv and
+ * tickets.csv are written month by month, spend.csv at the end. A first pass
+ * over the personas alone comes before: the profiles in customers.csv lean on
+ * it, and --orders takes its scale from it.
  */
 #include "sample.h"
 
