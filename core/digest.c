@@ -43,10 +43,26 @@ input_digests *digests_start(const spec *s)
         for (j = 0; j < s->sources[i].noptions; j++)
             if (strcmp(s->sources[i].options[j].key, "path") == 0)
                 add(d, path_join(s->dir, s->sources[i].options[j].value));
-    if (s->segment_rule)
-        add(d, xstrdup(s->segment_rule));
+    for (i = 0; i < s->nsegmentations; i++)
+        if (s->segmentations[i].rule)
+            add(d, xstrdup(s->segmentations[i].rule));
     for (i = 0; i < s->nkpis; i++)
         add(d, xstrdup(s->kpis[i].script));
+    /* Insight scripts, each once. */
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            size_t k, o;
+            for (k = 0; b->insights && k < b->nitems; k++) {
+                const char *path = b->insights[k].script;
+                if (!path)
+                    continue;
+                for (o = 0; o < d->n && strcmp(d->v[o].path, path) != 0; o++)
+                    ;
+                if (o == d->n)
+                    add(d, xstrdup(path));
+            }
+        }
     d->running = pthread_create(&d->thread, NULL, hash_all, d) == 0;
     return d;
 }
