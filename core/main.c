@@ -29,7 +29,7 @@ static const char usage_main[] =
     "  preview SPEC SOURCE\n"
     "                  print the first rows of a source as Quire reads them\n"
     "  plugins         list the data-source plugins and their options\n"
-    "  sample          write the sample data set (customers, orders, engagement)\n"
+    "  sample          write the sample data set (customers, orders, engagement, ...)\n"
     "  next EXPR       print the next fire times of a cron expression (or --spec)\n"
     "  schedule SPEC... --state FILE\n"
     "                  run reports at their scheduled times and deliver them\n"
@@ -86,9 +86,11 @@ static const char usage_sample[] =
     "Usage: quire sample [--out DIR] [--customers N] [--orders N] [--from YYYY-MM]\n"
     "                    [--months N] [--seed N]\n"
     "\n"
-    "Write a deterministic sample data set: DIR/customers.csv, DIR/orders.csv and\n"
-    "DIR/engagement.csv (default DIR: data/sample; 10,000 customers, 12 months\n"
-    "from 2023-05). The same options always give the same bytes.\n";
+    "Write a deterministic sample data set into DIR (default data/sample; 10,000\n"
+    "customers, 12 months from 2023-05): customers.csv (with demographics and\n"
+    "acquisition cost), orders.csv, engagement.csv, surveys.csv (CSAT, NPS),\n"
+    "brand.csv, tickets.csv and spend.csv (marketing and retention spend by\n"
+    "segment). The same options always give the same bytes.\n";
 
 static long parse_long(const char *s, long lo, long hi, int *bad)
 {
@@ -289,7 +291,8 @@ static int cmd_sample(int argc, char **argv)
     if (quire_sample_write(&o, &err))
         return cli_report_error(&err);
     if (quire_log_level >= LOG_WARN)
-        fprintf(stderr, "quire: wrote %s/customers.csv, orders.csv, engagement.csv\n", o.out_dir);
+        fprintf(stderr, "quire: wrote %s/customers.csv, orders.csv, engagement.csv, surveys.csv, "
+                "brand.csv, tickets.csv, spend.csv\n", o.out_dir);
     return QUIRE_EXIT_OK;
 }
 
