@@ -1,0 +1,113 @@
+-- compare.lua: the segments ranked by a KPI in a month, with all customers
+-- for reference, and which segments changed places since the first month.
+--
+-- Arguments (the question's `with:`):
+--   kpi    the KPI (required)
+--   order  highest (default: highest first) or lowest (lowest first)
+--   month  "YYYY-MM" or an index 1..n (default the last month)
+--
+-- Example: "In Apr 2024, retention rate is highest for VIP (78.8%), then
+-- Regular (52.4%), New (35.7%), At Risk (33.2%) and Inactive (7.0%); 56.3% for
+-- all customers. The order is the same as in Feb 2024."
+
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+local function month_name(ym)
+  local y, m = ym:match("^(%d+)-(%d+)$")
+  return MONTHS[tonumber(m)] .. " " .. y
+end
+
+local function month_of(r, m)
+  if m == nil then return #r.months end
+  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
+  for i, ym in ipairs(r.months) do
+    if ym == m then return i end
+  end
+  error("\"" .. tostring(m) .. "\" is not a month of the report")
+end
+
+local function lower_label(r, kpi)
+  local l = r.kpis[kpi].label
+  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
+  return l
+end
+
+local function join(list)
+  if #list <= 1 then return list[1] or "" end
+  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
+end
+
+local function ordinal(n)
+  local s = "th"
+  if n % 100 < 11 or n % 100 > 13 then
+    s = ({ "st", "nd", "rd" })[n % 10] or "th"
+  end
+  return n .. s
+end
+
+local function ranked(r, kpi, i, lowest)
+  local list, missing = {}, {}
+  for k, seg in ipairs(r.segments) do
+    local v = r.value(kpi, seg, i)
+    if v == nil then missing[#missing + 1] = seg else list[#list + 1] = { seg = seg, v = v, k = k } end
+  end
+  table.sort(list, function(x, y)
+    if x.v ~= y.v then
+      if lowest then return x.v < y.v end
+      return x.v > y.v
+    end
+    return x.k < y.k
+  end)
+  return list, missing
+end
+
+return function(r, args)
+  local kpi = args.kpi or error("compare needs the argument kpi")
+  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  if args.order ~= nil and args.order ~= "highest" and args.order ~= "lowest" then
+    error("order is highest or lowest, not \"" .. tostring(args.order) .. "\"")
+  end
+  local lowest = args.order == "lowest"
+  local label = lower_label(r, kpi)
+  if not info.available then
+    return "The data this report reads cannot give the " .. label .. ", so the segments cannot be compared."
+  end
+  local i = month_of(r, args.month)
+  local name = month_name(r.months[i])
+  local list, missing = ranked(r, kpi, i, lowest)
+  if #list == 0 then
+    return "In " .. name .. ", no segment has a " .. label .. " (no data)."
+  end
+  local items = {}
+  for k, e in ipairs(list) do
+    items[k] = e.seg .. " (" .. r.format(kpi, e.v) .. ")"
+  end
+  local out = string.format("In %s, %s is %s for %s", name, label, lowest and "lowest" or "highest", items[1])
+  if #items > 1 then
+    out = out .. ", then " .. join({ table.unpack(items, 2) })
+  end
+  local all = r.value(kpi, "All", i)
+  out = out .. (all and ("; " .. r.format(kpi, all) .. " for all customers.") or ".")
+  if #missing > 0 then
+    out = out .. " No data for " .. join(missing) .. "."
+  end
+  if i > 1 and #list > 1 then
+    local before = ranked(r, kpi, 1, lowest)
+    local place = {}
+    for k, e in ipairs(before) do place[e.seg] = k end
+    local moves = {}
+    for k, e in ipairs(list) do
+      if place[e.seg] and place[e.seg] ~= k then
+        moves[#moves + 1] = string.format("%s from %s to %s", e.seg, ordinal(place[e.seg]), ordinal(k))
+      end
+    end
+    local first = month_name(r.months[1])
+    if #moves == 0 then
+      out = out .. " The order is the same as in " .. first .. "."
+    else
+      out = out .. " Since " .. first .. ", " .. join(moves) .. " place."
+    end
+  end
+  return out
+end

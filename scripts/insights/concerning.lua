@@ -1,0 +1,127 @@
+-- concerning.lua: which segments' KPI moved the bad way (down when higher is
+-- better, up when lower is better) by more than a threshold between the
+-- report's first and last months, or that none did.
+--
+-- Arguments (the question's `with:`):
+--   kpi        the KPI (required)
+--   threshold  how large a bad move counts: percentage points for percent
+--              KPIs, else a relative change in percent (default 2)
+--
+-- Example: "Between Feb 2024 and Apr 2024, the retention rate fell by more
+-- than 2 percentage points in 1 segment: New (40.1% to 35.7%, -4.4 pts). The
+-- next largest fall: At Risk (-0.3 pts)." or "No segment's churn risk score
+-- rose by more than 5% between Feb 2024 and Apr 2024; the largest rise was
+-- At Risk's (60.9 to 64.2, +5.4%)."
+
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+local function month_name(ym)
+  local y, m = ym:match("^(%d+)-(%d+)$")
+  return MONTHS[tonumber(m)] .. " " .. y
+end
+
+local function lower_label(r, kpi)
+  local l = r.kpis[kpi].label
+  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
+  return l
+end
+
+local function join(list)
+  if #list <= 1 then return list[1] or "" end
+  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
+end
+
+local function possessive(name)
+  return name:match("s$") and (name .. "'") or (name .. "'s")
+end
+
+local function number(x)
+  local t = string.format("%.1f", x)
+  return (t:gsub("%.0$", ""))
+end
+
+-- The change from old to new in percent (points for percent KPIs), and text.
+local function delta(r, kpi, new, old)
+  if new == nil or old == nil then return nil end
+  local d, suffix
+  if r.kpis[kpi].unit == "percent" then
+    d, suffix = (new - old) * 100, " pts"
+  else
+    d = quire.change(new, old)
+    if d == nil then return nil end
+    d, suffix = d * 100, "%"
+  end
+  local t = string.format("%.1f", d)
+  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
+  return d, (d > 0 and "+" or "") .. t .. suffix
+end
+
+return function(r, args)
+  local kpi = args.kpi or error("concerning needs the argument kpi")
+  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  local threshold = args.threshold or 2
+  if type(threshold) ~= "number" or threshold < 0 then
+    error("threshold is a number of at least 0, not \"" .. tostring(threshold) .. "\"")
+  end
+  local label = lower_label(r, kpi)
+  if not info.available then
+    return "The data this report reads cannot give the " .. label .. ", so its trends cannot be judged."
+  end
+  local n = #r.months
+  if n < 2 then
+    return "The report covers a single month (" .. month_name(r.months[1]) .. "), so there is no trend to judge yet."
+  end
+  -- sign: +1 when a rise is bad.
+  local sign = info.higher_is_better and -1 or 1
+  local bad_word = sign > 0 and "rose" or "fell"
+  local noun = sign > 0 and "rise" or "fall"
+  local size = info.unit == "percent" and (number(threshold) .. " percentage " .. (threshold == 1 and "point" or "points"))
+    or (number(threshold) .. "%")
+  local period = month_name(r.months[1]) .. " and " .. month_name(r.months[n])
+
+  local bad, rest, missing = {}, {}, {}
+  for _, seg in ipairs(r.segments) do
+    local old, new = r.value(kpi, seg, 1), r.value(kpi, seg, n)
+    local d, text = delta(r, kpi, new, old)
+    if d == nil then
+      missing[#missing + 1] = seg
+    else
+      local e = { seg = seg, bad = d * sign, text = text, old = old, new = new }
+      if e.bad > threshold then bad[#bad + 1] = e else rest[#rest + 1] = e end
+    end
+  end
+  table.sort(bad, function(x, y) return x.bad > y.bad end)
+  table.sort(rest, function(x, y) return x.bad > y.bad end)
+
+  local out
+  if #bad > 0 then
+    local t = {}
+    for _, e in ipairs(bad) do
+      t[#t + 1] = string.format("%s (%s to %s, %s)", e.seg, r.format(kpi, e.old), r.format(kpi, e.new), e.text)
+    end
+    out = string.format("Between %s, the %s %s by more than %s in %d %s: %s.", period, label, bad_word, size,
+      #bad, #bad == 1 and "segment" or "segments", join(t))
+    local next_bad = rest[1]
+    if next_bad and next_bad.bad > 0 then
+      out = out .. string.format(" The next largest %s: %s (%s).", noun, next_bad.seg, next_bad.text)
+    end
+  else
+    out = string.format("No segment's %s %s by more than %s between %s", label, bad_word, size, period)
+    local worst = rest[1]
+    if worst == nil then
+      out = out .. "."
+    elseif worst.bad > 0 then
+      out = out .. string.format("; the largest %s was %s (%s to %s, %s).", noun, possessive(worst.seg),
+        r.format(kpi, worst.old), r.format(kpi, worst.new), worst.text)
+    else
+      out = out .. string.format(": every segment held steady or improved, %s the least (%s).", worst.seg,
+        worst.text)
+    end
+  end
+  if #missing > 0 then
+    out = out .. " No data for " .. join(missing) .. " in " .. month_name(r.months[1]) .. " or "
+      .. month_name(r.months[n]) .. "."
+  end
+  return out
+end

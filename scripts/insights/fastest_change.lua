@@ -1,0 +1,135 @@
+-- fastest_change.lua: which segments grew and which shrank the fastest by a
+-- KPI between two months of the report (by default the first and the last).
+--
+-- Arguments (the question's `with:`):
+--   kpi    the KPI to compare (default customer_count)
+--   from   the earlier month: "YYYY-MM" or an index 1..n (default the first)
+--   to     the later month (default the last)
+-- Changes are relative (+25.2%), or in percentage points for percent KPIs.
+-- Segments without a value in either month are named as missing.
+--
+-- Example: "Between Feb 2024 and Apr 2024, VIP grew the fastest (customer
+-- count 2,205 to 2,761, +25.2%), followed by Inactive (+21.7%); Regular shrank
+-- the fastest (2,988 to 2,670, -10.6%), followed by At Risk (-9.6%). All
+-- customers: 9,389 to 10,000 (+6.5%)."
+
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+local function month_name(ym)
+  local y, m = ym:match("^(%d+)-(%d+)$")
+  return MONTHS[tonumber(m)] .. " " .. y
+end
+
+local function month_of(r, m, default)
+  if m == nil then return default end
+  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
+  for i, ym in ipairs(r.months) do
+    if ym == m then return i end
+  end
+  error("\"" .. tostring(m) .. "\" is not a month of the report")
+end
+
+local function lower_label(r, kpi)
+  local l = r.kpis[kpi].label
+  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
+  return l
+end
+
+local function join(list)
+  if #list <= 1 then return list[1] or "" end
+  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
+end
+
+-- The change from old to new: a number to rank by and its text.
+local function delta(r, kpi, new, old)
+  local d, suffix
+  if r.kpis[kpi].unit == "percent" then
+    d, suffix = (new - old) * 100, " pts"
+  else
+    d = quire.change(new, old)
+    if d == nil then return nil end
+    d, suffix = d * 100, "%"
+  end
+  local t = string.format("%.1f", d)
+  if t == "0.0" or t == "-0.0" then return d, "0.0" .. suffix end
+  return d, (d > 0 and "+" or "") .. t .. suffix
+end
+
+return function(r, args)
+  local kpi = args.kpi or "customer_count"
+  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  local label = lower_label(r, kpi)
+  if not info.available then
+    return "The data this report reads cannot give the " .. label .. ", so there is no change to compare."
+  end
+  local a = month_of(r, args.from, 1)
+  local b = month_of(r, args.to, #r.months)
+  if a >= b then
+    return "The report covers a single month (" .. month_name(r.months[b]) ..
+      "), so there is no change to compare yet."
+  end
+  local up_word, down_word = "rose", "fell"
+  if info.unit == "count" then up_word, down_word = "grew", "shrank" end
+
+  local ups, downs, flat, missing = {}, {}, {}, {}
+  for _, seg in ipairs(r.segments) do
+    local old, new = r.value(kpi, seg, a), r.value(kpi, seg, b)
+    local d, text
+    if old ~= nil and new ~= nil then d, text = delta(r, kpi, new, old) end
+    if d == nil then
+      missing[#missing + 1] = seg
+    else
+      local e = { seg = seg, d = d, text = text, old = old, new = new }
+      if text:match("^%+") then ups[#ups + 1] = e
+      elseif text:match("^%-") then downs[#downs + 1] = e
+      else flat[#flat + 1] = e end
+    end
+  end
+  table.sort(ups, function(x, y) return x.d > y.d end)
+  table.sort(downs, function(x, y) return x.d < y.d end)
+
+  local function lead(e, word, with_label)
+    return string.format("%s %s the fastest (%s%s to %s, %s)", e.seg, word,
+      with_label and (label .. " ") or "", r.format(kpi, e.old), r.format(kpi, e.new), e.text)
+  end
+  local parts = {}
+  if #ups > 0 then
+    local s = lead(ups[1], up_word, true)
+    if ups[2] then s = s .. ", followed by " .. ups[2].seg .. " (" .. ups[2].text .. ")" end
+    parts[#parts + 1] = s
+  end
+  if #downs > 0 then
+    local s = lead(downs[1], down_word, #ups == 0)
+    if downs[2] then s = s .. ", followed by " .. downs[2].seg .. " (" .. downs[2].text .. ")" end
+    parts[#parts + 1] = s
+  end
+  local period = "Between " .. month_name(r.months[a]) .. " and " .. month_name(r.months[b])
+  local out
+  if #parts == 0 then
+    if #flat == 0 then
+      return period .. ", no segment has a " .. label .. " in both months, so there is no change to compare."
+    end
+    out = period .. ", no segment's " .. label .. " changed (to one decimal)"
+  else
+    out = period .. ", " .. table.concat(parts, "; ")
+    if #ups > 0 and #downs == 0 then out = out .. "; no segment " .. down_word end
+    if #downs > 0 and #ups == 0 then out = out .. "; no segment " .. up_word end
+  end
+  if #parts > 0 and #flat > 0 then
+    local names = {}
+    for k, e in ipairs(flat) do names[k] = e.seg end
+    out = out .. "; " .. join(names) .. " did not change"
+  end
+  out = out .. "."
+  if #missing > 0 then
+    out = out .. " No data for " .. join(missing) .. " in one of the two months."
+  end
+  local old, new = r.value(kpi, "All", a), r.value(kpi, "All", b)
+  if old ~= nil and new ~= nil then
+    local _, text = delta(r, kpi, new, old)
+    out = out .. string.format(" All customers: %s to %s%s.", r.format(kpi, old), r.format(kpi, new),
+      text and (" (" .. text .. ")") or "")
+  end
+  return out
+end

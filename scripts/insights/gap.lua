@@ -1,0 +1,106 @@
+-- gap.lua: the gap in a KPI between the segment with the highest value and
+-- the one with the lowest in a month: the difference, the ratio, and how the
+-- gap changed since the report's first month.
+--
+-- Arguments (the question's `with:`):
+--   kpi    the KPI (required)
+--   month  "YYYY-MM" or an index 1..n (default the last month)
+-- The difference is in the KPI's unit (percentage points for percent KPIs).
+--
+-- Example: "In Apr 2024, average order value ranges from $73.62 (New) to
+-- $286.89 (VIP): a gap of $213.27, VIP's being 3.9 times New's. In Feb 2024
+-- the gap was $235.12 (4.4 times): it has narrowed."
+
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+local function month_name(ym)
+  local y, m = ym:match("^(%d+)-(%d+)$")
+  return MONTHS[tonumber(m)] .. " " .. y
+end
+
+local function month_of(r, m)
+  if m == nil then return #r.months end
+  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
+  for i, ym in ipairs(r.months) do
+    if ym == m then return i end
+  end
+  error("\"" .. tostring(m) .. "\" is not a month of the report")
+end
+
+local function lower_label(r, kpi)
+  local l = r.kpis[kpi].label
+  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
+  return l
+end
+
+local function possessive(name)
+  return name:match("s$") and (name .. "'") or (name .. "'s")
+end
+
+-- Highest and lowest segment in month i, and the segments without data.
+local function extremes(r, kpi, i)
+  local hi, lo, missing = nil, nil, {}
+  for _, seg in ipairs(r.segments) do
+    local v = r.value(kpi, seg, i)
+    if v == nil then
+      missing[#missing + 1] = seg
+    else
+      if hi == nil or v > hi.v then hi = { seg = seg, v = v } end
+      if lo == nil or v < lo.v then lo = { seg = seg, v = v } end
+    end
+  end
+  return hi, lo, missing
+end
+
+local function gap_text(r, kpi, d)
+  local info = r.kpis[kpi]
+  if info.unit == "percent" then
+    local dec = info.decimals >= 0 and info.decimals or 1
+    return string.format("%." .. dec .. "f percentage points", d * 100)
+  end
+  return r.format(kpi, d)
+end
+
+return function(r, args)
+  local kpi = args.kpi or error("gap needs the argument kpi")
+  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  local label = lower_label(r, kpi)
+  if not info.available then
+    return "The data this report reads cannot give the " .. label .. ", so the gap between segments cannot be measured."
+  end
+  local i = month_of(r, args.month)
+  local name = month_name(r.months[i])
+  local hi, lo, missing = extremes(r, kpi, i)
+  if hi == nil or hi.seg == lo.seg then
+    return "In " .. name .. ", fewer than two segments have a " .. label .. ", so there is no gap to measure."
+  end
+  local gap = hi.v - lo.v
+  local ratio = lo.v > 0 and quire.ratio(hi.v, lo.v)
+  local out = string.format("In %s, %s ranges from %s (%s) to %s (%s): a gap of %s", name, label,
+    r.format(kpi, lo.v), lo.seg, r.format(kpi, hi.v), hi.seg, gap_text(r, kpi, gap))
+  if gap == 0 then
+    out = string.format("In %s, every segment with data has the same %s, %s", name, label, r.format(kpi, hi.v))
+  elseif ratio then
+    out = out .. string.format(", %s being %.1f times %s", possessive(hi.seg), ratio, possessive(lo.seg))
+  end
+  out = out .. "."
+  if #missing > 0 then
+    out = out .. " No data for " .. table.concat(missing, ", ") .. "."
+  end
+  if i > 1 then
+    local h0, l0 = extremes(r, kpi, 1)
+    if h0 and h0.seg ~= l0.seg then
+      local g0 = h0.v - l0.v
+      local r0 = l0.v > 0 and quire.ratio(h0.v, l0.v)
+      local trend
+      local a, b = gap_text(r, kpi, g0), gap_text(r, kpi, gap)
+      if a == b then trend = "it is unchanged"
+      elseif g0 < gap then trend = "it has widened"
+      else trend = "it has narrowed" end
+      out = out .. string.format(" In %s the gap was %s%s: %s.", month_name(r.months[1]), a,
+        (r0 and ratio) and string.format(" (%.1f times)", r0) or "", trend)
+    end
+  end
+  return out
+end

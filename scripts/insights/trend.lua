@@ -1,0 +1,153 @@
+-- trend.lua: how a KPI changed over the report's months for all customers,
+-- the shape of the path, and which segments moved the most each way.
+--
+-- Arguments (the question's `with:`):
+--   kpi    the KPI (required)
+-- Changes are relative (+13.3%), or in percentage points for percent KPIs,
+-- from the first to the last month.
+--
+-- Example: "For all customers, average order value went from $227.39 in Feb
+-- 2024 to $227.71 in Apr 2024 (+0.1%), falling in Mar 2024 and rising in Apr
+-- 2024. Among the segments, Inactive rose the most ($113.44 to $128.58,
+-- +13.3%) and VIP fell the most ($304.01 to $286.89, -5.6%)."
+
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+local function month_name(ym)
+  local y, m = ym:match("^(%d+)-(%d+)$")
+  return MONTHS[tonumber(m)] .. " " .. y
+end
+
+local function lower_label(r, kpi)
+  local l = r.kpis[kpi].label
+  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
+  return l
+end
+
+local function join(list)
+  if #list <= 1 then return list[1] or "" end
+  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
+end
+
+-- The change from old to new: a number and its text (nil when undefined).
+local function delta(r, kpi, new, old)
+  if new == nil or old == nil then return nil end
+  local d, suffix
+  if r.kpis[kpi].unit == "percent" then
+    d, suffix = (new - old) * 100, " pts"
+  else
+    d = quire.change(new, old)
+    if d == nil then return nil end
+    d, suffix = d * 100, "%"
+  end
+  local t = string.format("%.1f", d)
+  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
+  return d, (d > 0 and "+" or "") .. t .. suffix
+end
+
+-- First and last month with a value in series s.
+local function ends(s)
+  local a, b
+  for i = 1, s.n do
+    if s[i] ~= nil then
+      a = a or i
+      b = i
+    end
+  end
+  return a, b
+end
+
+-- The path of series s between months a and b, in words.
+local function path(r, kpi, s, a, b)
+  local dirs = {}
+  for i = a + 1, b do
+    local d = delta(r, kpi, s[i], s[i - 1])
+    if d == nil then return nil end
+    dirs[#dirs + 1] = { i = i, d = d }
+  end
+  if #dirs < 2 then return nil end
+  local ups, downs = 0, 0
+  for _, e in ipairs(dirs) do
+    if e.d > 0 then ups = ups + 1 elseif e.d < 0 then downs = downs + 1 end
+  end
+  if ups == #dirs then return "rising every month" end
+  if downs == #dirs then return "falling every month" end
+  if #dirs <= 3 then
+    local t = {}
+    for _, e in ipairs(dirs) do
+      local w = e.d > 0 and "rising" or e.d < 0 and "falling" or "flat"
+      t[#t + 1] = w .. " in " .. month_name(r.months[e.i])
+    end
+    return join(t)
+  end
+  return string.format("rising in %d and falling in %d of %d months", ups, downs, #dirs)
+end
+
+return function(r, args)
+  local kpi = args.kpi or error("trend needs the argument kpi")
+  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  local label = lower_label(r, kpi)
+  if not info.available then
+    return "The data this report reads cannot give the " .. label .. ", so its trend cannot be shown."
+  end
+  if #r.months < 2 then
+    return "The report covers a single month (" .. month_name(r.months[1]) .. "), so there is no trend to show yet."
+  end
+  local out
+  local s = r.series(kpi, "All")
+  local a, b = ends(s)
+  local _, text = delta(r, kpi, s[b or 1], s[a or 1])
+  if a == nil or a == b or text == nil then
+    out = "For all customers, the " .. label .. " has too few months with data to show a trend."
+  else
+    out = string.format("For all customers, %s went from %s in %s to %s in %s (%s)", label,
+      r.format(kpi, s[a]), month_name(r.months[a]), r.format(kpi, s[b]), month_name(r.months[b]), text)
+    local p = path(r, kpi, s, a, b)
+    out = out .. (p and (", " .. p .. ".") or ".")
+  end
+
+  local first, last = 1, #r.months
+  local list, missing = {}, {}
+  for _, seg in ipairs(r.segments) do
+    local old, new = r.value(kpi, seg, first), r.value(kpi, seg, last)
+    local d, t = delta(r, kpi, new, old)
+    if d == nil then missing[#missing + 1] = seg
+    else list[#list + 1] = { seg = seg, d = d, text = t, old = old, new = new } end
+  end
+  table.sort(list, function(x, y) return x.d > y.d end)
+  local function fig(e)
+    return string.format("%s to %s, %s", r.format(kpi, e.old), r.format(kpi, e.new), e.text)
+  end
+  if #list == 1 then
+    out = out .. string.format(" %s went from %s.", list[1].seg, fig(list[1]))
+  elseif #list > 1 then
+    local top, bottom = list[1], list[#list]
+    if bottom.d > 0 then
+      out = out .. string.format(" Every segment rose: %s the most (%s), %s the least (%s).",
+        top.seg, fig(top), bottom.seg, bottom.text)
+    elseif top.d < 0 then
+      out = out .. string.format(" Every segment fell: %s the most (%s), %s the least (%s).",
+        bottom.seg, fig(bottom), top.seg, top.text)
+    else
+      local parts, risers, fallers = {}, 0, 0
+      for _, e in ipairs(list) do
+        if e.d > 0 then risers = risers + 1 elseif e.d < 0 then fallers = fallers + 1 end
+      end
+      if risers == 1 then parts[#parts + 1] = string.format("only %s rose (%s)", top.seg, fig(top))
+      elseif risers > 1 then parts[#parts + 1] = string.format("%s rose the most (%s)", top.seg, fig(top)) end
+      if fallers == 1 then parts[#parts + 1] = string.format("only %s fell (%s)", bottom.seg, fig(bottom))
+      elseif fallers > 1 then parts[#parts + 1] = string.format("%s fell the most (%s)", bottom.seg, fig(bottom)) end
+      if #parts == 0 then
+        out = out .. " No segment changed."
+      else
+        out = out .. " Among the segments, " .. join(parts) .. "."
+      end
+    end
+  end
+  if #missing > 0 then
+    out = out .. string.format(" No data for %s in %s or %s.", join(missing), month_name(r.months[first]),
+      month_name(r.months[last]))
+  end
+  return out
+end
