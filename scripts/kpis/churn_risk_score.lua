@@ -1,18 +1,44 @@
--- Churn risk score, 0-100: the segment's mean days since the last order,
--- against a 180-day horizon (180 days or more without an order scores 100).
-local HORIZON_DAYS = 180
+-- churn_risk_score, 0-100: how overdue each customer's next order is against
+-- the customer's own purchase rhythm, averaged over the segment.
+--   months   = min(12, tenure_months + 1)     months the customer could order in
+--   gap      = 30.44 * months / orders_12m    the customer's usual days between orders
+--              (DEFAULT_GAP days when there was no order in 12 months)
+--   r        = days_since_last_order / gap    1: the next order is due now
+--   score    = 100 * r^2 / (1 + r^2)          r 0.5: 20, r 1: 50, r 2: 80, r 3: 90
+--   value    = mean score of the segment's customers
+-- A weekly buyer silent for a month scores 94; a quarterly buyer silent for
+-- a month scores 10. Unit score; lower is better.
+-- Needs orders: count, last_order: max(order_date), the 12-month window and
+-- entities.since (tenure_months).
+local DAYS_PER_MONTH = 30.44
+local DEFAULT_GAP = 60        -- days; the rhythm assumed for a customer with no order in 12 months
 
 return {
   label = "Churn risk score",
-  description = "Mean days since the last order over 180 days, as a 0-100 score.",
+  description = "Days since the last order against each customer's own order rhythm, 0-100, averaged.",
   unit = "score",
   decimals = 1,
   higher_is_better = false,
-  value = function(s)
-    if s.customers == 0 then
+  needs = { "days_since_last_order", "orders_12m", "tenure_months" },
+  customer = function(c)
+    local d = c.days_since_last_order
+    if d == nil then
       return nil
     end
-    local mean_days = s.days_since_last_order / s.customers
-    return math.min(100, 100 * mean_days / HORIZON_DAYS)
+    local n = c.orders_12m or 0
+    local gap = DEFAULT_GAP
+    if n > 0 then
+      local months = math.min(12, (c.tenure_months or 11) + 1)
+      gap = DAYS_PER_MONTH * months / n
+    end
+    local r = d / gap
+    return 100 * r * r / (1 + r * r)
+  end,
+  value = function(s)
+    local pc = s.per_customer
+    if pc == nil or pc.count == 0 then
+      return nil
+    end
+    return pc.sum / pc.count
   end,
 }
