@@ -332,6 +332,8 @@ static int32_t month_end_day(int month)
 }
 
 
+#define CHUNK 2048
+
 /* What a pass keeps on the Lua stack: the reused record, its keys, and per
  * grouping the rule and the interned segment names. */
 typedef struct rule_ctx {
@@ -340,6 +342,7 @@ typedef struct rule_ctx {
     int rec;            /* stack slot of the record */
     int keys;           /* first of nfields field names, then "prev_segment", "segment" */
     int *fn;            /* per grouping: the rule's slot (0: by an attribute) */
+    int *drv;           /* per grouping: the driver's slot (0: none) */
     int *names;         /* per grouping: first of its nseg names */
     const char ***name; /* per grouping: the interned names */
     int uses_prev;      /* some rule or customer function reads prev_segment */
@@ -408,9 +411,9 @@ static void set_group(rule_ctx *rc, int slot, int gi, int g)
     lua_rawset(L, rc->rec);
 }
 
-/* Call grouping gi's rule with the record. Returns the segment, or -1 with
- * err set. */
-static int call_rule(rule_ctx *rc, int gi, size_t e, int p, quire_error *err)
+/* The segment the rule's result at stack index idx names, or -1 with err
+ * set. Leaves the stack as it is. */
+static int rule_result(rule_ctx *rc, int gi, int idx, size_t e, int p, quire_error *err)
 {
     model *m = rc->m;
     const grouping *gr = &m->groups[gi];
@@ -419,79 +422,193 @@ static int call_rule(rule_ctx *rc, int gi, size_t e, int p, quire_error *err)
     size_t glen;
     int g;
 
-    lua_pushvalue(L, rc->fn[gi]);
-    lua_pushvalue(L, rc->rec);
-    if (qlua_call(m->lua, 1, 1, NULL, err))
-        return rule_error(m, gr, e, p, err);
-    got = lua_tolstring(L, -1, &glen);
+    got = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &glen) : NULL;
     for (g = 0; g < gr->nseg; g++)
         if (got == rc->name[gi][g])
-            break;
-    if (g == gr->nseg && got)
-        for (g = 0; g < gr->nseg; g++)
-            if (strlen(rc->name[gi][g]) == glen && memcmp(rc->name[gi][g], got, glen) == 0)
-                break;
-    if (g == gr->nseg) {
+            return g;
+    for (g = 0; got && g < gr->nseg; g++)
+        if (strlen(rc->name[gi][g]) == glen && memcmp(rc->name[gi][g], got, glen) == 0)
+            return g;
+    {
         strbuf list = {0};
         int j;
         for (j = 0; j < gr->nseg; j++)
             sb_printf(&list, "%s\"%s\"", j ? ", " : "", rc->name[gi][j]);
-        if (lua_type(L, -1) == LUA_TSTRING)
+        if (got)
             quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned \"%s\", which is not a "
                       "segment of the spec; segments: %s", gr->spec->rule, got, list.s);
         else
             quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned %s; it must return a "
-                      "segment name: %s", gr->spec->rule, luaL_typename(L, -1), list.s);
+                      "segment name: %s", gr->spec->rule, luaL_typename(L, idx), list.s);
         sb_free(&list);
-        lua_pop(L, 1);
-        return rule_error(m, gr, e, p, err);
     }
+    return rule_error(m, gr, e, p, err);
+}
+
+/* Call grouping gi's rule with the record. Returns the segment, or -1 with
+ * err set. */
+static int call_rule(rule_ctx *rc, int gi, size_t e, int p, quire_error *err)
+{
+    lua_State *L = rc->L;
+    int g;
+
+    lua_pushvalue(L, rc->fn[gi]);
+    lua_pushvalue(L, rc->rec);
+    if (qlua_call(rc->m->lua, 1, 1, NULL, err))
+        return rule_error(rc->m, &rc->m->groups[gi], e, p, err);
+    g = rule_result(rc, gi, -1, e, p, err);
     lua_pop(L, 1);
     return g;
+}
+
+static int customer_error(rule_ctx *rc, size_t k, size_t e, int p, quire_error *err)
+{
+    model *m = rc->m;
+    char key[96], mon[16], msg[sizeof err->msg];
+
+    facts_key_text(m->f, e, key, sizeof key);
+    format_month(mon, sizeof mon, m->f->month0 + p);
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    return quire_err(err, QUIRE_EXIT_DATA, "KPI \"%s\" customer() (%s %s, %s): %s",
+                     m->kpis[k].spec->name, m->s->entity_key, key, mon, msg);
+}
+
+/* KPI k's customer value at stack index idx: *out (NAN to skip), or -1 with
+ * err set. */
+static int customer_result(rule_ctx *rc, size_t k, int idx, size_t e, int p, double *out,
+                           quire_error *err)
+{
+    lua_State *L = rc->L;
+
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER:
+        *out = lua_tonumber(L, idx);
+        if (!isfinite(*out))
+            *out = NAN;
+        return 0;
+    case LUA_TBOOLEAN:
+        *out = lua_toboolean(L, idx) ? 1.0 : NAN;
+        return 0;
+    case LUA_TNIL:
+        *out = NAN;
+        return 0;
+    default:
+        quire_err(err, QUIRE_EXIT_DATA, "%s: error: customer() returned a %s; it must return a "
+                  "number, a boolean or nil", rc->m->kpis[k].spec->script, luaL_typename(L, idx));
+        return customer_error(rc, k, e, p, err);
+    }
 }
 
 /* Call KPI k's customer function with the record: its value, NAN to skip. */
 static int call_customer(rule_ctx *rc, size_t k, size_t e, int p, double *out, quire_error *err)
 {
+    lua_State *L = rc->L;
+    int rc2;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rc->m->kpis[k].customer_ref);
+    lua_pushvalue(L, rc->rec);
+    if (qlua_call(rc->m->lua, 1, 1, NULL, err))
+        return customer_error(rc, k, e, p, err);
+    rc2 = customer_result(rc, k, -1, e, p, out, err);
+    lua_pop(L, 1);
+    return rc2;
+}
+
+/* The rule and the customer functions of grouping gi for one customer: one
+ * call into Lua through the grouping's driver when it has one, else a call
+ * each. Returns the segment (or by_group when the grouping has no rule) and
+ * fills vals[ci * CHUNK]; -1 with err set. When the driver fails, each
+ * function is called alone to say which one failed. */
+static int call_customer_scripts(rule_ctx *rc, int gi, int by_group, size_t e, int p,
+                                 double *vals, quire_error *err)
+{
+    lua_State *L = rc->L;
+    const int has_rule = rc->m->groups[gi].spec->rule != NULL;
+    const int nres = has_rule + (int)rc->ncustomer;
+    int g = by_group, i;
+    size_t ci;
+
+    if (rc->drv[gi]) {
+        lua_pushvalue(L, rc->drv[gi]);
+        lua_pushvalue(L, rc->rec);
+        if (qlua_call(rc->m->lua, 1, nres, NULL, err) == 0) {
+            if (has_rule && (g = rule_result(rc, gi, -nres, e, p, err)) < 0) {
+                lua_pop(L, nres);
+                return -1;
+            }
+            for (ci = 0, i = -nres + has_rule; ci < rc->ncustomer; ci++, i++)
+                if (customer_result(rc, (size_t)rc->customer[ci], i, e, p, &vals[ci * CHUNK],
+                                    err)) {
+                    lua_pop(L, nres);
+                    return -1;
+                }
+            lua_pop(L, nres);
+            return g;
+        }
+        {
+            quire_error first = *err;
+            if (has_rule && (g = call_rule(rc, gi, e, p, err)) < 0)
+                return -1;
+            if (rc->uses_seg)
+                set_group(rc, 1, gi, g);
+            for (ci = 0; ci < rc->ncustomer; ci++)
+                if (call_customer(rc, (size_t)rc->customer[ci], e, p, &vals[ci * CHUNK], err))
+                    return -1;
+            *err = first; /* failed together, not alone: say so as it was */
+            return rule_error(rc->m, &rc->m->groups[gi], e, p, err);
+        }
+    }
+    if (has_rule && (g = call_rule(rc, gi, e, p, err)) < 0)
+        return -1;
+    if (rc->uses_seg)
+        set_group(rc, 1, gi, g);
+    for (ci = 0; ci < rc->ncustomer; ci++)
+        if (call_customer(rc, (size_t)rc->customer[ci], e, p, &vals[ci * CHUNK], err))
+            return -1;
+    return g;
+}
+
+/* Grouping gi's driver: function(c) calling its rule and every customer
+ * function, in one call from C. Pushed on the stack; returns its slot, or 0
+ * when there is nothing to fuse. */
+static int make_driver(rule_ctx *rc, int gi, quire_error *err)
+{
     model *m = rc->m;
     lua_State *L = rc->L;
-    const kpi_def *kd = &m->kpis[k];
+    const int has_rule = m->groups[gi].spec->rule != NULL;
+    strbuf code = {0};
+    size_t ci;
+    int rcode;
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, kd->customer_ref);
-    lua_pushvalue(L, rc->rec);
-    if (qlua_call(m->lua, 1, 1, NULL, err)) {
-        char key[96], mon[16], msg[sizeof err->msg];
-        facts_key_text(m->f, e, key, sizeof key);
-        format_month(mon, sizeof mon, m->f->month0 + p);
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        return quire_err(err, QUIRE_EXIT_DATA, "KPI \"%s\" customer() (%s %s, %s): %s",
-                         kd->spec->name, m->s->entity_key, key, mon, msg);
-    }
-    switch (lua_type(L, -1)) {
-    case LUA_TNUMBER:
-        *out = lua_tonumber(L, -1);
-        if (!isfinite(*out))
-            *out = NAN;
-        break;
-    case LUA_TBOOLEAN:
-        *out = lua_toboolean(L, -1) ? 1.0 : NAN;
-        break;
-    case LUA_TNIL:
-        *out = NAN;
-        break;
-    default: {
-        char key[96], mon[16];
-        facts_key_text(m->f, e, key, sizeof key);
-        format_month(mon, sizeof mon, m->f->month0 + p);
-        quire_err(err, QUIRE_EXIT_DATA, "%s: error: KPI \"%s\" customer() (%s %s, %s) returned a "
-                  "%s; it must return a number, a boolean or nil", kd->spec->script,
-                  kd->spec->name, m->s->entity_key, key, mon, luaL_typename(L, -1));
+    if (!rc->ncustomer || (!has_rule && rc->ncustomer < 2))
+        return 0;
+    sb_puts(&code, "local rule");
+    for (ci = 0; ci < rc->ncustomer; ci++)
+        sb_printf(&code, ", f%zu", ci);
+    sb_puts(&code, " = ...\nreturn function(c)\n");
+    if (has_rule)
+        sb_puts(&code, rc->uses_seg ? "  local s = rule(c)\n  c.segment = s\n  return s"
+                                    : "  return rule(c)");
+    else
+        sb_puts(&code, "  return ");
+    for (ci = 0; ci < rc->ncustomer; ci++)
+        sb_printf(&code, "%sf%zu(c)", has_rule || ci ? ", " : "", ci);
+    sb_puts(&code, "\nend\n");
+    if (luaL_loadbufferx(L, code.s, code.len, "=[segment pass]", "t") != LUA_OK) {
+        quire_err(err, QUIRE_EXIT_DATA, "segment pass: %s", lua_tostring(L, -1));
+        sb_free(&code);
         lua_pop(L, 1);
         return -1;
     }
-    }
-    lua_pop(L, 1);
-    return 0;
+    sb_free(&code);
+    if (has_rule)
+        lua_pushvalue(L, rc->fn[gi]);
+    else
+        lua_pushnil(L);
+    for (ci = 0; ci < rc->ncustomer; ci++)
+        lua_rawgeti(L, LUA_REGISTRYINDEX, m->kpis[rc->customer[ci]].customer_ref);
+    rcode = qlua_call(m->lua, 1 + (int)rc->ncustomer, 1, "segment pass", err);
+    return rcode ? -1 : lua_gettop(L);
 }
 
 /* Mark the fields each script mentions: used (per-customer scripts) and
@@ -535,8 +652,6 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
     return 0;
 }
 
-#define CHUNK 2048
-
 int segments_assign(model *m, quire_error *err)
 {
     const facts *f = m->f;
@@ -557,6 +672,7 @@ int segments_assign(model *m, quire_error *err)
     rc.m = m;
     rc.L = L;
     rc.fn = xcalloc(ngr, sizeof *rc.fn);
+    rc.drv = xcalloc(ngr, sizeof *rc.drv);
     rc.names = xcalloc(ngr, sizeof *rc.names);
     rc.name = xcalloc(ngr, sizeof *rc.name);
     rc.customer = xcalloc(m->nkpis + 1, sizeof *rc.customer);
@@ -583,6 +699,9 @@ int segments_assign(model *m, quire_error *err)
         }
         rc.fn[gi] = lua_gettop(L);
     }
+    for (gi = 0; gi < ngr; gi++)
+        if ((rc.drv[gi] = make_driver(&rc, (int)gi, err)) < 0)
+            goto out;
     lua_createtable(L, 0, (int)nf + 2);
     rc.rec = lua_gettop(L);
     luaL_checkstack(L, (int)nf + 8, "segment rule");
@@ -716,13 +835,12 @@ int segments_assign(model *m, quire_error *err)
                         fill_record(&rc, cur + i, CHUNK);
                     if (rc.uses_prev)
                         set_group(&rc, 0, (int)gi, prev);
-                    if (gr->spec->rule) {
-                        g = call_rule(&rc, (int)gi, c0 + i, p, err);
-                        if (g < 0)
-                            goto out;
-                    } else {
-                        g = gr->by_code[f->attrs[gr->attr].code[c0 + i]];
-                    }
+                    g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
+                    if (g >= 0 && rc.uses_seg)
+                        set_group(&rc, 1, (int)gi, g);
+                    g = call_customer_scripts(&rc, (int)gi, g, c0 + i, p, cval + i, err);
+                    if (g < 0)
+                        goto out;
                     sg[i] = (int8_t)g;
                     gr->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
                     gr->customers[model_pg(gr, p, g)] += 1;
@@ -738,12 +856,6 @@ int segments_assign(model *m, quire_error *err)
                                 gr->retained[model_pg(gr, p, ng)] += 1;
                         }
                     }
-                    if (rc.uses_seg)
-                        set_group(&rc, 1, (int)gi, g);
-                    for (ci = 0; ci < rc.ncustomer; ci++)
-                        if (call_customer(&rc, (size_t)rc.customer[ci], c0 + i, p,
-                                          &cval[ci * CHUNK + i], err))
-                            goto out;
                 }
                 /* Sums per segment, and per last month's segment (cohorts). */
                 for (k = 0; k < nf; k++) {
@@ -799,6 +911,7 @@ out:
     free(segc);
     free(prevc);
     free(rc.fn);
+    free(rc.drv);
     free(rc.names);
     free((void *)rc.name);
     free(rc.customer);
