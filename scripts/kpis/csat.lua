@@ -5,7 +5,7 @@
 -- better. Needs, on the surveys source, csat_answers: count(csat) and
 -- csat_satisfied: count(csat >= 4) with the 3-month window.
 return {
-  label = "Customer satisfaction (CSAT)",
+  label = "Satisfaction (CSAT)",
   description = "Share of CSAT answers of the last 3 months that rate 4 or 5 out of 5.",
   unit = "percent",
   decimals = 1,

@@ -7,7 +7,7 @@
 -- Unit percent; higher is better. Needs the five entity attributes and
 -- surveys: count on the surveys source, with the 12-month window.
 return {
-  label = "Customer insight penetration",
+  label = "Insight penetration",
   description = "Share of customers with a complete profile and a survey answer in the last 12 months.",
   unit = "percent",
   decimals = 1,

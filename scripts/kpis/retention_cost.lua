@@ -8,7 +8,7 @@
 -- Nil when last month has no spend row for the segment or nobody was kept.
 -- Unit currency; lower is better.
 return {
-  label = "Retention cost per retained customer",
+  label = "Retention cost",
   description = "Last month's retention spend on the segment per member not lost this month.",
   unit = "currency",
   decimals = 2,
