@@ -171,9 +171,10 @@ for p in 2024-02 2024-03; do
 done
 
 # A KPI whose data the spec does not provide shows no value, not 0: the
-# fixture without the brand survey facts.
+# fixture without the brand survey facts (and without the gross_margin
+# parameter, so that the scripts' default margin of 0.30 applies).
 copy_fixture "$T/nb"
-awk '/^  - source: brand$/ {skip = 1; next} skip && /^  - / {skip = 0} !skip' \
+awk '/^  - source: brand$/ {skip = 1; next} skip && /^  - / {skip = 0} !skip && !/^  gross_margin:/' \
     "$T/nb/report.yaml" > "$T/nb/nobrand.yaml"
 exits 0 "run the fixture without brand facts" \
     "$QUIRE" run "$T/nb/nobrand.yaml" --export "$T/nb/x" -o "$T/nb.pdf"
@@ -183,6 +184,8 @@ rows=$(awk -F, '$3 == "brand_equity"' "$T/nb/x/kpis.csv" | wc -l)
 [ "$n" -eq 0 ] && [ "$rows" -gt 0 ] && ok || bad "brand_equity without brand data: $n values in $rows rows"
 K="$T/nb/x/kpis.csv" PDF="$T/nb.pdf"
 near 2024-03 Silver nps_change 50     # the others are untouched
+# clv_historical, March Silver, with the default margin: 0.30 * 220 / 2 = 33.
+near 2024-03 Silver clv_historical 33
 pdftotext -q "$T/nb.pdf" "$T/nb.txt"
 # and the data notes say what is missing
 contains "$T/nb.txt" "Brand equity index: no data"
