@@ -35,7 +35,7 @@ done_checks() {
 # A small sample data set shared by the suites (generated once per run).
 sample_data() {
     SAMPLE=${SAMPLE_DIR:-build/test-sample}
-    if [ ! -f "$SAMPLE/orders.csv" ]; then
+    if [ ! -f "$SAMPLE/spend.csv" ]; then
         "$QUIRE" sample --out "$SAMPLE" >/dev/null 2>&1 || return 1
     fi
     echo "$SAMPLE"
