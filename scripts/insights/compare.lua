@@ -15,7 +15,7 @@ local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function month_of(r, m)

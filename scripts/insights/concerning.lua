@@ -7,18 +7,18 @@
 --   threshold  how large a bad move counts: percentage points for percent
 --              KPIs, else a relative change in percent (default 2)
 --
--- Example: "Between Feb 2024 and Apr 2024, the retention rate fell by more
--- than 2 percentage points in 1 segment: New (40.1% to 35.7%, -4.4 pts). The
--- next largest fall: At Risk (-0.3 pts)." or "No segment's churn risk score
--- rose by more than 5% between Feb 2024 and Apr 2024; the largest rise was
--- At Risk's (60.9 to 64.2, +5.4%)."
+-- Example: "Between Jan 2024 and Mar 2024, the spend per customer fell by
+-- more than 10% in 1 segment: Mid ($40.00 to $35.00, −12.5%)." or "No
+-- segment's retention rate fell by more than 2 percentage points between Feb
+-- 2024 and Apr 2024: every segment held steady or improved; Inactive improved
+-- the least (+0.4 pts)."
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function lower_label(r, kpi)
@@ -46,7 +46,7 @@ local function delta(r, kpi, new, old)
   if new == nil or old == nil then return nil end
   local d, suffix
   if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, " pts"
+    d, suffix = (new - old) * 100, "\u{A0}pts"
   else
     d = quire.change(new, old)
     if d == nil then return nil end
@@ -54,7 +54,7 @@ local function delta(r, kpi, new, old)
   end
   local t = string.format("%.1f", d)
   if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "") .. t .. suffix
+  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
 end
 
 return function(r, args)
@@ -115,8 +115,11 @@ return function(r, args)
       out = out .. string.format("; the largest %s was %s (%s to %s, %s).", noun, possessive(worst.seg),
         r.format(kpi, worst.old), r.format(kpi, worst.new), worst.text)
     else
-      out = out .. string.format(": every segment held steady or improved, %s the least (%s).", worst.seg,
-        worst.text)
+      out = out .. ": every segment held steady or improved"
+      if worst.bad < 0 then
+        out = out .. string.format("; %s improved the least (%s)", worst.seg, worst.text)
+      end
+      out = out .. "."
     end
   end
   if #missing > 0 then

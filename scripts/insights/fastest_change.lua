@@ -8,9 +8,12 @@
 -- Changes are relative (+25.2%), or in percentage points for percent KPIs.
 -- Segments without a value in either month are named as missing.
 --
+-- Negative changes carry a minus sign (U+2212); months and "pts" are joined
+-- to their number by a no-break space.
+--
 -- Example: "Between Feb 2024 and Apr 2024, VIP grew the fastest (customer
 -- count 2,205 to 2,761, +25.2%), followed by Inactive (+21.7%); Regular shrank
--- the fastest (2,988 to 2,670, -10.6%), followed by At Risk (-9.6%). All
+-- the fastest (2,988 to 2,670, −10.6%), followed by At Risk (−9.6%). All
 -- customers: 9,389 to 10,000 (+6.5%)."
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -18,7 +21,7 @@ local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function month_of(r, m, default)
@@ -45,15 +48,15 @@ end
 local function delta(r, kpi, new, old)
   local d, suffix
   if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, " pts"
+    d, suffix = (new - old) * 100, "\u{A0}pts"
   else
     d = quire.change(new, old)
     if d == nil then return nil end
     d, suffix = d * 100, "%"
   end
   local t = string.format("%.1f", d)
-  if t == "0.0" or t == "-0.0" then return d, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "") .. t .. suffix
+  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
+  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
 end
 
 return function(r, args)
@@ -81,8 +84,8 @@ return function(r, args)
       missing[#missing + 1] = seg
     else
       local e = { seg = seg, d = d, text = text, old = old, new = new }
-      if text:match("^%+") then ups[#ups + 1] = e
-      elseif text:match("^%-") then downs[#downs + 1] = e
+      if e.d > 0 then ups[#ups + 1] = e
+      elseif e.d < 0 then downs[#downs + 1] = e
       else flat[#flat + 1] = e end
     end
   end

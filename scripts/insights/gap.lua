@@ -8,7 +8,7 @@
 -- The difference is in the KPI's unit (percentage points for percent KPIs).
 --
 -- Example: "In Apr 2024, average order value ranges from $73.62 (New) to
--- $286.89 (VIP): a gap of $213.27, VIP's being 3.9 times New's. In Feb 2024
+-- $286.89 (VIP): a gap of $213.26, VIP's being 3.9 times New's. In Feb 2024
 -- the gap was $235.12 (4.4 times): it has narrowed."
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -16,7 +16,7 @@ local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function month_of(r, m)

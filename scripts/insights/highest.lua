@@ -10,7 +10,7 @@
 -- next segment's value.
 --
 -- Example: "In Apr 2024, VIP has the highest average order value, $286.89:
--- $157.53 more than At Risk ($129.36), 2.2 times as much. The lowest is New
+-- $157.52 more than At Risk ($129.36), 2.2 times as much. The lowest is New
 -- ($73.62); all customers: $227.71. VIP was the highest in all 3 months."
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -18,7 +18,7 @@ local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function month_of(r, m)

@@ -10,7 +10,7 @@
 -- there is no clear relationship.
 --
 -- Example: "Segments with higher website visits per customer tend to have
--- higher average order value (r = 0.62, a moderate relationship, across 15
+-- higher average order value (r = 0.67, a moderate relationship, across 15
 -- segment-months). With 5 segments this describes how the segments differ,
 -- not what causes what."
 
@@ -63,7 +63,7 @@ return function(r, args)
       across, lx, ly)
   end
   local a = math.abs(cor)
-  local rtext = string.format("r = %.2f", cor)
+  local rtext = string.format("r\u{A0}=\u{A0}%s%.2f", cor < 0 and "\u{2212}" or "", math.abs(cor))
   local out
   if a < 0.2 then
     out = string.format("There is no clear relationship between %s and %s across %s (%s).", lx, ly, across, rtext)

@@ -17,7 +17,7 @@
 -- Example: "The report covers 3 months (Feb 2024 to Apr 2024), too short to
 -- separate seasonal patterns from trend: that needs at least 13 months, and
 -- two years or more to see a pattern repeat. Month to month, the customer
--- count of all customers changed by +2.0% (Mar 2024) and +1.2% (Apr 2024); the
+-- count of all customers changed by +3.2% (Mar 2024) and +3.2% (Apr 2024); the
 -- most volatile segment, VIP, changed by +11.7% and +12.1%."
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -25,7 +25,7 @@ local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function month_number(ym)
@@ -52,10 +52,10 @@ local function delta(r, kpi, new, old)
 end
 
 local function signed(r, kpi, d)
-  local suffix = r.kpis[kpi].unit == "percent" and " pts" or "%"
+  local suffix = r.kpis[kpi].unit == "percent" and "\u{A0}pts" or "%"
   local t = string.format("%.1f", d)
   if t == "0.0" or t == "-0.0" then return "0.0" .. suffix end
-  return (d > 0 and "+" or "") .. t .. suffix
+  return (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
 end
 
 -- Month-to-month changes of a series: { {i = month index, d = change} ... }.

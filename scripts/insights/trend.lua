@@ -6,17 +6,16 @@
 -- Changes are relative (+13.3%), or in percentage points for percent KPIs,
 -- from the first to the last month.
 --
--- Example: "For all customers, average order value went from $227.39 in Feb
--- 2024 to $227.71 in Apr 2024 (+0.1%), falling in Mar 2024 and rising in Apr
--- 2024. Among the segments, Inactive rose the most ($113.44 to $128.58,
--- +13.3%) and VIP fell the most ($304.01 to $286.89, -5.6%)."
+-- Example: "For all customers, churn risk score went from 42.7 in Feb 2024 to
+-- 45.1 in Apr 2024 (+5.6%), rising every month. Among the segments, New rose
+-- the most (23.4 to 25.4, +8.2%) and only Regular fell (21.9 to 21.6, −1.5%)."
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function lower_label(r, kpi)
@@ -35,7 +34,7 @@ local function delta(r, kpi, new, old)
   if new == nil or old == nil then return nil end
   local d, suffix
   if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, " pts"
+    d, suffix = (new - old) * 100, "\u{A0}pts"
   else
     d = quire.change(new, old)
     if d == nil then return nil end
@@ -43,7 +42,7 @@ local function delta(r, kpi, new, old)
   end
   local t = string.format("%.1f", d)
   if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "") .. t .. suffix
+  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
 end
 
 -- First and last month with a value in series s.

@@ -21,14 +21,14 @@ local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 local function month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. " " .. y
+  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
 end
 
 local function prev_month_name(ym)
   local y, m = ym:match("^(%d+)-(%d+)$")
   y, m = tonumber(y), tonumber(m) - 1
   if m == 0 then y, m = y - 1, 12 end
-  return MONTHS[m] .. " " .. y
+  return MONTHS[m] .. "\u{A0}" .. y
 end
 
 local function month_of(r, m)

@@ -7,10 +7,11 @@ DATA=$(sample_data) || { bad "quire sample failed"; done_checks insights; exit 1
 ROOT=$(pwd)
 FX=$ROOT/tests/fixtures/insights
 
-# text PDF OUT: the PDF's text (layout kept), and OUT.flat: all of it on one
-# line, with a word broken after its hyphen joined again.
+# text PDF OUT: the PDF's text (layout kept; no-break spaces and minus signs as
+# ASCII), and OUT.flat: all of it on one line, a word broken after its hyphen
+# joined again.
 text() {
-    pdftotext -q -layout "$1" "$2"
+    pdftotext -q -layout "$1" - | sed -e 's/\xc2\xa0/ /g' -e 's/\xe2\x88\x92/-/g' > "$2"
     awk '{ sub(/^[ \t]+/, ""); sub(/[ \t]+$/, ""); if ($0 == "") next
            if (s ~ /[^ ]-$/) s = s $0; else s = s (s == "" ? "" : " ") $0 }
          END { print s }' "$2" | tr -s ' ' > "$2.flat"
