@@ -9,6 +9,7 @@
  */
 #include "format.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -305,8 +306,11 @@ size_t quire_wrap_next(const char *s, size_t len, double max_w, quire_measure_fn
         }
         w += cw;
         /* After a hyphen or dash inside a word ("year-over-year"), not after
-         * a minus sign that starts one ("-5%"). */
-        if ((cp == '-' || cp == 0x2013 || cp == 0x2014) && prev != ' ') {
+         * a minus sign ("-5%", "(-5%)") nor inside a number or date
+         * ("2024-02"). */
+        if ((cp == '-' || cp == 0x2013 || cp == 0x2014) &&
+            (prev >= 0x80 || (prev < 0x80 && isalnum((int)prev))) &&
+            !(i < len && s[i] >= '0' && s[i] <= '9')) {
             brk_end = brk_next = i;
             have_brk = 1;
         }

@@ -245,6 +245,9 @@ static void test_wrap(void)
     CHECK_STR(wrap("one\ntwo three", 20), "one|two three");
     CHECK_STR(wrap("year-over-year growth", 10), "year-over-|year|growth");
     CHECK_STR(wrap("down -5% now", 7), "down|-5% now");
+    /* a minus after a bracket, a date: no break inside */
+    CHECK_STR(wrap("up (-0.4 pts)", 6), "up|(-0.4|pts)");
+    CHECK_STR(wrap("in 2024-02 now", 8), "in|2024-02|now");
     CHECK_STR(wrap("Zo\xC3\xAB M\xC3\xBCller", 3), "Zo\xC3\xAB|M\xC3\xBCl|ler");
     CHECK_STR(wrap("\xE4\xB8\xAD\xE6\x96\x87\xE6\x96\x87\xE5\xAD\x97", 2),
               "\xE4\xB8\xAD\xE6\x96\x87|\xE6\x96\x87\xE5\xAD\x97");
