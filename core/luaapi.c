@@ -197,6 +197,7 @@ int lua_api_install(model *m, quire_error *err)
 typedef struct insight_ctx {
     model *m;
     const grouping *gr;
+    double **moves;   /* per report month: [from][to] counts, computed on first use */
 } insight_ctx;
 
 static insight_ctx *ictx(lua_State *L)
@@ -296,19 +297,22 @@ static int r_moved(lua_State *L)
     const grouping *gr = c->gr;
     int a = check_group(L, gr, 1), b = check_group(L, gr, 2), rp = check_month(L, c->m, 3);
     int p = c->m->p_report + rp;
-    size_t ne = c->m->f->nentities, e;
-    const int8_t *now, *before;
-    lua_Integer n = 0;
+    const size_t ne = c->m->f->nentities, ns = (size_t)gr->nseg;
+    size_t e;
 
     if (a == gr->nseg || b == gr->nseg)
         luaL_error(L, "moved() takes two segments, not All");
     if (p - 1 < c->m->p_first)
         return 0;
-    now = gr->seg + (size_t)p * ne;
-    before = gr->seg + (size_t)(p - 1) * ne;
-    for (e = 0; e < ne; e++)
-        n += before[e] == a && now[e] == b;
-    lua_pushinteger(L, n);
+    if (!c->moves[rp]) {
+        const int8_t *now = gr->seg + (size_t)p * ne, *before = now - ne;
+        double *mv = xcalloc(ns * ns, sizeof *mv);
+        for (e = 0; e < ne; e++)
+            if (before[e] >= 0 && now[e] >= 0)
+                mv[(size_t)before[e] * ns + (size_t)now[e]] += 1;
+        c->moves[rp] = mv;
+    }
+    lua_pushinteger(L, (lua_Integer)c->moves[rp][(size_t)a * ns + (size_t)b]);
     return 1;
 }
 
@@ -402,6 +406,14 @@ static void push_args(lua_State *L, const spec_insight *in)
     }
 }
 
+static void free_moves(insight_ctx *c)
+{
+    int rp;
+    for (rp = 0; rp < c->m->nreport; rp++)
+        free(c->moves[rp]);
+    free(c->moves);
+}
+
 int insights_answer(model *m, const spec_block *b, char **answers, quire_error *err)
 {
     lua_State *L = qlua_state(m->lua);
@@ -411,6 +423,7 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
 
     c.m = m;
     c.gr = &m->groups[b->segmentation];
+    c.moves = xcalloc((size_t)m->nreport, sizeof *c.moves);
     push_report(L, &c);
     rep = lua_gettop(L);
     for (i = 0; i < b->nitems; i++) {
@@ -418,8 +431,13 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
         answers[i] = NULL;
         if (!in->script)
             continue;
-        if (qlua_dofile(m->lua, in->script, 1, err))
+        if (qlua_dofile(m->lua, in->script, 1, err)) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            quire_err(err, err->code, "%s:%d:%d: error: the insight for \"%s\": %s", m->s->path,
+                      in->pos.line, in->pos.col, b->items[i], msg);
             goto fail;
+        }
         if (!lua_isfunction(L, -1)) {
             quire_err(err, QUIRE_EXIT_USAGE, "%s: error: an insight must return a function "
                       "(return function(r, args) ... end), not a %s", in->script,
@@ -441,9 +459,11 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
         lua_settop(L, rep);
     }
     lua_settop(L, top);
+    free_moves(&c);
     return 0;
 fail:
     lua_settop(L, top);
+    free_moves(&c);
     while (i-- > 0) {
         free(answers[i]);
         answers[i] = NULL;
