@@ -1,7 +1,7 @@
 # Quire - build, test, demo, bench, install.
 #
 #   make            build ./quire and the plugins (plugins/*.so)
-#   make demo       install what is missing, build, render out/monthly_segments.pdf
+#   make demo       install what is missing, build, render the stock reports into out/
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
@@ -98,15 +98,17 @@ $(OBJ)/core $(OBJ)/tests:
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@test -f data/sample/orders.csv || ./quire sample --out data/sample
+	@test -f data/sample/spend.csv || ./quire sample --out data/sample
 	./quire run reports/monthly_segments.yaml -o out/monthly_segments.pdf
-	@echo "demo: wrote out/monthly_segments.pdf"
+	./quire run reports/kpi_scorecard.yaml -o out/kpi_scorecard.pdf
+	./quire run reports/kpi_linkage.yaml -o out/kpi_linkage.pdf
+	@echo "demo: wrote out/monthly_segments.pdf, out/kpi_scorecard.pdf, out/kpi_linkage.pdf"
 
 # The CRM-backed report: a local CRM on 127.0.0.1 serves the sample customers
 # (tests/fixtures/crm_server.py), the report reads them through crm_rest.
 demo-crm: deps
 	@$(MAKE) --no-print-directory all
-	@test -f data/sample/orders.csv || ./quire sample --out data/sample
+	@test -f data/sample/spend.csv || ./quire sample --out data/sample
 	@mkdir -p out
 	@rm -f out/.crm_server.port
 	@CRM_TOKEN=$${CRM_TOKEN:-demo-$$$$-$$(date +%s)}; export CRM_TOKEN; \
@@ -144,7 +146,7 @@ install: all
 	install -m 755 $(OUT)/quire $(DESTDIR)$(PREFIX)/bin/quire
 	install -m 644 $(PLUGIN_SO) $(DESTDIR)$(PREFIX)/lib/quire/plugins/
 	install -m 644 core/include/quire/plugin.h $(DESTDIR)$(PREFIX)/include/quire/
-	cp -R scripts/segments scripts/kpis $(DESTDIR)$(PREFIX)/share/quire/scripts/
+	cp -R scripts/segments scripts/kpis scripts/insights $(DESTDIR)$(PREFIX)/share/quire/scripts/
 	cp -R reports/. $(DESTDIR)$(PREFIX)/share/quire/reports/
 
 uninstall:
