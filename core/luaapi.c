@@ -160,7 +160,8 @@ static int l_format(lua_State *L)
     return 1;
 }
 
-int lua_api_install(model *m, quire_error *err)
+/* Build the quire table (in protected mode: it allocates in the state). */
+static int build_api(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"sum", l_sum},
                                    {"mean", l_mean},
@@ -170,8 +171,7 @@ int lua_api_install(model *m, quire_error *err)
                                    {"correlation", l_correlation},
                                    {"format", l_format},
                                    {NULL, NULL}};
-    lua_State *L = qlua_state(m->lua);
-    const spec *s = m->s;
+    const spec *s = lua_touserdata(L, 1);
     size_t i;
 
     luaL_newlib(L, fns);
@@ -187,6 +187,17 @@ int lua_api_install(model *m, quire_error *err)
         lua_setfield(L, -2, p->name);
     }
     lua_setfield(L, -2, "params");
+    return 1;
+}
+
+int lua_api_install(model *m, quire_error *err)
+{
+    lua_State *L = qlua_state(m->lua);
+
+    lua_pushcfunction(L, build_api);
+    lua_pushlightuserdata(L, (void *)m->s);
+    if (qlua_call(m->lua, 1, 1, "setting up the quire table", err))
+        return -1;
     if (qlua_set_global(m->lua, "quire"))
         return quire_err(err, QUIRE_EXIT_DATA, "error: out of memory setting up Lua");
     return 0;

@@ -925,10 +925,11 @@ static int load_items(ctx *c, node *l, spec_block *b)
     n = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
     b->items = xcalloc(n + 1, sizeof *b->items);
     b->insights = xcalloc(n + 1, sizeof *b->insights);
-    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++)
-        if (load_question(c, nd(c, *it), &b->items[b->nitems], &b->insights[b->nitems]) ||
-            !++b->nitems)
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        size_t k = b->nitems++; /* counted first: spec_free frees a half-read one */
+        if (load_question(c, nd(c, *it), &b->items[k], &b->insights[k]))
             return -1;
+    }
     return 0;
 }
 
