@@ -261,7 +261,6 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
 {
     lua_State *L = qlua_state(m->lua);
     const kpi_def *kd = &m->kpis[k];
-    const spec *s = m->s;
     char mon[16];
 
     *out = NAN;
@@ -301,7 +300,6 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
         return -1;
     }
     lua_pop(L, 1);
-    (void)s;
     return 0;
 }
 
