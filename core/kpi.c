@@ -285,8 +285,11 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
     } else {
         lua_pushnil(L);
     }
-    if (qlua_callf(m->lua, 2, 1, err, "KPI \"%s\" (segment %s, %s)", kd->spec->name,
-                   model_group_name(gr, g), mon))
+    if (gr == &m->groups[0] ? qlua_callf(m->lua, 2, 1, err, "KPI \"%s\" (segment %s, %s)",
+                                         kd->spec->name, model_group_name(gr, g), mon)
+                            : qlua_callf(m->lua, 2, 1, err, "KPI \"%s\" (%s: %s, %s)",
+                                         kd->spec->name, gr->spec->name,
+                                         model_group_name(gr, g), mon))
         return -1;
     if (lua_type(L, -1) == LUA_TNUMBER) {
         *out = lua_tonumber(L, -1);

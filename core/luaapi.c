@@ -21,6 +21,13 @@ static const char *const unit_names[] = {"number", "count", "currency", "percent
 
 /* ------------------------------------------------------------ quire.* */
 
+/* Return nil: "no value" is a nil result, not none (tostring(x) works). */
+static int nil1(lua_State *L)
+{
+    lua_pushnil(L);
+    return 1;
+}
+
 /* The numbers of list t (argument i), skipping nil and non-numbers. */
 static size_t numbers(lua_State *L, int i, double **out)
 {
@@ -60,7 +67,7 @@ static int l_mean(lua_State *L)
     double *v, t = 0;
     size_t n = numbers(L, 1, &v), i;
     if (!n)
-        return 0;
+        return nil1(L);
     for (i = 0; i < n; i++)
         t += v[i];
     lua_pushnumber(L, t / (double)n);
@@ -72,11 +79,11 @@ static int l_ratio(lua_State *L)
 {
     double a, b;
     if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
-        return 0;
+        return nil1(L);
     a = lua_tonumber(L, 1);
     b = lua_tonumber(L, 2);
     if (b == 0 || !isfinite(a / b))
-        return 0;
+        return nil1(L);
     lua_pushnumber(L, a / b);
     return 1;
 }
@@ -86,11 +93,11 @@ static int l_change(lua_State *L)
 {
     double a, b;
     if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
-        return 0;
+        return nil1(L);
     a = lua_tonumber(L, 1);
     b = lua_tonumber(L, 2);
     if (b == 0)
-        return 0;
+        return nil1(L);
     lua_pushnumber(L, (a - b) / fabs(b));
     return 1;
 }
@@ -127,11 +134,11 @@ static int l_correlation(lua_State *L)
         lua_pop(L, 2);
     }
     if (cnt < 3)
-        return 0;
+        return nil1(L);
     vx = sxx - sx * sx / cnt;
     vy = syy - sy * sy / cnt;
     if (vx <= 0 || vy <= 0)
-        return 0;
+        return nil1(L);
     lua_pushnumber(L, (sxy - sx * sy / cnt) / sqrt(vx * vy));
     return 1;
 }
@@ -266,7 +273,7 @@ static int r_value(lua_State *L)
     int g = check_group(L, c->gr, 2), rp = check_month(L, c->m, 3);
     double v = model_kpi(c->m, c->gr, k, rp, g);
     if (isnan(v))
-        return 0;
+        return nil1(L);
     lua_pushnumber(L, v);
     return 1;
 }
@@ -314,7 +321,7 @@ static int r_moved(lua_State *L)
     if (a == gr->nseg || b == gr->nseg)
         luaL_error(L, "moved() takes two segments, not All");
     if (p - 1 < c->m->p_first)
-        return 0;
+        return nil1(L);
     if (!c->moves[rp]) {
         const int8_t *now = gr->seg + (size_t)p * ne, *before = now - ne;
         double *mv = xcalloc(ns * ns, sizeof *mv);

@@ -64,6 +64,7 @@ typedef struct grouping {
     const char **names;  /* borrowed from the spec or the facts */
     quire_rgb *colors;
     int *churned;
+    int own_churn;       /* flags churned segments (else the first segmentation's count) */
     int attr;            /* by: the facts attribute; -1 for a rule */
     int *by_code;        /* by: the group of each value code of the attribute */
 

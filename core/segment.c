@@ -108,6 +108,10 @@ static int grouping_init(model *m, grouping *gr, const spec_segmentation *sg, qu
     }
     if (unknown)
         gr->colors[gr->nseg - 1] = (quire_rgb){0.75, 0.75, 0.75};
+    for (i = 0; i < (size_t)gr->nseg; i++)
+        gr->own_churn |= gr->churned[i];
+    if (sg == &m->s->segmentations[0])
+        gr->own_churn = 1;
     return 0;
 }
 
@@ -435,11 +439,11 @@ static int rule_result(rule_ctx *rc, int gi, int idx, size_t e, int p, quire_err
         for (j = 0; j < gr->nseg; j++)
             sb_printf(&list, "%s\"%s\"", j ? ", " : "", rc->name[gi][j]);
         if (got)
-            quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned \"%s\", which is not a "
-                      "segment of the spec; segments: %s", gr->spec->rule, got, list.s);
+            quire_err(err, QUIRE_EXIT_DATA, "%s: returned \"%s\", which is not a segment of the "
+                      "spec; segments: %s", gr->spec->rule, got, list.s);
         else
-            quire_err(err, QUIRE_EXIT_DATA, "%s: error: the rule returned %s; it must return a "
-                      "segment name: %s", gr->spec->rule, luaL_typename(L, idx), list.s);
+            quire_err(err, QUIRE_EXIT_DATA, "%s: returned %s; a rule must return a segment name: "
+                      "%s", gr->spec->rule, luaL_typename(L, idx), list.s);
         sb_free(&list);
     }
     return rule_error(m, gr, e, p, err);
@@ -493,8 +497,8 @@ static int customer_result(rule_ctx *rc, size_t k, int idx, size_t e, int p, dou
         *out = NAN;
         return 0;
     default:
-        quire_err(err, QUIRE_EXIT_DATA, "%s: error: customer() returned a %s; it must return a "
-                  "number, a boolean or nil", rc->m->kpis[k].spec->script, luaL_typename(L, idx));
+        quire_err(err, QUIRE_EXIT_DATA, "%s: customer() returned a %s; it must return a number, "
+                  "a boolean or nil", rc->m->kpis[k].spec->script, luaL_typename(L, idx));
         return customer_error(rc, k, e, p, err);
     }
 }
@@ -662,6 +666,7 @@ int segments_assign(model *m, quire_error *err)
     int32_t **latest = xcalloc(nf + 1, sizeof *latest);
     double *cur = xmalloc((nf + 1) * CHUNK * sizeof *cur); /* [field][entity of chunk] */
     int8_t *segc = xmalloc(ngr * CHUNK), *prevc = xmalloc(ngr * CHUNK);
+    int8_t was[CHUNK]; /* last month's segment of the customer counted as lost */
     double *cval = NULL; /* [customer KPI][entity of chunk] */
     rule_ctx rc;
     int base, g, p, rcode = -1;
@@ -827,8 +832,10 @@ int segments_assign(model *m, quire_error *err)
                  * once per customer of the chunk. */
                 for (i = 0; i < n; i++) {
                     int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
+                    int lost, was_lost;
                     pv[i] = (int8_t)prev;
                     sg[i] = -1;
+                    was[i] = 0;
                     if (since[i] != FACTS_NO_DATE && since[i] > end)
                         continue; /* not a customer yet */
                     if (gr->spec->rule || rc.ncustomer)
@@ -836,8 +843,8 @@ int segments_assign(model *m, quire_error *err)
                     if (rc.uses_prev)
                         set_group(&rc, 0, (int)gi, prev);
                     g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
-                    if (g >= 0 && rc.uses_seg)
-                        set_group(&rc, 1, (int)gi, g);
+                    if (rc.uses_seg)
+                        set_group(&rc, 1, (int)gi, g); /* nil until the rule has run */
                     g = call_customer_scripts(&rc, (int)gi, g, c0 + i, p, cval + i, err);
                     if (g < 0)
                         goto out;
@@ -846,11 +853,20 @@ int segments_assign(model *m, quire_error *err)
                     gr->customers[model_pg(gr, p, g)] += 1;
                     gr->customers[model_pg(gr, p, ng)] += 1;
                     if (prev >= 0) {
-                        int lost = gr->churned[g];
+                        /* Lost: in a churned segment of this segmentation, or
+                         * of the first one when this one flags none. */
+                        if (gr->own_churn) {
+                            lost = gr->churned[g];
+                            was_lost = gr->churned[prev];
+                        } else {
+                            lost = segc[i] >= 0 && m->groups[0].churned[segc[i]];
+                            was_lost = prevc[i] >= 0 && m->groups[0].churned[prevc[i]];
+                        }
+                        was[i] = (int8_t)was_lost;
                         gr->prev_customers[model_pg(gr, p, prev)] += 1;
                         if (!lost)
                             gr->retained[model_pg(gr, p, prev)] += 1;
-                        if (!gr->churned[prev]) {
+                        if (!was_lost) {
                             gr->prev_customers[model_pg(gr, p, ng)] += 1;
                             if (!lost)
                                 gr->retained[model_pg(gr, p, ng)] += 1;
@@ -873,7 +889,7 @@ int segments_assign(model *m, quire_error *err)
                         sum[(size_t)ng * nf] += v[i];
                         if (pr >= 0) {
                             coh[(size_t)pr * nf] += v[i];
-                            if (!gr->churned[pr])
+                            if (!was[i])
                                 coh[(size_t)ng * nf] += v[i];
                         }
                     }

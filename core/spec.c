@@ -705,12 +705,18 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
         sg->rule_pos = pos_of(get(c, m, "rule"));
         free(rule);
     } else {
+        const spec_source *src = spec_find_source(s, s->entity_source);
         for (i = 0; i < s->nentity_attrs; i++)
             if (strcmp(s->entity_attrs[i], sg->by) == 0)
                 break;
         if (i == s->nentity_attrs)
             return fail(c, get(c, m, "by"), "\"by\" must name one of the entities' attributes "
                         "(entities: { attributes: [%s] })", sg->by);
+        for (i = 0; src && i < src->ncolumns; i++)
+            if (strcmp(src->columns[i].name, sg->by) == 0 &&
+                src->columns[i].type != QUIRE_T_STRING)
+                return fail(c, get(c, m, "by"), "\"by\" needs a text attribute; \"%s\" is a "
+                            "number (segment numbers with a rule)", sg->by);
     }
     l = get(c, m, "list");
     if (!l) {

@@ -64,6 +64,7 @@ static const char spec_body[] =
     "  promo: promo.lua\n"
     "  absent: absent.lua\n"
     "  margin: margin.lua\n"
+    "  isfan: isfan.lua\n"
     "sections:\n"
     "  - title: Q\n"
     "    blocks:\n"
@@ -101,6 +102,7 @@ static const char spend[] =
 /* Old customers are never fans; the others once they have promoted. */
 static const char fans[] =
     "return function(c)\n"
+    "  assert(c.segment == nil, 'the rule sees a segment')\n"
     "  if c.band == 'old' then return 'Other' end\n"
     "  if c.promoters_lifetime > 0 then return 'Fan' end\n"
     "  return 'Other'\n"
@@ -226,6 +228,9 @@ static void test_model(void)
     CHECK(kpi(m, fan, "n", 1, "Fan") == 1 && kpi(m, fan, "n", 1, "Other") == 3);
     CHECK(kpi(m, fan, "spend", 0, "Fan") != kpi(m, fan, "spend", 0, "Fan")); /* no row: NAN */
     CHECK(fan->prev_customers[model_pg(fan, m->p_report, 1)] == 2);
+    /* c.segment in customer(): this segmentation's segment, never another's. */
+    CHECK(kpi(m, fan, "isfan", 0, "Fan") == 1 && kpi(m, fan, "isfan", 0, "Other") == 0);
+    CHECK(kpi(m, age, "isfan", 0, "young") == 0);
 
     /* Insights read the report of the block's segmentation. */
     {
@@ -326,6 +331,7 @@ int main(void)
     put("absent.lua", "return { needs = { 'customers', 'nps_total' },\n"
                       "  value = function(s) return s.nps_total end }\n");
     put("margin.lua", "return { value = function(s) return quire.params.margin * s.customers end }\n");
+    put("isfan.lua", "return { customer = function(c) return c.segment == 'Fan' and 1 or 0 end }\n");
     put("insight.lua",
         "return function(r, args)\n"
         "  local s = r.series('n', 'Fan')\n"
@@ -345,6 +351,7 @@ int main(void)
     expect_error("count(score >= 9)", "sum(score >= 9)", "only count takes a condition");
     expect_error("by: band", "by: region", "\"by\" must name one of the entities' attributes");
     expect_error("segmentation: fans", "segmentation: fanz", "did you mean \"fans\"");
+    expect_error("by: band", "by: cost", "\"by\" needs a text attribute");
     expect_error("windows: [lifetime]", "windows: [forever]", "lifetime");
     expect_error("attributes: [band, cost]", "attributes: [band, colour]",
                  "must be a column declared in source");
