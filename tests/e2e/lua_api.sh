@@ -102,8 +102,8 @@ spec_error validate 's/retention_spend: sum(retention)/retention_spend: max(rete
     'report.yaml:65:24: error: facts about segments take count and sum measures only'
 spec_error validate 's/    by: region/    by: country/' \
     'report.yaml:80:9: error: "by" must name one of the entities'"'"' attributes (entities: { attributes: [country] })'
-spec_error run 's/    by: region/    by: acquisition_cost/' \
-    'report.yaml:79:5: error: segmentation "region": "by" needs a text attribute (a string column)'
+spec_error validate 's/    by: region/    by: acquisition_cost/' \
+    'report.yaml:80:9: error: "by" needs a text attribute; "acquisition_cost" is a number (segment numbers with a rule)'
 spec_error validate 's/    title: Region/    title: Region\n    rule: rule.lua/' \
     'report.yaml:79:5: error: segmentation "region" needs either "rule" (a Lua script returning the segment) or "by" (a text attribute of the entities)'
 spec_error validate 's/segmentation: region/segmentation: regoin/' \
