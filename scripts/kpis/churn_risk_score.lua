@@ -25,20 +25,18 @@ return {
     if d == nil then
       return nil
     end
-    local n = c.orders_12m or 0
+    local n = c.orders_12m
     local gap = DEFAULT_GAP
-    if n > 0 then
-      local months = math.min(12, (c.tenure_months or 11) + 1)
+    if n and n > 0 then
+      local months = (c.tenure_months or 11) + 1
+      if months > 12 then
+        months = 12
+      end
       gap = DAYS_PER_MONTH * months / n
     end
     local r = d / gap
-    return 100 * r * r / (1 + r * r)
+    r = r * r
+    return 100 * r / (1 + r)
   end,
-  value = function(s)
-    local pc = s.per_customer
-    if pc == nil or pc.count == 0 then
-      return nil
-    end
-    return pc.sum / pc.count
-  end,
+  -- no value(): the KPI is the mean of customer() over the segment
 }
