@@ -197,15 +197,15 @@ static int build_api(lua_State *L)
     return 1;
 }
 
-int lua_api_install(model *m, quire_error *err)
+int lua_api_install(model *m, quire_lua *q, quire_error *err)
 {
-    lua_State *L = qlua_state(m->lua);
+    lua_State *L = qlua_state(q);
 
     lua_pushcfunction(L, build_api);
     lua_pushlightuserdata(L, (void *)m->s);
-    if (qlua_call(m->lua, 1, 1, "setting up the quire table", err))
+    if (qlua_call(q, 1, 1, "setting up the quire table", err))
         return -1;
-    if (qlua_set_global(m->lua, "quire"))
+    if (qlua_set_global(q, "quire"))
         return quire_err(err, QUIRE_EXIT_DATA, "error: out of memory setting up Lua");
     return 0;
 }

@@ -110,8 +110,8 @@ int segments_assign(model *m, quire_error *err);
 int kpis_evaluate(model *m, quire_error *err);
 /* kpi.c: push the table a KPI's value() receives, for period p and group g. */
 void kpi_push_sums(model *m, const grouping *gr, int p, int g);
-/* luaapi.c: the "quire" table scripts see (parameters, helpers). */
-int lua_api_install(model *m, quire_error *err);
+/* luaapi.c: the "quire" table scripts see (parameters, helpers), in state q. */
+int lua_api_install(model *m, quire_lua *q, quire_error *err);
 
 /* luaapi.c: the answers of a questions block's insights (answers[i] NULL
  * where a question has none; the caller frees them). */

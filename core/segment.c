@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
         lim.seconds = s->lua_seconds;
     lim.seed = s->seed;
     m->lua = qlua_new(&lim, err);
-    if (!m->lua || lua_api_install(m, err)) {
+    if (!m->lua || lua_api_install(m, m->lua, err)) {
         model_free(m);
         return NULL;
     }
@@ -342,7 +343,9 @@ static int32_t month_end_day(int month)
  * grouping the rule and the interned segment names. */
 typedef struct rule_ctx {
     model *m;
+    quire_lua *lua;     /* the worker's state */
     lua_State *L;
+    int *cref;          /* per KPI: its customer function in this state, or LUA_NOREF */
     int rec;            /* stack slot of the record */
     int keys;           /* first of nfields field names, then "prev_segment", "segment" */
     int *fn;            /* per grouping: the rule's slot (0: by an attribute) */
@@ -458,7 +461,7 @@ static int call_rule(rule_ctx *rc, int gi, size_t e, int p, quire_error *err)
 
     lua_pushvalue(L, rc->fn[gi]);
     lua_pushvalue(L, rc->rec);
-    if (qlua_call(rc->m->lua, 1, 1, NULL, err))
+    if (qlua_call(rc->lua, 1, 1, NULL, err))
         return rule_error(rc->m, &rc->m->groups[gi], e, p, err);
     g = rule_result(rc, gi, -1, e, p, err);
     lua_pop(L, 1);
@@ -509,9 +512,9 @@ static int call_customer(rule_ctx *rc, size_t k, size_t e, int p, double *out, q
     lua_State *L = rc->L;
     int rc2;
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rc->m->kpis[k].customer_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rc->cref[k]);
     lua_pushvalue(L, rc->rec);
-    if (qlua_call(rc->m->lua, 1, 1, NULL, err))
+    if (qlua_call(rc->lua, 1, 1, NULL, err))
         return customer_error(rc, k, e, p, err);
     rc2 = customer_result(rc, k, -1, e, p, out, err);
     lua_pop(L, 1);
@@ -535,7 +538,7 @@ static int call_customer_scripts(rule_ctx *rc, int gi, int by_group, size_t e, i
     if (rc->drv[gi]) {
         lua_pushvalue(L, rc->drv[gi]);
         lua_pushvalue(L, rc->rec);
-        if (qlua_call(rc->m->lua, 1, nres, NULL, err) == 0) {
+        if (qlua_call(rc->lua, 1, nres, NULL, err) == 0) {
             if (has_rule && (g = rule_result(rc, gi, -nres, e, p, err)) < 0) {
                 lua_pop(L, nres);
                 return -1;
@@ -610,8 +613,8 @@ static int make_driver(rule_ctx *rc, int gi, quire_error *err)
     else
         lua_pushnil(L);
     for (ci = 0; ci < rc->ncustomer; ci++)
-        lua_rawgeti(L, LUA_REGISTRYINDEX, m->kpis[rc->customer[ci]].customer_ref);
-    rcode = qlua_call(m->lua, 1 + (int)rc->ncustomer, 1, "segment pass", err);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rc->cref[rc->customer[ci]]);
+    rcode = qlua_call(rc->lua, 1 + (int)rc->ncustomer, 1, "segment pass", err);
     return rcode ? -1 : lua_gettop(L);
 }
 
@@ -656,61 +659,83 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
     return 0;
 }
 
-int segments_assign(model *m, quire_error *err)
-{
-    const facts *f = m->f;
-    const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
-    const int np = f->nperiods;
-    lua_State *L = qlua_state(m->lua);
-    double **run = xcalloc(nf + 1, sizeof *run);
-    int32_t **latest = xcalloc(nf + 1, sizeof *latest);
-    double *cur = xmalloc((nf + 1) * CHUNK * sizeof *cur); /* [field][entity of chunk] */
-    int8_t *segc = xmalloc(ngr * CHUNK), *prevc = xmalloc(ngr * CHUNK);
-    int8_t was[CHUNK]; /* last month's segment of the customer counted as lost */
-    double *cval = NULL; /* [customer KPI][entity of chunk] */
+/* The pass runs on NWORKERS threads, each over a fixed part of the
+ * entities with a Lua state of its own; partial sums are merged in worker
+ * order, so the results do not depend on the machine. */
+#define NWORKERS 2
+
+/* What a worker adds up for one period, per grouping. */
+typedef struct partial {
+    double *customers, *prev_customers, *retained; /* [g] */
+    double *sums, *cohort;                         /* [g][field] */
+    double *csum, *ccount;                         /* [k][g] */
+} partial;
+
+typedef struct worker {
+    model *m;
     rule_ctx rc;
-    int base, g, p, rcode = -1;
-    size_t e, k, gi;
-    struct timespec t0, t1;
+    int base;               /* the state's stack top before the pass */
+    size_t from, to;        /* entities */
+    double *const *run;     /* shared, read-only during a period */
+    int32_t *const *latest;
+    double *cur, *cval;
+    int8_t *segc, *prevc;
+    partial *part;          /* per grouping */
+    int p;
+    int rc_status;
+    quire_error err;
+} worker;
 
-    memset(&rc, 0, sizeof rc);
-    rc.m = m;
-    rc.L = L;
-    rc.fn = xcalloc(ngr, sizeof *rc.fn);
-    rc.drv = xcalloc(ngr, sizeof *rc.drv);
-    rc.names = xcalloc(ngr, sizeof *rc.names);
-    rc.name = xcalloc(ngr, sizeof *rc.name);
-    rc.customer = xcalloc(m->nkpis + 1, sizeof *rc.customer);
-    for (k = 0; k < m->nkpis; k++)
-        if (m->kpis[k].customer_ref != LUA_NOREF)
-            rc.customer[rc.ncustomer++] = (int)k;
-    cval = xmalloc((rc.ncustomer + 1) * CHUNK * sizeof *cval);
-    base = lua_gettop(L);
-    /* Fields no script mentions are neither computed nor summed. */
-    if (mark_fields(m, &rc, err))
-        goto out;
+/* Load the rules and the KPIs' customer functions into the worker's state
+ * and anchor what the pass needs on its stack. */
+static int worker_setup(worker *w, quire_error *err)
+{
+    model *m = w->m;
+    rule_ctx *rc = &w->rc;
+    lua_State *L = rc->L;
+    const size_t nf = m->nfields, ngr = m->ngroups;
+    size_t gi, k;
+    int g;
 
+    w->base = lua_gettop(L);
+    for (k = 0; k < m->nkpis; k++) {
+        rc->cref[k] = LUA_NOREF;
+        if (m->kpis[k].customer_ref == LUA_NOREF)
+            continue;
+        if (rc->lua == m->lua) {
+            rc->cref[k] = m->kpis[k].customer_ref;
+            continue;
+        }
+        if (qlua_dofile(rc->lua, m->kpis[k].spec->script, 1, err))
+            return -1;
+        if (lua_istable(L, -1))
+            lua_getfield(L, -1, "customer");
+        if (!lua_isfunction(L, -1))
+            return quire_err(err, QUIRE_EXIT_DATA, "%s: error: KPI \"%s\": the script returned "
+                             "a different table the second time it ran", m->kpis[k].spec->script,
+                             m->kpis[k].spec->name);
+        rc->cref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_pop(L, 1);
+    }
     for (gi = 0; gi < ngr; gi++) {
         const grouping *gr = &m->groups[gi];
         if (!gr->spec->rule)
             continue;
-        if (qlua_dofile(m->lua, gr->spec->rule, 1, err))
-            goto out;
-        if (!lua_isfunction(L, -1)) {
-            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function "
-                      "(return function(c) ... end), not a %s", gr->spec->rule,
-                      luaL_typename(L, -1));
-            goto out;
-        }
-        rc.fn[gi] = lua_gettop(L);
+        if (qlua_dofile(rc->lua, gr->spec->rule, 1, err))
+            return -1;
+        if (!lua_isfunction(L, -1))
+            return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a "
+                             "function (return function(c) ... end), not a %s", gr->spec->rule,
+                             luaL_typename(L, -1));
+        rc->fn[gi] = lua_gettop(L);
     }
     for (gi = 0; gi < ngr; gi++)
-        if ((rc.drv[gi] = make_driver(&rc, (int)gi, err)) < 0)
-            goto out;
+        if ((rc->drv[gi] = make_driver(rc, (int)gi, err)) < 0)
+            return -1;
     lua_createtable(L, 0, (int)nf + 2);
-    rc.rec = lua_gettop(L);
+    rc->rec = lua_gettop(L);
     luaL_checkstack(L, (int)nf + 8, "segment rule");
-    rc.keys = lua_gettop(L) + 1;
+    rc->keys = lua_gettop(L) + 1;
     for (k = 0; k < nf; k++)
         lua_pushstring(L, m->fields[k].name);
     lua_pushstring(L, "prev_segment");
@@ -718,10 +743,313 @@ int segments_assign(model *m, quire_error *err)
     for (gi = 0; gi < ngr; gi++) {
         const grouping *gr = &m->groups[gi];
         luaL_checkstack(L, gr->nseg + 8, "segment rule");
-        rc.names[gi] = lua_gettop(L) + 1;
-        rc.name[gi] = xcalloc((size_t)gr->nseg + 1, sizeof **rc.name);
+        rc->names[gi] = lua_gettop(L) + 1;
+        rc->name[gi] = xcalloc((size_t)gr->nseg + 1, sizeof **rc->name);
         for (g = 0; g < gr->nseg; g++)
-            rc.name[gi][g] = lua_pushstring(L, gr->names[g]);
+            rc->name[gi][g] = lua_pushstring(L, gr->names[g]);
+    }
+    return 0;
+}
+
+/* Period w->p for entities [w->from, w->to): segments and partial sums. */
+static int worker_period(worker *w, quire_error *err)
+{
+    model *m = w->m;
+    const facts *f = m->f;
+    rule_ctx *rc = &w->rc;
+    const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
+    const int p = w->p, month = f->month0 + p;
+    const int32_t end = month_end_day(month);
+    int8_t *segc = w->segc, *prevc = w->prevc;
+    int8_t was[CHUNK]; /* the customer counted as lost last month */
+    double *cur = w->cur, *cval = w->cval;
+    size_t c0, k, gi;
+    int g;
+
+    for (gi = 0; gi < ngr; gi++) {
+        partial *pt = &w->part[gi];
+        size_t ng = (size_t)m->groups[gi].nseg + 1;
+        memset(pt->customers, 0, ng * sizeof *pt->customers);
+        memset(pt->prev_customers, 0, ng * sizeof *pt->prev_customers);
+        memset(pt->retained, 0, ng * sizeof *pt->retained);
+        memset(pt->sums, 0, ng * nf * sizeof *pt->sums);
+        memset(pt->cohort, 0, ng * nf * sizeof *pt->cohort);
+        memset(pt->csum, 0, ng * m->nkpis * sizeof *pt->csum);
+        memset(pt->ccount, 0, ng * m->nkpis * sizeof *pt->ccount);
+    }
+    for (c0 = w->from; c0 < w->to; c0 += CHUNK) {
+        size_t n = w->to - c0 < CHUNK ? w->to - c0 : CHUNK, i, ci;
+        const int32_t *since = f->since + c0;
+
+        /* The chunk's field values, a field at a time. */
+        for (k = 0; k < nf; k++) {
+            const field *fl = &m->fields[k];
+            double *v = cur + k * CHUNK;
+            if (!fl->needed)
+                continue;
+            switch (fl->kind) {
+            case FIELD_MEASURE:
+                facts_load(f, (size_t)fl->measure, p, c0, n, v);
+                break;
+            case FIELD_HAS:
+                facts_load(f, (size_t)fl->measure, p, c0, n, v);
+                for (i = 0; i < n; i++)
+                    v[i] = v[i] > 0;
+                break;
+            case FIELD_WINDOW:
+                memcpy(v, w->run[k] + c0, n * sizeof *v);
+                break;
+            case FIELD_DAYS_SINCE:
+                for (i = 0; i < n; i++) {
+                    int32_t lt = w->latest[k][c0 + i];
+                    if (lt == FACTS_NO_DATE)
+                        lt = since[i];
+                    v[i] = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
+                }
+                break;
+            case FIELD_ATTR:
+                memcpy(v, f->attrs[fl->measure].num + c0, n * sizeof *v);
+                break;
+            case FIELD_ATTR_HAS:
+                for (i = 0; i < n; i++)
+                    v[i] = !isnan(f->attrs[fl->measure].num[c0 + i]);
+                break;
+            case FIELD_TEXT:
+                for (i = 0; i < n; i++)
+                    v[i] = f->attrs[fl->measure].code[c0 + i];
+                break;
+            default:
+                for (i = 0; i < n; i++)
+                    v[i] = since[i] == FACTS_NO_DATE ? NAN
+                                                     : (double)(month - month_of_days(since[i]));
+                break;
+            }
+        }
+        for (gi = 0; gi < ngr; gi++) {
+            grouping *gr = &m->groups[gi];
+            partial *pt = &w->part[gi];
+            int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK;
+            const int ng = gr->nseg;
+
+            /* The rule (or the attribute) and the customer functions, once
+             * per customer of the chunk. */
+            for (i = 0; i < n; i++) {
+                int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
+                int lost, was_lost;
+                pv[i] = (int8_t)prev;
+                sg[i] = -1;
+                was[i] = 0;
+                if (since[i] != FACTS_NO_DATE && since[i] > end)
+                    continue; /* not a customer yet */
+                if (gr->spec->rule || rc->ncustomer)
+                    fill_record(rc, cur + i, CHUNK);
+                if (rc->uses_prev)
+                    set_group(rc, 0, (int)gi, prev);
+                g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
+                if (rc->uses_seg)
+                    set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
+                g = call_customer_scripts(rc, (int)gi, g, c0 + i, p, cval + i, err);
+                if (g < 0)
+                    return -1;
+                sg[i] = (int8_t)g;
+                gr->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
+                pt->customers[g] += 1;
+                pt->customers[ng] += 1;
+                if (prev >= 0) {
+                    /* Lost: in a churned segment of this segmentation, or of
+                     * the first one when this one flags none. */
+                    if (gr->own_churn) {
+                        lost = gr->churned[g];
+                        was_lost = gr->churned[prev];
+                    } else {
+                        lost = segc[i] >= 0 && m->groups[0].churned[segc[i]];
+                        was_lost = prevc[i] >= 0 && m->groups[0].churned[prevc[i]];
+                    }
+                    was[i] = (int8_t)was_lost;
+                    pt->prev_customers[prev] += 1;
+                    if (!lost)
+                        pt->retained[prev] += 1;
+                    if (!was_lost) {
+                        pt->prev_customers[ng] += 1;
+                        if (!lost)
+                            pt->retained[ng] += 1;
+                    }
+                }
+            }
+            /* Sums per segment, and per last month's segment (cohorts). */
+            for (k = 0; k < nf; k++) {
+                const double *v = cur + k * CHUNK;
+                double *sum = pt->sums + k, *coh = pt->cohort + k;
+                if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
+                    continue;
+                for (i = 0; i < n; i++) {
+                    int s8 = sg[i], pr = pv[i];
+                    if (s8 < 0 || isnan(v[i]))
+                        continue;
+                    sum[(size_t)s8 * nf] += v[i];
+                    sum[(size_t)ng * nf] += v[i];
+                    if (pr >= 0) {
+                        coh[(size_t)pr * nf] += v[i];
+                        if (!was[i])
+                            coh[(size_t)ng * nf] += v[i];
+                    }
+                }
+            }
+            for (ci = 0; ci < rc->ncustomer; ci++) {
+                size_t at = (size_t)rc->customer[ci] * (size_t)(ng + 1);
+                const double *v = cval + ci * CHUNK;
+                for (i = 0; i < n; i++) {
+                    if (sg[i] < 0 || isnan(v[i]))
+                        continue;
+                    pt->csum[at + (size_t)sg[i]] += v[i];
+                    pt->ccount[at + (size_t)sg[i]] += 1;
+                    pt->csum[at + (size_t)ng] += v[i];
+                    pt->ccount[at + (size_t)ng] += 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static void *worker_thread(void *arg)
+{
+    worker *w = arg;
+    w->rc_status = worker_period(w, &w->err);
+    return NULL;
+}
+
+/* Add a worker's partial sums of period p into the groupings. */
+static void merge(model *m, const worker *w, int p)
+{
+    const size_t nf = m->nfields, np = (size_t)m->f->nperiods;
+    size_t gi, g, k;
+
+    for (gi = 0; gi < m->ngroups; gi++) {
+        grouping *gr = &m->groups[gi];
+        const partial *pt = &w->part[gi];
+        const size_t ng = (size_t)gr->nseg + 1, pg = model_pg(gr, p, 0);
+        for (g = 0; g < ng; g++) {
+            gr->customers[pg + g] += pt->customers[g];
+            gr->prev_customers[pg + g] += pt->prev_customers[g];
+            gr->retained[pg + g] += pt->retained[g];
+        }
+        for (g = 0; g < ng * nf; g++) {
+            gr->sums[pg * nf + g] += pt->sums[g];
+            gr->cohort[pg * nf + g] += pt->cohort[g];
+        }
+        for (k = 0; k < m->nkpis; k++)
+            for (g = 0; g < ng; g++) {
+                size_t at = (k * np + (size_t)p) * ng + g;
+                gr->csum[at] += pt->csum[k * ng + g];
+                gr->ccount[at] += pt->ccount[k * ng + g];
+            }
+    }
+}
+
+static void worker_free(worker *w, size_t ngr)
+{
+    size_t gi;
+
+    if (w->rc.L)
+        lua_settop(w->rc.L, w->base);
+    for (gi = 0; gi < ngr; gi++) {
+        if (w->rc.name)
+            free((void *)w->rc.name[gi]);
+        if (w->part) {
+            partial *pt = &w->part[gi];
+            free(pt->customers);
+            free(pt->prev_customers);
+            free(pt->retained);
+            free(pt->sums);
+            free(pt->cohort);
+            free(pt->csum);
+            free(pt->ccount);
+        }
+    }
+    free(w->part);
+    free(w->cur);
+    free(w->cval);
+    free(w->segc);
+    free(w->prevc);
+    free(w->rc.fn);
+    free(w->rc.drv);
+    free(w->rc.names);
+    free((void *)w->rc.name);
+    free(w->rc.customer);
+    free(w->rc.cref);
+    if (w->rc.lua && w->rc.lua != w->m->lua)
+        qlua_free(w->rc.lua);
+}
+
+int segments_assign(model *m, quire_error *err)
+{
+    const facts *f = m->f;
+    const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
+    const int np = f->nperiods;
+    double **run = xcalloc(nf + 1, sizeof *run);
+    int32_t **latest = xcalloc(nf + 1, sizeof *latest);
+    worker wk[NWORKERS];
+    rule_ctx marks;
+    size_t per = (ne / NWORKERS + CHUNK - 1) / CHUNK * CHUNK, e, k, gi;
+    int p, i, rcode = -1;
+    struct timespec t0, t1;
+
+    memset(wk, 0, sizeof wk);
+    memset(&marks, 0, sizeof marks);
+    /* Fields no script mentions are neither computed nor summed. */
+    if (mark_fields(m, &marks, err))
+        goto out;
+    for (i = 0; i < NWORKERS; i++) {
+        worker *w = &wk[i];
+        rule_ctx *rc = &w->rc;
+        w->m = m;
+        w->run = run;
+        w->latest = latest;
+        w->from = (size_t)i * per < ne ? (size_t)i * per : ne;
+        w->to = i == NWORKERS - 1 ? ne : ((size_t)(i + 1) * per < ne ? (size_t)(i + 1) * per : ne);
+        rc->m = m;
+        rc->uses_prev = marks.uses_prev;
+        rc->uses_seg = marks.uses_seg;
+        rc->fn = xcalloc(ngr, sizeof *rc->fn);
+        rc->drv = xcalloc(ngr, sizeof *rc->drv);
+        rc->names = xcalloc(ngr, sizeof *rc->names);
+        rc->name = xcalloc(ngr, sizeof *rc->name);
+        rc->customer = xcalloc(m->nkpis + 1, sizeof *rc->customer);
+        rc->cref = xcalloc(m->nkpis + 1, sizeof *rc->cref);
+        for (k = 0; k < m->nkpis; k++)
+            if (m->kpis[k].customer_ref != LUA_NOREF)
+                rc->customer[rc->ncustomer++] = (int)k;
+        w->cur = xmalloc((nf + 1) * CHUNK * sizeof *w->cur);
+        w->cval = xmalloc((rc->ncustomer + 1) * CHUNK * sizeof *w->cval);
+        w->segc = xmalloc(ngr * CHUNK);
+        w->prevc = xmalloc(ngr * CHUNK);
+        w->part = xcalloc(ngr, sizeof *w->part);
+        for (gi = 0; gi < ngr; gi++) {
+            partial *pt = &w->part[gi];
+            size_t ng = (size_t)m->groups[gi].nseg + 1;
+            pt->customers = xcalloc(ng, sizeof(double));
+            pt->prev_customers = xcalloc(ng, sizeof(double));
+            pt->retained = xcalloc(ng, sizeof(double));
+            pt->sums = xcalloc(ng * nf + 1, sizeof(double));
+            pt->cohort = xcalloc(ng * nf + 1, sizeof(double));
+            pt->csum = xcalloc(ng * m->nkpis + 1, sizeof(double));
+            pt->ccount = xcalloc(ng * m->nkpis + 1, sizeof(double));
+        }
+        /* The first worker uses the run's state; the others one each (none
+         * when they have no entities). */
+        if (w->from >= w->to && i > 0)
+            continue;
+        if (i == 0) {
+            rc->lua = m->lua;
+        } else {
+            rc->lua = qlua_new(qlua_limits(m->lua), err);
+            if (!rc->lua || lua_api_install(m, rc->lua, err))
+                goto out;
+        }
+        rc->L = qlua_state(rc->lua);
+        if (worker_setup(w, err))
+            goto out;
     }
 
     for (gi = 0; gi < ngr; gi++) {
@@ -752,9 +1080,8 @@ int segments_assign(model *m, quire_error *err)
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (p = 0; p < np; p++) {
-        int month = f->month0 + p;
-        int32_t end = month_end_day(month);
-        size_t c0;
+        pthread_t th[NWORKERS];
+        int started[NWORKERS] = {0};
 
         /* Advance the running windows and latest dates to period p. */
         for (k = 0; k < nf; k++) {
@@ -775,161 +1102,39 @@ int segments_assign(model *m, quire_error *err)
         }
         if (p < m->p_first)
             continue;
-        for (c0 = 0; c0 < ne; c0 += CHUNK) {
-            size_t n = ne - c0 < CHUNK ? ne - c0 : CHUNK, i, ci;
-            const int32_t *since = f->since + c0;
-
-            /* The chunk's field values, a field at a time. */
-            for (k = 0; k < nf; k++) {
-                const field *fl = &m->fields[k];
-                double *v = cur + k * CHUNK;
-                if (!fl->needed)
-                    continue;
-                switch (fl->kind) {
-                case FIELD_MEASURE:
-                    facts_load(f, (size_t)fl->measure, p, c0, n, v);
-                    break;
-                case FIELD_HAS:
-                    facts_load(f, (size_t)fl->measure, p, c0, n, v);
-                    for (i = 0; i < n; i++)
-                        v[i] = v[i] > 0;
-                    break;
-                case FIELD_WINDOW:
-                    memcpy(v, run[k] + c0, n * sizeof *v);
-                    break;
-                case FIELD_DAYS_SINCE:
-                    for (i = 0; i < n; i++) {
-                        int32_t lt = latest[k][c0 + i];
-                        if (lt == FACTS_NO_DATE)
-                            lt = since[i];
-                        v[i] = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
-                    }
-                    break;
-                case FIELD_ATTR:
-                    memcpy(v, f->attrs[fl->measure].num + c0, n * sizeof *v);
-                    break;
-                case FIELD_ATTR_HAS:
-                    for (i = 0; i < n; i++)
-                        v[i] = !isnan(f->attrs[fl->measure].num[c0 + i]);
-                    break;
-                case FIELD_TEXT:
-                    for (i = 0; i < n; i++)
-                        v[i] = f->attrs[fl->measure].code[c0 + i];
-                    break;
-                default:
-                    for (i = 0; i < n; i++)
-                        v[i] = since[i] == FACTS_NO_DATE ? NAN
-                                                         : (double)(month - month_of_days(since[i]));
-                    break;
-                }
-            }
-            for (gi = 0; gi < ngr; gi++) {
-                grouping *gr = &m->groups[gi];
-                int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK;
-                const int ng = gr->nseg;
-
-                /* The rule (or the attribute) and the customer functions,
-                 * once per customer of the chunk. */
-                for (i = 0; i < n; i++) {
-                    int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
-                    int lost, was_lost;
-                    pv[i] = (int8_t)prev;
-                    sg[i] = -1;
-                    was[i] = 0;
-                    if (since[i] != FACTS_NO_DATE && since[i] > end)
-                        continue; /* not a customer yet */
-                    if (gr->spec->rule || rc.ncustomer)
-                        fill_record(&rc, cur + i, CHUNK);
-                    if (rc.uses_prev)
-                        set_group(&rc, 0, (int)gi, prev);
-                    g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
-                    if (rc.uses_seg)
-                        set_group(&rc, 1, (int)gi, g); /* nil until the rule has run */
-                    g = call_customer_scripts(&rc, (int)gi, g, c0 + i, p, cval + i, err);
-                    if (g < 0)
-                        goto out;
-                    sg[i] = (int8_t)g;
-                    gr->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
-                    gr->customers[model_pg(gr, p, g)] += 1;
-                    gr->customers[model_pg(gr, p, ng)] += 1;
-                    if (prev >= 0) {
-                        /* Lost: in a churned segment of this segmentation, or
-                         * of the first one when this one flags none. */
-                        if (gr->own_churn) {
-                            lost = gr->churned[g];
-                            was_lost = gr->churned[prev];
-                        } else {
-                            lost = segc[i] >= 0 && m->groups[0].churned[segc[i]];
-                            was_lost = prevc[i] >= 0 && m->groups[0].churned[prevc[i]];
-                        }
-                        was[i] = (int8_t)was_lost;
-                        gr->prev_customers[model_pg(gr, p, prev)] += 1;
-                        if (!lost)
-                            gr->retained[model_pg(gr, p, prev)] += 1;
-                        if (!was_lost) {
-                            gr->prev_customers[model_pg(gr, p, ng)] += 1;
-                            if (!lost)
-                                gr->retained[model_pg(gr, p, ng)] += 1;
-                        }
-                    }
-                }
-                /* Sums per segment, and per last month's segment (cohorts). */
-                for (k = 0; k < nf; k++) {
-                    const double *v = cur + k * CHUNK;
-                    double *sum, *coh;
-                    if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
-                        continue;
-                    sum = gr->sums + model_pg(gr, p, 0) * nf + k;
-                    coh = gr->cohort + model_pg(gr, p, 0) * nf + k;
-                    for (i = 0; i < n; i++) {
-                        int s8 = sg[i], pr = pv[i];
-                        if (s8 < 0 || isnan(v[i]))
-                            continue;
-                        sum[(size_t)s8 * nf] += v[i];
-                        sum[(size_t)ng * nf] += v[i];
-                        if (pr >= 0) {
-                            coh[(size_t)pr * nf] += v[i];
-                            if (!was[i])
-                                coh[(size_t)ng * nf] += v[i];
-                        }
-                    }
-                }
-                for (ci = 0; ci < rc.ncustomer; ci++) {
-                    size_t at = ((size_t)rc.customer[ci] * (size_t)np + (size_t)p) * (size_t)(ng + 1);
-                    const double *v = cval + ci * CHUNK;
-                    for (i = 0; i < n; i++) {
-                        if (sg[i] < 0 || isnan(v[i]))
-                            continue;
-                        gr->csum[at + (size_t)sg[i]] += v[i];
-                        gr->ccount[at + (size_t)sg[i]] += 1;
-                        gr->csum[at + (size_t)ng] += v[i];
-                        gr->ccount[at + (size_t)ng] += 1;
-                    }
-                }
-            }
+        for (i = 0; i < NWORKERS; i++)
+            wk[i].p = p;
+        /* Worker 0 on this thread, the others beside it (or after it when
+         * a thread cannot be started: the same results either way). */
+        for (i = 1; i < NWORKERS; i++)
+            started[i] = wk[i].from < wk[i].to &&
+                         pthread_create(&th[i], NULL, worker_thread, &wk[i]) == 0;
+        worker_thread(&wk[0]);
+        for (i = 1; i < NWORKERS; i++) {
+            if (started[i])
+                pthread_join(th[i], NULL);
+            else
+                worker_thread(&wk[i]);
         }
+        for (i = 0; i < NWORKERS; i++)
+            if (wk[i].rc_status) {
+                *err = wk[i].err; /* the first part's error: the same on every machine */
+                goto out;
+            }
+        for (i = 0; i < NWORKERS; i++)
+            merge(m, &wk[i], p);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     rcode = 0;
 out:
-    lua_settop(L, base);
+    for (i = 0; i < NWORKERS; i++)
+        worker_free(&wk[i], ngr);
     for (k = 0; k < nf; k++) {
         free(run[k]);
         free(latest[k]);
     }
-    for (gi = 0; gi < ngr; gi++)
-        free((void *)rc.name[gi]);
     free(run);
     free(latest);
-    free(cur);
-    free(cval);
-    free(segc);
-    free(prevc);
-    free(rc.fn);
-    free(rc.drv);
-    free(rc.names);
-    free((void *)rc.name);
-    free(rc.customer);
     return rcode;
 }
