@@ -99,7 +99,8 @@ return function(r, args)
     local moves = {}
     for k, e in ipairs(list) do
       if place[e.seg] and place[e.seg] ~= k then
-        moves[#moves + 1] = string.format("%s from %s to %s", e.seg, ordinal(place[e.seg]), ordinal(k))
+        moves[#moves + 1] = string.format("%s%s from %s to %s", e.seg, #moves == 0 and " moved" or "",
+                                          ordinal(place[e.seg]), ordinal(k))
       end
     end
     local first = month_name(r.months[1])

@@ -38,20 +38,32 @@ for f in scripts/insights/*.lua; do
     grep -q '^-- Example: ' "$f" && ok || bad "$f has no example sentence"
 done
 
-# Under each question, before the next one, a line of answer.
-sed -n 's/^ *- ask: //p' reports/monthly_segments.yaml > "$T/asks"
-while IFS= read -r q; do
-    awk -v q="$q" '
-        found && NF { if ($0 ~ /^ *•/ || $0 ~ /Questions to Consider|Page [0-9]+ of [0-9]+/) exit 1
-                      exit !($0 ~ /^   +[A-Z]/ && length($0) > 40) }
-        index($0, "• " q) { found = 1 }
-        END { if (!found) exit 2 }' "$T/r.txt"
-    case $? in
-        0) ok ;;
-        2) bad "question not in the PDF: $q" ;;
-        *) bad "no answer under: $q" ;;
-    esac
-done < "$T/asks"
+# answered TEXT SPEC: under each question of SPEC, before the next one, a line
+# of answer in the PDF's TEXT.
+answered() {
+    sed -n 's/^ *- ask: //p' "$2" > "$T/asks"
+    while IFS= read -r q; do
+        awk -v q="$q" '
+            found && NF { if ($0 ~ /^ *•/ || $0 ~ /Questions to Consider|Page [0-9]+ of [0-9]+/) exit 1
+                          exit !($0 ~ /^   +[A-Z]/ && length($0) > 40) }
+            index($0, "• " q) { found = 1 }
+            END { if (!found) exit 2 }' "$1"
+        case $? in
+            0) ok ;;
+            2) bad "question not in the PDF: $q" ;;
+            *) bad "no answer under: $q" ;;
+        esac
+    done < "$T/asks"
+}
+answered "$T/r.txt" reports/monthly_segments.yaml
+
+# The KPI scorecard's ten questions are answered too.
+exits 0 "run the KPI scorecard" \
+    "$QUIRE" run reports/kpi_scorecard.yaml --param data="$DATA" -o "$T/sc.pdf"
+text "$T/sc.pdf" "$T/sc.txt"
+[ "$(grep -c '^ *insight: \.\./scripts/insights/' reports/kpi_scorecard.yaml)" -eq 10 ] && ok \
+    || bad "the scorecard's ten questions should name insights"
+answered "$T/sc.txt" reports/kpi_scorecard.yaml
 grep -q "error\|nil\|table:" "$T/r.txt.flat" && bad "an answer shows an error or nil" || ok
 
 # fmt N: a whole number with thousands separators, as the report prints it.
