@@ -214,8 +214,15 @@ int run_validate(const run_opts *o, quire_error *err)
             goto done;
         schedule_free(sc);
     }
-    printf("%s: ok (%zu sources, %zu segments, %zu KPIs, %zu sections)\n", o->spec_path,
-           s->nsources, s->nsegments, s->nkpis, s->nsections);
+    if (s->nsegmentations > 1)
+        printf("%s: ok (%zu sources, %zu segmentations, %zu KPIs, %zu sections)\n", o->spec_path,
+               s->nsources, s->nsegmentations, s->nkpis, s->nsections);
+    else if (s->segment_rule)
+        printf("%s: ok (%zu sources, %zu segments, %zu KPIs, %zu sections)\n", o->spec_path,
+               s->nsources, s->nsegments, s->nkpis, s->nsections);
+    else
+        printf("%s: ok (%zu sources, segments by %s, %zu KPIs, %zu sections)\n", o->spec_path,
+               s->nsources, s->segmentations[0].by, s->nkpis, s->nsections);
     rc = 0;
 done:
     qlua_free(q);
