@@ -56,6 +56,18 @@ static char *default_out(const char *spec_path)
                      base);
 }
 
+/* An error of the Lua stages names the report, unless it names a file of its
+ * own ("script.lua: error: ..."). */
+static void name_report(const spec *s, quire_error *err)
+{
+    char msg[sizeof err->msg];
+
+    if (strstr(err->msg, ": error: "))
+        return;
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    quire_err(err, err->code, "%s: error: %s", s->path, msg);
+}
+
 int run_report(const run_opts *o, quire_error *err)
 {
     plugin_registry reg = {0};
@@ -87,13 +99,17 @@ int run_report(const run_opts *o, quire_error *err)
     qprogress("segmenting %zu customers over %d months...", f->nentities,
               s->month_to - s->month_from + 2);
     m = model_new(s, f, err);
-    if (!m || kpis_load(m, err) || segments_assign(m, err))
+    if (!m || kpis_load(m, err) || segments_assign(m, err)) {
+        name_report(s, err);
         goto done;
+    }
     t2 = now();
     qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", t2 - t1, m->rule_seconds);
     qprogress("computing %zu KPIs...", s->nkpis);
-    if (kpis_evaluate(m, err))
+    if (kpis_evaluate(m, err)) {
+        name_report(s, err);
         goto done;
+    }
     t3 = now();
     qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, t3 - t2);
     if (o->export_dir && report_export(m, o->export_dir, err))
@@ -111,8 +127,10 @@ int run_report(const run_opts *o, quire_error *err)
     }
     qprogress("rendering %s...", out);
     r = report_build(m, epoch, &reg, dg, err);
-    if (!r)
+    if (!r) {
+        name_report(s, err);
         goto done;
+    }
     t6 = now();
     qlog(LOG_INFO, "document: %zu sections, %zu attachments in %.4f s", report_doc(r)->nsections,
          report_doc(r)->nfiles, t6 - t5);

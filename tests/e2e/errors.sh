@@ -42,7 +42,7 @@ sed -i '5s/,[0-9.]*$/,12.x5/' "$T/d/orders.csv"
 exits 2 "bad number in orders.csv" "$QUIRE" run "$T/base.yaml" --param data="$T/d" -o "$T/out.pdf"
 grep -Eq "orders.csv:5:[0-9]+: error: .*amount" "$T/err" && ok || bad "bad number message: $(cat "$T/err")"
 
-# A Lua error in the rule names script:line and the customer.
+# A Lua error in the rule names the report, script:line and the customer.
 cat > "$T/broken.lua" <<'LUA'
 return function(c)
   local x = nil
@@ -53,6 +53,7 @@ sed "s#rule: .*#rule: $T/broken.lua#" "$T/base.yaml" > "$T/lua.yaml"
 exits 2 "Lua error in the rule" run "$T/lua.yaml"
 grep -q "broken.lua:3:" "$T/err" && ok || bad "Lua error without script:line: $(cat "$T/err")"
 grep -q "customer_id" "$T/err" && ok || bad "Lua error does not name the customer: $(cat "$T/err")"
+grep -q "^$T/lua.yaml: error: segment rule" "$T/err" && ok || bad "Lua error does not name the report: $(cat "$T/err")"
 
 # A rule that loops forever is stopped by the instruction budget, fast.
 cat > "$T/loop.lua" <<'LUA'
