@@ -8,6 +8,7 @@
  * that returns a sentence (or nil: no answer); r reads the KPIs computed for
  * one segmentation. docs/lua-api.md documents both.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,45 @@ static int l_format(lua_State *L)
     return 1;
 }
 
+/* quire.month_label("2024-02", offset): "Feb 2024" with a no-break space, so
+ * that a month never breaks across lines; offset (default 0) moves it by
+ * that many months. */
+static int l_month_label(lua_State *L)
+{
+    const char *ym = luaL_checkstring(L, 1);
+    int mo = parse_month(ym);
+    char buf[32];
+
+    if (mo < 0)
+        return luaL_error(L, "\"%s\" is not a month (YYYY-MM)", ym);
+    mo += (int)luaL_optinteger(L, 2, 0);
+    if (mo < 0)
+        return luaL_error(L, "no month before year 0");
+    format_month_label(buf, sizeof buf, mo);
+    buf[3] = '\0'; /* "Feb 2024": month name, then the year after the space */
+    lua_pushfstring(L, "%s\xC2\xA0%s", buf, buf + 4);
+    return 1;
+}
+
+/* quire.join(list): "a", "a and b", "a, b and c". */
+static int l_join(lua_State *L)
+{
+    lua_Integer n, i;
+    luaL_Buffer b;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    n = luaL_len(L, 1);
+    luaL_buffinit(L, &b);
+    for (i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addstring(&b, i == n ? " and " : ", ");
+        lua_geti(L, 1, i);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
 /* Build the quire table (in protected mode: it allocates in the state). */
 static int build_api(lua_State *L)
 {
@@ -177,6 +217,8 @@ static int build_api(lua_State *L)
                                    {"clamp", l_clamp},
                                    {"correlation", l_correlation},
                                    {"format", l_format},
+                                   {"month_label", l_month_label},
+                                   {"join", l_join},
                                    {NULL, NULL}};
     const spec *s = lua_touserdata(L, 1);
     size_t i;
@@ -265,6 +307,19 @@ static int check_month(lua_State *L, const model *m, int i)
     return rp - m->s->month_from;
 }
 
+/* r.month_index(month, default): the index 1..n of a report month given as
+ * an index or "YYYY-MM"; nil gives default, or the last month. */
+static int r_month_index(lua_State *L)
+{
+    insight_ctx *c = ictx(L);
+    if (lua_isnoneornil(L, 1) && !lua_isnoneornil(L, 2)) {
+        lua_settop(L, 2);
+        return 1;
+    }
+    lua_pushinteger(L, check_month(L, c->m, 1) + 1);
+    return 1;
+}
+
 /* r.value(kpi, segment, month) */
 static int r_value(lua_State *L)
 {
@@ -351,7 +406,8 @@ static void push_report(lua_State *L, insight_ctx *c)
 {
     static const luaL_Reg fns[] = {{"value", r_value},     {"series", r_series},
                                    {"customers", r_customers}, {"moved", r_moved},
-                                   {"format", r_format},   {NULL, NULL}};
+                                   {"format", r_format},   {"month_index", r_month_index},
+                                   {NULL, NULL}};
     const model *m = c->m;
     const grouping *gr = c->gr;
     char mon[16];
@@ -382,6 +438,13 @@ static void push_report(lua_State *L, insight_ctx *c)
         lua_createtable(L, 0, 6);
         lua_pushstring(L, kd->label);
         lua_setfield(L, -2, "label");
+        /* As it reads inside a sentence: "Average order value" becomes
+         * "average order value"; "CLV growth" and "NPS" stay. */
+        if (isupper((unsigned char)kd->label[0]) && islower((unsigned char)kd->label[1]))
+            lua_pushfstring(L, "%c%s", tolower((unsigned char)kd->label[0]), kd->label + 1);
+        else
+            lua_pushstring(L, kd->label);
+        lua_setfield(L, -2, "phrase");
         lua_pushstring(L, kd->description ? kd->description : "");
         lua_setfield(L, -2, "description");
         lua_pushstring(L, unit_names[kd->unit]);

@@ -10,34 +10,6 @@
 -- Regular (52.4%), New (35.7%), At Risk (33.2%) and Inactive (7.0%); 56.3% for
 -- all customers. The order is the same as in Feb 2024."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function month_of(r, m)
-  if m == nil then return #r.months end
-  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
-  for i, ym in ipairs(r.months) do
-    if ym == m then return i end
-  end
-  error("\"" .. tostring(m) .. "\" is not a month of the report")
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
-end
-
 local function ordinal(n)
   local s = "th"
   if n % 100 < 11 or n % 100 > 13 then
@@ -69,12 +41,12 @@ return function(r, args)
     error("order is highest or lowest, not \"" .. tostring(args.order) .. "\"")
   end
   local lowest = args.order == "lowest"
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so the segments cannot be compared."
   end
-  local i = month_of(r, args.month)
-  local name = month_name(r.months[i])
+  local i = r.month_index(args.month)
+  local name = quire.month_label(r.months[i])
   local list, missing = ranked(r, kpi, i, lowest)
   if #list == 0 then
     return "In " .. name .. ", no segment has a " .. label .. " (no data)."
@@ -85,12 +57,12 @@ return function(r, args)
   end
   local out = string.format("In %s, %s is %s for %s", name, label, lowest and "lowest" or "highest", items[1])
   if #items > 1 then
-    out = out .. ", then " .. join({ table.unpack(items, 2) })
+    out = out .. ", then " .. quire.join({ table.unpack(items, 2) })
   end
   local all = r.value(kpi, "All", i)
   out = out .. (all and ("; " .. r.format(kpi, all) .. " for all customers.") or ".")
   if #missing > 0 then
-    out = out .. " No data for " .. join(missing) .. "."
+    out = out .. " No data for " .. quire.join(missing) .. "."
   end
   if i > 1 and #list > 1 then
     local before = ranked(r, kpi, 1, lowest)
@@ -103,11 +75,11 @@ return function(r, args)
                                           ordinal(place[e.seg]), ordinal(k))
       end
     end
-    local first = month_name(r.months[1])
+    local first = quire.month_label(r.months[1])
     if #moves == 0 then
       out = out .. " The order is the same as in " .. first .. "."
     else
-      out = out .. " Since " .. first .. ", " .. join(moves) .. " place."
+      out = out .. " Since " .. first .. ", " .. quire.join(moves) .. " place."
     end
   end
   return out

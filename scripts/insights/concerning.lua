@@ -13,25 +13,6 @@
 -- 2024 and Apr 2024: every segment held steady or improved; Inactive improved
 -- the least (+0.4 pts)."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
-end
-
 local function possessive(name)
   return name:match("s$") and (name .. "'") or (name .. "'s")
 end
@@ -64,13 +45,13 @@ return function(r, args)
   if type(threshold) ~= "number" or threshold < 0 then
     error("threshold is a number of at least 0, not \"" .. tostring(threshold) .. "\"")
   end
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so its trends cannot be judged."
   end
   local n = #r.months
   if n < 2 then
-    return "The report covers a single month (" .. month_name(r.months[1]) .. "), so there is no trend to judge yet."
+    return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "), so there is no trend to judge yet."
   end
   -- sign: +1 when a rise is bad.
   local sign = info.higher_is_better and -1 or 1
@@ -78,7 +59,7 @@ return function(r, args)
   local noun = sign > 0 and "rise" or "fall"
   local size = info.unit == "percent" and (number(threshold) .. " percentage " .. (threshold == 1 and "point" or "points"))
     or (number(threshold) .. "%")
-  local period = month_name(r.months[1]) .. " and " .. month_name(r.months[n])
+  local period = quire.month_label(r.months[1]) .. " and " .. quire.month_label(r.months[n])
 
   local bad, rest, missing = {}, {}, {}
   for _, seg in ipairs(r.segments) do
@@ -101,7 +82,7 @@ return function(r, args)
       t[#t + 1] = string.format("%s (%s to %s, %s)", e.seg, r.format(kpi, e.old), r.format(kpi, e.new), e.text)
     end
     out = string.format("Between %s, the %s %s by more than %s in %d %s: %s.", period, label, bad_word, size,
-      #bad, #bad == 1 and "segment" or "segments", join(t))
+      #bad, #bad == 1 and "segment" or "segments", quire.join(t))
     local next_bad = rest[1]
     if next_bad and next_bad.bad > 0 then
       out = out .. string.format(" The next largest %s: %s (%s).", noun, next_bad.seg, next_bad.text)
@@ -123,8 +104,8 @@ return function(r, args)
     end
   end
   if #missing > 0 then
-    out = out .. " No data for " .. join(missing) .. " in " .. month_name(r.months[1]) .. " or "
-      .. month_name(r.months[n]) .. "."
+    out = out .. " No data for " .. quire.join(missing) .. " in " .. quire.month_label(r.months[1]) .. " or "
+      .. quire.month_label(r.months[n]) .. "."
   end
   return out
 end

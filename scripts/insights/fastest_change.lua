@@ -16,34 +16,6 @@
 -- the fastest (2,988 to 2,670, −10.6%), followed by At Risk (−9.6%). All
 -- customers: 9,389 to 10,000 (+6.5%)."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function month_of(r, m, default)
-  if m == nil then return default end
-  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
-  for i, ym in ipairs(r.months) do
-    if ym == m then return i end
-  end
-  error("\"" .. tostring(m) .. "\" is not a month of the report")
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
-end
-
 -- The change from old to new: a number to rank by and its text.
 local function delta(r, kpi, new, old)
   local d, suffix
@@ -62,14 +34,14 @@ end
 return function(r, args)
   local kpi = args.kpi or "customer_count"
   local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so there is no change to compare."
   end
-  local a = month_of(r, args.from, 1)
-  local b = month_of(r, args.to, #r.months)
+  local a = r.month_index(args.from, 1)
+  local b = r.month_index(args.to, #r.months)
   if a >= b then
-    return "The report covers a single month (" .. month_name(r.months[b]) ..
+    return "The report covers a single month (" .. quire.month_label(r.months[b]) ..
       "), so there is no change to compare yet."
   end
   local up_word, down_word = "rose", "fell"
@@ -107,7 +79,7 @@ return function(r, args)
     if downs[2] then s = s .. ", followed by " .. downs[2].seg .. " (" .. downs[2].text .. ")" end
     parts[#parts + 1] = s
   end
-  local period = "Between " .. month_name(r.months[a]) .. " and " .. month_name(r.months[b])
+  local period = "Between " .. quire.month_label(r.months[a]) .. " and " .. quire.month_label(r.months[b])
   local out
   if #parts == 0 then
     if #flat == 0 then
@@ -122,11 +94,11 @@ return function(r, args)
   if #parts > 0 and #flat > 0 then
     local names = {}
     for k, e in ipairs(flat) do names[k] = e.seg end
-    out = out .. "; " .. join(names) .. " did not change"
+    out = out .. "; " .. quire.join(names) .. " did not change"
   end
   out = out .. "."
   if #missing > 0 then
-    out = out .. " No data for " .. join(missing) .. " in one of the two months."
+    out = out .. " No data for " .. quire.join(missing) .. " in one of the two months."
   end
   local old, new = r.value(kpi, "All", a), r.value(kpi, "All", b)
   if old ~= nil and new ~= nil then

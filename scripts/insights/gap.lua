@@ -11,29 +11,6 @@
 -- $286.89 (VIP): a gap of $213.26, VIP's being 3.9 times New's. In Feb 2024
 -- the gap was $235.12 (4.4 times): it has narrowed."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function month_of(r, m)
-  if m == nil then return #r.months end
-  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
-  for i, ym in ipairs(r.months) do
-    if ym == m then return i end
-  end
-  error("\"" .. tostring(m) .. "\" is not a month of the report")
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
 local function possessive(name)
   return name:match("s$") and (name .. "'") or (name .. "'s")
 end
@@ -65,12 +42,12 @@ end
 return function(r, args)
   local kpi = args.kpi or error("gap needs the argument kpi")
   local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so the gap between segments cannot be measured."
   end
-  local i = month_of(r, args.month)
-  local name = month_name(r.months[i])
+  local i = r.month_index(args.month)
+  local name = quire.month_label(r.months[i])
   local hi, lo, missing = extremes(r, kpi, i)
   if hi == nil or hi.seg == lo.seg then
     return "In " .. name .. ", fewer than two segments have a " .. label .. ", so there is no gap to measure."
@@ -98,7 +75,7 @@ return function(r, args)
       if a == b then trend = "it is unchanged"
       elseif g0 < gap then trend = "it has widened"
       else trend = "it has narrowed" end
-      out = out .. string.format(" In %s the gap was %s%s: %s.", month_name(r.months[1]), a,
+      out = out .. string.format(" In %s the gap was %s%s: %s.", quire.month_label(r.months[1]), a,
         (r0 and ratio) and string.format(" (%.1f times)", r0) or "", trend)
     end
   end

@@ -13,34 +13,6 @@
 -- $157.52 more than At Risk ($129.36), 2.2 times as much. The lowest is New
 -- ($73.62); all customers: $227.71. VIP was the highest in all 3 months."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function month_of(r, m)
-  if m == nil then return #r.months end
-  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
-  for i, ym in ipairs(r.months) do
-    if ym == m then return i end
-  end
-  error("\"" .. tostring(m) .. "\" is not a month of the report")
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
-end
-
 -- The difference a - b (a ahead) in words.
 local function difference(r, kpi, a, b, more)
   local info = r.kpis[kpi]
@@ -78,10 +50,10 @@ return function(r, args)
   if args.order ~= nil and args.order ~= "highest" and args.order ~= "lowest" then
     error("order is highest or lowest, not \"" .. tostring(args.order) .. "\"")
   end
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   local word, other = lowest and "lowest" or "highest", lowest and "highest" or "lowest"
-  local i = month_of(r, args.month)
-  local name = month_name(r.months[i])
+  local i = r.month_index(args.month)
+  local name = quire.month_label(r.months[i])
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so no segment can be named."
   end
@@ -116,7 +88,7 @@ return function(r, args)
     out = out .. "."
   end
   if #missing > 0 then
-    out = out .. " No data for " .. join(missing) .. "."
+    out = out .. " No data for " .. quire.join(missing) .. "."
   end
   if #r.months > 1 then
     local led, with_data = 0, 0

@@ -14,12 +14,6 @@
 -- segment-months). With 5 segments this describes how the segments differ,
 -- not what causes what."
 
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
 local function count(n, one, many)
   return string.format("%d %s", n, n == 1 and one or many)
 end
@@ -32,7 +26,7 @@ return function(r, args)
   if args.months ~= nil and args.months ~= "all" and args.months ~= "last" then
     error("months is all or last, not \"" .. tostring(args.months) .. "\"")
   end
-  local lx, ly = lower_label(r, x), lower_label(r, y)
+  local lx, ly = r.kpis[x].phrase, r.kpis[y].phrase
   if not ix.available or not iy.available then
     return "The data this report reads cannot give the " .. (ix.available and ly or lx)
       .. ", so the relationship cannot be measured."

@@ -23,24 +23,8 @@
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
 
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
 local function month_number(ym)
   return tonumber(ym:match("^%d+-(%d+)$"))
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
 end
 
 -- The change from old to new in percent (or points for percent KPIs).
@@ -79,23 +63,23 @@ local function describe(r, kpi, list, with_months)
   if #list <= 3 then
     local t = {}
     for _, e in ipairs(list) do
-      t[#t + 1] = signed(r, kpi, e.d) .. (with_months and (" (" .. month_name(r.months[e.i]) .. ")") or "")
+      t[#t + 1] = signed(r, kpi, e.d) .. (with_months and (" (" .. quire.month_label(r.months[e.i]) .. ")") or "")
     end
-    return "by " .. join(t)
+    return "by " .. quire.join(t)
   end
   local big = list[1]
   for _, e in ipairs(list) do
     if math.abs(e.d) > math.abs(big.d) then big = e end
   end
   return string.format("by %s on average and by up to %s (%s)",
-    signed(r, kpi, mean_abs(list)):gsub("^%+", ""), signed(r, kpi, big.d), month_name(r.months[big.i]))
+    signed(r, kpi, mean_abs(list)):gsub("^%+", ""), signed(r, kpi, big.d), quire.month_label(r.months[big.i]))
 end
 
 local function short_period(r, kpi, label)
   local n = #r.months
   local out = string.format("The report covers %d months (%s to %s), too short to separate seasonal "
     .. "patterns from trend: that needs at least 13 months, and two years or more to see a pattern "
-    .. "repeat.", n, month_name(r.months[1]), month_name(r.months[n]))
+    .. "repeat.", n, quire.month_label(r.months[1]), quire.month_label(r.months[n]))
   local all = swings(r, kpi, "All")
   if #all == 0 then
     return out .. " The " .. label .. " of all customers has too few months with data to show a swing."
@@ -143,14 +127,14 @@ local function one_year(r, kpi, label)
     end
   end
   local out = string.format("The report covers %d months (%s to %s): each calendar month appears at most "
-    .. "twice, too little to establish a seasonal pattern.", n, month_name(r.months[1]), month_name(r.months[n]))
+    .. "twice, too little to establish a seasonal pattern.", n, quire.month_label(r.months[1]), quire.month_label(r.months[n]))
   if #yoy > 0 then
     local text
     if signed(r, kpi, lo_d) == signed(r, kpi, hi_d) then
       text = (#yoy == 1 and "by " or "by the same ") .. signed(r, kpi, lo_d) .. " in " ..
         (#yoy == 1 and yoy[1]:match("%((.-)%)") or (#yoy .. " months"))
     elseif #yoy <= 3 then
-      text = "by " .. join(yoy)
+      text = "by " .. quire.join(yoy)
     else
       text = "by between " .. signed(r, kpi, lo_d) .. " and " .. signed(r, kpi, hi_d) .. " over " .. #yoy .. " months"
     end
@@ -173,7 +157,7 @@ local function one_year(r, kpi, label)
   local t = {}
   for _, e in ipairs(shapes) do
     t[#t + 1] = string.format("%s peaked in %s (%s) and was lowest in %s (%s)", e.name,
-      month_name(r.months[e.p.hi]), r.format(kpi, e.p.s[e.p.hi]), month_name(r.months[e.p.lo]),
+      quire.month_label(r.months[e.p.hi]), r.format(kpi, e.p.s[e.p.hi]), quire.month_label(r.months[e.p.lo]),
       r.format(kpi, e.p.s[e.p.lo]))
   end
   if #t > 0 then
@@ -243,7 +227,7 @@ end
 
 local function seasonal(r, kpi, label)
   local n = #r.months
-  local out = string.format("Over %d months (%s to %s), ", n, month_name(r.months[1]), month_name(r.months[n]))
+  local out = string.format("Over %d months (%s to %s), ", n, quire.month_label(r.months[1]), quire.month_label(r.months[n]))
   local steady, fewest = true, math.huge
   local function add(p)
     local text, ok, yrs = describe_profile(r, kpi, p)
@@ -278,13 +262,13 @@ end
 return function(r, args)
   local kpi = args.kpi or "customer_count"
   local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so its seasonality cannot be judged."
   end
   local n = #r.months
   if n < 2 then
-    return "The report covers a single month (" .. month_name(r.months[1]) .. "): it cannot show "
+    return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "): it cannot show "
       .. "seasonal patterns, which need at least 13 months, nor any change."
   end
   if n < 13 then return short_period(r, kpi, label) end

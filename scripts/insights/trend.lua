@@ -10,25 +10,6 @@
 -- 45.1 in Apr 2024 (+5.6%), rising every month. Among the segments, New rose
 -- the most (23.4 to 25.4, +8.2%) and only Regular fell (21.9 to 21.6, −1.5%)."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function lower_label(r, kpi)
-  local l = r.kpis[kpi].label
-  if l:match("^%u%l") then l = l:sub(1, 1):lower() .. l:sub(2) end
-  return l
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
-end
-
 -- The change from old to new: a number and its text (nil when undefined).
 local function delta(r, kpi, new, old)
   if new == nil or old == nil then return nil end
@@ -76,9 +57,9 @@ local function path(r, kpi, s, a, b)
     local t = {}
     for _, e in ipairs(dirs) do
       local w = e.d > 0 and "rising" or e.d < 0 and "falling" or "flat"
-      t[#t + 1] = w .. " in " .. month_name(r.months[e.i])
+      t[#t + 1] = w .. " in " .. quire.month_label(r.months[e.i])
     end
-    return join(t)
+    return quire.join(t)
   end
   return string.format("rising in %d and falling in %d of %d months", ups, downs, #dirs)
 end
@@ -86,12 +67,12 @@ end
 return function(r, args)
   local kpi = args.kpi or error("trend needs the argument kpi")
   local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = lower_label(r, kpi)
+  local label = r.kpis[kpi].phrase
   if not info.available then
     return "The data this report reads cannot give the " .. label .. ", so its trend cannot be shown."
   end
   if #r.months < 2 then
-    return "The report covers a single month (" .. month_name(r.months[1]) .. "), so there is no trend to show yet."
+    return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "), so there is no trend to show yet."
   end
   local out
   local s = r.series(kpi, "All")
@@ -101,7 +82,7 @@ return function(r, args)
     out = "For all customers, the " .. label .. " has too few months with data to show a trend."
   else
     out = string.format("For all customers, %s went from %s in %s to %s in %s (%s)", label,
-      r.format(kpi, s[a]), month_name(r.months[a]), r.format(kpi, s[b]), month_name(r.months[b]), text)
+      r.format(kpi, s[a]), quire.month_label(r.months[a]), r.format(kpi, s[b]), quire.month_label(r.months[b]), text)
     local p = path(r, kpi, s, a, b)
     out = out .. (p and (", " .. p .. ".") or ".")
   end
@@ -140,13 +121,13 @@ return function(r, args)
       if #parts == 0 then
         out = out .. " No segment changed."
       else
-        out = out .. " Among the segments, " .. join(parts) .. "."
+        out = out .. " Among the segments, " .. quire.join(parts) .. "."
       end
     end
   end
   if #missing > 0 then
-    out = out .. string.format(" No data for %s in %s or %s.", join(missing), month_name(r.months[first]),
-      month_name(r.months[last]))
+    out = out .. string.format(" No data for %s in %s or %s.", quire.join(missing), quire.month_label(r.months[first]),
+      quire.month_label(r.months[last]))
   end
   return out
 end

@@ -16,35 +16,6 @@
 -- step up was At Risk → Regular (332 customers). The share moving up was 11.5%
 -- in Feb 2024 and 13.2% in Mar 2024."
 
-local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
-
-local function month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  return MONTHS[tonumber(m)] .. "\u{A0}" .. y   -- a no-break space: "Feb 2024" stays on one line
-end
-
-local function prev_month_name(ym)
-  local y, m = ym:match("^(%d+)-(%d+)$")
-  y, m = tonumber(y), tonumber(m) - 1
-  if m == 0 then y, m = y - 1, 12 end
-  return MONTHS[m] .. "\u{A0}" .. y
-end
-
-local function month_of(r, m)
-  if m == nil then return #r.months end
-  if type(m) == "number" then return r.months[m] and m or error("no month " .. m .. " in the report") end
-  for i, ym in ipairs(r.months) do
-    if ym == m then return i end
-  end
-  error("\"" .. tostring(m) .. "\" is not a month of the report")
-end
-
-local function join(list)
-  if #list <= 1 then return list[1] or "" end
-  return table.concat(list, ", ", 1, #list - 1) .. " and " .. list[#list]
-end
-
 local function count(n, one, many)
   return string.format("%s %s", quire.format(n, "count"), n == 1 and one or many)
 end
@@ -91,9 +62,9 @@ return function(r, args)
       error("the ladder names \"" .. tostring(seg) .. "\", which is not a segment of " .. r.segmentation)
     end
   end
-  local i = month_of(r, args.month)
+  local i = r.month_index(args.month)
   local m = moves(r, ladder, i)
-  local name = month_name(r.months[i])
+  local name = quire.month_label(r.months[i])
   if m == nil then
     return "The segments of the month before " .. name .. " are not known, so moves between segments cannot be counted."
   end
@@ -108,10 +79,10 @@ return function(r, args)
   end
   local share = quire.ratio(m.up, m.lower)
   if share == nil then
-    return out .. " No customer was on the lower rungs in " .. prev_month_name(r.months[i]) .. "."
+    return out .. " No customer was on the lower rungs in " .. quire.month_label(r.months[i], -1) .. "."
   end
   out = out .. string.format(" Of the %s on the lower rungs in %s, %s moved up", count(m.lower, "customer", "customers"),
-    prev_month_name(r.months[i]), quire.format(share, "percent", 1))
+    quire.month_label(r.months[i], -1), quire.format(share, "percent", 1))
   if m.step and m.step.n > 0 then
     out = out .. string.format("; the most common step up was %s → %s (%s).", m.step.from, m.step.to,
       count(m.step.n, "customer", "customers"))
@@ -122,11 +93,11 @@ return function(r, args)
   for j = 1, i - 1 do
     local p = moves(r, ladder, j)
     local s = p and quire.ratio(p.up, p.lower)
-    if s then before[#before + 1] = quire.format(s, "percent", 1) .. " in " .. month_name(r.months[j]) end
+    if s then before[#before + 1] = quire.format(s, "percent", 1) .. " in " .. quire.month_label(r.months[j]) end
   end
   if #before > 3 then before = { table.unpack(before, #before - 2) } end
   if #before > 0 then
-    out = out .. " The share moving up was " .. join(before) .. "."
+    out = out .. " The share moving up was " .. quire.join(before) .. "."
   end
   return out
 end

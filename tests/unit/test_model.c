@@ -74,7 +74,9 @@ static const char spec_body[] =
     "            - Plain question?\n"
     "            - ask: Computed?\n"
     "              insight: insight.lua\n"
-    "              with: { who: Other, list: [a, 2] }\n";
+    "              with: { who: Other, list: [a, 2] }\n"
+    "            - ask: Words?\n"
+    "              insight: words.lua\n";
 
 /* Months loaded: 2024-01 .. 2024-03. */
 static const char customers[] =
@@ -235,8 +237,8 @@ static void test_model(void)
     /* Insights read the report of the block's segmentation. */
     {
         const spec_block *b = &s->sections[0].blocks[0];
-        char *answers[2] = {NULL, NULL};
-        CHECK(b->segmentation == 1 && b->nitems == 2);
+        char *answers[3] = {NULL, NULL, NULL};
+        CHECK(b->segmentation == 1 && b->nitems == 3);
         CHECK(insights_answer(m, b, answers, &err) == 0);
         CHECK(answers[0] == NULL);
         CHECK(answers[1] && strcmp(answers[1],
@@ -246,8 +248,14 @@ static void test_model(void)
             fprintf(stderr, "answer: %s\n", answers[1]);
         if (!answers[1])
             fprintf(stderr, "insight: %s\n", err.msg);
+        /* The text helpers: months with a no-break space, lists, labels. */
+        CHECK(answers[2] && strcmp(answers[2], "Feb\xC2\xA0" "2024|Dec\xC2\xA0" "2023|a|a and b|"
+                                               "a, b and c|2|2|1|promoters share") == 0);
+        if (answers[2] && strncmp(answers[2], "Feb", 3))
+            fprintf(stderr, "answer: %s\n", answers[2]);
         free(answers[0]);
         free(answers[1]);
+        free(answers[2]);
     }
     /* Export: one pair of files per segmentation. */
     {
@@ -326,7 +334,8 @@ int main(void)
                      "  return s.customers / s.all.customers end }\n");
     put("complete.lua", "return { unit = 'percent', customer = function(c)\n"
                         "  return c.band and 1 or 0 end }\n");
-    put("promo.lua", "return { unit = 'percent', needs = { 'promoters', 'answers' },\n"
+    put("promo.lua", "return { label = 'Promoters share', unit = 'percent',\n"
+                     "  needs = { 'promoters', 'answers' },\n"
                      "  value = function(s) return quire.ratio(s.promoters, s.answers) end }\n");
     put("absent.lua", "return { needs = { 'customers', 'nps_total' },\n"
                       "  value = function(s) return s.nps_total end }\n");
@@ -342,6 +351,13 @@ int main(void)
         "    quire.format(10, 'number', 1), quire.mean({1, 2, 3, 'x'}),\n"
         "    quire.correlation({1, 2, 3}, {2, 4, 6}), args.who, args.list[2],\n"
         "    s.n, s[1], s[2])\n"
+        "end\n");
+    put("words.lua",
+        "return function(r)\n"
+        "  return table.concat({ quire.month_label('2024-02'), quire.month_label('2024-01', -1),\n"
+        "    quire.join({'a'}), quire.join({'a', 'b'}), quire.join({'a', 'b', 'c'}),\n"
+        "    r.month_index(), r.month_index('2024-03'), r.month_index(nil, 1),\n"
+        "    r.kpis.promo.phrase }, '|')\n"
         "end\n");
     test_model();
 
