@@ -158,4 +158,9 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err);
 /* Format v by unit into buf ("$1,234.50", "81.3%"); decimals -1 = default. */
 void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int decimals);
 
+/* A unit's name as scripts write it ("percent"), and the unit a name means
+ * (-1 when none). */
+const char *quire_unit_name(quire_unit unit);
+int quire_unit_parse(const char *name);
+
 #endif

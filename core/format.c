@@ -341,3 +341,21 @@ size_t quire_fit_prefix(const char *s, size_t len, double max_w, quire_measure_f
         *width = w;
     return fit;
 }
+
+static const char *const unit_names[] = {"number", "count", "currency", "percent",
+                                         "score", "days", "months"};
+
+const char *quire_unit_name(quire_unit unit)
+{
+    return (size_t)unit < sizeof unit_names / sizeof *unit_names ? unit_names[unit] : "number";
+}
+
+int quire_unit_parse(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < sizeof unit_names / sizeof *unit_names; i++)
+        if (strcmp(name, unit_names[i]) == 0)
+            return (int)i;
+    return -1;
+}

@@ -23,9 +23,6 @@
 #include "model.h"
 #include "util.h"
 
-static const char *const unit_names[] = {"number", "count", "currency", "percent",
-                                         "score", "days", "months"};
-
 static int kpi_fail(const spec_kpi *k, quire_error *err, const char *msg)
 {
     return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: KPI \"%s\": %s", k->script, k->name, msg);
@@ -80,11 +77,8 @@ static int load_kpi(model *m, const spec_kpi *sk, kpi_def *kd, quire_error *err)
     lua_getfield(L, t, "unit");
     if (!lua_isnil(L, -1)) {
         const char *u = lua_tostring(L, -1);
-        size_t i;
-        for (i = 0; u && i < sizeof unit_names / sizeof *unit_names; i++)
-            if (strcmp(u, unit_names[i]) == 0)
-                break;
-        if (!u || i == sizeof unit_names / sizeof *unit_names) {
+        int i = quire_unit_parse(u);
+        if (i < 0) {
             snprintf(msg, sizeof msg, "unit must be one of number, count, currency, percent, score, "
                      "days, months, not \"%s\"", u ? u : luaL_typename(L, -1));
             kpi_fail(sk, err, msg);

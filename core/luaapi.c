@@ -17,9 +17,6 @@
 #include "model.h"
 #include "util.h"
 
-static const char *const unit_names[] = {"number", "count", "currency", "percent",
-                                         "score", "days", "months"};
-
 /* ------------------------------------------------------------ quire.* */
 
 /* Return nil: "no value" is a nil result, not none (tostring(x) works). */
@@ -147,10 +144,9 @@ static int l_correlation(lua_State *L)
 static quire_unit check_unit(lua_State *L, int i)
 {
     const char *u = luaL_optstring(L, i, "number");
-    size_t k;
-    for (k = 0; k < sizeof unit_names / sizeof *unit_names; k++)
-        if (strcmp(u, unit_names[k]) == 0)
-            return (quire_unit)k;
+    int k = quire_unit_parse(u);
+    if (k >= 0)
+        return (quire_unit)k;
     luaL_error(L, "unknown unit \"%s\" (number, count, currency, percent, score, days, months)",
                u);
     return QUIRE_UNIT_NUMBER;
@@ -447,7 +443,7 @@ static void push_report(lua_State *L, insight_ctx *c)
         lua_setfield(L, -2, "phrase");
         lua_pushstring(L, kd->description ? kd->description : "");
         lua_setfield(L, -2, "description");
-        lua_pushstring(L, unit_names[kd->unit]);
+        lua_pushstring(L, quire_unit_name(kd->unit));
         lua_setfield(L, -2, "unit");
         lua_pushinteger(L, kd->decimals);
         lua_setfield(L, -2, "decimals");
