@@ -526,6 +526,23 @@ static int call_customer(rule_ctx *rc, size_t k, size_t e, int p, double *out, q
  * each. Returns the segment (or by_group when the grouping has no rule) and
  * fills vals[ci * CHUNK]; -1 with err set. When the driver fails, each
  * function is called alone to say which one failed. */
+/* The rule and the customer functions of grouping gi, a call each. */
+static int call_each(rule_ctx *rc, int gi, int by_group, size_t e, int p, double *vals,
+                     quire_error *err)
+{
+    int g = by_group;
+    size_t ci;
+
+    if (rc->m->groups[gi].spec->rule && (g = call_rule(rc, gi, e, p, err)) < 0)
+        return -1;
+    if (rc->uses_seg)
+        set_group(rc, 1, gi, g);
+    for (ci = 0; ci < rc->ncustomer; ci++)
+        if (call_customer(rc, (size_t)rc->customer[ci], e, p, &vals[ci * CHUNK], err))
+            return -1;
+    return g;
+}
+
 static int call_customer_scripts(rule_ctx *rc, int gi, int by_group, size_t e, int p,
                                  double *vals, quire_error *err)
 {
@@ -534,45 +551,26 @@ static int call_customer_scripts(rule_ctx *rc, int gi, int by_group, size_t e, i
     const int nres = has_rule + (int)rc->ncustomer;
     int g = by_group, i;
     size_t ci;
+    quire_error first;
 
-    if (rc->drv[gi]) {
-        lua_pushvalue(L, rc->drv[gi]);
-        lua_pushvalue(L, rc->rec);
-        if (qlua_call(rc->lua, 1, nres, NULL, err) == 0) {
-            if (has_rule && (g = rule_result(rc, gi, -nres, e, p, err)) < 0) {
-                lua_pop(L, nres);
-                return -1;
-            }
-            for (ci = 0, i = -nres + has_rule; ci < rc->ncustomer; ci++, i++)
-                if (customer_result(rc, (size_t)rc->customer[ci], i, e, p, &vals[ci * CHUNK],
-                                    err)) {
-                    lua_pop(L, nres);
-                    return -1;
-                }
-            lua_pop(L, nres);
-            return g;
-        }
-        {
-            quire_error first = *err;
-            if (has_rule && (g = call_rule(rc, gi, e, p, err)) < 0)
-                return -1;
-            if (rc->uses_seg)
-                set_group(rc, 1, gi, g);
-            for (ci = 0; ci < rc->ncustomer; ci++)
-                if (call_customer(rc, (size_t)rc->customer[ci], e, p, &vals[ci * CHUNK], err))
-                    return -1;
-            *err = first; /* failed together, not alone: say so as it was */
-            return rule_error(rc->m, &rc->m->groups[gi], e, p, err);
-        }
+    if (!rc->drv[gi])
+        return call_each(rc, gi, by_group, e, p, vals, err);
+    lua_pushvalue(L, rc->drv[gi]);
+    lua_pushvalue(L, rc->rec);
+    if (qlua_call(rc->lua, 1, nres, NULL, err) == 0) {
+        if (has_rule)
+            g = rule_result(rc, gi, -nres, e, p, err);
+        for (ci = 0, i = -nres + has_rule; g >= 0 && ci < rc->ncustomer; ci++, i++)
+            if (customer_result(rc, (size_t)rc->customer[ci], i, e, p, &vals[ci * CHUNK], err))
+                g = -1;
+        lua_pop(L, nres);
+        return g;
     }
-    if (has_rule && (g = call_rule(rc, gi, e, p, err)) < 0)
+    first = *err;
+    if (call_each(rc, gi, by_group, e, p, vals, err) < 0)
         return -1;
-    if (rc->uses_seg)
-        set_group(rc, 1, gi, g);
-    for (ci = 0; ci < rc->ncustomer; ci++)
-        if (call_customer(rc, (size_t)rc->customer[ci], e, p, &vals[ci * CHUNK], err))
-            return -1;
-    return g;
+    *err = first; /* failed together, not alone: say so as it was */
+    return rule_error(rc->m, &rc->m->groups[gi], e, p, err);
 }
 
 /* Grouping gi's driver: function(c) calling its rule and every customer
