@@ -9,22 +9,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "facts.h"
 #include "model.h"
 #include "report.h"
 #include "spec.h"
-
-static char dir[64];
-
-static void put(const char *name, const char *text)
-{
-    char path[256];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
 
 static const char spec_text[] =
     "title: Facts\n"
@@ -224,50 +213,30 @@ static void test_facts(void)
 
 int main(void)
 {
-    const char *pd = getenv("PLUGIN_DIR");
-    char abs[512];
-
-    check_template(dir, sizeof dir, "/tmp/quire-facts-");
-    if (!mkdtemp(dir))
+    if (fixture_open("/tmp/quire-facts-"))
         return 2;
-    /* The plugins of the build under test. */
-    if (!getcwd(abs, sizeof abs - 64))
-        return 2;
-    if (!pd)
-        pd = "plugins";
-    if (pd[0] != '/') {
-        strcat(abs, "/");
-        strcat(abs, pd);
-        setenv("QUIRE_PLUGIN_PATH", abs, 1);
-    } else {
-        setenv("QUIRE_PLUGIN_PATH", pd, 1);
-    }
-    put("spec.yaml", spec_text);
-    put("customers.csv", customers);
-    put("orders.csv", orders);
-    put("rule.lua", rule);
-    put("count.lua", "return { unit = 'count', value = function(s) return s.customers end }\n");
-    put("aov.lua", "return { unit = 'currency', value = function(s)\n"
+    fixture_put("spec.yaml", spec_text);
+    fixture_put("customers.csv", customers);
+    fixture_put("orders.csv", orders);
+    fixture_put("rule.lua", rule);
+    fixture_put("count.lua", "return { unit = 'count',\n"
+                             "  value = function(s) return s.customers end }\n");
+    fixture_put("aov.lua", "return { unit = 'currency', value = function(s)\n"
                    "  if s.orders_2m == 0 then return nil end\n"
                    "  return s.revenue_2m / s.orders_2m end }\n");
-    put("retention.lua", "return { unit = 'percent', value = function(s)\n"
+    fixture_put("retention.lua", "return { unit = 'percent', value = function(s)\n"
                          "  if s.prev_customers == 0 then return nil end\n"
                          "  return s.retained / s.prev_customers end }\n");
-    put("again.lua", "return { unit = 'percent', value = function(s)\n"
+    fixture_put("again.lua", "return { unit = 'percent', value = function(s)\n"
                      "  if s.cohort.customers == 0 then return nil end\n"
                      "  return s.cohort.has_orders / s.cohort.customers end }\n");
-    put("hidden.lua", "--[==[ biggest: named in a comment only ]==]\n"
+    fixture_put("hidden.lua", "--[==[ biggest: named in a comment only ]==]\n"
                       "-- biggest\n"
                       "return { value = function(s)\n"
                       "  local v = s['bigg' .. 'est']\n"
                       "  if v == nil then return -1 end\n"
                       "  return v end }\n");
     test_facts();
-    {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-    }
+    fixture_close();
     return check_done("facts");
 }

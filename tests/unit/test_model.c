@@ -13,22 +13,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "facts.h"
 #include "model.h"
 #include "report.h"
 #include "spec.h"
-
-static char dir[64];
-
-static void put(const char *name, const char *text)
-{
-    char path[256];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
 
 static const char spec_head[] =
     "title: Model\n"
@@ -290,7 +279,7 @@ static void expect_error(const char *from, const char *to, const char *want)
     {
         char out[4096];
         snprintf(out, sizeof out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-        put("bad.yaml", out);
+        fixture_put("bad.yaml", out);
     }
     snprintf(path, sizeof path, "%s/bad.yaml", dir);
     s = spec_load(path, NULL, 0, &err);
@@ -303,45 +292,35 @@ static void expect_error(const char *from, const char *to, const char *want)
 
 int main(void)
 {
-    const char *pd = getenv("PLUGIN_DIR");
-    char abs[512], text[4096];
+    char text[4096];
 
-    check_template(dir, sizeof dir, "/tmp/quire-model-");
-    if (!mkdtemp(dir))
+    if (fixture_open("/tmp/quire-model-"))
         return 2;
-    if (!getcwd(abs, sizeof abs - 64))
-        return 2;
-    if (!pd)
-        pd = "plugins";
-    if (pd[0] != '/') {
-        strcat(abs, "/");
-        strcat(abs, pd);
-        setenv("QUIRE_PLUGIN_PATH", abs, 1);
-    } else {
-        setenv("QUIRE_PLUGIN_PATH", pd, 1);
-    }
     snprintf(text, sizeof text, "%s%s", spec_head, spec_body);
-    put("spec.yaml", text);
-    put("customers.csv", customers);
-    put("surveys.csv", surveys);
-    put("spend.csv", spend);
-    put("fans.lua", fans);
-    put("n.lua", "return { unit = 'count', value = function(s) return s.customers end }\n");
-    put("cost.lua", "return { unit = 'currency', needs = { 'cost', 'has_cost' },\n"
+    fixture_put("spec.yaml", text);
+    fixture_put("customers.csv", customers);
+    fixture_put("surveys.csv", surveys);
+    fixture_put("spend.csv", spend);
+    fixture_put("fans.lua", fans);
+    fixture_put("n.lua", "return { unit = 'count', value = function(s) return s.customers end }\n");
+    fixture_put("cost.lua", "return { unit = 'currency', needs = { 'cost', 'has_cost' },\n"
                     "  value = function(s) return quire.ratio(s.cost, s.has_cost) end }\n");
-    put("spend.lua", "return { unit = 'currency', value = function(s) return s.spend end }\n");
-    put("share.lua", "return { unit = 'percent', value = function(s)\n"
+    fixture_put("spend.lua", "return { unit = 'currency',\n"
+                             "  value = function(s) return s.spend end }\n");
+    fixture_put("share.lua", "return { unit = 'percent', value = function(s)\n"
                      "  return s.customers / s.all.customers end }\n");
-    put("complete.lua", "return { unit = 'percent', customer = function(c)\n"
+    fixture_put("complete.lua", "return { unit = 'percent', customer = function(c)\n"
                         "  return c.band and 1 or 0 end }\n");
-    put("promo.lua", "return { label = 'Promoters share', unit = 'percent',\n"
+    fixture_put("promo.lua", "return { label = 'Promoters share', unit = 'percent',\n"
                      "  needs = { 'promoters', 'answers' },\n"
                      "  value = function(s) return quire.ratio(s.promoters, s.answers) end }\n");
-    put("absent.lua", "return { needs = { 'customers', 'nps_total' },\n"
+    fixture_put("absent.lua", "return { needs = { 'customers', 'nps_total' },\n"
                       "  value = function(s) return s.nps_total end }\n");
-    put("margin.lua", "return { value = function(s) return quire.params.margin * s.customers end }\n");
-    put("isfan.lua", "return { customer = function(c) return c.segment == 'Fan' and 1 or 0 end }\n");
-    put("insight.lua",
+    fixture_put("margin.lua", "return { value = function(s)\n"
+                              "  return quire.params.margin * s.customers end }\n");
+    fixture_put("isfan.lua", "return { customer = function(c)\n"
+                             "  return c.segment == 'Fan' and 1 or 0 end }\n");
+    fixture_put("insight.lua",
         "return function(r, args)\n"
         "  local s = r.series('n', 'Fan')\n"
         "  return string.format('%s..%s %s moved=%d n=%d young=%s mean=%.1f r=%.2f who=%s '\n"
@@ -352,7 +331,7 @@ int main(void)
         "    quire.correlation({1, 2, 3}, {2, 4, 6}), args.who, args.list[2],\n"
         "    s.n, s[1], s[2])\n"
         "end\n");
-    put("words.lua",
+    fixture_put("words.lua",
         "return function(r)\n"
         "  return table.concat({ quire.month_label('2024-02'), quire.month_label('2024-01', -1),\n"
         "    quire.join({'a'}), quire.join({'a', 'b'}), quire.join({'a', 'b', 'c'}),\n"
@@ -374,11 +353,6 @@ int main(void)
     expect_error("spend_rows: count", "spend_rows: max(amount)", "count and sum measures only");
     expect_error("list: [Fan, Other]", "list: [Fan, All]", "\"All\" names every customer");
     expect_error("with: { who", "insight_: x\n              with: { who", "unknown key");
-    {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-    }
+    fixture_close();
     return check_done("model");
 }
