@@ -677,7 +677,8 @@ typedef struct worker {
     double *const *run;     /* shared, read-only during a period */
     int32_t *const *latest;
     double *cur, *cval;
-    int8_t *segc, *prevc;
+    int8_t *segc, *prevc;   /* [grouping][customer of the chunk] */
+    int8_t *was;            /* the same: counted as lost last month */
     partial *part;          /* per grouping */
     int p;
     int rc_status;
@@ -758,8 +759,7 @@ static int worker_period(worker *w, quire_error *err)
     const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
     const int p = w->p, month = f->month0 + p;
     const int32_t end = month_end_day(month);
-    int8_t *segc = w->segc, *prevc = w->prevc;
-    int8_t was[CHUNK]; /* the customer counted as lost last month */
+    int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
     double *cur = w->cur, *cval = w->cval;
     size_t c0, k, gi;
     int g;
@@ -823,57 +823,70 @@ static int worker_period(worker *w, quire_error *err)
                 break;
             }
         }
-        for (gi = 0; gi < ngr; gi++) {
-            grouping *gr = &m->groups[gi];
-            partial *pt = &w->part[gi];
-            int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK;
-            const int ng = gr->nseg;
-
-            /* The rule (or the attribute) and the customer functions, once
-             * per customer of the chunk. */
-            for (i = 0; i < n; i++) {
+        /* The rules (or the attributes) and the customer functions, once per
+         * customer of the chunk and segmentation; the record is filled once
+         * per customer. */
+        for (i = 0; i < n; i++) {
+            int filled = 0;
+            for (gi = 0; gi < ngr; gi++) {
+                grouping *gr = &m->groups[gi];
+                partial *pt = &w->part[gi];
+                int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK, *ws = was + gi * CHUNK;
+                const int ng = gr->nseg;
                 int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
                 int lost, was_lost;
+
                 pv[i] = (int8_t)prev;
                 sg[i] = -1;
-                was[i] = 0;
+                ws[i] = 0;
                 if (since[i] != FACTS_NO_DATE && since[i] > end)
                     continue; /* not a customer yet */
-                if (gr->spec->rule || rc->ncustomer)
+                if (!filled && (gr->spec->rule || rc->ncustomer)) {
                     fill_record(rc, cur + i, CHUNK);
+                    filled = 1;
+                }
                 if (rc->uses_prev)
                     set_group(rc, 0, (int)gi, prev);
                 g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
                 if (rc->uses_seg)
                     set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
-                g = call_customer_scripts(rc, (int)gi, g, c0 + i, p, cval + i, err);
+                g = call_customer_scripts(rc, (int)gi, g, c0 + i, p,
+                                          cval + gi * rc->ncustomer * CHUNK + i, err);
                 if (g < 0)
                     return -1;
                 sg[i] = (int8_t)g;
                 gr->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
                 pt->customers[g] += 1;
                 pt->customers[ng] += 1;
-                if (prev >= 0) {
-                    /* Lost: in a churned segment of this segmentation, or of
-                     * the first one when this one flags none. */
-                    if (gr->own_churn) {
-                        lost = gr->churned[g];
-                        was_lost = gr->churned[prev];
-                    } else {
-                        lost = segc[i] >= 0 && m->groups[0].churned[segc[i]];
-                        was_lost = prevc[i] >= 0 && m->groups[0].churned[prevc[i]];
-                    }
-                    was[i] = (int8_t)was_lost;
-                    pt->prev_customers[prev] += 1;
+                if (prev < 0)
+                    continue;
+                /* Lost: in a churned segment of this segmentation, or of the
+                 * first one when this one flags none. */
+                if (gr->own_churn) {
+                    lost = gr->churned[g];
+                    was_lost = gr->churned[prev];
+                } else {
+                    lost = segc[i] >= 0 && m->groups[0].churned[segc[i]];
+                    was_lost = prevc[i] >= 0 && m->groups[0].churned[prevc[i]];
+                }
+                ws[i] = (int8_t)was_lost;
+                pt->prev_customers[prev] += 1;
+                if (!lost)
+                    pt->retained[prev] += 1;
+                if (!was_lost) {
+                    pt->prev_customers[ng] += 1;
                     if (!lost)
-                        pt->retained[prev] += 1;
-                    if (!was_lost) {
-                        pt->prev_customers[ng] += 1;
-                        if (!lost)
-                            pt->retained[ng] += 1;
-                    }
+                        pt->retained[ng] += 1;
                 }
             }
+        }
+        for (gi = 0; gi < ngr; gi++) {
+            const grouping *gr = &m->groups[gi];
+            partial *pt = &w->part[gi];
+            const int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK, *ws = was + gi * CHUNK;
+            const double *gval = cval + gi * rc->ncustomer * CHUNK;
+            const int ng = gr->nseg;
+
             /* Sums per segment, and per last month's segment (cohorts). */
             for (k = 0; k < nf; k++) {
                 const double *v = cur + k * CHUNK;
@@ -888,14 +901,14 @@ static int worker_period(worker *w, quire_error *err)
                     sum[(size_t)ng * nf] += v[i];
                     if (pr >= 0) {
                         coh[(size_t)pr * nf] += v[i];
-                        if (!was[i])
+                        if (!ws[i])
                             coh[(size_t)ng * nf] += v[i];
                     }
                 }
             }
             for (ci = 0; ci < rc->ncustomer; ci++) {
                 size_t at = (size_t)rc->customer[ci] * (size_t)(ng + 1);
-                const double *v = cval + ci * CHUNK;
+                const double *v = gval + ci * CHUNK;
                 for (i = 0; i < n; i++) {
                     if (sg[i] < 0 || isnan(v[i]))
                         continue;
@@ -970,6 +983,7 @@ static void worker_free(worker *w, size_t ngr)
     free(w->cval);
     free(w->segc);
     free(w->prevc);
+    free(w->was);
     free(w->rc.fn);
     free(w->rc.drv);
     free(w->rc.names);
@@ -1019,9 +1033,10 @@ int segments_assign(model *m, quire_error *err)
             if (m->kpis[k].customer_ref != LUA_NOREF)
                 rc->customer[rc->ncustomer++] = (int)k;
         w->cur = xmalloc((nf + 1) * CHUNK * sizeof *w->cur);
-        w->cval = xmalloc((rc->ncustomer + 1) * CHUNK * sizeof *w->cval);
+        w->cval = xmalloc((rc->ncustomer * ngr + 1) * CHUNK * sizeof *w->cval);
         w->segc = xmalloc(ngr * CHUNK);
         w->prevc = xmalloc(ngr * CHUNK);
+        w->was = xmalloc(ngr * CHUNK);
         w->part = xcalloc(ngr, sizeof *w->part);
         for (gi = 0; gi < ngr; gi++) {
             partial *pt = &w->part[gi];
