@@ -108,7 +108,7 @@ static int load_kpi(model *m, const spec_kpi *sk, kpi_def *kd, quire_error *err)
             kpi_fail(sk, err, "needs must be a list of field names: needs = { \"orders\" }");
             goto fail;
         }
-        n = luaL_len(L, -1);
+        n = (lua_Integer)lua_rawlen(L, -1);
         for (i = 1; i <= n; i++) {
             lua_rawgeti(L, -1, i);
             if (lua_type(L, -1) != LUA_TSTRING) {

@@ -26,48 +26,51 @@ static int nil1(lua_State *L)
     return 1;
 }
 
-/* The numbers of list t (argument i), skipping nil and non-numbers. */
-static size_t numbers(lua_State *L, int i, double **out)
+/* The length of list argument i: its raw length, so that a script's __len
+ * cannot make the host read or size anything. No helper allocates by a
+ * length: a raw length is a border, which a few entries can make huge. */
+static lua_Integer list_len(lua_State *L, int i)
 {
-    lua_Integer n, k;
-    size_t got = 0;
-
     luaL_checktype(L, i, LUA_TTABLE);
-    n = luaL_len(L, i);
-    if (n < 0)
-        n = 0;
-    *out = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof **out, 0);
+    return (lua_Integer)lua_rawlen(L, i);
+}
+
+/* Sum the finite numbers of list argument 1, skipping nil and non-numbers;
+ * *count gets how many there were. */
+static double sum_numbers(lua_State *L, size_t *count)
+{
+    lua_Integer n = list_len(L, 1), k;
+    double t = 0;
+
+    *count = 0;
     for (k = 1; k <= n; k++) {
-        if (lua_rawgeti(L, i, k) == LUA_TNUMBER) {
+        if (lua_rawgeti(L, 1, k) == LUA_TNUMBER) {
             double v = lua_tonumber(L, -1);
-            if (isfinite(v))
-                (*out)[got++] = v;
+            if (isfinite(v)) {
+                t += v;
+                (*count)++;
+            }
         }
         lua_pop(L, 1);
     }
-    return got;
+    return t;
 }
 
 /* quire.sum(list): the sum of its numbers (0 for none). */
 static int l_sum(lua_State *L)
 {
-    double *v, t = 0;
-    size_t n = numbers(L, 1, &v), i;
-    for (i = 0; i < n; i++)
-        t += v[i];
-    lua_pushnumber(L, t);
+    size_t n;
+    lua_pushnumber(L, sum_numbers(L, &n));
     return 1;
 }
 
 /* quire.mean(list): the mean of its numbers, nil for none. */
 static int l_mean(lua_State *L)
 {
-    double *v, t = 0;
-    size_t n = numbers(L, 1, &v), i;
+    size_t n;
+    double t = sum_numbers(L, &n);
     if (!n)
         return nil1(L);
-    for (i = 0; i < n; i++)
-        t += v[i];
     lua_pushnumber(L, t / (double)n);
     return 1;
 }
@@ -115,9 +118,8 @@ static int l_correlation(lua_State *L)
     lua_Integer n, k;
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, cnt = 0, vx, vy;
 
-    luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TTABLE);
-    n = luaL_len(L, 1);
+    n = list_len(L, 1);
     for (k = 1; k <= n; k++) {
         int tx = lua_rawgeti(L, 1, k), ty = lua_rawgeti(L, 2, k);
         if (tx == LUA_TNUMBER && ty == LUA_TNUMBER) {
@@ -190,13 +192,14 @@ static int l_join(lua_State *L)
     lua_Integer n, i;
     luaL_Buffer b;
 
-    luaL_checktype(L, 1, LUA_TTABLE);
-    n = luaL_len(L, 1);
+    n = list_len(L, 1);
     luaL_buffinit(L, &b);
     for (i = 1; i <= n; i++) {
         if (i > 1)
             luaL_addstring(&b, i == n ? " and " : ", ");
-        lua_geti(L, 1, i);
+        if (lua_rawgeti(L, 1, i) != LUA_TSTRING && !lua_isnumber(L, -1))
+            return luaL_error(L, "quire.join: item %I is a %s, not a string", (LUAI_UACINT)i,
+                              luaL_typename(L, -1));
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);

@@ -1,5 +1,6 @@
 /* test_sandbox.c - the Lua sandbox: libraries, loading, limits, errors. */
 #include "sandbox.h"
+#include "model.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -1067,6 +1068,49 @@ static void test_clamp(void)
     qlua_free(q);
 }
 
+/* ---------------------------------------------------------------------------
+ * The quire.* helpers take hostile lists: a script's __len is never trusted
+ * ------------------------------------------------------------------------- */
+
+static void test_hostile_lists(void)
+{
+    spec s;
+    model m;
+    quire_error err = {0, ""};
+    quire_lua *q = make(0, 0, 0, 1);
+    char out[1024];
+
+    memset(&s, 0, sizeof s);
+    memset(&m, 0, sizeof m);
+    m.s = &s;
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_api_install(&m, q, &err) == 0);
+    /* __len claims 2^61 + 1 entries: sized by it, the buffer wrapped to a few
+     * bytes and the numbers were written past it. Raw lengths count 3. */
+    CHECK(eval(q, "local t = setmetatable({1, 2, 3}, { __len = function() return 2^61 + 1 end })\n"
+                  "return string.format('%g %g %g', quire.sum(t), quire.mean(t),\n"
+                  "  quire.correlation(t, t))",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "6 2 1");
+    CHECK(eval(q, "local t = setmetatable({1, 2, 3, 4}, { __len = function() error('boom') end })\n"
+                  "return string.format('%g', quire.correlation(t, {2, 4, 6, 8}))",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "1");
+    /* join reads raw entries: neither __len nor __index runs, and an item
+     * that is not text is an error, not a crash. */
+    CHECK(eval(q, "local t = setmetatable({'a', 'b'}, { __len = function() return 1e9 end,\n"
+                  "  __index = function() error('no') end })\n"
+                  "return quire.join(t)",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "a and b");
+    CHECK(eval(q, "return quire.join({'a', {}})", out, sizeof out) != 0);
+    CHECK(strstr(out, "quire.join: item 2 is a table, not a string") != NULL);
+    check_usable(q);
+    qlua_free(q);
+}
+
 int main(void)
 {
     test_rule();
@@ -1086,5 +1130,6 @@ int main(void)
     test_limits_caught();
     test_random();
     test_clamp();
+    test_hostile_lists();
     return check_done("sandbox");
 }
