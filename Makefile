@@ -1,6 +1,7 @@
 # Quire - build, test, demo, bench, install.
 #
 #   make            build ./quire and the plugins (plugins/*.so)
+#   make tests      build the unit test programs (make test builds them too)
 #   make demo       install what is missing, build, render the stock reports into out/
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make test       install what is missing, build, run every suite
@@ -25,75 +26,110 @@ SAN_FLAGS := $(if $(SAN),$(SANITIZE))
 PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl -pthread
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) \
-              -Icore -Icore/include $(DEP_CFLAGS) -DQUIRE_VERSION='"$(VERSION)"' \
-              -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
+# The core is built in wings, each a folder of core/, each allowed to include
+# only itself and the wings below it (docs/internals.md):
+#   base < spec < engine < render < run < sched < cli
+# A wing's compile rule gets -I for exactly those, so an include that points
+# back up does not build.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEP_CFLAGS) \
+               -DQUIRE_VERSION='"$(VERSION)"' -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' \
+               -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
+WINGS    := base spec engine render run sched cli
+INC_base   := -Icore/base
+INC_spec   := $(INC_base) -Icore/spec -Icore/include
+INC_engine := $(INC_spec) -Icore/engine
+INC_render := $(INC_engine) -Icore/render
+INC_run    := $(INC_render) -Icore/run
+INC_sched  := $(INC_run) -Icore/sched
+INC_cli    := $(INC_sched) -Icore/cli -Itools/sample
+INC_ALL    := $(INC_cli)
 LDFLAGS  ?=
-ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -rdynamic
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
-CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_SRC  := $(filter-out core/cli/main.c,$(foreach w,$(WINGS),$(wildcard core/$(w)/*.c)))
 CORE_OBJ  := $(CORE_SRC:core/%.c=$(OBJ)/core/%.o)
+SAMPLE_OBJ := $(OBJ)/tools/sample/sample.o
 PLUGINS   := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c))))
 PLUGIN_SO := $(sort $(PLUGINS:%=$(OUT)/plugins/%.so))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
+DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
+             $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all deps demo demo-crm test test-run check-asan bench clean install uninstall
-all: $(OUT)/quire $(PLUGIN_SO) $(UNIT_BIN) $(FUZZ_BIN)
+.PHONY: all tests deps demo demo-crm test test-run check-asan bench clean install uninstall
+all: $(OUT)/quire $(PLUGIN_SO)
+tests: $(UNIT_BIN) $(FUZZ_BIN)
 
 deps:
 	@./scripts/install-deps.sh
 
-$(OBJ)/core/%.o: core/%.c $(wildcard core/*.h core/include/quire/*.h) | $(OBJ)/core
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# One rule per wing: its own -I set; header dependencies from the compiler.
+define wing_rule
+$$(OBJ)/core/$(1)/%.o: core/$(1)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASE_CFLAGS) $$(INC_$(1)) -MMD -MP -c -o $$@ $$<
+endef
+$(foreach w,$(WINGS),$(eval $(call wing_rule,$(w))))
+
+# The sample-data generator is a tool, not part of the library: it uses the
+# base wing only, and is linked into the program and its own test.
+$(OBJ)/tools/sample/%.o: tools/sample/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_base) -Itools/sample -MMD -MP -c -o $@ $<
 
 $(OBJ)/libquire.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-$(OUT)/quire: $(OBJ)/core/main.o $(OBJ)/libquire.a
+$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a
 	@mkdir -p $(OUT)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-# Plugins: position-independent, hidden symbols but the one entry point, and
-# nothing of the core linked in.
-$(OUT)/plugins/%.so: plugins/%/*.c core/include/quire/plugin.h
+# Plugins: position-independent, hidden symbols but the one entry point, the
+# contract header alone, and every symbol resolved at link time (-z defs): a
+# plugin links against nothing of the core.
+.SECONDEXPANSION:
+$(OUT)/plugins/%.so: $$(wildcard plugins/$$*/*.c plugins/$$*/*.h) core/include/quire/plugin.h
 	@mkdir -p $(OUT)/plugins
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -shared $(SAN_FLAGS) -o $@ $(filter %.c,$^) \
-	  $(PLUGIN_LIBS) -lm
+	$(CC) $(BASE_CFLAGS) -Icore/include -fPIC -fvisibility=hidden -shared -Wl,-z,defs \
+	  $(SAN_FLAGS) -o $@ $(filter %.c,$^) $(PLUGIN_LIBS) -lm
 
-$(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a tests/unit/check.h | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) $(OBJ)/libquire.a $(DEP_LIBS)
+$(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
+	$(CC) $(BASE_CFLAGS) $(INC_ALL) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) \
+	  $(OBJ)/libquire.a $(DEP_LIBS)
 
 # Libraries a plugin links (it never links the core).
 $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
-$(OBJ)/tests/test_csv: plugins/csv/csv_parse.c plugins/csv/csv_parse.h
+$(OBJ)/tests/test_csv: plugins/csv/csv_parse.c
 $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
-$(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c plugins/crm_rest/crm_rest.h
+$(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c
+$(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
+$(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 
 # Fuzz targets: by default a main() that replays the corpus (run by make
 # test); `make fuzz` builds them with clang's libFuzzer instead.
 $(OBJ)/tests/test_fuzz_csv: EXTRA_SRC = plugins/csv/csv_parse.c
-$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h $(OBJ)/libquire.a | $(OBJ)/tests
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) $(OBJ)/libquire.a $(DEP_LIBS)
+$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $(OBJ)/libquire.a | $(OBJ)/tests
+	$(CC) $(BASE_CFLAGS) $(INC_ALL) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) \
+	  $(OBJ)/libquire.a $(DEP_LIBS)
 
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER -fsanitize=fuzzer,address,undefined \
-               -Icore -Icore/include $(DEP_CFLAGS)
+               $(INC_ALL) $(DEP_CFLAGS)
 FUZZ_SECONDS ?= 60
 fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
 	@mkdir -p build/fuzz/csv build/fuzz/spec
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c plugins/csv/csv_parse.c
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec.c core/ydoc.c \
-	  core/util.c core/error.c $(DEP_LIBS)
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec/spec.c core/spec/ydoc.c \
+	  core/base/util.c core/base/error.c $(DEP_LIBS)
 	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build/fuzz/csv tests/fuzz/corpus/csv
 	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) build/fuzz/spec tests/fuzz/corpus/spec
 
-$(OBJ)/core $(OBJ)/tests:
+$(OBJ)/tests:
 	@mkdir -p $@
 
 demo: deps
@@ -121,20 +157,20 @@ demo-crm: deps
 	@echo "demo-crm: wrote out/monthly_segments_crm.pdf"
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory test-run
 
 test-run:
 	@QUIRE=$(OUT)/quire UNIT_DIR=$(OBJ)/tests ./tests/run.sh
 
 check-asan: deps
-	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj test-run
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	./tests/bench.sh
+	./bench/bench.sh
 
 clean:
 	rm -rf build quire plugins/*.so out
@@ -152,3 +188,5 @@ install: all
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/bin/quire $(DESTDIR)$(PREFIX)/lib/quire \
 	  $(DESTDIR)$(PREFIX)/share/quire $(DESTDIR)$(PREFIX)/include/quire
+
+-include $(DEPFILES)

@@ -17,6 +17,8 @@
 #include "chart.h"
 #include "check.h"
 #include "doc.h"
+#include "pdf.h"
+#include "text.h"
 #include "format.h"
 
 /* ------------------------------------------------------------ helpers */

@@ -129,7 +129,7 @@ static void test_values(void)
     CHECK_STR(s->sections[0].blocks[0].text, "Hello 2024-02");
     CHECK(s->sections[0].blocks[1].nitems == 2);
     CHECK_STR(s->sections[0].blocks[1].text, "Questions to Consider:");
-    CHECK(s->sections[0].blocks[3].chart == DOC_CHART_BAR);
+    CHECK(s->sections[0].blocks[3].chart == SPEC_CHART_BAR);
     CHECK_STR(s->sections[0].blocks[3].subtitle, "S2");
     spec_free(s);
 }
@@ -248,9 +248,9 @@ static void test_blocks(void)
         CHECK(b[8].by_month == 0 && b[8].totals == 1);
         CHECK_STR(b[9].source, "orders");
         CHECK(b[9].ncolumns == 2 && b[9].rows == 20 && b[9].totals == 1);
-        CHECK(b[10].chart == DOC_CHART_HEATMAP && b[10].month == 0);
+        CHECK(b[10].chart == SPEC_CHART_HEATMAP && b[10].month == 0);
         CHECK_STR(b[10].matrix, "migration");
-        CHECK(b[11].chart == DOC_CHART_HBAR && b[12].chart == DOC_CHART_STACKED);
+        CHECK(b[11].chart == SPEC_CHART_HBAR && b[12].chart == SPEC_CHART_STACKED);
     }
     spec_free(s);
 

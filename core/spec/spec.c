@@ -1230,7 +1230,7 @@ static int load_block(ctx *c, node *m, spec_block *b)
             free(type);
             return -1;
         }
-        b->chart = (doc_chart_kind)i; /* the order of doc_chart_kind */
+        b->chart = (spec_chart_kind)i; /* the order of spec_chart_kind */
         free(type);
     }
     if (load_block_segmentation(c, v, b) || get_str(c, v, "matrix", 0, "a chart", &b->matrix) ||
@@ -1242,7 +1242,7 @@ static int load_block(ctx *c, node *m, spec_block *b)
         load_block_month(c, v, "a chart", &b->month))
         return -1;
     if (b->matrix) {
-        if (b->chart != DOC_CHART_HEATMAP)
+        if (b->chart != SPEC_CHART_HEATMAP)
             return fail(c, get(c, v, "matrix"), "\"matrix\" belongs to a heatmap chart");
         if (strcmp(b->matrix, "migration") != 0)
             return fail(c, get(c, v, "matrix"), "\"matrix\" must be migration (customers moving "

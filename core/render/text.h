@@ -1,11 +1,10 @@
 /*
- * pdf.h - what pdf.c shares with chart.c: fonts, the report's palette and
- * text primitives that measure with the font's own glyph widths.
- *
- * pdf_render() itself is declared in doc.h.
+ * text.h - what the page layout (pdf.c) and the charts (chart.c) share:
+ * fonts, the report's palette and text primitives that measure with the
+ * font's own glyph widths.
  */
-#ifndef QUIRE_PDF_H
-#define QUIRE_PDF_H
+#ifndef QUIRE_TEXT_H
+#define QUIRE_TEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +78,33 @@ typedef struct pdf_style {
 } pdf_style;
 
 /* Scripts that pick another face. */
+/* What is drawn for cp: libharu draws only the BMP, and control characters
+ * have no place on a page. */
+uint32_t pdf_drawable(uint32_t cp);
+
+/* Width of one code point, in the caller's units (points at a font size). */
+typedef double (*quire_measure_fn)(void *ctx, uint32_t cp);
+
+/*
+ * Greedy line breaking. Finds the longest first line of s[0..len) whose
+ * width is at most max_w, breaking after a space, after a hyphen, or around
+ * a CJK ideograph; a word wider than max_w is broken between code points.
+ * A line holds at least one code point. '\n' ends a line.
+ *
+ * Sets *line_len to the bytes of that line (trailing spaces excluded) and
+ * returns the offset at which the next line starts (spaces at the break are
+ * skipped). The return value is > 0 whenever len > 0.
+ */
+size_t quire_wrap_next(const char *s, size_t len, double max_w, quire_measure_fn measure,
+                       void *ctx, size_t *line_len);
+
+/*
+ * The bytes of the longest prefix of s[0..len) (whole code points) whose
+ * width is at most max_w; *width (if not NULL) receives that prefix's width.
+ */
+size_t quire_fit_prefix(const char *s, size_t len, double max_w, quire_measure_fn measure,
+                        void *ctx, double *width);
+
 enum { PDF_SCRIPT_LATIN = 0, PDF_SCRIPT_CJK = 1, PDF_SCRIPT_HANGUL = 2 };
 int pdf_script(uint32_t cp);
 

@@ -13,6 +13,7 @@
 #include "facts.h"
 #include "log.h"
 #include "model.h"
+#include "pdf.h"
 #include "plugins.h"
 #include "report.h"
 #include "schedule.h"

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "doc.h"
+#include "format.h"
 #include "error.h"
 #include "quire/plugin.h"
 
@@ -149,6 +149,16 @@ typedef struct spec_insight {
 /* The month a block shows: an index of the report's months, or the last. */
 #define SPEC_MONTH_LAST (-1)
 
+/* The chart a block asks for; the renderer's doc_chart_kind follows the same
+ * order (checked where the document is built). */
+typedef enum spec_chart_kind {
+    SPEC_CHART_LINE = 0,
+    SPEC_CHART_BAR,
+    SPEC_CHART_STACKED,
+    SPEC_CHART_HBAR,
+    SPEC_CHART_HEATMAP
+} spec_chart_kind;
+
 typedef struct spec_block {
     spec_block_kind kind;
     char *text;              /* PARAGRAPH text, QUESTIONS title, HEADING text */
@@ -156,7 +166,7 @@ typedef struct spec_block {
     size_t nitems;
     spec_insight *insights;  /* QUESTIONS: per item */
     int segmentation;        /* TILES, TABLE, CHART, QUESTIONS: index in spec->segmentations */
-    doc_chart_kind chart;    /* CHART */
+    spec_chart_kind chart;   /* CHART */
     char *kpi;               /* CHART; NULL for a migration heatmap */
     char *matrix;            /* CHART heatmap: "migration", or NULL */
     char *title, *subtitle, *x_title, *y_title;

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "doc.h"
+#include "format.h"
 #include "error.h"
 #include "facts.h"
 #include "sandbox.h"

@@ -3,7 +3,7 @@
 # (tests/fixtures/crm_server.py) serves N generated customers in HubSpot's
 # shape, `quire preview` reads them all in pages of 100, and GNU time reports
 # the peak resident memory. Flat memory: the same peak at 1,000 and 100,000.
-#   tests/crm_bench.sh [N...]      (default 1000 10000 100000)
+#   bench/crm_bench.sh [N...]      (default 1000 10000 100000)
 set -u
 QUIRE=${QUIRE:-./quire}
 ROOT=$(pwd)

@@ -13,7 +13,7 @@
 #include <hpdf.h>
 
 #include "doc.h"
-#include "pdf.h"
+#include "text.h"
 
 /* Ticks of a value axis: min, min + step, ..., max (count ticks). */
 typedef struct chart_ticks {

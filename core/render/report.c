@@ -153,7 +153,10 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     const kpi_def *kd = k >= 0 ? &m->kpis[k] : NULL;
     double *v;
 
-    c->kind = sb->chart;
+    _Static_assert((int)SPEC_CHART_HEATMAP == (int)DOC_CHART_HEATMAP &&
+                       (int)SPEC_CHART_HBAR == (int)DOC_CHART_HBAR,
+                   "spec and document chart kinds in the same order");
+    c->kind = (doc_chart_kind)sb->chart;
     c->title = sb->title;
     c->subtitle = sb->subtitle;
     c->x_title = sb->x_title;
@@ -163,8 +166,8 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     v = keep(r, xmalloc(((size_t)m->nreport + 1) * ((size_t)nseg + 1) * ((size_t)nseg + 1) *
                         sizeof *v));
     switch (sb->chart) {
-    case DOC_CHART_LINE:
-    case DOC_CHART_STACKED:
+    case SPEC_CHART_LINE:
+    case SPEC_CHART_STACKED:
         c->ncats = (size_t)m->nreport;
         c->cats = (const char *const *)r->month_labels;
         c->nseries = (size_t)nseg;
@@ -174,7 +177,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
             for (rp = 0; rp < m->nreport; rp++)
                 v[(size_t)g * (size_t)m->nreport + (size_t)rp] = model_kpi(m, gr, (size_t)k, rp, g);
         break;
-    case DOC_CHART_BAR:
+    case SPEC_CHART_BAR:
         c->ncats = (size_t)nseg;
         c->cats = gr->names;
         c->nseries = (size_t)m->nreport;
@@ -184,7 +187,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
             for (g = 0; g < nseg; g++)
                 v[(size_t)rp * (size_t)nseg + (size_t)g] = model_kpi(m, gr, (size_t)k, rp, g);
         break;
-    case DOC_CHART_HBAR: {
+    case SPEC_CHART_HBAR: {
         int mo = month_of(m, sb->month);
         const char **cats = keep(r, xcalloc((size_t)nseg + 1, sizeof *cats));
 
@@ -201,7 +204,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
         c->x_title = sb->x_title ? sb->x_title : kd->label;
         break;
     }
-    case DOC_CHART_HEATMAP:
+    case SPEC_CHART_HEATMAP:
         if (sb->matrix) {
             /* Customers by segment last month (rows) and this month (columns). */
             int mo = month_of(m, sb->month), p = m->p_report + mo, a;

@@ -12,22 +12,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
-
-/* How a value is shown. */
-typedef enum quire_unit {
-    QUIRE_UNIT_NUMBER = 0,   /* 1,234.5 */
-    QUIRE_UNIT_COUNT,        /* 1,234 */
-    QUIRE_UNIT_CURRENCY,     /* $1,234.50 */
-    QUIRE_UNIT_PERCENT,      /* a fraction 0..1 shown as 81.3% */
-    QUIRE_UNIT_SCORE,        /* 0..100, one decimal */
-    QUIRE_UNIT_DAYS,
-    QUIRE_UNIT_MONTHS
-} quire_unit;
-
-typedef struct quire_rgb {
-    double r, g, b; /* 0..1 */
-} quire_rgb;
+#include "format.h"
 
 typedef enum doc_chart_kind {
     DOC_CHART_LINE = 0, /* x: categories (months), one line per series (segment) */
@@ -144,23 +129,5 @@ typedef struct quire_doc {
     size_t nnotes;
     const char *const *notes;
 } quire_doc;
-
-/*
- * Render doc to a PDF at path. Before the file is written, a preflight
- * checks that every character drawn has a glyph in the loaded fonts (and
- * needs no shaping) and that no text runs off the page: each problem is a
- * warning on the log, or an error (nothing written) when doc->strict. The file is written atomically: a temporary
- * file beside path is written, synced and renamed, so path never holds a
- * partial PDF. Returns 0, or -1 with err set.
- */
-int pdf_render(const quire_doc *doc, const char *path, quire_error *err);
-
-/* Format v by unit into buf ("$1,234.50", "81.3%"); decimals -1 = default. */
-void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int decimals);
-
-/* A unit's name as scripts write it ("percent"), and the unit a name means
- * (-1 when none). */
-const char *quire_unit_name(quire_unit unit);
-int quire_unit_parse(const char *name);
 
 #endif
