@@ -416,6 +416,7 @@ typedef struct fold_job {
     const spec_fact *fd;
     size_t first_measure;
     plugin_registry *reg;
+    data_notes *notes;
     quire_error err;
     uint64_t rows, unknown_keys, outside, null_rows;
     int rc;
@@ -503,7 +504,7 @@ static int fold_fact(fold_job *job)
         else
             m->store = STORE_NUM;
     }
-    so = source_open(s, src, reg, err);
+    so = source_open(s, src, reg, job->notes, err);
     if (!so)
         goto out;
     rc = source_scan(so, proj, nproj, 0, on_fact, &c, err);
@@ -602,7 +603,8 @@ static int on_segment_fact(void *user, const quire_batch *b, quire_error *err)
 }
 
 /* Fold every fact keyed by segment (small tables: on this thread). */
-static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, quire_error *err)
+static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, data_notes *notes,
+                              quire_error *err)
 {
     size_t i, k, j, n = 0;
 
@@ -666,7 +668,7 @@ static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, qui
                 proj[nproj++] = *mc;
             c.col[k] = (int)j;
         }
-        so = source_open(s, src, reg, err);
+        so = source_open(s, src, reg, notes, err);
         rc = so ? source_scan(so, proj, nproj, 0, on_segment_fact, &c, err) : -1;
         source_close(so);
         free(c.col);
@@ -684,7 +686,7 @@ static void *fold_thread(void *arg)
     return NULL;
 }
 
-facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
+facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire_error *err)
 {
     fold_job *jobs = NULL;
     pthread_t *threads = NULL;
@@ -732,7 +734,7 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
         f->attrs[i].text = ac->type == QUIRE_T_STRING;
         proj[nproj++] = *ac;
     }
-    so = source_open(s, esrc, reg, err);
+    so = source_open(s, esrc, reg, notes, err);
     if (!so)
         goto fail;
     if (source_scan(so, proj, nproj, 0, on_entities, &ec, err)) {
@@ -767,6 +769,7 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
         jobs[i].fd = &s->facts[i];
         jobs[i].first_measure = n;
         jobs[i].reg = reg;
+        jobs[i].notes = notes;
         n += s->facts[i].nmeasures;
         /* Load the plugins now: the registry only grows on this thread. A
          * plugin that fails to load fails again, with its message, below. */
@@ -792,7 +795,7 @@ facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err)
             *err = jobs[i].err;
             goto fail;
         }
-    if (fold_segment_facts(f, s, reg, err))
+    if (fold_segment_facts(f, s, reg, notes, err))
         goto fail;
     if (f->unknown_keys)
         qlog(LOG_WARN, "%llu fact row%s named an entity that is not in source \"%s\" and %s "

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "plugins.h"
+#include "source.h"
 #include "spec.h"
 
 #define FACTS_NO_DATE INT32_MIN
@@ -82,8 +83,9 @@ typedef struct facts {
     uint64_t rows, unknown_keys, outside, null_rows, duplicates;
 } facts;
 
-/* Load entities and fold every fact source of the spec. */
-facts *facts_build(const spec *s, plugin_registry *reg, quire_error *err);
+/* Load entities and fold every fact source of the spec; the sources' notes
+ * go to notes (may be NULL). */
+facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire_error *err);
 void facts_free(facts *f);
 
 /* Index of the entity with this integer / string key, or -1. */

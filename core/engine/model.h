@@ -117,6 +117,18 @@ int lua_api_install(model *m, quire_lua *q, quire_error *err);
  * where a question has none; the caller frees them). */
 int insights_answer(model *m, const spec_block *b, char **answers, quire_error *err);
 
+/* insights.c: the insights stage. Every question of the report that names
+ * an insight is answered, once, after the KPIs; the document takes the
+ * answers from here. Returns NULL with err set when an insight fails. */
+typedef struct insight_answers insight_answers;
+insight_answers *insights_run(model *m, quire_error *err);
+/* The answers of questions block b (one per question, NULL where none), or
+ * NULL when none of its questions names an insight. */
+const char *const *insights_for(const insight_answers *a, const spec_block *b);
+/* The number of answers given, for the run's summary. */
+size_t insights_count(const insight_answers *a);
+void insights_free(insight_answers *a);
+
 /* The group's name ("All" for all customers). */
 const char *model_group_name(const grouping *gr, int g);
 

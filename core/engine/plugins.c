@@ -169,9 +169,4 @@ void plugins_free(plugin_registry *r)
     free(r->v);
     r->v = NULL;
     r->n = 0;
-    for (i = 0; i < r->nnotes; i++)
-        free(r->notes[i]);
-    free(r->notes);
-    r->notes = NULL;
-    r->nnotes = 0;
 }

@@ -23,8 +23,6 @@ typedef struct loaded_plugin {
 typedef struct plugin_registry {
     loaded_plugin *v;
     size_t n;
-    char **notes;     /* notes about the data, from the sources read (host->note) */
-    size_t nnotes;
 } plugin_registry;
 
 /* The plugin called name, loading it on first use. */

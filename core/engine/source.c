@@ -12,7 +12,7 @@
 
 struct source {
     const quire_plugin *plugin;
-    plugin_registry *reg;    /* where notes about the data go */
+    data_notes *notes;       /* where notes about the data go, or NULL */
     const spec_source *src;
     void *state;
     char **values;          /* option values, in the plugin's table order */
@@ -72,12 +72,27 @@ static void h_error(void *hctx, const char *fmt, ...)
         quire_err(so->err, QUIRE_EXIT_DATA, "source \"%s\": error: %s", so->src->name, msg);
 }
 
-static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
+void data_notes_init(data_notes *d)
+{
+    memset(d, 0, sizeof *d);
+    pthread_mutex_init(&d->lock, NULL);
+}
+
+void data_notes_free(data_notes *d)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        free(d->v[i]);
+    free(d->v);
+    pthread_mutex_destroy(&d->lock);
+    memset(d, 0, sizeof *d);
+}
 
 static void h_note(void *hctx, const char *fmt, ...)
 {
     source *so = hctx;
-    plugin_registry *r = so->reg;
+    data_notes *d = so->notes;
     char msg[600];
     va_list ap;
 
@@ -85,10 +100,12 @@ static void h_note(void *hctx, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     qlog(LOG_WARN, "[%s:%s] %s", so->plugin->name, so->src->name, msg);
-    pthread_mutex_lock(&notes_lock); /* sources may be read on threads of their own */
-    r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof *r->notes);
-    r->notes[r->nnotes++] = xasprintf("%s: %s", so->src->name, msg);
-    pthread_mutex_unlock(&notes_lock);
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
+    d->v[d->n++] = xasprintf("%s: %s", so->src->name, msg);
+    pthread_mutex_unlock(&d->lock);
 }
 
 static int h_emit(void *hctx, const quire_batch *b)
@@ -198,7 +215,8 @@ static int check_options(source *so, const spec *s, quire_error *err)
     return 0;
 }
 
-source *source_open(const spec *s, const spec_source *src, plugin_registry *reg, quire_error *err)
+source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
+                    data_notes *notes, quire_error *err)
 {
     source *so;
     quire_source_config cfg;
@@ -213,7 +231,7 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     }
     so = xcalloc(1, sizeof *so);
     so->plugin = p;
-    so->reg = reg;
+    so->notes = notes;
     so->src = src;
     so->err = err;
     if (check_options(so, s, err)) {

@@ -9,6 +9,7 @@
 #ifndef QUIRE_SOURCE_H
 #define QUIRE_SOURCE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -17,11 +18,26 @@
 
 typedef struct source source;
 
+/* Notes about the data that sources make while they are read ("customers:
+ * served from the cache fetched 3 h ago"). They belong to the run, which
+ * prints them on the title page; fact sources are read on threads of their
+ * own, so a note is added under the lock. */
+typedef struct data_notes {
+    pthread_mutex_t lock;
+    char **v;
+    size_t n;
+} data_notes;
+
+void data_notes_init(data_notes *d);
+void data_notes_free(data_notes *d);
+
 /* Called with each batch; return 0 to go on, or -1 with err set to stop. */
 typedef int (*source_batch_fn)(void *user, const quire_batch *b, quire_error *err);
 
+/* Open src through its plugin (loaded into reg). notes: where the source's
+ * notes go (NULL: the log only). */
 source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
-                    quire_error *err);
+                    data_notes *notes, quire_error *err);
 /* Stream the source. proj: the columns wanted (NULL = all). */
 int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
                 source_batch_fn fn, void *user, quire_error *err);

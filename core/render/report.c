@@ -332,131 +332,81 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
 
 /* ------------------------------------------------------------ source rows */
 
-typedef struct rows_ctx {
-    report *r;
-    const spec_block *sb;
-    const quire_column *types;   /* the block's columns, declared types */
-    strbuf raw;
-    const char **cells;
-    size_t nrows, cap;
-    double *sums;
-} rows_ctx;
-
-static int on_rows(void *user, const quire_batch *b, quire_error *err)
+/* A table of a source's rows, read in the read stage (rows.c): integers as
+ * they are, numbers with two decimals, dates as YYYY-MM-DD, booleans as
+ * yes/no; totals of the number columns when asked. */
+static void build_rows_table(report *r, const row_table *rt, doc_table *t)
 {
-    rows_ctx *c = user;
-    size_t ncols = c->sb->ncolumns, k;
-    uint32_t row;
+    const spec_block *sb = rt->block;
+    doc_column *cols = keep(r, xcalloc(rt->ncols ? rt->ncols : 1, sizeof *cols));
+    const char **cells = keep(r, xcalloc((rt->nrows + 1) * rt->ncols + 1, sizeof *cells));
+    double *sums = keep(r, xcalloc(rt->ncols ? rt->ncols : 1, sizeof *sums));
+    strbuf raw = {0};
     char buf[64];
+    size_t k, row;
 
-    (void)err;
-    for (row = 0; row < b->nrows && c->nrows < c->cap; row++) {
-        for (k = 0; k < ncols; k++) {
-            uint32_t j;
-            const quire_cell *cl = NULL;
+    for (k = 0; k < rt->ncols; k++) {
+        cols[k].title = sb->columns[k];
+        cols[k].numeric = rt->cols[k].type == QUIRE_T_INTEGER || rt->cols[k].type == QUIRE_T_NUMBER;
+        if (k)
+            sb_puts(&raw, ",");
+        sb_csv_cstr(&raw, sb->columns[k]);
+    }
+    sb_puts(&raw, "\n");
+    for (row = 0; row < rt->nrows; row++) {
+        for (k = 0; k < rt->ncols; k++) {
+            const row_cell *cl = &rt->cells[row * rt->ncols + k];
             const char *text = "";
-            char *own = NULL;
 
-            for (j = 0; j < b->ncols; j++)
-                if (strcmp(b->columns[j].name, c->sb->columns[k]) == 0)
-                    cl = &b->cols[j][row];
-            if (cl && !cl->null) {
-                switch (c->types[k].type) {
+            if (!cl->null) {
+                switch (rt->cols[k].type) {
                 case QUIRE_T_INTEGER:
-                    snprintf(buf, sizeof buf, "%lld", (long long)cl->v.i);
-                    c->sums[k] += (double)cl->v.i;
+                    snprintf(buf, sizeof buf, "%lld", (long long)cl->i);
+                    sums[k] += (double)cl->i;
                     break;
                 case QUIRE_T_NUMBER:
-                    quire_format_value(buf, sizeof buf, cl->v.n, QUIRE_UNIT_NUMBER, 2);
-                    c->sums[k] += cl->v.n;
+                    quire_format_value(buf, sizeof buf, cl->n, QUIRE_UNIT_NUMBER, 2);
+                    sums[k] += cl->n;
                     break;
                 case QUIRE_T_DATE:
-                    format_date(buf, sizeof buf, (int32_t)cl->v.i);
+                    format_date(buf, sizeof buf, (int32_t)cl->i);
                     break;
                 case QUIRE_T_BOOLEAN:
-                    snprintf(buf, sizeof buf, "%s", cl->v.i ? "yes" : "no");
+                    snprintf(buf, sizeof buf, "%s", cl->i ? "yes" : "no");
                     break;
                 default:
-                    own = xmalloc((size_t)cl->v.s.len + 1);
-                    memcpy(own, cl->v.s.ptr, cl->v.s.len);
-                    own[cl->v.s.len] = '\0';
                     break;
                 }
-                text = own ? own : buf;
+                text = cl->s ? cl->s : buf;
             }
             if (k)
-                sb_puts(&c->raw, ",");
-            if (cl && !cl->null && c->types[k].type == QUIRE_T_NUMBER)
-                csv_num(&c->raw, cl->v.n);
+                sb_puts(&raw, ",");
+            if (!cl->null && rt->cols[k].type == QUIRE_T_NUMBER)
+                csv_num(&raw, cl->n);
             else
-                sb_csv_cstr(&c->raw, text);
-            c->cells[c->nrows * ncols + k] = own ? keep(c->r, own) : kstr(c->r, text);
+                sb_csv_cstr(&raw, text);
+            cells[row * rt->ncols + k] = kstr(r, text);
         }
-        sb_puts(&c->raw, "\n");
-        c->nrows++;
-    }
-    return 0;
-}
-
-static int build_rows_table(report *r, const model *m, const spec_block *sb, doc_table *t,
-                            plugin_registry *reg, quire_error *err)
-{
-    const spec_source *src = spec_find_source(m->s, sb->source);
-    quire_column *proj = keep(r, xcalloc(sb->ncolumns, sizeof *proj));
-    doc_column *cols = keep(r, xcalloc(sb->ncolumns, sizeof *cols));
-    rows_ctx c;
-    source *so;
-    size_t k;
-    int rc;
-
-    memset(&c, 0, sizeof c);
-    c.r = r;
-    c.sb = sb;
-    c.cap = sb->rows > 0 ? (size_t)sb->rows : 1000;
-    c.cells = keep(r, xcalloc((c.cap + 1) * sb->ncolumns, sizeof *c.cells));
-    c.sums = keep(r, xcalloc(sb->ncolumns, sizeof *c.sums));
-    for (k = 0; k < sb->ncolumns; k++) {
-        proj[k] = *source_column(src, sb->columns[k]);
-        cols[k].title = sb->columns[k];
-        cols[k].numeric = proj[k].type == QUIRE_T_INTEGER || proj[k].type == QUIRE_T_NUMBER;
-        if (k)
-            sb_puts(&c.raw, ",");
-        sb_csv_cstr(&c.raw, sb->columns[k]);
-    }
-    sb_puts(&c.raw, "\n");
-    c.types = proj;
-    so = source_open(m->s, src, reg, err);
-    if (!so) {
-        sb_free(&c.raw);
-        return -1;
-    }
-    rc = source_scan(so, proj, sb->ncolumns, (uint64_t)c.cap, on_rows, &c, err);
-    source_close(so);
-    if (rc) {
-        sb_free(&c.raw);
-        return -1;
+        sb_puts(&raw, "\n");
     }
     if (sb->totals) {
         /* Sums of the number columns; the first column says how many rows. */
-        char buf[64];
-
-        for (k = 0; k < sb->ncolumns; k++) {
-            if (proj[k].type == QUIRE_T_NUMBER) {
-                quire_format_value(buf, sizeof buf, c.sums[k], QUIRE_UNIT_NUMBER, 2);
-                c.cells[c.nrows * sb->ncolumns + k] = kstr(r, buf);
+        for (k = 0; k < rt->ncols; k++) {
+            if (rt->cols[k].type == QUIRE_T_NUMBER) {
+                quire_format_value(buf, sizeof buf, sums[k], QUIRE_UNIT_NUMBER, 2);
+                cells[rt->nrows * rt->ncols + k] = kstr(r, buf);
             }
         }
-        if (proj[0].type != QUIRE_T_NUMBER)
-            c.cells[c.nrows * sb->ncolumns] = keep(r, xasprintf("Total (%zu rows)", c.nrows));
+        if (rt->ncols && rt->cols[0].type != QUIRE_T_NUMBER)
+            cells[rt->nrows * rt->ncols] = keep(r, xasprintf("Total (%zu rows)", rt->nrows));
     }
     t->title = sb->title ? sb->title : sb->source;
-    t->ncols = sb->ncolumns;
+    t->ncols = rt->ncols;
     t->cols = cols;
-    t->nrows = c.nrows;
-    t->cells = c.cells;
+    t->nrows = rt->nrows;
+    t->cells = cells;
     t->totals = sb->totals;
-    table_file(r, t, &c.raw);
-    return 0;
+    table_file(r, t, &raw);
 }
 
 /* ------------------------------------------------------------ manifest */
@@ -508,37 +458,15 @@ static void build_manifest(report *r, const model *m, input_digests *dg)
              "input hashes, parameters", "application/json", &b);
 }
 
-/* The answers of a questions block whose questions name insights. */
-static int build_answers(report *r, model *m, const spec_block *sb, doc_block *db,
-                         quire_error *err)
-{
-    char **answers;
-    size_t i;
-
-    for (i = 0; i < sb->nitems; i++)
-        if (sb->insights && sb->insights[i].script)
-            break;
-    if (i == sb->nitems)
-        return 0;
-    answers = keep(r, xcalloc(sb->nitems, sizeof *answers));
-    if (insights_answer(m, sb, answers, err))
-        return -1;
-    for (i = 0; i < sb->nitems; i++)
-        if (answers[i])
-            keep(r, answers[i]);
-    db->answers = (const char *const *)answers;
-    return 0;
-}
-
 /* The sources' notes, then one per KPI whose data the spec lacks. */
-static void build_notes(report *r, const model *m, const plugin_registry *reg)
+static void build_notes(report *r, const model *m, const data_notes *dn)
 {
     const char **notes;
-    size_t i, n = 0;
+    size_t i, n = 0, nd = dn ? dn->n : 0;
 
-    notes = keep(r, xcalloc(reg->nnotes + m->nkpis + 1, sizeof *notes));
-    for (i = 0; i < reg->nnotes; i++)
-        notes[n++] = reg->notes[i];
+    notes = keep(r, xcalloc(nd + m->nkpis + 1, sizeof *notes));
+    for (i = 0; i < nd; i++)
+        notes[n++] = dn->v[i];
     for (i = 0; i < m->nkpis; i++)
         if (m->kpis[i].missing)
             notes[n++] = keep(r, xasprintf("%s: no data; the report's data has no %s.",
@@ -547,10 +475,11 @@ static void build_notes(report *r, const model *m, const plugin_registry *reg)
     r->doc.notes = notes;
 }
 
-report *report_build(model *m, long long epoch, plugin_registry *reg, input_digests *dg,
-                     quire_error *err)
+report *report_build(const report_inputs *in)
 {
+    const model *m = in->m;
     const spec *s = m->s;
+    long long epoch = in->epoch;
     report *r = xcalloc(1, sizeof *r);
     char a[16], b[16];
     size_t i, j;
@@ -632,10 +561,8 @@ report *report_build(model *m, long long epoch, plugin_registry *reg, input_dige
                 db->text = sb->text;
                 db->nitems = sb->nitems;
                 db->items = (const char *const *)sb->items;
-                if (sb->kind == BLOCK_QUESTIONS && build_answers(r, m, sb, db, err)) {
-                    report_free(r);
-                    return NULL;
-                }
+                if (sb->kind == BLOCK_QUESTIONS)
+                    db->answers = (const char *const *)insights_for(in->answers, sb);
                 break;
             case BLOCK_CHART:
                 db->kind = DOC_CHART;
@@ -648,20 +575,18 @@ report *report_build(model *m, long long epoch, plugin_registry *reg, input_dige
                 db->kind = DOC_TABLE;
                 if (!sb->source)
                     build_kpi_table(r, m, sb, &db->table);
-                else if (build_rows_table(r, m, sb, &db->table, reg, err)) {
-                    report_free(r);
-                    return NULL;
-                }
+                else
+                    build_rows_table(r, rows_for(in->rows, sb), &db->table);
                 break;
             }
         }
     }
     r->doc.nsections = s->nsections;
     r->doc.sections = r->sections;
-    build_manifest(r, m, dg);
+    build_manifest(r, m, in->digests);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
-    build_notes(r, m, reg); /* the registry outlives the document */
+    build_notes(r, m, in->notes); /* the notes outlive the document */
     return r;
 }
 

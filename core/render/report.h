@@ -8,16 +8,27 @@
 #include "digest.h"
 #include "doc.h"
 #include "model.h"
-#include "plugins.h"
+#include "rows.h"
+#include "source.h"
 
 typedef struct report report;
 
+/* What the document is built from: the products of the earlier stages,
+ * borrowed, and outliving the document. */
+typedef struct report_inputs {
+    const model *m;                 /* segments and KPIs */
+    const row_tables *rows;         /* the rows that row tables print */
+    const insight_answers *answers; /* the questions' answers */
+    const data_notes *notes;        /* the sources' notes, may be NULL */
+    input_digests *digests;         /* the inputs' hashes, for the manifest */
+    long long epoch;                /* SOURCE_DATE_EPOCH, or -1: date the report
+                                     * from its period (the day after its last month) */
+} report_inputs;
+
 /* Build the document, with the data behind each chart and table and a run
- * manifest as embedded files. epoch: SOURCE_DATE_EPOCH, or -1 to date the
- * report from its period (the day after the last month). Tables of a
- * source's rows read the source through reg. Returns NULL with err set. */
-report *report_build(model *m, long long epoch, plugin_registry *reg, input_digests *dg,
-                     quire_error *err);
+ * manifest as embedded files. Never fails: every input was checked by the
+ * stages that made it. */
+report *report_build(const report_inputs *in);
 const quire_doc *report_doc(const report *r);
 void report_free(report *r);
 

@@ -1,4 +1,5 @@
-/* run.c - spec -> sources -> facts -> segments -> KPIs -> document -> PDF. */
+/* run.c - the front door: a report run as its stages, and the commands that
+ * work on one spec (validate, preview). */
 #include "run.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "pdf.h"
 #include "plugins.h"
 #include "report.h"
+#include "rows.h"
 #include "schedule.h"
 #include "source.h"
 #include "util.h"
@@ -69,34 +71,70 @@ static void name_report(const spec *s, quire_error *err)
     quire_err(err, err->code, "%s: error: %s", s->path, msg);
 }
 
+/* The time since t, logged as a stage's figure; t moves on. */
+static double lap(double *t)
+{
+    double n = now(), d = n - *t;
+    *t = n;
+    return d;
+}
+
+/*
+ * A report run, one stage after the other; each returns its product and no
+ * stage calls back into an earlier one:
+ *
+ *   load -> read (facts and row tables) -> segment pass -> KPIs -> insights
+ *        -> document -> render -> write
+ *
+ * (spec_load binds as it loads: every name the spec uses is resolved before
+ * a row is read.) The scheduler adds delivery after the write.
+ */
 int run_report(const run_opts *o, quire_error *err)
 {
     plugin_registry reg = {0};
+    data_notes notes;
     spec *s = NULL;
     facts *f = NULL;
+    row_tables *rows = NULL;
     model *m = NULL;
+    insight_answers *answers = NULL;
     report *r = NULL;
     input_digests *dg = NULL;
+    report_inputs in;
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
-    double t0 = now(), t1, t2, t3, t4, t5, t6;
+    double t0 = now(), t = t0, dt;
     long long epoch;
     int bad, rc = -1;
 
+    data_notes_init(&notes);
     epoch = source_date_epoch(err, &bad);
     if (bad)
         goto done;
+
+    /* load */
     s = spec_load(o->spec_path, o->params, o->nparams, err);
     if (!s)
         goto done;
     dg = digests_start(s);
+    qlog(LOG_INFO, "spec: %zu sources, %zu KPIs, %zu sections in %.3f s", s->nsources, s->nkpis,
+         s->nsections, lap(&t));
+
+    /* read */
     qprogress("reading %zu sources...", s->nsources);
-    f = facts_build(s, &reg, err);
+    f = facts_build(s, &reg, &notes, err);
     if (!f)
         goto done;
-    t1 = now();
+    dt = lap(&t);
     qlog(LOG_INFO, "facts: %zu entities, %d months, %llu rows in %.3f s (%.1f MB of aggregates)",
-         f->nentities, f->nperiods, (unsigned long long)f->rows, t1 - t0,
+         f->nentities, f->nperiods, (unsigned long long)f->rows, dt,
          (double)facts_bytes(f) / 1048576.0);
+    rows = rows_read(s, &reg, &notes, err);
+    if (!rows)
+        goto done;
+    if (rows->n)
+        qlog(LOG_INFO, "rows: %zu tables in %.3f s", rows->n, lap(&t));
+
+    /* segment pass */
     qprogress("segmenting %zu customers over %d months...", f->nentities,
               s->month_to - s->month_from + 2);
     m = model_new(s, f, err);
@@ -104,37 +142,48 @@ int run_report(const run_opts *o, quire_error *err)
         name_report(s, err);
         goto done;
     }
-    t2 = now();
-    qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", t2 - t1, m->rule_seconds);
+    qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", lap(&t), m->rule_seconds);
+
+    /* KPIs */
     qprogress("computing %zu KPIs...", s->nkpis);
     if (kpis_evaluate(m, err)) {
         name_report(s, err);
         goto done;
     }
-    t3 = now();
-    qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, t3 - t2);
-    if (o->export_dir && report_export(m, o->export_dir, err))
-        goto done;
-    /* The input hashes for the manifest, finished on their thread by now
-     * unless the inputs are large; the wait is logged on its own so that the
-     * document and PDF times are the renderer's alone. */
-    {
-        size_t ndg;
+    qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, lap(&t));
 
-        t4 = now();
-        digests_wait(dg, &ndg);
-        t5 = now();
-        qlog(LOG_INFO, "digests: %zu inputs, waited %.3f s", ndg, t5 - t4);
-    }
-    qprogress("rendering %s...", out);
-    r = report_build(m, epoch, &reg, dg, err);
-    if (!r) {
+    /* insights */
+    answers = insights_run(m, err);
+    if (!answers) {
         name_report(s, err);
         goto done;
     }
-    t6 = now();
+    qlog(LOG_INFO, "insights: %zu answers in %.3f s", insights_count(answers), lap(&t));
+    if (o->export_dir && report_export(m, o->export_dir, err))
+        goto done;
+
+    /* document: the input hashes for its manifest are finished on their
+     * thread by now unless the inputs are large; the wait is logged on its
+     * own so that the document and PDF times are the renderer's alone. */
+    {
+        size_t ndg;
+
+        lap(&t);
+        digests_wait(dg, &ndg);
+        qlog(LOG_INFO, "digests: %zu inputs, waited %.3f s", ndg, lap(&t));
+    }
+    qprogress("rendering %s...", out);
+    in.m = m;
+    in.rows = rows;
+    in.answers = answers;
+    in.notes = &notes;
+    in.digests = dg;
+    in.epoch = epoch;
+    r = report_build(&in);
     qlog(LOG_INFO, "document: %zu sections, %zu attachments in %.4f s", report_doc(r)->nsections,
-         report_doc(r)->nfiles, t6 - t5);
+         report_doc(r)->nfiles, lap(&t));
+
+    /* render and write */
     {
         /* The output's folder is created when missing (not its parents). */
         char *dir = path_dirname(out);
@@ -148,20 +197,23 @@ int run_report(const run_opts *o, quire_error *err)
     }
     if (pdf_render(report_doc(r), out, err))
         goto done;
-    t4 = now();
+    dt = lap(&t);
     qprogress_done();
-    qlog(LOG_INFO, "pdf: %s rendered in %.4f s; total %.3f s", out, t4 - t6, t4 - t0);
+    qlog(LOG_INFO, "pdf: %s rendered in %.4f s; total %.3f s", out, dt, t - t0);
     if (quire_log_level >= LOG_WARN)
         fprintf(stderr, "quire: wrote %s\n", out);
     rc = 0;
 done:
     qprogress_done();
     report_free(r);
+    insights_free(answers);
     digests_free(dg);
     model_free(m);
+    rows_free(rows);
     facts_free(f);
     spec_free(s);
     plugins_free(&reg);
+    data_notes_free(&notes);
     free(out);
     return rc;
 }
@@ -177,7 +229,7 @@ int run_validate(const run_opts *o, quire_error *err)
     if (!s)
         return -1;
     for (i = 0; i < s->nsources; i++) {
-        source *so = source_open(s, &s->sources[i], &reg, err);
+        source *so = source_open(s, &s->sources[i], &reg, NULL, err);
         if (!so)
             goto done;
         source_close(so);
@@ -371,7 +423,7 @@ int run_preview(const run_opts *o, const char *source_name, long rows, preview_f
         sb_free(&names);
         goto done;
     }
-    so = source_open(s, src, &reg, err);
+    so = source_open(s, src, &reg, NULL, err);
     if (!so)
         goto done;
     memset(&c, 0, sizeof c);

@@ -92,7 +92,7 @@ static void test_facts(void)
         fprintf(stderr, "%s\n", err.msg);
         return;
     }
-    f = facts_build(s, &reg, &err);
+    f = facts_build(s, &reg, NULL, &err);
     CHECK(f != NULL);
     if (!f) {
         fprintf(stderr, "%s\n", err.msg);

@@ -136,7 +136,7 @@ static void test_model(void)
     }
     CHECK(s->nsegmentations == 2);
     CHECK(s->nentity_attrs == 2);
-    f = facts_build(s, &reg, &err);
+    f = facts_build(s, &reg, NULL, &err);
     CHECK(f != NULL);
     if (!f) {
         fprintf(stderr, "%s\n", err.msg);
