@@ -18,7 +18,6 @@
 #include "plugins.h"
 #include "report.h"
 #include "rows.h"
-#include "schedule.h"
 #include "source.h"
 #include "util.h"
 
@@ -278,12 +277,6 @@ int run_validate(const run_opts *o, quire_error *err)
                 lua_pop(qlua_state(q), 1);
             }
         }
-    }
-    if (s->schedule_pos.line) {
-        schedule *sc = schedule_load(o->spec_path, o->params, o->nparams, err);
-        if (!sc)
-            goto done;
-        schedule_free(sc);
     }
     if (s->nsegmentations > 1)
         printf("%s: ok (%zu sources, %zu segmentations, %zu KPIs, %zu sections)\n", o->spec_path,

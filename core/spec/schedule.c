@@ -1,9 +1,9 @@
 /*
  * schedule.c - reading a spec's `schedule:` section (libyaml), and periods.
  *
- * The spec itself is loaded by spec_load (which checks everything but this
- * section); the file is then read again as a YAML document and the section
- * walked here, every error naming file:line:col like spec.c's.
+ * spec_load() hands the section to schedule_parse() as it loads the rest of
+ * the spec, from the same YAML document: the file is parsed once, and every
+ * error names file:line:col like spec.c's.
  */
 #include "schedule.h"
 
@@ -18,29 +18,29 @@
 typedef ynode node;
 
 typedef struct ctx {
-    ydoc y;
+    ydoc *y;
     schedule *s;
     const spec *sp;
 } ctx;
 
 /* ------------------------------------------------------------ helpers */
 
-#define fail_at(c, n, coloff, ...) ydoc_fail(&(c)->y, n, coloff, __VA_ARGS__)
-#define fail(c, n, ...) ydoc_fail(&(c)->y, n, 0, __VA_ARGS__)
+#define fail_at(c, n, coloff, ...) ydoc_fail((c)->y, n, coloff, __VA_ARGS__)
+#define fail(c, n, ...) ydoc_fail((c)->y, n, 0, __VA_ARGS__)
 
 static node *nd(ctx *c, yaml_node_item_t id)
 {
-    return ydoc_node(&c->y, id);
+    return ydoc_node(c->y, id);
 }
 
 static node *get(ctx *c, node *m, const char *key)
 {
-    return ydoc_get(&c->y, m, key);
+    return ydoc_get(c->y, m, key);
 }
 
 static int check_keys(ctx *c, node *m, const char *where, const char *const *allowed, size_t n)
 {
-    return ydoc_check_keys(&c->y, m, where, allowed, n);
+    return ydoc_check_keys(c->y, m, where, allowed, n);
 }
 
 /* A non-empty scalar, copied. */
@@ -481,37 +481,38 @@ static char *base_name(const char *path)
     return xstrndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
 }
 
-schedule *schedule_load(const char *path, const spec_override *ov, size_t nov, quire_error *err)
+int schedule_parse(ydoc *y, ynode *n, const spec *sp, schedule **out)
 {
-    spec *sp;
-    schedule *s;
+    schedule *s = xcalloc(1, sizeof *s);
     ctx c;
-    int rc = -1;
 
-    sp = spec_load(path, ov, nov, err);
-    if (!sp)
-        return NULL;
-    if (sp->schedule_pos.line == 0) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: the spec has no schedule section", path);
-        spec_free(sp);
-        return NULL;
-    }
-    s = xcalloc(1, sizeof *s);
-    s->spec_path = xstrdup(path);
-    memset(&c, 0, sizeof c);
+    *out = NULL;
+    s->spec_path = xstrdup(sp->path);
+    c.y = y;
     c.s = s;
     c.sp = sp;
-    if (ydoc_load(&c.y, path, err) == 0) {
-        rc = load_schedule(&c, get(&c, ydoc_root(&c.y), "schedule"));
-        ydoc_free(&c.y);
-    }
-    spec_free(sp);
-    if (rc) {
+    if (load_schedule(&c, n)) {
         schedule_free(s);
-        return NULL;
+        return -1;
     }
     if (!s->report)
-        s->report = base_name(path);
+        s->report = base_name(sp->path);
+    *out = s;
+    return 0;
+}
+
+schedule *schedule_load(const char *path, const spec_override *ov, size_t nov, quire_error *err)
+{
+    spec *sp = spec_load(path, ov, nov, err);
+    schedule *s;
+
+    if (!sp)
+        return NULL;
+    s = sp->schedule;
+    sp->schedule = NULL;
+    if (!s)
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: the spec has no schedule section", path);
+    spec_free(sp);
     return s;
 }
 

@@ -24,6 +24,7 @@
 #include "cron.h"
 #include "error.h"
 #include "spec.h"
+#include "ydoc.h"
 
 typedef enum catch_up_policy { CATCH_SKIP = 0, CATCH_LATEST, CATCH_ALL } catch_up_policy;
 
@@ -53,7 +54,7 @@ typedef struct deliver_target {
     long timeout;            /* seconds per attempt */
 } deliver_target;
 
-typedef struct schedule {
+struct schedule {
     char *spec_path;
     char *report;            /* its name in the ledger: `name:` or the file's */
     char *cron_text;
@@ -70,13 +71,16 @@ typedef struct schedule {
     deliver_target *targets;
     size_t ntargets;
     deliver_target *on_failure;   /* an email target, or NULL */
-} schedule;
+};
 
-/* Load the spec at path (validating it whole, with the overrides) and its
- * schedule section. Returns NULL with err set; "has no schedule section"
- * is an error too. */
+/* Load the spec at path (with the overrides) and take its schedule section.
+ * Returns NULL with err set when the spec is invalid or has no schedule. */
 schedule *schedule_load(const char *path, const spec_override *ov, size_t nov,
                         quire_error *err);
+/* Read the schedule section n of the spec being loaded (spec_load calls
+ * this, with the spec's parameters already read). Returns 0 with *out set,
+ * or -1 with the YAML document's error set. */
+int schedule_parse(ydoc *y, ynode *n, const spec *sp, schedule **out);
 void schedule_free(schedule *s);
 
 /* The period a run that fires for local time `wall` reports on. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "schedule.h"
 #include "util.h"
 #include "ydoc.h"
 
@@ -1467,10 +1468,10 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return -1;
     if ((n = get(c, root, "strict")) != NULL && to_bool(c, n, "strict", &s->strict))
         return -1;
-    /* "schedule" is read by the scheduler (schedule.c), which validates it;
-     * a report run ignores it. Remember where it is. */
-    if ((n = get(c, root, "schedule")) != NULL)
-        s->schedule_pos = pos_of(n);
+    /* The schedule section (schedule.c): a report run ignores it, but it is
+     * checked with the rest of the spec, from the same document. */
+    if ((n = get(c, root, "schedule")) != NULL && schedule_parse(&c->y, n, s, &s->schedule))
+        return -1;
     return 0;
 }
 
@@ -1525,6 +1526,7 @@ void spec_free(spec *s)
 
     if (!s)
         return;
+    schedule_free(s->schedule);
     for (i = 0; i < s->nparams; i++) {
         free(s->params[i].name);
         free(s->params[i].value);

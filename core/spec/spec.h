@@ -159,6 +159,9 @@ typedef enum spec_chart_kind {
     SPEC_CHART_HEATMAP
 } spec_chart_kind;
 
+/* A spec's schedule section: schedule.h. */
+typedef struct schedule schedule;
+
 typedef struct spec_block {
     spec_block_kind kind;
     char *text;              /* PARAGRAPH text, QUESTIONS title, HEADING text */
@@ -242,7 +245,7 @@ typedef struct spec {
     double lua_seconds;
     unsigned long long seed;
 
-    spec_pos schedule_pos;    /* where "schedule" is; line 0 = none */
+    struct schedule *schedule; /* the schedule section (schedule.h), or NULL */
 } spec;
 
 #define SPEC_LIFETIME 0
