@@ -402,12 +402,6 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
     return 0;
 }
 
-static int fact_error(const spec *s, const spec_fact *fd, quire_error *err, const char *msg)
-{
-    return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, fd->pos.line,
-                     fd->pos.col, msg);
-}
-
 /* One fact source to fold; folds of different sources touch different
  * measures, so they run on threads of their own. */
 typedef struct fold_job {
@@ -432,13 +426,12 @@ static int fold_fact(fold_job *job)
     quire_error *err = &job->err;
     const spec_source *src = spec_find_source(s, fd->source);
     const spec_source *esrc = spec_find_source(s, s->entity_source);
-    const quire_column *kc = source_column(src, fd->key), *dc = source_column(src, fd->date);
-    const quire_column *ekc = source_column(esrc, s->entity_key);
+    const quire_column *dc = spec_column(src, fd->date);
+    const quire_column *ekc = spec_column(esrc, s->entity_key);
     quire_column *proj = xcalloc(fd->nmeasures + 2, sizeof *proj);
     size_t nproj = 2, k, j;
     fold_ctx c;
     source *so;
-    char msg[512];
     int rc = -1;
 
     memset(&c, 0, sizeof c);
@@ -448,21 +441,9 @@ static int fold_fact(fold_job *job)
     c.col = xcalloc(fd->nmeasures, sizeof *c.col);
     c.last_day = FACTS_NO_DATE;
 
+    /* spec_bind() checked the columns' types. */
     proj[0].name = fd->key;
     proj[0].type = ekc ? ekc->type : QUIRE_T_STRING;
-    if ((kc ? kc->type : QUIRE_T_STRING) != proj[0].type) {
-        snprintf(msg, sizeof msg, "key column \"%s\" of source \"%s\" must have the type of the "
-                 "entity key \"%s\" (declare it in the source's columns)", fd->key, fd->source,
-                 s->entity_key);
-        fact_error(s, fd, err, msg);
-        goto out;
-    }
-    if (!dc || dc->type != QUIRE_T_DATE) {
-        snprintf(msg, sizeof msg, "date column \"%s\" of source \"%s\" must be declared as a date "
-                 "(columns: { %s: date })", fd->date, fd->source, fd->date);
-        fact_error(s, fd, err, msg);
-        goto out;
-    }
     proj[1] = *dc;
     for (k = 0; k < fd->nmeasures; k++) {
         const spec_measure *me = &fd->measures[k];
@@ -471,18 +452,7 @@ static int fold_fact(fold_job *job)
         c.col[k] = -1;
         if (me->agg == AGG_COUNT && !me->column)
             continue;
-        mc = source_column(src, me->column);
-        if (!mc || (mc->type == QUIRE_T_STRING && !(me->agg == AGG_COUNT && !me->cmp)) ||
-            mc->type == QUIRE_T_BOOLEAN || (me->agg == AGG_SUM && mc->type == QUIRE_T_DATE) ||
-            (me->cmp && mc->type == QUIRE_T_DATE)) {
-            snprintf(msg, sizeof msg, "measure \"%s\" needs column \"%s\" of source \"%s\" declared "
-                     "as %s", me->name, me->column, fd->source,
-                     me->agg == AGG_SUM || me->cmp ? "integer or number"
-                     : me->agg == AGG_COUNT ? "a column" : "integer, number or date");
-            quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, me->pos.line,
-                      me->pos.col, msg);
-            goto out;
-        }
+        mc = spec_column(src, me->column);
         f->m[c.mi[k]].is_date = mc->type == QUIRE_T_DATE && me->agg != AGG_COUNT;
         for (j = 0; j < nproj; j++)
             if (strcmp(proj[j].name, mc->name) == 0)
@@ -629,13 +599,8 @@ static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, dat
 
         if (!fd->segment)
             continue;
-        nc = source_column(src, fd->segment);
-        dc = source_column(src, fd->date);
-        if (!nc || nc->type != QUIRE_T_STRING)
-            return fact_error(s, fd, err, "the segment column of a fact about segments must be "
-                              "declared as a string");
-        if (!dc || dc->type != QUIRE_T_DATE)
-            return fact_error(s, fd, err, "the date column of a fact must be declared as a date");
+        nc = spec_column(src, fd->segment);
+        dc = spec_column(src, fd->date);
         memset(&c, 0, sizeof c);
         c.f = f;
         c.fd = fd;
@@ -651,16 +616,7 @@ static int fold_segment_facts(facts *f, const spec *s, plugin_registry *reg, dat
             c.col[k] = -1;
             if (!me->column)
                 continue;
-            mc = source_column(src, me->column);
-            if (!mc || mc->type == QUIRE_T_STRING || mc->type == QUIRE_T_BOOLEAN ||
-                mc->type == QUIRE_T_DATE) {
-                free(c.col);
-                free(proj);
-                return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: measure \"%s\" needs "
-                                 "column \"%s\" of source \"%s\" declared as integer or number",
-                                 s->path, me->pos.line, me->pos.col, me->name, me->column,
-                                 fd->source);
-            }
+            mc = spec_column(src, me->column);
             for (j = 0; j < nproj; j++)
                 if (strcmp(proj[j].name, mc->name) == 0)
                     break;
@@ -701,24 +657,13 @@ facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire
 
     f->month0 = s->month_from - s->history;
     f->nperiods = s->month_to - f->month0 + 1;
-    kc = source_column(esrc, s->entity_key);
+    kc = spec_column(esrc, s->entity_key);
     f->int_keys = kc && kc->type == QUIRE_T_INTEGER;
     proj[0].name = s->entity_key;
     proj[0].type = kc ? kc->type : QUIRE_T_STRING;
     proj[0].format = NULL;
-    if (kc && kc->type != QUIRE_T_INTEGER && kc->type != QUIRE_T_STRING) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: the entity key \"%s\" must be an integer "
-                  "or a string column", s->path, s->entity_pos.line, s->entity_pos.col, s->entity_key);
-        goto fail;
-    }
     if (s->entity_since) {
-        sc = source_column(esrc, s->entity_since);
-        if (!sc || sc->type != QUIRE_T_DATE) {
-            quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: \"since\" column \"%s\" of source "
-                      "\"%s\" must be declared as a date", s->path, s->entity_pos.line,
-                      s->entity_pos.col, s->entity_since, esrc->name);
-            goto fail;
-        }
+        sc = spec_column(esrc, s->entity_since);
         proj[1] = *sc;
     }
     memset(&ec, 0, sizeof ec);
@@ -729,7 +674,7 @@ facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire
     f->attrs = xcalloc(s->nentity_attrs + 1, sizeof *f->attrs);
     f->nattrs = s->nentity_attrs;
     for (i = 0; i < s->nentity_attrs; i++) {
-        const quire_column *ac = source_column(esrc, s->entity_attrs[i]);
+        const quire_column *ac = spec_column(esrc, s->entity_attrs[i]);
         f->attrs[i].name = s->entity_attrs[i];
         f->attrs[i].text = ac->type == QUIRE_T_STRING;
         proj[nproj++] = *ac;

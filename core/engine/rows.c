@@ -63,7 +63,7 @@ static int read_table(const spec *s, const spec_block *sb, row_table *t, plugin_
     t->ncols = sb->ncolumns;
     t->cols = xcalloc(sb->ncolumns ? sb->ncolumns : 1, sizeof *t->cols);
     for (k = 0; k < sb->ncolumns; k++)
-        t->cols[k] = *source_column(src, sb->columns[k]);
+        t->cols[k] = *spec_column(src, sb->columns[k]);
     c.t = t;
     c.cap = sb->rows > 0 ? (size_t)sb->rows : 1000;
     t->cells = xcalloc(c.cap * t->ncols + 1, sizeof *t->cells);

@@ -54,10 +54,7 @@ static int grouping_init(model *m, grouping *gr, const spec_segmentation *sg, qu
     for (i = 0; sg->by && i < f->nattrs; i++)
         if (strcmp(f->attrs[i].name, sg->by) == 0)
             gr->attr = (int)i;
-    if (sg->by && (gr->attr < 0 || !f->attrs[gr->attr].text))
-        return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: segmentation \"%s\": \"by\" "
-                         "needs a text attribute (a string column)", m->s->path, sg->pos.line,
-                         sg->pos.col, sg->name);
+    /* spec_bind() checked that a "by" attribute is a text one. */
     if (sg->nsegments) {
         gr->nseg = (int)sg->nsegments;
         gr->names = xcalloc(sg->nsegments + 2, sizeof *gr->names);

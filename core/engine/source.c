@@ -281,15 +281,6 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
     return 0;
 }
 
-const quire_column *source_column(const spec_source *src, const char *name)
-{
-    size_t i;
-    for (i = 0; i < src->ncolumns; i++)
-        if (strcmp(src->columns[i].name, name) == 0)
-            return &src->columns[i];
-    return NULL;
-}
-
 void source_close(source *so)
 {
     size_t i;

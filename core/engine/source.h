@@ -41,8 +41,6 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
 /* Stream the source. proj: the columns wanted (NULL = all). */
 int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
                 source_batch_fn fn, void *user, quire_error *err);
-/* The declared type of a column of the source (STRING if undeclared). */
-const quire_column *source_column(const spec_source *src, const char *name);
 void source_close(source *so);
 
 #endif

@@ -412,8 +412,22 @@ static void build_rows_table(report *r, const row_table *rt, doc_table *t)
 /* ------------------------------------------------------------ manifest */
 
 /* manifest.json: what produced this PDF, so that it can be produced again. */
+/* A path as the manifest records it: relative to the working folder when it
+ * lies inside it (as the user most likely typed it), so that the same
+ * command in another checkout makes the same bytes. */
+static void json_path(strbuf *b, const char *cwd, const char *path)
+{
+    size_t n = cwd ? strlen(cwd) : 0;
+
+    if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1])
+        path += n + 1;
+    sb_json_cstr(b, path);
+}
+
 static void build_manifest(report *r, const model *m, input_digests *dg)
 {
+    char cwdbuf[4096];
+    const char *cwd = getcwd(cwdbuf, sizeof cwdbuf);
     const spec *s = m->s;
     strbuf b = {0};
     size_t i, n;
@@ -438,12 +452,15 @@ static void build_manifest(report *r, const model *m, input_digests *dg)
         sb_puts(&b, i ? ",\n    " : "\n    ");
         sb_json_cstr(&b, s->params[i].name);
         sb_puts(&b, ": ");
-        sb_json_cstr(&b, s->params[i].value);
+        if (s->params[i].type == PARAM_PATH)
+            json_path(&b, cwd, s->params[i].value);
+        else
+            sb_json_cstr(&b, s->params[i].value);
     }
     sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
     for (i = 1; i < n; i++) {
         sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
-        sb_json_cstr(&b, in[i].path);
+        json_path(&b, cwd, in[i].path);
         sb_puts(&b, ", \"sha256\": ");
         sb_json_cstr(&b, in[i].hex);
         sb_puts(&b, "}");

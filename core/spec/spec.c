@@ -1490,6 +1490,8 @@ spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_err
     c.s = s;
     rc = load_root(&c, ydoc_root(&c.y), ov, nov);
     ydoc_free(&c.y);
+    if (rc == 0)
+        rc = spec_bind(s, err);
     if (rc) {
         spec_free(s);
         return NULL;

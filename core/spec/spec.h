@@ -260,6 +260,11 @@ typedef struct spec_override {
 spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err);
 void spec_free(spec *s);
 
+/* Check what one section of s says of another (columns, their types, the
+ * attributes a segmentation groups by): bind.c. spec_load() calls it last. */
+int spec_bind(const spec *s, quire_error *err);
+/* The column src declares as name, or NULL. */
+const quire_column *spec_column(const spec_source *src, const char *name);
 const spec_source *spec_find_source(const spec *s, const char *name);
 /* Index of the segment named name in the first segmentation, or -1. */
 int spec_segment_index(const spec *s, const char *name);

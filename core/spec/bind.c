@@ -1,0 +1,157 @@
+/*
+ * bind.c - the names a loaded spec uses, resolved against the columns its
+ * sources declare, before a row is read.
+ *
+ * spec_load() reads the YAML and checks each section on its own (keys,
+ * types, the names a section declares itself); spec_bind() then checks what
+ * one section says of another: that the entity key, `since`, every fact's
+ * key, date and measure columns and every `by:` attribute name columns of
+ * the right type. A spec that passes spec_load() is bound, so the stages
+ * after it (facts, segments) meet no spec error, and `quire validate` sees
+ * every one that `quire run` would.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spec.h"
+
+const quire_column *spec_column(const spec_source *src, const char *name)
+{
+    size_t i;
+
+    for (i = 0; src && name && i < src->ncolumns; i++)
+        if (strcmp(src->columns[i].name, name) == 0)
+            return &src->columns[i];
+    return NULL;
+}
+
+static quire_type type_of(const quire_column *c)
+{
+    return c ? c->type : QUIRE_T_STRING;
+}
+
+static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, at.line, at.col,
+                     msg);
+}
+
+static int bind_entities(const spec *s, quire_error *err)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    const quire_column *kc = spec_column(esrc, s->entity_key), *sc;
+
+    if (kc && kc->type != QUIRE_T_INTEGER && kc->type != QUIRE_T_STRING)
+        return fail(s, s->entity_pos, err, "the entity key \"%s\" must be an integer or a string "
+                    "column", s->entity_key);
+    if (s->entity_since) {
+        sc = spec_column(esrc, s->entity_since);
+        if (!sc || sc->type != QUIRE_T_DATE)
+            return fail(s, s->entity_pos, err, "\"since\" column \"%s\" of source \"%s\" must be "
+                        "declared as a date", s->entity_since, esrc->name);
+    }
+    return 0;
+}
+
+/* A fact keyed by entity: its key has the entity key's type, its date is a
+ * date, and each measure's column has a type the aggregate can fold. */
+static int bind_entity_fact(const spec *s, const spec_fact *fd, quire_error *err)
+{
+    const spec_source *src = spec_find_source(s, fd->source);
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    const quire_column *dc = spec_column(src, fd->date);
+    size_t k;
+
+    if (type_of(spec_column(src, fd->key)) != type_of(spec_column(esrc, s->entity_key)))
+        return fail(s, fd->pos, err, "key column \"%s\" of source \"%s\" must have the type of the "
+                    "entity key \"%s\" (declare it in the source's columns)", fd->key, fd->source,
+                    s->entity_key);
+    if (!dc || dc->type != QUIRE_T_DATE)
+        return fail(s, fd->pos, err, "date column \"%s\" of source \"%s\" must be declared as a "
+                    "date (columns: { %s: date })", fd->date, fd->source, fd->date);
+    for (k = 0; k < fd->nmeasures; k++) {
+        const spec_measure *me = &fd->measures[k];
+        const quire_column *mc;
+
+        if (me->agg == AGG_COUNT && !me->column)
+            continue;
+        mc = spec_column(src, me->column);
+        if (!mc || (mc->type == QUIRE_T_STRING && !(me->agg == AGG_COUNT && !me->cmp)) ||
+            mc->type == QUIRE_T_BOOLEAN || (me->agg == AGG_SUM && mc->type == QUIRE_T_DATE) ||
+            (me->cmp && mc->type == QUIRE_T_DATE))
+            return fail(s, me->pos, err, "measure \"%s\" needs column \"%s\" of source \"%s\" "
+                        "declared as %s", me->name, me->column, fd->source,
+                        me->agg == AGG_SUM || me->cmp ? "integer or number"
+                        : me->agg == AGG_COUNT ? "a column" : "integer, number or date");
+    }
+    return 0;
+}
+
+/* A fact about segments: a string segment column, a date, number measures. */
+static int bind_segment_fact(const spec *s, const spec_fact *fd, quire_error *err)
+{
+    const spec_source *src = spec_find_source(s, fd->source);
+    const quire_column *nc = spec_column(src, fd->segment), *dc = spec_column(src, fd->date);
+    size_t k;
+
+    if (!nc || nc->type != QUIRE_T_STRING)
+        return fail(s, fd->pos, err, "the segment column of a fact about segments must be "
+                    "declared as a string");
+    if (!dc || dc->type != QUIRE_T_DATE)
+        return fail(s, fd->pos, err, "the date column of a fact must be declared as a date");
+    for (k = 0; k < fd->nmeasures; k++) {
+        const spec_measure *me = &fd->measures[k];
+        const quire_column *mc;
+
+        if (!me->column)
+            continue;
+        mc = spec_column(src, me->column);
+        if (!mc || mc->type == QUIRE_T_STRING || mc->type == QUIRE_T_BOOLEAN ||
+            mc->type == QUIRE_T_DATE)
+            return fail(s, me->pos, err, "measure \"%s\" needs column \"%s\" of source \"%s\" "
+                        "declared as integer or number", me->name, me->column, fd->source);
+    }
+    return 0;
+}
+
+/* A segmentation `by:` an attribute groups by its text values. */
+static int bind_segmentations(const spec *s, quire_error *err)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    size_t i;
+
+    for (i = 0; i < s->nsegmentations; i++) {
+        const spec_segmentation *sg = &s->segmentations[i];
+        if (sg->by && type_of(spec_column(esrc, sg->by)) != QUIRE_T_STRING)
+            return fail(s, sg->pos, err, "segmentation \"%s\": \"by\" needs a text attribute (a "
+                        "string column)", sg->name);
+    }
+    return 0;
+}
+
+int spec_bind(const spec *s, quire_error *err)
+{
+    size_t i;
+
+    if (bind_entities(s, err))
+        return -1;
+    for (i = 0; i < s->nfacts; i++) {
+        const spec_fact *fd = &s->facts[i];
+        if (fd->segment ? bind_segment_fact(s, fd, err) : bind_entity_fact(s, fd, err))
+            return -1;
+    }
+    return bind_segmentations(s, err);
+}
