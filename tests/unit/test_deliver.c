@@ -189,7 +189,8 @@ static void write_pdf(void)
     memcpy(pdf_bytes, "%PDF-1.4\n", 9);
     for (i = 9; i < sizeof pdf_bytes; i++)
         pdf_bytes[i] = (unsigned char)(i * 37 + 11);
-    pdf_path = xasprintf("%s/report.pdf", dir);
+    if (!pdf_path)
+        pdf_path = xasprintf("%s/report.pdf", dir);
     f = fopen(pdf_path, "wb");
     if (f) {
         fwrite(pdf_bytes, 1, sizeof pdf_bytes, f);
