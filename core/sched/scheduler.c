@@ -146,7 +146,8 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         close(fds[0]);
-        memcpy(p, o->params, o->nparams * sizeof *p);
+        if (o->nparams) /* params may be NULL when there are none */
+            memcpy(p, o->params, o->nparams * sizeof *p);
         p[o->nparams].name = s->from_param;
         p[o->nparams].value = r->from;
         p[o->nparams + 1].name = s->to_param;

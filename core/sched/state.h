@@ -68,7 +68,7 @@ typedef struct delivery_row {
     int64_t id;
     char channel[16];
     char recipient[512];
-    char status[16];     /* pending, sending, sent, failed */
+    char status[16];     /* pending, sending, sent, retrying, failed */
     int attempts;
     int64_t next_attempt;
 } delivery_row;
@@ -79,8 +79,8 @@ int state_delivery_add(state *st, int64_t run, const char *channel, const char *
 int state_deliveries(state *st, int64_t run, delivery_row **out, size_t *n, quire_error *err);
 /* Before sending: status sending, attempts + 1, committed. */
 int state_delivery_begin(state *st, int64_t id, int64_t now, quire_error *err);
-/* After: sent, or failed with the error and the next attempt's time
- * (0 = no more attempts). */
+/* After: sent, or not with the error and the next attempt's time: status
+ * retrying until then, failed when it is 0 (no more attempts). */
 int state_delivery_end(state *st, int64_t id, int ok, const char *error, int64_t next_attempt,
                        int64_t now, quire_error *err);
 

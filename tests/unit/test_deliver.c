@@ -1,0 +1,647 @@
+/*
+ * test_deliver.c - delivering one report to one recipient: a folder, an
+ * email (to the test SMTP server), a webhook (to the test receiver), and
+ * the failures, with the servers the end-to-end tests use, started here on
+ * 127.0.0.1 and stopped at the end.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "deliver.h"
+#include "fixture.h"
+
+/* ------------------------------------------------------------ helpers */
+
+typedef struct server {
+    pid_t pid;
+    char out[256];   /* where it saves what it receives */
+    int port;
+} server;
+
+/* Start tests/fixtures/SCRIPT on 127.0.0.1 (the scripts bind nothing else)
+ * with extra arguments; wait for its port file. Returns 0 or -1. */
+static int server_start(server *sv, const char *name, const char *script, const char *const *extra)
+{
+    char path[256], portfile[300], log[300];
+    const char *argv[16];
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    int i, n = 0;
+
+    memset(sv, 0, sizeof *sv);
+    snprintf(path, sizeof path, "tests/fixtures/%s", script);
+    snprintf(sv->out, sizeof sv->out, "%s/%s", dir, name);
+    snprintf(portfile, sizeof portfile, "%s/%s.port", dir, name);
+    snprintf(log, sizeof log, "%s/%s.log", dir, name);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "%s: not found (run the tests from the top of the source tree)\n", path);
+        return -1;
+    }
+    argv[n++] = "python3";
+    argv[n++] = path;
+    argv[n++] = sv->out;
+    argv[n++] = portfile;
+    for (i = 0; extra && extra[i] && n < 15; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    sv->pid = fork();
+    if (sv->pid < 0)
+        return -1;
+    if (sv->pid == 0) {
+        FILE *l = freopen(log, "w", stderr);
+        (void)l;
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
+    for (i = 0; i < 400; i++) { /* 20 seconds, for a busy machine */
+        FILE *f = fopen(portfile, "r");
+        if (f) {
+            int ok = fscanf(f, "%d", &sv->port) == 1;
+            fclose(f);
+            if (ok && sv->port > 0)
+                return 0;
+        }
+        if (waitpid(sv->pid, NULL, WNOHANG) == sv->pid) {
+            fprintf(stderr, "%s exited early (see %s)\n", script, log);
+            sv->pid = 0;
+            return -1;
+        }
+        nanosleep(&pause, NULL);
+    }
+    fprintf(stderr, "%s did not start\n", script);
+    return -1;
+}
+
+static void server_stop(server *sv)
+{
+    if (sv->pid > 0) {
+        kill(sv->pid, SIGTERM);
+        waitpid(sv->pid, NULL, 0);
+        sv->pid = 0;
+    }
+}
+
+/* A file's bytes; *n its length. */
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    strbuf b = {0};
+    char buf[4096];
+    size_t k;
+
+    *n = 0;
+    if (!f)
+        return NULL;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_add(&b, buf, k);
+    fclose(f);
+    if (!b.s)
+        sb_add(&b, "", 0);
+    *n = b.len;
+    return b.s;
+}
+
+static char *slurp_in(const char *folder, const char *name, size_t *n)
+{
+    char *p = xasprintf("%s/%s", folder, name), *s = slurp(p, n);
+    free(p);
+    return s;
+}
+
+/* The names in a folder, sorted, joined by spaces. */
+static void list_dir(const char *path, char *buf, size_t n)
+{
+    struct dirent **ents = NULL;
+    int k = scandir(path, &ents, NULL, alphasort), i;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < k; i++) {
+        if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, "..") && len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", ents[i]->d_name);
+        free(ents[i]);
+    }
+    free(ents);
+}
+
+/* Decode base64 text (line breaks ignored) into out; returns its length. */
+static size_t unbase64(const char *s, size_t n, unsigned char *out)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned v = 0;
+    int bits = 0;
+    size_t i, len = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *p = s[i] ? strchr(tbl, s[i]) : NULL;
+        if (!p)
+            continue; /* CR, LF, '=' */
+        v = v << 6 | (unsigned)(p - tbl);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[len++] = (unsigned char)(v >> bits & 0xff);
+        }
+    }
+    return len;
+}
+
+/* A port on 127.0.0.1 with nothing listening: bound (so nobody else gets
+ * it) but never listened on, so connections are refused. */
+static int closed_port(int *fd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof a) ||
+        getsockname(*fd, (struct sockaddr *)&a, &len))
+        return -1;
+    return ntohs(a.sin_port);
+}
+
+/* The "PDF": binary, with NUL bytes, 1000 bytes (not a multiple of 3, so
+ * the base64 ends in padding). */
+static unsigned char pdf_bytes[1000];
+static char *pdf_path;
+
+static void write_pdf(void)
+{
+    FILE *f;
+    size_t i;
+
+    memcpy(pdf_bytes, "%PDF-1.4\n", 9);
+    for (i = 9; i < sizeof pdf_bytes; i++)
+        pdf_bytes[i] = (unsigned char)(i * 37 + 11);
+    if (!pdf_path)
+        pdf_path = xasprintf("%s/report.pdf", dir);
+    f = fopen(pdf_path, "wb");
+    if (f) {
+        fwrite(pdf_bytes, 1, sizeof pdf_bytes, f);
+        fclose(f);
+    }
+}
+
+static deliver_job job_for(const deliver_target *t, const char *recipient)
+{
+    deliver_job j;
+
+    memset(&j, 0, sizeof j);
+    j.t = t;
+    j.recipient = recipient;
+    j.pdf = pdf_path;
+    j.report = "monthly";
+    j.period = "2024-04";
+    j.from = "2024-04-01";
+    j.to = "2024-04-30";
+    j.scheduled = "2024-05-01T06:00:00+02:00";
+    j.date = "2024-05-01";
+    j.run_id = 42;
+    j.key = "quire.monthly.1714536000.00ff";
+    return j;
+}
+
+/* ------------------------------------------------------------ folder */
+
+static void test_file_name(void)
+{
+    deliver_target t;
+    deliver_job j;
+    char *name;
+
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_FOLDER;
+    t.name = (char *)"{report}_{period}_{from}_{to}_{date}_{run}.pdf";
+    j = job_for(&t, "/x");
+    name = deliver_file_name(&j);
+    CHECK_STR(name, "monthly_2024-04_2024-04-01_2024-04-30_2024-05-01_42.pdf");
+    free(name);
+
+    /* A "/" from a value never makes a sub-folder; unknown braces stay. */
+    t.name = (char *)"{report}-{period}-{nope}-{run";
+    j.period = "2024/Q1";
+    name = deliver_file_name(&j);
+    CHECK_STR(name, "monthly-2024_Q1-{nope}-{run");
+    free(name);
+}
+
+static void test_folder(void)
+{
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    char *folder = xasprintf("%s/archive/2024/monthly", dir), *got, *blocker, want[1024];
+    char names[1024];
+    size_t n;
+
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_FOLDER;
+    t.name = (char *)"{report}-{period}.pdf";
+    j = job_for(&t, folder);
+
+    /* The folder is created, the file is the PDF, and nothing else is left. */
+    CHECK(deliver_send(&j, &err) == 0);
+    if (err.code)
+        fprintf(stderr, "%s\n", err.msg);
+    got = slurp_in(folder, "monthly-2024-04.pdf", &n);
+    CHECK(got && n == sizeof pdf_bytes && memcmp(got, pdf_bytes, n) == 0);
+    free(got);
+    list_dir(folder, names, sizeof names);
+    CHECK_STR(names, "monthly-2024-04.pdf");
+
+    /* Again, with other content: replaced whole. */
+    {
+        FILE *f = fopen(pdf_path, "wb");
+        if (f) {
+            fputs("%PDF-1.7 second\n", f);
+            fclose(f);
+        }
+    }
+    CHECK(deliver_send(&j, &err) == 0);
+    got = slurp_in(folder, "monthly-2024-04.pdf", &n);
+    CHECK(got && n == 16 && memcmp(got, "%PDF-1.7 second\n", 16) == 0);
+    free(got);
+    list_dir(folder, names, sizeof names);
+    CHECK_STR(names, "monthly-2024-04.pdf");
+    write_pdf(); /* back to the binary one */
+
+    /* The PDF is missing: an error, and no temporary file left behind. */
+    j.pdf = "/nonexistent/report.pdf";
+    j.period = "2024-05";
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_STR(err.msg, "/nonexistent/report.pdf: error: cannot read: No such file or directory");
+    list_dir(folder, names, sizeof names);
+    CHECK_STR(names, "monthly-2024-04.pdf");
+
+    /* The folder cannot be made: a file is in the way. */
+    blocker = xasprintf("%s/blocker", dir);
+    fixture_put("blocker", "x");
+    free(folder);
+    folder = xasprintf("%s/sub", blocker);
+    j = job_for(&t, folder);
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    snprintf(want, sizeof want, "%s: error: cannot create folder: Not a directory", folder);
+    CHECK_STR(err.msg, want);
+    free(blocker);
+    free(folder);
+}
+
+/* ------------------------------------------------------------ email */
+
+/* The attachment of a saved message, decoded; its length in *n. */
+static unsigned char *attachment(const char *msg, size_t *n)
+{
+    const char *start = strstr(msg, "Content-Transfer-Encoding: base64\r\n\r\n"), *end;
+    unsigned char *out;
+
+    *n = 0;
+    if (!start)
+        return NULL;
+    start += strlen("Content-Transfer-Encoding: base64\r\n\r\n");
+    end = strstr(start, "--quire-boundary-7f3a--");
+    if (!end)
+        return NULL;
+    out = xmalloc((size_t)(end - start) + 1);
+    *n = unbase64(start, (size_t)(end - start), out);
+    return out;
+}
+
+static void test_email(void)
+{
+    static const char *const args[] = {"--fail-rcpt", "b@example.com:1", NULL};
+    server sv;
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    char url[64], want[512], *msg, *p;
+    unsigned char *att;
+    size_t n;
+
+    CHECK(server_start(&sv, "mail", "smtp_server.py", args) == 0);
+    if (!sv.port) {
+        server_stop(&sv);
+        return;
+    }
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", sv.port);
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_EMAIL;
+    t.smtp_url = url;
+    t.from = (char *)"quire@example.com";
+    t.subject = (char *)"Report {period} ({from} to {to})";
+    t.body = (char *)"Hello {report}\nRun {run} of {date}.\n";
+    t.tls = 0;
+    t.timeout = 20;
+
+    /* 1. a@: accepted; the message has the headers, the body and the PDF. */
+    j = job_for(&t, "a@example.com");
+    CHECK(deliver_send(&j, &err) == 0);
+    if (err.code)
+        fprintf(stderr, "%s\n", err.msg);
+    msg = slurp_in(sv.out, "0001.eml", &n);
+    CHECK(msg != NULL);
+    if (msg) {
+        CHECK(strncmp(msg, "X-Envelope-To: a@example.com\r\n", 30) == 0);
+        CHECK_CONTAINS(msg, "\r\nFrom: quire@example.com\r\n");
+        CHECK_CONTAINS(msg, "\r\nTo: a@example.com\r\n");
+        CHECK_CONTAINS(msg, "\r\nSubject: Report 2024-04 (2024-04-01 to 2024-04-30)\r\n");
+        CHECK_CONTAINS(msg, "\r\nMessage-ID: <quire.monthly.1714536000.00ff@example.com>\r\n");
+        CHECK_CONTAINS(msg, "\r\nDate: ");
+        CHECK_CONTAINS(msg, "Content-Type: multipart/mixed; boundary=\"quire-boundary-7f3a\"");
+        /* Bare line feeds of the body went out as CRLF. */
+        CHECK_CONTAINS(msg, "\r\n\r\nHello monthly\r\nRun 42 of 2024-05-01.\r\n");
+        CHECK_CONTAINS(msg, "Content-Type: application/pdf; name=\"monthly-2024-04.pdf\"\r\n"
+                            "Content-Disposition: attachment; filename=\"monthly-2024-04.pdf\"\r\n");
+        att = attachment(msg, &n);
+        CHECK(att && n == sizeof pdf_bytes && memcmp(att, pdf_bytes, n) == 0);
+        free(att);
+        /* Lines of at most 76 characters. */
+        p = strstr(msg, "Content-Transfer-Encoding: base64\r\n\r\n");
+        if (p) {
+            const char *line = p + strlen("Content-Transfer-Encoding: base64\r\n\r\n");
+            const char *cr = strchr(line, '\r');
+            CHECK(cr && cr - line == 76);
+        }
+    }
+    free(msg);
+
+    /* 2. b@: refused once with 451 (the server's reply is in the error),
+     *    then accepted. */
+    j = job_for(&t, "b@example.com");
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    snprintf(want, sizeof want, "email to b@example.com via %s: error: ", url);
+    CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+    CHECK_CONTAINS(err.msg, "451");
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == 0);
+    msg = slurp_in(sv.out, "0002.eml", &n);
+    CHECK(msg && strncmp(msg, "X-Envelope-To: b@example.com\r\n", 30) == 0);
+    free(msg);
+
+    /* 3. The default subject and body. */
+    t.subject = t.body = NULL;
+    j = job_for(&t, "c@example.com");
+    CHECK(deliver_send(&j, &err) == 0);
+    msg = slurp_in(sv.out, "0003.eml", &n);
+    CHECK_CONTAINS(msg, "\r\nSubject: monthly 2024-04\r\n");
+    CHECK_CONTAINS(msg, "\r\n\r\nThe monthly report for 2024-04 is attached.\r\n");
+    free(msg);
+
+    /* 4. A notice (on_failure): plain text, no attachment. */
+    CHECK(deliver_notice(&t, "ops@example.com", "Quire: monthly failed", "It failed:\n\nno data\n",
+                         "quire.notice.1", &err) == 0);
+    msg = slurp_in(sv.out, "0004.eml", &n);
+    CHECK(msg != NULL);
+    if (msg) {
+        CHECK(strncmp(msg, "X-Envelope-To: ops@example.com\r\n", 32) == 0);
+        CHECK_CONTAINS(msg, "\r\nSubject: Quire: monthly failed\r\n");
+        CHECK_CONTAINS(msg, "\r\nMessage-ID: <quire.notice.1@example.com>\r\n");
+        CHECK_CONTAINS(msg, "Content-Type: text/plain; charset=utf-8\r\n");
+        CHECK_CONTAINS(msg, "\r\n\r\nIt failed:\r\n\r\nno data\r\n");
+        CHECK(strstr(msg, "attachment") == NULL);
+    }
+    free(msg);
+    {
+        char names[256];
+        list_dir(sv.out, names, sizeof names);
+        CHECK_STR(names, "0001.eml 0002.eml 0003.eml 0004.eml");
+    }
+
+    /* 5. Credentials named but not there: nothing is sent. */
+    t.username_env = (char *)"QUIRE_TEST_NO_SUCH_USER";
+    t.password_env = (char *)"QUIRE_TEST_NO_SUCH_PASSWORD";
+    unsetenv("QUIRE_TEST_NO_SUCH_USER");
+    unsetenv("QUIRE_TEST_NO_SUCH_PASSWORD");
+    j = job_for(&t, "a@example.com");
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_STR(err.msg, "email: error: environment variable QUIRE_TEST_NO_SUCH_USER is not set");
+    setenv("QUIRE_TEST_NO_SUCH_USER", "reports", 1);
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_STR(err.msg, "email: error: the SMTP password is missing (environment variable "
+                       "QUIRE_TEST_NO_SUCH_PASSWORD)");
+    unsetenv("QUIRE_TEST_NO_SUCH_USER");
+    {
+        char names[256];
+        list_dir(sv.out, names, sizeof names);
+        CHECK_STR(names, "0001.eml 0002.eml 0003.eml 0004.eml");
+    }
+    server_stop(&sv);
+}
+
+/* ------------------------------------------------------------ webhook */
+
+static void test_webhook(void)
+{
+    static const char *const args[] = {"--fail", "1", "--token", "tok-s3cret", NULL};
+    server sv;
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    char url[64], want[1024], *body, *hdr, *tokfile;
+    size_t n;
+
+    CHECK(server_start(&sv, "hook", "webhook_server.py", args) == 0);
+    if (!sv.port) {
+        server_stop(&sv);
+        return;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", sv.port);
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_WEBHOOK;
+    t.timeout = 20;
+    j = job_for(&t, url);
+
+    /* No token: the receiver answers 401. */
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    snprintf(want, sizeof want,
+             "webhook %s: error: HTTP status 401: the receiver wants a bearer token (token_env "
+             "or token_file)",
+             url);
+    CHECK_STR(err.msg, want);
+
+    /* A wrong token: refused, named by where it came from, never shown. */
+    setenv("QUIRE_TEST_TOKEN", "tok-wrong", 1);
+    t.token_env = (char *)"QUIRE_TEST_TOKEN";
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    snprintf(want, sizeof want,
+             "webhook %s: error: HTTP status 401: the bearer token (from environment variable "
+             "QUIRE_TEST_TOKEN) was refused",
+             url);
+    CHECK_STR(err.msg, want);
+    CHECK(strstr(err.msg, "tok-wrong") == NULL);
+
+    /* The right one, from a file (its first line): the receiver fails
+     * once with 500, then takes it. */
+    unsetenv("QUIRE_TEST_TOKEN");
+    t.token_env = NULL;
+    fixture_put("token.txt", "tok-s3cret\nnot part of it\n");
+    tokfile = xasprintf("%s/token.txt", dir);
+    t.token_file = tokfile;
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    snprintf(want, sizeof want, "webhook %s: error: HTTP status 500", url);
+    CHECK_STR(err.msg, want);
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == 0);
+    if (err.code)
+        fprintf(stderr, "%s\n", err.msg);
+    body = slurp_in(sv.out, "0001.body", &n);
+    CHECK(body && n == sizeof pdf_bytes && memcmp(body, pdf_bytes, n) == 0);
+    free(body);
+    hdr = slurp_in(sv.out, "0001.headers", &n);
+    CHECK_CONTAINS(hdr, "\nContent-Type: application/pdf\n");
+    CHECK_CONTAINS(hdr, "\nX-Quire-Report: monthly\n");
+    CHECK_CONTAINS(hdr, "\nX-Quire-Period: 2024-04\n");
+    CHECK_CONTAINS(hdr, "\nIdempotency-Key: quire.monthly.1714536000.00ff\n");
+    CHECK_CONTAINS(hdr, "\nAuthorization: Bearer (checked)\n");
+    free(hdr);
+
+    /* format: json: a notice instead of the PDF. */
+    t.json = 1;
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == 0);
+    body = slurp_in(sv.out, "0002.body", &n);
+    snprintf(want, sizeof want,
+             "{\"report\": \"monthly\", \"period\": \"2024-04\", \"from\": \"2024-04-01\", "
+             "\"to\": \"2024-04-30\", \"scheduled\": \"2024-05-01T06:00:00+02:00\", \"run\": 42, "
+             "\"delivery\": \"quire.monthly.1714536000.00ff\", \"output\": \"%s\"}\n",
+             pdf_path);
+    CHECK_STR(body, want);
+    free(body);
+    hdr = slurp_in(sv.out, "0002.headers", &n);
+    CHECK_CONTAINS(hdr, "\nContent-Type: application/json\n");
+    free(hdr);
+
+    /* A token that is nowhere: nothing is sent. */
+    t.token_file = NULL;
+    t.token_env = (char *)"QUIRE_TEST_NO_TOKEN";
+    unsetenv("QUIRE_TEST_NO_TOKEN");
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK_STR(err.msg, "webhook: error: the token is missing (environment variable "
+                       "QUIRE_TEST_NO_TOKEN)");
+    t.token_env = NULL;
+    t.token_file = (char *)"/nonexistent/token.txt";
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK_STR(err.msg, "webhook: error: the token is missing (file /nonexistent/token.txt)");
+
+    /* A ca_file that cannot be read. */
+    t.token_file = tokfile;
+    t.ca_file = (char *)"/nonexistent/ca.pem";
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    snprintf(want, sizeof want,
+             "webhook %s: error: cannot read ca_file /nonexistent/ca.pem: No such file or "
+             "directory",
+             url);
+    CHECK_STR(err.msg, want);
+    {
+        char names[256];
+        list_dir(sv.out, names, sizeof names);
+        CHECK_STR(names, "0001.body 0001.headers 0002.body 0002.headers");
+    }
+    free(tokfile);
+    server_stop(&sv);
+}
+
+/* ------------------------------------------------------------ nothing there */
+
+static void test_unreachable(void)
+{
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    char url[128], want[512];
+    int fd = -1, port = closed_port(&fd);
+
+    CHECK(port > 0);
+    if (port <= 0) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_EMAIL;
+    t.from = (char *)"quire@example.com";
+    t.timeout = 10;
+    /* A user name and password in the URL are never shown. */
+    snprintf(url, sizeof url, "smtp://reports:pw-hunter2@127.0.0.1:%d", port);
+    t.smtp_url = url;
+    j = job_for(&t, "a@example.com");
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    snprintf(want, sizeof want, "email to a@example.com via smtp://***@127.0.0.1:%d: error: ", port);
+    CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+    CHECK_CONTAINS(err.msg, "onnect");
+    CHECK(strstr(err.msg, "hunter2") == NULL);
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_notice(&t, "ops@example.com", "s", "t", "k", &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_WEBHOOK;
+    t.timeout = 10;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+    j = job_for(&t, url);
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    snprintf(want, sizeof want, "webhook %s: error: ", url);
+    CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+    CHECK_CONTAINS(err.msg, "onnect");
+    close(fd);
+}
+
+int main(void)
+{
+    static const char *const proxies[] = {"http_proxy", "https_proxy", "HTTP_PROXY",
+                                          "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+    size_t i;
+
+    if (fixture_open("/tmp/quire-deliver-"))
+        return 2;
+    /* Only 127.0.0.1 is ever contacted: no proxy from the environment. */
+    for (i = 0; i < sizeof proxies / sizeof proxies[0]; i++)
+        unsetenv(proxies[i]);
+    setenv("NO_PROXY", "127.0.0.1", 1);
+    setenv("no_proxy", "127.0.0.1", 1);
+    signal(SIGPIPE, SIG_IGN);
+    write_pdf();
+    test_file_name();
+    test_folder();
+    test_email();
+    test_webhook();
+    test_unreachable();
+    free(pdf_path);
+    fixture_close();
+    return check_done("deliver");
+}

@@ -1,0 +1,230 @@
+/*
+ * test_digest.c - the SHA-256 of a report's inputs: known vectors, files
+ * that cannot be read, and the order (the spec first, then data files,
+ * segment rules, KPI scripts and insight scripts, each insight once).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "digest.h"
+#include "fixture.h"
+#include "sha256.h"
+#include "spec.h"
+
+/* Known digests (FIPS 180-2 examples, and one computed with sha256sum). */
+#define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SHA_448BITS "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+#define SHA_MILLION_A "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+/* 3,000,000 times "a": more than one read of the hashing buffer (1 MiB). */
+#define SHA_3M_A "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4"
+
+static const char spec_text[] =
+    "title: Digests\n"
+    "parameters:\n"
+    "  data: { type: path, default: data }\n"
+    "periods: { from: 2024-01, to: 2024-02 }\n"
+    "sources:\n"
+    "  customers: { plugin: csv, path: \"${data}/customers.csv\", columns: { id: integer } }\n"
+    "  orders: { plugin: csv, path: \"${data}/orders.csv\", columns: { id: integer } }\n"
+    "  engagement: { plugin: csv, path: \"${data}/missing.csv\", columns: { id: integer } }\n"
+    "  folder: { plugin: csv, path: \"${data}\", columns: { id: integer } }\n"
+    "  crm: { plugin: crm_rest, url: \"http://127.0.0.1:1/\", columns: { id: integer } }\n"
+    "entities: { source: customers, key: id }\n"
+    "segments: { rule: rules/rule.lua, list: [A, B] }\n"
+    "segmentations:\n"
+    "  value: { rule: rules/value.lua, list: [High, Low] }\n"
+    "kpis:\n"
+    "  count: kpis/count.lua\n"
+    "  big: kpis/big.lua\n"
+    "sections:\n"
+    "  - title: S\n"
+    "    blocks:\n"
+    "      - questions:\n"
+    "          - ask: Q1\n"
+    "            insight: insights/trend.lua\n"
+    "          - No answer\n"
+    "          - ask: Q2\n"
+    "            insight: insights/trend.lua\n"
+    "          - ask: Q3\n"
+    "            insight: kpis/count.lua\n"
+    "  - title: T\n"
+    "    blocks:\n"
+    "      - questions:\n"
+    "          - ask: Q4\n"
+    "            insight: insights/gap.lua\n"
+    "          - ask: Q5\n"
+    "            insight: insights/trend.lua\n";
+
+static void put_a(const char *name, size_t n)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    size_t i;
+
+    if (f) {
+        for (i = 0; i < n; i++)
+            fputc('a', f);
+        fclose(f);
+    }
+    CHECK(f != NULL);
+    free(path);
+}
+
+static void mkdir_in(const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    CHECK(mkdir(path, 0777) == 0);
+    free(path);
+}
+
+static void check_path(const input_digest *d, const char *name)
+{
+    char *want = xasprintf("%s/%s", dir, name);
+    CHECK_STR(d->path, want);
+    free(want);
+}
+
+static void test_sha256_file(void)
+{
+    char hex[65], *path;
+
+    fixture_put("abc.txt", "abc");
+    path = xasprintf("%s/abc.txt", dir);
+    memset(hex, 'x', sizeof hex);
+    CHECK(sha256_file(path, hex) == 0);
+    CHECK_STR(hex, SHA_ABC);
+    free(path);
+
+    put_a("million.txt", 1000000);
+    path = xasprintf("%s/million.txt", dir);
+    CHECK(sha256_file(path, hex) == 0);
+    CHECK_STR(hex, SHA_MILLION_A);
+    free(path);
+
+    memset(hex, 'x', sizeof hex);
+    CHECK(sha256_file("/nonexistent/file", hex) == -1);
+    CHECK_STR(hex, "");
+    memset(hex, 'x', sizeof hex);
+    CHECK(sha256_file(dir, hex) == -1); /* a folder cannot be read as a file */
+    CHECK_STR(hex, "");
+}
+
+static void test_inputs(void)
+{
+    quire_error err = {0};
+    char *spec_path = xasprintf("%s/spec.yaml", dir), spec_hex[65];
+    spec *s;
+    input_digests *dg;
+    const input_digest *d, *again;
+    size_t n = 0, n2 = 0;
+
+    fixture_put("spec.yaml", spec_text);
+    mkdir_in("data");
+    mkdir_in("rules");
+    mkdir_in("kpis");
+    mkdir_in("insights");
+    fixture_put("data/customers.csv", "abc");
+    fixture_put("data/orders.csv", "");
+    fixture_put("rules/rule.lua", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq");
+    put_a("rules/value.lua", 1000000);
+    fixture_put("kpis/count.lua", "abc");
+    put_a("kpis/big.lua", 3000000);
+    fixture_put("insights/trend.lua", "");
+    /* insights/gap.lua is missing */
+
+    s = spec_load(spec_path, NULL, 0, &err);
+    CHECK(s != NULL);
+    if (!s) {
+        fprintf(stderr, "%s\n", err.msg);
+        free(spec_path);
+        return;
+    }
+    dg = digests_start(s);
+    CHECK(dg != NULL);
+    d = digests_wait(dg, &n);
+    CHECK(n == 11);
+    if (n == 11) {
+        /* The spec first, with its own hash. */
+        CHECK_STR(d[0].path, spec_path);
+        CHECK(sha256_file(spec_path, spec_hex) == 0);
+        CHECK_STR(d[0].hex, spec_hex);
+        CHECK(strlen(d[0].hex) == 64 && strspn(d[0].hex, "0123456789abcdef") == 64);
+        /* The sources' files in the spec's order, relative to its folder;
+         * a source without a path (crm) has none. */
+        check_path(&d[1], "data/customers.csv");
+        CHECK_STR(d[1].hex, SHA_ABC);
+        check_path(&d[2], "data/orders.csv");
+        CHECK_STR(d[2].hex, SHA_EMPTY);
+        check_path(&d[3], "data/missing.csv");
+        CHECK_STR(d[3].hex, ""); /* cannot be read: empty */
+        check_path(&d[4], "data");
+        CHECK_STR(d[4].hex, "");
+        /* The segment rules, first segmentation first. */
+        check_path(&d[5], "rules/rule.lua");
+        CHECK_STR(d[5].hex, SHA_448BITS);
+        check_path(&d[6], "rules/value.lua");
+        CHECK_STR(d[6].hex, SHA_MILLION_A);
+        /* The KPI scripts. */
+        check_path(&d[7], "kpis/count.lua");
+        CHECK_STR(d[7].hex, SHA_ABC);
+        check_path(&d[8], "kpis/big.lua");
+        CHECK_STR(d[8].hex, SHA_3M_A);
+        /* Insight scripts once each, in the order first used; one that is
+         * also a KPI script is not repeated. */
+        check_path(&d[9], "insights/trend.lua");
+        CHECK_STR(d[9].hex, SHA_EMPTY);
+        check_path(&d[10], "insights/gap.lua");
+        CHECK_STR(d[10].hex, "");
+    } else {
+        size_t i;
+        for (i = 0; i < n; i++)
+            fprintf(stderr, "  %s %s\n", d[i].path, d[i].hex);
+    }
+    /* Waiting again gives the same answer. */
+    again = digests_wait(dg, &n2);
+    CHECK(again == d && n2 == n);
+    digests_free(dg);
+
+    /* Freed without waiting: it waits itself. */
+    dg = digests_start(s);
+    digests_free(dg);
+    digests_free(NULL);
+    spec_free(s);
+
+    /* A data folder given with --param: the paths follow it. */
+    {
+        char *other = xasprintf("%s/data", dir);
+        spec_override ov[] = {{"data", other}};
+        s = spec_load(spec_path, ov, 1, &err);
+        CHECK(s != NULL);
+        if (s) {
+            dg = digests_start(s);
+            d = digests_wait(dg, &n);
+            CHECK(n == 11);
+            if (n > 1) {
+                char *want = xasprintf("%s/customers.csv", other);
+                CHECK_STR(d[1].path, want);
+                CHECK_STR(d[1].hex, SHA_ABC);
+                free(want);
+            }
+            digests_free(dg);
+        }
+        spec_free(s);
+        free(other);
+    }
+    free(spec_path);
+}
+
+int main(void)
+{
+    if (fixture_open("/tmp/quire-digest-"))
+        return 2;
+    test_sha256_file();
+    test_inputs();
+    fixture_close();
+    return check_done("digest");
+}

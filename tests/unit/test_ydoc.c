@@ -1,0 +1,374 @@
+/*
+ * test_ydoc.c - YAML files as node trees: scalars, lists, mappings, where
+ * each node is, the key check, and errors with their file:line:col.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "ydoc.h"
+
+static char *path_of(const char *name)
+{
+    return xasprintf("%s/%s", dir, name);
+}
+
+/* Write name with text and load it; *path is the file's path (to free). */
+static int load(ydoc *y, const char *name, const char *text, char **path, quire_error *err)
+{
+    fixture_put(name, text);
+    *path = path_of(name);
+    memset(err, 0, sizeof *err);
+    return ydoc_load(y, *path, err);
+}
+
+static size_t seq_len(const ynode *n)
+{
+    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+static ynode *seq_item(ydoc *y, const ynode *n, size_t i)
+{
+    return ydoc_node(y, n->data.sequence.items.start[i]);
+}
+
+/* "line:col" of a node, 1-based, as messages give it. */
+static const char *at(const ynode *n)
+{
+    static char buf[32];
+    snprintf(buf, sizeof buf, "%d:%d", (int)n->start_mark.line + 1,
+             (int)n->start_mark.column + 1);
+    return buf;
+}
+
+/* ------------------------------------------------------------ scalars */
+
+static void test_scalars(void)
+{
+    ydoc y;
+    quire_error err;
+    char *path;
+    ynode *root, *n;
+
+    CHECK(load(&y, "scalars.yaml",
+               "plain: hello world\n"
+               "number: 0042\n"
+               "single: 'it''s'\n"
+               "double: \"tab\\there \\u00e9\"\n"
+               "literal: |\n"
+               "  line one\n"
+               "  line two\n"
+               "folded: >-\n"
+               "  one\n"
+               "  two\n"
+               "empty:\n"
+               "tilde: ~\n"
+               "null_word: null\n"
+               "quoted_null: \"null\"\n"
+               "quoted_empty: ''\n"
+               "almost: nul\n",
+               &path, &err) == 0);
+    root = ydoc_root(&y);
+    CHECK(root != NULL && root->type == YAML_MAPPING_NODE);
+    if (!root)
+        goto out;
+    n = ydoc_get(&y, root, "plain");
+    CHECK(n && n->type == YAML_SCALAR_NODE);
+    CHECK_STR(ynode_text(n), "hello world");
+    CHECK(n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+    /* Numbers stay text, as written. */
+    CHECK_STR(ynode_text(ydoc_get(&y, root, "number")), "0042");
+    n = ydoc_get(&y, root, "single");
+    CHECK_STR(ynode_text(n), "it's");
+    CHECK(n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE);
+    n = ydoc_get(&y, root, "double");
+    CHECK_STR(ynode_text(n), "tab\there \xc3\xa9");
+    CHECK(n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    CHECK_STR(ynode_text(ydoc_get(&y, root, "literal")), "line one\nline two\n");
+    CHECK_STR(ynode_text(ydoc_get(&y, root, "folded")), "one two");
+
+    /* Null: empty, ~ or null, and only when plain. */
+    CHECK(ynode_is_null(ydoc_get(&y, root, "empty")) == 1);
+    CHECK_STR(ynode_text(ydoc_get(&y, root, "empty")), "");
+    CHECK(ynode_is_null(ydoc_get(&y, root, "tilde")) == 1);
+    CHECK(ynode_is_null(ydoc_get(&y, root, "null_word")) == 1);
+    CHECK(ynode_is_null(ydoc_get(&y, root, "quoted_null")) == 0);
+    CHECK(ynode_is_null(ydoc_get(&y, root, "quoted_empty")) == 0);
+    CHECK(ynode_is_null(ydoc_get(&y, root, "almost")) == 0);
+    CHECK(ynode_is_null(ydoc_get(&y, root, "plain")) == 0);
+    CHECK(ynode_is_null(root) == 0);
+
+    CHECK(ydoc_get(&y, root, "missing") == NULL);
+    CHECK(ydoc_get(&y, root, "Plain") == NULL); /* keys are case-sensitive */
+    CHECK_STR(ynode_kind(ydoc_get(&y, root, "plain")), "a scalar");
+    CHECK_STR(ynode_kind(root), "a mapping");
+out:
+    ydoc_free(&y);
+    free(path);
+}
+
+/* ------------------------------------------------------------ lists and maps */
+
+static void test_structure(void)
+{
+    ydoc y;
+    quire_error err;
+    char *path;
+    ynode *root, *n, *m;
+
+    CHECK(load(&y, "tree.yaml",
+               "block:\n"
+               "  - a\n"
+               "  - b\n"
+               "  - [c, d]\n"
+               "  - { k: v }\n"
+               "flow: [1, two, \"3\"]\n"
+               "none: []\n"
+               "nested:\n"
+               "  inner:\n"
+               "    deep: value\n"
+               "  other: { x: 1, y: [2] }\n"
+               "base: &anchor { size: 10 }\n"
+               "copy: *anchor\n"
+               "? [complex, key]\n"
+               ": skipped\n"
+               "last: end\n",
+               &path, &err) == 0);
+    root = ydoc_root(&y);
+    if (!root) {
+        CHECK(0);
+        goto out;
+    }
+
+    n = ydoc_get(&y, root, "block");
+    CHECK(n && n->type == YAML_SEQUENCE_NODE);
+    CHECK_STR(ynode_kind(n), "a list");
+    CHECK(seq_len(n) == 4);
+    if (seq_len(n) == 4) {
+        CHECK_STR(ynode_text(seq_item(&y, n, 0)), "a");
+        CHECK_STR(ynode_text(seq_item(&y, n, 1)), "b");
+        m = seq_item(&y, n, 2);
+        CHECK(m->type == YAML_SEQUENCE_NODE && seq_len(m) == 2);
+        CHECK_STR(ynode_text(seq_item(&y, m, 1)), "d");
+        m = seq_item(&y, n, 3);
+        CHECK(m->type == YAML_MAPPING_NODE);
+        CHECK_STR(ynode_text(ydoc_get(&y, m, "k")), "v");
+    }
+    n = ydoc_get(&y, root, "flow");
+    CHECK(n && seq_len(n) == 3);
+    if (n && seq_len(n) == 3) {
+        CHECK_STR(ynode_text(seq_item(&y, n, 0)), "1");
+        CHECK_STR(ynode_text(seq_item(&y, n, 1)), "two");
+        CHECK_STR(ynode_text(seq_item(&y, n, 2)), "3");
+        CHECK(seq_item(&y, n, 2)->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    }
+    n = ydoc_get(&y, root, "none");
+    CHECK(n && n->type == YAML_SEQUENCE_NODE && seq_len(n) == 0);
+
+    n = ydoc_get(&y, ydoc_get(&y, ydoc_get(&y, root, "nested"), "inner"), "deep");
+    CHECK(n && strcmp(ynode_text(n), "value") == 0);
+    m = ydoc_get(&y, ydoc_get(&y, root, "nested"), "other");
+    CHECK(m && m->type == YAML_MAPPING_NODE);
+    if (m) {
+        CHECK_STR(ynode_text(ydoc_get(&y, m, "x")), "1");
+        n = ydoc_get(&y, m, "y");
+        CHECK(n && n->type == YAML_SEQUENCE_NODE && seq_len(n) == 1);
+    }
+    /* An alias is the node it names. */
+    n = ydoc_get(&y, root, "copy");
+    CHECK(n != NULL && n == ydoc_get(&y, root, "base"));
+    CHECK(n && strcmp(ynode_text(ydoc_get(&y, n, "size")), "10") == 0);
+    /* A key that is not a scalar is never matched; the next keys still are. */
+    CHECK_STR(ynode_text(ydoc_get(&y, root, "last")), "end");
+    CHECK(ydoc_get(&y, root, "complex") == NULL);
+    /* Node ids outside the document. */
+    CHECK(ydoc_node(&y, 0) == NULL);
+    CHECK(ydoc_node(&y, 100000) == NULL);
+out:
+    ydoc_free(&y);
+    free(path);
+}
+
+/* ------------------------------------------------------------ positions */
+
+static void test_positions(void)
+{
+    ydoc y;
+    quire_error err;
+    char *path, want[600];
+    ynode *root, *n;
+
+    CHECK(load(&y, "pos.yaml",
+               "# a comment\n"
+               "title: Report\n"
+               "list:\n"
+               "  - first\n"
+               "  -   second\n"
+               "map: { a: 1,  b: \"two\" }\n"
+               "text: |\n"
+               "  block\n",
+               &path, &err) == 0);
+    root = ydoc_root(&y);
+    if (!root) {
+        CHECK(0);
+        goto out;
+    }
+    CHECK_STR(at(root), "2:1"); /* the first key; comments are not nodes */
+    CHECK_STR(at(ydoc_get(&y, root, "title")), "2:8");
+    n = ydoc_get(&y, root, "list");
+    CHECK_STR(at(n), "4:3");
+    CHECK_STR(at(seq_item(&y, n, 0)), "4:5");
+    CHECK_STR(at(seq_item(&y, n, 1)), "5:7");
+    n = ydoc_get(&y, root, "map");
+    CHECK_STR(at(n), "6:6");
+    CHECK_STR(at(ydoc_get(&y, n, "a")), "6:11");
+    CHECK_STR(at(ydoc_get(&y, n, "b")), "6:18"); /* at the opening quote */
+    CHECK_STR(at(ydoc_get(&y, root, "text")), "7:7");
+
+    /* ydoc_fail: the node's position, moved right by coloff. */
+    n = ydoc_get(&y, ydoc_get(&y, root, "map"), "b");
+    memset(&err, 0, sizeof err);
+    CHECK(ydoc_fail(&y, n, 0, "bad %s %d", "thing", 7) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    snprintf(want, sizeof want, "%s:6:18: error: bad thing 7", path);
+    CHECK_STR(err.msg, want);
+    CHECK(ydoc_fail(&y, n, 2, "inside") == -1);
+    snprintf(want, sizeof want, "%s:6:20: error: inside", path);
+    CHECK_STR(err.msg, want);
+    /* No node: the top of the file. */
+    CHECK(ydoc_fail(&y, NULL, 5, "whole file") == -1);
+    snprintf(want, sizeof want, "%s:1:1: error: whole file", path);
+    CHECK_STR(err.msg, want);
+    /* Without an error to fill, it still fails. */
+    y.err = NULL;
+    CHECK(ydoc_fail(&y, n, 0, "nowhere") == -1);
+    y.err = &err;
+out:
+    ydoc_free(&y);
+    free(path);
+}
+
+/* ------------------------------------------------------------ keys */
+
+static void test_keys(void)
+{
+    static const char *const allowed[] = {"title", "subtitle", "sources"};
+    ydoc y;
+    quire_error err;
+    char *path, want[600];
+    ynode *root;
+
+    CHECK(load(&y, "keys.yaml",
+               "good: { title: a, sources: b }\n"
+               "typo: { title: a, subtilte: b }\n"
+               "far: { title: a, zzz: b }\n"
+               "complex: { title: a, [x]: b }\n",
+               &path, &err) == 0);
+    root = ydoc_root(&y);
+    if (!root) {
+        CHECK(0);
+        goto out;
+    }
+    CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "good"), "a test", allowed, 3) == 0);
+    CHECK(err.code == 0);
+
+    CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "typo"), "a test", allowed, 3) == -1);
+    snprintf(want, sizeof want,
+             "%s:2:19: error: unknown key \"subtilte\" in a test; did you mean \"subtitle\"?",
+             path);
+    CHECK_STR(err.msg, want);
+
+    memset(&err, 0, sizeof err);
+    CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "far"), "a test", allowed, 3) == -1);
+    snprintf(want, sizeof want,
+             "%s:3:18: error: unknown key \"zzz\" in a test; allowed keys: title, subtitle, "
+             "sources",
+             path);
+    CHECK_STR(err.msg, want);
+
+    memset(&err, 0, sizeof err);
+    CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "complex"), "a test", allowed, 3) == -1);
+    snprintf(want, sizeof want, "%s:4:22: error: keys of a test must be plain names", path);
+    CHECK_STR(err.msg, want);
+out:
+    ydoc_free(&y);
+    free(path);
+}
+
+/* ------------------------------------------------------------ errors */
+
+static void expect_syntax(const char *text, const char *want)
+{
+    ydoc y;
+    quire_error err;
+    char *path, full[700];
+
+    CHECK(load(&y, "bad.yaml", text, &path, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    snprintf(full, sizeof full, "%s:%s", path, want);
+    CHECK_STR(err.msg, full);
+    CHECK(y.loaded == 0);
+    ydoc_free(&y); /* harmless after a failed load */
+    free(path);
+}
+
+static void test_errors(void)
+{
+    ydoc y;
+    quire_error err = {0};
+    char *path;
+
+    CHECK(ydoc_load(&y, "/nonexistent/x.yaml", &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.msg, "/nonexistent/x.yaml: error: cannot open: No such file or directory");
+    ydoc_free(&y);
+
+    expect_syntax("a: [1, 2\nb: 3\n",
+                  "2:2: error: did not find expected ',' or ']' while parsing a flow sequence");
+    expect_syntax("a:\n\tb: 1\n", "2:1: error: found character that cannot start any token "
+                                  "while scanning for the next token");
+    expect_syntax("a: 1\n b: 2\n", "2:3: error: mapping values are not allowed in this context");
+    expect_syntax("a: \"abc\n", "2:1: error: found unexpected end of stream while scanning a "
+                                "quoted scalar");
+    expect_syntax("a: *nope\n", "1:4: error: found undefined alias");
+    expect_syntax("k: v\n- x\n", "2:1: error: did not find expected key while parsing a block "
+                                 "mapping");
+
+    /* An empty file, or one of comments only, loads with no root. */
+    CHECK(load(&y, "empty.yaml", "", &path, &err) == 0);
+    CHECK(ydoc_root(&y) == NULL);
+    ydoc_free(&y);
+    ydoc_free(&y); /* twice is harmless */
+    free(path);
+    CHECK(load(&y, "comments.yaml", "# nothing\n\n# here\n", &path, &err) == 0);
+    CHECK(ydoc_root(&y) == NULL);
+    ydoc_free(&y);
+    free(path);
+
+    /* A document that is a single scalar or a list. */
+    CHECK(load(&y, "scalar.yaml", "just text\n", &path, &err) == 0);
+    CHECK(ydoc_root(&y) && ydoc_root(&y)->type == YAML_SCALAR_NODE &&
+          strcmp(ynode_text(ydoc_root(&y)), "just text") == 0);
+    ydoc_free(&y);
+    free(path);
+    CHECK(load(&y, "list.yaml", "- 1\n- 2\n", &path, &err) == 0);
+    CHECK(ydoc_root(&y) && ydoc_root(&y)->type == YAML_SEQUENCE_NODE &&
+          seq_len(ydoc_root(&y)) == 2);
+    ydoc_free(&y);
+    free(path);
+}
+
+int main(void)
+{
+    if (fixture_open("/tmp/quire-ydoc-"))
+        return 2;
+    test_scalars();
+    test_structure();
+    test_positions();
+    test_keys();
+    test_errors();
+    fixture_close();
+    return check_done("ydoc");
+}
