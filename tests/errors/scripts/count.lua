@@ -1,0 +1,5 @@
+return {
+  label = "Customers",
+  unit = "count",
+  value = function(s) return s.customers end,
+}

@@ -1,0 +1,5 @@
+-- A KPI without its value function.
+return {
+  label = "Customers",
+  unit = "count",
+}

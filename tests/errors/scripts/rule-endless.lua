@@ -1,0 +1,4 @@
+-- Never returns: stopped by the instruction budget.
+return function(c)
+  while true do end
+end

@@ -1,0 +1,2 @@
+-- Returns a name that is not in the segment list.
+return function(c) return "Gold" end
