@@ -1,10 +1,10 @@
 /*
- * test_csv.c - the CSV tokenizer against the shared conformance cases, and
+ * test_csv.c - the CSV tokenizer against the public conformance cases, and
  * the csv plugin through its real shared object.
  *
  * Run from the repository root. CSV_CONFORMANCE_DIR overrides where the
- * cases are (default ../shared/testdata/csv-conformance); PLUGIN_DIR
- * overrides the folder holding csv.so (default plugins).
+ * cases are (default tests/fixtures/csv-conformance, copied from the public
+ * suites); PLUGIN_DIR overrides the folder holding csv.so (default plugins).
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -198,7 +198,7 @@ static void conformance(void)
     size_t s;
 
     if (!root)
-        root = "../shared/testdata/csv-conformance";
+        root = "tests/fixtures/csv-conformance";
     for (s = 0; s < sizeof suites / sizeof *suites; s++) {
         char dirpath[1024];
         DIR *d;
