@@ -168,6 +168,29 @@ static void axis_ticks(const doc_chart *c, double lo, double hi, chart_ticks *t)
     }
 }
 
+/* Whether series s has no value at any category. */
+static int series_empty(const doc_chart *c, size_t s)
+{
+    size_t i;
+
+    for (i = 0; i < c->ncats; i++)
+        if (!isnan(value_at(c, s, i)))
+            return 0;
+    return 1;
+}
+
+/* Series s's legend label: its name, and "(no data)" when it has no value,
+ * so that a series missing from the plot is not taken for a hidden one. */
+static const char *legend_label(const doc_chart *c, size_t s, char *buf, size_t n)
+{
+    const char *lab = label_or_empty(c->series[s]);
+
+    if (!series_empty(c, s))
+        return lab;
+    snprintf(buf, n, "%s (no data)", lab);
+    return buf;
+}
+
 /* Rows the legend needs at width w (at least one). */
 static int legend_rows(const doc_chart *c, pdf_fonts *fonts, double w)
 {
@@ -177,7 +200,8 @@ static int legend_rows(const doc_chart *c, pdf_fonts *fonts, double w)
     size_t s;
 
     for (s = 0; s < c->nseries; s++) {
-        const char *lab = label_or_empty(c->series[s]);
+        char buf[256];
+        const char *lab = legend_label(c, s, buf, sizeof buf);
         double iw = SWATCH + 4 + fmin(pdf_style_width(&st, lab, strlen(lab)), w - SWATCH - 4);
 
         if (x > 0 && x + iw > w) {
@@ -197,7 +221,8 @@ static void draw_legend(HPDF_Page page, const doc_chart *c, pdf_fonts *fonts, do
     size_t s;
 
     for (s = 0; s < c->nseries; s++) {
-        const char *lab = label_or_empty(c->series[s]);
+        char buf[256];
+        const char *lab = legend_label(c, s, buf, sizeof buf);
         double lw = fmin(pdf_style_width(&st, lab, strlen(lab)), w - SWATCH - 4);
         double iw = SWATCH + 4 + lw;
 
@@ -300,7 +325,7 @@ static void draw_lines(HPDF_Page page, const doc_chart *c, const plot *p, double
     HPDF_Page_SetLineJoin(page, HPDF_ROUND_JOIN);
     HPDF_Page_SetLineCap(page, HPDF_ROUND_END);
     for (s = 0; s < c->nseries; s++) {
-        int pen = 0, segs = 0;
+        int pen = 0, moved = 0, segs = 0;
 
         pdf_stroke(page, series_color(c, s));
         HPDF_Page_SetLineWidth(page, 1.8);
@@ -317,12 +342,15 @@ static void draw_lines(HPDF_Page page, const doc_chart *c, const plot *p, double
                 segs++;
             } else {
                 HPDF_Page_MoveTo(page, px, (HPDF_REAL)ymap(p, v));
+                moved = 1;
             }
             pen = 1;
         }
+        /* A path is ended only if one was begun: a series with no value
+         * anywhere draws nothing (its legend entry says so). */
         if (segs)
             HPDF_Page_Stroke(page);
-        else
+        else if (moved)
             HPDF_Page_EndPath(page);
 
         /* Markers: filled in the series colour with a white ring. */

@@ -919,8 +919,17 @@ static void draw_section(render *r, const doc_section *s, size_t idx)
     if (s->intro && *s->intro)
         text_lines(r, &intro, r->margin, r->content_w, BODY_LH, s->intro, 0);
     r->y -= 14;
-    for (i = 0; i < s->nblocks; i++)
-        draw_block(r, &s->blocks[i], i + 1 < s->nblocks ? &s->blocks[i + 1] : NULL);
+    for (i = 0; i < s->nblocks; i++) {
+        const doc_block *b = &s->blocks[i];
+        const char *what = b->kind == DOC_CHART ? b->chart.title
+                           : b->kind == DOC_TABLE ? b->table.title : NULL;
+
+        /* A failure names the block it happened in. */
+        snprintf(r->what, sizeof r->what, "%s: cannot lay out section \"%s\", block %zu%s%s%s",
+                 r->path, title, i + 1, what ? " (\"" : "", what ? what : "", what ? "\")" : "");
+        draw_block(r, b, i + 1 < s->nblocks ? &s->blocks[i + 1] : NULL);
+    }
+    snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
 }
 
 /* The logo, scaled to at most 48 pt high and 160 pt wide, top left. */

@@ -66,4 +66,20 @@ case $QUIRE in /*) Q=$QUIRE ;; *) Q=$ROOT/$QUIRE ;; esac
     && [ -f "$T/w/out/monthly_segments.pdf" ] && ok || bad "default output out/monthly_segments.pdf"
 pdfinfo "$T/w/out/monthly_segments.pdf" 2>/dev/null | grep -q "2024" && ok || bad "PDF dates from SOURCE_DATE_EPOCH"
 
+# A segment that no customer is in: its series has no value in any month.
+# The line charts draw nothing for it and the legend says so (this stopped
+# the whole render with a libharu error once).
+sed -e "s#\.\./scripts/#$ROOT/scripts/#" \
+    -e 's#^\(  *\)- { name: New,.*#&\n\1- { name: Dormant }#' \
+    reports/monthly_segments.yaml >"$T/dormant.yaml"
+grep -q 'name: Dormant' "$T/dormant.yaml" && ok || bad "the Dormant segment was not added"
+exits 0 "a segment with no customers renders" \
+    "$QUIRE" run "$T/dormant.yaml" --param data="$DATA" -o "$T/dormant.pdf"
+pdftotext -q "$T/dormant.pdf" "$T/dormant.txt"
+contains "$T/dormant.txt" "Dormant (no data)"
+# The same over a single month.
+exits 0 "one month with an empty segment renders" \
+    "$QUIRE" run "$T/dormant.yaml" --param data="$DATA" --param from=2024-04 --param to=2024-04 \
+    -o "$T/dormant1.pdf"
+
 done_checks report
