@@ -178,6 +178,39 @@ void sb_csv_cstr(strbuf *b, const char *s)
     sb_csv_field(b, s, strlen(s));
 }
 
+/* The length of the well-formed UTF-8 sequence at s (n bytes left), or 0:
+ * no overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len, k;
+    unsigned long cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* Bytes that are not UTF-8 (a Latin-1 file, a cut sequence) become U+FFFD,
+ * so that the output is always JSON. */
 void sb_json_string(strbuf *b, const char *s, size_t n)
 {
     size_t i;
@@ -196,8 +229,16 @@ void sb_json_string(strbuf *b, const char *s, size_t n)
             sb_puts(b, "\\t");
         } else if (ch < 0x20) {
             sb_printf(b, "\\u%04x", ch);
-        } else {
+        } else if (ch < 0x80) {
             sb_add(b, s + i, 1);
+        } else {
+            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            if (len) {
+                sb_add(b, s + i, len);
+                i += len - 1;
+            } else {
+                sb_puts(b, "\\ufffd");
+            }
         }
     }
     sb_add(b, "\"", 1);

@@ -42,7 +42,8 @@ void sb_free(strbuf *b);
  * a quote or a line break. */
 void sb_csv_field(strbuf *b, const char *s, size_t n);
 void sb_csv_cstr(strbuf *b, const char *s);
-/* s[0..n) as a JSON string, quotes included. */
+/* s[0..n) as a JSON string, quotes included; bytes that are not well-formed
+ * UTF-8 are written as U+FFFD, so the result is always valid JSON. */
 void sb_json_string(strbuf *b, const char *s, size_t n);
 /* The same for a C string; NULL is the empty string. */
 void sb_json_cstr(strbuf *b, const char *s);

@@ -53,6 +53,18 @@ assert len(rows) == 2, rows
 assert isinstance(rows[0]['customer_id'], int), rows[0]
 assert len(rows[0]['signup_date']) == 10, rows[0]
 " && ok || bad "preview json is not an array of 2 typed objects: $(cat "$T/out")"
+# A Latin-1 export: bytes that are not UTF-8 still make valid JSON (as U+FFFD).
+mkdir -p "$T/latin1"
+cp "$DATA"/*.csv "$T/latin1/"
+printf 'customer_id,name,email,signup_date\n1,Zo\353 M\374ller,z@example.com,2020-01-02\n' \
+    >"$T/latin1/customers.csv"
+exits 0 "preview json of a Latin-1 file" "$QUIRE" preview reports/monthly_segments.yaml customers \
+    --format json --param data="$T/latin1"
+python3 -c "
+import json
+rows = json.load(open('$T/out', encoding='utf-8'))
+assert rows[0]['name'] == 'Zo\ufffd M\ufffdller', rows
+" && ok || bad "preview json of Latin-1 input is not JSON: $(cat "$T/out")"
 exits 1 "preview of an unknown source" "$QUIRE" preview reports/monthly_segments.yaml ordrs
 contains "$T/err" "orders"
 exits 1 "preview --format xml" "$QUIRE" preview reports/monthly_segments.yaml orders --format xml

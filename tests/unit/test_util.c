@@ -35,6 +35,12 @@ static void test_csv_json(void)
     b.len = 0;
     sb_json_string(&b, "a\0b", 3);
     CHECK_STR(b.s, "\"a\\u0000b\"");
+    /* Not UTF-8: Latin-1 "Zoë", a cut sequence, an overlong "/", a surrogate,
+     * a byte past U+10FFFF; each bad byte is U+FFFD, good text is kept. */
+    b.len = 0;
+    sb_json_cstr(&b, "Zo\xEB|\xC3|\xC0\xAF|\xED\xA0\x80|\xF5\x80\x80\x80|\xF0\x9F\x98\x80");
+    CHECK_STR(b.s, "\"Zo\\ufffd|\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|"
+                   "\\ufffd\\ufffd\\ufffd\\ufffd|\xF0\x9F\x98\x80\"");
     sb_free(&b);
 }
 
