@@ -114,13 +114,15 @@ static int parse_field(const field_def *f, const char *s, size_t len, uint64_t *
                 snprintf(msg, n, "expected a step number after \"/\"");
                 goto done;
             }
-            while (isdigit((unsigned char)*p) && st < 1000)
+            while (isdigit((unsigned char)*p) && st <= 1000000)
                 st = st * 10 + (*p++ - '0');
-            if (st < 1 || st > f->hi) {
-                snprintf(msg, n, "the step must be from 1 to %d", f->hi);
+            /* As in Vixie cron, any step from 1 up is valid; one larger than
+             * the range keeps its first value alone. */
+            if (st < 1 || st > 1000000) {
+                snprintf(msg, n, "the step must be a whole number from 1 up");
                 goto done;
             }
-            step = (int)st;
+            step = st > 100 ? 100 : (int)st;
         }
         for (v = a; v <= b; v += step)
             *bits |= (uint64_t)1 << v;

@@ -85,6 +85,12 @@ int main(void)
     CHECK_STR(fires("0,30 * * * *", "America/New_York", "2024-11-03T00:45:00", 5),
               "2024-11-03T01:00:00-04:00 2024-11-03T01:30:00-04:00 2024-11-03T01:00:00-05:00 "
               "2024-11-03T01:30:00-05:00 2024-11-03T02:00:00-05:00");
+    /* A step larger than the field's range keeps its first value alone, as
+     * in Vixie cron: a minute step of 100 is minute 0 of every hour. */
+    CHECK_STR(fires("*/100 * * * *", "UTC", "2024-01-01T00:10:00Z", 2),
+              "2024-01-01T01:00:00+00:00 2024-01-01T02:00:00+00:00");
+    CHECK_STR(fires("5-59/70 3 * * *", "UTC", "2024-01-01T00:00:00Z", 1),
+              "2024-01-01T03:05:00+00:00");
     /* Strictly after: from a fire time, the next one. */
     CHECK_STR(fires("0 6 1 * *", "Europe/Berlin", "2024-02-01T06:00:00+01:00", 1),
               "2024-03-01T06:00:00+01:00");
@@ -95,6 +101,7 @@ int main(void)
     bad_expr("0 6 * * mon-8", 8, "day-of-week field");
     bad_expr("0 6 5-1 * *", 4, "runs backwards");
     bad_expr("*/0 * * * *", 0, "step");
+    bad_expr("*/99999999 * * * *", 0, "step must be a whole number from 1 up");
     bad_expr("0 6 * *", 7, "4 fields");
     bad_expr("0 6 * * * *", 10, "too many fields");
     bad_expr("@reboot", 0, "unknown \"@reboot\"");
