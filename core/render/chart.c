@@ -240,6 +240,60 @@ static void draw_legend(HPDF_Page page, const doc_chart *c, pdf_fonts *fonts, do
     }
 }
 
+/* Whether the chart's categories can be labelled in groups (short labels
+ * over group labels) and their full labels do not fit slots of width slot. */
+static int grouped_labels(const doc_chart *c, pdf_fonts *fonts, double slot)
+{
+    pdf_style st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    size_t i;
+
+    if (!c->cats || !c->cat_short || !c->cat_groups)
+        return 0;
+    for (i = 0; i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats[i]);
+        if (pdf_style_width(&st, lab, strlen(lab)) > slot)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Category labels in groups, for axes too crowded for the full labels: the
+ * short label of every k-th category (k as small as lets them fit: "Jun",
+ * "Aug", "Oct"), and on the line under them each group's label once, from
+ * its first category ("2022", then "2023" under January). Months are never
+ * ambiguous this way, at any count.
+ */
+static void draw_grouped(HPDF_Page page, const pdf_style *st, const doc_chart *c, double left,
+                         double slot, double y)
+{
+    double widest = 0;
+    size_t i, k = 1;
+
+    for (i = 0; i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cat_short[i]);
+        widest = fmax(widest, pdf_style_width(st, lab, strlen(lab)));
+    }
+    while (widest + 4 > slot * (double)k && k < c->ncats)
+        k++;
+    for (i = 0; i < c->ncats; i += k) {
+        const char *lab = label_or_empty(c->cat_short[i]);
+        pdf_text_fit(page, st, left + slot * ((double)i + 0.5), y, PDF_CENTER, slot * (double)k,
+                     lab, strlen(lab));
+    }
+    for (i = 0; i < c->ncats; i++) {
+        const char *g = label_or_empty(c->cat_groups[i]);
+        size_t j;
+
+        if (i > 0 && strcmp(g, label_or_empty(c->cat_groups[i - 1])) == 0)
+            continue;
+        for (j = i + 1; j < c->ncats && strcmp(g, label_or_empty(c->cat_groups[j])) == 0; j++)
+            ;
+        pdf_text_fit(page, st, left + slot * (double)i + 1, y - LABEL_SIZE * 1.2, PDF_LEFT,
+                     slot * (double)(j - i) - 2, g, strlen(g));
+    }
+}
+
 /* Lines (1 or 2) the category labels need in slots of width slot. */
 static int label_lines(const doc_chart *c, pdf_fonts *fonts, double slot)
 {
@@ -576,6 +630,25 @@ static void draw_hbar(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, plot
 
 /* ------------------------------------------------------------ heatmap */
 
+/* WCAG relative luminance of c (sRGB). */
+static double luminance(quire_rgb c)
+{
+    double v[3] = {c.r, c.g, c.b};
+    int i;
+
+    for (i = 0; i < 3; i++)
+        v[i] = v[i] <= 0.03928 ? v[i] / 12.92 : pow((v[i] + 0.055) / 1.055, 2.4);
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+}
+
+/* White or ink, whichever contrasts more with the fill behind the text. */
+static quire_rgb text_on(quire_rgb fill)
+{
+    double l = luminance(fill), ink = luminance(PDF_INK);
+
+    return (1.0 + 0.05) / (l + 0.05) > (l + 0.05) / (ink + 0.05) ? (quire_rgb){1, 1, 1} : PDF_INK;
+}
+
 /* Light grey-blue to deep blue. */
 static quire_rgb heat(double t)
 {
@@ -602,7 +675,7 @@ static void draw_heatmap(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, d
     pdf_style val_st = {fonts->regular, 7, PDF_INK, fonts};
     pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
     double label_w = 0, left, top = y + h, bottom, cw, ch, span = hi > lo ? hi - lo : 1;
-    int dec = label_decimals(c);
+    int dec = label_decimals(c), grouped;
     size_t s, i;
     char buf[64];
 
@@ -613,8 +686,10 @@ static void draw_heatmap(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, d
     }
     label_w = fmin(label_w, w * 0.28);
     left = x + label_w + 8 + (c->row_title && *c->row_title ? TITLE_SIZE + 6 : 0);
-    bottom = y + 30 + LABEL_SIZE + 8 + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0);
     cw = (x + w - left) / (double)c->ncats;
+    grouped = grouped_labels(c, fonts, cw - 2);
+    bottom = y + 30 + LABEL_SIZE + 8 + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0) +
+             (grouped ? LABEL_SIZE * 1.2 : 0);
     ch = fmin((top - bottom) / (double)c->nseries, 26);
     top = bottom + ch * (double)c->nseries;
 
@@ -630,20 +705,24 @@ static void draw_heatmap(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, d
             double v = value_at(c, s, i), t = isnan(v) ? 0 : (v - lo) / span;
             double cx = left + cw * (double)i;
 
-            pdf_fill(page, isnan(v) ? (quire_rgb){0.97, 0.97, 0.97} : heat(t));
+            quire_rgb fill = isnan(v) ? (quire_rgb){0.97, 0.97, 0.97} : heat(t);
+
+            pdf_fill(page, fill);
             HPDF_Page_Rectangle(page, (HPDF_REAL)cx, (HPDF_REAL)cy, (HPDF_REAL)cw, (HPDF_REAL)ch);
             HPDF_Page_FillStroke(page);
             if (isnan(v))
                 snprintf(buf, sizeof buf, "%s", QUIRE_NO_VALUE);
             else
                 quire_format_value(buf, sizeof buf, v, c->unit, dec);
-            val_st.color = t > 0.5 ? (quire_rgb){1, 1, 1} : PDF_INK;
+            val_st.color = text_on(fill);
             if (pdf_style_width(&val_st, buf, strlen(buf)) <= cw - 4)
                 pdf_text(page, &val_st, cx + cw / 2, cy + ch / 2 - 2.5, PDF_CENTER, buf,
                          strlen(buf));
         }
     }
-    for (i = 0; i < c->ncats; i++) {
+    if (grouped)
+        draw_grouped(page, &lab_st, c, left, cw, top - ch * (double)c->nseries - LABEL_SIZE - 4);
+    for (i = 0; !grouped && i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
 
         pdf_text_fit(page, &lab_st, left + cw * ((double)i + 0.5), top - ch * (double)c->nseries -
@@ -684,7 +763,7 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
     static const HPDF_UINT16 dash[] = {2, 2};
     char buf[64];
     double lo = 0, hi = 0, label_w = 0, max_abs, slot, legend_h, xlab_h, xtitle_h;
-    int rows, lines, k, labels = 0, dec = label_decimals(c);
+    int rows, lines, grouped, k, labels = 0, dec = label_decimals(c);
     plot p;
 
     if (!data_range(c, &lo, &hi) || (lo == 0 && hi == 0)) {
@@ -716,7 +795,8 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
     p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + label_w + 6;
     p.right = x + w - 4;
     slot = (p.right - p.left) / (double)c->ncats;
-    lines = c->cats ? label_lines(c, fonts, slot - 4) : 0;
+    grouped = grouped_labels(c, fonts, slot - 4);
+    lines = grouped ? 2 : c->cats ? label_lines(c, fonts, slot - 4) : 0;
     xlab_h = lines ? 8 + lines * LABEL_SIZE * 1.2 : 4;
     p.bottom = y + legend_h + xtitle_h + xlab_h;
     p.top = y + h - TICK_SIZE / 2 - 1;
@@ -779,7 +859,9 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
     }
 
     /* Category labels, axis titles, legend. */
-    if (lines) {
+    if (grouped) {
+        draw_grouped(page, &cat_st, c, p.left, slot, p.bottom - 8 - LABEL_SIZE * 0.8);
+    } else if (lines) {
         size_t i;
 
         for (i = 0; i < c->ncats; i++)

@@ -18,6 +18,7 @@ struct report {
     char period[64];
     char generated[16];
     char **month_labels;     /* report months, "Feb 2024" */
+    const char **month_short, **month_year;  /* "Feb", "2024": crowded axes */
     int nmonths;
     quire_rgb *month_colors;
     void **blocks;           /* doc_block arrays and chart values to free */
@@ -146,8 +147,23 @@ static void chart_file(report *r, const doc_chart *c)
     add_file(r, xasprintf("chart-%02d-%s.csv", ++r->ncharts, sl), c->title, "text/csv", &b);
 }
 
+/* More months than this in a bar chart by segment (one bar per month) are
+ * shown as lines: a dozen shades of one hue cannot be told apart. */
+#define BAR_MONTHS_MAX 6
+
+/* The report's months along the x axis, with their short forms for an axis
+ * too crowded for the full labels. */
+static void month_axis(const report *r, const model *m, doc_chart *c)
+{
+    c->ncats = (size_t)m->nreport;
+    c->cats = (const char *const *)r->month_labels;
+    c->cat_short = r->month_short;
+    c->cat_groups = r->month_year;
+}
+
 static void build_chart(report *r, const model *m, const spec_block *sb, doc_chart *c)
 {
+    spec_chart_kind kind = sb->chart;
     const grouping *gr = &m->groups[sb->segmentation];
     int k = sb->kpi ? kpi_index(m, sb->kpi) : -1, rp, g, nseg = gr->nseg;
     const kpi_def *kd = k >= 0 ? &m->kpis[k] : NULL;
@@ -156,7 +172,9 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     _Static_assert((int)SPEC_CHART_HEATMAP == (int)DOC_CHART_HEATMAP &&
                        (int)SPEC_CHART_HBAR == (int)DOC_CHART_HBAR,
                    "spec and document chart kinds in the same order");
-    c->kind = (doc_chart_kind)sb->chart;
+    if (kind == SPEC_CHART_BAR && m->nreport > BAR_MONTHS_MAX)
+        kind = SPEC_CHART_LINE;
+    c->kind = (doc_chart_kind)kind;
     c->title = sb->title;
     c->subtitle = sb->subtitle;
     c->x_title = sb->x_title;
@@ -165,11 +183,10 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     c->decimals = kd ? kd->decimals : 0;
     v = keep(r, xmalloc(((size_t)m->nreport + 1) * ((size_t)nseg + 1) * ((size_t)nseg + 1) *
                         sizeof *v));
-    switch (sb->chart) {
+    switch (kind) {
     case SPEC_CHART_LINE:
     case SPEC_CHART_STACKED:
-        c->ncats = (size_t)m->nreport;
-        c->cats = (const char *const *)r->month_labels;
+        month_axis(r, m, c);
         c->nseries = (size_t)nseg;
         c->series = gr->names;
         c->colors = gr->colors;
@@ -226,8 +243,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
                                      : keep(r, xasprintf("Segment in %s", r->month_labels[mo]));
             c->y_title = NULL;
         } else {
-            c->ncats = (size_t)m->nreport;
-            c->cats = (const char *const *)r->month_labels;
+            month_axis(r, m, c);
             c->nseries = (size_t)nseg;
             c->series = gr->names;
             for (g = 0; g < nseg; g++)
@@ -504,10 +520,14 @@ report *report_build(const report_inputs *in)
 
     r->month_labels = xcalloc((size_t)m->nreport, sizeof *r->month_labels);
     r->month_colors = xcalloc((size_t)m->nreport, sizeof *r->month_colors);
+    r->month_short = keep(r, xcalloc((size_t)m->nreport + 1, sizeof *r->month_short));
+    r->month_year = keep(r, xcalloc((size_t)m->nreport + 1, sizeof *r->month_year));
     r->nmonths = m->nreport;
     for (rp = 0; rp < m->nreport; rp++) {
         format_month_label(a, sizeof a, s->month_from + rp);
         r->month_labels[rp] = xstrdup(a);
+        r->month_short[rp] = keep(r, xstrndup(a, 3));  /* "Feb 2024" */
+        r->month_year[rp] = kstr(r, a + 4);
         r->month_colors[rp] = month_shade(rp, m->nreport);
     }
     format_month_label(a, sizeof a, s->month_from);

@@ -82,4 +82,19 @@ exits 0 "one month with an empty segment renders" \
     "$QUIRE" run "$T/dormant.yaml" --param data="$DATA" --param from=2024-04 --param to=2024-04 \
     -o "$T/dormant1.pdf"
 
+# Two years of months: every month label stays readable (short months with
+# the year once per year, never cut with an ellipsis), and a bar chart with
+# one bar per month becomes lines.
+"$QUIRE" sample --out "$T/s24" --customers 2000 --orders 40000 --from 2022-05 --months 24 \
+    >/dev/null 2>&1
+exits 0 "a 23-month report renders" "$QUIRE" run reports/monthly_segments.yaml \
+    --param data="$T/s24" --param from=2022-06 --param to=2024-04 -o "$T/m24.pdf"
+pdftotext -q "$T/m24.pdf" "$T/m24.txt"
+grep -q '…' "$T/m24.txt" && bad "a label is cut with an ellipsis: $(grep '…' "$T/m24.txt" | head -3)" || ok
+for y in 2022 2023 2024; do
+    [ "$(grep -cx "$y" "$T/m24.txt")" -ge 3 ] && ok || bad "year $y is not under the month axes"
+done
+# (bars by segment had a legend entry per month: "Jun 2022" on a line alone)
+[ "$(grep -cx 'Jun 2022' "$T/m24.txt")" -eq 0 ] && ok || bad "a chart still has a bar per month"
+
 done_checks report
