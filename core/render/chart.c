@@ -294,21 +294,6 @@ static void draw_grouped(HPDF_Page page, const pdf_style *st, const doc_chart *c
     }
 }
 
-/* Lines (1 or 2) the category labels need in slots of width slot. */
-static int label_lines(const doc_chart *c, pdf_fonts *fonts, double slot)
-{
-    pdf_style st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
-    size_t i;
-
-    for (i = 0; i < c->ncats; i++) {
-        const char *lab = label_or_empty(c->cats[i]);
-
-        if (pdf_style_width(&st, lab, strlen(lab)) > slot)
-            return 2;
-    }
-    return 1;
-}
-
 /* Width of the widest space-separated word of s. */
 static double widest_word(const pdf_style *st, const char *s, size_t len)
 {
@@ -325,6 +310,42 @@ static double widest_word(const pdf_style *st, const char *s, size_t len)
     }
     return best;
 }
+
+/* The smallest size category labels may take, in a narrow chart. */
+#define LABEL_SIZE_MIN 7.0
+
+/* The size of the category labels in slots of width slot: the usual size,
+ * or a little smaller when that keeps every word of every label whole. */
+static double cat_size(const doc_chart *c, pdf_fonts *fonts, double slot)
+{
+    pdf_style st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    double widest = 0;
+    size_t i;
+
+    for (i = 0; c->cats && i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats[i]);
+        widest = fmax(widest, widest_word(&st, lab, strlen(lab)));
+    }
+    if (widest <= slot || widest * LABEL_SIZE_MIN / LABEL_SIZE > slot)
+        return LABEL_SIZE;
+    return LABEL_SIZE_MIN;
+}
+
+/* Lines (1 or 2) the category labels need in slots of width slot. */
+static int label_lines(const doc_chart *c, pdf_fonts *fonts, double slot)
+{
+    pdf_style st = {fonts->regular, cat_size(c, fonts, slot), PDF_INK, fonts};
+    size_t i;
+
+    for (i = 0; i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats[i]);
+
+        if (pdf_style_width(&st, lab, strlen(lab)) > slot)
+            return 2;
+    }
+    return 1;
+}
+
 
 /*
  * A category label centred at cx, on up to lines lines of width slot. When
@@ -797,6 +818,8 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
     slot = (p.right - p.left) / (double)c->ncats;
     grouped = grouped_labels(c, fonts, slot - 4);
     lines = grouped ? 2 : c->cats ? label_lines(c, fonts, slot - 4) : 0;
+    if (!grouped)
+        cat_st.size = cat_size(c, fonts, slot - 4);
     xlab_h = lines ? 8 + lines * LABEL_SIZE * 1.2 : 4;
     p.bottom = y + legend_h + xtitle_h + xlab_h;
     p.top = y + h - TICK_SIZE / 2 - 1;
@@ -877,4 +900,34 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
                         p.top - p.bottom, c->y_title, strlen(c->y_title));
     if (rows)
         draw_legend(page, c, fonts, p.left, y + legend_h - 8, p.right - p.left);
+}
+
+int chart_reads_at(pdf_fonts *fonts, const doc_chart *c, double w, double h)
+{
+    /* the value axis and its title take about 50 pt of the width */
+    double slot = c->ncats ? (w - 50) / (double)c->ncats : w;
+    pdf_style st = {fonts->regular, cat_size(c, fonts, slot - 4), PDF_INK, fonts};
+    size_t i;
+
+    if (c->y_title && *c->y_title) {
+        /* the y title runs up the plot, which the legend and the labels
+         * leave about 60 pt shorter than the chart, more with a wrapped
+         * legend */
+        pdf_style ts = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
+        double room = h - 60 - (double)(legend_rows(c, fonts, w) - 1) * LEGEND_ROW;
+        if (pdf_style_width(&ts, c->y_title, strlen(c->y_title)) > room)
+            return 0;
+    }
+    if (c->kind == DOC_CHART_LINE && grouped_labels(c, fonts, slot - 4))
+        return 1;
+    if (c->kind != DOC_CHART_LINE && c->kind != DOC_CHART_BAR && c->kind != DOC_CHART_STACKED)
+        return 0;
+    if (c->kind != DOC_CHART_LINE && c->ncats * (c->nseries ? c->nseries : 1) > 24)
+        return 0;
+    for (i = 0; c->cats && i < c->ncats; i++) {
+        const char *lab = label_or_empty(c->cats[i]);
+        if (widest_word(&st, lab, strlen(lab)) > slot - 4)
+            return 0;
+    }
+    return 1;
 }

@@ -38,6 +38,11 @@ void chart_nice_ticks(double lo, double hi, int nticks, chart_ticks *t);
 void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
                 double w, double h);
 
+/* Whether chart c reads well drawn w wide and h high: lines, bars and
+ * stacked bars whose category labels fit their slots unbroken inside a
+ * word, with not too many bars, and a y title that fits up the plot. */
+int chart_reads_at(pdf_fonts *fonts, const doc_chart *c, double w, double h);
+
 /* The message of a chart without data. */
 #define CHART_NO_DATA "No data for this period"
 

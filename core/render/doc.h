@@ -32,16 +32,16 @@ typedef struct doc_chart {
     int decimals;             /* -1: the unit's default */
     size_t ncats;
     const char *const *cats;  /* category labels along x */
-    /* When the labels along x do not fit their slots, the renderer may show
-     * these instead: a short label per category ("Jun") and, under them,
-     * each group once, at its first category ("2022"). Both NULL: none. */
-    const char *const *cat_short;
-    const char *const *cat_groups;
     size_t nseries;
     const char *const *series;      /* legend labels */
     const quire_rgb *colors;        /* one per series */
     const double *values;     /* nseries * ncats, row-major by series; NAN = no value */
     const char *row_title;    /* HEATMAP: what the rows are ("Segment last month"), may be NULL */
+    /* When the labels along x do not fit their slots, the renderer may show
+     * these instead: a short label per category ("Jun") and, under them,
+     * each group once, at its first category ("2022"). Both NULL: none. */
+    const char *const *cat_short;
+    const char *const *cat_groups;
 } doc_chart;
 
 /* A KPI tile: the value, its change against the previous period. */

@@ -64,7 +64,7 @@
 #define CHART_TITLE_LH 14.5
 #define CHART_SUB_PT 8.5
 #define CHART_SUB_LH 11.5
-#define CHART_BODY_H 188.0
+#define CHART_BODY_H 165.0
 
 #define ELLIPSIS "\xE2\x80\xA6"
 
@@ -96,6 +96,7 @@ typedef struct render {
     /* the contents: headings met so far, and the reserved pages */
     toc_entry *toc;
     size_t ntoc, toc_cap, toc_page, ntoc_pages;
+    double toc_top;          /* where the contents start on their first page */
     HPDF_Outline last_outline; /* the current section's bookmark */
     /* preflight */
     unsigned scripts;        /* 1 << PDF_SCRIPT_* met in the text */
@@ -264,9 +265,10 @@ static double item_h(render *r, const doc_block *b, size_t i)
     return h;
 }
 
-static double chart_header_h(render *r, const doc_chart *c)
+/* The title and subtitle of a chart in a box w wide. */
+static double chart_header_h(render *r, const doc_chart *c, double w)
 {
-    double inner = r->content_w - 2 * CHART_PAD;
+    double inner = w - 2 * CHART_PAD;
 
     return lines_h(r, 1, CHART_TITLE_PT, CHART_TITLE_LH, inner, c->title) +
            lines_h(r, 0, CHART_SUB_PT, CHART_SUB_LH, inner, c->subtitle);
@@ -284,9 +286,21 @@ static double chart_body_h(const doc_chart *c)
     return CHART_BODY_H;
 }
 
-static double chart_box_h(render *r, const doc_chart *c)
+static double chart_box_h(render *r, const doc_chart *c, double w)
 {
-    return CHART_PAD + chart_header_h(r, c) + 10 + chart_body_h(c) + 10;
+    return CHART_PAD + chart_header_h(r, c, w) + 10 + chart_body_h(c) + 10;
+}
+
+/* The gap between two charts side by side. */
+#define CHART_GAP 14.0
+
+/* Whether a chart reads well at half the width, beside another (the chart
+ * module judges by its labels and bars); heatmaps and horizontal bars keep
+ * the full width their labels need. */
+static int half_width(render *r, const doc_chart *c)
+{
+    return chart_reads_at(&r->fonts, c, (r->content_w - CHART_GAP) / 2 - 2 * CHART_PAD,
+                          chart_body_h(c));
 }
 
 #define TILE_H 84.0
@@ -331,7 +345,7 @@ static double block_min_h(render *r, const doc_block *b)
         return lines_h(r, 1, H2_PT, H2_LH, r->content_w, questions_heading(b)) + 6 +
                item_h(r, b, 0);
     case DOC_CHART:
-        return chart_box_h(r, &b->chart) + 4;
+        return chart_box_h(r, &b->chart, r->content_w) + 4;
     case DOC_HEADING:
         return lines_h(r, 1, H2_PT + 1, H2_LH + 2, r->content_w, b->text) + 8 + 2 * BODY_LH;
     case DOC_BULLETS:
@@ -417,32 +431,52 @@ static void draw_bullets(render *r, const doc_block *b)
     r->y -= 8;
 }
 
-static void draw_chart(render *r, const doc_chart *c)
+/* A chart in its box, x to x + w, from top down h. */
+static void chart_box(render *r, const doc_chart *c, double x, double w, double top, double h)
 {
-    double h = chart_box_h(r, c), top, inner = r->content_w - 2 * CHART_PAD;
+    double inner = w - 2 * CHART_PAD;
     pdf_style title = style(r, 1, CHART_TITLE_PT, PDF_INK);
     pdf_style sub = style(r, 0, CHART_SUB_PT, PDF_MUTED);
-    HPDF_Page page;
-
-    r->y -= 4;
-    if (!fits(r, h))
-        new_page(r);
-    page = r->page;
-    top = r->y;
+    HPDF_Page page = r->page;
 
     /* The box: white with a hairline frame. */
     HPDF_Page_SetLineWidth(page, 0.6);
     pdf_stroke(page, PDF_RULE);
-    HPDF_Page_Rectangle(page, (HPDF_REAL)r->margin, (HPDF_REAL)(top - h),
-                        (HPDF_REAL)r->content_w, (HPDF_REAL)h);
+    HPDF_Page_Rectangle(page, (HPDF_REAL)x, (HPDF_REAL)(top - h), (HPDF_REAL)w, (HPDF_REAL)h);
     HPDF_Page_Stroke(page);
 
     r->y = top - CHART_PAD + 2;
     if (c->title)
-        text_lines(r, &title, r->margin + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
+        text_lines(r, &title, x + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
     if (c->subtitle)
-        text_lines(r, &sub, r->margin + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
-    chart_draw(page, &r->fonts, c, r->margin + CHART_PAD, top - h + 10, inner, chart_body_h(c));
+        text_lines(r, &sub, x + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
+    chart_draw(page, &r->fonts, c, x + CHART_PAD, top - h + 10, inner, chart_body_h(c));
+}
+
+static void draw_chart(render *r, const doc_chart *c)
+{
+    double h = chart_box_h(r, c, r->content_w), top;
+
+    r->y -= 4;
+    if (!fits(r, h))
+        new_page(r);
+    top = r->y;
+    chart_box(r, c, r->margin, r->content_w, top, h);
+    r->y = top - h - 16;
+}
+
+/* Two charts side by side, in boxes of the same height. */
+static void draw_chart_pair(render *r, const doc_chart *a, const doc_chart *b)
+{
+    double w = (r->content_w - CHART_GAP) / 2, h, top;
+
+    h = fmax(chart_box_h(r, a, w), chart_box_h(r, b, w));
+    r->y -= 4;
+    if (!fits(r, h))
+        new_page(r);
+    top = r->y;
+    chart_box(r, a, r->margin, w, top, h);
+    chart_box(r, b, r->margin + w + CHART_GAP, w, top, h);
     r->y = top - h - 16;
 }
 
@@ -769,7 +803,13 @@ static size_t count_entries(const quire_doc *doc)
 
 static double toc_first_y(const render *r)
 {
-    return r->top - 60;
+    return r->toc_top - 60;
+}
+
+/* The height the contents take when they fit on one page. */
+static double toc_h(const quire_doc *doc)
+{
+    return 60 + (double)count_entries(doc) * TOC_LH + 4.0 * (double)doc->nsections;
 }
 
 /* Pages to reserve for the contents. */
@@ -799,8 +839,8 @@ static void draw_contents(render *r)
     double y;
     HPDF_Page page = r->pages[r->toc_page];
 
-    pdf_text(page, &h, r->margin, r->top - 24, PDF_LEFT, "Contents", 8);
-    hline(page, r->margin, r->margin + 56, r->top - 36, 2.2, PDF_ACCENT);
+    pdf_text(page, &h, r->margin, r->toc_top - 24, PDF_LEFT, "Contents", 8);
+    hline(page, r->margin, r->margin + 56, r->toc_top - 36, 2.2, PDF_ACCENT);
     y = toc_first_y(r);
     for (i = 0; i < r->ntoc; i++) {
         const toc_entry *e = &r->toc[i];
@@ -904,10 +944,13 @@ static void draw_section(render *r, const doc_section *s, size_t idx)
     head_h = lines_h(r, 1, H1_PT, H1_LH, r->content_w, title) + 14 +
              (s->intro && *s->intro ? lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, s->intro) : 0) +
              14 + (s->nblocks ? block_min_h(r, &s->blocks[0]) : 0);
-    /* Every section after the first starts a page; the first shares the
-     * title page when its heading and first block fit there. */
-    if (idx > 0 || r->own_title_page || !fits(r, head_h))
+    /* Sections flow: one starts a page only when its heading and first
+     * block do not fit under the one before (or the title page stands
+     * alone). */
+    if ((idx == 0 && r->own_title_page) || !fits(r, head_h))
         new_page(r);
+    else if (idx > 0)
+        r->y -= 12;
 
     top = r->y;
     add_entry(r, title, 1, top);
@@ -920,14 +963,21 @@ static void draw_section(render *r, const doc_section *s, size_t idx)
         text_lines(r, &intro, r->margin, r->content_w, BODY_LH, s->intro, 0);
     r->y -= 14;
     for (i = 0; i < s->nblocks; i++) {
-        const doc_block *b = &s->blocks[i];
+        const doc_block *b = &s->blocks[i], *next = i + 1 < s->nblocks ? b + 1 : NULL;
         const char *what = b->kind == DOC_CHART ? b->chart.title
                            : b->kind == DOC_TABLE ? b->table.title : NULL;
 
         /* A failure names the block it happened in. */
         snprintf(r->what, sizeof r->what, "%s: cannot lay out section \"%s\", block %zu%s%s%s",
                  r->path, title, i + 1, what ? " (\"" : "", what ? what : "", what ? "\")" : "");
-        draw_block(r, b, i + 1 < s->nblocks ? &s->blocks[i + 1] : NULL);
+        /* Two small charts in a row share it. */
+        if (b->kind == DOC_CHART && next && next->kind == DOC_CHART && half_width(r, &b->chart) &&
+            half_width(r, &next->chart)) {
+            draw_chart_pair(r, &b->chart, &next->chart);
+            i++;
+            continue;
+        }
+        draw_block(r, b, next);
     }
     snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
 }
@@ -951,6 +1001,28 @@ static void draw_logo(render *r, const char *path)
     snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
 }
 
+/* The height of the title block (draw_title_block) below its rule. */
+static double title_block_h(render *r, const quire_doc *doc)
+{
+    double h = 14 + 12 + 20, tpt = r->own_title_page ? TITLE_PT + 6 : TITLE_PT;
+    double tlh = r->own_title_page ? TITLE_LH + 7 : TITLE_LH;
+    size_t i;
+
+    if (doc->title && *doc->title)
+        h += lines_h(r, 1, tpt, tlh, r->content_w, doc->title);
+    if (doc->subtitle && *doc->subtitle)
+        h += 5 + lines_h(r, 0, SUBTITLE_PT, SUBTITLE_LH, r->content_w, doc->subtitle);
+    if (doc->period && *doc->period)
+        h += 9 + lines_h(r, 1, BODY_PT, BODY_LH, r->content_w, doc->period);
+    if (doc->objective && *doc->objective)
+        h += 18 + 4 + lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, doc->objective) + 26;
+    for (i = 0; i < doc->nnotes; i++)
+        h += (i ? 0 : 18 + 4 + 20) + lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, doc->notes[i]) + 6;
+    return h;
+}
+
+static double toc_h(const quire_doc *doc);
+
 static void draw_title_block(render *r, const quire_doc *doc)
 {
     pdf_style title = style(r, 1, r->own_title_page ? TITLE_PT + 6 : TITLE_PT, PDF_INK);
@@ -961,8 +1033,16 @@ static void draw_title_block(render *r, const quire_doc *doc)
 
     if (doc->logo && *doc->logo)
         draw_logo(r, doc->logo);
-    if (r->own_title_page)
-        r->y = fmin(r->y, r->top - (r->top - r->bottom) * 0.22);
+    if (r->own_title_page) {
+        /* The title stands a fifth of the way down the page, or higher when
+         * that lets the contents fit under it. */
+        double drop = (r->top - r->bottom) * 0.22;
+        double room = r->y - r->bottom - title_block_h(r, doc) - toc_h(doc);
+
+        if (doc->contents && room < drop && room > 0)
+            drop = room;
+        r->y = fmin(r->y, r->top - drop);
+    }
     hline(r->page, r->margin, r->margin + 56, r->y, 3, PDF_ACCENT);
     r->y -= 14;
     if (doc->title && *doc->title)
@@ -1325,7 +1405,14 @@ static void build(render *r, const quire_doc *doc)
                                             : HPDF_PAGE_MODE_USE_NONE);
     new_page(r);
     draw_title_block(r, doc);
-    if (doc->contents) {
+    if (doc->contents && fits(r, toc_h(doc))) {
+        /* The contents under the title, when they fit there. */
+        r->toc_top = r->y;
+        r->toc_page = r->npages - 1;
+        r->ntoc_pages = 1;
+        r->y -= toc_h(doc);
+    } else if (doc->contents) {
+        r->toc_top = r->top;
         r->toc_page = r->npages;
         r->ntoc_pages = toc_pages(r, count_entries(doc));
         for (i = 0; i < r->ntoc_pages; i++)

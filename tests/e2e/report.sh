@@ -6,7 +6,7 @@ DATA=$(sample_data) || { bad "quire sample failed"; done_checks report; exit 1; 
 exits 0 "run the monthly report" \
     "$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/r.pdf" --export "$T/x"
 check "qpdf --check accepts the PDF" qpdf --check "$T/r.pdf"
-pdftotext -q "$T/r.pdf" "$T/r.txt"
+pdftotext -q "$T/r.pdf" - | tr '\n' ' ' | tr -s ' ' >"$T/r.txt"
 for s in "Monthly Customer Segment Performance Report" \
          "Segment Size and Value Analysis" "Retention and Churn Risk" "Engagement Metrics" \
          "How is Customer Distribution Changing Across Segments?" \
