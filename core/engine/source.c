@@ -13,6 +13,7 @@
 struct source {
     const quire_plugin *plugin;
     data_notes *notes;       /* where notes about the data go, or NULL */
+    const spec *spec;
     const spec_source *src;
     void *state;
     char **values;          /* option values, in the plugin's table order */
@@ -22,6 +23,7 @@ struct source {
     void *user;
     quire_error *err;
     int failed;
+    int opening; /* in the plugin's open() */
 };
 
 /* What an error about the source as a whole names: source "name". */
@@ -136,6 +138,17 @@ static void h_error(void *hctx, const char *fmt, ...)
         return;
     }
     snprintf(file, sizeof file, "%.*s", (int)n, msg);
+    if (so->opening && strcmp(file, so->spec->path) == 0) {
+        /* open() found fault with the spec (its options, mostly): a spec
+         * error, at the source in the spec unless the plugin said where. */
+        if (!line) {
+            line = so->src->pos.line;
+            col = so->src->pos.col;
+        }
+        quire_err_at(so->err, QUIRE_EXIT_USAGE, file, line, col, "%s (source \"%s\")", what,
+                     so->src->name);
+        return;
+    }
     quire_err_at(so->err, QUIRE_EXIT_DATA, file, line, col, "%s (source \"%s\")", what,
                  so->src->name);
 }
@@ -301,6 +314,7 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     so = xcalloc(1, sizeof *so);
     so->plugin = p;
     so->notes = notes;
+    so->spec = s;
     so->src = src;
     so->err = err;
     if (check_options(so, s, err)) {
@@ -314,6 +328,7 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     cfg.option_values = (const char *const *)so->values;
     cfg.declared = src->columns;
     cfg.ndeclared = (uint32_t)src->ncolumns;
+    so->opening = 1;
     if (p->open(&host, so, &cfg, &so->state)) {
         if (!err->code)
             source_err(src, err, "the %s plugin failed to open it", p->name);
@@ -321,6 +336,7 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
         source_close(so);
         return NULL;
     }
+    so->opening = 0;
     return so;
 }
 
