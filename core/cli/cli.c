@@ -6,9 +6,11 @@
 
 int cli_usage_error(const char *usage, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "quire: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", usage);
+    quire_error err;
+
+    quire_err(&err, QUIRE_EXIT_USAGE, fmt, arg);
+    cli_report_error(&err);
+    fprintf(stderr, "\n%s", usage);
     return QUIRE_EXIT_USAGE;
 }
 
@@ -45,9 +47,10 @@ const char *cli_opt(int argc, char **argv, int *i, const char *lng, const char *
 
 int cli_report_error(const quire_error *err)
 {
-    if (strstr(err->msg, "error: "))
-        fprintf(stderr, "%s\n", err->msg);
-    else
-        fprintf(stderr, "quire: error: %s\n", err->msg);
+    quire_error e = *err;
+    char text[QUIRE_ERROR_TEXT_MAX];
+
+    quire_err_default_file(&e, "quire"); /* an error that names no where is the program's */
+    fprintf(stderr, "%s\n", quire_err_format(&e, text, sizeof text));
     return err->code ? err->code : QUIRE_EXIT_DATA;
 }

@@ -6,7 +6,8 @@
 
 #include "error.h"
 
-/* Print "quire: error: " fmt (with arg), then the usage; returns QUIRE_EXIT_USAGE. */
+/* Print the error fmt (with arg) as the program's, then the usage; returns
+ * QUIRE_EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, const char *arg);
 /* "-h" or "--help". */
 int cli_is_help(const char *a);
@@ -17,8 +18,8 @@ int cli_is_opt(const char *a, const char *lng, const char *shrt);
  * value is missing, in which case *missing is set (missing may be NULL). */
 const char *cli_opt(int argc, char **argv, int *i, const char *lng, const char *shrt,
                     int *missing);
-/* Print err once, as "file:line:col: error: ..." or "quire: error: ...", and
- * return its exit status. */
+/* Print err once, through quire_err_format (an error that names no where as
+ * the program's, "quire"), and return its exit status. */
 int cli_report_error(const quire_error *err);
 
 #endif

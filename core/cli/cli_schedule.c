@@ -156,8 +156,9 @@ int cli_next(int argc, char **argv)
         if (!zone)
             zone = "UTC";
         if (cron_parse(expr, &c, &col, &err)) {
-            fprintf(stderr, "quire: error: cron expression: %s\n  %s\n  %*s^\n", err.msg, expr,
-                    col, "");
+            quire_err(&err, QUIRE_EXIT_USAGE, "cron expression: %s", err.msg);
+            cli_report_error(&err);
+            fprintf(stderr, "  %s\n  %*s^\n", expr, col, "");
             goto done;
         }
     }
@@ -180,8 +181,8 @@ int cli_next(int argc, char **argv)
         cron_fire f;
         period p;
         if (cron_next(&c, zone, t, &f)) {
-            fprintf(stderr, "quire: error: no further fire time within 30 years\n");
-            rc = QUIRE_EXIT_USAGE;
+            quire_err(&err, QUIRE_EXIT_USAGE, "no further fire time within 30 years");
+            rc = cli_report_error(&err);
             goto done;
         }
         if (s)
@@ -273,10 +274,11 @@ static int cmd_sched(int daemon, int argc, char **argv)
         }
         for (j = 0; j < k; j++)
             if (strcmp(v[j]->report, v[k]->report) == 0) {
-                fprintf(stderr,
-                        "%s: error: report name \"%s\" is also %s's; set schedule.name to tell "
-                        "them apart\n",
-                        specs[k], v[k]->report, specs[j]);
+                quire_err_at(&err, QUIRE_EXIT_USAGE, specs[k], 0, 0,
+                             "report name \"%s\" is also %s's; set schedule.name to tell them "
+                             "apart",
+                             v[k]->report, specs[j]);
+                cli_report_error(&err);
                 goto done;
             }
     }

@@ -214,9 +214,10 @@ static int cmd_plugins(int argc, char **argv)
     }
     if (plugins_load_all(&reg) == 0) {
         char *path = plugins_search_path();
-        fprintf(stderr, "quire: error: no plugins found (searched %s)\n", path);
+        quire_error err;
+        quire_err(&err, QUIRE_EXIT_USAGE, "no plugins found (searched %s)", path);
         free(path);
-        return QUIRE_EXIT_USAGE;
+        return cli_report_error(&err);
     }
     for (i = 0; i < reg.n; i++) {
         const quire_plugin *p = reg.v[i].desc;
@@ -332,10 +333,11 @@ int main(int argc, char **argv)
         static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
                                            "next", "schedule", "run-due", "history"};
         const char *hint = closest_word(cmd, cmds, 9);
-        fprintf(stderr, "quire: error: unknown command \"%s\"", cmd);
-        if (hint)
-            fprintf(stderr, "; did you mean \"%s\"?", hint);
-        fprintf(stderr, "\n\n%s", usage_main);
+        quire_error err;
+        quire_err(&err, QUIRE_EXIT_USAGE, "unknown command \"%s\"%s%s%s", cmd,
+                  hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+        cli_report_error(&err);
+        fprintf(stderr, "\n%s", usage_main);
     }
     return QUIRE_EXIT_USAGE;
 }

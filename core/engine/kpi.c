@@ -25,7 +25,7 @@
 
 static int kpi_fail(const spec_kpi *k, quire_error *err, const char *msg)
 {
-    return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: KPI \"%s\": %s", k->script, k->name, msg);
+    return quire_err_at(err, QUIRE_EXIT_USAGE, k->script, 0, 0, "KPI \"%s\": %s", k->name, msg);
 }
 
 /* Whether the spec provides a field called name to KPIs. */
@@ -290,9 +290,10 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
         if (!isfinite(*out))
             *out = NAN;
     } else if (!lua_isnil(L, -1)) {
-        quire_err(err, QUIRE_EXIT_DATA, "%s: error: KPI \"%s\" (segment %s, %s) returned a %s; "
-                  "value() must return a number or nil", kd->spec->script, kd->spec->name,
-                  model_group_name(gr, g), mon, luaL_typename(L, -1));
+        quire_err_at(err, QUIRE_EXIT_DATA, kd->spec->script, 0, 0,
+                     "KPI \"%s\" (segment %s, %s) returned a %s; value() must return a "
+                     "number or nil",
+                     kd->spec->name, model_group_name(gr, g), mon, luaL_typename(L, -1));
         lua_pop(L, 1);
         return -1;
     }

@@ -247,7 +247,7 @@ int lua_api_install(model *m, quire_lua *q, quire_error *err)
     if (qlua_call(q, 1, 1, "setting up the quire table", err))
         return -1;
     if (qlua_set_global(q, "quire"))
-        return quire_err(err, QUIRE_EXIT_DATA, "error: out of memory setting up Lua");
+        return quire_err(err, QUIRE_EXIT_DATA, "out of memory setting up Lua");
     return 0;
 }
 
@@ -512,16 +512,17 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
         if (!in->script)
             continue;
         if (qlua_dofile(m->lua, in->script, 1, err)) {
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            quire_err(err, err->code, "%s:%d:%d: error: the insight for \"%s\": %s", m->s->path,
-                      in->pos.line, in->pos.col, b->items[i], msg);
+            /* The script's own error (no where of its own: a Lua message
+             * names script:line) placed at the question in the spec. */
+            quire_err_at(err, err->code, m->s->path, in->pos.line, in->pos.col,
+                         "the insight for \"%s\": %s", b->items[i], err->msg);
             goto fail;
         }
         if (!lua_isfunction(L, -1)) {
-            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: an insight must return a function "
-                      "(return function(r, args) ... end), not a %s", in->script,
-                      luaL_typename(L, -1));
+            quire_err_at(err, QUIRE_EXIT_USAGE, in->script, 0, 0,
+                         "an insight must return a function (return function(r, args) ... "
+                         "end), not a %s",
+                         luaL_typename(L, -1));
             goto fail;
         }
         lua_pushvalue(L, rep);
@@ -531,9 +532,10 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
         if (lua_type(L, -1) == LUA_TSTRING) {
             answers[i] = xstrdup(lua_tostring(L, -1));
         } else if (!lua_isnil(L, -1)) {
-            quire_err(err, QUIRE_EXIT_DATA, "%s: error: the insight for \"%s\" returned a %s; it "
-                      "must return a sentence (a string) or nil", in->script, b->items[i],
-                      luaL_typename(L, -1));
+            quire_err_at(err, QUIRE_EXIT_DATA, in->script, 0, 0,
+                         "the insight for \"%s\" returned a %s; it must return a sentence "
+                         "(a string) or nil",
+                         b->items[i], luaL_typename(L, -1));
             goto fail;
         }
         lua_settop(L, rep);

@@ -52,27 +52,27 @@ static int load_file(plugin_registry *r, const char *path, quire_error *err)
     size_t need = offsetof(quire_plugin, close) + sizeof d->close;
 
     if (!h)
-        return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot load plugin: %s", path, dlerror());
+        return quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "cannot load plugin: %s", dlerror());
     *(void **)&entry = dlsym(h, QUIRE_PLUGIN_ENTRY_NAME);
     if (!entry) {
         dlclose(h);
-        return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: not a Quire plugin (no %s symbol)", path,
-                         QUIRE_PLUGIN_ENTRY_NAME);
+        return quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "not a Quire plugin (no %s symbol)",
+                            QUIRE_PLUGIN_ENTRY_NAME);
     }
     d = entry();
     if (!d || QUIRE_ABI_MAJOR_OF(d->abi_version) != QUIRE_PLUGIN_ABI_MAJOR) {
-        quire_err(err, QUIRE_EXIT_USAGE,
-                  "%s: error: plugin built for plugin ABI %u.%u, this quire speaks %u.%u", path,
-                  d ? d->abi_version >> 16 : 0, d ? d->abi_version & 0xffff : 0,
-                  QUIRE_PLUGIN_ABI_MAJOR, QUIRE_PLUGIN_ABI_MINOR);
+        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0,
+                     "plugin built for plugin ABI %u.%u, this quire speaks %u.%u",
+                     d ? d->abi_version >> 16 : 0, d ? d->abi_version & 0xffff : 0,
+                     QUIRE_PLUGIN_ABI_MAJOR, QUIRE_PLUGIN_ABI_MINOR);
         dlclose(h);
         return -1;
     }
     if (d->struct_size < need || !d->name || !d->open || !d->scan || !d->close) {
         dlclose(h);
-        return quire_err(err, QUIRE_EXIT_USAGE,
-                         "%s: error: plugin descriptor is incomplete (struct_size %u, need %zu)",
-                         path, d->struct_size, need);
+        return quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0,
+                            "plugin descriptor is incomplete (struct_size %u, need %zu)",
+                            d->struct_size, need);
     }
     if (find(r, d->name)) {
         dlclose(h); /* an earlier folder of the search path wins */
@@ -147,8 +147,9 @@ size_t plugins_load_all(plugin_registry *r)
         closedir(d);
         for (i = 0; i < n; i++) {
             quire_error err = {0};
+            char text[QUIRE_ERROR_TEXT_MAX];
             if (load_file(r, names[i], &err))
-                qlog(LOG_WARN, "%s", err.msg);
+                qlog(LOG_WARN, "%s", quire_err_format(&err, text, sizeof text));
             free(names[i]);
         }
         free(names);

@@ -63,10 +63,11 @@ static int grouping_init(model *m, grouping *gr, const spec_segmentation *sg, qu
     } else {
         const facts_attr *a = &f->attrs[gr->attr];
         if (a->nvalues > 100)
-            return quire_err(err, QUIRE_EXIT_DATA, "%s:%d:%d: error: segmentation \"%s\": "
-                             "attribute \"%s\" has %zu different values; a segmentation has at "
-                             "most 100 segments (list the ones to show)", m->s->path,
-                             sg->pos.line, sg->pos.col, sg->name, a->name, a->nvalues);
+            return quire_err_at(err, QUIRE_EXIT_DATA, m->s->path, sg->pos.line, sg->pos.col,
+                                "segmentation \"%s\": attribute \"%s\" has %zu different "
+                                "values; a segmentation has at most 100 segments (list the ones "
+                                "to show)",
+                                sg->name, a->name, a->nvalues);
         gr->nseg = (int)a->nvalues;
         gr->names = xcalloc(a->nvalues + 2, sizeof *gr->names);
         for (i = 0; i < a->nvalues; i++)
@@ -316,7 +317,7 @@ static char *read_file(const char *path, quire_error *err)
     size_t n;
 
     if (!fp) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open segment rule", path);
+        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "cannot open segment rule");
         return NULL;
     }
     while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
@@ -355,18 +356,20 @@ typedef struct rule_ctx {
     size_t ncustomer;
 } rule_ctx;
 
+/* Say which customer and month the rule failed on, in front of the message;
+ * the where, if any, stays. */
 static int rule_error(model *m, const grouping *gr, size_t e, int p, quire_error *err)
 {
-    char key[96], mon[16], msg[sizeof err->msg];
+    char key[96], mon[16];
 
     facts_key_text(m->f, e, key, sizeof key);
     format_month(mon, sizeof mon, m->f->month0 + p);
-    snprintf(msg, sizeof msg, "%s", err->msg);
     if (gr->spec != &m->s->segmentations[0])
-        return quire_err(err, QUIRE_EXIT_DATA, "segment rule of \"%s\" (%s %s, %s): %s",
-                         gr->spec->name, m->s->entity_key, key, mon, msg);
-    return quire_err(err, QUIRE_EXIT_DATA, "segment rule (%s %s, %s): %s", m->s->entity_key, key,
-                     mon, msg);
+        return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
+                            "segment rule of \"%s\" (%s %s, %s): %s", gr->spec->name,
+                            m->s->entity_key, key, mon, err->msg);
+    return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
+                        "segment rule (%s %s, %s): %s", m->s->entity_key, key, mon, err->msg);
 }
 
 /* Set the record's fields for the entity whose values are vals[k] (stride
@@ -468,13 +471,13 @@ static int call_rule(rule_ctx *rc, int gi, size_t e, int p, quire_error *err)
 static int customer_error(rule_ctx *rc, size_t k, size_t e, int p, quire_error *err)
 {
     model *m = rc->m;
-    char key[96], mon[16], msg[sizeof err->msg];
+    char key[96], mon[16];
 
     facts_key_text(m->f, e, key, sizeof key);
     format_month(mon, sizeof mon, m->f->month0 + p);
-    snprintf(msg, sizeof msg, "%s", err->msg);
-    return quire_err(err, QUIRE_EXIT_DATA, "KPI \"%s\" customer() (%s %s, %s): %s",
-                     m->kpis[k].spec->name, m->s->entity_key, key, mon, msg);
+    return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
+                        "KPI \"%s\" customer() (%s %s, %s): %s", m->kpis[k].spec->name,
+                        m->s->entity_key, key, mon, err->msg);
 }
 
 /* KPI k's customer value at stack index idx: *out (NAN to skip), or -1 with
@@ -707,9 +710,10 @@ static int worker_setup(worker *w, quire_error *err)
         if (lua_istable(L, -1))
             lua_getfield(L, -1, "customer");
         if (!lua_isfunction(L, -1))
-            return quire_err(err, QUIRE_EXIT_DATA, "%s: error: KPI \"%s\": the script returned "
-                             "a different table the second time it ran", m->kpis[k].spec->script,
-                             m->kpis[k].spec->name);
+            return quire_err_at(err, QUIRE_EXIT_DATA, m->kpis[k].spec->script, 0, 0,
+                                "KPI \"%s\": the script returned a different table the "
+                                "second time it ran",
+                                m->kpis[k].spec->name);
         rc->cref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
         lua_pop(L, 1);
     }
@@ -720,9 +724,10 @@ static int worker_setup(worker *w, quire_error *err)
         if (qlua_dofile(rc->lua, gr->spec->rule, 1, err))
             return -1;
         if (!lua_isfunction(L, -1))
-            return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a "
-                             "function (return function(c) ... end), not a %s", gr->spec->rule,
-                             luaL_typename(L, -1));
+            return quire_err_at(err, QUIRE_EXIT_USAGE, gr->spec->rule, 0, 0,
+                                "a segment rule must return a function (return function(c) "
+                                "... end), not a %s",
+                                luaL_typename(L, -1));
         rc->fn[gi] = lua_gettop(L);
     }
     for (gi = 0; gi < ngr; gi++)
@@ -1128,7 +1133,7 @@ int segments_assign(model *m, quire_error *err)
         }
         for (i = 0; i < NWORKERS; i++)
             if (wk[i].rc_status) {
-                *err = wk[i].err; /* the first part's error: the same on every machine */
+                *err = wk[i].err; /* the first part's: the same on every machine */
                 goto out;
             }
         for (i = 0; i < NWORKERS; i++)

@@ -13,6 +13,7 @@
 struct source {
     const quire_plugin *plugin;
     data_notes *notes;       /* where notes about the data go, or NULL */
+    const spec *spec;
     const spec_source *src;
     void *state;
     char **values;          /* option values, in the plugin's table order */
@@ -22,7 +23,17 @@ struct source {
     void *user;
     quire_error *err;
     int failed;
+    int opening; /* in the plugin's open() */
 };
+
+/* What an error about the source as a whole names: source "name". */
+static int source_err(const spec_source *src, quire_error *err, const char *fmt, const char *a)
+{
+    char subject[300];
+
+    snprintf(subject, sizeof subject, "source \"%s\"", src->name);
+    return quire_err_at(err, QUIRE_EXIT_DATA, subject, 0, 0, fmt, a);
+}
 
 static void *h_alloc(size_t n) { return malloc(n); }
 static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
@@ -41,35 +52,105 @@ static void h_log(void *hctx, int level, const char *fmt, ...)
          "[%s:%s] %s", so->plugin->name, so->src->name, msg);
 }
 
-/* A plugin's message starts with where ("path:line:col: "); insert the
- * severity after that prefix so every diagnostic reads the same. */
+/* The number that ends where[0, *len) after a ':' ("...:12"), with *len
+ * cut before the ':'; -1 if there is none, 0 if it is 0 or too large. */
+static int trailing_number(const char *where, size_t *len)
+{
+    size_t k = *len;
+    long v = 0, scale = 1;
+
+    while (k > 0 && where[k - 1] >= '0' && where[k - 1] <= '9') {
+        if (scale > 100000000L)
+            return 0;
+        v += (where[k - 1] - '0') * scale;
+        scale *= 10;
+        k--;
+    }
+    if (k == *len || k == 0 || where[k - 1] != ':')
+        return -1;
+    *len = k - 1;
+    return (int)v;
+}
+
+/* The error call of plugin ABI 1.0 and 1.1 takes one line of text that
+ * starts with where it happened: "path:line:col: what", "path:line: what",
+ * or a subject, "source \"x\": what". Until a plugin can hand the where over
+ * as data, this is the one place the host reads a where out of text - the
+ * plugin's text, never an error's message - and keeps it in the error's
+ * fields, so it prints as every other diagnostic. The where is the run of
+ * ":<digits>: " prefixes at the start, else the text before the first ": ".
+ * Returns the length of the where (0: none) and sets *line, *col; *what is
+ * where the rest starts. */
+static size_t plugin_where(const char *msg, int *line, int *col, const char **what)
+{
+    const char *p, *end = NULL;
+    size_t len, n;
+    int a, b;
+
+    *line = *col = 0;
+    for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2) {
+        const char *q = p;
+        while (q > msg && q[-1] >= '0' && q[-1] <= '9')
+            q--;
+        if (q < p && q > msg && q[-1] == ':')
+            end = p; /* "...:<digits>: " */
+        else
+            break;
+    }
+    if (!end)
+        end = strstr(msg, ": ");
+    if (!end) {
+        *what = msg;
+        return 0;
+    }
+    *what = end + 2;
+    len = n = (size_t)(end - msg);
+    if ((b = trailing_number(msg, &n)) > 0) {
+        size_t k = n;
+        if ((a = trailing_number(msg, &k)) > 0) {
+            *line = a; /* path:line:col */
+            *col = b;
+            len = k;
+        } else if (a < 0) {
+            *line = b; /* path:line */
+            len = n;
+        }
+    }
+    return len; /* else all of it: a path or a subject */
+}
+
 static void h_error(void *hctx, const char *fmt, ...)
 {
     source *so = hctx;
-    char msg[900];
-    const char *p, *loc_end = NULL;
+    char msg[900], file[512];
+    const char *what;
+    size_t n;
+    int line, col;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     so->failed = 1;
-    for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2) {
-        const char *q = p;
-        while (q > msg && q[-1] >= '0' && q[-1] <= '9')
-            q--;
-        if (q < p && q > msg && q[-1] == ':')
-            loc_end = p; /* "...:<digits>: " */
-        else
-            break;
+    n = plugin_where(msg, &line, &col, &what);
+    if (n == 0) {
+        source_err(so->src, so->err, "%s", msg);
+        return;
     }
-    if (!loc_end)
-        loc_end = strstr(msg, ": ");
-    if (loc_end)
-        quire_err(so->err, QUIRE_EXIT_DATA, "%.*s: error: %s (source \"%s\")", (int)(loc_end - msg),
-                  msg, loc_end + 2, so->src->name);
-    else
-        quire_err(so->err, QUIRE_EXIT_DATA, "source \"%s\": error: %s", so->src->name, msg);
+    snprintf(file, sizeof file, "%.*s", (int)n, msg);
+    if (so->opening && strcmp(file, so->spec->path) == 0) {
+        /* open() found fault with the spec (its options, mostly): a spec
+         * error, at the source in the spec unless the plugin said where. */
+        if (!line) {
+            line = so->src->pos.line;
+            col = so->src->pos.col;
+        }
+        quire_err_at(so->err, QUIRE_EXIT_USAGE, file, line, col, "%s (source \"%s\")", what,
+                     so->src->name);
+        return;
+    }
+    quire_err_at(so->err, QUIRE_EXIT_DATA, file, line, col, "%s (source \"%s\")", what,
+                 so->src->name);
 }
 
 void data_notes_init(data_notes *d)
@@ -126,10 +207,7 @@ static const quire_host host = {
 static int bad_option(const spec *s, const spec_option *o, quire_error *err, const char *fmt,
                       const char *a, const char *b)
 {
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, a, b);
-    return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, o->pos.line,
-                     o->pos.col, msg);
+    return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, o->pos.line, o->pos.col, fmt, a, b);
 }
 
 /* Check the spec's options against the plugin's table; fill so->values. */
@@ -206,9 +284,9 @@ static int check_options(source *so, const spec *s, quire_error *err)
         if (so->values[j])
             continue;
         if (defs[j].required)
-            return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: source \"%s\" needs option "
-                             "\"%s\" (%s)", s->path, src->pos.line, src->pos.col, src->name,
-                             defs[j].name, defs[j].help ? defs[j].help : "required");
+            return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, src->pos.line, src->pos.col,
+                                "source \"%s\" needs option \"%s\" (%s)", src->name, defs[j].name,
+                                defs[j].help ? defs[j].help : "required");
         if (defs[j].default_value)
             so->values[j] = xstrdup(defs[j].default_value);
     }
@@ -223,15 +301,20 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     const quire_plugin *p = plugins_get(reg, src->plugin, err);
 
     if (!p) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, src->plugin_pos.line,
-                  src->plugin_pos.col, msg);
+        /* At the plugin's name in the spec; a plugin file that would not
+         * load is named in the message. */
+        if (err->file[0])
+            quire_err_at(err, QUIRE_EXIT_USAGE, s->path, src->plugin_pos.line, src->plugin_pos.col,
+                         "%s: %s", err->file, err->msg);
+        else
+            quire_err_at(err, QUIRE_EXIT_USAGE, s->path, src->plugin_pos.line, src->plugin_pos.col,
+                         "%s", err->msg);
         return NULL;
     }
     so = xcalloc(1, sizeof *so);
     so->plugin = p;
     so->notes = notes;
+    so->spec = s;
     so->src = src;
     so->err = err;
     if (check_options(so, s, err)) {
@@ -245,14 +328,15 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     cfg.option_values = (const char *const *)so->values;
     cfg.declared = src->columns;
     cfg.ndeclared = (uint32_t)src->ncolumns;
+    so->opening = 1;
     if (p->open(&host, so, &cfg, &so->state)) {
         if (!err->code)
-            quire_err(err, QUIRE_EXIT_DATA, "source \"%s\": error: the %s plugin failed to open it",
-                      src->name, p->name);
+            source_err(src, err, "the %s plugin failed to open it", p->name);
         so->state = NULL;
         source_close(so);
         return NULL;
     }
+    so->opening = 0;
     return so;
 }
 
@@ -274,8 +358,7 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
     rc = so->plugin->scan(so->state, &req);
     if (rc || so->failed) {
         if (!err->code)
-            quire_err(err, QUIRE_EXIT_DATA, "source \"%s\": error: the %s plugin failed to read it",
-                      so->src->name, so->plugin->name);
+            source_err(so->src, err, "the %s plugin failed to read it", so->plugin->name);
         return -1;
     }
     return 0;

@@ -1427,9 +1427,9 @@ static void build(render *r, const quire_doc *doc)
     if (r->fonts.offpage)
         problem(r, "%u text runs reach beyond the page", r->fonts.offpage);
     if (r->strict && r->nproblems) {
-        snprintf(r->what, sizeof r->what, "%s: error: preflight found %u problem%s (strict mode); "
-                 "the first: %s", r->path, r->nproblems, r->nproblems == 1 ? "" : "s",
-                 r->first_problem);
+        snprintf(r->what, sizeof r->what,
+                 "preflight found %u problem%s (strict mode); the first: %s", r->nproblems,
+                 r->nproblems == 1 ? "" : "s", r->first_problem);
         r->code = QUIRE_EXIT_DATA;
         r->err = HPDF_OK;
         r->preflight = 1;
@@ -1572,7 +1572,7 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
         char eb[128];
 
         if (r->preflight)
-            quire_err(err, r->code, "%s", r->what);
+            quire_err_at(err, r->code, path, 0, 0, "%s", r->what);
         else if (r->err == 0)
             quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
         else if (r->err == HPDF_FILE_OPEN_ERROR)

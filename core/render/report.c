@@ -660,10 +660,9 @@ static FILE *open_tmp(const char *dir, const char *name, char **tmp, quire_error
     int fd;
 
     fd = tmp_create_beside(path, tmp);
-    free(path);
     if (fd < 0 || !(fp = fdopen(fd, "w"))) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s/%s: error: cannot write: %s", dir, name,
-                  strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0, "cannot write: %s", strerror(errno));
+        free(path);
         if (fd >= 0) {
             close(fd);
             unlink(*tmp);
@@ -672,6 +671,7 @@ static FILE *open_tmp(const char *dir, const char *name, char **tmp, quire_error
         *tmp = NULL;
         return NULL;
     }
+    free(path);
     return fp;
 }
 
@@ -685,7 +685,7 @@ static int close_tmp(FILE *fp, char *tmp, const char *dir, const char *name, qui
     if (fclose(fp))
         bad = 1;
     if (bad || rename(tmp, final)) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot write: %s", final, strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, final, 0, 0, "cannot write: %s", strerror(errno));
         unlink(tmp);
         free(tmp);
         free(final);
@@ -773,8 +773,8 @@ int report_export(const model *m, const char *dir, quire_error *err)
     size_t i;
 
     if (mkdir(dir, 0777) && errno != EEXIST)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", dir,
-                         strerror(errno));
+        return quire_err_at(err, QUIRE_EXIT_DELIVERY, dir, 0, 0, "cannot create folder: %s",
+                            strerror(errno));
     for (i = 0; i < m->ngroups; i++)
         if (export_grouping(m, &m->groups[i], dir, err))
             return -1;

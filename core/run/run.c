@@ -42,7 +42,8 @@ static long long source_date_epoch(quire_error *err, int *bad)
     v = strtoll(e, &end, 10);
     if (*end || errno || v < 0 || v > 253402300799LL) {
         *bad = 1;
-        quire_err(err, QUIRE_EXIT_USAGE, "SOURCE_DATE_EPOCH: error: \"%s\" is not a Unix time", e);
+        quire_err_at(err, QUIRE_EXIT_USAGE, "SOURCE_DATE_EPOCH", 0, 0,
+                     "\"%s\" is not a Unix time", e);
     }
     return v;
 }
@@ -56,18 +57,6 @@ static char *default_out(const char *spec_path)
     dot = strrchr(base, '.');
     return xasprintf("out/%.*s.pdf", (int)(dot && dot != base ? dot - base : (long)strlen(base)),
                      base);
-}
-
-/* An error of the Lua stages names the report, unless it names a file of its
- * own ("script.lua: error: ..."). */
-static void name_report(const spec *s, quire_error *err)
-{
-    char msg[sizeof err->msg];
-
-    if (strstr(err->msg, ": error: "))
-        return;
-    snprintf(msg, sizeof msg, "%s", err->msg);
-    quire_err(err, err->code, "%s: error: %s", s->path, msg);
 }
 
 /* The time since t, logged as a stage's figure; t moves on. */
@@ -138,7 +127,9 @@ int run_report(const run_opts *o, quire_error *err)
               s->month_to - s->month_from + 2);
     m = model_new(s, f, err);
     if (!m || kpis_load(m, err) || segments_assign(m, err)) {
-        name_report(s, err);
+        /* An error of the Lua stages names the report, unless it names a
+         * file of its own (a KPI script, a rule). */
+        quire_err_default_file(err, s->path);
         goto done;
     }
     qlog(LOG_INFO, "segments: %.3f s (rule %.3f s)", lap(&t), m->rule_seconds);
@@ -146,7 +137,7 @@ int run_report(const run_opts *o, quire_error *err)
     /* KPIs */
     qprogress("computing %zu KPIs...", s->nkpis);
     if (kpis_evaluate(m, err)) {
-        name_report(s, err);
+        quire_err_default_file(err, s->path);
         goto done;
     }
     qlog(LOG_INFO, "kpis: %zu in %.3f s", m->nkpis, lap(&t));
@@ -154,7 +145,7 @@ int run_report(const run_opts *o, quire_error *err)
     /* insights */
     answers = insights_run(m, err);
     if (!answers) {
-        name_report(s, err);
+        quire_err_default_file(err, s->path);
         goto done;
     }
     qlog(LOG_INFO, "insights: %zu answers in %.3f s", insights_count(answers), lap(&t));
@@ -187,8 +178,8 @@ int run_report(const run_opts *o, quire_error *err)
         /* The output's folder is created when missing (not its parents). */
         char *dir = path_dirname(out);
         if (mkdir(dir, 0777) && errno != EEXIST) {
-            quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", dir,
-                      strerror(errno));
+            quire_err_at(err, QUIRE_EXIT_DELIVERY, dir, 0, 0, "cannot create folder: %s",
+                         strerror(errno));
             free(dir);
             goto done;
         }
@@ -243,8 +234,8 @@ int run_validate(const run_opts *o, quire_error *err)
         if (qlua_dofile(q, rule, 1, err))
             goto done;
         if (!lua_isfunction(qlua_state(q), -1)) {
-            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: a segment rule must return a function",
-                      rule);
+            quire_err_at(err, QUIRE_EXIT_USAGE, rule, 0, 0,
+                         "a segment rule must return a function");
             goto done;
         }
         lua_pop(qlua_state(q), 1);
@@ -253,8 +244,8 @@ int run_validate(const run_opts *o, quire_error *err)
         if (qlua_dofile(q, s->kpis[i].script, 1, err))
             goto done;
         if (!lua_istable(qlua_state(q), -1)) {
-            quire_err(err, QUIRE_EXIT_USAGE, "%s: error: KPI \"%s\": the script must return a table",
-                      s->kpis[i].script, s->kpis[i].name);
+            quire_err_at(err, QUIRE_EXIT_USAGE, s->kpis[i].script, 0, 0,
+                         "KPI \"%s\": the script must return a table", s->kpis[i].name);
             goto done;
         }
         lua_pop(qlua_state(q), 1);
@@ -270,8 +261,8 @@ int run_validate(const run_opts *o, quire_error *err)
                 if (qlua_dofile(q, path, 1, err))
                     goto done;
                 if (!lua_isfunction(qlua_state(q), -1)) {
-                    quire_err(err, QUIRE_EXIT_USAGE, "%s: error: an insight must return a "
-                              "function", path);
+                    quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0,
+                                 "an insight must return a function");
                     goto done;
                 }
                 lua_pop(qlua_state(q), 1);
@@ -411,8 +402,9 @@ int run_preview(const run_opts *o, const char *source_name, long rows, preview_f
         size_t i;
         for (i = 0; i < s->nsources; i++)
             sb_printf(&names, "%s%s", i ? ", " : "", s->sources[i].name);
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: no source named \"%s\"; sources: %s",
-                  o->spec_path, source_name, names.s ? names.s : "(none)");
+        quire_err_at(err, QUIRE_EXIT_USAGE, o->spec_path, 0, 0,
+                     "no source named \"%s\"; sources: %s", source_name,
+                     names.s ? names.s : "(none)");
         sb_free(&names);
         goto done;
     }

@@ -135,24 +135,24 @@ static int deliver_folder(const deliver_job *j, quire_error *err)
     int fd = -1, rc = -1;
 
     if (mkdirs(j->recipient)) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot create folder: %s", j->recipient,
-                  strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, j->recipient, 0, 0, "cannot create folder: %s",
+                     strerror(errno));
         goto done;
     }
     if (read_file(j->pdf, &b)) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read: %s", j->pdf, strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, j->pdf, 0, 0, "cannot read: %s", strerror(errno));
         goto done;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || write(fd, b.s, b.len) != (ssize_t)b.len || fsync(fd)) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot write: %s", tmp, strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, tmp, 0, 0, "cannot write: %s", strerror(errno));
         goto done;
     }
     close(fd);
     fd = -1;
     if (rename(tmp, dest)) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot rename into place: %s", dest,
-                  strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, dest, 0, 0, "cannot rename into place: %s",
+                     strerror(errno));
         goto done;
     }
     fd = open(j->recipient, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -229,8 +229,8 @@ static int set_tls(CURL *c, const deliver_target *t, const char *what, quire_err
 {
     if (t->ca_file) {
         if (access(t->ca_file, R_OK) != 0)
-            return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read ca_file %s: %s",
-                             what, t->ca_file, strerror(errno));
+            return quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot read ca_file %s: %s",
+                                t->ca_file, strerror(errno));
         curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
     }
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -322,16 +322,16 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
 
     user = secret(t->username_env, NULL, &bad);
     if (bad) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "email: error: environment variable %s is not set",
-                  t->username_env);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0, "environment variable %s is not set",
+                     t->username_env);
         return -1;
     }
     pass = secret(t->password_env, t->password_file, &bad);
     if (bad) {
-        quire_err(err, QUIRE_EXIT_DELIVERY,
-                  "email: error: the SMTP password is missing (%s%s%s)",
-                  t->password_env ? "environment variable " : "",
-                  t->password_env ? t->password_env : "", t->password_file ? " or file" : "");
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0,
+                     "the SMTP password is missing (%s%s%s)",
+                     t->password_env ? "environment variable " : "",
+                     t->password_env ? t->password_env : "", t->password_file ? " or file" : "");
         free(user);
         return -1;
     }
@@ -341,7 +341,7 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
     free(server);
     c = curl_easy_init();
     if (!c) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot start a transfer", what);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot start a transfer");
         goto done;
     }
     if (set_tls(c, t, what, err))
@@ -378,7 +378,7 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
         snprintf(num, sizeof num, "%ld", code);
         if (code >= 400 && !strstr(why.s, num)) /* the server's reply code, when not said */
             sb_printf(&why, " (SMTP %ld)", code);
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s", what, why.s);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "%s", why.s);
         sb_free(&why);
     } else {
         rc = 0;
@@ -416,8 +416,8 @@ static int deliver_email(const deliver_job *j, quire_error *err)
 
     if (read_file(j->pdf, &pdf)) {
         sb_free(&pdf);
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read: %s", j->pdf,
-                         strerror(errno));
+        return quire_err_at(err, QUIRE_EXIT_DELIVERY, j->pdf, 0, 0, "cannot read: %s",
+                            strerror(errno));
     }
     subst(&subj, t->subject ? t->subject : "{report} {period}", j);
     subst(&body, t->body ? t->body : "The {report} report for {period} is attached.\n", j);
@@ -477,9 +477,10 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
 
     token = secret(t->token_env, t->token_file, &bad);
     if (bad)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "webhook: error: the token is missing (%s%s)",
-                         t->token_env ? "environment variable " : "file ",
-                         t->token_env ? t->token_env : t->token_file);
+        return quire_err_at(err, QUIRE_EXIT_DELIVERY, "webhook", 0, 0,
+                            "the token is missing (%s%s)",
+                            t->token_env ? "environment variable " : "file ",
+                            t->token_env ? t->token_env : t->token_file);
     if (t->json) {
         sb_puts(&body, "{\"report\": ");
         sb_json_cstr(&body, j->report);
@@ -501,8 +502,8 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
         if (read_file(j->pdf, &body)) {
             free(token);
             sb_free(&body);
-            return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot read: %s", j->pdf,
-                             strerror(errno));
+            return quire_err_at(err, QUIRE_EXIT_DELIVERY, j->pdf, 0, 0, "cannot read: %s",
+                                strerror(errno));
         }
         hdr = curl_slist_append(hdr, "Content-Type: application/pdf");
     }
@@ -531,7 +532,7 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     free(url);
     c = curl_easy_init();
     if (!c) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: cannot start a transfer", what);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot start a transfer");
         goto done;
     }
     if (set_tls(c, t, what, err))
@@ -549,22 +550,22 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     if (res != CURLE_OK) {
         strbuf why = {0};
         transfer_error(&why, res, errbuf, t);
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s", what, why.s);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "%s", why.s);
         sb_free(&why);
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if ((status == 401 || status == 403) && had_token)
-            quire_err(err, QUIRE_EXIT_DELIVERY,
-                      "%s: error: HTTP status %ld: the bearer token (from %s%s) was refused",
-                      what, status, t->token_env ? "environment variable " : "file ",
-                      t->token_env ? t->token_env : t->token_file);
+            quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0,
+                         "HTTP status %ld: the bearer token (from %s%s) was refused", status,
+                         t->token_env ? "environment variable " : "file ",
+                         t->token_env ? t->token_env : t->token_file);
         else if (status == 401 || status == 403)
-            quire_err(err, QUIRE_EXIT_DELIVERY,
-                      "%s: error: HTTP status %ld: the receiver wants a bearer token "
-                      "(token_env or token_file)",
-                      what, status);
+            quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0,
+                         "HTTP status %ld: the receiver wants a bearer token (token_env or "
+                         "token_file)",
+                         status);
         else if (status < 200 || status > 299)
-            quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: HTTP status %ld", what, status);
+            quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "HTTP status %ld", status);
         else
             rc = 0;
     }

@@ -124,7 +124,8 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
 {
     int fds[2], status = 0;
     pid_t pid;
-    char buf[sizeof err->msg];
+    quire_error child = {0}; /* the child's error, whole, through the pipe */
+    char *buf = (char *)&child;
     ssize_t got = 0, k;
 
     *stopped = 0;
@@ -159,17 +160,17 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
         ro.nparams = o->nparams + 2;
         quire_log_level = LOG_QUIET;
         rc = run_report(&ro, &e);
-        if (rc && write(fds[1], e.msg, strlen(e.msg)) < 0)
+        if (rc && write(fds[1], &e, sizeof e) < 0)
             rc = -1;
         free(p);
         _exit(rc ? (e.code ? e.code : QUIRE_EXIT_DATA) : 0);
     }
     close(fds[1]);
     for (;;) {
-        k = read(fds[0], buf + got, sizeof buf - 1 - (size_t)got);
+        k = read(fds[0], buf + got, sizeof child - (size_t)got);
         if (k > 0) {
             got += k;
-            if ((size_t)got >= sizeof buf - 1)
+            if ((size_t)got >= sizeof child)
                 break;
             continue;
         }
@@ -181,7 +182,6 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
         break;
     }
     close(fds[0]);
-    buf[got] = '\0';
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         if (stop_signal)
             kill(pid, SIGTERM);
@@ -193,7 +193,21 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
     }
     if (WIFSIGNALED(status))
         return quire_err(err, QUIRE_EXIT_DATA, "rendering died of signal %d", WTERMSIG(status));
-    return quire_err(err, WEXITSTATUS(status), "%s", *buf ? buf : "rendering failed");
+    if ((size_t)got == sizeof child && child.msg[0]) {
+        child.file[sizeof child.file - 1] = '\0';
+        child.msg[sizeof child.msg - 1] = '\0';
+        *err = child;
+        err->code = WEXITSTATUS(status);
+        return -1;
+    }
+    return quire_err(err, WEXITSTATUS(status), "rendering failed");
+}
+
+/* An error as one line for the log, the ledger and the on_failure email: its
+ * diagnostic, or only its message when it names no where. */
+static const char *err_text(const quire_error *e, char *buf, size_t n)
+{
+    return e->file[0] ? quire_err_format(e, buf, n) : e->msg;
 }
 
 /* ------------------------------------------------------------ delivery */
@@ -250,15 +264,15 @@ static void notify(state *st, const schedule *s, const run_row *r, const char *w
     delivery_row *d = NULL;
     size_t nd = 0, i, k;
     quire_error e = {0};
-    char when[40];
+    char when[40], et[QUIRE_ERROR_TEXT_MAX];
 
     if (!s->on_failure)
         return;
     for (k = 0; k < s->on_failure->nto; k++)
         if (state_delivery_add(st, r->id, "notify", s->on_failure->to[k], &e))
-            qlog(LOG_WARN, "%s", e.msg);
+            qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
     if (state_deliveries(st, r->id, &d, &nd, &e)) {
-        qlog(LOG_WARN, "%s", e.msg);
+        qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
         return;
     }
     iso_format((time_t)r->scheduled, s->tz, when, sizeof when);
@@ -274,8 +288,9 @@ static void notify(state *st, const schedule *s, const run_row *r, const char *w
         if (state_delivery_begin(st, d[i].id, now, &e) == 0) {
             ok = deliver_notice(s->on_failure, d[i].recipient, subject, text, key, &e) == 0;
             if (!ok)
-                qlog(LOG_WARN, "%s", e.msg);
-            state_delivery_end(st, d[i].id, ok, ok ? NULL : e.msg, 0, now, NULL);
+                qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
+            state_delivery_end(st, d[i].id, ok, ok ? NULL : err_text(&e, et, sizeof et), 0, now,
+                               NULL);
         }
         free(key);
         free(subject);
@@ -292,13 +307,13 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
     delivery_row *d = NULL;
     size_t nd = 0, i;
     quire_error e = {0};
-    char when[40], date[16];
+    char when[40], date[16], et[QUIRE_ERROR_TEXT_MAX];
     int waiting = 0, failed = 0;
 
     iso_format((time_t)r->scheduled, s->tz, when, sizeof when);
     snprintf(date, sizeof date, "%.10s", when);
     if (state_deliveries(st, r->id, &d, &nd, &e)) {
-        qlog(LOG_WARN, "%s", e.msg);
+        qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
         return 0;
     }
     for (i = 0; i < nd && !stop_signal; i++) {
@@ -341,7 +356,7 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
         j.key = key;
         /* Intent first: after a crash, "sending" means "maybe sent". */
         if (state_delivery_begin(st, d[i].id, now, &e)) {
-            qlog(LOG_WARN, "%s", e.msg);
+            qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             free(key);
             waiting = 1;
             continue;
@@ -354,6 +369,7 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
         } else {
             int attempts = d[i].attempts + 1;
             int64_t next = 0;
+            const char *why;
             if (attempts < s->retries) {
                 long delay = s->backoff;
                 int k;
@@ -361,10 +377,11 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
                     delay *= 2;
                 next = (int64_t)now + (delay > 86400 ? 86400 : delay);
             }
-            qlog(LOG_WARN, "run %lld: %s (attempt %d of %d%s)", (long long)r->id, e.msg,
-                 attempts, s->retries, next ? "; will retry" : "");
-            sb_printf(errors, "%s%s", errors->len ? "; " : "", e.msg);
-            state_delivery_end(st, d[i].id, 0, e.msg, next, now, NULL);
+            why = err_text(&e, et, sizeof et);
+            qlog(LOG_WARN, "run %lld: %s (attempt %d of %d%s)", (long long)r->id, why, attempts,
+                 s->retries, next ? "; will retry" : "");
+            sb_printf(errors, "%s%s", errors->len ? "; " : "", why);
+            state_delivery_end(st, d[i].id, 0, why, next, now, NULL);
             res->delivery_failed = 1;
             if (next) {
                 waiting = 1;
@@ -398,6 +415,8 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
 {
     quire_error e = {0};
     strbuf errors = {0};
+    char et[QUIRE_ERROR_TEXT_MAX];
+    const char *why;
     int rc;
 
     if (strcmp(r->status, RUN_DELIVERING) != 0) {
@@ -408,7 +427,7 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
             qlog(LOG_WARN, "run %lld of %s for %s was interrupted (%s); running it again",
                  (long long)r->id, r->report, r->period, r->status);
         if (state_run_set(st, r->id, RUN_RUNNING, out, NULL, now, &e)) {
-            qlog(LOG_WARN, "%s", e.msg);
+            qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             free(out);
             return;
         }
@@ -424,11 +443,12 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
                      (long long)r->id, r->report);
                 return;
             }
+            why = err_text(&e, et, sizeof et);
             qlog(LOG_WARN, "run %lld of %s for %s failed: %s", (long long)r->id, r->report,
-                 r->period, e.msg);
-            state_run_set(st, r->id, RUN_FAILED, NULL, e.msg, now, NULL);
+                 r->period, why);
+            state_run_set(st, r->id, RUN_FAILED, NULL, why, now, NULL);
             res->render_failed = 1;
-            notify(st, s, r, e.msg, now);
+            notify(st, s, r, why, now);
             return;
         }
         {
@@ -437,10 +457,10 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
                 for (k = 0; k < s->targets[i].nto; k++)
                     if (state_delivery_add(st, r->id, channel_name(s->targets[i].kind),
                                            s->targets[i].to[k], &e))
-                        qlog(LOG_WARN, "%s", e.msg);
+                        qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
         }
         if (state_run_set(st, r->id, RUN_DELIVERING, NULL, NULL, now, &e)) {
-            qlog(LOG_WARN, "%s", e.msg);
+            qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             return;
         }
     }

@@ -53,15 +53,15 @@ static const char schema[] =
 
 static int db_fail(state *st, quire_error *err, const char *what)
 {
-    return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s: %s", st->path, what,
-                     sqlite3_errmsg(st->db));
+    return quire_err_at(err, QUIRE_EXIT_DELIVERY, st->path, 0, 0, "%s: %s", what,
+                        sqlite3_errmsg(st->db));
 }
 
 static int exec(state *st, const char *sql, quire_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        quire_err(err, QUIRE_EXIT_DELIVERY, "%s: error: %s", st->path, msg ? msg : "SQLite error");
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, st->path, 0, 0, "%s", msg ? msg : "SQLite error");
         sqlite3_free(msg);
         return -1;
     }
@@ -76,7 +76,7 @@ static int take_lock(state *st, quire_error *err)
 
     st->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (st->lock_fd < 0) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open: %s", lp, strerror(errno));
+        quire_err_at(err, QUIRE_EXIT_USAGE, lp, 0, 0, "cannot open: %s", strerror(errno));
         free(lp);
         return -1;
     }
@@ -84,9 +84,9 @@ static int take_lock(state *st, quire_error *err)
         n = (int)read(st->lock_fd, pid, sizeof pid - 1);
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
-        quire_err(err, QUIRE_EXIT_USAGE,
-                  "%s: error: another scheduler is using this state file%s%s%s; only one may",
-                  st->path, *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
+                     "another scheduler is using this state file%s%s%s; only one may",
+                     *pid ? " (pid " : "", pid, *pid ? ")" : "");
         free(lp);
         return -1;
     }
@@ -107,8 +107,8 @@ state *state_open(const char *path, int readonly, quire_error *err)
     if (!readonly && take_lock(st, err))
         goto fail;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open the state file: %s", path,
-                  st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "cannot open the state file: %s",
+                     st->db ? sqlite3_errmsg(st->db) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(st->db, 5000);

@@ -39,14 +39,12 @@ static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, .
 
 static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
 {
-    char msg[768];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    quire_verr_at(err, QUIRE_EXIT_USAGE, s->path, at.line, at.col, fmt, ap);
     va_end(ap);
-    return quire_err(err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", s->path, at.line, at.col,
-                     msg);
+    return -1;
 }
 
 static int bind_entities(const spec *s, quire_error *err)

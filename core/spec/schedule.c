@@ -511,7 +511,7 @@ schedule *schedule_load(const char *path, const spec_override *ov, size_t nov, q
     s = sp->schedule;
     sp->schedule = NULL;
     if (!s)
-        quire_err(err, QUIRE_EXIT_USAGE, "%s: error: the spec has no schedule section", path);
+        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "the spec has no schedule section");
     spec_free(sp);
     return s;
 }

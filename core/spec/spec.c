@@ -281,16 +281,16 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
             for (j = 0; j < s->nparams; j++)
                 names[j] = s->params[j].name;
             hint = closest_word(ov[i].name, names, s->nparams);
-            quire_err(c->y.err, QUIRE_EXIT_USAGE,
-                      "%s: error: --param %s: the spec has no parameter \"%s\"%s%s%s", c->y.file,
-                      ov[i].name, ov[i].name, hint ? "; did you mean \"" : "", hint ? hint : "",
-                      hint ? "\"?" : "");
+            quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
+                         "--param %s: the spec has no parameter \"%s\"%s%s%s", ov[i].name,
+                         ov[i].name, hint ? "; did you mean \"" : "", hint ? hint : "",
+                         hint ? "\"?" : "");
             free(names);
             return -1;
         }
         if ((bad = param_check(prm->type, ov[i].value)) != NULL)
-            return quire_err(c->y.err, QUIRE_EXIT_USAGE, "%s: error: --param %s=%s: must be %s",
-                             c->y.file, ov[i].name, ov[i].value, bad);
+            return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
+                                "--param %s=%s: must be %s", ov[i].name, ov[i].value, bad);
         free(prm->value);
         /* A path given on the command line is relative to the working folder;
          * make it absolute so it does not resolve against the spec's folder. */
@@ -1432,8 +1432,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         if (load_params(c, n, ov, nov))
             return -1;
     } else if (nov) {
-        return quire_err(c->y.err, QUIRE_EXIT_USAGE, "%s: error: --param %s: the spec has no "
-                         "parameters", c->y.file, ov[0].name);
+        return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
+                            "--param %s: the spec has no parameters", ov[0].name);
     }
     if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
         get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||

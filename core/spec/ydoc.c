@@ -19,17 +19,16 @@ int ydoc_load(ydoc *y, const char *path, quire_error *err)
     y->err = err;
     f = fopen(path, "rb");
     if (!f)
-        return quire_err(err, QUIRE_EXIT_USAGE, "%s: error: cannot open: %s", path,
-                         strerror(errno));
+        return quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "cannot open: %s", strerror(errno));
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
     } else {
-        rc = quire_err(err, QUIRE_EXIT_USAGE, "%s:%zu:%zu: error: %s%s%s", path,
-                       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                       parser.problem ? parser.problem : "invalid YAML",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+        rc = quire_err_at(err, QUIRE_EXIT_USAGE, path, (int)parser.problem_mark.line + 1,
+                          (int)parser.problem_mark.column + 1, "%s%s%s",
+                          parser.problem ? parser.problem : "invalid YAML",
+                          parser.context ? " " : "", parser.context ? parser.context : "");
     }
     yaml_parser_delete(&parser);
     fclose(f);
@@ -90,7 +89,6 @@ ynode *ydoc_get(ydoc *y, ynode *m, const char *key)
 
 int ydoc_fail(ydoc *y, const ynode *n, int coloff, const char *fmt, ...)
 {
-    char msg[768];
     va_list ap;
     int line = 1, col = 1;
 
@@ -99,9 +97,9 @@ int ydoc_fail(ydoc *y, const ynode *n, int coloff, const char *fmt, ...)
         col = (int)n->start_mark.column + 1 + coloff;
     }
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    quire_verr_at(y->err, QUIRE_EXIT_USAGE, y->file, line, col, fmt, ap);
     va_end(ap);
-    return quire_err(y->err, QUIRE_EXIT_USAGE, "%s:%d:%d: error: %s", y->file, line, col, msg);
+    return -1;
 }
 
 int ydoc_check_keys(ydoc *y, ynode *m, const char *where, const char *const *allowed, size_t n)

@@ -39,8 +39,8 @@ int ynode_is_null(const ynode *n);
 /* "a scalar", "a list", "a mapping". */
 const char *ynode_kind(const ynode *n);
 
-/* Set err to "file:line:col: error: ..." at node n (col moved right by
- * coloff; n NULL = 1:1) and return -1. */
+/* Set err to an error of the file at node n's line and column (the column
+ * moved right by coloff; n NULL = 1:1) and return -1. */
 int ydoc_fail(ydoc *y, const ynode *n, int coloff, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

@@ -284,6 +284,8 @@ static void expect_error(const char *from, const char *to, const char *want)
     snprintf(path, sizeof path, "%s/bad.yaml", dir);
     s = spec_load(path, NULL, 0, &err);
     CHECK(s == NULL);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK(strstr(err.file, "bad.yaml") != NULL && err.line > 0 && err.col > 0);
     CHECK(strstr(err.msg, want) != NULL);
     if (!strstr(err.msg, want))
         fprintf(stderr, "want \"%s\" in: %s\n", want, err.msg);

@@ -530,7 +530,7 @@ static void test_determinism(const char *top)
                                         "surveys.csv",   "brand.csv",   "tickets.csv",
                                         "spend.csv"};
     quire_sample_opts o;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     char a[512], b[512], c[512];
     int i;
 
@@ -567,7 +567,7 @@ static void test_determinism(const char *top)
 static void test_order_target(const char *top)
 {
     quire_sample_opts o;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     char d[512];
     long n;
 
@@ -589,7 +589,7 @@ static void test_order_target(const char *top)
 static void test_errors(const char *top)
 {
     quire_sample_opts o;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     char blocker[512], d[512];
     struct rlimit old, small;
     FILE *fp;

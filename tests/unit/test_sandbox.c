@@ -49,7 +49,7 @@ static quire_lua *make(size_t memory, unsigned long instructions, double seconds
                        unsigned long long seed)
 {
     quire_lua_limits l;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     quire_lua *q;
 
     qlua_limits_default(&l);
@@ -69,7 +69,7 @@ static quire_lua *make(size_t memory, unsigned long instructions, double seconds
 /* Define a global function from code ("function NAME(...) ... end"). */
 static int define(quire_lua *q, const char *code)
 {
-    quire_error err = {0, ""};
+    quire_error err = {0};
     int rc = qlua_dostring(q, code, "@test.lua", 0, &err);
 
     if (rc)
@@ -82,7 +82,7 @@ static int define(quire_lua *q, const char *code)
 static int call_global(quire_lua *q, const char *fn, const char *what, char *out, size_t size)
 {
     lua_State *L = qlua_state(q);
-    quire_error err = {0, ""};
+    quire_error err = {0};
     int rc;
 
     lua_getglobal(L, fn);
@@ -101,7 +101,7 @@ static int call_global(quire_lua *q, const char *fn, const char *what, char *out
 static int eval(quire_lua *q, const char *code, char *out, size_t size)
 {
     lua_State *L = qlua_state(q);
-    quire_error err = {0, ""};
+    quire_error err = {0};
     int rc = qlua_dostring(q, code, "=[eval]", 1, &err);
 
     if (rc == 0) {
@@ -144,7 +144,7 @@ static void test_rule(void)
 {
     quire_lua *q = make(0, 0, 0, 0);
     lua_State *L;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     int ref, top, i, n = 200000, ok = 1;
     double t, ns;
 
@@ -401,7 +401,7 @@ static void test_escapes(void)
         {"setmetatable({}, {__gc = print}) return 1", "__gc metamethods are not available"},
     };
     quire_lua *q = make(0, 0, 0, 0);
-    quire_error err = {0, ""};
+    quire_error err = {0};
     lua_State *L;
     size_t len;
     const char *bc;
@@ -741,7 +741,7 @@ static void test_loading(void)
 {
     static const char binary[] = "\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08";
     quire_lua *q = make(0, 0, 0, 0);
-    quire_error err = {0, ""};
+    quire_error err = {0};
     char out[1024];
     const char *path;
 
@@ -811,7 +811,7 @@ static void test_errors(void)
                                  "return classify\n";
     quire_lua *q = make(0, 0, 0, 0);
     lua_State *L;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     char want[256], out[1024];
     const char *path;
     int top;
@@ -1024,7 +1024,7 @@ static void test_clamp(void)
 {
     quire_lua_limits l;
     const quire_lua_limits *in;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     quire_lua *q;
 
     qlua_limits_default(&l);
@@ -1076,7 +1076,7 @@ static void test_hostile_lists(void)
 {
     spec s;
     model m;
-    quire_error err = {0, ""};
+    quire_error err = {0};
     quire_lua *q = make(0, 0, 0, 1);
     char out[1024];
 

@@ -52,18 +52,20 @@ static schedule *load(const char *sched, quire_error *err)
     return schedule_load(spec_path, NULL, 0, err);
 }
 
-/* The schedule must be refused with exactly "s.yaml:" + want (the folder
- * in front). */
+/* The schedule must be refused at a line and column of the spec, and read
+ * exactly "s.yaml:" + want (the folder in front). */
 static void expect_error(const char *sched, const char *want)
 {
     quire_error err;
     schedule *s = load(sched, &err);
-    char full[1100];
+    char full[1100], got[QUIRE_ERROR_TEXT_MAX];
 
     snprintf(full, sizeof full, "%s:%s", spec_path, want);
     CHECK(s == NULL);
     CHECK(err.code == QUIRE_EXIT_USAGE);
-    CHECK_STR(err.msg, full);
+    CHECK_STR(err.file, spec_path);
+    CHECK(err.line > 0 && err.col > 0);
+    CHECK_STR(quire_err_format(&err, got, sizeof got), full);
     schedule_free(s);
 }
 
@@ -324,13 +326,15 @@ static void test_errors(void)
     s = schedule_load(spec_path, NULL, 0, &err);
     CHECK(s == NULL);
     CHECK(err.code == QUIRE_EXIT_USAGE);
-    snprintf(want, sizeof want, "%s: error: the spec has no schedule section", spec_path);
-    CHECK_STR(err.msg, want);
+    CHECK_STR(err.file, spec_path);
+    CHECK(err.line == 0);
+    CHECK_STR(err.msg, "the spec has no schedule section");
 
     /* A file that is not there. */
     s = schedule_load("/nonexistent/s.yaml", NULL, 0, &err);
     CHECK(s == NULL);
-    CHECK_STR(err.msg, "/nonexistent/s.yaml: error: cannot open: No such file or directory");
+    CHECK_STR(err.file, "/nonexistent/s.yaml");
+    CHECK_STR(err.msg, "cannot open: No such file or directory");
 
     expect_error("schedule: daily\n",
                  "1:11: error: schedule must be a mapping (cron, tz, period, deliver, ...)");

@@ -197,7 +197,7 @@ static void test_positions(void)
 {
     ydoc y;
     quire_error err;
-    char *path, want[600];
+    char *path, want[600], text[QUIRE_ERROR_TEXT_MAX];
     ynode *root, *n;
 
     CHECK(load(&y, "pos.yaml",
@@ -232,15 +232,19 @@ static void test_positions(void)
     memset(&err, 0, sizeof err);
     CHECK(ydoc_fail(&y, n, 0, "bad %s %d", "thing", 7) == -1);
     CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.file, path);
+    CHECK(err.line == 6 && err.col == 18);
+    CHECK_STR(err.msg, "bad thing 7");
     snprintf(want, sizeof want, "%s:6:18: error: bad thing 7", path);
-    CHECK_STR(err.msg, want);
+    CHECK_STR(quire_err_format(&err, text, sizeof text), want);
     CHECK(ydoc_fail(&y, n, 2, "inside") == -1);
-    snprintf(want, sizeof want, "%s:6:20: error: inside", path);
-    CHECK_STR(err.msg, want);
+    CHECK(err.line == 6 && err.col == 20);
+    CHECK_STR(err.msg, "inside");
     /* No node: the top of the file. */
     CHECK(ydoc_fail(&y, NULL, 5, "whole file") == -1);
-    snprintf(want, sizeof want, "%s:1:1: error: whole file", path);
-    CHECK_STR(err.msg, want);
+    CHECK_STR(err.file, path);
+    CHECK(err.line == 1 && err.col == 1);
+    CHECK_STR(err.msg, "whole file");
     /* Without an error to fill, it still fails. */
     y.err = NULL;
     CHECK(ydoc_fail(&y, n, 0, "nowhere") == -1);
@@ -257,7 +261,7 @@ static void test_keys(void)
     static const char *const allowed[] = {"title", "subtitle", "sources"};
     ydoc y;
     quire_error err;
-    char *path, want[600];
+    char *path;
     ynode *root;
 
     CHECK(load(&y, "keys.yaml",
@@ -275,23 +279,19 @@ static void test_keys(void)
     CHECK(err.code == 0);
 
     CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "typo"), "a test", allowed, 3) == -1);
-    snprintf(want, sizeof want,
-             "%s:2:19: error: unknown key \"subtilte\" in a test; did you mean \"subtitle\"?",
-             path);
-    CHECK_STR(err.msg, want);
+    CHECK_STR(err.file, path);
+    CHECK(err.line == 2 && err.col == 19);
+    CHECK_STR(err.msg, "unknown key \"subtilte\" in a test; did you mean \"subtitle\"?");
 
     memset(&err, 0, sizeof err);
     CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "far"), "a test", allowed, 3) == -1);
-    snprintf(want, sizeof want,
-             "%s:3:18: error: unknown key \"zzz\" in a test; allowed keys: title, subtitle, "
-             "sources",
-             path);
-    CHECK_STR(err.msg, want);
+    CHECK(err.line == 3 && err.col == 18);
+    CHECK_STR(err.msg, "unknown key \"zzz\" in a test; allowed keys: title, subtitle, sources");
 
     memset(&err, 0, sizeof err);
     CHECK(ydoc_check_keys(&y, ydoc_get(&y, root, "complex"), "a test", allowed, 3) == -1);
-    snprintf(want, sizeof want, "%s:4:22: error: keys of a test must be plain names", path);
-    CHECK_STR(err.msg, want);
+    CHECK(err.line == 4 && err.col == 22);
+    CHECK_STR(err.msg, "keys of a test must be plain names");
 out:
     ydoc_free(&y);
     free(path);
@@ -299,16 +299,19 @@ out:
 
 /* ------------------------------------------------------------ errors */
 
+/* want: the diagnostic after "path:" ("2:2: error: ..."). */
 static void expect_syntax(const char *text, const char *want)
 {
     ydoc y;
     quire_error err;
-    char *path, full[700];
+    char *path, full[700], got[QUIRE_ERROR_TEXT_MAX];
 
     CHECK(load(&y, "bad.yaml", text, &path, &err) == -1);
     CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.file, path);
+    CHECK(err.line > 0 && err.col > 0);
     snprintf(full, sizeof full, "%s:%s", path, want);
-    CHECK_STR(err.msg, full);
+    CHECK_STR(quire_err_format(&err, got, sizeof got), full);
     CHECK(y.loaded == 0);
     ydoc_free(&y); /* harmless after a failed load */
     free(path);
@@ -322,7 +325,9 @@ static void test_errors(void)
 
     CHECK(ydoc_load(&y, "/nonexistent/x.yaml", &err) == -1);
     CHECK(err.code == QUIRE_EXIT_USAGE);
-    CHECK_STR(err.msg, "/nonexistent/x.yaml: error: cannot open: No such file or directory");
+    CHECK_STR(err.file, "/nonexistent/x.yaml");
+    CHECK(err.line == 0);
+    CHECK_STR(err.msg, "cannot open: No such file or directory");
     ydoc_free(&y);
 
     expect_syntax("a: [1, 2\nb: 3\n",

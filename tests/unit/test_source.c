@@ -1,0 +1,181 @@
+/*
+ * test_source.c - a source's errors through the real plugins: where they
+ * point (fields, not text) and their exit status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "source.h"
+#include "spec.h"
+
+/* "odd" is at 8:3, "typo"'s option "pth" at 11:24, "other"'s plugin at 12:20;
+ * the bad amount in orders.csv at 3:14. */
+static const char spec_text[] =
+    "title: Sources\n"
+    "periods: { from: 2024-02, to: 2024-03, history: 1 }\n"
+    "sources:\n"
+    "  customers: { plugin: csv, path: customers.csv,\n"
+    "               columns: { id: integer } }\n"
+    "  orders: { plugin: csv, path: orders.csv,\n"
+    "            columns: { id: integer, day: date, amount: number } }\n"
+    "  odd: { plugin: csv, path: orders.csv,\n"
+    "     delimiter: \"'\", quote: \"'\" }\n"
+    "  gone: { plugin: csv, path: nowhere.csv }\n"
+    "  typo: { plugin: csv, pth: orders.csv }\n"
+    "  other: { plugin: cvs, path: orders.csv }\n"
+    "  numbers: { plugin: template }\n"
+    "entities: { source: customers, key: id }\n"
+    "segments:\n"
+    "  rule: rule.lua\n"
+    "  list: [A]\n"
+    "kpis:\n"
+    "  customers: count.lua\n";
+
+static int on_batch(void *user, const quire_batch *b, quire_error *err)
+{
+    (void)user;
+    (void)b;
+    (void)err;
+    return 0;
+}
+
+static spec *load(quire_error *err)
+{
+    char path[256];
+
+    snprintf(path, sizeof path, "%s/r.yaml", dir);
+    return spec_load(path, NULL, 0, err);
+}
+
+static source *open_source(spec *s, plugin_registry *reg, const char *name, quire_error *err)
+{
+    const spec_source *src = spec_find_source(s, name);
+    CHECK(src != NULL);
+    return src ? source_open(s, src, reg, NULL, err) : NULL;
+}
+
+/* Open source name and scan it for the one column col; returns the scan's
+ * result, -2 when the source did not open. */
+static int scan_for(spec *s, plugin_registry *reg, const char *name, const char *col,
+                    quire_error *err)
+{
+    quire_column proj = {col, QUIRE_T_STRING, NULL};
+    source *so;
+    int rc;
+
+    so = open_source(s, reg, name, err);
+    CHECK(so != NULL);
+    if (!so)
+        return -2;
+    rc = source_scan(so, &proj, 1, 0, on_batch, NULL, err);
+    source_close(so);
+    return rc;
+}
+
+static void test_errors(void)
+{
+    plugin_registry reg = {0};
+    quire_error err = {0};
+    char want[300], text[QUIRE_ERROR_TEXT_MAX];
+    source *so;
+    spec *s = load(&err);
+
+    CHECK(s != NULL);
+    if (!s) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+
+    /* a bad value in the data: at the file's line and column, exit 2 */
+    so = open_source(s, &reg, "orders", &err);
+    CHECK(so != NULL);
+    if (so) {
+        memset(&err, 0, sizeof err);
+        CHECK(source_scan(so, NULL, 0, 0, on_batch, NULL, &err) == -1);
+        CHECK(err.code == QUIRE_EXIT_DATA);
+        snprintf(want, sizeof want, "%s/orders.csv", dir);
+        CHECK_STR(err.file, want);
+        CHECK(err.line == 3 && err.col == 14);
+        CHECK_CONTAINS(err.msg, "12.x5");
+        CHECK_CONTAINS(err.msg, "(column \"amount\") (source \"orders\")");
+        snprintf(want, sizeof want, "%s/orders.csv:3:14: error: ", dir);
+        CHECK(strncmp(quire_err_format(&err, text, sizeof text), want, strlen(want)) == 0);
+        source_close(so);
+    }
+
+    /* at a line of the file, with no column */
+    memset(&err, 0, sizeof err);
+    CHECK(scan_for(s, &reg, "orders", "amont", &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DATA);
+    snprintf(want, sizeof want, "%s/orders.csv", dir);
+    CHECK_STR(err.file, want);
+    CHECK(err.line == 1 && err.col == 0);
+    CHECK(strncmp(err.msg, "no column \"amont\" in the header; did you mean \"amount\"?", 53) ==
+          0);
+
+    /* a message with no file: its subject goes in front */
+    memset(&err, 0, sizeof err);
+    CHECK(scan_for(s, &reg, "numbers", "cube", &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DATA);
+    CHECK_STR(err.file, "source \"numbers\"");
+    CHECK(err.line == 0);
+    CHECK_STR(err.msg, "no column \"cube\"; columns are: n, square, label (source \"numbers\")");
+    CHECK_STR(quire_err_format(&err, text, sizeof text),
+              "source \"numbers\": error: no column \"cube\"; columns are: n, square, label "
+              "(source \"numbers\")");
+
+    /* a fault open() finds with the source's options: a spec error at the
+     * source in the spec, exit 1 */
+    memset(&err, 0, sizeof err);
+    CHECK(open_source(s, &reg, "odd", &err) == NULL);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.file, s->path);
+    CHECK(err.line == 8 && err.col == 3);
+    CHECK_STR(err.msg, "source \"odd\": the delimiter and the quote must differ and be neither "
+                       "CR nor LF (source \"odd\")");
+
+    /* a data file that is not there: a data error naming it, exit 2 */
+    memset(&err, 0, sizeof err);
+    CHECK(open_source(s, &reg, "gone", &err) == NULL);
+    CHECK(err.code == QUIRE_EXIT_DATA);
+    snprintf(want, sizeof want, "%s/nowhere.csv", dir);
+    CHECK_STR(err.file, want);
+    CHECK(err.line == 0);
+    CHECK_STR(err.msg, "cannot open: No such file or directory (source \"gone\")");
+
+    /* the host's own checks point at the option, or at the plugin's name */
+    memset(&err, 0, sizeof err);
+    CHECK(open_source(s, &reg, "typo", &err) == NULL);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.file, s->path);
+    CHECK(err.line == 11 && err.col == 24);
+    CHECK_STR(err.msg, "unknown option \"pth\"; did you mean \"path\"?");
+    memset(&err, 0, sizeof err);
+    CHECK(open_source(s, &reg, "other", &err) == NULL);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.file, s->path);
+    CHECK(err.line == 12 && err.col == 20);
+    CHECK(strncmp(err.msg, "no plugin named \"cvs\"", 21) == 0);
+
+    spec_free(s);
+    plugins_free(&reg);
+}
+
+int main(void)
+{
+    if (fixture_open("quire-source")) {
+        CHECK(0);
+        return check_done("source");
+    }
+    fixture_put("r.yaml", spec_text);
+    fixture_put("customers.csv", "id\n1\n2\n");
+    fixture_put("orders.csv", "id,day,amount\n1,2024-02-01,10\n2,2024-02-03,12.x5\n");
+    fixture_put("rule.lua", "return function(c) return \"A\" end\n");
+    fixture_put("count.lua", "return { value = function(s) return s.n end }\n");
+    test_errors();
+    fixture_close();
+    return check_done("source");
+}
