@@ -34,13 +34,13 @@
 #include "sample.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+
+#include "atomic.h"
 
 /* ---------------------------------------------------------------- random */
 
@@ -245,9 +245,7 @@ static char *put_field(char *p, const char *s)
 #define OUT_LINE 1024 /* longest line we ever format */
 
 typedef struct out_file {
-    int fd;      /* -1 when closed */
-    char *tmp;   /* DIR/NAME.tmp */
-    char *path;  /* DIR/NAME */
+    atomic_file af; /* DIR/NAME, written as DIR/NAME.tmp */
     char *buf;
     size_t len;
 } out_file;
@@ -255,35 +253,26 @@ typedef struct out_file {
 static int out_open(out_file *f, const char *dir, const char *name, quire_error *err)
 {
     size_t n = strlen(dir) + strlen(name) + 8;
+    char *path = malloc(n), *tmp = malloc(n);
+    int rc = -1;
 
-    f->path = malloc(n);
-    f->tmp = malloc(n);
     f->buf = malloc(OUT_CAP);
-    if (!f->path || !f->tmp || !f->buf)
-        return quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory");
-    snprintf(f->path, n, "%s/%s", dir, name);
-    snprintf(f->tmp, n, "%s/%s.tmp", dir, name);
-    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (f->fd < 0)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot create %s: %s", f->tmp,
-                         strerror(errno));
-    return 0;
+    if (!path || !tmp || !f->buf) {
+        quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory");
+    } else {
+        snprintf(path, n, "%s/%s", dir, name);
+        snprintf(tmp, n, "%s/%s.tmp", dir, name);
+        rc = atomic_open(&f->af, path, tmp, 0666, 0, err);
+    }
+    free(path);
+    free(tmp);
+    return rc;
 }
 
 static int out_flush(out_file *f, quire_error *err)
 {
-    size_t done = 0;
-
-    while (done < f->len) {
-        ssize_t w = write(f->fd, f->buf + done, f->len - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
-                             strerror(errno));
-        }
-        done += (size_t)w;
-    }
+    if (atomic_put(&f->af, f->buf, f->len, err))
+        return -1;
     f->len = 0;
     return 0;
 }
@@ -313,35 +302,20 @@ static int out_put(out_file *f, const char *s, quire_error *err)
     return 0;
 }
 
+/* Write out the rest and sync; the rename comes once every file is complete. */
 static int out_finish(out_file *f, quire_error *err)
 {
-    int rc;
-
     if (out_flush(f, err))
         return -1;
-    if (fsync(f->fd) && errno != EINVAL && errno != EROFS)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
-                         strerror(errno));
-    rc = close(f->fd);
-    f->fd = -1;
-    if (rc)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
-                         strerror(errno));
-    return 0;
+    return atomic_sync(&f->af, err);
 }
 
-/* Close and remove the temporary file, if any; free everything. */
+/* Close and remove the temporary file, if any is left; free everything. */
 static void out_discard(out_file *f)
 {
-    if (f->fd >= 0)
-        close(f->fd);
-    if (f->tmp && f->fd != -2)
-        unlink(f->tmp);
-    free(f->tmp);
-    free(f->path);
+    atomic_abort(&f->af);
     free(f->buf);
     memset(f, 0, sizeof *f);
-    f->fd = -1;
 }
 
 /* mkdir -p */
@@ -1671,10 +1645,7 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
     int i, m, rc = -1;
     long d;
 
-    for (i = 0; i < NFILES; i++) {
-        memset(&files[i], 0, sizeof files[i]);
-        files[i].fd = -1;
-    }
+    memset(files, 0, sizeof files);
     memset(&g, 0, sizeof g);
     if (check_opts(o, err))
         return -1;
@@ -1741,14 +1712,9 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
     for (i = 0; i < NFILES; i++)
         if (out_finish(&files[i], err))
             goto out;
-    for (i = 0; i < NFILES; i++) {
-        if (rename(files[i].tmp, files[i].path)) {
-            quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot rename %s to %s: %s",
-                      files[i].tmp, files[i].path, strerror(errno));
+    for (i = 0; i < NFILES; i++)
+        if (atomic_commit(&files[i].af, err))
             goto out;
-        }
-        files[i].fd = -2; /* renamed: nothing left to remove */
-    }
     rc = 0;
 out:
     for (i = 0; i < NFILES; i++)
