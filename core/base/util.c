@@ -1,13 +1,10 @@
 /* util.c - memory, strings, dates. */
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -379,23 +376,6 @@ char *tmp_template(const char *prefix)
     memset(t + n, 'X', 6); /* what mkstemp and mkdtemp replace */
     t[n + 6] = '\0';
     return t;
-}
-
-int tmp_create_beside(const char *path, char **tmp)
-{
-    char *prefix = xasprintf("%s.tmp.", path);
-    int fd, e;
-
-    *tmp = tmp_template(prefix);
-    free(prefix);
-    fd = mkostemp(*tmp, O_CLOEXEC);
-    if (fd < 0) {
-        e = errno;
-        free(*tmp);
-        *tmp = NULL;
-        errno = e;
-    }
-    return fd;
 }
 
 char *path_dirname(const char *path)

@@ -76,10 +76,6 @@ void format_plain_number(char *buf, size_t n, double v);
 /* A template for mkstemp/mkdtemp: prefix followed by the six placeholder
  * characters they replace. A new string. */
 char *tmp_template(const char *prefix);
-/* Create and open a new temporary file beside path (path.tmp.??????) for an
- * atomic write: returns its descriptor and the name in *tmp (to rename or
- * unlink, then free), or -1 with errno set and *tmp NULL. */
-int tmp_create_beside(const char *path, char **tmp);
 
 /* The folder part of a path ("reports/x.yaml" -> "reports"; "x" -> "."). */
 char *path_dirname(const char *path);
