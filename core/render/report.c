@@ -661,7 +661,7 @@ void report_free(report *r)
 static int export_open(atomic_file *af, const char *dir, const char *name, quire_error *err)
 {
     char *path = xasprintf("%s/%s", dir, name);
-    int rc = atomic_open(af, path, NULL, 0600, 0, err);
+    int rc = atomic_open(af, path, NULL, 0666, 0, err);
 
     free(path);
     return rc;
