@@ -127,7 +127,7 @@ fuzz:
 	@mkdir -p build/fuzz/csv build/fuzz/spec
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c plugins/csv/csv_parse.c
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec/spec.c core/spec/ydoc.c \
-	  core/base/util.c core/base/error.c $(DEP_LIBS)
+	  core/base/util.c core/base/date.c core/base/error.c $(DEP_LIBS)
 	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build/fuzz/csv tests/fuzz/corpus/csv
 	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) build/fuzz/spec tests/fuzz/corpus/spec
 

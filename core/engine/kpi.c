@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "model.h"
 #include "util.h"
 

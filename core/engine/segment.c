@@ -6,6 +6,7 @@
  * segment name from the spec's list. Returned names are compared by pointer
  * against the interned names first, by content only as a fallback.
  */
+#include "date.h"
 #include "model.h"
 
 #include <ctype.h>

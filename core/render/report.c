@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "date.h"
 #include "source.h"
 #include "util.h"
 
@@ -17,7 +18,7 @@ struct report {
     quire_doc doc;
     doc_section *sections;
     char period[64];
-    char generated[16];
+    char generated[40];      /* YYYY-MM-DD; room for any int, so it is never cut */
     char **month_labels;     /* report months, "Feb 2024" */
     const char **month_short, **month_year;  /* "Feb", "2024": crowded axes */
     int nmonths;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "date.h"
 #include "util.h"
 
 static void test_csv_json(void)
