@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 
 #include "atomic.h"
+#include "date.h"
 
 /* ---------------------------------------------------------------- random */
 
@@ -133,39 +134,10 @@ static inline uint32_t rng_spread(rng *r)
 
 /* ----------------------------------------------------------------- dates */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-    long era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long)doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
-{
-    long era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (long)yoe + era * 400 + (*m <= 2);
-}
-
+/* Days since 1970-01-01 (quire/plugin.h's calendar) of a month's first day. */
 static long month_first_day(long month)
 {
-    return days_from_civil(month / 12, (unsigned)(month % 12) + 1, 1);
+    return (long)quire_days_from_civil(month / 12, (int)(month % 12) + 1, 1);
 }
 
 /* 0 = Sunday .. 6 = Saturday; 1970-01-01 was a Thursday. */
@@ -206,17 +178,17 @@ static char *put_cents(char *p, uint64_t cents)
 /* YYYY-MM or YYYY-MM-DD; years are validated to have four digits. */
 static char *put_date(char *p, long day, int with_day)
 {
-    long y;
-    unsigned m, d;
+    int64_t y;
+    int m, d;
 
-    civil_from_days(day, &y, &m, &d);
+    quire_civil_from_days(day, &y, &m, &d);
     p = put_2(p, (unsigned)(y / 100));
     p = put_2(p, (unsigned)(y % 100));
     *p++ = '-';
-    p = put_2(p, m);
+    p = put_2(p, (unsigned)m);
     if (with_day) {
         *p++ = '-';
-        p = put_2(p, d);
+        p = put_2(p, (unsigned)d);
     }
     return p;
 }
@@ -773,11 +745,11 @@ static void become(gen *g, long c, int persona, rng *r)
 /* Calendar month of a day counted from win0, relative to the first month. */
 static long rel_month(const gen *g, long day)
 {
-    long y;
-    unsigned m, d;
+    int64_t y;
+    int m, d;
 
-    civil_from_days(g->win0 + day, &y, &m, &d);
-    return y * 12 + (long)m - 1 - g->o->first_month;
+    quire_civil_from_days(g->win0 + day, &y, &m, &d);
+    return (long)y * 12 + m - 1 - g->o->first_month;
 }
 
 /* Every customer's persona at the start of the window (stream S_INIT). */
