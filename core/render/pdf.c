@@ -30,6 +30,7 @@
 #include "text.h"
 #include "atomic.h"
 #include "attach.h"
+#include "date.h"
 #include "format.h"
 #include "log.h"
 #include "util.h"
@@ -1205,12 +1206,7 @@ static void check_glyphs(render *r, const char *s)
 
 static int valid_date(const int d[6])
 {
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (d[0] % 4 == 0 && d[0] % 100 != 0) || d[0] % 400 == 0;
-
-    if (d[0] < 1 || d[0] > 9999 || d[1] < 1 || d[1] > 12 || d[2] < 1)
-        return 0;
-    if (d[2] > mdays[d[1] - 1] || (d[1] == 2 && !leap && d[2] > 28))
+    if (d[0] < 1 || d[0] > 9999 || !quire_valid_date(d[0], d[1], d[2]))
         return 0;
     return d[3] >= 0 && d[3] <= 23 && d[4] >= 0 && d[4] <= 59 && d[5] >= 0 && d[5] <= 59;
 }
