@@ -30,13 +30,15 @@ DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
 # only itself and the wings below it (docs/internals.md):
 #   base < spec < engine < render < run < sched < cli
 # A wing's compile rule gets -I for exactly those, so an include that points
-# back up does not build.
+# back up does not build. core/include (quire/plugin.h, the plugin contract,
+# which includes nothing of the core) is below them all: its date helpers are
+# the core's too.
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEP_CFLAGS) \
                -DQUIRE_VERSION='"$(VERSION)"' -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' \
                -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
 WINGS    := base spec engine render run sched cli
-INC_base   := -Icore/base
-INC_spec   := $(INC_base) -Icore/spec -Icore/include
+INC_base   := -Icore/base -Icore/include
+INC_spec   := $(INC_base) -Icore/spec
 INC_engine := $(INC_spec) -Icore/engine
 INC_render := $(INC_engine) -Icore/render
 INC_run    := $(INC_render) -Icore/run
@@ -125,7 +127,7 @@ fuzz:
 	@mkdir -p build/fuzz/csv build/fuzz/spec
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c plugins/csv/csv_parse.c
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec/spec.c core/spec/ydoc.c \
-	  core/base/util.c core/base/error.c $(DEP_LIBS)
+	  core/base/util.c core/base/date.c core/base/error.c $(DEP_LIBS)
 	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build/fuzz/csv tests/fuzz/corpus/csv
 	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) build/fuzz/spec tests/fuzz/corpus/spec
 

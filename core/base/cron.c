@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "date.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ parsing */

@@ -1,13 +1,10 @@
-/* util.c - memory, strings, dates. */
+/* util.c - memory, strings, paths. */
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -256,98 +253,6 @@ void sb_free(strbuf *b)
     b->len = b->cap = 0;
 }
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
-int32_t days_from_civil(int y, int m, int d)
-{
-    int era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
-void civil_from_days(int32_t z0, int *y, int *m, int *d)
-{
-    long z = (long)z0 + 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    long dd = doy - (153 * mp + 2) / 5 + 1;
-    long mm = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yoe + era * 400 + (mm <= 2));
-    *m = (int)mm;
-    *d = (int)dd;
-}
-
-int days_in_month(int y, int m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return dm[m - 1];
-}
-
-static int digits(const char *s, int n)
-{
-    int v = 0, i;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-int parse_month(const char *s)
-{
-    int y, m;
-    if (strlen(s) != 7 || s[4] != '-')
-        return -1;
-    y = digits(s, 4);
-    m = digits(s + 5, 2);
-    if (y < 1 || m < 1 || m > 12)
-        return -1;
-    return y * 12 + m - 1;
-}
-
-int parse_date(const char *s, int32_t *days)
-{
-    int y, m, d;
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return -1;
-    y = digits(s, 4);
-    m = digits(s + 5, 2);
-    d = digits(s + 8, 2);
-    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-        return -1;
-    *days = days_from_civil(y, m, d);
-    return 0;
-}
-
-void format_month(char *buf, size_t n, int month)
-{
-    snprintf(buf, n, "%04d-%02d", month / 12, month % 12 + 1);
-}
-
-void format_month_label(char *buf, size_t n, int month)
-{
-    static const char *names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    snprintf(buf, n, "%s %04d", names[month % 12], month / 12);
-}
-
-void format_date(char *buf, size_t n, int32_t days)
-{
-    int y, m, d;
-    civil_from_days(days, &y, &m, &d);
-    snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
-}
-
 void format_plain_number(char *buf, size_t n, double v)
 {
     int prec;
@@ -379,23 +284,6 @@ char *tmp_template(const char *prefix)
     memset(t + n, 'X', 6); /* what mkstemp and mkdtemp replace */
     t[n + 6] = '\0';
     return t;
-}
-
-int tmp_create_beside(const char *path, char **tmp)
-{
-    char *prefix = xasprintf("%s.tmp.", path);
-    int fd, e;
-
-    *tmp = tmp_template(prefix);
-    free(prefix);
-    fd = mkostemp(*tmp, O_CLOEXEC);
-    if (fd < 0) {
-        e = errno;
-        free(*tmp);
-        *tmp = NULL;
-        errno = e;
-    }
-    return fd;
 }
 
 char *path_dirname(const char *path)

@@ -1,5 +1,6 @@
 /*
- * util.h - small helpers shared by the core: memory, strings, dates.
+ * util.h - small helpers shared by the core: memory, strings, paths (dates are
+ * in date.h).
  */
 #ifndef QUIRE_UTIL_H
 #define QUIRE_UTIL_H
@@ -48,38 +49,12 @@ void sb_json_string(strbuf *b, const char *s, size_t n);
 /* The same for a C string; NULL is the empty string. */
 void sb_json_cstr(strbuf *b, const char *s);
 
-/* Dates: days since 1970-01-01 in the proleptic Gregorian calendar, and
- * months as year * 12 + (month - 1). */
-int32_t days_from_civil(int y, int m, int d);
-void civil_from_days(int32_t z, int *y, int *m, int *d);
-int days_in_month(int y, int m);
-static inline int month_of_days(int32_t z)
-{
-    int y, m, d;
-    civil_from_days(z, &y, &m, &d);
-    return y * 12 + (m - 1);
-}
-/* Parse "YYYY-MM" into a month index; -1 on error. */
-int parse_month(const char *s);
-/* Parse "YYYY-MM-DD" into days; returns 0 or -1. */
-int parse_date(const char *s, int32_t *days);
-/* "2024-03" */
-void format_month(char *buf, size_t n, int month);
-/* "Mar 2024" */
-void format_month_label(char *buf, size_t n, int month);
-/* "2024-03-31" */
-void format_date(char *buf, size_t n, int32_t days);
-
 /* v as a plain decimal that reads back as v (no exponent): "1380", "19.99". */
 void format_plain_number(char *buf, size_t n, double v);
 
 /* A template for mkstemp/mkdtemp: prefix followed by the six placeholder
  * characters they replace. A new string. */
 char *tmp_template(const char *prefix);
-/* Create and open a new temporary file beside path (path.tmp.??????) for an
- * atomic write: returns its descriptor and the name in *tmp (to rename or
- * unlink, then free), or -1 with errno set and *tmp NULL. */
-int tmp_create_beside(const char *path, char **tmp);
 
 /* The folder part of a path ("reports/x.yaml" -> "reports"; "x" -> "."). */
 char *path_dirname(const char *path);

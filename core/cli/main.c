@@ -6,6 +6,7 @@
 
 #include "cli_schedule.h"
 #include "cli.h"
+#include "date.h"
 #include "error.h"
 #include "log.h"
 #include "plugins.h"

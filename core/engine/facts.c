@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "log.h"
 #include "source.h"
 #include "util.h"

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "model.h"
 #include "util.h"
 
@@ -183,13 +184,13 @@ static void push_group(model *m, const grouping *gr, int p, int g)
     format_month(mon, sizeof mon, f->month0 + p);
     lua_pushstring(L, mon);
     lua_setfield(L, -2, "period");
-    lua_pushinteger(L, (lua_Integer)gr->customers[pg]);
+    lua_pushinteger(L, (lua_Integer)gr->totals.customers[pg]);
     lua_setfield(L, -2, "customers");
-    lua_pushinteger(L, (lua_Integer)gr->prev_customers[pg]);
+    lua_pushinteger(L, (lua_Integer)gr->totals.prev_customers[pg]);
     lua_setfield(L, -2, "prev_customers");
-    lua_pushinteger(L, (lua_Integer)gr->retained[pg]);
+    lua_pushinteger(L, (lua_Integer)gr->totals.retained[pg]);
     lua_setfield(L, -2, "retained");
-    push_fields(m, gr->sums + pg * m->nfields);
+    push_fields(m, gr->totals.sums + pg * m->nfields);
     /* Facts about segments: the segment's row, or every row for All. */
     for (i = 0; i < f->nsegm; i++) {
         const facts_segrow *row = g == gr->nseg ? NULL : facts_segment(f, gr->names[g]);
@@ -202,9 +203,9 @@ static void push_group(model *m, const grouping *gr, int p, int g)
     }
     /* s.cohort: last month's members of the group, as they are this month */
     lua_createtable(L, 0, (int)m->nfields + 1);
-    lua_pushinteger(L, (lua_Integer)gr->prev_customers[pg]);
+    lua_pushinteger(L, (lua_Integer)gr->totals.prev_customers[pg]);
     lua_setfield(L, -2, "customers");
-    push_fields(m, gr->cohort + pg * m->nfields);
+    push_fields(m, gr->totals.cohort + pg * m->nfields);
     lua_setfield(L, -2, "cohort");
 }
 
@@ -229,9 +230,9 @@ static void push_per_customer(model *m, const grouping *gr, size_t k, int p, int
                 (size_t)g;
 
     lua_createtable(L, 0, 2);
-    lua_pushnumber(L, gr->csum[at]);
+    lua_pushnumber(L, gr->totals.csum[at]);
     lua_setfield(L, -2, "sum");
-    lua_pushinteger(L, (lua_Integer)gr->ccount[at]);
+    lua_pushinteger(L, (lua_Integer)gr->totals.ccount[at]);
     lua_setfield(L, -2, "count");
     lua_setfield(L, -2, "per_customer");
 }
@@ -263,8 +264,8 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
     if (kd->fn_ref == LUA_NOREF) {
         size_t at = ((size_t)k * (size_t)m->f->nperiods + (size_t)p) * (size_t)(gr->nseg + 1) +
                     (size_t)g;
-        if (gr->ccount[at] > 0)
-            *out = gr->csum[at] / gr->ccount[at];
+        if (gr->totals.ccount[at] > 0)
+            *out = gr->totals.csum[at] / gr->totals.ccount[at];
         return 0;
     }
     format_month(mon, sizeof mon, m->f->month0 + p);

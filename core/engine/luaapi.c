@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "model.h"
 #include "util.h"
 
@@ -357,7 +358,7 @@ static int r_customers(lua_State *L)
 {
     insight_ctx *c = ictx(L);
     int g = check_group(L, c->gr, 1), rp = check_month(L, c->m, 2);
-    lua_pushinteger(L, (lua_Integer)c->gr->customers[model_pg(c->gr, c->m->p_report + rp, g)]);
+    lua_pushinteger(L, (lua_Integer)c->gr->totals.customers[model_pg(c->gr, c->m->p_report + rp, g)]);
     return 1;
 }
 

@@ -19,6 +19,7 @@
 #include "format.h"
 #include "error.h"
 #include "facts.h"
+#include "pass_sums.h"
 #include "sandbox.h"
 #include "spec.h"
 
@@ -69,12 +70,7 @@ typedef struct grouping {
     int *by_code;        /* by: the group of each value code of the attribute */
 
     int8_t *seg;         /* [p][e]: segment, -1 = not a customer yet (p >= p_first) */
-    /* per period and group */
-    double *customers, *prev_customers, *retained; /* [p][g] */
-    double *sums;        /* [p][g][field] */
-    /* [p][g][field]: this month's fields summed over last month's members of g */
-    double *cohort;
-    double *csum, *ccount; /* [k][p][g]: KPI customer() values summed, and counted */
+    pass_sums totals;    /* per period and group: counts and sums (pass_sums.h) */
     double *kval;        /* [k][report period][g], NAN = no value */
 } grouping;
 

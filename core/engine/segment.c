@@ -6,6 +6,7 @@
  * segment name from the spec's list. Returned names are compared by pointer
  * against the interned names first, by content only as a fallback.
  */
+#include "date.h"
 #include "model.h"
 
 #include <ctype.h>
@@ -216,13 +217,7 @@ void model_free(model *m)
         free(gr->churned);
         free(gr->by_code);
         free(gr->seg);
-        free(gr->customers);
-        free(gr->prev_customers);
-        free(gr->retained);
-        free(gr->sums);
-        free(gr->cohort);
-        free(gr->csum);
-        free(gr->ccount);
+        pass_sums_free(&gr->totals);
         free(gr->kval);
     }
     free(m->groups);
@@ -662,13 +657,6 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
  * order, so the results do not depend on the machine. */
 #define NWORKERS 2
 
-/* What a worker adds up for one period, per grouping. */
-typedef struct partial {
-    double *customers, *prev_customers, *retained; /* [g] */
-    double *sums, *cohort;                         /* [g][field] */
-    double *csum, *ccount;                         /* [k][g] */
-} partial;
-
 typedef struct worker {
     model *m;
     rule_ctx rc;
@@ -679,7 +667,7 @@ typedef struct worker {
     double *cur, *cval;
     int8_t *segc, *prevc;   /* [grouping][customer of the chunk] */
     int8_t *was;            /* the same: counted as lost last month */
-    partial *part;          /* per grouping */
+    pass_sums *part;        /* per grouping: what it adds up for one period */
     int p;
     int rc_status;
     quire_error err;
@@ -766,17 +754,8 @@ static int worker_period(worker *w, quire_error *err)
     size_t c0, k, gi;
     int g;
 
-    for (gi = 0; gi < ngr; gi++) {
-        partial *pt = &w->part[gi];
-        size_t ng = (size_t)m->groups[gi].nseg + 1;
-        memset(pt->customers, 0, ng * sizeof *pt->customers);
-        memset(pt->prev_customers, 0, ng * sizeof *pt->prev_customers);
-        memset(pt->retained, 0, ng * sizeof *pt->retained);
-        memset(pt->sums, 0, ng * nf * sizeof *pt->sums);
-        memset(pt->cohort, 0, ng * nf * sizeof *pt->cohort);
-        memset(pt->csum, 0, ng * m->nkpis * sizeof *pt->csum);
-        memset(pt->ccount, 0, ng * m->nkpis * sizeof *pt->ccount);
-    }
+    for (gi = 0; gi < ngr; gi++)
+        pass_sums_clear(&w->part[gi]);
     for (c0 = w->from; c0 < w->to; c0 += CHUNK) {
         size_t n = w->to - c0 < CHUNK ? w->to - c0 : CHUNK, i, ci;
         const int32_t *since = f->since + c0;
@@ -832,7 +811,7 @@ static int worker_period(worker *w, quire_error *err)
             int filled = 0;
             for (gi = 0; gi < ngr; gi++) {
                 grouping *gr = &m->groups[gi];
-                partial *pt = &w->part[gi];
+                pass_sums *pt = &w->part[gi];
                 int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK, *ws = was + gi * CHUNK;
                 const int ng = gr->nseg;
                 int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
@@ -884,7 +863,7 @@ static int worker_period(worker *w, quire_error *err)
         }
         for (gi = 0; gi < ngr; gi++) {
             const grouping *gr = &m->groups[gi];
-            partial *pt = &w->part[gi];
+            pass_sums *pt = &w->part[gi];
             const int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK, *ws = was + gi * CHUNK;
             const double *gval = cval + gi * rc->ncustomer * CHUNK;
             const int ng = gr->nseg;
@@ -935,29 +914,10 @@ static void *worker_thread(void *arg)
 /* Add a worker's partial sums of period p into the groupings. */
 static void merge(model *m, const worker *w, int p)
 {
-    const size_t nf = m->nfields, np = (size_t)m->f->nperiods;
-    size_t gi, g, k;
+    size_t gi;
 
-    for (gi = 0; gi < m->ngroups; gi++) {
-        grouping *gr = &m->groups[gi];
-        const partial *pt = &w->part[gi];
-        const size_t ng = (size_t)gr->nseg + 1, pg = model_pg(gr, p, 0);
-        for (g = 0; g < ng; g++) {
-            gr->customers[pg + g] += pt->customers[g];
-            gr->prev_customers[pg + g] += pt->prev_customers[g];
-            gr->retained[pg + g] += pt->retained[g];
-        }
-        for (g = 0; g < ng * nf; g++) {
-            gr->sums[pg * nf + g] += pt->sums[g];
-            gr->cohort[pg * nf + g] += pt->cohort[g];
-        }
-        for (k = 0; k < m->nkpis; k++)
-            for (g = 0; g < ng; g++) {
-                size_t at = (k * np + (size_t)p) * ng + g;
-                gr->csum[at] += pt->csum[k * ng + g];
-                gr->ccount[at] += pt->ccount[k * ng + g];
-            }
-    }
+    for (gi = 0; gi < m->ngroups; gi++)
+        pass_sums_merge(&m->groups[gi].totals, (size_t)p, &w->part[gi]);
 }
 
 static void worker_free(worker *w, size_t ngr)
@@ -969,16 +929,8 @@ static void worker_free(worker *w, size_t ngr)
     for (gi = 0; gi < ngr; gi++) {
         if (w->rc.name)
             free((void *)w->rc.name[gi]);
-        if (w->part) {
-            partial *pt = &w->part[gi];
-            free(pt->customers);
-            free(pt->prev_customers);
-            free(pt->retained);
-            free(pt->sums);
-            free(pt->cohort);
-            free(pt->csum);
-            free(pt->ccount);
-        }
+        if (w->part)
+            pass_sums_free(&w->part[gi]);
     }
     free(w->part);
     free(w->cur);
@@ -1040,17 +992,8 @@ int segments_assign(model *m, quire_error *err)
         w->prevc = xmalloc(ngr * CHUNK);
         w->was = xmalloc(ngr * CHUNK);
         w->part = xcalloc(ngr, sizeof *w->part);
-        for (gi = 0; gi < ngr; gi++) {
-            partial *pt = &w->part[gi];
-            size_t ng = (size_t)m->groups[gi].nseg + 1;
-            pt->customers = xcalloc(ng, sizeof(double));
-            pt->prev_customers = xcalloc(ng, sizeof(double));
-            pt->retained = xcalloc(ng, sizeof(double));
-            pt->sums = xcalloc(ng * nf + 1, sizeof(double));
-            pt->cohort = xcalloc(ng * nf + 1, sizeof(double));
-            pt->csum = xcalloc(ng * m->nkpis + 1, sizeof(double));
-            pt->ccount = xcalloc(ng * m->nkpis + 1, sizeof(double));
-        }
+        for (gi = 0; gi < ngr; gi++)
+            pass_sums_init(&w->part[gi], 1, (size_t)m->groups[gi].nseg + 1, nf, m->nkpis);
         /* The first worker uses the run's state; the others one each (none
          * when they have no entities). */
         if (w->from >= w->to && i > 0)
@@ -1069,16 +1012,9 @@ int segments_assign(model *m, quire_error *err)
 
     for (gi = 0; gi < ngr; gi++) {
         grouping *gr = &m->groups[gi];
-        size_t npg = (size_t)np * (size_t)(gr->nseg + 1);
         gr->seg = xmalloc((size_t)np * (ne ? ne : 1));
         memset(gr->seg, -1, (size_t)np * ne);
-        gr->customers = xcalloc(npg, sizeof *gr->customers);
-        gr->prev_customers = xcalloc(npg, sizeof *gr->prev_customers);
-        gr->retained = xcalloc(npg, sizeof *gr->retained);
-        gr->sums = xcalloc(npg * nf + 1, sizeof *gr->sums);
-        gr->cohort = xcalloc(npg * nf + 1, sizeof *gr->cohort);
-        gr->csum = xcalloc(npg * m->nkpis + 1, sizeof *gr->csum);
-        gr->ccount = xcalloc(npg * m->nkpis + 1, sizeof *gr->ccount);
+        pass_sums_init(&gr->totals, (size_t)np, (size_t)gr->nseg + 1, nf, m->nkpis);
     }
     /* Running state: window sums, latest dates. */
     for (k = 0; k < nf; k++) {

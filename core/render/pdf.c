@@ -14,12 +14,10 @@
  * libharu errors longjmp back to pdf_render() through a handler whose jmp_buf
  * lives in the heap-allocated render state (no globals: documents on other
  * threads are independent). The PDF is built in memory and then written
- * atomically: temporary file beside the target, fsync, rename.
+ * atomically (atomic.h), mode 0644 whatever the umask.
  */
 #include "pdf.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,12 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "chart.h"
 #include "text.h"
+#include "atomic.h"
 #include "attach.h"
+#include "date.h"
 #include "format.h"
 #include "log.h"
 #include "util.h"
@@ -1288,12 +1286,7 @@ static void check_glyphs(render *r, const char *s)
 
 static int valid_date(const int d[6])
 {
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (d[0] % 4 == 0 && d[0] % 100 != 0) || d[0] % 400 == 0;
-
-    if (d[0] < 1 || d[0] > 9999 || d[1] < 1 || d[1] > 12 || d[2] < 1)
-        return 0;
-    if (d[2] > mdays[d[1] - 1] || (d[1] == 2 && !leap && d[2] > 28))
+    if (d[0] < 1 || d[0] > 9999 || !quire_valid_date(d[0], d[1], d[2]))
         return 0;
     return d[3] >= 0 && d[3] <= 23 && d[4] >= 0 && d[4] <= 59 && d[5] >= 0 && d[5] <= 59;
 }
@@ -1467,86 +1460,6 @@ static const char *errstr(int e, char *buf, size_t n)
 #endif
 }
 
-/* Make the rename durable: sync the folder that holds path. */
-static void sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    int fd;
-
-    if (!slash) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-
-        if (n >= sizeof dir)
-            return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-static int write_atomic(const char *path, const unsigned char *buf, size_t n, quire_error *err)
-{
-    size_t off = 0;
-    char *tmp;
-    char eb[128];
-    const char *step;
-    int fd, e;
-
-    fd = tmp_create_beside(path, &tmp);
-    if (fd < 0) {
-        e = errno;
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: cannot create a temporary file beside it: %s",
-                         path, errstr(e, eb, sizeof eb));
-    }
-    step = "cannot write";
-    while (off < n) {
-        ssize_t k = write(fd, buf + off, n - off);
-
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        off += (size_t)k;
-    }
-    step = "cannot set the mode of";
-    if (fchmod(fd, 0644) != 0)
-        goto fail;
-    step = "cannot sync";
-    if (fsync(fd) != 0)
-        goto fail;
-    step = "cannot close";
-    e = close(fd);
-    fd = -1;
-    if (e != 0)
-        goto fail;
-    step = "cannot rename into place";
-    if (rename(tmp, path) != 0)
-        goto fail;
-    free(tmp);
-    sync_dir(path);
-    return 0;
-
-fail:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    quire_err(err, QUIRE_EXIT_DELIVERY, "%s: %s %s: %s", path, step, tmp,
-              errstr(e, eb, sizeof eb));
-    free(tmp);
-    return -1;
-}
-
 int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
 {
     render *r;
@@ -1592,7 +1505,7 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
     HPDF_Free(r->pdf);
     r->pdf = NULL;
 
-    rc = write_atomic(path, r->out, r->out_len, err);
+    rc = atomic_write(path, r->out, r->out_len, 0644, ATOMIC_EXACT_MODE, err);
     free(r->pages);
     free(r->toc);
     free(r->out);

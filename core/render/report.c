@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
+#include "date.h"
 #include "source.h"
 #include "util.h"
 
@@ -16,7 +18,7 @@ struct report {
     quire_doc doc;
     doc_section *sections;
     char period[64];
-    char generated[16];
+    char generated[40];      /* YYYY-MM-DD; room for any int, so it is never cut */
     char **month_labels;     /* report months, "Feb 2024" */
     const char **month_short, **month_year;  /* "Feb", "2024": crowded axes */
     int nmonths;
@@ -653,47 +655,36 @@ void report_free(report *r)
 
 /* ------------------------------------------------------------ export */
 
-static FILE *open_tmp(const char *dir, const char *name, char **tmp, quire_error *err)
+/* Export files are written through atomic.h; their lines gather in a buffer
+ * that goes out a block at a time. */
+#define EXPORT_BLOCK 65536
+
+static int export_open(atomic_file *af, const char *dir, const char *name, quire_error *err)
 {
     char *path = xasprintf("%s/%s", dir, name);
-    FILE *fp = NULL;
-    int fd;
+    int rc = atomic_open(af, path, NULL, 0666, 0, err);
 
-    fd = tmp_create_beside(path, tmp);
-    if (fd < 0 || !(fp = fdopen(fd, "w"))) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0, "cannot write: %s", strerror(errno));
-        free(path);
-        if (fd >= 0) {
-            close(fd);
-            unlink(*tmp);
-        }
-        free(*tmp);
-        *tmp = NULL;
-        return NULL;
-    }
     free(path);
-    return fp;
+    return rc;
 }
 
-static int close_tmp(FILE *fp, char *tmp, const char *dir, const char *name, quire_error *err)
+/* Write out the buffer once it holds a block (or whatever it holds, at the end). */
+static int export_flush(atomic_file *af, strbuf *out, int all, quire_error *err)
 {
-    char *final = xasprintf("%s/%s", dir, name);
-    int bad = ferror(fp);
+    int rc;
 
-    if (fflush(fp) || fsync(fileno(fp)))
-        bad = 1;
-    if (fclose(fp))
-        bad = 1;
-    if (bad || rename(tmp, final)) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, final, 0, 0, "cannot write: %s", strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        free(final);
+    if (out->len < EXPORT_BLOCK && !(all && out->len > 0))
+        return 0;
+    rc = atomic_put(af, out->s, out->len, err);
+    out->len = 0;
+    return rc;
+}
+
+static int export_close(atomic_file *af, strbuf *out, quire_error *err)
+{
+    if (export_flush(af, out, 1, err))
         return -1;
-    }
-    free(tmp);
-    free(final);
-    return 0;
+    return atomic_commit(af, err);
 }
 
 /* kpis.csv and segments.csv for grouping gr; other segmentations than the
@@ -702,9 +693,9 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir, 
 {
     const spec *s = m->s;
     const facts *f = m->f;
-    char *tmp, mon[16], num[40], key[96], kname[200], sname[200];
-    strbuf line = {0};
-    FILE *fp;
+    char mon[16], num[40], key[96], kname[200], sname[200];
+    strbuf out = {0};
+    atomic_file af;
     size_t k, e;
     int rp, g;
 
@@ -717,35 +708,33 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir, 
         snprintf(kname, sizeof kname, "kpis-%s.csv", sl);
         snprintf(sname, sizeof sname, "segments-%s.csv", sl);
     }
-    if (!(fp = open_tmp(dir, kname, &tmp, err)))
+    if (export_open(&af, dir, kname, err))
         return -1;
-    fputs("period,segment,kpi,value\n", fp);
+    sb_puts(&out, "period,segment,kpi,value\n");
     for (rp = 0; rp < m->nreport; rp++) {
         format_month(mon, sizeof mon, s->month_from + rp);
         for (g = 0; g < gr->nseg; g++)
             for (k = 0; k < m->nkpis; k++) {
                 double v = model_kpi(m, gr, k, rp, g);
-                line.len = 0;
-                sb_printf(&line, "%s,", mon);
-                sb_csv_cstr(&line, gr->names[g]);
-                sb_printf(&line, ",%s,", m->kpis[k].spec->name);
+                sb_printf(&out, "%s,", mon);
+                sb_csv_cstr(&out, gr->names[g]);
+                sb_printf(&out, ",%s,", m->kpis[k].spec->name);
                 if (!isnan(v)) {
                     format_plain_number(num, sizeof num, v);
-                    sb_puts(&line, num);
+                    sb_puts(&out, num);
                 }
-                sb_puts(&line, "\n");
-                fwrite(line.s, 1, line.len, fp);
+                sb_puts(&out, "\n");
+                if (export_flush(&af, &out, 0, err))
+                    goto fail;
             }
     }
-    if (close_tmp(fp, tmp, dir, kname, err))
+    if (export_close(&af, &out, err))
         goto fail;
 
-    if (!(fp = open_tmp(dir, sname, &tmp, err)))
+    if (export_open(&af, dir, sname, err))
         goto fail;
-    line.len = 0;
-    sb_csv_cstr(&line, s->entity_key);
-    sb_puts(&line, ",period,segment\n");
-    fwrite(line.s, 1, line.len, fp);
+    sb_csv_cstr(&out, s->entity_key);
+    sb_puts(&out, ",period,segment\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int8_t *row = gr->seg + (size_t)(m->p_report + rp) * f->nentities;
         format_month(mon, sizeof mon, s->month_from + rp);
@@ -753,18 +742,20 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir, 
             if (row[e] < 0)
                 continue;
             facts_key_text(f, e, key, sizeof key);
-            line.len = 0;
-            sb_csv_cstr(&line, key);
-            sb_printf(&line, ",%s,", mon);
-            sb_csv_cstr(&line, gr->names[row[e]]);
-            sb_puts(&line, "\n");
-            fwrite(line.s, 1, line.len, fp);
+            sb_csv_cstr(&out, key);
+            sb_printf(&out, ",%s,", mon);
+            sb_csv_cstr(&out, gr->names[row[e]]);
+            sb_puts(&out, "\n");
+            if (export_flush(&af, &out, 0, err))
+                goto fail;
         }
     }
-    sb_free(&line);
-    return close_tmp(fp, tmp, dir, sname, err);
+    if (export_close(&af, &out, err))
+        goto fail;
+    sb_free(&out);
+    return 0;
 fail:
-    sb_free(&line);
+    sb_free(&out);
     return -1;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "date.h"
 #include "doc.h"
 #include "facts.h"
 #include "log.h"

@@ -6,7 +6,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -130,9 +130,11 @@ static int deliver_folder(const deliver_job *j, quire_error *err)
 {
     char *name = deliver_file_name(j);
     char *dest = xasprintf("%s/%s", j->recipient, name);
+    /* hidden from whatever watches the folder until it is renamed */
     char *tmp = xasprintf("%s/.%s.tmp.%ld", j->recipient, name, (long)getpid());
     strbuf b = {0};
-    int fd = -1, rc = -1;
+    atomic_file af;
+    int rc = -1;
 
     if (mkdirs(j->recipient)) {
         quire_err_at(err, QUIRE_EXIT_DELIVERY, j->recipient, 0, 0, "cannot create folder: %s",
@@ -143,27 +145,11 @@ static int deliver_folder(const deliver_job *j, quire_error *err)
         quire_err_at(err, QUIRE_EXIT_DELIVERY, j->pdf, 0, 0, "cannot read: %s", strerror(errno));
         goto done;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, b.s, b.len) != (ssize_t)b.len || fsync(fd)) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, tmp, 0, 0, "cannot write: %s", strerror(errno));
+    if (atomic_open(&af, dest, tmp, 0644, 0, err) || atomic_put(&af, b.s, b.len, err) ||
+        atomic_commit(&af, err))
         goto done;
-    }
-    close(fd);
-    fd = -1;
-    if (rename(tmp, dest)) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, dest, 0, 0, "cannot rename into place: %s",
-                     strerror(errno));
-        goto done;
-    }
-    fd = open(j->recipient, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0)
-        fsync(fd);
     rc = 0;
 done:
-    if (fd >= 0)
-        close(fd);
-    if (rc)
-        unlink(tmp);
     sb_free(&b);
     free(name);
     free(dest);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "util.h"
 #include "ydoc.h"
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "schedule.h"
 #include "util.h"
 #include "ydoc.h"

@@ -196,19 +196,6 @@ void crm_arena_free(crm_arena *a)
 
 /* ---------------------------------------------------------------- dates */
 
-static int64_t civil(int64_t y, int m, int d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int isdig(char c) { return c >= '0' && c <= '9'; }
 
 static int num(const char *s, size_t n, size_t at, size_t len, int *out)
@@ -227,8 +214,6 @@ static int num(const char *s, size_t n, size_t at, size_t len, int *out)
     return 0;
 }
 
-static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 int64_t crm_days_of_ms(int64_t ms)
 {
     int64_t d = ms / 86400000;
@@ -239,9 +224,8 @@ int64_t crm_days_of_ms(int64_t ms)
 
 int crm_parse_date(const char *s, size_t n, int64_t *days)
 {
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    int64_t secs, off = 0;
+    int h = 0, mi = 0, se = 0;
+    int64_t day, secs, off = 0;
     size_t i;
 
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
@@ -263,13 +247,11 @@ int crm_parse_date(const char *s, size_t n, int64_t *days)
         *days = crm_days_of_ms(ms);
         return 0;
     }
-    if (num(s, n, 0, 4, &y) || n < 10 || s[4] != '-' || num(s, n, 5, 2, &mo) || s[7] != '-' ||
-        num(s, n, 8, 2, &d))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > (mo == 2 && leap(y) ? 29 : dm[mo - 1]))
+    /* YYYY-MM-DD, then perhaps a time */
+    if (n < 10 || quire_parse_iso_date(s, 10, &day))
         return -1;
     if (n == 10) {
-        *days = civil(y, mo, d);
+        *days = day;
         return 0;
     }
     if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || num(s, n, 11, 2, &h) || n < 16 ||
@@ -310,7 +292,7 @@ int crm_parse_date(const char *s, size_t n, int64_t *days)
             return -1;
         }
     }
-    secs = civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    secs = day * 86400 + h * 3600 + mi * 60 + se - off;
     *days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     return 0;
 }

@@ -275,29 +275,6 @@ static int parse_num(const char *s, size_t n, double *out, locale_t cloc)
     return V_OK;
 }
 
-static int leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int month_days(int64_t y, int m)
-{
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : dm[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil: exact for every year, no tables, no time zone). */
-static int64_t civil(int64_t y, int m, int d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int dig2(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
 static int isdig(char c) { return c >= '0' && c <= '9'; }
@@ -504,7 +481,8 @@ static void bad_value(csv_state *st, const csv_record *rec, const csv_field *f, 
     case QUIRE_T_DATE:
         if (why == V_DAY && m >= 1 && m <= 12) {
             st->host->error(st->hctx, "%s:%llu:%u: \"%s\" is not a valid date: %04d-%02d has %d days "
-                            "(column \"%s\")", st->path, line, f->col, v, y, m, month_days(y, m),
+                            "(column \"%s\")", st->path, line, f->col, v, y, m,
+                            quire_days_in_month(y, m),
                             cv->name);
             return;
         }
@@ -564,9 +542,9 @@ static int convert(const csv_state *st, const conv *cv, const csv_field *f, quir
         rc = cv->fmt ? parse_fmt(cv->fmt, s, n, y, m, &d) : parse_iso(s, n, y, m, &d);
         if (rc)
             return rc;
-        if (*m < 1 || *m > 12 || d < 1 || d > month_days(*y, *m))
+        if (!quire_valid_date(*y, *m, d))
             return V_DAY;
-        c->v.i = civil(*y, *m, d);
+        c->v.i = quire_days_from_civil(*y, *m, d);
         return V_OK;
     default:
         return V_BAD;

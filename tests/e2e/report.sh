@@ -57,6 +57,17 @@ dups=$(awk -F, 'NR > 1 {print $1 "," $2}' "$S" | sort | uniq -d | head -n 1)
 moves=$(awk -F, 'NR > 1 {if (($1) in seg && seg[$1] != $3) m++; seg[$1] = $3} END {print m + 0}' "$S")
 [ "$moves" -gt 0 ] && ok || bad "no customer changed segment"
 
+# Exported files are created like any new file: mode 0666 less the umask (the
+# PDF is 0644 whatever the umask).
+( umask 002 && "$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" \
+    -o "$T/m1.pdf" --export "$T/m1" -q ) && ok || bad "run under umask 002"
+[ "$(stat -c %a "$T/m1/kpis.csv") $(stat -c %a "$T/m1/segments.csv")" = "664 664" ] && ok \
+    || bad "exports under umask 002: $(stat -c %a "$T/m1/kpis.csv") $(stat -c %a "$T/m1/segments.csv"), wanted 664"
+( umask 077 && "$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" \
+    -o "$T/m2.pdf" --export "$T/m2" -q ) && ok || bad "run under umask 077"
+[ "$(stat -c %a "$T/m2/kpis.csv") $(stat -c %a "$T/m2.pdf")" = "600 644" ] && ok \
+    || bad "under umask 077: kpis.csv $(stat -c %a "$T/m2/kpis.csv"), PDF $(stat -c %a "$T/m2.pdf")"
+
 # Same inputs, same bytes.
 "$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/r2.pdf" -q
 cmp -s "$T/r.pdf" "$T/r2.pdf" && ok || bad "two runs gave different PDFs"

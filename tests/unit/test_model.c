@@ -218,7 +218,7 @@ static void test_model(void)
     CHECK(kpi(m, fan, "n", 0, "Fan") == 1 && kpi(m, fan, "n", 0, "Other") == 3);
     CHECK(kpi(m, fan, "n", 1, "Fan") == 1 && kpi(m, fan, "n", 1, "Other") == 3);
     CHECK(kpi(m, fan, "spend", 0, "Fan") != kpi(m, fan, "spend", 0, "Fan")); /* no row: NAN */
-    CHECK(fan->prev_customers[model_pg(fan, m->p_report, 1)] == 2);
+    CHECK(fan->totals.prev_customers[model_pg(fan, m->p_report, 1)] == 2);
     /* c.segment in customer(): this segmentation's segment, never another's. */
     CHECK(kpi(m, fan, "isfan", 0, "Fan") == 1 && kpi(m, fan, "isfan", 0, "Other") == 0);
     CHECK(kpi(m, age, "isfan", 0, "young") == 0);

@@ -584,7 +584,7 @@ static void test_failures(const char *dir)
     snprintf(path, sizeof path, "%s/missing/report.pdf", dir);
     CHECK(pdf_render(&doc, path, &err) == -1);
     CHECK(err.code == QUIRE_EXIT_DELIVERY);
-    CHECK_CONTAINS(err.msg, path);
+    CHECK_STR(err.file, path);
     snprintf(sub, sizeof sub, "%s/missing", dir);
     CHECK(access(sub, F_OK) != 0);
     CHECK(count_temp_files(dir) == 0);

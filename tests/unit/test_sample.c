@@ -4,6 +4,7 @@
  * requested number of orders, and failures that leave nothing behind.
  */
 #include "check.h"
+#include "date.h"
 #include "sample.h"
 
 #include <dirent.h>
@@ -142,10 +143,8 @@ static int next_record(char *buf, size_t *pos, char **field, int max)
 static long day_of(const char *s)
 {
     int y = atoi(s), m = atoi(s + 5), d = strlen(s) >= 10 ? atoi(s + 8) : 1;
-    long yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
-    long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
 
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return (long)quire_days_from_civil(y, m, d);
 }
 
 static int month_of(const char *s)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "date.h"
 #include "fixture.h"
 #include "log.h"
 #include "schedule.h"

@@ -1,9 +1,7 @@
-/* test_util.c - strings, numbers and dates shared by the core. */
-#include <errno.h>
+/* test_util.c - strings, numbers and paths shared by the core. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "util.h"
@@ -60,30 +58,6 @@ static void test_numbers(void)
     CHECK_STR(buf, "-2500000");
 }
 
-static void test_dates(void)
-{
-    int32_t d;
-    int y, m, dd;
-
-    CHECK(days_from_civil(1970, 1, 1) == 0);
-    CHECK(days_from_civil(2024, 3, 6) == 19788);
-    civil_from_days(19788, &y, &m, &dd);
-    CHECK(y == 2024 && m == 3 && dd == 6);
-    CHECK(parse_date("2024-02-29", &d) == 0 && d == days_from_civil(2024, 2, 29));
-    CHECK(parse_date("2023-02-29", &d) == -1);
-    CHECK(parse_date("2024-2-29", &d) == -1);
-    CHECK(parse_month("2024-04") == 2024 * 12 + 3);
-    CHECK(parse_month("2024-13") == -1);
-    CHECK(month_of_days(days_from_civil(2024, 4, 30)) == 2024 * 12 + 3);
-    {
-        char buf[32];
-        format_month_label(buf, sizeof buf, 2024 * 12 + 1);
-        CHECK_STR(buf, "Feb 2024");
-        format_month(buf, sizeof buf, 2023 * 12 + 11);
-        CHECK_STR(buf, "2023-12");
-    }
-}
-
 static void test_words_paths(void)
 {
     static const char *const keys[] = {"history", "from", "to", "grain"};
@@ -109,35 +83,16 @@ static void test_words_paths(void)
 
 static void test_tmp(void)
 {
-    char *t = tmp_template("/tmp/q-"), dir[64], *path, *tmp = NULL;
-    int fd;
+    char *t = tmp_template("/tmp/q-");
 
     CHECK(strlen(t) == strlen("/tmp/q-") + 6 && strncmp(t, "/tmp/q-", 7) == 0);
     free(t);
-    check_template(dir, sizeof dir, "/tmp/quire-util-");
-    CHECK(mkdtemp(dir) != NULL);
-    path = xasprintf("%s/out.pdf", dir);
-    fd = tmp_create_beside(path, &tmp);
-    CHECK(fd >= 0 && tmp != NULL);
-    CHECK(tmp && strncmp(tmp, path, strlen(path)) == 0 && strstr(tmp, ".tmp.") != NULL);
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
-    }
-    free(tmp);
-    free(path);
-    path = xasprintf("%s/missing/out.pdf", dir);
-    fd = tmp_create_beside(path, &tmp);
-    CHECK(fd < 0 && tmp == NULL && errno == ENOENT);
-    free(path);
-    rmdir(dir);
 }
 
 int main(void)
 {
     test_csv_json();
     test_numbers();
-    test_dates();
     test_words_paths();
     test_tmp();
     return check_done("util");

@@ -34,13 +34,14 @@
 #include "sample.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+
+#include "atomic.h"
+#include "date.h"
 
 /* ---------------------------------------------------------------- random */
 
@@ -133,39 +134,10 @@ static inline uint32_t rng_spread(rng *r)
 
 /* ----------------------------------------------------------------- dates */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-    long era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long)doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
-{
-    long era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (long)yoe + era * 400 + (*m <= 2);
-}
-
+/* Days since 1970-01-01 (quire/plugin.h's calendar) of a month's first day. */
 static long month_first_day(long month)
 {
-    return days_from_civil(month / 12, (unsigned)(month % 12) + 1, 1);
+    return (long)quire_days_from_civil(month / 12, (int)(month % 12) + 1, 1);
 }
 
 /* 0 = Sunday .. 6 = Saturday; 1970-01-01 was a Thursday. */
@@ -206,17 +178,17 @@ static char *put_cents(char *p, uint64_t cents)
 /* YYYY-MM or YYYY-MM-DD; years are validated to have four digits. */
 static char *put_date(char *p, long day, int with_day)
 {
-    long y;
-    unsigned m, d;
+    int64_t y;
+    int m, d;
 
-    civil_from_days(day, &y, &m, &d);
+    quire_civil_from_days(day, &y, &m, &d);
     p = put_2(p, (unsigned)(y / 100));
     p = put_2(p, (unsigned)(y % 100));
     *p++ = '-';
-    p = put_2(p, m);
+    p = put_2(p, (unsigned)m);
     if (with_day) {
         *p++ = '-';
-        p = put_2(p, d);
+        p = put_2(p, (unsigned)d);
     }
     return p;
 }
@@ -245,9 +217,7 @@ static char *put_field(char *p, const char *s)
 #define OUT_LINE 1024 /* longest line we ever format */
 
 typedef struct out_file {
-    int fd;      /* -1 when closed */
-    char *tmp;   /* DIR/NAME.tmp */
-    char *path;  /* DIR/NAME */
+    atomic_file af; /* DIR/NAME, written as DIR/NAME.tmp */
     char *buf;
     size_t len;
 } out_file;
@@ -255,35 +225,26 @@ typedef struct out_file {
 static int out_open(out_file *f, const char *dir, const char *name, quire_error *err)
 {
     size_t n = strlen(dir) + strlen(name) + 8;
+    char *path = malloc(n), *tmp = malloc(n);
+    int rc = -1;
 
-    f->path = malloc(n);
-    f->tmp = malloc(n);
     f->buf = malloc(OUT_CAP);
-    if (!f->path || !f->tmp || !f->buf)
-        return quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory");
-    snprintf(f->path, n, "%s/%s", dir, name);
-    snprintf(f->tmp, n, "%s/%s.tmp", dir, name);
-    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (f->fd < 0)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot create %s: %s", f->tmp,
-                         strerror(errno));
-    return 0;
+    if (!path || !tmp || !f->buf) {
+        quire_err(err, QUIRE_EXIT_DATA, "sample: out of memory");
+    } else {
+        snprintf(path, n, "%s/%s", dir, name);
+        snprintf(tmp, n, "%s/%s.tmp", dir, name);
+        rc = atomic_open(&f->af, path, tmp, 0666, 0, err);
+    }
+    free(path);
+    free(tmp);
+    return rc;
 }
 
 static int out_flush(out_file *f, quire_error *err)
 {
-    size_t done = 0;
-
-    while (done < f->len) {
-        ssize_t w = write(f->fd, f->buf + done, f->len - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
-                             strerror(errno));
-        }
-        done += (size_t)w;
-    }
+    if (atomic_put(&f->af, f->buf, f->len, err))
+        return -1;
     f->len = 0;
     return 0;
 }
@@ -313,35 +274,20 @@ static int out_put(out_file *f, const char *s, quire_error *err)
     return 0;
 }
 
+/* Write out the rest and sync; the rename comes once every file is complete. */
 static int out_finish(out_file *f, quire_error *err)
 {
-    int rc;
-
     if (out_flush(f, err))
         return -1;
-    if (fsync(f->fd) && errno != EINVAL && errno != EROFS)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
-                         strerror(errno));
-    rc = close(f->fd);
-    f->fd = -1;
-    if (rc)
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot write %s: %s", f->tmp,
-                         strerror(errno));
-    return 0;
+    return atomic_sync(&f->af, err);
 }
 
-/* Close and remove the temporary file, if any; free everything. */
+/* Close and remove the temporary file, if any is left; free everything. */
 static void out_discard(out_file *f)
 {
-    if (f->fd >= 0)
-        close(f->fd);
-    if (f->tmp && f->fd != -2)
-        unlink(f->tmp);
-    free(f->tmp);
-    free(f->path);
+    atomic_abort(&f->af);
     free(f->buf);
     memset(f, 0, sizeof *f);
-    f->fd = -1;
 }
 
 /* mkdir -p */
@@ -799,11 +745,11 @@ static void become(gen *g, long c, int persona, rng *r)
 /* Calendar month of a day counted from win0, relative to the first month. */
 static long rel_month(const gen *g, long day)
 {
-    long y;
-    unsigned m, d;
+    int64_t y;
+    int m, d;
 
-    civil_from_days(g->win0 + day, &y, &m, &d);
-    return y * 12 + (long)m - 1 - g->o->first_month;
+    quire_civil_from_days(g->win0 + day, &y, &m, &d);
+    return (long)y * 12 + m - 1 - g->o->first_month;
 }
 
 /* Every customer's persona at the start of the window (stream S_INIT). */
@@ -1671,10 +1617,7 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
     int i, m, rc = -1;
     long d;
 
-    for (i = 0; i < NFILES; i++) {
-        memset(&files[i], 0, sizeof files[i]);
-        files[i].fd = -1;
-    }
+    memset(files, 0, sizeof files);
     memset(&g, 0, sizeof g);
     if (check_opts(o, err))
         return -1;
@@ -1741,14 +1684,9 @@ int quire_sample_write(const quire_sample_opts *o, quire_error *err)
     for (i = 0; i < NFILES; i++)
         if (out_finish(&files[i], err))
             goto out;
-    for (i = 0; i < NFILES; i++) {
-        if (rename(files[i].tmp, files[i].path)) {
-            quire_err(err, QUIRE_EXIT_DELIVERY, "sample: cannot rename %s to %s: %s",
-                      files[i].tmp, files[i].path, strerror(errno));
+    for (i = 0; i < NFILES; i++)
+        if (atomic_commit(&files[i].af, err))
             goto out;
-        }
-        files[i].fd = -2; /* renamed: nothing left to remove */
-    }
     rc = 0;
 out:
     for (i = 0; i < NFILES; i++)

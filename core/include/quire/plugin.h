@@ -204,6 +204,91 @@ typedef struct quire_plugin {
 
 typedef const quire_plugin *(*quire_plugin_entry_fn)(void);
 
+/* ---------------------------------------------------------------- dates
+ *
+ * QUIRE_T_DATE values are days since 1970-01-01 in the proleptic Gregorian
+ * calendar. These helpers convert between them and calendar dates. They are
+ * static inline, so a plugin has them from this header alone, and the host
+ * uses the very same ones: there is one date arithmetic in Quire. Months run
+ * 1..12; years may be negative.
+ */
+
+static inline int quire_is_leap_year(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days in month m of year y; 0 when m is not 1..12. */
+static inline int quire_days_in_month(int64_t y, int m)
+{
+    static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (m < 1 || m > 12)
+        return 0;
+    return m == 2 && quire_is_leap_year(y) ? 29 : dm[m - 1];
+}
+
+/* 1 when y-m-d is a day of the calendar. */
+static inline int quire_valid_date(int64_t y, int m, int d)
+{
+    return d >= 1 && d <= quire_days_in_month(y, m);
+}
+
+/* Days since 1970-01-01 of y-m-d (H. Hinnant's days_from_civil: exact for
+ * every year, no tables, no time zone). Past the end of a month (or before
+ * its first day) it counts on into the next (back into the previous). */
+static inline int64_t quire_days_from_civil(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The calendar date of day z, the inverse of quire_days_from_civil(). */
+static inline void quire_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Strict ISO 8601 calendar date: s[0..n) is exactly "YYYY-MM-DD" and a day of
+ * the calendar (year 0000 to 9999). Stores its day number in *days and
+ * returns 0, else returns -1. */
+static inline int quire_parse_iso_date(const char *s, size_t n, int64_t *days)
+{
+    static const unsigned char at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    int v[8], i, y, m, d;
+
+    if (n != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (i = 0; i < 8; i++) {
+        if (s[at[i]] < '0' || s[at[i]] > '9')
+            return -1;
+        v[i] = s[at[i]] - '0';
+    }
+    y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    m = v[4] * 10 + v[5];
+    d = v[6] * 10 + v[7];
+    if (!quire_valid_date(y, m, d))
+        return -1;
+    *days = quire_days_from_civil(y, m, d);
+    return 0;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,205 @@
+/* atomic.c - replace a file whole or not at all. */
+#include "atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* strerror, safe on any thread (documents are rendered on several). */
+static const char *errstr(int e, char *buf, size_t n)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(e, buf, n);
+#else
+    if (strerror_r(e, buf, n) != 0)
+        snprintf(buf, n, "error %d", e);
+    return buf;
+#endif
+}
+
+/* Record what failed on f's temporary file ("cannot VERB TMP TAIL", errno e),
+ * then give the file up. */
+static int fail(atomic_file *f, int e, const char *verb, const char *tail, quire_error *err)
+{
+    char eb[128];
+
+    quire_err_at(err, QUIRE_EXIT_DELIVERY, f->path, 0, 0, "cannot %s %s%s: %s", verb, f->tmp,
+                 tail, errstr(e, eb, sizeof eb));
+    atomic_abort(f);
+    return -1;
+}
+
+/* Six letters and digits, as mkstemp would pick. */
+static void random_suffix(char *out)
+{
+    static const char letters[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char r[6];
+    int i;
+
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        static unsigned counter;
+        struct timespec ts;
+        uint64_t x;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40) ^
+            (uint64_t)__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 0x9E3779B97F4A7C15ull;
+        for (i = 0; i < 6; i++) {
+            x ^= x >> 29;
+            x *= 0xBF58476D1CE4E5B9ull;
+            r[i] = (unsigned char)(x >> 56);
+        }
+    }
+    for (i = 0; i < 6; i++)
+        out[i] = letters[r[i] % (sizeof letters - 1)];
+}
+
+int atomic_open(atomic_file *f, const char *path, const char *tmp, unsigned mode,
+                unsigned flags, quire_error *err)
+{
+    char eb[128];
+    int e, tries;
+
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->mode = mode;
+    f->flags = flags;
+    if (tmp) {
+        f->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+        if (f->fd < 0) {
+            e = errno;
+            return quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0, "cannot create %s: %s",
+                                tmp, errstr(e, eb, sizeof eb));
+        }
+        f->tmp = xstrdup(tmp);
+    } else {
+        size_t n = strlen(path);
+
+        f->tmp = xmalloc(n + sizeof ".tmp.XXXXXX");
+        memcpy(f->tmp, path, n);
+        memcpy(f->tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+        for (tries = 0; tries < 100; tries++) {
+            random_suffix(f->tmp + n + 5);
+            f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+            if (f->fd >= 0 || errno != EEXIST)
+                break;
+        }
+        if (f->fd < 0) {
+            e = errno;
+            free(f->tmp);
+            f->tmp = NULL;
+            return quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0,
+                                "cannot create a temporary file beside it: %s",
+                                errstr(e, eb, sizeof eb));
+        }
+    }
+    f->path = xstrdup(path);
+    return 0;
+}
+
+/* A file that failed or was finished takes nothing more. */
+static int closed(const atomic_file *f, quire_error *err)
+{
+    return quire_err_at(err, QUIRE_EXIT_DELIVERY, f->path ? f->path : "(output)", 0, 0,
+                        "the file was already %s", f->path ? "closed" : "given up");
+}
+
+int atomic_put(atomic_file *f, const void *data, size_t len, quire_error *err)
+{
+    const char *p = data;
+
+    if (f->fd < 0)
+        return closed(f, err);
+    while (len > 0) {
+        ssize_t k = write(f->fd, p, len);
+
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(f, errno, "write", "", err);
+        }
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+int atomic_sync(atomic_file *f, quire_error *err)
+{
+    int rc;
+
+    if (f->fd < 0)
+        return 0;
+    if ((f->flags & ATOMIC_EXACT_MODE) && fchmod(f->fd, (mode_t)f->mode) != 0)
+        return fail(f, errno, "set the mode of", "", err);
+    /* A file system that cannot sync (EINVAL) keeps what was written. */
+    if (fsync(f->fd) != 0 && errno != EINVAL && errno != EROFS)
+        return fail(f, errno, "sync", "", err);
+    rc = close(f->fd);
+    f->fd = -1;
+    if (rc != 0)
+        return fail(f, errno, "close", "", err);
+    return 0;
+}
+
+/* Make a rename in the folder holding path durable. */
+static void sync_dir(const char *path)
+{
+    char *dir = path_dirname(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+int atomic_commit(atomic_file *f, quire_error *err)
+{
+    if (!f->tmp)
+        return closed(f, err);
+    if (atomic_sync(f, err))
+        return -1;
+    if (rename(f->tmp, f->path) != 0)
+        return fail(f, errno, "rename", " into place", err);
+    free(f->tmp);
+    f->tmp = NULL;
+    sync_dir(f->path);
+    atomic_abort(f); /* nothing left to remove: frees the names */
+    return 0;
+}
+
+void atomic_abort(atomic_file *f)
+{
+    if (f->tmp) {
+        if (f->fd >= 0)
+            close(f->fd);
+        unlink(f->tmp);
+        free(f->tmp);
+    }
+    free(f->path);
+    f->fd = -1;
+    f->tmp = NULL;
+    f->path = NULL;
+}
+
+int atomic_write(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
+                 quire_error *err)
+{
+    atomic_file f;
+
+    if (atomic_open(&f, path, NULL, mode, flags, err) || atomic_put(&f, data, len, err))
+        return -1;
+    return atomic_commit(&f, err);
+}

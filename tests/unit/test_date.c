@@ -1,0 +1,204 @@
+/* test_date.c - the calendar helpers of quire/plugin.h and the core's dates
+ * built on them (core/base/date.c). */
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "date.h"
+
+/* Month lengths and leap years written out again, independently of the
+ * helpers, to walk the calendar a day at a time. */
+static int naive_leap(int y)
+{
+    if (y % 400 == 0)
+        return 1;
+    if (y % 100 == 0)
+        return 0;
+    return y % 4 == 0;
+}
+
+static int naive_month(int y, int m)
+{
+    switch (m) {
+    case 2:
+        return naive_leap(y) ? 29 : 28;
+    case 4:
+    case 6:
+    case 9:
+    case 11:
+        return 30;
+    default:
+        return 31;
+    }
+}
+
+/* Every day from 1900-01-01 to 2100-12-31, both ways. */
+static void test_round_trips(void)
+{
+    int64_t z = quire_days_from_civil(1900, 1, 1), yy;
+    int y, m, d, mm, dd, bad_to = 0, bad_from = 0;
+
+    CHECK(z == -25567);
+    for (y = 1900; y <= 2100; y++)
+        for (m = 1; m <= 12; m++)
+            for (d = 1; d <= naive_month(y, m); d++, z++) {
+                if (quire_days_from_civil(y, m, d) != z)
+                    bad_to++;
+                quire_civil_from_days(z, &yy, &mm, &dd);
+                if (yy != y || mm != m || dd != d)
+                    bad_from++;
+            }
+    CHECK(bad_to == 0);
+    CHECK(bad_from == 0);
+    CHECK(z == 47846 + 1); /* one past 2100-12-31 */
+}
+
+static void test_anchors(void)
+{
+    int64_t y;
+    int m, d;
+
+    CHECK(quire_days_from_civil(1970, 1, 1) == 0);
+    CHECK(quire_days_from_civil(2000, 2, 29) == 11016);
+    CHECK(quire_days_from_civil(2000, 3, 1) == 11017);
+    CHECK(quire_days_from_civil(2024, 3, 6) == 19788);
+    CHECK(quire_days_from_civil(1, 1, 1) == -719162);
+    CHECK(quire_days_from_civil(9999, 12, 31) == 2932896);
+    quire_civil_from_days(-1, &y, &m, &d);
+    CHECK(y == 1969 && m == 12 && d == 31);
+    quire_civil_from_days(-719162, &y, &m, &d);
+    CHECK(y == 1 && m == 1 && d == 1);
+    /* before year 1: the proleptic calendar goes on (year 0 is a leap year) */
+    quire_civil_from_days(-719162 - 1, &y, &m, &d);
+    CHECK(y == 0 && m == 12 && d == 31);
+    CHECK(quire_days_from_civil(0, 3, 1) - quire_days_from_civil(0, 2, 28) == 2);
+    CHECK(quire_days_from_civil(-1, 1, 1) == quire_days_from_civil(0, 1, 1) - 365);
+    quire_civil_from_days(quire_days_from_civil(-4713, 11, 24), &y, &m, &d);
+    CHECK(y == -4713 && m == 11 && d == 24);
+    /* past a month's end it counts on into the next, before its start back */
+    CHECK(quire_days_from_civil(2024, 1, 32) == quire_days_from_civil(2024, 2, 1));
+    CHECK(quire_days_from_civil(2024, 3, 0) == quire_days_from_civil(2024, 2, 29));
+}
+
+static void test_leap_and_months(void)
+{
+    static const int len2023[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int m, y, bad = 0;
+
+    CHECK(quire_is_leap_year(2024) && quire_is_leap_year(2000) && quire_is_leap_year(1600));
+    CHECK(quire_is_leap_year(0) && quire_is_leap_year(-4) && !quire_is_leap_year(-100));
+    CHECK(!quire_is_leap_year(2023) && !quire_is_leap_year(1900) && !quire_is_leap_year(2100));
+    for (m = 1; m <= 12; m++)
+        CHECK(quire_days_in_month(2023, m) == len2023[m - 1]);
+    CHECK(quire_days_in_month(2024, 2) == 29 && quire_days_in_month(2100, 2) == 28);
+    CHECK(quire_days_in_month(2024, 0) == 0 && quire_days_in_month(2024, 13) == 0);
+    CHECK(quire_days_in_month(2024, -1) == 0);
+    for (y = 1900; y <= 2100; y++) {
+        bad += quire_is_leap_year(y) != naive_leap(y);
+        for (m = 1; m <= 12; m++)
+            bad += quire_days_in_month(y, m) != naive_month(y, m);
+        bad += days_in_month(y, 2) != naive_month(y, 2);
+    }
+    CHECK(bad == 0);
+}
+
+static void test_valid(void)
+{
+    CHECK(quire_valid_date(2024, 2, 29) && !quire_valid_date(2023, 2, 29));
+    CHECK(!quire_valid_date(1900, 2, 29) && quire_valid_date(2000, 2, 29));
+    CHECK(quire_valid_date(2024, 4, 30) && !quire_valid_date(2024, 4, 31));
+    CHECK(quire_valid_date(2024, 12, 31) && !quire_valid_date(2024, 12, 32));
+    CHECK(!quire_valid_date(2024, 1, 0) && !quire_valid_date(2024, 1, -1));
+    CHECK(!quire_valid_date(2024, 0, 1) && !quire_valid_date(2024, 13, 1));
+}
+
+static int iso(const char *s, int64_t *days)
+{
+    return quire_parse_iso_date(s, strlen(s), days);
+}
+
+static void test_parse_iso(void)
+{
+    static const char *const bad[] = {
+        "2023-02-29", "2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00",
+        "2024-1-01", "2024-01-1", "24-01-01", "2024/01/01", "2024-01-01T", "2024-01-01 ",
+        " 2024-01-01", "20a4-01-01", "2024-0x-01", "+024-01-01", "2024-01", "", "2024-01-01Z",
+    };
+    int64_t d = 7;
+    size_t i;
+
+    CHECK(iso("2024-02-29", &d) == 0 && d == quire_days_from_civil(2024, 2, 29));
+    CHECK(iso("1970-01-01", &d) == 0 && d == 0);
+    CHECK(iso("0000-01-01", &d) == 0 && d == quire_days_from_civil(0, 1, 1));
+    CHECK(iso("9999-12-31", &d) == 0 && d == 2932896);
+    CHECK(iso("1900-02-28", &d) == 0 && iso("1900-02-29", &d) == -1);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        d = 7;
+        if (iso(bad[i], &d) != -1 || d != 7)
+            fprintf(stderr, "accepted \"%s\"\n", bad[i]);
+        CHECK(iso(bad[i], &d) == -1 && d == 7);
+    }
+    /* exactly n bytes: a date followed by more is not read as a date */
+    CHECK(quire_parse_iso_date("2024-03-06T10:00", 10, &d) == 0 && d == 19788);
+    CHECK(quire_parse_iso_date("2024-03-06", 9, &d) == -1);
+}
+
+/* The core's types and formats on top of the helpers. */
+static void test_core(void)
+{
+    int32_t d;
+    int y, m, dd;
+    char buf[32];
+
+    CHECK(parse_date("2024-02-29", &d) == 0 && d == days_from_civil(2024, 2, 29));
+    CHECK(parse_date("0000-01-01", &d) == -1); /* the core wants year 1 or later */
+    CHECK(parse_date("0001-01-01", &d) == 0 && d == -719162);
+    CHECK(parse_date("2023-02-29", &d) == -1 && parse_date("2024-02-29x", &d) == -1);
+    format_date(buf, sizeof buf, days_from_civil(2100, 2, 28) + 1);
+    CHECK_STR(buf, "2100-03-01");
+    civil_from_days(days_from_civil(1999, 12, 31) + 1, &y, &m, &dd);
+    CHECK(y == 2000 && m == 1 && dd == 1);
+    CHECK(month_of_days(days_from_civil(2000, 2, 29)) == 2000 * 12 + 1);
+    CHECK(parse_month("2024-02") == 2024 * 12 + 1 && parse_month("0000-01") == -1);
+    format_month(buf, sizeof buf, 1999 * 12 + 11);
+    CHECK_STR(buf, "1999-12");
+    format_month_label(buf, sizeof buf, 2100 * 12 + 1);
+    CHECK_STR(buf, "Feb 2100");
+}
+
+/* The cases test_util.c had before dates moved to date.c. */
+static void test_core_cases(void)
+{
+    int32_t d;
+    int y, m, dd;
+
+    CHECK(days_from_civil(1970, 1, 1) == 0);
+    CHECK(days_from_civil(2024, 3, 6) == 19788);
+    civil_from_days(19788, &y, &m, &dd);
+    CHECK(y == 2024 && m == 3 && dd == 6);
+    CHECK(parse_date("2024-02-29", &d) == 0 && d == days_from_civil(2024, 2, 29));
+    CHECK(parse_date("2023-02-29", &d) == -1);
+    CHECK(parse_date("2024-2-29", &d) == -1);
+    CHECK(parse_month("2024-04") == 2024 * 12 + 3);
+    CHECK(parse_month("2024-13") == -1);
+    CHECK(month_of_days(days_from_civil(2024, 4, 30)) == 2024 * 12 + 3);
+    {
+        char buf[32];
+        format_month_label(buf, sizeof buf, 2024 * 12 + 1);
+        CHECK_STR(buf, "Feb 2024");
+        format_month(buf, sizeof buf, 2023 * 12 + 11);
+        CHECK_STR(buf, "2023-12");
+    }
+}
+
+int main(void)
+{
+    test_round_trips();
+    test_anchors();
+    test_leap_and_months();
+    test_valid();
+    test_parse_iso();
+    test_core();
+    test_core_cases();
+    return check_done("date");
+}
