@@ -24,16 +24,12 @@
 #include "model.h"
 #include "util.h"
 
-static int kpi_fail(const spec_kpi *k, quire_error *err, const char *msg)
-{
-    return quire_err_at(err, QUIRE_EXIT_USAGE, k->script, 0, 0, "KPI \"%s\": %s", k->name, msg);
-}
-
-/* Whether the spec provides a field called name to KPIs. */
-static int provides(const model *m, const char *name)
+/* Whether the model provides a field called name to KPIs. */
+static int provides(const void *ctx, const char *name)
 {
     static const char *const always[] = {"segment", "period", "customers", "prev_customers",
                                          "retained", "cohort", "per_customer", "all"};
+    const model *m = ctx;
     size_t i;
 
     for (i = 0; i < sizeof always / sizeof *always; i++)
@@ -48,110 +44,155 @@ static int provides(const model *m, const char *name)
     return 0;
 }
 
-static int load_kpi(model *m, const spec_kpi *sk, kpi_def *kd, quire_error *err)
-{
-    lua_State *L = qlua_state(m->lua);
-    int top = lua_gettop(L), t;
-    char msg[256];
+/* What read_table() works on: the table at index 1, the definition it fills,
+ * and the first problem with the table (a message, not a Lua error). */
+typedef struct read_ctx {
+    const spec_kpi *sk;
+    kpi_def *kd;
+    kpi_provides_fn provides;
+    const void *pctx;
+    char bad[256];
+} read_ctx;
 
-    kd->spec = sk;
-    kd->decimals = -1;
-    kd->higher_is_better = 1;
-    kd->fn_ref = LUA_NOREF;
-    kd->customer_ref = LUA_NOREF;
-    if (qlua_dofile(m->lua, sk->script, 1, err))
-        goto fail_keep;
-    t = lua_gettop(L);
-    if (!lua_istable(L, t)) {
-        snprintf(msg, sizeof msg, "the script must return a table with value = function(s, prev), "
-                 "not a %s", luaL_typename(L, t));
-        kpi_fail(sk, err, msg);
-        goto fail;
+/*
+ * Read the KPI table at index 1 into the definition (a C function, called
+ * protected and under the sandbox's limits: the table is the script's, and
+ * its metamethods run when it is read). A table that breaks the contract
+ * leaves a message in ctx->bad; a Lua error raised by the script's own code
+ * propagates.
+ */
+static int read_table(lua_State *L)
+{
+    read_ctx *c = lua_touserdata(L, 2);
+    kpi_def *kd = c->kd;
+
+    if (!lua_istable(L, 1)) {
+        snprintf(c->bad, sizeof c->bad, "the script must return a table with value = "
+                 "function(s, prev), not a %s", luaL_typename(L, 1));
+        return 0;
     }
-    lua_getfield(L, t, "label");
-    kd->label = xstrdup(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : sk->name);
-    lua_pop(L, 1);
-    lua_getfield(L, t, "description");
+    lua_getfield(L, 1, "label");
+    kd->label = xstrdup(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : c->sk->name);
+    lua_getfield(L, 1, "description");
     if (lua_type(L, -1) == LUA_TSTRING)
         kd->description = xstrdup(lua_tostring(L, -1));
-    lua_pop(L, 1);
-    lua_getfield(L, t, "unit");
+    lua_getfield(L, 1, "unit");
     if (!lua_isnil(L, -1)) {
-        const char *u = lua_tostring(L, -1);
+        const char *u = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         int i = quire_unit_parse(u);
         if (i < 0) {
-            snprintf(msg, sizeof msg, "unit must be one of number, count, currency, percent, score, "
-                     "days, months, not \"%s\"", u ? u : luaL_typename(L, -1));
-            kpi_fail(sk, err, msg);
-            goto fail;
+            snprintf(c->bad, sizeof c->bad, "unit must be one of number, count, currency, percent, "
+                     "score, days, months, not \"%s\"", u ? u : luaL_typename(L, -1));
+            return 0;
         }
         kd->unit = (quire_unit)i;
     }
-    lua_pop(L, 1);
-    lua_getfield(L, t, "decimals");
+    lua_getfield(L, 1, "decimals");
     if (!lua_isnil(L, -1)) {
         if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 6) {
-            kpi_fail(sk, err, "decimals must be a whole number from 0 to 6");
-            goto fail;
+            snprintf(c->bad, sizeof c->bad, "decimals must be a whole number from 0 to 6");
+            return 0;
         }
         kd->decimals = (int)lua_tointeger(L, -1);
     }
-    lua_pop(L, 1);
-    lua_getfield(L, t, "higher_is_better");
+    lua_getfield(L, 1, "higher_is_better");
     if (!lua_isnil(L, -1))
         kd->higher_is_better = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    lua_getfield(L, t, "needs");
+    lua_settop(L, 2);
+    lua_getfield(L, 1, "needs");
     if (!lua_isnil(L, -1)) {
         lua_Integer i, n;
         strbuf miss = {0};
         if (!lua_istable(L, -1)) {
-            kpi_fail(sk, err, "needs must be a list of field names: needs = { \"orders\" }");
-            goto fail;
+            snprintf(c->bad, sizeof c->bad, "needs must be a list of field names: needs = { "
+                     "\"orders\" }");
+            return 0;
         }
         n = (lua_Integer)lua_rawlen(L, -1);
         for (i = 1; i <= n; i++) {
             lua_rawgeti(L, -1, i);
             if (lua_type(L, -1) != LUA_TSTRING) {
                 sb_free(&miss);
-                kpi_fail(sk, err, "needs must be a list of field names (strings)");
-                goto fail;
+                snprintf(c->bad, sizeof c->bad, "needs must be a list of field names (strings)");
+                return 0;
             }
-            if (!provides(m, lua_tostring(L, -1)))
+            if (c->provides && !c->provides(c->pctx, lua_tostring(L, -1)))
                 sb_printf(&miss, "%s%s", miss.len ? ", " : "", lua_tostring(L, -1));
             lua_pop(L, 1);
         }
         kd->missing = miss.s;
     }
-    lua_pop(L, 1);
-    lua_getfield(L, t, "customer");
-    if (lua_isfunction(L, -1) && !kd->missing)
+    lua_settop(L, 2);
+    lua_getfield(L, 1, "customer");
+    if (lua_isfunction(L, -1) && !kd->missing) {
         kd->customer_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    else if (!lua_isnil(L, -1) && !lua_isfunction(L, -1)) {
-        kpi_fail(sk, err, "customer must be a function(c)");
-        goto fail;
-    } else
-        lua_pop(L, 1);
-    lua_getfield(L, t, "value");
+    } else if (!lua_isnil(L, -1) && !lua_isfunction(L, -1)) {
+        snprintf(c->bad, sizeof c->bad, "customer must be a function(c)");
+        return 0;
+    }
+    lua_settop(L, 2);
+    lua_getfield(L, 1, "value");
     if (lua_isfunction(L, -1)) {
         kd->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     } else {
-        int value_nil = lua_isnil(L, -1), has_customer;
-        lua_getfield(L, t, "customer");
-        has_customer = lua_isfunction(L, -1);
-        if (!value_nil || !has_customer) {
-            kpi_fail(sk, err, "the table needs value = function(s, prev) ... end, or "
+        int value_nil = lua_isnil(L, -1);
+        lua_getfield(L, 1, "customer");
+        if (!value_nil || !lua_isfunction(L, -1)) {
+            snprintf(c->bad, sizeof c->bad, "the table needs value = function(s, prev) ... end, or "
                      "customer = function(c) ... end (the KPI is then its mean)");
-            goto fail;
+            return 0;
         }
     }
-    lua_settop(L, top);
     return 0;
-fail:
+}
+
+int kpi_read(quire_lua *q, const spec_kpi *sk, kpi_provides_fn provides_fn, const void *pctx,
+             kpi_def *kd, quire_error *err)
+{
+    lua_State *L = qlua_state(q);
+    int top = lua_gettop(L), rc = -1;
+    read_ctx c;
+
+    memset(kd, 0, sizeof *kd);
+    kd->spec = sk;
+    kd->decimals = -1;
+    kd->higher_is_better = 1;
+    kd->fn_ref = LUA_NOREF;
+    kd->customer_ref = LUA_NOREF;
+    if (qlua_dofile(q, sk->script, 1, err))
+        return -1;
+    memset(&c, 0, sizeof c);
+    c.sk = sk;
+    c.kd = kd;
+    c.provides = provides_fn;
+    c.pctx = pctx;
+    lua_pushcfunction(L, read_table);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, &c);
+    if (qlua_callf(q, 2, 0, err, "KPI \"%s\"", sk->name) == 0) {
+        if (c.bad[0])
+            quire_err_at(err, QUIRE_EXIT_USAGE, sk->script, 0, 0, "KPI \"%s\": %s", sk->name,
+                         c.bad);
+        else
+            rc = 0;
+    }
     lua_settop(L, top);
-    return -1;
-fail_keep:
-    return -1;
+    return rc;
+}
+
+void kpi_def_free(quire_lua *q, kpi_def *kd)
+{
+    lua_State *L = q ? qlua_state(q) : NULL;
+
+    if (L) {
+        luaL_unref(L, LUA_REGISTRYINDEX, kd->fn_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, kd->customer_ref);
+    }
+    free(kd->label);
+    free(kd->description);
+    free(kd->missing);
+    memset(kd, 0, sizeof *kd);
+    kd->fn_ref = kd->customer_ref = LUA_NOREF;
 }
 
 static void push_fields(model *m, const double *sum)
@@ -245,7 +286,7 @@ int kpis_load(model *m, quire_error *err)
     m->nkpis = s->nkpis;
     m->kpis = xcalloc(s->nkpis ? s->nkpis : 1, sizeof *m->kpis);
     for (k = 0; k < s->nkpis; k++)
-        if (load_kpi(m, &s->kpis[k], &m->kpis[k], err))
+        if (kpi_read(m->lua, &s->kpis[k], provides, m, &m->kpis[k], err))
             return -1;
     return 0;
 }

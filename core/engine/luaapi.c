@@ -239,12 +239,12 @@ static int build_api(lua_State *L)
     return 1;
 }
 
-int lua_api_install(model *m, quire_lua *q, quire_error *err)
+int lua_api_install(const spec *s, quire_lua *q, quire_error *err)
 {
     lua_State *L = qlua_state(q);
 
     lua_pushcfunction(L, build_api);
-    lua_pushlightuserdata(L, (void *)m->s);
+    lua_pushlightuserdata(L, (void *)s);
     if (qlua_call(q, 1, 1, "setting up the quire table", err))
         return -1;
     if (qlua_set_global(q, "quire"))
@@ -495,6 +495,29 @@ static void free_moves(insight_ctx *c)
     free(c->moves);
 }
 
+int insight_load(quire_lua *q, const spec *s, const spec_block *b, size_t i, quire_error *err)
+{
+    lua_State *L = qlua_state(q);
+    const spec_insight *in = &b->insights[i];
+
+    if (qlua_dofile(q, in->script, 1, err)) {
+        /* The script's own error (no where of its own: a Lua message
+         * names script:line) placed at the question in the spec. */
+        quire_err_at(err, err->code, s->path, in->pos.line, in->pos.col,
+                     "the insight for \"%s\": %s", b->items[i], err->msg);
+        return -1;
+    }
+    if (!lua_isfunction(L, -1)) {
+        quire_err_at(err, QUIRE_EXIT_USAGE, in->script, 0, 0,
+                     "an insight must return a function (return function(r, args) ... "
+                     "end), not a %s",
+                     luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
 int insights_answer(model *m, const spec_block *b, char **answers, quire_error *err)
 {
     lua_State *L = qlua_state(m->lua);
@@ -512,20 +535,8 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
         answers[i] = NULL;
         if (!in->script)
             continue;
-        if (qlua_dofile(m->lua, in->script, 1, err)) {
-            /* The script's own error (no where of its own: a Lua message
-             * names script:line) placed at the question in the spec. */
-            quire_err_at(err, err->code, m->s->path, in->pos.line, in->pos.col,
-                         "the insight for \"%s\": %s", b->items[i], err->msg);
+        if (insight_load(m->lua, m->s, b, i, err))
             goto fail;
-        }
-        if (!lua_isfunction(L, -1)) {
-            quire_err_at(err, QUIRE_EXIT_USAGE, in->script, 0, 0,
-                         "an insight must return a function (return function(r, args) ... "
-                         "end), not a %s",
-                         luaL_typename(L, -1));
-            goto fail;
-        }
         lua_pushvalue(L, rep);
         push_args(L, in);
         if (qlua_callf(m->lua, 2, 1, err, "insight for \"%s\"", b->items[i]))

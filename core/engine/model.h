@@ -100,6 +100,19 @@ void model_free(model *m);
 /* kpi.c: load the KPI scripts (before segments_assign: it calls their
  * customer functions). */
 int kpis_load(model *m, quire_error *err);
+/* Load the KPI script of sk and read its table into kd, protected and under
+ * the sandbox's limits (the run's KPI stage and quire validate both use it).
+ * provides says whether a field of "needs" is there (NULL: do not check).
+ * Returns 0, or -1 with err set: a spec error when the table breaks the
+ * contract, a script error when the script fails. */
+typedef int (*kpi_provides_fn)(const void *ctx, const char *name);
+int kpi_read(quire_lua *q, const spec_kpi *sk, kpi_provides_fn provides, const void *ctx,
+             kpi_def *kd, quire_error *err);
+/* Free what kpi_read() put in kd (its registry references in q). */
+void kpi_def_free(quire_lua *q, kpi_def *kd);
+/* Load the segment rule at path and leave it on the stack: a function, or
+ * -1 with err set (quire validate and the segment pass both use it). */
+int rule_load(quire_lua *q, const char *path, quire_error *err);
 /* segment.c: run the rules (and the KPIs' customer functions) and aggregate. */
 int segments_assign(model *m, quire_error *err);
 /* kpi.c: evaluate the KPIs for every grouping. */
@@ -107,11 +120,18 @@ int kpis_evaluate(model *m, quire_error *err);
 /* kpi.c: push the table a KPI's value() receives, for period p and group g. */
 void kpi_push_sums(model *m, const grouping *gr, int p, int g);
 /* luaapi.c: the "quire" table scripts see (parameters, helpers), in state q. */
-int lua_api_install(model *m, quire_lua *q, quire_error *err);
+int lua_api_install(const spec *s, quire_lua *q, quire_error *err);
+/* A sandboxed state as a run makes it for spec s: the spec's limits and
+ * seed, the quire table. */
+quire_lua *model_lua_new(const spec *s, quire_error *err);
 
 /* luaapi.c: the answers of a questions block's insights (answers[i] NULL
  * where a question has none; the caller frees them). */
 int insights_answer(model *m, const spec_block *b, char **answers, quire_error *err);
+
+/* luaapi.c: load the insight of question i of block b and leave its
+ * function on the stack, or -1 with err set (quire validate uses it too). */
+int insight_load(quire_lua *q, const spec *s, const spec_block *b, size_t i, quire_error *err);
 
 /* insights.c: the insights stage. Every question of the report that names
  * an insight is answered, once, after the KPIs; the document takes the

@@ -123,7 +123,6 @@ const char *model_group_name(const grouping *gr, int g)
 model *model_new(const spec *s, const facts *f, quire_error *err)
 {
     model *m = xcalloc(1, sizeof *m);
-    quire_lua_limits lim;
     size_t i, w;
     int p_report = s->month_from - f->month0;
 
@@ -179,6 +178,19 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
         }
     }
 
+    m->lua = model_lua_new(s, err);
+    if (!m->lua) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+quire_lua *model_lua_new(const spec *s, quire_error *err)
+{
+    quire_lua_limits lim;
+    quire_lua *q;
+
     qlua_limits_default(&lim);
     if (s->lua_memory)
         lim.memory = s->lua_memory;
@@ -187,12 +199,12 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
     if (s->lua_seconds > 0)
         lim.seconds = s->lua_seconds;
     lim.seed = s->seed;
-    m->lua = qlua_new(&lim, err);
-    if (!m->lua || lua_api_install(m, m->lua, err)) {
-        model_free(m);
+    q = qlua_new(&lim, err);
+    if (q && lua_api_install(s, q, err)) {
+        qlua_free(q);
         return NULL;
     }
-    return m;
+    return q;
 }
 
 void model_free(model *m)
@@ -302,6 +314,21 @@ static void strip_comments(char *text)
             p++;
         }
     }
+}
+
+int rule_load(quire_lua *q, const char *path, quire_error *err)
+{
+    lua_State *L = qlua_state(q);
+
+    if (qlua_dofile(q, path, 1, err))
+        return -1;
+    if (!lua_isfunction(L, -1)) {
+        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "a segment rule must return a function "
+                     "(return function(c) ... end), not a %s", luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
 }
 
 static char *read_file(const char *path, quire_error *err)
@@ -709,13 +736,8 @@ static int worker_setup(worker *w, quire_error *err)
         const grouping *gr = &m->groups[gi];
         if (!gr->spec->rule)
             continue;
-        if (qlua_dofile(rc->lua, gr->spec->rule, 1, err))
+        if (rule_load(rc->lua, gr->spec->rule, err))
             return -1;
-        if (!lua_isfunction(L, -1))
-            return quire_err_at(err, QUIRE_EXIT_USAGE, gr->spec->rule, 0, 0,
-                                "a segment rule must return a function (return function(c) "
-                                "... end), not a %s",
-                                luaL_typename(L, -1));
         rc->fn[gi] = lua_gettop(L);
     }
     for (gi = 0; gi < ngr; gi++)
@@ -1002,7 +1024,7 @@ int segments_assign(model *m, quire_error *err)
             rc->lua = m->lua;
         } else {
             rc->lua = qlua_new(qlua_limits(m->lua), err);
-            if (!rc->lua || lua_api_install(m, rc->lua, err))
+            if (!rc->lua || lua_api_install(m->s, rc->lua, err))
                 goto out;
         }
         rc->L = qlua_state(rc->lua);

@@ -225,47 +225,36 @@ int run_validate(const run_opts *o, quire_error *err)
             goto done;
         source_close(so);
     }
-    q = qlua_new(NULL, err);
+    /* The scripts, loaded by the code that loads them for a run, in a
+     * state made as a run makes it. */
+    q = model_lua_new(s, err);
     if (!q)
         goto done;
     for (i = 0; i < s->nsegmentations; i++) {
         const char *rule = s->segmentations[i].rule;
         if (!rule)
             continue;
-        if (qlua_dofile(q, rule, 1, err))
+        if (rule_load(q, rule, err))
             goto done;
-        if (!lua_isfunction(qlua_state(q), -1)) {
-            quire_err_at(err, QUIRE_EXIT_USAGE, rule, 0, 0,
-                         "a segment rule must return a function");
-            goto done;
-        }
         lua_pop(qlua_state(q), 1);
     }
     for (i = 0; i < s->nkpis; i++) {
-        if (qlua_dofile(q, s->kpis[i].script, 1, err))
+        kpi_def kd;
+        int bad = kpi_read(q, &s->kpis[i], NULL, NULL, &kd, err);
+
+        kpi_def_free(q, &kd);
+        if (bad)
             goto done;
-        if (!lua_istable(qlua_state(q), -1)) {
-            quire_err_at(err, QUIRE_EXIT_USAGE, s->kpis[i].script, 0, 0,
-                         "KPI \"%s\": the script must return a table", s->kpis[i].name);
-            goto done;
-        }
-        lua_pop(qlua_state(q), 1);
     }
     for (i = 0; i < s->nsections; i++) {
         size_t b, k;
         for (b = 0; b < s->sections[i].nblocks; b++) {
             const spec_block *bl = &s->sections[i].blocks[b];
             for (k = 0; bl->insights && k < bl->nitems; k++) {
-                const char *path = bl->insights[k].script;
-                if (!path)
+                if (!bl->insights[k].script)
                     continue;
-                if (qlua_dofile(q, path, 1, err))
+                if (insight_load(q, s, bl, k, err))
                     goto done;
-                if (!lua_isfunction(qlua_state(q), -1)) {
-                    quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0,
-                                 "an insight must return a function");
-                    goto done;
-                }
                 lua_pop(qlua_state(q), 1);
             }
         }
@@ -281,6 +270,8 @@ int run_validate(const run_opts *o, quire_error *err)
                s->nsources, s->segmentations[0].by, s->nkpis, s->nsections);
     rc = 0;
 done:
+    if (rc)
+        quire_err_default_file(err, o->spec_path); /* as a run names its report */
     qlua_free(q);
     spec_free(s);
     plugins_free(&reg);

@@ -6,10 +6,12 @@
  * types, the names a section declares itself); spec_bind() then checks what
  * one section says of another: that the entity key, `since`, every fact's
  * key, date and measure columns and every `by:` attribute name columns of
- * the right type. A spec that passes spec_load() is bound, so the stages
+ * the right type, and that every script it names (rules, KPIs, insights)
+ * can be read. A spec that passes spec_load() is bound, so the stages
  * after it (facts, segments) meet no spec error, and `quire validate` sees
  * every one that `quire run` would.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +142,48 @@ static int bind_segmentations(const spec *s, quire_error *err)
     return 0;
 }
 
+/* A script the spec names can be read: a missing one is the spec's error,
+ * at the line that names it. */
+static int bind_script(const spec *s, spec_pos at, const char *what, const char *path,
+                       quire_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+
+    if (!fp)
+        return fail(s, at, err, "%s: cannot read %s: %s", what, path, strerror(errno));
+    fclose(fp);
+    return 0;
+}
+
+static int bind_scripts(const spec *s, quire_error *err)
+{
+    char what[300];
+    size_t i, j, k;
+
+    for (i = 0; i < s->nsegmentations; i++) {
+        const spec_segmentation *sg = &s->segmentations[i];
+        snprintf(what, sizeof what, "the segment rule of \"%s\"", sg->name);
+        if (sg->rule && bind_script(s, sg->rule_pos, what, sg->rule, err))
+            return -1;
+    }
+    for (i = 0; i < s->nkpis; i++) {
+        snprintf(what, sizeof what, "KPI \"%s\"", s->kpis[i].name);
+        if (bind_script(s, s->kpis[i].pos, what, s->kpis[i].script, err))
+            return -1;
+    }
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            for (k = 0; b->insights && k < b->nitems; k++) {
+                const spec_insight *in = &b->insights[k];
+                snprintf(what, sizeof what, "the insight for \"%s\"", b->items[k]);
+                if (in->script && bind_script(s, in->pos, what, in->script, err))
+                    return -1;
+            }
+        }
+    return 0;
+}
+
 int spec_bind(const spec *s, quire_error *err)
 {
     size_t i;
@@ -151,5 +195,7 @@ int spec_bind(const spec *s, quire_error *err)
         if (fd->segment ? bind_segment_fact(s, fd, err) : bind_entity_fact(s, fd, err))
             return -1;
     }
-    return bind_segmentations(s, err);
+    if (bind_segmentations(s, err))
+        return -1;
+    return bind_scripts(s, err);
 }

@@ -134,7 +134,7 @@ static void test_inputs(void)
     fixture_put("kpis/count.lua", "abc");
     put_a("kpis/big.lua", 3000000);
     fixture_put("insights/trend.lua", "");
-    /* insights/gap.lua is missing */
+    fixture_put("insights/gap.lua", "abc");
 
     s = spec_load(spec_path, NULL, 0, &err);
     CHECK(s != NULL);
@@ -178,7 +178,7 @@ static void test_inputs(void)
         check_path(&d[9], "insights/trend.lua");
         CHECK_STR(d[9].hex, SHA_EMPTY);
         check_path(&d[10], "insights/gap.lua");
-        CHECK_STR(d[10].hex, "");
+        CHECK_STR(d[10].hex, SHA_ABC);
     } else {
         size_t i;
         for (i = 0; i < n; i++)

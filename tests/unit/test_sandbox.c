@@ -1086,7 +1086,7 @@ static void test_hostile_lists(void)
     CHECK(q != NULL);
     if (!q)
         return;
-    CHECK(lua_api_install(&m, q, &err) == 0);
+    CHECK(lua_api_install(m.s, q, &err) == 0);
     /* __len claims 2^61 + 1 entries: sized by it, the buffer wrapped to a few
      * bytes and the numbers were written past it. Raw lengths count 3. */
     CHECK(eval(q, "local t = setmetatable({1, 2, 3}, { __len = function() return 2^61 + 1 end })\n"

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "check.h"
 #include "spec.h"
 
@@ -331,6 +333,16 @@ int main(void)
     check_template(dir, sizeof dir, "/tmp/quire-spec-");
     if (!mkdtemp(dir))
         return 2;
+    /* The scripts the spec names: spec_load checks they can be read. */
+    {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s/rules", dir);
+        mkdir(sub, 0755);
+        snprintf(sub, sizeof sub, "%s/kpis", dir);
+        mkdir(sub, 0755);
+        write_spec("rules/seg.lua", "return function(c) return 'A' end\n");
+        write_spec("kpis/count.lua", "return { value = function(s) return s.customers end }\n");
+    }
     test_values();
     test_errors();
     test_blocks();
