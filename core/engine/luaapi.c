@@ -90,20 +90,6 @@ static int l_ratio(lua_State *L)
     return 1;
 }
 
-/* quire.change(new, old): (new - old) / |old|, nil when undefined. */
-static int l_change(lua_State *L)
-{
-    double a, b;
-    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
-        return nil1(L);
-    a = lua_tonumber(L, 1);
-    b = lua_tonumber(L, 2);
-    if (b == 0)
-        return nil1(L);
-    lua_pushnumber(L, (a - b) / fabs(b));
-    return 1;
-}
-
 /* quire.clamp(x, lo, hi) */
 static int l_clamp(lua_State *L)
 {
@@ -153,6 +139,56 @@ static quire_unit check_unit(lua_State *L, int i)
     luaL_error(L, "unknown unit \"%s\" (number, count, currency, percent, score, days, months)",
                u);
     return QUIRE_UNIT_NUMBER;
+}
+
+/* quire.change(new, old, unit): the change as a fraction (quire_change):
+ * (new - old) / |old|, or new - old for percent; nil when undefined. */
+static int l_change(lua_State *L)
+{
+    double d;
+    quire_unit u = check_unit(L, 3);
+    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
+        return nil1(L);
+    d = quire_change(lua_tonumber(L, 1), lua_tonumber(L, 2), u);
+    if (isnan(d))
+        return nil1(L);
+    lua_pushnumber(L, d);
+    return 1;
+}
+
+/* Push a change's text and the change as shown (0 when it shows as none),
+ * or nil when there is none. */
+static int push_change(lua_State *L, const char *text, double shown)
+{
+    if (isnan(shown))
+        return nil1(L);
+    lua_pushstring(L, text);
+    lua_pushnumber(L, shown);
+    return 2;
+}
+
+/* quire.change_text(new, old, unit): "+12.5%", "-2.1 pts" (a KPI in percent
+ * changes in points), and the change as shown. */
+static int l_change_text(lua_State *L)
+{
+    char buf[64];
+    quire_unit u = check_unit(L, 3);
+    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
+        return nil1(L);
+    return push_change(L, buf, quire_change_text(buf, sizeof buf, lua_tonumber(L, 1),
+                                                 lua_tonumber(L, 2), u, -1,
+                                                 QUIRE_CHANGE_NOBREAK));
+}
+
+/* quire.format_change(change, unit): the text of a change from quire.change. */
+static int l_format_change(lua_State *L)
+{
+    char buf[64];
+    quire_unit u = check_unit(L, 2);
+    if (lua_type(L, 1) != LUA_TNUMBER)
+        return nil1(L);
+    return push_change(L, buf, quire_format_change(buf, sizeof buf, lua_tonumber(L, 1), u,
+                                                   QUIRE_CHANGE_NOBREAK));
 }
 
 /* quire.format(value, unit, decimals): the value as the report prints it. */
@@ -214,6 +250,8 @@ static int build_api(lua_State *L)
                                    {"mean", l_mean},
                                    {"ratio", l_ratio},
                                    {"change", l_change},
+                                   {"change_text", l_change_text},
+                                   {"format_change", l_format_change},
                                    {"clamp", l_clamp},
                                    {"correlation", l_correlation},
                                    {"format", l_format},

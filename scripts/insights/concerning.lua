@@ -22,22 +22,6 @@ local function number(x)
   return (t:gsub("%.0$", ""))
 end
 
--- The change from old to new in percent (points for percent KPIs), and text.
-local function delta(r, kpi, new, old)
-  if new == nil or old == nil then return nil end
-  local d, suffix
-  if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, "\u{A0}pts"
-  else
-    d = quire.change(new, old)
-    if d == nil then return nil end
-    d, suffix = d * 100, "%"
-  end
-  local t = string.format("%.1f", d)
-  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
-end
-
 return function(r, args)
   local kpi = args.kpi or error("concerning needs the argument kpi")
   local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
@@ -64,11 +48,12 @@ return function(r, args)
   local bad, rest, missing = {}, {}, {}
   for _, seg in ipairs(r.segments) do
     local old, new = r.value(kpi, seg, 1), r.value(kpi, seg, n)
-    local d, text = delta(r, kpi, new, old)
-    if d == nil then
+    local text, d = quire.change_text(new, old, info.unit)
+    if text == nil then
       missing[#missing + 1] = seg
     else
-      local e = { seg = seg, bad = d * sign, text = text, old = old, new = new }
+      -- bad: how far the wrong way, in percent or points like the threshold
+      local e = { seg = seg, bad = 100 * d * sign, text = text, old = old, new = new }
       if e.bad > threshold then bad[#bad + 1] = e else rest[#rest + 1] = e end
     end
   end
