@@ -4,15 +4,20 @@
  *
  * quire.params holds the spec's parameters (numbers for integer and number
  * parameters, strings otherwise); the helpers are small, pure functions on
- * numbers and lists. An insight is a script returning function(r, args)
- * that returns a sentence (or nil: no answer); r reads the KPIs computed for
- * one segmentation. docs/lua-api.md documents both.
+ * numbers and lists, written here in C or in Lua in Quire's Lua library
+ * (scripts/lib/quire.lua), which every state loads into the same read-only
+ * table. An insight is a script returning function(r, args) that returns a
+ * sentence (or nil: no answer); r reads the KPIs computed for one
+ * segmentation. docs/lua-api.md documents both.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "model.h"
@@ -277,17 +282,105 @@ static int build_api(lua_State *L)
     return 1;
 }
 
-int lua_api_install(model *m, quire_lua *q, quire_error *err)
+/* Add the library's functions (the table at 2) to the quire table (at 1);
+ * the library's path at 3 names it in errors. */
+static int add_library(lua_State *L)
+{
+    const char *path = lua_tostring(L, 3);
+
+    if (!lua_istable(L, 2))
+        return luaL_error(L, "%s: the library must return a table of functions, not a %s", path,
+                          luaL_typename(L, 2));
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "%s: the library's table has a key that is not a name", path);
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, 1) != LUA_TNIL)
+            return luaL_error(L, "%s: quire.%s is defined twice, in C and in the library", path,
+                              lua_tostring(L, -3));
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 1);
+    }
+    return 0;
+}
+
+char *lua_api_library(quire_error *err)
+{
+    const char *env = getenv("QUIRE_LUA_LIB");
+    char exe[PATH_MAX], *dir, *here, *installed;
+    ssize_t n;
+
+    if (env && *env) {
+        if (access(env, R_OK) == 0)
+            return xstrdup(env);
+        quire_err_at(err, QUIRE_EXIT_DATA, env, 0, 0,
+                     "cannot read Quire's Lua library (QUIRE_LUA_LIB): %s", strerror(errno));
+        return NULL;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        quire_err_at(err, QUIRE_EXIT_DATA, "quire", 0, 0, "cannot find Quire's Lua library: the "
+                     "program's own path is unknown (QUIRE_LUA_LIB may name the file)");
+        return NULL;
+    }
+    exe[n] = '\0';
+    dir = path_dirname(exe);
+    here = xasprintf("%s/" QUIRE_LUA_LIB_PATH, dir);
+    installed = xasprintf("%s/../share/quire/" QUIRE_LUA_LIB_PATH, dir);
+    free(dir);
+    if (access(here, R_OK) == 0) {
+        free(installed);
+        return here;
+    }
+    if (access(installed, R_OK) == 0) {
+        free(here);
+        return installed;
+    }
+    /* The program is what is incomplete: the error names it, not the spec. */
+    quire_err_at(err, QUIRE_EXIT_DATA, "quire", 0, 0, "Quire's Lua library is missing: neither "
+                 "%s nor %s can be read (make install puts it in share/quire/scripts/lib; "
+                 "QUIRE_LUA_LIB may name the file)", here, installed);
+    free(here);
+    free(installed);
+    return NULL;
+}
+
+int lua_api_install(const spec *s, quire_lua *q, quire_error *err)
 {
     lua_State *L = qlua_state(q);
+    int top = lua_gettop(L);
+    char *lib = lua_api_library(err);
 
-    lua_pushcfunction(L, build_api);
-    lua_pushlightuserdata(L, (void *)m->s);
-    if (qlua_call(q, 1, 1, "setting up the quire table", err))
+    if (!lib)
         return -1;
+    /* The C helpers and the parameters; then the library, run with that
+     * table as its argument (so that its functions reach the C helpers
+     * whatever a script does to the global quire), adds its own. */
+    lua_pushcfunction(L, build_api);
+    lua_pushlightuserdata(L, (void *)s);
+    if (qlua_call(q, 1, 1, "setting up the quire table", err) || qlua_loadfile(q, lib, err))
+        goto fail;
+    lua_pushvalue(L, -2);
+    if (qlua_call(q, 1, 1, "Quire's Lua library", err))
+        goto fail;
+    lua_pushcfunction(L, add_library);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushstring(L, lib);
+    if (qlua_call(q, 3, 0, NULL, err))
+        goto fail;
+    lua_pop(L, 1);
+    free(lib);
     if (qlua_set_global(q, "quire"))
         return quire_err(err, QUIRE_EXIT_DATA, "out of memory setting up Lua");
     return 0;
+fail:
+    lua_settop(L, top);
+    free(lib);
+    return -1;
 }
 
 /* ------------------------------------------------------------ insights */

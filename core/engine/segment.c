@@ -188,7 +188,7 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
         lim.seconds = s->lua_seconds;
     lim.seed = s->seed;
     m->lua = qlua_new(&lim, err);
-    if (!m->lua || lua_api_install(m, m->lua, err)) {
+    if (!m->lua || lua_api_install(m->s, m->lua, err)) {
         model_free(m);
         return NULL;
     }
@@ -1002,7 +1002,7 @@ int segments_assign(model *m, quire_error *err)
             rc->lua = m->lua;
         } else {
             rc->lua = qlua_new(qlua_limits(m->lua), err);
-            if (!rc->lua || lua_api_install(m, rc->lua, err))
+            if (!rc->lua || lua_api_install(m->s, rc->lua, err))
                 goto out;
         }
         rc->L = qlua_state(rc->lua);

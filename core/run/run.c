@@ -225,8 +225,9 @@ int run_validate(const run_opts *o, quire_error *err)
             goto done;
         source_close(so);
     }
+    /* Scripts load as in a run: with the quire table and its library. */
     q = qlua_new(NULL, err);
-    if (!q)
+    if (!q || lua_api_install(s, q, err))
         goto done;
     for (i = 0; i < s->nsegmentations; i++) {
         const char *rule = s->segmentations[i].rule;
