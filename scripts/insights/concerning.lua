@@ -13,25 +13,20 @@
 -- 2024 and Apr 2024: every segment held steady or improved; Inactive improved
 -- the least (+0.4 pts)."
 
-local function possessive(name)
-  return name:match("s$") and (name .. "'") or (name .. "'s")
-end
-
 local function number(x)
   local t = string.format("%.1f", x)
   return (t:gsub("%.0$", ""))
 end
 
 return function(r, args)
-  local kpi = args.kpi or error("concerning needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  local kpi, info = quire.kpi_arg(r, args, "concerning")
   local threshold = args.threshold or 2
   if type(threshold) ~= "number" or threshold < 0 then
     error("threshold is a number of at least 0, not \"" .. tostring(threshold) .. "\"")
   end
-  local label = r.kpis[kpi].phrase
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so its trends cannot be judged."
+    return quire.unavailable(info, "its trends cannot be judged")
   end
   local n = #r.months
   if n < 2 then
@@ -78,7 +73,7 @@ return function(r, args)
     if worst == nil then
       out = out .. "."
     elseif worst.bad > 0 then
-      out = out .. string.format("; the largest %s was %s (%s to %s, %s).", noun, possessive(worst.seg),
+      out = out .. string.format("; the largest %s was %s (%s to %s, %s).", noun, quire.possessive(worst.seg),
         r.format(kpi, worst.old), r.format(kpi, worst.new), worst.text)
     else
       out = out .. ": every segment held steady or improved"

@@ -17,11 +17,10 @@
 -- customers: 9,389 to 10,000 (+6.5%)."
 
 return function(r, args)
-  local kpi = args.kpi or "customer_count"
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "fastest_change", "customer_count")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so there is no change to compare."
+    return quire.unavailable(info, "there is no change to compare")
   end
   local a = r.month_index(args.from, 1)
   local b = r.month_index(args.to, #r.months)

@@ -255,11 +255,10 @@ local function seasonal(r, kpi, label)
 end
 
 return function(r, args)
-  local kpi = args.kpi or "customer_count"
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "seasonality", "customer_count")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so its seasonality cannot be judged."
+    return quire.unavailable(info, "its seasonality cannot be judged")
   end
   local n = #r.months
   if n < 2 then

@@ -49,11 +49,10 @@ local function path(r, kpi, s, a, b)
 end
 
 return function(r, args)
-  local kpi = args.kpi or error("trend needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "trend")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so its trend cannot be shown."
+    return quire.unavailable(info, "its trend cannot be shown")
   end
   if #r.months < 2 then
     return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "), so there is no trend to show yet."
