@@ -31,13 +31,11 @@ return {
   end,
   value = function(s)
     local pc = s.per_customer
-    if s.has_acquisition_cost == 0 or pc == nil or pc.count == 0 then
+    local cac = quire.ratio(s.acquisition_cost, s.has_acquisition_cost)
+    local margin = pc and quire.ratio(gross_margin() * pc.sum, pc.count)   -- monthly, per customer
+    if cac == nil or margin == nil or margin <= 0 then
       return nil
     end
-    local margin = gross_margin() * pc.sum / pc.count
-    if margin <= 0 then
-      return nil
-    end
-    return (s.acquisition_cost / s.has_acquisition_cost) / margin
+    return cac / margin
   end,
 }

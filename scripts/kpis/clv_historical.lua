@@ -20,9 +20,6 @@ return {
   higher_is_better = true,
   needs = { "revenue_lifetime" },
   value = function(s)
-    if s.customers == 0 then
-      return nil
-    end
-    return gross_margin() * s.revenue_lifetime / s.customers
+    return quire.ratio(gross_margin() * s.revenue_lifetime, s.customers)
   end,
 }

@@ -42,10 +42,11 @@ return {
   end,
   value = function(s)
     local pc = s.per_customer
-    if s.prev_customers == 0 or pc == nil or pc.count == 0 then
+    local retention = quire.ratio(s.retained, s.prev_customers)
+    local monthly = pc and quire.ratio(pc.sum, pc.count)
+    if retention == nil or monthly == nil then
       return nil
     end
-    local retention = s.retained / s.prev_customers
-    return gross_margin() * (pc.sum / pc.count) * expected_months(retention)
+    return gross_margin() * monthly * expected_months(retention)
   end,
 }
