@@ -15,6 +15,17 @@ local lib = {}
 -- The library's own references: a script may shadow these globals.
 local error, ipairs, tostring, string, table = error, ipairs, tostring, string, table
 
+-- The spec's parameter name (quire.params[name]), for a script that cannot
+-- do without it: an error when the spec does not declare it.
+--   local margin = quire.param("gross_margin")
+function lib.param(name)
+  local value = quire.params[name]
+  if value == nil then
+    error("the spec has no parameter \"" .. tostring(name) .. "\"; declare it under parameters:", 2)
+  end
+  return value
+end
+
 -- "VIP's", "At Risk's"; a name ending in s takes the apostrophe alone
 -- ("Loyal Customers'").
 function lib.possessive(name)

@@ -1157,10 +1157,13 @@ static void test_library(void)
          "[eval]:1: order is highest or lowest, not \"up\""},
         {"local r = { kpis = {} }\nlocal kpi = quire.kpi_arg(r, {}, 'trend') return kpi",
          "[eval]:2: trend needs the argument kpi"},
-        {"local r = { kpis = {} }\nlocal kpi = quire.kpi_arg(r, { kpi = 'nps' }, 'trend') return kpi",
+        {"local r = { kpis = {} }\n"
+         "local kpi = quire.kpi_arg(r, { kpi = 'nps' }, 'trend') return kpi",
          "[eval]:2: the report has no KPI \"nps\""},
         {"local info = quire.kpi_info({ kpis = {} }, 'nps') return info",
          "[eval]:1: the report has no KPI \"nps\""},
+        {"local m = quire.param('margin') return m",
+         "[eval]:1: the spec has no parameter \"margin\"; declare it under parameters:"},
     };
     spec s;
     spec_param gm = {0};
@@ -1182,9 +1185,10 @@ static void test_library(void)
         return;
     }
     /* the library's functions sit beside the C helpers and the parameters */
-    CHECK(eval(q, "return table.concat({ quire.possessive('VIP'), quire.possessive('Lost Customers'),\n"
-                  "  quire.plural(1, 'customer', 'customers'), quire.plural(1234, 'customer', 'customers'),\n"
-                  "  quire.format(quire.params.gross_margin, 'percent'), type(quire.ranked) }, '|')",
+    CHECK(eval(q, "return table.concat({ quire.possessive('VIP'),\n"
+                  "  quire.possessive('Lost Customers'), quire.plural(1, 'customer', 'customers'),\n"
+                  "  quire.plural(1234, 'customer', 'customers'),\n"
+                  "  quire.format(quire.param('gross_margin'), 'percent'), type(quire.ranked) }, '|')",
                out, sizeof out) == 0);
     CHECK_STR(out, "VIP's|Lost Customers'|1 customer|1,234 customers|30.0%|function");
     try_all(q, attempts, sizeof attempts / sizeof attempts[0]);
