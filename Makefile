@@ -62,6 +62,17 @@ DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
 
 .PHONY: all tests deps demo demo-crm test test-run check-asan bench clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
+
+# Quire's Lua library is found next to the program (scripts/lib/quire.lua),
+# or under share/quire once installed: a program built elsewhere than here
+# (OUT=build/asan) gets a copy beside it.
+LUA_LIB := scripts/lib/quire.lua
+ifneq ($(abspath $(OUT)),$(abspath .))
+all: $(OUT)/$(LUA_LIB)
+$(OUT)/$(LUA_LIB): $(LUA_LIB)
+	@mkdir -p $(@D)
+	cp $< $@
+endif
 tests: $(UNIT_BIN) $(FUZZ_BIN)
 
 deps:
@@ -184,7 +195,7 @@ install: all
 	install -m 755 $(OUT)/quire $(DESTDIR)$(PREFIX)/bin/quire
 	install -m 644 $(PLUGIN_SO) $(DESTDIR)$(PREFIX)/lib/quire/plugins/
 	install -m 644 core/include/quire/plugin.h $(DESTDIR)$(PREFIX)/include/quire/
-	cp -R scripts/segments scripts/kpis scripts/insights $(DESTDIR)$(PREFIX)/share/quire/scripts/
+	cp -R scripts/segments scripts/kpis scripts/insights scripts/lib $(DESTDIR)$(PREFIX)/share/quire/scripts/
 	cp -R reports/. $(DESTDIR)$(PREFIX)/share/quire/reports/
 
 uninstall:

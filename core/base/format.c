@@ -127,6 +127,63 @@ void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int deci
     }
 }
 
+/* ---------------------------------------------------------------- changes */
+
+double quire_change(double now, double old, quire_unit unit)
+{
+    if (!isfinite(now) || !isfinite(old))
+        return NAN;
+    if (unit == QUIRE_UNIT_PERCENT)
+        return now - old;
+    if (old == 0)
+        return NAN;
+    return (now - old) / fabs(old);
+}
+
+/* sign, then num, then suffix; returns change, or 0 when num shows none. */
+static double signed_text(char *buf, size_t n, double change, const char *num,
+                          const char *suffix)
+{
+    const char *sign = change > 0 ? "+" : "\xE2\x88\x92";
+
+    /* A change that rounds to zero as shown is no change: no sign. */
+    if (strpbrk(num, "123456789") == NULL)
+        change = 0;
+    if (change == 0)
+        sign = "";
+    snprintf(buf, n, "%s%s%s", sign, num, suffix);
+    return change;
+}
+
+double quire_format_change(char *buf, size_t n, double change, quire_unit unit, unsigned flags)
+{
+    char num[64];
+    const char *suffix = "%";
+
+    if (isnan(change)) {
+        if (n)
+            buf[0] = '\0';
+        return NAN;
+    }
+    fmt_fixed(num, sizeof num, fabs(change) * 100.0, 1, 0, "", "");
+    if (unit == QUIRE_UNIT_PERCENT)
+        suffix = flags & QUIRE_CHANGE_NOBREAK ? "\xC2\xA0pts" : " pts";
+    return signed_text(buf, n, change, num, suffix);
+}
+
+double quire_change_text(char *buf, size_t n, double now, double old, quire_unit unit,
+                         int decimals, unsigned flags)
+{
+    char num[64];
+
+    if ((flags & QUIRE_CHANGE_FROM_ZERO) && unit != QUIRE_UNIT_PERCENT && old == 0 &&
+        isfinite(now)) {
+        quire_format_value(num, sizeof num, fabs(now - old), unit, decimals);
+        return signed_text(buf, n, now - old, num, "");
+    }
+    return quire_format_change(buf, n, quire_change(now, old, unit), unit, flags);
+}
+
 /* Decimals that show multiples of step exactly: 0.05 -> 2, 2.5 -> 1, 20 -> 0. */
 static int step_decimals(double step)
 {

@@ -54,6 +54,42 @@ size_t quire_utf8_put(char *out, uint32_t cp);
 /* Format v by unit into buf ("$1,234.50", "81.3%"); decimals -1 = default. */
 void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int decimals);
 
+/*
+ * Changes, as the report shows them (the tiles' change line, the insights'
+ * "+12.5%"): a KPI in percent (a fraction) changes by its difference, shown
+ * in percentage points; any other by its change relative to the old value,
+ * shown in percent.
+ */
+#define QUIRE_CHANGE_NOBREAK   1u /* "pts" joined to its number by a no-break space */
+#define QUIRE_CHANGE_FROM_ZERO 2u /* from 0 (not percent): the difference in the unit */
+
+/*
+ * The change from old to new of a value in unit, as a fraction: new - old for
+ * percent, else (new - old) / |old|. NAN when either is NAN or infinite, or
+ * for a relative change when old is 0.
+ */
+double quire_change(double now, double old, quire_unit unit);
+
+/*
+ * A change from quire_change as text: one decimal, a sign ("+", or "−"
+ * U+2212) and "%" ("+12.5%"), or " pts" for percent ("−2.1 pts"); a change
+ * that rounds to zero is "0.0%" or "0.0 pts", without a sign. Flags:
+ * QUIRE_CHANGE_NOBREAK. Returns the change, or 0 when it rounds to zero;
+ * NAN, with "" in buf, for NAN.
+ */
+double quire_format_change(char *buf, size_t n, double change, quire_unit unit, unsigned flags);
+
+/*
+ * The change from old to new as text: quire_change, then quire_format_change.
+ * With QUIRE_CHANGE_FROM_ZERO, a change from 0 in a unit other than percent
+ * is the difference, in the unit with its decimals (-1: the unit's default)
+ * and a sign ("+$12.00"), rather than none. Returns the change as
+ * quire_format_change does (the difference for one from 0): its sign is the
+ * direction shown. NAN, with "" in buf, when there is no change to show.
+ */
+double quire_change_text(char *buf, size_t n, double now, double old, quire_unit unit,
+                         int decimals, unsigned flags);
+
 /* A unit's name as scripts write it ("percent"), and the unit a name means
  * (-1 when none). */
 const char *quire_unit_name(quire_unit unit);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -48,6 +49,13 @@ input_digests *digests_start(const spec *s)
             add(d, xstrdup(s->segmentations[i].rule));
     for (i = 0; i < s->nkpis; i++)
         add(d, xstrdup(s->kpis[i].script));
+    /* Quire's Lua library, which every script may call (when it is missing,
+     * the run stops before the manifest is written). */
+    {
+        char *lib = lua_api_library(NULL);
+        if (lib)
+            add(d, lib);
+    }
     /* Insight scripts, each once. */
     for (i = 0; i < s->nsections; i++)
         for (j = 0; j < s->sections[i].nblocks; j++) {

@@ -2,7 +2,8 @@
  * digest.h - SHA-256 of a report's inputs, computed beside the run.
  *
  * The run manifest names every input file (the spec, the data files of its
- * sources, the segment rule and the KPI scripts) with its hash. Hashing a few
+ * sources, the segment rule, the KPI scripts, Quire's Lua library and the
+ * insight scripts) with its hash. Hashing a few
  * hundred MB of data takes a noticeable fraction of a second, so it runs on
  * a thread of its own from the moment the spec is loaded, while the sources
  * are read, and the report waits for it only when it writes the manifest.

@@ -4,15 +4,20 @@
  *
  * quire.params holds the spec's parameters (numbers for integer and number
  * parameters, strings otherwise); the helpers are small, pure functions on
- * numbers and lists. An insight is a script returning function(r, args)
- * that returns a sentence (or nil: no answer); r reads the KPIs computed for
- * one segmentation. docs/lua-api.md documents both.
+ * numbers and lists, written here in C or in Lua in Quire's Lua library
+ * (scripts/lib/quire.lua), which every state loads into the same read-only
+ * table. An insight is a script returning function(r, args) that returns a
+ * sentence (or nil: no answer); r reads the KPIs computed for one
+ * segmentation. docs/lua-api.md documents both.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "model.h"
@@ -90,20 +95,6 @@ static int l_ratio(lua_State *L)
     return 1;
 }
 
-/* quire.change(new, old): (new - old) / |old|, nil when undefined. */
-static int l_change(lua_State *L)
-{
-    double a, b;
-    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
-        return nil1(L);
-    a = lua_tonumber(L, 1);
-    b = lua_tonumber(L, 2);
-    if (b == 0)
-        return nil1(L);
-    lua_pushnumber(L, (a - b) / fabs(b));
-    return 1;
-}
-
 /* quire.clamp(x, lo, hi) */
 static int l_clamp(lua_State *L)
 {
@@ -153,6 +144,56 @@ static quire_unit check_unit(lua_State *L, int i)
     luaL_error(L, "unknown unit \"%s\" (number, count, currency, percent, score, days, months)",
                u);
     return QUIRE_UNIT_NUMBER;
+}
+
+/* quire.change(new, old, unit): the change as a fraction (quire_change):
+ * (new - old) / |old|, or new - old for percent; nil when undefined. */
+static int l_change(lua_State *L)
+{
+    double d;
+    quire_unit u = check_unit(L, 3);
+    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
+        return nil1(L);
+    d = quire_change(lua_tonumber(L, 1), lua_tonumber(L, 2), u);
+    if (isnan(d))
+        return nil1(L);
+    lua_pushnumber(L, d);
+    return 1;
+}
+
+/* Push a change's text and the change as shown (0 when it shows as none),
+ * or nil when there is none. */
+static int push_change(lua_State *L, const char *text, double shown)
+{
+    if (isnan(shown))
+        return nil1(L);
+    lua_pushstring(L, text);
+    lua_pushnumber(L, shown);
+    return 2;
+}
+
+/* quire.change_text(new, old, unit): "+12.5%", "-2.1 pts" (a KPI in percent
+ * changes in points), and the change as shown. */
+static int l_change_text(lua_State *L)
+{
+    char buf[64];
+    quire_unit u = check_unit(L, 3);
+    if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
+        return nil1(L);
+    return push_change(L, buf, quire_change_text(buf, sizeof buf, lua_tonumber(L, 1),
+                                                 lua_tonumber(L, 2), u, -1,
+                                                 QUIRE_CHANGE_NOBREAK));
+}
+
+/* quire.format_change(change, unit): the text of a change from quire.change. */
+static int l_format_change(lua_State *L)
+{
+    char buf[64];
+    quire_unit u = check_unit(L, 2);
+    if (lua_type(L, 1) != LUA_TNUMBER)
+        return nil1(L);
+    return push_change(L, buf, quire_format_change(buf, sizeof buf, lua_tonumber(L, 1), u,
+                                                   QUIRE_CHANGE_NOBREAK));
 }
 
 /* quire.format(value, unit, decimals): the value as the report prints it. */
@@ -214,6 +255,8 @@ static int build_api(lua_State *L)
                                    {"mean", l_mean},
                                    {"ratio", l_ratio},
                                    {"change", l_change},
+                                   {"change_text", l_change_text},
+                                   {"format_change", l_format_change},
                                    {"clamp", l_clamp},
                                    {"correlation", l_correlation},
                                    {"format", l_format},
@@ -239,17 +282,105 @@ static int build_api(lua_State *L)
     return 1;
 }
 
+/* Add the library's functions (the table at 2) to the quire table (at 1);
+ * the library's path at 3 names it in errors. */
+static int add_library(lua_State *L)
+{
+    const char *path = lua_tostring(L, 3);
+
+    if (!lua_istable(L, 2))
+        return luaL_error(L, "%s: the library must return a table of functions, not a %s", path,
+                          luaL_typename(L, 2));
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "%s: the library's table has a key that is not a name", path);
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, 1) != LUA_TNIL)
+            return luaL_error(L, "%s: quire.%s is defined twice, in C and in the library", path,
+                              lua_tostring(L, -3));
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 1);
+    }
+    return 0;
+}
+
+char *lua_api_library(quire_error *err)
+{
+    const char *env = getenv("QUIRE_LUA_LIB");
+    char exe[PATH_MAX], *dir, *here, *installed;
+    ssize_t n;
+
+    if (env && *env) {
+        if (access(env, R_OK) == 0)
+            return xstrdup(env);
+        quire_err_at(err, QUIRE_EXIT_DATA, env, 0, 0,
+                     "cannot read Quire's Lua library (QUIRE_LUA_LIB): %s", strerror(errno));
+        return NULL;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        quire_err_at(err, QUIRE_EXIT_DATA, "quire", 0, 0, "cannot find Quire's Lua library: the "
+                     "program's own path is unknown (QUIRE_LUA_LIB may name the file)");
+        return NULL;
+    }
+    exe[n] = '\0';
+    dir = path_dirname(exe);
+    here = xasprintf("%s/" QUIRE_LUA_LIB_PATH, dir);
+    installed = xasprintf("%s/../share/quire/" QUIRE_LUA_LIB_PATH, dir);
+    free(dir);
+    if (access(here, R_OK) == 0) {
+        free(installed);
+        return here;
+    }
+    if (access(installed, R_OK) == 0) {
+        free(here);
+        return installed;
+    }
+    /* The program is what is incomplete: the error names it, not the spec. */
+    quire_err_at(err, QUIRE_EXIT_DATA, "quire", 0, 0, "Quire's Lua library is missing: neither "
+                 "%s nor %s can be read (make install puts it in share/quire/scripts/lib; "
+                 "QUIRE_LUA_LIB may name the file)", here, installed);
+    free(here);
+    free(installed);
+    return NULL;
+}
+
 int lua_api_install(const spec *s, quire_lua *q, quire_error *err)
 {
     lua_State *L = qlua_state(q);
+    int top = lua_gettop(L);
+    char *lib = lua_api_library(err);
 
+    if (!lib)
+        return -1;
+    /* The C helpers and the parameters; then the library, run with that
+     * table as its argument (so that its functions reach the C helpers
+     * whatever a script does to the global quire), adds its own. */
     lua_pushcfunction(L, build_api);
     lua_pushlightuserdata(L, (void *)s);
-    if (qlua_call(q, 1, 1, "setting up the quire table", err))
-        return -1;
+    if (qlua_call(q, 1, 1, "setting up the quire table", err) || qlua_loadfile(q, lib, err))
+        goto fail;
+    lua_pushvalue(L, -2);
+    if (qlua_call(q, 1, 1, "Quire's Lua library", err))
+        goto fail;
+    lua_pushcfunction(L, add_library);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushstring(L, lib);
+    if (qlua_call(q, 3, 0, NULL, err))
+        goto fail;
+    lua_pop(L, 1);
+    free(lib);
     if (qlua_set_global(q, "quire"))
         return quire_err(err, QUIRE_EXIT_DATA, "out of memory setting up Lua");
     return 0;
+fail:
+    lua_settop(L, top);
+    free(lib);
+    return -1;
 }
 
 /* ------------------------------------------------------------ insights */

@@ -119,11 +119,22 @@ int segments_assign(model *m, quire_error *err);
 int kpis_evaluate(model *m, quire_error *err);
 /* kpi.c: push the table a KPI's value() receives, for period p and group g. */
 void kpi_push_sums(model *m, const grouping *gr, int p, int g);
-/* luaapi.c: the "quire" table scripts see (parameters, helpers), in state q. */
+/* luaapi.c: the "quire" table scripts see in state q: the spec's parameters,
+ * the helpers written in C and those of Quire's Lua library. */
 int lua_api_install(const spec *s, quire_lua *q, quire_error *err);
 /* A sandboxed state as a run makes it for spec s: the spec's limits and
  * seed, the quire table. */
 quire_lua *model_lua_new(const spec *s, quire_error *err);
+
+/* Where Quire's Lua library is found, under the program's folder in a build
+ * tree and under share/quire once installed. */
+#define QUIRE_LUA_LIB_PATH "scripts/lib/quire.lua"
+
+/* luaapi.c: the path of Quire's Lua library (malloc'd): $QUIRE_LUA_LIB, else
+ * QUIRE_LUA_LIB_PATH next to the program (a build tree), else in
+ * ../share/quire from it (make install); NULL with err set when none can be
+ * read. */
+char *lua_api_library(quire_error *err);
 
 /* luaapi.c: the answers of a questions block's insights (answers[i] NULL
  * where a question has none; the caller frees them). */

@@ -932,8 +932,9 @@ static const char *shown(const char *chunkname)
     return "[string]";
 }
 
-static int load_run(quire_lua *q, const char *code, size_t len, const char *chunkname,
-                    int nresults, quire_error *err)
+/* Load code as text; push the chunk, or return -1 with err filled. */
+static int load_text(quire_lua *q, const char *code, size_t len, const char *chunkname,
+                     quire_error *err)
 {
     lua_State *L = q->L;
     int status;
@@ -952,6 +953,14 @@ static int load_run(quire_lua *q, const char *code, size_t len, const char *chun
         lua_pop(L, 1);
         return -1;
     }
+    return 0;
+}
+
+static int load_run(quire_lua *q, const char *code, size_t len, const char *chunkname,
+                    int nresults, quire_error *err)
+{
+    if (load_text(q, code, len, chunkname, err))
+        return -1;
     return qlua_call(q, 0, nresults, NULL, err);
 }
 
@@ -1007,7 +1016,8 @@ fail:
     return NULL;
 }
 
-int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err)
+/* Load path (text only) and, with run, run it for nresults. */
+static int load_file(quire_lua *q, const char *path, int run, int nresults, quire_error *err)
 {
     size_t len, plen = strlen(path);
     char *buf, *chunkname;
@@ -1037,10 +1047,21 @@ int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err)
             len--;
         }
     }
-    rc = load_run(q, code, len, chunkname, nresults, err);
+    rc = run ? load_run(q, code, len, chunkname, nresults, err)
+             : load_text(q, code, len, chunkname, err);
     free(chunkname);
     free(buf);
     return rc;
+}
+
+int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err)
+{
+    return load_file(q, path, 1, nresults, err);
+}
+
+int qlua_loadfile(quire_lua *q, const char *path, quire_error *err)
+{
+    return load_file(q, path, 0, 0, err);
 }
 
 /* ---------------------------------------------------------------------------

@@ -70,6 +70,11 @@ const quire_lua_limits *qlua_limits(const quire_lua *q);
  * stack as it was. */
 int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err);
 
+/* Load a script file as qlua_dofile does, without running it: push the chunk,
+ * a function to call with qlua_call (its arguments are the chunk's "...").
+ * Returns 0, or -1 with err filled and nothing pushed. */
+int qlua_loadfile(quire_lua *q, const char *path, quire_error *err);
+
 /* Same for a string; name is the chunk name, e.g. "=[kpi retention_rate]" or
  * "@rules.lua". */
 int qlua_dostring(quire_lua *q, const char *code, const char *name, int nresults,

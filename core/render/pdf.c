@@ -484,36 +484,25 @@ static void draw_chart_pair(render *r, const doc_chart *a, const doc_chart *b)
 #define BADC ((quire_rgb){0.77, 0.19, 0.19})
 
 /*
- * The change line of a tile: an arrow, the change, and its colour. Rates
- * (percent) change in percentage points; other units by a relative change,
- * or by their difference when the previous value is zero.
+ * The change line of a tile: an arrow, the change (quire_change_text: rates,
+ * in percent, change in percentage points; other units by a relative change,
+ * or by their difference when the previous value is zero), and its colour.
  */
 static void tile_change(const doc_tile *t, char *buf, size_t n, quire_rgb *color)
 {
-    double d = t->value - t->prev;
-    char num[64];
-    const char *sign, *suffix = "", *arrow;
+    char text[64];
+    double d = quire_change_text(text, sizeof text, t->value, t->prev, t->unit, t->decimals,
+                                 QUIRE_CHANGE_FROM_ZERO);
+    const char *arrow;
 
     *color = PDF_MUTED;
-    if (!isfinite(t->value) || !isfinite(t->prev)) {
+    if (isnan(d)) {
         snprintf(buf, n, "no previous period");
         return;
     }
-    if (t->unit == QUIRE_UNIT_PERCENT) {
-        quire_format_value(num, sizeof num, fabs(d) * 100, QUIRE_UNIT_NUMBER, 1);
-        suffix = " pts";
-    } else if (t->prev != 0) {
-        quire_format_value(num, sizeof num, fabs(d / t->prev), QUIRE_UNIT_PERCENT, 1);
-    } else {
-        quire_format_value(num, sizeof num, fabs(d), t->unit, t->decimals);
-    }
-    /* A change that rounds to zero as shown is no change: no sign, a
-     * sideways arrow, no colour. */
-    if (strpbrk(num, "123456789") == NULL)
-        d = 0;
+    /* A change that shows as zero has a sideways arrow and no colour. */
     arrow = d > 0 ? "\xE2\x96\xB2 " : d < 0 ? "\xE2\x96\xBC " : "\xE2\x96\xB6 ";
-    sign = d > 0 ? "+" : d < 0 ? "\xE2\x88\x92" : "";
-    snprintf(buf, n, "%s%s%s%s", arrow, sign, num, suffix);
+    snprintf(buf, n, "%s%s", arrow, text);
     if (d == 0 || t->higher_is_better < 0)
         return;
     *color = (d > 0) == (t->higher_is_better > 0) ? GOOD : BADC;

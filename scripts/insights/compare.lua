@@ -18,36 +18,16 @@ local function ordinal(n)
   return n .. s
 end
 
-local function ranked(r, kpi, i, lowest)
-  local list, missing = {}, {}
-  for k, seg in ipairs(r.segments) do
-    local v = r.value(kpi, seg, i)
-    if v == nil then missing[#missing + 1] = seg else list[#list + 1] = { seg = seg, v = v, k = k } end
-  end
-  table.sort(list, function(x, y)
-    if x.v ~= y.v then
-      if lowest then return x.v < y.v end
-      return x.v > y.v
-    end
-    return x.k < y.k
-  end)
-  return list, missing
-end
-
 return function(r, args)
-  local kpi = args.kpi or error("compare needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  if args.order ~= nil and args.order ~= "highest" and args.order ~= "lowest" then
-    error("order is highest or lowest, not \"" .. tostring(args.order) .. "\"")
-  end
-  local lowest = args.order == "lowest"
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "compare")
+  local lowest = quire.order_arg(args)
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so the segments cannot be compared."
+    return quire.unavailable(info, "the segments cannot be compared")
   end
   local i = r.month_index(args.month)
   local name = quire.month_label(r.months[i])
-  local list, missing = ranked(r, kpi, i, lowest)
+  local list, missing = quire.ranked(r, kpi, i, lowest)
   if #list == 0 then
     return "In " .. name .. ", no segment has a " .. label .. " (no data)."
   end
@@ -65,7 +45,7 @@ return function(r, args)
     out = out .. " No data for " .. quire.join(missing) .. "."
   end
   if i > 1 and #list > 1 then
-    local before = ranked(r, kpi, 1, lowest)
+    local before = quire.ranked(r, kpi, 1, lowest)
     local place = {}
     for k, e in ipairs(before) do place[e.seg] = k end
     local moves = {}

@@ -13,41 +13,20 @@
 -- 2024 and Apr 2024: every segment held steady or improved; Inactive improved
 -- the least (+0.4 pts)."
 
-local function possessive(name)
-  return name:match("s$") and (name .. "'") or (name .. "'s")
-end
-
 local function number(x)
   local t = string.format("%.1f", x)
   return (t:gsub("%.0$", ""))
 end
 
--- The change from old to new in percent (points for percent KPIs), and text.
-local function delta(r, kpi, new, old)
-  if new == nil or old == nil then return nil end
-  local d, suffix
-  if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, "\u{A0}pts"
-  else
-    d = quire.change(new, old)
-    if d == nil then return nil end
-    d, suffix = d * 100, "%"
-  end
-  local t = string.format("%.1f", d)
-  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
-end
-
 return function(r, args)
-  local kpi = args.kpi or error("concerning needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
+  local kpi, info = quire.kpi_arg(r, args, "concerning")
   local threshold = args.threshold or 2
   if type(threshold) ~= "number" or threshold < 0 then
     error("threshold is a number of at least 0, not \"" .. tostring(threshold) .. "\"")
   end
-  local label = r.kpis[kpi].phrase
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so its trends cannot be judged."
+    return quire.unavailable(info, "its trends cannot be judged")
   end
   local n = #r.months
   if n < 2 then
@@ -64,11 +43,12 @@ return function(r, args)
   local bad, rest, missing = {}, {}, {}
   for _, seg in ipairs(r.segments) do
     local old, new = r.value(kpi, seg, 1), r.value(kpi, seg, n)
-    local d, text = delta(r, kpi, new, old)
-    if d == nil then
+    local text, d = quire.change_text(new, old, info.unit)
+    if text == nil then
       missing[#missing + 1] = seg
     else
-      local e = { seg = seg, bad = d * sign, text = text, old = old, new = new }
+      -- bad: how far the wrong way, in percent or points like the threshold
+      local e = { seg = seg, bad = 100 * d * sign, text = text, old = old, new = new }
       if e.bad > threshold then bad[#bad + 1] = e else rest[#rest + 1] = e end
     end
   end
@@ -93,7 +73,7 @@ return function(r, args)
     if worst == nil then
       out = out .. "."
     elseif worst.bad > 0 then
-      out = out .. string.format("; the largest %s was %s (%s to %s, %s).", noun, possessive(worst.seg),
+      out = out .. string.format("; the largest %s was %s (%s to %s, %s).", noun, quire.possessive(worst.seg),
         r.format(kpi, worst.old), r.format(kpi, worst.new), worst.text)
     else
       out = out .. ": every segment held steady or improved"

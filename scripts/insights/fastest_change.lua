@@ -16,27 +16,11 @@
 -- the fastest (2,988 to 2,670, −10.6%), followed by At Risk (−9.6%). All
 -- customers: 9,389 to 10,000 (+6.5%)."
 
--- The change from old to new: a number to rank by and its text.
-local function delta(r, kpi, new, old)
-  local d, suffix
-  if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, "\u{A0}pts"
-  else
-    d = quire.change(new, old)
-    if d == nil then return nil end
-    d, suffix = d * 100, "%"
-  end
-  local t = string.format("%.1f", d)
-  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
-end
-
 return function(r, args)
-  local kpi = args.kpi or "customer_count"
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "fastest_change", "customer_count")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so there is no change to compare."
+    return quire.unavailable(info, "there is no change to compare")
   end
   local a = r.month_index(args.from, 1)
   local b = r.month_index(args.to, #r.months)
@@ -50,9 +34,8 @@ return function(r, args)
   local ups, downs, flat, missing = {}, {}, {}, {}
   for _, seg in ipairs(r.segments) do
     local old, new = r.value(kpi, seg, a), r.value(kpi, seg, b)
-    local d, text
-    if old ~= nil and new ~= nil then d, text = delta(r, kpi, new, old) end
-    if d == nil then
+    local text, d = quire.change_text(new, old, info.unit)
+    if text == nil then
       missing[#missing + 1] = seg
     else
       local e = { seg = seg, d = d, text = text, old = old, new = new }
@@ -102,7 +85,7 @@ return function(r, args)
   end
   local old, new = r.value(kpi, "All", a), r.value(kpi, "All", b)
   if old ~= nil and new ~= nil then
-    local _, text = delta(r, kpi, new, old)
+    local text = quire.change_text(new, old, info.unit)
     out = out .. string.format(" All customers: %s to %s%s.", r.format(kpi, old), r.format(kpi, new),
       text and (" (" .. text .. ")") or "")
   end

@@ -11,40 +11,18 @@
 -- $286.89 (VIP): a gap of $213.26, VIP's being 3.9 times New's. In Feb 2024
 -- the gap was $235.12 (4.4 times): it has narrowed."
 
-local function possessive(name)
-  return name:match("s$") and (name .. "'") or (name .. "'s")
-end
-
--- Highest and lowest segment in month i, and the segments without data.
+-- Highest and lowest segment in month i (the first in the segments' order
+-- on a tie), and the segments without data.
 local function extremes(r, kpi, i)
-  local hi, lo, missing = nil, nil, {}
-  for _, seg in ipairs(r.segments) do
-    local v = r.value(kpi, seg, i)
-    if v == nil then
-      missing[#missing + 1] = seg
-    else
-      if hi == nil or v > hi.v then hi = { seg = seg, v = v } end
-      if lo == nil or v < lo.v then lo = { seg = seg, v = v } end
-    end
-  end
-  return hi, lo, missing
-end
-
-local function gap_text(r, kpi, d)
-  local info = r.kpis[kpi]
-  if info.unit == "percent" then
-    local dec = info.decimals >= 0 and info.decimals or 1
-    return string.format("%." .. dec .. "f percentage points", d * 100)
-  end
-  return r.format(kpi, d)
+  local list, missing = quire.ranked(r, kpi, i)
+  return list[1], quire.ranked(r, kpi, i, true)[1], missing
 end
 
 return function(r, args)
-  local kpi = args.kpi or error("gap needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "gap")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so the gap between segments cannot be measured."
+    return quire.unavailable(info, "the gap between segments cannot be measured")
   end
   local i = r.month_index(args.month)
   local name = quire.month_label(r.months[i])
@@ -55,11 +33,11 @@ return function(r, args)
   local gap = hi.v - lo.v
   local ratio = lo.v > 0 and quire.ratio(hi.v, lo.v)
   local out = string.format("In %s, %s ranges from %s (%s) to %s (%s): a gap of %s", name, label,
-    r.format(kpi, lo.v), lo.seg, r.format(kpi, hi.v), hi.seg, gap_text(r, kpi, gap))
+    r.format(kpi, lo.v), lo.seg, r.format(kpi, hi.v), hi.seg, quire.difference(r, kpi, gap))
   if gap == 0 then
     out = string.format("In %s, every segment with data has the same %s, %s", name, label, r.format(kpi, hi.v))
   elseif ratio then
-    out = out .. string.format(", %s being %.1f times %s", possessive(hi.seg), ratio, possessive(lo.seg))
+    out = out .. string.format(", %s being %.1f times %s", quire.possessive(hi.seg), ratio, quire.possessive(lo.seg))
   end
   out = out .. "."
   if #missing > 0 then
@@ -71,7 +49,7 @@ return function(r, args)
       local g0 = h0.v - l0.v
       local r0 = l0.v > 0 and quire.ratio(h0.v, l0.v)
       local trend
-      local a, b = gap_text(r, kpi, g0), gap_text(r, kpi, gap)
+      local a, b = quire.difference(r, kpi, g0), quire.difference(r, kpi, gap)
       if a == b then trend = "it is unchanged"
       elseif g0 < gap then trend = "it has widened"
       else trend = "it has narrowed" end

@@ -13,51 +13,27 @@
 -- $157.52 more than At Risk ($129.36), 2.2 times as much. The lowest is New
 -- ($73.62); all customers: $227.71. VIP was the highest in all 3 months."
 
--- The difference a - b (a ahead) in words.
+-- The difference a - b (a ahead) in words: "12.3 points more than" for a
+-- score.
 local function difference(r, kpi, a, b, more)
-  local info = r.kpis[kpi]
-  if info.unit == "percent" then
-    local dec = info.decimals >= 0 and info.decimals or 1
-    return string.format("%." .. dec .. "f percentage points %s", math.abs(a - b) * 100, more)
+  local text = quire.difference(r, kpi, math.abs(a - b))
+  if r.kpis[kpi].unit == "score" then
+    text = text .. " points"
   end
-  if info.unit == "score" then
-    return r.format(kpi, math.abs(a - b)) .. " points " .. more
-  end
-  return r.format(kpi, math.abs(a - b)) .. " " .. more
-end
-
--- The segments ranked by the KPI in month i; those without a value apart.
-local function ranked(r, kpi, i, lowest)
-  local list, missing = {}, {}
-  for k, seg in ipairs(r.segments) do
-    local v = r.value(kpi, seg, i)
-    if v == nil then missing[#missing + 1] = seg else list[#list + 1] = { seg = seg, v = v, k = k } end
-  end
-  table.sort(list, function(x, y)
-    if x.v ~= y.v then
-      if lowest then return x.v < y.v end
-      return x.v > y.v
-    end
-    return x.k < y.k
-  end)
-  return list, missing
+  return text .. " " .. more
 end
 
 return function(r, args)
-  local kpi = args.kpi or error("highest needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local lowest = args.order == "lowest"
-  if args.order ~= nil and args.order ~= "highest" and args.order ~= "lowest" then
-    error("order is highest or lowest, not \"" .. tostring(args.order) .. "\"")
-  end
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "highest")
+  local lowest = quire.order_arg(args)
+  local label = info.phrase
   local word, other = lowest and "lowest" or "highest", lowest and "highest" or "lowest"
   local i = r.month_index(args.month)
   local name = quire.month_label(r.months[i])
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so no segment can be named."
+    return quire.unavailable(info, "no segment can be named")
   end
-  local list, missing = ranked(r, kpi, i, lowest)
+  local list, missing = quire.ranked(r, kpi, i, lowest)
   if #list == 0 then
     return "In " .. name .. ", no segment has a " .. label .. " (no data)."
   end
@@ -93,7 +69,7 @@ return function(r, args)
   if #r.months > 1 then
     local led, with_data = 0, 0
     for j = 1, #r.months do
-      local l = ranked(r, kpi, j, lowest)
+      local l = quire.ranked(r, kpi, j, lowest)
       if #l > 0 then
         with_data = with_data + 1
         if l[1].seg == top.seg then led = led + 1 end

@@ -14,22 +14,16 @@
 -- segment-months). With 5 segments this describes how the segments differ,
 -- not what causes what."
 
-local function count(n, one, many)
-  return string.format("%d %s", n, n == 1 and one or many)
-end
-
 return function(r, args)
   local x = args.x or error("relationship needs the arguments x and y (two KPIs)")
   local y = args.y or error("relationship needs the arguments x and y (two KPIs)")
-  local ix = r.kpis[x] or error("the report has no KPI \"" .. tostring(x) .. "\"")
-  local iy = r.kpis[y] or error("the report has no KPI \"" .. tostring(y) .. "\"")
+  local ix, iy = quire.kpi_info(r, x), quire.kpi_info(r, y)
   if args.months ~= nil and args.months ~= "all" and args.months ~= "last" then
     error("months is all or last, not \"" .. tostring(args.months) .. "\"")
   end
-  local lx, ly = r.kpis[x].phrase, r.kpis[y].phrase
+  local lx, ly = ix.phrase, iy.phrase
   if not ix.available or not iy.available then
-    return "The data this report reads cannot give the " .. (ix.available and ly or lx)
-      .. ", so the relationship cannot be measured."
+    return quire.unavailable(ix.available and iy or ix, "the relationship cannot be measured")
   end
   local first = args.months == "last" and #r.months or 1
   local xs, ys, pairs_n, segs = {}, {}, 0, {}
@@ -46,7 +40,7 @@ return function(r, args)
   local nseg = 0
   for _ in pairs(segs) do nseg = nseg + 1 end
   local unit = first == #r.months and "segment" or "segment-month"
-  local across = count(pairs_n, unit, unit .. "s")
+  local across = quire.plural(pairs_n, unit, unit .. "s")
   local cor = quire.correlation(xs, ys)
   if cor == nil then
     if pairs_n < 3 then
@@ -67,7 +61,7 @@ return function(r, args)
       lx, cor > 0 and "higher" or "lower", ly, rtext, strength, across)
   end
   if nseg < 3 then
-    out = out .. string.format(" With %s, this is too little to generalise.", count(nseg, "segment", "segments"))
+    out = out .. string.format(" With %s, this is too little to generalise.", quire.plural(nseg, "segment", "segments"))
   else
     out = out .. string.format(" With %d segments this describes how the segments differ, not what causes what.", nseg)
   end

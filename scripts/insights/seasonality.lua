@@ -27,19 +27,14 @@ local function month_number(ym)
   return tonumber(ym:match("^%d+-(%d+)$"))
 end
 
--- The change from old to new in percent (or points for percent KPIs).
+-- The change from old to new (a fraction; the difference for percent KPIs),
+-- and a change as text ("+2.0%", or in points for percent KPIs).
 local function delta(r, kpi, new, old)
-  if new == nil or old == nil then return nil end
-  if r.kpis[kpi].unit == "percent" then return (new - old) * 100 end
-  local c = quire.change(new, old)
-  return c and c * 100
+  return quire.change(new, old, r.kpis[kpi].unit)
 end
 
 local function signed(r, kpi, d)
-  local suffix = r.kpis[kpi].unit == "percent" and "\u{A0}pts" or "%"
-  local t = string.format("%.1f", d)
-  if t == "0.0" or t == "-0.0" then return "0.0" .. suffix end
-  return (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
+  return (quire.format_change(d, r.kpis[kpi].unit))
 end
 
 -- Month-to-month changes of a series: { {i = month index, d = change} ... }.
@@ -260,11 +255,10 @@ local function seasonal(r, kpi, label)
 end
 
 return function(r, args)
-  local kpi = args.kpi or "customer_count"
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "seasonality", "customer_count")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so its seasonality cannot be judged."
+    return quire.unavailable(info, "its seasonality cannot be judged")
   end
   local n = #r.months
   if n < 2 then

@@ -10,22 +10,6 @@
 -- 45.1 in Apr 2024 (+5.6%), rising every month. Among the segments, New rose
 -- the most (23.4 to 25.4, +8.2%) and only Regular fell (21.9 to 21.6, −1.5%)."
 
--- The change from old to new: a number and its text (nil when undefined).
-local function delta(r, kpi, new, old)
-  if new == nil or old == nil then return nil end
-  local d, suffix
-  if r.kpis[kpi].unit == "percent" then
-    d, suffix = (new - old) * 100, "\u{A0}pts"
-  else
-    d = quire.change(new, old)
-    if d == nil then return nil end
-    d, suffix = d * 100, "%"
-  end
-  local t = string.format("%.1f", d)
-  if t == "0.0" or t == "-0.0" then return 0, "0.0" .. suffix end
-  return d, (d > 0 and "+" or "\u{2212}") .. t:gsub("^%-", "") .. suffix
-end
-
 -- First and last month with a value in series s.
 local function ends(s)
   local a, b
@@ -42,7 +26,7 @@ end
 local function path(r, kpi, s, a, b)
   local dirs = {}
   for i = a + 1, b do
-    local d = delta(r, kpi, s[i], s[i - 1])
+    local _, d = quire.change_text(s[i], s[i - 1], r.kpis[kpi].unit)
     if d == nil then return nil end
     dirs[#dirs + 1] = { i = i, d = d }
   end
@@ -65,11 +49,10 @@ local function path(r, kpi, s, a, b)
 end
 
 return function(r, args)
-  local kpi = args.kpi or error("trend needs the argument kpi")
-  local info = r.kpis[kpi] or error("the report has no KPI \"" .. tostring(kpi) .. "\"")
-  local label = r.kpis[kpi].phrase
+  local kpi, info = quire.kpi_arg(r, args, "trend")
+  local label = info.phrase
   if not info.available then
-    return "The data this report reads cannot give the " .. label .. ", so its trend cannot be shown."
+    return quire.unavailable(info, "its trend cannot be shown")
   end
   if #r.months < 2 then
     return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "), so there is no trend to show yet."
@@ -77,7 +60,7 @@ return function(r, args)
   local out
   local s = r.series(kpi, "All")
   local a, b = ends(s)
-  local _, text = delta(r, kpi, s[b or 1], s[a or 1])
+  local text = quire.change_text(s[b or 1], s[a or 1], info.unit)
   if a == nil or a == b or text == nil then
     out = "For all customers, the " .. label .. " has too few months with data to show a trend."
   else
@@ -91,8 +74,8 @@ return function(r, args)
   local list, missing = {}, {}
   for _, seg in ipairs(r.segments) do
     local old, new = r.value(kpi, seg, first), r.value(kpi, seg, last)
-    local d, t = delta(r, kpi, new, old)
-    if d == nil then missing[#missing + 1] = seg
+    local t, d = quire.change_text(new, old, info.unit)
+    if t == nil then missing[#missing + 1] = seg
     else list[#list + 1] = { seg = seg, d = d, text = t, old = old, new = new } end
   end
   table.sort(list, function(x, y) return x.d > y.d end)

@@ -16,10 +16,6 @@
 -- step up was At Risk → Regular (332 customers). The share moving up was 11.5%
 -- in Feb 2024 and 13.2% in Mar 2024."
 
-local function count(n, one, many)
-  return string.format("%s %s", quire.format(n, "count"), n == 1 and one or many)
-end
-
 -- Moves along the ladder in month i: nil when the month before is unknown.
 local function moves(r, ladder, i)
   local up, down, lower, steps = 0, 0, 0, {}
@@ -69,7 +65,7 @@ return function(r, args)
     return "The segments of the month before " .. name .. " are not known, so moves between segments cannot be counted."
   end
   local out = string.format("In %s, %s moved up the ladder %s and %s moved down", name,
-    count(m.up, "customer", "customers"), table.concat(ladder, " → "), quire.format(m.down, "count"))
+    quire.plural(m.up, "customer", "customers"), table.concat(ladder, " → "), quire.format(m.down, "count"))
   if m.up > m.down then
     out = out .. string.format(", a net %s up.", quire.format(m.up - m.down, "count"))
   elseif m.down > m.up then
@@ -81,11 +77,11 @@ return function(r, args)
   if share == nil then
     return out .. " No customer was on the lower rungs in " .. quire.month_label(r.months[i], -1) .. "."
   end
-  out = out .. string.format(" Of the %s on the lower rungs in %s, %s moved up", count(m.lower, "customer", "customers"),
+  out = out .. string.format(" Of the %s on the lower rungs in %s, %s moved up", quire.plural(m.lower, "customer", "customers"),
     quire.month_label(r.months[i], -1), quire.format(share, "percent", 1))
   if m.step and m.step.n > 0 then
     out = out .. string.format("; the most common step up was %s → %s (%s).", m.step.from, m.step.to,
-      count(m.step.n, "customer", "customers"))
+      quire.plural(m.step.n, "customer", "customers"))
   else
     out = out .. "."
   end

@@ -12,9 +12,6 @@ return {
   higher_is_better = true,
   needs = { "revenue_12m", "orders_12m" },
   value = function(s)
-    if s.orders_12m == 0 then
-      return nil
-    end
-    return s.revenue_12m / s.orders_12m
+    return quire.ratio(s.revenue_12m, s.orders_12m)
   end,
 }

@@ -15,10 +15,10 @@ return {
   higher_is_better = true,
   needs = { "awareness_12m", "quality_12m", "loyalty_12m", "brand_answers_12m" },
   value = function(s)
-    if s.brand_answers_12m == 0 then
+    local mean = quire.ratio(s.awareness_12m + s.quality_12m + s.loyalty_12m, 3 * s.brand_answers_12m)
+    if mean == nil then
       return nil
     end
-    local mean = (s.awareness_12m + s.quality_12m + s.loyalty_12m) / (3 * s.brand_answers_12m)
     return 100 * (mean - 1) / 4
   end,
 }

@@ -12,9 +12,6 @@ return {
   higher_is_better = false,
   needs = { "acquisition_cost", "has_acquisition_cost" },
   value = function(s)
-    if s.has_acquisition_cost == 0 then
-      return nil
-    end
-    return s.acquisition_cost / s.has_acquisition_cost
+    return quire.ratio(s.acquisition_cost, s.has_acquisition_cost)
   end,
 }

@@ -4,17 +4,13 @@
 --   monthly margin = gross_margin * mean over customers of
 --                    revenue_12m / min(12, tenure_months + 1)
 --   value          = cac / monthly margin        (nil when the margin is 0)
--- gross_margin is quire.params.gross_margin, 0.30 when the spec has none.
+-- gross_margin is the spec parameter of that name (a fraction): a spec that
+-- lists this KPI declares it, with its default, under parameters:.
 -- Unit months; lower is better. Segments that hardly buy (Inactive) take
 -- long: their monthly margin is small.
 -- Needs entities.attributes: [acquisition_cost], revenue: sum(amount), the
 -- 12-month window and entities.since.
-local DEFAULT_MARGIN = 0.30
-
-local function gross_margin()
-  local p = type(quire) == "table" and quire.params or nil
-  return (p and tonumber(p.gross_margin)) or DEFAULT_MARGIN
-end
+local GROSS_MARGIN = quire.param("gross_margin")
 
 return {
   label = "CAC payback (months)",
@@ -31,13 +27,11 @@ return {
   end,
   value = function(s)
     local pc = s.per_customer
-    if s.has_acquisition_cost == 0 or pc == nil or pc.count == 0 then
+    local cac = quire.ratio(s.acquisition_cost, s.has_acquisition_cost)
+    local margin = pc and quire.ratio(GROSS_MARGIN * pc.sum, pc.count)   -- monthly, per customer
+    if cac == nil or margin == nil or margin <= 0 then
       return nil
     end
-    local margin = gross_margin() * pc.sum / pc.count
-    if margin <= 0 then
-      return nil
-    end
-    return (s.acquisition_cost / s.has_acquisition_cost) / margin
+    return cac / margin
   end,
 }

@@ -12,9 +12,6 @@ return {
   decimals = 1,
   higher_is_better = false,
   value = function(s)
-    if s.prev_customers == 0 then
-      return nil
-    end
-    return (s.prev_customers - s.retained) / s.prev_customers
+    return quire.ratio(s.prev_customers - s.retained, s.prev_customers)
   end,
 }

@@ -20,18 +20,16 @@ local function expected_months(retention)
 end
 
 local function retention(t)
-  if t.prev_customers == 0 then
-    return nil
-  end
-  return t.retained / t.prev_customers
+  return quire.ratio(t.retained, t.prev_customers)
 end
 
 local function clv(t, ret)
   local pc = t.per_customer
-  if ret == nil or pc == nil or pc.count == 0 then
+  local monthly = pc and quire.ratio(pc.sum, pc.count)
+  if ret == nil or monthly == nil then
     return nil
   end
-  return (pc.sum / pc.count) * expected_months(ret)
+  return monthly * expected_months(ret)
 end
 
 return {
@@ -52,10 +50,7 @@ return {
       return nil
     end
     local r = retention(s)
-    local now, before = clv(s, r), clv(prev, retention(prev) or r)
-    if now == nil or before == nil or before == 0 then
-      return nil
-    end
-    return now / before - 1
+    local growth = quire.ratio(clv(s, r), clv(prev, retention(prev) or r))
+    return growth and growth - 1
   end,
 }

@@ -2,15 +2,11 @@
 -- revenue since the first loaded month (periods.history months before the
 -- report) times the gross margin, per customer of the segment.
 --   value = gross_margin * s.revenue_lifetime / s.customers
--- gross_margin is the spec parameter of that name (quire.params.gross_margin),
--- 0.30 when the spec has none. Unit currency; higher is better.
+-- gross_margin is the spec parameter of that name (a fraction): a spec that
+-- lists this KPI declares it, with its default, under parameters:. Unit
+-- currency; higher is better.
 -- Needs revenue: sum(amount) and the lifetime window (features.windows).
-local DEFAULT_MARGIN = 0.30
-
-local function gross_margin()
-  local p = type(quire) == "table" and quire.params or nil
-  return (p and tonumber(p.gross_margin)) or DEFAULT_MARGIN
-end
+local GROSS_MARGIN = quire.param("gross_margin")
 
 return {
   label = "Historical CLV",
@@ -20,9 +16,6 @@ return {
   higher_is_better = true,
   needs = { "revenue_lifetime" },
   value = function(s)
-    if s.customers == 0 then
-      return nil
-    end
-    return gross_margin() * s.revenue_lifetime / s.customers
+    return quire.ratio(GROSS_MARGIN * s.revenue_lifetime, s.customers)
   end,
 }

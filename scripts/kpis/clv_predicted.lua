@@ -9,16 +9,12 @@
 --                = (1 - retention^HORIZON) / (1 - retention), HORIZON when 1
 --   value        = gross_margin * mean monthly revenue * months
 -- The capped horizon keeps it finite when retention is 1. gross_margin is
--- quire.params.gross_margin, 0.30 when the spec has none. Unit currency;
--- higher is better. Nil in a month whose previous month has no segments.
+-- the spec parameter of that name (a fraction): a spec that lists this KPI
+-- declares it, with its default, under parameters:. Unit currency; higher is
+-- better. Nil in a month whose previous month has no segments.
 -- Needs revenue: sum(amount), the 12-month window and entities.since.
-local DEFAULT_MARGIN = 0.30
+local GROSS_MARGIN = quire.param("gross_margin")
 local HORIZON = 36            -- months
-
-local function gross_margin()
-  local p = type(quire) == "table" and quire.params or nil
-  return (p and tonumber(p.gross_margin)) or DEFAULT_MARGIN
-end
 
 local function expected_months(retention)
   if retention >= 1 then
@@ -42,10 +38,11 @@ return {
   end,
   value = function(s)
     local pc = s.per_customer
-    if s.prev_customers == 0 or pc == nil or pc.count == 0 then
+    local retention = quire.ratio(s.retained, s.prev_customers)
+    local monthly = pc and quire.ratio(pc.sum, pc.count)
+    if retention == nil or monthly == nil then
       return nil
     end
-    local retention = s.retained / s.prev_customers
-    return gross_margin() * (pc.sum / pc.count) * expected_months(retention)
+    return GROSS_MARGIN * monthly * expected_months(retention)
   end,
 }

@@ -12,9 +12,6 @@ return {
   higher_is_better = true,
   needs = { "csat_satisfied_3m", "csat_answers_3m" },
   value = function(s)
-    if s.csat_answers_3m == 0 then
-      return nil
-    end
-    return s.csat_satisfied_3m / s.csat_answers_3m
+    return quire.ratio(s.csat_satisfied_3m, s.csat_answers_3m)
   end,
 }

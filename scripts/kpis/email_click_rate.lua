@@ -10,9 +10,6 @@ return {
   higher_is_better = true,
   needs = { "emails_sent", "emails_clicked" },
   value = function(s)
-    if s.emails_sent == 0 then
-      return nil
-    end
-    return s.emails_clicked / s.emails_sent
+    return quire.ratio(s.emails_clicked, s.emails_sent)
   end,
 }

@@ -12,9 +12,6 @@ return {
   higher_is_better = true,
   needs = { "feedback_points_3m", "feedback_answers_3m" },
   value = function(s)
-    if s.feedback_answers_3m == 0 then
-      return nil
-    end
-    return s.feedback_points_3m / s.feedback_answers_3m
+    return quire.ratio(s.feedback_points_3m, s.feedback_answers_3m)
   end,
 }

@@ -22,9 +22,6 @@ return {
   end,
   value = function(s)
     local pc = s.per_customer
-    if pc == nil or pc.count == 0 then
-      return nil
-    end
-    return pc.sum / pc.count
+    return pc and quire.ratio(pc.sum, pc.count)
   end,
 }

@@ -12,9 +12,6 @@ return {
   higher_is_better = true,
   needs = { "promoters_3m", "detractors_3m", "nps_answers_3m" },
   value = function(s)
-    if s.nps_answers_3m == 0 then
-      return nil
-    end
-    return 100 * (s.promoters_3m - s.detractors_3m) / s.nps_answers_3m
+    return quire.ratio(100 * (s.promoters_3m - s.detractors_3m), s.nps_answers_3m)
   end,
 }

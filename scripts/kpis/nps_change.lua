@@ -5,10 +5,10 @@
 -- The segment is compared with itself: last month's members, last month.
 -- Unit score (points); higher is better. Needs what nps needs.
 local function nps(t)
-  if t == nil or t.nps_answers_3m == 0 then
+  if t == nil then
     return nil
   end
-  return 100 * (t.promoters_3m - t.detractors_3m) / t.nps_answers_3m
+  return quire.ratio(100 * (t.promoters_3m - t.detractors_3m), t.nps_answers_3m)
 end
 
 return {

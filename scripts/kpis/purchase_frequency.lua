@@ -11,9 +11,6 @@ return {
   higher_is_better = true,
   needs = { "orders_12m" },
   value = function(s)
-    if s.customers == 0 then
-      return nil
-    end
-    return s.orders_12m / s.customers
+    return quire.ratio(s.orders_12m, s.customers)
   end,
 }

@@ -12,9 +12,6 @@ return {
   higher_is_better = false,
   needs = { "response_hours_3m", "responses_3m" },
   value = function(s)
-    if s.responses_3m == 0 then
-      return nil
-    end
-    return s.response_hours_3m / s.responses_3m
+    return quire.ratio(s.response_hours_3m, s.responses_3m)
   end,
 }

@@ -15,9 +15,9 @@ return {
   higher_is_better = false,
   needs = { "retention_spend" },
   value = function(s, prev)
-    if prev == nil or prev.retention_spend == nil or s.retained == 0 then
+    if prev == nil then
       return nil
     end
-    return prev.retention_spend / s.retained
+    return quire.ratio(prev.retention_spend, s.retained)
   end,
 }

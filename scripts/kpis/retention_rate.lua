@@ -11,9 +11,6 @@ return {
   higher_is_better = true,
   needs = { "has_orders" },
   value = function(s)
-    if s.cohort.customers == 0 then
-      return nil
-    end
-    return s.cohort.has_orders / s.cohort.customers
+    return quire.ratio(s.cohort.has_orders, s.cohort.customers)
   end,
 }

@@ -12,9 +12,6 @@ return {
   higher_is_better = true,
   needs = { "revenue" },
   value = function(s)
-    if s.all.revenue == nil or s.all.revenue == 0 then
-      return nil
-    end
-    return s.revenue / s.all.revenue
+    return quire.ratio(s.revenue, s.all.revenue)
   end,
 }

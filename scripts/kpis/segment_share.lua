@@ -9,9 +9,6 @@ return {
   decimals = 1,
   higher_is_better = true,
   value = function(s)
-    if s.all.customers == 0 then
-      return nil
-    end
-    return s.customers / s.all.customers
+    return quire.ratio(s.customers, s.all.customers)
   end,
 }

@@ -11,9 +11,6 @@ return {
   higher_is_better = false,
   needs = { "tickets" },
   value = function(s)
-    if s.customers == 0 then
-      return nil
-    end
-    return s.tickets / s.customers
+    return quire.ratio(s.tickets, s.customers)
   end,
 }

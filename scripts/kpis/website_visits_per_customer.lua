@@ -9,9 +9,6 @@ return {
   higher_is_better = true,
   needs = { "web_visits" },
   value = function(s)
-    if s.customers == 0 then
-      return nil
-    end
-    return s.web_visits / s.customers
+    return quire.ratio(s.web_visits, s.customers)
   end,
 }

@@ -171,11 +171,11 @@ for p in 2024-02 2024-03; do
 done
 
 # A KPI whose data the spec does not provide shows no value, not 0: the
-# fixture without the brand survey facts (and without the gross_margin
-# parameter, so that the scripts' default margin of 0.30 applies).
+# fixture without the brand survey facts (and with a gross_margin of 0.3).
 copy_fixture "$T/nb"
-awk '/^  - source: brand$/ {skip = 1; next} skip && /^  - / {skip = 0} !skip && !/^  gross_margin:/' \
-    "$T/nb/report.yaml" > "$T/nb/nobrand.yaml"
+awk '/^  - source: brand$/ {skip = 1; next} skip && /^  - / {skip = 0} !skip' "$T/nb/report.yaml" \
+    | sed 's/^  gross_margin: { type: number, default: 0.4 }/  gross_margin: { type: number, default: 0.3 }/' \
+    > "$T/nb/nobrand.yaml"
 exits 0 "run the fixture without brand facts" \
     "$QUIRE" run "$T/nb/nobrand.yaml" --export "$T/nb/x" -o "$T/nb.pdf"
 cp "$T/err" "$T/nb.err"
@@ -184,13 +184,26 @@ rows=$(awk -F, '$3 == "brand_equity"' "$T/nb/x/kpis.csv" | wc -l)
 [ "$n" -eq 0 ] && [ "$rows" -gt 0 ] && ok || bad "brand_equity without brand data: $n values in $rows rows"
 K="$T/nb/x/kpis.csv" PDF="$T/nb.pdf"
 near 2024-03 Silver nps_change 50     # the others are untouched
-# clv_historical, March Silver, with the default margin: 0.30 * 220 / 2 = 33.
+# clv_historical, March Silver, with the spec's margin: 0.3 * 220 / 2 = 33.
 near 2024-03 Silver clv_historical 33
 pdftotext -q "$T/nb.pdf" "$T/nb.txt"
 # and the data notes say what is missing
 contains "$T/nb.txt" "Brand equity index: no data"
 tr '\n' ' ' < "$T/nb.txt" | grep -q "has no awareness_12m, quality_12m, loyalty_12m, *brand_answers_12m" \
     && ok || bad "the data notes do not name brand_equity's missing fields"
+
+# The gross margin is the spec's parameter, with no default in the scripts:
+# a spec that lists the KPIs that read it without declaring it is an error
+# that names the parameter, in validate as in run.
+grep -v '^  gross_margin:' "$T/nb/report.yaml" > "$T/nb/nomargin.yaml"
+exits 2 "validate the fixture without gross_margin" "$QUIRE" validate "$T/nb/nomargin.yaml"
+cp "$T/err" "$T/nm.err"
+exits 2 "run the fixture without gross_margin" "$QUIRE" run "$T/nb/nomargin.yaml" -o "$T/nm.pdf"
+for e in "$T/nm.err" "$T/err"; do
+    grep -Eq '(cac_payback_months|clv_historical|clv_predicted).lua:[0-9]+: the spec has no parameter "gross_margin"; declare it under parameters:' \
+        "$e" && ok || bad "without gross_margin: $(cat "$e")"
+done
+[ ! -e "$T/nm.pdf" ] && ok || bad "a PDF was written without gross_margin"
 
 # The scorecard on the sample data: all ten KPIs have a value for every
 # segment and month, and the contributions add up to 1.

@@ -63,15 +63,52 @@ exits 0 "the helpers example" run --param tour=insights/helpers.lua
 grep '^lua: ' "$T/stderr" | grep -vE '^lua: (s|prev)\.' > "$T/got"
 same "$E/helpers.txt" "$T/got" "what helpers.lua printed"
 
+# (d') Quire's Lua library: its functions, and the quoted library itself
+exits 0 "the library example" run --param tour=insights/library.lua
+grep '^lua: ' "$T/stderr" | grep -vE '^lua: (s|prev)\.' > "$T/got"
+same "$E/library.txt" "$T/got" "what library.lua printed"
+quoted scripts/lib/quire.lua "$DOC"
+
 # (e) errors: the message and the exit status
 for e in rule:compare_nil:2 rule:unknown_segment:2 probe:kpi_value:2 probe:kpi_customer:2 \
-         probe:kpi_returns:2 probe:kpi_unit:1 tour:insight:2 tour:insight_segment:2; do
+         probe:kpi_returns:2 probe:kpi_unit:1 tour:insight:2 tour:insight_segment:2 tour:library:2; do
     slot=${e%%:*} rest=${e#*:}
     name=${rest%%:*} code=${rest#*:}
     exits "$code" "errors/$name.lua" run --param "$slot=errors/$name.lua"
     grep -v '^lua: ' "$T/stderr" > "$T/got"
     same "$E/errors/$name.txt" "$T/got" "the error of errors/$name.lua"
 done
+
+# Where the library is found: next to the program (a build tree), in
+# ../share/quire/scripts/lib from it (the layout of make install), or at
+# QUIRE_LUA_LIB; without it, run and validate stop with an error naming the
+# places looked in.
+case $QUIRE in /*) QUIRE_ABS=$QUIRE ;; *) QUIRE_ABS=$(pwd)/$QUIRE ;; esac
+PLUGINS_ABS=$(cd "$(dirname "$QUIRE_ABS")/plugins" && pwd)
+mkdir -p "$T/inst/bin" "$T/inst/share/quire/scripts/lib" "$T/inst/lib/quire"
+cp "$QUIRE_ABS" "$T/inst/bin/quire"
+cp -r "$PLUGINS_ABS" "$T/inst/lib/quire/plugins"
+exits 2 "a program without its library" "$T/inst/bin/quire" run "$F/report.yaml" -o "$T/i.pdf" -q
+grep -qF "quire: error: Quire's Lua library is missing: neither $T/inst/bin/scripts/lib/quire.lua nor $T/inst/bin/../share/quire/scripts/lib/quire.lua can be read" \
+    "$T/err" && ok || bad "no library: $(cat "$T/err")"
+exits 2 "validate without the library" "$T/inst/bin/quire" validate "$F/report.yaml"
+grep -qF "Quire's Lua library is missing" "$T/err" && ok || bad "validate without the library: $(cat "$T/err")"
+[ ! -e "$T/i.pdf" ] && ok || bad "a PDF was written without the library"
+exits 0 "the library named by QUIRE_LUA_LIB" \
+    env QUIRE_LUA_LIB="$(pwd)/scripts/lib/quire.lua" "$T/inst/bin/quire" run "$F/report.yaml" -o "$T/i.pdf" -q
+exits 2 "QUIRE_LUA_LIB naming no file" \
+    env QUIRE_LUA_LIB="$T/none.lua" "$T/inst/bin/quire" run "$F/report.yaml" -o "$T/i.pdf" -q
+grep -qF "$T/none.lua: error: cannot read Quire's Lua library (QUIRE_LUA_LIB): No such file or directory" \
+    "$T/err" && ok || bad "QUIRE_LUA_LIB naming no file: $(cat "$T/err")"
+cp scripts/lib/quire.lua "$T/inst/share/quire/scripts/lib/"
+exits 0 "the library where make install puts it" \
+    "$T/inst/bin/quire" run "$F/report.yaml" -o "$T/i.pdf" -q --param tour=insights/library.lua
+grep '^lua: ' "$T/err" | grep -vE '^lua: (s|prev)\.' > "$T/got"
+same "$E/library.txt" "$T/got" "what library.lua printed with an installed library"
+# and the run manifest names it with its hash
+qpdf --show-attachment=manifest.json "$T/i.pdf" > "$T/manifest.json"
+grep -qF "{\"path\": \"$T/inst/bin/../share/quire/scripts/lib/quire.lua\", \"sha256\": \"$(sha256sum scripts/lib/quire.lua | cut -c1-64)\"}" \
+    "$T/manifest.json" && ok || bad "the manifest does not list the library: $(cat "$T/manifest.json")"
 
 # The spec errors of docs/spec.md: report.yaml with one line changed.
 mkdir -p "$T/s" && cp -r "$F"/. "$T/s/"
@@ -86,7 +123,6 @@ spec_error() {
     if [ "$got" = "$want" ]; then ok; else bad "spec error for '$edit': got '$got', wanted '$want'"; fi
     grep -qF -- "$want" "$SPECDOC" && ok || bad "$SPECDOC does not show: $want"
 }
-case $QUIRE in /*) QUIRE_ABS=$QUIRE ;; *) QUIRE_ABS=$(pwd)/$QUIRE ;; esac
 case ${PLUGIN_DIR:-} in ''|/*) ;; *) PLUGIN_DIR=$(pwd)/$PLUGIN_DIR; export PLUGIN_DIR ;; esac
 spec_error validate 's/attributes: \[region, acquisition_cost\]/attributes: [region, acquisition_cost, age_band]/' \
     'report.yaml:43:42: error: attribute "age_band" must be a column declared in source "customers" (columns: { age_band: string })'

@@ -2,8 +2,9 @@
  * fixture.h - a temporary folder of hand-made files for the unit tests that
  * run the real pipeline, with the plugins of the build under test.
  *
- * fixture_open() creates the folder and points QUIRE_PLUGIN_PATH at
- * $PLUGIN_DIR (default: plugins, relative to the current directory);
+ * fixture_open() creates the folder, points QUIRE_PLUGIN_PATH at
+ * $PLUGIN_DIR (default: plugins, relative to the current directory) and
+ * QUIRE_LUA_LIB at the source tree's Lua library (fixture_lua_lib);
  * fixture_put() writes a file into it; fixture_close() removes it.
  */
 #ifndef QUIRE_FIXTURE_H
@@ -18,13 +19,25 @@
 
 static char dir[64];
 
+/* Point QUIRE_LUA_LIB at scripts/lib/quire.lua of the current directory (the
+ * source tree; a test program is not next to the library), unless set. */
+static int fixture_lua_lib(void)
+{
+    char abs[512];
+
+    if (getenv("QUIRE_LUA_LIB") || !getcwd(abs, sizeof abs - 64))
+        return 0;
+    strcat(abs, "/scripts/lib/quire.lua");
+    return setenv("QUIRE_LUA_LIB", abs, 1);
+}
+
 static int fixture_open(const char *prefix)
 {
     const char *pd = getenv("PLUGIN_DIR");
     char abs[512];
 
     check_template(dir, sizeof dir, prefix);
-    if (!mkdtemp(dir))
+    if (!mkdtemp(dir) || fixture_lua_lib())
         return -1;
     if (!pd)
         pd = "plugins";

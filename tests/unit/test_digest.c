@@ -1,7 +1,8 @@
 /*
  * test_digest.c - the SHA-256 of a report's inputs: known vectors, files
  * that cannot be read, and the order (the spec first, then data files,
- * segment rules, KPI scripts and insight scripts, each insight once).
+ * segment rules, KPI scripts, Quire's Lua library and insight scripts, each
+ * insight once).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ static void test_sha256_file(void)
 static void test_inputs(void)
 {
     quire_error err = {0};
-    char *spec_path = xasprintf("%s/spec.yaml", dir), spec_hex[65];
+    char *spec_path = xasprintf("%s/spec.yaml", dir), spec_hex[65], lib_hex[65];
     spec *s;
     input_digests *dg;
     const input_digest *d, *again;
@@ -146,8 +147,8 @@ static void test_inputs(void)
     dg = digests_start(s);
     CHECK(dg != NULL);
     d = digests_wait(dg, &n);
-    CHECK(n == 11);
-    if (n == 11) {
+    CHECK(n == 12);
+    if (n == 12) {
         /* The spec first, with its own hash. */
         CHECK_STR(d[0].path, spec_path);
         CHECK(sha256_file(spec_path, spec_hex) == 0);
@@ -173,12 +174,17 @@ static void test_inputs(void)
         CHECK_STR(d[7].hex, SHA_ABC);
         check_path(&d[8], "kpis/big.lua");
         CHECK_STR(d[8].hex, SHA_3M_A);
+        /* Quire's Lua library, which every script may call (here the
+         * source tree's, which fixture_open names in QUIRE_LUA_LIB). */
+        CHECK_STR(d[9].path, getenv("QUIRE_LUA_LIB"));
+        CHECK(sha256_file(d[9].path, lib_hex) == 0);
+        CHECK_STR(d[9].hex, lib_hex);
         /* Insight scripts once each, in the order first used; one that is
          * also a KPI script is not repeated. */
-        check_path(&d[9], "insights/trend.lua");
-        CHECK_STR(d[9].hex, SHA_EMPTY);
-        check_path(&d[10], "insights/gap.lua");
-        CHECK_STR(d[10].hex, SHA_ABC);
+        check_path(&d[10], "insights/trend.lua");
+        CHECK_STR(d[10].hex, SHA_EMPTY);
+        check_path(&d[11], "insights/gap.lua");
+        CHECK_STR(d[11].hex, SHA_ABC);
     } else {
         size_t i;
         for (i = 0; i < n; i++)
@@ -204,7 +210,7 @@ static void test_inputs(void)
         if (s) {
             dg = digests_start(s);
             d = digests_wait(dg, &n);
-            CHECK(n == 11);
+            CHECK(n == 12);
             if (n > 1) {
                 char *want = xasprintf("%s/customers.csv", other);
                 CHECK_STR(d[1].path, want);

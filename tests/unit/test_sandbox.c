@@ -1086,7 +1086,7 @@ static void test_hostile_lists(void)
     CHECK(q != NULL);
     if (!q)
         return;
-    CHECK(lua_api_install(m.s, q, &err) == 0);
+    CHECK(lua_api_install(&s, q, &err) == 0);
     /* __len claims 2^61 + 1 entries: sized by it, the buffer wrapped to a few
      * bytes and the numbers were written past it. Raw lengths count 3. */
     CHECK(eval(q, "local t = setmetatable({1, 2, 3}, { __len = function() return 2^61 + 1 end })\n"
@@ -1111,8 +1111,127 @@ static void test_hostile_lists(void)
     qlua_free(q);
 }
 
+/* ---------------------------------------------------------------------------
+ * Quire's Lua library: loaded into the read-only quire table with the C
+ * helpers, found through QUIRE_LUA_LIB here, and refused when it is missing
+ * or clashes with a C helper
+ * ------------------------------------------------------------------------- */
+
+/* Install the quire table in a fresh state with QUIRE_LUA_LIB = lib (NULL:
+ * the source tree's); returns the state, or NULL with the error in err. */
+static quire_lua *with_library(const spec *s, const char *lib, quire_error *err)
+{
+    const char *was = getenv("QUIRE_LUA_LIB");
+    char *saved = was ? strdup(was) : NULL;
+    quire_lua *q = make(0, 0, 0, 0);
+
+    if (lib)
+        setenv("QUIRE_LUA_LIB", lib, 1);
+    if (q && lua_api_install(s, q, err)) {
+        qlua_free(q);
+        q = NULL;
+    }
+    if (saved) {
+        setenv("QUIRE_LUA_LIB", saved, 1);
+        free(saved);
+    }
+    return q;
+}
+
+#define LIB_FAILS "local quire = ...\nreturn quire.nothing.here\n"
+#define LIB_NUMBER "return 42\n"
+#define LIB_CLASH "return { format = print }\n"
+
+static void test_library(void)
+{
+    static const struct attempt attempts[] = {
+        {"quire.possessive = nil", "attempt to modify read-only table 'quire'"},
+        {"quire.ranked = function() end", "attempt to modify read-only table 'quire'"},
+        {"rawset(quire, 'possessive', print)", "attempt to modify read-only table 'quire'"},
+        {"quire.format = tostring", "attempt to modify read-only table 'quire'"},
+        {"quire.shiny = 1", "attempt to modify read-only table 'quire'"},
+        {"quire.params.gross_margin = 1", "attempt to modify read-only table 'quire.params'"},
+        {"setmetatable(quire, nil)", "cannot change a protected metatable"},
+        /* errors about arguments point at the caller's line */
+        {"local lowest = quire.order_arg({ order = 'up' }) return lowest",
+         "[eval]:1: order is highest or lowest, not \"up\""},
+        {"local r = { kpis = {} }\nlocal kpi = quire.kpi_arg(r, {}, 'trend') return kpi",
+         "[eval]:2: trend needs the argument kpi"},
+        {"local r = { kpis = {} }\n"
+         "local kpi = quire.kpi_arg(r, { kpi = 'nps' }, 'trend') return kpi",
+         "[eval]:2: the report has no KPI \"nps\""},
+        {"local info = quire.kpi_info({ kpis = {} }, 'nps') return info",
+         "[eval]:1: the report has no KPI \"nps\""},
+        {"local m = quire.param('margin') return m",
+         "[eval]:1: the spec has no parameter \"margin\"; declare it under parameters:"},
+    };
+    spec s;
+    spec_param gm = {0};
+    quire_error err = {0};
+    quire_lua *q;
+    const char *path;
+    char out[1024];
+
+    memset(&s, 0, sizeof s);
+    gm.name = (char *)"gross_margin";
+    gm.type = PARAM_NUMBER;
+    gm.value = (char *)"0.3";
+    s.params = &gm;
+    s.nparams = 1;
+    q = with_library(&s, NULL, &err);
+    CHECK(q != NULL);
+    if (!q) {
+        fprintf(stderr, "library: %s\n", err.msg);
+        return;
+    }
+    /* the library's functions sit beside the C helpers and the parameters */
+    CHECK(eval(q, "return table.concat({ quire.possessive('VIP'),\n"
+                  "  quire.possessive('Lost Customers'), quire.plural(1, 'customer', 'customers'),\n"
+                  "  quire.plural(1234, 'customer', 'customers'),\n"
+                  "  quire.format(quire.param('gross_margin'), 'percent'), type(quire.ranked) }, '|')",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "VIP's|Lost Customers'|1 customer|1,234 customers|30.0%|function");
+    try_all(q, attempts, sizeof attempts / sizeof attempts[0]);
+    /* a script that shadows globals does not break the library, nor does
+     * replacing the global quire break the library's own calls */
+    CHECK(eval(q, "local p, keep = quire.plural, quire\n"
+                  "string, table, error, quire = nil, nil, nil, nil\n"
+                  "local t = keep.ranked({ segments = { 'A', 'B' },\n"
+                  "  value = function(kpi, seg) return seg == 'A' and 1 or 2 end }, 'k', 1)\n"
+                  "return p(2, 'x', 'xs') .. ' ' .. t[1].seg",
+               out, sizeof out) == 0);
+    CHECK_STR(out, "2 xs B");
+    qlua_free(q);
+
+    /* missing, failing, not a table, or clashing with a C helper: an error
+     * that names the library, and no state */
+    q = with_library(&s, "/tmp/quire_no_such_library.lua", &err);
+    CHECK(q == NULL);
+    CHECK_STR(err.file, "/tmp/quire_no_such_library.lua");
+    CHECK_CONTAINS(err.msg, "cannot read Quire's Lua library (QUIRE_LUA_LIB)");
+    path = write_temp(LIB_FAILS, strlen(LIB_FAILS));
+    q = with_library(&s, path, &err);
+    CHECK(q == NULL);
+    CHECK_CONTAINS(err.msg, "Quire's Lua library: ");
+    CHECK_CONTAINS(err.msg, ":2: attempt to index a nil value (field 'nothing')");
+    unlink(path);
+    path = write_temp(LIB_NUMBER, strlen(LIB_NUMBER));
+    q = with_library(&s, path, &err);
+    CHECK(q == NULL);
+    CHECK_CONTAINS(err.msg, "the library must return a table of functions, not a number");
+    unlink(path);
+    path = write_temp(LIB_CLASH, strlen(LIB_CLASH));
+    q = with_library(&s, path, &err);
+    CHECK(q == NULL);
+    CHECK_CONTAINS(err.msg, "quire.format is defined twice, in C and in the library");
+    unlink(path);
+}
+
 int main(void)
 {
+    /* The test program is not next to the library: use the source tree's
+     * (tests run from the top of the tree). */
+    setenv("QUIRE_LUA_LIB", "scripts/lib/quire.lua", 0);
     test_rule();
     test_libraries();
     test_print();
@@ -1131,5 +1250,6 @@ int main(void)
     test_random();
     test_clamp();
     test_hostile_lists();
+    test_library();
     return check_done("sandbox");
 }
