@@ -36,12 +36,13 @@
 enum { OPT_PATH, OPT_DELIMITER, OPT_HEADER, OPT_QUOTE, OPT_COUNT };
 
 static const quire_option_def options[] = {
-    {"path", QUIRE_OPT_PATH, 1, NULL, "CSV file to read"},
-    {"delimiter", QUIRE_OPT_CHAR, 0, ",", "field separator, one byte (\\t for a tab)"},
-    {"header", QUIRE_OPT_BOOLEAN, 0, "true",
-     "the first record names the columns; false: columns are c1, c2, ..."},
-    {"quote", QUIRE_OPT_CHAR, 0, "\"", "quote character"},
-    {NULL, QUIRE_OPT_STRING, 0, NULL, NULL},
+    {.name = "path", .type = QUIRE_OPT_PATH, .required = 1, .help = "CSV file to read"},
+    {.name = "delimiter", .type = QUIRE_OPT_CHAR, .default_value = ",",
+     .help = "field separator, one byte (\\t for a tab)"},
+    {.name = "header", .type = QUIRE_OPT_BOOLEAN, .default_value = "true",
+     .help = "the first record names the columns; false: columns are c1, c2, ..."},
+    {.name = "quote", .type = QUIRE_OPT_CHAR, .default_value = "\"", .help = "quote character"},
+    {.name = NULL}, /* the end */
 };
 
 /* A compiled date format: literal bytes and conversions (%Y, %m, ...). */
@@ -1063,16 +1064,18 @@ static void csv_close(void *state)
 }
 
 static const quire_plugin csv_plugin = {
-    QUIRE_PLUGIN_ABI_VERSION,
-    sizeof(quire_plugin),
-    "csv",
-    QUIRE_VERSION,
-    "CSV files (RFC 4180): typed columns, streamed, projection",
-    QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
-    options,
-    csv_open,
-    csv_scan,
-    csv_close,
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_plugin),
+    .name = "csv",
+    .version = QUIRE_VERSION,
+    .summary = "CSV files (RFC 4180): typed columns, streamed, projection",
+    .caps = QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
+    .options = options,
+    .open = csv_open,
+    .scan = csv_scan,
+    .close = csv_close,
+    .option_size = sizeof(quire_option_def),
+    .column_size = sizeof(quire_column),
 };
 
 QUIRE_PLUGIN_EXPORT const quire_plugin *quire_plugin_entry(void);

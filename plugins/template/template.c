@@ -57,9 +57,11 @@
 enum { OPT_ROWS, OPT_START };
 
 static const quire_option_def options[] = {
-    {"rows", QUIRE_OPT_INTEGER, 0, "10", "how many rows to produce"},
-    {"start", QUIRE_OPT_INTEGER, 0, "1", "the first value of n"},
-    {NULL, QUIRE_OPT_STRING, 0, NULL, NULL}, /* the end */
+    {.name = "rows", .type = QUIRE_OPT_INTEGER, .default_value = "10",
+     .help = "how many rows to produce"},
+    {.name = "start", .type = QUIRE_OPT_INTEGER, .default_value = "1",
+     .help = "the first value of n"},
+    {.name = NULL}, /* the end */
 };
 
 /* ---------------------------------------------------------------- columns */
@@ -310,16 +312,18 @@ static void tclose(void *state)
  * and treats fields past struct_size as absent.
  */
 static const quire_plugin template_plugin = {
-    QUIRE_PLUGIN_ABI_VERSION,
-    sizeof(quire_plugin),
-    "template",
-    QUIRE_VERSION,
-    "made-up rows (n, square, label): the plugin to copy",
-    QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
-    options,
-    topen,
-    tscan,
-    tclose,
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_plugin),
+    .name = "template",
+    .version = QUIRE_VERSION,
+    .summary = "made-up rows (n, square, label): the plugin to copy",
+    .caps = QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
+    .options = options,
+    .open = topen,
+    .scan = tscan,
+    .close = tclose,
+    .option_size = sizeof(quire_option_def),
+    .column_size = sizeof(quire_column),
 };
 
 /* The one exported symbol. Its name is fixed (QUIRE_PLUGIN_ENTRY_NAME). */
