@@ -700,6 +700,81 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
     return 0;
 }
 
+/* The definition of option key in p's table, or NULL. */
+static const quire_option_def *option_def(const quire_plugin *p, const char *key)
+{
+    const quire_option_def *d;
+
+    for (d = p ? p->options : NULL; d && d->name; d++)
+        if (strcmp(d->name, key) == 0)
+            return d;
+    return NULL;
+}
+
+static void add_text(char ***v, size_t *n, char *s)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = s;
+}
+
+void source_secrets_find(const spec *s, plugin_registry *reg, source_secrets *out)
+{
+    size_t i, j, k;
+
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < s->nsources; i++) {
+        const spec_source *src = &s->sources[i];
+        const quire_plugin *p = plugins_get(reg, src->plugin, NULL);
+        for (j = 0; p && j < src->noptions; j++) {
+            const spec_option *o = &src->options[j];
+            const quire_option_def *d = option_def(p, o->key);
+            if (!d || !(d->flags & QUIRE_OPTF_SECRET))
+                continue;
+            add_text(&out->values, &out->nvalues, xstrdup(o->value));
+            add_text(&out->values, &out->nvalues, path_join(s->dir, o->value));
+            for (k = 0; k < s->nparams; k++) {
+                char *ref = xasprintf("${%s}", s->params[k].name);
+                if (o->raw && strstr(o->raw, ref) && !source_secrets_param(out, s->params[k].name))
+                    add_text(&out->params, &out->nparams, xstrdup(s->params[k].name));
+                free(ref);
+            }
+        }
+    }
+}
+
+int source_secrets_param(const source_secrets *x, const char *name)
+{
+    size_t i;
+
+    for (i = 0; x && i < x->nparams; i++)
+        if (strcmp(x->params[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+int source_secrets_value(const source_secrets *x, const char *value)
+{
+    size_t i;
+
+    for (i = 0; x && i < x->nvalues; i++)
+        if (strcmp(x->values[i], value) == 0)
+            return 1;
+    return 0;
+}
+
+void source_secrets_free(source_secrets *x)
+{
+    size_t i;
+
+    for (i = 0; i < x->nparams; i++)
+        free(x->params[i]);
+    for (i = 0; i < x->nvalues; i++)
+        free(x->values[i]);
+    free(x->params);
+    free(x->values);
+    memset(x, 0, sizeof *x);
+}
+
 void source_close(source *so)
 {
     size_t i;
