@@ -252,8 +252,9 @@ typedef struct quire_host {
     /* Hand a batch to the host. Returns 0 to go on, non-zero to stop the scan
      * (the host has recorded why); the plugin then returns that value. */
     int (*emit)(void *hctx, const quire_batch *batch);
-    /* Record an error. The message should name where: "path:line:col: ...".
-     * The plugin then returns non-zero from the call that failed. */
+    /* Record an error, a data error to the host. The message should name
+     * where: "path:line:col: ...". The plugin then returns non-zero from the
+     * call that failed. An ABI 1.2 host also has error_at(), below. */
     void (*error)(void *hctx, const char *fmt, ...)
 #if defined(__GNUC__)
         __attribute__((format(printf, 2, 3)))
@@ -299,9 +300,10 @@ typedef struct quire_host {
  *   - Calls on one state (open, every scan, close) never overlap and come
  *     from one thread.
  *   - Different states may be in use at the same time on different threads,
- *     for the same plugin and even the same source: `quire run` reads the
- *     entity source first, alone; then every fact source at once, each on a
- *     thread of its own (the first on the report's thread), each opened,
+ *     for the same plugin and even the same source (two facts that name one
+ *     source open it twice): `quire run` reads the entity source first,
+ *     alone; then the sources of all facts without `segment:` at once, each
+ *     on a thread of its own (the first on the report's thread), each opened,
  *     scanned and closed there; then the facts about segments one after the
  *     other on the report's thread. So open, scan and close must not share
  *     mutable data between states without a lock; library set-up that must
