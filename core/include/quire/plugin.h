@@ -304,8 +304,9 @@ typedef struct quire_host {
  *     source open it twice): `quire run` reads the entity source first,
  *     alone; then the sources of all facts without `segment:` at once, each
  *     on a thread of its own (the first on the report's thread), each opened,
- *     scanned and closed there; then the facts about segments one after the
- *     other on the report's thread. So open, scan and close must not share
+ *     scanned and closed there; then the facts about segments, and then the
+ *     sources that row tables print, one after the other on the report's
+ *     thread. So open, scan and close must not share
  *     mutable data between states without a lock; library set-up that must
  *     happen once belongs in load().
  *   - Call the host's functions only from inside a call the host made
