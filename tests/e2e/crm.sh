@@ -390,10 +390,10 @@ echo "$HUBSPOT" | sed "s#url: $URL#url: ftp://127.0.0.1#" | spec bad_url
 preview bad_url
 [ "$RC" -eq 1 ] && ok || { bad "bad url: exit $RC, wanted 1"; cat "$L/bad_url.err" >&2; }
 line=$(grep -n "^    url: ftp" "$T/bad_url.yaml" | cut -d: -f1)
-contains "$L/bad_url.err" "bad_url.yaml:$line:5: error: source \"customers\": option \"url\" must start with http:// or https://"
+contains "$L/bad_url.err" "bad_url.yaml:$line:5: error: option \"url\" must start with http:// or https://, not \"ftp://127.0.0.1\" (source \"customers\")"
 # an unset variable named by token_env points at token_env
 line=$(grep -n "^    token_env: CRM_UNSET_VARIABLE" "$T/unset.yaml" | cut -d: -f1)
-contains "$L/unset.err" "unset.yaml:$line:5: error: source \"customers\": environment variable CRM_UNSET_VARIABLE"
+contains "$L/unset.err" "unset.yaml:$line:5: error: environment variable CRM_UNSET_VARIABLE"
 # a secret in the spec's headers is refused
 { echo "$HUBSPOT" | sed 's/auth: bearer/auth: none/'; echo "    headers: 'Authorization: Bearer literal'"; } | spec inline
 preview inline
