@@ -252,9 +252,11 @@ typedef struct quire_host {
     /* Hand a batch to the host. Returns 0 to go on, non-zero to stop the scan
      * (the host has recorded why); the plugin then returns that value. */
     int (*emit)(void *hctx, const quire_batch *batch);
-    /* Record an error, a data error to the host. The message should name
-     * where: "path:line:col: ...". The plugin then returns non-zero from the
-     * call that failed. An ABI 1.2 host also has error_at(), below. */
+    /* Record an error. The message should start with where: "path:line:col:
+     * ..." (a data error), or the spec's path in open() ("spec: source \"x\":
+     * ...", a spec error at the source). The plugin then returns non-zero
+     * from the call that failed. An ABI 1.2 host also has error_at(), below,
+     * which takes the kind and the where as fields. */
     void (*error)(void *hctx, const char *fmt, ...)
 #if defined(__GNUC__)
         __attribute__((format(printf, 2, 3)))
