@@ -30,7 +30,8 @@
  *        typed values (cfg->values); the SECRET option flag; host->error_at,
  *        a typed error (config, data, I/O, transient) with its place; load()
  *        and unload() hooks; the threading contract written down; the host
- *        checks every batch.
+ *        checks every batch. (The calendar helpers at the end of this file
+ *        are static inline: they change nothing in the binary contract.)
  */
 #ifndef QUIRE_PLUGIN_H
 #define QUIRE_PLUGIN_H
