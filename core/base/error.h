@@ -20,7 +20,8 @@ enum {
     QUIRE_EXIT_OK = 0,
     QUIRE_EXIT_USAGE = 1,   /* bad command line or report spec */
     QUIRE_EXIT_DATA = 2,    /* bad data, a source or a script failed */
-    QUIRE_EXIT_DELIVERY = 3 /* the report could not be written or delivered */
+    QUIRE_EXIT_DELIVERY = 3, /* the report could not be written or delivered */
+    QUIRE_EXIT_TRANSIENT = 4 /* a source failed for now (timeout, server down): try later */
 };
 
 typedef struct quire_error {

@@ -190,17 +190,6 @@ done:
     return rc;
 }
 
-static const char *opt_type_name(quire_opt_type t)
-{
-    switch (t) {
-    case QUIRE_OPT_INTEGER: return "integer";
-    case QUIRE_OPT_BOOLEAN: return "boolean";
-    case QUIRE_OPT_PATH: return "path";
-    case QUIRE_OPT_CHAR: return "character";
-    default: return "string";
-    }
-}
-
 static int cmd_plugins(int argc, char **argv)
 {
     plugin_registry reg = {0};
@@ -230,13 +219,22 @@ static int cmd_plugins(int argc, char **argv)
                p->caps & QUIRE_CAP_AGGREGATE ? ", aggregate" : "");
         printf("  options:\n");
         for (o = p->options; o && o->name; o++) {
-            printf("    %-14s %-9s %s", o->name, opt_type_name(o->type),
+            size_t k;
+            printf("    %-14s %-9s %s", o->name, plugin_option_type_name(o->type),
                    o->help ? o->help : "");
             if (o->required)
                 printf(" (required)");
-            else if (o->default_value)
+            else if (o->default_value && !(o->flags & QUIRE_OPTF_SECRET))
                 printf(" (default: \"%s\")", o->default_value);
+            if (o->flags & QUIRE_OPTF_SECRET)
+                printf(" (secret)");
             putchar('\n');
+            if (o->type == QUIRE_OPT_ENUM && o->choices) {
+                printf("    %-14s %-9s one of:", "", "");
+                for (k = 0; o->choices[k]; k++)
+                    printf("%s %s", k ? "," : "", o->choices[k]);
+                putchar('\n');
+            }
         }
         if (i + 1 < reg.n)
             putchar('\n');

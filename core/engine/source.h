@@ -41,6 +41,26 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
 /* Stream the source. proj: the columns wanted (NULL = all). */
 int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
                 source_batch_fn fn, void *user, quire_error *err);
+/*
+ * What the run manifest must not show: the spec's parameters written into an
+ * option that its plugin declares secret (`token: ${api_token}`), and the
+ * values of such options (as written, and resolved against the spec's
+ * folder). Found in the read stage, which has the plugins loaded; the
+ * document stage only looks them up.
+ */
+typedef struct source_secrets {
+    char **params;
+    size_t nparams;
+    char **values;
+    size_t nvalues;
+} source_secrets;
+
+/* Fill out for every source of s (loading their plugins into reg; a plugin
+ * that cannot be loaded declares nothing). */
+void source_secrets_find(const spec *s, plugin_registry *reg, source_secrets *out);
+int source_secrets_param(const source_secrets *x, const char *name);
+int source_secrets_value(const source_secrets *x, const char *value);
+void source_secrets_free(source_secrets *x);
 void source_close(source *so);
 
 #endif

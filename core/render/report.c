@@ -429,7 +429,8 @@ static void build_rows_table(report *r, const row_table *rt, doc_table *t)
 
 /* ------------------------------------------------------------ manifest */
 
-/* manifest.json: what produced this PDF, so that it can be produced again. */
+/* manifest.json: what produced this PDF, so that it can be produced again.
+ * Parameters and inputs that feed secret options are shown as "***". */
 /* A path as the manifest records it: relative to the working folder when it
  * lies inside it (as the user most likely typed it), so that the same
  * command in another checkout makes the same bytes. */
@@ -442,7 +443,8 @@ static void json_path(strbuf *b, const char *cwd, const char *path)
     sb_json_cstr(b, path);
 }
 
-static void build_manifest(report *r, const model *m, input_digests *dg)
+static void build_manifest(report *r, const model *m, input_digests *dg,
+                           const source_secrets *secrets)
 {
     char cwdbuf[4096];
     const char *cwd = getcwd(cwdbuf, sizeof cwdbuf);
@@ -470,7 +472,9 @@ static void build_manifest(report *r, const model *m, input_digests *dg)
         sb_puts(&b, i ? ",\n    " : "\n    ");
         sb_json_cstr(&b, s->params[i].name);
         sb_puts(&b, ": ");
-        if (s->params[i].type == PARAM_PATH)
+        if (source_secrets_param(secrets, s->params[i].name))
+            sb_json_cstr(&b, "***");
+        else if (s->params[i].type == PARAM_PATH)
             json_path(&b, cwd, s->params[i].value);
         else
             sb_json_cstr(&b, s->params[i].value);
@@ -478,7 +482,10 @@ static void build_manifest(report *r, const model *m, input_digests *dg)
     sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
     for (i = 1; i < n; i++) {
         sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
-        json_path(&b, cwd, in[i].path);
+        if (source_secrets_value(secrets, in[i].path))
+            sb_json_cstr(&b, "***");
+        else
+            json_path(&b, cwd, in[i].path);
         sb_puts(&b, ", \"sha256\": ");
         sb_json_cstr(&b, in[i].hex);
         sb_puts(&b, "}");
@@ -622,7 +629,7 @@ report *report_build(const report_inputs *in)
     }
     r->doc.nsections = s->nsections;
     r->doc.sections = r->sections;
-    build_manifest(r, m, in->digests);
+    build_manifest(r, m, in->digests, in->secrets);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
     build_notes(r, m, in->notes); /* the notes outlive the document */

@@ -21,6 +21,7 @@ typedef struct report_inputs {
     const insight_answers *answers; /* the questions' answers */
     const data_notes *notes;        /* the sources' notes, may be NULL */
     input_digests *digests;         /* the inputs' hashes, for the manifest */
+    const source_secrets *secrets;  /* what the manifest must not show, may be NULL */
     long long epoch;                /* SOURCE_DATE_EPOCH, or -1: date the report
                                      * from its period (the day after its last month) */
 } report_inputs;

@@ -82,6 +82,7 @@ int run_report(const run_opts *o, quire_error *err)
 {
     plugin_registry reg = {0};
     data_notes notes;
+    source_secrets secrets = {0};
     spec *s = NULL;
     facts *f = NULL;
     row_tables *rows = NULL;
@@ -122,6 +123,8 @@ int run_report(const run_opts *o, quire_error *err)
         goto done;
     if (rows->n)
         qlog(LOG_INFO, "rows: %zu tables in %.3f s", rows->n, lap(&t));
+    /* what the manifest must not show, while the plugins are at hand */
+    source_secrets_find(s, &reg, &secrets);
 
     /* segment pass */
     qprogress("segmenting %zu customers over %d months...", f->nentities,
@@ -169,6 +172,7 @@ int run_report(const run_opts *o, quire_error *err)
     in.answers = answers;
     in.notes = &notes;
     in.digests = dg;
+    in.secrets = &secrets;
     in.epoch = epoch;
     r = report_build(&in);
     qlog(LOG_INFO, "document: %zu sections, %zu attachments in %.4f s", report_doc(r)->nsections,
@@ -203,6 +207,7 @@ done:
     rows_free(rows);
     facts_free(f);
     spec_free(s);
+    source_secrets_free(&secrets);
     plugins_free(&reg);
     data_notes_free(&notes);
     free(out);

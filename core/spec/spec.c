@@ -407,6 +407,7 @@ static int load_sources(ctx *c, node *m)
                 src->noptions++;
                 if (scalar(c, qv, what, &o->value))
                     return -1;
+                o->raw = xstrdup(ynode_text(qv));
             }
         }
         if (!src->plugin)
@@ -1543,6 +1544,7 @@ void spec_free(spec *s)
         for (j = 0; j < src->noptions; j++) {
             free(src->options[j].key);
             free(src->options[j].value);
+            free(src->options[j].raw);
         }
         free(src->options);
         for (j = 0; j < src->ncolumns; j++) {

@@ -43,6 +43,7 @@ typedef struct spec_param {
 typedef struct spec_option {
     char *key;
     char *value;      /* as written, parameters substituted */
+    char *raw;        /* as written, before substitution: which ${param} it uses */
     spec_pos pos;
 } spec_option;
 

@@ -217,7 +217,8 @@ int crm_http_init(crm_http *h)
     h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)h;
     if (!h->rng)
         h->rng = 88172645463325252ULL;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    h->err_kind = QUIRE_ERROR_IO;
+    if (!crm_curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(h->err, sizeof h->err, "libcurl failed to initialise");
         return -1;
     }
@@ -378,8 +379,10 @@ int crm_http_fetch(crm_http *h, const char *url_req, const char *url, const char
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->status);
 
+        h->err_kind = QUIRE_ERROR_IO;
         if (rc != CURLE_OK) {
             if (h->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+                h->err_kind = QUIRE_ERROR_DATA;
                 crm_http_say(h, h->err, sizeof h->err,
                              "%s: page %llu: the response is larger than max_response_bytes "
                              "(%lld bytes); raise it or lower page_size", url,
@@ -399,6 +402,8 @@ int crm_http_fetch(crm_http *h, const char *url_req, const char *url, const char
                 return -1;
             }
             if (!retryable_curl(rc) || last) {
+                /* the retries are spent: a later run may still succeed */
+                h->err_kind = retryable_curl(rc) ? QUIRE_ERROR_TRANSIENT : QUIRE_ERROR_IO;
                 crm_http_say(h, h->err, sizeof h->err, "%s: page %llu: %s (%d attempt%s)", url,
                              (unsigned long long)page, why, attempt + 1, attempt ? "s" : "");
                 return -1;
@@ -418,6 +423,7 @@ int crm_http_fetch(crm_http *h, const char *url_req, const char *url, const char
             snippet(h, quote, sizeof quote);
             snprintf(why, sizeof why, "HTTP %ld%s", h->status,
                      h->status == 429 ? " Too Many Requests" : "");
+            h->err_kind = QUIRE_ERROR_TRANSIENT; /* busy or down: try again later */
             if (last) {
                 crm_http_say(h, h->err, sizeof h->err, "%s: page %llu: %s after %d attempts: %s",
                              url, (unsigned long long)page, why, attempt + 1, quote);

@@ -43,61 +43,103 @@ enum {
     OPT_CA_FILE, OPT_INSECURE, OPT_CACHE, OPT_CACHE_TTL, OPT_ON_ERROR, OPT_COUNT
 };
 
-static const quire_option_def options[] = {
-    {"url", QUIRE_OPT_STRING, 1, NULL, "base URL of the API: https://api.example.com"},
-    {"path", QUIRE_OPT_STRING, 0, "", "path of the list endpoint: /crm/v3/objects/contacts"},
-    {"method", QUIRE_OPT_STRING, 0, "GET", "GET, or POST (with body) for search endpoints"},
-    {"body", QUIRE_OPT_STRING, 0, NULL, "POST only: a JSON object sent as the request body"},
-    {"query", QUIRE_OPT_STRING, 0, NULL, "query parameters: archived=false&properties=email"},
-    {"headers", QUIRE_OPT_STRING, 0, NULL, "request headers: \"Accept: application/json; X-A: b\""},
-    {"records", QUIRE_OPT_STRING, 1, NULL, "JSON path of the record list: results, records, data"},
-    {"fields", QUIRE_OPT_STRING, 0, NULL,
-     "columns from JSON paths: \"customer_id=id, email=properties.email\""},
-    {"field_prefix", QUIRE_OPT_STRING, 0, "", "path prefix of columns not in fields: properties."},
-    {"pagination", QUIRE_OPT_STRING, 0, "none", "cursor, next_url, link_header, offset, page, none"},
-    {"page_size", QUIRE_OPT_INTEGER, 0, "100", "records asked for per page (limit_param)"},
-    {"limit_param", QUIRE_OPT_STRING, 0, NULL, "parameter that sends page_size: limit"},
-    {"cursor_path", QUIRE_OPT_STRING, 0, NULL, "cursor: JSON path of the next cursor"},
-    {"cursor_param", QUIRE_OPT_STRING, 0, NULL, "cursor: parameter that sends it: after"},
-    {"next_path", QUIRE_OPT_STRING, 0, NULL, "next_url: JSON path of the next page's URL"},
-    {"more_path", QUIRE_OPT_STRING, 0, NULL, "JSON path of a flag: true while pages remain"},
-    {"done_path", QUIRE_OPT_STRING, 0, NULL, "JSON path of a flag: true on the last page"},
-    {"offset_param", QUIRE_OPT_STRING, 0, NULL, "offset: parameter of the first record: start"},
-    {"next_offset_path", QUIRE_OPT_STRING, 0, NULL,
-     "offset: JSON path of the next offset (default: offset + records)"},
-    {"page_param", QUIRE_OPT_STRING, 0, NULL, "page: parameter of the page number: page"},
-    {"page_start", QUIRE_OPT_INTEGER, 0, "1", "page: number of the first page"},
-    {"auth", QUIRE_OPT_STRING, 0, "none", "none, bearer, basic, header, query"},
-    {"token_env", QUIRE_OPT_STRING, 0, NULL, "environment variable holding the token"},
-    {"token_file", QUIRE_OPT_PATH, 0, NULL, "file holding the token"},
-    {"user_env", QUIRE_OPT_STRING, 0, NULL, "basic: environment variable holding the user"},
-    {"password_env", QUIRE_OPT_STRING, 0, NULL, "basic: environment variable holding the password"},
-    {"password_file", QUIRE_OPT_PATH, 0, NULL, "basic: file holding the password"},
-    {"auth_header", QUIRE_OPT_STRING, 0, NULL, "header: the header that carries the key: X-API-Key"},
-    {"auth_param", QUIRE_OPT_STRING, 0, NULL, "query: the parameter that carries the key"},
-    {"connect_timeout", QUIRE_OPT_INTEGER, 0, "10", "seconds to connect"},
-    {"timeout", QUIRE_OPT_INTEGER, 0, "60", "seconds for a whole request"},
-    {"retries", QUIRE_OPT_INTEGER, 0, "4", "retries of a request after a transient failure"},
-    {"retry_backoff_ms", QUIRE_OPT_INTEGER, 0, "500", "first wait before a retry, doubled each time"},
-    {"retry_backoff_max_ms", QUIRE_OPT_INTEGER, 0, "30000", "longest wait before a retry"},
-    {"retry_after_max", QUIRE_OPT_INTEGER, 0, "300", "seconds of Retry-After accepted at most"},
-    {"rate_limit", QUIRE_OPT_STRING, 0, "0", "requests per second at most (0: no limit)"},
-    {"max_pages", QUIRE_OPT_INTEGER, 0, "10000", "more pages than this is an error"},
-    {"max_records", QUIRE_OPT_INTEGER, 0, "10000000", "more records than this is an error"},
-    {"max_response_bytes", QUIRE_OPT_INTEGER, 0, "67108864", "a larger response is an error"},
-    {"ca_file", QUIRE_OPT_PATH, 0, NULL, "CA bundle to verify the server's certificate"},
-    {"insecure", QUIRE_OPT_BOOLEAN, 0, "false", "do not verify TLS certificates (testing only)"},
-    {"cache", QUIRE_OPT_PATH, 0, NULL, "file keeping the fetched table"},
-    {"cache_ttl", QUIRE_OPT_INTEGER, 0, "3600", "seconds a cached table is used without fetching"},
-    {"on_error", QUIRE_OPT_STRING, 0, "fail", "when the CRM fails: fail, or use_cache"},
-    {NULL, QUIRE_OPT_STRING, 0, NULL, NULL},
-};
-
 enum { PAG_NONE, PAG_CURSOR, PAG_NEXT_URL, PAG_LINK, PAG_OFFSET, PAG_PAGE };
 static const char *const pag_names[] = {"none", "cursor", "next_url", "link_header", "offset",
                                         "page", NULL};
 enum { AUTH_NONE, AUTH_BEARER, AUTH_BASIC, AUTH_HEADER, AUTH_QUERY };
 static const char *const auth_names[] = {"none", "bearer", "basic", "header", "query", NULL};
+static const char *const on_error_names[] = {"fail", "use_cache", NULL};
+
+/* The options: ENUM choices are the names above, in the order of their enums. */
+static const quire_option_def options[] = {
+    {.name = "url", .type = QUIRE_OPT_STRING, .required = 1,
+     .help = "base URL of the API: https://api.example.com"},
+    {.name = "path", .type = QUIRE_OPT_STRING, .default_value = "",
+     .help = "path of the list endpoint: /crm/v3/objects/contacts"},
+    {.name = "method", .type = QUIRE_OPT_STRING, .default_value = "GET",
+     .help = "GET, or POST (with body) for search endpoints"},
+    {.name = "body", .type = QUIRE_OPT_STRING,
+     .help = "POST only: a JSON object sent as the request body"},
+    {.name = "query", .type = QUIRE_OPT_STRING,
+     .help = "query parameters: archived=false&properties=email"},
+    {.name = "headers", .type = QUIRE_OPT_STRING,
+     .help = "request headers: \"Accept: application/json; X-A: b\""},
+    {.name = "records", .type = QUIRE_OPT_STRING, .required = 1,
+     .help = "JSON path of the record list: results, records, data"},
+    {.name = "fields", .type = QUIRE_OPT_STRING,
+     .help = "columns from JSON paths: \"customer_id=id, email=properties.email\""},
+    {.name = "field_prefix", .type = QUIRE_OPT_STRING, .default_value = "",
+     .help = "path prefix of columns not in fields: properties."},
+    {.name = "pagination", .type = QUIRE_OPT_ENUM, .default_value = "none", .choices = pag_names,
+     .help = "how the next page is asked for"},
+    {.name = "page_size", .type = QUIRE_OPT_INTEGER, .default_value = "100",
+     .help = "records asked for per page (limit_param)"},
+    {.name = "limit_param", .type = QUIRE_OPT_STRING,
+     .help = "parameter that sends page_size: limit"},
+    {.name = "cursor_path", .type = QUIRE_OPT_STRING,
+     .help = "cursor: JSON path of the next cursor"},
+    {.name = "cursor_param", .type = QUIRE_OPT_STRING,
+     .help = "cursor: parameter that sends it: after"},
+    {.name = "next_path", .type = QUIRE_OPT_STRING,
+     .help = "next_url: JSON path of the next page's URL"},
+    {.name = "more_path", .type = QUIRE_OPT_STRING,
+     .help = "JSON path of a flag: true while pages remain"},
+    {.name = "done_path", .type = QUIRE_OPT_STRING,
+     .help = "JSON path of a flag: true on the last page"},
+    {.name = "offset_param", .type = QUIRE_OPT_STRING,
+     .help = "offset: parameter of the first record: start"},
+    {.name = "next_offset_path", .type = QUIRE_OPT_STRING,
+     .help = "offset: JSON path of the next offset (default: offset + records)"},
+    {.name = "page_param", .type = QUIRE_OPT_STRING,
+     .help = "page: parameter of the page number: page"},
+    {.name = "page_start", .type = QUIRE_OPT_INTEGER, .default_value = "1",
+     .help = "page: number of the first page"},
+    {.name = "auth", .type = QUIRE_OPT_ENUM, .default_value = "none", .choices = auth_names,
+     .help = "how requests authenticate"},
+    {.name = "token_env", .type = QUIRE_OPT_STRING,
+     .help = "environment variable holding the token"},
+    {.name = "token_file", .type = QUIRE_OPT_PATH, .help = "file holding the token"},
+    {.name = "user_env", .type = QUIRE_OPT_STRING,
+     .help = "basic: environment variable holding the user"},
+    {.name = "password_env", .type = QUIRE_OPT_STRING,
+     .help = "basic: environment variable holding the password"},
+    {.name = "password_file", .type = QUIRE_OPT_PATH, .help = "basic: file holding the password"},
+    {.name = "auth_header", .type = QUIRE_OPT_STRING,
+     .help = "header: the header that carries the key: X-API-Key"},
+    {.name = "auth_param", .type = QUIRE_OPT_STRING,
+     .help = "query: the parameter that carries the key"},
+    {.name = "connect_timeout", .type = QUIRE_OPT_INTEGER, .default_value = "10",
+     .help = "seconds to connect"},
+    {.name = "timeout", .type = QUIRE_OPT_INTEGER, .default_value = "60",
+     .help = "seconds for a whole request"},
+    {.name = "retries", .type = QUIRE_OPT_INTEGER, .default_value = "4",
+     .help = "retries of a request after a transient failure"},
+    {.name = "retry_backoff_ms", .type = QUIRE_OPT_INTEGER, .default_value = "500",
+     .help = "first wait before a retry, doubled each time"},
+    {.name = "retry_backoff_max_ms", .type = QUIRE_OPT_INTEGER, .default_value = "30000",
+     .help = "longest wait before a retry"},
+    {.name = "retry_after_max", .type = QUIRE_OPT_INTEGER, .default_value = "300",
+     .help = "seconds of Retry-After accepted at most"},
+    {.name = "rate_limit", .type = QUIRE_OPT_NUMBER, .default_value = "0",
+     .help = "requests per second at most (0: no limit)"},
+    {.name = "max_pages", .type = QUIRE_OPT_INTEGER, .default_value = "10000",
+     .help = "more pages than this is an error"},
+    {.name = "max_records", .type = QUIRE_OPT_INTEGER, .default_value = "10000000",
+     .help = "more records than this is an error"},
+    {.name = "max_response_bytes", .type = QUIRE_OPT_INTEGER, .default_value = "67108864",
+     .help = "a larger response is an error"},
+    {.name = "ca_file", .type = QUIRE_OPT_PATH,
+     .help = "CA bundle to verify the server's certificate"},
+    {.name = "insecure", .type = QUIRE_OPT_BOOLEAN, .default_value = "false",
+     .help = "do not verify TLS certificates (testing only)"},
+    {.name = "cache", .type = QUIRE_OPT_PATH, .help = "file keeping the fetched table"},
+    {.name = "cache_ttl", .type = QUIRE_OPT_INTEGER, .default_value = "3600",
+     .help = "seconds a cached table is used without fetching"},
+    {.name = "on_error", .type = QUIRE_OPT_ENUM, .default_value = "fail", .choices = on_error_names,
+     .help = "when the CRM fails: stop, or use the cached table"},
+    {.name = NULL}, /* the end */
+};
+
 
 /* ---------------------------------------------------------------- state */
 
@@ -129,7 +171,10 @@ typedef struct crm {
     int64_t cache_ttl;
     int use_cache;
     uint64_t fingerprint;
-    char err[1200];
+    char err[1200];      /* the scan's error, reported once by scan() */
+    uint32_t err_kind;   /* QUIRE_ERROR_* */
+    char err_file[700];  /* the URL (as shown) or file it is about, or "" */
+    uint64_t err_record; /* the record, 0: none */
 } crm;
 
 static void cclose(void *state);
@@ -149,32 +194,90 @@ static void wipe_free(char *s)
     }
 }
 
-/* An error of open(): "spec: source "name": ...", masked. */
-static int fail(crm *st, const char *fmt, ...)
+/*
+ * Report an error, masked: its kind, the option at fault (CONFIG) or the
+ * file or URL and record (the others). A host of ABI 1.2 takes them apart
+ * (error_at); an older one gets "spec: source "name": ..." with the file
+ * and record written into the message.
+ */
+static void report(crm *st, uint32_t kind, const char *option, const char *file,
+                   uint64_t record, const char *msg)
+{
+    char out[1300];
+
+    crm_mask(msg, out, sizeof out, st->http.secrets, st->http.mask_param);
+    if (QUIRE_HOST_HAS(st->host, error_at) && st->host->error_at) {
+        quire_error_info w;
+        memset(&w, 0, sizeof w);
+        w.struct_size = sizeof w;
+        w.kind = kind;
+        w.option = option;
+        w.file = file;
+        w.record = record;
+        st->host->error_at(st->hctx, &w, "%s", out);
+    } else if (file && record) {
+        st->host->error(st->hctx, "%s: source \"%s\": %s, record %llu: %s", st->spec, st->source,
+                        file, (unsigned long long)record, out);
+    } else if (file) {
+        st->host->error(st->hctx, "%s: source \"%s\": %s: %s", st->spec, st->source, file, out);
+    } else {
+        st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec, st->source, out);
+    }
+}
+
+#define NO_OPT (-1) /* a configuration error not about one option */
+
+/* A configuration error of open(), about option opt (or NO_OPT). */
+static int fail(crm *st, int opt, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static int fail(crm *st, const char *fmt, ...)
+static int fail(crm *st, int opt, const char *fmt, ...)
 {
-    char raw[1200], out[1200];
+    char raw[1200];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    crm_mask(raw, out, sizeof out, st->http.secrets, st->http.mask_param);
-    st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec, st->source, out);
+    report(st, QUIRE_ERROR_CONFIG, opt >= 0 ? options[opt].name : NULL, NULL, 0, raw);
     return -1;
 }
 
-/* Set st->err (masked) for scan-time errors, reported once by scan(). */
-static int seterr(crm *st, const char *fmt, ...)
+/* An error of open() that is not the configuration's: reading file failed
+ * (kind IO), or memory ran out (file NULL). */
+static int fail_io(crm *st, const char *file, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static int seterr(crm *st, const char *fmt, ...)
+static int fail_io(crm *st, const char *file, const char *fmt, ...)
+{
+    char raw[1200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    report(st, QUIRE_ERROR_IO, NULL, file, 0, raw);
+    return -1;
+}
+
+#define OOM(st) fail_io((st), NULL, "out of memory")
+
+/*
+ * Set the scan's error (masked), reported once by scan(): its kind, and the
+ * file or URL (as shown) and record it is about, when known.
+ */
+static int seterr_at(crm *st, uint32_t kind, const char *file, uint64_t record,
+                     const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+static int seterr_at(crm *st, uint32_t kind, const char *file, uint64_t record,
+                     const char *fmt, ...)
 {
     char raw[1200];
     va_list ap;
@@ -183,8 +286,20 @@ static int seterr(crm *st, const char *fmt, ...)
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     crm_mask(raw, st->err, sizeof st->err, st->http.secrets, st->http.mask_param);
+    st->err_kind = kind;
+    st->err_record = record;
+    if (file)
+        crm_mask(file, st->err_file, sizeof st->err_file, st->http.secrets, st->http.mask_param);
+    else
+        st->err_file[0] = '\0';
     return -1;
 }
+
+/* The data is wrong (the message says where). */
+#define seterr(st, ...) seterr_at((st), QUIRE_ERROR_DATA, NULL, 0, __VA_ARGS__)
+/* Reading or writing failed. */
+#define seterr_io(st, ...) seterr_at((st), QUIRE_ERROR_IO, NULL, 0, __VA_ARGS__)
+#define SCAN_OOM(st) seterr_io((st), "out of memory")
 
 static const char *opt(const quire_source_config *cfg, int i)
 {
@@ -205,24 +320,30 @@ static int int_opt(crm *st, const quire_source_config *cfg, int i, int64_t min, 
     errno = 0;
     x = strtoll(v, &end, 10);
     if (*end || errno || x < min)
-        return fail(st, "option \"%s\" must be a whole number of at least %lld, not \"%s\"",
+        return fail(st, i, "option \"%s\" must be a whole number of at least %lld, not \"%s\"",
                     options[i].name, (long long)min, v);
     *out = x;
     return 0;
 }
 
+/* An ENUM option: its index in names, from an ABI 1.2 host that checked it
+ * against the choices, else found here. */
 static int choice(crm *st, const quire_source_config *cfg, int i, const char *const *names)
 {
+    const quire_option_value *tv = quire_option_at(cfg, (uint32_t)i);
     const char *v = opt(cfg, i);
     int k;
     char list[200] = "";
+
+    if (tv && tv->set)
+        return (int)tv->i;
 
     for (k = 0; names[k]; k++) {
         if (v && strcmp(v, names[k]) == 0)
             return k;
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", names[k]);
     }
-    return fail(st, "option \"%s\" must be one of %s, not \"%s\"", options[i].name, list,
+    return fail(st, i, "option \"%s\" must be one of %s, not \"%s\"", options[i].name, list,
                 v ? v : "");
 }
 
@@ -234,12 +355,12 @@ static int path_opt(crm *st, const quire_source_config *cfg, int i, crm_path *p,
 
     if (!v) {
         if (need)
-            return fail(st, "%s needs option \"%s\" (%s)", why_needed, options[i].name,
+            return fail(st, i, "%s needs option \"%s\" (%s)", why_needed, options[i].name,
                         options[i].help);
         return 0;
     }
     if (crm_path_compile(v, p, why, sizeof why))
-        return fail(st, "option \"%s\": %s", options[i].name, why);
+        return fail(st, i, "option \"%s\": %s", options[i].name, why);
     return 0;
 }
 
@@ -249,9 +370,9 @@ static int need_opt(crm *st, const quire_source_config *cfg, int i, const char *
     const char *v = opt(cfg, i);
 
     if (!v)
-        return fail(st, "%s needs option \"%s\" (%s)", what, options[i].name, options[i].help);
+        return fail(st, i, "%s needs option \"%s\" (%s)", what, options[i].name, options[i].help);
     *out = dupstr(v);
-    return *out ? 0 : fail(st, "out of memory");
+    return *out ? 0 : OOM(st);
 }
 
 /* A secret from an environment variable or a file, never from the spec. */
@@ -262,12 +383,12 @@ static int secret(crm *st, const quire_source_config *cfg, int env_opt, int file
     char d[256];
 
     if (env && file)
-        return fail(st, "give the %s in %s or %s, not both", what, options[env_opt].name,
+        return fail(st, file_opt, "give the %s in %s or %s, not both", what, options[env_opt].name,
                     options[file_opt].name);
     if (env) {
         const char *v = getenv(env);
         if (!v || !*v)
-            return fail(st, "environment variable %s (option %s, the %s) is not set", env,
+            return fail(st, env_opt, "environment variable %s (option %s, the %s) is not set", env,
                         options[env_opt].name, what);
         *out = dupstr(v);
         snprintf(d, sizeof d, "%s from environment variable %s", what, env);
@@ -276,23 +397,23 @@ static int secret(crm *st, const quire_source_config *cfg, int env_opt, int file
         char buf[4096];
         size_t n;
         if (!f)
-            return fail(st, "cannot read the %s from %s: %s", what, file, strerror(errno));
+            return fail_io(st, file, "cannot read the %s: %s", what, strerror(errno));
         n = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[n] = '\0';
         while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
             buf[--n] = '\0';
         if (!n)
-            return fail(st, "the %s file %s is empty", what, file);
+            return fail_io(st, file, "the %s file is empty", what);
         *out = dupstr(buf);
         memset(buf, 0, sizeof buf);
         snprintf(d, sizeof d, "%s from file %s", what, file);
     } else {
-        return fail(st, "auth needs the %s from %s (an environment variable) or %s (a file)",
+        return fail(st, OPT_AUTH, "auth needs the %s from %s (an environment variable) or %s (a file)",
                     what, options[env_opt].name, options[file_opt].name);
     }
     if (!*out)
-        return fail(st, "out of memory");
+        return OOM(st);
     if (desc) {
         free(*desc);
         *desc = dupstr(d);
@@ -332,18 +453,18 @@ static int add_headers(crm *st, const char *spec)
             n--;
         if (n) {
             if (n >= sizeof line)
-                return fail(st, "option \"headers\": a header is longer than %zu bytes",
+                return fail(st, OPT_HEADERS, "option \"headers\": a header is longer than %zu bytes",
                             sizeof line - 1);
             memcpy(line, s, n);
             line[n] = '\0';
             colon = strchr(line, ':');
             if (!colon || colon == line)
-                return fail(st, "option \"headers\": \"%s\" is not \"Name: value\"", line);
+                return fail(st, OPT_HEADERS, "option \"headers\": \"%s\" is not \"Name: value\"", line);
             if ((size_t)(colon - line) == 13 && strncasecmp(line, "Authorization", 13) == 0)
-                return fail(st, "option \"headers\": no Authorization header in the spec; "
+                return fail(st, OPT_HEADERS, "option \"headers\": no Authorization header in the spec; "
                             "use auth with token_env or token_file");
             if (crm_http_header(&st->http, line))
-                return fail(st, "out of memory");
+                return OOM(st);
         }
         s = e ? e + 1 : NULL;
     }
@@ -366,12 +487,12 @@ static int parse_fields(crm *st, const char *spec, const quire_source_config *cf
             n--;
         if (n) {
             if (n >= sizeof item)
-                return fail(st, "option \"fields\": an entry is too long");
+                return fail(st, OPT_FIELDS, "option \"fields\": an entry is too long");
             memcpy(item, s, n);
             item[n] = '\0';
             eq = strchr(item, '=');
             if (!eq || eq == item || !eq[1])
-                return fail(st, "option \"fields\": \"%s\" is not column=json.path", item);
+                return fail(st, OPT_FIELDS, "option \"fields\": \"%s\" is not column=json.path", item);
             name = item;
             item[eq - item] = '\0';
             path = item + (eq - item) + 1;
@@ -385,18 +506,18 @@ static int parse_fields(crm *st, const char *spec, const quire_source_config *cf
             if (!c) {
                 col *nc = realloc(st->cols, (st->ncols + 1) * sizeof *nc);
                 if (!nc)
-                    return fail(st, "out of memory");
+                    return OOM(st);
                 st->cols = nc;
                 c = &st->cols[st->ncols++];
                 memset(c, 0, sizeof *c);
                 c->name = dupstr(name);
                 c->type = QUIRE_T_STRING;
                 if (!c->name)
-                    return fail(st, "out of memory");
+                    return OOM(st);
             }
             crm_path_free(&c->path);
             if (crm_path_compile(path, &c->path, why, sizeof why))
-                return fail(st, "option \"fields\": column \"%s\": %s", name, why);
+                return fail(st, OPT_FIELDS, "option \"fields\": column \"%s\": %s", name, why);
         }
         s = e ? e + 1 : NULL;
     }
@@ -410,7 +531,7 @@ static int prefixed_path(crm *st, const char *name, crm_path *p)
 
     snprintf(full, sizeof full, "%s%s", st->field_prefix ? st->field_prefix : "", name);
     if (crm_path_compile(full, p, why, sizeof why))
-        return fail(st, "column \"%s\": %s", name, why);
+        return fail(st, OPT_FIELD_PREFIX, "column \"%s\": %s", name, why);
     return 0;
 }
 
@@ -468,13 +589,13 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
     /* where and how */
     v = opt(cfg, OPT_URL);
     if (!v || (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)) {
-        fail(st, "option \"url\" must start with http:// or https://, not \"%s\"", v ? v : "");
+        fail(st, OPT_URL, "option \"url\" must start with http:// or https://, not \"%s\"", v ? v : "");
         goto bad;
     }
     st->base = join_url(v, opt(cfg, OPT_PATH));
     st->query = dupstr(opt(cfg, OPT_QUERY));
     if (!st->base) {
-        fail(st, "out of memory");
+        OOM(st);
         goto bad;
     }
     if (st->query && st->query[0] == '?')
@@ -485,18 +606,18 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
     } else if (strcmp(v, "POST") == 0 || strcmp(v, "post") == 0) {
         st->http.post = 1;
     } else {
-        fail(st, "option \"method\" must be GET or POST, not \"%s\"", v);
+        fail(st, OPT_METHOD, "option \"method\" must be GET or POST, not \"%s\"", v);
         goto bad;
     }
     if ((v = opt(cfg, OPT_BODY)) != NULL) {
         json_error_t je;
         if (!st->http.post) {
-            fail(st, "option \"body\" needs method: POST");
+            fail(st, OPT_BODY, "option \"body\" needs method: POST");
             goto bad;
         }
         st->body = json_loads(v, 0, &je);
         if (!st->body || !json_is_object(st->body)) {
-            fail(st, "option \"body\" must be a JSON object: %s at byte %d",
+            fail(st, OPT_BODY, "option \"body\" must be a JSON object: %s at byte %d",
                  st->body ? "not an object" : je.text, st->body ? 0 : je.position);
             goto bad;
         }
@@ -556,7 +677,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         } else if (st->auth == AUTH_HEADER) {
             const char *hn = opt(cfg, OPT_AUTH_HEADER);
             if (!hn) {
-                fail(st, "auth: header needs option \"auth_header\" (%s)",
+                fail(st, OPT_AUTH, "auth: header needs option \"auth_header\" (%s)",
                      options[OPT_AUTH_HEADER].help);
                 goto bad;
             }
@@ -580,7 +701,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         }
         if (line[0] && crm_http_header(&st->http, line)) {
             memset(line, 0, sizeof line);
-            fail(st, "out of memory");
+            OOM(st);
             goto bad;
         }
         memset(line, 0, sizeof line);
@@ -590,12 +711,12 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         const char *ue = opt(cfg, OPT_USER_ENV), *u;
         char d[300];
         if (!ue) {
-            fail(st, "auth: basic needs option \"user_env\" (%s)", options[OPT_USER_ENV].help);
+            fail(st, OPT_AUTH, "auth: basic needs option \"user_env\" (%s)", options[OPT_USER_ENV].help);
             goto bad;
         }
         u = getenv(ue);
         if (!u || !*u) {
-            fail(st, "environment variable %s (option user_env) is not set", ue);
+            fail(st, OPT_USER_ENV, "environment variable %s (option user_env) is not set", ue);
             goto bad;
         }
         st->user = dupstr(u);
@@ -617,7 +738,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         char probe[256];
         snprintf(probe, sizeof probe, "%s=", st->auth_param);
         if (strncmp(st->query, probe, strlen(probe)) == 0 || strstr(st->query, probe)) {
-            fail(st, "option \"query\" must not carry %s: the key comes from token_env or "
+            fail(st, OPT_QUERY, "option \"query\" must not carry %s: the key comes from token_env or "
                  "token_file", st->auth_param);
             goto bad;
         }
@@ -645,11 +766,13 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         goto bad;
     st->http.retry_after_max = (long)x;
     {
-        char *end;
+        /* a NUMBER: typed by an ABI 1.2 host, else parsed here */
+        const quire_option_value *tv = quire_option_at(cfg, OPT_RATE_LIMIT);
+        char *end = (char *)"";
         const char *r = opt(cfg, OPT_RATE_LIMIT);
-        double rate = r ? strtod(r, &end) : 0;
+        double rate = tv && tv->set ? tv->n : r ? strtod(r, &end) : 0;
         if (r && (*end || rate < 0 || rate != rate)) {
-            fail(st, "option \"rate_limit\" must be a number of requests per second, not \"%s\"",
+            fail(st, OPT_RATE_LIMIT, "option \"rate_limit\" must be a number of requests per second, not \"%s\"",
                  r);
             goto bad;
         }
@@ -667,7 +790,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
                   "path can read and change the data", st->base);
     st->http.auth_desc = st->auth_desc;
     if (st->http.ca_file && access(st->http.ca_file, R_OK) != 0) {
-        fail(st, "option \"ca_file\": cannot read %s: %s", st->http.ca_file, strerror(errno));
+        fail_io(st, st->http.ca_file, "cannot read the CA bundle (option ca_file): %s", strerror(errno));
         goto bad;
     }
 
@@ -676,7 +799,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
     if (cfg->ndeclared) {
         st->cols = calloc(cfg->ndeclared, sizeof *st->cols);
         if (!st->cols) {
-            fail(st, "out of memory");
+            OOM(st);
             goto bad;
         }
     }
@@ -685,7 +808,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         c->name = dupstr(cfg->declared[i].name);
         c->type = cfg->declared[i].type;
         if (!c->name) {
-            fail(st, "out of memory");
+            OOM(st);
             goto bad;
         }
     }
@@ -703,11 +826,11 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
     if (strcmp(v, "use_cache") == 0) {
         st->use_cache = 1;
         if (!st->cache) {
-            fail(st, "on_error: use_cache needs option \"cache\" (%s)", options[OPT_CACHE].help);
+            fail(st, OPT_ON_ERROR, "on_error: use_cache needs option \"cache\" (%s)", options[OPT_CACHE].help);
             goto bad;
         }
     } else if (strcmp(v, "fail") != 0) {
-        fail(st, "option \"on_error\" must be fail or use_cache, not \"%s\"", v);
+        fail(st, OPT_ON_ERROR, "option \"on_error\" must be fail or use_cache, not \"%s\"", v);
         goto bad;
     }
     /* what the cached table depends on (never the secrets) */
@@ -723,7 +846,7 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
     }
 
     if (crm_http_init(&st->http)) {
-        fail(st, "%s", st->http.err);
+        fail_io(st, NULL, "%s", st->http.err);
         goto bad;
     }
     *state = st;
@@ -834,7 +957,7 @@ static int emit_rows(sink *k, json_t *records, size_t from, size_t to, const cha
     char why[300];
 
     if (grow(k, to - from))
-        return seterr(st, "out of memory");
+        return SCAN_OOM(st);
     crm_arena_reset(&k->arena);
     for (r = from; r < to; r++) {
         json_t *rec = json_array_get(records, r);
@@ -843,9 +966,9 @@ static int emit_rows(sink *k, json_t *records, size_t from, size_t to, const cha
             json_t *v = crm_path_get(rec, p);
             if (crm_convert(v, k->out[j].col.type, &k->cells[j][r - from], &k->arena, why,
                             sizeof why))
-                return seterr(st, "%s, record %llu: column \"%s\" (%s): %s", where,
-                              (unsigned long long)(k->seen + (r - from) + 1), k->out[j].col.name,
-                              k->out[j].path->text, why);
+                return seterr_at(st, QUIRE_ERROR_DATA, where, k->seen + (r - from) + 1,
+                                 "column \"%s\" (%s): %s", k->out[j].col.name,
+                                 k->out[j].path->text, why);
         }
         k->recno[r - from] = k->seen + (r - from) + 1;
     }
@@ -872,7 +995,7 @@ static int take(sink *k, json_t *records, const char *where)
         size_t r, c;
         json_t *row = json_array();
         if (!row)
-            return seterr(st, "out of memory");
+            return SCAN_OOM(st);
         for (r = 0; r < n; r++) {
             json_t *rec = json_array_get(records, r);
             json_array_clear(row);
@@ -882,7 +1005,7 @@ static int take(sink *k, json_t *records, const char *where)
             }
             if (json_dumpf(row, k->cf, JSON_COMPACT | JSON_ENCODE_ANY) || fputc('\n', k->cf) == EOF) {
                 json_decref(row);
-                return seterr(st, "cache %s: cannot write: %s", st->cache, strerror(errno));
+                return seterr_io(st, "cache %s: cannot write: %s", st->cache, strerror(errno));
             }
         }
         json_decref(row);
@@ -1002,7 +1125,7 @@ static char *resolve(crm *st, const char *cur, const char *next, uint64_t page)
     char *out = NULL, *h1 = NULL, *h2 = NULL, *s1 = NULL, *s2 = NULL, *p1 = NULL, *p2 = NULL;
 
     if (!u || !b) {
-        seterr(st, "out of memory");
+        SCAN_OOM(st);
         goto done;
     }
     if (curl_url_set(u, CURLUPART_URL, cur, 0) ||
@@ -1040,7 +1163,7 @@ done:
         char *r = strdup(out);
         curl_free(out);
         if (!r)
-            seterr(st, "out of memory");
+            SCAN_OOM(st);
         return r;
     }
     return NULL;
@@ -1156,6 +1279,9 @@ static int fetch_pages(crm *st, sink *k)
         free(body);
         if (rc) {
             snprintf(st->err, sizeof st->err, "%s", st->http.err);
+            st->err_kind = (uint32_t)st->http.err_kind;
+            st->err_file[0] = '\0';
+            st->err_record = 0;
             rc = -1;
             goto out;
         }
@@ -1301,7 +1427,7 @@ static int fetch_pages(crm *st, sink *k)
                   st->http.requests);
     goto out;
 oom:
-    seterr(st, "out of memory");
+    SCAN_OOM(st);
     rc = -1;
 out:
     free(url);
@@ -1398,7 +1524,7 @@ static int cache_emit(crm *st, sink *k, FILE *f)
     int rc = 0;
 
     if (!rows)
-        return seterr(st, "out of memory");
+        return SCAN_OOM(st);
     k->from_cache = 1;
     k->seen = 0;
     snprintf(where, sizeof where, "cache %s", st->cache);
@@ -1438,12 +1564,12 @@ static int cache_fill(crm *st, sink *k)
     if (!tmp || !names) {
         free(tmp);
         json_decref(names);
-        return seterr(st, "out of memory");
+        return SCAN_OOM(st);
     }
     sprintf(tmp, "%s.tmp", st->cache);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || !(k->cf = fdopen(fd, "w"))) {
-        seterr(st, "cache %s: cannot write: %s", tmp, strerror(errno));
+        seterr_io(st, "cache %s: cannot write: %s", tmp, strerror(errno));
         if (fd >= 0)
             close(fd);
         goto out;
@@ -1455,20 +1581,20 @@ static int cache_fill(crm *st, sink *k)
     h = json_pack("{s:i, s:s, s:I, s:s, s:O}", "quire_crm_cache", CACHE_VERSION, "fingerprint", fp,
                   "fetched_at", (json_int_t)time(NULL), "url", masked, "columns", names);
     if (!h || json_dumpf(h, k->cf, JSON_COMPACT) || fputc('\n', k->cf) == EOF) {
-        seterr(st, "cache %s: cannot write: %s", tmp, strerror(errno));
+        seterr_io(st, "cache %s: cannot write: %s", tmp, strerror(errno));
         goto out;
     }
     k->seen = 0;
     if (fetch_pages(st, k))
         goto out;
     if (fflush(k->cf) || fsync(fileno(k->cf))) {
-        seterr(st, "cache %s: cannot write: %s", tmp, strerror(errno));
+        seterr_io(st, "cache %s: cannot write: %s", tmp, strerror(errno));
         goto out;
     }
     fclose(k->cf);
     k->cf = NULL;
     if (rename(tmp, st->cache)) {
-        seterr(st, "cache %s: cannot rename %s to it: %s", st->cache, tmp, strerror(errno));
+        seterr_io(st, "cache %s: cannot rename %s to it: %s", st->cache, tmp, strerror(errno));
         goto out;
     }
     rc = 0;
@@ -1499,6 +1625,9 @@ static int cscan(void *state, const quire_scan_request *req)
     memset(&k, 0, sizeof k);
     k.st = st;
     st->err[0] = '\0';
+    st->err_kind = QUIRE_ERROR_DATA;
+    st->err_file[0] = '\0';
+    st->err_record = 0;
     if (req && req->struct_size >= offsetof(quire_scan_request, nprojection) + sizeof(uint32_t)) {
         proj = req->projection;
         nproj = req->nprojection;
@@ -1512,7 +1641,7 @@ static int cscan(void *state, const quire_scan_request *req)
     k.cols = calloc(k.nout ? k.nout : 1, sizeof *k.cols);
     k.cells = calloc(k.nout ? k.nout : 1, sizeof *k.cells);
     if (!k.out || !k.cols || !k.cells) {
-        seterr(st, "out of memory");
+        SCAN_OOM(st);
         goto out;
     }
     for (j = 0; proj && j < nproj; j++) {
@@ -1523,7 +1652,7 @@ static int cscan(void *state, const quire_scan_request *req)
             /* a column the spec did not declare: its path from field_prefix */
             col *nc = realloc(st->cols, (st->ncols + 1) * sizeof *nc);
             if (!nc) {
-                seterr(st, "out of memory");
+                SCAN_OOM(st);
                 goto out;
             }
             st->cols = nc;
@@ -1532,7 +1661,7 @@ static int cscan(void *state, const quire_scan_request *req)
             nc[st->ncols].type = proj[j].type;
             st->ncols++;
             if (!nc[c].name) {
-                seterr(st, "out of memory");
+                SCAN_OOM(st);
                 goto out;
             }
             {
@@ -1578,7 +1707,7 @@ static int cscan(void *state, const quire_scan_request *req)
             if (rc == 0) {
                 f = cache_open(st, &k, &fetched);
                 if (!f)
-                    rc = seterr(st, "cache %s: cannot read back the table just written",
+                    rc = seterr_io(st, "cache %s: cannot read back the table just written",
                                 st->cache);
                 else {
                     rc = cache_emit(st, &k, f);
@@ -1613,8 +1742,9 @@ out:
     if (rc) {
         if (k.emit_rc)
             return k.emit_rc;
-        st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec, st->source,
-                        st->err[0] ? st->err : "the CRM could not be read");
+        report(st, st->err[0] ? st->err_kind : QUIRE_ERROR_IO, NULL,
+               st->err_file[0] ? st->err_file : NULL, st->err_record,
+               st->err[0] ? st->err : "the CRM could not be read");
         return 1;
     }
     return 0;
@@ -1622,17 +1752,47 @@ out:
 
 /* ---------------------------------------------------------------- descriptor */
 
+/*
+ * Once per process: libcurl's global state. The host calls cload() after
+ * loading the plugin, before any source is opened (and so before any thread
+ * reads one), and cunload() when every source is closed. Under a host older
+ * than ABI 1.2, which calls neither, crm_http_init() initialises libcurl
+ * itself, as it always did.
+ */
+int crm_curl_ready;
+
+static int cload(const quire_host *host, void *hctx)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        host->error(hctx, "libcurl failed to initialise");
+        return 1;
+    }
+    crm_curl_ready = 1;
+    return 0;
+}
+
+static void cunload(void)
+{
+    if (crm_curl_ready)
+        curl_global_cleanup();
+    crm_curl_ready = 0;
+}
+
 static const quire_plugin crm_rest_plugin = {
-    QUIRE_PLUGIN_ABI_VERSION,
-    sizeof(quire_plugin),
-    "crm_rest",
-    QUIRE_VERSION,
-    "records of any paginated JSON REST API (HubSpot, Salesforce, Pipedrive, ...)",
-    QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
-    options,
-    copen,
-    cscan,
-    cclose,
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_plugin),
+    .name = "crm_rest",
+    .version = QUIRE_VERSION,
+    .summary = "records of any paginated JSON REST API (HubSpot, Salesforce, Pipedrive, ...)",
+    .caps = QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
+    .options = options,
+    .open = copen,
+    .scan = cscan,
+    .close = cclose,
+    .option_size = sizeof(quire_option_def),
+    .column_size = sizeof(quire_column),
+    .load = cload,
+    .unload = cunload,
 };
 
 QUIRE_PLUGIN_EXPORT const quire_plugin *quire_plugin_entry(void);

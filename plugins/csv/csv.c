@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,13 @@
 enum { OPT_PATH, OPT_DELIMITER, OPT_HEADER, OPT_QUOTE, OPT_COUNT };
 
 static const quire_option_def options[] = {
-    {"path", QUIRE_OPT_PATH, 1, NULL, "CSV file to read"},
-    {"delimiter", QUIRE_OPT_CHAR, 0, ",", "field separator, one byte (\\t for a tab)"},
-    {"header", QUIRE_OPT_BOOLEAN, 0, "true",
-     "the first record names the columns; false: columns are c1, c2, ..."},
-    {"quote", QUIRE_OPT_CHAR, 0, "\"", "quote character"},
-    {NULL, QUIRE_OPT_STRING, 0, NULL, NULL},
+    {.name = "path", .type = QUIRE_OPT_PATH, .required = 1, .help = "CSV file to read"},
+    {.name = "delimiter", .type = QUIRE_OPT_CHAR, .default_value = ",",
+     .help = "field separator, one byte (\\t for a tab)"},
+    {.name = "header", .type = QUIRE_OPT_BOOLEAN, .default_value = "true",
+     .help = "the first record names the columns; false: columns are c1, c2, ..."},
+    {.name = "quote", .type = QUIRE_OPT_CHAR, .default_value = "\"", .help = "quote character"},
+    {.name = NULL}, /* the end */
 };
 
 /* A compiled date format: literal bytes and conversions (%Y, %m, ...). */
@@ -66,6 +68,7 @@ typedef struct csv_state {
     const quire_host *host;
     void *hctx;
     csv_alloc mem;
+    char *spec, *source; /* for messages */
     char *path;
     char delim, quote;
     int header;
@@ -460,11 +463,65 @@ static const char *show(char *out, size_t cap, const char *s, size_t n)
     return out;
 }
 
+/* Where an error is (see fail). */
+typedef struct place {
+    uint32_t kind;      /* QUIRE_ERROR_* */
+    const char *option; /* CONFIG: the option at fault */
+    const char *file;
+    uint64_t line;
+    uint32_t col;
+} place;
+
+/*
+ * Report an error with its kind and place. A host of ABI 1.2 takes them
+ * apart (error_at); an older one gets the place in front of the message:
+ * "path:line:col: ...", or "spec: source "name": ..." without a file.
+ */
+static void fail(const csv_state *st, place at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void fail(const csv_state *st, place at, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (QUIRE_HOST_HAS(st->host, error_at) && st->host->error_at) {
+        quire_error_info w;
+        memset(&w, 0, sizeof w);
+        w.struct_size = sizeof w;
+        w.kind = at.kind;
+        w.option = at.option;
+        w.file = at.file;
+        w.line = at.line;
+        w.col = at.col;
+        st->host->error_at(st->hctx, &w, "%s", msg);
+    } else if (at.file && at.line && at.col) {
+        st->host->error(st->hctx, "%s:%llu:%u: %s", at.file, (unsigned long long)at.line, at.col,
+                        msg);
+    } else if (at.file && at.line) {
+        st->host->error(st->hctx, "%s:%llu: %s", at.file, (unsigned long long)at.line, msg);
+    } else if (at.file) {
+        st->host->error(st->hctx, "%s: %s", at.file, msg);
+    } else {
+        st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec ? st->spec : "spec",
+                        st->source ? st->source : "?", msg);
+    }
+}
+
+#define DATA_AT(f, l, c) ((place){QUIRE_ERROR_DATA, NULL, (f), (l), (c)})
+#define IO_AT(f) ((place){QUIRE_ERROR_IO, NULL, (f), 0, 0})
+#define CONFIG_AT(opt) ((place){QUIRE_ERROR_CONFIG, (opt), NULL, 0, 0})
+
 static void bad_value(csv_state *st, const csv_record *rec, const csv_field *f, const conv *cv,
                       int why, int y, int m)
 {
     char v[SHOW_MAX * 4 + 16];
-    unsigned long long line = (unsigned long long)(rec->line + f->dline);
+    place at = DATA_AT(st->path, rec->line + f->dline, f->col);
     const char *what = "";
 
     show(v, sizeof v, f->ptr, f->len);
@@ -480,20 +537,18 @@ static void bad_value(csv_state *st, const csv_record *rec, const csv_field *f, 
         break;
     case QUIRE_T_DATE:
         if (why == V_DAY && m >= 1 && m <= 12) {
-            st->host->error(st->hctx, "%s:%llu:%u: \"%s\" is not a valid date: %04d-%02d has %d days "
-                            "(column \"%s\")", st->path, line, f->col, v, y, m,
-                            quire_days_in_month(y, m),
-                            cv->name);
+            fail(st, at, "\"%s\" is not a valid date: %04d-%02d has %d days (column \"%s\")", v,
+                 y, m, quire_days_in_month(y, m), cv->name);
             return;
         }
         if (why == V_DAY) {
-            st->host->error(st->hctx, "%s:%llu:%u: \"%s\" is not a valid date: there is no month "
-                            "%d (column \"%s\")", st->path, line, f->col, v, m, cv->name);
+            fail(st, at, "\"%s\" is not a valid date: there is no month %d (column \"%s\")", v,
+                 m, cv->name);
             return;
         }
         if (cv->fmt) {
-            st->host->error(st->hctx, "%s:%llu:%u: \"%s\" does not match the date format \"%s\" "
-                            "(column \"%s\")", st->path, line, f->col, v, cv->format, cv->name);
+            fail(st, at, "\"%s\" does not match the date format \"%s\" (column \"%s\")", v,
+                 cv->format, cv->name);
             return;
         }
         what = "is not a date (expected YYYY-MM-DD or YYYY-MM)";
@@ -501,8 +556,7 @@ static void bad_value(csv_state *st, const csv_record *rec, const csv_field *f, 
     default:
         break;
     }
-    st->host->error(st->hctx, "%s:%llu:%u: \"%s\" %s (column \"%s\")", st->path, line, f->col, v,
-                    what, cv->name);
+    fail(st, at, "\"%s\" %s (column \"%s\")", v, what, cv->name);
 }
 
 /* Convert field f for column cv into c. Returns V_OK, or why it failed
@@ -589,9 +643,8 @@ static void no_column(csv_state *st, const scan_ctx *sc, const char *name)
     const char *hint = NULL;
 
     if (!st->header) {
-        st->host->error(st->hctx, "%s:%llu: no column \"%s\"; without a header the columns are "
-                        "c1 to c%u", st->path, (unsigned long long)sc->header_line, name,
-                        sc->nnames);
+        fail(st, DATA_AT(st->path, sc->header_line, 0),
+             "no column \"%s\"; without a header the columns are c1 to c%u", name, sc->nnames);
         return;
     }
     list[0] = '\0';
@@ -610,12 +663,12 @@ static void no_column(csv_state *st, const scan_ctx *sc, const char *name)
     if (shown < sc->nnames)
         snprintf(list + o, sizeof list - o, ", ... (%u more)", sc->nnames - shown);
     if (hint)
-        st->host->error(st->hctx, "%s:%llu: no column \"%s\" in the header; did you mean \"%s\"? "
-                        "columns are: %s", st->path, (unsigned long long)sc->header_line, name,
-                        hint, list);
+        fail(st, DATA_AT(st->path, sc->header_line, 0),
+             "no column \"%s\" in the header; did you mean \"%s\"? columns are: %s", name, hint,
+             list);
     else
-        st->host->error(st->hctx, "%s:%llu: no column \"%s\" in the header; columns are: %s",
-                        st->path, (unsigned long long)sc->header_line, name, list);
+        fail(st, DATA_AT(st->path, sc->header_line, 0),
+             "no column \"%s\" in the header; columns are: %s", name, list);
 }
 
 /* Position of a column name in the file, or -1. */
@@ -704,8 +757,8 @@ static int plan(csv_state *st, scan_ctx *sc, const quire_column *proj, uint32_t 
                 return -1;
             }
             if ((unsigned)proj[j].type > QUIRE_T_BOOLEAN) {
-                st->host->error(st->hctx, "%s: column \"%s\": unknown type %d requested", st->path,
-                                proj[j].name, (int)proj[j].type);
+                fail(st, DATA_AT(st->path, 0, 0), "column \"%s\": unknown type %d requested",
+                     proj[j].name, (int)proj[j].type);
                 return -1;
             }
             *c = proj[j];
@@ -729,8 +782,11 @@ static int plan(csv_state *st, scan_ctx *sc, const quire_column *proj, uint32_t 
         if (c->type == QUIRE_T_DATE && c->format) {
             const char *why = compile_fmt(c->format, &sc->pfmt[j]);
             if (why) {
-                st->host->error(st->hctx, "%s: column \"%s\": date format \"%s\": %s", st->path,
-                                c->name, c->format, why);
+                /* the format is the spec's: a configuration error (an
+                                 * older host is told the file, as before) */
+                place at = CONFIG_AT(NULL);
+                at.file = st->path;
+                fail(st, at, "column \"%s\": date format \"%s\": %s", c->name, c->format, why);
                 return -1;
             }
             cv->fmt = &sc->pfmt[j];
@@ -756,7 +812,7 @@ static int plan(csv_state *st, scan_ctx *sc, const quire_column *proj, uint32_t 
     }
     return 0;
 oom:
-    st->host->error(st->hctx, "%s: out of memory", st->path);
+    fail(st, IO_AT(st->path), "out of memory");
     return -1;
 }
 
@@ -802,22 +858,40 @@ static int flush(csv_state *st, scan_ctx *sc)
 #define HAS(p, type, field) \
     ((p)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
+/* A CHAR option: typed by an ABI 1.2 host, else the text ("\\t" a tab). */
 static int char_option(csv_state *st, const quire_source_config *cfg, int at, char *out)
 {
+    const quire_option_value *tv = quire_option_at(cfg, (uint32_t)at);
     const char *v = cfg->option_values ? cfg->option_values[at] : NULL;
 
+    if (tv && tv->set) {
+        *out = (char)tv->i;
+        return 0;
+    }
     if (!v)
         v = options[at].default_value;
     if (strcmp(v, "\\t") == 0)
         v = "\t";
     if (strlen(v) != 1) {
-        st->host->error(st->hctx, "%s: source \"%s\": option \"%s\" must be one character, not "
-                        "\"%s\"", cfg->spec_path ? cfg->spec_path : "spec",
-                        cfg->source_name ? cfg->source_name : "?", options[at].name, v);
+        fail(st, CONFIG_AT(options[at].name), "option \"%s\" must be one character, not \"%s\"",
+             options[at].name, v);
         return -1;
     }
     *out = v[0];
     return 0;
+}
+
+/* A BOOLEAN option: typed by an ABI 1.2 host, else the text. */
+static int bool_option(const quire_source_config *cfg, int at)
+{
+    const quire_option_value *tv = quire_option_at(cfg, (uint32_t)at);
+    const char *v = cfg->option_values ? cfg->option_values[at] : NULL;
+
+    if (tv && tv->set)
+        return tv->i != 0;
+    if (!v)
+        v = options[at].default_value;
+    return !(strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0);
 }
 
 static void csv_close(void *state);
@@ -826,7 +900,7 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
                     void **state)
 {
     csv_state *st;
-    const char *path, *hdr, *spec = cfg->spec_path ? cfg->spec_path : "spec";
+    const char *path, *spec = cfg->spec_path ? cfg->spec_path : "spec";
     const char *src = cfg->source_name ? cfg->source_name : "?";
     struct stat sb;
     uint32_t i, nd;
@@ -854,10 +928,14 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
     st->host = host;
     st->hctx = hctx;
     st->fd = -1;
+    st->spec = dupstr(st, spec);
+    st->source = dupstr(st, src);
+    if (!st->spec || !st->source)
+        goto oom;
 
     path = cfg->option_values ? cfg->option_values[OPT_PATH] : NULL;
     if (!path || !*path) {
-        host->error(hctx, "%s: source \"%s\": option \"path\" is required", spec, src);
+        fail(st, CONFIG_AT("path"), "option \"path\" is required");
         goto fail;
     }
     if (char_option(st, cfg, OPT_DELIMITER, &st->delim) ||
@@ -865,13 +943,11 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
         goto fail;
     if (st->delim == st->quote || st->delim == '\n' || st->delim == '\r' || st->quote == '\n' ||
         st->quote == '\r') {
-        host->error(hctx, "%s: source \"%s\": the delimiter and the quote must differ and be "
-                    "neither CR nor LF", spec, src);
+        fail(st, CONFIG_AT(st->quote == '\n' || st->quote == '\r' ? "quote" : "delimiter"),
+             "the delimiter and the quote must differ and be neither CR nor LF");
         goto fail;
     }
-    hdr = cfg->option_values[OPT_HEADER];
-    st->header = !hdr || !(strcmp(hdr, "false") == 0 || strcmp(hdr, "no") == 0 ||
-                           strcmp(hdr, "0") == 0);
+    st->header = bool_option(cfg, OPT_HEADER);
 
     st->path = dupstr(st, path);
     if (!st->path)
@@ -892,16 +968,15 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
             if (!d->name || (c->format && !d->format))
                 goto oom;
             if ((unsigned)c->type > QUIRE_T_BOOLEAN) {
-                host->error(hctx, "%s: source \"%s\": column \"%s\": unknown type %d", spec, src,
-                            d->name, (int)c->type);
+                fail(st, CONFIG_AT(NULL), "column \"%s\": unknown type %d", d->name, (int)c->type);
                 goto fail;
             }
             if (c->type == QUIRE_T_DATE && c->format) {
                 datefmt f; /* compiled again per scan; here only to fail early */
                 const char *why = compile_fmt(c->format, &f);
                 if (why) {
-                    host->error(hctx, "%s: source \"%s\": column \"%s\": date format \"%s\": %s",
-                                spec, src, d->name, c->format, why);
+                    fail(st, CONFIG_AT(NULL), "column \"%s\": date format \"%s\": %s", d->name,
+                         c->format, why);
                     goto fail;
                 }
             }
@@ -916,11 +991,11 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
 
     st->fd = open(st->path, O_RDONLY | O_CLOEXEC);
     if (st->fd < 0 || fstat(st->fd, &sb) != 0) {
-        host->error(hctx, "%s: cannot open: %s", st->path, strerror(errno));
+        fail(st, IO_AT(st->path), "cannot open: %s", strerror(errno));
         goto fail;
     }
     if (S_ISDIR(sb.st_mode)) {
-        host->error(hctx, "%s: cannot open: %s", st->path, strerror(EISDIR));
+        fail(st, IO_AT(st->path), "cannot open: %s", strerror(EISDIR));
         goto fail;
     }
 #ifdef POSIX_FADV_SEQUENTIAL
@@ -929,7 +1004,7 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
     *state = st;
     return 0;
 oom:
-    host->error(hctx, "%s: source \"%s\": out of memory", spec, src);
+    fail(st, IO_AT(NULL), "out of memory");
 fail:
     csv_close(st);
     return 1;
@@ -953,7 +1028,7 @@ static int csv_scan(void *state, const quire_scan_request *req)
     if (req && HAS(req, quire_scan_request, max_records))
         max = req->max_records;
     if (st->scanned && lseek(st->fd, 0, SEEK_SET) != 0) {
-        st->host->error(st->hctx, "%s: cannot read it again: %s", st->path, strerror(errno));
+        fail(st, IO_AT(st->path), "cannot read it again: %s", strerror(errno));
         return 1;
     }
     st->scanned = 1;
@@ -966,14 +1041,14 @@ static int csv_scan(void *state, const quire_scan_request *req)
             if (sc.strings && (rc = flush(st, &sc)) != 0)
                 goto out;
             if (csv_fill_fd(st->rd, st->fd) < 0) {
-                st->host->error(st->hctx, "%s: cannot read: %s", st->path, csv_error(st->rd));
+                fail(st, IO_AT(st->path), "cannot read: %s", csv_error(st->rd));
                 rc = 1;
                 goto out;
             }
             continue;
         }
         if (k == CSV_ERROR) {
-            st->host->error(st->hctx, "%s: %s", st->path, csv_error(st->rd));
+            fail(st, DATA_AT(st->path, 0, 0), "%s", csv_error(st->rd));
             rc = 1;
             goto out;
         }
@@ -982,7 +1057,7 @@ static int csv_scan(void *state, const quire_scan_request *req)
 
         if (!planned) {
             if (take_names(st, &sc, &rec)) {
-                st->host->error(st->hctx, "%s: out of memory", st->path);
+                fail(st, IO_AT(st->path), "out of memory");
                 rc = 1;
                 goto out;
             }
@@ -1030,8 +1105,7 @@ static int csv_scan(void *state, const quire_scan_request *req)
             break;
     }
     if (!planned && st->header && proj && nproj) {
-        st->host->error(st->hctx, "%s:1: the file is empty; expected a header naming the columns",
-                        st->path);
+        fail(st, DATA_AT(st->path, 1, 0), "the file is empty; expected a header naming the columns");
         rc = 1;
         goto out;
     }
@@ -1059,20 +1133,25 @@ static void csv_close(void *state)
     }
     st->mem.free(st->decls);
     st->mem.free(st->path);
+    st->mem.free(st->spec);
+    st->mem.free(st->source);
     st->mem.free(st);
 }
 
 static const quire_plugin csv_plugin = {
-    QUIRE_PLUGIN_ABI_VERSION,
-    sizeof(quire_plugin),
-    "csv",
-    QUIRE_VERSION,
-    "CSV files (RFC 4180): typed columns, streamed, projection",
-    QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
-    options,
-    csv_open,
-    csv_scan,
-    csv_close,
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_plugin),
+    .name = "csv",
+    .version = QUIRE_VERSION,
+    .summary = "CSV files (RFC 4180): typed columns, streamed, projection",
+    .caps = QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION,
+    .options = options,
+    .open = csv_open,
+    .scan = csv_scan,
+    .close = csv_close,
+    .option_size = sizeof(quire_option_def),
+    .column_size = sizeof(quire_column),
+    /* no load/unload: nothing to set up once per process */
 };
 
 QUIRE_PLUGIN_EXPORT const quire_plugin *quire_plugin_entry(void);

@@ -81,6 +81,13 @@ fails() {
     [ "$RC" -eq 2 ] && ok || { bad "$name: exit $RC, wanted 2"; cat "$L/$name.err" >&2; }
     for s in "$@"; do contains "$L/$name.err" "$s"; done
 }
+# fails_later NAME TEXT...: the same for a temporary failure (the CRM down or
+# busy after the retries): exit 4, and the message says to try again later.
+fails_later() {
+    name=$1; shift
+    [ "$RC" -eq 4 ] && ok || { bad "$name: exit $RC, wanted 4"; cat "$L/$name.err" >&2; }
+    for s in "$@" "try again later"; do contains "$L/$name.err" "$s"; done
+}
 
 # ------------------------------------------------------------ the three CRMs
 
@@ -284,17 +291,17 @@ awk -v s="$SECS" 'BEGIN {exit !(s >= 0.9)}' && ok || bad "Retry-After as a date 
 # a Retry-After beyond retry_after_max: a clear error, no long wait
 fault r429long "$HUBSPOT" "429-seconds,retry_after=3600" "retry_after_max: 60"
 preview r429long
-fails r429long "asks to wait 3600 s (Retry-After), more than retry_after_max (60 s)"
+fails_later r429long "asks to wait 3600 s (Retry-After), more than retry_after_max (60 s)"
 # 500 and 503: retried; when they persist, an error after the retries
 fault r500 "$PIPEDRIVE" "500,times=2,from=2"
 rows_match r500
 fault r503 "$PIPEDRIVE" "503,times=0" "retries: 2"
 preview r503
-fails r503 "HTTP 503 after 3 attempts" "page 1" "/v1/persons"
+fails_later r503 "HTTP 503 after 3 attempts" "page 1" "/v1/persons"
 # slow answers: a timeout, retried once, then a clear error, within bounds
 fault slow "$HUBSPOT" "slow,delay=4,times=0" "timeout: 1" "retries: 1"
 preview slow
-fails slow "no complete response within 1 s (timeout) (2 attempts)"
+fails_later slow "no complete response within 1 s (timeout) (2 attempts)"
 awk -v s="$SECS" 'BEGIN {exit !(s < 8)}' && ok || bad "the timeout took $SECS s"
 fault slow_once "$HUBSPOT" "slow,delay=3,from=2" "timeout: 1"
 rows_match slow_once
@@ -307,7 +314,7 @@ fault cutoff "$HUBSPOT" "cutoff,from=2"
 rows_match cutoff
 fault cutoff_always "$HUBSPOT" "cutoff,times=0" "retries: 1"
 preview cutoff_always
-fails cutoff_always "(2 attempts)" "page 1"
+fails_later cutoff_always "(2 attempts)" "page 1"
 # cursors, next URLs and offsets that come back: an error, not a loop
 fault loop_cursor "$HUBSPOT" "cursor-loop,times=0"
 preview loop_cursor
@@ -371,7 +378,22 @@ fails norec "page 1: nothing at records path \"items\"" "top-level keys: results
 sed -e "s#url: $URL#url: http://127.0.0.1:9#" -e 's/retry_backoff_ms: 50/retry_backoff_ms: 20/' \
     "$T/hubspot.yaml" >"$T/refused.yaml"
 preview refused
-fails refused "(5 attempts)" "127.0.0.1:9"
+fails_later refused "(5 attempts)" "127.0.0.1:9"
+# configuration errors are spec errors (exit 1) at the option's place: an
+# enum's value checked by Quire, with a hint; a URL checked by the plugin
+echo "$HUBSPOT" | sed 's/pagination: cursor/pagination: cursr/' | spec enum_typo
+preview enum_typo
+[ "$RC" -eq 1 ] && ok || { bad "enum typo: exit $RC, wanted 1"; cat "$L/enum_typo.err" >&2; }
+line=$(grep -n "^    pagination: cursr" "$T/enum_typo.yaml" | cut -d: -f1)
+contains "$L/enum_typo.err" "enum_typo.yaml:$line:5: error: option \"pagination\" must be one of none, cursor, next_url, link_header, offset, page, not \"cursr\"; did you mean \"cursor\"?"
+echo "$HUBSPOT" | sed "s#url: $URL#url: ftp://127.0.0.1#" | spec bad_url
+preview bad_url
+[ "$RC" -eq 1 ] && ok || { bad "bad url: exit $RC, wanted 1"; cat "$L/bad_url.err" >&2; }
+line=$(grep -n "^    url: ftp" "$T/bad_url.yaml" | cut -d: -f1)
+contains "$L/bad_url.err" "bad_url.yaml:$line:5: error: option \"url\" must start with http:// or https://, not \"ftp://127.0.0.1\" (source \"customers\")"
+# an unset variable named by token_env points at token_env
+line=$(grep -n "^    token_env: CRM_UNSET_VARIABLE" "$T/unset.yaml" | cut -d: -f1)
+contains "$L/unset.err" "unset.yaml:$line:5: error: environment variable CRM_UNSET_VARIABLE"
 # a secret in the spec's headers is refused
 { echo "$HUBSPOT" | sed 's/auth: bearer/auth: none/'; echo "    headers: 'Authorization: Bearer literal'"; } | spec inline
 preview inline
@@ -430,7 +452,7 @@ rows_match cache_half
 # on_error: fail
 sed -e 's/on_error: use_cache/on_error: fail/' "$T/cache_down.yaml" >"$T/cache_fail.yaml"
 preview cache_fail
-fails cache_fail "HTTP 503 after 2 attempts"
+fails_later cache_fail "HTTP 503 after 2 attempts"
 
 # ------------------------------------------------------------ TLS
 

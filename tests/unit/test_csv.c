@@ -403,6 +403,11 @@ typedef struct th {
     int nbatches, bad_batch;
     uint32_t max_batch;
     int stop_after; /* emit returns 7 after this many batches (0: never) */
+    /* what error_at() was told (an ABI 1.2 host) */
+    uint32_t kind;
+    char option[32], file[256];
+    uint64_t line;
+    uint32_t col;
 } th;
 
 static void th_reset(th *h)
@@ -438,6 +443,22 @@ static void h_error(void *hctx, const char *fmt, ...)
     vsnprintf(h->err, sizeof h->err, fmt, ap);
     va_end(ap);
     h->nerr++;
+}
+
+static void h_error_at(void *hctx, const quire_error_info *w, const char *fmt, ...)
+{
+    th *h = hctx;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(h->err, sizeof h->err, fmt, ap);
+    va_end(ap);
+    h->nerr++;
+    h->kind = w->kind;
+    snprintf(h->option, sizeof h->option, "%s", w->option ? w->option : "");
+    snprintf(h->file, sizeof h->file, "%s", w->file ? w->file : "");
+    h->line = w->line;
+    h->col = w->col;
 }
 
 static int h_emit(void *hctx, const quire_batch *b)
@@ -494,6 +515,15 @@ static const quire_host host = {
     .log = h_log, .emit = h_emit, .error = h_error,
 };
 
+/* A host of ABI 1.2: typed errors. */
+static const quire_host host12 = {
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_host),
+    .alloc = malloc, .realloc = realloc, .free = free,
+    .log = h_log, .emit = h_emit, .error = h_error, .error_at = h_error_at,
+};
+
+static const quire_host *use_host = &host; /* the host open_src passes */
 static const quire_plugin *plug;
 
 static tcell *cell(th *h, size_t r, uint32_t c)
@@ -542,7 +572,7 @@ static int open_src(const char *path, const opts *o, th *h, void **state)
     cfg.option_values = values;
     cfg.declared = o ? o->declared : NULL;
     cfg.ndeclared = o ? o->ndeclared : 0;
-    return plug->open(&host, h, &cfg, state);
+    return plug->open(use_host, h, &cfg, state);
 }
 
 static int do_scan(void *state, const quire_column *proj, uint32_t nproj, uint64_t max)
@@ -973,6 +1003,43 @@ static void plugin_limits(void)
     th_reset(&h);
 }
 
+/* Under an ABI 1.2 host: each error's kind and place as fields. */
+static void plugin_typed_errors(void)
+{
+    static const quire_column amount[] = {{"amount", QUIRE_T_NUMBER, NULL}};
+    static const quire_column fcol[] = {{"d", QUIRE_T_DATE, "%d/%q"}};
+    th h = {0};
+    void *state = NULL;
+    opts same = {";", NULL, ";", NULL, 0};
+    int rc;
+
+    use_host = &host12;
+    rc = RUN("id,note,amount\n1,\"multi\nline\",5\n2,ok,\"12,5x\"\n", NULL, amount, 1, 0, &h);
+    CHECK(rc != 0 && h.nerr == 1 && h.kind == QUIRE_ERROR_DATA);
+    CHECK_STR(h.file, tmp_path);
+    CHECK(h.line == 4 && h.col == 6);
+    CHECK_STR(h.err, "\"12,5x\" is not a number (column \"amount\")");
+    rc = RUN("id,amount\n1,2\n", NULL, NULL, 0, 0, &h);
+    CHECK(rc == 0);
+    /* the spec's date format: a configuration error */
+    rc = RUN("id,d\n1,2\n", NULL, fcol, 1, 0, &h);
+    CHECK(rc != 0 && h.kind == QUIRE_ERROR_CONFIG);
+    CHECK_CONTAINS(h.err, "column \"d\": date format \"%d/%q\"");
+    /* the delimiter and the quote alike: the option at fault */
+    th_reset(&h);
+    CHECK(open_src("/nonexistent", &same, &h, &state) != 0 && state == NULL);
+    CHECK(h.kind == QUIRE_ERROR_CONFIG);
+    CHECK_STR(h.option, "delimiter");
+    /* a file that is not there: an I/O error naming it */
+    th_reset(&h);
+    CHECK(open_src("/nonexistent/x.csv", NULL, &h, &state) != 0 && state == NULL);
+    CHECK(h.kind == QUIRE_ERROR_IO);
+    CHECK_STR(h.file, "/nonexistent/x.csv");
+    CHECK_STR(h.err, "cannot open: No such file or directory");
+    th_reset(&h);
+    use_host = &host;
+}
+
 static void plugin_tests(void)
 {
     const char *dir = getenv("PLUGIN_DIR");
@@ -999,6 +1066,7 @@ static void plugin_tests(void)
     plugin_no_header();
     plugin_dialects();
     plugin_errors();
+    plugin_typed_errors();
     plugin_ragged();
     plugin_big();
     plugin_limits();

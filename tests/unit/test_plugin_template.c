@@ -1,7 +1,8 @@
 /*
  * test_plugin_template.c - the copy-me plugin through its real shared object:
- * rows, batches, projection, max_records, errors. PLUGIN_DIR overrides the
- * folder holding template.so (default plugins).
+ * rows, batches, projection, max_records, errors; under a host of ABI 1.0
+ * (options as text, error()) and one of ABI 1.2 (typed options, error_at()).
+ * PLUGIN_DIR overrides the folder holding template.so (default plugins).
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 /* What the test host saw. */
 typedef struct th {
     char err[1024];
+    uint32_t err_kind;       /* from error_at */
+    char err_option[32];
     uint32_t ncols;
     char names[4][16];
     quire_type types[4];
@@ -43,6 +46,18 @@ static void h_error(void *hctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(h->err, sizeof h->err, fmt, ap);
     va_end(ap);
+}
+
+static void h_error_at(void *hctx, const quire_error_info *w, const char *fmt, ...)
+{
+    th *h = hctx;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(h->err, sizeof h->err, fmt, ap);
+    va_end(ap);
+    h->err_kind = w && w->struct_size >= sizeof *w ? w->kind : 0;
+    snprintf(h->err_option, sizeof h->err_option, "%s", w && w->option ? w->option : "");
 }
 
 static int h_emit(void *hctx, const quire_batch *b)
@@ -76,7 +91,7 @@ static int h_emit(void *hctx, const quire_batch *b)
     return h->stop_after && h->nbatches >= h->stop_after ? 3 : 0;
 }
 
-static const quire_host host = {
+static const quire_host host10 = {
     /* a host of plugin ABI 1.0: it ends before the note function */
     .abi_version = QUIRE_PLUGIN_ABI_VERSION,
     .struct_size = offsetof(quire_host, note),
@@ -84,20 +99,59 @@ static const quire_host host = {
     .log = h_log, .emit = h_emit, .error = h_error,
 };
 
+static const quire_host host12 = {
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_host),
+    .alloc = malloc, .realloc = realloc, .free = free,
+    .log = h_log, .emit = h_emit, .error = h_error, .error_at = h_error_at,
+};
+
 static const quire_plugin *plug;
 static th h;
 
+/* A 1.0 host: the values as text, NULL where none (the plugin takes the
+ * default). */
 static int open_src(const char *rows, const char *start, void **state)
 {
-    const char *values[2] = {rows, start};
+    const char *values[3] = {rows, start, NULL};
     quire_source_config cfg;
 
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = offsetof(quire_source_config, values);
+    cfg.source_name = "numbers";
+    cfg.spec_path = "test.yaml";
+    cfg.option_values = values;
+    return plug->open(&host10, &h, &cfg, state);
+}
+
+/* A 1.2 host: typed values too, as the host fills them (text and typed
+ * value agree; defaults filled in). */
+static int open_typed(int64_t rows, int64_t start, int down, void **state)
+{
+    char t_rows[32], t_start[32];
+    const char *values[3];
+    quire_option_value typed[3];
+    quire_source_config cfg;
+
+    snprintf(t_rows, sizeof t_rows, "%lld", (long long)rows);
+    snprintf(t_start, sizeof t_start, "%lld", (long long)start);
+    values[0] = t_rows;
+    values[1] = t_start;
+    values[2] = down ? "down" : "up";
+    memset(typed, 0, sizeof typed);
+    typed[0].text = values[0], typed[0].i = rows, typed[0].n = (double)rows, typed[0].set = 1;
+    typed[1].text = values[1], typed[1].i = start, typed[1].n = (double)start, typed[1].set = 1;
+    typed[2].text = values[2], typed[2].i = down, typed[2].set = 1;
     memset(&cfg, 0, sizeof cfg);
     cfg.struct_size = sizeof cfg;
     cfg.source_name = "numbers";
     cfg.spec_path = "test.yaml";
     cfg.option_values = values;
-    return plug->open(&host, &h, &cfg, state);
+    cfg.values = typed;
+    cfg.value_size = sizeof typed[0];
+    cfg.noptions = 3;
+    memset(&h, 0, sizeof h);
+    return plug->open(&host12, &h, &cfg, state);
 }
 
 static int scan(void *state, const quire_column *proj, uint32_t nproj, uint64_t max)
@@ -163,7 +217,8 @@ static void projection(void)
     CHECK(scan(state, proj, 2, 3) == 0);
     CHECK(h.nrows == 3);
     CHECK(scan(state, bad, 1, 0) != 0);
-    CHECK_STR(h.err, "source \"numbers\": no column \"cube\"; columns are: n, square, label");
+    CHECK_STR(h.err, "test.yaml: source \"numbers\": no column \"cube\"; columns are: n, "
+                     "square, label");
     plug->close(state);
 
     /* emit asking to stop */
@@ -180,6 +235,31 @@ static void projection(void)
     plug->close(state);
 }
 
+/* Under an ABI 1.2 host: typed values, the enum, typed errors. */
+static void typed(void)
+{
+    static const quire_column as_int[] = {{.name = "square", .type = QUIRE_T_INTEGER}};
+    void *state = NULL;
+
+    CHECK(open_typed(4, 10, 1, &state) == 0);
+    CHECK(scan(state, NULL, 0, 0) == 0);
+    CHECK(h.nrows == 4 && h.n[0] == 10 && h.n[3] == 7 && h.square[3] == 49.0);
+    CHECK_STR(h.label[3], "row 7");
+    /* a type the column does not hold: a configuration error */
+    CHECK(scan(state, as_int, 1, 0) != 0);
+    CHECK(h.err_kind == QUIRE_ERROR_CONFIG);
+    CHECK_STR(h.err, "column \"square\" holds number values; declare it so in the source's "
+                     "columns");
+    plug->close(state);
+
+    CHECK(open_typed(-1, 1, 0, &state) != 0 && state == NULL);
+    CHECK(h.err_kind == QUIRE_ERROR_CONFIG);
+    CHECK_STR(h.err_option, "rows");
+    CHECK_STR(h.err, "option \"rows\" must be a whole number of at least 0, not \"-1\"");
+    CHECK(open_typed(3, INT64_MIN + 1, 1, &state) != 0);
+    CHECK_CONTAINS(h.err, "start - rows does not fit a 64-bit integer");
+}
+
 static void errors(void)
 {
     void *state = NULL;
@@ -190,7 +270,20 @@ static void errors(void)
     CHECK(open_src("10", "x", &state) != 0);
     CHECK_CONTAINS(h.err, "option \"start\" must be a whole number");
     CHECK(open_src("10", "9223372036854775807", &state) != 0);
-    CHECK_CONTAINS(h.err, "does not fit a 64-bit integer");
+    CHECK_CONTAINS(h.err, "start + rows does not fit a 64-bit integer");
+    {
+        /* an older host has not checked the enum: the plugin does */
+        const char *values[3] = {"3", "1", "sideways"};
+        quire_source_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.struct_size = offsetof(quire_source_config, values);
+        cfg.source_name = "numbers";
+        cfg.spec_path = "test.yaml";
+        cfg.option_values = values;
+        CHECK(plug->open(&host10, &h, &cfg, &state) != 0);
+        CHECK_STR(h.err, "test.yaml: source \"numbers\": option \"order\" must be up or down, "
+                         "not \"sideways\"");
+    }
     plug->close(NULL);
 }
 
@@ -214,12 +307,20 @@ int main(void)
         plug = entry();
         CHECK_STR(plug->name, "template");
         CHECK(plug->struct_size == sizeof(quire_plugin));
-        CHECK(QUIRE_ABI_MAJOR_OF(plug->abi_version) == QUIRE_PLUGIN_ABI_MAJOR);
+        CHECK(plug->abi_version == QUIRE_PLUGIN_ABI_VERSION);
+        CHECK(plug->option_size == sizeof(quire_option_def));
+        CHECK(plug->column_size == sizeof(quire_column));
+        CHECK(plug->load == NULL && plug->unload == NULL);
         CHECK(plug->options && strcmp(plug->options[0].name, "rows") == 0 &&
               strcmp(plug->options[0].default_value, "10") == 0 &&
-              strcmp(plug->options[1].name, "start") == 0 && plug->options[2].name == NULL);
+              strcmp(plug->options[1].name, "start") == 0 &&
+              strcmp(plug->options[2].name, "order") == 0 &&
+              plug->options[2].type == QUIRE_OPT_ENUM &&
+              strcmp(plug->options[2].choices[1], "down") == 0 &&
+              plug->options[2].choices[2] == NULL && plug->options[3].name == NULL);
         rows();
         projection();
+        typed();
         errors();
     }
     dlclose(so);

@@ -11,8 +11,9 @@
 #include "source.h"
 #include "spec.h"
 
-/* "odd" is at 8:3, "typo"'s option "pth" at 11:24, "other"'s plugin at 12:20;
- * the bad amount in orders.csv at 3:14. */
+/* "odd" is at 8:3 and its delimiter at 9:6, "typo"'s option "pth" at 11:24,
+ * "other"'s plugin at 12:20, "numbers" at 13:3; the bad amount in orders.csv
+ * at 3:14. */
 static const char spec_text[] =
     "title: Sources\n"
     "periods: { from: 2024-02, to: 2024-03, history: 1 }\n"
@@ -116,26 +117,24 @@ static void test_errors(void)
     CHECK(strncmp(err.msg, "no column \"amont\" in the header; did you mean \"amount\"?", 53) ==
           0);
 
-    /* a message with no file: its subject goes in front */
+    /* a column a source of fixed columns does not have: a configuration
+     * error (error_at, no option), so a spec error at the source, exit 1 */
     memset(&err, 0, sizeof err);
     CHECK(scan_for(s, &reg, "numbers", "cube", &err) == -1);
-    CHECK(err.code == QUIRE_EXIT_DATA);
-    CHECK_STR(err.file, "source \"numbers\"");
-    CHECK(err.line == 0);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_STR(err.file, s->path);
+    CHECK(err.line == 13 && err.col == 3);
     CHECK_STR(err.msg, "no column \"cube\"; columns are: n, square, label (source \"numbers\")");
-    CHECK_STR(quire_err_format(&err, text, sizeof text),
-              "source \"numbers\": error: no column \"cube\"; columns are: n, square, label "
-              "(source \"numbers\")");
 
     /* a fault open() finds with the source's options: a spec error at the
-     * source in the spec, exit 1 */
+     * option the plugin names (error_at), exit 1 */
     memset(&err, 0, sizeof err);
     CHECK(open_source(s, &reg, "odd", &err) == NULL);
     CHECK(err.code == QUIRE_EXIT_USAGE);
     CHECK_STR(err.file, s->path);
-    CHECK(err.line == 8 && err.col == 3);
-    CHECK_STR(err.msg, "source \"odd\": the delimiter and the quote must differ and be neither "
-                       "CR nor LF (source \"odd\")");
+    CHECK(err.line == 9 && err.col == 6);
+    CHECK_STR(err.msg, "the delimiter and the quote must differ and be neither CR nor LF "
+                       "(source \"odd\")");
 
     /* a data file that is not there: a data error naming it, exit 2 */
     memset(&err, 0, sizeof err);

@@ -9,12 +9,29 @@
  * Compatibility rules (modelled on SQLite extensions and Redis modules):
  *   - Every struct here starts with abi_version and/or struct_size, and fields
  *     are only ever appended. A reader treats fields past struct_size as absent.
+ *   - Structs that travel in arrays (quire_option_def, quire_column,
+ *     quire_option_value) are walked by a stride, the element size the writer
+ *     declared (quire_plugin.option_size and column_size, quire_source_config.
+ *     value_size), so that they too can grow. quire_cell never grows: a new
+ *     kind of value would be a new column type.
  *   - QUIRE_PLUGIN_ABI_MAJOR changes only when a change breaks old plugins; the
  *     host refuses a plugin whose major version differs from its own.
  *
  * Ownership: everything the host passes in is borrowed for the duration of the
  * call (options, columns, batches). Everything the plugin emits in a batch is
  * borrowed by the host until emit() returns; the host copies what it keeps.
+ *
+ * Threads: see "Threads" below the host table.
+ *
+ * History:
+ *   1.0  the descriptor, options as data, open/scan/close, batches.
+ *   1.1  host->note.
+ *   1.2  option_size and column_size (strides); ENUM and NUMBER options with
+ *        typed values (cfg->values); the SECRET option flag; host->error_at,
+ *        a typed error (config, data, I/O, transient) with its place; load()
+ *        and unload() hooks; the threading contract written down; the host
+ *        checks every batch. (The calendar helpers at the end of this file
+ *        are static inline: they change nothing in the binary contract.)
  */
 #ifndef QUIRE_PLUGIN_H
 #define QUIRE_PLUGIN_H
@@ -27,7 +44,7 @@ extern "C" {
 #endif
 
 #define QUIRE_PLUGIN_ABI_MAJOR 1
-#define QUIRE_PLUGIN_ABI_MINOR 1
+#define QUIRE_PLUGIN_ABI_MINOR 2
 #define QUIRE_PLUGIN_ABI_VERSION \
     ((uint32_t)(QUIRE_PLUGIN_ABI_MAJOR << 16 | QUIRE_PLUGIN_ABI_MINOR))
 #define QUIRE_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -79,7 +96,18 @@ typedef struct quire_column {
  * line where its record starts, otherwise its 1-based record number.
  * record_no, when not NULL, locates each row the same way (sources whose
  * records span several lines, or that skip records, fill it).
+ *
+ * The host checks every batch before it reads a cell (ABI 1.2 hosts): at most
+ * QUIRE_BATCH_MAX_ROWS rows and, in all, no more than the scan's max_records;
+ * with a projection exactly its columns (names and types, in its order); known
+ * types; a non-NULL pointer for every string cell that is not null and has a
+ * length, lengths up to QUIRE_CELL_MAX_STRING; booleans 0 or 1; dates within
+ * int32. A batch that breaks a rule stops the scan with a data error naming
+ * the plugin and the source; emit() then returns non-zero.
  */
+#define QUIRE_BATCH_MAX_ROWS ((uint32_t)1 << 20)
+#define QUIRE_CELL_MAX_STRING ((uint32_t)1 << 30)
+
 typedef struct quire_batch {
     uint32_t struct_size;
     uint32_t nrows;
@@ -97,17 +125,48 @@ typedef enum quire_opt_type {
     QUIRE_OPT_INTEGER = 1,
     QUIRE_OPT_BOOLEAN = 2,
     QUIRE_OPT_PATH = 3,  /* the host resolves it against the spec's folder */
-    QUIRE_OPT_CHAR = 4   /* a single character, e.g. a delimiter */
+    QUIRE_OPT_CHAR = 4,  /* a single character, e.g. a delimiter */
+    QUIRE_OPT_ENUM = 5,  /* ABI 1.2: one of the option's choices */
+    QUIRE_OPT_NUMBER = 6 /* ABI 1.2: a finite decimal number, e.g. 2.5 */
 } quire_opt_type;
 
-/* A plugin declares its options as data; the core validates the YAML against it. */
+/* Option flags (quire_option_def.flags, ABI 1.2). */
+enum {
+    /* A password, a key, a token: the host never logs or prints the value,
+     * masks it in messages (the plugin's too) and in the run manifest, and
+     * `quire plugins` shows the option as secret without its default. */
+    QUIRE_OPTF_SECRET = 1u << 0
+};
+
+/*
+ * A plugin declares its options as data; the core validates the YAML against
+ * it. The table is an array walked with the stride quire_plugin.option_size
+ * and ends with an entry whose name is NULL.
+ */
 typedef struct quire_option_def {
     const char *name;
     quire_opt_type type;
     int required;
     const char *default_value; /* NULL: no default */
     const char *help;
+    /* ABI 1.2 */
+    uint32_t flags;              /* QUIRE_OPTF_* */
+    const char *const *choices;  /* ENUM: the allowed values, NULL-terminated */
 } quire_option_def;
+
+/*
+ * An option's value, typed (ABI 1.2): cfg->values[i] for the option at
+ * position i of the table, walked with the stride cfg->value_size (use
+ * quire_option_at()). The host has checked the value against the option's
+ * type, and its choices for an ENUM.
+ */
+typedef struct quire_option_value {
+    const char *text; /* the value as text, as in option_values; NULL: none */
+    int64_t i;        /* INTEGER; BOOLEAN 0/1; CHAR the byte; ENUM the index in choices */
+    double n;         /* NUMBER; INTEGER too, as a double */
+    uint32_t set;     /* 1 when the spec or a default gave a value, else 0 */
+    uint32_t reserved; /* 0; keeps the struct free of tail padding */
+} quire_option_value;
 
 /* A source's configuration, validated by the host against the option table. */
 typedef struct quire_source_config {
@@ -118,16 +177,25 @@ typedef struct quire_source_config {
      * NULL where neither the spec nor a default gives one. Booleans are
      * "true"/"false"; paths are absolute or relative to the working folder. */
     const char *const *option_values;
-    /* Columns the spec declares (with types), in the spec's order. */
+    /* Columns the spec declares (with types), in the spec's order. Laid out
+     * with the plugin's column_size. */
     const quire_column *declared;
     uint32_t ndeclared;
+    /* ABI 1.2: the same values, typed; value_size is the stride of values,
+     * noptions the number of entries (the table's length). (values comes
+     * first: the 1.1 struct ends in 4 bytes of padding, which must not be
+     * mistaken for a field.) */
+    const quire_option_value *values;
+    uint32_t value_size;
+    uint32_t noptions;
 } quire_source_config;
 
 /* What the host wants from a scan. */
 typedef struct quire_scan_request {
     uint32_t struct_size;
     /* The columns to produce, in this order. NULL: every column of the source
-     * (declared ones typed, the others strings). */
+     * (declared ones typed, the others strings). Laid out with the plugin's
+     * column_size. */
     const quire_column *projection;
     uint32_t nprojection;
     /* Stop after this many records (0: no limit). */
@@ -137,6 +205,38 @@ typedef struct quire_scan_request {
 /* ---------------------------------------------------------------- host */
 
 enum { QUIRE_LOG_ERROR = 0, QUIRE_LOG_WARN = 1, QUIRE_LOG_INFO = 2, QUIRE_LOG_DEBUG = 3 };
+
+/* What kind of error (ABI 1.2), and what Quire does with it. */
+typedef enum quire_error_kind {
+    /* The source's configuration is wrong (an option, a declared column, a
+     * credential's variable): a spec error, at the option's place in the
+     * spec when error_at names it; `quire` exits with status 1. */
+    QUIRE_ERROR_CONFIG = 1,
+    /* The data is wrong: a value that does not parse, a malformed response;
+     * exit status 2. */
+    QUIRE_ERROR_DATA = 2,
+    /* Reading failed and will fail again: a file that cannot be opened, a
+     * refused credential, a TLS failure; exit status 2. */
+    QUIRE_ERROR_IO = 3,
+    /* Reading failed but may work later: a timeout, a server that is down or
+     * busy after the plugin's own retries; exit status 4, so that whoever
+     * runs quire can run it again later. */
+    QUIRE_ERROR_TRANSIENT = 4
+} quire_error_kind;
+
+/* Where an error is and what kind it is (ABI 1.2), for host->error_at. Fill
+ * what applies, zero the rest; set struct_size to sizeof(quire_error_info). */
+typedef struct quire_error_info {
+    uint32_t struct_size;
+    uint32_t kind;        /* quire_error_kind */
+    const char *option;   /* CONFIG: the option at fault, by its name; NULL:
+                           * the source as a whole */
+    const char *file;     /* the file (or URL) at fault, NULL: none */
+    uint64_t line;        /* 1-based line in file, 0: not known */
+    uint32_t col;         /* 1-based byte column in that line, 0: not known */
+    uint64_t record;      /* 1-based record number, 0: not known (used when
+                           * there is no line) */
+} quire_error_info;
 
 /* Functions the host lends the plugin. hctx is the host's opaque context. */
 typedef struct quire_host {
@@ -153,8 +253,11 @@ typedef struct quire_host {
     /* Hand a batch to the host. Returns 0 to go on, non-zero to stop the scan
      * (the host has recorded why); the plugin then returns that value. */
     int (*emit)(void *hctx, const quire_batch *batch);
-    /* Record an error. The message should name where: "path:line:col: ...".
-     * The plugin then returns non-zero from the call that failed. */
+    /* Record an error. The message should start with where: "path:line:col:
+     * ..." (a data error), or the spec's path in open() ("spec: source \"x\":
+     * ...", a spec error at the source). The plugin then returns non-zero
+     * from the call that failed. An ABI 1.2 host also has error_at(), below,
+     * which takes the kind and the where as fields. */
     void (*error)(void *hctx, const char *fmt, ...)
 #if defined(__GNUC__)
         __attribute__((format(printf, 2, 3)))
@@ -168,11 +271,53 @@ typedef struct quire_host {
         __attribute__((format(printf, 2, 3)))
 #endif
         ;
+    /* ABI 1.2: record an error with its kind and place. The message says
+     * what went wrong, without the place ("\"12,5x\" is not a number (column
+     * \"amount\")"); the host writes the place in front. Use it instead of
+     * error() when QUIRE_HOST_HAS(host, error_at); the plugin then returns
+     * non-zero from the call that failed. */
+    void (*error_at)(void *hctx, const quire_error_info *where, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 3, 4)))
+#endif
+        ;
 } quire_host;
 
 /* Whether the host provides field f (fields are only ever appended). */
 #define QUIRE_HOST_HAS(host, f) \
     ((host)->struct_size >= offsetof(quire_host, f) + sizeof((host)->f))
+
+/* Whether the struct at p, of the size it declares, holds field f of type T. */
+#define QUIRE_HAS_FIELD(p, T, f) \
+    ((p)->struct_size >= offsetof(T, f) + sizeof(((const T *)0)->f))
+
+/* Element i of an array of elements stride bytes apart. */
+#define QUIRE_AT(base, stride, i) \
+    ((const void *)((const char *)(base) + (size_t)(stride) * (size_t)(i)))
+
+/*
+ * Threads. What Quire does today, and what a plugin may rely on:
+ *   - load() and unload() run once each, on the thread that runs the report:
+ *     load() right after the plugin is loaded (before any open()), unload()
+ *     after every state is closed, right before the plugin is unloaded.
+ *   - Calls on one state (open, every scan, close) never overlap and come
+ *     from one thread.
+ *   - Different states may be in use at the same time on different threads,
+ *     for the same plugin and even the same source (two facts that name one
+ *     source open it twice): `quire run` reads the entity source first,
+ *     alone; then the sources of all facts without `segment:` at once, each
+ *     on a thread of its own (the first on the report's thread), each opened,
+ *     scanned and closed there; then the facts about segments, and then the
+ *     sources that row tables print, one after the other on the report's
+ *     thread. So open, scan and close must not share
+ *     mutable data between states without a lock; library set-up that must
+ *     happen once belongs in load().
+ *   - Call the host's functions only from inside a call the host made
+ *     (open, scan, close, load), on that thread, with the hctx of that call;
+ *     never from a thread of the plugin's own or after the call returned.
+ *     alloc, realloc and free are the exception: they may be called from
+ *     any thread at any time while the plugin is loaded.
+ */
 
 /* ---------------------------------------------------------------- plugin */
 
@@ -189,7 +334,8 @@ typedef struct quire_plugin {
     const char *version;
     const char *summary;  /* one line for `quire plugins` */
     uint32_t caps;
-    const quire_option_def *options; /* terminated by an entry with name NULL */
+    const quire_option_def *options; /* terminated by an entry with name NULL,
+                                      * walked with the stride option_size */
 
     /* Open a source. On success store the plugin's state in *state, return 0.
      * On failure call host->error and return non-zero. */
@@ -200,7 +346,37 @@ typedef struct quire_plugin {
     int (*scan)(void *state, const quire_scan_request *req);
     /* Release the state. Accepts NULL. */
     void (*close)(void *state);
+
+    /* ABI 1.2 */
+    /* sizeof(quire_option_def) the plugin was built with: the stride of its
+     * option table. Absent (an older plugin): the 1.1 size. */
+    uint32_t option_size;
+    /* sizeof(quire_column) the plugin was built with: the stride of the
+     * column arrays it hands over (batch columns) and of those the host hands
+     * to it (cfg->declared, req->projection). Absent: the 1.1 size. */
+    uint32_t column_size;
+    /* Set up and tear down what the plugin's libraries need once per process
+     * (curl_global_init, a locale, a table). Either may be NULL. The host
+     * calls load() once after loading the plugin, before any open(); with
+     * the host table and an hctx for this call only (log and error work;
+     * emit and note do not). On failure it calls host->error and returns
+     * non-zero: the plugin is not used, and unload() is not called. unload()
+     * runs after every state is closed, before the plugin is unloaded. */
+    int (*load)(const quire_host *host, void *hctx);
+    void (*unload)(void);
 } quire_plugin;
+
+/* The typed value of option i (ABI 1.2 hosts), or NULL from an older host:
+ * then read cfg->option_values[i], the text. */
+static inline const quire_option_value *quire_option_at(const quire_source_config *cfg,
+                                                        uint32_t i)
+{
+    if (!cfg || !QUIRE_HAS_FIELD(cfg, quire_source_config, values) || !cfg->values ||
+        i >= cfg->noptions ||
+        cfg->value_size < offsetof(quire_option_value, set) + sizeof(uint32_t))
+        return (const quire_option_value *)0;
+    return (const quire_option_value *)QUIRE_AT(cfg->values, cfg->value_size, i);
+}
 
 typedef const quire_plugin *(*quire_plugin_entry_fn)(void);
 
