@@ -169,8 +169,8 @@ static const spec_option *spec_option_named(const spec_source *src, const char *
 
 /*
  * The one place where a plugin's error becomes the run's, from the fields of
- * a typed error: its kind (the exit status), its where and what went wrong
- * (secrets already masked). A CONFIG error is a spec error: at the option in
+ * a typed error, that is its kind (the exit status), its where and what went wrong
+ * (secrets already masked). A CONFIG error is a spec error, at the option in
  * the spec, or where the plugin said, or at the source. The others are at
  * file:line:col (a record number goes into the message when there is no
  * line), or, without a file, about the source ("source \"name\""). The
