@@ -1,4 +1,12 @@
-/* ydoc.c - YAML files as node trees, with located errors. */
+/*
+ * ydoc.c - YAML files as node trees, with located errors.
+ *
+ * The tree is built from libyaml's events rather than by yaml_parser_load, so
+ * that every limit of ydoc.h is checked as the file is read, at the place it
+ * is crossed: a deep file is refused at its 65th level (libyaml's scanner
+ * spends time in proportion to the depth on every token), an alias bomb at the
+ * alias that repeats too much, before anything is built from it.
+ */
 #include "ydoc.h"
 
 #include <errno.h>
@@ -8,11 +16,369 @@
 
 #include "util.h"
 
+/* An error at a mark of the file (as ydoc_fail, at a place rather than a node). */
+static int fail_mark(ydoc *y, yaml_mark_t m, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int fail_mark(ydoc *y, yaml_mark_t m, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    quire_verr_at(y->err, QUIRE_EXIT_USAGE, y->file, (int)m.line + 1, (int)m.column + 1, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* The file, handed to libyaml up to YDOC_MAX_BYTES: past that the parser sees
+ * the end, and over records that there was more, and where the limit fell. */
+typedef struct reader {
+    FILE *f;
+    size_t n;        /* bytes handed over */
+    yaml_mark_t end; /* where byte n is */
+    int cr;          /* the last byte was a \r */
+    int over;
+} reader;
+
+static int read_some(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+    reader *r = data;
+    size_t k, i;
+
+    *got = 0;
+    if (r->n >= YDOC_MAX_BYTES) {
+        if (!r->over && getc(r->f) != EOF)
+            r->over = 1;
+        return 1;
+    }
+    if (size > YDOC_MAX_BYTES - r->n)
+        size = YDOC_MAX_BYTES - r->n;
+    k = fread(buf, 1, size, r->f);
+    if (k == 0 && ferror(r->f))
+        return 0;
+    for (i = 0; i < k; i++) {
+        /* Lines end at \n, \r or \r\n; a column is a character, not a byte. */
+        if (buf[i] == '\n' || buf[i] == '\r') {
+            if (!(buf[i] == '\n' && r->cr))
+                r->end.line++;
+            r->end.column = 0;
+        } else if ((buf[i] & 0xC0) != 0x80) {
+            r->end.column++;
+        }
+        r->cr = buf[i] == '\r';
+    }
+    r->n += k;
+    r->end.index = r->n;
+    *got = k;
+    return 1;
+}
+
+/* ------------------------------------------------------------ composing */
+
+/* An anchor and what it names. */
+typedef struct anchor {
+    char *name;
+    yaml_node_item_t id;
+    size_t nodes, text; /* the node's size with aliases expanded (while open: the
+                         * counters when it began) */
+    int open;           /* its node is not finished yet */
+    int line;           /* where it is defined, from 1 */
+} anchor;
+
+/* A list or mapping being read. */
+typedef struct frame {
+    yaml_node_item_t id;
+    yaml_node_item_t key; /* a mapping's key, waiting for its value */
+    anchor *a;            /* its anchor, or NULL */
+} frame;
+
+typedef struct composer {
+    ydoc *y;
+    frame stack[YDOC_MAX_DEPTH];
+    int depth;
+    size_t nodes;        /* nodes so far, aliases expanded (text is y->text) */
+    anchor *anchors;     /* a hash table of nanchors_cap slots (a power of two) */
+    size_t nanchors, nanchors_cap;
+} composer;
+
+static size_t hash(const char *s)
+{
+    size_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The anchor named name, or the empty slot where it would go. */
+static anchor *anchor_slot(composer *c, const char *name)
+{
+    size_t i = hash(name) & (c->nanchors_cap - 1);
+
+    while (c->anchors[i].name && strcmp(c->anchors[i].name, name) != 0)
+        i = (i + 1) & (c->nanchors_cap - 1);
+    return &c->anchors[i];
+}
+
+static anchor *anchor_find(composer *c, const char *name)
+{
+    anchor *a;
+
+    if (!c->nanchors)
+        return NULL;
+    a = anchor_slot(c, name);
+    return a->name ? a : NULL;
+}
+
+static anchor *anchor_add(composer *c, const char *name, yaml_mark_t at)
+{
+    anchor *a;
+
+    if (2 * (c->nanchors + 1) > c->nanchors_cap) {
+        anchor *old = c->anchors;
+        size_t i, n = c->nanchors_cap;
+
+        c->nanchors_cap = n ? 2 * n : 64;
+        c->anchors = xcalloc(c->nanchors_cap, sizeof *c->anchors);
+        for (i = 0; i < n; i++)
+            if (old[i].name)
+                *anchor_slot(c, old[i].name) = old[i];
+        free(old);
+    }
+    a = anchor_slot(c, name);
+    if (a->name) {
+        fail_mark(c->y, at, "anchor \"&%s\" is defined twice (first on line %d)", name, a->line);
+        return NULL;
+    }
+    a->name = xstrdup(name);
+    c->nanchors++;
+    a->nodes = c->nodes;
+    a->text = c->y->text;
+    a->open = 1;
+    a->line = (int)at.line + 1;
+    return a;
+}
+
+/* The counters grow by nodes and text (a new node, or what an alias repeats). */
+static int grow(composer *c, size_t nodes, size_t text, yaml_mark_t at)
+{
+    c->nodes += nodes;
+    c->y->text += text;
+    if (c->nodes > YDOC_MAX_NODES)
+        return fail_mark(c->y, at, "with its aliases expanded, the spec holds more than %d "
+                         "values, lists and mappings by here; a spec may hold %d",
+                         YDOC_MAX_NODES, YDOC_MAX_NODES);
+    if (c->y->text > YDOC_MAX_TEXT)
+        return fail_mark(c->y, at, "with its aliases expanded, the spec's values hold more than "
+                         "%d MiB of text by here; a spec may hold %d MiB",
+                         YDOC_MAX_TEXT >> 20, YDOC_MAX_TEXT >> 20);
+    return 0;
+}
+
+/* Node id goes into the list or mapping being read (the first node is the
+ * root). */
+static int attach(composer *c, yaml_node_item_t id, yaml_mark_t at)
+{
+    frame *f;
+    int ok;
+
+    if (!id)
+        return fail_mark(c->y, at, "out of memory");
+    if (!c->depth)
+        return 0;
+    f = &c->stack[c->depth - 1];
+    if (ydoc_node(c->y, f->id)->type == YAML_SEQUENCE_NODE) {
+        ok = yaml_document_append_sequence_item(&c->y->doc, f->id, id);
+    } else if (!f->key) {
+        f->key = id;
+        ok = 1;
+    } else {
+        ok = yaml_document_append_mapping_pair(&c->y->doc, f->id, f->key, id);
+        f->key = 0;
+    }
+    return ok ? 0 : fail_mark(c->y, at, "out of memory");
+}
+
+static void set_marks(composer *c, yaml_node_item_t id, const yaml_event_t *ev)
+{
+    ynode *n = ydoc_node(c->y, id);
+    if (n) {
+        n->start_mark = ev->start_mark;
+        n->end_mark = ev->end_mark;
+    }
+}
+
+/* A tag worth keeping: "!" or none is the default. */
+static const yaml_char_t *tag_of(const yaml_char_t *tag)
+{
+    return tag && strcmp((const char *)tag, "!") != 0 ? tag : NULL;
+}
+
+static int on_scalar(composer *c, yaml_event_t *ev)
+{
+    size_t len = ev->data.scalar.length;
+    yaml_node_item_t id;
+    anchor *a = NULL;
+
+    if (len > YDOC_MAX_SCALAR)
+        return fail_mark(c->y, ev->start_mark, "this value is %zu bytes long; a value may hold "
+                         "%d KiB (%d bytes)", len, YDOC_MAX_SCALAR >> 10, YDOC_MAX_SCALAR);
+    if (ev->data.scalar.anchor && !(a = anchor_add(c, (const char *)ev->data.scalar.anchor,
+                                                   ev->start_mark)))
+        return -1;
+    if (grow(c, 1, len, ev->start_mark))
+        return -1;
+    id = yaml_document_add_scalar(&c->y->doc, tag_of(ev->data.scalar.tag), ev->data.scalar.value,
+                                  (int)len, ev->data.scalar.style);
+    set_marks(c, id, ev);
+    if (a) {
+        a->id = id;
+        a->nodes = 1;
+        a->text = len;
+        a->open = 0;
+    }
+    return attach(c, id, ev->start_mark);
+}
+
+static int on_alias(composer *c, yaml_event_t *ev)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    anchor *a = anchor_find(c, name);
+
+    if (!a)
+        return fail_mark(c->y, ev->start_mark, "alias \"*%s\" names no anchor before it", name);
+    if (a->open)
+        return fail_mark(c->y, ev->start_mark, "alias \"*%s\" is inside the node its anchor "
+                         "names: it would hold itself", name);
+    if (grow(c, a->nodes, a->text, ev->start_mark))
+        return -1;
+    return attach(c, a->id, ev->start_mark);
+}
+
+static int on_start(composer *c, yaml_event_t *ev)
+{
+    int seq = ev->type == YAML_SEQUENCE_START_EVENT;
+    const yaml_char_t *name = seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
+    yaml_node_item_t id;
+    frame *f;
+    anchor *a = NULL;
+
+    if (c->depth == YDOC_MAX_DEPTH)
+        return fail_mark(c->y, ev->start_mark, "lists and mappings nest more than %d deep here; "
+                         "a spec may nest them %d deep", YDOC_MAX_DEPTH, YDOC_MAX_DEPTH);
+    if (name && !(a = anchor_add(c, (const char *)name, ev->start_mark)))
+        return -1;
+    if (grow(c, 1, 0, ev->start_mark))
+        return -1;
+    if (seq)
+        id = yaml_document_add_sequence(&c->y->doc, tag_of(ev->data.sequence_start.tag),
+                                        ev->data.sequence_start.style);
+    else
+        id = yaml_document_add_mapping(&c->y->doc, tag_of(ev->data.mapping_start.tag),
+                                       ev->data.mapping_start.style);
+    set_marks(c, id, ev);
+    if (attach(c, id, ev->start_mark))
+        return -1;
+    f = &c->stack[c->depth++];
+    f->id = id;
+    f->key = 0;
+    f->a = a;
+    if (a)
+        a->id = id;
+    return 0;
+}
+
+static int on_end(composer *c, yaml_event_t *ev)
+{
+    frame *f = &c->stack[--c->depth];
+    ynode *n = ydoc_node(c->y, f->id);
+
+    n->end_mark = ev->end_mark;
+    if (f->a) {
+        /* The anchor's counters held the totals when it began. */
+        f->a->nodes = c->nodes - f->a->nodes;
+        f->a->text = c->y->text - f->a->text;
+        f->a->open = 0;
+    }
+    return 0;
+}
+
+/* The syntax error libyaml reports, at its place. */
+static int syntax_error(ydoc *y, const yaml_parser_t *p)
+{
+    return fail_mark(y, p->problem_mark, "%s%s%s", p->problem ? p->problem : "invalid YAML",
+                     p->context ? " " : "", p->context ? p->context : "");
+}
+
+/* Read the events of the file into y->doc, one node per event (an alias is
+ * the node it names), with the limits checked as they come. */
+static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
+{
+    composer c;
+    yaml_event_t ev;
+    int rc = 0, done = 0;
+    size_t i;
+
+    memset(&c, 0, sizeof c);
+    c.y = y;
+    while (!rc && !done) {
+        if (!yaml_parser_parse(parser, &ev)) {
+            rc = r->over ? -2 : syntax_error(y, parser);
+            break;
+        }
+        switch (ev.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            if (y->loaded)
+                break; /* (a second document: read as before, the first only) */
+            if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL, ev.data.document_start.implicit,
+                                          1))
+                rc = fail_mark(y, ev.start_mark, "out of memory");
+            else
+                y->loaded = 1;
+            break;
+        case YAML_SCALAR_EVENT: rc = on_scalar(&c, &ev); break;
+        case YAML_ALIAS_EVENT: rc = on_alias(&c, &ev); break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: rc = on_start(&c, &ev); break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: rc = on_end(&c, &ev); break;
+        case YAML_DOCUMENT_END_EVENT:
+            done = 1;
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    if (!rc && r->over)
+        rc = -2;
+    if (rc == -2)
+        rc = fail_mark(y, r->end, "the spec goes on past %d MiB here; a spec may hold %d MiB "
+                       "(%d bytes)", YDOC_MAX_BYTES >> 20, YDOC_MAX_BYTES >> 20, YDOC_MAX_BYTES);
+    for (i = 0; i < c.nanchors_cap; i++)
+        free(c.anchors[i].name);
+    free(c.anchors);
+    if (!rc && !y->loaded) {
+        /* No document at all: an empty one, with no root. */
+        if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL, 1, 1))
+            return fail_mark(y, parser->mark, "out of memory");
+        y->loaded = 1;
+    }
+    return rc;
+}
+
 int ydoc_load(ydoc *y, const char *path, quire_error *err)
 {
     yaml_parser_t parser;
+    reader r;
     FILE *f;
-    int rc = 0;
+    int rc;
 
     memset(y, 0, sizeof *y);
     y->file = path;
@@ -20,16 +386,13 @@ int ydoc_load(ydoc *y, const char *path, quire_error *err)
     f = fopen(path, "rb");
     if (!f)
         return quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "cannot open: %s", strerror(errno));
+    memset(&r, 0, sizeof r);
+    r.f = f;
     yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (yaml_parser_load(&parser, &y->doc)) {
-        y->loaded = 1;
-    } else {
-        rc = quire_err_at(err, QUIRE_EXIT_USAGE, path, (int)parser.problem_mark.line + 1,
-                          (int)parser.problem_mark.column + 1, "%s%s%s",
-                          parser.problem ? parser.problem : "invalid YAML",
-                          parser.context ? " " : "", parser.context ? parser.context : "");
-    }
+    yaml_parser_set_input(&parser, read_some, &r);
+    rc = compose(y, &parser, &r);
+    if (rc)
+        ydoc_free(y);
     yaml_parser_delete(&parser);
     fclose(f);
     return rc;

@@ -16,15 +16,25 @@
 
 typedef yaml_node_t ynode;
 
+/* What a spec may hold (docs/spec.md, "Limits"); past them the load fails
+ * with an error at the place the limit is crossed. */
+#define YDOC_MAX_BYTES (1024 * 1024)    /* the file */
+#define YDOC_MAX_DEPTH 64               /* lists and mappings inside one another */
+#define YDOC_MAX_SCALAR (64 * 1024)     /* one value, in bytes */
+#define YDOC_MAX_NODES 100000           /* values, lists and mappings, aliases expanded */
+#define YDOC_MAX_TEXT (4 * 1024 * 1024) /* the values' bytes, aliases expanded */
+
 typedef struct ydoc {
     yaml_document_t doc;
     const char *file;   /* borrowed: the path, for messages */
     quire_error *err;   /* where errors go */
     int loaded;
+    size_t text;        /* bytes of the values, each alias counted as what it repeats */
 } ydoc;
 
 /* Load path. Returns 0, or -1 with err set (QUIRE_EXIT_USAGE; a syntax error
- * names file:line:col). */
+ * or a limit crossed names file:line:col). An alias is the node its anchor
+ * names: the tree shares it. */
 int ydoc_load(ydoc *y, const char *path, quire_error *err);
 void ydoc_free(ydoc *y);
 

@@ -337,7 +337,7 @@ static void test_errors(void)
     expect_syntax("a: 1\n b: 2\n", "2:3: error: mapping values are not allowed in this context");
     expect_syntax("a: \"abc\n", "2:1: error: found unexpected end of stream while scanning a "
                                 "quoted scalar");
-    expect_syntax("a: *nope\n", "1:4: error: found undefined alias");
+    expect_syntax("a: *nope\n", "1:4: error: alias \"*nope\" names no anchor before it");
     expect_syntax("k: v\n- x\n", "2:1: error: did not find expected key while parsing a block "
                                  "mapping");
 
@@ -365,6 +365,131 @@ static void test_errors(void)
     free(path);
 }
 
+/* ------------------------------------------------------------ limits */
+
+/* Load text (made by the test, freed here) and expect the error want after
+ * the path ("line:col: error: ..."); want NULL: expect it to load. */
+static void expect_limit(strbuf *text, const char *want)
+{
+    ydoc y;
+    quire_error err;
+    char *path, full[900];
+
+    if (want) {
+        expect_syntax(text->s, want);
+    } else {
+        CHECK(load(&y, "big.yaml", text->s, &path, &err) == 0);
+        if (err.code)
+            fprintf(stderr, "  %s\n", err.msg);
+        ydoc_free(&y);
+        free(path);
+    }
+    (void)full;
+    sb_free(text);
+}
+
+static void test_limits(void)
+{
+    strbuf b = {0};
+    char want[300];
+    size_t i, col;
+
+    /* A value: 64 KiB is fine, a byte more is not; the error is at the value. */
+    sb_puts(&b, "a: x\nb: ");
+    for (i = 0; i < YDOC_MAX_SCALAR; i++)
+        sb_add(&b, "v", 1);
+    sb_puts(&b, "\n");
+    expect_limit(&b, NULL);
+    sb_puts(&b, "a: x\nb: \"");
+    for (i = 0; i <= YDOC_MAX_SCALAR; i++)
+        sb_add(&b, "v", 1);
+    sb_puts(&b, "\"\n");
+    expect_limit(&b, "2:4: error: this value is 65537 bytes long; a value may hold 64 KiB "
+                     "(65536 bytes)");
+
+    /* Nesting: 64 lists inside one another are fine, the 65th is refused where
+     * it opens, long before the end of a deep file (whose nesting libyaml
+     * would read in a time that grows with its square). */
+    for (i = 0; i < YDOC_MAX_DEPTH; i++)
+        sb_add(&b, "[", 1);
+    for (i = 0; i < YDOC_MAX_DEPTH; i++)
+        sb_add(&b, "]", 1);
+    expect_limit(&b, NULL);
+    for (i = 0; i < 250000; i++)
+        sb_add(&b, "[", 1);
+    for (i = 0; i < 250000; i++)
+        sb_add(&b, "]", 1);
+    expect_limit(&b, "1:65: error: lists and mappings nest more than 64 deep here; a spec may "
+                     "nest them 64 deep");
+    for (i = 0; i < 40; i++) /* block mappings and lists count alike */
+        sb_printf(&b, "%*sk%zu:\n", (int)i, "", i);
+    for (i = 0; i < 30; i++)
+        sb_puts(&b, i ? "  - " : "                                        - ");
+    sb_puts(&b, "x\n");
+    expect_limit(&b, "41:137: error: lists and mappings nest more than 64 deep here; a spec "
+                     "may nest them 64 deep");
+
+    /* The file: 1 MiB is fine; past it, the error is where the limit falls. */
+    for (i = 0; b.len + 60010 < YDOC_MAX_BYTES; i++) {
+        sb_printf(&b, "- ");
+        while (b.len % 60000 != 59999)
+            sb_add(&b, "w", 1);
+        sb_add(&b, "\n", 1);
+    }
+    while (b.len < YDOC_MAX_BYTES - 1)
+        sb_add(&b, "#", 1);
+    sb_add(&b, "\n", 1);
+    CHECK(b.len == YDOC_MAX_BYTES);
+    expect_limit(&b, NULL);
+    for (i = 0; b.len + 60010 < YDOC_MAX_BYTES; i++) {
+        sb_printf(&b, "- ");
+        while (b.len % 60000 != 59999)
+            sb_add(&b, "w", 1);
+        sb_add(&b, "\n", 1);
+    }
+    while (b.len < YDOC_MAX_BYTES + 100)
+        sb_add(&b, "#", 1);
+    snprintf(want, sizeof want, "%zu:%zu: error: the spec goes on past 1 MiB here; a spec may "
+             "hold 1 MiB (1048576 bytes)", i + 1, (size_t)YDOC_MAX_BYTES - i * 60000 + 1);
+    expect_limit(&b, want);
+
+    /* Aliases: nested ones ("a billion laughs") are counted as the nodes
+     * they repeat, and refused at the alias that passes the limit. */
+    sb_puts(&b, "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (i = 1; i < 9; i++) {
+        size_t k;
+        sb_printf(&b, "a%zu: &a%zu [", i, i);
+        for (k = 0; k < 10; k++)
+            sb_printf(&b, "%s*a%zu", k ? ", " : "", i - 1);
+        sb_puts(&b, "]\n");
+    }
+    /* 11, 111, 1111 and 11111 nodes on lines 1 to 4 (12350 with the root
+     * and the keys), then 111111 on line 5: its 8th alias passes 100000. */
+    expect_limit(&b, "5:45: error: with its aliases expanded, the spec holds more than 100000 "
+                     "values, lists and mappings by here; a spec may hold 100000");
+    /* ... and as the text they repeat. */
+    sb_puts(&b, "a: &a ");
+    for (i = 0; i < 60000; i++)
+        sb_add(&b, "t", 1);
+    sb_puts(&b, "\nb: [*a");
+    for (i = 1, col = 5; i < 80; i++, col += 4)
+        sb_puts(&b, ", *a");
+    sb_puts(&b, "]\n");
+    /* 60000 bytes, then 60000 more per alias: the 69th passes 4 MiB. */
+    snprintf(want, sizeof want, "2:%d: error: with its aliases expanded, the spec's values hold "
+             "more than 4 MiB of text by here; a spec may hold 4 MiB", 5 + 68 * 4);
+    expect_limit(&b, want);
+    (void)col;
+
+    /* An alias inside the node it names would make a loop; an anchor names
+     * one node. */
+    sb_puts(&b, "a: &x [1, *x]\n");
+    expect_limit(&b, "1:11: error: alias \"*x\" is inside the node its anchor names: it would "
+                     "hold itself");
+    sb_puts(&b, "a: &x 1\nb: [2, &x 3]\n");
+    expect_limit(&b, "2:8: error: anchor \"&x\" is defined twice (first on line 1)");
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-ydoc-"))
@@ -374,6 +499,7 @@ int main(void)
     test_positions();
     test_keys();
     test_errors();
+    test_limits();
     fixture_close();
     return check_done("ydoc");
 }
