@@ -96,6 +96,14 @@ typedef struct frame {
     anchor *a;            /* its anchor, or NULL */
 } frame;
 
+/* A key of a mapping, for finding it twice. */
+typedef struct keyseen {
+    const char *s; /* the key node's text (borrowed from the document) */
+    size_t len;
+    yaml_node_item_t map;
+    int line;
+} keyseen;
+
 typedef struct composer {
     ydoc *y;
     frame stack[YDOC_MAX_DEPTH];
@@ -103,14 +111,75 @@ typedef struct composer {
     size_t nodes;        /* nodes so far, aliases expanded (text is y->text) */
     anchor *anchors;     /* a hash table of nanchors_cap slots (a power of two) */
     size_t nanchors, nanchors_cap;
+    keyseen *keys;         /* the same, of every mapping's keys */
+    size_t nkeys, nkeys_cap;
 } composer;
+
+static size_t hash_bytes(size_t h, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
 
 static size_t hash(const char *s)
 {
-    size_t h = 14695981039346656037ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return hash_bytes(14695981039346656037ULL, s, strlen(s));
+}
+
+static size_t key_hash(yaml_node_item_t map, const char *s, size_t n)
+{
+    return hash_bytes(14695981039346656037ULL ^ (size_t)map * 0x9E3779B97F4A7C15ULL, s, n);
+}
+
+/* The slot of text s in mapping map, or the empty one where it would go. */
+static keyseen *key_slot(composer *c, yaml_node_item_t map, const char *s, size_t n)
+{
+    size_t i = key_hash(map, s, n) & (c->nkeys_cap - 1);
+    keyseen *k;
+
+    for (;; i = (i + 1) & (c->nkeys_cap - 1)) {
+        k = &c->keys[i];
+        if (!k->s || (k->map == map && k->len == n && memcmp(k->s, s, n) == 0))
+            return k;
+    }
+}
+
+/* Key id of mapping map, at: a key the mapping already has is an error at the
+ * second one (keys that are lists or mappings are not compared). */
+static int key_add(composer *c, yaml_node_item_t map, yaml_node_item_t id, yaml_mark_t at)
+{
+    ynode *n = ydoc_node(c->y, id);
+    const char *s;
+    size_t len;
+    keyseen *k;
+
+    if (n->type != YAML_SCALAR_NODE)
+        return 0;
+    s = (const char *)n->data.scalar.value;
+    len = n->data.scalar.length;
+    if (2 * (c->nkeys + 1) > c->nkeys_cap) {
+        keyseen *old = c->keys;
+        size_t i, cap = c->nkeys_cap;
+
+        c->nkeys_cap = cap ? 2 * cap : 256;
+        c->keys = xcalloc(c->nkeys_cap, sizeof *c->keys);
+        for (i = 0; i < cap; i++)
+            if (old[i].s)
+                *key_slot(c, old[i].map, old[i].s, old[i].len) = old[i];
+        free(old);
+    }
+    k = key_slot(c, map, s, len);
+    if (k->s)
+        return fail_mark(c->y, at, "duplicate key \"%.200s\" in this mapping (first on line %d)",
+                         s, k->line);
+    k->s = s;
+    k->len = len;
+    k->map = map;
+    k->line = (int)at.line + 1;
+    c->nkeys++;
+    return 0;
 }
 
 /* The anchor named name, or the empty slot where it would go. */
@@ -194,7 +263,7 @@ static int attach(composer *c, yaml_node_item_t id, yaml_mark_t at)
         ok = yaml_document_append_sequence_item(&c->y->doc, f->id, id);
     } else if (!f->key) {
         f->key = id;
-        ok = 1;
+        return key_add(c, f->id, id, at);
     } else {
         ok = yaml_document_append_mapping_pair(&c->y->doc, f->id, f->key, id);
         f->key = 0;
@@ -364,6 +433,7 @@ static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
     for (i = 0; i < c.nanchors_cap; i++)
         free(c.anchors[i].name);
     free(c.anchors);
+    free(c.keys);
     if (!rc && !y->loaded) {
         /* No document at all: an empty one, with no root. */
         if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL, 1, 1))

@@ -490,6 +490,37 @@ static void test_limits(void)
     expect_limit(&b, "2:8: error: anchor \"&x\" is defined twice (first on line 1)");
 }
 
+/* ------------------------------------------------------------ duplicate keys */
+
+static void test_duplicate_keys(void)
+{
+    strbuf b = {0};
+    size_t i;
+
+    /* The second key is the error, naming the first's line. */
+    expect_syntax("a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n",
+                  "5:3: error: duplicate key \"x\" in this mapping (first on line 3)");
+    expect_syntax("a: {k: 1, j: 2, k: 3}\n",
+                  "1:17: error: duplicate key \"k\" in this mapping (first on line 1)");
+    /* Quoting does not make another key; an alias is its anchor's text. */
+    expect_syntax("a: 1\n\"a\": 2\n",
+                  "2:1: error: duplicate key \"a\" in this mapping (first on line 1)");
+    expect_syntax("a: &k key\nb: {key: 1, *k : 2}\n",
+                  "2:13: error: duplicate key \"key\" in this mapping (first on line 2)");
+    /* The same key in two mappings, and a mapping repeated by an alias, are fine. */
+    sb_puts(&b, "a: &m {x: 1, y: 2}\nb: {x: 1, y: 2}\nc: *m\nd: [*m, *m]\n");
+    expect_limit(&b, NULL);
+    /* Many keys are checked in time that grows with their number; the last
+     * one repeats the first. */
+    for (i = 0; i < 40000; i++)
+        sb_printf(&b, "key%zu: %zu\n", i, i);
+    expect_limit(&b, NULL);
+    for (i = 0; i < 40000; i++)
+        sb_printf(&b, "key%zu: %zu\n", i, i);
+    sb_puts(&b, "key0: again\n");
+    expect_limit(&b, "40001:1: error: duplicate key \"key0\" in this mapping (first on line 1)");
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-ydoc-"))
@@ -500,6 +531,7 @@ int main(void)
     test_keys();
     test_errors();
     test_limits();
+    test_duplicate_keys();
     fixture_close();
     return check_done("ydoc");
 }
