@@ -400,8 +400,11 @@ static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
         }
         switch (ev.type) {
         case YAML_DOCUMENT_START_EVENT:
-            if (y->loaded)
-                break; /* (a second document: read as before, the first only) */
+            if (y->loaded) {
+                rc = fail_mark(y, ev.start_mark, "a spec is one YAML document; a second one "
+                               "starts here");
+                break;
+            }
             if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL, ev.data.document_start.implicit,
                                           1))
                 rc = fail_mark(y, ev.start_mark, "out of memory");
@@ -414,9 +417,6 @@ static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
         case YAML_MAPPING_START_EVENT: rc = on_start(&c, &ev); break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: rc = on_end(&c, &ev); break;
-        case YAML_DOCUMENT_END_EVENT:
-            done = 1;
-            break;
         case YAML_STREAM_END_EVENT:
             done = 1;
             break;

@@ -32,9 +32,10 @@ typedef struct ydoc {
     size_t text;        /* bytes of the values, each alias counted as what it repeats */
 } ydoc;
 
-/* Load path. Returns 0, or -1 with err set (QUIRE_EXIT_USAGE; a syntax error,
- * a key given twice in a mapping or a limit crossed names file:line:col). An
- * alias is the node its anchor names: the tree shares it. */
+/* Load path, one YAML document. Returns 0, or -1 with err set
+ * (QUIRE_EXIT_USAGE; a syntax error, a second document, a key given twice in
+ * a mapping or a limit crossed names file:line:col). An alias is the node its
+ * anchor names: the tree shares it. */
 int ydoc_load(ydoc *y, const char *path, quire_error *err);
 void ydoc_free(ydoc *y);
 

@@ -521,6 +521,26 @@ static void test_duplicate_keys(void)
     expect_limit(&b, "40001:1: error: duplicate key \"key0\" in this mapping (first on line 1)");
 }
 
+/* ------------------------------------------------------------ documents */
+
+static void test_documents(void)
+{
+    ydoc y;
+    quire_error err;
+    char *path;
+
+    /* One document, with or without its markers. */
+    CHECK(load(&y, "one.yaml", "---\na: 1\n...\n# done\n", &path, &err) == 0);
+    CHECK(ydoc_root(&y) && ydoc_root(&y)->type == YAML_MAPPING_NODE);
+    ydoc_free(&y);
+    free(path);
+    /* A second one is an error where it starts, not a file read in part. */
+    expect_syntax("a: 1\n---\nb: 2\n",
+                  "2:1: error: a spec is one YAML document; a second one starts here");
+    expect_syntax("---\na: 1\n...\n---\n",
+                  "4:1: error: a spec is one YAML document; a second one starts here");
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-ydoc-"))
@@ -532,6 +552,7 @@ int main(void)
     test_errors();
     test_limits();
     test_duplicate_keys();
+    test_documents();
     fixture_close();
     return check_done("ydoc");
 }
