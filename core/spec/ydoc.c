@@ -34,47 +34,74 @@ static int fail_mark(ydoc *y, yaml_mark_t m, const char *fmt, ...)
 
 /* ------------------------------------------------------------ reading */
 
-/* The file, handed to libyaml up to YDOC_MAX_BYTES: past that the parser sees
- * the end, and over records that there was more, and where the limit fell. */
+/* The file, handed to libyaml up to YDOC_MAX_BYTES and kept (for placing
+ * the errors libyaml gives as an offset, and reading the lines around one):
+ * past the limit the parser sees the end, and over records that there was
+ * more. */
 typedef struct reader {
     FILE *f;
-    size_t n;        /* bytes handed over */
-    yaml_mark_t end; /* where byte n is */
-    int cr;          /* the last byte was a \r */
+    strbuf text; /* what was handed over */
     int over;
 } reader;
 
 static int read_some(void *data, unsigned char *buf, size_t size, size_t *got)
 {
     reader *r = data;
-    size_t k, i;
+    size_t k;
 
     *got = 0;
-    if (r->n >= YDOC_MAX_BYTES) {
+    if (r->text.len >= YDOC_MAX_BYTES) {
         if (!r->over && getc(r->f) != EOF)
             r->over = 1;
         return 1;
     }
-    if (size > YDOC_MAX_BYTES - r->n)
-        size = YDOC_MAX_BYTES - r->n;
+    if (size > YDOC_MAX_BYTES - r->text.len)
+        size = YDOC_MAX_BYTES - r->text.len;
     k = fread(buf, 1, size, r->f);
     if (k == 0 && ferror(r->f))
         return 0;
-    for (i = 0; i < k; i++) {
-        /* Lines end at \n, \r or \r\n; a column is a character, not a byte. */
-        if (buf[i] == '\n' || buf[i] == '\r') {
-            if (!(buf[i] == '\n' && r->cr))
-                r->end.line++;
-            r->end.column = 0;
-        } else if ((buf[i] & 0xC0) != 0x80) {
-            r->end.column++;
-        }
-        r->cr = buf[i] == '\r';
-    }
-    r->n += k;
-    r->end.index = r->n;
+    sb_add(&r->text, (const char *)buf, k);
     *got = k;
     return 1;
+}
+
+/* The place of byte offset off, as libyaml counts: lines end at \n, \r or
+ * \r\n, and a column is a character, not a byte. */
+static yaml_mark_t mark_at(const reader *r, size_t off)
+{
+    yaml_mark_t m = {0, 0, 0};
+    size_t i;
+
+    if (off > r->text.len)
+        off = r->text.len;
+    for (i = 0; i < off; i++) {
+        unsigned char ch = (unsigned char)r->text.s[i];
+        if (ch == '\n' || ch == '\r') {
+            if (!(ch == '\n' && i && r->text.s[i - 1] == '\r'))
+                m.line++;
+            m.column = 0;
+        } else if ((ch & 0xC0) != 0x80) {
+            m.column++;
+        }
+    }
+    m.index = off;
+    return m;
+}
+
+/* Line line (from 0) of the text: its start, and its length in *n. */
+static const char *line_of(const reader *r, size_t line, size_t *n)
+{
+    const char *p = r->text.s, *end = p + r->text.len, *e;
+
+    if (!p)
+        return *n = 0, "";
+    for (; line && p < end; p++)
+        if (*p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n')))
+            line--;
+    for (e = p; e < end && *e != '\n' && *e != '\r'; e++)
+        ;
+    *n = (size_t)(e - p);
+    return p;
 }
 
 /* ------------------------------------------------------------ composing */
@@ -375,11 +402,116 @@ static int on_end(composer *c, yaml_event_t *ev)
     return 0;
 }
 
-/* The syntax error libyaml reports, at its place. */
-static int syntax_error(ydoc *y, const yaml_parser_t *p)
+/* How far line (from 0) is indented, and whether it holds "key: value" (a
+ * value after the colon) or is blank or a comment. */
+static size_t indent_of(const reader *r, size_t line, int *kv, int *blank)
 {
-    return fail_mark(y, p->problem_mark, "%s%s%s", p->problem ? p->problem : "invalid YAML",
-                     p->context ? " " : "", p->context ? p->context : "");
+    size_t n, i;
+    const char *t = line_of(r, line, &n), *c;
+
+    for (i = 0; i < n && t[i] == ' '; i++)
+        ;
+    *blank = i == n || t[i] == '#';
+    *kv = 0;
+    for (c = t + i; c + 1 < t + n; c++)
+        if (c[0] == ':' && c[1] == ' ') {
+            for (c += 2; c < t + n && *c == ' '; c++)
+                ;
+            *kv = c < t + n && *c != '#';
+            break;
+        }
+    return i;
+}
+
+/* The syntax error libyaml reports, said for a reader of the spec and placed
+ * where the trouble starts: an unclosed "[" or quote where it opens. */
+static int syntax_error(ydoc *y, const yaml_parser_t *p, const reader *r)
+{
+    const char *problem = p->problem ? p->problem : "invalid YAML";
+    const char *context = p->context;
+    yaml_mark_t at = p->problem_mark, from = p->context_mark;
+    size_t n;
+    const char *line;
+
+    if (p->error == YAML_READER_ERROR) {
+        /* libyaml gives these as a byte offset, with the byte. */
+        const unsigned char *t = (const unsigned char *)r->text.s;
+        size_t off = p->problem_offset;
+
+        if (strcmp(problem, "control characters are not allowed") == 0)
+            return fail_mark(y, mark_at(r, off), "control character 0x%02X is not allowed in "
+                             "YAML", (unsigned)p->problem_value);
+        if (strstr(problem, "UTF-8") || strstr(problem, "Unicode")) {
+            if (strstr(problem, "trailing") && off <= r->text.len) {
+                /* The offset is of the bad byte after a lead byte: go back
+                 * to the character's start. */
+                size_t k = off;
+                while (k > 0 && off - k < 3 && (t[k - 1] & 0xC0) == 0x80)
+                    k--;
+                if (k > 0 && (t[k - 1] & 0xC0) == 0xC0)
+                    off = k - 1;
+            }
+            if (p->problem_value >= 0)
+                return fail_mark(y, mark_at(r, off), "the file is not UTF-8 here: %s (%s%02X); "
+                                 "save it as UTF-8", problem,
+                                 strstr(problem, "Unicode") ? "U+" : "0x",
+                                 (unsigned)p->problem_value);
+            return fail_mark(y, mark_at(r, off), "the file is not UTF-8 here: %s; save it as UTF-8",
+                             problem);
+        }
+        at = mark_at(r, off);
+        if (strcmp(problem, "input error") == 0)
+            return fail_mark(y, at, "cannot read the file: %s", strerror(errno));
+        return fail_mark(y, at, "%s", problem);
+    }
+    if (!context)
+        context = "";
+    if ((strcmp(context, "while parsing a flow sequence") == 0 ||
+         strcmp(context, "while parsing a flow mapping") == 0) &&
+        strncmp(problem, "did not find expected ','", 25) == 0 && at.line > from.line) {
+        int seq = strstr(context, "sequence") != NULL;
+        return fail_mark(y, from, "this \"%s\" is never closed: at %d:%d there is no \",\" or "
+                         "\"%s\" where one should be", seq ? "[" : "{", (int)at.line + 1,
+                         (int)at.column + 1, seq ? "]" : "}");
+    }
+    if (strcmp(context, "while scanning a quoted scalar") == 0 &&
+        strcmp(problem, "found unexpected end of stream") == 0)
+        return fail_mark(y, from, "this quote is never closed: the file ends at %d:%d",
+                         (int)at.line + 1, (int)at.column + 1);
+    if (strcmp(context, "while scanning a quoted scalar") == 0 &&
+        strcmp(problem, "found unexpected document indicator") == 0)
+        return fail_mark(y, from, "this quote is never closed: the document marker at %d:%d "
+                         "ends it", (int)at.line + 1, (int)at.column + 1);
+    line = line_of(r, at.line, &n);
+    if (strstr(problem, "tab character") ||
+        (strcmp(problem, "found character that cannot start any token") == 0 &&
+         at.column < n && line[at.column] == '\t'))
+        return fail_mark(y, at, "a tab where YAML wants spaces: indent with spaces only");
+    if (strcmp(problem, "mapping values are not allowed in this context") == 0 && !p->context &&
+        at.line > 0) {
+        /* Mostly a key indented deeper than the one before it: YAML reads
+         * it as more of the value on that line. */
+        size_t prev = at.line, ind, pind = 0;
+        int kv, blank = 1, pkv = 0;
+
+        ind = indent_of(r, at.line, &kv, &blank);
+        while (prev-- > 0) {
+            pind = indent_of(r, prev, &pkv, &blank);
+            if (!blank)
+                break;
+        }
+        if (!blank && pkv && ind > pind) {
+            yaml_mark_t key = at;
+            key.column = ind;
+            return fail_mark(y, key, "this key is indented deeper than line %d, so it reads as "
+                             "more of the value there; line it up with the keys beside it",
+                             (int)prev + 1);
+        }
+    }
+    if (*context && (from.line != at.line || from.column != at.column))
+        return fail_mark(y, at, "%s %s that starts at %d:%d", problem, context,
+                         (int)from.line + 1, (int)from.column + 1);
+    return fail_mark(y, at, "%s%s%s", problem, *context ? " " : "", context);
 }
 
 /* Read the events of the file into y->doc, one node per event (an alias is
@@ -395,7 +527,7 @@ static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
     c.y = y;
     while (!rc && !done) {
         if (!yaml_parser_parse(parser, &ev)) {
-            rc = r->over ? -2 : syntax_error(y, parser);
+            rc = r->over ? -2 : syntax_error(y, parser, r);
             break;
         }
         switch (ev.type) {
@@ -405,8 +537,8 @@ static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
                                "starts here");
                 break;
             }
-            if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL, ev.data.document_start.implicit,
-                                          1))
+            if (!yaml_document_initialize(&y->doc, NULL, NULL, NULL,
+                                          ev.data.document_start.implicit, 1))
                 rc = fail_mark(y, ev.start_mark, "out of memory");
             else
                 y->loaded = 1;
@@ -428,8 +560,9 @@ static int compose(ydoc *y, yaml_parser_t *parser, reader *r)
     if (!rc && r->over)
         rc = -2;
     if (rc == -2)
-        rc = fail_mark(y, r->end, "the spec goes on past %d MiB here; a spec may hold %d MiB "
-                       "(%d bytes)", YDOC_MAX_BYTES >> 20, YDOC_MAX_BYTES >> 20, YDOC_MAX_BYTES);
+        rc = fail_mark(y, mark_at(r, r->text.len), "the spec goes on past %d MiB here; a spec "
+                       "may hold %d MiB (%d bytes)", YDOC_MAX_BYTES >> 20, YDOC_MAX_BYTES >> 20,
+                       YDOC_MAX_BYTES);
     for (i = 0; i < c.nanchors_cap; i++)
         free(c.anchors[i].name);
     free(c.anchors);
@@ -464,6 +597,7 @@ int ydoc_load(ydoc *y, const char *path, quire_error *err)
     if (rc)
         ydoc_free(y);
     yaml_parser_delete(&parser);
+    sb_free(&r.text);
     fclose(f);
     return rc;
 }

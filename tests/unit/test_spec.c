@@ -174,7 +174,7 @@ static void test_errors(void)
     expect_error("history: 6", "histroy: 6", "v.yaml:6:", "did you mean \"history\"");
     expect_error("title: T\n", "title: T\nsubtitel: x\n", "v.yaml:2:1:", "did you mean \"subtitle\"");
     expect_error("history: 6", "history: six", "v.yaml:6:", "whole number");
-    expect_error("  - title: S1\n", "  - title: [S1\n", "v.yaml:", "flow sequence");
+    expect_error("  - title: S1\n", "  - title: [S1\n", "v.yaml:36:12:", "this \"[\" is never closed");
     expect_error("source: orders\n", "source: ordres\n", "v.yaml:22:", "did you mean \"orders\"");
     expect_error("sum(amount)", "total(amount)", "v.yaml:25:", "unknown aggregate");
     expect_error("sum(amount)", "sum", "v.yaml:25:", "needs a column");

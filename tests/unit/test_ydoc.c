@@ -330,16 +330,41 @@ static void test_errors(void)
     CHECK_STR(err.msg, "cannot open: No such file or directory");
     ydoc_free(&y);
 
-    expect_syntax("a: [1, 2\nb: 3\n",
-                  "2:2: error: did not find expected ',' or ']' while parsing a flow sequence");
-    expect_syntax("a:\n\tb: 1\n", "2:1: error: found character that cannot start any token "
-                                  "while scanning for the next token");
-    expect_syntax("a: 1\n b: 2\n", "2:3: error: mapping values are not allowed in this context");
-    expect_syntax("a: \"abc\n", "2:1: error: found unexpected end of stream while scanning a "
-                                "quoted scalar");
+    /* An unclosed "[" or quote is an error where it opens. */
+    expect_syntax("a: [1, 2\nb: 3\n", "1:4: error: this \"[\" is never closed: at 2:2 there is "
+                                      "no \",\" or \"]\" where one should be");
+    expect_syntax("a: {x: 1\n", "1:4: error: this \"{\" is never closed: at 2:1 there is no "
+                                "\",\" or \"}\" where one should be");
+    expect_syntax("a: \"abc\n", "1:4: error: this quote is never closed: the file ends at 2:1");
+    expect_syntax("a: 'abc\n---\nb: 1\n", "1:4: error: this quote is never closed: the document "
+                                          "marker at 2:1 ends it");
+    /* A flow list on one line: where it goes wrong, naming where it opens. */
+    expect_syntax("a: [1, \"2\" 3]\n", "1:12: error: did not find expected ',' or ']' while "
+                                      "parsing a flow sequence that starts at 1:4");
+    /* Indentation: a tab, a key deeper than the one before it. */
+    expect_syntax("a:\n\tb: 1\n", "2:1: error: a tab where YAML wants spaces: indent with "
+                                  "spaces only");
+    expect_syntax("a: x\n\tb: 1\n", "2:1: error: a tab where YAML wants spaces: indent with "
+                                    "spaces only");
+    expect_syntax("a: 1\n b: 2\n", "2:2: error: this key is indented deeper than line 1, so it "
+                                   "reads as more of the value there; line it up with the keys "
+                                   "beside it");
+    expect_syntax("a: 1\n\n   b: 2\n", "3:4: error: this key is indented deeper than "
+                                              "line 1, so it reads as more of the value there; "
+                                              "line it up with the keys beside it");
+    expect_syntax("a: b: c\n", "1:5: error: mapping values are not allowed in this context");
     expect_syntax("a: *nope\n", "1:4: error: alias \"*nope\" names no anchor before it");
     expect_syntax("k: v\n- x\n", "2:1: error: did not find expected key while parsing a block "
-                                 "mapping");
+                                 "mapping that starts at 1:1");
+    /* Bytes that are not YAML text, where they are (libyaml gives an offset). */
+    expect_syntax("a: 1\nb: \"x\001\"\n", "2:6: error: control character 0x01 is not allowed "
+                                           "in YAML");
+    expect_syntax("a: 1\nbb: \xc3\xa9\xff\n", "2:6: error: the file is not UTF-8 here: "
+                                            "invalid leading UTF-8 octet (0xFF); save it as UTF-8");
+    expect_syntax("a: 1\nb: x\xe2\x82\n", "2:5: error: the file is not UTF-8 here: invalid "
+                                        "trailing UTF-8 octet (0x0A); save it as UTF-8");
+    expect_syntax("a: \xed\xa0\x80\n", "1:4: error: the file is not UTF-8 here: invalid Unicode "
+                                     "character (U+D800); save it as UTF-8");
 
     /* An empty file, or one of comments only, loads with no root. */
     CHECK(load(&y, "empty.yaml", "", &path, &err) == 0);
