@@ -264,12 +264,12 @@ static int grow(composer *c, size_t nodes, size_t text, yaml_mark_t at)
     c->nodes += nodes;
     c->y->text += text;
     if (c->nodes > YDOC_MAX_NODES)
-        return fail_mark(c->y, at, "with its aliases expanded, the spec holds more than %d "
-                         "values, lists and mappings by here; a spec may hold %d",
+        return fail_mark(c->y, at, "the spec holds more than %d values, lists and mappings "
+                         "by here, counting what its aliases repeat; a spec may hold %d",
                          YDOC_MAX_NODES, YDOC_MAX_NODES);
     if (c->y->text > YDOC_MAX_TEXT)
-        return fail_mark(c->y, at, "with its aliases expanded, the spec's values hold more than "
-                         "%d MiB of text by here; a spec may hold %d MiB",
+        return fail_mark(c->y, at, "the spec's values hold more than %d MiB of text by here, "
+                         "counting what its aliases repeat; a spec may hold %d MiB",
                          YDOC_MAX_TEXT >> 20, YDOC_MAX_TEXT >> 20);
     return 0;
 }
@@ -607,6 +607,126 @@ void ydoc_free(ydoc *y)
     if (y->loaded)
         yaml_document_delete(&y->doc);
     y->loaded = 0;
+    free(y->pnames);
+    free(y->pvalues);
+    free(y->porder);
+    y->pnames = y->pvalues = NULL;
+    y->porder = NULL;
+    y->nparams = 0;
+}
+
+/* ------------------------------------------------------------ ${name} */
+
+static const char **sorting_names; /* qsort's comparison has no context */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(sorting_names[*(const size_t *)a], sorting_names[*(const size_t *)b]);
+}
+
+void ydoc_set_params(ydoc *y, const char *const *names, const char *const *values, size_t n)
+{
+    size_t i;
+
+    free(y->pnames);
+    free(y->pvalues);
+    free(y->porder);
+    y->pnames = xcalloc(n + 1, sizeof *y->pnames);
+    y->pvalues = xcalloc(n + 1, sizeof *y->pvalues);
+    y->porder = xcalloc(n + 1, sizeof *y->porder);
+    for (i = 0; i < n; i++) {
+        y->pnames[i] = names[i];
+        y->pvalues[i] = values[i];
+        y->porder[i] = i;
+    }
+    y->nparams = n;
+    sorting_names = y->pnames;
+    qsort(y->porder, n, sizeof *y->porder, by_name);
+    sorting_names = NULL;
+}
+
+/* The index of the parameter named by the len bytes at name, or -1. */
+static long find_param(const ydoc *y, const char *name, size_t len)
+{
+    size_t lo = 0, hi = y->nparams;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *p = y->pnames[y->porder[mid]];
+        int c = strncmp(p, name, len);
+        if (c == 0 && p[len])
+            c = 1; /* longer than name */
+        if (c == 0)
+            return (long)y->porder[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+int ydoc_text(ydoc *y, const ynode *n, const char *what, char **out)
+{
+    const char *p = ynode_text(n), *q, *end;
+    size_t in = n->data.scalar.length;
+    strbuf b = {0};
+
+    *out = NULL;
+    if (!strstr(p, "${")) {
+        *out = xstrdup(p);
+        return 0;
+    }
+    while ((q = strstr(p, "${")) != NULL) {
+        const char *v;
+        long i;
+
+        end = strchr(q + 2, '}');
+        if (!end) {
+            sb_free(&b);
+            return ydoc_fail(y, n, 0, "unterminated \"${\" in %s", what);
+        }
+        i = find_param(y, q + 2, (size_t)(end - q - 2));
+        if (i < 0) {
+            char name[128];
+            const char *hint;
+
+            snprintf(name, sizeof name, "%.*s", (int)(end - q - 2), q + 2);
+            hint = closest_word(name, y->pnames, y->nparams);
+            ydoc_fail(y, n, 0, "unknown parameter \"${%s}\" in %s%s%s%s", name, what,
+                      hint ? "; did you mean \"${" : "", hint ? hint : "", hint ? "}\"?" : "");
+            sb_free(&b);
+            return -1;
+        }
+        v = y->pvalues[i] ? y->pvalues[i] : "";
+        if (b.len + (size_t)(q - p) + strlen(v) > YDOC_MAX_SCALAR) {
+            sb_free(&b);
+            return ydoc_fail(y, n, 0, "with ${%s} substituted, %s is longer than %d KiB; a value "
+                             "may hold %d KiB (%d bytes)", y->pnames[i], what,
+                             YDOC_MAX_SCALAR >> 10, YDOC_MAX_SCALAR >> 10, YDOC_MAX_SCALAR);
+        }
+        sb_add(&b, p, (size_t)(q - p));
+        sb_puts(&b, v);
+        p = end + 1;
+    }
+    if (b.len + strlen(p) > YDOC_MAX_SCALAR) {
+        sb_free(&b);
+        return ydoc_fail(y, n, 0, "with its parameters substituted, %s is longer than %d KiB; a "
+                         "value may hold %d KiB (%d bytes)", what, YDOC_MAX_SCALAR >> 10,
+                         YDOC_MAX_SCALAR >> 10, YDOC_MAX_SCALAR);
+    }
+    sb_puts(&b, p);
+    if (b.len > in) {
+        y->text += b.len - in;
+        if (y->text > YDOC_MAX_TEXT) {
+            sb_free(&b);
+            return ydoc_fail(y, n, 0, "the spec's values hold more than %d MiB of text by "
+                             "here, counting what its aliases repeat and its parameters add; a "
+                             "spec may hold %d MiB", YDOC_MAX_TEXT >> 20, YDOC_MAX_TEXT >> 20);
+        }
+    }
+    *out = b.s ? b.s : xstrdup("");
+    return 0;
 }
 
 ynode *ydoc_root(ydoc *y)
