@@ -706,6 +706,10 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     if (want(c, l, YAML_SEQUENCE_NODE, "the segment list"))
         return -1;
+    /* Counted first: each name is checked against the ones before it. */
+    if (l->data.sequence.items.top - l->data.sequence.items.start > 100)
+        return fail(c, l, "a segmentation has at most 100 segments, not %zu",
+                    (size_t)(l->data.sequence.items.top - l->data.sequence.items.start));
     sg->segments = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
                            sizeof *sg->segments);
     for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
@@ -742,8 +746,6 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     if (sg->nsegments == 0)
         return fail(c, l, "the segment list is empty");
-    if (sg->nsegments > 100)
-        return fail(c, l, "a segmentation has at most 100 segments, not %zu", sg->nsegments);
     return 0;
 }
 

@@ -182,6 +182,17 @@ static void test_errors(void)
     expect_error("type: line", "type: pie", "v.yaml:", "line");
     expect_error("\"#ff0000\"", "red", "v.yaml:", "colour");
     expect_error("- Other\n", "- VIP\n", "v.yaml:", "listed twice");
+    {
+        /* A long list is refused by its length before its names are
+         * compared with one another (time that grows with its square). */
+        strbuf l = {0};
+        int i;
+        sb_puts(&l, "- Other\n    - VIP\n");
+        for (i = 0; i < 100; i++)
+            sb_printf(&l, "    - S%d\n", i);
+        expect_error("- Other\n", l.s, "v.yaml:30:5:", "at most 100 segments, not 104");
+        sb_free(&l);
+    }
     expect_error("${data}/orders", "${dta}/orders", "v.yaml:14:", "did you mean \"${data}\"");
     expect_error("amount: number", "amount: numbr", "v.yaml:", "did you mean \"number\"");
     expect_error("default: 2024-02", "default: Feb", "v.yaml:4:", "month (YYYY-MM)");
