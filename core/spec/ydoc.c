@@ -120,7 +120,7 @@ typedef struct anchor {
 typedef struct frame {
     yaml_node_item_t id;
     yaml_node_item_t key; /* a mapping's key, waiting for its value */
-    anchor *a;            /* its anchor, or NULL */
+    const char *anchor;   /* its anchor's name, or NULL (the table moves as it grows) */
 } frame;
 
 /* A key of a mapping, for finding it twice. */
@@ -138,7 +138,7 @@ typedef struct composer {
     size_t nodes;        /* nodes so far, aliases expanded (text is y->text) */
     anchor *anchors;     /* a hash table of nanchors_cap slots (a power of two) */
     size_t nanchors, nanchors_cap;
-    keyseen *keys;         /* the same, of every mapping's keys */
+    keyseen *keys;       /* the same, of every mapping's keys */
     size_t nkeys, nkeys_cap;
 } composer;
 
@@ -381,7 +381,7 @@ static int on_start(composer *c, yaml_event_t *ev)
     f = &c->stack[c->depth++];
     f->id = id;
     f->key = 0;
-    f->a = a;
+    f->anchor = a ? a->name : NULL;
     if (a)
         a->id = id;
     return 0;
@@ -393,11 +393,12 @@ static int on_end(composer *c, yaml_event_t *ev)
     ynode *n = ydoc_node(c->y, f->id);
 
     n->end_mark = ev->end_mark;
-    if (f->a) {
+    if (f->anchor) {
         /* The anchor's counters held the totals when it began. */
-        f->a->nodes = c->nodes - f->a->nodes;
-        f->a->text = c->y->text - f->a->text;
-        f->a->open = 0;
+        anchor *a = anchor_find(c, f->anchor);
+        a->nodes = c->nodes - a->nodes;
+        a->text = c->y->text - a->text;
+        a->open = 0;
     }
     return 0;
 }
