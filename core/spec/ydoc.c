@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -618,11 +619,10 @@ void ydoc_free(ydoc *y)
 
 /* ------------------------------------------------------------ ${name} */
 
-static const char **sorting_names; /* qsort's comparison has no context */
-
-static int by_name(const void *a, const void *b)
+static int by_name(const void *a, const void *b, void *names)
 {
-    return strcmp(sorting_names[*(const size_t *)a], sorting_names[*(const size_t *)b]);
+    const char **n = names;
+    return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
 }
 
 void ydoc_set_params(ydoc *y, const char *const *names, const char *const *values, size_t n)
@@ -641,9 +641,7 @@ void ydoc_set_params(ydoc *y, const char *const *names, const char *const *value
         y->porder[i] = i;
     }
     y->nparams = n;
-    sorting_names = y->pnames;
-    qsort(y->porder, n, sizeof *y->porder, by_name);
-    sorting_names = NULL;
+    qsort_r(y->porder, n, sizeof *y->porder, by_name, y->pnames);
 }
 
 /* The index of the parameter named by the len bytes at name, or -1. */
