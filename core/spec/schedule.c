@@ -44,13 +44,21 @@ static int check_keys(ctx *c, node *m, const char *where, const char *const *all
     return ydoc_check_keys(c->y, m, where, allowed, n);
 }
 
-/* A non-empty scalar, copied. */
+/* A non-empty scalar, its ${param}s substituted, in a new string. */
 static int str(ctx *c, node *n, const char *what, char **out)
 {
-    if (n->type != YAML_SCALAR_NODE || !*ynode_text(n))
+    char *t;
+
+    if (n->type != YAML_SCALAR_NODE)
         return fail(c, n, "%s must be a non-empty text", what);
+    if (ydoc_text(c->y, n, what, &t))
+        return -1;
+    if (!*t) {
+        free(t);
+        return fail(c, n, "%s must be a non-empty text", what);
+    }
     free(*out);
-    *out = xstrdup(ynode_text(n));
+    *out = t;
     return 0;
 }
 
@@ -62,23 +70,35 @@ static int opt_str(ctx *c, node *m, const char *key, const char *what, char **ou
 
 static int to_long(ctx *c, node *n, const char *what, long lo, long hi, long *out)
 {
-    char *end;
+    char *t, *end;
     long v;
 
     if (n->type != YAML_SCALAR_NODE)
         return fail(c, n, "%s must be a number", what);
-    v = strtol(ynode_text(n), &end, 10);
-    if (!*ynode_text(n) || *end || v < lo || v > hi)
-        return fail(c, n, "%s must be a whole number from %ld to %ld, not \"%s\"", what, lo, hi,
-                    ynode_text(n));
+    if (ydoc_text(c->y, n, what, &t))
+        return -1;
+    v = strtol(t, &end, 10);
+    if (!*t || *end || v < lo || v > hi) {
+        fail(c, n, "%s must be a whole number from %ld to %ld, not \"%s\"", what, lo, hi, t);
+        free(t);
+        return -1;
+    }
+    free(t);
     *out = v;
     return 0;
 }
 
 static int to_duration(ctx *c, node *n, const char *what, long *out)
 {
-    if (n->type != YAML_SCALAR_NODE || (*out = parse_duration(ynode_text(n))) < 0)
+    char *t = NULL;
+
+    if (n->type == YAML_SCALAR_NODE && ydoc_text(c->y, n, what, &t))
+        return -1;
+    if (!t || (*out = parse_duration(t)) < 0) {
+        free(t);
         return fail(c, n, "%s must be a duration such as 90s, 10m, 2h or 1d", what);
+    }
+    free(t);
     return 0;
 }
 
@@ -87,13 +107,19 @@ static int choice(ctx *c, node *n, const char *what, const char *const *names, s
 {
     size_t i;
     strbuf b = {0};
+    char *t = NULL;
 
-    if (n->type == YAML_SCALAR_NODE)
+    if (n->type == YAML_SCALAR_NODE) {
+        if (ydoc_text(c->y, n, what, &t))
+            return -1;
         for (i = 0; i < k; i++)
-            if (strcmp(ynode_text(n), names[i]) == 0) {
+            if (strcmp(t, names[i]) == 0) {
+                free(t);
                 *out = (int)i;
                 return 0;
             }
+        free(t);
+    }
     for (i = 0; i < k; i++)
         sb_printf(&b, "%s%s", i ? " | " : "", names[i]);
     fail(c, n, "%s must be one of %s", what, b.s);
@@ -172,6 +198,25 @@ static int load_ca_file(ctx *c, node *m, deliver_target *t)
     return 0;
 }
 
+/* One address (a scalar, its ${param}s substituted). */
+static int load_address(ctx *c, node *a, deliver_target *t)
+{
+    char *v;
+
+    if (a->type != YAML_SCALAR_NODE)
+        return fail(c, a, "\"%s\" is not an email address", "(not a text)");
+    if (ydoc_text(c->y, a, "an email address", &v))
+        return -1;
+    if (!strchr(v, '@') || strpbrk(v, " \t\r\n<>,")) {
+        fail(c, a, "\"%s\" is not an email address", v);
+        free(v);
+        return -1;
+    }
+    add_to(t, v);
+    free(v);
+    return 0;
+}
+
 /* email: one address or a list of them. */
 static int load_addresses(ctx *c, node *n, deliver_target *t)
 {
@@ -181,20 +226,11 @@ static int load_addresses(ctx *c, node *n, deliver_target *t)
         (n->type != YAML_SEQUENCE_NODE ||
          n->data.sequence.items.start == n->data.sequence.items.top))
         return fail(c, n, "email must be an address or a list of addresses");
-    if (n->type == YAML_SCALAR_NODE) {
-        if (!strchr(ynode_text(n), '@') || strpbrk(ynode_text(n), " \t\r\n<>,"))
-            return fail(c, n, "\"%s\" is not an email address", ynode_text(n));
-        add_to(t, ynode_text(n));
-        return 0;
-    }
-    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-        node *a = nd(c, *it);
-        if (a->type != YAML_SCALAR_NODE || !strchr(ynode_text(a), '@') ||
-            strpbrk(ynode_text(a), " \t\r\n<>,"))
-            return fail(c, a, "\"%s\" is not an email address",
-                        a->type == YAML_SCALAR_NODE ? ynode_text(a) : "(not a text)");
-        add_to(t, ynode_text(a));
-    }
+    if (n->type == YAML_SCALAR_NODE)
+        return load_address(c, n, t);
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+        if (load_address(c, nd(c, *it), t))
+            return -1;
     return 0;
 }
 
@@ -404,6 +440,9 @@ static int load_schedule(ctx *c, node *m)
     if (cron_parse(s->cron_text, &s->cron, &col, &cerr)) {
         int quoted = cron_node->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                      cron_node->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        /* The column is in the text as written, unless a parameter made it. */
+        if (strcmp(s->cron_text, ynode_text(cron_node)) != 0)
+            col = 0, quoted = 0;
         return fail_at(c, cron_node, col + quoted, "cron: %s", cerr.msg);
     }
     if (!(n = get(c, m, "tz")))

@@ -74,45 +74,10 @@ static const spec_param *find_param(const spec *s, const char *name, size_t len)
 /* The scalar's text with ${param} substituted; a new string. */
 static int scalar(ctx *c, node *n, const char *what, char **out)
 {
-    const char *p, *q;
-    strbuf b = {0};
-
     *out = NULL;
     if (want(c, n, YAML_SCALAR_NODE, what))
         return -1;
-    p = ynode_text(n);
-    while ((q = strstr(p, "${")) != NULL) {
-        const char *end = strchr(q + 2, '}');
-        const spec_param *prm;
-
-        if (!end) {
-            sb_free(&b);
-            return fail(c, n, "unterminated \"${\" in %s", what);
-        }
-        prm = find_param(c->s, q + 2, (size_t)(end - q - 2));
-        if (!prm) {
-            char name[128];
-            const char **names = xmalloc((c->s->nparams + 1) * sizeof *names);
-            const char *hint;
-            size_t i;
-
-            snprintf(name, sizeof name, "%.*s", (int)(end - q - 2), q + 2);
-            for (i = 0; i < c->s->nparams; i++)
-                names[i] = c->s->params[i].name;
-            hint = closest_word(name, names, c->s->nparams);
-            fail(c, n, "unknown parameter \"${%s}\" in %s%s%s%s", name, what,
-                 hint ? "; did you mean \"${" : "", hint ? hint : "", hint ? "}\"?" : "");
-            free(names);
-            sb_free(&b);
-            return -1;
-        }
-        sb_add(&b, p, (size_t)(q - p));
-        sb_puts(&b, prm->value ? prm->value : "");
-        p = end + 1;
-    }
-    sb_puts(&b, p);
-    *out = b.s;
-    return 0;
+    return ydoc_text(&c->y, n, what, out);
 }
 
 static int get_str(ctx *c, node *m, const char *key, int required, const char *where, char **out)
@@ -304,6 +269,18 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         } else {
             prm->value = xstrdup(ov[i].value);
         }
+    }
+    /* What ${name} stands for in the rest of the spec. */
+    {
+        const char **names = xcalloc(s->nparams + 1, sizeof *names);
+        const char **values = xcalloc(s->nparams + 1, sizeof *values);
+        for (i = 0; i < s->nparams; i++) {
+            names[i] = s->params[i].name;
+            values[i] = s->params[i].value;
+        }
+        ydoc_set_params(&c->y, names, values, s->nparams);
+        free(names);
+        free(values);
     }
     return 0;
 }
@@ -729,6 +706,10 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     if (want(c, l, YAML_SEQUENCE_NODE, "the segment list"))
         return -1;
+    /* Counted first: each name is checked against the ones before it. */
+    if (l->data.sequence.items.top - l->data.sequence.items.start > 100)
+        return fail(c, l, "a segmentation has at most 100 segments, not %zu",
+                    (size_t)(l->data.sequence.items.top - l->data.sequence.items.start));
     sg->segments = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
                            sizeof *sg->segments);
     for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
@@ -765,8 +746,6 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     if (sg->nsegments == 0)
         return fail(c, l, "the segment list is empty");
-    if (sg->nsegments > 100)
-        return fail(c, l, "a segmentation has at most 100 segments, not %zu", sg->nsegments);
     return 0;
 }
 

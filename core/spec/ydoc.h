@@ -16,15 +16,31 @@
 
 typedef yaml_node_t ynode;
 
+/* What a spec may hold (docs/spec.md, "YAML and its limits"); past them the
+ * load fails with an error at the place the limit is crossed. */
+#define YDOC_MAX_BYTES (1024 * 1024)    /* the file */
+#define YDOC_MAX_DEPTH 64               /* lists and mappings inside one another */
+#define YDOC_MAX_SCALAR (64 * 1024)     /* one value, in bytes, ${name} substituted */
+#define YDOC_MAX_NODES 100000           /* values, lists and mappings, aliases expanded */
+#define YDOC_MAX_TEXT (4 * 1024 * 1024) /* the values' bytes, aliases and ${name} expanded */
+
 typedef struct ydoc {
     yaml_document_t doc;
     const char *file;   /* borrowed: the path, for messages */
     quire_error *err;   /* where errors go */
     int loaded;
+    size_t text;        /* bytes of the values, each alias counted as what it repeats,
+                         * and what ${name} substitutions added */
+    /* The parameters ${name} stands for (ydoc_set_params); the strings are
+     * borrowed, order holds the indexes sorted by name. */
+    const char **pnames, **pvalues;
+    size_t nparams, *porder;
 } ydoc;
 
-/* Load path. Returns 0, or -1 with err set (QUIRE_EXIT_USAGE; a syntax error
- * names file:line:col). */
+/* Load path, one YAML document. Returns 0, or -1 with err set
+ * (QUIRE_EXIT_USAGE; a syntax error, a second document, a key given twice in
+ * a mapping or a limit crossed names file:line:col). An alias is the node its
+ * anchor names: the tree shares it. */
 int ydoc_load(ydoc *y, const char *path, quire_error *err);
 void ydoc_free(ydoc *y);
 
@@ -38,6 +54,16 @@ const char *ynode_text(const ynode *n);
 int ynode_is_null(const ynode *n);
 /* "a scalar", "a list", "a mapping". */
 const char *ynode_kind(const ynode *n);
+
+/* The parameters ${name} stands for in ydoc_text: n names and their values
+ * (NULL: empty). The strings are borrowed until ydoc_free. */
+void ydoc_set_params(ydoc *y, const char *const *names, const char *const *values, size_t n);
+/* Scalar n's text with every ${name} substituted, a new string in *out; what
+ * names the value in messages. An unknown parameter, a "${" without its "}",
+ * a value that grows past YDOC_MAX_SCALAR or substitutions that take the
+ * spec's text past YDOC_MAX_TEXT are errors at n. Time and memory grow with
+ * the text made, which the limits bound. */
+int ydoc_text(ydoc *y, const ynode *n, const char *what, char **out);
 
 /* Set err to an error of the file at node n's line and column (the column
  * moved right by coloff; n NULL = 1:1) and return -1. */

@@ -327,38 +327,55 @@ static void show(const json_t *v, char *out, size_t n)
         snprintf(out, n, "%s", kind(v));
 }
 
+/* The n bytes at s as a string: in small (of size k) when they fit, else in
+ * a new heap copy (a numeric string may have any number of digits). NULL
+ * when out of memory. */
+static char *zcopy(const char *s, size_t n, char *small, size_t k)
+{
+    char *b = n < k ? small : malloc(n + 1);
+    if (b) {
+        memcpy(b, s, n);
+        b[n] = '\0';
+    }
+    return b;
+}
+
 static int str_int(const char *s, size_t n, int64_t *out)
 {
-    char buf[32], *end;
+    char small[32], *buf, *end;
     long long x;
+    int rc = -1;
 
-    if (n == 0 || n >= sizeof buf)
+    if (n == 0 || !(buf = zcopy(s, n, small, sizeof small)))
         return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
     errno = 0;
     x = strtoll(buf, &end, 10);
-    if (errno || *end || !(isdig(buf[0]) || buf[0] == '-' || buf[0] == '+'))
-        return -1;
-    *out = x;
-    return 0;
+    if (!errno && !*end && (isdig(buf[0]) || buf[0] == '-' || buf[0] == '+')) {
+        *out = x;
+        rc = 0;
+    }
+    if (buf != small)
+        free(buf);
+    return rc;
 }
 
 static int str_num(const char *s, size_t n, double *out)
 {
-    char buf[64], *end;
+    char small[64], *buf, *end;
     double x;
+    int rc = -1;
 
-    if (n == 0 || n >= sizeof buf)
+    if (n == 0 || !(buf = zcopy(s, n, small, sizeof small)))
         return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
     errno = 0;
     x = strtod(buf, &end);
-    if (*end || !isfinite(x) || buf[0] == ' ')
-        return -1;
-    *out = x;
-    return 0;
+    if (!*end && isfinite(x) && buf[0] != ' ') {
+        *out = x;
+        rc = 0;
+    }
+    if (buf != small)
+        free(buf);
+    return rc;
 }
 
 static int bad(char *why, size_t nwhy, const char *want, const json_t *v)

@@ -260,22 +260,27 @@ static int parse_num(const char *s, size_t n, double *out, locale_t cloc)
         }
     }
     {
-        char buf[512];
-        char *end;
+        /* strtod wants a string: a copy, on the heap when it is long (a
+         * number may have any number of digits). */
+        char small[512], *buf = small, *end;
         double v;
-        if (n >= sizeof buf)
-            return V_RANGE;
+        int rc = V_OK;
+        if (n >= sizeof small && !(buf = malloc(n + 1)))
+            abort(); /* out of memory, as everywhere in Quire */
         memcpy(buf, s, n);
         buf[n] = '\0';
         errno = 0;
         v = strtod_l(buf, &end, cloc);
         if (end != buf + n)
-            return V_BAD;
-        if (errno == ERANGE && (v > 1.0 || v < -1.0))
-            return V_RANGE; /* overflow to infinity; underflow is fine */
-        *out = v;
+            rc = V_BAD;
+        else if (errno == ERANGE && (v > 1.0 || v < -1.0))
+            rc = V_RANGE; /* overflow to infinity; underflow is fine */
+        else
+            *out = v;
+        if (buf != small)
+            free(buf);
+        return rc;
     }
-    return V_OK;
 }
 
 static int dig2(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }

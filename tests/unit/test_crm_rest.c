@@ -105,6 +105,28 @@ static void test_convert(void)
           c.v.s.len == 2 && memcmp(c.v.s.ptr, "42", 2) == 0);
     crm_arena_free(&a);
     json_decref(doc);
+
+    /* Numeric strings of any length (they were refused past 31 and 63
+     * characters): leading zeros, many digits. */
+    {
+        char digits[800];
+        json_t *v;
+        memset(digits, '0', sizeof digits);
+        memcpy(digits + 795, "512", 4);
+        v = json_string(digits);
+        CHECK(crm_convert(v, QUIRE_T_INTEGER, &c, &a, why, sizeof why) == 0 && c.v.i == 512);
+        CHECK(crm_convert(v, QUIRE_T_NUMBER, &c, &a, why, sizeof why) == 0 && c.v.n == 512.0);
+        json_decref(v);
+        memcpy(digits, "2.", 2);
+        memset(digits + 2, '5', sizeof digits - 3);
+        digits[sizeof digits - 1] = '\0';
+        v = json_string(digits);
+        CHECK(crm_convert(v, QUIRE_T_NUMBER, &c, &a, why, sizeof why) == 0 &&
+              c.v.n == strtod(digits, NULL));
+        CHECK(crm_convert(v, QUIRE_T_INTEGER, &c, &a, why, sizeof why) != 0);
+        json_decref(v);
+        crm_arena_free(&a);
+    }
 }
 
 static void test_arena(void)

@@ -706,6 +706,45 @@ static void plugin_numbers(void)
     }
     free(in.s);
     th_reset(&h);
+
+    /* Numbers of any length, as strtod reads them (they were refused as out
+     * of range past 511 characters): many digits, and many zeros with an
+     * exponent that takes them back. */
+    {
+        static const char *const pi = "14159265358979323846264338327950288419716939937510";
+        char *big[3];
+        size_t k;
+        memset(&in, 0, sizeof in);
+        put(&in, "x\n", 2);
+        for (k = 0; k < 3; k++) {
+            buf b = {0};
+            if (k == 0) {
+                put(&b, "3.", 2);
+                for (i = 0; i < 14; i++)
+                    put(&b, pi, strlen(pi));
+            } else {
+                put(&b, k == 1 ? "1" : "-0.", k == 1 ? 1 : 3);
+                for (i = 0; i < 700; i++)
+                    put(&b, "0", 1);
+                putf(&b, k == 1 ? "e-700" : "25e701");
+            }
+            big[k] = b.s;
+            put(&in, big[k], strlen(big[k]));
+            put(&in, "\n", 1);
+        }
+        rc = run(in.s, in.n, &o, NULL, 0, 0, &h);
+        CHECK(rc == 0 && h.nrows == 3);
+        for (k = 0; k < 3 && k < h.nrows; k++) {
+            double want = strtod(big[k], NULL);
+            CHECK(strlen(big[k]) > 700);
+            CHECK(memcmp(&cell(&h, k, 0)->n, &want, sizeof want) == 0);
+        }
+        CHECK(h.nrows == 3 && cell(&h, 1, 0)->n == 1.0 && cell(&h, 2, 0)->n == -2.5);
+        for (k = 0; k < 3; k++)
+            free(big[k]);
+        free(in.s);
+        th_reset(&h);
+    }
 }
 
 static void plugin_projection(void)

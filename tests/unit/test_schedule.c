@@ -663,6 +663,91 @@ static void test_catch_up(void)
     catch_up("all", "2023-12:done 2024-01:skipped 2024-02:done 2024-03:done 2024-04:done");
 }
 
+/* ------------------------------------------------------------ parameters */
+
+/* ${name} in the schedule section, as in the rest of the spec: its default,
+ * or --param. */
+static void test_params(void)
+{
+    static const char sched[] = "schedule:\n"
+                                "  cron: \"${label}\"\n"
+                                "  tz: UTC\n"
+                                "  deliver:\n"
+                                "    - folder: out/${label}\n"
+                                "    - email: [\"${label}@example.com\", b@example.com]\n"
+                                "      smtp_url: \"smtp://${label}.example.com:25\"\n"
+                                "      from: q@example.com\n";
+    spec_override ov[] = {{"label", "0 6 1 * *"}, {"label", "ops"}};
+    quire_error err;
+    schedule *s;
+    char *text = xasprintf("%s%s", sched, spec_rest), *p;
+
+    fixture_put("s.yaml", text);
+    free(text);
+    memset(&err, 0, sizeof err);
+    s = schedule_load(spec_path, ov, 1, &err);
+    CHECK(s == NULL); /* the folder and the address take the cron text too */
+    CHECK(err.line == 6 && err.col == 15);
+    CHECK_STR(err.msg, "\"0 6 1 * *@example.com\" is not an email address");
+    schedule_free(s);
+
+    text = xasprintf("%s%s", "schedule:\n"
+                                "  cron: \"0 6 1 * *\"\n"
+                                "  tz: UTC\n"
+                                "  deliver:\n"
+                                "    - folder: out/${label}\n"
+                                "    - email: [\"${label}@example.com\", b@example.com]\n"
+                                "      smtp_url: \"smtp://${label}.example.com:25\"\n"
+                                "      from: q@example.com\n", spec_rest);
+    fixture_put("s.yaml", text);
+    free(text);
+    s = schedule_load(spec_path, NULL, 0, &err);
+    CHECK(s != NULL);
+    if (s) {
+        p = in_dir("out/x");
+        CHECK(s->ntargets == 2 && strcmp(s->targets[0].to[0], p) == 0);
+        free(p);
+        CHECK(s->ntargets == 2 && s->targets[1].nto == 2);
+        if (s->ntargets == 2 && s->targets[1].nto == 2) {
+            CHECK_STR(s->targets[1].to[0], "x@example.com");
+            CHECK_STR(s->targets[1].to[1], "b@example.com");
+            CHECK_STR(s->targets[1].smtp_url, "smtp://x.example.com:25");
+        }
+    }
+    schedule_free(s);
+    s = schedule_load(spec_path, ov + 1, 1, &err);
+    CHECK(s != NULL);
+    if (s) {
+        p = in_dir("out/ops");
+        CHECK(s->ntargets == 2 && strcmp(s->targets[0].to[0], p) == 0);
+        free(p);
+        CHECK(s->ntargets == 2 && strcmp(s->targets[1].to[0], "ops@example.com") == 0);
+    }
+    schedule_free(s);
+
+    /* An unknown parameter, at the value that names it. */
+    expect_error("schedule:\n"
+                 "  cron: \"0 6 1 * *\"\n"
+                 "  tz: UTC\n"
+                 "  deliver:\n"
+                 "    - folder: out/${lable}\n",
+                 "5:15: error: unknown parameter \"${lable}\" in folder; did you mean "
+                 "\"${label}\"?");
+    /* A cron made by a parameter: its error is at the value, not at a column
+     * of text that is not written there. */
+    text = xasprintf("%s%s", sched, spec_rest);
+    fixture_put("s.yaml", text);
+    free(text);
+    {
+        spec_override bad[] = {{"label", "0 6 1 * * *"}};
+        s = schedule_load(spec_path, bad, 1, &err);
+        CHECK(s == NULL);
+        CHECK(err.line == 2 && err.col == 9);
+        CHECK(strncmp(err.msg, "cron: ", 6) == 0);
+        schedule_free(s);
+    }
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-schedule-"))
@@ -678,6 +763,7 @@ int main(void)
     test_periods();
     test_durations();
     test_catch_up();
+    test_params();
     free(spec_path);
     fixture_close();
     return check_done("schedule");

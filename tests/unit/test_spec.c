@@ -174,7 +174,7 @@ static void test_errors(void)
     expect_error("history: 6", "histroy: 6", "v.yaml:6:", "did you mean \"history\"");
     expect_error("title: T\n", "title: T\nsubtitel: x\n", "v.yaml:2:1:", "did you mean \"subtitle\"");
     expect_error("history: 6", "history: six", "v.yaml:6:", "whole number");
-    expect_error("  - title: S1\n", "  - title: [S1\n", "v.yaml:", "flow sequence");
+    expect_error("  - title: S1\n", "  - title: [S1\n", "v.yaml:36:12:", "this \"[\" is never closed");
     expect_error("source: orders\n", "source: ordres\n", "v.yaml:22:", "did you mean \"orders\"");
     expect_error("sum(amount)", "total(amount)", "v.yaml:25:", "unknown aggregate");
     expect_error("sum(amount)", "sum", "v.yaml:25:", "needs a column");
@@ -182,6 +182,17 @@ static void test_errors(void)
     expect_error("type: line", "type: pie", "v.yaml:", "line");
     expect_error("\"#ff0000\"", "red", "v.yaml:", "colour");
     expect_error("- Other\n", "- VIP\n", "v.yaml:", "listed twice");
+    {
+        /* A long list is refused by its length before its names are
+         * compared with one another (time that grows with its square). */
+        strbuf l = {0};
+        int i;
+        sb_puts(&l, "- Other\n    - VIP\n");
+        for (i = 0; i < 100; i++)
+            sb_printf(&l, "    - S%d\n", i);
+        expect_error("- Other\n", l.s, "v.yaml:30:5:", "at most 100 segments, not 104");
+        sb_free(&l);
+    }
     expect_error("${data}/orders", "${dta}/orders", "v.yaml:14:", "did you mean \"${data}\"");
     expect_error("amount: number", "amount: numbr", "v.yaml:", "did you mean \"number\"");
     expect_error("default: 2024-02", "default: Feb", "v.yaml:4:", "month (YYYY-MM)");
@@ -328,6 +339,98 @@ static void test_blocks(void)
     expect_error(NULL, "      - tiles: { kpis: [count], month: 2023-01 }\n", "v.yaml:", "2023-01");
 }
 
+/* Load base with "  big: <n x's>" among its parameters and more appended. */
+static spec *load_big(size_t n, const char *more, quire_error *err)
+{
+    strbuf b = {0};
+    const char *at = strstr(base, "  to: 2024-04\n");
+    spec *s;
+    size_t i;
+
+    sb_add(&b, base, (size_t)(at - base));
+    sb_puts(&b, "  big: ");
+    for (i = 0; i < n; i++)
+        sb_add(&b, "x", 1);
+    sb_puts(&b, "\n");
+    sb_puts(&b, at);
+    sb_puts(&b, more);
+    memset(err, 0, sizeof *err);
+    s = spec_load(write_spec("big.yaml", b.s), NULL, 0, err);
+    sb_free(&b);
+    return s;
+}
+
+/* The line of an error in big.yaml, or 0. */
+static int error_line(const quire_error *err)
+{
+    return strstr(err->file, "big.yaml") ? err->line : 0;
+}
+
+/* ${name} makes text in time and memory that grow with what it makes, and
+ * what it makes is bounded: a value by 64 KiB, the spec by 4 MiB. */
+static void test_expansion(void)
+{
+    quire_error err;
+    strbuf more = {0};
+    spec *s;
+    int line = 0;
+    size_t i;
+    const char *p;
+
+    for (p = base; *p; p++)
+        line += *p == '\n';
+    line += 2; /* the parameter, and the line appended */
+
+    /* A value may grow to 64 KiB, not past it; the error is at the value. */
+    s = load_big(30000, "      - paragraph: \"${big}+${big}\"\n", &err);
+    CHECK(s != NULL);
+    CHECK(s && s->sections[0].nblocks == 5 && strlen(s->sections[0].blocks[4].text) == 60001);
+    spec_free(s);
+    s = load_big(40000, "      - paragraph: \"${big}+${big}\"\n", &err);
+    CHECK(s == NULL);
+    CHECK(error_line(&err) == line && err.col == 20);
+    CHECK_STR(err.msg, "with ${big} substituted, a paragraph is longer than 64 KiB; a value may "
+                       "hold 64 KiB (65536 bytes)");
+    spec_free(s);
+
+    /* Many values that each name a big parameter: refused when the text
+     * made passes 4 MiB, at the value that passes it (before, a 2 MB spec
+     * could ask for gigabytes). */
+    for (i = 0; i < 200; i++)
+        sb_puts(&more, "      - paragraph: ${big}\n");
+    s = load_big(60000, more.s, &err);
+    sb_free(&more);
+    CHECK(s == NULL);
+    CHECK(error_line(&err) > line && error_line(&err) < line + 80);
+    CHECK_STR(err.msg, "the spec's values hold more than 4 MiB of text by here, counting what "
+                       "its aliases repeat and its parameters add; a spec may hold 4 MiB");
+    spec_free(s);
+
+    /* Many parameters, each named once, in another order: each finds its own. */
+    {
+        strbuf t = {0};
+        const char *at = strstr(base, "  to: 2024-04\n");
+        sb_add(&t, base, (size_t)(at - base));
+        for (i = 0; i < 5000; i++)
+            sb_printf(&t, "  p%zu: v%zu\n", i, i * 7);
+        sb_puts(&t, at);
+        for (i = 0; i < 5000; i++)
+            sb_printf(&t, "      - paragraph: \"<${p%zu}>\"\n", (i * 2749) % 5000);
+        s = spec_load(write_spec("many.yaml", t.s), NULL, 0, &err);
+        sb_free(&t);
+        CHECK(s != NULL);
+        if (s) {
+            char want[64];
+            CHECK(s->sections[0].nblocks == 5004);
+            for (i = 0; i < 5000 && s->sections[0].nblocks == 5004; i += 499) {
+                snprintf(want, sizeof want, "<v%zu>", ((i * 2749) % 5000) * 7);
+                CHECK_STR(s->sections[0].blocks[4 + i].text, want);
+            }
+        }
+        spec_free(s);
+    }
+}
+
 int main(void)
 {
     check_template(dir, sizeof dir, "/tmp/quire-spec-");
@@ -346,6 +449,7 @@ int main(void)
     test_values();
     test_errors();
     test_blocks();
+    test_expansion();
     {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -330,16 +330,41 @@ static void test_errors(void)
     CHECK_STR(err.msg, "cannot open: No such file or directory");
     ydoc_free(&y);
 
-    expect_syntax("a: [1, 2\nb: 3\n",
-                  "2:2: error: did not find expected ',' or ']' while parsing a flow sequence");
-    expect_syntax("a:\n\tb: 1\n", "2:1: error: found character that cannot start any token "
-                                  "while scanning for the next token");
-    expect_syntax("a: 1\n b: 2\n", "2:3: error: mapping values are not allowed in this context");
-    expect_syntax("a: \"abc\n", "2:1: error: found unexpected end of stream while scanning a "
-                                "quoted scalar");
-    expect_syntax("a: *nope\n", "1:4: error: found undefined alias");
+    /* An unclosed "[" or quote is an error where it opens. */
+    expect_syntax("a: [1, 2\nb: 3\n", "1:4: error: this \"[\" is never closed: at 2:2 there is "
+                                      "no \",\" or \"]\" where one should be");
+    expect_syntax("a: {x: 1\n", "1:4: error: this \"{\" is never closed: at 2:1 there is no "
+                                "\",\" or \"}\" where one should be");
+    expect_syntax("a: \"abc\n", "1:4: error: this quote is never closed: the file ends at 2:1");
+    expect_syntax("a: 'abc\n---\nb: 1\n", "1:4: error: this quote is never closed: the document "
+                                          "marker at 2:1 ends it");
+    /* A flow list on one line: where it goes wrong, naming where it opens. */
+    expect_syntax("a: [1, \"2\" 3]\n", "1:12: error: did not find expected ',' or ']' while "
+                                      "parsing a flow sequence that starts at 1:4");
+    /* Indentation: a tab, a key deeper than the one before it. */
+    expect_syntax("a:\n\tb: 1\n", "2:1: error: a tab where YAML wants spaces: indent with "
+                                  "spaces only");
+    expect_syntax("a: x\n\tb: 1\n", "2:1: error: a tab where YAML wants spaces: indent with "
+                                    "spaces only");
+    expect_syntax("a: 1\n b: 2\n", "2:2: error: this key is indented deeper than line 1, so it "
+                                   "reads as more of the value there; line it up with the keys "
+                                   "beside it");
+    expect_syntax("a: 1\n\n   b: 2\n", "3:4: error: this key is indented deeper than "
+                                              "line 1, so it reads as more of the value there; "
+                                              "line it up with the keys beside it");
+    expect_syntax("a: b: c\n", "1:5: error: mapping values are not allowed in this context");
+    expect_syntax("a: *nope\n", "1:4: error: alias \"*nope\" names no anchor before it");
     expect_syntax("k: v\n- x\n", "2:1: error: did not find expected key while parsing a block "
-                                 "mapping");
+                                 "mapping that starts at 1:1");
+    /* Bytes that are not YAML text, where they are (libyaml gives an offset). */
+    expect_syntax("a: 1\nb: \"x\001\"\n", "2:6: error: control character 0x01 is not allowed "
+                                           "in YAML");
+    expect_syntax("a: 1\nbb: \xc3\xa9\xff\n", "2:6: error: the file is not UTF-8 here: "
+                                            "invalid leading UTF-8 octet (0xFF); save it as UTF-8");
+    expect_syntax("a: 1\nb: x\xe2\x82\n", "2:5: error: the file is not UTF-8 here: invalid "
+                                        "trailing UTF-8 octet (0x0A); save it as UTF-8");
+    expect_syntax("a: \xed\xa0\x80\n", "1:4: error: the file is not UTF-8 here: invalid Unicode "
+                                     "character (U+D800); save it as UTF-8");
 
     /* An empty file, or one of comments only, loads with no root. */
     CHECK(load(&y, "empty.yaml", "", &path, &err) == 0);
@@ -365,6 +390,196 @@ static void test_errors(void)
     free(path);
 }
 
+/* ------------------------------------------------------------ limits */
+
+/* Load text (made by the test, freed here) and expect the error want after
+ * the path ("line:col: error: ..."); want NULL: expect it to load. */
+static void expect_limit(strbuf *text, const char *want)
+{
+    ydoc y;
+    quire_error err;
+    char *path, full[900];
+
+    if (want) {
+        expect_syntax(text->s, want);
+    } else {
+        CHECK(load(&y, "big.yaml", text->s, &path, &err) == 0);
+        if (err.code)
+            fprintf(stderr, "  %s\n", err.msg);
+        ydoc_free(&y);
+        free(path);
+    }
+    (void)full;
+    sb_free(text);
+}
+
+static void test_limits(void)
+{
+    strbuf b = {0};
+    char want[300];
+    size_t i, col;
+
+    /* A value: 64 KiB is fine, a byte more is not; the error is at the value. */
+    sb_puts(&b, "a: x\nb: ");
+    for (i = 0; i < YDOC_MAX_SCALAR; i++)
+        sb_add(&b, "v", 1);
+    sb_puts(&b, "\n");
+    expect_limit(&b, NULL);
+    sb_puts(&b, "a: x\nb: \"");
+    for (i = 0; i <= YDOC_MAX_SCALAR; i++)
+        sb_add(&b, "v", 1);
+    sb_puts(&b, "\"\n");
+    expect_limit(&b, "2:4: error: this value is 65537 bytes long; a value may hold 64 KiB "
+                     "(65536 bytes)");
+
+    /* Nesting: 64 lists inside one another are fine, the 65th is refused where
+     * it opens, long before the end of a deep file (whose nesting libyaml
+     * would read in a time that grows with its square). */
+    for (i = 0; i < YDOC_MAX_DEPTH; i++)
+        sb_add(&b, "[", 1);
+    for (i = 0; i < YDOC_MAX_DEPTH; i++)
+        sb_add(&b, "]", 1);
+    expect_limit(&b, NULL);
+    for (i = 0; i < 250000; i++)
+        sb_add(&b, "[", 1);
+    for (i = 0; i < 250000; i++)
+        sb_add(&b, "]", 1);
+    expect_limit(&b, "1:65: error: lists and mappings nest more than 64 deep here; a spec may "
+                     "nest them 64 deep");
+    for (i = 0; i < 40; i++) /* block mappings and lists count alike */
+        sb_printf(&b, "%*sk%zu:\n", (int)i, "", i);
+    for (i = 0; i < 30; i++)
+        sb_puts(&b, i ? "  - " : "                                        - ");
+    sb_puts(&b, "x\n");
+    expect_limit(&b, "41:137: error: lists and mappings nest more than 64 deep here; a spec "
+                     "may nest them 64 deep");
+
+    /* The file: 1 MiB is fine; past it, the error is where the limit falls. */
+    for (i = 0; b.len + 60010 < YDOC_MAX_BYTES; i++) {
+        sb_printf(&b, "- ");
+        while (b.len % 60000 != 59999)
+            sb_add(&b, "w", 1);
+        sb_add(&b, "\n", 1);
+    }
+    while (b.len < YDOC_MAX_BYTES - 1)
+        sb_add(&b, "#", 1);
+    sb_add(&b, "\n", 1);
+    CHECK(b.len == YDOC_MAX_BYTES);
+    expect_limit(&b, NULL);
+    for (i = 0; b.len + 60010 < YDOC_MAX_BYTES; i++) {
+        sb_printf(&b, "- ");
+        while (b.len % 60000 != 59999)
+            sb_add(&b, "w", 1);
+        sb_add(&b, "\n", 1);
+    }
+    while (b.len < YDOC_MAX_BYTES + 100)
+        sb_add(&b, "#", 1);
+    snprintf(want, sizeof want, "%zu:%zu: error: the spec goes on past 1 MiB here; a spec may "
+             "hold 1 MiB (1048576 bytes)", i + 1, (size_t)YDOC_MAX_BYTES - i * 60000 + 1);
+    expect_limit(&b, want);
+
+    /* Aliases: nested ones ("a billion laughs") are counted as the nodes
+     * they repeat, and refused at the alias that passes the limit. */
+    sb_puts(&b, "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (i = 1; i < 9; i++) {
+        size_t k;
+        sb_printf(&b, "a%zu: &a%zu [", i, i);
+        for (k = 0; k < 10; k++)
+            sb_printf(&b, "%s*a%zu", k ? ", " : "", i - 1);
+        sb_puts(&b, "]\n");
+    }
+    /* 11, 111, 1111 and 11111 nodes on lines 1 to 4 (12350 with the root
+     * and the keys), then 111111 on line 5: its 8th alias passes 100000. */
+    expect_limit(&b, "5:45: error: the spec holds more than 100000 values, lists and mappings by "
+                     "here, counting what its aliases repeat; a spec may hold 100000");
+    /* ... and as the text they repeat. */
+    sb_puts(&b, "a: &a ");
+    for (i = 0; i < 60000; i++)
+        sb_add(&b, "t", 1);
+    sb_puts(&b, "\nb: [*a");
+    for (i = 1, col = 5; i < 80; i++, col += 4)
+        sb_puts(&b, ", *a");
+    sb_puts(&b, "]\n");
+    /* 60000 bytes, then 60000 more per alias: the 69th passes 4 MiB. */
+    snprintf(want, sizeof want, "2:%d: error: the spec's values hold more than 4 MiB of text by "
+             "here, counting what its aliases repeat; a spec may hold 4 MiB", 5 + 68 * 4);
+    expect_limit(&b, want);
+    (void)col;
+
+    /* An anchored list holding many anchors (the table of anchors grows
+     * while the list is open) is counted whole. */
+    sb_puts(&b, "a: &outer [");
+    for (i = 0; i < 300; i++)
+        sb_printf(&b, "%s&in%zu x", i ? ", " : "", i);
+    sb_puts(&b, "]\nb: [");
+    for (i = 0; i < 400; i++)
+        sb_printf(&b, "%s*outer", i ? ", " : "");
+    sb_puts(&b, "]\n");
+    /* 305 nodes with b's list, then 301 per alias: the 332nd passes. */
+    expect_limit(&b, "2:2653: error: the spec holds more than 100000 values, lists and "
+                     "mappings by here, counting what its aliases repeat; a spec may hold "
+                     "100000");
+
+    /* An alias inside the node it names would make a loop; an anchor names
+     * one node. */
+    sb_puts(&b, "a: &x [1, *x]\n");
+    expect_limit(&b, "1:11: error: alias \"*x\" is inside the node its anchor names: it would "
+                     "hold itself");
+    sb_puts(&b, "a: &x 1\nb: [2, &x 3]\n");
+    expect_limit(&b, "2:8: error: anchor \"&x\" is defined twice (first on line 1)");
+}
+
+/* ------------------------------------------------------------ duplicate keys */
+
+static void test_duplicate_keys(void)
+{
+    strbuf b = {0};
+    size_t i;
+
+    /* The second key is the error, naming the first's line. */
+    expect_syntax("a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n",
+                  "5:3: error: duplicate key \"x\" in this mapping (first on line 3)");
+    expect_syntax("a: {k: 1, j: 2, k: 3}\n",
+                  "1:17: error: duplicate key \"k\" in this mapping (first on line 1)");
+    /* Quoting does not make another key; an alias is its anchor's text. */
+    expect_syntax("a: 1\n\"a\": 2\n",
+                  "2:1: error: duplicate key \"a\" in this mapping (first on line 1)");
+    expect_syntax("a: &k key\nb: {key: 1, *k : 2}\n",
+                  "2:13: error: duplicate key \"key\" in this mapping (first on line 2)");
+    /* The same key in two mappings, and a mapping repeated by an alias, are fine. */
+    sb_puts(&b, "a: &m {x: 1, y: 2}\nb: {x: 1, y: 2}\nc: *m\nd: [*m, *m]\n");
+    expect_limit(&b, NULL);
+    /* Many keys are checked in time that grows with their number; the last
+     * one repeats the first. */
+    for (i = 0; i < 40000; i++)
+        sb_printf(&b, "key%zu: %zu\n", i, i);
+    expect_limit(&b, NULL);
+    for (i = 0; i < 40000; i++)
+        sb_printf(&b, "key%zu: %zu\n", i, i);
+    sb_puts(&b, "key0: again\n");
+    expect_limit(&b, "40001:1: error: duplicate key \"key0\" in this mapping (first on line 1)");
+}
+
+/* ------------------------------------------------------------ documents */
+
+static void test_documents(void)
+{
+    ydoc y;
+    quire_error err;
+    char *path;
+
+    /* One document, with or without its markers. */
+    CHECK(load(&y, "one.yaml", "---\na: 1\n...\n# done\n", &path, &err) == 0);
+    CHECK(ydoc_root(&y) && ydoc_root(&y)->type == YAML_MAPPING_NODE);
+    ydoc_free(&y);
+    free(path);
+    /* A second one is an error where it starts, not a file read in part. */
+    expect_syntax("a: 1\n---\nb: 2\n",
+                  "2:1: error: a spec is one YAML document; a second one starts here");
+    expect_syntax("---\na: 1\n...\n---\n",
+                  "4:1: error: a spec is one YAML document; a second one starts here");
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-ydoc-"))
@@ -374,6 +589,9 @@ int main(void)
     test_positions();
     test_keys();
     test_errors();
+    test_limits();
+    test_duplicate_keys();
+    test_documents();
     fixture_close();
     return check_done("ydoc");
 }
