@@ -148,7 +148,14 @@ static int bind_script(const spec *s, spec_pos at, const char *what, const char 
                        quire_error *err)
 {
     FILE *fp = fopen(path, "rb");
+    const char *base = strrchr(path, '/');
 
+    base = base ? base + 1 : path;
+    if (!fp && !strchr(base, '.'))
+        /* "kpis: { churn_rate: churn_rate }": a name where a path belongs */
+        return fail(s, at, err, "%s: cannot read %s: %s (a script is named by its path, "
+                    "relative to the spec, e.g. ../scripts/kpis/%s.lua)", what, path,
+                    strerror(errno), base);
     if (!fp)
         return fail(s, at, err, "%s: cannot read %s: %s", what, path, strerror(errno));
     fclose(fp);
