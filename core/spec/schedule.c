@@ -393,7 +393,7 @@ static int load_on_failure(ctx *c, node *m)
 /* ------------------------------------------------------------ the section */
 
 static const char *const sched_keys[] = {"name",     "cron",         "tz",
-                                         "period",   "period_params", "catch_up",
+                                         "period",   "show",         "period_params", "catch_up",
                                          "catch_up_max", "catch_up_grace", "retries",
                                          "backoff",  "deliver",      "on_failure"};
 
@@ -456,6 +456,15 @@ static int load_schedule(ctx *c, node *m)
         if (choice(c, n, "period", period_names, 6, &k))
             return -1;
         s->period = (period_kind)k;
+    }
+    s->show = 1;
+    if ((n = get(c, m, "show")) != NULL) {
+        if (to_long(c, n, "show (months)", 1, 120, &v))
+            return -1;
+        if (s->period == PERIOD_PREVIOUS_DAY || s->period == PERIOD_CURRENT_DAY)
+            return fail(c, n, "show counts months: it goes with a monthly, quarterly or yearly "
+                              "period, not a day");
+        s->show = (int)v;
     }
     s->from_param = xstrdup("from");
     s->to_param = xstrdup("to");
@@ -622,6 +631,14 @@ void schedule_period(const schedule *s, int64_t wall, period *p)
         first = days_from_civil(y, mo, 1);
         last = days_from_civil(y, mo, days_in_month(y, mo));
         snprintf(p->label, sizeof p->label, "%04d-%02d", y, mo);
+    }
+    /* The months shown end with the period's last; they start earlier than
+     * the period when show asks for more months than it has. */
+    if (s->show > 1) {
+        int lm = month_of_days(last) - (s->show - 1);
+        int32_t shown = days_from_civil(lm / 12, lm % 12 + 1, 1);
+        if (shown < first)
+            first = shown;
     }
     put_bound(p->from, sizeof p->from, s->from_is_date, first);
     put_bound(p->to, sizeof p->to, s->to_is_date, last);

@@ -65,6 +65,8 @@ struct schedule {
     int from_is_date, to_is_date; /* date (YYYY-MM-DD) rather than month params */
     catch_up_policy catch_up;
     int catch_up_max;        /* at most this many missed runs (all) */
+    int show;                /* months a run shows, ending with its period's last
+                              * (1: the period alone); from gets the first */
     long grace;              /* seconds late a run still counts as on time */
     int retries;             /* attempts per recipient */
     long backoff;            /* seconds before the second attempt; doubles */

@@ -343,7 +343,7 @@ static void test_errors(void)
                  "2:3: error: unknown key \"crn\" in schedule; did you mean \"cron\"?");
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  colour: red\n",
                  "4:3: error: unknown key \"colour\" in schedule; allowed keys: name, cron, tz, "
-                 "period, period_params, catch_up, catch_up_max, catch_up_grace, retries, "
+                 "period, show, period_params, catch_up, catch_up_max, catch_up_grace, retries, "
                  "backoff, deliver, on_failure");
     expect_error("schedule:\n  tz: UTC\n",
                  "2:3: error: schedule needs cron (e.g. \"0 6 1 * *\")");
@@ -504,6 +504,33 @@ static const char *period_of(period_kind k, int dates, int64_t w)
     schedule_period(&s, w, &p);
     snprintf(out, sizeof out, "%s %s %s", p.label, p.from, p.to);
     return out;
+}
+
+/* The period of a run with show months shown (month parameters). */
+static const char *shown(period_kind k, int show, int64_t w)
+{
+    static char out[128];
+    schedule s;
+    period p;
+
+    memset(&s, 0, sizeof s);
+    s.period = k;
+    s.show = show;
+    schedule_period(&s, w, &p);
+    snprintf(out, sizeof out, "%s %s %s", p.label, p.from, p.to);
+    return out;
+}
+
+static void test_show(void)
+{
+    /* The label is the reported month; from moves back to show the months
+     * before it, across a year end. */
+    CHECK_STR(shown(PERIOD_PREVIOUS_MONTH, 12, wall(2024, 5, 1, 6, 0)), "2024-04 2023-05 2024-04");
+    CHECK_STR(shown(PERIOD_PREVIOUS_MONTH, 3, wall(2024, 2, 1, 6, 0)), "2024-01 2023-11 2024-01");
+    CHECK_STR(shown(PERIOD_PREVIOUS_MONTH, 1, wall(2024, 2, 1, 6, 0)), "2024-01 2024-01 2024-01");
+    /* A quarter already holds three months: show 2 adds none, 6 adds three. */
+    CHECK_STR(shown(PERIOD_PREVIOUS_QUARTER, 2, wall(2024, 4, 1, 6, 0)), "2024-Q1 2024-01 2024-03");
+    CHECK_STR(shown(PERIOD_PREVIOUS_QUARTER, 6, wall(2024, 4, 1, 6, 0)), "2024-Q1 2023-10 2024-03");
 }
 
 static void test_periods(void)
@@ -761,6 +788,7 @@ int main(void)
     test_defaults();
     test_errors();
     test_periods();
+    test_show();
     test_durations();
     test_catch_up();
     test_params();
