@@ -135,8 +135,10 @@ double quire_change(double now, double old, quire_unit unit)
         return NAN;
     if (unit == QUIRE_UNIT_PERCENT)
         return now - old;
+    /* 0 is a value: from 0 to 0 is no change; from 0 to anything else has
+     * no relative change (the value is new). */
     if (old == 0)
-        return NAN;
+        return now == 0 ? 0 : NAN;
     return (now - old) / fabs(old);
 }
 

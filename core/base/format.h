@@ -65,8 +65,8 @@ void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int deci
 
 /*
  * The change from old to new of a value in unit, as a fraction: new - old for
- * percent, else (new - old) / |old|. NAN when either is NAN or infinite, or
- * for a relative change when old is 0.
+ * percent, else (new - old) / |old|; 0 from 0 to 0. NAN when either is NAN
+ * or infinite, or for a relative change from 0 to another value.
  */
 double quire_change(double now, double old, quire_unit unit);
 

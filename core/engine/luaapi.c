@@ -173,13 +173,21 @@ static int push_change(lua_State *L, const char *text, double shown)
 }
 
 /* quire.change_text(new, old, unit): "+12.5%", "-2.1 pts" (a KPI in percent
- * changes in points), and the change as shown. */
+ * changes in points), and the change as shown. From 0 to another value
+ * (not percent) the value is new: "new", and math.huge (-math.huge for a
+ * value below 0) to rank by. */
 static int l_change_text(lua_State *L)
 {
     char buf[64];
     quire_unit u = check_unit(L, 3);
     if (lua_type(L, 1) != LUA_TNUMBER || lua_type(L, 2) != LUA_TNUMBER)
         return nil1(L);
+    if (u != QUIRE_UNIT_PERCENT && lua_tonumber(L, 2) == 0 && lua_tonumber(L, 1) != 0 &&
+        isfinite(lua_tonumber(L, 1))) {
+        lua_pushliteral(L, "new");
+        lua_pushnumber(L, lua_tonumber(L, 1) > 0 ? HUGE_VAL : -HUGE_VAL);
+        return 2;
+    }
     return push_change(L, buf, quire_change_text(buf, sizeof buf, lua_tonumber(L, 1),
                                                  lua_tonumber(L, 2), u, -1,
                                                  QUIRE_CHANGE_NOBREAK));

@@ -6,7 +6,9 @@
 --   from   the earlier month: "YYYY-MM" or an index 1..n (default the first)
 --   to     the later month (default the last)
 -- Changes are relative (+25.2%), or in percentage points for percent KPIs.
--- Segments without a value in either month are named as missing.
+-- Segments without a value in either month are named as missing. A 0 is a
+-- value: a segment that starts at 0 is new ("At Risk is new this period (0
+-- to 1,888)"), not missing and not a percentage.
 --
 -- Negative changes carry a minus sign (U+2212); months and "pts" are joined
 -- to their number by a no-break space.
@@ -31,7 +33,7 @@ return function(r, args)
   local up_word, down_word = "rose", "fell"
   if info.unit == "count" then up_word, down_word = "grew", "shrank" end
 
-  local ups, downs, flat, missing = {}, {}, {}, {}
+  local ups, downs, flat, fresh, missing = {}, {}, {}, {}, {}
   for _, seg in ipairs(r.segments) do
     local old, new = r.value(kpi, seg, a), r.value(kpi, seg, b)
     local text, d = quire.change_text(new, old, info.unit)
@@ -39,7 +41,8 @@ return function(r, args)
       missing[#missing + 1] = seg
     else
       local e = { seg = seg, d = d, text = text, old = old, new = new }
-      if e.d > 0 then ups[#ups + 1] = e
+      if e.d == math.huge or e.d == -math.huge then fresh[#fresh + 1] = e
+      elseif e.d > 0 then ups[#ups + 1] = e
       elseif e.d < 0 then downs[#downs + 1] = e
       else flat[#flat + 1] = e end
     end
@@ -52,6 +55,16 @@ return function(r, args)
       with_label and (label .. " ") or "", r.format(kpi, e.old), r.format(kpi, e.new), e.text)
   end
   local parts = {}
+  if #fresh > 0 then
+    local function fig(e) return r.format(kpi, e.old) .. " to " .. r.format(kpi, e.new) end
+    if #fresh == 1 then
+      parts[#parts + 1] = string.format("%s is new this period (%s)", fresh[1].seg, fig(fresh[1]))
+    else
+      local t = {}
+      for k, e in ipairs(fresh) do t[k] = e.seg .. " (" .. fig(e) .. ")" end
+      parts[#parts + 1] = quire.join(t) .. " are new this period"
+    end
+  end
   if #ups > 0 then
     local s = lead(ups[1], up_word, true)
     if ups[2] then s = s .. ", followed by " .. ups[2].seg .. " (" .. ups[2].text .. ")" end
@@ -71,8 +84,8 @@ return function(r, args)
     out = period .. ", no segment's " .. label .. " changed (to one decimal)"
   else
     out = period .. ", " .. table.concat(parts, "; ")
-    if #ups > 0 and #downs == 0 then out = out .. "; no segment " .. down_word end
-    if #downs > 0 and #ups == 0 then out = out .. "; no segment " .. up_word end
+    if #ups + #fresh > 0 and #downs == 0 then out = out .. "; no segment " .. down_word end
+    if #downs > 0 and #ups + #fresh == 0 then out = out .. "; no segment " .. up_word end
   end
   if #parts > 0 and #flat > 0 then
     local names = {}

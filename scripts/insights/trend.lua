@@ -71,11 +71,13 @@ return function(r, args)
   end
 
   local first, last = 1, #r.months
-  local list, missing = {}, {}
+  local list, missing, fresh = {}, {}, {}
   for _, seg in ipairs(r.segments) do
     local old, new = r.value(kpi, seg, first), r.value(kpi, seg, last)
     local t, d = quire.change_text(new, old, info.unit)
     if t == nil then missing[#missing + 1] = seg
+    -- from 0: new, not a percentage (0 is a value, not missing)
+    elseif d == math.huge or d == -math.huge then fresh[#fresh + 1] = { seg = seg, old = old, new = new }
     else list[#list + 1] = { seg = seg, d = d, text = t, old = old, new = new } end
   end
   table.sort(list, function(x, y) return x.d > y.d end)
@@ -107,6 +109,13 @@ return function(r, args)
         out = out .. " Among the segments, " .. quire.join(parts) .. "."
       end
     end
+  end
+  if #fresh > 0 then
+    local t = {}
+    for k, e in ipairs(fresh) do
+      t[k] = string.format("%s (%s to %s)", e.seg, r.format(kpi, e.old), r.format(kpi, e.new))
+    end
+    out = out .. string.format(" %s %s new this period.", quire.join(t), #fresh == 1 and "is" or "are")
   end
   if #missing > 0 then
     out = out .. string.format(" No data for %s in %s or %s.", quire.join(missing), quire.month_label(r.months[first]),

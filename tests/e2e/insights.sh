@@ -156,6 +156,27 @@ exits 0 "the seasonal fixture over 14 months" "$QUIRE" run "$FX/seasonal.yaml" -
 text "$T/s14.pdf" "$T/s14.txt"
 contains "$T/s14.txt.flat" "The report covers 14 months (Jan 2023 to Feb 2024): each calendar month appears at most twice, too little to establish a seasonal pattern. Year over year, the customer count of all customers did not change (2 months compared). In the first 12 months, High peaked in Dec 2023 (8) and was lowest in Feb 2023 (3), but a single year cannot show whether that shape repeats."
 
+# Zeros are values. High starts empty (customers 1-3 join it in Feb) and Low
+# spends $0 every month: High is new (0 to 3), not missing, and Low's $0 to
+# $0 is no change, not "no data". Mid spends $0 until Feb, then $40: new.
+mkdir -p "$T/zero"
+awk -v dir="$T/zero" 'BEGIN {
+    print "customer_id,signup_date" > (dir "/customers.csv")
+    for (c = 1; c <= 10; c++) print c ",2023-01-15" > (dir "/customers.csv")
+    print "customer_id,month,tier,spend,visits" > (dir "/tiers.csv")
+    split("2023-12 2024-01 2024-02 2024-03", ms, " ")
+    for (k = 1; k <= 4; k++) for (c = 1; c <= 10; c++) {
+        tier = c <= 3 ? (k >= 3 ? 3 : 2) : c <= 6 ? 2 : 1
+        spend = tier == 3 ? 100 : tier == 2 && k >= 3 ? 40 : 0
+        printf "%d,%s,%d,%d,%d\n", c, ms[k], tier, spend, c % 4 + tier > (dir "/tiers.csv")
+    }
+}'
+exits 0 "run the insight fixture on data with zeros" "$QUIRE" run "$FX/report.yaml" --param data="$T/zero" -o "$T/z.pdf"
+text "$T/z.pdf" "$T/z.txt"
+contains "$T/z.txt.flat" "Between Jan 2024 and Mar 2024, High is new this period (0 to 3); Mid shrank the fastest (customer count 6 to 3, -50.0%); Low did not change. All customers: 10 to 10 (0.0%)."
+contains "$T/z.txt.flat" "No segment's spend per customer fell by more than 10% between Jan 2024 and Mar 2024: every segment held steady or improved. No data for High in Jan 2024 or Mar 2024."
+grep -q "no segment grew\|No data for High in one of\|No data for Low\|No data for Mid" "$T/z.txt.flat" && bad "a zero read as missing: $(cat "$T/z.txt.flat")" || ok
+
 # ------------------------------------------------------------ failures
 
 # with SCRIPT [ARGS]: the fixture in $T with its last insight replaced; every

@@ -32,6 +32,7 @@ static void test_value(void)
     CHECK(fabs(quire_change(0.563, 0.548, QUIRE_UNIT_PERCENT) - 0.015) < 1e-12);
     CHECK(quire_change(0.5, 0, QUIRE_UNIT_PERCENT) == 0.5);          /* points from 0 */
     CHECK(isnan(quire_change(5, 0, QUIRE_UNIT_CURRENCY)));           /* no relative from 0 */
+    CHECK(quire_change(0, 0, QUIRE_UNIT_CURRENCY) == 0);             /* 0 to 0: no change */
     CHECK(isnan(quire_change(NAN, 1, QUIRE_UNIT_NUMBER)));
     CHECK(isnan(quire_change(1, NAN, QUIRE_UNIT_PERCENT)));
     CHECK(isnan(quire_change(INFINITY, 1, QUIRE_UNIT_NUMBER)));
@@ -65,6 +66,9 @@ static void test_text(void)
     CHECK_STR(text(99.96, 100, QUIRE_UNIT_NUMBER, -1, 0), "0.0%");
     CHECK(shown == 0);
     CHECK_STR(text(100.06, 100, QUIRE_UNIT_NUMBER, -1, 0), "+0.1%");
+    /* 0 is a value: from $0 to $0 is no change, not a missing one */
+    CHECK_STR(text(0, 0, QUIRE_UNIT_CURRENCY, -1, 0), "0.0%");
+    CHECK(shown == 0);
 
     /* nothing to show: a missing value, or a relative change from 0 */
     CHECK_STR(text(NAN, 100, QUIRE_UNIT_NUMBER, -1, 0), "");
