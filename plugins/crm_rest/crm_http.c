@@ -8,6 +8,7 @@
  * secrets, so no token reaches a log, an error or a report.
  */
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,8 +235,9 @@ int crm_http_init(crm_http *h)
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    /* redirects are followed by crm_http_fetch, same origin only: libcurl
+     * would send custom headers (auth: header) to any server */
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout);
@@ -288,6 +290,9 @@ void crm_http_free(crm_http *h)
     }
     free(h->body);
     free(h->link_next);
+    if (h->json)
+        json_decref(h->json);
+    h->json = NULL;
     h->curl = h->headers = NULL;
     h->body = h->link_next = NULL;
 }
@@ -342,13 +347,46 @@ static void pace(crm_http *h)
     h->last_start = now_mono();
 }
 
+/* The origin of url, "scheme://host:port", into out; -1 when not a URL. */
+static int origin_of(const char *url, char *out, size_t n)
+{
+    CURLU *u = curl_url();
+    char *s = NULL, *host = NULL, *port = NULL;
+    int rc = -1;
+
+    if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+        !curl_url_get(u, CURLUPART_SCHEME, &s, 0) && !curl_url_get(u, CURLUPART_HOST, &host, 0) &&
+        !curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT)) {
+        char *k;
+        for (k = s; *k; k++)
+            *k = (char)tolower((unsigned char)*k);
+        for (k = host; *k; k++)
+            *k = (char)tolower((unsigned char)*k);
+        snprintf(out, n, "%s://%s:%s", s, host, port);
+        rc = 0;
+    }
+    curl_free(s);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+#define MAX_REDIRECTS 5
+
 int crm_http_fetch(crm_http *h, const char *url_req, const char *url, const char *body,
                    uint64_t page)
 {
     CURL *c = h->curl;
     char errbuf[CURL_ERROR_SIZE];
-    int attempt;
+    int attempt, redirects = 0;
+    char here[2048];
 
+    snprintf(here, sizeof here, "%s", url_req);
+    if (h->json)
+        json_decref(h->json);
+    h->json = NULL;
+    h->attempts = 0;
     curl_easy_setopt(c, CURLOPT_URL, url_req);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)h->headers);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -376,6 +414,7 @@ int crm_http_fetch(crm_http *h, const char *url_req, const char *url, const char
         errbuf[0] = '\0';
         pace(h);
         h->requests++;
+        h->attempts = attempt + 1;
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->status);
 
@@ -418,15 +457,50 @@ int crm_http_fetch(crm_http *h, const char *url_req, const char *url, const char
                 }
                 h->body[0] = '\0';
             }
-            return 0;
+            /* a body cut short parses on the next attempt */
+            h->json = json_loadb(h->body, h->len, JSON_DECODE_ANY, &h->jerr);
+            if (h->json || last)
+                return 0;
+            snprintf(why, sizeof why, "invalid JSON at byte %d (line %d, column %d): %s",
+                     h->jerr.position, h->jerr.line, h->jerr.column, h->jerr.text);
+            wait = backoff(h, attempt);
+        } else if (h->status >= 300 && h->status < 400 && h->status != 304) {
+            char *loc = NULL, o1[600], o2[600];
+            curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc);
+            if (!loc || !*loc) {
+                crm_http_say(h, h->err, sizeof h->err, "%s: page %llu: HTTP %ld without a "
+                             "Location to follow", url, (unsigned long long)page, h->status);
+                return -1;
+            }
+            if (origin_of(here, o1, sizeof o1) || origin_of(loc, o2, sizeof o2) ||
+                strcmp(o1, o2) != 0) {
+                crm_http_say(h, h->err, sizeof h->err,
+                             "%s: page %llu: HTTP %ld redirects to %.300s, on another server "
+                             "(%s) than the request (%s); not following it (it would receive "
+                             "the credentials)", url, (unsigned long long)page, h->status, loc,
+                             origin_of(loc, o2, sizeof o2) ? "not a URL" : o2, o1);
+                return -1;
+            }
+            if (++redirects > MAX_REDIRECTS) {
+                crm_http_say(h, h->err, sizeof h->err, "%s: page %llu: more than %d redirects",
+                             url, (unsigned long long)page, MAX_REDIRECTS);
+                return -1;
+            }
+            snprintf(here, sizeof here, "%s", loc);
+            curl_easy_setopt(c, CURLOPT_URL, here);
+            if (h->post && h->status != 307 && h->status != 308)
+                curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); /* as browsers and libcurl do */
+            attempt--; /* a redirect is not a failed attempt */
+            continue;
         } else if (h->status == 429 || h->status >= 500) {
             snippet(h, quote, sizeof quote);
             snprintf(why, sizeof why, "HTTP %ld%s", h->status,
                      h->status == 429 ? " Too Many Requests" : "");
             h->err_kind = QUIRE_ERROR_TRANSIENT; /* busy or down: try again later */
             if (last) {
-                crm_http_say(h, h->err, sizeof h->err, "%s: page %llu: %s after %d attempts: %s",
-                             url, (unsigned long long)page, why, attempt + 1, quote);
+                crm_http_say(h, h->err, sizeof h->err, "%s: page %llu: %s after %d attempt%s: %s",
+                             url, (unsigned long long)page, why, attempt + 1, attempt ? "s" : "",
+                             quote);
                 return -1;
             }
             if (h->retry_after >= 0) {

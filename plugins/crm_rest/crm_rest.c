@@ -1290,11 +1290,13 @@ static int fetch_pages(crm *st, sink *k)
                  (unsigned long long)page);
 
         /* the response */
-        root = json_loadb(st->http.body, st->http.len, JSON_DECODE_ANY, &je);
+        root = st->http.json; /* parsed by crm_http_fetch, which retried a cut body */
+        st->http.json = NULL;
         if (!root) {
+            je = st->http.jerr;
             seterr(st, "%s: invalid JSON at byte %d (line %d, column %d): %s; the response "
-                   "has %zu bytes", where, je.position, je.line, je.column, je.text,
-                   st->http.len);
+                   "has %zu bytes (%d attempt%s)", where, je.position, je.line, je.column,
+                   je.text, st->http.len, st->http.attempts, st->http.attempts > 1 ? "s" : "");
             goto out;
         }
         recs = crm_path_get(root, &st->records);

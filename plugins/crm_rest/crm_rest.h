@@ -111,6 +111,9 @@ typedef struct crm_http {
     int too_big;
     char *link_next;   /* Link: <...>; rel="next", or NULL */
     long retry_after;  /* seconds, -1: none */
+    json_t *json;      /* the 2xx body parsed, or NULL (then jerr says why); the caller's */
+    json_error_t jerr;
+    int attempts;      /* requests the last fetch took, redirects not counted */
     /* runtime */
     double last_start; /* monotonic seconds of the last request */
     uint64_t rng;
@@ -129,8 +132,12 @@ int crm_http_header(crm_http *h, const char *line);
 /*
  * Fetch url (POST body when h->post), retrying connection errors, 429 and 5xx
  * with backoff; messages show the URL as shown (without the auth parameter)
- * and the page number. Returns 0 with the 2xx
- * response in h->body/h->len (NUL-terminated), or -1 with h->err set.
+ * and the page number. A 2xx body that is not JSON (cut short) is retried
+ * too. Redirects are followed only on the same origin (scheme, host and
+ * port): another server would receive the credentials. Returns 0 with the 2xx
+ * response in h->body/h->len (NUL-terminated) and parsed in h->json (NULL,
+ * with h->jerr, when it still does not parse after the retries), or -1 with
+ * h->err set.
  */
 int crm_http_fetch(crm_http *h, const char *url, const char *shown, const char *body,
                    uint64_t page);

@@ -12,7 +12,8 @@ export CRM_TOKEN="crmtok-$$-Zq81xW"
 export CRM_WRONG="crmwrong-$$-Pk27vB"
 export CRM_USER=quire
 SRV="" SRV_TLS=""
-trap 'for p in $SRV $SRV_TLS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+SRV_OTHER=""
+trap 'for p in $SRV $SRV_TLS $SRV_OTHER; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 # serve NAME ARGS...: start the CRM, wait for its port, set PORT.
 serve() {
@@ -305,10 +306,19 @@ fails_later slow "no complete response within 1 s (timeout) (2 attempts)"
 awk -v s="$SECS" 'BEGIN {exit !(s < 8)}' && ok || bad "the timeout took $SECS s"
 fault slow_once "$HUBSPOT" "slow,delay=3,from=2" "timeout: 1"
 rows_match slow_once
-# truncated JSON: an error naming the page and the byte offset
+# truncated JSON: retried (the next attempt parses); when it persists, an
+# error naming the page, the byte offset and the attempts
 fault truncate "$HUBSPOT" "truncate,from=2"
-preview truncate
-fails truncate "page 2: invalid JSON at byte" "after=" "/crm/v3/objects/contacts"
+rows_match truncate
+contains "$L/truncate.err" "page 2: invalid JSON at byte"
+contains "$L/truncate.err" "retry 1 of 4"
+fault truncate_always "$HUBSPOT" "truncate,from=2,times=0" "retries: 1"
+preview truncate_always
+fails truncate_always "page 2: invalid JSON at byte" "after=" "/crm/v3/objects/contacts" "(2 attempts)"
+# a single attempt is one attempt, not "1 attempts"
+fault r503_once "$PIPEDRIVE" "503,times=0" "retries: 0"
+preview r503_once
+fails_later r503_once "HTTP 503 after 1 attempt:"
 # a connection cut short: retried, and an error when it persists
 fault cutoff "$HUBSPOT" "cutoff,from=2"
 rows_match cutoff
@@ -349,6 +359,25 @@ echo "    url: $URL
     token_env: CRM_TOKEN" | spec foreign
 preview foreign
 fails foreign "on another server than url; not following it"
+
+# a redirect to another server (a second local CRM): refused, naming both
+# origins; the other server never sees the key, whatever the auth method
+PLAIN_PORT=${URL##*:}
+serve other
+SRV_OTHER=$SRV_other
+OTHER_PORT=$PORT
+other_stats() { python3 -c "import json,urllib.request; d = json.load(urllib.request.urlopen('http://127.0.0.1:$OTHER_PORT/_stats')); print(d['requests'], d['credentials'])"; }
+fault redirect_header "$GENERIC_PAGE" "redirect,to=$OTHER_PORT,times=0"
+preview redirect_header
+fails redirect_header "HTTP 302 redirects to http://127.0.0.1:$OTHER_PORT/api/v1/customers" \
+    "on another server (http://127.0.0.1:$OTHER_PORT) than the request (http://127.0.0.1:$PLAIN_PORT); not following it"
+fault redirect_bearer "$HUBSPOT" "redirect,to=$OTHER_PORT,from=2,times=0"
+preview redirect_bearer
+fails redirect_bearer "page 2: HTTP 302 redirects to" "not following it"
+[ "$(other_stats)" = "0 0" ] && ok || bad "the other server was sent requests (requests, credentials): $(other_stats)"
+# a redirect on the same server is followed
+fault redirect_same "$GENERIC_PAGE" "redirect,to=$PLAIN_PORT,from=2"
+rows_match redirect_same
 
 # wrong credentials: 401 naming the auth method, never the token
 sed 's/token_env: CRM_TOKEN/token_env: CRM_WRONG/' "$T/hubspot.yaml" >"$T/wrong_bearer.yaml"
@@ -446,7 +475,7 @@ contains "$L/cache_down.err" "the data comes from the cached table fetched"
 contains "$L/cache_down.err" "s old"
 contains "$L/cache_down.err" "HTTP 503"
 # the CRM fails halfway: the previous cache is kept whole
-sed -e 's/503,times=0,tag=down/truncate,from=3,tag=half/' "$T/cache_down.yaml" >"$T/cache_half.yaml"
+sed -e 's/503,times=0,tag=down/truncate,from=3,times=0,tag=half/' "$T/cache_down.yaml" >"$T/cache_half.yaml"
 rows_match cache_half
 [ ! -f "$T/customers.cache.tmp" ] && ok || bad "a partial cache file was left behind"
 # on_error: fail
