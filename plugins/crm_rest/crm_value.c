@@ -612,11 +612,13 @@ static void mask_in(char *out, size_t n, const char *const *secrets, const char 
                 continue;
             }
             v++;
-            e = v + strcspn(v, "&# \"'\n");
-            if (e - v == 3 && memcmp(v, "***", 3) == 0)
-                p = e;
-            else
-                p = splice(out, n, v, e);
+            /* the value ends where the URL does in a message too: "URL: page 3" */
+            if (strncmp(v, "***", 3) == 0) {
+                p = v + 3; /* already masked: what follows is not the value */
+                continue;
+            }
+            e = v + strcspn(v, "&#:;,)> \"'\t\r\n");
+            p = splice(out, n, v, e);
         }
     }
 }

@@ -160,6 +160,13 @@ static void test_mask(void)
     CHECK_STR(out, "http://h/p?api_token=***&y=2");
     crm_mask("http://h/p?my_api_token=abc&api_token=q", out, sizeof out, NULL, "api_token");
     CHECK_STR(out, "http://h/p?my_api_token=abc&api_token=***");
+    /* a value already masked keeps what follows it (": page 3") */
+    crm_mask("http://h/v1?start=0&api_token=***: page 3", out, sizeof out, NULL, "api_token");
+    CHECK_STR(out, "http://h/v1?start=0&api_token=***: page 3");
+    crm_mask("http://h/v1?api_token=s3cr/t+key: page 3", out, sizeof out, secrets, "api_token");
+    CHECK_STR(out, "http://h/v1?api_token=***: page 3");
+    crm_mask("http://h/v1?api_token=abc: page 3", out, sizeof out, NULL, "api_token");
+    CHECK_STR(out, "http://h/v1?api_token=***: page 3");
     /* the output never holds the secret, even cut short */
     crm_mask("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?k=ab", out, 52, NULL, "k");
     CHECK(strstr(out, "ab") == NULL);
