@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "plugins.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -34,16 +35,41 @@ static void *hash_all(void *arg)
     return NULL;
 }
 
-input_digests *digests_start(const spec *s)
+/* Whether option key of plugin p names a local file: its type is PATH. A
+ * REST source's "path" (an endpoint) is not one. Without p, an option named
+ * path is taken for a file. */
+static int is_file_option(const quire_plugin *p, const char *key)
+{
+    const quire_option_def *o;
+    size_t k;
+
+    if (!p)
+        return strcmp(key, "path") == 0;
+    for (k = 0; p->options && (o = QUIRE_AT(p->options, p->option_size, k))->name; k++)
+        if (strcmp(o->name, key) == 0)
+            return o->type == QUIRE_OPT_PATH;
+    return 0;
+}
+
+input_digests *digests_start(const spec *s, plugin_registry *reg)
 {
     input_digests *d = xcalloc(1, sizeof *d);
     size_t i, j;
 
     add(d, xstrdup(s->path));
-    for (i = 0; i < s->nsources; i++)
+    for (i = 0; i < s->nsources; i++) {
+        const quire_plugin *p = NULL;
+        if (reg) {
+            quire_error e;
+            memset(&e, 0, sizeof e);
+            p = plugins_get(reg, s->sources[i].plugin, &e);
+            if (!p)
+                continue; /* the run stops at this source with the error */
+        }
         for (j = 0; j < s->sources[i].noptions; j++)
-            if (strcmp(s->sources[i].options[j].key, "path") == 0)
+            if (is_file_option(p, s->sources[i].options[j].key))
                 add(d, path_join(s->dir, s->sources[i].options[j].value));
+    }
     for (i = 0; i < s->nsegmentations; i++)
         if (s->segmentations[i].rule)
             add(d, xstrdup(s->segmentations[i].rule));

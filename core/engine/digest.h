@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "plugins.h"
 #include "spec.h"
 
 typedef struct input_digest {
@@ -22,9 +23,11 @@ typedef struct input_digest {
 
 typedef struct input_digests input_digests;
 
-/* Start hashing the spec's inputs (s must outlive digests_wait). Never NULL:
- * without a thread, the hashes are computed in digests_wait. */
-input_digests *digests_start(const spec *s);
+/* Start hashing the spec's inputs (s must outlive digests_wait). A source's
+ * files are its options of type PATH in its plugin (from reg); with reg
+ * NULL, its options named path. Never NULL: without a thread, the hashes are
+ * computed in digests_wait. */
+input_digests *digests_start(const spec *s, plugin_registry *reg);
 /* Wait for the hashes; returns the array of *n entries, spec file first. */
 const input_digest *digests_wait(input_digests *d, size_t *n);
 void digests_free(input_digests *d);

@@ -105,7 +105,7 @@ int run_report(const run_opts *o, quire_error *err)
     s = spec_load(o->spec_path, o->params, o->nparams, err);
     if (!s)
         goto done;
-    dg = digests_start(s);
+    dg = digests_start(s, &reg);
     qlog(LOG_INFO, "spec: %zu sources, %zu KPIs, %zu sections in %.3f s", s->nsources, s->nkpis,
          s->nsections, lap(&t));
 

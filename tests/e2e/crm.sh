@@ -251,6 +251,15 @@ cmp -s "$T/xcsv/kpis.csv" "$T/xcrm/kpis.csv" && ok || bad "the CRM report's KPIs
 cmp -s "$T/xcsv/segments.csv" "$T/xcrm/segments.csv" && ok || bad "the CRM report's segments differ"
 pdftotext -q "$T/crm.pdf" "$L/crm.txt" 2>/dev/null
 contains "$L/crm.txt" "Monthly Customer Segment Performance Report"
+# The manifest does not take the endpoint's path for a local file: the
+# inputs are files only (the REST source is not hashed as one).
+qpdf --show-attachment=manifest.json "$T/crm.pdf" >"$T/crm-manifest.json"
+grep -q '"inputs"' "$T/crm-manifest.json" && ok || bad "no manifest in the CRM report"
+if grep -q '"path": "/crm/v3/objects/contacts"' "$T/crm-manifest.json"; then
+    bad "the manifest records the CRM endpoint as an input file: $(cat "$T/crm-manifest.json")"
+else
+    ok
+fi
 # With the CRM down, on_error: use_cache renders from the cache and the PDF
 # says so, with the cache's age, under "Data notes".
 sed -e "s#^    retries: 4#    retries: 1\n    cache: $T/report.cache\n    cache_ttl: 0\n    on_error: use_cache#" \

@@ -144,7 +144,7 @@ static void test_inputs(void)
         free(spec_path);
         return;
     }
-    dg = digests_start(s);
+    dg = digests_start(s, NULL);
     CHECK(dg != NULL);
     d = digests_wait(dg, &n);
     CHECK(n == 12);
@@ -196,7 +196,7 @@ static void test_inputs(void)
     digests_free(dg);
 
     /* Freed without waiting: it waits itself. */
-    dg = digests_start(s);
+    dg = digests_start(s, NULL);
     digests_free(dg);
     digests_free(NULL);
     spec_free(s);
@@ -208,7 +208,7 @@ static void test_inputs(void)
         s = spec_load(spec_path, ov, 1, &err);
         CHECK(s != NULL);
         if (s) {
-            dg = digests_start(s);
+            dg = digests_start(s, NULL);
             d = digests_wait(dg, &n);
             CHECK(n == 12);
             if (n > 1) {
