@@ -255,24 +255,43 @@ void sb_free(strbuf *b)
 
 void format_plain_number(char *buf, size_t n, double v)
 {
-    int prec;
+    char g[40];
+    const char *e;
+    int prec, exp10, k;
 
-    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+    if (n == 0)
+        return;
+    if (v != v || v - v != 0) { /* NaN, infinities */
+        snprintf(buf, n, "%g", v);
+        return;
+    }
+    /* Whole numbers below 10^15 as integers ("-0" for negative zero, which
+     * reads back as -0.0). The range is checked before the cast. */
+    if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
         snprintf(buf, n, "%.0f", v);
         return;
     }
+    /* The fewest significant digits that read back as v (17 always do). */
     for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
+        snprintf(g, sizeof g, "%.*g", prec, v);
+        if (strtod(g, NULL) == v)
             break;
     }
-    if (!strchr(buf, 'e'))
-        return;
-    for (prec = 1; prec <= 40; prec++) {
-        snprintf(buf, n, "%.*f", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
+    e = strchr(g, 'e');
+    if (e) {
+        /* Without the exponent when the decimal stays short (10^-7 to 10^21,
+         * as JavaScript prints numbers) and fits; else the exponent form,
+         * which reads back just as exactly: 1.5e+40, 4.9406564584124654e-324. */
+        exp10 = atoi(e + 1);
+        if (exp10 >= -7 && exp10 < 21) {
+            int frac = prec - 1 - exp10;
+
+            k = snprintf(buf, n, "%.*f", frac > 0 ? frac : 0, v);
+            if (k >= 0 && (size_t)k < n && strtod(buf, NULL) == v)
+                return;
+        }
     }
+    snprintf(buf, n, "%s", g);
 }
 
 char *tmp_template(const char *prefix)
