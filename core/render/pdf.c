@@ -1480,9 +1480,12 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
         else if (r->err == HPDF_FILE_OPEN_ERROR)
             quire_err(err, r->code, "%s: %s", r->what,
                       errstr((int)r->detail, eb, sizeof eb));
-        else
-            quire_err(err, r->code, "%s (libharu error 0x%04X, detail %u)", r->what,
-                      (unsigned)r->err, (unsigned)r->detail);
+        else {
+            const char *name = pdf_error_name((unsigned)r->err);
+            quire_err(err, r->code, "%s (libharu error 0x%04X %s, detail %u)", r->what,
+                      (unsigned)r->err, name ? name : "(unknown to libharu 2.3.0)",
+                      (unsigned)r->detail);
+        }
         HPDF_Free(r->pdf);
         free(r->pages);
         free(r->toc);

@@ -15,4 +15,8 @@
  */
 int pdf_render(const quire_doc *doc, const char *path, quire_error *err);
 
+/* The name of a libharu 2.3.0 error code ("HPDF_PAGE_INVALID_GMODE" for
+ * 0x1051), or NULL for a code it does not define. */
+const char *pdf_error_name(unsigned code);
+
 #endif
