@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "atomic.h"
 #include "date.h"
 #include "doc.h"
 #include "facts.h"
@@ -91,6 +92,7 @@ int run_report(const run_opts *o, quire_error *err)
     report *r = NULL;
     input_digests *dg = NULL;
     report_inputs in;
+    atomic_batch outputs = {0};
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
     double t0 = now(), t = t0, dt;
     long long epoch;
@@ -153,7 +155,9 @@ int run_report(const run_opts *o, quire_error *err)
         goto done;
     }
     qlog(LOG_INFO, "insights: %zu answers in %.3f s", insights_count(answers), lap(&t));
-    if (o->export_dir && report_export(m, o->export_dir, err))
+    /* The exports are written now and held: they are published with the
+     * PDF, once it is written too, so a failed run leaves none of them. */
+    if (o->export_dir && report_export(m, o->export_dir, &outputs, err))
         goto done;
 
     /* document: the input hashes for its manifest are finished on their
@@ -190,7 +194,7 @@ int run_report(const run_opts *o, quire_error *err)
         }
         free(dir);
     }
-    if (pdf_render(report_doc(r), out, err))
+    if (pdf_render_batch(report_doc(r), out, &outputs, err) || atomic_batch_commit(&outputs, err))
         goto done;
     dt = lap(&t);
     qprogress_done();
@@ -200,6 +204,7 @@ int run_report(const run_opts *o, quire_error *err)
     rc = 0;
 done:
     qprogress_done();
+    atomic_batch_abort(&outputs);
     report_free(r);
     insights_free(answers);
     digests_free(dg);
