@@ -321,3 +321,44 @@ char *path_join(const char *dir, const char *path)
         return xstrdup(path);
     return xasprintf("%s/%s", dir, path);
 }
+
+int path_within(const char *root, const char *path)
+{
+    char *real, *dir, *rest = NULL;
+    size_t n;
+    int in = 0;
+
+    /* The longest leading part of path that exists, resolved (symlinks
+     * included); what follows it does not exist yet (an output), so holds
+     * no symlink, and must hold no "..". */
+    real = realpath(path, NULL);
+    if (!real) {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        if (strcmp(base, "..") == 0 || strcmp(base, ".") == 0 || !*base)
+            return 0;
+        dir = path_dirname(path);
+        if (strcmp(dir, path) == 0) {
+            free(dir);
+            return 0;
+        }
+        if (!path_within(root, dir)) {
+            free(dir);
+            return 0;
+        }
+        real = realpath(dir, NULL);
+        free(dir);
+        if (!real)
+            return 1; /* inside, though the folder does not exist either */
+        rest = xasprintf("%s/%s", real, base);
+        free(real);
+        real = rest;
+    }
+    n = strlen(root);
+    while (n > 1 && root[n - 1] == '/')
+        n--;
+    if (strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/' || n == 1))
+        in = 1;
+    free(real);
+    return in;
+}

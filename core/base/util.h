@@ -58,6 +58,12 @@ void format_plain_number(char *buf, size_t n, double v);
  * characters they replace. A new string. */
 char *tmp_template(const char *prefix);
 
+/* Whether path, resolved as the system would (realpath: "..", symlinks),
+ * lies inside root, which must itself be resolved already (realpath). A path
+ * that does not exist yet (an output) is judged by its nearest existing
+ * folder; a missing last part may not be "..". */
+int path_within(const char *root, const char *path);
+
 /* The folder part of a path ("reports/x.yaml" -> "reports"; "x" -> "."). */
 char *path_dirname(const char *path);
 /* path itself when absolute, else dir/path. */

@@ -63,6 +63,8 @@ static const char usage_run[] =
     "                        set a parameter of the spec (repeatable)\n"
     "  --export DIR          also write DIR/kpis.csv and DIR/segments.csv (published\n"
     "                        with the PDF, only when every file is complete)\n"
+    "  --data-root DIR       every source, script and output path must resolve inside\n"
+    "                        DIR (also QUIRE_DATA_ROOT; see docs/security.md)\n"
     "  --timeout SECONDS     stop the run (exit 2, nothing written) when it takes longer\n"
     "                        than SECONDS\n"
     "  -q, --quiet           print errors only\n"
@@ -72,13 +74,14 @@ static const char usage_run[] =
     "period, so the same inputs give the same bytes.\n";
 
 static const char usage_validate[] =
-    "Usage: quire validate SPEC [--param NAME=VALUE]...\n"
+    "Usage: quire validate SPEC [--param NAME=VALUE]... [--data-root DIR]\n"
     "\n"
     "Check SPEC: its YAML, keys and types, each source's plugin options, the\n"
     "segment rule and the KPI scripts. Reads no data. Exits 0 when all is well.\n";
 
 static const char usage_preview[] =
     "Usage: quire preview SPEC SOURCE [--rows N] [--format csv|json] [--param NAME=VALUE]...\n"
+    "                     [--data-root DIR]\n"
     "\n"
     "Print the first N rows (default 10) of SOURCE exactly as Quire parses and\n"
     "types them: declared columns typed (dates as YYYY-MM-DD), the others as\n"
@@ -219,6 +222,9 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
         } else if (cli_is_opt(a, "--export", NULL) && strcmp(cmd, "run") == 0) {
             if (!(o.export_dir = cli_opt(argc, argv, &i, "--export", NULL, NULL)))
                 rc = cli_usage_error(usage, "%s needs a folder", a);
+        } else if (cli_is_opt(a, "--data-root", NULL)) {
+            if (!(o.data_root = cli_opt(argc, argv, &i, "--data-root", NULL, NULL)))
+                rc = cli_usage_error(usage, "%s needs a folder", a);
         } else if (cli_is_opt(a, "--timeout", NULL) && strcmp(cmd, "run") == 0) {
             char *end;
             if (!(v = cli_opt(argc, argv, &i, "--timeout", NULL, NULL)))
@@ -263,6 +269,8 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
     }
     o.spec_path = pos[0];
     o.params = params;
+    if (!o.data_root)
+        o.data_root = getenv("QUIRE_DATA_ROOT");
     catch_stop_signals();
     if (timeout_text)
         arm_timeout(timeout, timeout_text);

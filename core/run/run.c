@@ -70,6 +70,53 @@ static double lap(double *t)
 }
 
 /*
+ * The data root (--data-root, QUIRE_DATA_ROOT): resolved, then every script
+ * the spec names checked against it (an error at the spec's line:col), and
+ * kept on the spec for source_open() to check the sources' paths. Returns 0
+ * or -1 with err set (a spec or usage error, exit 1).
+ */
+static int data_root_check(spec *s, const char *root_in, char **root, quire_error *err)
+{
+    size_t i, j, k;
+
+    *root = NULL;
+    if (!root_in || !*root_in)
+        return 0;
+    *root = realpath(root_in, NULL);
+    if (!*root)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, root_in, 0, 0, "data root: %s",
+                            strerror(errno));
+    s->data_root = *root;
+#define OUTSIDE(P, POS)                                                                    \
+    do {                                                                                      \
+        if ((P) && !path_within(*root, (P)))                                            \
+            return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, (POS).line, (POS).col,        \
+                                "script %s is outside the data root %s", (P), *root);     \
+    } while (0)
+    for (i = 0; i < s->nsegmentations; i++)
+        OUTSIDE(s->segmentations[i].rule, s->segmentations[i].rule_pos);
+    for (i = 0; i < s->nkpis; i++)
+        OUTSIDE(s->kpis[i].script, s->kpis[i].pos);
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            for (k = 0; b->insights && k < b->nitems; k++)
+                OUTSIDE(b->insights[k].script, b->insights[k].pos);
+        }
+#undef OUTSIDE
+    return 0;
+}
+
+/* An output path (from the command line) inside the data root. */
+static int output_inside(const char *root, const char *what, const char *path, quire_error *err)
+{
+    if (root && !path_within(root, path))
+        return quire_err(err, QUIRE_EXIT_USAGE, "%s %s is outside the data root %s", what, path,
+                         root);
+    return 0;
+}
+
+/*
  * A report run, one stage after the other; each returns its product and no
  * stage calls back into an earlier one:
  *
@@ -96,6 +143,7 @@ int run_report(const run_opts *o, quire_error *err)
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
     double t0 = now(), t = t0, dt;
     long long epoch;
+    char *root = NULL;
     int bad, rc = -1;
 
     data_notes_init(&notes);
@@ -105,7 +153,9 @@ int run_report(const run_opts *o, quire_error *err)
 
     /* load */
     s = spec_load(o->spec_path, o->params, o->nparams, err);
-    if (!s)
+    if (!s || data_root_check(s, o->data_root, &root, err) ||
+        output_inside(root, "output", out, err) ||
+        (o->export_dir && output_inside(root, "export folder", o->export_dir, err)))
         goto done;
     dg = digests_start(s);
     qlog(LOG_INFO, "spec: %zu sources, %zu KPIs, %zu sections in %.3f s", s->nsources, s->nkpis,
@@ -216,6 +266,7 @@ done:
     plugins_free(&reg);
     data_notes_free(&notes);
     free(out);
+    free(root);
     return rc;
 }
 
@@ -224,11 +275,14 @@ int run_validate(const run_opts *o, quire_error *err)
     plugin_registry reg = {0};
     spec *s = spec_load(o->spec_path, o->params, o->nparams, err);
     quire_lua *q = NULL;
+    char *root = NULL;
     size_t i;
     int rc = -1;
 
     if (!s)
         return -1;
+    if (data_root_check(s, o->data_root, &root, err))
+        goto done;
     for (i = 0; i < s->nsources; i++) {
         source *so = source_open(s, &s->sources[i], &reg, NULL, err);
         if (!so)
@@ -285,6 +339,7 @@ done:
     qlua_free(q);
     spec_free(s);
     plugins_free(&reg);
+    free(root);
     return rc;
 }
 
@@ -394,10 +449,13 @@ int run_preview(const run_opts *o, const char *source_name, long rows, preview_f
     const spec_source *src;
     source *so = NULL;
     preview_ctx c;
+    char *root = NULL;
     int rc = -1;
 
     if (!s)
         return -1;
+    if (data_root_check(s, o->data_root, &root, err))
+        goto done;
     src = spec_find_source(s, source_name);
     if (!src) {
         strbuf names = {0};
@@ -426,5 +484,6 @@ done:
     source_close(so);
     spec_free(s);
     plugins_free(&reg);
+    free(root);
     return rc;
 }
