@@ -45,7 +45,17 @@ typedef struct atomic_file {
     char *tmp;       /* the temporary file; NULL once renamed or removed */
     unsigned mode;
     unsigned flags;
+    int stream;      /* the target is a character device or a FIFO, written directly */
 } atomic_file;
+
+/*
+ * A target that is a character device or a FIFO (/dev/stdout, /dev/null, a
+ * named pipe) cannot be replaced by a rename: atomic_open() opens it and the
+ * bytes are streamed to it (no temporary file; what was written cannot be
+ * taken back). A block device, a socket or other special file is refused. A
+ * symlink to a regular file is followed: the file it names is replaced and
+ * the link stays.
+ */
 
 /*
  * Start replacing path. The temporary file is tmp when it is not NULL (the
@@ -77,5 +87,26 @@ void atomic_abort(atomic_file *f);
  * path.tmp.XXXXXX). Returns 0, or -1 with err set. */
 int atomic_write(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
                  quire_error *err);
+
+/*
+ * A batch of files published together: each is written and synced, then
+ * held (atomic_batch_hold moves f into the batch); atomic_batch_commit()
+ * renames them all into place only once every one is complete, or
+ * atomic_batch_abort() removes them all. A zeroed batch is empty.
+ */
+typedef struct atomic_batch {
+    atomic_file *v;
+    size_t n;
+} atomic_batch;
+
+void atomic_batch_hold(atomic_batch *b, atomic_file *f);
+/* Returns 0, or -1 with err set; the batch is empty afterwards either way. */
+int atomic_batch_commit(atomic_batch *b, quire_error *err);
+void atomic_batch_abort(atomic_batch *b);
+
+/* Remove every temporary file still being written (not yet renamed or given
+ * up), in this process. Async-signal-safe (unlink only): for SIGTERM, SIGINT
+ * and timeout handlers. */
+void atomic_remove_pending(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void to_hex(const unsigned char *md, unsigned n, char out[65])
@@ -28,12 +29,23 @@ int sha256_file(const char *path, char out[65])
     unsigned char *buf;
     EVP_MD_CTX *c;
     ssize_t got;
+    struct stat sb;
     int fd, rc = -1;
 
     out[0] = '\0';
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Only a regular file is hashed: a device (/dev/zero) never ends and a
+     * FIFO would block, or split its stream with the source that reads it.
+     * It is checked before opening (opening a FIFO or a device can have
+     * effects of its own) and again on what was opened. */
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return -1;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return -1;
+    }
     buf = malloc(cap);
     c = EVP_MD_CTX_new();
     if (!buf || !c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL))

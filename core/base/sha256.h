@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* The hex digest of a file's bytes; returns -1 (out = "") when unreadable. */
+/* The hex digest of a regular file's bytes; returns -1 (out = "") when it is
+ * unreadable or not a regular file (a device, a FIFO: never opened for reading). */
 int sha256_file(const char *path, char out[65]);
 
 #endif

@@ -255,24 +255,43 @@ void sb_free(strbuf *b)
 
 void format_plain_number(char *buf, size_t n, double v)
 {
-    int prec;
+    char g[40];
+    const char *e;
+    int prec, exp10, k;
 
-    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+    if (n == 0)
+        return;
+    if (v != v || v - v != 0) { /* NaN, infinities */
+        snprintf(buf, n, "%g", v);
+        return;
+    }
+    /* Whole numbers below 10^15 as integers ("-0" for negative zero, which
+     * reads back as -0.0). The range is checked before the cast. */
+    if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
         snprintf(buf, n, "%.0f", v);
         return;
     }
+    /* The fewest significant digits that read back as v (17 always do). */
     for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
+        snprintf(g, sizeof g, "%.*g", prec, v);
+        if (strtod(g, NULL) == v)
             break;
     }
-    if (!strchr(buf, 'e'))
-        return;
-    for (prec = 1; prec <= 40; prec++) {
-        snprintf(buf, n, "%.*f", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
+    e = strchr(g, 'e');
+    if (e) {
+        /* Without the exponent when the decimal stays short (10^-7 to 10^21,
+         * as JavaScript prints numbers) and fits; else the exponent form,
+         * which reads back just as exactly: 1.5e+40, 4.9406564584124654e-324. */
+        exp10 = atoi(e + 1);
+        if (exp10 >= -7 && exp10 < 21) {
+            int frac = prec - 1 - exp10;
+
+            k = snprintf(buf, n, "%.*f", frac > 0 ? frac : 0, v);
+            if (k >= 0 && (size_t)k < n && strtod(buf, NULL) == v)
+                return;
+        }
     }
+    snprintf(buf, n, "%s", g);
 }
 
 char *tmp_template(const char *prefix)
@@ -301,4 +320,45 @@ char *path_join(const char *dir, const char *path)
     if (path[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
         return xstrdup(path);
     return xasprintf("%s/%s", dir, path);
+}
+
+int path_within(const char *root, const char *path)
+{
+    char *real, *dir, *rest = NULL;
+    size_t n;
+    int in = 0;
+
+    /* The longest leading part of path that exists, resolved (symlinks
+     * included); what follows it does not exist yet (an output), so holds
+     * no symlink, and must hold no "..". */
+    real = realpath(path, NULL);
+    if (!real) {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        if (strcmp(base, "..") == 0 || strcmp(base, ".") == 0 || !*base)
+            return 0;
+        dir = path_dirname(path);
+        if (strcmp(dir, path) == 0) {
+            free(dir);
+            return 0;
+        }
+        if (!path_within(root, dir)) {
+            free(dir);
+            return 0;
+        }
+        real = realpath(dir, NULL);
+        free(dir);
+        if (!real)
+            return 1; /* inside, though the folder does not exist either */
+        rest = xasprintf("%s/%s", real, base);
+        free(real);
+        real = rest;
+    }
+    n = strlen(root);
+    while (n > 1 && root[n - 1] == '/')
+        n--;
+    if (strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/' || n == 1))
+        in = 1;
+    free(real);
+    return in;
 }

@@ -49,12 +49,20 @@ void sb_json_string(strbuf *b, const char *s, size_t n);
 /* The same for a C string; NULL is the empty string. */
 void sb_json_cstr(strbuf *b, const char *s);
 
-/* v as a plain decimal that reads back as v (no exponent): "1380", "19.99". */
+/* v in the fewest digits that read back as exactly v: a plain decimal
+ * ("1380", "19.99", "0.0000001") from 10^-7 to 10^21, else with an exponent
+ * ("1.5e+40", "5e-324"); "-0" for negative zero. 32 bytes always suffice. */
 void format_plain_number(char *buf, size_t n, double v);
 
 /* A template for mkstemp/mkdtemp: prefix followed by the six placeholder
  * characters they replace. A new string. */
 char *tmp_template(const char *prefix);
+
+/* Whether path, resolved as the system would (realpath: "..", symlinks),
+ * lies inside root, which must itself be resolved already (realpath). A path
+ * that does not exist yet (an output) is judged by its nearest existing
+ * folder; a missing last part may not be "..". */
+int path_within(const char *root, const char *path);
 
 /* The folder part of a path ("reports/x.yaml" -> "reports"; "x" -> "."). */
 char *path_dirname(const char *path);

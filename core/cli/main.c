@@ -1,12 +1,17 @@
 /* main.c - the command line. */
 #include <errno.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "cli_schedule.h"
 #include "cli.h"
 #include "date.h"
+#include "atomic.h"
 #include "error.h"
 #include "log.h"
 #include "plugins.h"
@@ -48,6 +53,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "Usage: quire run SPEC [-o OUT.pdf] [--param NAME=VALUE]... [--export DIR]\n"
+    "                [--timeout SECONDS]\n"
     "\n"
     "Render the report described by SPEC.\n"
     "\n"
@@ -55,7 +61,12 @@ static const char usage_run[] =
     "                        written atomically, never left half-written\n"
     "  -p, --param NAME=VALUE\n"
     "                        set a parameter of the spec (repeatable)\n"
-    "  --export DIR          also write DIR/kpis.csv and DIR/segments.csv\n"
+    "  --export DIR          also write DIR/kpis.csv and DIR/segments.csv (published\n"
+    "                        with the PDF, only when every file is complete)\n"
+    "  --data-root DIR       every source, script and output path must resolve inside\n"
+    "                        DIR (also QUIRE_DATA_ROOT; see docs/security.md)\n"
+    "  --timeout SECONDS     stop the run (exit 2, nothing written) when it takes longer\n"
+    "                        than SECONDS\n"
     "  -q, --quiet           print errors only\n"
     "  -v, --verbose         print timings of each stage\n"
     "\n"
@@ -63,13 +74,14 @@ static const char usage_run[] =
     "period, so the same inputs give the same bytes.\n";
 
 static const char usage_validate[] =
-    "Usage: quire validate SPEC [--param NAME=VALUE]...\n"
+    "Usage: quire validate SPEC [--param NAME=VALUE]... [--data-root DIR]\n"
     "\n"
     "Check SPEC: its YAML, keys and types, each source's plugin options, the\n"
     "segment rule and the KPI scripts. Reads no data. Exits 0 when all is well.\n";
 
 static const char usage_preview[] =
     "Usage: quire preview SPEC SOURCE [--rows N] [--format csv|json] [--param NAME=VALUE]...\n"
+    "                     [--data-root DIR]\n"
     "\n"
     "Print the first N rows (default 10) of SOURCE exactly as Quire parses and\n"
     "types them: declared columns typed (dates as YYYY-MM-DD), the others as\n"
@@ -92,6 +104,73 @@ static const char usage_sample[] =
     "acquisition cost), orders.csv, engagement.csv, surveys.csv (CSAT, NPS),\n"
     "brand.csv, tickets.csv and spend.csv (marketing and retention spend by\n"
     "segment). The same options always give the same bytes.\n";
+
+/* ------------------------------------------------------------ signals */
+
+/* SIGTERM, SIGINT, SIGHUP: remove the temporary files being written, then die
+ * of the signal as the default action would. */
+static void on_stop_signal(int sig)
+{
+    atomic_remove_pending();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* The --timeout message, made before the timer is armed (the handler may
+ * only write it). */
+static char timeout_msg[160];
+static size_t timeout_len;
+
+static void on_timeout(int sig)
+{
+    ssize_t k;
+
+    (void)sig;
+    atomic_remove_pending();
+    k = write(2, timeout_msg, timeout_len);
+    (void)k;
+    _exit(QUIRE_EXIT_DATA);
+}
+
+static void catch_stop_signals(void)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    struct sigaction sa;
+    size_t i;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        /* A signal ignored by whoever started us stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static void arm_timeout(double seconds, const char *text)
+{
+    struct sigaction sa;
+    struct itimerval it;
+
+    timeout_len = (size_t)snprintf(timeout_msg, sizeof timeout_msg,
+                                   "quire: error: the run took longer than --timeout %s "
+                                   "seconds; stopped, no output written\n", text);
+    if (timeout_len >= sizeof timeout_msg)
+        timeout_len = sizeof timeout_msg - 1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_timeout;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)seconds;
+    it.it_value.tv_usec = (suseconds_t)((seconds - floor(seconds)) * 1e6);
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+        it.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static long parse_long(const char *s, long lo, long hi, int *bad)
 {
@@ -116,6 +195,8 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
     preview_format fmt = PREVIEW_CSV;
     run_opts o;
     quire_error err = {0};
+    double timeout = 0;
+    const char *timeout_text = NULL;
 
     memset(&o, 0, sizeof o);
     for (i = 0; i < argc; i++) {
@@ -141,6 +222,19 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
         } else if (cli_is_opt(a, "--export", NULL) && strcmp(cmd, "run") == 0) {
             if (!(o.export_dir = cli_opt(argc, argv, &i, "--export", NULL, NULL)))
                 rc = cli_usage_error(usage, "%s needs a folder", a);
+        } else if (cli_is_opt(a, "--data-root", NULL)) {
+            if (!(o.data_root = cli_opt(argc, argv, &i, "--data-root", NULL, NULL)))
+                rc = cli_usage_error(usage, "%s needs a folder", a);
+        } else if (cli_is_opt(a, "--timeout", NULL) && strcmp(cmd, "run") == 0) {
+            char *end;
+            if (!(v = cli_opt(argc, argv, &i, "--timeout", NULL, NULL)))
+                rc = cli_usage_error(usage, "%s needs a number of seconds", a);
+            else if (errno = 0, timeout = strtod(v, &end),
+                     !*v || *end || errno || !(timeout > 0) || timeout > 31536000)
+                rc = cli_usage_error(usage, "--timeout must be a number of seconds above 0, "
+                                            "not \"%s\"", v);
+            else
+                timeout_text = v;
         } else if (cli_is_opt(a, "--rows", "-n") && strcmp(cmd, "preview") == 0) {
             if (!(v = cli_opt(argc, argv, &i, "--rows", "-n", NULL)))
                 rc = cli_usage_error(usage, "%s needs a number", a);
@@ -175,6 +269,11 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
     }
     o.spec_path = pos[0];
     o.params = params;
+    if (!o.data_root)
+        o.data_root = getenv("QUIRE_DATA_ROOT");
+    catch_stop_signals();
+    if (timeout_text)
+        arm_timeout(timeout, timeout_text);
     if (strcmp(cmd, "run") == 0)
         rc = run_report(&o, &err);
     else if (strcmp(cmd, "validate") == 0)

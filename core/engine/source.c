@@ -570,6 +570,14 @@ static int check_options(source *so, const spec *s, quire_error *err)
         }
         if (plugin_option_parse(&defs[j], o->value, s->dir, &norm, &v) != OPTION_OK)
             return bad_value(s, o, &defs[j], err);
+        if (defs[j].type == QUIRE_OPT_PATH && s->data_root && norm &&
+            !path_within(s->data_root, norm)) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, s->path, o->pos.line, o->pos.col,
+                         "option \"%s\": %s is outside the data root %s (source \"%s\")",
+                         o->key, norm, s->data_root, src->name);
+            free(norm);
+            return -1;
+        }
         free(so->values[j]);
         so->values[j] = norm;
         so->typed[j] = v;

@@ -1449,7 +1449,8 @@ static const char *errstr(int e, char *buf, size_t n)
 #endif
 }
 
-int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
+int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch,
+                     quire_error *err)
 {
     render *r;
     int rc;
@@ -1480,9 +1481,12 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
         else if (r->err == HPDF_FILE_OPEN_ERROR)
             quire_err(err, r->code, "%s: %s", r->what,
                       errstr((int)r->detail, eb, sizeof eb));
-        else
-            quire_err(err, r->code, "%s (libharu error 0x%04X, detail %u)", r->what,
-                      (unsigned)r->err, (unsigned)r->detail);
+        else {
+            const char *name = pdf_error_name((unsigned)r->err);
+            quire_err(err, r->code, "%s (libharu error 0x%04X %s, detail %u)", r->what,
+                      (unsigned)r->err, name ? name : "(unknown to libharu 2.3.0)",
+                      (unsigned)r->detail);
+        }
         HPDF_Free(r->pdf);
         free(r->pages);
         free(r->toc);
@@ -1494,10 +1498,26 @@ int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
     HPDF_Free(r->pdf);
     r->pdf = NULL;
 
-    rc = atomic_write(path, r->out, r->out_len, 0644, ATOMIC_EXACT_MODE, err);
+    if (!batch) {
+        rc = atomic_write(path, r->out, r->out_len, 0644, ATOMIC_EXACT_MODE, err);
+    } else {
+        atomic_file af;
+
+        rc = atomic_open(&af, path, NULL, 0644, ATOMIC_EXACT_MODE, err) ||
+                     atomic_put(&af, r->out, r->out_len, err) || atomic_sync(&af, err)
+                 ? -1
+                 : 0;
+        if (rc == 0)
+            atomic_batch_hold(batch, &af);
+    }
     free(r->pages);
     free(r->toc);
     free(r->out);
     free(r);
     return rc;
+}
+
+int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
+{
+    return pdf_render_batch(doc, path, NULL, err);
 }

@@ -2,6 +2,7 @@
 #ifndef QUIRE_PDF_H
 #define QUIRE_PDF_H
 
+#include "atomic.h"
 #include "doc.h"
 #include "error.h"
 
@@ -14,5 +15,13 @@
  * partial PDF. Returns 0, or -1 with err set.
  */
 int pdf_render(const quire_doc *doc, const char *path, quire_error *err);
+/* The same, with the PDF written and held in batch rather than published
+ * (a run publishes its PDF and its exports together). */
+int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch,
+                     quire_error *err);
+
+/* The name of a libharu 2.3.0 error code ("HPDF_PAGE_INVALID_GMODE" for
+ * 0x1051), or NULL for a code it does not define. */
+const char *pdf_error_name(unsigned code);
 
 #endif

@@ -687,16 +687,23 @@ static int export_flush(atomic_file *af, strbuf *out, int all, quire_error *err)
     return rc;
 }
 
-static int export_close(atomic_file *af, strbuf *out, quire_error *err)
+/* Finish a file: held in the batch (published with the PDF), or committed. */
+static int export_close(atomic_file *af, strbuf *out, atomic_batch *batch, quire_error *err)
 {
     if (export_flush(af, out, 1, err))
         return -1;
-    return atomic_commit(af, err);
+    if (!batch)
+        return atomic_commit(af, err);
+    if (atomic_sync(af, err))
+        return -1;
+    atomic_batch_hold(batch, af);
+    return 0;
 }
 
 /* kpis.csv and segments.csv for grouping gr; other segmentations than the
  * first get their name in the files' names (kpis-<name>.csv). */
-static int export_grouping(const model *m, const grouping *gr, const char *dir, quire_error *err)
+static int export_grouping(const model *m, const grouping *gr, const char *dir,
+                           atomic_batch *batch, quire_error *err)
 {
     const spec *s = m->s;
     const facts *f = m->f;
@@ -735,7 +742,7 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir, 
                     goto fail;
             }
     }
-    if (export_close(&af, &out, err))
+    if (export_close(&af, &out, batch, err))
         goto fail;
 
     if (export_open(&af, dir, sname, err))
@@ -757,7 +764,7 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir, 
                 goto fail;
         }
     }
-    if (export_close(&af, &out, err))
+    if (export_close(&af, &out, batch, err))
         goto fail;
     sb_free(&out);
     return 0;
@@ -766,7 +773,7 @@ fail:
     return -1;
 }
 
-int report_export(const model *m, const char *dir, quire_error *err)
+int report_export(const model *m, const char *dir, atomic_batch *batch, quire_error *err)
 {
     size_t i;
 
@@ -774,7 +781,7 @@ int report_export(const model *m, const char *dir, quire_error *err)
         return quire_err_at(err, QUIRE_EXIT_DELIVERY, dir, 0, 0, "cannot create folder: %s",
                             strerror(errno));
     for (i = 0; i < m->ngroups; i++)
-        if (export_grouping(m, &m->groups[i], dir, err))
+        if (export_grouping(m, &m->groups[i], dir, batch, err))
             return -1;
     return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef QUIRE_REPORT_H
 #define QUIRE_REPORT_H
 
+#include "atomic.h"
 #include "digest.h"
 #include "doc.h"
 #include "model.h"
@@ -34,7 +35,9 @@ const quire_doc *report_doc(const report *r);
 void report_free(report *r);
 
 /* Write DIR/kpis.csv (period,segment,kpi,value) and DIR/segments.csv
- * (customer_id,period,segment), each atomically. */
-int report_export(const model *m, const char *dir, quire_error *err);
+ * (customer_id,period,segment), each atomically: committed one by one when
+ * batch is NULL, else written and held in batch, to be published with the
+ * other outputs of the run (atomic_batch_commit). */
+int report_export(const model *m, const char *dir, atomic_batch *batch, quire_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "atomic.h"
 #include "date.h"
 #include "doc.h"
 #include "facts.h"
@@ -69,6 +70,53 @@ static double lap(double *t)
 }
 
 /*
+ * The data root (--data-root, QUIRE_DATA_ROOT): resolved, then every script
+ * the spec names checked against it (an error at the spec's line:col), and
+ * kept on the spec for source_open() to check the sources' paths. Returns 0
+ * or -1 with err set (a spec or usage error, exit 1).
+ */
+static int data_root_check(spec *s, const char *root_in, char **root, quire_error *err)
+{
+    size_t i, j, k;
+
+    *root = NULL;
+    if (!root_in || !*root_in)
+        return 0;
+    *root = realpath(root_in, NULL);
+    if (!*root)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, root_in, 0, 0, "data root: %s",
+                            strerror(errno));
+    s->data_root = *root;
+#define OUTSIDE(P, POS)                                                                    \
+    do {                                                                                      \
+        if ((P) && !path_within(*root, (P)))                                            \
+            return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, (POS).line, (POS).col,        \
+                                "script %s is outside the data root %s", (P), *root);     \
+    } while (0)
+    for (i = 0; i < s->nsegmentations; i++)
+        OUTSIDE(s->segmentations[i].rule, s->segmentations[i].rule_pos);
+    for (i = 0; i < s->nkpis; i++)
+        OUTSIDE(s->kpis[i].script, s->kpis[i].pos);
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            for (k = 0; b->insights && k < b->nitems; k++)
+                OUTSIDE(b->insights[k].script, b->insights[k].pos);
+        }
+#undef OUTSIDE
+    return 0;
+}
+
+/* An output path (from the command line) inside the data root. */
+static int output_inside(const char *root, const char *what, const char *path, quire_error *err)
+{
+    if (root && !path_within(root, path))
+        return quire_err(err, QUIRE_EXIT_USAGE, "%s %s is outside the data root %s", what, path,
+                         root);
+    return 0;
+}
+
+/*
  * A report run, one stage after the other; each returns its product and no
  * stage calls back into an earlier one:
  *
@@ -91,9 +139,11 @@ int run_report(const run_opts *o, quire_error *err)
     report *r = NULL;
     input_digests *dg = NULL;
     report_inputs in;
+    atomic_batch outputs = {0};
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
     double t0 = now(), t = t0, dt;
     long long epoch;
+    char *root = NULL;
     int bad, rc = -1;
 
     data_notes_init(&notes);
@@ -103,7 +153,9 @@ int run_report(const run_opts *o, quire_error *err)
 
     /* load */
     s = spec_load(o->spec_path, o->params, o->nparams, err);
-    if (!s)
+    if (!s || data_root_check(s, o->data_root, &root, err) ||
+        output_inside(root, "output", out, err) ||
+        (o->export_dir && output_inside(root, "export folder", o->export_dir, err)))
         goto done;
     dg = digests_start(s, &reg);
     qlog(LOG_INFO, "spec: %zu sources, %zu KPIs, %zu sections in %.3f s", s->nsources, s->nkpis,
@@ -153,7 +205,9 @@ int run_report(const run_opts *o, quire_error *err)
         goto done;
     }
     qlog(LOG_INFO, "insights: %zu answers in %.3f s", insights_count(answers), lap(&t));
-    if (o->export_dir && report_export(m, o->export_dir, err))
+    /* The exports are written now and held: they are published with the
+     * PDF, once it is written too, so a failed run leaves none of them. */
+    if (o->export_dir && report_export(m, o->export_dir, &outputs, err))
         goto done;
 
     /* document: the input hashes for its manifest are finished on their
@@ -190,7 +244,7 @@ int run_report(const run_opts *o, quire_error *err)
         }
         free(dir);
     }
-    if (pdf_render(report_doc(r), out, err))
+    if (pdf_render_batch(report_doc(r), out, &outputs, err) || atomic_batch_commit(&outputs, err))
         goto done;
     dt = lap(&t);
     qprogress_done();
@@ -200,6 +254,7 @@ int run_report(const run_opts *o, quire_error *err)
     rc = 0;
 done:
     qprogress_done();
+    atomic_batch_abort(&outputs);
     report_free(r);
     insights_free(answers);
     digests_free(dg);
@@ -211,6 +266,7 @@ done:
     plugins_free(&reg);
     data_notes_free(&notes);
     free(out);
+    free(root);
     return rc;
 }
 
@@ -219,11 +275,14 @@ int run_validate(const run_opts *o, quire_error *err)
     plugin_registry reg = {0};
     spec *s = spec_load(o->spec_path, o->params, o->nparams, err);
     quire_lua *q = NULL;
+    char *root = NULL;
     size_t i;
     int rc = -1;
 
     if (!s)
         return -1;
+    if (data_root_check(s, o->data_root, &root, err))
+        goto done;
     for (i = 0; i < s->nsources; i++) {
         source *so = source_open(s, &s->sources[i], &reg, NULL, err);
         if (!so)
@@ -280,6 +339,7 @@ done:
     qlua_free(q);
     spec_free(s);
     plugins_free(&reg);
+    free(root);
     return rc;
 }
 
@@ -389,10 +449,13 @@ int run_preview(const run_opts *o, const char *source_name, long rows, preview_f
     const spec_source *src;
     source *so = NULL;
     preview_ctx c;
+    char *root = NULL;
     int rc = -1;
 
     if (!s)
         return -1;
+    if (data_root_check(s, o->data_root, &root, err))
+        goto done;
     src = spec_find_source(s, source_name);
     if (!src) {
         strbuf names = {0};
@@ -421,5 +484,6 @@ done:
     source_close(so);
     spec_free(s);
     plugins_free(&reg);
+    free(root);
     return rc;
 }

@@ -15,6 +15,8 @@ typedef struct run_opts {
     const char *export_dir;    /* NULL = no export */
     const spec_override *params;
     size_t nparams;
+    const char *data_root;     /* NULL = none; else every source, script and output path
+                                  must resolve inside it (docs/security.md) */
 } run_opts;
 
 /* Render the report. Returns 0 or -1 with err set. */

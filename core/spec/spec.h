@@ -198,6 +198,8 @@ typedef struct spec_section {
 typedef struct spec {
     char *path;        /* as given */
     char *dir;         /* its folder: relative paths resolve against it */
+    const char *data_root; /* borrowed, resolved, set by the caller after loading: every
+                              path a source option names must lie inside it (NULL: none) */
     char *title, *subtitle, *objective;
 
     spec_param *params;

@@ -994,14 +994,34 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
     if (!st->rd)
         goto oom;
 
-    st->fd = open(st->path, O_RDONLY | O_CLOEXEC);
-    if (st->fd < 0 || fstat(st->fd, &sb) != 0) {
-        fail(st, IO_AT(st->path), "cannot open: %s", strerror(errno));
-        goto fail;
+    /* Read only a regular file: a device such as /dev/zero never ends, a
+     * FIFO blocks the open and its bytes go to whoever reads first. It is
+     * looked at before it is opened (opening a FIFO or a device has effects
+     * of its own), then opened without blocking and looked at again. */
+    if (stat(st->path, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)) {
+        st->fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (st->fd < 0 || fstat(st->fd, &sb) != 0) {
+            fail(st, IO_AT(st->path), "cannot open: %s", strerror(errno));
+            goto fail;
+        }
     }
     if (S_ISDIR(sb.st_mode)) {
         fail(st, IO_AT(st->path), "cannot open: %s", strerror(EISDIR));
         goto fail;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fail(st, IO_AT(st->path), "cannot read: not a regular file (%s)",
+             S_ISFIFO(sb.st_mode)    ? "a FIFO"
+             : S_ISCHR(sb.st_mode)   ? "a character device"
+             : S_ISBLK(sb.st_mode)   ? "a block device"
+             : S_ISSOCK(sb.st_mode)  ? "a socket"
+                                     : "a special file");
+        goto fail;
+    }
+    {
+        int fl = fcntl(st->fd, F_GETFL);
+        if (fl >= 0)
+            (void)fcntl(st->fd, F_SETFL, fl & ~O_NONBLOCK);
     }
 #ifdef POSIX_FADV_SEQUENTIAL
     (void)posix_fadvise(st->fd, 0, 0, POSIX_FADV_SEQUENTIAL);

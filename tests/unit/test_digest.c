@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "digest.h"
@@ -112,6 +113,20 @@ static void test_sha256_file(void)
     memset(hex, 'x', sizeof hex);
     CHECK(sha256_file(dir, hex) == -1); /* a folder cannot be read as a file */
     CHECK_STR(hex, "");
+
+    /* Special files are never read (a device never ends, a FIFO blocks): the
+     * alarm fails the test instead of hanging it if they were. */
+    alarm(30);
+    memset(hex, 'x', sizeof hex);
+    CHECK(sha256_file("/dev/zero", hex) == -1);
+    CHECK_STR(hex, "");
+    path = xasprintf("%s/fifo", dir);
+    CHECK(mkfifo(path, 0600) == 0);
+    memset(hex, 'x', sizeof hex);
+    CHECK(sha256_file(path, hex) == -1);
+    CHECK_STR(hex, "");
+    free(path);
+    alarm(0);
 }
 
 static void test_inputs(void)

@@ -927,6 +927,17 @@ static void test_more_charts(const char *dir)
     free(text);
 }
 
+/* libharu's error codes by name: the message says what went wrong. */
+static void test_error_names(void)
+{
+    CHECK_STR(pdf_error_name(0x1051), "HPDF_PAGE_INVALID_GMODE");
+    CHECK_STR(pdf_error_name(0x1001), "HPDF_ARRAY_COUNT_ERR");
+    CHECK_STR(pdf_error_name(0x1015), "HPDF_FAILD_TO_ALLOC_MEM"); /* sic */
+    CHECK_STR(pdf_error_name(0x1083), "HPDF_INVALID_U3D_DATA");
+    CHECK(pdf_error_name(0) == NULL);
+    CHECK(pdf_error_name(0x9999) == NULL);
+}
+
 int main(void)
 {
     char dir[64];
@@ -934,6 +945,7 @@ int main(void)
 
     check_template(dir, sizeof dir, "/tmp/quire_pdf_");
 
+    test_error_names();
     test_format();
     test_ticks();
     test_wrap();
