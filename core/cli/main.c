@@ -118,7 +118,7 @@ static void on_stop_signal(int sig)
 
 /* The --timeout message, made before the timer is armed (the handler may
  * only write it). */
-static char timeout_msg[160];
+static char timeout_msg[256];
 static size_t timeout_len;
 
 static void on_timeout(int sig)
@@ -155,11 +155,15 @@ static void arm_timeout(double seconds, const char *text)
     struct sigaction sa;
     struct itimerval it;
 
-    timeout_len = (size_t)snprintf(timeout_msg, sizeof timeout_msg,
-                                   "quire: error: the run took longer than --timeout %s "
-                                   "seconds; stopped, no output written\n", text);
-    if (timeout_len >= sizeof timeout_msg)
-        timeout_len = sizeof timeout_msg - 1;
+    quire_error e = {0};
+
+    /* The message is made now, by the one formatter; the handler only
+     * writes it (nothing else is safe in a signal handler). */
+    quire_err_at(&e, QUIRE_EXIT_DATA, "quire", 0, 0, "the run took longer than --timeout %s "
+                 "seconds; stopped, no output written", text);
+    quire_err_format(&e, timeout_msg, sizeof timeout_msg - 1);
+    timeout_len = strlen(timeout_msg);
+    timeout_msg[timeout_len++] = '\n';
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_timeout;
     sigemptyset(&sa.sa_mask);
