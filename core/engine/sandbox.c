@@ -730,11 +730,14 @@ lua_Integer qlua_max_entries(lua_State *L)
 
 static int too_many(lua_State *L, const char *fn, lua_Unsigned n)
 {
-    return luaL_error(L, "%s: a range of %I entries is more than the memory limit of %g MiB "
+    char cap[32];
+
+    snprintf(cap, sizeof cap, "%g", mib(getq(L)->lim.memory));
+    return luaL_error(L, "%s: a range of %I entries is more than the memory limit of %s MiB "
                          "can hold",
                       fn, (LUAI_UACINT)(n > (lua_Unsigned)LUA_MAXINTEGER ? LUA_MAXINTEGER
                                                                         : (lua_Integer)n),
-                      mib(getq(L)->lim.memory));
+                      cap);
 }
 
 static int call_original(lua_State *L, int nresults)
@@ -1097,6 +1100,24 @@ int qlua_recovered(quire_lua *q, const char *what, quire_error *err)
         restore_hook(q);
     return quire_err(err, QUIRE_EXIT_DATA, "%s%s%s", what ? what : "", what ? ": " : "",
                      q->panic_msg);
+}
+
+int qlua_guarded(quire_lua *q, int (*fn)(void *), void *arg, const char *what,
+                 quire_error *err)
+{
+    jmp_buf jb;
+    jmp_buf *volatile was = NULL;
+    int rc;
+
+    if (setjmp(jb)) {
+        rc = qlua_recovered(q, what, err);
+        q->recover = was;
+        return rc;
+    }
+    was = qlua_recover_at(q, &jb);
+    rc = fn(arg);
+    q->recover = was;
+    return rc;
 }
 
 quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)

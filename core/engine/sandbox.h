@@ -128,6 +128,11 @@ int qlua_set_global(quire_lua *q, const char *name);
 jmp_buf *qlua_recover_at(quire_lua *q, jmp_buf *jb);
 int qlua_recovered(quire_lua *q, const char *what, quire_error *err);
 
+/* Run fn(arg) with a recovery point: its result, or -1 with err filled when
+ * Lua panicked during it (see above). */
+int qlua_guarded(quire_lua *q, int (*fn)(void *), void *arg, const char *what,
+                 quire_error *err);
+
 /* The most entries a list may have under the state's memory cap (a table
  * entry takes at least 16 bytes): a raw length above it is a border made
  * by a few entries, which a helper refuses rather than loop over. */
