@@ -958,7 +958,9 @@ static int setup_guarded(void *arg)
 static void *worker_thread(void *arg)
 {
     worker *w = arg;
-    w->rc_status = qlua_guarded(w->rc.lua, period_guarded, w, "segment pass", &w->err);
+    /* A worker without entities has no state of its own. */
+    w->rc_status = w->rc.lua ? qlua_guarded(w->rc.lua, period_guarded, w, "segment pass", &w->err)
+                             : worker_period(w, &w->err);
     return NULL;
 }
 
