@@ -291,6 +291,34 @@ int kpis_load(model *m, quire_error *err)
     return 0;
 }
 
+/* The arguments of a KPI's value(): s and prev (nil in the first month),
+ * built by qlua_call (they allocate in the state). */
+typedef struct kpi_args {
+    model *m;
+    const grouping *gr;
+    size_t k;
+    int p, g;
+} kpi_args;
+
+static int push_kpi_args(lua_State *L)
+{
+    const kpi_args *a = lua_touserdata(L, 1);
+    const kpi_def *kd = &a->m->kpis[a->k];
+
+    lua_settop(L, 0);
+    kpi_push_sums(a->m, a->gr, a->p, a->g);
+    if (kd->customer_ref != LUA_NOREF)
+        push_per_customer(a->m, a->gr, a->k, a->p, a->g);
+    if (a->p - 1 >= a->m->p_first) {
+        kpi_push_sums(a->m, a->gr, a->p - 1, a->g);
+        if (kd->customer_ref != LUA_NOREF)
+            push_per_customer(a->m, a->gr, a->k, a->p - 1, a->g);
+    } else {
+        lua_pushnil(L);
+    }
+    return 2;
+}
+
 /* The value of KPI k for group g of gr in period p: NAN when none. */
 static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, double *out,
                      quire_error *err)
@@ -311,15 +339,15 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
     }
     format_month(mon, sizeof mon, m->f->month0 + p);
     lua_rawgeti(L, LUA_REGISTRYINDEX, kd->fn_ref);
-    kpi_push_sums(m, gr, p, g);
-    if (kd->customer_ref != LUA_NOREF)
-        push_per_customer(m, gr, k, p, g);
-    if (p - 1 >= m->p_first) {
-        kpi_push_sums(m, gr, p - 1, g);
-        if (kd->customer_ref != LUA_NOREF)
-            push_per_customer(m, gr, k, p - 1, g);
-    } else {
-        lua_pushnil(L);
+    {
+        kpi_args a = {m, gr, k, p, g};
+        lua_pushcfunction(L, push_kpi_args);
+        lua_pushlightuserdata(L, &a);
+        if (qlua_callf(m->lua, 1, 2, err, "KPI \"%s\" (segment %s, %s): its arguments",
+                       kd->spec->name, model_group_name(gr, g), mon)) {
+            lua_pop(L, 1);
+            return -1;
+        }
     }
     if (gr == &m->groups[0] ? qlua_callf(m->lua, 2, 1, err, "KPI \"%s\" (segment %s, %s)",
                                          kd->spec->name, model_group_name(gr, g), mon)

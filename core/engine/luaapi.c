@@ -37,8 +37,16 @@ static int nil1(lua_State *L)
  * length: a raw length is a border, which a few entries can make huge. */
 static lua_Integer list_len(lua_State *L, int i)
 {
+    lua_Integer n;
+
     luaL_checktype(L, i, LUA_TTABLE);
-    return (lua_Integer)lua_rawlen(L, i);
+    n = (lua_Integer)lua_rawlen(L, i);
+    /* A border far past the entries (t[2^40] = 1) would loop for hours. */
+    if (n > qlua_max_entries(L))
+        luaL_argerror(L, i, lua_pushfstring(L, "a list of %I entries (its raw length) is more "
+                                               "than the memory limit can hold",
+                                            (LUAI_UACINT)n));
+    return n;
 }
 
 /* Sum the finite numbers of list argument 1, skipping nil and non-numbers;
@@ -219,17 +227,24 @@ static int l_format(lua_State *L)
 /* quire.month_label("2024-02", offset): "Feb 2024" with a no-break space, so
  * that a month never breaks across lines; offset (default 0) moves it by
  * that many months. */
+#define MONTH_LABEL_MAX (10000 * 12 - 1) /* Dec 9999 */
+
 static int l_month_label(lua_State *L)
 {
     const char *ym = luaL_checkstring(L, 1);
     int mo = parse_month(ym);
     char buf[32];
 
+    lua_Integer off;
+
     if (mo < 0)
         return luaL_error(L, "\"%s\" is not a month (YYYY-MM)", ym);
-    mo += (int)luaL_optinteger(L, 2, 0);
-    if (mo < 0)
+    off = luaL_optinteger(L, 2, 0);
+    if (off < -(lua_Integer)mo)
         return luaL_error(L, "no month before year 0");
+    if (off > MONTH_LABEL_MAX - (lua_Integer)mo)
+        return luaL_error(L, "no month after year 9999");
+    mo += (int)off;
     format_month_label(buf, sizeof buf, mo);
     buf[3] = '\0'; /* "Feb 2024": month name, then the year after the space */
     lua_pushfstring(L, "%s\xC2\xA0%s", buf, buf + 4);
@@ -626,6 +641,19 @@ static void push_args(lua_State *L, const spec_insight *in)
     }
 }
 
+/* The same two, run by qlua_call (they allocate in the state). */
+static int report_pusher(lua_State *L)
+{
+    push_report(L, lua_touserdata(L, 1));
+    return 1;
+}
+
+static int args_pusher(lua_State *L)
+{
+    push_args(L, lua_touserdata(L, 1));
+    return 1;
+}
+
 static void free_moves(insight_ctx *c)
 {
     int rp;
@@ -667,7 +695,12 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
     c.m = m;
     c.gr = &m->groups[b->segmentation];
     c.moves = xcalloc((size_t)m->nreport, sizeof *c.moves);
-    push_report(L, &c);
+    lua_pushcfunction(L, report_pusher);
+    lua_pushlightuserdata(L, &c);
+    if (qlua_call(m->lua, 1, 1, "the report object for insights", err)) {
+        free_moves(&c);
+        return -1;
+    }
     rep = lua_gettop(L);
     for (i = 0; i < b->nitems; i++) {
         const spec_insight *in = &b->insights[i];
@@ -677,7 +710,10 @@ int insights_answer(model *m, const spec_block *b, char **answers, quire_error *
         if (insight_load(m->lua, m->s, b, i, err))
             goto fail;
         lua_pushvalue(L, rep);
-        push_args(L, in);
+        lua_pushcfunction(L, args_pusher);
+        lua_pushlightuserdata(L, (void *)in);
+        if (qlua_call(m->lua, 1, 1, "the arguments of an insight", err))
+            goto fail;
         if (qlua_callf(m->lua, 2, 1, err, "insight for \"%s\"", b->items[i]))
             goto fail;
         if (lua_type(L, -1) == LUA_TSTRING) {

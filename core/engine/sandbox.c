@@ -12,11 +12,15 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lualib.h>
 
@@ -45,12 +49,28 @@ struct quire_lua {
     int tb_len;               /* bytes in tb; 0 = no traceback */
     char trip[256];           /* "src:line: instruction budget of N exceeded..." */
     char tb[512];             /* "\n  src:line: in function 'f'..." */
+    int hook_count;           /* the count hook's count in normal running */
+    /* The watchdog: a thread per state that stops a call still running past
+     * its deadline inside a library function, where the count hook never
+     * runs. seq is odd while an outermost call runs; fired is the seq of the
+     * call the watchdog stopped (0: none). */
+    _Atomic unsigned long seq;
+    _Atomic unsigned long fired;
+    pthread_mutex_t wd_mu;    /* held by whoever changes the hook */
+    pthread_cond_t wd_cv;
+    pthread_t wd;
+    int wd_started, wd_quit;
+    /* Host work outside a protected call: where the panic handler jumps. */
+    jmp_buf *recover;
+    char panic_msg[512];
 };
 
 static quire_lua *getq(lua_State *L)
 {
     return *(quire_lua **)lua_getextraspace(L);
 }
+
+static lua_Hook hook_fn(void);
 
 /* ---------------------------------------------------------------------------
  * Limits
@@ -150,15 +170,40 @@ static int raise_trip(lua_State *L, quire_lua *q)
     return lua_error(L);
 }
 
+/* Put back the normal count hook after the watchdog armed its own. */
+static void restore_hook(quire_lua *q)
+{
+    pthread_mutex_lock(&q->wd_mu);
+    lua_sethook(q->L, hook_fn(), LUA_MASKCOUNT, q->hook_count);
+    atomic_store_explicit(&q->fired, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&q->wd_mu);
+}
+
 /* The count hook: budget and deadline. Once a limit is tripped, every tick
- * raises again, so no handler the script sets up can keep it running. */
+ * raises again, so no handler the script sets up can keep it running. When
+ * the watchdog has fired, the hook runs on every instruction and every call
+ * (of a C function too) and stops the call it fired for. */
 static void hook(lua_State *L, lua_Debug *ar)
 {
     quire_lua *q = getq(L);
     int kind = TRIP_NONE;
     char where[160];
+    unsigned long fired = atomic_load_explicit(&q->fired, memory_order_relaxed);
 
-    if (q->depth == 0)
+    if (fired) {
+        if (q->depth > 0 && fired == atomic_load_explicit(&q->seq, memory_order_relaxed)) {
+            if (!q->tripped) {
+                where[0] = '\0';
+                if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+                    snprintf(where, sizeof where, "%s:%d: ", ar->short_src, ar->currentline);
+                set_trip(q, TRIP_TIME, where);
+            }
+            raise_trip(L, q);
+        }
+        restore_hook(q); /* fired for a call that has returned */
+        return;
+    }
+    if (q->depth == 0 || ar->event != LUA_HOOKCOUNT)
         return;
     if (q->tripped)
         raise_trip(L, q);
@@ -176,6 +221,99 @@ static void hook(lua_State *L, lua_Debug *ar)
         snprintf(where, sizeof where, "%s:%d: ", ar->short_src, ar->currentline);
     set_trip(q, kind, where);
     raise_trip(L, q);
+}
+
+static lua_Hook hook_fn(void)
+{
+    return hook;
+}
+
+/* The watchdog thread: wakes every eighth of the deadline (2 ms to 100 ms);
+ * a call it sees running at two wakes is timed from the first, so it is
+ * stopped between its deadline and its deadline plus two periods. It arms a
+ * hook on every instruction and call (lua_sethook may be called from another
+ * thread or a signal handler). Nothing on the hot path talks to it. */
+static void *watchdog(void *arg)
+{
+    quire_lua *q = arg;
+    long long period = q->limit_ns / 8, seen_at = 0;
+    unsigned long last = 0, s;
+    struct timespec ts;
+
+    if (period < 2000000LL)
+        period = 2000000LL;
+    if (period > 100000000LL)
+        period = 100000000LL;
+    pthread_mutex_lock(&q->wd_mu);
+    while (!q->wd_quit) {
+        long long t;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec + period;
+        ts.tv_sec = (time_t)(t / 1000000000LL);
+        ts.tv_nsec = (long)(t % 1000000000LL);
+        pthread_cond_timedwait(&q->wd_cv, &q->wd_mu, &ts);
+        if (q->wd_quit)
+            break;
+        s = atomic_load_explicit(&q->seq, memory_order_relaxed);
+        if (!(s & 1)) {
+            last = 0;
+            continue;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        if (s != last) {
+            last = s;
+            seen_at = t;
+            continue;
+        }
+        if (t - seen_at >= q->limit_ns &&
+            atomic_load_explicit(&q->fired, memory_order_relaxed) != s) {
+            atomic_store_explicit(&q->fired, s, memory_order_relaxed);
+            lua_sethook(q->L, hook, LUA_MASKCOUNT | LUA_MASKCALL, 1);
+        }
+    }
+    pthread_mutex_unlock(&q->wd_mu);
+    return NULL;
+}
+
+static int watchdog_start(quire_lua *q)
+{
+    pthread_condattr_t ca;
+
+    if (pthread_mutex_init(&q->wd_mu, NULL))
+        return -1;
+    if (pthread_condattr_init(&ca)) {
+        pthread_mutex_destroy(&q->wd_mu);
+        return -1;
+    }
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (pthread_cond_init(&q->wd_cv, &ca)) {
+        pthread_condattr_destroy(&ca);
+        pthread_mutex_destroy(&q->wd_mu);
+        return -1;
+    }
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&q->wd, NULL, watchdog, q)) {
+        pthread_cond_destroy(&q->wd_cv);
+        pthread_mutex_destroy(&q->wd_mu);
+        return -1;
+    }
+    q->wd_started = 1;
+    return 0;
+}
+
+static void watchdog_stop(quire_lua *q)
+{
+    if (!q->wd_started)
+        return;
+    pthread_mutex_lock(&q->wd_mu);
+    q->wd_quit = 1;
+    pthread_cond_signal(&q->wd_cv);
+    pthread_mutex_unlock(&q->wd_mu);
+    pthread_join(q->wd, NULL);
+    pthread_cond_destroy(&q->wd_cv);
+    pthread_mutex_destroy(&q->wd_mu);
+    q->wd_started = 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -578,6 +716,142 @@ static int sb_print(lua_State *L)
 }
 
 /* ---------------------------------------------------------------------------
+ * Library functions whose loops never return to the VM
+ *
+ * No hook runs inside a C loop over plain values, so each of these refuses
+ * up front a range larger than the memory cap could hold (a table entry
+ * takes at least 16 bytes) and then calls the original (upvalue 1).
+ * ------------------------------------------------------------------------- */
+
+lua_Integer qlua_max_entries(lua_State *L)
+{
+    return (lua_Integer)(getq(L)->lim.memory / 16);
+}
+
+static int too_many(lua_State *L, const char *fn, lua_Unsigned n)
+{
+    char cap[32];
+
+    snprintf(cap, sizeof cap, "%g", mib(getq(L)->lim.memory));
+    return luaL_error(L, "%s: a range of %I entries is more than the memory limit of %s MiB "
+                         "can hold",
+                      fn, (LUAI_UACINT)(n > (lua_Unsigned)LUA_MAXINTEGER ? LUA_MAXINTEGER
+                                                                        : (lua_Integer)n),
+                      cap);
+}
+
+static int call_original(lua_State *L, int nresults)
+{
+    int n = lua_gettop(L);
+
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, nresults);
+    return nresults == LUA_MULTRET ? lua_gettop(L) : nresults;
+}
+
+/* string.rep(s, n [, sep]): an empty s and sep give "" at once (the
+ * original loops n times); a result larger than the memory cap is refused
+ * before anything is copied. */
+static int sb_rep(lua_State *L)
+{
+    size_t l, lsep, cap = getq(L)->lim.memory;
+    lua_Integer n;
+
+    luaL_checklstring(L, 1, &l);
+    n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || l + lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if (l + lsep < l || l + lsep > cap / (lua_Unsigned)n) {
+        quire_lua *q = getq(L);
+        if (q->depth > 0) {
+            set_trip(q, TRIP_MEMORY, ""); /* as if the allocation had failed */
+            return raise_trip(L, q);
+        }
+        return luaL_error(L, "not enough memory");
+    }
+    return call_original(L, 1);
+}
+
+/* table.move(a1, f, e, t [, a2]) */
+static int sb_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+
+    if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= (lua_Unsigned)qlua_max_entries(L))
+        return too_many(L, "table.move", (lua_Unsigned)e - (lua_Unsigned)f + 1u);
+    return call_original(L, 1);
+}
+
+/* The length of table argument 1 as the table library reads it (#t,
+ * honouring __len), or -1 when it is not a table. */
+static lua_Integer tlen(lua_State *L)
+{
+    lua_Integer n;
+
+    if (lua_type(L, 1) != LUA_TTABLE)
+        return -1;
+    n = luaL_len(L, 1);
+    return n;
+}
+
+/* table.insert(t, pos, v) shifts t[pos..#t] up */
+static int sb_insert(lua_State *L)
+{
+    lua_Integer n, pos;
+    int isnum;
+
+    if (lua_gettop(L) == 3 && (n = tlen(L)) > 0) {
+        pos = lua_tointegerx(L, 2, &isnum);
+        if (isnum && pos >= 1 && pos <= n &&
+            (lua_Unsigned)n - (lua_Unsigned)pos >= (lua_Unsigned)qlua_max_entries(L))
+            return too_many(L, "table.insert", (lua_Unsigned)n - (lua_Unsigned)pos + 1u);
+    }
+    return call_original(L, 0);
+}
+
+/* table.remove(t, pos) shifts t[pos+1..#t] down */
+static int sb_remove(lua_State *L)
+{
+    lua_Integer n, pos;
+    int isnum;
+
+    if (lua_gettop(L) >= 2 && (n = tlen(L)) > 0) {
+        pos = lua_tointegerx(L, 2, &isnum);
+        if (isnum && pos >= 1 && pos <= n &&
+            (lua_Unsigned)n - (lua_Unsigned)pos >= (lua_Unsigned)qlua_max_entries(L))
+            return too_many(L, "table.remove", (lua_Unsigned)n - (lua_Unsigned)pos + 1u);
+    }
+    return call_original(L, 1);
+}
+
+/* table.concat(t [, sep [, i [, j]]]) */
+static int sb_concat(lua_State *L)
+{
+    lua_Integer i, j;
+
+    if (lua_type(L, 1) == LUA_TTABLE) {
+        i = luaL_optinteger(L, 3, 1);
+        j = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
+        if (j >= i && (lua_Unsigned)j - (lua_Unsigned)i >= (lua_Unsigned)qlua_max_entries(L))
+            return too_many(L, "table.concat", (lua_Unsigned)j - (lua_Unsigned)i + 1u);
+    }
+    return call_original(L, 1);
+}
+
+/* Replace field name of the table on top of the stack by f, the original
+ * as its upvalue. */
+static void wrap_field(lua_State *L, const char *name, lua_CFunction f)
+{
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, f, 1);
+    lua_setfield(L, -2, name);
+}
+
+/* ---------------------------------------------------------------------------
  * The state
  * ------------------------------------------------------------------------- */
 
@@ -690,6 +964,14 @@ static int setup(lua_State *L)
     lua_getfield(L, -1, "format");
     lua_pushcclosure(L, sb_format, 1);
     lua_setfield(L, -2, "format");
+    wrap_field(L, "rep", sb_rep);
+    lua_pop(L, 1);
+
+    lua_getglobal(L, LUA_TABLIBNAME);
+    wrap_field(L, "move", sb_move);
+    wrap_field(L, "insert", sb_insert);
+    wrap_field(L, "remove", sb_remove);
+    wrap_field(L, "concat", sb_concat);
     lua_pop(L, 1);
 
     lua_getglobal(L, LUA_MATHLIBNAME);
@@ -748,6 +1030,96 @@ static int msgh(lua_State *L)
     return 1;
 }
 
+/* Text from Lua for a message: control bytes other than newline and tab
+ * become \xNN, so a script cannot send escape sequences to the terminal.
+ * Always ends dst with a NUL; returns dst. */
+char *qlua_escape(char *dst, size_t size, const char *src)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+
+    if (!size)
+        return dst;
+    for (; *src && n + 1 < size; src++) {
+        unsigned char c = (unsigned char)*src;
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+            if (n + 5 > size)
+                break;
+            dst[n++] = '\\';
+            dst[n++] = 'x';
+            dst[n++] = hex[c >> 4];
+            dst[n++] = hex[c & 15];
+        } else {
+            dst[n++] = (char)c;
+        }
+    }
+    dst[n] = '\0';
+    return dst;
+}
+
+/* An error outside any protected call (host work on the state that ran out
+ * of memory, say). Lua has already reset the state's stack. Jump to the
+ * recovery point the host set, if any; else say what happened and exit with
+ * the status of a failed script, never abort without a word. */
+static int on_panic(lua_State *L)
+{
+    quire_lua *q = getq(L);
+    char msg[256];
+
+    if (q->refused || lua_type(L, -1) != LUA_TSTRING)
+        snprintf(msg, sizeof msg, "memory limit of %g MiB exceeded", mib(q->lim.memory));
+    else
+        qlua_escape(msg, sizeof msg, lua_tostring(L, -1));
+    snprintf(q->panic_msg, sizeof q->panic_msg, "%s", msg);
+    q->depth = 0;
+    q->tripped = TRIP_NONE;
+    if (q->recover)
+        longjmp(*q->recover, 1);
+    fprintf(stderr, "quire: error: Lua failed outside a protected call: %s\n", msg);
+    fflush(NULL);
+    _exit(QUIRE_EXIT_DATA);
+    return 0;
+}
+
+jmp_buf *qlua_recover_at(quire_lua *q, jmp_buf *jb)
+{
+    jmp_buf *was = q->recover;
+
+    q->recover = jb;
+    return was;
+}
+
+int qlua_recovered(quire_lua *q, const char *what, quire_error *err)
+{
+    lua_State *L = q->L;
+
+    q->recover = NULL;
+    lua_settop(L, 0);
+    lua_pushcfunction(L, msgh); /* back at index 1 */
+    if (q->fired)
+        restore_hook(q);
+    return quire_err(err, QUIRE_EXIT_DATA, "%s%s%s", what ? what : "", what ? ": " : "",
+                     q->panic_msg);
+}
+
+int qlua_guarded(quire_lua *q, int (*fn)(void *), void *arg, const char *what,
+                 quire_error *err)
+{
+    jmp_buf jb;
+    jmp_buf *volatile was = NULL;
+    int rc;
+
+    if (setjmp(jb)) {
+        rc = qlua_recovered(q, what, err);
+        q->recover = was;
+        return rc;
+    }
+    was = qlua_recover_at(q, &jb);
+    rc = fn(arg);
+    q->recover = was;
+    return rc;
+}
+
 quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
 {
     quire_lua *q = calloc(1, sizeof *q);
@@ -784,7 +1156,16 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
      * run, at most two counts more. */
     q->tick_limit = (q->lim.instructions + (unsigned long)count - 1) / (unsigned long)count + 1;
     q->limit_ns = (long long)(q->lim.seconds * 1e9);
+    q->hook_count = count;
     lua_sethook(L, hook, LUA_MASKCOUNT, count);
+    lua_atpanic(L, on_panic);
+    if (watchdog_start(q)) {
+        quire_err(err, QUIRE_EXIT_DATA, "cannot create the Lua state: cannot start its watchdog "
+                                        "thread");
+        lua_close(L);
+        free(q);
+        return NULL;
+    }
     lua_pushcfunction(L, msgh); /* stays at index 1 for qlua_call */
     return q;
 }
@@ -793,6 +1174,7 @@ void qlua_free(quire_lua *q)
 {
     if (!q)
         return;
+    watchdog_stop(q);
     lua_close(q->L);
     free(q);
 }
@@ -811,6 +1193,33 @@ const quire_lua_limits *qlua_limits(const quire_lua *q)
  * Calls
  * ------------------------------------------------------------------------- */
 
+/* An outermost call starts or ends: the watchdog sees seq odd while one
+ * runs (plain loads and stores: this thread is seq's only writer). */
+static inline void seq_step(quire_lua *q)
+{
+    atomic_store_explicit(&q->seq, atomic_load_explicit(&q->seq, memory_order_relaxed) + 1,
+                          memory_order_release);
+}
+
+static inline void call_begin(quire_lua *q)
+{
+    if (q->depth++ == 0) {
+        q->ticks = 0;
+        q->tripped = TRIP_NONE;
+        q->refused = 0;
+        seq_step(q);
+    }
+}
+
+static inline void call_end(quire_lua *q)
+{
+    if (--q->depth == 0) {
+        seq_step(q);
+        if (atomic_load_explicit(&q->fired, memory_order_relaxed))
+            restore_hook(q);
+    }
+}
+
 /* The hot path. Sets *base to the index of the first result (or of the error
  * object). */
 static inline int call(quire_lua *q, int nargs, int nresults, int *base)
@@ -820,27 +1229,20 @@ static inline int call(quire_lua *q, int nargs, int nresults, int *base)
     int status;
 
     if (f > 1 && lua_tocfunction(L, 1) == msgh) {
-        if (q->depth++ == 0) {
-            q->ticks = 0;
-            q->tripped = TRIP_NONE;
-            q->refused = 0;
-        }
+        call_begin(q);
         status = lua_pcall(L, nargs, nresults, 1);
-        q->depth--;
+        call_end(q);
         *base = f;
         return status;
     }
     /* Index 1 was cleared, or this is a call from inside a C function that
-     * Lua called: put a handler below the function for this call. */
+     * Lua called: put a handler below the function for this call. (Pushing
+     * a C function allocates nothing.) */
     lua_pushcfunction(L, msgh);
     lua_insert(L, f);
-    if (q->depth++ == 0) {
-        q->ticks = 0;
-        q->tripped = TRIP_NONE;
-        q->refused = 0;
-    }
+    call_begin(q);
     status = lua_pcall(L, nargs, nresults, f);
-    q->depth--;
+    call_end(q);
     lua_remove(L, f);
     *base = f;
     return status;
@@ -882,8 +1284,12 @@ static int fail(quire_lua *q, int status, int base, const char *what, quire_erro
             break;
         }
     }
-    quire_err(err, QUIRE_EXIT_DATA, "%s%s%s%s", what ? what : "", what ? ": " : "", msg,
-              status != LUA_OK ? q->tb : "");
+    {
+        char emsg[900], etb[sizeof q->tb];
+        quire_err(err, QUIRE_EXIT_DATA, "%s%s%s%s", what ? what : "", what ? ": " : "",
+                  qlua_escape(emsg, sizeof emsg, msg),
+                  status != LUA_OK ? qlua_escape(etb, sizeof etb, q->tb) : "");
+    }
     q->tb[0] = '\0';
     q->tb_len = 0;
     lua_settop(L, base - 1);
@@ -948,8 +1354,11 @@ static int load_text(quire_lua *q, const char *code, size_t len, const char *chu
         if (status == LUA_ERRMEM)
             quire_err(err, QUIRE_EXIT_DATA, "%s: memory limit of %g MiB exceeded",
                       shown(chunkname), mib(q->lim.memory));
-        else
-            quire_err(err, QUIRE_EXIT_DATA, "%s", lua_tostring(L, -1));
+        else {
+            char emsg[900];
+            quire_err(err, QUIRE_EXIT_DATA, "%s",
+                      qlua_escape(emsg, sizeof emsg, lua_tostring(L, -1)));
+        }
         lua_pop(L, 1);
         return -1;
     }

@@ -25,6 +25,7 @@
 #ifndef QUIRE_SANDBOX_H
 #define QUIRE_SANDBOX_H
 
+#include <setjmp.h>
 #include <stddef.h>
 
 #include <lauxlib.h>
@@ -114,4 +115,32 @@ int qlua_register(quire_lua *q, const char *name, const luaL_Reg *fns);
  * and the global is left unset). */
 int qlua_set_global(quire_lua *q, const char *name);
 
+/* Host work on the state outside qlua_call (pushing values, say) that
+ * fails, for lack of memory most often, makes Lua panic. By default the
+ * panic prints "quire: error: Lua failed outside a protected call: ..." and
+ * exits with status 2. qlua_recover_at(q, &jb) makes the panic longjmp to
+ * jb instead (after setjmp(jb) returned 0); returns the previous point, to
+ * put back with qlua_recover_at(q, previous) when the work is done. After
+ * the jump, the state's stack is empty: call qlua_recovered, which fills
+ * err ("<what>: memory limit of 64 MiB exceeded"), clears the point and
+ * puts the message handler back at index 1; what the host had on the stack
+ * is lost. Prefer running host work through qlua_call (a C function). */
+jmp_buf *qlua_recover_at(quire_lua *q, jmp_buf *jb);
+int qlua_recovered(quire_lua *q, const char *what, quire_error *err);
+
+/* Run fn(arg) with a recovery point: its result, or -1 with err filled when
+ * Lua panicked during it (see above). */
+int qlua_guarded(quire_lua *q, int (*fn)(void *), void *arg, const char *what,
+                 quire_error *err);
+
+/* The most entries a list may have under the state's memory cap (a table
+ * entry takes at least 16 bytes): a raw length above it is a border made
+ * by a few entries, which a helper refuses rather than loop over. */
+lua_Integer qlua_max_entries(lua_State *L);
+
+/* Copy Lua text into dst (size bytes, always NUL-terminated), escaping
+ * control bytes other than newline and tab as \xNN. Returns dst. */
+char *qlua_escape(char *dst, size_t size, const char *src);
+
 #endif
+

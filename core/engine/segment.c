@@ -460,12 +460,14 @@ static int rule_result(rule_ctx *rc, int gi, int idx, size_t e, int p, quire_err
             return g;
     {
         strbuf list = {0};
+        char shown[200];
         int j;
         for (j = 0; j < gr->nseg; j++)
             sb_printf(&list, "%s\"%s\"", j ? ", " : "", rc->name[gi][j]);
         if (got)
             quire_err(err, QUIRE_EXIT_DATA, "%s: returned \"%s\", which is not a segment of the "
-                      "spec; segments: %s", gr->spec->rule, got, list.s);
+                      "spec; segments: %s", gr->spec->rule, qlua_escape(shown, sizeof shown, got),
+                      list.s);
         else
             quire_err(err, QUIRE_EXIT_DATA, "%s: returned %s; a rule must return a segment name: "
                       "%s", gr->spec->rule, luaL_typename(L, idx), list.s);
@@ -700,6 +702,13 @@ typedef struct worker {
     quire_error err;
 } worker;
 
+/* t.customer for the table t, run by qlua_call. */
+static int get_customer(lua_State *L)
+{
+    lua_getfield(L, 1, "customer");
+    return 1;
+}
+
 /* Load the rules and the KPIs' customer functions into the worker's state
  * and anchor what the pass needs on its stack. */
 static int worker_setup(worker *w, quire_error *err)
@@ -722,8 +731,13 @@ static int worker_setup(worker *w, quire_error *err)
         }
         if (qlua_dofile(rc->lua, m->kpis[k].spec->script, 1, err))
             return -1;
-        if (lua_istable(L, -1))
-            lua_getfield(L, -1, "customer");
+        if (lua_istable(L, -1)) {
+            /* The script's table: its __index may raise or loop. */
+            lua_pushcfunction(L, get_customer);
+            lua_pushvalue(L, -2);
+            if (qlua_callf(rc->lua, 1, 1, err, "KPI \"%s\"", m->kpis[k].spec->name))
+                return -1;
+        }
         if (!lua_isfunction(L, -1))
             return quire_err_at(err, QUIRE_EXIT_DATA, m->kpis[k].spec->script, 0, 0,
                                 "KPI \"%s\": the script returned a different table the "
@@ -926,10 +940,27 @@ static int worker_period(worker *w, quire_error *err)
     return 0;
 }
 
+/* Host work on a state (filling the record, anchoring values) allocates in
+ * it outside qlua_call; a script that keeps the state at its memory cap
+ * makes that fail, and the state's recovery point turns it into an error. */
+static int period_guarded(void *arg)
+{
+    worker *w = arg;
+    return worker_period(w, &w->err);
+}
+
+static int setup_guarded(void *arg)
+{
+    worker *w = arg;
+    return worker_setup(w, &w->err);
+}
+
 static void *worker_thread(void *arg)
 {
     worker *w = arg;
-    w->rc_status = worker_period(w, &w->err);
+    /* A worker without entities has no state of its own. */
+    w->rc_status = w->rc.lua ? qlua_guarded(w->rc.lua, period_guarded, w, "segment pass", &w->err)
+                             : worker_period(w, &w->err);
     return NULL;
 }
 
@@ -1028,8 +1059,10 @@ int segments_assign(model *m, quire_error *err)
                 goto out;
         }
         rc->L = qlua_state(rc->lua);
-        if (worker_setup(w, err))
+        if (qlua_guarded(rc->lua, setup_guarded, w, "segment pass", &w->err)) {
+            *err = w->err;
             goto out;
+        }
     }
 
     for (gi = 0; gi < ngr; gi++) {

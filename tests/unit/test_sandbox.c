@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1227,6 +1228,161 @@ static void test_library(void)
     unlink(path);
 }
 
+
+/* ---------------------------------------------------------------------------
+ * Host work at the memory cap: a clear error, never an abort
+ * ------------------------------------------------------------------------- */
+
+/* Fill the state to just under its cap with a global the script keeps. */
+static void fill_state(quire_lua *q)
+{
+    char out[1024];
+
+    CHECK(eval(q, "big = {} for i = 1, 1e9 do big[i] = ('x'):rep(64) .. i end", out,
+               sizeof out) != 0);
+    CHECK(strstr(out, "memory limit of") != NULL);
+}
+
+static int big_push(void *arg)
+{
+    lua_State *L = arg;
+
+    lua_createtable(L, 0, 1 << 20); /* about 40 MiB: more than is left */
+    lua_pop(L, 1);
+    return 0;
+}
+
+static void test_panic(void)
+{
+    quire_lua *q = make(8 << 20, 0, 0, 0);
+    quire_error err = {0};
+    pid_t pid;
+    int status, fds[2];
+    char buf[512] = {0};
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    fill_state(q);
+    /* With a recovery point: an error, and the state works after. */
+    CHECK(qlua_guarded(q, big_push, qlua_state(q), "KPI sums", &err) == -1);
+    CHECK_STR(err.msg, "KPI sums: memory limit of 8 MiB exceeded");
+    CHECK(err.code == QUIRE_EXIT_DATA);
+    CHECK(eval(q, "big = nil return 'ok'", buf, sizeof buf) == 0);
+    check_usable(q);
+    /* Without one: a message and exit status 2, not an abort. */
+    fill_state(q);
+    CHECK(pipe(fds) == 0);
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        big_push(qlua_state(q));
+        _exit(0);
+    }
+    close(fds[1]);
+    CHECK(read(fds[0], buf, sizeof buf - 1) > 0);
+    close(fds[0]);
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    CHECK_CONTAINS(buf, "quire: error: Lua failed outside a protected call: memory limit of "
+                        "8 MiB exceeded");
+    qlua_free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * The deadline holds inside long library loops
+ * ------------------------------------------------------------------------- */
+
+static void test_c_loops(void)
+{
+    static const struct {
+        const char *code, *expect;
+    } cases[] = {
+        /* caught by the bounds, at once */
+        {"return #string.rep('', math.maxinteger)", "0"},
+        {"return #string.rep('', math.maxinteger, '')", "0"},
+        {"return table.move({}, 1, 1e15, 2)", "table.move: a range of 1000000000000000 entries"},
+        {"local t = {} for i = 50, 0, -1 do t[2^i] = 1 end table.insert(t, 1, 0)",
+         "table.insert: a range of"},
+        {"local t = {} for i = 50, 0, -1 do t[2^i] = 1 end table.remove(t, 1)",
+         "table.remove: a range of"},
+        {"return table.concat({}, '', 1, 1e15)", "table.concat: a range of"},
+        {"local t = {} for i = 40, 0, -1 do t[2^i] = 1 end return quire.correlation(t, t)",
+         "bad argument #1 to 'correlation' (a list of 1099511627776 entries"},
+        {"local t = {} for i = 40, 0, -1 do t[2^i] = 1 end return quire.sum(t)",
+         "bad argument #1 to 'sum' (a list of"},
+        {"local t = {} for i = 40, 0, -1 do t[2^i] = 1 end return quire.join(t)",
+         "bad argument #1 to 'join' (a list of"},
+        /* a C function as __index: stopped by the watchdog */
+        {"local t = setmetatable({}, { __index = rawequal })\n"
+         "return table.sort(setmetatable({}, { __len = function() return 2^30 end,\n"
+         "  __index = function() return 1 end }), rawequal)",
+         "time limit of 0.3 s exceeded"},
+    };
+    quire_error err = {0};
+    quire_lua *q = make(0, 1000000000UL, 0.3, 0);
+    spec s;
+    char out[1024];
+    size_t i;
+    double t;
+
+    memset(&s, 0, sizeof s);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_api_install(&s, q, &err) == 0);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        t = now();
+        eval(q, cases[i].code, out, sizeof out);
+        t = now() - t;
+        if (!strstr(out, cases[i].expect))
+            fprintf(stderr, "case %zu: %s\n", i, out);
+        CHECK_CONTAINS(out, cases[i].expect);
+        CHECK(t < 0.9); /* 3x the deadline */
+        check_usable(q);
+    }
+    qlua_free(q);
+}
+
+static void test_month_label(void)
+{
+    quire_error err = {0};
+    quire_lua *q = make(0, 0, 0, 0);
+    spec s;
+    char out[1024];
+
+    memset(&s, 0, sizeof s);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_api_install(&s, q, &err) == 0);
+    CHECK(eval(q, "return quire.month_label('2024-02', math.maxinteger)", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "no month after year 9999");
+    CHECK(eval(q, "return quire.month_label('2024-02', 2^31 + 5)", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "no month after year 9999");
+    CHECK(eval(q, "return quire.month_label('2024-02', math.mininteger)", out, sizeof out) != 0);
+    CHECK_CONTAINS(out, "no month before year 0");
+    CHECK(eval(q, "return quire.month_label('2024-02', -2)", out, sizeof out) == 0);
+    CHECK_STR(out, "Dec\xC2\xA0" "2023");
+    qlua_free(q);
+}
+
+static void test_control_bytes(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(eval(q, "error('bad\\27[31m red\\r\\7 end\\nnext\\tline', 0)", out, sizeof out) != 0);
+    CHECK_STR(out, "bad\\x1b[31m red\\x0d\\x07 end\nnext\tline\n  [eval]:1: in main chunk");
+    CHECK(eval(q, "x = \"\\27]0;title\\7\" + +", out, sizeof out) != 0);
+    CHECK(strchr(out, 27) == NULL && strchr(out, 7) == NULL);
+    qlua_free(q);
+}
+
 int main(void)
 {
     /* The test program is not next to the library: use the source tree's
@@ -1251,5 +1407,9 @@ int main(void)
     test_clamp();
     test_hostile_lists();
     test_library();
+    test_panic();
+    test_c_loops();
+    test_month_label();
+    test_control_bytes();
     return check_done("sandbox");
 }
