@@ -1075,7 +1075,15 @@ static int on_panic(lua_State *L)
     q->tripped = TRIP_NONE;
     if (q->recover)
         longjmp(*q->recover, 1);
-    fprintf(stderr, "quire: error: Lua failed outside a protected call: %s\n", msg);
+    {
+        quire_error e = {0};
+        char line[512];
+
+        quire_err_at(&e, QUIRE_EXIT_DATA, "quire", 0, 0,
+                     "Lua failed outside a protected call: %s", msg);
+        quire_err_format(&e, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
     fflush(NULL);
     _exit(QUIRE_EXIT_DATA);
     return 0;

@@ -117,7 +117,7 @@ int qlua_set_global(quire_lua *q, const char *name);
 
 /* Host work on the state outside qlua_call (pushing values, say) that
  * fails, for lack of memory most often, makes Lua panic. By default the
- * panic prints "quire: error: Lua failed outside a protected call: ..." and
+ * panic prints that Lua failed outside a protected call, with its message, and
  * exits with status 2. qlua_recover_at(q, &jb) makes the panic longjmp to
  * jb instead (after setjmp(jb) returned 0); returns the previous point, to
  * put back with qlua_recover_at(q, previous) when the work is done. After
