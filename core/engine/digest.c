@@ -22,6 +22,7 @@ static void add(input_digests *d, char *path)
 {
     d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
     d->v[d->n].path = path;
+    d->v[d->n].name = NULL;
     d->v[d->n].hex[0] = '\0';
     d->n++;
 }
@@ -79,8 +80,12 @@ input_digests *digests_start(const spec *s, plugin_registry *reg)
      * the run stops before the manifest is written). */
     {
         char *lib = lua_api_library(NULL);
-        if (lib)
+        if (lib) {
+            /* named by its place in Quire's tree, not where this program
+             * found it, so the manifest is the same for every build */
             add(d, lib);
+            d->v[d->n - 1].name = QUIRE_LUA_LIB_PATH;
+        }
     }
     /* Insight scripts, each once. */
     for (i = 0; i < s->nsections; i++)

@@ -18,6 +18,7 @@
 
 typedef struct input_digest {
     char *path;
+    const char *name;  /* how the manifest names it when not by path, or NULL */
     char hex[65];      /* "" when the file could not be read */
 } input_digest;
 

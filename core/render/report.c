@@ -484,6 +484,8 @@ static void build_manifest(report *r, const model *m, input_digests *dg,
         sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
         if (source_secrets_value(secrets, in[i].path))
             sb_json_cstr(&b, "***");
+        else if (in[i].name)
+            sb_json_cstr(&b, in[i].name);
         else
             json_path(&b, cwd, in[i].path);
         sb_puts(&b, ", \"sha256\": ");
