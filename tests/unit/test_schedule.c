@@ -422,12 +422,64 @@ static void test_errors(void)
                  "5:17: error: folder must be a non-empty text");
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
                  "    - { email: ops, smtp_url: \"smtp://h:25\", from: q@example.com }\n",
-                 "5:16: error: \"ops\" is not an email address");
+                 "5:16: error: \"ops\" is not an email address: it has no \"@\"");
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
                  "    - email: [a@example.com, \"b c@example.com\"]\n"
                  "      smtp_url: \"smtp://h:25\"\n"
                  "      from: q@example.com\n",
-                 "5:30: error: \"b c@example.com\" is not an email address");
+                 "5:30: error: \"b c@example.com\" is not an email address: it holds a space");
+    /* A line break in an address or a header text would be a command or a
+     * header of its own on the wire: refused where the spec says it, the
+     * value shown with the break escaped. */
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - email: a@example.com\n"
+                 "      smtp_url: \"smtp://h:25\"\n"
+                 "      from: \"q@example.com>\\r\\nRCPT TO:<hidden@evil.example\"\n",
+                 "7:13: error: from: \"q@example.com>\\r\\nRCPT TO:<hidden@evil.example\" is "
+                 "not an email address: it holds a control character such as a line break");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - email: \"a@example.com\\nb@example.com\"\n"
+                 "      smtp_url: \"smtp://h:25\"\n"
+                 "      from: q@example.com\n",
+                 "5:14: error: \"a@example.com\\nb@example.com\" is not an email address: it "
+                 "holds a control character such as a line break");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - { email: a@example.com, smtp_url: \"smtp://h:25\", from: \"Quire <q@example.com>\" }\n",
+                 "5:62: error: from: \"Quire <q@example.com>\" is not an email address: give the "
+                 "address alone, without angle brackets or a display name");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - { email: \"a,b@example.com\", smtp_url: \"smtp://h:25\", from: q@example.com }\n",
+                 "5:16: error: \"a,b@example.com\" is not an email address: the part before the "
+                 "\"@\" holds a character an address cannot (such as a quote, comma, semicolon "
+                 "or bracket)");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - { email: a@exa_mple.com, smtp_url: \"smtp://h:25\", from: q@example.com }\n",
+                 "5:16: error: \"a@exa_mple.com\" is not an email address: the domain after the "
+                 "\"@\" is not a host name (labels of letters, digits and hyphens, separated by "
+                 "dots)");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - { email: \"a@b@example.com\", smtp_url: \"smtp://h:25\", from: q@example.com }\n",
+                 "5:16: error: \"a@b@example.com\" is not an email address: it has more than one "
+                 "\"@\"");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - email: a@example.com\n"
+                 "      smtp_url: \"smtp://h:25\"\n"
+                 "      from: q@example.com\n"
+                 "      subject: \"Report {period}\\r\\nBcc: hidden@evil.example\"\n",
+                 "8:16: error: subject must be one line, without line breaks or other control "
+                 "characters");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
+                 "    - { webhook: \"http://h/x\\r\\nX-Evil: 1\" }\n",
+                 "5:18: error: webhook must be one line, without line breaks or other control "
+                 "characters");
+    expect_error("schedule:\n  name: \"monthly\\nX-Evil: 1\"\n  cron: \"0 6 1 * *\"\n  tz: UTC\n",
+                 "2:9: error: name must be one line, without line breaks or other control "
+                 "characters");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n"
+                 "  on_failure: { email: \"ops@example.com\\r\\nRCPT TO:<x@evil.example>\", "
+                 "smtp_url: \"smtp://h:25\", from: q@example.com }\n",
+                 "4:24: error: \"ops@example.com\\r\\nRCPT TO:<x@evil.example>\" is not an email "
+                 "address: it holds a control character such as a line break");
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  deliver:\n"
                  "    - { email: [], smtp_url: \"smtp://h:25\", from: q@example.com }\n",
                  "5:16: error: email must be an address or a list of addresses");
@@ -715,8 +767,44 @@ static void test_params(void)
     s = schedule_load(spec_path, ov, 1, &err);
     CHECK(s == NULL); /* the folder and the address take the cron text too */
     CHECK(err.line == 6 && err.col == 15);
-    CHECK_STR(err.msg, "\"0 6 1 * *@example.com\" is not an email address");
+    CHECK_STR(err.msg, "\"0 6 1 * *@example.com\" is not an email address: it holds a space");
     schedule_free(s);
+    /* A line break that a parameter brings into an address, a sender, a
+     * subject or a URL is refused as one written there would be. */
+    {
+        static const char lines[] = "schedule:\n"
+                                    "  name: \"${label}\"\n"
+                                    "  cron: \"0 6 1 * *\"\n"
+                                    "  tz: UTC\n"
+                                    "  deliver:\n"
+                                    "    - email: [\"${label}@example.com\"]\n"
+                                    "      smtp_url: \"smtp://h.example.com:25\"\n"
+                                    "      from: \"${label}@example.com\"\n"
+                                    "      subject: \"Report ${label}\"\n";
+        spec_override inj[] = {{"label", "x\r\nRCPT TO:<hidden@evil.example>"}};
+        text = xasprintf("%s%s", lines, spec_rest);
+        fixture_put("s.yaml", text);
+        free(text);
+        memset(&err, 0, sizeof err);
+        s = schedule_load(spec_path, inj, 1, &err);
+        CHECK(s == NULL);
+        CHECK(err.code == QUIRE_EXIT_USAGE && err.line == 2 && err.col == 9);
+        CHECK_STR(err.msg, "name must be one line, without line breaks or other control "
+                           "characters");
+        schedule_free(s);
+        /* Without the name: the address is the first to take it. */
+        text = xasprintf("schedule:\n%s%s", lines + strlen("schedule:\n  name: \"${label}\"\n"),
+                         spec_rest);
+        fixture_put("s.yaml", text);
+        free(text);
+        memset(&err, 0, sizeof err);
+        s = schedule_load(spec_path, inj, 1, &err);
+        CHECK(s == NULL);
+        CHECK(err.line == 5 && err.col == 15);
+        CHECK_STR(err.msg, "\"x\\r\\nRCPT TO:<hidden@evil.example>@example.com\" is not an email "
+                           "address: it holds a control character such as a line break");
+        schedule_free(s);
+    }
 
     text = xasprintf("%s%s", "schedule:\n"
                                 "  cron: \"0 6 1 * *\"\n"
