@@ -770,6 +770,37 @@ static void test_injection(void)
     server_stop(&sv);
 }
 
+/* A random source that gives the same 16 bytes twice, then others. */
+static int calls;
+static int same_twice(void *buf, size_t n)
+{
+    memset(buf, calls++ < 2 ? 0xab : 0x11 * calls, n);
+    return 0;
+}
+
+static void test_boundary(void)
+{
+    static const char text[] = "Forged:\r\n--quire-abababababababababababababababab\r\n";
+    int (*saved)(void *, size_t) = deliver_random;
+    char b[64];
+
+    /* The content holds the first two candidates: the third is taken. */
+    deliver_random = same_twice;
+    calls = 0;
+    deliver_boundary(b, sizeof b, text, strlen(text));
+    CHECK(calls == 3);
+    CHECK(strncmp(b, "quire-", 6) == 0 && strlen(b) == 38);
+    CHECK(strstr(text, b) == NULL);
+    deliver_random = saved;
+    /* From the kernel: a new one each time. */
+    {
+        char b2[64];
+        deliver_boundary(b, sizeof b, "", 0);
+        deliver_boundary(b2, sizeof b2, "", 0);
+        CHECK(strcmp(b, b2) != 0);
+    }
+}
+
 static void test_webhook_headers(void)
 {
     static const char *const args[] = {"--token", "tok-s3cret", NULL};
@@ -887,6 +918,7 @@ int main(void)
     test_email();
     test_webhook();
     test_injection();
+    test_boundary();
     test_webhook_headers();
     test_unreachable();
     free(pdf_path);
