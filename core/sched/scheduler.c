@@ -521,8 +521,8 @@ int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
         return err->code ? err->code : QUIRE_EXIT_USAGE;
     rc = pass(st, v, n, o, now, &res, err);
     state_close(st);
-    if (rc)
-        return err->code ? err->code : QUIRE_EXIT_DELIVERY;
+    if (rc) /* the ledger failed */
+        return err->code ? err->code : QUIRE_EXIT_USAGE;
     return exit_status(&res);
 }
 
@@ -550,7 +550,7 @@ int sched_daemon(schedule *const *v, size_t n, const sched_opts *o, quire_error 
 
         if (pass(st, v, n, o, now, &res, err)) {
             state_close(st);
-            return err->code ? err->code : QUIRE_EXIT_DELIVERY;
+            return err->code ? err->code : QUIRE_EXIT_USAGE;
         }
         if (stop_signal)
             break;

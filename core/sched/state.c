@@ -51,9 +51,12 @@ static const char schema[] =
     "  error TEXT, started INTEGER, finished INTEGER,\n"
     "  UNIQUE (run_id, channel, recipient));\n";
 
+/* Anything wrong with the state file (not a ledger, damaged, cannot be
+ * written) is status 1, as docs/cli.md says: like a bad spec, it needs
+ * the operator, and no later pass will get past it on its own. */
 static int db_fail(state *st, quire_error *err, const char *what)
 {
-    return quire_err_at(err, QUIRE_EXIT_DELIVERY, st->path, 0, 0, "%s: %s", what,
+    return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0, "%s: %s", what,
                         sqlite3_errmsg(st->db));
 }
 
@@ -61,7 +64,7 @@ static int exec(state *st, const char *sql, quire_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, st->path, 0, 0, "%s", msg ? msg : "SQLite error");
+        quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0, "%s", msg ? msg : "SQLite error");
         sqlite3_free(msg);
         return -1;
     }

@@ -120,6 +120,11 @@ done
 pdftotext "$T/cu-all/cu-all-2024-02.pdf" - 2>/dev/null | grep -q "Feb 2024" && ok || bad "caught-up run does not report on its own period"
 [ "$(sql "$T/cu-all.db" "select period_from||'/'||period_to from runs where period='2024-03'")" = "2024-03/2024-03" ] && ok || bad "period parameters"
 
+# A state file that is not a ledger: status 1 (a state-file error), not 3.
+echo "this is not a database, it is a text file long enough to have a header" >"$T/junk.db"
+exits 1 "a state file that is not a ledger" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/junk.db" --param data="$T/data"
+contains "$T/err" "junk.db: error: file is not a database"
+
 # 7. One scheduler per state file; SIGTERM stops it cleanly.
 "$QUIRE" schedule "$T/cu-all.yaml" --state "$T/cu-all.db" --now 2024-05-15T12:00:00Z --param data="$T/data" 2>"$T/daemon.err" &
 dpid=$!

@@ -210,6 +210,38 @@ static void test_open_errors(void)
     CHECK(err.code != 0);
     CHECK_STR(err.file, junk);
     CHECK_CONTAINS(err.msg, "not a database");
+
+    /* Opened to schedule with: the same, and a state-file error is status 1
+     * (docs/cli.md), not 3, which means a delivery to retry. */
+    memset(&err, 0, sizeof err);
+    st = state_open(junk, 0, &err);
+    CHECK(st == NULL);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_CONTAINS(err.msg, "not a database");
+    {
+        /* A database, but not a ledger: its runs table lacks columns. */
+        char *other = path_in("other.db");
+        int64_t mark;
+        int found;
+        sqlite3 *h = NULL;
+        CHECK(sqlite3_open(other, &h) == SQLITE_OK &&
+              sqlite3_exec(h, "CREATE TABLE runs (id INTEGER PRIMARY KEY, note TEXT);"
+                              "CREATE TABLE marks (report TEXT);",
+                           NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(h);
+        memset(&err, 0, sizeof err);
+        st = state_open(other, 0, &err);
+        if (st) {
+            run_row *r = NULL;
+            size_t n = 0;
+            CHECK(state_open_runs(st, &r, &n, &err) == -1 ||
+                  state_mark(st, "r", &mark, &found, &err) == -1);
+            free(r);
+        }
+        CHECK(err.code == QUIRE_EXIT_USAGE);
+        state_close(st);
+        free(other);
+    }
     free(missing);
     free(junk);
 }
@@ -304,7 +336,7 @@ static void test_plan(void)
                        "WHEN NEW.last_scheduled = 5000 BEGIN SELECT RAISE(ABORT, 'mark refused'); END") == 0);
     memset(&err, 0, sizeof err);
     CHECK(state_plan(st, "monthly", more, 2, 5000, &err) == -1);
-    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK(err.code == QUIRE_EXIT_USAGE); /* a state-file error */
     CHECK_STR(err.file, db);
     CHECK_STR(err.msg, "cannot record the mark: mark refused");
     CHECK(sql_int(db, "SELECT count(*) FROM runs") == 4);
