@@ -131,6 +131,14 @@ dpid=$!
 sleep 0.5
 exits 1 "a second scheduler" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/cu-all.db" --param data="$T/data"
 contains "$T/err" "another scheduler is using this state file (pid $dpid)"
+# Another name for the same file is the same ledger: a symlink, a hard link.
+ln -s "$T/cu-all.db" "$T/cu-all-symlink.db"
+ln "$T/cu-all.db" "$T/cu-all-hardlink.db"
+exits 1 "a second scheduler through a symlink" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/cu-all-symlink.db" --param data="$T/data"
+contains "$T/err" "another scheduler is using this state file (pid $dpid)"
+exits 1 "a second scheduler through a hard link" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/cu-all-hardlink.db" --param data="$T/data"
+contains "$T/err" "another scheduler is using this state file (pid $dpid)"
+rm -f "$T/cu-all-symlink.db" "$T/cu-all-hardlink.db"
 kill -TERM $dpid
 timeout 10 sh -c "while kill -0 $dpid 2>/dev/null; do sleep 0.1; done"
 wait $dpid; [ $? -eq 0 ] && ok || bad "scheduler did not exit 0 on SIGTERM"
