@@ -56,8 +56,19 @@ typedef struct cron_fire {
 } cron_fire;
 
 /* The first fire strictly after `after` in the zone. Returns 0, or -1 when
- * the expression matches no time within the next 30 years. */
+ * the expression matches no time within the next 30 years, or `after` is
+ * outside the years cron handles (about 0001 to 9968). */
 int cron_next(const cron_expr *c, const char *zone, time_t after, cron_fire *out);
+
+/* The fires strictly after `after` and at or before `until`, exactly those
+ * that calling cron_next() from `after` would give one after another:
+ * returns their number, and puts the last `keep` of them (oldest first) in
+ * out, *kept of them (out may be NULL when keep is 0). Its time grows with
+ * the days of the range, not its fires: a year of a per-minute schedule is
+ * counted without listing it. Returns -1 when a time is outside the years
+ * cron handles (about 0001 to 9968). */
+int64_t cron_between(const cron_expr *c, const char *zone, time_t after, time_t until,
+                     cron_fire *out, size_t keep, size_t *kept);
 
 /* Check that zone names a zone of the system zoneinfo. */
 int tz_check(const char *zone, quire_error *err);
