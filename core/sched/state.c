@@ -230,7 +230,7 @@ static void text(sqlite3_stmt *q, int col, char *buf, size_t n)
 int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_error *err)
 {
     sqlite3_stmt *q = prep(st, "SELECT last_scheduled FROM marks WHERE report = ?", err);
-    int rc;
+    int rc, type = SQLITE_INTEGER;
 
     if (!q)
         return -1;
@@ -238,9 +238,36 @@ int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_e
     rc = sqlite3_step(q);
     *found = rc == SQLITE_ROW;
     *mark = *found ? sqlite3_column_int64(q, 0) : 0;
+    if (*found)
+        type = sqlite3_column_type(q, 0);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(st, err, "cannot read the marks");
+    if (type != SQLITE_INTEGER)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
+                            "the mark of report \"%s\" (the last fire time planned) is not a "
+                            "time: the state file is damaged",
+                            report);
+    return 0;
+}
+
+int state_last_run(state *st, const char *report, int64_t before, int64_t *scheduled,
+                   int *found, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st, "SELECT max(scheduled) FROM runs WHERE report = ? AND scheduled <= ?",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, before);
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_INTEGER;
+    *scheduled = *found ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot read the runs");
     return 0;
 }
 
@@ -252,9 +279,14 @@ int state_plan(state *st, const char *report, const run_new *runs, size_t n, int
 
     if (exec(st, "BEGIN IMMEDIATE", err))
         return -1;
+    /* A fire time already in the ledger keeps its row: it is never run
+     * twice. Only one recorded as skipped (by a pass whose --now was ahead
+     * of the clock, or an older version's) runs when a pass finds it due. */
     q = prep(st,
-             "INSERT OR IGNORE INTO runs (report, scheduled, period, period_from, period_to, "
-             "status, created) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now'))",
+             "INSERT INTO runs (report, scheduled, period, period_from, period_to, "
+             "status, created) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now')) "
+             "ON CONFLICT (report, scheduled) DO UPDATE SET status = excluded.status "
+             "WHERE runs.status = 'skipped' AND excluded.status = 'pending'",
              err);
     if (!q)
         goto fail;
