@@ -693,6 +693,18 @@ static int digits(const char **p, int n, int *v)
     return 0;
 }
 
+int iso_has_offset(const char *s)
+{
+    size_t n = strlen(s);
+    const char *t = strpbrk(s, "Tt ");
+
+    if (!t || n < 1)
+        return 0;
+    if (s[n - 1] == 'Z' || s[n - 1] == 'z')
+        return 1;
+    return strpbrk(t, "+-") != NULL;
+}
+
 int iso_parse(const char *s, const char *zone, time_t *out)
 {
     const char *p = s;

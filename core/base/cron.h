@@ -86,6 +86,8 @@ void iso_format(time_t t, const char *zone, char *buf, size_t n);
  * Without an offset it is read in zone (the earlier of two instants, the end
  * of a gap). Returns 0 or -1. */
 int iso_parse(const char *s, const char *zone, time_t *out);
+/* Does the ISO 8601 time s carry a UTC offset (Z, +HH:MM, -HH:MM)? */
+int iso_has_offset(const char *s);
 /* Naive seconds to calendar fields. */
 void wall_split(int64_t wall, int *y, int *mo, int *d, int *h, int *mi, int *s);
 

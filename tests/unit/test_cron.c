@@ -237,6 +237,9 @@ int main(void)
         CHECK(iso_parse("2024-01-15", "UTC", &t) == 0 && t == 1705276800);
         CHECK(iso_parse("2024-02-30T00:00:00", "UTC", &t) == -1);
         CHECK(iso_parse("2024-01-15T25:00", "UTC", &t) == -1);
+        CHECK(iso_has_offset("2024-01-15T00:00:00Z") && iso_has_offset("2024-01-15T00:00:00+01:00") &&
+              iso_has_offset("2024-01-15 00:00-05") && !iso_has_offset("2024-01-15T00:00:00") &&
+              !iso_has_offset("2024-01-15"));
     }
     test_between();
     return check_done("cron");
