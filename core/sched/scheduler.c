@@ -371,10 +371,14 @@ static void notify(state *st, const schedule *s, const run_row *r, const char *w
     free(d);
 }
 
+enum { MAX_BACKOFF = 86400 };
+
 /* Deliver what is left of run r. Returns 1 when all is delivered, 0 when some
- * are waiting for a retry, -1 when some failed for good. */
+ * are waiting for a retry, -1 when some failed for good. A next attempt is
+ * counted from the clock when --now is ahead of it (as the mark is), and
+ * one later than the longest backoff after the clock is not trusted. */
 static int deliver_run(state *st, const schedule *s, const run_row *r, const char *pdf,
-                       time_t now, pass_result *res, strbuf *errors)
+                       time_t now, time_t clock, pass_result *res, strbuf *errors)
 {
     delivery_row *d = NULL;
     size_t nd = 0, i;
@@ -403,12 +407,18 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
         if (strcmp(d[i].status, "retrying") == 0 && d[i].next_attempt > (int64_t)now) {
             char at[40];
             iso_format((time_t)d[i].next_attempt, s->tz, at, sizeof at);
-            qlog(LOG_INFO, "run %lld of %s: %s %s waits for its next attempt at %s",
-                 (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
-            waiting = 1;
-            if (!res->next_retry || d[i].next_attempt < (int64_t)res->next_retry)
-                res->next_retry = (time_t)d[i].next_attempt;
-            continue;
+            if (d[i].next_attempt > (int64_t)clock + MAX_BACKOFF) {
+                qlog(LOG_WARN, "run %lld of %s: %s %s: its next attempt (%s) is later than any "
+                               "backoff after the clock; not trusted: attempting it now",
+                     (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
+            } else {
+                qlog(LOG_INFO, "run %lld of %s: %s %s waits for its next attempt at %s",
+                     (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
+                waiting = 1;
+                if (!res->next_retry || d[i].next_attempt < (int64_t)res->next_retry)
+                    res->next_retry = (time_t)d[i].next_attempt;
+                continue;
+            }
         }
         t = find_target(s, &d[i]);
         if (!t) {
@@ -449,9 +459,10 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
             if (attempts < s->retries) {
                 long delay = s->backoff;
                 int k;
-                for (k = 1; k < attempts && delay < 86400; k++)
+                for (k = 1; k < attempts && delay < MAX_BACKOFF; k++)
                     delay *= 2;
-                next = (int64_t)now + (delay > 86400 ? 86400 : delay);
+                next = (int64_t)(now < clock ? now : clock) +
+                       (delay > MAX_BACKOFF ? MAX_BACKOFF : delay);
             }
             why = err_text(&e, et, sizeof et);
             qlog(LOG_WARN, "run %lld: %s (attempt %d of %d%s)", (long long)r->id, why, attempts,
@@ -487,7 +498,7 @@ static const schedule *find_schedule(schedule *const *v, size_t n, const char *r
 }
 
 static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r, time_t now,
-                   pass_result *res)
+                   time_t clock, pass_result *res)
 {
     quire_error e = {0};
     strbuf errors = {0};
@@ -540,7 +551,7 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
             return;
         }
     }
-    rc = deliver_run(st, s, r, r->output, now, res, &errors);
+    rc = deliver_run(st, s, r, r->output, now, clock, res, &errors);
     if (rc > 0) {
         state_run_set(st, r->id, RUN_DONE, NULL, NULL, now, NULL);
         qlog(LOG_INFO, "run %lld of %s for %s: done", (long long)r->id, r->report, r->period);
@@ -577,7 +588,7 @@ static int pass(state *st, schedule *const *v, size_t n, const sched_opts *o, ti
         const schedule *s = find_schedule(v, n, runs[i].report);
         if (!s)
             continue; /* a report of another set of specs */
-        do_run(st, s, o, &runs[i], now, res);
+        do_run(st, s, o, &runs[i], now, clock, res);
     }
     free(runs);
     return 0;

@@ -966,6 +966,51 @@ static void test_clock(void)
     schedule_free(s);
 }
 
+/* The same for a retry: a failed delivery's next attempt is counted from
+ * the clock, not from a --now ahead of it, and a next attempt later than
+ * the longest backoff allows is not trusted. */
+static void test_retry_clock(void)
+{
+    quire_error err;
+    char *text, *blocker = in_dir("retry-blocker"), *db = in_dir("retry.db");
+    schedule *s;
+    time_t real = time(NULL), hour = real / 3600 * 3600;
+    FILE *f;
+
+    text = xasprintf("schedule:\n  name: retry\n  cron: \"0 * * * *\"\n  tz: UTC\n  backoff: 60s\n"
+                     "  deliver: [ { folder: %s/sub } ]\n", blocker);
+    s = load(text, &err);
+    free(text);
+    CHECK(s != NULL);
+    if (!s)
+        goto out;
+    f = fopen(blocker, "w"); /* a file where the folder's parent should be */
+    if (f)
+        fclose(f);
+    CHECK(pass_at(s, db, hour + 400 * 86400 + 300, &err) == QUIRE_EXIT_DELIVERY);
+    CHECK(sql_i64(db, "SELECT count(*) FROM deliveries WHERE status = 'retrying'") == 1);
+    CHECK(sql_i64(db, "SELECT next_attempt FROM deliveries") <= (long long)time(NULL) + 60);
+    unlink(blocker);
+    /* Two minutes on, by the clock: the retry is due, and goes through (a
+     * fire of the hour in those two minutes may add a run of its own). */
+    CHECK(pass_at(s, db, time(NULL) + 120, &err) == 0);
+    CHECK(sql_i64(db, "SELECT status = 'sent' FROM deliveries WHERE run_id = "
+                      "(SELECT min(id) FROM runs)") == 1);
+
+    /* A next attempt far beyond any backoff (a damaged ledger, an older
+     * version's --now): attempted now rather than waited for. */
+    CHECK(pass_at(s, db, time(NULL) + 3 * 3600 + 300, &err) == 0);
+    sql_do(db, "UPDATE deliveries SET status = 'retrying', next_attempt = 9223372036854775807 "
+               "WHERE id = (SELECT max(id) FROM deliveries)");
+    sql_do(db, "UPDATE runs SET status = 'delivering' WHERE id = (SELECT max(id) FROM runs)");
+    CHECK(pass_at(s, db, time(NULL) + 3 * 3600 + 400, &err) == 0);
+    CHECK(sql_i64(db, "SELECT count(*) FROM deliveries WHERE status != 'sent'") == 0);
+out:
+    free(blocker);
+    free(db);
+    schedule_free(s);
+}
+
 /* (c) A per-minute schedule down for a year: catching up takes well under a
  * second (it took over a minute, a step per missed minute). */
 static void test_catch_up_year(void)
@@ -1013,6 +1058,7 @@ int main(void)
     test_catch_up();
     test_params();
     test_clock();
+    test_retry_clock();
     test_catch_up_year();
     free(spec_path);
     fixture_close();
