@@ -415,6 +415,11 @@ static time_t gap_end(int64_t wall)
 
 /* ------------------------------------------------------------ next fire */
 
+/* The Unix times of 0001-01-01 and 9999-12-31T23:59:59 UTC: cron handles
+ * times between them (with a margin for offsets and its 30-year search). */
+#define CRON_TIME_MIN (-62135596800LL + 2 * 86400)
+#define CRON_TIME_MAX (253402300799LL - 31LL * 366 * 86400)
+
 int cron_next(const cron_expr *c, const char *zone, time_t after, cron_fire *out)
 {
     int64_t w, best_wall = 0;
@@ -422,6 +427,8 @@ int cron_next(const cron_expr *c, const char *zone, time_t after, cron_fire *out
     cron_note best_note = CRON_ON_TIME;
     int found = 0;
 
+    if ((int64_t)after < CRON_TIME_MIN || (int64_t)after > CRON_TIME_MAX)
+        return -1; /* no overflow, no search through millennia */
     tz_use(zone);
     /* A fire after `after` can stand for a wall time a little before after's
      * own (the second pass of a repeated hour): start three hours early. */
@@ -461,6 +468,200 @@ int cron_next(const cron_expr *c, const char *zone, time_t after, cron_fire *out
     return 0;
 }
 
+/* ------------------------------------------------------------ fires in a range */
+
+/* Offsets are within -12h..+14h of UTC; a margin for old local mean times. */
+#define OFFSET_SPAN (16 * 3600)
+
+typedef struct firebuf {
+    cron_fire *v;
+    size_t n, cap;
+} firebuf;
+
+static void fb_add(firebuf *b, time_t at, int64_t wall, cron_note note)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->v = xrealloc(b->v, b->cap * sizeof *b->v);
+    }
+    b->v[b->n].at = at;
+    b->v[b->n].wall = wall;
+    b->v[b->n].note = note;
+    b->n++;
+}
+
+static int fire_cmp(const void *pa, const void *pb)
+{
+    const cron_fire *a = pa, *b = pb;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return a->wall < b->wall ? -1 : a->wall > b->wall;
+}
+
+/* Sort by instant; of fires at the same instant keep the one of the
+ * earliest wall time, as cron_next() does. */
+static void fb_settle(firebuf *b)
+{
+    size_t i, k = 0;
+    if (b->n == 0)
+        return;
+    qsort(b->v, b->n, sizeof *b->v, fire_cmp);
+    for (i = 0; i < b->n; i++)
+        if (k == 0 || b->v[i].at != b->v[k - 1].at)
+            b->v[k++] = b->v[i];
+    b->n = k;
+}
+
+static int popcount64(uint64_t x)
+{
+    int n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+/* Does the zone keep one offset through every instant a wall time of the
+ * day starting at wall `base` can stand for? *off is that offset. Checked
+ * every six hours: no zone changes twice within that. */
+static int day_steady(int64_t base, long *off)
+{
+    int64_t t;
+    *off = tz_offset((time_t)(base - OFFSET_SPAN));
+    for (t = base - OFFSET_SPAN + 6 * 3600; t < base + 86400 + OFFSET_SPAN; t += 6 * 3600)
+        if (tz_offset((time_t)t) != *off)
+            return 0;
+    return tz_offset((time_t)(base + 86400 + OFFSET_SPAN)) == *off;
+}
+
+/* The fires whose wall time is on day `day` (days since 1970-01-01, local),
+ * by the rules cron_next() applies, those in (after, until] added to b
+ * (unsorted when the day has a change of offset). */
+static void day_fires(const cron_expr *c, int32_t day, time_t after, time_t until, firebuf *b)
+{
+    int64_t base = (int64_t)day * 86400;
+    long off;
+    int h, mi, steady = day_steady(base, &off);
+
+    for (h = 0; h < 24; h++) {
+        if (!(c->hour >> h & 1))
+            continue;
+        for (mi = 0; mi < 60; mi++) {
+            int64_t w = base + h * 3600 + mi * 60;
+            time_t at[2];
+            int n, i;
+            if (!(c->minute >> mi & 1))
+                continue;
+            if (steady) {
+                at[0] = (time_t)(w - off);
+                if (at[0] > after && at[0] <= until)
+                    fb_add(b, at[0], w, CRON_ON_TIME);
+                continue;
+            }
+            n = tz_instants(w, at);
+            if (n == 0) {
+                if (c->fixed_time) {
+                    at[0] = gap_end(w);
+                    if (at[0] > after && at[0] <= until)
+                        fb_add(b, at[0], w, CRON_SHIFTED);
+                }
+                continue;
+            }
+            for (i = 0; i < (c->fixed_time ? 1 : n); i++) {
+                cron_note note = n == 1 ? CRON_ON_TIME : c->fixed_time ? CRON_ONCE
+                                 : i == 0 ? CRON_ON_TIME : CRON_REPEATED;
+                if (at[i] > after && at[i] <= until)
+                    fb_add(b, at[i], w, note);
+            }
+        }
+    }
+}
+
+static int day_matches(const cron_expr *c, int32_t day)
+{
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    return (c->month >> m & 1) && cron_day_matches(c, y, m, d);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int64_t cron_between(const cron_expr *c, const char *zone, time_t after, time_t until,
+                     cron_fire *out, size_t keep, size_t *kept)
+{
+    firebuf b = {0};
+    int64_t total = 0, lo, hi, day;
+    int per_day = popcount64(c->hour & 0xffffff) * popcount64(c->minute & 0x0fffffffffffffffULL);
+    int hmin = 0, hmax = 23, mmin = 0, mmax = 59;
+
+    if (kept)
+        *kept = 0;
+    if ((int64_t)after < CRON_TIME_MIN || (int64_t)until > CRON_TIME_MAX ||
+        (int64_t)after > CRON_TIME_MAX || (int64_t)until < CRON_TIME_MIN)
+        return -1;
+    if (until <= after || per_day == 0)
+        return 0;
+    tz_use(zone);
+    while (!(c->hour >> hmin & 1))
+        hmin++;
+    while (!(c->hour >> hmax & 1))
+        hmax--;
+    while (!(c->minute >> mmin & 1))
+        mmin++;
+    while (!(c->minute >> mmax & 1))
+        mmax--;
+    /* The local days whose wall times can stand for an instant in range. */
+    lo = floor_div((int64_t)after - OFFSET_SPAN, 86400);
+    hi = floor_div((int64_t)until + OFFSET_SPAN, 86400);
+
+    /* The count: a day wholly inside the range, with one offset all
+     * through, has every one of its wall times once; the others are listed. */
+    for (day = lo; day <= hi; day++) {
+        int64_t base = day * 86400;
+        long off;
+        if (!day_matches(c, (int32_t)day))
+            continue;
+        if (base + hmin * 3600 + mmin * 60 - OFFSET_SPAN > (int64_t)after &&
+            base + hmax * 3600 + mmax * 60 + OFFSET_SPAN <= (int64_t)until &&
+            day_steady(base, &off)) {
+            total += per_day;
+            continue;
+        }
+        day_fires(c, (int32_t)day, after, until, &b);
+    }
+    fb_settle(&b);
+    total += (int64_t)b.n;
+
+    /* The last `keep`: days from the end back, until no earlier day can
+     * hold a later fire than the keep-th last found. */
+    if (keep && out) {
+        b.n = 0;
+        for (day = hi; day >= lo; day--) {
+            if (!day_matches(c, (int32_t)day))
+                continue;
+            day_fires(c, (int32_t)day, after, until, &b);
+            if (b.n >= keep) {
+                fb_settle(&b);
+                /* Earlier days' fires are before (day * 86400 + span). */
+                if (b.n >= keep && (int64_t)b.v[b.n - keep].at >= day * 86400 + OFFSET_SPAN)
+                    break;
+            }
+        }
+        fb_settle(&b);
+        {
+            size_t k = b.n < keep ? b.n : keep;
+            if (k)
+                memcpy(out, b.v + (b.n - k), k * sizeof *out);
+            if (kept)
+                *kept = k;
+        }
+    }
+    free(b.v);
+    return total;
+}
+
 /* ------------------------------------------------------------ ISO 8601 */
 
 void iso_format(time_t t, const char *zone, char *buf, size_t n)
@@ -469,7 +670,10 @@ void iso_format(time_t t, const char *zone, char *buf, size_t n)
     long off;
 
     tz_use(zone);
-    localtime_r(&t, &tm);
+    if (!localtime_r(&t, &tm)) { /* beyond any calendar: the number itself */
+        snprintf(buf, n, "%lld", (long long)t);
+        return;
+    }
     off = tm.tm_gmtoff;
     snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
@@ -487,6 +691,18 @@ static int digits(const char **p, int n, int *v)
     }
     *p += n;
     return 0;
+}
+
+int iso_has_offset(const char *s)
+{
+    size_t n = strlen(s);
+    const char *t = strpbrk(s, "Tt ");
+
+    if (!t || n < 1)
+        return 0;
+    if (s[n - 1] == 'Z' || s[n - 1] == 'z')
+        return 1;
+    return strpbrk(t, "+-") != NULL;
 }
 
 int iso_parse(const char *s, const char *zone, time_t *out)

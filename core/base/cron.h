@@ -56,8 +56,19 @@ typedef struct cron_fire {
 } cron_fire;
 
 /* The first fire strictly after `after` in the zone. Returns 0, or -1 when
- * the expression matches no time within the next 30 years. */
+ * the expression matches no time within the next 30 years, or `after` is
+ * outside the years cron handles (about 0001 to 9968). */
 int cron_next(const cron_expr *c, const char *zone, time_t after, cron_fire *out);
+
+/* The fires strictly after `after` and at or before `until`, exactly those
+ * that calling cron_next() from `after` would give one after another:
+ * returns their number, and puts the last `keep` of them (oldest first) in
+ * out, *kept of them (out may be NULL when keep is 0). Its time grows with
+ * the days of the range, not its fires: a year of a per-minute schedule is
+ * counted without listing it. Returns -1 when a time is outside the years
+ * cron handles (about 0001 to 9968). */
+int64_t cron_between(const cron_expr *c, const char *zone, time_t after, time_t until,
+                     cron_fire *out, size_t keep, size_t *kept);
 
 /* Check that zone names a zone of the system zoneinfo. */
 int tz_check(const char *zone, quire_error *err);
@@ -75,6 +86,8 @@ void iso_format(time_t t, const char *zone, char *buf, size_t n);
  * Without an offset it is read in zone (the earlier of two instants, the end
  * of a gap). Returns 0 or -1. */
 int iso_parse(const char *s, const char *zone, time_t *out);
+/* Does the ISO 8601 time s carry a UTC offset (Z, +HH:MM, -HH:MM)? */
+int iso_has_offset(const char *s);
 /* Naive seconds to calendar fields. */
 void wall_split(int64_t wall, int *y, int *mo, int *d, int *h, int *mi, int *s);
 

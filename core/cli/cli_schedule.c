@@ -35,7 +35,8 @@ static const char usage_schedule[] =
     "SIGTERM or SIGINT (the current render is abandoned and redone on restart).\n"
     "FILE is the SQLite ledger of runs and deliveries; one scheduler at a time may\n"
     "use it. Rendered PDFs are kept in DIR (default FILE.runs). --now starts the\n"
-    "scheduler's clock at TIME (for tests). See docs/scheduling.md.\n";
+    "scheduler's clock at TIME (for tests; ISO 8601, read in the schedules' zone\n"
+    "when it has no offset). See docs/scheduling.md.\n";
 
 static const char usage_run_due[] =
     "Usage: quire run-due SPEC... --state FILE [--now TIME] [--out DIR]\n"
@@ -43,8 +44,10 @@ static const char usage_run_due[] =
     "\n"
     "Run once whatever is due at TIME (default now), missed runs by each report's\n"
     "catch_up policy, deliveries whose retry time has come, and exit. For use from\n"
-    "cron or a Kubernetes CronJob. Exit status 0, 2 when a report failed to\n"
-    "render, 3 when a delivery failed (it is retried by a later call).\n";
+    "cron or a Kubernetes CronJob. TIME is ISO 8601, read in the schedules' zone\n"
+    "when it has no offset. -v says what was considered and why nothing ran.\n"
+    "Exit status 0; 1 for a usage, spec or state-file error; 2 when a report\n"
+    "failed to render; 3 when a delivery failed (it is retried by a later call).\n";
 
 static const char usage_history[] =
     "Usage: quire history --state FILE [--report NAME] [--deliveries] [-n N] [--tz ZONE]\n"
@@ -281,6 +284,21 @@ static int cmd_sched(int daemon, int argc, char **argv)
                 cli_report_error(&err);
                 goto done;
             }
+    }
+    /* A time without an offset is read in the schedules' zone, as next
+     * --from is; with schedules in several zones it would be ambiguous. */
+    if (now_text && !iso_has_offset(now_text)) {
+        for (k = 1; k < nspecs; k++)
+            if (strcmp(v[k]->tz, v[0]->tz) != 0) {
+                char *why = xasprintf("--now \"%s\" has no UTC offset, and the schedules are "
+                                      "in different zones (%s, %s); give the offset, such as "
+                                      "%s+02:00 or %sZ",
+                                      now_text, v[0]->tz, v[k]->tz, now_text, now_text);
+                rc = cli_usage_error(usage, "%s", why);
+                free(why);
+                goto done;
+            }
+        iso_parse(now_text, v[0]->tz, &now); /* checked above */
     }
     if (daemon) {
         if (now_text)

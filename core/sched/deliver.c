@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -277,14 +278,186 @@ static void base64(strbuf *b, const unsigned char *s, size_t n)
         sb_puts(b, "\r\n");
 }
 
-/* Text with bare LF turned into CRLF (SMTP wants CRLF lines). */
+/* Text with every line ending (LF, CR or CRLF) written as CRLF: SMTP wants
+ * CRLF lines, and a lone CR or LF is what "SMTP smuggling" hides an end of
+ * data in for servers that read it as a line break. */
 static void crlf(strbuf *b, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '\n' && (b->len == 0 || b->s[b->len - 1] != '\r'))
-            sb_puts(b, "\r");
-        sb_add(b, s, 1);
+        if (*s == '\r' || *s == '\n') {
+            sb_puts(b, "\r\n");
+            if (*s == '\r' && s[1] == '\n')
+                s++;
+        } else {
+            sb_add(b, s, 1);
+        }
     }
+}
+
+/* The length of the well-formed UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n, i;
+    unsigned cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2, cp = s[0] & 0x1f;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3, cp = s[0] & 0x0f;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+/* An unstructured header field (a Subject), one logical line whatever the
+ * value holds: control characters and runs of white space become one space,
+ * bytes that are not UTF-8 become U+FFFD. Printable ASCII is folded at
+ * spaces into lines of at most 78 characters; anything else (non-ASCII, a
+ * "=?" that a reader would take for an encoded-word, a word too long to
+ * fold) is written as RFC 2047 encoded-words (UTF-8, base64), each of whole
+ * characters, on lines of at most 76 characters. */
+static void put_header(strbuf *m, const char *name, const char *value)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    strbuf v = {0};
+    const unsigned char *p;
+    size_t col, word = 0, i;
+    int encode = 0;
+
+    for (p = (const unsigned char *)value; *p;) {
+        size_t n = utf8_len(p);
+        if (*p < 0x20 || *p == 0x7f || *p == ' ') {
+            if (v.len && v.s[v.len - 1] != ' ')
+                sb_puts(&v, " ");
+            p++;
+            word = 0;
+            continue;
+        }
+        if (n == 0) {
+            sb_puts(&v, "\xef\xbf\xbd");
+            encode = 1;
+            p++;
+        } else {
+            encode |= *p >= 0x80;
+            sb_add(&v, (const char *)p, n);
+            p += n;
+        }
+        if (++word > 76)
+            encode = 1;
+    }
+    while (v.len && v.s[v.len - 1] == ' ')
+        v.len--;
+    sb_add(&v, "", 0);
+    v.s[v.len] = '\0';
+    if (strstr(v.s, "=?"))
+        encode = 1;
+    sb_printf(m, "%s:", name);
+    col = strlen(name) + 1;
+    if (!encode) {
+        const char *w = v.s;
+        while (*w) {
+            size_t n = strcspn(w, " ");
+            if (col + 1 + n > 78 && col > strlen(name) + 1) {
+                sb_puts(m, "\r\n");
+                col = 0;
+            }
+            sb_printf(m, " %.*s", (int)n, w);
+            col += 1 + n;
+            w += n;
+            w += *w == ' ';
+        }
+        sb_puts(m, "\r\n");
+        sb_free(&v);
+        return;
+    }
+    /* "=?UTF-8?B?" and "?=" take 12 of a word's 75 characters and of the
+     * line's 76; each 3 bytes take 4. */
+    for (i = 0; i < v.len;) {
+        size_t room = (76 - col - 1 - 12) / 4 * 3, n = 0, k;
+        while (i + n < v.len) {
+            size_t c = utf8_len((const unsigned char *)v.s + i + n);
+            if (n + c > room)
+                break;
+            n += c;
+        }
+        if (n == 0 && col > 1) { /* no room left on this line */
+            sb_puts(m, "\r\n");
+            col = 0;
+            continue;
+        }
+        sb_puts(m, " =?UTF-8?B?");
+        for (k = 0; k < n; k += 3) {
+            const unsigned char *s3 = (const unsigned char *)v.s + i + k;
+            unsigned x = (unsigned)s3[0] << 16 | (k + 1 < n ? (unsigned)s3[1] << 8 : 0) |
+                         (k + 2 < n ? s3[2] : 0);
+            char q[4];
+            q[0] = tbl[x >> 18 & 63];
+            q[1] = tbl[x >> 12 & 63];
+            q[2] = k + 1 < n ? tbl[x >> 6 & 63] : '=';
+            q[3] = k + 2 < n ? tbl[x & 63] : '=';
+            sb_add(m, q, 4);
+        }
+        sb_puts(m, "?=");
+        i += n;
+        if (i < v.len) {
+            sb_puts(m, "\r\n");
+            col = 0;
+        }
+    }
+    sb_puts(m, "\r\n");
+    sb_free(&v);
+}
+
+/* Random bytes from the kernel; 0 or -1. */
+static int kernel_random(void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = getrandom((char *)buf + got, n - got, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+int (*deliver_random)(void *buf, size_t n) = kernel_random;
+
+void deliver_boundary(char *out, size_t n, const char *content, size_t len)
+{
+    unsigned char r[16];
+    size_t i;
+
+    do {
+        if (deliver_random(r, sizeof r)) {
+            /* No kernel randomness: the time and the pid, still checked
+             * against the content below. */
+            struct timespec ts;
+            unsigned long long x;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            x = (unsigned long long)ts.tv_nsec * 6364136223846793005ULL ^
+                (unsigned long long)ts.tv_sec ^ (unsigned long long)getpid() << 32;
+            for (i = 0; i < sizeof r; i++, x = x * 6364136223846793005ULL + 1442695040888963407ULL)
+                r[i] = (unsigned char)(x >> 56);
+        }
+        snprintf(out, n, "quire-");
+        for (i = 0; i < sizeof r && strlen(out) + 3 <= n; i++)
+            snprintf(out + strlen(out), n - strlen(out), "%02x", r[i]);
+    } while (memmem(content, len, out, strlen(out)) != NULL);
 }
 
 static void rfc2822_date(char *buf, size_t n)
@@ -305,7 +478,20 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
     char *user = NULL, *pass = NULL, *server, *what;
     int bad, rc = -1;
     CURLcode res;
+    const char *bad_addr;
 
+    /* Defence in depth: the spec's addresses were checked when it was
+     * loaded, but a CR or LF here would be an SMTP command of its own. */
+    if ((bad_addr = email_address_problem(t->from)) != NULL ||
+        (bad_addr = email_address_problem(to)) != NULL) {
+        int sender = email_address_problem(t->from) != NULL;
+        char *shown = quoted_for_message(sender ? t->from : to);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0,
+                     "the %s %s is not an email address: %s; nothing was sent",
+                     sender ? "sender" : "recipient", shown, bad_addr);
+        free(shown);
+        return -1;
+    }
     user = secret(t->username_env, NULL, &bad);
     if (bad) {
         quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0, "environment variable %s is not set",
@@ -382,22 +568,37 @@ done:
     return rc;
 }
 
+/* From and To are addresses smtp_send() checks before anything is sent;
+ * the subject is any text, written as one header field. */
 static void headers(strbuf *m, const deliver_target *t, const char *to, const char *subject,
                     const char *key)
 {
     char date[64];
-    const char *at = strchr(t->from, '@');
+    const char *at = strrchr(t->from, '@');
 
     rfc2822_date(date, sizeof date);
-    sb_printf(m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n", date, t->from, to, subject);
+    sb_printf(m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\n", date, t->from, to);
+    put_header(m, "Subject", subject);
     sb_printf(m, "Message-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n", key, at ? at + 1 : "quire");
+}
+
+/* A file name for a MIME parameter: letters, digits and "-._" kept, any
+ * other byte "_" (no quote or line break can end the parameter). */
+static char *safe_file_name(const char *report, const char *label)
+{
+    char *f = xasprintf("%s-%s.pdf", report, label), *p;
+    for (p = f; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '.' || *p == '_'))
+            *p = '_';
+    return f;
 }
 
 static int deliver_email(const deliver_job *j, quire_error *err)
 {
     const deliver_target *t = j->t;
-    strbuf m = {0}, subj = {0}, body = {0}, pdf = {0};
-    char *fname;
+    strbuf m = {0}, subj = {0}, body = {0}, pdf = {0}, parts = {0};
+    char *fname, boundary[64];
     int rc;
 
     if (read_file(j->pdf, &pdf)) {
@@ -407,24 +608,30 @@ static int deliver_email(const deliver_job *j, quire_error *err)
     }
     subst(&subj, t->subject ? t->subject : "{report} {period}", j);
     subst(&body, t->body ? t->body : "The {report} report for {period} is attached.\n", j);
+    /* The parts first, then a boundary that none of them holds: a body
+     * cannot end its part early or forge one. */
+    sb_puts(&parts, "Content-Type: text/plain; charset=utf-8\r\n"
+                    "Content-Transfer-Encoding: 8bit\r\n\r\n");
+    crlf(&parts, body.s);
+    sb_puts(&parts, "\r\n");
+    fname = safe_file_name(j->report, j->period);
+    deliver_boundary(boundary, sizeof boundary, parts.s, parts.len);
     headers(&m, t, j->recipient, subj.s, j->key);
-    sb_puts(&m, "Content-Type: multipart/mixed; boundary=\"quire-boundary-7f3a\"\r\n\r\n"
-                "--quire-boundary-7f3a\r\n"
-                "Content-Type: text/plain; charset=utf-8\r\n"
-                "Content-Transfer-Encoding: 8bit\r\n\r\n");
-    crlf(&m, body.s);
-    sb_puts(&m, "\r\n--quire-boundary-7f3a\r\n");
-    fname = xasprintf("%s-%s.pdf", j->report, j->period);
+    sb_printf(&m, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", boundary,
+              boundary);
+    sb_add(&m, parts.s, parts.len);
     sb_printf(&m,
+              "--%s\r\n"
               "Content-Type: application/pdf; name=\"%s\"\r\n"
               "Content-Disposition: attachment; filename=\"%s\"\r\n"
               "Content-Transfer-Encoding: base64\r\n\r\n",
-              fname, fname);
+              boundary, fname, fname);
     free(fname);
-    base64(&m, (const unsigned char *)pdf.s, pdf.len);
-    sb_puts(&m, "--quire-boundary-7f3a--\r\n");
+    base64(&m, (const unsigned char *)pdf.s, pdf.len); /* no "-" in base64 */
+    sb_printf(&m, "--%s--\r\n", boundary);
     rc = smtp_send(t, j->recipient, &m, err);
     sb_free(&m);
+    sb_free(&parts);
     sb_free(&subj);
     sb_free(&body);
     sb_free(&pdf);
@@ -467,6 +674,37 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
                             "the token is missing (%s%s)",
                             t->token_env ? "environment variable " : "file ",
                             t->token_env ? t->token_env : t->token_file);
+    /* Every header value is one line: a CR or LF would start a header of
+     * its own. The token is named by where it came from, never shown. */
+    if (token && header_text_problem(token)) {
+        int from_env = t->token_env && getenv(t->token_env) && *getenv(t->token_env);
+        memset(token, 0, strlen(token));
+        free(token);
+        return quire_err_at(err, QUIRE_EXIT_DELIVERY, "webhook", 0, 0,
+                            "the token (from %s%s) holds a line break or another control "
+                            "character, so it cannot be sent in a header; nothing was sent",
+                            from_env ? "environment variable " : "file ",
+                            from_env ? t->token_env : t->token_file);
+    }
+    {
+        const char *const vals[] = {j->report, j->period, j->key};
+        const char *const names[] = {"report name", "period", "delivery key"};
+        size_t k;
+        for (k = 0; k < 3; k++)
+            if (header_text_problem(vals[k])) {
+                char *shown = quoted_for_message(vals[k]);
+                if (token) {
+                    memset(token, 0, strlen(token));
+                    free(token);
+                }
+                quire_err_at(err, QUIRE_EXIT_DELIVERY, "webhook", 0, 0,
+                             "the %s %s holds a line break or another control character, so it "
+                             "cannot be sent in a header; nothing was sent",
+                             names[k], shown);
+                free(shown);
+                return -1;
+            }
+    }
     if (t->json) {
         sb_puts(&body, "{\"report\": ");
         sb_json_cstr(&body, j->report);

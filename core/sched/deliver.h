@@ -33,6 +33,13 @@ int deliver_send(const deliver_job *j, quire_error *err);
 int deliver_notice(const deliver_target *t, const char *to, const char *subject,
                    const char *text, const char *key, quire_error *err);
 
+/* A MIME boundary ("quire-" and 32 random hex digits) that does not occur
+ * in the len bytes of content, into out (n >= 40). */
+void deliver_boundary(char *out, size_t n, const char *content, size_t len);
+/* Where deliver_boundary() takes its random bytes (the kernel's); the tests
+ * replace it. Returns 0, or -1 when there are none. */
+extern int (*deliver_random)(void *buf, size_t n);
+
 /* The folder delivery's file name: {report} {period} {from} {to} {date}
  * {run} replaced. Returns a malloc'd string. */
 char *deliver_file_name(const deliver_job *j);

@@ -35,69 +35,141 @@ typedef struct pass_result {
 
 /* ------------------------------------------------------------ planning */
 
-/* The fire times in (mark, now], keeping the last `keep` of them. */
-static size_t fires_between(const schedule *s, time_t mark, time_t now, cron_fire *ring,
-                            size_t keep, size_t *total)
-{
-    cron_fire f;
-    time_t t = mark;
-    size_t n = 0;
-
-    *total = 0;
-    while (cron_next(&s->cron, s->tz, t, &f) == 0 && f.at <= now) {
-        ring[n % keep] = f;
-        n++;
-        t = f.at;
-    }
-    *total = n;
-    return n < keep ? n : keep;
-}
-
-static int plan(state *st, const schedule *s, time_t now, quire_error *err)
+/* What a pass considers for a report: the fire times after the ledger's
+ * mark (the last one planned) up to now, by its catch_up policy.
+ *
+ * The clock: `now` is the pass's time (--now, for tests), `clock` the
+ * system's. The mark is never stored later than the clock, so a pass with
+ * --now ahead of it cannot hide the fire times in between from later
+ * passes; of the fire times after the clock, such a pass records only those
+ * it runs (a fire time is never run twice), and leaves the others to be
+ * decided when they come. A stored mark later than the clock (an older
+ * version's, or a clock set back) or before 1970 is not trusted: planning
+ * starts from the latest run the ledger has at or before the clock. */
+static int plan(state *st, const schedule *s, time_t now, time_t clock, quire_error *err)
 {
     enum { KEEP_SKIPPED = 50 };
     size_t keep = (size_t)(s->catch_up_max > KEEP_SKIPPED ? s->catch_up_max : KEEP_SKIPPED);
-    cron_fire *ring = xcalloc(keep, sizeof *ring);
+    cron_fire *ring = xcalloc(keep, sizeof *ring), f;
     run_new *runs = NULL;
     period *per = NULL;
-    int64_t mark;
-    size_t total, kept, i, first, nrun, torun;
-    int found, rc = -1;
+    int64_t mark, stored = 0, total, last;
+    size_t kept = 0, i, nrec, nrun, torun;
+    int found, had, rc = -1;
+    char a[40], b[40], c[40];
 
     if (state_mark(st, s->report, &mark, &found, err))
         goto done;
-    if (!found) /* first sight: a fire within the grace before now is due */
+    stored = mark;
+    had = found;
+    if (found && (mark < 0 || mark > (int64_t)clock)) {
+        int have;
+        if (state_last_run(st, s->report, (int64_t)clock, &last, &have, err))
+            goto done;
+        iso_format((time_t)mark, s->tz, a, sizeof a);
+        iso_format(clock, s->tz, b, sizeof b);
+        if (have)
+            iso_format((time_t)last, s->tz, c, sizeof c);
+        qlog(LOG_WARN, "%s: the ledger's mark, the last fire time planned (%s), is %s the clock "
+                       "(%s): not trusted; planning from %s%s",
+             s->report, a, mark < 0 ? "long before" : "later than", b,
+             have ? "the latest run at or before the clock, " : "now, as on a first pass",
+             have ? c : "");
+        if (have)
+            mark = last;
+        else
+            found = 0;
+    }
+    if (!found) { /* first sight: a fire within the grace before now is due */
         mark = (int64_t)now - s->grace - 1;
-    kept = fires_between(s, (time_t)mark, now, ring, keep, &total);
-    if (total == 0) {
-        rc = found ? 0 : state_plan(st, s->report, NULL, 0, mark, err);
+        iso_format((time_t)mark + 1, s->tz, a, sizeof a);
+        qlog(LOG_INFO, "%s: first pass for this report in the ledger: fire times from %s "
+                       "(catch_up_grace before now) are considered",
+             s->report, a);
+    }
+    if (now > clock) {
+        iso_format(now, s->tz, a, sizeof a);
+        iso_format(clock, s->tz, b, sizeof b);
+        qlog(LOG_INFO, "%s: now (%s) is later than the clock (%s): the ledger's mark stays at "
+                       "the clock's time; fire times after it that this pass does not run are "
+                       "decided when they come",
+             s->report, a, b);
+    }
+    /* a: what the fire times considered come after, for the messages */
+    if (found) {
+        snprintf(a, sizeof a, "after ");
+        iso_format((time_t)mark, s->tz, a + 6, sizeof a - 6);
+    } else {
+        snprintf(a, sizeof a, "within catch_up_grace");
+    }
+    iso_format(now, s->tz, b, sizeof b);
+    if (mark >= (int64_t)now) {
+        qlog(LOG_INFO, "%s: nothing to consider: the last fire time planned (%s) is not before "
+                       "now (%s)",
+             s->report, a + 6, b);
+        rc = 0;
         goto done;
     }
-    first = total > keep ? total % keep : 0; /* the oldest kept, in the ring */
+    total = cron_between(&s->cron, s->tz, (time_t)mark, now, ring, keep, &kept);
+    if (total < 0) {
+        quire_err_at(err, QUIRE_EXIT_USAGE, s->spec_path, 0, 0,
+                     "%s: fire times %s up to %s are beyond the years a schedule handles",
+                     s->report, a, b);
+        goto done;
+    }
+    if (total == 0) {
+        int64_t keep_mark = mark < (int64_t)clock ? mark : (int64_t)clock;
+        if (cron_next(&s->cron, s->tz, now, &f) == 0)
+            iso_format(f.at, s->tz, c, sizeof c);
+        else
+            snprintf(c, sizeof c, "not within 30 years");
+        qlog(LOG_INFO, "%s: no fire time %s up to now (%s): nothing is due; the next is %s",
+             s->report, a, b, c);
+        rc = had && stored == keep_mark ? 0 : state_plan(st, s->report, NULL, 0, keep_mark, err);
+        goto done;
+    }
     if (s->catch_up == CATCH_ALL)
-        torun = total < (size_t)s->catch_up_max ? total : (size_t)s->catch_up_max;
+        torun = (uint64_t)total < (uint64_t)s->catch_up_max ? (size_t)total
+                                                             : (size_t)s->catch_up_max;
     else if (s->catch_up == CATCH_LATEST)
         torun = 1;
     else
-        torun = (int64_t)now - ring[(first + kept - 1) % keep].at <= s->grace ? 1 : 0;
+        torun = (int64_t)now - ring[kept - 1].at <= s->grace ? 1 : 0;
+    if (torun > kept)
+        torun = kept;
     runs = xcalloc(kept, sizeof *runs);
     per = xcalloc(kept, sizeof *per);
-    for (i = 0, nrun = 0; i < kept; i++) {
-        const cron_fire *f = &ring[(first + i) % keep];
-        schedule_period(s, f->wall, &per[i]);
-        runs[i].scheduled = f->at;
-        runs[i].period = per[i].label;
-        runs[i].from = per[i].from;
-        runs[i].to = per[i].to;
-        runs[i].status = i + torun >= kept ? RUN_PENDING : RUN_SKIPPED;
-        nrun += i + torun >= kept;
+    for (i = 0, nrec = 0, nrun = 0; i < kept; i++) {
+        const cron_fire *fi = &ring[i];
+        int run = i + torun >= kept;
+        if (!run && fi->at > clock)
+            continue; /* after the clock and not run: decided when it comes */
+        schedule_period(s, fi->wall, &per[nrec]);
+        runs[nrec].scheduled = fi->at;
+        runs[nrec].period = per[nrec].label;
+        runs[nrec].from = per[nrec].from;
+        runs[nrec].to = per[nrec].to;
+        runs[nrec].status = run ? RUN_PENDING : RUN_SKIPPED;
+        nrec++;
+        nrun += run;
     }
-    if (total > torun)
-        qlog(LOG_WARN, "%s: %zu run%s missed while the scheduler was down; catch_up %s runs %zu",
-             s->report, total, total == 1 ? "" : "s",
+    if ((uint64_t)total > torun)
+        qlog(now > clock ? LOG_INFO : LOG_WARN,
+             "%s: %lld run%s missed while the scheduler was down; catch_up %s runs %zu",
+             s->report, (long long)total, total == 1 ? "" : "s",
              s->catch_up == CATCH_ALL ? "all:" : s->catch_up == CATCH_LATEST ? "latest:" : "skip:",
              nrun);
-    rc = state_plan(st, s->report, runs, kept, ring[(first + kept - 1) % keep].at, err);
+    iso_format(ring[kept - 1].at, s->tz, c, sizeof c);
+    if (nrun)
+        qlog(LOG_INFO, "%s: %lld fire time%s %s up to now (%s): %s%s is due (period %s)",
+             s->report, (long long)total, total == 1 ? "" : "s", a, b,
+             nrun > 1 ? "the latest, " : "", c, per[nrec - 1].label);
+    else
+        qlog(LOG_INFO, "%s: %lld fire time%s %s up to now (%s), the latest %s: none is due "
+                       "(catch_up skip, and it is more than catch_up_grace ago)",
+             s->report, (long long)total, total == 1 ? "" : "s", a, b, c);
+    last = ring[kept - 1].at;
+    rc = state_plan(st, s->report, runs, nrec, last < (int64_t)clock ? last : (int64_t)clock, err);
 done:
     free(ring);
     free(runs);
@@ -299,10 +371,14 @@ static void notify(state *st, const schedule *s, const run_row *r, const char *w
     free(d);
 }
 
+enum { MAX_BACKOFF = 86400 };
+
 /* Deliver what is left of run r. Returns 1 when all is delivered, 0 when some
- * are waiting for a retry, -1 when some failed for good. */
+ * are waiting for a retry, -1 when some failed for good. A next attempt is
+ * counted from the clock when --now is ahead of it (as the mark is), and
+ * one later than the longest backoff after the clock is not trusted. */
 static int deliver_run(state *st, const schedule *s, const run_row *r, const char *pdf,
-                       time_t now, pass_result *res, strbuf *errors)
+                       time_t now, time_t clock, pass_result *res, strbuf *errors)
 {
     delivery_row *d = NULL;
     size_t nd = 0, i;
@@ -329,10 +405,20 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
             continue;
         }
         if (strcmp(d[i].status, "retrying") == 0 && d[i].next_attempt > (int64_t)now) {
-            waiting = 1;
-            if (!res->next_retry || d[i].next_attempt < (int64_t)res->next_retry)
-                res->next_retry = (time_t)d[i].next_attempt;
-            continue;
+            char at[40];
+            iso_format((time_t)d[i].next_attempt, s->tz, at, sizeof at);
+            if (d[i].next_attempt > (int64_t)clock + MAX_BACKOFF) {
+                qlog(LOG_WARN, "run %lld of %s: %s %s: its next attempt (%s) is later than any "
+                               "backoff after the clock; not trusted: attempting it now",
+                     (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
+            } else {
+                qlog(LOG_INFO, "run %lld of %s: %s %s waits for its next attempt at %s",
+                     (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
+                waiting = 1;
+                if (!res->next_retry || d[i].next_attempt < (int64_t)res->next_retry)
+                    res->next_retry = (time_t)d[i].next_attempt;
+                continue;
+            }
         }
         t = find_target(s, &d[i]);
         if (!t) {
@@ -373,9 +459,10 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
             if (attempts < s->retries) {
                 long delay = s->backoff;
                 int k;
-                for (k = 1; k < attempts && delay < 86400; k++)
+                for (k = 1; k < attempts && delay < MAX_BACKOFF; k++)
                     delay *= 2;
-                next = (int64_t)now + (delay > 86400 ? 86400 : delay);
+                next = (int64_t)(now < clock ? now : clock) +
+                       (delay > MAX_BACKOFF ? MAX_BACKOFF : delay);
             }
             why = err_text(&e, et, sizeof et);
             qlog(LOG_WARN, "run %lld: %s (attempt %d of %d%s)", (long long)r->id, why, attempts,
@@ -411,7 +498,7 @@ static const schedule *find_schedule(schedule *const *v, size_t n, const char *r
 }
 
 static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r, time_t now,
-                   pass_result *res)
+                   time_t clock, pass_result *res)
 {
     quire_error e = {0};
     strbuf errors = {0};
@@ -464,7 +551,7 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
             return;
         }
     }
-    rc = deliver_run(st, s, r, r->output, now, res, &errors);
+    rc = deliver_run(st, s, r, r->output, now, clock, res, &errors);
     if (rc > 0) {
         state_run_set(st, r->id, RUN_DONE, NULL, NULL, now, NULL);
         qlog(LOG_INFO, "run %lld of %s for %s: done", (long long)r->id, r->report, r->period);
@@ -489,9 +576,11 @@ static int pass(state *st, schedule *const *v, size_t n, const sched_opts *o, ti
     run_row *runs = NULL;
     size_t nr = 0, i;
 
+    time_t clock = time(NULL);
+
     memset(res, 0, sizeof *res);
     for (i = 0; i < n && !stop_signal; i++)
-        if (plan(st, v[i], now, err))
+        if (plan(st, v[i], now, clock, err))
             return -1;
     if (state_open_runs(st, &runs, &nr, err))
         return -1;
@@ -499,7 +588,7 @@ static int pass(state *st, schedule *const *v, size_t n, const sched_opts *o, ti
         const schedule *s = find_schedule(v, n, runs[i].report);
         if (!s)
             continue; /* a report of another set of specs */
-        do_run(st, s, o, &runs[i], now, res);
+        do_run(st, s, o, &runs[i], now, clock, res);
     }
     free(runs);
     return 0;
@@ -521,8 +610,8 @@ int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
         return err->code ? err->code : QUIRE_EXIT_USAGE;
     rc = pass(st, v, n, o, now, &res, err);
     state_close(st);
-    if (rc)
-        return err->code ? err->code : QUIRE_EXIT_DELIVERY;
+    if (rc) /* the ledger failed */
+        return err->code ? err->code : QUIRE_EXIT_USAGE;
     return exit_status(&res);
 }
 
@@ -550,7 +639,7 @@ int sched_daemon(schedule *const *v, size_t n, const sched_opts *o, quire_error 
 
         if (pass(st, v, n, o, now, &res, err)) {
             state_close(st);
-            return err->code ? err->code : QUIRE_EXIT_DELIVERY;
+            return err->code ? err->code : QUIRE_EXIT_USAGE;
         }
         if (stop_signal)
             break;

@@ -1,11 +1,14 @@
 /*
  * state.c - the runs and deliveries ledger (SQLite) and the scheduler lock.
  *
- * The lock is an flock on STATE.lock, held for the life of the process: the
- * kernel drops it when the process dies, however it dies, so a killed
- * scheduler never leaves a stale lock. The database runs in WAL mode with
- * synchronous=FULL: a committed row survives a crash of the process or the
- * machine.
+ * The lock is held for the life of the process, and the kernel drops it
+ * when the process dies, however it dies, so a killed scheduler never leaves
+ * a stale lock. It is taken on the state file itself (an open-file-
+ * description lock on a byte SQLite never locks), so that every name of the
+ * file, a symlink or a hard link, is the same lock; an flock on STATE.lock
+ * is taken too, as older versions did, so that they and this one exclude
+ * each other. The database runs in WAL mode with synchronous=FULL: a
+ * committed row survives a crash of the process or the machine.
  */
 #include "state.h"
 
@@ -15,16 +18,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cron.h"
+#include "log.h"
 #include "util.h"
 
 struct state {
     sqlite3 *db;
-    int lock_fd;
+    int lock_fd;   /* STATE.lock */
+    int self_fd;   /* the state file, for the lock on its identity */
     char *path;
 };
+
+/* The bytes of the state file the lock uses: far from SQLite's own (from
+ * 0x40000000, 512 bytes), and beyond any page a ledger will have. The
+ * first is the lock; the second, a process-owned lock beside it, only
+ * tells another scheduler the holder's pid (open-file-description locks
+ * do not say). */
+#define LOCK_BYTE ((off_t)0x50000000)
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS marks (\n"
@@ -51,9 +64,12 @@ static const char schema[] =
     "  error TEXT, started INTEGER, finished INTEGER,\n"
     "  UNIQUE (run_id, channel, recipient));\n";
 
+/* Anything wrong with the state file (not a ledger, damaged, cannot be
+ * written) is status 1, as docs/cli.md says: like a bad spec, it needs
+ * the operator, and no later pass will get past it on its own. */
 static int db_fail(state *st, quire_error *err, const char *what)
 {
-    return quire_err_at(err, QUIRE_EXIT_DELIVERY, st->path, 0, 0, "%s: %s", what,
+    return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0, "%s: %s", what,
                         sqlite3_errmsg(st->db));
 }
 
@@ -61,10 +77,61 @@ static int exec(state *st, const char *sql, quire_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, st->path, 0, 0, "%s", msg ? msg : "SQLite error");
+        quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0, "%s", msg ? msg : "SQLite error");
         sqlite3_free(msg);
         return -1;
     }
+    return 0;
+}
+
+static int held_by_another(state *st, const char *pid, quire_error *err)
+{
+    return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
+                        "another scheduler is using this state file%s%s%s; only one may",
+                        *pid ? " (pid " : "", pid, *pid ? ")" : "");
+}
+
+/* Lock the state file itself: whatever name it was opened by, the same
+ * inode is the same lock. */
+static int lock_identity(state *st, quire_error *err)
+{
+    struct flock fl;
+    struct stat sb;
+    char pid[32] = "";
+
+    st->self_fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (st->self_fd < 0)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
+                            "cannot open the state file: %s", strerror(errno));
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = LOCK_BYTE;
+    fl.l_len = 1;
+    if (fcntl(st->self_fd, F_OFD_SETLK, &fl)) {
+        if (errno != EAGAIN && errno != EACCES)
+            return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
+                                "cannot lock the state file: %s", strerror(errno));
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        fl.l_start = LOCK_BYTE + 1;
+        fl.l_len = 1;
+        if (fcntl(st->self_fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+            snprintf(pid, sizeof pid, "%ld", (long)fl.l_pid);
+        return held_by_another(st, pid, err);
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = LOCK_BYTE + 1;
+    fl.l_len = 1;
+    if (fcntl(st->self_fd, F_SETLK, &fl))
+        (void)0; /* only a hint for the message above */
+    if (fstat(st->self_fd, &sb) == 0 && sb.st_nlink > 1)
+        qlog(LOG_WARN, "%s: the state file has %ld names (hard links); use one: SQLite keeps "
+                       "its write-ahead log beside the name it is opened by",
+             st->path, (long)sb.st_nlink);
     return 0;
 }
 
@@ -84,16 +151,16 @@ static int take_lock(state *st, quire_error *err)
         n = (int)read(st->lock_fd, pid, sizeof pid - 1);
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
-        quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
-                     "another scheduler is using this state file%s%s%s; only one may",
-                     *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        held_by_another(st, pid, err);
         free(lp);
         return -1;
     }
+    free(lp);
+    if (lock_identity(st, err))
+        return -1;
     n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     if (ftruncate(st->lock_fd, 0) == 0 && pwrite(st->lock_fd, pid, (size_t)n, 0) != n)
         (void)0; /* the pid is only a hint for the message above */
-    free(lp);
     return 0;
 }
 
@@ -102,7 +169,7 @@ state *state_open(const char *path, int readonly, quire_error *err)
     state *st = xcalloc(1, sizeof *st);
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
-    st->lock_fd = -1;
+    st->lock_fd = st->self_fd = -1;
     st->path = xstrdup(path);
     if (!readonly && take_lock(st, err))
         goto fail;
@@ -132,6 +199,10 @@ void state_close(state *st)
         return;
     if (st->db)
         sqlite3_close(st->db);
+    /* After SQLite's: closing a descriptor of the file drops the locks this
+     * process holds on it through any other. */
+    if (st->self_fd >= 0)
+        close(st->self_fd);
     if (st->lock_fd >= 0)
         close(st->lock_fd);
     free(st->path);
@@ -159,7 +230,7 @@ static void text(sqlite3_stmt *q, int col, char *buf, size_t n)
 int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_error *err)
 {
     sqlite3_stmt *q = prep(st, "SELECT last_scheduled FROM marks WHERE report = ?", err);
-    int rc;
+    int rc, type = SQLITE_INTEGER;
 
     if (!q)
         return -1;
@@ -167,9 +238,36 @@ int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_e
     rc = sqlite3_step(q);
     *found = rc == SQLITE_ROW;
     *mark = *found ? sqlite3_column_int64(q, 0) : 0;
+    if (*found)
+        type = sqlite3_column_type(q, 0);
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(st, err, "cannot read the marks");
+    if (type != SQLITE_INTEGER)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0,
+                            "the mark of report \"%s\" (the last fire time planned) is not a "
+                            "time: the state file is damaged",
+                            report);
+    return 0;
+}
+
+int state_last_run(state *st, const char *report, int64_t before, int64_t *scheduled,
+                   int *found, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st, "SELECT max(scheduled) FROM runs WHERE report = ? AND scheduled <= ?",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, before);
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_INTEGER;
+    *scheduled = *found ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot read the runs");
     return 0;
 }
 
@@ -181,9 +279,14 @@ int state_plan(state *st, const char *report, const run_new *runs, size_t n, int
 
     if (exec(st, "BEGIN IMMEDIATE", err))
         return -1;
+    /* A fire time already in the ledger keeps its row: it is never run
+     * twice. Only one recorded as skipped (by a pass whose --now was ahead
+     * of the clock, or an older version's) runs when a pass finds it due. */
     q = prep(st,
-             "INSERT OR IGNORE INTO runs (report, scheduled, period, period_from, period_to, "
-             "status, created) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now'))",
+             "INSERT INTO runs (report, scheduled, period, period_from, period_to, "
+             "status, created) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now')) "
+             "ON CONFLICT (report, scheduled) DO UPDATE SET status = excluded.status "
+             "WHERE runs.status = 'skipped' AND excluded.status = 'pending'",
              err);
     if (!q)
         goto fail;

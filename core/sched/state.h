@@ -43,11 +43,17 @@ typedef struct run_row {
     int attempts;
 } run_row;
 
-/* The last fire time considered for report; 0 with *found = 0 when none. */
+/* The last fire time considered for report; 0 with *found = 0 when none.
+ * A mark that is not an integer is an error (the state file is damaged). */
 int state_mark(state *st, const char *report, int64_t *mark, int *found, quire_error *err);
+/* The latest fire time at or before `before` that the ledger has a run of
+ * (in any status) for report; *found 0 when none. */
+int state_last_run(state *st, const char *report, int64_t before, int64_t *scheduled,
+                   int *found, quire_error *err);
 
 /* One transaction: add the runs (status pending or skipped; those already
- * there are left alone) and move the report's mark to `mark`. */
+ * there are left alone, but for a skipped one now pending) and move the
+ * report's mark to `mark`. */
 typedef struct run_new {
     int64_t scheduled;
     const char *period, *from, *to, *status;

@@ -148,6 +148,101 @@ long parse_duration(const char *s)
     return v * mul;
 }
 
+/* ------------------------------------------------------------ addresses */
+
+static int is_atext(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+const char *email_address_problem(const char *addr)
+{
+    const char *at, *p;
+    size_t local;
+
+    if (!addr || !*addr)
+        return "it is empty";
+    if (has_control(addr))
+        return "it holds a control character such as a line break";
+    for (p = addr; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            return "it is not plain ASCII (write an international domain in its xn-- form)";
+    if (strpbrk(addr, "<>"))
+        return "give the address alone, without angle brackets or a display name";
+    if (strlen(addr) > 254)
+        return "it is longer than 254 characters";
+    at = strrchr(addr, '@');
+    if (!at)
+        return "it has no \"@\"";
+    local = (size_t)(at - addr);
+    if (local == 0)
+        return "nothing comes before the \"@\"";
+    if (local > 64)
+        return "the part before the \"@\" is longer than 64 characters";
+    /* The local part: atoms of atext separated by single dots. */
+    for (p = addr; p < at; p++) {
+        if (*p == '.') {
+            if (p == addr || p + 1 == at || p[1] == '.')
+                return "a dot before the \"@\" may not start, end or double";
+        } else if (!is_atext((unsigned char)*p)) {
+            return *p == ' ' ? "it holds a space"
+                   : *p == '@' ? "it has more than one \"@\""
+                               : "the part before the \"@\" holds a character an address "
+                                 "cannot (such as a quote, comma, semicolon or bracket)";
+        }
+    }
+    p = at + 1;
+    if (!*p)
+        return "nothing comes after the \"@\"";
+    if (*p == '[') { /* an address literal: [192.0.2.1] or [IPv6:...] */
+        const char *q = p + 1;
+        size_t n;
+        if (strncmp(q, "IPv6:", 5) == 0)
+            q += 5;
+        n = strspn(q, "0123456789abcdefABCDEF.:");
+        if (n == 0 || q[n] != ']' || q[n + 1])
+            return "the address literal after the \"@\" is not [an IP address]";
+        return NULL;
+    }
+    /* A domain: labels of letters, digits and hyphens, separated by dots. */
+    for (;;) {
+        size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+        if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-')
+            return "the domain after the \"@\" is not a host name (labels of letters, digits "
+                   "and hyphens, separated by dots)";
+        p += n;
+        if (!*p)
+            return NULL;
+        if (*p != '.')
+            return "the domain after the \"@\" is not a host name (labels of letters, digits "
+                   "and hyphens, separated by dots)";
+        p++;
+    }
+}
+
+const char *header_text_problem(const char *text)
+{
+    if (text && has_control(text))
+        return "it holds a control character such as a line break";
+    return NULL;
+}
+
+char *quoted_for_message(const char *text)
+{
+    strbuf b = {0};
+    sb_json_cstr(&b, text ? text : "");
+    return b.s;
+}
+
 /* ------------------------------------------------------------ deliveries */
 
 static const char *const folder_keys[] = {"folder", "name"};
@@ -198,6 +293,21 @@ static int load_ca_file(ctx *c, node *m, deliver_target *t)
     return 0;
 }
 
+/* An address the spec gives at n (value: its text, ${param}s substituted):
+ * its problem named at n's place. */
+static int check_address(ctx *c, node *n, const char *value, const char *what)
+{
+    const char *why = email_address_problem(value);
+    char *shown;
+
+    if (!why)
+        return 0;
+    shown = quoted_for_message(value);
+    fail(c, n, "%s%s is not an email address: %s", what, shown, why);
+    free(shown);
+    return -1;
+}
+
 /* One address (a scalar, its ${param}s substituted). */
 static int load_address(ctx *c, node *a, deliver_target *t)
 {
@@ -207,8 +317,7 @@ static int load_address(ctx *c, node *a, deliver_target *t)
         return fail(c, a, "\"%s\" is not an email address", "(not a text)");
     if (ydoc_text(c->y, a, "an email address", &v))
         return -1;
-    if (!strchr(v, '@') || strpbrk(v, " \t\r\n<>,")) {
-        fail(c, a, "\"%s\" is not an email address", v);
+    if (check_address(c, a, v, "")) {
         free(v);
         return -1;
     }
@@ -234,6 +343,16 @@ static int load_addresses(ctx *c, node *n, deliver_target *t)
     return 0;
 }
 
+/* A text that goes into a header line or a URL (value: key's text, its
+ * ${param}s substituted, or NULL): no control characters. */
+static int check_line(ctx *c, node *m, const char *key, const char *value, const char *what)
+{
+    if (value && has_control(value))
+        return fail(c, get(c, m, key), "%s must be one line, without line breaks or other "
+                                       "control characters", what);
+    return 0;
+}
+
 static int load_email_opts(ctx *c, node *m, deliver_target *t)
 {
     node *n;
@@ -247,6 +366,11 @@ static int load_email_opts(ctx *c, node *m, deliver_target *t)
         opt_str(c, m, "password_env", "password_env", &t->password_env) ||
         opt_str(c, m, "password_file", "password_file", &t->password_file) ||
         load_ca_file(c, m, t))
+        return -1;
+    if (t->from && check_address(c, get(c, m, "from"), t->from, "from: "))
+        return -1;
+    if (check_line(c, m, "subject", t->subject, "subject") ||
+        check_line(c, m, "smtp_url", t->smtp_url, "smtp_url"))
         return -1;
     if (t->smtp_url && strncmp(t->smtp_url, "smtp://", 7) && strncmp(t->smtp_url, "smtps://", 8))
         return fail(c, get(c, m, "smtp_url"), "smtp_url must start with smtp:// or smtps://");
@@ -320,6 +444,8 @@ static int load_target(ctx *c, node *m, deliver_target *t)
         free(url);
         if (strncmp(t->to[0], "http://", 7) && strncmp(t->to[0], "https://", 8))
             return fail(c, n, "webhook must be an http:// or https:// URL");
+        if (check_line(c, m, "webhook", t->to[0], "webhook"))
+            return -1;
         if ((n = get(c, m, "format")) != NULL) {
             static const char *const fmts[] = {"pdf", "json"};
             if (choice(c, n, "format", fmts, 2, &t->json))
@@ -431,7 +557,7 @@ static int load_schedule(ctx *c, node *m)
         return fail(c, m, "schedule must be a mapping (cron, tz, period, deliver, ...)");
     if (check_keys(c, m, "schedule", sched_keys, sizeof sched_keys / sizeof sched_keys[0]))
         return -1;
-    if (opt_str(c, m, "name", "name", &s->report))
+    if (opt_str(c, m, "name", "name", &s->report) || check_line(c, m, "name", s->report, "name"))
         return -1;
     if (!(cron_node = get(c, m, "cron")))
         return fail(c, m, "schedule needs cron (e.g. \"0 6 1 * *\")");

@@ -95,4 +95,22 @@ void schedule_period(const schedule *s, int64_t wall, period *p);
 /* "90s", "10m", "2h", "1d" or a number of seconds; -1 when not one. */
 long parse_duration(const char *s);
 
+/* Why addr cannot be used as an email address, or NULL when it can. An
+ * address is a mailbox of RFC 5321 alone (no display name, no angle
+ * brackets): a dot-atom local part of at most 64 characters, "@", and a
+ * domain name (letters, digits, hyphens, dots) or an address literal in
+ * brackets, in ASCII, at most 254 characters. Checked when a spec is loaded
+ * and again before anything is sent: a CR or LF in an address would be a
+ * command of its own on the SMTP connection. */
+const char *email_address_problem(const char *addr);
+
+/* Why text cannot go into one header line of a message or an HTTP request
+ * (it holds a control character such as CR, LF or NUL), or NULL. */
+const char *header_text_problem(const char *text);
+
+/* text as messages show it: in double quotes, control characters escaped
+ * (as JSON writes them), so that a value can never break a log line.
+ * Returns a malloc'd string. */
+char *quoted_for_message(const char *text);
+
 #endif

@@ -120,12 +120,54 @@ done
 pdftotext "$T/cu-all/cu-all-2024-02.pdf" - 2>/dev/null | grep -q "Feb 2024" && ok || bad "caught-up run does not report on its own period"
 [ "$(sql "$T/cu-all.db" "select period_from||'/'||period_to from runs where period='2024-03'")" = "2024-03/2024-03" ] && ok || bad "period parameters"
 
+# --now without an offset is read in the schedule's zone, as next --from is:
+# 05:59 in Berlin is before the 06:00 fire (read as UTC it was 07:59 there).
+make_spec "$T/zone.yaml" "schedule:
+  name: zone
+  cron: \"0 6 1 * *\"
+  tz: Europe/Berlin
+  deliver: [ { folder: $T/zone } ]"
+exits 0 "next --from in the zone" "$QUIRE" next --spec "$T/zone.yaml" --from 2024-05-01T05:59:00 -n 1 --param data="$T/data"
+contains "$T/out" "2024-05-01T06:00:00+02:00"
+exits 0 "first pass" "$QUIRE" run-due "$T/zone.yaml" --state "$T/zone.db" --now 2024-04-01T06:00:30 --param data="$T/data" -q
+exits 0 "run-due --now in the zone" "$QUIRE" run-due "$T/zone.yaml" --state "$T/zone.db" --now 2024-05-01T05:59:00 --param data="$T/data" -v
+[ "$(sql "$T/zone.db" "select count(*) from runs where period='2024-04'")" = 0 ] && ok || bad "--now without an offset was not read in the schedule's zone"
+# -v says what was considered and why nothing ran.
+contains "$T/err" "zone: no fire time after 2024-04-01T06:00:00+02:00 up to now (2024-05-01T05:59:00+02:00): nothing is due; the next is 2024-05-01T06:00:00+02:00"
+exits 0 "run-due at the fire" "$QUIRE" run-due "$T/zone.yaml" --state "$T/zone.db" --now 2024-05-01T06:00:30 --param data="$T/data" -v
+[ "$(sql "$T/zone.db" "select status from runs where period='2024-04'")" = done ] && ok || bad "the 06:00 fire did not run at 06:00:30 Berlin"
+contains "$T/err" "zone: 1 fire time after 2024-04-01T06:00:00+02:00 up to now (2024-05-01T06:00:30+02:00): 2024-05-01T06:00:00+02:00 is due (period 2024-04)"
+exits 0 "run-due earlier" "$QUIRE" run-due "$T/zone.yaml" --state "$T/zone.db" --now 2024-05-01T05:00:00 --param data="$T/data" -v
+contains "$T/err" "zone: nothing to consider: the last fire time planned (2024-05-01T06:00:00+02:00) is not before now (2024-05-01T05:00:00+02:00)"
+# Specs in different zones: a time without an offset would be ambiguous.
+make_spec "$T/zone-ny.yaml" "schedule:
+  name: zone-ny
+  cron: \"0 6 1 * *\"
+  tz: America/New_York
+  deliver: [ { folder: $T/zone } ]"
+exits 1 "--now without an offset, specs in two zones" "$QUIRE" run-due "$T/zone.yaml" "$T/zone-ny.yaml" --state "$T/zone2.db" --now 2024-05-01T05:59:00 --param data="$T/data"
+contains "$T/err" "give the offset"
+exits 0 "--now with an offset, specs in two zones" "$QUIRE" run-due "$T/zone.yaml" "$T/zone-ny.yaml" --state "$T/zone2.db" --now 2024-05-01T05:59:00+02:00 --param data="$T/data"
+
+# A state file that is not a ledger: status 1 (a state-file error), not 3.
+echo "this is not a database, it is a text file long enough to have a header" >"$T/junk.db"
+exits 1 "a state file that is not a ledger" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/junk.db" --param data="$T/data"
+contains "$T/err" "junk.db: error: file is not a database"
+
 # 7. One scheduler per state file; SIGTERM stops it cleanly.
 "$QUIRE" schedule "$T/cu-all.yaml" --state "$T/cu-all.db" --now 2024-05-15T12:00:00Z --param data="$T/data" 2>"$T/daemon.err" &
 dpid=$!
 sleep 0.5
 exits 1 "a second scheduler" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/cu-all.db" --param data="$T/data"
 contains "$T/err" "another scheduler is using this state file (pid $dpid)"
+# Another name for the same file is the same ledger: a symlink, a hard link.
+ln -s "$T/cu-all.db" "$T/cu-all-symlink.db"
+ln "$T/cu-all.db" "$T/cu-all-hardlink.db"
+exits 1 "a second scheduler through a symlink" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/cu-all-symlink.db" --param data="$T/data"
+contains "$T/err" "another scheduler is using this state file (pid $dpid)"
+exits 1 "a second scheduler through a hard link" "$QUIRE" run-due "$T/cu-all.yaml" --state "$T/cu-all-hardlink.db" --param data="$T/data"
+contains "$T/err" "another scheduler is using this state file (pid $dpid)"
+rm -f "$T/cu-all-symlink.db" "$T/cu-all-hardlink.db"
 kill -TERM $dpid
 timeout 10 sh -c "while kill -0 $dpid 2>/dev/null; do sleep 0.1; done"
 wait $dpid; [ $? -eq 0 ] && ok || bad "scheduler did not exit 0 on SIGTERM"

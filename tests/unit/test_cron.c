@@ -1,5 +1,7 @@
-/* test_cron.c - cron parsing, the day rule, DST in two zones, ISO times. */
+/* test_cron.c - cron parsing, the day rule, DST in two zones, ISO times,
+ * and the fires of a range (the same as cron_next's, found fast). */
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "cron.h"
@@ -27,6 +29,124 @@ static const char *fires(const char *expr, const char *zone, const char *from, i
         t = f.at;
     }
     return out;
+}
+
+/* cron_between() over (from, to] gives the fires that calling cron_next()
+ * one after another gives: as many, and the last `keep` the same. */
+static void between_is_next(const char *expr, const char *zone, const char *from, const char *to,
+                            size_t keep)
+{
+    cron_expr c;
+    quire_error err = {0};
+    time_t a, b, t;
+    cron_fire *all = NULL, *last = xcalloc(keep + 1, sizeof *last), f;
+    size_t n = 0, cap = 0, kept = 0, i;
+    int64_t total;
+
+    if (cron_parse(expr, &c, NULL, &err) || iso_parse(from, zone, &a) || iso_parse(to, zone, &b)) {
+        CHECK(0);
+        free(last);
+        return;
+    }
+    for (t = a; cron_next(&c, zone, t, &f) == 0 && f.at <= b; t = f.at) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            all = xrealloc(all, cap * sizeof *all);
+        }
+        all[n++] = f;
+    }
+    total = cron_between(&c, zone, a, b, last, keep, &kept);
+    if (total != (int64_t)n)
+        fprintf(stderr, "%s in %s, %s to %s: %lld fires, cron_next gives %zu\n", expr, zone, from,
+                to, (long long)total, n);
+    CHECK(total == (int64_t)n);
+    CHECK(kept == (n < keep ? n : keep));
+    for (i = 0; i < kept && i < n; i++) {
+        const cron_fire *x = &last[i], *y = &all[n - kept + i];
+        if (x->at != y->at || x->wall != y->wall || x->note != y->note) {
+            fprintf(stderr, "%s in %s: fire %zu of the last %zu: %lld/%lld/%d, cron_next %lld/%lld/%d\n",
+                    expr, zone, i, kept, (long long)x->at, (long long)x->wall, (int)x->note,
+                    (long long)y->at, (long long)y->wall, (int)y->note);
+            CHECK(0);
+            break;
+        }
+    }
+    free(all);
+    free(last);
+}
+
+static void test_between(void)
+{
+    static const char *const zones[] = {"Europe/Berlin", "America/New_York",
+                                        "Australia/Lord_Howe", "America/Santiago",
+                                        "America/Havana", "Asia/Kolkata", "UTC"};
+    static const char *const exprs[] = {"30 2 * * *", "0,30 2,3 * * *", "15 0,1,23 * * sun",
+                                        "0 6 1 * *", "0 0 13 * fri"};
+    static const char *const dense[] = {"*/30 * * * *", "*/7 0-3,22-23 * * *"};
+    /* Around the changes of 2024 in those zones. */
+    static const char *const windows[][2] = {
+        {"2024-03-09T00:00:00", "2024-03-12T00:00:00"}, {"2024-03-30T00:00:00", "2024-04-08T00:00:00"},
+        {"2024-09-06T00:00:00", "2024-09-09T00:00:00"}, {"2024-10-05T00:00:00", "2024-10-07T00:00:00"},
+        {"2024-10-26T00:00:00", "2024-10-28T00:00:00"}, {"2024-11-02T00:00:00", "2024-11-04T00:00:00"}};
+    size_t z, e, k;
+    cron_expr c;
+    quire_error err = {0};
+    time_t a, b;
+    clock_t t0;
+    int64_t n;
+
+    /* Every expression in every zone through a year of changes of offset
+     * (gaps, repeated hours, Lord Howe's half hour, changes at midnight in
+     * Santiago and Havana), keeping few and many. */
+    for (z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        for (e = 0; e < sizeof exprs / sizeof exprs[0]; e++) {
+            between_is_next(exprs[e], zones[z], "2024-01-01T00:00:00", "2025-01-01T00:00:00", 3);
+            between_is_next(exprs[e], zones[z], "2024-02-15T10:17:00", "2024-12-02T07:00:00", 400);
+        }
+        for (e = 0; e < sizeof dense / sizeof dense[0]; e++)
+            for (k = 0; k < sizeof windows / sizeof windows[0]; k++)
+                between_is_next(dense[e], zones[z], windows[k][0], windows[k][1], 1 + k * 40);
+    }
+    /* Every minute, over the days of Berlin's and New York's changes. */
+    between_is_next("* * * * *", "Europe/Berlin", "2024-03-30T12:00:00", "2024-04-01T00:00:00", 50);
+    between_is_next("* * * * *", "Europe/Berlin", "2024-10-26T12:00:00", "2024-10-28T00:00:00", 5000);
+    between_is_next("* * * * *", "America/New_York", "2024-11-02T22:00:00", "2024-11-03T04:00:00", 1000);
+    /* The ends: a fire at `after` is not in, one at `until` is. */
+    between_is_next("0 6 1 * *", "UTC", "2024-01-01T06:00:00", "2024-04-01T06:00:00", 2);
+    between_is_next("0 6 1 * *", "UTC", "2024-01-01T06:00:00", "2024-01-01T06:00:00", 2);
+    between_is_next("0 6 1 * *", "UTC", "2024-01-01T06:00:00", "2023-01-01T06:00:00", 2);
+
+    /* A year of a per-minute schedule: counted, not listed, in well under
+     * a second (listing it took over a minute). */
+    CHECK(cron_parse("* * * * *", &c, NULL, &err) == 0);
+    CHECK(iso_parse("2024-05-01T00:00:00Z", "UTC", &a) == 0 &&
+          iso_parse("2025-05-01T00:00:00Z", "UTC", &b) == 0);
+    t0 = clock();
+    {
+        cron_fire last[50];
+        size_t kept = 0;
+        n = cron_between(&c, "Europe/Berlin", a, b, last, 50, &kept);
+        CHECK(n == 525600); /* a fire every minute: the clock skips none */
+        CHECK(kept == 50 && last[49].at == b && last[0].at == b - 49 * 60);
+    }
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
+    /* Thirty years of it, with no fire kept. */
+    t0 = clock();
+    CHECK(iso_parse("1995-05-01T00:00:00Z", "UTC", &a) == 0);
+    n = cron_between(&c, "Europe/Berlin", a, b, NULL, 0, NULL);
+    CHECK(n == (int64_t)(b - a) / 60);
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
+
+    /* Times no calendar here holds: refused, never a long search. */
+    CHECK(cron_between(&c, "UTC", (time_t)INT64_MAX - 10, (time_t)INT64_MAX, NULL, 0, NULL) == -1);
+    CHECK(cron_between(&c, "UTC", 0, (time_t)INT64_MAX, NULL, 0, NULL) == -1);
+    CHECK(cron_between(&c, "UTC", (time_t)INT64_MIN, 0, NULL, 0, NULL) == -1);
+    {
+        cron_fire f;
+        CHECK(cron_next(&c, "UTC", (time_t)INT64_MAX, &f) == -1);
+        CHECK(cron_next(&c, "UTC", (time_t)INT64_MIN, &f) == -1);
+        CHECK(cron_next(&c, "UTC", (time_t)253402300000LL, &f) == -1);
+    }
 }
 
 static void bad_expr(const char *expr, int want_col, const char *want_msg)
@@ -117,6 +237,10 @@ int main(void)
         CHECK(iso_parse("2024-01-15", "UTC", &t) == 0 && t == 1705276800);
         CHECK(iso_parse("2024-02-30T00:00:00", "UTC", &t) == -1);
         CHECK(iso_parse("2024-01-15T25:00", "UTC", &t) == -1);
+        CHECK(iso_has_offset("2024-01-15T00:00:00Z") && iso_has_offset("2024-01-15T00:00:00+01:00") &&
+              iso_has_offset("2024-01-15 00:00-05") && !iso_has_offset("2024-01-15T00:00:00") &&
+              !iso_has_offset("2024-01-15"));
     }
+    test_between();
     return check_done("cron");
 }

@@ -309,17 +309,21 @@ static void test_folder(void)
 
 /* ------------------------------------------------------------ email */
 
+static const char *boundary_of(const char *msg, char *b, size_t n);
+
 /* The attachment of a saved message, decoded; its length in *n. */
 static unsigned char *attachment(const char *msg, size_t *n)
 {
     const char *start = strstr(msg, "Content-Transfer-Encoding: base64\r\n\r\n"), *end;
     unsigned char *out;
+    char b[128], close[160];
 
     *n = 0;
-    if (!start)
+    if (!start || !boundary_of(msg, b, sizeof b))
         return NULL;
+    snprintf(close, sizeof close, "--%s--", b);
     start += strlen("Content-Transfer-Encoding: base64\r\n\r\n");
-    end = strstr(start, "--quire-boundary-7f3a--");
+    end = strstr(start, close);
     if (!end)
         return NULL;
     out = xmalloc((size_t)(end - start) + 1);
@@ -367,7 +371,7 @@ static void test_email(void)
         CHECK_CONTAINS(msg, "\r\nSubject: Report 2024-04 (2024-04-01 to 2024-04-30)\r\n");
         CHECK_CONTAINS(msg, "\r\nMessage-ID: <quire.monthly.1714536000.00ff@example.com>\r\n");
         CHECK_CONTAINS(msg, "\r\nDate: ");
-        CHECK_CONTAINS(msg, "Content-Type: multipart/mixed; boundary=\"quire-boundary-7f3a\"");
+        CHECK_CONTAINS(msg, "Content-Type: multipart/mixed; boundary=\"quire-");
         /* Bare line feeds of the body went out as CRLF. */
         CHECK_CONTAINS(msg, "\r\n\r\nHello monthly\r\nRun 42 of 2024-05-01.\r\n");
         CHECK_CONTAINS(msg, "Content-Type: application/pdf; name=\"monthly-2024-04.pdf\"\r\n"
@@ -426,7 +430,7 @@ static void test_email(void)
     {
         char names[256];
         list_dir(sv.out, names, sizeof names);
-        CHECK_STR(names, "0001.eml 0002.eml 0003.eml 0004.eml");
+        CHECK_STR(names, "0001.eml 0002.eml 0003.eml 0004.eml session.log");
     }
 
     /* 5. Credentials named but not there: nothing is sent. */
@@ -451,7 +455,7 @@ static void test_email(void)
     {
         char names[256];
         list_dir(sv.out, names, sizeof names);
-        CHECK_STR(names, "0001.eml 0002.eml 0003.eml 0004.eml");
+        CHECK_STR(names, "0001.eml 0002.eml 0003.eml 0004.eml session.log");
     }
     server_stop(&sv);
 }
@@ -572,6 +576,280 @@ static void test_webhook(void)
     server_stop(&sv);
 }
 
+/* ------------------------------------------------------------ injection */
+
+/* The boundary of a saved multipart message (copied into b), or NULL. */
+static const char *boundary_of(const char *msg, char *b, size_t n)
+{
+    const char *p = strstr(msg, "\r\nContent-Type: multipart/mixed; boundary=\""), *end;
+
+    if (!p)
+        return NULL;
+    p += strlen("\r\nContent-Type: multipart/mixed; boundary=\"");
+    end = strchr(p, '"');
+    if (!end || (size_t)(end - p) >= n)
+        return NULL;
+    snprintf(b, n, "%.*s", (int)(end - p), p);
+    return b;
+}
+
+/* How many times needle occurs in hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int k = 0;
+    for (hay = strstr(hay, needle); hay; hay = strstr(hay + 1, needle))
+        k++;
+    return k;
+}
+
+/* The names of the header fields of a saved message (the server's own
+ * X-Envelope-To and X-Test-* left out), joined by spaces. */
+static void header_names(const char *msg, char *buf, size_t n)
+{
+    const char *p = msg, *end = strstr(msg, "\r\n\r\n");
+    size_t len = 0;
+
+    buf[0] = '\0';
+    while (p && end && p < end) {
+        const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
+        if (*p != ' ' && *p != '\t' && colon && colon < eol && strncmp(p, "X-Envelope-To", 13) &&
+            strncmp(p, "X-Test-", 7) && len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%.*s", len ? " " : "",
+                                    (int)(colon - p), p);
+        p = eol ? eol + 2 : NULL;
+    }
+}
+
+/* Every RCPT the server saw names one of the addresses in want (a list
+ * joined by spaces), and nothing in the session mentions hidden. */
+static void check_session(const char *folder, const char *want, const char *hidden)
+{
+    size_t n;
+    char *log = slurp_in(folder, "session.log", &n), *line, *save = NULL;
+
+    if (!log)
+        return; /* nothing was said at all */
+    CHECK(strstr(log, hidden) == NULL);
+    for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        const char *r = strstr(line, "RCPT TO:<");
+        char addr[256];
+        if (!r)
+            continue;
+        snprintf(addr, sizeof addr, " %.*s ", (int)strcspn(r + 9, ">"), r + 9);
+        {
+            char *list = xasprintf(" %s ", want);
+            if (!strstr(list, addr))
+                fprintf(stderr, "unexpected recipient on the wire: %s\n", line);
+            CHECK(strstr(list, addr) != NULL);
+            free(list);
+        }
+    }
+    free(log);
+}
+
+static void test_injection(void)
+{
+    server sv;
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    char url[64], names[512], b1[128], b2[128], *msg;
+    size_t n;
+
+    CHECK(server_start(&sv, "inject", "smtp_server.py", NULL) == 0);
+    if (!sv.port) {
+        server_stop(&sv);
+        return;
+    }
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", sv.port);
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_EMAIL;
+    t.smtp_url = url;
+    t.tls = 0;
+    t.timeout = 20;
+
+    /* 1. A line break in the sender would put a recipient of its own on
+     *    the wire: refused before anything is sent. */
+    t.from = (char *)"quire@example.com>\r\nRCPT TO:<hidden@evil.example";
+    j = job_for(&t, "a@example.com");
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_CONTAINS(err.msg, "is not an email address");
+    CHECK(strchr(err.msg, '\r') == NULL && strchr(err.msg, '\n') == NULL);
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_notice(&t, "ops@example.com", "s", "t", "k", &err) == -1);
+    check_session(sv.out, "a@example.com ops@example.com", "hidden");
+
+    /* 2. The same in a recipient. */
+    t.from = (char *)"quire@example.com";
+    j = job_for(&t, "a@example.com>\r\nRCPT TO:<hidden@evil.example");
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK_CONTAINS(err.msg, "is not an email address");
+    check_session(sv.out, "a@example.com ops@example.com", "hidden");
+    list_dir(sv.out, names, sizeof names);
+    CHECK(strstr(names, ".eml") == NULL);
+
+    /* 3. A subject with a line break and non-ASCII text: one Subject header
+     *    of RFC 2047 encoded-words, no header of its own. A body that
+     *    forges a part with the boundary of older versions: the boundary is
+     *    random, not in the body, and the message has its two parts. */
+    t.subject = (char *)"Report {period}\r\nBcc: hidden@evil.example\r\nX-Evil: 1 \xc3\xa9t\xc3\xa9 "
+                        "\xe2\x80\x94 a subject long enough to need folding over several lines";
+    t.body = (char *)"Hello\n--quire-boundary-7f3a\r\nContent-Type: text/html\r\n\r\n<b>forged</b>\n"
+                     "--quire-boundary-7f3a--\n";
+    j = job_for(&t, "a@example.com");
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == 0);
+    if (err.code)
+        fprintf(stderr, "%s\n", err.msg);
+    msg = slurp_in(sv.out, "0001.eml", &n);
+    CHECK(msg != NULL);
+    if (msg) {
+        const char *subj = strstr(msg, "\r\nSubject: "), *p;
+        header_names(msg, names, sizeof names);
+        CHECK_STR(names, "Date From To Subject Message-ID MIME-Version Content-Type");
+        CHECK(strstr(msg, "\r\nBcc:") == NULL && strstr(msg, "\r\nX-Evil:") == NULL);
+        CHECK(subj && strncmp(subj, "\r\nSubject: =?UTF-8?B?", 21) == 0);
+        /* Folded: every line of the header at most 76 characters, each
+         * continuation an encoded-word after a space. */
+        for (p = subj ? subj + 2 : NULL; p;) {
+            const char *eol = strstr(p, "\r\n");
+            CHECK(eol && eol - p <= 76);
+            if (!eol || eol[2] != ' ')
+                break;
+            p = eol + 2;
+            CHECK(strncmp(p, " =?UTF-8?B?", 11) == 0);
+        }
+        /* The words decode to the subject, line breaks made spaces. */
+        {
+            unsigned char text[512];
+            size_t len = 0;
+            const char *w = subj;
+            while (w && (w = strstr(w, "=?UTF-8?B?")) != NULL && len < 300) {
+                const char *e = strstr(w + 10, "?=");
+                if (!e || e > strstr(w, "\r\n"))
+                    break;
+                len += unbase64(w + 10, (size_t)(e - w - 10), text + len);
+                w = e;
+            }
+            text[len] = '\0';
+            CHECK_STR((char *)text, "Report 2024-04 Bcc: hidden@evil.example X-Evil: 1 \xc3\xa9t\xc3\xa9 "
+                                    "\xe2\x80\x94 a subject long enough to need folding over "
+                                    "several lines");
+        }
+        CHECK(boundary_of(msg, b1, sizeof b1) != NULL);
+        CHECK(strcmp(b1, "quire-boundary-7f3a") != 0);
+        {
+            char *open = xasprintf("\r\n--%s\r\n", b1), *close = xasprintf("\r\n--%s--\r\n", b1);
+            CHECK(occurrences(msg, open) == 2);
+            CHECK(occurrences(msg, close) == 1);
+            CHECK(occurrences(msg, b1) == 4); /* the header, two parts, the end */
+            free(open);
+            free(close);
+        }
+        /* The forged lines are text of the first part, nothing else. */
+        {
+            char *open = xasprintf("\r\n--%s\r\n", b1);
+            const char *first = strstr(msg, open), *second = first ? strstr(first + 1, open) : NULL;
+            const char *forged = strstr(msg, "Content-Type: text/html");
+            CHECK(first && second && forged && first < forged && forged < second);
+            CHECK(second && strncmp(second + strlen(open), "Content-Type: application/pdf", 29) == 0);
+            free(open);
+        }
+    }
+    free(msg);
+    /* 4. The next message has a boundary of its own. */
+    t.subject = t.body = NULL;
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == 0);
+    msg = slurp_in(sv.out, "0002.eml", &n);
+    CHECK(msg && boundary_of(msg, b2, sizeof b2) && strcmp(b1, b2) != 0);
+    free(msg);
+    check_session(sv.out, "a@example.com ops@example.com", "hidden");
+    server_stop(&sv);
+}
+
+/* A random source that gives the same 16 bytes twice, then others. */
+static int calls;
+static int same_twice(void *buf, size_t n)
+{
+    memset(buf, calls++ < 2 ? 0xab : 0x11 * calls, n);
+    return 0;
+}
+
+static void test_boundary(void)
+{
+    static const char text[] = "Forged:\r\n--quire-abababababababababababababababab\r\n";
+    int (*saved)(void *, size_t) = deliver_random;
+    char b[64];
+
+    /* The content holds the first two candidates: the third is taken. */
+    deliver_random = same_twice;
+    calls = 0;
+    deliver_boundary(b, sizeof b, text, strlen(text));
+    CHECK(calls == 3);
+    CHECK(strncmp(b, "quire-", 6) == 0 && strlen(b) == 38);
+    CHECK(strstr(text, b) == NULL);
+    deliver_random = saved;
+    /* From the kernel: a new one each time. */
+    {
+        char b2[64];
+        deliver_boundary(b, sizeof b, "", 0);
+        deliver_boundary(b2, sizeof b2, "", 0);
+        CHECK(strcmp(b, b2) != 0);
+    }
+}
+
+static void test_webhook_headers(void)
+{
+    static const char *const args[] = {"--token", "tok-s3cret", NULL};
+    server sv;
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    char url[64], names[256];
+
+    CHECK(server_start(&sv, "hook-inject", "webhook_server.py", args) == 0);
+    if (!sv.port) {
+        server_stop(&sv);
+        return;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", sv.port);
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_WEBHOOK;
+    t.timeout = 20;
+    t.token_env = (char *)"QUIRE_TEST_TOKEN";
+    j = job_for(&t, url);
+
+    /* A token with a line break would add a header of its own: refused,
+     * named by where it came from, never shown. */
+    setenv("QUIRE_TEST_TOKEN", "tok-s3cret\r\nX-Evil: 1", 1);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK_CONTAINS(err.msg, "environment variable QUIRE_TEST_TOKEN");
+    CHECK(strstr(err.msg, "s3cret") == NULL && strstr(err.msg, "X-Evil") == NULL);
+
+    /* A report name with a line break: refused too. */
+    setenv("QUIRE_TEST_TOKEN", "tok-s3cret", 1);
+    j.report = "monthly\r\nX-Evil: 1";
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK(strchr(err.msg, '\r') == NULL && strchr(err.msg, '\n') == NULL);
+    list_dir(sv.out, names, sizeof names);
+    CHECK_STR(names, "");
+
+    /* The right ones go through. */
+    j.report = "monthly";
+    memset(&err, 0, sizeof err);
+    CHECK(deliver_send(&j, &err) == 0);
+    list_dir(sv.out, names, sizeof names);
+    CHECK_STR(names, "0001.body 0001.headers");
+    unsetenv("QUIRE_TEST_TOKEN");
+    server_stop(&sv);
+}
+
 /* ------------------------------------------------------------ nothing there */
 
 static void test_unreachable(void)
@@ -639,6 +917,9 @@ int main(void)
     test_folder();
     test_email();
     test_webhook();
+    test_injection();
+    test_boundary();
+    test_webhook_headers();
     test_unreachable();
     free(pdf_path);
     fixture_close();

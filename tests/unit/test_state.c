@@ -175,6 +175,69 @@ out:
     free(lock);
 }
 
+/* The lock is on the state file itself: another name for it (a symlink, a
+ * hard link) is the same ledger and gets no lock of its own. */
+static void test_lock_identity(void)
+{
+    char *db = path_in("same.db"), *sym = path_in("same-symlink.db"), *hard = path_in("same-hard.db");
+    char want[256], c;
+    const char *const names[] = {db, sym, hard};
+    quire_error err = {0};
+    int ready[2], release[2], holder, other;
+    state *st;
+
+    st = state_open(db, 0, &err); /* create it */
+    state_close(st);
+    CHECK(symlink(db, sym) == 0);
+    CHECK(link(db, hard) == 0);
+    /* Each name held by another process: each other name is refused. */
+    for (holder = 0; holder < 3; holder++) {
+        pid_t child;
+        if (pipe(ready) || pipe(release)) {
+            CHECK(0);
+            break;
+        }
+        fflush(NULL);
+        child = fork();
+        if (child == 0) {
+            quire_error e = {0};
+            state *mine = state_open(names[holder], 0, &e);
+            close(ready[0]);
+            close(release[1]);
+            if (write(ready[1], mine ? "y" : "n", 1) != 1 || read(release[0], &c, 1) < 0)
+                _exit(3);
+            state_close(mine);
+            _exit(0);
+        }
+        close(ready[1]);
+        close(release[0]);
+        CHECK(child > 0 && read(ready[0], &c, 1) == 1 && c == 'y');
+        for (other = 0; other < 3; other++) {
+            memset(&err, 0, sizeof err);
+            st = state_open(names[other], 0, &err);
+            if (st)
+                fprintf(stderr, "%s opened while %s is held\n", names[other], names[holder]);
+            CHECK(st == NULL);
+            CHECK(err.code == QUIRE_EXIT_USAGE);
+            CHECK_CONTAINS(err.msg, "another scheduler is using this state file");
+            snprintf(want, sizeof want, "(pid %ld)", (long)child);
+            CHECK_CONTAINS(err.msg, want);
+            state_close(st);
+        }
+        close(release[1]);
+        close(ready[0]);
+        waitpid(child, NULL, 0);
+    }
+    /* Released: any name opens. */
+    memset(&err, 0, sizeof err);
+    st = state_open(hard, 0, &err);
+    CHECK(st != NULL);
+    state_close(st);
+    free(db);
+    free(sym);
+    free(hard);
+}
+
 static void test_open_errors(void)
 {
     quire_error err = {0};
@@ -210,6 +273,38 @@ static void test_open_errors(void)
     CHECK(err.code != 0);
     CHECK_STR(err.file, junk);
     CHECK_CONTAINS(err.msg, "not a database");
+
+    /* Opened to schedule with: the same, and a state-file error is status 1
+     * (docs/cli.md), not 3, which means a delivery to retry. */
+    memset(&err, 0, sizeof err);
+    st = state_open(junk, 0, &err);
+    CHECK(st == NULL);
+    CHECK(err.code == QUIRE_EXIT_USAGE);
+    CHECK_CONTAINS(err.msg, "not a database");
+    {
+        /* A database, but not a ledger: its runs table lacks columns. */
+        char *other = path_in("other.db");
+        int64_t mark;
+        int found;
+        sqlite3 *h = NULL;
+        CHECK(sqlite3_open(other, &h) == SQLITE_OK &&
+              sqlite3_exec(h, "CREATE TABLE runs (id INTEGER PRIMARY KEY, note TEXT);"
+                              "CREATE TABLE marks (report TEXT);",
+                           NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(h);
+        memset(&err, 0, sizeof err);
+        st = state_open(other, 0, &err);
+        if (st) {
+            run_row *r = NULL;
+            size_t n = 0;
+            CHECK(state_open_runs(st, &r, &n, &err) == -1 ||
+                  state_mark(st, "r", &mark, &found, &err) == -1);
+            free(r);
+        }
+        CHECK(err.code == QUIRE_EXIT_USAGE);
+        state_close(st);
+        free(other);
+    }
     free(missing);
     free(junk);
 }
@@ -304,7 +399,7 @@ static void test_plan(void)
                        "WHEN NEW.last_scheduled = 5000 BEGIN SELECT RAISE(ABORT, 'mark refused'); END") == 0);
     memset(&err, 0, sizeof err);
     CHECK(state_plan(st, "monthly", more, 2, 5000, &err) == -1);
-    CHECK(err.code == QUIRE_EXIT_DELIVERY);
+    CHECK(err.code == QUIRE_EXIT_USAGE); /* a state-file error */
     CHECK_STR(err.file, db);
     CHECK_STR(err.msg, "cannot record the mark: mark refused");
     CHECK(sql_int(db, "SELECT count(*) FROM runs") == 4);
@@ -834,6 +929,7 @@ int main(void)
     if (fixture_open("/tmp/quire-state-"))
         return 2;
     test_lock();
+    test_lock_identity();
     test_open_errors();
     test_plan();
     test_runs();
