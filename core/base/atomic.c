@@ -85,11 +85,17 @@ static int fail(atomic_file *f, int e, const char *verb, const char *tail, quire
 }
 
 /* Six letters and digits, as mkstemp would pick. */
+/* A temporary file is the target's name, ".tmp." and this many random
+ * letters and digits. */
+#define TMP_MARK ".tmp."
+#define TMP_RANDOM 6
+
+/* TMP_RANDOM random letters and digits into out (no terminator). */
 static void random_suffix(char *out)
 {
     static const char letters[] =
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    unsigned char r[6];
+    unsigned char r[TMP_RANDOM];
     int i;
 
     if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
@@ -100,13 +106,13 @@ static void random_suffix(char *out)
         clock_gettime(CLOCK_REALTIME, &ts);
         x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40) ^
             (uint64_t)__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 0x9E3779B97F4A7C15ull;
-        for (i = 0; i < 6; i++) {
+        for (i = 0; i < TMP_RANDOM; i++) {
             x ^= x >> 29;
             x *= 0xBF58476D1CE4E5B9ull;
             r[i] = (unsigned char)(x >> 56);
         }
     }
-    for (i = 0; i < 6; i++)
+    for (i = 0; i < TMP_RANDOM; i++)
         out[i] = letters[r[i] % (sizeof letters - 1)];
 }
 
@@ -163,11 +169,12 @@ int atomic_open(atomic_file *f, const char *path, const char *tmp, unsigned mode
         }
         n = strlen(path);
 
-        f->tmp = xmalloc(n + sizeof ".tmp.XXXXXX");
+        f->tmp = xmalloc(n + sizeof TMP_MARK + TMP_RANDOM);
         memcpy(f->tmp, path, n);
-        memcpy(f->tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+        memcpy(f->tmp + n, TMP_MARK, sizeof TMP_MARK - 1);
+        f->tmp[n + sizeof TMP_MARK - 1 + TMP_RANDOM] = '\0';
         for (tries = 0; tries < 100; tries++) {
-            random_suffix(f->tmp + n + 5);
+            random_suffix(f->tmp + n + sizeof TMP_MARK - 1);
             f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
             if (f->fd >= 0 || errno != EEXIST)
                 break;

@@ -59,8 +59,8 @@ typedef struct atomic_file {
 
 /*
  * Start replacing path. The temporary file is tmp when it is not NULL (the
- * caller's name, created or truncated), else a new file named path.tmp.XXXXXX
- * (six random letters and digits). mode is its permission bits (subject to
+ * caller's name, created or truncated), else a new file named path, ".tmp."
+ * and six random letters and digits. mode is its permission bits (subject to
  * the umask unless ATOMIC_EXACT_MODE). Returns 0, or -1 with err set
  * (QUIRE_EXIT_DELIVERY).
  */
@@ -84,7 +84,7 @@ int atomic_commit(atomic_file *f, quire_error *err);
 void atomic_abort(atomic_file *f);
 
 /* The whole of data as the new content of path, in one call (a temporary file
- * path.tmp.XXXXXX). Returns 0, or -1 with err set. */
+ * path, ".tmp.", six random characters). Returns 0, or -1 with err set. */
 int atomic_write(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
                  quire_error *err);
 

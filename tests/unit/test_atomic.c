@@ -209,7 +209,7 @@ static void test_failures(void)
 }
 
 /* Piece by piece: the target appears only at the commit; the temporary file
- * is named path.tmp.XXXXXX, or as the caller says. */
+ * is named path.tmp.<6 random characters>, or as the caller says. */
 static void test_streaming(void)
 {
     quire_error err = {0};
