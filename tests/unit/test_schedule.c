@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ledger_sql.h"
 #include "date.h"
 #include "fixture.h"
 #include "log.h"
@@ -867,26 +868,9 @@ static void test_params(void)
 
 /* ------------------------------------------------------------ the clock */
 
-static long long sql_i64(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    sqlite3_stmt *q = NULL;
-    long long v = -999;
-
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_type(q, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return v;
-}
-
 static void sql_do(const char *db, const char *sql)
 {
-    sqlite3 *h = NULL;
-    CHECK(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-          sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(h);
+    CHECK(sql_exec(db, sql) == 0);
 }
 
 /* One pass at now, quietly; its exit status. */
@@ -919,20 +903,20 @@ static void test_clock(void)
     /* (a) A pass with --now 400 days ahead runs what is due then, but the
      *     mark it stores is not later than the clock... */
     CHECK(pass_at(s, db, hour + 400 * 86400 + 300, &err) == 0);
-    CHECK(sql_i64(db, "SELECT count(*) FROM runs WHERE status = 'done'") == 1);
-    CHECK(sql_i64(db, "SELECT last_scheduled FROM marks") <= (long long)time(NULL));
+    CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'done'") == 1);
+    CHECK(sql_int(db, "SELECT last_scheduled FROM marks") <= (long long)time(NULL));
     /* ...so a later pass, for a time before that, still finds its fire
      * due (it found nothing until the 400 days had passed). */
     CHECK(pass_at(s, db, hour + 3 * 3600 + 300, &err) == 0);
     snprintf(sql, sizeof sql, "SELECT status = 'done' FROM runs WHERE scheduled = %lld",
              (long long)hour + 3 * 3600);
-    CHECK(sql_i64(db, sql) == 1);
-    CHECK(sql_i64(db, "SELECT last_scheduled FROM marks") <= (long long)time(NULL));
+    CHECK(sql_int(db, sql) == 1);
+    CHECK(sql_int(db, "SELECT last_scheduled FROM marks") <= (long long)time(NULL));
     /* Fire times after the clock that such a pass leaves out are not
      * recorded as skipped: they are decided when they come. */
     snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE status = 'skipped' AND scheduled > %lld",
              (long long)time(NULL));
-    CHECK(sql_i64(db, sql) == 0);
+    CHECK(sql_int(db, sql) == 0);
     /* A pass at the clock's time works as ever. */
     CHECK(pass_at(s, db, time(NULL), &err) == 0);
 
@@ -950,13 +934,13 @@ static void test_clock(void)
     CHECK(pass_at(s, db, hour + 5 * 3600 + 300, &err) == 0);
     snprintf(sql, sizeof sql, "SELECT status = 'done' FROM runs WHERE scheduled = %lld",
              (long long)hour + 5 * 3600);
-    CHECK(sql_i64(db, sql) == 1);
-    CHECK(sql_i64(db, "SELECT last_scheduled FROM marks") <= (long long)time(NULL));
+    CHECK(sql_int(db, sql) == 1);
+    CHECK(sql_int(db, "SELECT last_scheduled FROM marks") <= (long long)time(NULL));
     sql_do(db, "UPDATE marks SET last_scheduled = -9223372036854775807");
     CHECK(pass_at(s, db, hour + 6 * 3600 + 300, &err) == 0);
     snprintf(sql, sizeof sql, "SELECT status = 'done' FROM runs WHERE scheduled = %lld",
              (long long)hour + 6 * 3600);
-    CHECK(sql_i64(db, sql) == 1);
+    CHECK(sql_int(db, sql) == 1);
     /* A mark that is not a number at all: a damaged state file, status 1. */
     sql_do(db, "UPDATE marks SET last_scheduled = 'soon'");
     CHECK(pass_at(s, db, hour + 7 * 3600 + 300, &err) == QUIRE_EXIT_USAGE);
@@ -988,13 +972,13 @@ static void test_retry_clock(void)
     if (f)
         fclose(f);
     CHECK(pass_at(s, db, hour + 400 * 86400 + 300, &err) == QUIRE_EXIT_DELIVERY);
-    CHECK(sql_i64(db, "SELECT count(*) FROM deliveries WHERE status = 'retrying'") == 1);
-    CHECK(sql_i64(db, "SELECT next_attempt FROM deliveries") <= (long long)time(NULL) + 60);
+    CHECK(sql_int(db, "SELECT count(*) FROM deliveries WHERE status = 'retrying'") == 1);
+    CHECK(sql_int(db, "SELECT next_attempt FROM deliveries") <= (long long)time(NULL) + 60);
     unlink(blocker);
     /* Two minutes on, by the clock: the retry is due, and goes through (a
      * fire of the hour in those two minutes may add a run of its own). */
     CHECK(pass_at(s, db, time(NULL) + 120, &err) == 0);
-    CHECK(sql_i64(db, "SELECT status = 'sent' FROM deliveries WHERE run_id = "
+    CHECK(sql_int(db, "SELECT status = 'sent' FROM deliveries WHERE run_id = "
                       "(SELECT min(id) FROM runs)") == 1);
 
     /* A next attempt far beyond any backoff (a damaged ledger, an older
@@ -1004,7 +988,7 @@ static void test_retry_clock(void)
                "WHERE id = (SELECT max(id) FROM deliveries)");
     sql_do(db, "UPDATE runs SET status = 'delivering' WHERE id = (SELECT max(id) FROM runs)");
     CHECK(pass_at(s, db, time(NULL) + 3 * 3600 + 400, &err) == 0);
-    CHECK(sql_i64(db, "SELECT count(*) FROM deliveries WHERE status != 'sent'") == 0);
+    CHECK(sql_int(db, "SELECT count(*) FROM deliveries WHERE status != 'sent'") == 0);
 out:
     free(blocker);
     free(db);
@@ -1032,10 +1016,10 @@ static void test_catch_up_year(void)
     if (cpu >= 1.0)
         fprintf(stderr, "a year of per-minute catch-up took %.2f s\n", cpu);
     CHECK(cpu < 1.0);
-    CHECK(sql_i64(db, "SELECT status = 'done' FROM runs WHERE scheduled = 1746057600") == 1);
+    CHECK(sql_int(db, "SELECT status = 'done' FROM runs WHERE scheduled = 1746057600") == 1);
     /* The last 50 missed are recorded: 49 skipped and the one that ran. */
-    CHECK(sql_i64(db, "SELECT count(*) FROM runs WHERE status = 'skipped' AND scheduled > 1714521600") == 49);
-    CHECK(sql_i64(db, "SELECT last_scheduled FROM marks") == 1746057600);
+    CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'skipped' AND scheduled > 1714521600") == 49);
+    CHECK(sql_int(db, "SELECT last_scheduled FROM marks") == 1746057600);
     free(db);
     schedule_free(s);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ledger_sql.h"
 #include "fixture.h"
 #include "log.h"
 #include "schedule.h"
@@ -22,33 +23,6 @@
 static char *path_in(const char *name)
 {
     return xasprintf("%s/%s", dir, name);
-}
-
-/* One value of the first row of a query, read beside the ledger's own
- * connection (the file is in WAL mode, so this sees every commit). */
-static long long sql_int(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    sqlite3_stmt *q = NULL;
-    long long v = -999;
-
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_type(q, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(h);
-    return v;
-}
-
-static int sql_exec(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    int rc = -1;
-
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
-        rc = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-    sqlite3_close(h);
-    return rc;
 }
 
 static void sql_text(const char *db, const char *sql, char *buf, size_t n)
