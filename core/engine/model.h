@@ -31,8 +31,14 @@ typedef enum field_kind {
     FIELD_HAS,         /* 1 when the count measure is above zero in the month */
     FIELD_ATTR,        /* a numeric attribute of the entity */
     FIELD_ATTR_HAS,    /* 1 when the entity has a value for the attribute */
-    FIELD_TEXT         /* a text attribute: in records, never summed */
+    FIELD_TEXT,        /* a text attribute (or a model's label): in records, never summed */
+    FIELD_MODEL        /* a number the models stage fitted (models.h) */
 } field_kind;
+
+/* A field whose values the models stage computed: load fills out[0..n) with
+ * the values of entities [from, from + n) in period p (NAN: none; for a
+ * FIELD_TEXT, 1-based codes into texts, 0: none). */
+typedef void (*field_load_fn)(const void *src, int p, size_t from, size_t n, double *out);
 
 typedef struct field {
     char *name;
@@ -42,6 +48,9 @@ typedef struct field {
     int integral;      /* pushed to Lua as an integer */
     int used;          /* a per-customer script (rule, KPI customer) mentions it */
     int needed;        /* some script mentions it: computed (and summed) */
+    field_load_fn load; /* MODEL, and TEXT from a model: where its values come from */
+    const void *src;    /* borrowed: load's first argument */
+    const char *const *texts; /* TEXT from a model: its labels, borrowed */
 } field;
 
 typedef struct kpi_def {

@@ -7,6 +7,7 @@
  * against the interned names first, by content only as a fallback.
  */
 #include "date.h"
+#include "fields.h"
 #include "model.h"
 
 #include <ctype.h>
@@ -350,12 +351,6 @@ static char *read_file(const char *path, quire_error *err)
     return b.s;
 }
 
-static int32_t month_end_day(int month)
-{
-    int y = month / 12, mo = month % 12 + 1;
-    return days_from_civil(y, mo, days_in_month(y, mo));
-}
-
 
 #define CHUNK 2048
 
@@ -367,6 +362,8 @@ typedef struct rule_ctx {
     lua_State *L;
     int *cref;          /* per KPI: its customer function in this state, or LUA_NOREF */
     int rec;            /* stack slot of the record */
+    int *into;          /* per field: the slot of the table it is set in (the record,
+                         * or for "rfm.r" the record's table "rfm") */
     int keys;           /* first of nfields field names, then "prev_segment", "segment" */
     int *fn;            /* per grouping: the rule's slot (0: by an attribute) */
     int *drv;           /* per grouping: the driver's slot (0: none) */
@@ -410,10 +407,10 @@ static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
         v = vals[k * stride];
         lua_pushvalue(L, rc->keys + (int)k);
         if (fl->kind == FIELD_TEXT) {
-            const facts_attr *a = &m->f->attrs[fl->measure];
-            uint32_t code = (uint32_t)v;
+            uint32_t code = isnan(v) ? 0 : (uint32_t)v;
             if (code)
-                lua_pushstring(L, a->values[code - 1]);
+                lua_pushstring(L, fl->texts ? fl->texts[code - 1]
+                                            : m->f->attrs[fl->measure].values[code - 1]);
             else
                 lua_pushnil(L);
         } else if (isnan(v)) {
@@ -423,7 +420,7 @@ static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
         } else {
             lua_pushnumber(L, v);
         }
-        lua_rawset(L, rc->rec);
+        lua_rawset(L, rc->into[k]);
     }
 }
 
@@ -691,8 +688,7 @@ typedef struct worker {
     rule_ctx rc;
     int base;               /* the state's stack top before the pass */
     size_t from, to;        /* entities */
-    double *const *run;     /* shared, read-only during a period */
-    int32_t *const *latest;
+    const field_cursor *ft;     /* shared, read-only during a period */
     double *cur, *cval;
     int8_t *segc, *prevc;   /* [grouping][customer of the chunk] */
     int8_t *was;            /* the same: counted as lost last month */
@@ -759,10 +755,33 @@ static int worker_setup(worker *w, quire_error *err)
             return -1;
     lua_createtable(L, 0, (int)nf + 2);
     rc->rec = lua_gettop(L);
-    luaL_checkstack(L, (int)nf + 8, "segment rule");
+    /* A field named "table.key" (a model's, such as rfm.r) is set in the
+     * record's table "table", made once here. */
+    luaL_checkstack(L, 2 * (int)nf + 8, "segment rule");
+    for (k = 0; k < nf; k++) {
+        const char *dot = strchr(m->fields[k].name, '.');
+        size_t j;
+        rc->into[k] = rc->rec;
+        if (!dot)
+            continue;
+        for (j = 0; j < k; j++)
+            if (rc->into[j] != rc->rec &&
+                strncmp(m->fields[j].name, m->fields[k].name,
+                        (size_t)(dot - m->fields[k].name) + 1) == 0)
+                rc->into[k] = rc->into[j];
+        if (rc->into[k] != rc->rec)
+            continue;
+        lua_newtable(L);
+        lua_pushlstring(L, m->fields[k].name, (size_t)(dot - m->fields[k].name));
+        lua_pushvalue(L, -2);
+        lua_rawset(L, rc->rec);
+        rc->into[k] = lua_gettop(L);
+    }
     rc->keys = lua_gettop(L) + 1;
-    for (k = 0; k < nf; k++)
-        lua_pushstring(L, m->fields[k].name);
+    for (k = 0; k < nf; k++) {
+        const char *dot = strchr(m->fields[k].name, '.');
+        lua_pushstring(L, dot ? dot + 1 : m->fields[k].name);
+    }
     lua_pushstring(L, "prev_segment");
     lua_pushstring(L, "segment");
     for (gi = 0; gi < ngr; gi++) {
@@ -783,8 +802,10 @@ static int worker_period(worker *w, quire_error *err)
     const facts *f = m->f;
     rule_ctx *rc = &w->rc;
     const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
-    const int p = w->p, month = f->month0 + p;
-    const int32_t end = month_end_day(month);
+    const int p = w->p;
+    const int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
+                                        days_in_month((f->month0 + p) / 12,
+                                                      (f->month0 + p) % 12 + 1));
     int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
     double *cur = w->cur, *cval = w->cval;
     size_t c0, k, gi;
@@ -797,49 +818,9 @@ static int worker_period(worker *w, quire_error *err)
         const int32_t *since = f->since + c0;
 
         /* The chunk's field values, a field at a time. */
-        for (k = 0; k < nf; k++) {
-            const field *fl = &m->fields[k];
-            double *v = cur + k * CHUNK;
-            if (!fl->needed)
-                continue;
-            switch (fl->kind) {
-            case FIELD_MEASURE:
-                facts_load(f, (size_t)fl->measure, p, c0, n, v);
-                break;
-            case FIELD_HAS:
-                facts_load(f, (size_t)fl->measure, p, c0, n, v);
-                for (i = 0; i < n; i++)
-                    v[i] = v[i] > 0;
-                break;
-            case FIELD_WINDOW:
-                memcpy(v, w->run[k] + c0, n * sizeof *v);
-                break;
-            case FIELD_DAYS_SINCE:
-                for (i = 0; i < n; i++) {
-                    int32_t lt = w->latest[k][c0 + i];
-                    if (lt == FACTS_NO_DATE)
-                        lt = since[i];
-                    v[i] = lt == FACTS_NO_DATE ? NAN : (double)(end - lt);
-                }
-                break;
-            case FIELD_ATTR:
-                memcpy(v, f->attrs[fl->measure].num + c0, n * sizeof *v);
-                break;
-            case FIELD_ATTR_HAS:
-                for (i = 0; i < n; i++)
-                    v[i] = !isnan(f->attrs[fl->measure].num[c0 + i]);
-                break;
-            case FIELD_TEXT:
-                for (i = 0; i < n; i++)
-                    v[i] = f->attrs[fl->measure].code[c0 + i];
-                break;
-            default:
-                for (i = 0; i < n; i++)
-                    v[i] = since[i] == FACTS_NO_DATE ? NAN
-                                                     : (double)(month - month_of_days(since[i]));
-                break;
-            }
-        }
+        for (k = 0; k < nf; k++)
+            if (m->fields[k].needed)
+                fields_load(w->ft, k, c0, n, cur + k * CHUNK);
         /* The rules (or the attributes) and the customer functions, once per
          * customer of the chunk and segmentation; the record is filled once
          * per customer. */
@@ -997,6 +978,7 @@ static void worker_free(worker *w, size_t ngr)
     free((void *)w->rc.name);
     free(w->rc.customer);
     free(w->rc.cref);
+    free(w->rc.into);
     if (w->rc.lua && w->rc.lua != w->m->lua)
         qlua_free(w->rc.lua);
 }
@@ -1006,11 +988,10 @@ int segments_assign(model *m, quire_error *err)
     const facts *f = m->f;
     const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
     const int np = f->nperiods;
-    double **run = xcalloc(nf + 1, sizeof *run);
-    int32_t **latest = xcalloc(nf + 1, sizeof *latest);
+    field_cursor *ft = NULL;
     worker wk[NWORKERS];
     rule_ctx marks;
-    size_t per = (ne / NWORKERS + CHUNK - 1) / CHUNK * CHUNK, e, k, gi;
+    size_t per = (ne / NWORKERS + CHUNK - 1) / CHUNK * CHUNK, k, gi;
     int p, i, rcode = -1;
     struct timespec t0, t1;
 
@@ -1019,12 +1000,12 @@ int segments_assign(model *m, quire_error *err)
     /* Fields no script mentions are neither computed nor summed. */
     if (mark_fields(m, &marks, err))
         goto out;
+    ft = fields_new(m, NULL);
     for (i = 0; i < NWORKERS; i++) {
         worker *w = &wk[i];
         rule_ctx *rc = &w->rc;
         w->m = m;
-        w->run = run;
-        w->latest = latest;
+        w->ft = ft;
         w->from = (size_t)i * per < ne ? (size_t)i * per : ne;
         w->to = i == NWORKERS - 1 ? ne : ((size_t)(i + 1) * per < ne ? (size_t)(i + 1) * per : ne);
         rc->m = m;
@@ -1036,6 +1017,7 @@ int segments_assign(model *m, quire_error *err)
         rc->name = xcalloc(ngr, sizeof *rc->name);
         rc->customer = xcalloc(m->nkpis + 1, sizeof *rc->customer);
         rc->cref = xcalloc(m->nkpis + 1, sizeof *rc->cref);
+        rc->into = xcalloc(nf + 1, sizeof *rc->into);
         for (k = 0; k < m->nkpis; k++)
             if (m->kpis[k].customer_ref != LUA_NOREF)
                 rc->customer[rc->ncustomer++] = (int)k;
@@ -1071,41 +1053,13 @@ int segments_assign(model *m, quire_error *err)
         memset(gr->seg, -1, (size_t)np * ne);
         pass_sums_init(&gr->totals, (size_t)np, (size_t)gr->nseg + 1, nf, m->nkpis);
     }
-    /* Running state: window sums, latest dates. */
-    for (k = 0; k < nf; k++) {
-        if (!m->fields[k].needed)
-            continue;
-        if (m->fields[k].kind == FIELD_WINDOW) {
-            run[k] = xcalloc(ne ? ne : 1, sizeof **run);
-        } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
-            latest[k] = xmalloc((ne ? ne : 1) * sizeof **latest);
-            for (e = 0; e < ne; e++)
-                latest[k][e] = FACTS_NO_DATE;
-        }
-    }
-
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (p = 0; p < np; p++) {
         pthread_t th[NWORKERS];
         int started[NWORKERS] = {0};
 
         /* Advance the running windows and latest dates to period p. */
-        for (k = 0; k < nf; k++) {
-            const field *fl = &m->fields[k];
-            if (!fl->needed)
-                continue;
-            if (fl->kind == FIELD_WINDOW) {
-                facts_accumulate(f, (size_t)fl->measure, p, 1.0, run[k]);
-                if (fl->window != SPEC_LIFETIME && p - fl->window >= 0)
-                    facts_accumulate(f, (size_t)fl->measure, p - fl->window, -1.0, run[k]);
-            } else if (fl->kind == FIELD_DAYS_SINCE) {
-                const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
-                int32_t *lt = latest[k];
-                for (e = 0; d && e < ne; e++)
-                    if (d[e] != FACTS_NO_DATE && (lt[e] == FACTS_NO_DATE || d[e] > lt[e]))
-                        lt[e] = d[e];
-            }
-        }
+        fields_advance(ft, p);
         if (p < m->p_first)
             continue;
         for (i = 0; i < NWORKERS; i++)
@@ -1136,11 +1090,6 @@ int segments_assign(model *m, quire_error *err)
 out:
     for (i = 0; i < NWORKERS; i++)
         worker_free(&wk[i], ngr);
-    for (k = 0; k < nf; k++) {
-        free(run[k]);
-        free(latest[k]);
-    }
-    free(run);
-    free(latest);
+    fields_free(ft);
     return rcode;
 }
