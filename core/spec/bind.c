@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models_spec.h"
 #include "spec.h"
 
 const quire_column *spec_column(const spec_source *src, const char *name)
@@ -202,7 +203,7 @@ int spec_bind(const spec *s, quire_error *err)
         if (fd->segment ? bind_segment_fact(s, fd, err) : bind_entity_fact(s, fd, err))
             return -1;
     }
-    if (bind_segmentations(s, err))
+    if (bind_segmentations(s, err) || models_spec_bind(s, err))
         return -1;
     return bind_scripts(s, err);
 }

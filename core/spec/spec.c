@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "models_spec.h"
 #include "schedule.h"
 #include "util.h"
 #include "ydoc.h"
@@ -1137,10 +1138,49 @@ static int load_table(ctx *c, node *v, spec_block *b)
     return 0;
 }
 
+/* A model block: what the models stage found (models_spec.h). */
+static int load_model_block(ctx *c, node *v, spec_block *b)
+{
+    static const char *const keys[] = {"show", "value", "title", "subtitle", "month"};
+    static const char *const shows[] = {"rfm_grid", "rfm_segments", "clusters", "cohorts"};
+    static const char *const values[] = {"customers, revenue", "", "", "retention, revenue"};
+    size_t i;
+
+    b->kind = BLOCK_MODEL;
+    if (want(c, v, YAML_MAPPING_NODE, "a model block") ||
+        check_keys(c, v, "a model block", keys, sizeof keys / sizeof *keys) ||
+        get_str(c, v, "show", 1, "a model block", &b->show) ||
+        get_str(c, v, "value", 0, "a model block", &b->value) ||
+        get_str(c, v, "title", 0, "a model block", &b->title) ||
+        get_str(c, v, "subtitle", 0, "a model block", &b->subtitle) ||
+        load_block_month(c, v, "a model block", &b->month))
+        return -1;
+    for (i = 0; i < 4; i++)
+        if (strcmp(b->show, shows[i]) == 0)
+            break;
+    if (i == 4) {
+        const char *hint = closest_word(b->show, shows, 4);
+        return fail(c, get(c, v, "show"), "a model block shows rfm_grid, rfm_segments, clusters "
+                    "or cohorts, not \"%s\"%s%s%s", b->show, hint ? "; did you mean \"" : "",
+                    hint ? hint : "", hint ? "\"?" : "");
+    }
+    if (b->value) {
+        const char *ok = values[i], *p = strstr(ok, b->value);
+        size_t n = strlen(b->value);
+        if (!*ok)
+            return fail(c, get(c, v, "value"), "a model block showing %s takes no \"value\"",
+                        b->show);
+        if (!p || (p[n] && p[n] != ',') || (p > ok && p[-1] != ' '))
+            return fail(c, get(c, v, "value"), "\"value\" of %s must be one of: %s; not \"%s\"",
+                        b->show, ok, b->value);
+    }
+    return 0;
+}
+
 static int load_block(ctx *c, node *m, spec_block *b)
 {
     static const char *const kinds[] = {"paragraph", "questions", "chart", "heading",
-                                        "bullets", "tiles", "table"};
+                                        "bullets", "tiles", "table", "model"};
     static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title",
                                              "y_title", "matrix", "month", "segmentation"};
     static const char *const q_keys[] = {"title", "items", "segmentation"};
@@ -1152,7 +1192,7 @@ static int load_block(ctx *c, node *m, spec_block *b)
     b->month = SPEC_MONTH_LAST;
     if (m->data.mapping.pairs.top - m->data.mapping.pairs.start != 1)
         return fail(c, m, "a block is a mapping with one key: paragraph, questions, chart, "
-                    "heading, bullets, tiles or table");
+                    "heading, bullets, tiles, table or model");
     if (check_keys(c, m, "a block", kinds, sizeof kinds / sizeof *kinds))
         return -1;
     k = nd(c, m->data.mapping.pairs.start->key);
@@ -1173,6 +1213,8 @@ static int load_block(ctx *c, node *m, spec_block *b)
         return load_tiles(c, v, b);
     if (strcmp(ynode_text(k), "table") == 0)
         return load_table(c, v, b);
+    if (strcmp(ynode_text(k), "model") == 0)
+        return load_model_block(c, v, b);
     if (strcmp(ynode_text(k), "questions") == 0) {
         b->kind = BLOCK_QUESTIONS;
         if (v->type == YAML_MAPPING_NODE) {
@@ -1399,7 +1441,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
                                        "sources", "entities", "facts", "features", "segments",
                                        "segmentations", "kpis", "sections", "lua", "schedule", "page",
-                                       "contents", "strict"};
+                                       "contents", "strict", "models"};
     spec *s = c->s;
     node *n;
 
@@ -1431,6 +1473,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     if ((n = get(c, root, "facts")) != NULL && load_facts(c, n))
         return -1;
     if ((n = get(c, root, "features")) != NULL && load_features(c, n))
+        return -1;
+    if ((n = get(c, root, "models")) != NULL && models_spec_parse(&c->y, n, s, &s->models))
         return -1;
     if ((n = get(c, root, "segments")) == NULL)
         return fail(c, root, "the spec needs \"segments\"");
@@ -1510,6 +1554,7 @@ void spec_free(spec *s)
     if (!s)
         return;
     schedule_free(s->schedule);
+    models_spec_free(s->models);
     for (i = 0; i < s->nparams; i++) {
         free(s->params[i].name);
         free(s->params[i].value);
@@ -1595,6 +1640,8 @@ void spec_free(spec *s)
             free(b->kpis);
             free(b->segment);
             free(b->source);
+            free(b->show);
+            free(b->value);
             for (k = 0; k < b->ncolumns; k++)
                 free(b->columns[k]);
             free(b->columns);

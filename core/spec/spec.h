@@ -128,7 +128,8 @@ typedef enum spec_block_kind {
     BLOCK_HEADING,
     BLOCK_BULLETS,
     BLOCK_TILES,
-    BLOCK_TABLE
+    BLOCK_TABLE,
+    BLOCK_MODEL              /* what a model found: models_spec.h */
 } spec_block_kind;
 
 /* An insight: a Lua script answering a question, and its arguments. */
@@ -160,6 +161,9 @@ typedef enum spec_chart_kind {
     SPEC_CHART_HEATMAP
 } spec_chart_kind;
 
+/* A spec's models section: models_spec.h. */
+typedef struct spec_models spec_models;
+
 /* A spec's schedule section: schedule.h. */
 typedef struct schedule schedule;
 
@@ -184,6 +188,8 @@ typedef struct spec_block {
     char **columns;          /* TABLE of rows: its columns */
     size_t ncolumns;
     long rows;               /* TABLE of rows: at most this many (0 = 1000) */
+    char *show;              /* MODEL: rfm_grid, rfm_segments, clusters, cohorts */
+    char *value;             /* MODEL: what its cells hold, or NULL (the default) */
     spec_pos pos;
 } spec_block;
 
@@ -249,6 +255,7 @@ typedef struct spec {
     unsigned long long seed;
 
     struct schedule *schedule; /* the schedule section (schedule.h), or NULL */
+    spec_models *models;      /* the models section (models_spec.h), or NULL */
 } spec;
 
 #define SPEC_LIFETIME 0
