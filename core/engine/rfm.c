@@ -5,12 +5,16 @@
 
 #include "stats.h"
 
-void rfm_cuts(const double *sorted, size_t n, double cut[RFM_BINS - 1])
+void rfm_cuts(double *x, size_t n, double cut[RFM_BINS - 1])
 {
+    double q[RFM_BINS - 1];
     int j;
 
     for (j = 1; j < RFM_BINS; j++)
-        cut[j - 1] = stats_quantile(sorted, n, (double)j / RFM_BINS) + 1;
+        q[j - 1] = (double)j / RFM_BINS;
+    stats_quantiles(x, n, q, RFM_BINS - 1, cut);
+    for (j = 0; j < RFM_BINS - 1; j++)
+        cut[j] += 1;
 }
 
 int rfm_bin(double x, const double cut[RFM_BINS - 1])

@@ -17,8 +17,8 @@
 
 #define RFM_BINS 5
 
-/* The four cut points of sorted x[0..n) (NAN when n is 0). */
-void rfm_cuts(const double *sorted, size_t n, double cut[RFM_BINS - 1]);
+/* The four cut points of x[0..n) (NAN when n is 0); x is reordered. */
+void rfm_cuts(double *x, size_t n, double cut[RFM_BINS - 1]);
 
 /* The bin of x, 1 to 5: 1 + the number of cut points at or below x. */
 int rfm_bin(double x, const double cut[RFM_BINS - 1]);

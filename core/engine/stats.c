@@ -29,3 +29,66 @@ double stats_quantile(const double *x, size_t n, double q)
         return x[n - 1];
     return x[j] + (h - lo) * (x[j + 1] - x[j]);
 }
+
+/* Move the k-th smallest of x[0..n) to x[k], the smaller ones before it and
+ * the others after (a three-way quickselect: ties cost nothing). */
+static void select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n; /* [lo, hi) holds the k-th */
+
+    while (hi - lo > 1) {
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1], pv, t;
+        size_t lt = lo, i = lo, gt = hi;
+
+        /* median of three */
+        pv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        while (i < gt) {
+            if (x[i] < pv) {
+                t = x[i];
+                x[i++] = x[lt];
+                x[lt++] = t;
+            } else if (x[i] > pv) {
+                t = x[i];
+                x[i] = x[--gt];
+                x[gt] = t;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return;
+    }
+}
+
+void stats_quantiles(double *x, size_t n, const double *q, size_t nq, double *out)
+{
+    size_t i;
+
+    for (i = 0; i < nq; i++) {
+        double h, lo, a, b;
+        size_t j, r;
+
+        if (n == 0) {
+            out[i] = NAN;
+            continue;
+        }
+        h = (double)(n - 1) * q[i];
+        lo = floor(h);
+        j = (size_t)lo;
+        select_kth(x, n, j);
+        a = x[j];
+        if (j + 1 >= n || h == lo) {
+            out[i] = a;
+            continue;
+        }
+        b = x[j + 1];
+        for (r = j + 2; r < n; r++)
+            if (x[r] < b)
+                b = x[r];
+        out[i] = a + (h - lo) * (b - a);
+    }
+}

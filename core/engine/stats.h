@@ -15,4 +15,8 @@ void stats_sort(double *x, size_t n);
  * of the step to the next value. NAN when n is 0. */
 double stats_quantile(const double *sorted, size_t n, double q);
 
+/* The q[i]-quantiles (type 7, as stats_quantile) of x[0..n), into out[i],
+ * without sorting the whole: x is reordered. NAN when n is 0. */
+void stats_quantiles(double *x, size_t n, const double *q, size_t nq, double *out);
+
 #endif

@@ -792,6 +792,19 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
         return;
     }
     if (c->kind == DOC_CHART_HEATMAP) {
+        if (c->scale_from > 0 && c->scale_from < c->ncats) {
+            size_t sr, ci;
+            int any = 0;
+            for (sr = 0; sr < c->nseries; sr++)
+                for (ci = c->scale_from; ci < c->ncats; ci++) {
+                    double v = value_at(c, sr, ci);
+                    if (isnan(v))
+                        continue;
+                    lo = any ? fmin(lo, v) : v;
+                    hi = any ? fmax(hi, v) : v;
+                    any = 1;
+                }
+        }
         draw_heatmap(page, fonts, c, x, y, w, h, lo, hi);
         return;
     }

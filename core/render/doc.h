@@ -37,6 +37,9 @@ typedef struct doc_chart {
     const quire_rgb *colors;        /* one per series */
     const double *values;     /* nseries * ncats, row-major by series; NAN = no value */
     const char *row_title;    /* HEATMAP: what the rows are ("Segment last month"), may be NULL */
+    size_t scale_from;        /* HEATMAP: the colour scale spans the columns from this one on
+                               * (0: all), so a first column far above the rest (a cohort's
+                               * 100 %) does not wash out the others; earlier cells clamp */
     /* When the labels along x do not fit their slots, the renderer may show
      * these instead: a short label per category ("Jun") and, under them,
      * each group once, at its first category ("2022"). Both NULL: none. */

@@ -11,6 +11,7 @@
 
 #include "atomic.h"
 #include "date.h"
+#include "report_models.h"
 #include "source.h"
 #include "util.h"
 
@@ -35,6 +36,11 @@ static void *keep(report *r, void *p)
     r->blocks = xrealloc(r->blocks, (r->nblocks + 1) * sizeof *r->blocks);
     r->blocks[r->nblocks++] = p;
     return p;
+}
+
+static void *keep_cb(void *r, void *p)
+{
+    return keep(r, p);
 }
 
 static int kpi_index(const model *m, const char *name)
@@ -626,6 +632,17 @@ report *report_build(const report_inputs *in)
                 else
                     build_rows_table(r, rows_for(in->rows, sb), &db->table);
                 break;
+            case BLOCK_MODEL: {
+                strbuf raw = {0};
+                report_model_block(m, in->models, sb, month_of(m, sb->month), keep_cb, r, db,
+                                   &raw);
+                if (db->kind == DOC_CHART)
+                    chart_file(r, &db->chart);
+                else
+                    table_file(r, &db->table, &raw);
+                sb_free(&raw);
+                break;
+            }
             }
         }
     }

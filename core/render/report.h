@@ -9,6 +9,7 @@
 #include "digest.h"
 #include "doc.h"
 #include "model.h"
+#include "models.h"
 #include "rows.h"
 #include "source.h"
 
@@ -18,6 +19,7 @@ typedef struct report report;
  * borrowed, and outliving the document. */
 typedef struct report_inputs {
     const model *m;                 /* segments and KPIs */
+    const models *models;           /* the models stage's product, or NULL */
     const row_tables *rows;         /* the rows that row tables print */
     const insight_answers *answers; /* the questions' answers */
     const data_notes *notes;        /* the sources' notes, may be NULL */

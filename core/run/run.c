@@ -16,6 +16,7 @@
 #include "facts.h"
 #include "log.h"
 #include "model.h"
+#include "models.h"
 #include "pdf.h"
 #include "plugins.h"
 #include "report.h"
@@ -135,6 +136,7 @@ int run_report(const run_opts *o, quire_error *err)
     facts *f = NULL;
     row_tables *rows = NULL;
     model *m = NULL;
+    models *md = NULL;
     insight_answers *answers = NULL;
     report *r = NULL;
     input_digests *dg = NULL;
@@ -178,10 +180,22 @@ int run_report(const run_opts *o, quire_error *err)
     /* what the manifest must not show, while the plugins are at hand */
     source_secrets_find(s, &reg, &secrets);
 
-    /* segment pass */
+    /* models, then the segment pass: the models' fields join the record */
+    m = model_new(s, f, err);
+    if (m && s->models) {
+        const models_times *mt;
+        qprogress("fitting models over %zu customers...", f->nentities);
+        if (!(md = models_fit(m, err))) {
+            quire_err_default_file(err, s->path);
+            goto done;
+        }
+        mt = models_times_of(md);
+        qlog(LOG_INFO, "models: %.3f s (inputs %.3f s, rfm %.3f s, thresholds %.3f s, "
+             "clusters %.3f s, cohorts %.3f s)", lap(&t), mt->inputs, mt->rfm, mt->thresholds,
+             mt->clusters, mt->cohorts);
+    }
     qprogress("segmenting %zu customers over %d months...", f->nentities,
               s->month_to - s->month_from + 2);
-    m = model_new(s, f, err);
     if (!m || kpis_load(m, err) || segments_assign(m, err)) {
         /* An error of the Lua stages names the report, unless it names a
          * file of its own (a KPI script, a rule). */
@@ -222,6 +236,7 @@ int run_report(const run_opts *o, quire_error *err)
     }
     qprogress("rendering %s...", out);
     in.m = m;
+    in.models = md;
     in.rows = rows;
     in.answers = answers;
     in.notes = &notes;
@@ -259,6 +274,7 @@ done:
     insights_free(answers);
     digests_free(dg);
     model_free(m);
+    models_free(md);
     rows_free(rows);
     facts_free(f);
     spec_free(s);
