@@ -792,7 +792,69 @@ fail:
     return -1;
 }
 
-int report_export(const model *m, const char *dir, atomic_batch *batch, quire_error *err)
+/* models.csv: per customer and report month, the RFM scores and segment and
+ * the cluster (empty where a model gives the customer none). */
+static int export_models(const model *m, const models *md, const char *dir,
+                         atomic_batch *batch, quire_error *err)
+{
+    const facts *f = m->f;
+    const int rfm = models_has_rfm(md), ncl = models_nclusters(md);
+    char mon[16], key[96];
+    strbuf out = {0};
+    atomic_file af;
+    size_t e;
+    int rp;
+
+    if (export_open(&af, dir, "models.csv", err))
+        return -1;
+    sb_csv_cstr(&out, m->s->entity_key);
+    sb_puts(&out, ",period");
+    if (rfm)
+        sb_puts(&out, ",rfm_r,rfm_f,rfm_m,rfm_score,rfm_segment");
+    if (ncl)
+        sb_puts(&out, ",cluster_id,cluster");
+    sb_puts(&out, "\n");
+    for (rp = 0; rp < m->nreport; rp++) {
+        const int p = m->p_report + rp;
+        format_month(mon, sizeof mon, m->s->month_from + rp);
+        for (e = 0; e < f->nentities; e++) {
+            int r = 0, fr = 0, mo = 0, c = ncl ? models_cluster_of(md, p, e) : -1;
+            const char *seg = NULL;
+            if (rfm)
+                models_rfm_of(md, p, e, &r, &fr, &mo, &seg);
+            if (!r && c < 0)
+                continue;
+            facts_key_text(f, e, key, sizeof key);
+            sb_csv_cstr(&out, key);
+            sb_printf(&out, ",%s", mon);
+            if (rfm && r) {
+                sb_printf(&out, ",%d,%d,%d,%d,", r, fr, mo, 100 * r + 10 * fr + mo);
+                sb_csv_cstr(&out, seg);
+            } else if (rfm) {
+                sb_puts(&out, ",,,,,");
+            }
+            if (c >= 0) {
+                sb_printf(&out, ",%d,", c + 1);
+                sb_csv_cstr(&out, models_cluster_name(md, c));
+            } else if (ncl) {
+                sb_puts(&out, ",,");
+            }
+            sb_puts(&out, "\n");
+            if (export_flush(&af, &out, 0, err))
+                goto fail;
+        }
+    }
+    if (export_close(&af, &out, batch, err))
+        goto fail;
+    sb_free(&out);
+    return 0;
+fail:
+    sb_free(&out);
+    return -1;
+}
+
+int report_export(const model *m, const models *md, const char *dir, atomic_batch *batch,
+                  quire_error *err)
 {
     size_t i;
 
@@ -802,5 +864,7 @@ int report_export(const model *m, const char *dir, atomic_batch *batch, quire_er
     for (i = 0; i < m->ngroups; i++)
         if (export_grouping(m, &m->groups[i], dir, batch, err))
             return -1;
+    if (models_has_rfm(md) || models_nclusters(md))
+        return export_models(m, md, dir, batch, err);
     return 0;
 }

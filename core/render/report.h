@@ -37,9 +37,12 @@ const quire_doc *report_doc(const report *r);
 void report_free(report *r);
 
 /* Write DIR/kpis.csv (period,segment,kpi,value) and DIR/segments.csv
- * (customer_id,period,segment), each atomically: committed one by one when
- * batch is NULL, else written and held in batch, to be published with the
- * other outputs of the run (atomic_batch_commit). */
-int report_export(const model *m, const char *dir, atomic_batch *batch, quire_error *err);
+ * (customer_id,period,segment), and with RFM or clusters in md (may be
+ * NULL) DIR/models.csv (customer_id,period,rfm_r,rfm_f,rfm_m,rfm_score,
+ * rfm_segment,cluster_id,cluster), each atomically: committed one by one
+ * when batch is NULL, else written and held in batch, to be published with
+ * the other outputs of the run (atomic_batch_commit). */
+int report_export(const model *m, const models *md, const char *dir, atomic_batch *batch,
+                  quire_error *err);
 
 #endif

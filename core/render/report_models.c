@@ -49,7 +49,8 @@ static void rfm_grid(const models *md, const spec_block *sb, int p, kctx *k, doc
     c->ncats = 5;
     c->cats = cols;
     c->values = v;
-    c->row_title = k->keep(k->ctx, xasprintf("Recency score (%s)", rn));
+    (void)rn;
+    c->row_title = "Recency score";
     c->x_title = k->keep(k->ctx, xasprintf("Frequency score (%s)", fn));
 }
 
@@ -62,7 +63,7 @@ static void set_table(kctx *k, doc_table *t, size_t ncols, const char *const *ti
     for (i = 0; i < ncols; i++) {
         cols[i].title = titles[i];
         cols[i].numeric = i > 0;
-        cols[i].weight = i == 0 ? 1.6 : 1;
+        cols[i].weight = i == 0 ? 1.6 : strlen(titles[i]) > 12 ? 1.4 : 1;
     }
     t->ncols = ncols;
     t->cols = cols;
@@ -166,7 +167,7 @@ static void cohorts(const model *m, const models *md, const spec_block *sb, int 
     v = k->keep(k->ctx, xmalloc(((size_t)(p - first + 2) * (size_t)nc + 1) * sizeof *v));
     for (col = 0; col < nc; col++)
         cols[col] = k->keep(k->ctx, xasprintf("%d", col));
-    rows[0] = revenue ? "Mean per customer" : "All cohorts";
+    rows[0] = "All cohorts";
     for (col = 0; col < nc; col++) {
         double act = 0, size = 0, rev = 0;
         for (row = first; row <= p; row++) {
@@ -187,7 +188,8 @@ static void cohorts(const model *m, const models *md, const spec_block *sb, int 
         for (col = 0; col < nc; col++) {
             size_t at = (size_t)row * (size_t)nc + (size_t)col;
             v[r * (size_t)nc + (size_t)col] =
-                row + col > p ? NAN : revenue ? t->revenue[at] : cohorts_retention(t, row, col);
+                row + col > p || t->size[row] == 0 ? NAN
+                : revenue ? t->revenue[at] / t->size[row] : cohorts_retention(t, row, col);
         }
     }
     c->kind = DOC_CHART_HEATMAP;

@@ -221,7 +221,7 @@ int run_report(const run_opts *o, quire_error *err)
     qlog(LOG_INFO, "insights: %zu answers in %.3f s", insights_count(answers), lap(&t));
     /* The exports are written now and held: they are published with the
      * PDF, once it is written too, so a failed run leaves none of them. */
-    if (o->export_dir && report_export(m, o->export_dir, &outputs, err))
+    if (o->export_dir && report_export(m, md, o->export_dir, &outputs, err))
         goto done;
 
     /* document: the input hashes for its manifest are finished on their

@@ -185,7 +185,7 @@ static void test_facts(void)
             char line[256];
             int rows = 0, found = 0;
             snprintf(out, sizeof out, "%s/export", dir);
-            CHECK(report_export(m, out, NULL, &err) == 0);
+            CHECK(report_export(m, NULL, out, NULL, &err) == 0);
             snprintf(out, sizeof out, "%s/export/kpis.csv", dir);
             fp = fopen(out, "r");
             CHECK(fp != NULL);

@@ -250,7 +250,7 @@ static void test_model(void)
     {
         char out[300];
         snprintf(out, sizeof out, "%s/export", dir);
-        CHECK(report_export(m, out, NULL, &err) == 0);
+        CHECK(report_export(m, NULL, out, NULL, &err) == 0);
         snprintf(out, sizeof out, "%s/export/kpis-fans.csv", dir);
         CHECK(access(out, R_OK) == 0);
         snprintf(out, sizeof out, "%s/export/segments-fans.csv", dir);
