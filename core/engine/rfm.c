@@ -35,8 +35,9 @@ const char *const rfm_segment_names[RFM_NSEGMENTS + 1] = {
  * segment and the lowest and highest R, F and M it takes. The ranges are
  * those of the rfm package's introduction; its order lets broad rules hide
  * narrow ones (New Customers and Promising fall inside Potential Loyalist,
- * Lost has Hibernating's ranges), so here the narrow ones come first and
- * Lost is the bottom of Hibernating's ranges. docs/analytics.md prints it. */
+ * Lost has Hibernating's ranges), so here the narrow ones come first,
+ * Potential Loyalist after the middle-recency segments, and Lost is the
+ * bottom of Hibernating's ranges. docs/analytics.md prints it. */
 static const unsigned char rules[RFM_NSEGMENTS][7] = {
     {0, 4, 5, 4, 5, 4, 5},  /* Champions */
     {8, 1, 1, 4, 5, 4, 5},  /* Can't Lose Them */
@@ -44,10 +45,10 @@ static const unsigned char rules[RFM_NSEGMENTS][7] = {
     {4, 3, 4, 1, 1, 1, 1},  /* Promising */
     {10, 1, 1, 1, 1, 1, 2}, /* Lost */
     {1, 2, 5, 3, 5, 3, 5},  /* Loyal Customers */
-    {2, 3, 5, 1, 3, 1, 3},  /* Potential Loyalist */
     {7, 1, 2, 2, 5, 2, 5},  /* At Risk */
     {5, 2, 3, 2, 3, 2, 3},  /* Need Attention */
     {6, 2, 3, 1, 2, 1, 2},  /* About To Sleep */
+    {2, 3, 5, 1, 3, 1, 3},  /* Potential Loyalist */
     {9, 1, 2, 1, 2, 1, 2},  /* Hibernating */
 };
 

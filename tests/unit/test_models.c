@@ -1,0 +1,199 @@
+/*
+ * test_models.c - the models' numbers on small sets worked out by hand:
+ * quantiles, RFM cut points and scores with ties, the RFM segment rules,
+ * k-means on separable points, the silhouette, the cohort triangle.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "cohorts.h"
+#include "kmeans.h"
+#include "rfm.h"
+#include "stats.h"
+
+#define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
+
+/* R's type 7: h = (n - 1) q, x[floor h] + frac(h) (x[floor h + 1] - x[floor h]). */
+static void test_quantile(void)
+{
+    double x[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    double y[10] = {7, 1, 10, 3, 9, 2, 8, 6, 4, 5}, q[5] = {0, 0.2, 0.5, 0.85, 1}, out[5];
+
+    CHECK(NEAR(stats_quantile(x, 10, 0.2), 2.8));  /* h 1.8: 2 + 0.8 */
+    CHECK(NEAR(stats_quantile(x, 10, 0.5), 5.5));  /* h 4.5 */
+    CHECK(NEAR(stats_quantile(x, 10, 0), 1));
+    CHECK(NEAR(stats_quantile(x, 10, 1), 10));
+    CHECK(isnan(stats_quantile(x, 0, 0.5)));
+    /* the same without sorting, from shuffled values */
+    stats_quantiles(y, 10, q, 5, out);
+    CHECK(NEAR(out[0], 1) && NEAR(out[1], 2.8) && NEAR(out[2], 5.5));
+    CHECK(NEAR(out[3], 8.65) && NEAR(out[4], 10)); /* h 7.65: 8 + 0.65 */
+}
+
+/* Frequencies with ties. Quintiles (type 7) of
+ * 1 1 1 1 2 2 3 5 8 13: h = 1.8, 3.6, 5.4, 7.2 give 1, 1.6, 2.4, 5.6; the
+ * cut points are those plus 1: 2, 2.6, 3.4, 6.6. A value scores 1 + the cut
+ * points at or below it, so the four 1s all score 1 and both 2s score 2. */
+static void test_rfm_scores(void)
+{
+    double f[10] = {13, 1, 2, 1, 8, 1, 3, 2, 5, 1}, cut[4], v;
+    double fs[10] = {13, 1, 2, 1, 8, 1, 3, 2, 5, 1};
+    int want_f[10] = {5, 1, 2, 1, 5, 1, 3, 2, 4, 1}, i, bad = 0;
+    /* Recency in days: 5 5 10 30 30 30 60 90 200 365: quintiles 9, 30, 42,
+     * 112; cut points 10, 31, 43, 113. 10 days reaches the first cut point
+     * (the +1 of the rfm package), so it is bin 2 like 30; R = 6 - bin. */
+    double r[10] = {30, 5, 365, 10, 60, 30, 200, 5, 90, 30};
+    int want_r[10] = {4, 5, 1, 4, 2, 4, 1, 5, 2, 4};
+
+    rfm_cuts(f, 10, cut);
+    CHECK(NEAR(cut[0], 2) && NEAR(cut[1], 2.6) && NEAR(cut[2], 3.4) && NEAR(cut[3], 6.6));
+    for (i = 0; i < 10; i++)
+        bad += rfm_bin(fs[i], cut) != want_f[i];
+    CHECK(bad == 0);
+    memcpy(fs, r, sizeof r);
+    rfm_cuts(fs, 10, cut);
+    CHECK(NEAR(cut[0], 10) && NEAR(cut[1], 31) && NEAR(cut[2], 43) && NEAR(cut[3], 113));
+    for (i = bad = 0; i < 10; i++)
+        bad += RFM_BINS + 1 - rfm_bin(r[i], cut) != want_r[i];
+    CHECK(bad == 0);
+    /* all equal: every cut point is the value + 1, all score 1 */
+    for (i = 0; i < 10; i++)
+        fs[i] = 4;
+    rfm_cuts(fs, 10, cut);
+    v = 4;
+    CHECK(rfm_bin(v, cut) == 1 && NEAR(cut[3], 5));
+}
+
+static const char *seg(int r, int f, int m)
+{
+    return rfm_segment_names[rfm_default_segment(r, f, m)];
+}
+
+/* The rules of docs/analytics.md, first match wins. */
+static void test_rfm_segments(void)
+{
+    CHECK_STR(seg(5, 5, 5), "Champions");
+    CHECK_STR(seg(4, 4, 4), "Champions");
+    CHECK_STR(seg(1, 5, 4), "Can't Lose Them");
+    CHECK_STR(seg(5, 1, 1), "New Customers");
+    CHECK_STR(seg(4, 1, 1), "New Customers");   /* before Promising, which also takes R 4 */
+    CHECK_STR(seg(3, 1, 1), "Promising");
+    CHECK_STR(seg(1, 1, 2), "Lost");
+    CHECK_STR(seg(2, 4, 3), "Loyal Customers");
+    CHECK_STR(seg(5, 2, 3), "Potential Loyalist");
+    CHECK_STR(seg(1, 3, 2), "At Risk");
+    CHECK_STR(seg(2, 2, 2), "At Risk");         /* At Risk (R 1-2) before Need Attention */
+    CHECK_STR(seg(3, 2, 3), "Need Attention");
+    CHECK_STR(seg(3, 1, 2), "About To Sleep");
+    CHECK_STR(seg(1, 2, 1), "Hibernating");
+    CHECK_STR(seg(5, 2, 4), "Others");          /* no rule takes it */
+}
+
+/* Three groups around (0, 0), (10, 0) and (0, 10): k-means finds them, with
+ * centres at the groups' means, from any seed. */
+static void test_kmeans(void)
+{
+    static const double off[4][2] = {{-1, 0}, {1, 0}, {0, -1}, {0, 2}};
+    static const double base[3][2] = {{0, 0}, {10, 0}, {0, 10}};
+    double x[24], centres[2 * 8], again[2 * 8], best = -2;
+    int assign[12], k, g, i, bad = 0, seen[3] = {0}, bestk = 0;
+    kmeans_rng rng;
+
+    for (g = 0; g < 3; g++)
+        for (i = 0; i < 4; i++) {
+            x[(g * 4 + i) * 2] = base[g][0] + off[i][0];
+            x[(g * 4 + i) * 2 + 1] = base[g][1] + off[i][1];
+        }
+    rng.s = 42;
+    kmeans_plusplus(x, 12, 2, 3, &rng, centres);
+    kmeans_lloyd(x, 12, 2, 3, centres, assign, 100);
+    for (g = 0; g < 3; g++)
+        for (i = 1; i < 4; i++)
+            bad += assign[g * 4 + i] != assign[g * 4];
+    CHECK(bad == 0);
+    for (g = 0; g < 3; g++)
+        seen[assign[g * 4]]++;
+    CHECK(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
+    /* each centre is its group's base plus the mean offset (0, 0.25) */
+    for (g = 0; g < 3; g++) {
+        const double *c = centres + assign[g * 4] * 2;
+        CHECK(NEAR(c[0], base[g][0]) && NEAR(c[1], base[g][1] + 0.25));
+    }
+    /* the same seed, the same centres */
+    rng.s = 42;
+    kmeans_plusplus(x, 12, 2, 3, &rng, again);
+    kmeans_lloyd(x, 12, 2, 3, again, assign, 100);
+    CHECK(memcmp(centres, again, sizeof *again * 6) == 0);
+    /* the silhouette is highest at k = 3 */
+    for (k = 2; k <= 5; k++) {
+        double s;
+        rng.s = 7;
+        kmeans_plusplus(x, 12, 2, k, &rng, centres);
+        kmeans_lloyd(x, 12, 2, k, centres, assign, 100);
+        s = kmeans_silhouette(x, 12, 2, assign, k);
+        if (s > best) {
+            best = s;
+            bestk = k;
+        }
+    }
+    CHECK(bestk == 3);
+}
+
+/* 0, 1 | 10, 11: a = 1 for every point; b = 10.5 for 0 and 11, 9.5 for 1
+ * and 10; the mean of (b - a) / b is (9.5/10.5 + 8.5/9.5) / 2. */
+static void test_silhouette(void)
+{
+    double x[4] = {0, 1, 10, 11};
+    int assign[4] = {0, 0, 1, 1}, lone[4] = {0, 1, 1, 1};
+
+    CHECK(NEAR(kmeans_silhouette(x, 4, 1, assign, 2), (9.5 / 10.5 + 8.5 / 9.5) / 2));
+    /* a point alone in its cluster counts 0: 0 | 1 10 11, for 1: a = 9.5,
+     * b = 1; for 10: a = 5, b = 10; for 11: a = 5.5, b = 11 */
+    CHECK(NEAR(kmeans_silhouette(x, 4, 1, lone, 2),
+               (0 + (1 - 9.5) / 9.5 + (10 - 5) / 10.0 + (11 - 5.5) / 11.0) / 4));
+}
+
+/* Five customers over four months; cohorts by the first active month:
+ * e0, e1 in month 0, e2, e3 in month 1, e4 never active.
+ *   month 0: e0 e1     month 1: e0 e2 e3     month 2: e1 e2     month 3: e0 */
+static void test_cohorts(void)
+{
+    static const double act[4][5] = {
+        {1, 1, 0, 0, 0}, {1, 0, 1, 1, 0}, {0, 1, 1, 0, 0}, {1, 0, 0, 0, 0}};
+    int first[5] = {0, 0, 1, 1, -1}, p;
+    cohort_table *t = cohorts_new(4, 3, 1);
+    double rev[5];
+
+    for (p = 0; p < 4; p++) {
+        int e;
+        for (e = 0; e < 5; e++)
+            rev[e] = act[p][e] * 10;
+        cohorts_add(t, p, first, act[p], rev, 5);
+    }
+    CHECK(t->size[0] == 2 && t->size[1] == 2 && t->size[2] == 0);
+    /* row 0: 2 of 2, then e0 in month 1, then e1 in month 2 */
+    CHECK(NEAR(cohorts_retention(t, 0, 0), 1) && NEAR(cohorts_retention(t, 0, 1), 0.5) &&
+          NEAR(cohorts_retention(t, 0, 2), 0.5));
+    /* row 1: 2 of 2, e2 in month 2, nobody in month 3 */
+    CHECK(NEAR(cohorts_retention(t, 1, 0), 1) && NEAR(cohorts_retention(t, 1, 1), 0.5) &&
+          NEAR(cohorts_retention(t, 1, 2), 0));
+    /* past the data, and a cohort without members */
+    CHECK(isnan(cohorts_retention(t, 2, 2)) && isnan(cohorts_retention(t, 3, 1)));
+    CHECK(isnan(cohorts_retention(t, 2, 0)));
+    /* average: k = 1, (1 + 1) / (2 + 2); k = 2, (1 + 0) / 4 */
+    CHECK(NEAR(cohorts_average(t, 0, 3, 1), 0.5) && NEAR(cohorts_average(t, 0, 3, 2), 0.25));
+    CHECK(NEAR(t->revenue[0 * 3 + 1], 10) && NEAR(t->revenue[1 * 3 + 0], 20));
+    cohorts_free(t);
+}
+
+int main(void)
+{
+    test_quantile();
+    test_rfm_scores();
+    test_rfm_segments();
+    test_kmeans();
+    test_silhouette();
+    test_cohorts();
+    return check_done("models");
+}
