@@ -1,0 +1,100 @@
+# End to end: the models stage on tests/fixtures/models, ten customers whose
+# RFM scores in March 2024 are worked out here by hand, the rules that read
+# them, the export, and the spec errors of the models section.
+#
+# The data (every order 10.00; the report's month ends 2024-03-31):
+#   id  last order   days  orders_3m  revenue_3m
+#    1  2024-03-26      5     13        130
+#    2  2024-03-26      5      8         80
+#    3  2024-03-21     10      5         50
+#    4  2024-03-01     30      3         30
+#    5  2024-03-01     30      2         20
+#    6  2024-03-01     30      2         20
+#    7  2024-01-31     60      1         10
+#    8  2024-01-01     90      1         10
+#    9  2023-09-13    200      0          0
+#   10  2023-04-01    365      0          0
+# written by:
+#   for cid, last, n in rows: n - 1 orders on 2024-01-02, one on `last`
+#   (customers 9 and 10 have their one order before January).
+#
+# Quintiles by R's type 7 (h = 9q, between the sorted values x[floor h] and
+# the next), cut points = quintile + 1, score = 1 + cut points <= value:
+#   days  5 5 10 30 30 30 60 90 200 365: quintiles 9 30 42 112, cuts 10 31 43 113,
+#         bins 1 1 2 2 2 2 4 4 5 5, R = 6 - bin: 5 5 4 4 4 4 2 2 1 1
+#   orders 0 0 1 1 2 2 3 5 8 13: quintiles 0.8 1.6 2.4 5.6, cuts 1.8 2.6 3.4 6.6,
+#         F (ids 1..10): 5 5 4 3 2 2 1 1 1 1
+#   revenue 0 0 10 10 20 20 30 50 80 130: quintiles 8 16 24 56, cuts 9 17 25 57,
+#         M: 5 5 4 4 3 3 2 2 1 1 (10 reaches 9 where 1 order did not reach 1.8)
+# Segments by the first rule that matches (docs/analytics.md): 555 and 444
+# Champions; 434 Loyal Customers (R 2-5, F 3-5, M 3-5); 423 Potential
+# Loyalist (R 3-5, F 1-3, M 1-3); 212 About To Sleep (R 2-3, F 1-2, M 1-2);
+# 111 Lost (R 1, F 1, M 1-2).
+# The threshold top_revenue, the 0.8 quantile of revenue_3m, is 56: customers
+# 1 and 2 are at or above it.
+# k-means, k = 2, on revenue_3m: {130, 80} and the rest (centres 105 and
+# 17.5; sum of squares 1250 + 1950 = 3200, below {130} | rest, 5422, and
+# {130, 80, 50} | rest, 3509); the larger cluster is cluster 1.
+. tests/lib.sh
+FX=tests/fixtures/models
+
+exits 0 "run the models fixture" "$QUIRE" run "$FX/report.yaml" -o "$T/m.pdf" --export "$T/x"
+cat > "$T/want" <<'CSV'
+customer_id,period,rfm_r,rfm_f,rfm_m,rfm_score,rfm_segment,cluster_id,cluster
+1,2024-03,5,5,5,555,Champions,2,Big
+2,2024-03,5,5,5,555,Champions,2,Big
+3,2024-03,4,4,4,444,Champions,1,Small
+4,2024-03,4,3,4,434,Loyal Customers,1,Small
+5,2024-03,4,2,3,423,Potential Loyalist,1,Small
+6,2024-03,4,2,3,423,Potential Loyalist,1,Small
+7,2024-03,2,1,2,212,About To Sleep,1,Small
+8,2024-03,2,1,2,212,About To Sleep,1,Small
+9,2024-03,1,1,1,111,Lost,1,Small
+10,2024-03,1,1,1,111,Lost,1,Small
+CSV
+{ head -n 1 "$T/x/models.csv"; grep ',2024-03,' "$T/x/models.csv"; } > "$T/got"
+cmp -s "$T/want" "$T/got" && ok || { bad "models.csv"; diff "$T/want" "$T/got" >&2; }
+
+# The rule of the first segmentation returns c.rfm.segment.
+grep ',2024-03,' "$T/x/segments.csv" | cut -d, -f3 | tr '\n' '|' > "$T/segs"
+[ "$(cat "$T/segs")" = "Champions|Champions|Champions|Loyal Customers|Potential Loyalist|Potential Loyalist|About To Sleep|About To Sleep|Lost|Lost|" ] \
+    && ok || bad "segments.csv: $(cat "$T/segs")"
+# A rule reading c.thresholds.top_revenue and c.rfm.r.
+grep ',2024-03,' "$T/x/segments-recent.csv" | cut -d, -f3 | tr '\n' '|' > "$T/segs"
+[ "$(cat "$T/segs")" = "Top|Top|Recent|Recent|Recent|Recent|Older|Older|Older|Older|" ] \
+    && ok || bad "segments-recent.csv: $(cat "$T/segs")"
+
+# The blocks: the RFM segments table and the cluster profiles in the PDF.
+pdftotext -q -layout "$T/m.pdf" "$T/m.txt"
+grep -Eq 'Champions +3 +30\.0%' "$T/m.txt" && ok || bad "RFM segments table: Champions 3 30.0%"
+grep -Eq 'Small +8 +80\.0% +17\.5' "$T/m.txt" && ok || bad "cluster profile: Small 8 80.0% 17.5"
+grep -Eq 'Big +2 +20\.0% +105\.0' "$T/m.txt" && ok || bad "cluster profile: Big 2 20.0% 105.0"
+qpdf --check "$T/m.pdf" >/dev/null 2>&1 && ok || bad "qpdf --check"
+
+# Misuse: each an error at the spec's line and column.
+# err LINE-SED EXPECTED: the fixture with one line changed fails validation so.
+err() {
+    sed "$1" "$FX/report.yaml" > "$FX/bad.yaml"
+    "$QUIRE" validate "$FX/bad.yaml" >/dev/null 2>"$T/err"
+    st=$?
+    rm -f "$FX/bad.yaml"
+    [ "$st" -eq 1 ] && ok || bad "exit $st for: $2"
+    contains "$T/err" "$2"
+}
+err 's/recency: days_since_last_order/recency: days_since_last_ordr/' \
+    'bad.yaml:25:14: error: rfm: "days_since_last_ordr" is not a field of the record'
+err 's/monetary: revenue_3m/monetary: revenue_12m/' \
+    'bad.yaml:27:15: error: rfm: "revenue_12m" is not a field of the record'
+err 's/quantile: 0.8/quantile: 80/' \
+    'bad.yaml:29:49: error: "quantile" must be a number from 0 to 1, not "80"'
+err 's/    k: 2/    k: 40/' 'bad.yaml:32:8: error: "k" (clusters, or auto) must be a whole number from 2 to 12, not "40"'
+err 's/active: orders/active: revenue/' 'bad.yaml:36:13: error: cohorts: "revenue" must be a count measure of the facts'
+err 's/show: clusters/show: cluster/' 'error: a model block shows rfm_grid, rfm_segments, clusters or cohorts, not "cluster"; did you mean "clusters"?'
+err 's/  thresholds:/  threshold:/' 'bad.yaml:28:3: error: unknown key "threshold" in models; did you mean "thresholds"?'
+# a block showing a model the section does not declare
+sed -e '/^  clusters:/,/^    names:/d' "$FX/report.yaml" > "$FX/bad.yaml"
+"$QUIRE" validate "$FX/bad.yaml" >/dev/null 2>"$T/err"
+rm -f "$FX/bad.yaml"
+contains "$T/err" 'error: a model block showing clusters needs "clusters" in the spec'"'"'s models section'
+
+done_checks models
