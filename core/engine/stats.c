@@ -66,29 +66,36 @@ static void select_kth(double *x, size_t n, size_t k)
 
 void stats_quantiles(double *x, size_t n, const double *q, size_t nq, double *out)
 {
-    size_t i;
+    size_t i, lo = 0; /* x[lo..n) holds the values not below x[0..lo) */
 
     for (i = 0; i < nq; i++) {
-        double h, lo, a, b;
-        size_t j, r;
+        double h, f, a, b;
+        size_t j, r, at;
 
         if (n == 0) {
             out[i] = NAN;
             continue;
         }
         h = (double)(n - 1) * q[i];
-        lo = floor(h);
-        j = (size_t)lo;
-        select_kth(x, n, j);
+        f = floor(h);
+        j = (size_t)f;
+        if (j < lo)
+            lo = 0; /* q not ascending: search all again */
+        select_kth(x + lo, n - lo, j - lo);
         a = x[j];
-        if (j + 1 >= n || h == lo) {
+        lo = j;
+        if (j + 1 >= n || h == f) {
             out[i] = a;
             continue;
         }
-        b = x[j + 1];
+        /* the next value up: the least of those after x[j], moved next to it */
+        at = j + 1;
         for (r = j + 2; r < n; r++)
-            if (x[r] < b)
-                b = x[r];
-        out[i] = a + (h - lo) * (b - a);
+            if (x[r] < x[at])
+                at = r;
+        b = x[at];
+        x[at] = x[j + 1];
+        x[j + 1] = b;
+        out[i] = a + (h - f) * (b - a);
     }
 }

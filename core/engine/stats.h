@@ -16,7 +16,8 @@ void stats_sort(double *x, size_t n);
 double stats_quantile(const double *sorted, size_t n, double q);
 
 /* The q[i]-quantiles (type 7, as stats_quantile) of x[0..n), into out[i],
- * without sorting the whole: x is reordered. NAN when n is 0. */
+ * without sorting the whole (quickselect; ascending q search less and
+ * less): x is reordered. NAN when n is 0. */
 void stats_quantiles(double *x, size_t n, const double *q, size_t nq, double *out);
 
 #endif

@@ -29,6 +29,23 @@ static void test_quantile(void)
     stats_quantiles(y, 10, q, 5, out);
     CHECK(NEAR(out[0], 1) && NEAR(out[1], 2.8) && NEAR(out[2], 5.5));
     CHECK(NEAR(out[3], 8.65) && NEAR(out[4], 10)); /* h 7.65: 8 + 0.65 */
+    /* many ties, several quantiles at once and out of order: the same as
+     * one at a time on the sorted values */
+    {
+        static double z[997], sorted[997];
+        double qs[6] = {0.1, 0.2, 0.2, 0.55, 0.999, 0.3}, got[6];
+        unsigned u = 12345;
+        int i, bad = 0;
+        for (i = 0; i < 997; i++) {
+            u = u * 1103515245u + 12345u;
+            z[i] = sorted[i] = (double)((u >> 16) % 7) * 2.5;
+        }
+        stats_sort(sorted, 997);
+        stats_quantiles(z, 997, qs, 6, got);
+        for (i = 0; i < 6; i++)
+            bad += !NEAR(got[i], stats_quantile(sorted, 997, qs[i]));
+        CHECK(bad == 0);
+    }
 }
 
 /* Frequencies with ties. Quintiles (type 7) of
