@@ -203,11 +203,28 @@ static void push_fields(model *m, const double *sum)
     for (k = 0; k < m->nfields; k++) {
         if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
             continue; /* no script mentions it; text is not summed */
-        if (m->fields[k].integral)
-            lua_pushinteger(L, (lua_Integer)sum[k]);
-        else
-            lua_pushnumber(L, sum[k]);
-        lua_setfield(L, -2, m->fields[k].name);
+        {
+            /* "table.key" (a model's field): the sums' table "table" */
+            const char *name = m->fields[k].name, *dot = strchr(name, '.');
+            if (dot) {
+                lua_pushlstring(L, name, (size_t)(dot - name));
+                if (lua_rawget(L, -2) != LUA_TTABLE) {
+                    lua_pop(L, 1);
+                    lua_newtable(L);
+                    lua_pushlstring(L, name, (size_t)(dot - name));
+                    lua_pushvalue(L, -2);
+                    lua_rawset(L, -4);
+                }
+                name = dot + 1;
+            }
+            if (m->fields[k].integral)
+                lua_pushinteger(L, (lua_Integer)sum[k]);
+            else
+                lua_pushnumber(L, sum[k]);
+            lua_setfield(L, -2, name);
+            if (dot)
+                lua_pop(L, 1);
+        }
     }
 }
 

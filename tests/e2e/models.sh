@@ -64,6 +64,12 @@ grep ',2024-03,' "$T/x/segments-recent.csv" | cut -d, -f3 | tr '\n' '|' > "$T/se
 [ "$(cat "$T/segs")" = "Top|Top|Recent|Recent|Recent|Recent|Older|Older|Older|Older|" ] \
     && ok || bad "segments-recent.csv: $(cat "$T/segs")"
 
+# A KPI reads the sums of the scores as s.rfm.r: Champions' R scores 5, 5, 4;
+# About To Sleep's 2 and 2; Lost's 1 and 1.
+contains "$T/x/kpis.csv" "2024-03,Champions,mean_r,4.666666666666667"
+contains "$T/x/kpis.csv" "2024-03,Lost,mean_r,1"
+contains "$T/x/kpis.csv" "2024-03,About To Sleep,mean_r,2"
+
 # The blocks: the RFM segments table and the cluster profiles in the PDF.
 pdftotext -q -layout "$T/m.pdf" "$T/m.txt"
 grep -Eq 'Champions +3 +30\.0%' "$T/m.txt" && ok || bad "RFM segments table: Champions 3 30.0%"
