@@ -35,7 +35,8 @@ const char *const rfm_segment_names[RFM_NSEGMENTS + 1] = {
  * segment and the lowest and highest R, F and M it takes. The ranges are
  * those of the rfm package's introduction; its order lets broad rules hide
  * narrow ones (New Customers and Promising fall inside Potential Loyalist,
- * Lost has Hibernating's ranges), so here the narrow ones come first,
+ * tried before them) and its table gives Hibernating Lost's ranges, so here
+ * the narrow ones come first,
  * Potential Loyalist after the middle-recency segments, and Lost is the
  * bottom of Hibernating's ranges. docs/analytics.md prints it. */
 static const unsigned char rules[RFM_NSEGMENTS][7] = {
