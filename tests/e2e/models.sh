@@ -103,4 +103,17 @@ sed -e '/^  clusters:/,/^    names:/d' "$FX/report.yaml" > "$FX/bad.yaml"
 rm -f "$FX/bad.yaml"
 contains "$T/err" 'error: a model block showing clusters needs "clusters" in the spec'"'"'s models section'
 
+# A names function that returns no name, and a segments function that fails:
+# data errors (exit 2) that name the script.
+printf 'return function(p) return nil end\n' > "$T/nonames.lua"
+sed "s|names: names.lua|names: $T/nonames.lua|" "$FX/report.yaml" > "$FX/bad.yaml"
+exits 2 "a names function returning nil" "$QUIRE" run "$FX/bad.yaml" -o "$T/bad.pdf"
+contains "$T/err" "nonames.lua: error: the cluster names function (cluster 1) returned nil; it must return a name"
+printf 'return function(r, f, m) if r == 3 then error("no") end return "X" end\n' > "$T/badseg.lua"
+sed "s|    monetary: revenue_3m|    monetary: revenue_3m\n    segments: $T/badseg.lua|" "$FX/report.yaml" > "$FX/bad.yaml"
+exits 2 "a segments function that fails" "$QUIRE" run "$FX/bad.yaml" -o "$T/bad.pdf"
+contains "$T/err" "error: the RFM segments function (r=3, f=5, m=5): $T/badseg.lua:1: no"
+rm -f "$FX/bad.yaml"
+[ ! -e "$T/bad.pdf" ] && ok || bad "a failed run left a PDF"
+
 done_checks models
