@@ -1,7 +1,8 @@
 /*
  * test_models.c - the models' numbers on small sets worked out by hand:
  * quantiles, RFM cut points and scores with ties, the RFM segment rules,
- * k-means on separable points, the silhouette, the cohort triangle.
+ * k-means on separable points, the silhouette, the cohort triangle,
+ * logistic regression on a separable and a noisy set, the AUC.
  */
 #include <math.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "check.h"
 #include "cohorts.h"
 #include "kmeans.h"
+#include "logit.h"
 #include "rfm.h"
 #include "stats.h"
 
@@ -204,8 +206,86 @@ static void test_cohorts(void)
     cohorts_free(t);
 }
 
+/*
+ * Logistic regression with an L2 penalty (lambda / 2 |beta|^2, intercept
+ * free), its values from this Python, Newton's method written out:
+ *
+ *   import math
+ *   sig = lambda z: 1 / (1 + math.exp(-z))
+ *   # separable: x = -1, 1; y = 0, 1; lambda 1. By symmetry b0 = 0 and
+ *   # b1 solves 2 (1 - sig(b1)) = b1 (bisection): 0.6748316143423992.
+ *   # The Hessian is diag(2w, 2w + 1), w = p (1 - p) at p = sig(b1):
+ *   # se = 1/sqrt(2w) = 1.4954839436270801, 1/sqrt(2w + 1) = 0.831277091628602
+ *   xs = [-2, -1, 0, 1, 2, -1, 1]; ys = [0, 0, 1, 1, 1, 1, 0]; lam = 0.5
+ *   b0 = b1 = 0.0
+ *   for it in range(100):
+ *       g0 = g1 = h00 = h01 = h11 = 0
+ *       for x, y in zip(xs, ys):
+ *           p = sig(b0 + b1 * x); w = p * (1 - p)
+ *           g0 += y - p; g1 += (y - p) * x; h00 += w; h01 += w * x; h11 += w * x * x
+ *       g1 -= lam * b1; h11 += lam; det = h00 * h11 - h01 * h01
+ *       b0 += (h11 * g0 - h01 * g1) / det; b1 += (-h01 * g0 + h00 * g1) / det
+ *   # b0 0.3347364781628979, b1 0.6283734846603732; at them, with the
+ *   # Hessian recomputed: se 0.8276866412670895, 0.6047483653811957;
+ *   # log-likelihood -4.077415868330929
+ */
+static void test_logit(void)
+{
+    double xs[2] = {-1, 1}, ys[2] = {0, 1};
+    double xn[7] = {-2, -1, 0, 1, 2, -1, 1}, yn[7] = {0, 0, 1, 1, 1, 1, 0};
+    double xb[200], yb[100];
+    logit_fit fit;
+    int i;
+
+    CHECK(logit_fit_irls(xs, ys, 2, 1, 1.0, &fit) == 0 && fit.converged);
+    CHECK(fabs(fit.beta[0]) < 1e-9 && fabs(fit.beta[1] - 0.6748316143423992) < 1e-9);
+    CHECK(fabs(fit.se[0] - 1.4954839436270801) < 1e-9 && fabs(fit.se[1] - 0.831277091628602) < 1e-9);
+    CHECK(logit_fit_irls(xn, yn, 7, 1, 0.5, &fit) == 0 && fit.converged);
+    CHECK(fabs(fit.beta[0] - 0.3347364781628979) < 1e-9);
+    CHECK(fabs(fit.beta[1] - 0.6283734846603732) < 1e-9);
+    CHECK(fabs(fit.se[0] - 0.8276866412670895) < 1e-9 && fabs(fit.se[1] - 0.6047483653811957) < 1e-9);
+    CHECK(fabs(fit.loglik - -4.077415868330929) < 1e-9);
+    /* A separable set of 100 points in two features: finite coefficients,
+     * converged, and the penalised gradient is zero there. */
+    for (i = 0; i < 100; i++) {
+        xb[2 * i] = (double)(i % 10) / 3.0;
+        xb[2 * i + 1] = (double)(i / 10) / 5.0 - 1;
+        yb[i] = xb[2 * i] + xb[2 * i + 1] > 1.6 ? 1 : 0;
+    }
+    CHECK(logit_fit_irls(xb, yb, 100, 2, 0.1, &fit) == 0 && fit.converged);
+    {
+        double g[3] = {0, 0, 0};
+        for (i = 0; i < 100; i++) {
+            double r = yb[i] - logit_predict(&fit, xb + 2 * i);
+            g[0] += r;
+            g[1] += r * xb[2 * i];
+            g[2] += r * xb[2 * i + 1];
+        }
+        g[1] -= 0.1 * fit.beta[1];
+        g[2] -= 0.1 * fit.beta[2];
+        CHECK(isfinite(fit.beta[1]) && fit.beta[1] > 0 && fit.beta[1] < 100);
+        CHECK(fabs(g[0]) < 1e-8 && fabs(g[1]) < 1e-8 && fabs(g[2]) < 1e-8);
+    }
+}
+
+/* The AUC: 0.1 0.4 | 0.35 0.8 (negatives | positives): of the four pairs,
+ * 0.35 > 0.1, 0.8 > 0.1, 0.8 > 0.4 are right, 0.35 < 0.4 wrong: 3/4. With
+ * ties: positives 0.5 0.9, negatives 0.5 0.5: 0.5 against 0.5 twice counts
+ * one half each, 0.9 wins twice: (0.5 + 0.5 + 1 + 1) / 4. */
+static void test_auc(void)
+{
+    double s1[4] = {0.1, 0.4, 0.35, 0.8}, y1[4] = {0, 0, 1, 1};
+    double s2[4] = {0.5, 0.5, 0.5, 0.9}, y2[4] = {0, 1, 0, 1};
+
+    CHECK(NEAR(logit_auc(s1, y1, 4), 0.75));
+    CHECK(NEAR(logit_auc(s2, y2, 4), 0.75));
+    CHECK(isnan(logit_auc(s1, y2 + 0, 1)));
+}
+
 int main(void)
 {
+    test_logit();
+    test_auc();
     test_quantile();
     test_rfm_scores();
     test_rfm_segments();
