@@ -13,6 +13,7 @@
 #include "date.h"
 #include "fields.h"
 #include "kmeans.h"
+#include "logit.h"
 #include "models_spec.h"
 #include "stats.h"
 #include "util.h"
@@ -24,7 +25,10 @@
 #define SIL_SAMPLE 1000
 #define KM_ITER 100
 
-enum { MF_R, MF_F, MF_M, MF_SCORE, MF_SEGMENT, MF_THRESHOLD, MF_CLUSTER_ID, MF_CLUSTER_NAME };
+enum {
+    MF_R, MF_F, MF_M, MF_SCORE, MF_SEGMENT, MF_THRESHOLD, MF_CLUSTER_ID, MF_CLUSTER_NAME,
+    MF_CHURN
+};
 
 /* What one of the fields the stage adds loads. */
 typedef struct mfield {
@@ -60,6 +64,16 @@ struct models {
     char **cnames;
     /* cohorts */
     cohort_table *co;
+    /* churn */
+    int *ch_in;
+    size_t nch;
+    int tc;                 /* the cut-off period */
+    double *ch_x, *ch_y;    /* the cut-off's customers: raw features, labels */
+    size_t ch_n;
+    double ch_mean[LOGIT_MAX_FEATURES], ch_sd[LOGIT_MAX_FEATURES];
+    logit_fit lf;
+    double auc, churned, n_train, n_test;
+    float *churn;           /* [p][e]: 0-100, NAN = none */
     mfield *mf;
     size_t nmf;
     models_times t;
@@ -111,6 +125,10 @@ static void mload(const void *src, int p, size_t from, size_t n, double *out)
             out[i] = mf->what == MF_SCORE ? 100 * r + 10 * f + m
                                           : 1 + md->seg_of[(r - 1) * 25 + (f - 1) * 5 + m - 1];
         }
+        break;
+    case MF_CHURN:
+        for (i = 0; i < n; i++)
+            out[i] = md->churn[at + i];
         break;
     case MF_THRESHOLD:
         for (i = 0; i < n; i++)
@@ -473,6 +491,146 @@ static void fit_clusters(models *md, int p, double *const *in, const size_t *idx
     free(idx);
 }
 
+/* The customers of the cut-off month with every churn feature: their raw
+ * features, kept for the fit. */
+static void churn_rows(models *md, double *const *in, const size_t *idx, size_t n)
+{
+    size_t i, j, m = 0;
+
+    md->ch_x = xmalloc((n ? n : 1) * md->nch * sizeof *md->ch_x);
+    md->ch_y = xmalloc((n ? n : 1) * sizeof *md->ch_y);
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < md->nch && !isnan(in[md->ch_in[j]][idx[i]]); j++)
+            md->ch_x[m * md->nch + j] = in[md->ch_in[j]][idx[i]];
+        if (j < md->nch)
+            continue;
+        md->ch_y[m] = (double)idx[i]; /* the entity, until the labels replace it */
+        m++;
+    }
+    md->ch_n = m;
+}
+
+/* Label the cut-off's customers (1: no activity in the horizon's months),
+ * standardise, fit on all but the hold-out, measure the hold-out's AUC. */
+static int churn_fit(model *m, models *md, quire_error *err)
+{
+    const spec_churn *sc = md->sm->churn;
+    const facts *f = m->f;
+    const size_t ne = md->ne, d = md->nch;
+    double *act = xcalloc(ne ? ne : 1, sizeof *act), *buf = xmalloc((ne ? ne : 1) * sizeof *buf);
+    double *xtr, *ytr, *xte, *yte, *ste;
+    size_t i, j, ntr = 0, nte = 0;
+    int lm = facts_measure_index(f, sc->label.name), p, rc = -1;
+    kmeans_rng rng;
+
+    for (p = md->tc + 1; p <= md->tc + sc->horizon; p++) {
+        facts_load(f, (size_t)lm, p, 0, ne, buf);
+        for (i = 0; i < ne; i++)
+            act[i] += buf[i] > 0;
+    }
+    for (i = 0; i < md->ch_n; i++)
+        md->ch_y[i] = act[(size_t)md->ch_y[i]] > 0 ? 0 : 1;
+    for (j = 0; j < d; j++) {
+        double s = 0, sq = 0;
+        for (i = 0; i < md->ch_n; i++)
+            s += md->ch_x[i * d + j];
+        md->ch_mean[j] = md->ch_n ? s / (double)md->ch_n : 0;
+        for (i = 0; i < md->ch_n; i++)
+            sq += (md->ch_x[i * d + j] - md->ch_mean[j]) * (md->ch_x[i * d + j] - md->ch_mean[j]);
+        md->ch_sd[j] = md->ch_n ? sqrt(sq / (double)md->ch_n) : 1;
+        if (!(md->ch_sd[j] > 0))
+            md->ch_sd[j] = 1;
+        for (i = 0; i < md->ch_n; i++)
+            md->ch_x[i * d + j] = (md->ch_x[i * d + j] - md->ch_mean[j]) / md->ch_sd[j];
+    }
+    /* the split: in place, training rows first */
+    xtr = xmalloc((md->ch_n + 1) * d * sizeof *xtr);
+    ytr = xmalloc((md->ch_n + 1) * sizeof *ytr);
+    xte = xmalloc((md->ch_n + 1) * d * sizeof *xte);
+    yte = xmalloc((md->ch_n + 1) * sizeof *yte);
+    ste = xmalloc((md->ch_n + 1) * sizeof *ste);
+    rng.s = sc->seed * 0x9e3779b97f4a7c15ULL + 17;
+    for (i = 0; i < md->ch_n; i++) {
+        int test = kmeans_uniform(&rng) < sc->holdout;
+        memcpy((test ? xte + nte * d : xtr + ntr * d), md->ch_x + i * d, d * sizeof *xtr);
+        if (test)
+            yte[nte++] = md->ch_y[i];
+        else
+            ytr[ntr++] = md->ch_y[i];
+        md->churned += md->ch_y[i];
+    }
+    md->n_train = (double)ntr;
+    md->n_test = (double)nte;
+    if (ntr == 0 || logit_fit_irls(xtr, ytr, ntr, (int)d, sc->l2, &md->lf)) {
+        quire_err(err, QUIRE_EXIT_DATA, "churn: no model could be fitted: %zu customers of %s "
+                  "have every feature", ntr, "the cut-off month");
+        goto out;
+    }
+    for (i = 0; i < nte; i++)
+        ste[i] = logit_predict(&md->lf, xte + i * d);
+    md->auc = logit_auc(ste, yte, nte);
+    rc = 0;
+out:
+    free(act);
+    free(buf);
+    free(xtr);
+    free(ytr);
+    free(xte);
+    free(yte);
+    free(ste);
+    return rc;
+}
+
+/* Score every customer of every fitted month with the churn model. */
+static void churn_score(model *m, models *md)
+{
+    const facts *f = m->f;
+    const size_t ne = md->ne, d = md->nch, nf = m->nfields;
+    char *need = xcalloc(nf + 1, 1);
+    double **in = xcalloc(nf + 1, sizeof *in), z[LOGIT_MAX_FEATURES];
+    field_cursor *fc;
+    size_t i, j, k;
+    int p;
+
+    for (j = 0; j < d; j++)
+        need[md->ch_in[j]] = 1;
+    for (k = 0; k < nf; k++)
+        if (need[k])
+            in[k] = xmalloc((ne ? ne : 1) * sizeof **in);
+    fc = fields_new(m, need);
+    for (p = 0; p < md->np; p++) {
+        int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
+                                      days_in_month((f->month0 + p) / 12,
+                                                    (f->month0 + p) % 12 + 1));
+        float *out = md->churn + (size_t)p * ne;
+        fields_advance(fc, p);
+        for (i = 0; i < ne; i++)
+            out[i] = NAN;
+        if (p < md->p0)
+            continue;
+        for (k = 0; k < nf; k++)
+            if (in[k])
+                fields_load(fc, k, 0, ne, in[k]);
+        for (i = 0; i < ne; i++) {
+            if (f->since[i] != FACTS_NO_DATE && f->since[i] > end)
+                continue;
+            for (j = 0; j < d; j++) {
+                double v = in[md->ch_in[j]][i];
+                if (isnan(v))
+                    break;
+                z[j] = (v - md->ch_mean[j]) / md->ch_sd[j];
+            }
+            if (j == d)
+                out[i] = (float)(100 * logit_predict(&md->lf, z));
+        }
+    }
+    fields_free(fc);
+    for (k = 0; k < nf; k++)
+        free(in[k]);
+    free(in);
+    free(need);
+}
+
 /* Each customer's cohort: the first period with activity, or -1 when there
  * is none or the first may lie before the loaded months (joined before
  * them, or, without a join date, active in the first of them). */
@@ -531,6 +689,8 @@ static int fit(model *m, models *md, quire_error *err)
         NEED(md->thr_in[k], sm->thresholds[k].field.name);
     for (k = 0; sm->clusters && k < md->nfeat; k++)
         NEED(md->cl_in[k], sm->clusters->features[k].name);
+    for (k = 0; sm->churn && k < md->nch; k++)
+        NEED(md->ch_in[k], sm->churn->features[k].name);
 #undef NEED
     for (k = 0; k < nf; k++)
         if (need[k])
@@ -564,7 +724,7 @@ static int fit(model *m, models *md, quire_error *err)
             cohorts_add(md->co, p, first, buf, rbuf, ne);
             md->t.cohorts += now() - t;
         }
-        if (p < md->p0)
+        if (p < md->p0 && !(sm->churn && p == md->tc))
             continue;
         t = now();
         for (k = 0; k < nf; k++)
@@ -574,6 +734,13 @@ static int fit(model *m, models *md, quire_error *err)
             if (f->since[i] == FACTS_NO_DATE || f->since[i] <= end)
                 idx[n++] = i;
         md->t.inputs += now() - t;
+        if (sm->churn && p == md->tc) {
+            t = now();
+            churn_rows(md, in, idx, n);
+            md->t.churn += now() - t;
+        }
+        if (p < md->p0)
+            continue;
         if (sm->rfm) {
             size_t nr = 0;
             t = now();
@@ -651,8 +818,27 @@ models *models_fit(model *m, quire_error *err)
     }
     if (sm->cohorts)
         md->co = cohorts_new(md->np, sm->cohorts->months, sm->cohorts->revenue.name != NULL);
+    if (sm->churn) {
+        md->nch = sm->churn->nfeatures;
+        md->ch_in = xcalloc(md->nch, sizeof *md->ch_in);
+        md->tc = md->np - 1 - sm->churn->horizon;
+        if (md->tc < 0) {
+            quire_err(err, QUIRE_EXIT_DATA, "churn: a horizon of %d months needs at least %d "
+                      "months of data; the report loads %d", sm->churn->horizon,
+                      sm->churn->horizon + 1, md->np);
+            goto fail;
+        }
+    }
     if (fit(m, md, err))
         goto fail;
+    if (sm->churn) {
+        double t0 = now();
+        if (churn_fit(m, md, err))
+            goto fail;
+        md->churn = xmalloc((size_t)md->np * md->ne * sizeof *md->churn + 1);
+        churn_score(m, md);
+        md->t.churn += now() - t0;
+    }
     if (sm->clusters && md->k == 0) {
         /* no customer had all the features: one empty cluster */
         md->k = 1;
@@ -674,6 +860,8 @@ models *models_fit(model *m, quire_error *err)
         snprintf(name, sizeof name, "thresholds.%s", sm->thresholds[t].name);
         add_field(m, md, name, FIELD_MODEL, 0, MF_THRESHOLD, (int)t, NULL);
     }
+    if (sm->churn)
+        add_field(m, md, "churn.score", FIELD_MODEL, 0, MF_CHURN, 0, NULL);
     if (sm->clusters) {
         add_field(m, md, "cluster.id", FIELD_MODEL, 1, MF_CLUSTER_ID, 0, NULL);
         add_field(m, md, "cluster.name", FIELD_TEXT, 0, MF_CLUSTER_NAME, 0,
@@ -709,6 +897,10 @@ void models_free(models *md)
         free(md->cnames[j]);
     free(md->cnames);
     cohorts_free(md->co);
+    free(md->ch_in);
+    free(md->ch_x);
+    free(md->ch_y);
+    free(md->churn);
     free(md->mf);
     free(md);
 }
@@ -813,4 +1005,29 @@ const cohort_table *models_cohorts(const models *md)
 const models_times *models_times_of(const models *md)
 {
     return &md->t;
+}
+
+const models_churn *models_churn_of(const models *md, models_churn *out)
+{
+    size_t j;
+
+    if (!md || !md->churn)
+        return NULL;
+    memset(out, 0, sizeof *out);
+    out->nfeatures = md->nch;
+    for (j = 0; j < md->nch; j++)
+        out->features[j] = md->sm->churn->features[j].name;
+    out->fit = &md->lf;
+    out->auc = md->auc;
+    out->n_train = md->n_train;
+    out->n_test = md->n_test;
+    out->churned = md->churned;
+    out->cutoff = md->tc;
+    out->horizon = md->sm->churn->horizon;
+    return out;
+}
+
+double models_churn_score(const models *md, int p, size_t e)
+{
+    return md && md->churn ? md->churn[(size_t)p * md->ne + e] : NAN;
 }

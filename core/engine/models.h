@@ -14,6 +14,7 @@
  *   rfm.segment             the RFM segment's name
  *   thresholds.NAME         the month's cut point of each threshold
  *   cluster.id, cluster.name the customer's cluster (1..k) and its name
+ *   churn.score             the churn propensity, 0-100
  *
  * The product also holds what the report's model blocks show: the RFM grid
  * and segment summaries, the cluster profiles and the cohort triangle.
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "cohorts.h"
+#include "logit.h"
 #include "model.h"
 #include "rfm.h"
 
@@ -69,9 +71,22 @@ int models_cluster_auto(const models *md, double *sil, int *kmin, int *kmax);
 
 const cohort_table *models_cohorts(const models *md); /* NULL without */
 
+/* The churn model: its features, fit and hold-out AUC. */
+typedef struct models_churn {
+    size_t nfeatures;
+    const char *features[LOGIT_MAX_FEATURES];
+    const logit_fit *fit;    /* coefficients per standard deviation of each feature */
+    double auc, n_train, n_test, churned;
+    int cutoff, horizon;     /* the cut-off period and the months after it */
+} models_churn;
+/* Fill out and return it, or NULL without a churn model. */
+const models_churn *models_churn_of(const models *md, models_churn *out);
+/* The customer's churn score (0-100) in period p, NAN when none. */
+double models_churn_score(const models *md, int p, size_t e);
+
 /* Seconds spent per model, for --verbose and the benchmark. */
 typedef struct models_times {
-    double inputs, rfm, thresholds, clusters, cohorts;
+    double inputs, rfm, thresholds, clusters, cohorts, churn;
 } models_times;
 const models_times *models_times_of(const models *md);
 

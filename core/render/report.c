@@ -799,6 +799,8 @@ static int export_models(const model *m, const models *md, const char *dir,
 {
     const facts *f = m->f;
     const int rfm = models_has_rfm(md), ncl = models_nclusters(md);
+    models_churn mc;
+    const int churn = models_churn_of(md, &mc) != NULL;
     char mon[16], key[96];
     strbuf out = {0};
     atomic_file af;
@@ -813,16 +815,19 @@ static int export_models(const model *m, const models *md, const char *dir,
         sb_puts(&out, ",rfm_r,rfm_f,rfm_m,rfm_score,rfm_segment");
     if (ncl)
         sb_puts(&out, ",cluster_id,cluster");
+    if (churn)
+        sb_puts(&out, ",churn_score");
     sb_puts(&out, "\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int p = m->p_report + rp;
         format_month(mon, sizeof mon, m->s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
             int r = 0, fr = 0, mo = 0, c = ncl ? models_cluster_of(md, p, e) : -1;
+            double cs = models_churn_score(md, p, e);
             const char *seg = NULL;
             if (rfm)
                 models_rfm_of(md, p, e, &r, &fr, &mo, &seg);
-            if (!r && c < 0)
+            if (!r && c < 0 && isnan(cs))
                 continue;
             facts_key_text(f, e, key, sizeof key);
             sb_csv_cstr(&out, key);
@@ -838,6 +843,10 @@ static int export_models(const model *m, const models *md, const char *dir,
                 sb_csv_cstr(&out, models_cluster_name(md, c));
             } else if (ncl) {
                 sb_puts(&out, ",,");
+            }
+            if (churn) {
+                sb_puts(&out, ",");
+                csv_num(&out, isnan(cs) ? NAN : round(cs * 100) / 100);
             }
             sb_puts(&out, "\n");
             if (export_flush(&af, &out, 0, err))
@@ -856,6 +865,7 @@ fail:
 int report_export(const model *m, const models *md, const char *dir, atomic_batch *batch,
                   quire_error *err)
 {
+    models_churn mc;
     size_t i;
 
     if (mkdir(dir, 0777) && errno != EEXIST)
@@ -864,7 +874,7 @@ int report_export(const model *m, const models *md, const char *dir, atomic_batc
     for (i = 0; i < m->ngroups; i++)
         if (export_grouping(m, &m->groups[i], dir, batch, err))
             return -1;
-    if (models_has_rfm(md) || models_nclusters(md))
+    if (models_has_rfm(md) || models_nclusters(md) || models_churn_of(md, &mc))
         return export_models(m, md, dir, batch, err);
     return 0;
 }

@@ -205,6 +205,30 @@ static void cohorts(const model *m, const models *md, const spec_block *sb, int 
     c->x_title = "Months since the first purchase";
 }
 
+/* The churn model's coefficients (per standard deviation of each feature),
+ * their standard errors and z values. */
+static void churn(const models *md, kctx *k, doc_table *t, strbuf *raw)
+{
+    static const char *const titles[] = {"Term", "Coefficient (per s.d.)", "Std. error", "z"};
+    models_churn mc;
+    size_t j;
+    const char **cells;
+
+    models_churn_of(md, &mc);
+    cells = k->keep(k->ctx, xcalloc((mc.nfeatures + 1) * 4, sizeof *cells));
+    sb_puts(raw, "term,coefficient,std_error,z\n");
+    for (j = 0; j <= mc.nfeatures; j++) {
+        double b = mc.fit->beta[j], se = mc.fit->se[j];
+        cells[j * 4] = j ? mc.features[j - 1] : "(intercept)";
+        sb_csv_cstr(raw, cells[j * 4]);
+        cell(k, cells, j * 4 + 1, raw, b, QUIRE_UNIT_NUMBER, 3);
+        cell(k, cells, j * 4 + 2, raw, se, QUIRE_UNIT_NUMBER, 3);
+        cell(k, cells, j * 4 + 3, raw, se > 0 ? b / se : NAN, QUIRE_UNIT_NUMBER, 1);
+        sb_puts(raw, "\n");
+    }
+    set_table(k, t, 4, titles, mc.nfeatures + 1, cells);
+}
+
 void report_model_block(const model *m, const models *md, const spec_block *sb, int rp,
                         report_keep_fn keep, void *ctx, doc_block *db, strbuf *raw)
 {
@@ -228,6 +252,19 @@ void report_model_block(const model *m, const models *md, const spec_block *sb, 
         return;
     }
     db->kind = DOC_TABLE;
+    if (!strcmp(sb->show, "churn")) {
+        models_churn mc;
+        char cut[32];
+        churn(md, &k, &db->table, raw);
+        models_churn_of(md, &mc);
+        format_month_label(cut, sizeof cut, m->f->month0 + mc.cutoff);
+        db->table.title =
+            sb->title ? sb->title
+                      : k.keep(k.ctx, xasprintf("Churn model: no order in the %d months after "
+                                                "%s; AUC %.3f on %.0f held-out customers",
+                                                mc.horizon, cut, mc.auc, mc.n_test));
+        return;
+    }
     if (!strcmp(sb->show, "rfm_segments"))
         rfm_segments(md, p, &k, &db->table, raw);
     else

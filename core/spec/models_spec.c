@@ -134,11 +134,12 @@ static int parse_thresholds(ydoc *y, ynode *n, spec_models *md)
     return 0;
 }
 
+static int field_list(ydoc *y, ynode *m, const char *where, spec_field_ref **out, size_t *n);
+
 static int parse_clusters(ydoc *y, ynode *n, const spec *s, spec_clusters *c)
 {
     static const char *const keys[] = {"features", "k", "seed", "names"};
-    ynode *fl, *kn, *sn;
-    size_t i;
+    ynode *kn, *sn;
     double v;
 
     c->pos = pos_of(n);
@@ -147,21 +148,8 @@ static int parse_clusters(ydoc *y, ynode *n, const spec *s, spec_clusters *c)
     if (ydoc_check_keys(y, n, "clusters", keys, 4) ||
         script(y, n, "names", s, &c->names, &c->names_pos))
         return -1;
-    fl = ydoc_get(y, n, "features");
-    if (!fl || fl->type != YAML_SEQUENCE_NODE ||
-        fl->data.sequence.items.top - fl->data.sequence.items.start < 1)
-        return ydoc_fail(y, fl ? fl : n, 0, "clusters needs \"features\": a list of fields, "
-                         "e.g. [days_since_last_order, orders_12m, revenue_12m]");
-    c->nfeatures = (size_t)(fl->data.sequence.items.top - fl->data.sequence.items.start);
-    if (c->nfeatures > 16)
-        return ydoc_fail(y, fl, 0, "clusters take at most 16 features, not %zu", c->nfeatures);
-    c->features = xcalloc(c->nfeatures, sizeof *c->features);
-    for (i = 0; i < c->nfeatures; i++) {
-        ynode *it = ydoc_node(y, fl->data.sequence.items.start[i]);
-        c->features[i].pos = pos_of(it);
-        if (text(y, it, "a feature", &c->features[i].name))
-            return -1;
-    }
+    if (field_list(y, n, "clusters", &c->features, &c->nfeatures))
+        return -1;
     c->k_min = 2;
     c->k_max = 8;
     kn = ydoc_get(y, n, "k");
@@ -174,6 +162,63 @@ static int parse_clusters(ydoc *y, ynode *n, const spec *s, spec_clusters *c)
         if (number(y, sn, "\"seed\"", 0, 4294967295.0, 1, &v))
             return -1;
         c->seed = (unsigned long long)v;
+    }
+    return 0;
+}
+
+/* A list of 1 to 16 fields. */
+static int field_list(ydoc *y, ynode *m, const char *where, spec_field_ref **out, size_t *n)
+{
+    ynode *fl = ydoc_get(y, m, "features");
+    size_t i;
+
+    if (!fl || fl->type != YAML_SEQUENCE_NODE ||
+        fl->data.sequence.items.top - fl->data.sequence.items.start < 1)
+        return ydoc_fail(y, fl ? fl : m, 0, "%s needs \"features\": a list of fields, "
+                         "e.g. [days_since_last_order, orders_12m, revenue_12m]", where);
+    *n = (size_t)(fl->data.sequence.items.top - fl->data.sequence.items.start);
+    if (*n > 16)
+        return ydoc_fail(y, fl, 0, "%s takes at most 16 features, not %zu", where, *n);
+    *out = xcalloc(*n, sizeof **out);
+    for (i = 0; i < *n; i++) {
+        ynode *it = ydoc_node(y, fl->data.sequence.items.start[i]);
+        (*out)[i].pos = pos_of(it);
+        if (text(y, it, "a feature", &(*out)[i].name))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_churn(ydoc *y, ynode *n, spec_churn *c)
+{
+    static const char *const keys[] = {"features", "label", "horizon", "l2", "holdout", "seed"};
+    ynode *v;
+    double d;
+
+    c->pos = pos_of(n);
+    c->horizon = 3;
+    c->l2 = 1;
+    c->holdout = 0.25;
+    if (n->type != YAML_MAPPING_NODE)
+        return ydoc_fail(y, n, 0, "churn must be a mapping, not %s", ynode_kind(n));
+    if (ydoc_check_keys(y, n, "churn", keys, 6) ||
+        field_list(y, n, "churn", &c->features, &c->nfeatures) ||
+        field_ref(y, n, "label", "churn", 0, &c->label))
+        return -1;
+    if ((v = ydoc_get(y, n, "horizon")) != NULL) {
+        if (number(y, v, "\"horizon\" (months)", 1, 12, 1, &d))
+            return -1;
+        c->horizon = (int)d;
+    }
+    if ((v = ydoc_get(y, n, "l2")) != NULL && number(y, v, "\"l2\"", 1e-6, 1e6, 0, &c->l2))
+        return -1;
+    if ((v = ydoc_get(y, n, "holdout")) != NULL &&
+        number(y, v, "\"holdout\"", 0.05, 0.5, 0, &c->holdout))
+        return -1;
+    if ((v = ydoc_get(y, n, "seed")) != NULL) {
+        if (number(y, v, "\"seed\"", 0, 4294967295.0, 1, &d))
+            return -1;
+        c->seed = (unsigned long long)d;
     }
     return 0;
 }
@@ -202,7 +247,7 @@ static int parse_cohorts(ydoc *y, ynode *n, spec_cohorts *c)
 
 int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out)
 {
-    static const char *const keys[] = {"rfm", "thresholds", "clusters", "cohorts"};
+    static const char *const keys[] = {"rfm", "thresholds", "clusters", "cohorts", "churn"};
     spec_models *md = xcalloc(1, sizeof *md);
     ynode *v;
 
@@ -210,8 +255,8 @@ int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out)
     md->pos = pos_of(n);
     if (n->type != YAML_MAPPING_NODE)
         return ydoc_fail(y, n, 0, "models must be a mapping (rfm, thresholds, clusters, "
-                         "cohorts), not %s", ynode_kind(n));
-    if (ydoc_check_keys(y, n, "models", keys, 4))
+                         "cohorts, churn), not %s", ynode_kind(n));
+    if (ydoc_check_keys(y, n, "models", keys, 5))
         return -1;
     if ((v = ydoc_get(y, n, "rfm")) != NULL) {
         md->rfm = xcalloc(1, sizeof *md->rfm);
@@ -228,6 +273,11 @@ int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out)
     if ((v = ydoc_get(y, n, "cohorts")) != NULL) {
         md->cohorts = xcalloc(1, sizeof *md->cohorts);
         if (parse_cohorts(y, v, md->cohorts))
+            return -1;
+    }
+    if ((v = ydoc_get(y, n, "churn")) != NULL) {
+        md->churn = xcalloc(1, sizeof *md->churn);
+        if (parse_churn(y, v, md->churn))
             return -1;
     }
     return 0;
@@ -257,6 +307,13 @@ void models_spec_free(spec_models *m)
         free(m->clusters->features);
         free(m->clusters->names);
         free(m->clusters);
+    }
+    if (m->churn) {
+        for (i = 0; i < m->churn->nfeatures; i++)
+            free(m->churn->features[i].name);
+        free(m->churn->features);
+        free(m->churn->label.name);
+        free(m->churn);
     }
     if (m->cohorts) {
         free(m->cohorts->active.name);
@@ -408,6 +465,8 @@ static int bind_blocks(const spec *s, quire_error *err)
                 need = "clusters";
             else if (!strcmp(b->show, "cohorts") && !(md && md->cohorts))
                 need = "cohorts";
+            else if (!strcmp(b->show, "churn") && !(md && md->churn))
+                need = "churn";
             if (need)
                 return fail(s, b->pos, err, "a model block showing %s needs \"%s\" in the "
                             "spec's models section", b->show, need);
@@ -447,6 +506,11 @@ int models_spec_bind(const spec *s, quire_error *err)
         if (readable(s, md->clusters->names_pos, "cluster names", md->clusters->names, err))
             return -1;
     }
+    for (i = 0; md->churn && i < md->churn->nfeatures; i++)
+        if (bind_field(s, &md->churn->features[i], "churn", err))
+            return -1;
+    if (md->churn && bind_measure(s, &md->churn->label, AGG_COUNT, "churn", err))
+        return -1;
     if (md->cohorts && (bind_measure(s, &md->cohorts->active, AGG_COUNT, "cohorts", err) ||
                         bind_measure(s, &md->cohorts->revenue, AGG_SUM, "cohorts", err)))
         return -1;

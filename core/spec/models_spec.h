@@ -56,12 +56,27 @@ typedef struct spec_cohorts {
     spec_pos pos;
 } spec_cohorts;
 
+/* Churn propensity: a logistic regression of "no activity in the next
+ * horizon months" on features, fitted at the latest month whose next
+ * horizon months are in the data. */
+typedef struct spec_churn {
+    spec_field_ref *features;
+    size_t nfeatures;
+    spec_field_ref label;    /* a count measure: active in a month when above 0 */
+    int horizon;             /* months after the cut-off (1-12) */
+    double l2;               /* the penalty, above 0 */
+    double holdout;          /* the share of customers kept out of the fit for the AUC */
+    unsigned long long seed;
+    spec_pos pos;
+} spec_churn;
+
 struct spec_models {
     spec_rfm *rfm;
     spec_threshold *thresholds;
     size_t nthresholds;
     spec_clusters *clusters;
     spec_cohorts *cohorts;
+    spec_churn *churn;
     spec_pos pos;
 };
 

@@ -95,7 +95,7 @@ err 's/quantile: 0.8/quantile: 80/' \
     'bad.yaml:29:49: error: "quantile" must be a number from 0 to 1, not "80"'
 err 's/    k: 2/    k: 40/' 'bad.yaml:32:8: error: "k" (clusters, or auto) must be a whole number from 2 to 12, not "40"'
 err 's/active: orders/active: revenue/' 'bad.yaml:36:13: error: cohorts: "revenue" must be a count measure of the facts'
-err 's/show: clusters/show: cluster/' 'error: a model block shows rfm_grid, rfm_segments, clusters or cohorts, not "cluster"; did you mean "clusters"?'
+err 's/show: clusters/show: cluster/' 'error: a model block shows rfm_grid, rfm_segments, clusters, cohorts or churn, not "cluster"; did you mean "clusters"?'
 err 's/  thresholds:/  threshold:/' 'bad.yaml:28:3: error: unknown key "threshold" in models; did you mean "thresholds"?'
 # a block showing a model the section does not declare
 sed -e '/^  clusters:/,/^    names:/d' "$FX/report.yaml" > "$FX/bad.yaml"
