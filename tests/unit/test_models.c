@@ -2,11 +2,15 @@
  * test_models.c - the models' numbers on small sets worked out by hand:
  * quantiles, RFM cut points and scores with ties, the RFM segment rules,
  * k-means on separable points, the silhouette, the cohort triangle,
- * logistic regression on a separable and a noisy set, the AUC.
+ * logistic regression on a separable and a noisy set, the AUC, the BG/NBD
+ * and Gamma-Gamma likelihoods and predictions, their fits.
  */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <string.h>
 
+#include "bgnbd.h"
 #include "check.h"
 #include "cohorts.h"
 #include "kmeans.h"
@@ -282,8 +286,112 @@ static void test_auc(void)
     CHECK(isnan(logit_auc(s1, y2 + 0, 1)));
 }
 
+/*
+ * BG/NBD and Gamma-Gamma at the parameters the papers publish for CDNOW
+ * (r 0.243, alpha 4.414, a 0.793, b 2.426; p 6.25, q 3.74, gamma 15.44),
+ * the values from this Python, the papers' formulas written out:
+ *
+ *   from math import lgamma, log, exp
+ *   r, al, a, b = 0.243, 4.414, 0.793, 2.426
+ *   lbeta = lambda x, y: lgamma(x) + lgamma(y) - lgamma(x + y)
+ *   def ll(x, tx, T):
+ *       L = exp(lbeta(a, b + x) - lbeta(a, b) + lgamma(r + x) - lgamma(r)
+ *               + r * log(al) - (r + x) * log(al + T))
+ *       if x > 0:
+ *           L += exp(lbeta(a + 1, b + x - 1) - lbeta(a, b) + lgamma(r + x)
+ *                    - lgamma(r) + r * log(al) - (r + x) * log(al + tx))
+ *       return log(L)
+ *   palive = 1 / (1 + a / (b + x - 1) * ((al + T) / (al + tx)) ** (r + x))
+ *   # E[Y(t)]: (a + b + x - 1) / (a - 1) * (1 - ((al + T) / (al + T + t)) ** (r + x)
+ *   #   * 2F1(r + x, b + x; a + b + x - 1; t / (al + T + t))) / (1 + [x > 0] a / (b + x - 1)
+ *   #   * ((al + T) / (al + tx)) ** (r + x)), 2F1 summed as its series
+ *   p, q, g = 6.25, 3.74, 15.44
+ *   ggll = lgamma(p*x + q) - lgamma(p*x) - lgamma(q) + q*log(g) + (p*x - 1)*log(m)
+ *          + p*x*log(x) - (p*x + q)*log(g + x*m)
+ *
+ * (x = 2, t_x = 30.43, T = 38.86 is the paper's worked customer: 1.226
+ * purchases expected in the next 39 weeks.)
+ */
+static void test_bgnbd(void)
+{
+    bgnbd_params bp = {0.243, 4.414, 0.793, 2.426};
+    gg_params gp = {6.25, 3.74, 15.44};
+
+    CHECK(fabs(bgnbd_ll(&bp, 0, 0, 38.86) - -0.5547132764381585) < 1e-10);
+    CHECK(fabs(bgnbd_ll(&bp, 2, 30.43, 38.86) - -9.458606307066272) < 1e-10);
+    CHECK(fabs(bgnbd_ll(&bp, 1, 1.71, 38.86) - -4.46909327503259) < 1e-10);
+    CHECK(fabs(bgnbd_ll(&bp, 6, 29.43, 32.43) - -19.109788402260804) < 1e-10);
+    CHECK(fabs(bgnbd_palive(&bp, 2, 30.43, 38.86) - 0.726578570080673) < 1e-12);
+    CHECK(fabs(bgnbd_palive(&bp, 6, 29.43, 32.43) - 0.8464071001582775) < 1e-12);
+    CHECK(bgnbd_palive(&bp, 0, 0, 38.86) == 1);
+    CHECK(fabs(bgnbd_expected(&bp, 2, 30.43, 38.86, 39) - 1.226028174767135) < 1e-9);
+    CHECK(fabs(bgnbd_expected(&bp, 0, 0, 38.86, 39) - 0.19509805201125396) < 1e-9);
+    CHECK(fabs(gg_ll(&gp, 2, 35.5) - -4.121665192612738) < 1e-10);
+    CHECK(fabs(gg_ll(&gp, 1, 12.0) - -3.7201961821574763) < 1e-10);
+    CHECK(fabs(gg_expected(&gp, 2, 35.5) - 35.449475065616795) < 1e-10);
+}
+
+/* The fits on data drawn from the models themselves (GSL's generators):
+ * purchases at a Poisson rate lambda ~ Gamma(r, 1/alpha), after each repeat
+ * purchase a dropout with probability p ~ Beta(a, b); purchase values
+ * Gamma(p, 1/nu) with nu ~ Gamma(q, 1/gamma). The maximum likelihood must
+ * be at least the likelihood at the parameters drawn from, and near them. */
+static void test_fits(void)
+{
+    enum { N = 4000 };
+    static double x[N], tx[N], T[N], m[N];
+    const bgnbd_params truth = {0.243, 4.414, 0.793, 2.426};
+    const gg_params gtruth = {6.25, 3.74, 15.44};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    bgnbd_params fit;
+    gg_params gfit;
+    double ll, ll_true = 0;
+    size_t i;
+
+    gsl_rng_set(rng, 2005);
+    for (i = 0; i < N; i++) {
+        double lambda = gsl_ran_gamma(rng, truth.r, 1 / truth.alpha);
+        double p = gsl_ran_beta(rng, truth.a, truth.b), t = 0, nu, sum = 0;
+        int k;
+        T[i] = 27 + (double)(i % 13);
+        x[i] = tx[i] = 0;
+        for (;;) {
+            t += gsl_ran_exponential(rng, 1 / lambda);
+            if (t > T[i])
+                break;
+            x[i] += 1;
+            tx[i] = t;
+            if (gsl_rng_uniform(rng) < p)
+                break;
+        }
+        nu = gsl_ran_gamma(rng, gtruth.q, 1 / gtruth.gamma);
+        for (k = 0; k < (int)x[i]; k++)
+            sum += gsl_ran_gamma(rng, gtruth.p, 1 / nu);
+        m[i] = x[i] > 0 ? sum / x[i] : 0;
+        ll_true += bgnbd_ll(&truth, x[i], tx[i], T[i]);
+    }
+    CHECK(bgnbd_fit(x, tx, T, N, &fit, &ll) == 0);
+    CHECK(ll >= ll_true - 1e-6);
+    CHECK(fit.r > truth.r / 2 && fit.r < truth.r * 2);
+    CHECK(fit.alpha > truth.alpha / 2 && fit.alpha < truth.alpha * 2);
+    CHECK(fit.a > truth.a / 2 && fit.a < truth.a * 2);
+    CHECK(fit.b > truth.b / 2 && fit.b < truth.b * 2);
+    for (i = 0, ll_true = 0; i < N; i++)
+        if (x[i] > 0)
+            ll_true += gg_ll(&gtruth, x[i], m[i]);
+    CHECK(gg_fit(x, m, N, &gfit, &ll) == 0);
+    CHECK(ll >= ll_true - 1e-6);
+    CHECK(gfit.q > gtruth.q / 2 && gfit.q < gtruth.q * 2);
+    /* the mean value a customer is expected to spend, p gamma / (q - 1) */
+    CHECK(fabs(gfit.p * gfit.gamma / (gfit.q - 1) - gtruth.p * gtruth.gamma / (gtruth.q - 1)) <
+          0.15 * gtruth.p * gtruth.gamma / (gtruth.q - 1));
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
+    test_bgnbd();
+    test_fits();
     test_logit();
     test_auc();
     test_quantile();
