@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bgnbd.h"
 #include "date.h"
 #include "fields.h"
 #include "kmeans.h"
@@ -27,8 +28,11 @@
 
 enum {
     MF_R, MF_F, MF_M, MF_SCORE, MF_SEGMENT, MF_THRESHOLD, MF_CLUSTER_ID, MF_CLUSTER_NAME,
-    MF_CHURN
+    MF_CHURN, MF_CLV_PALIVE, MF_CLV_PURCHASES, MF_CLV_VALUE
 };
+
+/* BG/NBD and Gamma-Gamma are fitted on at most this many customers. */
+#define CLV_SAMPLE 10000
 
 /* What one of the fields the stage adds loads. */
 typedef struct mfield {
@@ -74,6 +78,12 @@ struct models {
     logit_fit lf;
     double auc, churned, n_train, n_test;
     float *churn;           /* [p][e]: 0-100, NAN = none */
+    /* clv, for the report's last month */
+    int pclv;
+    float *clv[3];          /* [e]: P(alive), expected purchases, value; NAN = none */
+    bgnbd_params bg;
+    gg_params gg;
+    double bg_ll, gg_ll, clv_n, clv_repeat;
     mfield *mf;
     size_t nmf;
     models_times t;
@@ -129,6 +139,12 @@ static void mload(const void *src, int p, size_t from, size_t n, double *out)
     case MF_CHURN:
         for (i = 0; i < n; i++)
             out[i] = md->churn[at + i];
+        break;
+    case MF_CLV_PALIVE:
+    case MF_CLV_PURCHASES:
+    case MF_CLV_VALUE:
+        for (i = 0; p == md->pclv && i < n; i++)
+            out[i] = md->clv[mf->what - MF_CLV_PALIVE][from + i];
         break;
     case MF_THRESHOLD:
         for (i = 0; i < n; i++)
@@ -631,6 +647,103 @@ static void churn_score(model *m, models *md)
     free(need);
 }
 
+/* BG/NBD and Gamma-Gamma on every customer's purchases up to period p (the
+ * report's last month), in weeks from the first purchase; each customer
+ * with a purchase gets P(alive), the purchases expected in the horizon and
+ * their value. */
+static int clv_fit(model *m, models *md, int p, quire_error *err)
+{
+    const spec_clv *sc = md->sm->clv;
+    const facts *f = m->f;
+    const size_t ne = md->ne;
+    int om = facts_measure_index(f, sc->orders.name), rm = facts_measure_index(f, sc->revenue.name);
+    int fm = facts_measure_index(f, sc->first.name), lm = facts_measure_index(f, sc->last.name);
+    double *orders = xcalloc(ne + 1, sizeof *orders), *rev = xcalloc(ne + 1, sizeof *rev);
+    double *sx = NULL, *stx = NULL, *sT = NULL, *sm = NULL;
+    int32_t *first = xmalloc((ne + 1) * sizeof *first), *last = xmalloc((ne + 1) * sizeof *last);
+    int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
+                                  days_in_month((f->month0 + p) / 12, (f->month0 + p) % 12 + 1));
+    const double weeks = (double)sc->horizon * 365.25 / 12 / 7;
+    size_t *idx = xmalloc((ne + 1) * sizeof *idx), n = 0, s, i, e;
+    kmeans_rng rng = {0x2005};
+    int q, j, rc = -1;
+
+    for (e = 0; e < ne; e++)
+        first[e] = last[e] = FACTS_NO_DATE;
+    for (q = 0; q <= p; q++) {
+        const int32_t *d1 = facts_dates(f, (size_t)fm, q), *d2 = facts_dates(f, (size_t)lm, q);
+        facts_accumulate(f, (size_t)om, q, 1, orders);
+        facts_accumulate(f, (size_t)rm, q, 1, rev);
+        for (e = 0; d1 && e < ne; e++)
+            if (d1[e] != FACTS_NO_DATE && (first[e] == FACTS_NO_DATE || d1[e] < first[e]))
+                first[e] = d1[e];
+        for (e = 0; d2 && e < ne; e++)
+            if (d2[e] != FACTS_NO_DATE && (last[e] == FACTS_NO_DATE || d2[e] > last[e]))
+                last[e] = d2[e];
+    }
+    for (e = 0; e < ne; e++)
+        if (orders[e] >= 1 && first[e] != FACTS_NO_DATE && last[e] != FACTS_NO_DATE)
+            idx[n++] = e;
+    /* the sample: a seeded partial shuffle */
+    s = n < CLV_SAMPLE ? n : CLV_SAMPLE;
+    for (i = 0; i < s; i++) {
+        size_t r = i + (size_t)(kmeans_uniform(&rng) * (double)(n - i)), t = idx[i];
+        idx[i] = idx[r];
+        idx[r] = t;
+    }
+    sx = xmalloc((s + 1) * sizeof *sx);
+    stx = xmalloc((s + 1) * sizeof *stx);
+    sT = xmalloc((s + 1) * sizeof *sT);
+    sm = xmalloc((s + 1) * sizeof *sm);
+    for (i = 0; i < s; i++) {
+        e = idx[i];
+        sx[i] = orders[e] - 1;
+        stx[i] = (double)(last[e] - first[e]) / 7;
+        sT[i] = (double)(end - first[e]) / 7;
+        sm[i] = rev[e] / orders[e];
+        md->clv_repeat += sx[i] > 0;
+    }
+    md->clv_n = (double)s;
+    if (s == 0) {
+        quire_err(err, QUIRE_EXIT_DATA, "clv: no customer has a purchase by the report's last "
+                  "month");
+        goto out;
+    }
+    bgnbd_fit(sx, stx, sT, s, &md->bg, &md->bg_ll);
+    gg_fit(sx, sm, s, &md->gg, &md->gg_ll);
+    for (j = 0; j < 3; j++) {
+        md->clv[j] = xmalloc((ne + 1) * sizeof **md->clv);
+        for (e = 0; e < ne; e++)
+            md->clv[j][e] = NAN;
+    }
+    for (e = 0; e < ne; e++) {
+        double x, tx, T, mean, purchases;
+        if (!(orders[e] >= 1 && first[e] != FACTS_NO_DATE && last[e] != FACTS_NO_DATE))
+            continue;
+        x = orders[e] - 1;
+        tx = (double)(last[e] - first[e]) / 7;
+        T = (double)(end - first[e]) / 7;
+        mean = rev[e] / orders[e];
+        purchases = bgnbd_expected(&md->bg, x, tx, T, weeks);
+        md->clv[0][e] = (float)bgnbd_palive(&md->bg, x, tx, T);
+        md->clv[1][e] = (float)purchases;
+        md->clv[2][e] = (float)(purchases * gg_expected(&md->gg, x, mean));
+    }
+    md->pclv = p;
+    rc = 0;
+out:
+    free(orders);
+    free(rev);
+    free(first);
+    free(last);
+    free(idx);
+    free(sx);
+    free(stx);
+    free(sT);
+    free(sm);
+    return rc;
+}
+
 /* Each customer's cohort: the first period with activity, or -1 when there
  * is none or the first may lie before the loaded months (joined before
  * them, or, without a join date, active in the first of them). */
@@ -802,6 +915,7 @@ models *models_fit(model *m, quire_error *err)
     md->mf = xcalloc(16 + sm->nthresholds, sizeof *md->mf);
     md->thr_in = xcalloc(sm->nthresholds + 1, sizeof *md->thr_in);
     md->thr = xcalloc(sm->nthresholds * (size_t)md->np + 1, sizeof *md->thr);
+    md->pclv = -1;
     if (sm->rfm) {
         int j;
         if (rfm_names(m, md, err))
@@ -839,6 +953,12 @@ models *models_fit(model *m, quire_error *err)
         churn_score(m, md);
         md->t.churn += now() - t0;
     }
+    if (sm->clv) {
+        double t0 = now();
+        if (clv_fit(m, md, plast, err))
+            goto fail;
+        md->t.clv += now() - t0;
+    }
     if (sm->clusters && md->k == 0) {
         /* no customer had all the features: one empty cluster */
         md->k = 1;
@@ -862,6 +982,11 @@ models *models_fit(model *m, quire_error *err)
     }
     if (sm->churn)
         add_field(m, md, "churn.score", FIELD_MODEL, 0, MF_CHURN, 0, NULL);
+    if (sm->clv) {
+        add_field(m, md, "clv.palive", FIELD_MODEL, 0, MF_CLV_PALIVE, 0, NULL);
+        add_field(m, md, "clv.purchases", FIELD_MODEL, 0, MF_CLV_PURCHASES, 0, NULL);
+        add_field(m, md, "clv.value", FIELD_MODEL, 0, MF_CLV_VALUE, 0, NULL);
+    }
     if (sm->clusters) {
         add_field(m, md, "cluster.id", FIELD_MODEL, 1, MF_CLUSTER_ID, 0, NULL);
         add_field(m, md, "cluster.name", FIELD_TEXT, 0, MF_CLUSTER_NAME, 0,
@@ -901,6 +1026,8 @@ void models_free(models *md)
     free(md->ch_x);
     free(md->ch_y);
     free(md->churn);
+    for (j = 0; j < 3; j++)
+        free(md->clv[j]);
     free(md->mf);
     free(md);
 }
@@ -1030,4 +1157,26 @@ const models_churn *models_churn_of(const models *md, models_churn *out)
 double models_churn_score(const models *md, int p, size_t e)
 {
     return md && md->churn ? md->churn[(size_t)p * md->ne + e] : NAN;
+}
+
+const models_clv *models_clv_of(const models *md, models_clv *out)
+{
+    if (!md || !md->clv[0])
+        return NULL;
+    out->bg = md->bg;
+    out->gg = md->gg;
+    out->bg_ll = md->bg_ll;
+    out->gg_ll = md->gg_ll;
+    out->n = md->clv_n;
+    out->repeat = md->clv_repeat;
+    out->horizon = md->sm->clv->horizon;
+    out->period = md->pclv;
+    return out;
+}
+
+double models_clv_value(const models *md, int p, size_t e, int what)
+{
+    if (!md || !md->clv[0] || p != md->pclv)
+        return NAN;
+    return md->clv[what][e];
 }

@@ -15,6 +15,8 @@
  *   thresholds.NAME         the month's cut point of each threshold
  *   cluster.id, cluster.name the customer's cluster (1..k) and its name
  *   churn.score             the churn propensity, 0-100
+ *   clv.palive, clv.purchases, clv.value  BG/NBD + Gamma-Gamma, the report's
+ *                           last month only
  *
  * The product also holds what the report's model blocks show: the RFM grid
  * and segment summaries, the cluster profiles and the cohort triangle.
@@ -24,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "bgnbd.h"
 #include "cohorts.h"
 #include "logit.h"
 #include "model.h"
@@ -84,9 +87,22 @@ const models_churn *models_churn_of(const models *md, models_churn *out);
 /* The customer's churn score (0-100) in period p, NAN when none. */
 double models_churn_score(const models *md, int p, size_t e);
 
+/* The lifetime value models, fitted at the report's last month (period). */
+typedef struct models_clv {
+    bgnbd_params bg;
+    gg_params gg;
+    double bg_ll, gg_ll;     /* the maximised log-likelihoods */
+    double n, repeat;        /* customers fitted on, of them with a repeat purchase */
+    int horizon, period;
+} models_clv;
+const models_clv *models_clv_of(const models *md, models_clv *out);
+/* The customer's P(alive) (what 0), expected purchases (1) or value (2) in
+ * the horizon, in period p (NAN but in the report's last month). */
+double models_clv_value(const models *md, int p, size_t e, int what);
+
 /* Seconds spent per model, for --verbose and the benchmark. */
 typedef struct models_times {
-    double inputs, rfm, thresholds, clusters, cohorts, churn;
+    double inputs, rfm, thresholds, clusters, cohorts, churn, clv;
 } models_times;
 const models_times *models_times_of(const models *md);
 

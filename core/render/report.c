@@ -801,6 +801,8 @@ static int export_models(const model *m, const models *md, const char *dir,
     const int rfm = models_has_rfm(md), ncl = models_nclusters(md);
     models_churn mc;
     const int churn = models_churn_of(md, &mc) != NULL;
+    models_clv mv;
+    const int clv = models_clv_of(md, &mv) != NULL;
     char mon[16], key[96];
     strbuf out = {0};
     atomic_file af;
@@ -817,6 +819,8 @@ static int export_models(const model *m, const models *md, const char *dir,
         sb_puts(&out, ",cluster_id,cluster");
     if (churn)
         sb_puts(&out, ",churn_score");
+    if (clv)
+        sb_puts(&out, ",clv_palive,clv_purchases,clv_value");
     sb_puts(&out, "\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int p = m->p_report + rp;
@@ -827,7 +831,7 @@ static int export_models(const model *m, const models *md, const char *dir,
             const char *seg = NULL;
             if (rfm)
                 models_rfm_of(md, p, e, &r, &fr, &mo, &seg);
-            if (!r && c < 0 && isnan(cs))
+            if (!r && c < 0 && isnan(cs) && isnan(models_clv_value(md, p, e, 0)))
                 continue;
             facts_key_text(f, e, key, sizeof key);
             sb_csv_cstr(&out, key);
@@ -847,6 +851,14 @@ static int export_models(const model *m, const models *md, const char *dir,
             if (churn) {
                 sb_puts(&out, ",");
                 csv_num(&out, isnan(cs) ? NAN : round(cs * 100) / 100);
+            }
+            if (clv) {
+                int w;
+                for (w = 0; w < 3; w++) {
+                    double v = models_clv_value(md, p, e, w);
+                    sb_puts(&out, ",");
+                    csv_num(&out, isnan(v) ? NAN : round(v * 10000) / 10000);
+                }
             }
             sb_puts(&out, "\n");
             if (export_flush(&af, &out, 0, err))
@@ -874,7 +886,10 @@ int report_export(const model *m, const models *md, const char *dir, atomic_batc
     for (i = 0; i < m->ngroups; i++)
         if (export_grouping(m, &m->groups[i], dir, batch, err))
             return -1;
-    if (models_has_rfm(md) || models_nclusters(md) || models_churn_of(md, &mc))
+    models_clv mv;
+
+    if (models_has_rfm(md) || models_nclusters(md) || models_churn_of(md, &mc) ||
+        models_clv_of(md, &mv))
         return export_models(m, md, dir, batch, err);
     return 0;
 }

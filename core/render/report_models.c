@@ -229,6 +229,37 @@ static void churn(const models *md, kctx *k, doc_table *t, strbuf *raw)
     set_table(k, t, 4, titles, mc.nfeatures + 1, cells);
 }
 
+/* The lifetime value models' parameters. */
+static void clv(const models *md, kctx *k, doc_table *t, strbuf *raw)
+{
+    static const char *const titles[] = {"Model", "Parameter", "Estimate"};
+    static const char *const names[] = {"r", "alpha", "a", "b", "p", "q", "gamma"};
+    models_clv mc;
+    const char **cells = k->keep(k->ctx, xcalloc(9 * 3, sizeof *cells));
+    double v[7];
+    size_t j;
+
+    models_clv_of(md, &mc);
+    v[0] = mc.bg.r, v[1] = mc.bg.alpha, v[2] = mc.bg.a, v[3] = mc.bg.b;
+    v[4] = mc.gg.p, v[5] = mc.gg.q, v[6] = mc.gg.gamma;
+    sb_puts(raw, "model,parameter,estimate\n");
+    for (j = 0; j < 7; j++) {
+        cells[j * 3] = j < 4 ? "BG/NBD" : "Gamma-Gamma";
+        cells[j * 3 + 1] = names[j];
+        sb_printf(raw, "%s,%s", cells[j * 3], names[j]);
+        cell(k, cells, j * 3 + 2, raw, v[j], QUIRE_UNIT_NUMBER, 4);
+        sb_puts(raw, "\n");
+    }
+    for (j = 0; j < 2; j++) {
+        cells[(7 + j) * 3] = j ? "Gamma-Gamma" : "BG/NBD";
+        cells[(7 + j) * 3 + 1] = "log-likelihood";
+        sb_printf(raw, "%s,log-likelihood", cells[(7 + j) * 3]);
+        cell(k, cells, (7 + j) * 3 + 2, raw, j ? mc.gg_ll : mc.bg_ll, QUIRE_UNIT_NUMBER, 1);
+        sb_puts(raw, "\n");
+    }
+    set_table(k, t, 3, titles, 9, cells);
+}
+
 void report_model_block(const model *m, const models *md, const spec_block *sb, int rp,
                         report_keep_fn keep, void *ctx, doc_block *db, strbuf *raw)
 {
@@ -263,6 +294,20 @@ void report_model_block(const model *m, const models *md, const spec_block *sb, 
                       : k.keep(k.ctx, xasprintf("Churn model: no order in the %d months after "
                                                 "%s; AUC %.3f on %.0f held-out customers",
                                                 mc.horizon, cut, mc.auc, mc.n_test));
+        return;
+    }
+    if (!strcmp(sb->show, "clv")) {
+        models_clv mc;
+        char at[32];
+        clv(md, &k, &db->table, raw);
+        models_clv_of(md, &mc);
+        format_month_label(at, sizeof at, m->f->month0 + mc.period);
+        db->table.title =
+            sb->title ? sb->title
+                      : k.keep(k.ctx, xasprintf("Lifetime value models, fitted at %s on %.0f "
+                                                "customers (%.0f with a repeat purchase); time in "
+                                                "weeks",
+                                                at, mc.n, mc.repeat));
         return;
     }
     if (!strcmp(sb->show, "rfm_segments"))

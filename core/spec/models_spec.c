@@ -223,6 +223,30 @@ static int parse_churn(ydoc *y, ynode *n, spec_churn *c)
     return 0;
 }
 
+static int parse_clv(ydoc *y, ynode *n, spec_clv *c)
+{
+    static const char *const keys[] = {"orders", "first", "last", "revenue", "horizon"};
+    ynode *v;
+    double d;
+
+    c->pos = pos_of(n);
+    c->horizon = 12;
+    if (n->type != YAML_MAPPING_NODE)
+        return ydoc_fail(y, n, 0, "clv must be a mapping, not %s", ynode_kind(n));
+    if (ydoc_check_keys(y, n, "clv", keys, 5) ||
+        field_ref(y, n, "orders", "clv", 0, &c->orders) ||
+        field_ref(y, n, "first", "clv", 0, &c->first) ||
+        field_ref(y, n, "last", "clv", 0, &c->last) ||
+        field_ref(y, n, "revenue", "clv", 0, &c->revenue))
+        return -1;
+    if ((v = ydoc_get(y, n, "horizon")) != NULL) {
+        if (number(y, v, "\"horizon\" (months)", 1, 60, 1, &d))
+            return -1;
+        c->horizon = (int)d;
+    }
+    return 0;
+}
+
 static int parse_cohorts(ydoc *y, ynode *n, spec_cohorts *c)
 {
     static const char *const keys[] = {"active", "revenue", "months"};
@@ -247,7 +271,8 @@ static int parse_cohorts(ydoc *y, ynode *n, spec_cohorts *c)
 
 int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out)
 {
-    static const char *const keys[] = {"rfm", "thresholds", "clusters", "cohorts", "churn"};
+    static const char *const keys[] = {"rfm", "thresholds", "clusters", "cohorts", "churn",
+                                       "clv"};
     spec_models *md = xcalloc(1, sizeof *md);
     ynode *v;
 
@@ -255,8 +280,8 @@ int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out)
     md->pos = pos_of(n);
     if (n->type != YAML_MAPPING_NODE)
         return ydoc_fail(y, n, 0, "models must be a mapping (rfm, thresholds, clusters, "
-                         "cohorts, churn), not %s", ynode_kind(n));
-    if (ydoc_check_keys(y, n, "models", keys, 5))
+                         "cohorts, churn, clv), not %s", ynode_kind(n));
+    if (ydoc_check_keys(y, n, "models", keys, 6))
         return -1;
     if ((v = ydoc_get(y, n, "rfm")) != NULL) {
         md->rfm = xcalloc(1, sizeof *md->rfm);
@@ -278,6 +303,11 @@ int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out)
     if ((v = ydoc_get(y, n, "churn")) != NULL) {
         md->churn = xcalloc(1, sizeof *md->churn);
         if (parse_churn(y, v, md->churn))
+            return -1;
+    }
+    if ((v = ydoc_get(y, n, "clv")) != NULL) {
+        md->clv = xcalloc(1, sizeof *md->clv);
+        if (parse_clv(y, v, md->clv))
             return -1;
     }
     return 0;
@@ -314,6 +344,13 @@ void models_spec_free(spec_models *m)
         free(m->churn->features);
         free(m->churn->label.name);
         free(m->churn);
+    }
+    if (m->clv) {
+        free(m->clv->orders.name);
+        free(m->clv->first.name);
+        free(m->clv->last.name);
+        free(m->clv->revenue.name);
+        free(m->clv);
     }
     if (m->cohorts) {
         free(m->cohorts->active.name);
@@ -418,6 +455,19 @@ static int bind_field(const spec *s, const spec_field_ref *r, const char *what, 
                 "tenure_months or a number attribute)", what, r->name);
 }
 
+/* The measure r names: min (want 1) or max (2) of a date column. */
+static int bind_date_measure(const spec *s, const spec_field_ref *r, int want, quire_error *err)
+{
+    const spec_source *src;
+    const spec_measure *me = find_measure(s, r->name, strlen(r->name), &src);
+
+    if (!me || !is_date_measure(me, src) || me->agg != (want == 1 ? AGG_MIN : AGG_MAX))
+        return fail(s, r->pos, err, "clv: \"%s\" must be a %s measure of the facts over a date "
+                    "column (%s(order_date))", r->name, want == 1 ? "min" : "max",
+                    want == 1 ? "min" : "max");
+    return 0;
+}
+
 /* The measure r names, which must have aggregate agg. */
 static int bind_measure(const spec *s, const spec_field_ref *r, agg_kind agg, const char *what,
                         quire_error *err)
@@ -467,6 +517,8 @@ static int bind_blocks(const spec *s, quire_error *err)
                 need = "cohorts";
             else if (!strcmp(b->show, "churn") && !(md && md->churn))
                 need = "churn";
+            else if (!strcmp(b->show, "clv") && !(md && md->clv))
+                need = "clv";
             if (need)
                 return fail(s, b->pos, err, "a model block showing %s needs \"%s\" in the "
                             "spec's models section", b->show, need);
@@ -510,6 +562,11 @@ int models_spec_bind(const spec *s, quire_error *err)
         if (bind_field(s, &md->churn->features[i], "churn", err))
             return -1;
     if (md->churn && bind_measure(s, &md->churn->label, AGG_COUNT, "churn", err))
+        return -1;
+    if (md->clv && (bind_measure(s, &md->clv->orders, AGG_COUNT, "clv", err) ||
+                    bind_measure(s, &md->clv->revenue, AGG_SUM, "clv", err) ||
+                    bind_date_measure(s, &md->clv->first, 1, err) ||
+                    bind_date_measure(s, &md->clv->last, 2, err)))
         return -1;
     if (md->cohorts && (bind_measure(s, &md->cohorts->active, AGG_COUNT, "cohorts", err) ||
                         bind_measure(s, &md->cohorts->revenue, AGG_SUM, "cohorts", err)))

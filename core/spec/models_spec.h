@@ -70,6 +70,17 @@ typedef struct spec_churn {
     spec_pos pos;
 } spec_churn;
 
+/* Predicted lifetime value: BG/NBD and Gamma-Gamma fitted on each
+ * customer's purchases up to the report's last month. */
+typedef struct spec_clv {
+    spec_field_ref orders;   /* a count measure */
+    spec_field_ref first;    /* min of a date column: the first purchase */
+    spec_field_ref last;     /* max of a date column: the last purchase */
+    spec_field_ref revenue;  /* a sum measure */
+    int horizon;             /* months ahead (1-60) */
+    spec_pos pos;
+} spec_clv;
+
 struct spec_models {
     spec_rfm *rfm;
     spec_threshold *thresholds;
@@ -77,6 +88,7 @@ struct spec_models {
     spec_clusters *clusters;
     spec_cohorts *cohorts;
     spec_churn *churn;
+    spec_clv *clv;
     spec_pos pos;
 };
 

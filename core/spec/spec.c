@@ -1143,8 +1143,9 @@ static int load_model_block(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"show", "value", "title", "subtitle", "month"};
     static const char *const shows[] = {"rfm_grid", "rfm_segments", "clusters", "cohorts",
-                                        "churn"};
-    static const char *const values[] = {"customers, revenue", "", "", "retention, revenue", ""};
+                                        "churn", "clv"};
+    static const char *const values[] = {"customers, revenue", "", "", "retention, revenue", "",
+                                         ""};
     size_t i;
 
     b->kind = BLOCK_MODEL;
@@ -1156,13 +1157,13 @@ static int load_model_block(ctx *c, node *v, spec_block *b)
         get_str(c, v, "subtitle", 0, "a model block", &b->subtitle) ||
         load_block_month(c, v, "a model block", &b->month))
         return -1;
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < 6; i++)
         if (strcmp(b->show, shows[i]) == 0)
             break;
-    if (i == 5) {
-        const char *hint = closest_word(b->show, shows, 5);
+    if (i == 6) {
+        const char *hint = closest_word(b->show, shows, 6);
         return fail(c, get(c, v, "show"), "a model block shows rfm_grid, rfm_segments, clusters, "
-                    "cohorts or churn, not \"%s\"%s%s%s", b->show, hint ? "; did you mean \"" : "",
+                    "cohorts, churn or clv, not \"%s\"%s%s%s", b->show, hint ? "; did you mean \"" : "",
                     hint ? hint : "", hint ? "\"?" : "");
     }
     if (b->value) {

@@ -107,7 +107,7 @@ err 's/    k: 2/    k: 40/' 'bad.yaml:32:8: error: "k" (clusters, or auto) must 
 err 's/active: orders/active: revenue/' 'bad.yaml:42:13: error: cohorts: "revenue" must be a count measure of the facts'
 err 's/    label: orders/    label: revenue/' 'bad.yaml:37:12: error: churn: "revenue" must be a count measure of the facts'
 err 's/    horizon: 3/    horizon: 30/' 'bad.yaml:38:14: error: "horizon" (months) must be a whole number from 1 to 12, not "30"'
-err 's/show: clusters/show: cluster/' 'error: a model block shows rfm_grid, rfm_segments, clusters, cohorts or churn, not "cluster"; did you mean "clusters"?'
+err 's/show: clusters/show: cluster/' 'error: a model block shows rfm_grid, rfm_segments, clusters, cohorts, churn or clv, not "cluster"; did you mean "clusters"?'
 err 's/  thresholds:/  threshold:/' 'bad.yaml:28:3: error: unknown key "threshold" in models; did you mean "thresholds"?'
 # a block showing a model the section does not declare
 sed -e '/^  clusters:/,/^    names:/d' "$FX/report.yaml" > "$FX/bad.yaml"
