@@ -52,16 +52,23 @@ customer_id,period,rfm_r,rfm_f,rfm_m,rfm_score,rfm_segment,cluster_id,cluster
 9,2024-03,1,1,1,111,Lost,1,Small
 10,2024-03,1,1,1,111,Lost,1,Small
 CSV
-# (the last column, churn_score, is checked below)
-{ head -n 1 "$T/x/models.csv" | sed 's/,churn_score$//'
-  grep ',2024-03,' "$T/x/models.csv" | sed 's/,[0-9.]*$//'; } > "$T/got"
+# (the last columns, churn_score and clv_*, are checked below)
+{ head -n 1 "$T/x/models.csv" | cut -d, -f1-9
+  grep ',2024-03,' "$T/x/models.csv" | cut -d, -f1-9; } > "$T/got"
 cmp -s "$T/want" "$T/got" && ok || { bad "models.csv"; diff "$T/want" "$T/got" >&2; }
 
 # Churn: every customer scored, from 0 to 100; the model's table in the PDF.
 # (The fit itself is checked by hand in tests/unit/test_models.c.)
-head -n 1 "$T/x/models.csv" | grep -q ',churn_score$' && ok || bad "models.csv has no churn_score"
-awk -F, 'NR > 1 && !($NF != "" && $NF >= 0 && $NF <= 100) { bad = 1 } END { exit bad }' \
+head -n 1 "$T/x/models.csv" | grep -q ',churn_score,clv_palive,clv_purchases,clv_value$' && ok ||
+    bad "models.csv has no churn_score and clv columns"
+awk -F, 'NR > 1 && !($10 != "" && $10 >= 0 && $10 <= 100) { bad = 1 } END { exit bad }' \
     "$T/x/models.csv" && ok || bad "a churn score outside 0-100"
+# CLV: every customer bought (six of them more than once: customers 1-6), so
+# all have values in March 2024 (P(alive) in
+# 0-1, purchases and value not negative), none before.
+awk -F, '$2 == "2024-03" && !($11 > 0 && $11 <= 1 && $12 >= 0 && $13 >= 0) { bad = 1 }
+         $2 != "2024-03" && NR > 1 && $11 != "" { bad = 1 } END { exit bad }' \
+    "$T/x/models.csv" && ok || bad "clv values"
 
 # The rule of the first segmentation returns c.rfm.segment.
 grep ',2024-03,' "$T/x/segments.csv" | cut -d, -f3 | tr '\n' '|' > "$T/segs"
@@ -85,6 +92,8 @@ grep -Eq 'Small +8 +80\.0% +17\.5' "$T/m.txt" && ok || bad "cluster profile: Sma
 grep -Eq 'Big +2 +20\.0% +105\.0' "$T/m.txt" && ok || bad "cluster profile: Big 2 20.0% 105.0"
 grep -Eq 'Churn model: no order in the 3 months after Dec 2023; AUC' "$T/m.txt" && ok || bad "churn block title"
 grep -Eq 'days_since_last_order +-?[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}' "$T/m.txt" && ok || bad "churn coefficients"
+grep -q 'Lifetime value models, fitted at Mar 2024 on 10 customers (6 with a repeat' "$T/m.txt" \
+    && ok || bad "clv block title"
 qpdf --check "$T/m.pdf" >/dev/null 2>&1 && ok || bad "qpdf --check"
 
 # Misuse: each an error at the spec's line and column.
@@ -98,17 +107,17 @@ err() {
     contains "$T/err" "$2"
 }
 err 's/recency: days_since_last_order/recency: days_since_last_ordr/' \
-    'bad.yaml:25:14: error: rfm: "days_since_last_ordr" is not a field of the record'
+    'bad.yaml:26:14: error: rfm: "days_since_last_ordr" is not a field of the record'
 err 's/monetary: revenue_3m/monetary: revenue_12m/' \
-    'bad.yaml:27:15: error: rfm: "revenue_12m" is not a field of the record'
+    'bad.yaml:28:15: error: rfm: "revenue_12m" is not a field of the record'
 err 's/quantile: 0.8/quantile: 80/' \
-    'bad.yaml:29:49: error: "quantile" must be a number from 0 to 1, not "80"'
-err 's/    k: 2/    k: 40/' 'bad.yaml:32:8: error: "k" (clusters, or auto) must be a whole number from 2 to 12, not "40"'
-err 's/active: orders/active: revenue/' 'bad.yaml:42:13: error: cohorts: "revenue" must be a count measure of the facts'
-err 's/    label: orders/    label: revenue/' 'bad.yaml:37:12: error: churn: "revenue" must be a count measure of the facts'
-err 's/    horizon: 3/    horizon: 30/' 'bad.yaml:38:14: error: "horizon" (months) must be a whole number from 1 to 12, not "30"'
+    'bad.yaml:30:49: error: "quantile" must be a number from 0 to 1, not "80"'
+err 's/    k: 2/    k: 40/' 'bad.yaml:33:8: error: "k" (clusters, or auto) must be a whole number from 2 to 12, not "40"'
+err 's/active: orders/active: revenue/' 'bad.yaml:44:13: error: cohorts: "revenue" must be a count measure of the facts'
+err 's/    label: orders/    label: revenue/' 'bad.yaml:38:12: error: churn: "revenue" must be a count measure of the facts'
+err 's/    horizon: 3/    horizon: 30/' 'bad.yaml:39:14: error: "horizon" (months) must be a whole number from 1 to 12, not "30"'
 err 's/show: clusters/show: cluster/' 'error: a model block shows rfm_grid, rfm_segments, clusters, cohorts, churn or clv, not "cluster"; did you mean "clusters"?'
-err 's/  thresholds:/  threshold:/' 'bad.yaml:28:3: error: unknown key "threshold" in models; did you mean "thresholds"?'
+err 's/  thresholds:/  threshold:/' 'bad.yaml:29:3: error: unknown key "threshold" in models; did you mean "thresholds"?'
 # a block showing a model the section does not declare
 sed -e '/^  clusters:/,/^    names:/d' "$FX/report.yaml" > "$FX/bad.yaml"
 "$QUIRE" validate "$FX/bad.yaml" >/dev/null 2>"$T/err"
