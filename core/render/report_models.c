@@ -63,7 +63,7 @@ static void set_table(kctx *k, doc_table *t, size_t ncols, const char *const *ti
     for (i = 0; i < ncols; i++) {
         cols[i].title = titles[i];
         cols[i].numeric = i > 0;
-        cols[i].weight = i == 0 ? 1.6 : strlen(titles[i]) > 12 ? 1.4 : 1;
+        cols[i].weight = i == 0 ? 1.6 : fmax(1, (double)(strlen(titles[i]) + 3) / 9);
     }
     t->ncols = ncols;
     t->cols = cols;
