@@ -31,8 +31,10 @@ enum {
     MF_CHURN, MF_CLV_PALIVE, MF_CLV_PURCHASES, MF_CLV_VALUE
 };
 
-/* BG/NBD and Gamma-Gamma are fitted on at most this many customers. */
+/* BG/NBD and Gamma-Gamma are fitted on at most this many customers, the
+ * churn model (its fit and its hold-out together) on at most CHURN_SAMPLE. */
 #define CLV_SAMPLE 10000
+#define CHURN_SAMPLE 20000
 
 /* What one of the fields the stage adds loads. */
 typedef struct mfield {
@@ -89,10 +91,12 @@ struct models {
     models_times t;
 };
 
+/* The thread's CPU time: the stage runs on one thread, and on a shared
+ * machine its CPU time is the steadier measure of each model's cost. */
 static double now(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
@@ -507,23 +511,37 @@ static void fit_clusters(models *md, int p, double *const *in, const size_t *idx
     free(idx);
 }
 
-/* The customers of the cut-off month with every churn feature: their raw
- * features, kept for the fit. */
-static void churn_rows(models *md, double *const *in, const size_t *idx, size_t n)
+/* The customers of the cut-off month with every churn feature (a seeded
+ * sample of CHURN_SAMPLE when there are more): their raw features, kept for
+ * the fit. */
+static void churn_rows(models *md, double *const *in, const size_t *idx_in, size_t n_in)
 {
-    size_t i, j, m = 0;
+    size_t *idx = xmalloc((n_in ? n_in : 1) * sizeof *idx), i, j, m = 0, n = 0;
+    kmeans_rng rng;
 
+    for (i = 0; i < n_in; i++) {
+        for (j = 0; j < md->nch && !isnan(in[md->ch_in[j]][idx_in[i]]); j++)
+            ;
+        if (j == md->nch)
+            idx[n++] = idx_in[i];
+    }
+    rng.s = md->sm->churn->seed * 0x9e3779b97f4a7c15ULL + 23;
+    for (i = 0; n > CHURN_SAMPLE && i < CHURN_SAMPLE; i++) {
+        size_t r = i + (size_t)(kmeans_uniform(&rng) * (double)(n - i)), t = idx[i];
+        idx[i] = idx[r];
+        idx[r] = t;
+    }
+    if (n > CHURN_SAMPLE)
+        n = CHURN_SAMPLE;
     md->ch_x = xmalloc((n ? n : 1) * md->nch * sizeof *md->ch_x);
     md->ch_y = xmalloc((n ? n : 1) * sizeof *md->ch_y);
-    for (i = 0; i < n; i++) {
-        for (j = 0; j < md->nch && !isnan(in[md->ch_in[j]][idx[i]]); j++)
+    for (i = 0; i < n; i++, m++) {
+        for (j = 0; j < md->nch; j++)
             md->ch_x[m * md->nch + j] = in[md->ch_in[j]][idx[i]];
-        if (j < md->nch)
-            continue;
         md->ch_y[m] = (double)idx[i]; /* the entity, until the labels replace it */
-        m++;
     }
     md->ch_n = m;
+    free(idx);
 }
 
 /* Label the cut-off's customers (1: no activity in the horizon's months),

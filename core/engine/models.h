@@ -100,7 +100,7 @@ const models_clv *models_clv_of(const models *md, models_clv *out);
  * the horizon, in period p (NAN but in the report's last month). */
 double models_clv_value(const models *md, int p, size_t e, int what);
 
-/* Seconds spent per model, for --verbose and the benchmark. */
+/* CPU seconds spent per model, for --verbose and the benchmark. */
 typedef struct models_times {
     double inputs, rfm, thresholds, clusters, cohorts, churn, clv;
 } models_times;

@@ -190,7 +190,7 @@ int run_report(const run_opts *o, quire_error *err)
             goto done;
         }
         mt = models_times_of(md);
-        qlog(LOG_INFO, "models: %.3f s (inputs %.3f s, rfm %.3f s, thresholds %.3f s, "
+        qlog(LOG_INFO, "models: %.3f s (CPU: inputs %.3f s, rfm %.3f s, thresholds %.3f s, "
              "clusters %.3f s, cohorts %.3f s, churn %.3f s, clv %.3f s)", lap(&t), mt->inputs,
              mt->rfm, mt->thresholds, mt->clusters, mt->cohorts, mt->churn, mt->clv);
     }
