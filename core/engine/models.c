@@ -215,6 +215,26 @@ static int load_function(quire_lua *q, const char *path, quire_error *err)
     return 0;
 }
 
+int models_check_scripts(const spec *s, quire_lua *q, quire_error *err)
+{
+    const spec_models *sm = s->models;
+    const char *paths[2];
+    int i;
+
+    if (!sm)
+        return 0;
+    paths[0] = sm->rfm ? sm->rfm->segments : NULL;
+    paths[1] = sm->clusters ? sm->clusters->names : NULL;
+    for (i = 0; i < 2; i++) {
+        if (!paths[i])
+            continue;
+        if (load_function(q, paths[i], err))
+            return -1;
+        lua_pop(qlua_state(q), 1);
+    }
+    return 0;
+}
+
 static size_t name_index(models *md, const char *name)
 {
     size_t i;

@@ -44,6 +44,9 @@ typedef struct rfm_summary {
  * names script fails; a spec without models gives an empty product. */
 models *models_fit(model *m, quire_error *err);
 void models_free(models *md);
+/* Load the models section's scripts (RFM segments, cluster names) in q and
+ * check that each returns a function, as a run would (quire validate). */
+int models_check_scripts(const spec *s, quire_lua *q, quire_error *err);
 
 /* --- what the blocks and the export read; p is a facts period. */
 

@@ -318,6 +318,8 @@ int run_validate(const run_opts *o, quire_error *err)
             goto done;
         lua_pop(qlua_state(q), 1);
     }
+    if (models_check_scripts(s, q, err))
+        goto done;
     for (i = 0; i < s->nkpis; i++) {
         kpi_def kd;
         int bad = kpi_read(q, &s->kpis[i], NULL, NULL, &kd, err);

@@ -124,6 +124,14 @@ sed -e '/^  clusters:/,/^    names:/d' "$FX/report.yaml" > "$FX/bad.yaml"
 rm -f "$FX/bad.yaml"
 contains "$T/err" 'error: a model block showing clusters needs "clusters" in the spec'"'"'s models section'
 
+# A names script that returns no function: quire validate says so, as a run
+# would.
+printf 'return 42\n' > "$T/notfn.lua"
+sed "s|names: names.lua|names: $T/notfn.lua|" "$FX/report.yaml" > "$FX/bad.yaml"
+exits 1 "validate: a names script returning a number" "$QUIRE" validate "$FX/bad.yaml"
+contains "$T/err" "notfn.lua: error: the script must return a function, not a number"
+exits 0 "validate the fixture" "$QUIRE" validate "$FX/report.yaml"
+
 # A names function that returns no name, and a segments function that fails:
 # data errors (exit 2) that name the script.
 printf 'return function(p) return nil end\n' > "$T/nonames.lua"
