@@ -54,16 +54,37 @@ static void rfm_grid(const models *md, const spec_block *sb, int p, kctx *k, doc
     c->x_title = k->keep(k->ctx, xasprintf("Frequency score (%s)", fn));
 }
 
+/* The longest word of s. */
+static size_t longest_word(const char *s)
+{
+    size_t best = 0, n;
+
+    while (s && *s) {
+        n = strcspn(s, " ");
+        best = n > best ? n : best;
+        s += n;
+        s += strspn(s, " ");
+    }
+    return best;
+}
+
+/* Columns wide enough for their cells and the longest word of their title,
+ * names first and wider, numbers right-aligned. */
 static void set_table(kctx *k, doc_table *t, size_t ncols, const char *const *titles,
                       size_t nrows, const char **cells)
 {
     doc_column *cols = k->keep(k->ctx, xcalloc(ncols, sizeof *cols));
-    size_t i;
+    size_t i, r;
 
     for (i = 0; i < ncols; i++) {
+        size_t w = longest_word(titles[i]);
+        for (r = 0; r < nrows; r++)
+            if (cells[r * ncols + i] && strlen(cells[r * ncols + i]) > w)
+                w = strlen(cells[r * ncols + i]);
         cols[i].title = titles[i];
-        cols[i].numeric = i > 0;
-        cols[i].weight = i == 0 ? 1.6 : fmax(1, (double)(strlen(titles[i]) + 3) / 9);
+        /* numbers right-aligned: the columns whose first cell is one */
+        cols[i].numeric = i > 0 && nrows > 0 && cells[i] && strchr("-$0123456789", cells[i][0]);
+        cols[i].weight = fmax(i == 0 ? 2 : 1, (double)(w + 3) / 8);
     }
     t->ncols = ncols;
     t->cols = cols;
