@@ -33,6 +33,13 @@ static inline int days_in_month(int y, int m)
     return quire_days_in_month(y, m);
 }
 
+/* The last day of a month index (year * 12 + month - 1), in days. */
+static inline int32_t month_last_day(int month)
+{
+    int y = month / 12, m = month % 12 + 1;
+    return days_from_civil(y, m, days_in_month(y, m));
+}
+
 static inline int month_of_days(int32_t z)
 {
     int y, m, d;

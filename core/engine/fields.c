@@ -16,12 +16,6 @@ struct field_cursor {
     int32_t **latest;   /* per field: DAYS_SINCE, the latest date so far */
 };
 
-static int32_t month_end_day(int month)
-{
-    int y = month / 12, mo = month % 12 + 1;
-    return days_from_civil(y, mo, days_in_month(y, mo));
-}
-
 field_cursor *fields_new(const model *m, const char *need)
 {
     field_cursor *ft = xcalloc(1, sizeof *ft);
@@ -69,7 +63,7 @@ void fields_advance(field_cursor *ft, int p)
     size_t k, e;
 
     ft->p = p;
-    ft->end = month_end_day(f->month0 + p);
+    ft->end = month_last_day(f->month0 + p);
     for (k = 0; k < m->nfields; k++) {
         const field *fl = &m->fields[k];
         if (ft->run[k]) {

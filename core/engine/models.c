@@ -653,9 +653,7 @@ static void churn_score(model *m, models *md)
             in[k] = xmalloc((ne ? ne : 1) * sizeof **in);
     fc = fields_new(m, need);
     for (p = 0; p < md->np; p++) {
-        int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
-                                      days_in_month((f->month0 + p) / 12,
-                                                    (f->month0 + p) % 12 + 1));
+        int32_t end = month_last_day(f->month0 + p);
         float *out = md->churn + (size_t)p * ne;
         fields_advance(fc, p);
         for (i = 0; i < ne; i++)
@@ -699,8 +697,7 @@ static int clv_fit(model *m, models *md, int p, quire_error *err)
     double *orders = xcalloc(ne + 1, sizeof *orders), *rev = xcalloc(ne + 1, sizeof *rev);
     double *sx = NULL, *stx = NULL, *sT = NULL, *sm = NULL;
     int32_t *first = xmalloc((ne + 1) * sizeof *first), *last = xmalloc((ne + 1) * sizeof *last);
-    int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
-                                  days_in_month((f->month0 + p) / 12, (f->month0 + p) % 12 + 1));
+    int32_t end = month_last_day(f->month0 + p);
     const double weeks = (double)sc->horizon * 365.25 / 12 / 7;
     size_t *idx = xmalloc((ne + 1) * sizeof *idx), n = 0, s, i, e;
     kmeans_rng rng = {0x2005};
@@ -859,9 +856,7 @@ static int fit(model *m, models *md, quire_error *err)
         prev = xmalloc((size_t)SPEC_KMEANS_MAX_K * md->nfeat * sizeof *prev);
     fc = fields_new(m, need);
     for (p = 0; p < md->np; p++) {
-        int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
-                                      days_in_month((f->month0 + p) / 12,
-                                                    (f->month0 + p) % 12 + 1));
+        int32_t end = month_last_day(f->month0 + p);
         size_t n = 0;
 
         t = now();

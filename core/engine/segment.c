@@ -803,9 +803,7 @@ static int worker_period(worker *w, quire_error *err)
     rule_ctx *rc = &w->rc;
     const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
     const int p = w->p;
-    const int32_t end = days_from_civil((f->month0 + p) / 12, (f->month0 + p) % 12 + 1,
-                                        days_in_month((f->month0 + p) / 12,
-                                                      (f->month0 + p) % 12 + 1));
+    const int32_t end = month_last_day(f->month0 + p);
     int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
     double *cur = w->cur, *cval = w->cval;
     size_t c0, k, gi;
