@@ -346,6 +346,20 @@ static int cluster_names(model *m, models *md, int p, quire_error *err)
 
 /* ------------------------------------------------------------ fitting */
 
+/* Move a random sample of at most k of idx[0..n) to its front (a partial
+ * Fisher-Yates shuffle drawn from rng); returns the sample's size. */
+static size_t sample_front(size_t *idx, size_t n, size_t k, kmeans_rng *rng)
+{
+    size_t i, s = n < k ? n : k;
+
+    for (i = 0; i < s; i++) {
+        size_t r = i + (size_t)(kmeans_uniform(rng) * (double)(n - i)), t = idx[i];
+        idx[i] = idx[r];
+        idx[r] = t;
+    }
+    return s;
+}
+
 /* RFM scores of period p for the customers in idx (all three values known). */
 static void fit_rfm(models *md, int p, double *const *in, const size_t *idx, size_t n,
                     double *buf)
@@ -454,14 +468,9 @@ static void fit_clusters(models *md, int p, double *const *in, const size_t *idx
         if (!(sd[j] > 0))
             sd[j] = 1;
     }
-    /* The sample: a seeded partial shuffle of the customers. */
+    /* The sample, drawn from the spec's seed and the month. */
     rng.s = sc->seed * 0x100000001b3ULL + (uint64_t)p;
-    s = n < KM_SAMPLE ? n : KM_SAMPLE;
-    for (i = 0; i < s; i++) {
-        size_t r = i + (size_t)(kmeans_uniform(&rng) * (double)(n - i)), t = idx[i];
-        idx[i] = idx[r];
-        idx[r] = t;
-    }
+    s = sample_front(idx, n, KM_SAMPLE, &rng);
     x = xmalloc(s * d * sizeof *x);
     for (i = 0; i < s; i++)
         for (j = 0; j < d; j++)
@@ -546,13 +555,7 @@ static void churn_rows(models *md, double *const *in, const size_t *idx_in, size
             idx[n++] = idx_in[i];
     }
     rng.s = md->sm->churn->seed * 0x9e3779b97f4a7c15ULL + 23;
-    for (i = 0; n > CHURN_SAMPLE && i < CHURN_SAMPLE; i++) {
-        size_t r = i + (size_t)(kmeans_uniform(&rng) * (double)(n - i)), t = idx[i];
-        idx[i] = idx[r];
-        idx[r] = t;
-    }
-    if (n > CHURN_SAMPLE)
-        n = CHURN_SAMPLE;
+    n = sample_front(idx, n, CHURN_SAMPLE, &rng);
     md->ch_x = xmalloc((n ? n : 1) * md->nch * sizeof *md->ch_x);
     md->ch_y = xmalloc((n ? n : 1) * sizeof *md->ch_y);
     for (i = 0; i < n; i++, m++) {
@@ -719,13 +722,7 @@ static int clv_fit(model *m, models *md, int p, quire_error *err)
     for (e = 0; e < ne; e++)
         if (orders[e] >= 1 && first[e] != FACTS_NO_DATE && last[e] != FACTS_NO_DATE)
             idx[n++] = e;
-    /* the sample: a seeded partial shuffle */
-    s = n < CLV_SAMPLE ? n : CLV_SAMPLE;
-    for (i = 0; i < s; i++) {
-        size_t r = i + (size_t)(kmeans_uniform(&rng) * (double)(n - i)), t = idx[i];
-        idx[i] = idx[r];
-        idx[r] = t;
-    }
+    s = sample_front(idx, n, CLV_SAMPLE, &rng);
     sx = xmalloc((s + 1) * sizeof *sx);
     stx = xmalloc((s + 1) * sizeof *stx);
     sT = xmalloc((s + 1) * sizeof *sT);
