@@ -41,6 +41,8 @@ static const char usage_main[] =
     "                  run reports at their scheduled times and deliver them\n"
     "  run-due SPEC... --state FILE\n"
     "                  run once whatever is due, then exit (for cron)\n"
+    "  rerun SPEC PERIOD --state FILE\n"
+    "                  render and deliver a failed or skipped period now\n"
     "  history --state FILE\n"
     "                  list scheduled runs and their deliveries\n"
     "\n"
@@ -429,12 +431,14 @@ int main(int argc, char **argv)
         return cli_schedule(argc - 2, argv + 2);
     if (strcmp(cmd, "run-due") == 0)
         return cli_run_due(argc - 2, argv + 2);
+    if (strcmp(cmd, "rerun") == 0)
+        return cli_rerun(argc - 2, argv + 2);
     if (strcmp(cmd, "history") == 0)
         return cli_history(argc - 2, argv + 2);
     {
         static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
-                                           "next", "schedule", "run-due", "history"};
-        const char *hint = closest_word(cmd, cmds, 9);
+                                           "next", "schedule", "run-due", "rerun", "history"};
+        const char *hint = closest_word(cmd, cmds, sizeof cmds / sizeof cmds[0]);
         quire_error err;
         quire_err(&err, QUIRE_EXIT_USAGE, "unknown command \"%s\"%s%s%s", cmd,
                   hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");

@@ -521,7 +521,8 @@ static int load_on_failure(ctx *c, node *m)
 static const char *const sched_keys[] = {"name",     "cron",         "tz",
                                          "period",   "show",         "period_params", "catch_up",
                                          "catch_up_max", "catch_up_grace", "retries",
-                                         "backoff",  "deliver",      "on_failure"};
+                                         "backoff",  "run_retry",    "deliver",
+                                         "on_failure"};
 
 static const char *const period_names[] = {"previous_month", "current_month", "previous_quarter",
                                            "previous_year",  "previous_day",  "current_day"};
@@ -543,6 +544,34 @@ static int period_param(ctx *c, node *at, const char *name, int *is_date)
     return fail(c, at, "the spec has no parameter \"%s\" to receive the period (set "
                        "period_params: {from: NAME, to: NAME})",
                 name);
+}
+
+/* run_retry: { attempts: N, backoff: DURATION }: how often a run that failed
+ * for now (a source down) is rendered again, and how long after. */
+static int load_run_retry(ctx *c, node *m)
+{
+    static const char *const keys[] = {"attempts", "backoff"};
+    schedule *s = c->s;
+    node *n;
+    long v;
+
+    s->run_attempts = 4;
+    s->run_backoff = 900;
+    if (!m)
+        return 0;
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(c, m, "run_retry must be a mapping {attempts: N, backoff: DURATION}");
+    if (check_keys(c, m, "run_retry", keys, 2))
+        return -1;
+    if ((n = get(c, m, "attempts")) != NULL) {
+        if (to_long(c, n, "run_retry.attempts", 1, 100, &v))
+            return -1;
+        s->run_attempts = (int)v;
+    }
+    if ((n = get(c, m, "backoff")) != NULL &&
+        to_duration(c, n, "run_retry.backoff", &s->run_backoff))
+        return -1;
+    return 0;
 }
 
 static int load_schedule(ctx *c, node *m)
@@ -631,6 +660,8 @@ static int load_schedule(ctx *c, node *m)
     }
     s->backoff = 60;
     if ((n = get(c, m, "backoff")) != NULL && to_duration(c, n, "backoff", &s->backoff))
+        return -1;
+    if (load_run_retry(c, get(c, m, "run_retry")))
         return -1;
     if ((n = get(c, m, "deliver")) != NULL) {
         yaml_node_item_t *it;

@@ -347,7 +347,7 @@ static void test_errors(void)
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  colour: red\n",
                  "4:3: error: unknown key \"colour\" in schedule; allowed keys: name, cron, tz, "
                  "period, show, period_params, catch_up, catch_up_max, catch_up_grace, retries, "
-                 "backoff, deliver, on_failure");
+                 "backoff, run_retry, deliver, on_failure");
     expect_error("schedule:\n  tz: UTC\n",
                  "2:3: error: schedule needs cron (e.g. \"0 6 1 * *\")");
     expect_error("schedule:\n  cron: \"\"\n  tz: UTC\n",

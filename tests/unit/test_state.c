@@ -439,7 +439,7 @@ static void test_runs(void)
     free(r);
 
     /* pending -> running: an attempt, started stamped, the output noted. */
-    CHECK(state_run_set(st, a, RUN_RUNNING, "/out/a.pdf", NULL, 1010, &err) == 0);
+    CHECK(state_run_begin(st, a, "/out/a.pdf", "scheduled", 1010, &err) == 0);
     CHECK(find_open(st, a, &row) == 1);
     CHECK_STR(row.status, RUN_RUNNING);
     CHECK_STR(row.output, "/out/a.pdf");
@@ -478,8 +478,8 @@ static void test_runs(void)
     CHECK_STR(buf, "done /out/a.pdf");
 
     /* running -> failed: final, with its error. */
-    CHECK(state_run_set(st, b, RUN_RUNNING, "/out/b.pdf", NULL, 2010, &err) == 0);
-    CHECK(state_run_set(st, b, RUN_FAILED, NULL, "no data", 2020, &err) == 0);
+    CHECK(state_run_begin(st, b, "/out/b.pdf", "scheduled", 2010, &err) == 0);
+    CHECK(state_run_end(st, b, RUN_FAILED, "permanent", "no data", 0, 2020, &err) == 0);
     CHECK(find_open(st, b, &row) == 0);
     snprintf(q, sizeof q, "SELECT status || '|' || error || '|' || finished FROM runs WHERE id = %lld",
              (long long)b);
@@ -488,12 +488,12 @@ static void test_runs(void)
 
     /* abandoned (stopped by a signal): still work left, redone later with a
      * second attempt. */
-    CHECK(state_run_set(st, c, RUN_RUNNING, "/out/c.pdf", NULL, 3010, &err) == 0);
-    CHECK(state_run_set(st, c, RUN_ABANDONED, NULL, "stopped", 3020, &err) == 0);
+    CHECK(state_run_begin(st, c, "/out/c.pdf", "scheduled", 3010, &err) == 0);
+    CHECK(state_run_end(st, c, RUN_ABANDONED, "abandoned", "stopped", 0, 3020, &err) == 0);
     CHECK(find_open(st, c, &row) == 1);
     CHECK_STR(row.status, RUN_ABANDONED);
     CHECK(row.attempts == 1);
-    CHECK(state_run_set(st, c, RUN_RUNNING, "/out/c2.pdf", NULL, 3030, &err) == 0);
+    CHECK(state_run_begin(st, c, "/out/c2.pdf", "scheduled", 3030, &err) == 0);
     CHECK(find_open(st, c, &row) == 1);
     CHECK(row.attempts == 2);
     CHECK_STR(row.output, "/out/c2.pdf");
@@ -501,8 +501,8 @@ static void test_runs(void)
     CHECK(sql_int(db, q) == 3030);
 
     /* undelivered: final. */
-    CHECK(state_run_set(st, d, RUN_RUNNING, "/out/d.pdf", NULL, 4010, &err) == 0);
-    CHECK(state_run_set(st, d, RUN_DELIVERING, NULL, NULL, 4020, &err) == 0);
+    CHECK(state_run_begin(st, d, "/out/d.pdf", "scheduled", 4010, &err) == 0);
+    CHECK(state_run_end(st, d, RUN_DELIVERING, "rendered", NULL, 0, 4020, &err) == 0);
     CHECK(state_run_set(st, d, RUN_UNDELIVERED, NULL, "a@example.com: refused", 4030, &err) == 0);
     CHECK(find_open(st, d, &row) == 0);
     snprintf(q, sizeof q, "SELECT finished FROM runs WHERE id = %lld", (long long)d);
@@ -662,9 +662,9 @@ static void test_history(void)
         free(db);
         return;
     }
-    state_run_set(st, r[0].id, RUN_RUNNING, "/out/m-2024-04.pdf", NULL, 1714536001, &err);
+    state_run_begin(st, r[0].id, "/out/m-2024-04.pdf", "scheduled", 1714536001, &err);
     state_run_set(st, r[0].id, RUN_DONE, NULL, NULL, 1714536002, &err);
-    state_run_set(st, r[1].id, RUN_RUNNING, "/out/m-2024-05.pdf", NULL, 1717214401, &err);
+    state_run_begin(st, r[1].id, "/out/m-2024-05.pdf", "scheduled", 1717214401, &err);
     state_run_set(st, r[1].id, RUN_UNDELIVERED, NULL, "smtp refused", 1717214402, &err);
     state_delivery_add(st, r[1].id, "email", "a@example.com", &err);
     free(r);
@@ -678,7 +678,7 @@ static void test_history(void)
         return;
     }
     out = open_memstream(&text, &len);
-    CHECK(state_history(st, out, "monthly", 1, 0, "UTC", &err) == 0);
+    CHECK(state_history(st, out, "monthly", 1, 0, 0, "UTC", &err) == 0);
     fclose(out);
     CHECK(strncmp(text, history_header, strlen(history_header)) == 0);
     /* Newest first, times in the zone, output and error side by side. */
@@ -694,7 +694,7 @@ static void test_history(void)
     /* Another zone, every report, one run at most, no deliveries. */
     text = NULL;
     out = open_memstream(&text, &len);
-    CHECK(state_history(st, out, NULL, 0, 1, "Europe/Berlin", &err) == 0);
+    CHECK(state_history(st, out, NULL, 0, 0, 1, "Europe/Berlin", &err) == 0);
     fclose(out);
     CHECK_CONTAINS(text, "daily                2024-06-02T05:46:40+02:00 2024-05-31 pending     0   \n");
     CHECK(strstr(text, "monthly") == NULL);
@@ -737,8 +737,8 @@ static void test_crash(void)
             _exit(3);
         /* The first was rendered and is being delivered; the second is
          * being rendered; the third was not started. */
-        state_run_set(mine, rr[0].id, RUN_RUNNING, "/out/1.pdf", NULL, 110, &e);
-        state_run_set(mine, rr[0].id, RUN_DELIVERING, NULL, NULL, 120, &e);
+        state_run_begin(mine, rr[0].id, "/out/1.pdf", "restart", 110, &e);
+        state_run_end(mine, rr[0].id, RUN_DELIVERING, "rendered", NULL, 0, 120, &e);
         state_delivery_add(mine, rr[0].id, "email", "a@example.com", &e);
         state_delivery_add(mine, rr[0].id, "email", "b@example.com", &e);
         state_delivery_add(mine, rr[0].id, "folder", "/srv/out", &e);
@@ -746,7 +746,7 @@ static void test_crash(void)
         state_delivery_begin(mine, d[0].id, 130, &e);
         state_delivery_end(mine, d[0].id, 1, NULL, 0, 131, &e);
         state_delivery_begin(mine, d[1].id, 132, &e); /* killed while sending */
-        state_run_set(mine, rr[1].id, RUN_RUNNING, "/out/2.pdf", NULL, 210, &e);
+        state_run_begin(mine, rr[1].id, "/out/2.pdf", "restart", 210, &e);
         kill(getpid(), SIGKILL);
         _exit(4);
     }
@@ -790,7 +790,7 @@ static void test_crash(void)
     for (i = 0; i < n; i++)
         if (strcmp(r[i].status, RUN_RUNNING) == 0) {
             run_row again;
-            CHECK(state_run_set(st, r[i].id, RUN_RUNNING, "/out/2.pdf", NULL, 500, &err) == 0);
+            CHECK(state_run_begin(st, r[i].id, "/out/2.pdf", "restart", 500, &err) == 0);
             CHECK(find_open(st, r[i].id, &again) == 1 && again.attempts == 2);
         }
     free(r);
@@ -862,8 +862,7 @@ static void test_restart(void)
     CHECK(state_plan(st, "crash", plan, 1, 1714543200, &err) == 0);
     CHECK(state_open_runs(st, &r, &n, &err) == 0 && n == 1);
     if (n == 1)
-        CHECK(state_run_set(st, r[0].id, RUN_RUNNING, "/nonexistent/half.pdf", NULL, 1714543201,
-                            &err) == 0);
+        CHECK(state_run_begin(st, r[0].id, "/nonexistent/half.pdf", "restart", 1714543201, &err) == 0);
     free(r);
     state_close(st);
 
