@@ -897,6 +897,212 @@ out:
     free(work);
 }
 
+/* ------------------------------------------------------------ retries and reruns */
+
+/* Each render is an attempt with its reason and result; a run that failed
+ * for now waits (retrying) with its next attempt and is open work. */
+static void test_attempts(void)
+{
+    char *db = path_in("attempts.db"), buf[512];
+    quire_error err = {0};
+    state *st = state_open(db, 0, &err);
+    run_new plan[] = {{100, "2024-01", "2024-01", "2024-01", RUN_PENDING}};
+    run_row row;
+    int64_t id;
+
+    if (!st || state_plan(st, "r", plan, 1, 100, &err)) {
+        CHECK(0);
+        fprintf(stderr, "%s\n", err.msg);
+        state_close(st);
+        free(db);
+        return;
+    }
+    id = sql_int(db, "SELECT id FROM runs");
+    CHECK(state_run_begin(st, id, "/out/a.pdf", "scheduled", 110, &err) == 0);
+    sql_text(db, "SELECT attempt || ' ' || reason || ' ' || started || ' ' || "
+                 "coalesce(result, 'open') FROM attempts",
+             buf, sizeof buf);
+    CHECK_STR(buf, "1 scheduled 110 open");
+    CHECK(state_run_end(st, id, RUN_RETRYING, "transient", "crm: connection refused", 1000, 120,
+                        &err) == 0);
+    CHECK(find_open(st, id, &row) == 1);
+    CHECK_STR(row.status, RUN_RETRYING);
+    CHECK(row.next_attempt == 1000);
+    CHECK(row.attempts == 1);
+    sql_text(db, "SELECT result || ' ' || finished || ' ' || error FROM attempts", buf,
+             sizeof buf);
+    CHECK_STR(buf, "transient 120 crm: connection refused");
+    sql_text(db, "SELECT status || ' ' || error || ' ' || finished FROM runs", buf, sizeof buf);
+    CHECK_STR(buf, "retrying crm: connection refused 120");
+
+    /* The retry: a second attempt, the wait and the error cleared. */
+    CHECK(state_run_begin(st, id, NULL, "retry", 1000, &err) == 0);
+    CHECK(find_open(st, id, &row) == 1);
+    CHECK_STR(row.status, RUN_RUNNING);
+    CHECK_STR(row.output, "/out/a.pdf");
+    CHECK(row.attempts == 2 && row.next_attempt == 0);
+    CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE error IS NULL") == 1);
+    CHECK(state_run_end(st, id, RUN_FAILED, "permanent", "no data", 0, 1010, &err) == 0);
+    CHECK(find_open(st, id, &row) == 0);
+    sql_text(db, "SELECT group_concat(attempt || ':' || reason || ':' || result, ' ') FROM "
+                 "(SELECT * FROM attempts ORDER BY attempt)",
+             buf, sizeof buf);
+    CHECK_STR(buf, "1:scheduled:transient 2:retry:permanent");
+    state_close(st);
+    free(db);
+}
+
+/* What quire rerun does to the ledger: the runs of a period, a run taken up
+ * again (its deliveries not sent due at once, those sent left alone), and a
+ * forced rerun as a run of its own. */
+static void test_reruns(void)
+{
+    char *db = path_in("reruns.db"), buf[512];
+    quire_error err = {0};
+    state *st = state_open(db, 0, &err);
+    run_new plan[] = {{100, "2024-01", "2024-01", "2024-01", RUN_PENDING},
+                      {200, "2024-01", "2024-01", "2024-01", RUN_SKIPPED},
+                      {300, "2024-02", "2024-02", "2024-02", RUN_PENDING}};
+    run_row *r = NULL, row;
+    delivery_row *d = NULL;
+    size_t n = 0, nd = 0;
+    int64_t id, again;
+
+    if (!st || state_plan(st, "r", plan, 3, 300, &err)) {
+        CHECK(0);
+        fprintf(stderr, "%s\n", err.msg);
+        state_close(st);
+        free(db);
+        return;
+    }
+    /* Newest first, whatever their status. */
+    CHECK(state_period_runs(st, "r", "2024-01", &r, &n, &err) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK(r[0].scheduled == 200 && r[1].scheduled == 100);
+        CHECK_STR(r[0].status, RUN_SKIPPED);
+    }
+    free(r);
+    CHECK(state_period_runs(st, "r", "2023-12", &r, &n, &err) == 0 && n == 0);
+    free(r);
+    CHECK(state_period_runs(st, "other", "2024-01", &r, &n, &err) == 0 && n == 0);
+    free(r);
+
+    /* A run rendered, one recipient sent, one failed for good, one waiting. */
+    id = sql_int(db, "SELECT id FROM runs WHERE scheduled = 300");
+    CHECK(state_run_begin(st, id, "/out/b.pdf", "scheduled", 310, &err) == 0);
+    CHECK(state_run_end(st, id, RUN_DELIVERING, "rendered", NULL, 0, 320, &err) == 0);
+    state_delivery_add(st, id, "email", "a@example.com", &err);
+    state_delivery_add(st, id, "email", "b@example.com", &err);
+    state_delivery_add(st, id, "webhook", "http://h/x", &err);
+    state_delivery_add(st, id, "notify", "ops@example.com", &err);
+    CHECK(state_deliveries(st, id, &d, &nd, &err) == 0 && nd == 4);
+    if (nd == 4) {
+        state_delivery_end(st, d[0].id, 1, NULL, 0, 330, &err);
+        state_delivery_end(st, d[1].id, 0, "refused", 0, 330, &err);
+        state_delivery_end(st, d[2].id, 0, "HTTP 500", 5000, 330, &err);
+        state_delivery_end(st, d[3].id, 0, "refused", 0, 330, &err);
+    }
+    free(d);
+    CHECK(state_run_set(st, id, RUN_UNDELIVERED, NULL, "refused", 340, &err) == 0);
+    CHECK(state_rerun_reset(st, id, 0, &err) == 0);
+    CHECK(state_run_get(st, id, &row, &err) == 0);
+    CHECK_STR(row.status, RUN_DELIVERING);
+    CHECK(state_deliveries(st, id, &d, &nd, &err) == 0 && nd == 4);
+    if (nd == 4) {
+        CHECK_STR(d[0].status, "sent");
+        CHECK_STR(d[1].status, "retrying");
+        CHECK(d[1].next_attempt == 0 && d[1].attempts == 0);
+        CHECK_STR(d[2].status, "retrying");
+        CHECK(d[2].next_attempt == 0);
+        CHECK_STR(d[3].status, "failed"); /* the notice is not a delivery of the report */
+    }
+    free(d);
+    /* A run to render again is pending. */
+    CHECK(state_rerun_reset(st, id, 1, &err) == 0);
+    CHECK(state_run_get(st, id, &row, &err) == 0);
+    CHECK_STR(row.status, RUN_PENDING);
+
+    /* Forced: a new run of the same fire time and period, numbered on. */
+    CHECK(state_run_get(st, id, &row, &err) == 0);
+    CHECK(state_rerun_new(st, &row, 400, &again, &err) == 0);
+    CHECK(again != id);
+    CHECK(state_rerun_new(st, &row, 500, &again, &err) == 0);
+    CHECK(state_run_get(st, again, &row, &err) == 0);
+    CHECK(row.rerun == 2 && row.scheduled == 300);
+    CHECK_STR(row.period, "2024-02");
+    CHECK_STR(row.status, RUN_PENDING);
+    CHECK(row.attempts == 0);
+    sql_text(db, "SELECT group_concat(rerun, ',') FROM (SELECT rerun FROM runs WHERE "
+                 "scheduled = 300 ORDER BY rerun)",
+             buf, sizeof buf);
+    CHECK_STR(buf, "0,1,2");
+    /* A plan that meets the fire time again leaves its runs alone. */
+    CHECK(state_plan(st, "r", &plan[2], 1, 300, &err) == 0);
+    CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE scheduled = 300") == 3);
+    CHECK(state_run_get(st, 999, &row, &err) == -1);
+    CHECK_STR(err.msg, "no run 999 in the ledger");
+    state_close(st);
+    free(db);
+}
+
+/* A ledger from before reruns and retries: upgraded when a scheduler opens
+ * it, its runs and deliveries kept; read as it is by history. */
+static void test_upgrade(void)
+{
+    char *db = path_in("old.db"), *text = NULL;
+    size_t len = 0;
+    quire_error err = {0};
+    state *st;
+    FILE *out = fopen(db, "w"); /* an empty file is an empty database */
+
+    if (out)
+        fclose(out);
+    CHECK(sql_exec(db, "CREATE TABLE marks (report TEXT PRIMARY KEY, last_scheduled INTEGER "
+                       "NOT NULL);"
+                       "CREATE TABLE runs (id INTEGER PRIMARY KEY, report TEXT NOT NULL, "
+                       "scheduled INTEGER NOT NULL, period TEXT NOT NULL, period_from TEXT NOT "
+                       "NULL, period_to TEXT NOT NULL, status TEXT NOT NULL, output TEXT, error "
+                       "TEXT, attempts INTEGER NOT NULL DEFAULT 0, created INTEGER, started "
+                       "INTEGER, finished INTEGER, UNIQUE (report, scheduled));"
+                       "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL "
+                       "REFERENCES runs(id), channel TEXT NOT NULL, recipient TEXT NOT NULL, "
+                       "status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL "
+                       "DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0, error TEXT, started "
+                       "INTEGER, finished INTEGER, UNIQUE (run_id, channel, recipient));"
+                       "INSERT INTO runs VALUES (5, 'r', 100, '2024-01', '2024-01', '2024-01', "
+                       "'failed', '/out/x.pdf', 'old error', 2, 1, 2, 3);"
+                       "INSERT INTO deliveries (run_id, channel, recipient, status) VALUES "
+                       "(5, 'email', 'a@example.com', 'sent');") == 0);
+    /* history reads it as it is */
+    st = state_open(db, 1, &err);
+    CHECK(st != NULL);
+    if (st) {
+        out = open_memstream(&text, &len);
+        CHECK(state_history(st, out, NULL, 1, 1, 0, "UTC", &err) == 0);
+        fclose(out);
+        CHECK_CONTAINS(text, "failed      2   /out/x.pdf  old error\n");
+        free(text);
+        state_close(st);
+    }
+    CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'rerun'") == 0);
+    st = state_open(db, 0, &err);
+    CHECK(st != NULL);
+    if (st) {
+        run_row row;
+        CHECK(state_run_get(st, 5, &row, &err) == 0);
+        CHECK(row.rerun == 0 && row.attempts == 2 && row.next_attempt == 0);
+        CHECK_STR(row.status, RUN_FAILED);
+        CHECK_STR(row.output, "/out/x.pdf");
+        CHECK(state_run_begin(st, 5, NULL, "rerun", 10, &err) == 0);
+        CHECK(sql_int(db, "SELECT attempt FROM attempts WHERE run_id = 5") == 3);
+        state_close(st);
+    }
+    CHECK(sql_int(db, "SELECT count(*) FROM deliveries WHERE run_id = 5 AND status = 'sent'") == 1);
+    CHECK(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_upgraded'") == 0);
+    free(db);
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-state-"))
@@ -910,6 +1116,9 @@ int main(void)
     test_history();
     test_crash();
     test_restart();
+    test_attempts();
+    test_reruns();
+    test_upgrade();
     fixture_close();
     return check_done("state");
 }
