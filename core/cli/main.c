@@ -51,7 +51,8 @@ static const char usage_main[] =
     "  --version       show the version\n"
     "\n"
     "Exit status: 0 success, 1 usage or spec error, 2 data or script error,\n"
-    "3 output or delivery error. See docs/cli.md.\n";
+    "3 output or delivery error, 4 a source failed for now (try again later).\n"
+    "See docs/cli.md.\n";
 
 static const char usage_run[] =
     "Usage: quire run SPEC [-o OUT.pdf] [--param NAME=VALUE]... [--export DIR]\n"
