@@ -63,3 +63,36 @@ out:
     close(fd);
     return rc;
 }
+
+struct sha256_ctx {
+    EVP_MD_CTX *md;
+};
+
+sha256_ctx *sha256_new(void)
+{
+    sha256_ctx *c = malloc(sizeof *c);
+
+    if (!c || !(c->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(c->md, EVP_sha256(), NULL))
+        abort();
+    return c;
+}
+
+void sha256_add(sha256_ctx *c, const void *data, size_t n)
+{
+    if (n && !EVP_DigestUpdate(c->md, data, n))
+        abort();
+}
+
+void sha256_end(sha256_ctx *c, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+
+    out[0] = '\0';
+    if (!c)
+        return;
+    if (EVP_DigestFinal_ex(c->md, md, &len))
+        to_hex(md, len, out);
+    EVP_MD_CTX_free(c->md);
+    free(c);
+}

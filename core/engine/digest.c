@@ -23,6 +23,7 @@ static void add(input_digests *d, char *path)
     d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
     d->v[d->n].path = path;
     d->v[d->n].name = NULL;
+    d->v[d->n].source = NULL;
     d->v[d->n].hex[0] = '\0';
     d->n++;
 }
@@ -68,8 +69,10 @@ input_digests *digests_start(const spec *s, plugin_registry *reg)
                 continue; /* the run stops at this source with the error */
         }
         for (j = 0; j < s->sources[i].noptions; j++)
-            if (is_file_option(p, s->sources[i].options[j].key))
+            if (is_file_option(p, s->sources[i].options[j].key)) {
                 add(d, path_join(s->dir, s->sources[i].options[j].value));
+                d->v[d->n - 1].source = s->sources[i].name;
+            }
     }
     for (i = 0; i < s->nsegmentations; i++)
         if (s->segmentations[i].rule)

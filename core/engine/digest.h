@@ -19,6 +19,7 @@
 typedef struct input_digest {
     char *path;
     const char *name;  /* how the manifest names it when not by path, or NULL */
+    const char *source; /* the source whose option names it, or NULL */
     char hex[65];      /* "" when the file could not be read */
 } input_digest;
 

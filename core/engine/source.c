@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sha256.h"
 #include "util.h"
 
 struct source {
@@ -33,6 +34,11 @@ struct source {
     uint64_t max_records, emitted;
     quire_column *colbuf;   /* batch columns in the host's layout, when the */
     size_t colcap;          /* plugin's column_size is not the host's */
+    char *origin;           /* host->origin's URL (masked), or NULL: files */
+    sha256_ctx *hash;       /* the scan's records, when origin and notes */
+    strbuf canon;           /* a batch in the canonical form, reused */
+    char **hashed_cols;     /* the columns hashed (from the first batch) */
+    size_t nhashed_cols;
 };
 
 /* What an error about the source as a whole names: source "name". */
@@ -283,11 +289,19 @@ void data_notes_init(data_notes *d)
 
 void data_notes_free(data_notes *d)
 {
-    size_t i;
+    size_t i, k;
 
     for (i = 0; i < d->n; i++)
         free(d->v[i]);
     free(d->v);
+    for (i = 0; i < d->nreads; i++) {
+        free(d->reads[i].source);
+        free(d->reads[i].origin);
+        for (k = 0; k < d->reads[i].ncolumns; k++)
+            free(d->reads[i].columns[k]);
+        free(d->reads[i].columns);
+    }
+    free(d->reads);
     pthread_mutex_destroy(&d->lock);
     memset(d, 0, sizeof *d);
 }
@@ -309,6 +323,140 @@ static void h_note(void *hctx, const char *fmt, ...)
     pthread_mutex_lock(&d->lock);
     d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
     d->v[d->n++] = xasprintf("%s: %s", so->src->name, msg);
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void h_origin(void *hctx, const char *url)
+{
+    source *so = hctx;
+
+    if (!so->opening || !url)
+        return; /* only open() says what the source is */
+    free(so->origin);
+    so->origin = xstrdup(url);
+    mask_secrets(so, so->origin, strlen(so->origin) + 1); /* "***" is never longer */
+}
+
+/* ------------------------------------------------------------ records' hash */
+
+/* The columns of b in byte order of their names: order[k] is the k-th. */
+static size_t *name_order(const quire_batch *b)
+{
+    size_t *order = xmalloc((b->ncols ? b->ncols : 1) * sizeof *order), i, j;
+
+    for (i = 0; i < b->ncols; i++) {
+        size_t c = i;
+        for (j = i; j > 0 && strcmp(b->columns[order[j - 1]].name, b->columns[c].name) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = c;
+    }
+    return order;
+}
+
+void source_canonical_rows(const quire_batch *b, strbuf *out)
+{
+    size_t *order = name_order(b), k;
+    uint32_t r;
+
+    for (r = 0; r < b->nrows; r++) {
+        for (k = 0; k < b->ncols; k++) {
+            const quire_column *col = &b->columns[order[k]];
+            const quire_cell *c = &b->cols[order[k]][r];
+            if (k)
+                sb_add(out, "\t", 1);
+            sb_puts(out, col->name);
+            sb_add(out, "=", 1);
+            if (c->null) {
+                sb_add(out, "\\N", 2);
+                continue;
+            }
+            switch (col->type) {
+            case QUIRE_T_INTEGER:
+                sb_printf(out, "%lld", (long long)c->v.i);
+                break;
+            case QUIRE_T_NUMBER:
+                sb_printf(out, "%.17g", c->v.n);
+                break;
+            case QUIRE_T_BOOLEAN:
+                sb_puts(out, c->v.i ? "true" : "false");
+                break;
+            case QUIRE_T_DATE: {
+                int64_t y;
+                int m, d;
+                quire_civil_from_days(c->v.i, &y, &m, &d);
+                sb_printf(out, "%04lld-%02d-%02d", (long long)y, m, d);
+                break;
+            }
+            default: {
+                const char *p = c->v.s.ptr, *e = p + c->v.s.len, *run = p;
+                for (; p < e; p++) {
+                    const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t"
+                                    : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
+                    if (!esc)
+                        continue;
+                    sb_add(out, run, (size_t)(p - run));
+                    sb_add(out, esc, 2);
+                    run = p + 1;
+                }
+                sb_add(out, run, (size_t)(e - run));
+                break;
+            }
+            }
+        }
+        sb_add(out, "\n", 1);
+    }
+    free(order);
+}
+
+/* Feed batch b to the scan's hash. */
+static void hash_batch(source *so, const quire_batch *b)
+{
+    if (!so->hashed_cols) {
+        size_t *order = name_order(b), k;
+        so->hashed_cols = xcalloc(b->ncols + 1, sizeof *so->hashed_cols);
+        for (k = 0; k < b->ncols; k++)
+            so->hashed_cols[k] = xstrdup(b->columns[order[k]].name);
+        so->nhashed_cols = b->ncols;
+        free(order);
+    }
+    so->canon.len = 0;
+    source_canonical_rows(b, &so->canon);
+    sha256_add(so->hash, so->canon.s, so->canon.len);
+}
+
+static void drop_hash(source *so)
+{
+    char hex[65];
+    size_t k;
+
+    sha256_end(so->hash, hex);
+    so->hash = NULL;
+    for (k = 0; k < so->nhashed_cols; k++)
+        free(so->hashed_cols[k]);
+    free(so->hashed_cols);
+    so->hashed_cols = NULL;
+    so->nhashed_cols = 0;
+}
+
+/* The scan is complete: its read goes to the run's notes. */
+static void record_read(source *so)
+{
+    data_notes *d = so->notes;
+    source_read rd;
+
+    memset(&rd, 0, sizeof rd);
+    sha256_end(so->hash, rd.sha256);
+    so->hash = NULL;
+    rd.source = xstrdup(so->src->name);
+    rd.origin = xstrdup(so->origin);
+    rd.columns = so->hashed_cols;
+    rd.ncolumns = so->nhashed_cols;
+    rd.records = (unsigned long long)so->emitted;
+    so->hashed_cols = NULL;
+    so->nhashed_cols = 0;
+    pthread_mutex_lock(&d->lock);
+    d->reads = xrealloc(d->reads, (d->nreads + 1) * sizeof *d->reads);
+    d->reads[d->nreads++] = rd;
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -472,6 +620,8 @@ static int h_emit(void *hctx, const quire_batch *b)
         source_error(so, QUIRE_ERROR_DATA, NULL, NULL, 0, 0, 0, msg);
         return 1;
     }
+    if (so->hash)
+        hash_batch(so, &hb);
     if (so->fn(so->user, &hb, so->err)) {
         so->failed = 1;
         return 1;
@@ -490,6 +640,7 @@ static const quire_host host = {
     .error = h_error,
     .note = h_note,
     .error_at = h_error_at,
+    .origin = h_origin,
 };
 
 /* ------------------------------------------------------------ options */
@@ -696,14 +847,28 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
     so->nproj = proj ? nproj : 0;
     so->max_records = max_records;
     so->emitted = 0;
+    if (so->origin && so->notes)
+        so->hash = sha256_new();
     rc = so->plugin->scan(so->state, &req);
     free(owned);
     so->fn = NULL;
     so->user = NULL;
     if (rc || so->failed) {
+        if (so->hash)
+            drop_hash(so);
         if (!err->code)
             source_err(so->src, err, "the %s plugin failed to read it", so->plugin->name);
         return -1;
+    }
+    if (so->hash) {
+        if (!so->hashed_cols) { /* no batch: the columns asked for */
+            quire_batch none;
+            memset(&none, 0, sizeof none);
+            none.columns = proj;
+            none.ncols = (uint32_t)(proj ? nproj : 0);
+            hash_batch(so, &none);
+        }
+        record_read(so);
     }
     return 0;
 }
@@ -797,5 +962,7 @@ void source_close(source *so)
     free(so->typed);
     free(so->secrets);
     free(so->colbuf);
+    free(so->origin);
+    sb_free(&so->canon);
     free(so);
 }

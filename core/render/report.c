@@ -443,14 +443,74 @@ static void json_path(strbuf *b, const char *cwd, const char *path)
     sb_json_cstr(b, path);
 }
 
+/* Whether source read a, then b, comes first in the manifest: by source,
+ * columns and hash, so that reads made on several threads are listed the
+ * same way every time. */
+static int read_cmp(const void *pa, const void *pb)
+{
+    const source_read *a = *(const source_read *const *)pa, *b = *(const source_read *const *)pb;
+    size_t k;
+    int c = strcmp(a->source, b->source);
+
+    for (k = 0; !c && k < a->ncolumns && k < b->ncolumns; k++)
+        c = strcmp(a->columns[k], b->columns[k]);
+    if (!c && a->ncolumns != b->ncolumns)
+        c = a->ncolumns < b->ncolumns ? -1 : 1;
+    return c ? c : strcmp(a->sha256, b->sha256);
+}
+
+/* Whether a source of the spec said what it reads (so its files are not
+ * its data: a token file, a cache). */
+static int has_origin(const data_notes *dn, const char *name)
+{
+    size_t i;
+    for (i = 0; name && dn && i < dn->nreads; i++)
+        if (strcmp(dn->reads[i].source, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The reads of the sources that are not files: each once (two facts that
+ * read one source the same way fetched the same records). */
+static void manifest_reads(strbuf *b, const data_notes *dn, int first)
+{
+    const source_read **v;
+    size_t i, k, n = dn ? dn->nreads : 0;
+
+    if (!n)
+        return;
+    v = xcalloc(n, sizeof *v);
+    for (i = 0; i < n; i++)
+        v[i] = &dn->reads[i];
+    qsort(v, n, sizeof *v, read_cmp);
+    for (i = 0; i < n; i++) {
+        if (i && read_cmp(&v[i - 1], &v[i]) == 0)
+            continue;
+        sb_puts(b, first ? "\n    {\"source\": " : ",\n    {\"source\": ");
+        first = 0;
+        sb_json_cstr(b, v[i]->source);
+        sb_puts(b, ", \"url\": ");
+        sb_json_cstr(b, v[i]->origin);
+        sb_puts(b, ", \"columns\": [");
+        for (k = 0; k < v[i]->ncolumns; k++) {
+            sb_puts(b, k ? ", " : "");
+            sb_json_cstr(b, v[i]->columns[k]);
+        }
+        sb_printf(b, "], \"records\": %llu, \"records_sha256\": ", v[i]->records);
+        sb_json_cstr(b, v[i]->sha256);
+        sb_puts(b, "}");
+    }
+    free(v);
+}
+
 static void build_manifest(report *r, const model *m, input_digests *dg,
-                           const source_secrets *secrets)
+                           const source_secrets *secrets, const data_notes *dn)
 {
     char cwdbuf[4096];
     const char *cwd = getcwd(cwdbuf, sizeof cwdbuf);
     const spec *s = m->s;
     strbuf b = {0};
-    size_t i, n;
+    size_t i, n, listed;
     const input_digest *in = digests_wait(dg, &n);
 
     sb_puts(&b, "{\n  \"quire\": ");
@@ -480,8 +540,10 @@ static void build_manifest(report *r, const model *m, input_digests *dg,
             sb_json_cstr(&b, s->params[i].value);
     }
     sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
-    for (i = 1; i < n; i++) {
-        sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
+    for (i = 1, listed = 0; i < n; i++) {
+        if (has_origin(dn, in[i].source))
+            continue;
+        sb_puts(&b, listed++ ? ",\n    {\"path\": " : "\n    {\"path\": ");
         if (source_secrets_value(secrets, in[i].path))
             sb_json_cstr(&b, "***");
         else if (in[i].name)
@@ -492,6 +554,7 @@ static void build_manifest(report *r, const model *m, input_digests *dg,
         sb_json_cstr(&b, in[i].hex);
         sb_puts(&b, "}");
     }
+    manifest_reads(&b, dn, listed == 0);
     sb_puts(&b, "\n  ],\n  \"files\": [");
     for (i = 0; i < r->nfiles; i++) {
         sb_puts(&b, i ? ", " : "");
@@ -631,7 +694,7 @@ report *report_build(const report_inputs *in)
     }
     r->doc.nsections = s->nsections;
     r->doc.sections = r->sections;
-    build_manifest(r, m, in->digests, in->secrets);
+    build_manifest(r, m, in->digests, in->secrets, in->notes);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
     build_notes(r, m, in->notes); /* the notes outlive the document */
