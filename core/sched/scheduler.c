@@ -712,7 +712,7 @@ int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
 int sched_rerun(const schedule *s, const char *label, int force, const sched_opts *o,
                 time_t now, quire_error *err)
 {
-    state *st = state_open(o->state_path, 0, err);
+    state *st;
     run_row *rows = NULL, r;
     size_t n = 0, i;
     const run_row *done = NULL;
@@ -721,6 +721,12 @@ int sched_rerun(const schedule *s, const char *label, int force, const sched_opt
     int rc = -1;
 
     memset(&res, 0, sizeof res);
+    /* A ledger to take a run from, not a new one. */
+    if (access(o->state_path, F_OK) != 0)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
+                            "cannot open the state file: %s", strerror(errno)),
+               QUIRE_EXIT_USAGE;
+    st = state_open(o->state_path, 0, err);
     if (!st)
         return err->code ? err->code : QUIRE_EXIT_USAGE;
     if (state_period_runs(st, s->report, label, &rows, &n, err))

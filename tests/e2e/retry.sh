@@ -158,6 +158,9 @@ exits 1 "rerun an unknown period" "$QUIRE" rerun "$T/once.yaml" 2023-01 --state 
 contains "$T/err" "the ledger has no run of once for period 2023-01 to run again"
 exits 1 "rerun without PERIOD" "$QUIRE" rerun "$T/once.yaml" --state "$T/once.db" $DOWN
 contains "$T/err" "missing PERIOD"
+exits 1 "rerun without a ledger" "$QUIRE" rerun "$T/once.yaml" 2024-04 --state "$T/none.db" $DOWN
+contains "$T/err" "none.db: error: cannot open the state file: No such file or directory"
+[ ! -e "$T/none.db" ] && ok || bad "rerun made a ledger"
 exits 0 "rerun --help" "$QUIRE" rerun --help
 contains "$T/out" "Usage: quire rerun SPEC PERIOD --state FILE"
 
