@@ -464,47 +464,18 @@ int state_run_get(state *st, int64_t id, run_row *out, quire_error *err)
     return 0;
 }
 
-/* Run the statements of sql (one parameter list for all: ?1, ?2, ...) in
- * one transaction; bind(q, arg) binds each one's parameters. */
-static int in_transaction(state *st, const char *const *sql, size_t n,
-                          void (*bind)(sqlite3_stmt *, const void *), const void *arg,
-                          const char *what, quire_error *err)
-{
-    size_t i;
-
-    if (exec(st, "BEGIN IMMEDIATE", err))
-        return -1;
-    for (i = 0; i < n; i++) {
-        sqlite3_stmt *q = prep(st, sql[i], err);
-        int rc;
-        if (!q)
-            goto fail;
-        bind(q, arg);
-        rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE) {
-            db_fail(st, err, what);
-            goto fail;
-        }
-    }
-    return exec(st, "COMMIT", err);
-fail:
-    exec(st, "ROLLBACK", NULL);
-    return -1;
-}
-
-typedef struct attempt_args {
-    int64_t id, next, now;
+/* The parameters the statements below share, by number: ?1 run id, ?2
+ * now, ?3 output, ?4 reason, ?5 status, ?6 result, ?7 error, ?8 next
+ * attempt; each statement uses those it needs. */
+typedef struct run_args {
+    int64_t id, now, next;
     const char *output, *reason, *status, *result, *error;
-} attempt_args;
+} run_args;
 
-static void bind_attempt(sqlite3_stmt *q, const void *arg)
+static void bind_args(sqlite3_stmt *q, const run_args *a)
 {
-    const attempt_args *a = arg;
     int k, n = sqlite3_bind_parameter_count(q);
 
-    /* ?1 id, ?2 now, ?3 output, ?4 reason, ?5 status, ?6 result, ?7 error,
-     * ?8 next attempt: each statement uses those it needs */
     for (k = 1; k <= n; k++) {
         const char *t = k == 3 ? a->output : k == 4 ? a->reason : k == 5 ? a->status
                       : k == 6 ? a->result : k == 7 ? a->error : NULL;
@@ -519,6 +490,33 @@ static void bind_attempt(sqlite3_stmt *q, const void *arg)
     }
 }
 
+/* Run the n statements of sql with the parameters a, in one transaction. */
+static int in_transaction(state *st, const char *const *sql, size_t n, const run_args *a,
+                          const char *what, quire_error *err)
+{
+    size_t i;
+
+    if (exec(st, "BEGIN IMMEDIATE", err))
+        return -1;
+    for (i = 0; i < n; i++) {
+        sqlite3_stmt *q = prep(st, sql[i], err);
+        int rc;
+        if (!q)
+            goto fail;
+        bind_args(q, a);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE) {
+            db_fail(st, err, what);
+            goto fail;
+        }
+    }
+    return exec(st, "COMMIT", err);
+fail:
+    exec(st, "ROLLBACK", NULL);
+    return -1;
+}
+
 int state_run_begin(state *st, int64_t id, const char *output, const char *reason, int64_t now,
                     quire_error *err)
 {
@@ -527,13 +525,13 @@ int state_run_begin(state *st, int64_t id, const char *output, const char *reaso
         "attempts = attempts + 1, next_attempt = 0, started = ?2, finished = NULL WHERE id = ?1",
         "INSERT INTO attempts (run_id, attempt, reason, started) "
         "SELECT id, attempts, ?4, ?2 FROM runs WHERE id = ?1"};
-    attempt_args a = {0};
+    run_args a = {0};
 
     a.id = id;
     a.now = now;
     a.output = output;
     a.reason = reason;
-    return in_transaction(st, sql, 2, bind_attempt, &a, "cannot record an attempt", err);
+    return in_transaction(st, sql, 2, &a, "cannot record an attempt", err);
 }
 
 int state_run_end(state *st, int64_t id, const char *status, const char *result,
@@ -544,7 +542,7 @@ int state_run_end(state *st, int64_t id, const char *status, const char *result,
         "attempt = (SELECT attempts FROM runs WHERE id = ?1)",
         "UPDATE runs SET status = ?5, error = ?7, next_attempt = ?8, "
         "finished = CASE WHEN ?5 = 'delivering' THEN finished ELSE ?2 END WHERE id = ?1"};
-    attempt_args a = {0};
+    run_args a = {0};
 
     a.id = id;
     a.now = now;
@@ -552,7 +550,7 @@ int state_run_end(state *st, int64_t id, const char *status, const char *result,
     a.result = result;
     a.error = error;
     a.next = next_attempt;
-    return in_transaction(st, sql, 2, bind_attempt, &a, "cannot record an attempt", err);
+    return in_transaction(st, sql, 2, &a, "cannot record an attempt", err);
 }
 
 int state_rerun_reset(state *st, int64_t id, int render, quire_error *err)
@@ -561,11 +559,11 @@ int state_rerun_reset(state *st, int64_t id, int render, quire_error *err)
         "UPDATE deliveries SET status = 'retrying', next_attempt = 0 WHERE run_id = ?1 AND "
         "channel <> 'notify' AND status IN ('failed', 'retrying')",
         "UPDATE runs SET status = ?5, next_attempt = 0 WHERE id = ?1"};
-    attempt_args a = {0};
+    run_args a = {0};
 
     a.id = id;
     a.status = render ? RUN_PENDING : RUN_DELIVERING;
-    return in_transaction(st, sql, 2, bind_attempt, &a, "cannot prepare the rerun", err);
+    return in_transaction(st, sql, 2, &a, "cannot prepare the rerun", err);
 }
 
 int state_rerun_new(state *st, const run_row *of, int64_t now, int64_t *id, quire_error *err)
