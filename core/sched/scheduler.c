@@ -543,7 +543,7 @@ static const char *permanent_why(int code)
 /* A render that failed: retried later when it failed for now (status 4, a
  * source down) and attempts remain, else failed for good (and on_failure
  * told). */
-static void render_failed(state *st, const schedule *s, const run_row *r, const quire_error *e,
+static void render_failure(state *st, const schedule *s, const run_row *r, const quire_error *e,
                           time_t now, time_t clock, pass_result *res)
 {
     char et[QUIRE_ERROR_TEXT_MAX], at[40];
@@ -626,7 +626,7 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
                      (long long)r->id, r->report);
                 return;
             }
-            render_failed(st, s, r, &e, now, clock, res);
+            render_failure(st, s, r, &e, now, clock, res);
             return;
         }
         {
