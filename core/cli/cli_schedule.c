@@ -57,10 +57,11 @@ static const char usage_rerun[] =
     "\n"
     "Render and deliver the report's run for PERIOD (as the ledger labels it:\n"
     "2024-04, 2024-Q1, 2024, 2024-04-30) now: one that failed, was skipped,\n"
-    "waits for a retry or was not delivered to every recipient. It is recorded\n"
-    "in the ledger as an attempt of that run; a recipient that has it is not sent\n"
-    "it again. A period already delivered is refused (status 1) unless --force,\n"
-    "which renders it again and delivers it to every recipient as a new run.\n"
+    "waits for a retry or was not delivered to every recipient (or one no pass\n"
+    "recorded: the run of its fire time). It is recorded in the ledger as an\n"
+    "attempt of that run; a recipient that has it is not sent it again. A\n"
+    "period already delivered is refused (status 1) unless --force, which\n"
+    "renders it again and delivers it to every recipient as a new run.\n"
     "Exit status as run-due's.\n";
 
 static const char usage_history[] =

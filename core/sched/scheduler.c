@@ -709,6 +709,41 @@ int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
     return exit_status(&res);
 }
 
+/* The first fire time of s whose run reports on period `label`, looked for
+ * from the period's first day on. Returns 0 when there is none: a label
+ * that is not of the schedule's kind of period, or no such fire within a
+ * few million. */
+static int first_fire_of(const schedule *s, const char *label, cron_fire *out)
+{
+    int y = 0, m = 1, d = 1, q = 0, n = 0, c;
+    long k;
+    char start[40];
+    time_t t;
+    period p;
+
+    if (sscanf(label, "%4d-Q%1d%n", &y, &q, &n) == 2 && !label[n] && q >= 1 && q <= 4)
+        m = 3 * q - 2;
+    else if (!(sscanf(label, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !label[n]) &&
+             !(sscanf(label, "%4d-%2d%n", &y, &m, &n) == 2 && !label[n]) &&
+             !(sscanf(label, "%4d%n", &y, &n) == 1 && !label[n]))
+        return 0;
+    snprintf(start, sizeof start, "%04d-%02d-%02dT00:00:00", y, m, d);
+    if (y < 1970 || iso_parse(start, s->tz, &t))
+        return 0;
+    for (t -= 1, k = 0; k < 4000000; k++, t = out->at) {
+        if (cron_next(&s->cron, s->tz, t, out))
+            return 0;
+        schedule_period(s, out->wall, &p);
+        if (strlen(p.label) != strlen(label) || !strchr(p.label, 'Q') != !strchr(label, 'Q'))
+            return 0; /* another kind of period than the schedule's */
+        if ((c = strcmp(p.label, label)) == 0)
+            return 1;
+        if (c > 0)
+            return 0; /* past it */
+    }
+    return 0;
+}
+
 int sched_rerun(const schedule *s, const char *label, int force, const sched_opts *o,
                 time_t now, quire_error *err)
 {
@@ -732,11 +767,40 @@ int sched_rerun(const schedule *s, const char *label, int force, const sched_opt
     if (state_period_runs(st, s->report, label, &rows, &n, err))
         goto done;
     if (!n) {
-        quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
-                     "the ledger has no run of %s for period %s to run again (quire history "
-                     "lists its runs)",
-                     s->report, label);
-        goto done;
+        /* A period no pass recorded (before the report's first pass, or a
+         * skipped run no longer kept): the run of its first fire time. */
+        cron_fire f;
+        period per;
+        run_new rn;
+        char at[40];
+        int64_t id;
+
+        if (!first_fire_of(s, label, &f)) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
+                         "the ledger has no run of %s for period %s, and no fire time of its "
+                         "schedule reports on such a period",
+                         s->report, label);
+            goto done;
+        }
+        iso_format(f.at, s->tz, at, sizeof at);
+        if (f.at > now) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
+                         "%s for %s is not due before %s: nothing to run again", s->report,
+                         label, at);
+            goto done;
+        }
+        schedule_period(s, f.wall, &per);
+        rn.scheduled = f.at;
+        rn.period = per.label;
+        rn.from = per.from;
+        rn.to = per.to;
+        rn.status = RUN_PENDING;
+        if (state_run_add(st, s->report, &rn, (int64_t)now, &id, err) ||
+            state_period_runs(st, s->report, label, &rows, &n, err))
+            goto done;
+        qlog(LOG_INFO, "%s for %s: no run in the ledger; recorded the one of its fire time %s "
+                       "(run %lld)",
+             s->report, label, at, (long long)id);
     }
     for (i = 0; i < n && !done; i++)
         if (strcmp(rows[i].status, RUN_DONE) == 0)

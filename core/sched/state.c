@@ -566,6 +566,42 @@ int state_rerun_reset(state *st, int64_t id, int render, quire_error *err)
     return in_transaction(st, sql, 2, &a, "cannot prepare the rerun", err);
 }
 
+int state_run_add(state *st, const char *report, const run_new *run, int64_t now, int64_t *id,
+                  quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO runs (report, scheduled, period, period_from, period_to, "
+                           "status, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                           "ON CONFLICT (report, scheduled, rerun) DO NOTHING",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, run->scheduled);
+    sqlite3_bind_text(q, 3, run->period, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, run->from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, run->to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 6, run->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 7, now);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot record a run");
+    q = prep(st, "SELECT id FROM runs WHERE report = ? AND scheduled = ? AND rerun = 0", err);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, run->scheduled);
+    rc = sqlite3_step(q);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(st, err, "cannot read the runs");
+    return 0;
+}
+
 int state_rerun_new(state *st, const run_row *of, int64_t now, int64_t *id, quire_error *err)
 {
     sqlite3_stmt *q = prep(st,

@@ -97,6 +97,11 @@ int state_run_set(state *st, int64_t id, const char *status, const char *output,
  * stay sent), and the run is pending (render: rendered again) or delivering
  * (its PDF is delivered as it is). */
 int state_rerun_reset(state *st, int64_t id, int render, quire_error *err);
+/* Add run (for quire rerun, a fire time no pass recorded) without moving
+ * the mark; one already there for its fire time is kept. *id is the
+ * fire time's run. */
+int state_run_add(state *st, const char *report, const run_new *run, int64_t now, int64_t *id,
+                  quire_error *err);
 /* A new run (pending) for the fire time and period of run `of`, its next
  * rerun number; *id is the new run's. */
 int state_rerun_new(state *st, const run_row *of, int64_t now, int64_t *id, quire_error *err);

@@ -153,9 +153,19 @@ contains "$T/err" "a temporary failure, but no attempt is left"
 exits 0 "no third attempt" "$QUIRE" run-due "$T/once.yaml" --state "$T/once.db" --now 2024-05-01T05:00:00Z $DOWN
 [ "$(sql "$T/once.db" "select attempts from runs")" = 2 ] && ok || bad "rendered after the last attempt"
 
-# 9. rerun of a period the ledger has no run of, and usage errors.
-exits 1 "rerun an unknown period" "$QUIRE" rerun "$T/once.yaml" 2023-01 --state "$T/once.db" $DOWN
-contains "$T/err" "the ledger has no run of once for period 2023-01 to run again"
+# 9. rerun of a period the ledger has no run of (before the report's first
+#    pass): the run of its fire time is recorded, rendered and delivered.
+exits 0 "rerun a period no pass recorded" "$QUIRE" rerun "$T/once.yaml" 2024-02 --state "$T/once.db" \
+    --now 2024-05-02T00:00:00Z $P
+[ -f "$T/once/once-2024-02.pdf" ] && ok || bad "the period no pass recorded was not delivered"
+[ "$(sql "$T/once.db" "select scheduled, status from runs where period = '2024-02'")" = "1709269200|done" ] && ok ||
+    bad "the recorded run: $(sql "$T/once.db" "select * from runs")"
+exits 1 "rerun a period of another kind" "$QUIRE" rerun "$T/once.yaml" 2024-Q1 --state "$T/once.db" $DOWN
+contains "$T/err" "the ledger has no run of once for period 2024-Q1, and no fire time of its schedule reports on such a period"
+exits 1 "rerun a period not due" "$QUIRE" rerun "$T/once.yaml" 2024-06 --state "$T/once.db" \
+    --now 2024-05-02T00:00:00Z $DOWN
+contains "$T/err" "once for 2024-06 is not due before 2024-07-01T06:00:00+02:00"
+[ "$(sql "$T/once.db" "select count(*) from runs")" = 2 ] && ok || bad "a refused rerun recorded a run"
 exits 1 "rerun without PERIOD" "$QUIRE" rerun "$T/once.yaml" --state "$T/once.db" $DOWN
 contains "$T/err" "missing PERIOD"
 exits 1 "rerun without a ledger" "$QUIRE" rerun "$T/once.yaml" 2024-04 --state "$T/none.db" $DOWN

@@ -1042,6 +1042,25 @@ static void test_reruns(void)
     CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE scheduled = 300") == 3);
     CHECK(state_run_get(st, 999, &row, &err) == -1);
     CHECK_STR(err.msg, "no run 999 in the ledger");
+
+    /* A run no pass recorded, added without moving the mark; one already
+     * there for its fire time is kept. */
+    {
+        run_new old = {50, "2023-12", "2023-12", "2023-12", RUN_PENDING};
+        run_new same = {300, "2024-02", "x", "x", RUN_PENDING};
+        int64_t mark = 0, got;
+        int found = 0;
+        CHECK(state_run_add(st, "r", &old, 600, &got, &err) == 0);
+        CHECK(state_run_get(st, got, &row, &err) == 0);
+        CHECK(row.scheduled == 50 && row.rerun == 0);
+        CHECK_STR(row.period, "2023-12");
+        CHECK_STR(row.status, RUN_PENDING);
+        CHECK(state_mark(st, "r", &mark, &found, &err) == 0 && found && mark == 300);
+        CHECK(state_run_add(st, "r", &same, 600, &got, &err) == 0);
+        CHECK(got == id);
+        CHECK(state_run_get(st, id, &row, &err) == 0);
+        CHECK_STR(row.from, "2024-02");
+    }
     state_close(st);
     free(db);
 }
