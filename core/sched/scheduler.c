@@ -757,10 +757,11 @@ int sched_rerun(const schedule *s, const char *label, int force, const sched_opt
 
     memset(&res, 0, sizeof res);
     /* A ledger to take a run from, not a new one. */
-    if (access(o->state_path, F_OK) != 0)
-        return quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
-                            "cannot open the state file: %s", strerror(errno)),
-               QUIRE_EXIT_USAGE;
+    if (access(o->state_path, F_OK) != 0) {
+        quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0, "cannot open the state file: %s",
+                     strerror(errno));
+        return QUIRE_EXIT_USAGE;
+    }
     st = state_open(o->state_path, 0, err);
     if (!st)
         return err->code ? err->code : QUIRE_EXIT_USAGE;
