@@ -60,7 +60,7 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all tests deps demo demo-crm test test-run check-asan bench clean install uninstall
+.PHONY: all tests deps demo demo-crm test test-run check-asan check-oom bench clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
 # Quire's Lua library is found next to the program (scripts/lib/quire.lua),
@@ -95,9 +95,19 @@ $(OBJ)/tools/sample/%.o: tools/sample/%.c
 $(OBJ)/libquire.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a
+# FAULT=1 (make check-oom): every allocation of Quire's own code goes through
+# tests/oom/fault.c, which can fail the n-th one.
+FAULT_OBJ := $(if $(FAULT),$(OBJ)/tests/oom/fault.o)
+comma := ,
+FAULT_LDFLAGS := $(if $(FAULT),-Wl$(comma)--wrap=malloc$(comma)--wrap=calloc$(comma)--wrap=realloc)
+
+$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a $(FAULT_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(ALL_LDFLAGS) $(FAULT_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(OBJ)/tests/oom/fault.o: tests/oom/fault.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -c -o $@ $<
 
 # Plugins: position-independent, hidden symbols but the one entry point, the
 # contract header alone, and every symbol resolved at link time (-z defs): a
@@ -180,6 +190,14 @@ check-asan: deps
 	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj test-run
+
+# The allocation-failure sweep (tests/oom/sweep.sh): the stock report with
+# its n-th allocation failed, for every n up to the total (OOM_STRIDE=k: every
+# k-th), under ASan; each run must end cleanly.
+OOM_STRIDE ?= 1
+check-oom: deps
+	@$(MAKE) --no-print-directory OUT=build/oom OBJ=build/oom/obj SAN=1 OPT=-O1 FAULT=1 all
+	@QUIRE=build/oom/quire OOM_STRIDE=$(OOM_STRIDE) sh tests/oom/sweep.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

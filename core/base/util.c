@@ -6,10 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+
+/* Out of memory: say so and exit with the status of a failed run. exit(),
+ * not abort(): the handlers the program registered (removing temporary
+ * outputs) run, and nothing dumps core. */
 static void oom(size_t n)
 {
-    fprintf(stderr, "quire: out of memory (asked for %zu bytes)\n", n);
-    abort();
+    quire_error e = {0};
+    char line[256];
+
+    quire_err_at(&e, QUIRE_EXIT_DATA, "quire", 0, 0, "out of memory (asked for %zu bytes)", n);
+    fprintf(stderr, "%s\n", quire_err_format(&e, line, sizeof line));
+    exit(QUIRE_EXIT_DATA);
 }
 
 void *xmalloc(size_t n)

@@ -122,6 +122,16 @@ static const char *clean(render *r, const char *s)
 
 /* ------------------------------------------------------------ pages */
 
+static void *hpdf_alloc(HPDF_UINT size)
+{
+    return malloc(size);
+}
+
+static void hpdf_free(void *p)
+{
+    free(p);
+}
+
 static void on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
 {
     render *r = user;
@@ -1466,11 +1476,8 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
     if (!r)
         return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
     r->path = path;
-    r->pdf = HPDF_New(on_error, r);
-    if (!r->pdf) {
-        free(r);
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: cannot create a PDF document", path);
-    }
+    snprintf(r->what, sizeof r->what, "%s: cannot create a PDF document", path);
+    r->code = QUIRE_EXIT_DELIVERY;
     if (setjmp(r->jb)) {
         char eb[128];
 
@@ -1493,6 +1500,15 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
         free(r->out);
         free(r);
         return -1;
+    }
+    /* libharu allocates through malloc and free here, like the rest of
+     * Quire (and so fails as the rest does when memory runs out); an error
+     * while it starts comes back through on_error once the document has its
+     * handler, else as NULL. */
+    r->pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, r);
+    if (!r->pdf) {
+        free(r);
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: cannot create a PDF document", path);
     }
     build(r, doc);
     HPDF_Free(r->pdf);
