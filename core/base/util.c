@@ -8,9 +8,11 @@
 
 #include "error.h"
 
-/* Out of memory: say so and exit with the status of a failed run. exit(),
- * not abort(): the handlers the program registered (removing temporary
- * outputs) run, and nothing dumps core. */
+/* Out of memory: say so and end the process with the status of a failed
+ * run, at once. quick_exit(), not abort() (nothing dumps core; the program's
+ * at_quick_exit handlers remove temporary outputs) and not exit(): other
+ * threads may be running (reading sources, hashing inputs), and exit()'s
+ * handlers would tear down libraries under them. */
 static void oom(size_t n)
 {
     quire_error e = {0};
@@ -18,7 +20,7 @@ static void oom(size_t n)
 
     quire_err_at(&e, QUIRE_EXIT_DATA, "quire", 0, 0, "out of memory (asked for %zu bytes)", n);
     fprintf(stderr, "%s\n", quire_err_format(&e, line, sizeof line));
-    exit(QUIRE_EXIT_DATA);
+    quick_exit(QUIRE_EXIT_DATA);
 }
 
 void *xmalloc(size_t n)
