@@ -1186,9 +1186,13 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     effective(&q->lim, l);
     q->L = L = lua_newstate(qalloc, q);
     if (!L) {
-        quire_err(err, QUIRE_EXIT_DATA,
-                  "cannot create the Lua state: memory limit of %g MiB is too small",
-                  mib(q->lim.memory));
+        /* the cap refused, or the system had no memory to give */
+        if (q->refused)
+            quire_err(err, QUIRE_EXIT_DATA,
+                      "cannot create the Lua state: memory limit of %g MiB is too small",
+                      mib(q->lim.memory));
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "cannot create the Lua state: out of memory");
         free(q);
         return NULL;
     }
@@ -1196,9 +1200,12 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     lua_pushcfunction(L, setup);
     lua_pushlightuserdata(L, q);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-        quire_err(err, QUIRE_EXIT_DATA,
-                  "cannot set up the Lua state: memory limit of %g MiB is too small",
-                  mib(q->lim.memory));
+        if (q->refused)
+            quire_err(err, QUIRE_EXIT_DATA,
+                      "cannot set up the Lua state: memory limit of %g MiB is too small",
+                      mib(q->lim.memory));
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "cannot set up the Lua state: out of memory");
         lua_close(L);
         free(q);
         return NULL;

@@ -6,8 +6,8 @@
 # every one). Each run must end cleanly:
 #   - a report written in full (the failure was absorbed: Lua collects
 #     garbage and retries), or a clean error: exit status 1 to 4 and a
-#     message "...: error: ..." on stderr, with no PDF and no temporary file
-#     left in the output folder;
+#     message "...: error: ..." on stderr, with no PDF, no exports and no
+#     temporary file left in the output folder;
 #   - never a signal (abort, crash), a sanitizer report (ASan, LeakSanitizer,
 #     UBSan) or a hang (60 s).
 #   QUIRE       the fault-injection build (default build/oom/quire)
@@ -35,6 +35,8 @@ if [ "${1:-}" = --one ]; then
         why="exit $rc without an error message"
     elif [ -e "$d/out/r.pdf" ]; then
         why="exit $rc with a PDF written"
+    elif [ -n "$(ls -A "$d/out/x" 2>/dev/null)" ]; then
+        why="exit $rc with exports published"
     elif ls -a "$d/out" "$d/out/x" 2>/dev/null | grep -q '\.tmp\.'; then
         why="exit $rc leaving a temporary file"
     fi
