@@ -6,6 +6,7 @@
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
+#   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -187,17 +188,19 @@ test-run:
 	@QUIRE=$(OUT)/quire UNIT_DIR=$(OBJ)/tests ./tests/run.sh
 
 check-asan: deps
-	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all tests
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 FAULT=1 all tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj test-run
+	@QUIRE=build/asan/quire OOM_STRIDE=500 sh tests/oom/sweep.sh
 
 # The allocation-failure sweep (tests/oom/sweep.sh): the stock report with
 # its n-th allocation failed, for every n up to the total (OOM_STRIDE=k: every
 # k-th), under ASan; each run must end cleanly.
+# (The ASan build of check-asan, which links tests/oom/fault.c.)
 OOM_STRIDE ?= 1
 check-oom: deps
-	@$(MAKE) --no-print-directory OUT=build/oom OBJ=build/oom/obj SAN=1 OPT=-O1 FAULT=1 all
-	@QUIRE=build/oom/quire OOM_STRIDE=$(OOM_STRIDE) sh tests/oom/sweep.sh
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 FAULT=1 all
+	@QUIRE=build/asan/quire OOM_STRIDE=$(OOM_STRIDE) sh tests/oom/sweep.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -10,7 +10,7 @@
 #     temporary file left in the output folder;
 #   - never a signal (abort, crash), a sanitizer report (ASan, LeakSanitizer,
 #     UBSan) or a hang (60 s).
-#   QUIRE       the fault-injection build (default build/oom/quire)
+#   QUIRE       the fault-injection build (default build/asan/quire)
 #   OOM_STRIDE  try every k-th allocation (default 1)
 #   OOM_JOBS    runs at a time (default 2)
 set -u
@@ -50,7 +50,7 @@ if [ "${1:-}" = --one ]; then
 fi
 
 . tests/lib.sh
-QUIRE=${QUIRE:-build/oom/quire}
+QUIRE=${QUIRE:-build/asan/quire}
 STRIDE=${OOM_STRIDE:-1}
 JOBS=${OOM_JOBS:-2}
 ASAN_OPTIONS=detect_leaks=1:exitcode=86
