@@ -45,4 +45,21 @@ ln -s "$W/data/orders.csv" "$W/orders-link.csv"
 spec_with orders-link.csv
 exits 0 "a symlink to a regular file is read" timeout 60 "$QUIRE" run "$W/spec.yaml" -o "$W/out.pdf"
 
+# A source appended to while the report is made: the run stops (exit 4, run
+# again later) naming it, and writes no PDF over the torn file. A writer adds
+# valid rows for the whole run, so the file the run hashed first is not the
+# file it ends with, whenever the hash is taken.
+cp "$W/data/orders.csv" "$W/growing.csv"
+row=$(sed -n 2p "$W/growing.csv")
+spec_with growing.csv
+( while :; do printf '%s\n' "$row" >>"$W/growing.csv"; done ) &
+writer=$!
+exits 4 "a source appended to during the run" timeout 60 "$QUIRE" run "$W/spec.yaml" \
+    -o "$W/grown.pdf"
+kill "$writer"
+wait "$writer" 2>/dev/null
+contains "$T/err" "growing.csv: error: the file changed while the report was made ("
+contains "$T/err" "run again once it is complete"
+[ ! -e "$W/grown.pdf" ] && ok || bad "a PDF was written over a file that changed"
+
 done_checks special_files
