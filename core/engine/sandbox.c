@@ -158,8 +158,12 @@ static void set_trip(quire_lua *q, int kind, const char *where)
                  q->lim.seconds);
         break;
     default:
-        snprintf(q->trip, sizeof q->trip, "%smemory limit of %g MiB exceeded", where,
-                 mib(q->lim.memory));
+        /* the cap refused to grow, or the system had nothing to give */
+        if (q->refused)
+            snprintf(q->trip, sizeof q->trip, "%smemory limit of %g MiB exceeded", where,
+                     mib(q->lim.memory));
+        else
+            snprintf(q->trip, sizeof q->trip, "%sout of memory", where);
         break;
     }
 }
@@ -778,7 +782,8 @@ static int sb_rep(lua_State *L)
     if (l + lsep < l || l + lsep > cap / (lua_Unsigned)n) {
         quire_lua *q = getq(L);
         if (q->depth > 0) {
-            set_trip(q, TRIP_MEMORY, ""); /* as if the allocation had failed */
+            q->refused = 1; /* as if the cap had refused the allocation */
+            set_trip(q, TRIP_MEMORY, "");
             return raise_trip(L, q);
         }
         return luaL_error(L, "not enough memory");
