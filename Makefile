@@ -6,6 +6,7 @@
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
+#   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -60,7 +61,7 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all tests deps demo demo-crm test test-run check-asan bench clean install uninstall
+.PHONY: all tests deps demo demo-crm test test-run check-asan check-oom bench clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
 # Quire's Lua library is found next to the program (scripts/lib/quire.lua),
@@ -95,9 +96,19 @@ $(OBJ)/tools/sample/%.o: tools/sample/%.c
 $(OBJ)/libquire.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a
+# FAULT=1 (make check-oom): every allocation of Quire's own code goes through
+# tests/oom/fault.c, which can fail the n-th one.
+FAULT_OBJ := $(if $(FAULT),$(OBJ)/tests/oom/fault.o)
+comma := ,
+FAULT_LDFLAGS := $(if $(FAULT),-Wl$(comma)--wrap=malloc$(comma)--wrap=calloc$(comma)--wrap=realloc)
+
+$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a $(FAULT_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(ALL_LDFLAGS) $(FAULT_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(OBJ)/tests/oom/fault.o: tests/oom/fault.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -c -o $@ $<
 
 # Plugins: position-independent, hidden symbols but the one entry point, the
 # contract header alone, and every symbol resolved at link time (-z defs): a
@@ -177,9 +188,19 @@ test-run:
 	@QUIRE=$(OUT)/quire UNIT_DIR=$(OBJ)/tests ./tests/run.sh
 
 check-asan: deps
-	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all tests
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 FAULT=1 all tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj test-run
+	@QUIRE=build/asan/quire OOM_STRIDE=500 sh tests/oom/sweep.sh
+
+# The allocation-failure sweep (tests/oom/sweep.sh): the stock report with
+# its n-th allocation failed, for every n up to the total (OOM_STRIDE=k: every
+# k-th), under ASan; each run must end cleanly.
+# (The ASan build of check-asan, which links tests/oom/fault.c.)
+OOM_STRIDE ?= 1
+check-oom: deps
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 FAULT=1 all
+	@QUIRE=build/asan/quire OOM_STRIDE=$(OOM_STRIDE) sh tests/oom/sweep.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -4,10 +4,14 @@
 #define QUIRE_SHA256_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
-/* The hex digest of a regular file's bytes; returns -1 (out = "") when it is
- * unreadable or not a regular file (a device, a FIFO: never opened for reading). */
-int sha256_file(const char *path, char out[65]);
+/* The hex digest of a regular file's bytes: exactly the st_size bytes it held
+ * when opened, whose status goes to *st (when st is not NULL). Returns 0;
+ * -1 (out = "") when it is unreadable or not a regular file (a device, a
+ * FIFO: never opened for reading); -2 (out = "") when it changed while it
+ * was hashed (it ended early, or its size, times or identity moved). */
+int sha256_file(const char *path, char out[65], struct stat *st);
 
 /* A digest fed in pieces: sha256_new(), sha256_add() any number of times,
  * then sha256_end(), which writes the hex digest and frees the context.

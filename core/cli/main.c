@@ -411,6 +411,9 @@ int main(int argc, char **argv)
         return QUIRE_EXIT_USAGE;
     }
     cmd = argv[1];
+    /* Out of memory ends the process from wherever it happens (util.c):
+     * it leaves no temporary output behind. */
+    at_quick_exit(atomic_remove_pending);
     if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return QUIRE_EXIT_OK;

@@ -24,6 +24,8 @@
 
 #include <lualib.h>
 
+#include "pattern.h"
+
 /* Instructions between two calls of the hook. Lua 5.4 pays a check on every
  * instruction as soon as any count hook is set, whatever the count, so a
  * larger count saves little; 1000 keeps a runaway loop's overshoot tiny. */
@@ -156,8 +158,12 @@ static void set_trip(quire_lua *q, int kind, const char *where)
                  q->lim.seconds);
         break;
     default:
-        snprintf(q->trip, sizeof q->trip, "%smemory limit of %g MiB exceeded", where,
-                 mib(q->lim.memory));
+        /* the cap refused to grow, or the system had nothing to give */
+        if (q->refused)
+            snprintf(q->trip, sizeof q->trip, "%smemory limit of %g MiB exceeded", where,
+                     mib(q->lim.memory));
+        else
+            snprintf(q->trip, sizeof q->trip, "%sout of memory", where);
         break;
     }
 }
@@ -177,6 +183,20 @@ static void restore_hook(quire_lua *q)
     lua_sethook(q->L, hook_fn(), LUA_MASKCOUNT, q->hook_count);
     atomic_store_explicit(&q->fired, 0, memory_order_relaxed);
     pthread_mutex_unlock(&q->wd_mu);
+}
+
+/* One tick of HOOK_COUNT instructions (or matcher steps) charged to the
+ * current call: the limit it trips, or TRIP_NONE. */
+static int tick(quire_lua *q)
+{
+    q->ticks++;
+    if (q->ticks >= q->tick_limit)
+        return TRIP_BUDGET;
+    if (q->ticks == 1)
+        q->t0 = now_ns();
+    else if ((q->ticks & (CLOCK_EVERY - 1)) == 0 && now_ns() - q->t0 > q->limit_ns)
+        return TRIP_TIME;
+    return TRIP_NONE;
 }
 
 /* The count hook: budget and deadline. Once a limit is tripped, every tick
@@ -207,13 +227,7 @@ static void hook(lua_State *L, lua_Debug *ar)
         return;
     if (q->tripped)
         raise_trip(L, q);
-    q->ticks++;
-    if (q->ticks >= q->tick_limit)
-        kind = TRIP_BUDGET;
-    else if (q->ticks == 1)
-        q->t0 = now_ns();
-    else if ((q->ticks & (CLOCK_EVERY - 1)) == 0 && now_ns() - q->t0 > q->limit_ns)
-        kind = TRIP_TIME;
+    kind = tick(q);
     if (kind == TRIP_NONE)
         return;
     where[0] = '\0';
@@ -768,7 +782,8 @@ static int sb_rep(lua_State *L)
     if (l + lsep < l || l + lsep > cap / (lua_Unsigned)n) {
         quire_lua *q = getq(L);
         if (q->depth > 0) {
-            set_trip(q, TRIP_MEMORY, ""); /* as if the allocation had failed */
+            q->refused = 1; /* as if the cap had refused the allocation */
+            set_trip(q, TRIP_MEMORY, "");
             return raise_trip(L, q);
         }
         return luaL_error(L, "not enough memory");
@@ -841,6 +856,40 @@ static int sb_concat(lua_State *L)
     }
     return call_original(L, 1);
 }
+
+/* The pattern matcher's meter (pattern.h): its steps are charged like
+ * instructions, a tick per HOOK_COUNT, against the call's budget and
+ * deadline, and a watchdog that fired for the call stops it at once. Outside
+ * qlua_call nothing is counted, as for Lua code. */
+static void pattern_charge(lua_State *L, unsigned long steps)
+{
+    quire_lua *q = getq(L);
+    unsigned long fired = atomic_load_explicit(&q->fired, memory_order_relaxed), n;
+    int kind = TRIP_NONE;
+    char where[160];
+    lua_Debug ar;
+
+    if (q->depth == 0)
+        return;
+    if (q->tripped)
+        raise_trip(L, q);
+    if (fired && fired == atomic_load_explicit(&q->seq, memory_order_relaxed))
+        kind = TRIP_TIME;
+    for (n = steps / HOOK_COUNT; n && kind == TRIP_NONE; n--)
+        kind = tick(q);
+    if (kind == TRIP_NONE)
+        return;
+    where[0] = '\0';
+    for (n = 1; n < 8 && lua_getstack(L, (int)n, &ar); n++) /* the nearest Lua caller */
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(where, sizeof where, "%s:%d: ", ar.short_src, ar.currentline);
+            break;
+        }
+    set_trip(q, kind, where);
+    raise_trip(L, q);
+}
+
+static const pattern_meter meter = {pattern_charge};
 
 /* Replace field name of the table on top of the stack by f, the original
  * as its upvalue. */
@@ -965,6 +1014,7 @@ static int setup(lua_State *L)
     lua_pushcclosure(L, sb_format, 1);
     lua_setfield(L, -2, "format");
     wrap_field(L, "rep", sb_rep);
+    pattern_install(L, -1, &meter);
     lua_pop(L, 1);
 
     lua_getglobal(L, LUA_TABLIBNAME);
@@ -1141,9 +1191,13 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     effective(&q->lim, l);
     q->L = L = lua_newstate(qalloc, q);
     if (!L) {
-        quire_err(err, QUIRE_EXIT_DATA,
-                  "cannot create the Lua state: memory limit of %g MiB is too small",
-                  mib(q->lim.memory));
+        /* the cap refused, or the system had no memory to give */
+        if (q->refused)
+            quire_err(err, QUIRE_EXIT_DATA,
+                      "cannot create the Lua state: memory limit of %g MiB is too small",
+                      mib(q->lim.memory));
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "cannot create the Lua state: out of memory");
         free(q);
         return NULL;
     }
@@ -1151,9 +1205,12 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     lua_pushcfunction(L, setup);
     lua_pushlightuserdata(L, q);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-        quire_err(err, QUIRE_EXIT_DATA,
-                  "cannot set up the Lua state: memory limit of %g MiB is too small",
-                  mib(q->lim.memory));
+        if (q->refused)
+            quire_err(err, QUIRE_EXIT_DATA,
+                      "cannot set up the Lua state: memory limit of %g MiB is too small",
+                      mib(q->lim.memory));
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "cannot set up the Lua state: out of memory");
         lua_close(L);
         free(q);
         return NULL;

@@ -54,27 +54,32 @@ static void *h_alloc(size_t n) { return malloc(n); }
 static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
 static void h_free(void *p) { free(p); }
 
-/* Secret values shorter than this are not masked in free text: they would
- * blot out ordinary words and numbers (and are no secret). */
-#define SECRET_MIN 4
-
-/* Replace every secret option's value in msg (size cap) by "***". */
+/* Replace every occurrence of every secret option's value in msg (size cap)
+ * by "***", whatever its length: a one-byte PIN blots out that byte
+ * everywhere, which is the price of never showing it. The search goes on
+ * after each mask, so a secret the mask itself contains ("*") ends. */
 static void mask_secrets(const source *so, char *msg, size_t cap)
 {
     size_t i;
 
     for (i = 0; i < so->nsecrets; i++) {
-        const char *sec = so->secrets[i], *p;
+        const char *sec = so->secrets[i];
         size_t n = strlen(sec);
-        if (n < SECRET_MIN)
+        char *p = msg;
+        if (n == 0)
             continue;
-        while ((p = strstr(msg, sec)) != NULL) {
+        while ((p = strstr(p, sec)) != NULL) {
             size_t at = (size_t)(p - msg), rest = strlen(p + n);
+            if (at + 3 >= cap) {
+                *p = '\0';
+                break;
+            }
             if (at + 3 + rest >= cap)
                 rest = cap - at - 4;
             memmove(msg + at + 3, p + n, rest);
             memcpy(msg + at, "***", 3);
             msg[at + 3 + rest] = '\0';
+            p = msg + at + 3;
         }
     }
 }

@@ -220,6 +220,10 @@ int run_report(const run_opts *o, quire_error *err)
         digests_wait(dg, &ndg);
         qlog(LOG_INFO, "digests: %zu inputs, waited %.3f s", ndg, lap(&t));
     }
+    /* Every input is read by now: one written to while it was read fails
+     * the run, rather than give a report over a torn file. */
+    if (digests_check(dg, err))
+        goto done;
     qprogress("rendering %s...", out);
     in.m = m;
     in.rows = rows;

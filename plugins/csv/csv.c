@@ -610,6 +610,32 @@ static int convert(const csv_state *st, const conv *cv, const csv_field *f, quir
     }
 }
 
+/*
+ * A NUL byte in a field: refused, because the host reads names and keys as
+ * C strings, where "A\0x" and "A\0y" would both be "A". Looked for only
+ * once the reader has seen one (csv_saw_nul), so clean files pay nothing.
+ * names: the header's names (NULL while the header itself is checked).
+ */
+static int refuse_nul(csv_state *st, const csv_record *rec, char *const *names, uint32_t nnames)
+{
+    uint32_t i;
+
+    for (i = 0; i < rec->nfields; i++) {
+        const csv_field *f = &rec->fields[i];
+        if (f->len && memchr(f->ptr, '\0', f->len)) {
+            place at = DATA_AT(st->path, rec->line + f->dline, f->col);
+            if (names && i < nnames)
+                fail(st, at, "a NUL byte in field %u (column \"%s\"): CSV text cannot hold "
+                     "NUL bytes (is the file binary, or UTF-16?)", i + 1, names[i]);
+            else
+                fail(st, at, "a NUL byte in field %u: CSV text cannot hold NUL bytes (is the "
+                     "file binary, or UTF-16?)", i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- columns */
 
 /* Edit distance, ASCII case folded, for "did you mean". */
@@ -1079,6 +1105,11 @@ static int csv_scan(void *state, const quire_scan_request *req)
         }
         if (k == CSV_END)
             break;
+        if (csv_saw_nul(st->rd) &&
+            refuse_nul(st, &rec, planned ? sc.names : NULL, sc.nnames)) {
+            rc = 1;
+            goto out;
+        }
 
         if (!planned) {
             if (take_names(st, &sc, &rec)) {

@@ -1079,6 +1079,44 @@ static void plugin_typed_errors(void)
     use_host = &host;
 }
 
+/* A NUL byte anywhere is refused at its field: the host reads keys as C
+ * strings, so "A\0x" and "A\0y" would both become "A" and merge. */
+static void plugin_nul(void)
+{
+    static const char keys[] = "id,amount\nA\0x,1\nA\0y,2\n";
+    static const char head[] = "id,am\0ount\n1,2\n";
+    static const char quoted[] = "id,note,amount\n1,\"two\nli\0nes\",3\n";
+    static const char late[] = "id,amount\n1,2\n3,4\n5,\0\n";
+    static const quire_column id[] = {{"id", QUIRE_T_STRING, NULL}};
+    th h = {0};
+    int rc;
+
+    use_host = &host12;
+    rc = run(keys, sizeof keys - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0 && h.nerr == 1 && h.kind == QUIRE_ERROR_DATA && h.nrows == 0);
+    CHECK_STR(h.file, tmp_path);
+    CHECK(h.line == 2 && h.col == 1);
+    CHECK_STR(h.err, "a NUL byte in field 1 (column \"id\"): CSV text cannot hold NUL bytes "
+                     "(is the file binary, or UTF-16?)");
+    rc = run(head, sizeof head - 1, NULL, NULL, 0, 0, &h);
+    CHECK(rc != 0 && h.line == 1 && h.col == 4);
+    CHECK_CONTAINS(h.err, "a NUL byte in field 2: ");
+    /* inside a quoted field that spans lines: the field's own line */
+    rc = run(quoted, sizeof quoted - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0 && h.line == 2 && h.col == 3);
+    CHECK_CONTAINS(h.err, "field 2 (column \"note\")");
+    /* in a column the scan does not read: refused all the same */
+    rc = run(late, sizeof late - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0 && h.line == 4 && h.col == 3);
+    CHECK_CONTAINS(h.err, "field 2 (column \"amount\")");
+    /* an older host gets the place in the message */
+    use_host = &host;
+    rc = run(keys, sizeof keys - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0);
+    CHECK_CONTAINS(h.err, ":2:1: a NUL byte in field 1");
+    th_reset(&h);
+}
+
 static void plugin_tests(void)
 {
     const char *dir = getenv("PLUGIN_DIR");
@@ -1106,6 +1144,7 @@ static void plugin_tests(void)
     plugin_dialects();
     plugin_errors();
     plugin_typed_errors();
+    plugin_nul();
     plugin_ragged();
     plugin_big();
     plugin_limits();
