@@ -812,7 +812,12 @@ static int worker_period(worker *w, quire_error *err)
                     v[i] = v[i] > 0;
                 break;
             case FIELD_WINDOW:
-                memcpy(v, w->run[k] + c0, n * sizeof *v);
+                /* Summed afresh from its months (a running sum drifts);
+                 * lifetime sums only ever add, so they run. */
+                if (fl->window == SPEC_LIFETIME)
+                    memcpy(v, w->run[k] + c0, n * sizeof *v);
+                else
+                    facts_window(f, (size_t)fl->measure, p, fl->window, c0, n, v);
                 break;
             case FIELD_DAYS_SINCE:
                 for (i = 0; i < n; i++) {
@@ -1071,11 +1076,11 @@ int segments_assign(model *m, quire_error *err)
         memset(gr->seg, -1, (size_t)np * ne);
         pass_sums_init(&gr->totals, (size_t)np, (size_t)gr->nseg + 1, nf, m->nkpis);
     }
-    /* Running state: window sums, latest dates. */
+    /* Running state: lifetime sums, latest dates. */
     for (k = 0; k < nf; k++) {
         if (!m->fields[k].needed)
             continue;
-        if (m->fields[k].kind == FIELD_WINDOW) {
+        if (m->fields[k].kind == FIELD_WINDOW && m->fields[k].window == SPEC_LIFETIME) {
             run[k] = xcalloc(ne ? ne : 1, sizeof **run);
         } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
             latest[k] = xmalloc((ne ? ne : 1) * sizeof **latest);
@@ -1089,15 +1094,13 @@ int segments_assign(model *m, quire_error *err)
         pthread_t th[NWORKERS];
         int started[NWORKERS] = {0};
 
-        /* Advance the running windows and latest dates to period p. */
+        /* Advance the lifetime sums and latest dates to period p. */
         for (k = 0; k < nf; k++) {
             const field *fl = &m->fields[k];
             if (!fl->needed)
                 continue;
-            if (fl->kind == FIELD_WINDOW) {
-                facts_accumulate(f, (size_t)fl->measure, p, 1.0, run[k]);
-                if (fl->window != SPEC_LIFETIME && p - fl->window >= 0)
-                    facts_accumulate(f, (size_t)fl->measure, p - fl->window, -1.0, run[k]);
+            if (fl->kind == FIELD_WINDOW && fl->window == SPEC_LIFETIME) {
+                facts_accumulate(f, (size_t)fl->measure, p, run[k]);
             } else if (fl->kind == FIELD_DAYS_SINCE) {
                 const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
                 int32_t *lt = latest[k];
