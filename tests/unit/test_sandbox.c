@@ -941,6 +941,45 @@ static void test_budget(void)
     qlua_free(q);
 }
 
+/* The fast path runs without a hook: under the default budget no hook is
+ * set between calls, nor after a call long enough for the watchdog to arm
+ * the count on it; a small budget keeps its count hook all the time. */
+static void test_hook_off(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+    double t;
+    int i;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    CHECK(eval(q, "return 1 + 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    /* about 20 ms: armed on the way, gone afterwards */
+    CHECK(define(q, "function busy(n) local s = 0 for i = 1, n do s = s + i end "
+                    "return tostring(s) end") == 0);
+    t = now();
+    while (now() - t < 0.02)
+        CHECK(eval(q, "return busy(100000)", out, sizeof out) == 0);
+    /* The watchdog may arm a call at the moment it returns; the next call
+     * that returns takes that hook away. */
+    for (i = 0; i < 100 && lua_gethookmask(qlua_state(q)) != 0; i++)
+        CHECK(eval(q, "return 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    qlua_free(q);
+
+    q = make(0, 5000, 0, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_gethookmask(qlua_state(q)) == LUA_MASKCOUNT);
+    CHECK(eval(q, "return 1 + 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == LUA_MASKCOUNT);
+    qlua_free(q);
+}
+
 static void test_memory(void)
 {
     static const char *const hogs[] = {
@@ -1400,6 +1439,7 @@ int main(void)
     test_os();
     test_errors();
     test_budget();
+    test_hook_off();
     test_memory();
     test_deadline();
     test_limits_caught();
