@@ -21,20 +21,6 @@
 
 /* ------------------------------------------------------------ the model */
 
-static void add_field(model *m, const char *name, field_kind kind, int measure, int window,
-                      int integral)
-{
-    field *fl;
-    m->fields = xrealloc(m->fields, (m->nfields + 1) * sizeof *m->fields);
-    fl = &m->fields[m->nfields++];
-    memset(fl, 0, sizeof *fl);
-    fl->name = xstrdup(name);
-    fl->kind = kind;
-    fl->measure = measure;
-    fl->window = window;
-    fl->integral = integral;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -123,7 +109,7 @@ const char *model_group_name(const grouping *gr, int g)
 model *model_new(const spec *s, const facts *f, quire_error *err)
 {
     model *m = xcalloc(1, sizeof *m);
-    size_t i, w;
+    size_t i;
     int p_report = s->month_from - f->month0;
 
     m->s = s;
@@ -132,41 +118,17 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
     m->p_first = p_report > 0 ? p_report - 1 : 0;
     m->nreport = s->month_to - s->month_from + 1;
 
-    for (i = 0; i < f->nmeasures; i++) {
-        const facts_measure *fm = &f->m[i];
-        int additive = fm->def->agg == AGG_COUNT || fm->def->agg == AGG_SUM;
-        int integral = fm->def->agg == AGG_COUNT;
-        char name[160];
-
-        if (fm->is_date) {
-            snprintf(name, sizeof name, "days_since_%s", fm->def->name);
-            add_field(m, name, FIELD_DAYS_SINCE, (int)i, 0, 1);
-            continue;
+    {
+        spec_field *sf = spec_fields(s, &m->nfields);
+        m->fields = xcalloc(m->nfields + 1, sizeof *m->fields);
+        for (i = 0; i < m->nfields; i++) {
+            m->fields[i].name = sf[i].name; /* taken */
+            m->fields[i].kind = sf[i].kind;
+            m->fields[i].measure = sf[i].measure;
+            m->fields[i].window = sf[i].window;
+            m->fields[i].integral = sf[i].integral;
         }
-        add_field(m, fm->def->name, FIELD_MEASURE, (int)i, 0, integral);
-        if (fm->def->agg == AGG_COUNT) {
-            snprintf(name, sizeof name, "has_%s", fm->def->name);
-            add_field(m, name, FIELD_HAS, (int)i, 0, 1);
-        }
-        for (w = 0; w < s->nwindows && additive; w++) {
-            if (s->windows[w] == SPEC_LIFETIME)
-                snprintf(name, sizeof name, "%s_lifetime", fm->def->name);
-            else
-                snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
-            add_field(m, name, FIELD_WINDOW, (int)i, s->windows[w], integral);
-        }
-    }
-    if (s->entity_since)
-        add_field(m, "tenure_months", FIELD_TENURE, -1, 0, 1);
-    for (i = 0; i < f->nattrs; i++) {
-        char name[160];
-        if (f->attrs[i].text) {
-            add_field(m, f->attrs[i].name, FIELD_TEXT, (int)i, 0, 0);
-            continue;
-        }
-        add_field(m, f->attrs[i].name, FIELD_ATTR, (int)i, 0, 0);
-        snprintf(name, sizeof name, "has_%s", f->attrs[i].name);
-        add_field(m, name, FIELD_ATTR_HAS, (int)i, 0, 1);
+        free(sf);
     }
 
     m->groups = xcalloc(s->nsegmentations, sizeof *m->groups);
