@@ -4,7 +4,9 @@
  * The rule is a Lua function that receives one record (a table reused for
  * every call; only the fields the script mentions are set) and returns a
  * segment name from the spec's list. Returned names are compared by pointer
- * against the interned names first, by content only as a fallback.
+ * against the interned names first, by content only as a fallback. A rule
+ * table written in the spec (ruletable.h) is evaluated in C over the same
+ * field values, without entering Lua.
  */
 #include "date.h"
 #include "model.h"
@@ -612,6 +614,11 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
 
     for (i = 0; i < m->ngroups; i++) {
         const char *path = m->groups[i].spec->rule;
+        const ruletable *t = m->groups[i].spec->table;
+        /* A rule table's fields are computed, not pushed to Lua. */
+        for (k = 0; t && k < t->nnodes; k++)
+            if (t->nodes[k].field)
+                m->fields[t->nodes[k].index].needed = 1;
         if (!path)
             continue;
         if (!(text = read_file(path, err)))
@@ -831,7 +838,12 @@ static int worker_period(worker *w, quire_error *err)
                 }
                 if (rc->uses_prev)
                     set_group(rc, 0, (int)gi, prev);
-                g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
+                if (gr->spec->rule)
+                    g = -1;
+                else if (gr->spec->table) /* in C: the last rule takes every customer */
+                    g = ruletable_eval(gr->spec->table, cur + i, CHUNK);
+                else
+                    g = gr->by_code[f->attrs[gr->attr].code[c0 + i]];
                 if (rc->uses_seg)
                     set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
                 g = call_customer_scripts(rc, (int)gi, g, c0 + i, p,
