@@ -340,6 +340,8 @@ typedef struct rule_ctx {
     int uses_seg;       /* some customer function reads segment */
     int *customer;      /* the KPIs with a customer function */
     size_t ncustomer;
+    int *used;          /* the fields a per-customer script mentions, in order */
+    size_t nused;
 } rule_ctx;
 
 /* Say which customer and month the rule failed on, in front of the message;
@@ -364,14 +366,12 @@ static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
 {
     model *m = rc->m;
     lua_State *L = rc->L;
-    size_t k;
+    size_t u;
 
-    for (k = 0; k < m->nfields; k++) {
+    for (u = 0; u < rc->nused; u++) {
+        const size_t k = (size_t)rc->used[u];
         const field *fl = &m->fields[k];
-        double v;
-        if (!fl->used)
-            continue;
-        v = vals[k * stride];
+        double v = vals[k * stride];
         lua_pushvalue(L, rc->keys + (int)k);
         if (fl->kind == FIELD_TEXT) {
             const facts_attr *a = &m->f->attrs[fl->measure];
@@ -975,6 +975,7 @@ static void worker_free(worker *w, size_t ngr)
     free(w->rc.names);
     free((void *)w->rc.name);
     free(w->rc.customer);
+    free(w->rc.used);
     free(w->rc.cref);
     if (w->rc.lua && w->rc.lua != w->m->lua)
         qlua_free(w->rc.lua);
@@ -1018,6 +1019,10 @@ int segments_assign(model *m, quire_error *err)
         for (k = 0; k < m->nkpis; k++)
             if (m->kpis[k].customer_ref != LUA_NOREF)
                 rc->customer[rc->ncustomer++] = (int)k;
+        rc->used = xcalloc(nf + 1, sizeof *rc->used);
+        for (k = 0; k < nf; k++)
+            if (m->fields[k].used)
+                rc->used[rc->nused++] = (int)k;
         w->cur = xmalloc((nf + 1) * CHUNK * sizeof *w->cur);
         w->cval = xmalloc((rc->ncustomer * ngr + 1) * CHUNK * sizeof *w->cval);
         w->segc = xmalloc(ngr * CHUNK);
