@@ -1004,7 +1004,8 @@ static void test_memory(void)
         "function hog() while true do local n = 0 load(function() n = n + 1 "
         "return n == 1 and 'return \\'' or string.rep('x', 1 << 20) end) end end",
     };
-    quire_lua *q = make((size_t)16 << 20, 0, 0, 0);
+    /* a long deadline: memory trips first, however busy the machine */
+    quire_lua *q = make((size_t)16 << 20, 0, 60.0, 0);
     char out[1024];
     size_t i;
 
@@ -1302,7 +1303,7 @@ static int big_push(void *arg)
 
 static void test_panic(void)
 {
-    quire_lua *q = make(8 << 20, 0, 0, 0);
+    quire_lua *q = make(8 << 20, 0, 60.0, 0);
     quire_error err = {0};
     pid_t pid;
     int status, fds[2];
