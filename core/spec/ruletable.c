@@ -101,14 +101,17 @@ static int term(parser *ps)
 
     skip(ps);
     if (word(ps, "not")) {
+        if (++ps->depth > 32)
+            return perr(ps, ps->p, "conditions nest at most 32 deep (\"not\" and parentheses)");
         if ((k = term(ps)) < 0)
             return -1;
+        ps->depth--;
         return node(ps, RT_NOT, k, -1);
     }
     skip(ps);
     if (*ps->p == '(') {
         if (++ps->depth > 32)
-            return perr(ps, ps->p, "conditions nest at most 32 parentheses deep");
+            return perr(ps, ps->p, "conditions nest at most 32 deep (\"not\" and parentheses)");
         ps->p++;
         if ((k = any_of(ps)) < 0)
             return -1;

@@ -97,6 +97,23 @@ static void test_errors(void)
         {"VIP if revenue > 1 and", 22, "expected a comparison such as"},
     };
     size_t i;
+    strbuf deep = {0};
+
+    /* nesting is bounded, so a long rule cannot exhaust the stack */
+    sb_puts(&deep, "VIP if ");
+    for (i = 0; i < 10000; i++)
+        sb_puts(&deep, i % 2 ? "not " : "(");
+    sb_puts(&deep, "revenue > 1");
+    {
+        ruletable *t = xcalloc(1, sizeof *t);
+        char msg[300] = "";
+        int off = -1;
+        CHECK(add(t, deep.s, &off, msg) == -1);
+        CHECK_CONTAINS(msg, "conditions nest at most 32 deep");
+        CHECK(off > 7 && off < 200);
+        ruletable_free(t);
+    }
+    sb_free(&deep);
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ruletable *t = xcalloc(1, sizeof *t);
