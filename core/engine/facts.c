@@ -822,30 +822,54 @@ void facts_load(const facts *f, size_t m, int p, size_t from, size_t n, double *
     }
 }
 
-void facts_accumulate(const facts *f, size_t m, int p, double sign, double *acc)
+/* out[i] += measure m's value in period p for entity from + i (a count or
+ * sum measure; a month without rows adds nothing). */
+static void add_month(const facts_measure *fm, int p, size_t from, size_t n, double *out)
 {
-    const facts_measure *fm = &f->m[m];
     const void *v = fm->per[p];
-    size_t e, ne = f->nentities;
+    size_t i;
 
     if (!v)
         return;
     switch (fm->store) {
-    case STORE_COUNT:
-        for (e = 0; e < ne; e++)
-            acc[e] += sign * ((const uint32_t *)v)[e];
+    case STORE_COUNT: {
+        const uint32_t *x = (const uint32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] += x[i];
         break;
-    case STORE_ISUM:
-        for (e = 0; e < ne; e++)
-            acc[e] += sign * ((const int32_t *)v)[e];
+    }
+    case STORE_ISUM: {
+        const int32_t *x = (const int32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] += x[i];
         break;
-    case STORE_DSUM:
-        for (e = 0; e < ne; e++)
-            acc[e] += sign * ((const double *)v)[e];
+    }
+    case STORE_DSUM: {
+        const double *x = (const double *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] += x[i];
         break;
+    }
     default:
         break; /* windows are over count and sum measures only */
     }
+}
+
+void facts_window(const facts *f, size_t m, int p, int months, size_t from, size_t n,
+                  double *out)
+{
+    int q = months > 0 && p - months + 1 > 0 ? p - months + 1 : 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = 0.0;
+    for (; q <= p; q++)
+        add_month(&f->m[m], q, from, n, out);
+}
+
+void facts_accumulate(const facts *f, size_t m, int p, double *acc)
+{
+    add_month(&f->m[m], p, 0, f->nentities, acc);
 }
 
 const int32_t *facts_dates(const facts *f, size_t m, int p)

@@ -19,21 +19,13 @@
 #include "format.h"
 #include "error.h"
 #include "facts.h"
+#include "fields.h"
 #include "pass_sums.h"
 #include "sandbox.h"
 #include "spec.h"
 
-typedef enum field_kind {
-    FIELD_MEASURE = 0, /* the measure's value in the month */
-    FIELD_WINDOW,      /* over the last N months, this one included (0: all loaded) */
-    FIELD_DAYS_SINCE,  /* days from the month's end to the latest date so far */
-    FIELD_TENURE,      /* whole months since the entity's start */
-    FIELD_HAS,         /* 1 when the count measure is above zero in the month */
-    FIELD_ATTR,        /* a numeric attribute of the entity */
-    FIELD_ATTR_HAS,    /* 1 when the entity has a value for the attribute */
-    FIELD_TEXT         /* a text attribute: in records, never summed */
-} field_kind;
-
+/* A field of the record (fields.h: spec_fields() gives them, in this order)
+ * and what the pass does with it. */
 typedef struct field {
     char *name;
     field_kind kind;

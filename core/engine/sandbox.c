@@ -4,10 +4,15 @@
  * read-only library tables, no addresses in tostring, text-only loading.
  *
  * Hot path: qlua_call runs once per customer per month. It allocates nothing,
- * formats nothing and reads no clock; the message handler stays at stack
- * index 1. The limits cost one count hook every HOOK_COUNT instructions; the
- * hook reads the clock at a call's first tick (the call's start, to within
- * HOOK_COUNT instructions) and then every CLOCK_EVERY ticks.
+ * formats nothing, reads no clock and, under the default budget, runs with no
+ * hook at all: Lua 5.4 checks every instruction as soon as any count hook is
+ * set, whatever its count, which made the limits cost more than a short rule.
+ * Instead a watchdog thread per state looks every WATCH_NS: a call it finds
+ * running gets the count hook, which charges the budget from then on; a call
+ * it finds still running past the deadline gets a hook on every instruction
+ * and call, which stops it. Budgets of at most EXACT_BUDGET instructions are
+ * small enough for a call to spend before the watchdog looks, so they keep
+ * the count hook set all the time and count every call from its start.
  */
 #include "sandbox.h"
 
@@ -30,8 +35,11 @@
  * instruction as soon as any count hook is set, whatever the count, so a
  * larger count saves little; 1000 keeps a runaway loop's overshoot tiny. */
 #define HOOK_COUNT 1000
-/* Ticks between two clock reads in the hook (a power of two). */
-#define CLOCK_EVERY 4
+/* Budgets up to this are counted from each call's first instruction (the
+ * count hook always set); larger ones from the watchdog's first look. */
+#define EXACT_BUDGET 1000000UL
+/* The watchdog's period, at most (an eighth of the deadline when shorter). */
+#define WATCH_NS 2000000LL
 /* Lua frames shown in a traceback. */
 #define TB_FRAMES 4
 
@@ -46,17 +54,20 @@ struct quire_lua {
     int refused;              /* the allocator refused to grow in this call */
     unsigned long ticks;      /* hook ticks in the current call */
     unsigned long tick_limit; /* the budget is exceeded at this tick */
-    long long t0;             /* ns, monotonic, at the call's first tick */
-    long long limit_ns;       /* the deadline, relative to t0 */
+    long long limit_ns;       /* the deadline, from the call's start */
     int tb_len;               /* bytes in tb; 0 = no traceback */
     char trip[256];           /* "src:line: instruction budget of N exceeded..." */
     char tb[512];             /* "\n  src:line: in function 'f'..." */
-    int hook_count;           /* the count hook's count in normal running */
-    /* The watchdog: a thread per state that stops a call still running past
-     * its deadline inside a library function, where the count hook never
-     * runs. seq is odd while an outermost call runs; fired is the seq of the
-     * call the watchdog stopped (0: none). */
+    int hook_count;           /* the count hook's count */
+    int always_count;         /* the budget is small: the count hook is always set */
+    /* The watchdog: a thread per state that arms the count hook on a call
+     * it finds running, and stops a call still running past its deadline
+     * (inside a library function too, where the count hook never runs). seq
+     * is odd while an outermost call runs; armed is the seq of the call it
+     * armed the count hook for and fired that of the call it stopped (0:
+     * none). */
     _Atomic unsigned long seq;
+    _Atomic unsigned long armed;
     _Atomic unsigned long fired;
     pthread_mutex_t wd_mu;    /* held by whoever changes the hook */
     pthread_cond_t wd_cv;
@@ -132,18 +143,6 @@ static void *qalloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
-static long long now_ns(void)
-{
-    struct timespec ts;
-
-#ifdef CLOCK_MONOTONIC_COARSE
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Record a tripped limit; where is "src:line: " or "". */
 static void set_trip(quire_lua *q, int kind, const char *where)
 {
@@ -176,37 +175,35 @@ static int raise_trip(lua_State *L, quire_lua *q)
     return lua_error(L);
 }
 
-/* Put back the normal count hook after the watchdog armed its own. */
+/* Put back the hook of normal running (the count hook for a small budget,
+ * else none) after the watchdog armed one. */
 static void restore_hook(quire_lua *q)
 {
     pthread_mutex_lock(&q->wd_mu);
-    lua_sethook(q->L, hook_fn(), LUA_MASKCOUNT, q->hook_count);
+    if (q->always_count)
+        lua_sethook(q->L, hook_fn(), LUA_MASKCOUNT, q->hook_count);
+    else
+        lua_sethook(q->L, NULL, 0, 0);
+    atomic_store_explicit(&q->armed, 0, memory_order_relaxed);
     atomic_store_explicit(&q->fired, 0, memory_order_relaxed);
     pthread_mutex_unlock(&q->wd_mu);
 }
 
 /* One tick of HOOK_COUNT instructions (or matcher steps) charged to the
- * current call: the limit it trips, or TRIP_NONE. */
+ * current call: TRIP_BUDGET when it exceeds the budget, else TRIP_NONE. (The
+ * deadline is the watchdog's.) */
 static int tick(quire_lua *q)
 {
-    q->ticks++;
-    if (q->ticks >= q->tick_limit)
-        return TRIP_BUDGET;
-    if (q->ticks == 1)
-        q->t0 = now_ns();
-    else if ((q->ticks & (CLOCK_EVERY - 1)) == 0 && now_ns() - q->t0 > q->limit_ns)
-        return TRIP_TIME;
-    return TRIP_NONE;
+    return ++q->ticks >= q->tick_limit ? TRIP_BUDGET : TRIP_NONE;
 }
 
-/* The count hook: budget and deadline. Once a limit is tripped, every tick
- * raises again, so no handler the script sets up can keep it running. When
- * the watchdog has fired, the hook runs on every instruction and every call
- * (of a C function too) and stops the call it fired for. */
+/* The hook: the budget. Once a limit is tripped, every tick raises again, so
+ * no handler the script sets up can keep it running. When the watchdog has
+ * fired, the hook runs on every instruction and every call (of a C function
+ * too) and stops the call it fired for. */
 static void hook(lua_State *L, lua_Debug *ar)
 {
     quire_lua *q = getq(L);
-    int kind = TRIP_NONE;
     char where[160];
     unsigned long fired = atomic_load_explicit(&q->fired, memory_order_relaxed);
 
@@ -227,13 +224,12 @@ static void hook(lua_State *L, lua_Debug *ar)
         return;
     if (q->tripped)
         raise_trip(L, q);
-    kind = tick(q);
-    if (kind == TRIP_NONE)
+    if (tick(q) == TRIP_NONE)
         return;
     where[0] = '\0';
     if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
         snprintf(where, sizeof where, "%s:%d: ", ar->short_src, ar->currentline);
-    set_trip(q, kind, where);
+    set_trip(q, TRIP_BUDGET, where);
     raise_trip(L, q);
 }
 
@@ -242,11 +238,15 @@ static lua_Hook hook_fn(void)
     return hook;
 }
 
-/* The watchdog thread: wakes every eighth of the deadline (2 ms to 100 ms);
- * a call it sees running at two wakes is timed from the first, so it is
- * stopped between its deadline and its deadline plus two periods. It arms a
- * hook on every instruction and call (lua_sethook may be called from another
- * thread or a signal handler). Nothing on the hot path talks to it. */
+/* The watchdog thread: wakes every WATCH_NS (or an eighth of a shorter
+ * deadline, 0.1 ms at least). A call it finds running gets the count hook
+ * (lua_sethook may be called from another thread or a signal handler), so
+ * its budget is charged from then on, at most one period after it started.
+ * A call it sees running at two wakes is timed from the first, so it is
+ * stopped between its deadline and its deadline plus two periods: it arms a
+ * hook on every instruction and call. Nothing on the hot path talks to it;
+ * a call shorter than a period is seldom seen, and one that is pays for the
+ * count hook until it returns. */
 static void *watchdog(void *arg)
 {
     quire_lua *q = arg;
@@ -254,10 +254,10 @@ static void *watchdog(void *arg)
     unsigned long last = 0, s;
     struct timespec ts;
 
-    if (period < 2000000LL)
-        period = 2000000LL;
-    if (period > 100000000LL)
-        period = 100000000LL;
+    if (period > WATCH_NS)
+        period = WATCH_NS;
+    if (period < 100000LL)
+        period = 100000LL;
     pthread_mutex_lock(&q->wd_mu);
     while (!q->wd_quit) {
         long long t;
@@ -278,6 +278,10 @@ static void *watchdog(void *arg)
         if (s != last) {
             last = s;
             seen_at = t;
+            if (!q->always_count && !atomic_load_explicit(&q->fired, memory_order_relaxed)) {
+                atomic_store_explicit(&q->armed, s, memory_order_relaxed);
+                lua_sethook(q->L, hook, LUA_MASKCOUNT, q->hook_count);
+            }
             continue;
         }
         if (t - seen_at >= q->limit_ns &&
@@ -1154,7 +1158,7 @@ int qlua_recovered(quire_lua *q, const char *what, quire_error *err)
     q->recover = NULL;
     lua_settop(L, 0);
     lua_pushcfunction(L, msgh); /* back at index 1 */
-    if (q->fired)
+    if (q->fired || q->armed)
         restore_hook(q);
     return quire_err(err, QUIRE_EXIT_DATA, "%s%s%s", what ? what : "", what ? ": " : "",
                      q->panic_msg);
@@ -1222,7 +1226,9 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     q->tick_limit = (q->lim.instructions + (unsigned long)count - 1) / (unsigned long)count + 1;
     q->limit_ns = (long long)(q->lim.seconds * 1e9);
     q->hook_count = count;
-    lua_sethook(L, hook, LUA_MASKCOUNT, count);
+    q->always_count = q->lim.instructions <= EXACT_BUDGET;
+    if (q->always_count)
+        lua_sethook(L, hook, LUA_MASKCOUNT, count);
     lua_atpanic(L, on_panic);
     if (watchdog_start(q)) {
         quire_err(err, QUIRE_EXIT_DATA, "cannot create the Lua state: cannot start its watchdog "
@@ -1280,7 +1286,8 @@ static inline void call_end(quire_lua *q)
 {
     if (--q->depth == 0) {
         seq_step(q);
-        if (atomic_load_explicit(&q->fired, memory_order_relaxed))
+        if (atomic_load_explicit(&q->armed, memory_order_relaxed) |
+            atomic_load_explicit(&q->fired, memory_order_relaxed))
             restore_hook(q);
     }
 }

@@ -4,7 +4,9 @@
  * The rule is a Lua function that receives one record (a table reused for
  * every call; only the fields the script mentions are set) and returns a
  * segment name from the spec's list. Returned names are compared by pointer
- * against the interned names first, by content only as a fallback.
+ * against the interned names first, by content only as a fallback. A rule
+ * table written in the spec (ruletable.h) is evaluated in C over the same
+ * field values, without entering Lua.
  */
 #include "date.h"
 #include "model.h"
@@ -20,20 +22,6 @@
 #include "util.h"
 
 /* ------------------------------------------------------------ the model */
-
-static void add_field(model *m, const char *name, field_kind kind, int measure, int window,
-                      int integral)
-{
-    field *fl;
-    m->fields = xrealloc(m->fields, (m->nfields + 1) * sizeof *m->fields);
-    fl = &m->fields[m->nfields++];
-    memset(fl, 0, sizeof *fl);
-    fl->name = xstrdup(name);
-    fl->kind = kind;
-    fl->measure = measure;
-    fl->window = window;
-    fl->integral = integral;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -123,7 +111,7 @@ const char *model_group_name(const grouping *gr, int g)
 model *model_new(const spec *s, const facts *f, quire_error *err)
 {
     model *m = xcalloc(1, sizeof *m);
-    size_t i, w;
+    size_t i;
     int p_report = s->month_from - f->month0;
 
     m->s = s;
@@ -132,41 +120,17 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
     m->p_first = p_report > 0 ? p_report - 1 : 0;
     m->nreport = s->month_to - s->month_from + 1;
 
-    for (i = 0; i < f->nmeasures; i++) {
-        const facts_measure *fm = &f->m[i];
-        int additive = fm->def->agg == AGG_COUNT || fm->def->agg == AGG_SUM;
-        int integral = fm->def->agg == AGG_COUNT;
-        char name[160];
-
-        if (fm->is_date) {
-            snprintf(name, sizeof name, "days_since_%s", fm->def->name);
-            add_field(m, name, FIELD_DAYS_SINCE, (int)i, 0, 1);
-            continue;
+    {
+        spec_field *sf = spec_fields(s, &m->nfields);
+        m->fields = xcalloc(m->nfields + 1, sizeof *m->fields);
+        for (i = 0; i < m->nfields; i++) {
+            m->fields[i].name = sf[i].name; /* taken */
+            m->fields[i].kind = sf[i].kind;
+            m->fields[i].measure = sf[i].measure;
+            m->fields[i].window = sf[i].window;
+            m->fields[i].integral = sf[i].integral;
         }
-        add_field(m, fm->def->name, FIELD_MEASURE, (int)i, 0, integral);
-        if (fm->def->agg == AGG_COUNT) {
-            snprintf(name, sizeof name, "has_%s", fm->def->name);
-            add_field(m, name, FIELD_HAS, (int)i, 0, 1);
-        }
-        for (w = 0; w < s->nwindows && additive; w++) {
-            if (s->windows[w] == SPEC_LIFETIME)
-                snprintf(name, sizeof name, "%s_lifetime", fm->def->name);
-            else
-                snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
-            add_field(m, name, FIELD_WINDOW, (int)i, s->windows[w], integral);
-        }
-    }
-    if (s->entity_since)
-        add_field(m, "tenure_months", FIELD_TENURE, -1, 0, 1);
-    for (i = 0; i < f->nattrs; i++) {
-        char name[160];
-        if (f->attrs[i].text) {
-            add_field(m, f->attrs[i].name, FIELD_TEXT, (int)i, 0, 0);
-            continue;
-        }
-        add_field(m, f->attrs[i].name, FIELD_ATTR, (int)i, 0, 0);
-        snprintf(name, sizeof name, "has_%s", f->attrs[i].name);
-        add_field(m, name, FIELD_ATTR_HAS, (int)i, 0, 1);
+        free(sf);
     }
 
     m->groups = xcalloc(s->nsegmentations, sizeof *m->groups);
@@ -376,6 +340,8 @@ typedef struct rule_ctx {
     int uses_seg;       /* some customer function reads segment */
     int *customer;      /* the KPIs with a customer function */
     size_t ncustomer;
+    int *used;          /* the fields a per-customer script mentions, in order */
+    size_t nused;
 } rule_ctx;
 
 /* Say which customer and month the rule failed on, in front of the message;
@@ -400,14 +366,12 @@ static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
 {
     model *m = rc->m;
     lua_State *L = rc->L;
-    size_t k;
+    size_t u;
 
-    for (k = 0; k < m->nfields; k++) {
+    for (u = 0; u < rc->nused; u++) {
+        const size_t k = (size_t)rc->used[u];
         const field *fl = &m->fields[k];
-        double v;
-        if (!fl->used)
-            continue;
-        v = vals[k * stride];
+        double v = vals[k * stride];
         lua_pushvalue(L, rc->keys + (int)k);
         if (fl->kind == FIELD_TEXT) {
             const facts_attr *a = &m->f->attrs[fl->measure];
@@ -650,6 +614,11 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
 
     for (i = 0; i < m->ngroups; i++) {
         const char *path = m->groups[i].spec->rule;
+        const ruletable *t = m->groups[i].spec->table;
+        /* A rule table's fields are computed, not pushed to Lua. */
+        for (k = 0; t && k < t->nnodes; k++)
+            if (t->nodes[k].field)
+                m->fields[t->nodes[k].index].needed = 1;
         if (!path)
             continue;
         if (!(text = read_file(path, err)))
@@ -812,7 +781,12 @@ static int worker_period(worker *w, quire_error *err)
                     v[i] = v[i] > 0;
                 break;
             case FIELD_WINDOW:
-                memcpy(v, w->run[k] + c0, n * sizeof *v);
+                /* Summed afresh from its months (a running sum drifts);
+                 * lifetime sums only ever add, so they run. */
+                if (fl->window == SPEC_LIFETIME)
+                    memcpy(v, w->run[k] + c0, n * sizeof *v);
+                else
+                    facts_window(f, (size_t)fl->measure, p, fl->window, c0, n, v);
                 break;
             case FIELD_DAYS_SINCE:
                 for (i = 0; i < n; i++) {
@@ -864,7 +838,12 @@ static int worker_period(worker *w, quire_error *err)
                 }
                 if (rc->uses_prev)
                     set_group(rc, 0, (int)gi, prev);
-                g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
+                if (gr->spec->rule)
+                    g = -1;
+                else if (gr->spec->table) /* in C: the last rule takes every customer */
+                    g = ruletable_eval(gr->spec->table, cur + i, CHUNK);
+                else
+                    g = gr->by_code[f->attrs[gr->attr].code[c0 + i]];
                 if (rc->uses_seg)
                     set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
                 g = call_customer_scripts(rc, (int)gi, g, c0 + i, p,
@@ -996,6 +975,7 @@ static void worker_free(worker *w, size_t ngr)
     free(w->rc.names);
     free((void *)w->rc.name);
     free(w->rc.customer);
+    free(w->rc.used);
     free(w->rc.cref);
     if (w->rc.lua && w->rc.lua != w->m->lua)
         qlua_free(w->rc.lua);
@@ -1039,6 +1019,10 @@ int segments_assign(model *m, quire_error *err)
         for (k = 0; k < m->nkpis; k++)
             if (m->kpis[k].customer_ref != LUA_NOREF)
                 rc->customer[rc->ncustomer++] = (int)k;
+        rc->used = xcalloc(nf + 1, sizeof *rc->used);
+        for (k = 0; k < nf; k++)
+            if (m->fields[k].used)
+                rc->used[rc->nused++] = (int)k;
         w->cur = xmalloc((nf + 1) * CHUNK * sizeof *w->cur);
         w->cval = xmalloc((rc->ncustomer * ngr + 1) * CHUNK * sizeof *w->cval);
         w->segc = xmalloc(ngr * CHUNK);
@@ -1071,11 +1055,11 @@ int segments_assign(model *m, quire_error *err)
         memset(gr->seg, -1, (size_t)np * ne);
         pass_sums_init(&gr->totals, (size_t)np, (size_t)gr->nseg + 1, nf, m->nkpis);
     }
-    /* Running state: window sums, latest dates. */
+    /* Running state: lifetime sums, latest dates. */
     for (k = 0; k < nf; k++) {
         if (!m->fields[k].needed)
             continue;
-        if (m->fields[k].kind == FIELD_WINDOW) {
+        if (m->fields[k].kind == FIELD_WINDOW && m->fields[k].window == SPEC_LIFETIME) {
             run[k] = xcalloc(ne ? ne : 1, sizeof **run);
         } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
             latest[k] = xmalloc((ne ? ne : 1) * sizeof **latest);
@@ -1089,15 +1073,13 @@ int segments_assign(model *m, quire_error *err)
         pthread_t th[NWORKERS];
         int started[NWORKERS] = {0};
 
-        /* Advance the running windows and latest dates to period p. */
+        /* Advance the lifetime sums and latest dates to period p. */
         for (k = 0; k < nf; k++) {
             const field *fl = &m->fields[k];
             if (!fl->needed)
                 continue;
-            if (fl->kind == FIELD_WINDOW) {
-                facts_accumulate(f, (size_t)fl->measure, p, 1.0, run[k]);
-                if (fl->window != SPEC_LIFETIME && p - fl->window >= 0)
-                    facts_accumulate(f, (size_t)fl->measure, p - fl->window, -1.0, run[k]);
+            if (fl->kind == FIELD_WINDOW && fl->window == SPEC_LIFETIME) {
+                facts_accumulate(f, (size_t)fl->measure, p, run[k]);
             } else if (fl->kind == FIELD_DAYS_SINCE) {
                 const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
                 int32_t *lt = latest[k];

@@ -330,7 +330,7 @@ int run_validate(const run_opts *o, quire_error *err)
     if (s->nsegmentations > 1)
         printf("%s: ok (%zu sources, %zu segmentations, %zu KPIs, %zu sections)\n", o->spec_path,
                s->nsources, s->nsegmentations, s->nkpis, s->nsections);
-    else if (s->segment_rule)
+    else if (s->segment_rule || s->segmentations[0].table)
         printf("%s: ok (%zu sources, %zu segments, %zu KPIs, %zu sections)\n", o->spec_path,
                s->nsources, s->nsegments, s->nkpis, s->nsections);
     else

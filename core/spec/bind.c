@@ -6,7 +6,8 @@
  * types, the names a section declares itself); spec_bind() then checks what
  * one section says of another: that the entity key, `since`, every fact's
  * key, date and measure columns and every `by:` attribute name columns of
- * the right type, and that every script it names (rules, KPIs, insights)
+ * the right type, that every field a rule table compares is a numeric field
+ * of the record (fields.h), and that every script it names (rules, KPIs, insights)
  * can be read. A spec that passes spec_load() is bound, so the stages
  * after it (facts, segments) meet no spec error, and `quire validate` sees
  * every one that `quire run` would.
@@ -14,9 +15,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "spec.h"
+#include "util.h"
 
 const quire_column *spec_column(const spec_source *src, const char *name)
 {
@@ -127,7 +131,50 @@ static int bind_segment_fact(const spec *s, const spec_fact *fd, quire_error *er
     return 0;
 }
 
-/* A segmentation `by:` an attribute groups by its text values. */
+/* The fields a rule table compares are numeric fields of the record. */
+static int bind_rule_table(const spec *s, ruletable *t, quire_error *err)
+{
+    size_t nf, i, j;
+    spec_field *fv = spec_fields(s, &nf);
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < t->nnodes; i++) {
+        rt_node *nd = &t->nodes[i];
+        spec_pos at;
+        if (!nd->field)
+            continue;
+        at.line = nd->line;
+        at.col = nd->col;
+        nd->index = spec_field_index(fv, nf, nd->field);
+        if (nd->index < 0) {
+            const char **names = xcalloc(nf + 1, sizeof *names);
+            const char *near;
+            strbuf list = {0};
+            for (j = 0; j < nf; j++) {
+                names[j] = fv[j].name;
+                if (fv[j].kind != FIELD_TEXT)
+                    sb_printf(&list, "%s%s", list.len ? ", " : "", fv[j].name);
+            }
+            near = closest_word(nd->field, names, nf);
+            if (near)
+                rc = fail(s, at, err, "unknown field \"%s\" (did you mean \"%s\"?)", nd->field,
+                          near);
+            else
+                rc = fail(s, at, err, "unknown field \"%s\"; the record has %s", nd->field,
+                          list.len ? list.s : "no numeric field");
+            sb_free(&list);
+            free(names);
+        } else if (fv[nd->index].kind == FIELD_TEXT) {
+            rc = fail(s, at, err, "\"%s\" is a text attribute; a rule compares numbers (group "
+                      "by its values with \"by: %s\")", nd->field, nd->field);
+        }
+    }
+    spec_fields_free(fv, nf);
+    return rc;
+}
+
+/* A segmentation `by:` an attribute groups by its text values; a rule
+ * table's fields are in the record. */
 static int bind_segmentations(const spec *s, quire_error *err)
 {
     const spec_source *esrc = spec_find_source(s, s->entity_source);
@@ -138,6 +185,8 @@ static int bind_segmentations(const spec *s, quire_error *err)
         if (sg->by && type_of(spec_column(esrc, sg->by)) != QUIRE_T_STRING)
             return fail(s, sg->pos, err, "segmentation \"%s\": \"by\" needs a text attribute (a "
                         "string column)", sg->name);
+        if (sg->table && bind_rule_table(s, sg->table, err))
+            return -1;
     }
     return 0;
 }

@@ -658,33 +658,81 @@ quire_rgb spec_palette(size_t i)
     return palette[i % (sizeof palette / sizeof *palette)];
 }
 
+/* "rules": a rule table (ruletable.h), each rule a segment of sg's list and
+ * a condition; its fields are resolved by spec_bind(). */
+static int load_rule_table(ctx *c, node *l, spec_segmentation *sg)
+{
+    yaml_node_item_t *it;
+    const char **names;
+    size_t i;
+    int rc = 0;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "\"rules\" (a list of rules)"))
+        return -1;
+    if (l->data.sequence.items.top == l->data.sequence.items.start)
+        return fail(c, l, "\"rules\" is empty; its last rule names the segment of every "
+                    "customer the others leave, as in \"- Regular\"");
+    names = xcalloc(sg->nsegments + 1, sizeof *names);
+    for (i = 0; i < sg->nsegments; i++)
+        names[i] = sg->segments[i].name;
+    sg->table = xcalloc(1, sizeof *sg->table);
+    for (it = l->data.sequence.items.start; rc == 0 && it < l->data.sequence.items.top; it++) {
+        node *e = nd(c, *it);
+        spec_pos at = pos_of(e);
+        char *text, msg[300];
+        int quoted, off = 0;
+
+        if (scalar(c, e, "a rule (\"VIP if revenue_12m >= 2000\")", &text)) {
+            rc = -1;
+            break;
+        }
+        quoted = e->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                 e->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        if (sg->table->nrules && sg->table->rules[sg->table->nrules - 1].cond < 0)
+            rc = ydoc_fail(&c->y, e, 0, "this rule is never reached: the one before it, "
+                           "without a condition, takes every customer left");
+        else if (ruletable_add(sg->table, text, names, sg->nsegments, at.line, at.col + quoted,
+                               &off, msg, sizeof msg))
+            rc = ydoc_fail(&c->y, e, quoted + off, "%s", msg);
+        free(text);
+    }
+    if (rc == 0 && sg->table->rules[sg->table->nrules - 1].cond >= 0)
+        rc = fail(c, nd(c, l->data.sequence.items.top[-1]), "the last rule has no condition: "
+                  "it names the segment of every customer the others leave, as in "
+                  "\"- %s\"", names[sg->nsegments - 1]);
+    free(names);
+    return rc;
+}
+
 /* One segmentation: "segments" or an entry of "segmentations". */
 static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentation *sg)
 {
-    static const char *const keys[] = {"title", "rule", "by", "list"};
+    static const char *const keys[] = {"title", "rule", "rules", "by", "list"};
     static const char *const seg_keys[] = {"name", "color", "churned"};
     spec *s = c->s;
-    node *l;
+    node *l, *rules;
     char *rule = NULL;
     yaml_node_item_t *it;
     size_t i;
 
-    if (want(c, m, YAML_MAPPING_NODE, where) || check_keys(c, m, where, keys, 4))
+    if (want(c, m, YAML_MAPPING_NODE, where) || check_keys(c, m, where, keys, 5))
         return -1;
     sg->pos = pos_of(m);
     if (get_str(c, m, "title", 0, where, &sg->title) || get_str(c, m, "rule", 0, where, &rule) ||
         get_str(c, m, "by", 0, where, &sg->by))
         return -1;
-    if (!rule == !sg->by) {
+    rules = get(c, m, "rules");
+    if ((rule != NULL) + (sg->by != NULL) + (rules != NULL) != 1) {
         free(rule);
-        return fail(c, m, "%s needs either \"rule\" (a Lua script returning the segment) or "
-                    "\"by\" (a text attribute of the entities)", where);
+        return fail(c, m, "%s needs one of \"rule\" (a Lua script returning the segment), "
+                    "\"rules\" (a list like \"VIP if revenue_12m >= 2000\") or \"by\" (a text "
+                    "attribute of the entities)", where);
     }
     if (rule) {
         sg->rule = path_join(s->dir, rule);
         sg->rule_pos = pos_of(get(c, m, "rule"));
         free(rule);
-    } else {
+    } else if (sg->by) {
         const spec_source *src = spec_find_source(s, s->entity_source);
         for (i = 0; i < s->nentity_attrs; i++)
             if (strcmp(s->entity_attrs[i], sg->by) == 0)
@@ -700,7 +748,7 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     l = get(c, m, "list");
     if (!l) {
-        if (sg->rule)
+        if (sg->rule || rules)
             return fail(c, m, "%s needs a \"list\" of segment names", where);
         return 0; /* the attribute's values, found in the data */
     }
@@ -746,7 +794,7 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     if (sg->nsegments == 0)
         return fail(c, l, "the segment list is empty");
-    return 0;
+    return rules ? load_rule_table(c, rules, sg) : 0;
 }
 
 static int load_segments(ctx *c, node *m, node *more)
@@ -1556,6 +1604,7 @@ void spec_free(spec *s)
         free(g->title);
         free(g->rule);
         free(g->by);
+        ruletable_free(g->table);
         for (j = 0; j < g->nsegments; j++)
             free(g->segments[j].name);
         free(g->segments);

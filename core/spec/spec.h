@@ -18,6 +18,7 @@
 #include "format.h"
 #include "error.h"
 #include "quire/plugin.h"
+#include "ruletable.h"
 
 typedef struct spec_pos {
     int line, col; /* 1-based */
@@ -101,8 +102,9 @@ typedef struct spec_segment {
     spec_pos pos;
 } spec_segment;
 
-/* A way of grouping the customers each month: by a Lua rule, or by the
- * value of a text attribute of the entities. The spec's "segments" is the
+/* A way of grouping the customers each month: by a Lua rule, by rules
+ * written in the spec (a rule table), or by the value of a text attribute of
+ * the entities. The spec's "segments" is the
  * first (named "segments"); "segmentations" adds more. */
 typedef struct spec_segmentation {
     char *name;
@@ -110,6 +112,7 @@ typedef struct spec_segmentation {
     char *rule;               /* resolved path of the rule, or NULL (by) */
     spec_pos rule_pos;
     char *by;                 /* a text attribute, or NULL (rule) */
+    ruletable *table;         /* rules written in the spec (ruletable.h), or NULL */
     spec_segment *segments;   /* with by and no list: empty, found in the data */
     size_t nsegments;
     spec_pos pos;

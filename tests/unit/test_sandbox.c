@@ -853,11 +853,20 @@ static void test_errors(void)
     CHECK(call_global(q, "raises_table", "rule", out, sizeof out) == -1);
     CHECK(starts(out, "rule: (error object is a table value)"));
 
-    /* runaway recursion is an ordinary error */
-    CHECK(define(q, "function deep(n) n = n or 0 return 1 + deep(n + 1) end") == 0);
-    CHECK(call_global(q, "deep", "recursion", out, sizeof out) == -1);
-    CHECK(starts(out, "recursion: test.lua:1: stack overflow"));
-    CHECK(lua_gettop(L) == top);
+    /* runaway recursion is an ordinary error (in a state whose deadline a
+     * busy machine cannot reach first: a million stack slots take a while) */
+    {
+        quire_lua *r = make(0, 0, 60.0, 0);
+        CHECK(r != NULL);
+        if (r) {
+            int rtop = lua_gettop(qlua_state(r));
+            CHECK(define(r, "function deep(n) n = n or 0 return 1 + deep(n + 1) end") == 0);
+            CHECK(call_global(r, "deep", "recursion", out, sizeof out) == -1);
+            CHECK(starts(out, "recursion: test.lua:1: stack overflow"));
+            CHECK(lua_gettop(qlua_state(r)) == rtop);
+            qlua_free(r);
+        }
+    }
 
     /* a syntax error names the file and line */
     unlink(path);
@@ -944,6 +953,45 @@ static void test_budget(void)
     qlua_free(q);
 }
 
+/* The fast path runs without a hook: under the default budget no hook is
+ * set between calls, nor after a call long enough for the watchdog to arm
+ * the count on it; a small budget keeps its count hook all the time. */
+static void test_hook_off(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+    double t;
+    int i;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    CHECK(eval(q, "return 1 + 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    /* about 20 ms: armed on the way, gone afterwards */
+    CHECK(define(q, "function busy(n) local s = 0 for i = 1, n do s = s + i end "
+                    "return tostring(s) end") == 0);
+    t = now();
+    while (now() - t < 0.02)
+        CHECK(eval(q, "return busy(100000)", out, sizeof out) == 0);
+    /* The watchdog may arm a call at the moment it returns; the next call
+     * that returns takes that hook away. */
+    for (i = 0; i < 100 && lua_gethookmask(qlua_state(q)) != 0; i++)
+        CHECK(eval(q, "return 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    qlua_free(q);
+
+    q = make(0, 5000, 0, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_gethookmask(qlua_state(q)) == LUA_MASKCOUNT);
+    CHECK(eval(q, "return 1 + 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == LUA_MASKCOUNT);
+    qlua_free(q);
+}
+
 static void test_memory(void)
 {
     static const char *const hogs[] = {
@@ -959,7 +1007,8 @@ static void test_memory(void)
         "function hog() while true do local n = 0 load(function() n = n + 1 "
         "return n == 1 and 'return \\'' or string.rep('x', 1 << 20) end) end end",
     };
-    quire_lua *q = make((size_t)16 << 20, 0, 0, 0);
+    /* a long deadline: memory trips first, however busy the machine */
+    quire_lua *q = make((size_t)16 << 20, 0, 60.0, 0);
     char out[1024];
     size_t i;
 
@@ -1257,7 +1306,7 @@ static int big_push(void *arg)
 
 static void test_panic(void)
 {
-    quire_lua *q = make(8 << 20, 0, 0, 0);
+    quire_lua *q = make(8 << 20, 0, 60.0, 0);
     quire_error err = {0};
     pid_t pid;
     int status, fds[2];
@@ -1597,6 +1646,7 @@ int main(void)
     test_os();
     test_errors();
     test_budget();
+    test_hook_off();
     test_memory();
     test_deadline();
     test_limits_caught();
