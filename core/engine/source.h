@@ -26,10 +26,17 @@ typedef struct data_notes {
     pthread_mutex_t lock;
     char **v;
     size_t n;
+    /* The first nfirst notes are the sources' counts (rows read, dropped,
+     * kept), one per source, in the order of the sources (order[i]). */
+    size_t nfirst;
+    int *order;
 } data_notes;
 
 void data_notes_init(data_notes *d);
 void data_notes_free(data_notes *d);
+/* Add "name: text" among the first notes, at its place by order, unless a
+ * note of that order is there already (a source read twice counts the same). */
+void data_notes_add_first(data_notes *d, int order, const char *name, const char *text);
 
 /* Called with each batch; return 0 to go on, or -1 with err set to stop. */
 typedef int (*source_batch_fn)(void *user, const quire_batch *b, quire_error *err);

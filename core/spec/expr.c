@@ -61,7 +61,6 @@ typedef struct node {
 typedef struct ref {
     char *name;
     expr_type type;
-    uint32_t at;      /* the column in the batch (expr_bind) */
 } ref;
 
 struct expr_code {
@@ -307,7 +306,6 @@ static int column(parser *p)
         x->cols = xrealloc(x->cols, (x->ncols + 1) * sizeof *x->cols);
         x->cols[i].name = name;
         x->cols[i].type = t;
-        x->cols[i].at = 0;
         x->ncols++;
     } else {
         free(name);
@@ -738,7 +736,6 @@ size_t expr_ncolumns(const expr_code *x) { return x->ncols; }
 
 const char *expr_column_name(const expr_code *x, size_t i) { return x->cols[i].name; }
 
-void expr_bind(expr_code *x, size_t i, uint32_t batch_column) { x->cols[i].at = batch_column; }
 
 /* ------------------------------------------------------------ evaluation */
 
@@ -777,10 +774,11 @@ void expr_scratch_free(expr_scratch *sc)
 
 static double num_of(const expr_val *v) { return v->t == EXPR_NUM ? v->n : (double)v->i; }
 
-static void cell_value(const ref *c, const quire_batch *b, uint32_t r, expr_val *out)
+static void cell_value(const ref *c, uint32_t at, const quire_batch *b, uint32_t r,
+                       expr_val *out)
 {
-    const quire_cell *cell = &b->cols[c->at][r];
-    quire_type t = b->columns[c->at].type;
+    const quire_cell *cell = &b->cols[at][r];
+    quire_type t = b->columns[at].type;
 
     memset(out, 0, sizeof *out);
     if (cell->null)
@@ -838,8 +836,8 @@ static void set_bool(expr_val *v, int b)
     v->i = b != 0;
 }
 
-static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, expr_scratch *sc,
-                 expr_val *out);
+static void eval(const expr_code *x, int at, const uint32_t *at_, const quire_batch *b, uint32_t r,
+                 expr_scratch *sc, expr_val *out);
 
 static void arith(const node *n, const expr_val *a, const expr_val *c, expr_scratch *sc,
                   expr_val *out)
@@ -900,16 +898,16 @@ static int has(const expr_val *s, const expr_val *p, int fn)
     return 0;
 }
 
-static void call_fn(const expr_code *x, const node *n, const quire_batch *b, uint32_t r,
-                    expr_scratch *sc, expr_val *out)
+static void call_fn(const expr_code *x, const node *n, const uint32_t *at_, const quire_batch *b,
+                    uint32_t r, expr_scratch *sc, expr_val *out)
 {
     expr_val a, c;
     size_t i;
 
-    eval(x, n->a[0], b, r, sc, &a);
+    eval(x, n->a[0], at_, b, r, sc, &a);
     if (n->fn == F_COALESCE) {
         if (a.t == EXPR_NULL)
-            eval(x, n->a[1], b, r, sc, &a);
+            eval(x, n->a[1], at_, b, r, sc, &a);
         if (n->type == EXPR_NUM && a.t == EXPR_INT) {
             a.n = (double)a.i;
             a.t = EXPR_NUM;
@@ -921,7 +919,7 @@ static void call_fn(const expr_code *x, const node *n, const quire_batch *b, uin
     if (a.t == EXPR_NULL)
         return;
     if (n->nargs == 2) {
-        eval(x, n->a[1], b, r, sc, &c);
+        eval(x, n->a[1], at_, b, r, sc, &c);
         if (c.t == EXPR_NULL)
             return;
     }
@@ -988,8 +986,8 @@ static void call_fn(const expr_code *x, const node *n, const quire_batch *b, uin
     }
 }
 
-static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, expr_scratch *sc,
-                 expr_val *out)
+static void eval(const expr_code *x, int at, const uint32_t *at_, const quire_batch *b, uint32_t r,
+                 expr_scratch *sc, expr_val *out)
 {
     const node *n = &x->nodes[at];
     expr_val a, c;
@@ -1000,20 +998,20 @@ static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, e
         *out = n->lit;
         return;
     case OP_COL:
-        cell_value(&x->cols[n->col], b, r, out);
+        cell_value(&x->cols[n->col], at_[n->col], b, r, out);
         return;
     case OP_CALL:
-        call_fn(x, n, b, r, sc, out);
+        call_fn(x, n, at_, b, r, sc, out);
         return;
     case OP_NOT:
-        eval(x, n->a[0], b, r, sc, &a);
+        eval(x, n->a[0], at_, b, r, sc, &a);
         if (a.t == EXPR_NULL)
             *out = a;
         else
             set_bool(out, !a.i);
         return;
     case OP_NEG:
-        eval(x, n->a[0], b, r, sc, &a);
+        eval(x, n->a[0], at_, b, r, sc, &a);
         *out = a;
         if (a.t == EXPR_NUM)
             out->n = -a.n;
@@ -1025,12 +1023,12 @@ static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, e
     case OP_AND:
     case OP_OR:
         /* Three values: false and null is false, true or null is true. */
-        eval(x, n->a[0], b, r, sc, &a);
+        eval(x, n->a[0], at_, b, r, sc, &a);
         if (a.t != EXPR_NULL && a.i == (n->op == OP_OR)) {
             set_bool(out, a.i);
             return;
         }
-        eval(x, n->a[1], b, r, sc, &c);
+        eval(x, n->a[1], at_, b, r, sc, &c);
         if (c.t != EXPR_NULL && c.i == (n->op == OP_OR))
             set_bool(out, c.i);
         else if (a.t == EXPR_NULL || c.t == EXPR_NULL)
@@ -1039,7 +1037,7 @@ static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, e
             set_bool(out, n->op == OP_AND);
         return;
     case OP_IN:
-        eval(x, n->a[0], b, r, sc, &a);
+        eval(x, n->a[0], at_, b, r, sc, &a);
         if (a.t == EXPR_NULL) {
             memset(out, 0, sizeof *out);
             return;
@@ -1052,8 +1050,8 @@ static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, e
     default:
         break;
     }
-    eval(x, n->a[0], b, r, sc, &a);
-    eval(x, n->a[1], b, r, sc, &c);
+    eval(x, n->a[0], at_, b, r, sc, &a);
+    eval(x, n->a[1], at_, b, r, sc, &c);
     if (n->op == OP_EQ || n->op == OP_NE) {
         int eq = a.t == EXPR_NULL || c.t == EXPR_NULL ? a.t == c.t : compare(&a, &c) == 0;
         set_bool(out, eq == (n->op == OP_EQ));
@@ -1072,9 +1070,10 @@ static void eval(const expr_code *x, int at, const quire_batch *b, uint32_t r, e
     }
 }
 
-void expr_eval(const expr_code *x, const quire_batch *b, uint32_t r, expr_scratch *sc, expr_val *out)
+void expr_eval(const expr_code *x, const uint32_t *at, const quire_batch *b, uint32_t r,
+               expr_scratch *sc, expr_val *out)
 {
-    eval(x, x->root, b, r, sc, out);
+    eval(x, x->root, at, b, r, sc, out);
     if (x->nodes[x->root].type == EXPR_NUM && out->t == EXPR_INT) {
         out->n = (double)out->i;
         out->t = EXPR_NUM;

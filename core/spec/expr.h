@@ -69,9 +69,6 @@ quire_type expr_column_type(expr_type t);
 /* The columns the expression reads, each once: names borrowed from x. */
 size_t expr_ncolumns(const expr_code *x);
 const char *expr_column_name(const expr_code *x, size_t i);
-/* Where column i of expr_column_name() is in the batches evaluated (set
- * before expr_eval). */
-void expr_bind(expr_code *x, size_t i, uint32_t batch_column);
 
 /* Bytes for results made while evaluating (lower, upper, +); they stay valid
  * until expr_scratch_reset or expr_scratch_free. */
@@ -82,8 +79,11 @@ typedef struct expr_scratch {
 void expr_scratch_reset(expr_scratch *sc);
 void expr_scratch_free(expr_scratch *sc);
 
-/* The value of x for row r of batch b (its columns bound with expr_bind). */
-void expr_eval(const expr_code *x, const quire_batch *b, uint32_t r, expr_scratch *sc, expr_val *out);
+/* The value of x for row r of batch b, where at[i] is the column of b that
+ * holds column i of expr_column_name(). x is not changed: threads may share
+ * it. */
+void expr_eval(const expr_code *x, const uint32_t *at, const quire_batch *b, uint32_t r,
+               expr_scratch *sc, expr_val *out);
 
 /* Whether a condition's value lets the row through: true, not false or null. */
 int expr_true(const expr_val *v);
