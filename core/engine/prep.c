@@ -22,7 +22,8 @@ struct prep {
     size_t xcap;                /* columns xcols and xcells hold */
     uint32_t **dmap, **wmap;    /* per expression: its columns in the widened batch */
     uint32_t *omap;             /* per reader column: its column in the widened batch */
-    uint32_t *order;            /* the plugin's columns by name (distinct) */
+    uint32_t *order;            /* distinct: the columns compared, in the widened batch */
+    size_t norder;
     quire_cell **ocells;        /* the output, [nproj][cap] */
     uint64_t *orec;
     quire_batch out;
@@ -53,24 +54,30 @@ static void ask_for(prep *p, const quire_column *c)
     p->ask[p->nask++] = *c;
 }
 
+/* Ask for the column name reads, unless it is derived: as declared, or as
+ * text. */
+static void ask_name(prep *p, const char *name)
+{
+    const quire_column *dc = spec_column(p->src, name);
+    quire_column text;
+
+    if (is_derived(p->src, name))
+        return;
+    if (!dc) {
+        memset(&text, 0, sizeof text);
+        text.name = name;
+        text.type = QUIRE_T_STRING;
+        dc = &text;
+    }
+    ask_for(p, dc);
+}
+
 static void ask_expr(prep *p, const expr_code *x)
 {
     size_t k;
 
-    for (k = 0; k < expr_ncolumns(x); k++) {
-        const char *name = expr_column_name(x, k);
-        const quire_column *dc = spec_column(p->src, name);
-        quire_column text;
-        if (is_derived(p->src, name))
-            continue;
-        if (!dc) {
-            memset(&text, 0, sizeof text);
-            text.name = name;
-            text.type = QUIRE_T_STRING;
-            dc = &text;
-        }
-        ask_for(p, dc);
-    }
+    for (k = 0; k < expr_ncolumns(x); k++)
+        ask_name(p, expr_column_name(x, k));
 }
 
 prep *prep_new(const spec_source *src, const quire_column *proj, size_t nproj,
@@ -95,8 +102,8 @@ prep *prep_new(const spec_source *src, const quire_column *proj, size_t nproj,
         p->wmap[k] = xcalloc(expr_ncolumns(src->where[k].x) + 1, sizeof **p->wmap);
     p->omap = xcalloc(nproj + 1, sizeof *p->omap);
     p->ocells = xcalloc(nproj + 1, sizeof *p->ocells);
-    if (!src->distinct) {
-        n = nproj;
+    if (!src->distinct || src->distinct_on) {
+        n = nproj + src->ndistinct_on;
         for (k = 0; k < src->nderived; k++)
             n += expr_ncolumns(src->derived[k].x);
         for (k = 0; k < src->nwhere; k++)
@@ -109,6 +116,8 @@ prep *prep_new(const spec_source *src, const quire_column *proj, size_t nproj,
             ask_expr(p, src->derived[k].x);
         for (k = 0; k < src->nwhere; k++)
             ask_expr(p, src->where[k].x);
+        for (k = 0; k < src->ndistinct_on; k++)
+            ask_name(p, src->distinct_on[k]);
     }
     *ask = p->ask;
     *nask = p->nask;
@@ -205,7 +214,7 @@ static int widen(prep *p, const quire_batch *b, quire_error *err)
         p->xcap = nx;
         p->xcols = xrealloc(p->xcols, nx * sizeof *p->xcols);
         p->xcells = xrealloc(p->xcells, nx * sizeof *p->xcells);
-        p->order = xrealloc(p->order, nx * sizeof *p->order);
+        p->order = xrealloc(p->order, (nx + src->ndistinct_on) * sizeof *p->order);
     }
     if (b->nrows > p->cap) {
         p->cap = b->nrows;
@@ -235,12 +244,21 @@ static int widen(prep *p, const quire_batch *b, quire_error *err)
             return missing(p, p->proj[k].name, err);
         p->omap[k] = (uint32_t)at;
     }
-    if (src->distinct) {
+    if (src->distinct_on) {
+        for (k = 0; k < src->ndistinct_on; k++) {
+            long at = find(p, b, src->distinct_on[k], src->nderived);
+            if (at < 0)
+                return missing(p, src->distinct_on[k], err);
+            p->order[k] = (uint32_t)at;
+        }
+        p->norder = src->ndistinct_on;
+    } else if (src->distinct) {
         /* Rows are compared column by column in the order of their names,
          * so parts whose files order the columns differently agree. */
         for (k = 0; k < b->ncols; k++)
             p->order[k] = (uint32_t)k;
         qsort_r(p->order, b->ncols, sizeof *p->order, by_name, (void *)b->columns);
+        p->norder = b->ncols;
     }
     return 0;
 }
@@ -293,13 +311,14 @@ static void hash_bytes(uint64_t h[2], const void *s, size_t n)
     }
 }
 
+/* The hashes of row r of the widened batch b, in the columns compared. */
 static void hash_row(const prep *p, const quire_batch *b, uint32_t r, uint64_t h[2])
 {
-    uint32_t k;
+    size_t k;
 
     h[0] = 0xcbf29ce484222325ULL;
     h[1] = 0x84222325cbf29ce4ULL;
-    for (k = 0; k < b->ncols; k++) {
+    for (k = 0; k < p->norder; k++) {
         const quire_cell *c = &b->cols[p->order[k]][r];
         unsigned char tag = c->null ? 0xff : (unsigned char)b->columns[p->order[k]].type;
         hash_bytes(h, &tag, 1);
@@ -392,7 +411,7 @@ int prep_batch(prep *p, const quire_batch *b, const quire_batch **out, quire_err
             continue;
         }
         if (src->distinct) {
-            hash_row(p, b, r, h);
+            hash_row(p, &wide, r, h);
             if (seen(p, h)) {
                 p->counts.duplicates++;
                 continue;

@@ -839,7 +839,13 @@ static void note_counts(source *so, const prep_counts *c)
         }
         if (src->distinct) {
             quire_format_value(n, sizeof n, (double)c->duplicates, QUIRE_UNIT_COUNT, 0);
-            sb_printf(&b, "%s%s duplicate", src->nwhere ? ", " : "", n);
+            sb_printf(&b, "%s%s ", src->nwhere ? ", " : "", n);
+            if (!src->distinct_on)
+                sb_puts(&b, "duplicate");
+            for (i = 0; i < src->ndistinct_on; i++)
+                sb_printf(&b, "%s%s", i ? ", " : "with the ", src->distinct_on[i]);
+            if (src->distinct_on)
+                sb_puts(&b, " of an earlier row");
         }
     }
     quire_format_value(n, sizeof n, (double)c->kept, QUIRE_UNIT_COUNT, 0);

@@ -324,6 +324,8 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
     return 0;
 }
 
+static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
+
 /* A source's option: key and value as written, ${param} substituted. */
 static int load_option(ctx *c, node *qk, node *qv, const char *source, spec_option *o)
 {
@@ -530,8 +532,15 @@ static int load_sources(ctx *c, node *m)
                 if (load_columns(c, qv, &src->columns, &src->ncolumns))
                     return -1;
             } else if (strcmp(key, "distinct") == 0) {
-                if (to_bool(c, qv, "\"distinct\" of a source", &src->distinct))
+                if (qv->type == YAML_SEQUENCE_NODE) {
+                    if (load_names(c, qv, "\"distinct\" of a source", &src->distinct_on,
+                                   &src->ndistinct_on))
+                        return -1;
+                    src->distinct = 1;
+                } else if (to_bool(c, qv, "\"distinct\" of a source (true, or a list of "
+                                   "columns)", &src->distinct)) {
                     return -1;
+                }
             } else if (strcmp(key, "derive") && strcmp(key, "where") && strcmp(key, "parts")) {
                 if (load_option(c, qk, qv, src->name, &src->options[src->noptions++]))
                     return -1;
@@ -570,8 +579,6 @@ static int need_source(ctx *c, node *at, const char *name)
     free(names);
     return -1;
 }
-
-static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
 
 static int load_entities(ctx *c, node *m)
 {
@@ -1716,6 +1723,9 @@ void spec_free(spec *s)
             expr_free(src->where[j].x);
         }
         free(src->where);
+        for (j = 0; j < src->ndistinct_on; j++)
+            free(src->distinct_on[j]);
+        free(src->distinct_on);
         for (j = 0; j < src->nparts; j++) {
             spec_part *pt = &src->parts[j];
             size_t k;

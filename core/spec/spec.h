@@ -80,6 +80,8 @@ typedef struct spec_source {
     spec_expr *where;       /* conditions a row must meet, in order */
     size_t nwhere;
     int distinct;           /* rows identical to an earlier one are dropped */
+    char **distinct_on;     /* ... identical in these columns only; NULL: in all */
+    size_t ndistinct_on;
     spec_part *parts;       /* several inputs, or none */
     size_t nparts;
     spec_pos pos, plugin_pos;
