@@ -70,6 +70,13 @@ input_digests *digests_start(const spec *s, plugin_registry *reg)
         for (j = 0; j < s->sources[i].noptions; j++)
             if (is_file_option(p, s->sources[i].options[j].key))
                 add(d, path_join(s->dir, s->sources[i].options[j].value));
+        for (j = 0; j < s->sources[i].nparts; j++) {
+            const spec_part *pt = &s->sources[i].parts[j];
+            size_t k;
+            for (k = 0; k < pt->noptions; k++)
+                if (is_file_option(p, pt->options[k].key))
+                    add(d, path_join(s->dir, pt->options[k].value));
+        }
     }
     for (i = 0; i < s->nsegmentations; i++)
         if (s->segmentations[i].rule)
