@@ -9,8 +9,9 @@
 
 struct prep {
     const spec_source *src;
-    const quire_column *proj;   /* the reader's columns */
-    size_t nproj;
+    const quire_column *proj;   /* the reader's columns; NULL: every one, derived too */
+    size_t nproj;               /* columns of the output */
+    size_t ocap;                /* columns omap and ocells hold */
     quire_column *ask;          /* the plugin's, or NULL: every column */
     size_t nask;
     /* The batch being prepared, widened: the plugin's columns, then the
@@ -100,9 +101,10 @@ prep *prep_new(const spec_source *src, const quire_column *proj, size_t nproj,
         p->dmap[k] = xcalloc(expr_ncolumns(src->derived[k].x) + 1, sizeof **p->dmap);
     for (k = 0; k < src->nwhere; k++)
         p->wmap[k] = xcalloc(expr_ncolumns(src->where[k].x) + 1, sizeof **p->wmap);
+    p->ocap = nproj;
     p->omap = xcalloc(nproj + 1, sizeof *p->omap);
     p->ocells = xcalloc(nproj + 1, sizeof *p->ocells);
-    if (!src->distinct || src->distinct_on) {
+    if (proj && (!src->distinct || src->distinct_on)) {
         n = nproj + src->ndistinct_on;
         for (k = 0; k < src->nderived; k++)
             n += expr_ncolumns(src->derived[k].x);
@@ -136,7 +138,7 @@ void prep_free(prep *p)
     }
     for (k = 0; k < p->src->nwhere; k++)
         free(p->wmap[k]);
-    for (k = 0; k < p->nproj; k++)
+    for (k = 0; k < p->ocap; k++)
         free(p->ocells[k]);
     free(p->dmap);
     free(p->wmap);
@@ -216,11 +218,19 @@ static int widen(prep *p, const quire_batch *b, quire_error *err)
         p->xcells = xrealloc(p->xcells, nx * sizeof *p->xcells);
         p->order = xrealloc(p->order, (nx + src->ndistinct_on) * sizeof *p->order);
     }
+    if (!p->proj && nx > p->ocap) {
+        /* every column: the output is the widened batch */
+        p->omap = xrealloc(p->omap, nx * sizeof *p->omap);
+        p->ocells = xrealloc(p->ocells, nx * sizeof *p->ocells);
+        for (k = p->ocap; k < nx; k++)
+            p->ocells[k] = p->cap ? xmalloc(p->cap * sizeof **p->ocells) : NULL;
+        p->ocap = nx;
+    }
     if (b->nrows > p->cap) {
         p->cap = b->nrows;
         for (k = 0; k < src->nderived; k++)
             p->dcells[k] = xrealloc(p->dcells[k], p->cap * sizeof **p->dcells);
-        for (k = 0; k < p->nproj; k++)
+        for (k = 0; k < p->ocap; k++)
             p->ocells[k] = xrealloc(p->ocells[k], p->cap * sizeof **p->ocells);
         p->orec = xrealloc(p->orec, p->cap * sizeof *p->orec);
     }
@@ -238,7 +248,12 @@ static int widen(prep *p, const quire_batch *b, quire_error *err)
     for (k = 0; k < src->nwhere; k++)
         if (map_expr(p, b, src->where[k].x, src->nderived, p->wmap[k], err))
             return -1;
-    for (k = 0; k < p->nproj; k++) {
+    if (!p->proj) {
+        p->nproj = nx;
+        for (k = 0; k < nx; k++)
+            p->omap[k] = (uint32_t)k;
+    }
+    for (k = 0; p->proj && k < p->nproj; k++) {
         long at = find(p, b, p->proj[k].name, src->nderived);
         if (at < 0)
             return missing(p, p->proj[k].name, err);
@@ -428,7 +443,7 @@ int prep_batch(prep *p, const quire_batch *b, const quire_batch **out, quire_err
     p->out.struct_size = sizeof p->out;
     p->out.nrows = kept;
     p->out.ncols = (uint32_t)p->nproj;
-    p->out.columns = p->proj;
+    p->out.columns = p->proj ? p->proj : p->xcols;
     p->out.cols = p->ocells;
     p->out.first_record = kept ? p->orec[0] : 0;
     p->out.record_no = p->orec;
