@@ -537,9 +537,12 @@ static int load_sources(ctx *c, node *m)
                                    &src->ndistinct_on))
                         return -1;
                     src->distinct = 1;
-                } else if (to_bool(c, qv, "\"distinct\" of a source (true, or a list of "
-                                   "columns)", &src->distinct)) {
-                    return -1;
+                } else if (qv->type != YAML_SCALAR_NODE ||
+                           (strcmp(ynode_text(qv), "true") && strcmp(ynode_text(qv), "false"))) {
+                    return fail(c, qv, "\"distinct\" must be true, false or a list of columns "
+                                "(rows alike in those columns are dropped)");
+                } else {
+                    src->distinct = strcmp(ynode_text(qv), "true") == 0;
                 }
             } else if (strcmp(key, "derive") && strcmp(key, "where") && strcmp(key, "parts")) {
                 if (load_option(c, qk, qv, src->name, &src->options[src->noptions++]))
