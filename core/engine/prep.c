@@ -175,13 +175,28 @@ static long find(const prep *p, const quire_batch *b, const char *name, size_t n
     return -1;
 }
 
-static int missing(const prep *p, const char *name, quire_error *err)
+/* A column an expression, distinct or the reader names is not in the rows
+ * (the plugin was asked for every column, so it could not say). */
+static int missing(const prep *p, const quire_batch *b, const char *name, quire_error *err)
 {
     char subject[300];
+    const char **names = xcalloc(b->ncols + 1, sizeof *names);
+    const char *hint;
+    strbuf list = {0};
+    size_t k;
 
+    for (k = 0; k < b->ncols; k++) {
+        names[k] = b->columns[k].name;
+        sb_printf(&list, "%s%s", k ? ", " : "", names[k]);
+    }
+    hint = closest_word(name, names, b->ncols);
     snprintf(subject, sizeof subject, "source \"%s\"", p->src->name);
-    return quire_err_at(err, QUIRE_EXIT_DATA, subject, 0, 0, "its rows have no column \"%s\"",
-                        name);
+    quire_err_at(err, QUIRE_EXIT_DATA, subject, 0, 0, "its rows have no column \"%s\"%s%s%s; "
+                 "columns are: %s", name, hint ? " (did you mean \"" : "", hint ? hint : "",
+                 hint ? "\"?)" : "", list.s ? list.s : "none");
+    sb_free(&list);
+    free(names);
+    return -1;
 }
 
 static int map_expr(const prep *p, const quire_batch *b, const expr_code *x, size_t nderived,
@@ -192,7 +207,7 @@ static int map_expr(const prep *p, const quire_batch *b, const expr_code *x, siz
     for (k = 0; k < expr_ncolumns(x); k++) {
         long at = find(p, b, expr_column_name(x, k), nderived);
         if (at < 0)
-            return missing(p, expr_column_name(x, k), err);
+            return missing(p, b, expr_column_name(x, k), err);
         map[k] = (uint32_t)at;
     }
     return 0;
@@ -256,14 +271,14 @@ static int widen(prep *p, const quire_batch *b, quire_error *err)
     for (k = 0; p->proj && k < p->nproj; k++) {
         long at = find(p, b, p->proj[k].name, src->nderived);
         if (at < 0)
-            return missing(p, p->proj[k].name, err);
+            return missing(p, b, p->proj[k].name, err);
         p->omap[k] = (uint32_t)at;
     }
     if (src->distinct_on) {
         for (k = 0; k < src->ndistinct_on; k++) {
             long at = find(p, b, src->distinct_on[k], src->nderived);
             if (at < 0)
-                return missing(p, src->distinct_on[k], err);
+                return missing(p, b, src->distinct_on[k], err);
             p->order[k] = (uint32_t)at;
         }
         p->norder = src->ndistinct_on;

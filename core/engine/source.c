@@ -504,6 +504,17 @@ static int check_batch(source *so, const quire_batch *b, quire_batch *out, char 
     return 0;
 }
 
+/* The file the input being read names (its first path option), or NULL. */
+static const char *input_file(const source *so)
+{
+    size_t j;
+
+    for (j = 0; j < so->nvalues; j++)
+        if (so->plugin->options[j].type == QUIRE_OPT_PATH && so->in[so->cur].values[j])
+            return so->in[so->cur].values[j];
+    return NULL;
+}
+
 static int h_emit(void *hctx, const quire_batch *b)
 {
     source *so = hctx;
@@ -525,12 +536,22 @@ static int h_emit(void *hctx, const quire_batch *b)
     if (so->prep) {
         const quire_batch *pb;
         if (prep_batch(so->prep, &hb, &pb, so->err)) {
+            /* about the input being read, when it is a file */
+            const char *file = input_file(so);
+            if (file) {
+                char what[sizeof so->err->msg];
+                snprintf(what, sizeof what, "%s", so->err->msg);
+                quire_err_at(so->err, so->err->code, file, 0, 0, "%s (source \"%s\")", what,
+                             so->src->name);
+            }
             so->failed = 1;
             return 1;
         }
         hb = *pb;
     }
-    if (so->limit && so->delivered + hb.nrows >= so->limit) {
+    /* A prepared source's plugin does not know how many rows the reader
+     * gets: stop it here (any other stops at its max_records itself). */
+    if (so->prep && so->limit && so->delivered + hb.nrows >= so->limit) {
         hb.nrows = (uint32_t)(so->limit - so->delivered);
         so->done = 1;
     }

@@ -61,6 +61,7 @@ typedef struct node {
 typedef struct ref {
     char *name;
     expr_type type;
+    int declared;     /* the spec declares the column (else it is text) */
 } ref;
 
 struct expr_code {
@@ -280,7 +281,7 @@ static int column(parser *p)
     expr_code *x = p->x;
     char *name;
     size_t i;
-    int n;
+    int n, declared;
     expr_type t = EXPR_STR;
 
     if (p->tok == T_QNAME)
@@ -290,7 +291,8 @@ static int column(parser *p)
     for (i = 0; i < p->ndecl; i++)
         if (strcmp(p->decl[i].name, name) == 0)
             break;
-    if (i < p->ndecl) {
+    declared = i < p->ndecl;
+    if (declared) {
         switch (p->decl[i].type) {
         case QUIRE_T_INTEGER: t = EXPR_INT; break;
         case QUIRE_T_NUMBER: t = EXPR_NUM; break;
@@ -306,6 +308,7 @@ static int column(parser *p)
         x->cols = xrealloc(x->cols, (x->ncols + 1) * sizeof *x->cols);
         x->cols[i].name = name;
         x->cols[i].type = t;
+        x->cols[i].declared = declared;
         x->ncols++;
     } else {
         free(name);
@@ -318,6 +321,25 @@ static int column(parser *p)
 static int numeric(expr_type t)
 {
     return t == EXPR_INT || t == EXPR_NUM || t == EXPR_NULL;
+}
+
+/* For a type error: when operand a or b is a column the spec does not
+ * declare, say that it is read as text and how to declare it. */
+static const char *undeclared(const parser *p, int a, int b, char *hint, size_t size)
+{
+    const node *n[2];
+    int k;
+
+    n[0] = &p->x->nodes[a];
+    n[1] = b >= 0 ? &p->x->nodes[b] : NULL;
+    for (k = 0; k < 2; k++)
+        if (n[k] && n[k]->op == OP_COL && !p->x->cols[n[k]->col].declared) {
+            snprintf(hint, size, "; %s is not among the source's columns, so it is "
+                     "text (declare it: %s: number)", p->x->cols[n[k]->col].name,
+                     p->x->cols[n[k]->col].name);
+            return hint;
+        }
+    return "";
 }
 
 static int call(parser *p)
@@ -462,6 +484,7 @@ static int primary(parser *p)
 
 static int binary(parser *p, int op, int a, int b, size_t at, const char *name)
 {
+    char hint[200];
     expr_code *x = p->x;
     expr_type ta = x->nodes[a].type, tb = x->nodes[b].type, t;
     int n;
@@ -473,8 +496,8 @@ static int binary(parser *p, int op, int a, int b, size_t at, const char *name)
         t = EXPR_STR;
     } else {
         if (!numeric(ta) || !numeric(tb))
-            return bad(p, at, "\"%s\" takes numbers, not %s and %s", name, type_name(ta),
-                       type_name(tb));
+            return bad(p, at, "\"%s\" takes numbers, not %s and %s%s", name, type_name(ta),
+                       type_name(tb), undeclared(p, a, b, hint, sizeof hint));
         t = op == OP_DIV || ta == EXPR_NUM || tb == EXPR_NUM ? EXPR_NUM : EXPR_INT;
     }
     n = add_node(p, op, t);
@@ -581,6 +604,7 @@ static int cmp(parser *p)
 {
     static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
     static const int codes[] = {OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE};
+    char hint[200];
     int a = sum(p), b, n;
     size_t k, at;
     expr_type ta, tb;
@@ -609,8 +633,8 @@ static int cmp(parser *p)
     ta = p->x->nodes[a].type;
     tb = p->x->nodes[b].type;
     if (!comparable(ta, tb))
-        return bad(p, at, "\"%s\" compares values of one kind, not %s and %s", ops[k],
-                   type_name(ta), type_name(tb));
+        return bad(p, at, "\"%s\" compares values of one kind, not %s and %s%s", ops[k],
+                   type_name(ta), type_name(tb), undeclared(p, a, b, hint, sizeof hint));
     if ((ta == EXPR_NULL || tb == EXPR_NULL) && codes[k] != OP_EQ && codes[k] != OP_NE)
         return bad(p, at, "only == and != compare with null");
     if ((ta == EXPR_BOOL || tb == EXPR_BOOL) && codes[k] != OP_EQ && codes[k] != OP_NE)

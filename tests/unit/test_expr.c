@@ -147,6 +147,9 @@ static void values(void)
 static void errors(void)
 {
     CHECK_STR(err("qty * code"), "4: \"*\" takes numbers, not an integer and text");
+    /* a column the spec does not declare is text: the message says so */
+    CHECK_STR(err("Quantity * price"), "9: \"*\" takes numbers, not text and a number; Quantity "
+              "is not among the source's columns, so it is text (declare it: Quantity: number)");
     CHECK_STR(err("qty = 3"), "4: \"=\" is not an operator; compare with \"==\"");
     CHECK_STR(err("(qty + 1"), "8: expected \")\", not the end");
     CHECK_STR(err("starts_wth(code, \"C\")"),
