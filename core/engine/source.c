@@ -624,10 +624,8 @@ static const spec_option *option_set(const source *so, const input *in, const ch
  * place in the table, or -1 with err set. */
 static long check_option(source *so, const spec *s, const spec_option *o, quire_error *err)
 {
-    static const char *const keys[] = {"plugin", "columns", "derive", "where", "distinct",
-                                       "parts"};
     const quire_option_def *defs = so->plugin->options;
-    size_t n = so->nvalues, nk = sizeof keys / sizeof *keys, j, k;
+    size_t n = so->nvalues, nk = SPEC_SOURCE_NKEYS, j, k;
     const char **names, *hint;
     strbuf list = {0};
 
@@ -640,7 +638,7 @@ static long check_option(source *so, const spec *s, const spec_option *o, quire_
         sb_printf(&list, "%s%s", k ? ", " : "", defs[k].name);
     }
     for (k = 0; k < nk; k++)
-        names[n + k] = keys[k];
+        names[n + k] = spec_source_keys[k];
     hint = closest_word(o->key, names, n + nk);
     if (hint)
         bad_option(s, o, err, "unknown option \"%s\"; did you mean \"%s\"?", o->key, hint);

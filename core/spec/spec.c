@@ -326,6 +326,19 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
 
 static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
 
+const char *const spec_source_keys[SPEC_SOURCE_NKEYS] = {"plugin",   "columns",  "derive",
+                                                         "where",    "distinct", "parts"};
+
+int spec_is_source_key(const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < SPEC_SOURCE_NKEYS; i++)
+        if (strcmp(spec_source_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
 /* A source's option: key and value as written, ${param} substituted. */
 static int load_option(ctx *c, node *qk, node *qv, const char *source, spec_option *o)
 {
@@ -398,9 +411,7 @@ static int load_parts(ctx *c, node *l, spec_source *src)
                     return -1;
                 continue;
             }
-            if (!strcmp(ynode_text(qk), "plugin") || !strcmp(ynode_text(qk), "derive") ||
-                !strcmp(ynode_text(qk), "where") || !strcmp(ynode_text(qk), "distinct") ||
-                !strcmp(ynode_text(qk), "parts"))
+            if (spec_is_source_key(ynode_text(qk)))
                 return fail(c, qk, "\"%s\" belongs to the source, not to one of its parts",
                             ynode_text(qk));
             if (load_option(c, qk, qv, src->name, &pt->options[pt->noptions++]))
@@ -544,7 +555,7 @@ static int load_sources(ctx *c, node *m)
                 } else {
                     src->distinct = strcmp(ynode_text(qv), "true") == 0;
                 }
-            } else if (strcmp(key, "derive") && strcmp(key, "where") && strcmp(key, "parts")) {
+            } else if (!spec_is_source_key(key)) {
                 if (load_option(c, qk, qv, src->name, &src->options[src->noptions++]))
                     return -1;
             }

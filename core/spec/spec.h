@@ -291,6 +291,12 @@ typedef struct spec_override {
     const char *value;
 } spec_override;
 
+/* The keys of a source that are the spec's, not its plugin's options:
+ * plugin, columns, derive, where, distinct, parts (SPEC_SOURCE_NKEYS). */
+#define SPEC_SOURCE_NKEYS 6
+extern const char *const spec_source_keys[SPEC_SOURCE_NKEYS];
+int spec_is_source_key(const char *key);
+
 /* Load and validate a spec. Returns NULL with err set (code QUIRE_EXIT_USAGE). */
 spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err);
 void spec_free(spec *s);
