@@ -37,4 +37,16 @@ if cmp -s "$T/out" "$F/preview.csv"; then ok; else bad "preview differs"; diff "
 # The row table reads the derived column too, and stops at its rows.
 exits 0 "preview --rows 2" "$QUIRE" preview "$F/report.yaml" orders --rows 2
 [ "$(wc -l <"$T/out")" -eq 3 ] && ok || bad "preview --rows 2 printed $(wc -l <"$T/out") lines"
+# The run's manifest names both parts' files, each with its hash.
+qpdf --show-attachment=manifest.json "$T/p.pdf" >"$T/manifest.json" 2>/dev/null
+for f in orders-2024-01.csv orders-2024-02.csv; do
+    contains "$T/manifest.json" "{\"path\": \"$F/$f\", \"sha256\": \"$(sha256sum "$F/$f" | cut -d' ' -f1)\"}"
+done
+
+# The errors the doc shows are the ones tests/errors checks, word for word.
+for line in $(sed -n 's/^\([0-9][0-9][0-9]-[a-z-]*\.yaml\):[0-9]*:[0-9]*: error: .*/\1/p' docs/spec.md |
+              sort -u); do
+    msg=$(grep -F "$line:" docs/spec.md | grep -F ': error: ' | head -n 1)
+    grep -qxF "# expect: $msg" "tests/errors/$line" && ok || bad "docs/spec.md quotes $line as: $msg"
+done
 done_checks prepare
