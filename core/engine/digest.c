@@ -18,8 +18,17 @@ struct input_digests {
     int done;
 };
 
+/* Add path (taken), unless it is there already: two sources may read one
+ * file (the parts of one export, filtered two ways). */
 static void add(input_digests *d, char *path)
 {
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        if (strcmp(d->v[i].path, path) == 0) {
+            free(path);
+            return;
+        }
     d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
     d->v[d->n].path = path;
     d->v[d->n].name = NULL;

@@ -10,6 +10,12 @@ command -v python3 >/dev/null || { bad "python3 is needed"; done_checks online_r
 exits 0 "render the report" env SOURCE_DATE_EPOCH=1700000000 \
     "$QUIRE" run reports/online_retail.yaml -o "$T/or.pdf" --export "$T/exp"
 check "qpdf --check" qpdf --check "$T/or.pdf"
+# The manifest hashes each export once, though two sources read both.
+qpdf --show-attachment=manifest.json "$T/or.pdf" >"$T/manifest.json" 2>/dev/null
+for f in online_retail_2010-12.csv online_retail_2011-01_2011-02_spark.csv; do
+    n=$(grep -c "/$f\", \"sha256\": \"$(sha256sum "data/online-retail/$f" | cut -d' ' -f1)\"" "$T/manifest.json")
+    [ "$n" -eq 1 ] && ok || bad "the manifest lists $f $n times"
+done
 # The text of the PDF, one space between words, page 1 and page 2.
 pdftotext -f 1 -l 1 "$T/or.pdf" - 2>/dev/null | tr -s ' \n' '  ' >"$T/page1.txt"
 pdftotext -layout -f 2 -l 2 "$T/or.pdf" - 2>/dev/null | tr -s ' ' >"$T/page2.txt"
