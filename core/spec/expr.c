@@ -318,6 +318,8 @@ static int column(parser *p)
     return next(p) ? -1 : n;
 }
 
+static int date_literal(parser *p, int lit, int date, size_t at);
+
 static int numeric(expr_type t)
 {
     return t == EXPR_INT || t == EXPR_NUM || t == EXPR_NULL;
@@ -410,6 +412,8 @@ static int call(parser *p)
         t = f == F_ROUND || ARG(0) == EXPR_NUM ? EXPR_NUM : EXPR_INT;
         break;
     default: /* coalesce */
+        if (date_literal(p, args[1], args[0], at))
+            return -1;
         t = ARG(0) == EXPR_NULL ? ARG(1) : ARG(0);
         if (ARG(1) != EXPR_NULL && ARG(1) != t && !(numeric(ARG(1)) && numeric(t)))
             return bad(p, at, "coalesce takes two values of one type, not %s and %s",

@@ -36,6 +36,7 @@ static void row(const char *code, int64_t qty, double price, int64_t day)
     c_qty.v.i = qty;
     c_price.null = isnan(price);
     c_price.v.n = price;
+    c_day.null = day == INT64_MIN;
     c_day.v.i = day;
 }
 
@@ -127,7 +128,7 @@ static void values(void)
     CHECK(is_null("abs(price - price) / 0"));
 
     /* an empty value: null through arithmetic and comparisons, but == null */
-    row(NULL, INT64_MIN, NAN, 0);
+    row(NULL, INT64_MIN, NAN, INT64_MIN);
     CHECK(is_null("qty * price"));
     CHECK(is_null("qty > 0"));
     CHECK(is_true("qty == null and code == null"));
@@ -137,6 +138,8 @@ static void values(void)
     CHECK(is_null("code in [\"a\"]"));
     CHECK(is_true("qty > 0 or true"));           /* null or true is true */
     CHECK(!is_true("qty > 0 and true"));
+    v = eval("coalesce(day, \"2024-01-31\")", &t);
+    CHECK(t == EXPR_DATE && v.t == EXPR_DATE && v.i == 19753);
     v = eval("coalesce(qty, 0) + 1", NULL);
     CHECK(v.t == EXPR_INT && v.i == 1);
     /* a column the spec does not declare is text */
