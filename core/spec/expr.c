@@ -559,7 +559,7 @@ static int date_literal(parser *p, int lit, int date, size_t at)
     return 0;
 }
 
-static int in_list(parser *p, int a, size_t at, int negate)
+static int in_list(parser *p, int a, int negate)
 {
     expr_code *x = p->x;
     expr_type ta = x->nodes[a].type;
@@ -595,7 +595,6 @@ static int in_list(parser *p, int a, size_t at, int negate)
         if (next(p))
             return -1;
     }
-    (void)at;
     n = add_node(p, OP_IN, EXPR_BOOL);
     x->nodes[n].a[0] = a;
     x->nodes[n].first = first;
@@ -617,13 +616,13 @@ static int cmp(parser *p)
         return -1;
     at = p->at;
     if (is_word(p, "in"))
-        return in_list(p, a, at, 0);
+        return in_list(p, a, 0);
     if (is_word(p, "not")) {
         if (next(p))
             return -1;
         if (!is_word(p, "in"))
             return bad(p, at, "expected \"not in\" or an operator here");
-        return in_list(p, a, at, 1);
+        return in_list(p, a, 1);
     }
     for (k = 0; k < 6; k++)
         if (is_op(p, ops[k]))
