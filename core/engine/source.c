@@ -850,7 +850,7 @@ static void note_counts(source *so, const prep_counts *c)
         }
         sb_puts(&b, ")");
     }
-    if (src->nwhere || src->distinct) {
+    {
         sb_puts(&b, "; dropped: ");
         for (i = 0; i < src->nwhere; i++) {
             quire_format_value(n, sizeof n, (double)c->dropped[i], QUIRE_UNIT_COUNT, 0);
@@ -929,8 +929,8 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
         so->prep = NULL;
         return -1;
     }
-    if (so->prep && !max_records)
-        note_counts(so, prep_counts_of(so->prep));
+    if (so->prep && !max_records && (so->src->nwhere || so->src->distinct))
+        note_counts(so, prep_counts_of(so->prep)); /* rows were dropped, or could be */
     prep_free(so->prep);
     so->prep = NULL;
     return 0;
