@@ -35,6 +35,7 @@ static const char spec_text[] =
     "    derive: { cube: n * square }\n"
     "    where: { small: n <= 7 }\n"
     "    distinct: [n]\n"
+    "  twice: { plugin: template, columns: { n: integer }, derive: { twice: n * 2 } }\n"
     "entities: { source: customers, key: id }\n"
     "segments:\n"
     "  rule: rule.lua\n"
@@ -193,6 +194,18 @@ static int on_prepared(void *user, const quire_batch *b, quire_error *err)
     return 0;
 }
 
+static int on_twice(void *user, const quire_batch *b, quire_error *err)
+{
+    got *g = user;
+    uint32_t r;
+
+    (void)err;
+    for (r = 0; r < b->nrows; r++)
+        g->last_n = b->cols[1][r].v.i;
+    g->rows += b->nrows;
+    return 0;
+}
+
 /* A source prepared by the host, whatever its plugin (the template makes up
  * n = 1..5 and n = 4..8): a derived column, a condition, distinct values of
  * a column across two parts, the counts as a note, a row limit. */
@@ -228,6 +241,20 @@ static void test_prepared(void)
         memset(&g, 0, sizeof g);
         CHECK(source_scan(so, proj, 2, 3, on_prepared, &g, &err) == 0);
         CHECK(g.rows == 3 && g.cubes == 36 && err.code == 0);
+        source_close(so);
+    }
+    /* a source that only derives drops nothing: no note */
+    data_notes_free(&notes);
+    data_notes_init(&notes);
+    so = source_open(s, spec_find_source(s, "twice"), &reg, &notes, &err);
+    CHECK(so != NULL);
+    memset(&g, 0, sizeof g);
+    if (so) {
+        proj[1].name = "twice";
+        proj[1].type = QUIRE_T_INTEGER;
+        CHECK(source_scan(so, proj, 2, 0, on_twice, &g, &err) == 0);
+        CHECK(g.rows == 10 && g.last_n == 20);
+        CHECK(notes.n == 0);
         source_close(so);
     }
     data_notes_free(&notes);
