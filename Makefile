@@ -162,7 +162,9 @@ demo: deps
 	./quire run reports/monthly_segments.yaml -o out/monthly_segments.pdf
 	./quire run reports/kpi_scorecard.yaml -o out/kpi_scorecard.pdf
 	./quire run reports/kpi_linkage.yaml -o out/kpi_linkage.pdf
-	@echo "demo: wrote out/monthly_segments.pdf, out/kpi_scorecard.pdf, out/kpi_linkage.pdf"
+	./quire run reports/online_retail.yaml -o out/online_retail.pdf
+	@echo "demo: wrote out/monthly_segments.pdf, out/kpi_scorecard.pdf, out/kpi_linkage.pdf," \
+	  "out/online_retail.pdf"
 
 # The CRM-backed report: a local CRM on 127.0.0.1 serves the sample customers
 # (tests/fixtures/crm_server.py), the report reads them through crm_rest.

@@ -22,14 +22,23 @@ struct input_digests {
     int done;
 };
 
-static void add(input_digests *d, char *path)
+/* Add path (taken), unless it is there already: two sources may read one
+ * file (the parts of one export, filtered two ways). Returns its entry. */
+static input_digest *add(input_digests *d, char *path)
 {
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        if (strcmp(d->v[i].path, path) == 0) {
+            free(path);
+            return &d->v[i];
+        }
     d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
     d->v[d->n].path = path;
     d->v[d->n].name = NULL;
     d->v[d->n].source = NULL;
     d->v[d->n].hex[0] = '\0';
-    d->n++;
+    return &d->v[d->n++];
 }
 
 static void *hash_all(void *arg)
@@ -74,9 +83,20 @@ input_digests *digests_start(const spec *s, plugin_registry *reg)
         }
         for (j = 0; j < s->sources[i].noptions; j++)
             if (is_file_option(p, s->sources[i].options[j].key)) {
-                add(d, path_join(s->dir, s->sources[i].options[j].value));
-                d->v[d->n - 1].source = s->sources[i].name;
+                input_digest *in = add(d, path_join(s->dir, s->sources[i].options[j].value));
+                if (!in->source)
+                    in->source = s->sources[i].name;
             }
+        for (j = 0; j < s->sources[i].nparts; j++) {
+            const spec_part *pt = &s->sources[i].parts[j];
+            size_t k;
+            for (k = 0; k < pt->noptions; k++)
+                if (is_file_option(p, pt->options[k].key)) {
+                    input_digest *in = add(d, path_join(s->dir, pt->options[k].value));
+                    if (!in->source)
+                        in->source = s->sources[i].name;
+                }
+        }
     }
     for (i = 0; i < s->nsegmentations; i++)
         if (s->segmentations[i].rule)

@@ -41,10 +41,17 @@ typedef struct data_notes {
     size_t n;
     source_read *reads;
     size_t nreads;
+    /* The first nfirst notes are the sources' counts (rows read, dropped,
+     * kept), one per source, in the order of the sources (order[i]). */
+    size_t nfirst;
+    int *order;
 } data_notes;
 
 void data_notes_init(data_notes *d);
 void data_notes_free(data_notes *d);
+/* Add "name: text" among the first notes, at its place by order, unless a
+ * note of that order is there already (a source read twice counts the same). */
+void data_notes_add_first(data_notes *d, int order, const char *name, const char *text);
 
 /* The canonical form of records whose SHA-256 a source_read holds: each
  * record, in the order the plugin delivered them, is one line ending in

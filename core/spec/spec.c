@@ -324,6 +324,181 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
     return 0;
 }
 
+static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
+
+const char *const spec_source_keys[SPEC_SOURCE_NKEYS] = {"plugin",   "columns",  "derive",
+                                                         "where",    "distinct", "parts"};
+
+int spec_is_source_key(const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < SPEC_SOURCE_NKEYS; i++)
+        if (strcmp(spec_source_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* A source's option: key and value as written, ${param} substituted. */
+static int load_option(ctx *c, node *qk, node *qv, const char *source, spec_option *o)
+{
+    char what[160];
+
+    snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", ynode_text(qk), source);
+    o->key = xstrdup(ynode_text(qk));
+    o->pos = pos_of(qk);
+    o->raw = xstrdup(qv->type == YAML_SCALAR_NODE ? ynode_text(qv) : "");
+    return scalar(c, qv, what, &o->value);
+}
+
+static int load_columns(ctx *c, node *m, quire_column **cols, size_t *n)
+{
+    yaml_node_pair_t *r;
+
+    if (want(c, m, YAML_MAPPING_NODE, "a source's columns"))
+        return -1;
+    *cols = xcalloc((size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start) + 1,
+                    sizeof **cols);
+    for (r = m->data.mapping.pairs.start; r < m->data.mapping.pairs.top; r++) {
+        node *rk = nd(c, r->key);
+        if (want(c, rk, YAML_SCALAR_NODE, "a column name"))
+            return -1;
+        if (load_column(c, rk, nd(c, r->value), &(*cols)[(*n)++]))
+            return -1;
+    }
+    return 0;
+}
+
+/* parts: a list of the inputs of one source; a plain value is a path. */
+static int load_parts(ctx *c, node *l, spec_source *src)
+{
+    yaml_node_item_t *it;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "\"parts\" of a source"))
+        return -1;
+    if (l->data.sequence.items.top == l->data.sequence.items.start)
+        return fail(c, l, "\"parts\" lists the inputs of source \"%s\": at least one",
+                    src->name);
+    src->parts = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                         sizeof *src->parts);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        node *m = nd(c, *it);
+        spec_part *pt = &src->parts[src->nparts++];
+        yaml_node_pair_t *q;
+        size_t k, j;
+
+        pt->pos = pos_of(m);
+        if (m->type == YAML_SCALAR_NODE) {
+            pt->options = xcalloc(1, sizeof *pt->options);
+            pt->options[0].key = xstrdup("path");
+            pt->options[0].pos = pos_of(m);
+            pt->options[0].raw = xstrdup(ynode_text(m));
+            pt->noptions = 1;
+            if (scalar(c, m, "a part of a source", &pt->options[0].value))
+                return -1;
+            continue;
+        }
+        if (want(c, m, YAML_MAPPING_NODE, "a part of a source"))
+            return -1;
+        pt->options = xcalloc((size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start),
+                              sizeof *pt->options);
+        for (q = m->data.mapping.pairs.start; q < m->data.mapping.pairs.top; q++) {
+            node *qk = nd(c, q->key), *qv = nd(c, q->value);
+            if (want(c, qk, YAML_SCALAR_NODE, "a key of a part"))
+                return -1;
+            if (strcmp(ynode_text(qk), "columns") == 0) {
+                if (load_columns(c, qv, &pt->columns, &pt->ncolumns))
+                    return -1;
+                continue;
+            }
+            if (spec_is_source_key(ynode_text(qk)))
+                return fail(c, qk, "\"%s\" belongs to the source, not to one of its parts",
+                            ynode_text(qk));
+            if (load_option(c, qk, qv, src->name, &pt->options[pt->noptions++]))
+                return -1;
+        }
+        /* A part changes how a column is read (its format), not what it is. */
+        for (k = 0; k < pt->ncolumns; k++) {
+            const quire_column *pc = &pt->columns[k];
+            for (j = 0; j < src->ncolumns; j++)
+                if (strcmp(src->columns[j].name, pc->name) == 0)
+                    break;
+            if (j == src->ncolumns || src->columns[j].type != pc->type) {
+                node *cm = get(c, m, "columns");
+                return fail(c, cm ? get(c, cm, pc->name) : m, "column \"%s\" of a part must be "
+                            "declared in the source's columns with the same type (a part "
+                            "changes its format only)", pc->name);
+            }
+        }
+    }
+    return 0;
+}
+
+/* derive: or where: a mapping of names to expressions over the source's
+ * columns. Derived columns join the source's columns as they are read, so a
+ * later one, a condition or a fact can use them. */
+static int load_exprs(ctx *c, node *m, spec_source *src, int derive)
+{
+    spec_expr **out = derive ? &src->derived : &src->where;
+    size_t *n = derive ? &src->nderived : &src->nwhere;
+    yaml_node_pair_t *p;
+    size_t k, count;
+
+    if (want(c, m, YAML_MAPPING_NODE, derive ? "\"derive\" of a source" : "\"where\" of a source"))
+        return -1;
+    count = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    *out = xcalloc(count + 1, sizeof **out);
+    if (derive)
+        src->columns = xrealloc(src->columns, (src->ncolumns + count + 1) * sizeof *src->columns);
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k_ = nd(c, p->key), *v = nd(c, p->value);
+        spec_expr *e = &(*out)[*n];
+        expr_column *cols;
+        expr_error ee;
+        char *text;
+        int coloff = 0;
+
+        if (want(c, k_, YAML_SCALAR_NODE, derive ? "a derived column's name" : "a condition's name"))
+            return -1;
+        e->name = xstrdup(ynode_text(k_));
+        e->pos = pos_of(k_);
+        (*n)++;
+        if (derive)
+            for (k = 0; k < src->ncolumns; k++)
+                if (strcmp(src->columns[k].name, e->name) == 0)
+                    return fail(c, k_, "derived column \"%s\" is already a column of source "
+                                "\"%s\"", e->name, src->name);
+        if (scalar(c, v, derive ? "a derived column" : "a condition", &text))
+            return -1;
+        cols = xcalloc(src->ncolumns + 1, sizeof *cols);
+        for (k = 0; k < src->ncolumns; k++) {
+            cols[k].name = src->columns[k].name;
+            cols[k].type = src->columns[k].type;
+        }
+        e->x = expr_parse(text, cols, src->ncolumns, &ee);
+        free(cols);
+        if (!e->x) {
+            /* The byte in the file, when the text is the value as written on one line. */
+            if (v->start_mark.line == v->end_mark.line && strcmp(text, ynode_text(v)) == 0)
+                coloff = (int)ee.at + (v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE);
+            free(text);
+            return ydoc_fail(&c->y, v, coloff, "%s (%s \"%s\")", ee.msg,
+                             derive ? "derived column" : "condition", e->name);
+        }
+        free(text);
+        if (!derive && expr_result(e->x) != EXPR_BOOL)
+            return fail(c, v, "condition \"%s\" must be true or false for each row, like "
+                        "Quantity > 0", e->name);
+        if (derive) {
+            quire_column *col = &src->columns[src->ncolumns++];
+            memset(col, 0, sizeof *col);
+            col->name = xstrdup(e->name);
+            col->type = expr_column_type(expr_result(e->x));
+        }
+    }
+    return 0;
+}
+
 static int load_sources(ctx *c, node *m)
 {
     spec *s = c->s;
@@ -335,7 +510,7 @@ static int load_sources(ctx *c, node *m)
     n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
     s->sources = xcalloc(n, sizeof *s->sources);
     for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *k = nd(c, p->key), *v = nd(c, p->value);
+        node *k = nd(c, p->key), *v = nd(c, p->value), *x;
         spec_source *src = &s->sources[s->nsources];
         yaml_node_pair_t *q;
 
@@ -350,11 +525,12 @@ static int load_sources(ctx *c, node *m)
         src->options = xcalloc(n, sizeof *src->options);
         for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
             node *qk = nd(c, q->key), *qv = nd(c, q->value);
-            char what[160];
+            const char *key;
 
             if (want(c, qk, YAML_SCALAR_NODE, "a source key"))
                 return -1;
-            if (strcmp(ynode_text(qk), "plugin") == 0) {
+            key = ynode_text(qk);
+            if (strcmp(key, "plugin") == 0) {
                 const char *pn;
                 if (scalar(c, qv, "a source's plugin", &src->plugin))
                     return -1;
@@ -363,32 +539,37 @@ static int load_sources(ctx *c, node *m)
                     if (!islower((unsigned char)*pn) && !isdigit((unsigned char)*pn) && *pn != '_')
                         return fail(c, qv, "plugin names are made of a-z, 0-9 and _, not \"%s\"",
                                     src->plugin);
-            } else if (strcmp(ynode_text(qk), "columns") == 0) {
-                yaml_node_pair_t *r;
-                if (want(c, qv, YAML_MAPPING_NODE, "a source's columns"))
+            } else if (strcmp(key, "columns") == 0) {
+                if (load_columns(c, qv, &src->columns, &src->ncolumns))
                     return -1;
-                n = (size_t)(qv->data.mapping.pairs.top - qv->data.mapping.pairs.start);
-                src->columns = xcalloc(n, sizeof *src->columns);
-                for (r = qv->data.mapping.pairs.start; r < qv->data.mapping.pairs.top; r++) {
-                    node *rk = nd(c, r->key);
-                    if (want(c, rk, YAML_SCALAR_NODE, "a column name"))
+            } else if (strcmp(key, "distinct") == 0) {
+                if (qv->type == YAML_SEQUENCE_NODE) {
+                    if (load_names(c, qv, "\"distinct\" of a source", &src->distinct_on,
+                                   &src->ndistinct_on))
                         return -1;
-                    if (load_column(c, rk, nd(c, r->value), &src->columns[src->ncolumns++]))
-                        return -1;
+                    src->distinct = 1;
+                } else if (qv->type != YAML_SCALAR_NODE ||
+                           (strcmp(ynode_text(qv), "true") && strcmp(ynode_text(qv), "false"))) {
+                    return fail(c, qv, "\"distinct\" must be true, false or a list of columns "
+                                "(rows alike in those columns are dropped)");
+                } else {
+                    src->distinct = strcmp(ynode_text(qv), "true") == 0;
                 }
-            } else {
-                spec_option *o = &src->options[src->noptions];
-                snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", ynode_text(qk), src->name);
-                o->key = xstrdup(ynode_text(qk));
-                o->pos = pos_of(qk);
-                src->noptions++;
-                if (scalar(c, qv, what, &o->value))
+            } else if (!spec_is_source_key(key)) {
+                if (load_option(c, qk, qv, src->name, &src->options[src->noptions++]))
                     return -1;
-                o->raw = xstrdup(ynode_text(qv));
             }
         }
         if (!src->plugin)
             return fail(c, v, "source \"%s\" needs a \"plugin\" (e.g. plugin: csv)", src->name);
+        /* After the columns, which they read, whatever the order of the keys. */
+        src->nplain = src->ncolumns;
+        if ((x = get(c, v, "parts")) && load_parts(c, x, src))
+            return -1;
+        if ((x = get(c, v, "derive")) && load_exprs(c, x, src, 1))
+            return -1;
+        if ((x = get(c, v, "where")) && load_exprs(c, x, src, 0))
+            return -1;
     }
     return 0;
 }
@@ -413,8 +594,6 @@ static int need_source(ctx *c, node *at, const char *name)
     return -1;
 }
 
-static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
-
 static int load_entities(ctx *c, node *m)
 {
     static const char *const keys[] = {"source", "key", "since", "attributes"};
@@ -432,6 +611,23 @@ static int load_entities(ctx *c, node *m)
         return -1;
     if (need_source(c, get(c, m, "source"), s->entity_source))
         return -1;
+    if (s->entity_since && strchr(s->entity_since, '(')) {
+        /* since: min(column): the source holds many rows per entity */
+        char *in = s->entity_since, *open = strchr(in, '('), *close = strrchr(in, ')');
+        size_t nlen = (size_t)(open - in);
+        while (nlen && in[nlen - 1] == ' ')
+            nlen--;
+        if (nlen != 3 || strncmp(in, "min", 3) != 0 || !close || close[1] || close == open + 1)
+            return fail(c, get(c, m, "since"), "\"since\" is a date column, or min(column): the "
+                        "earliest date of each entity's rows, not \"%s\"", in);
+        for (open++; *open == ' '; open++)
+            ;
+        while (close > open && close[-1] == ' ')
+            close--;
+        s->entity_since = xstrndup(open, (size_t)(close - open));
+        free(in);
+        s->entity_since_min = 1;
+    }
     if (!(a = get(c, m, "attributes")))
         return 0;
     if (load_names(c, a, "\"attributes\" of entities", &s->entity_attrs, &s->nentity_attrs))
@@ -1579,6 +1775,35 @@ void spec_free(spec *s)
             free((char *)src->columns[j].format);
         }
         free(src->columns);
+        for (j = 0; j < src->nderived; j++) {
+            free(src->derived[j].name);
+            expr_free(src->derived[j].x);
+        }
+        free(src->derived);
+        for (j = 0; j < src->nwhere; j++) {
+            free(src->where[j].name);
+            expr_free(src->where[j].x);
+        }
+        free(src->where);
+        for (j = 0; j < src->ndistinct_on; j++)
+            free(src->distinct_on[j]);
+        free(src->distinct_on);
+        for (j = 0; j < src->nparts; j++) {
+            spec_part *pt = &src->parts[j];
+            size_t k;
+            for (k = 0; k < pt->noptions; k++) {
+                free(pt->options[k].key);
+                free(pt->options[k].value);
+                free(pt->options[k].raw);
+            }
+            free(pt->options);
+            for (k = 0; k < pt->ncolumns; k++) {
+                free((char *)pt->columns[k].name);
+                free((char *)pt->columns[k].format);
+            }
+            free(pt->columns);
+        }
+        free(src->parts);
     }
     free(s->sources);
     free(s->entity_source);

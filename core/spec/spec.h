@@ -17,6 +17,7 @@
 
 #include "format.h"
 #include "error.h"
+#include "expr.h"
 #include "quire/plugin.h"
 #include "ruletable.h"
 
@@ -48,13 +49,42 @@ typedef struct spec_option {
     spec_pos pos;
 } spec_option;
 
+/* A derived column (`derive:`) or a row condition (`where:`): a name (the
+ * column, or the reason a row is dropped) and its expression. */
+typedef struct spec_expr {
+    char *name;
+    expr_code *x;
+    spec_pos pos;
+} spec_expr;
+
+/* One of several inputs of a source (`parts:`): the source's options and
+ * columns with some changed, read one after the other as one source. */
+typedef struct spec_part {
+    spec_option *options;   /* the options the part sets */
+    size_t noptions;
+    quire_column *columns;  /* columns whose format the part changes */
+    size_t ncolumns;
+    spec_pos pos;
+} spec_part;
+
 typedef struct spec_source {
     char *name;
     char *plugin;
     spec_option *options;
     size_t noptions;
-    quire_column *columns;  /* declared columns; names and formats owned */
-    size_t ncolumns;
+    /* Declared columns, names and formats owned: the plugin's columns
+     * (columns[0 .. nplain)), then the derived ones, in derive's order. */
+    quire_column *columns;
+    size_t ncolumns, nplain;
+    spec_expr *derived;     /* columns[nplain + i] is derived[i] */
+    size_t nderived;
+    spec_expr *where;       /* conditions a row must meet, in order */
+    size_t nwhere;
+    int distinct;           /* rows identical to an earlier one are dropped */
+    char **distinct_on;     /* ... identical in these columns only; NULL: in all */
+    size_t ndistinct_on;
+    spec_part *parts;       /* several inputs, or none */
+    size_t nparts;
     spec_pos pos, plugin_pos;
 } spec_source;
 
@@ -215,6 +245,8 @@ typedef struct spec {
     size_t nsources;
 
     char *entity_source, *entity_key, *entity_since;
+    int entity_since_min;     /* since: min(column): one entity per key of a source of
+                               * many rows per key, since its earliest date */
     char **entity_attrs;      /* columns of the entity source kept per entity */
     size_t nentity_attrs;
     spec_pos entity_pos;
@@ -261,6 +293,12 @@ typedef struct spec_override {
     const char *name;
     const char *value;
 } spec_override;
+
+/* The keys of a source that are the spec's, not its plugin's options:
+ * plugin, columns, derive, where, distinct, parts (SPEC_SOURCE_NKEYS). */
+#define SPEC_SOURCE_NKEYS 6
+extern const char *const spec_source_keys[SPEC_SOURCE_NKEYS];
+int spec_is_source_key(const char *key);
 
 /* Load and validate a spec. Returns NULL with err set (code QUIRE_EXIT_USAGE). */
 spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err);
