@@ -10,12 +10,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "date.h"
+#include "rowsel.h"
 #include "schedule.h"
 #include "util.h"
 #include "ydoc.h"
@@ -1026,6 +1028,75 @@ static int load_block_segment(ctx *c, node *v, const char *where, spec_block *b)
     return -1;
 }
 
+static const char *const format_names[] = {"number", "count", "currency", "percent", "score",
+                                           "days", "months", "date", "text"};
+
+/* A table's column: a name, or { name, label, format, decimals }. */
+static int load_column_item(ctx *c, node *it, const char *what, char **name, spec_colfmt *f)
+{
+    static const char *const keys[] = {"name", "label", "format", "decimals"};
+    node *n;
+    char *t;
+    size_t j;
+
+    f->format = SPEC_FORMAT_DEFAULT;
+    f->decimals = -1;
+    f->pos = pos_of(it);
+    if (it->type != YAML_MAPPING_NODE)
+        return scalar(c, it, what, name);
+    if (check_keys(c, it, "a column", keys, 4) || get_str(c, it, "name", 1, "a column", name) ||
+        get_str(c, it, "label", 0, "a column", &f->label))
+        return -1;
+    if ((n = get(c, it, "decimals")) != NULL) {
+        long d;
+        if (to_long(c, n, "\"decimals\" of a column", 0, 6, &d))
+            return -1;
+        f->decimals = (int)d;
+    }
+    if (!(n = get(c, it, "format")))
+        return 0;
+    if (scalar(c, n, "\"format\" of a column", &t))
+        return -1;
+    for (j = 0; j < sizeof format_names / sizeof *format_names; j++)
+        if (strcmp(t, format_names[j]) == 0)
+            break;
+    if (j == sizeof format_names / sizeof *format_names) {
+        const char *hint = closest_word(t, format_names, j);
+        fail(c, n, "unknown format \"%s\"%s%s%s; formats: number, count, currency, percent, "
+             "score, days, months, date, text", t, hint ? " (did you mean \"" : "",
+             hint ? hint : "", hint ? "\"?)" : "");
+        free(t);
+        return -1;
+    }
+    free(t);
+    f->format = j == 7 ? SPEC_FORMAT_DATE : j == 8 ? SPEC_FORMAT_TEXT
+                                                  : quire_unit_parse(format_names[j]);
+    return 0;
+}
+
+/* A table's list of columns (or of KPIs): names, each with how it is shown. */
+static int load_columns(ctx *c, node *l, const char *what, char ***out, size_t *n,
+                        spec_colfmt **fmt)
+{
+    yaml_node_item_t *it;
+    size_t cnt;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, what))
+        return -1;
+    cnt = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
+    if (!cnt)
+        return fail(c, l, "%s is empty", what);
+    *out = xcalloc(cnt, sizeof **out);
+    *fmt = xcalloc(cnt, sizeof **fmt);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        size_t k = (*n)++;
+        if (load_column_item(c, nd(c, *it), what, &(*out)[k], &(*fmt)[k]))
+            return -1;
+    }
+    return 0;
+}
+
+/* "kpis": a list of KPI names; in a table, each may be a column mapping. */
 static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
 {
     node *l = get(c, v, "kpis");
@@ -1035,12 +1106,121 @@ static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
     if (!l)
         return fail(c, v, "%s needs \"kpis\", a list of KPI names", where);
     snprintf(what, sizeof what, "\"kpis\" of %s", where);
-    if (load_names(c, l, what, &b->kpis, &b->nkpis))
+    if (b->kind == BLOCK_TABLE ? load_columns(c, l, what, &b->kpis, &b->nkpis, &b->colfmt)
+                               : load_names(c, l, what, &b->kpis, &b->nkpis))
         return -1;
     for (i = 0; i < b->nkpis; i++)
         if (need_kpi(c, nd(c, l->data.sequence.items.start[i]), b->kpis[i]))
             return -1;
     return 0;
+}
+
+/* A table's where, sort, top and bottom (rowsel.h); the names they use are
+ * checked by the caller, which knows the table's columns. */
+static int load_rowsel(ctx *c, node *v, spec_block *b)
+{
+    node *n, *w = get(c, v, "where");
+    char msg[200], *t;
+    long lim;
+
+    if (w) {
+        yaml_node_item_t one = 0, *it, *end;
+
+        if (w->type == YAML_SEQUENCE_NODE) {
+            it = w->data.sequence.items.start;
+            end = w->data.sequence.items.top;
+            if (it == end)
+                return fail(c, w, "\"where\" of a table is empty");
+        } else {
+            it = &one;
+            end = it + 1;
+        }
+        b->where = xcalloc((size_t)(end - it), sizeof *b->where);
+        for (; it < end; it++) {
+            node *cn = it == &one ? w : nd(c, *it);
+            spec_cond *cd = &b->where[b->nwhere];
+
+            if (scalar(c, cn, "a condition of \"where\"", &t))
+                return -1;
+            if (rowsel_parse_cond(t, cd, msg, sizeof msg)) {
+                free(t);
+                return fail(c, cn, "%s", msg);
+            }
+            free(t);
+            cd->pos = pos_of(cn);
+            b->nwhere++;
+        }
+    }
+    if ((n = get(c, v, "sort")) != NULL) {
+        if (scalar(c, n, "\"sort\" of a table", &t))
+            return -1;
+        if (rowsel_parse_sort(t, &b->sort, &b->sort_dir, msg, sizeof msg)) {
+            free(t);
+            return fail(c, n, "%s", msg);
+        }
+        free(t);
+        b->sort_pos = pos_of(n);
+    }
+    if ((n = get(c, v, "top")) != NULL) {
+        if (to_long(c, n, "\"top\" of a table", 1, 100000, &lim))
+            return -1;
+        b->top = lim;
+    }
+    if ((n = get(c, v, "bottom")) != NULL) {
+        if (b->top)
+            return fail(c, n, "a table takes \"top\" or \"bottom\", not both");
+        if (to_long(c, n, "\"bottom\" of a table", 1, 100000, &lim))
+            return -1;
+        b->bottom = lim;
+    }
+    if ((b->top || b->bottom) && !b->sort)
+        return fail(c, get(c, v, b->top ? "top" : "bottom"), "\"%s\" keeps the rows with the "
+                    "%s values of the \"sort\" column: add sort", b->top ? "top" : "bottom",
+                    b->top ? "highest" : "lowest");
+    return 0;
+}
+
+/* The node of the i-th condition of v's "where". */
+static node *where_node(ctx *c, node *v, size_t i)
+{
+    node *w = get(c, v, "where");
+
+    return w->type == YAML_SEQUENCE_NODE ? nd(c, w->data.sequence.items.start[i]) : w;
+}
+
+/* In a table of KPIs, where and sort name a KPI of the table's spec, or
+ * the rows' own column (segment or month). */
+static int check_kpi_rowsel(ctx *c, node *v, spec_block *b)
+{
+    const char *own = b->by_month ? "month" : "segment";
+    const char **names;
+    size_t i, k, nn = c->s->nkpis + 1;
+    int rc = 0;
+
+    names = xmalloc(nn * sizeof *names);
+    for (k = 0; k < c->s->nkpis; k++)
+        names[k] = c->s->kpis[k].name;
+    names[k] = own;
+    for (i = 0; i <= b->nwhere && !rc; i++) {
+        const char *name = i < b->nwhere ? b->where[i].name : b->sort;
+        node *at;
+        const char *hint;
+
+        if (!name)
+            continue;
+        for (k = 0; k < nn; k++)
+            if (strcmp(names[k], name) == 0)
+                break;
+        if (k < nn)
+            continue;
+        at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
+        hint = closest_word(name, names, nn);
+        rc = fail(c, at, "a table of KPIs sorts and filters by its KPIs or \"%s\"; no KPI named "
+                  "\"%s\"%s%s%s", own, name, hint ? "; did you mean \"" : "", hint ? hint : "",
+                  hint ? "\"?" : "");
+    }
+    free(names);
+    return rc;
 }
 
 static int load_tiles(ctx *c, node *v, spec_block *b)
@@ -1057,10 +1237,46 @@ static int load_tiles(ctx *c, node *v, spec_block *b)
     return 0;
 }
 
+/* "by" of a table: segment (default), month or customer. */
+static int load_table_by(ctx *c, node *v, spec_block *b)
+{
+    node *n = get(c, v, "by");
+    char *by;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (scalar(c, n, "\"by\" of a table", &by))
+        return -1;
+    if (strcmp(by, "month") == 0)
+        b->by_month = 1;
+    else if (strcmp(by, "customer") == 0)
+        b->by_customer = 1;
+    else if (strcmp(by, "segment") != 0)
+        rc = fail(c, n, "\"by\" of a table must be segment, month or customer, not \"%s\"", by);
+    free(by);
+    return rc;
+}
+
+/* A key of v that a table of this kind does not take: an error naming the
+ * kind that takes it. */
+static int refuse(ctx *c, node *v, const char *const *keys, size_t n, const char *owner)
+{
+    size_t k;
+    node *at;
+
+    for (k = 0; k < n; k++)
+        if ((at = get(c, v, keys[k])) != NULL)
+            return fail(c, at, "\"%s\" belongs to %s", keys[k], owner);
+    return 0;
+}
+
 static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
-                                       "source", "columns", "rows", "segmentation"};
+                                       "source", "columns", "rows", "segmentation", "where",
+                                       "sort", "top", "bottom"};
+    static const char *const select_keys[] = {"where", "sort", "top", "bottom"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -1077,10 +1293,10 @@ static int load_table(ctx *c, node *v, spec_block *b)
         size_t i, k;
         const spec_source *src;
 
-        for (k = 0; k < 5; k++)
-            if ((n = get(c, v, kpi_only[k])) != NULL)
-                return fail(c, n, "\"%s\" belongs to a table of KPIs, not to a table of a "
-                            "source's rows", kpi_only[k]);
+        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows") ||
+            refuse(c, v, select_keys, 4, "a table of KPIs or of customers, not to a table of a "
+                   "source's rows"))
+            return -1;
         if (get_str(c, v, "source", 1, "a table", &b->source))
             return -1;
         src = spec_find_source(c->s, b->source);
@@ -1088,7 +1304,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
             return need_source(c, get(c, v, "source"), b->source);
         if (!(n = get(c, v, "columns")))
             return fail(c, v, "a table of source rows needs \"columns\"");
-        if (load_names(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns))
+        if (load_columns(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns, &b->colfmt))
             return -1;
         for (i = 0; i < b->ncolumns; i++) {
             for (k = 0; k < src->ncolumns; k++)
@@ -1113,28 +1329,32 @@ static int load_table(ctx *c, node *v, spec_block *b)
             return -1;
         return 0;
     }
+    if (load_table_by(c, v, b) || load_block_segmentation(c, v, b) ||
+        load_block_month(c, v, "a table", &b->month) || load_rowsel(c, v, b))
+        return -1;
+    if (b->by_customer) {
+        /* A row per customer; its columns are checked by spec_bind(). */
+        static const char *const not_here[] = {"kpis", "segment", "totals"};
+
+        if (refuse(c, v, not_here, 3, "a table of KPIs, not to a table by customer (filter "
+                   "customers with where: segment == NAME)"))
+            return -1;
+        if (!(n = get(c, v, "columns")))
+            return fail(c, v, "a table by customer needs \"columns\": the key, segment, "
+                        "record fields or KPIs with a customer function");
+        if (load_columns(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns, &b->colfmt))
+            return -1;
+        if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
+                                                       &b->rows))
+            return -1;
+        return 0;
+    }
     if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
         return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
-                    "(with \"source\")");
-    if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "a table", b) ||
-        load_block_segment(c, v, "a table", b) ||
-        load_block_month(c, v, "a table", &b->month))
+                    "(with \"source\") or by customer");
+    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b))
         return -1;
-    if ((n = get(c, v, "by")) != NULL) {
-        char *by;
-
-        if (scalar(c, n, "\"by\" of a table", &by))
-            return -1;
-        if (strcmp(by, "month") == 0)
-            b->by_month = 1;
-        else if (strcmp(by, "segment") != 0) {
-            fail(c, n, "\"by\" of a table must be segment or month, not \"%s\"", by);
-            free(by);
-            return -1;
-        }
-        free(by);
-    }
-    return 0;
+    return check_kpi_rowsel(c, v, b);
 }
 
 static int load_block(ctx *c, node *m, spec_block *b)
@@ -1598,6 +1818,15 @@ void spec_free(spec *s)
             for (k = 0; k < b->ncolumns; k++)
                 free(b->columns[k]);
             free(b->columns);
+            for (k = 0; b->colfmt && k < (b->ncolumns ? b->ncolumns : b->nkpis); k++)
+                free(b->colfmt[k].label);
+            free(b->colfmt);
+            for (k = 0; k < b->nwhere; k++) {
+                free(b->where[k].name);
+                free(b->where[k].text);
+            }
+            free(b->where);
+            free(b->sort);
         }
         free(sec->blocks);
     }
