@@ -300,6 +300,19 @@ void spec_free(spec *s);
 /* Check what one section of s says of another (columns, their types, the
  * attributes a segmentation groups by): bind.c. spec_load() calls it last. */
 int spec_bind(const spec *s, quire_error *err);
+/* What a column of a table by customer names (bind.c). */
+typedef enum spec_cust {
+    SPEC_CUST_NONE = 0,
+    SPEC_CUST_KEY,        /* the entity key */
+    SPEC_CUST_SEGMENT,    /* the customer's segment in the month */
+    SPEC_CUST_PREV,       /* ... the month before */
+    SPEC_CUST_KPI,        /* a KPI's customer() value */
+    SPEC_CUST_TEXT,       /* a text attribute */
+    SPEC_CUST_NUMBER,     /* a numeric field of the record */
+    SPEC_CUST_DATE        /* a min or max of a date: the latest date up to the month's end */
+} spec_cust;
+spec_cust spec_customer_field(const spec *s, const char *name);
+
 /* The column src declares as name, or NULL. */
 const quire_column *spec_column(const spec_source *src, const char *name);
 const spec_source *spec_find_source(const spec *s, const char *name);
