@@ -1211,6 +1211,9 @@ static int check_kpi_rowsel(ctx *c, node *v, spec_block *b)
         for (k = 0; k < nn; k++)
             if (strcmp(names[k], name) == 0)
                 break;
+        if (k < nn - 1 && i < b->nwhere && isnan(b->where[i].num))
+            rc = fail(c, where_node(c, v, i), "KPI \"%s\" is a number; compare it with a "
+                      "number, not \"%s\"", name, b->where[i].text);
         if (k < nn)
             continue;
         at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
