@@ -25,6 +25,7 @@
 typedef struct ctx {
     ydoc y;
     spec *s;
+    char period[64];  /* ${period}, once periods is read */
 } ctx;
 
 typedef ynode node;
@@ -177,6 +178,62 @@ static const char *param_check(param_type t, const char *v)
     }
 }
 
+/* ${name:format}: a month or date parameter in words (date.h). */
+static int format_param(void *arg, size_t i, const char *fmt, size_t len, char *buf, size_t n,
+                        char *msg, size_t msgn)
+{
+    const ctx *c = arg;
+    const spec_param *prm = i < c->s->nparams ? &c->s->params[i] : NULL;
+    int32_t days = 0;
+    int y, mo, d = 0, month = -1;
+
+    if (!prm) {
+        snprintf(msg, msgn, "${period:%.*s}: ${period} takes no format", (int)len, fmt);
+        return -1;
+    }
+    if (prm->type == PARAM_MONTH)
+        month = parse_month(prm->value);
+    else if (prm->type == PARAM_DATE && parse_date(prm->value, &days) == 0) {
+        civil_from_days(days, &y, &mo, &d);
+        month = y * 12 + mo - 1;
+    }
+    if (prm->type != PARAM_MONTH && prm->type != PARAM_DATE) {
+        snprintf(msg, msgn, "${%s:%.*s}: only month and date parameters take a format, and "
+                 "\"%s\" is a %s parameter", prm->name, (int)len, fmt, prm->name,
+                 param_types[prm->type]);
+        return -1;
+    }
+    if (month < 0 || format_month_as(buf, n, month, d, fmt, len)) {
+        snprintf(msg, msgn, "${%s:%.*s}: unknown format \"%.*s\"; formats: %s", prm->name,
+                 (int)len, fmt, (int)len, fmt, DATE_FORMATS);
+        return -1;
+    }
+    return 0;
+}
+
+/* What ${name} stands for in the rest of the spec: the parameters, and
+ * ${period} once periods is read. */
+static void publish_params(ctx *c)
+{
+    const spec *s = c->s;
+    const char **names = xcalloc(s->nparams + 2, sizeof *names);
+    const char **values = xcalloc(s->nparams + 2, sizeof *values);
+    size_t i;
+
+    for (i = 0; i < s->nparams; i++) {
+        names[i] = s->params[i].name;
+        values[i] = s->params[i].value;
+    }
+    if (c->period[0]) {
+        names[i] = "period";
+        values[i++] = c->period;
+    }
+    ydoc_set_params(&c->y, names, values, i);
+    ydoc_set_format(&c->y, format_param, c);
+    free(names);
+    free(values);
+}
+
 static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
 {
     static const char *const keys[] = {"type", "default", "help"};
@@ -198,6 +255,9 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         prm->name = xstrdup(ynode_text(k));
         prm->pos = pos_of(k);
         s->nparams++;
+        if (strcmp(prm->name, "period") == 0)
+            return fail(c, k, "\"period\" is the report's period (${period}); give the "
+                        "parameter another name");
         if (v->type == YAML_SCALAR_NODE) {
             prm->type = PARAM_STRING;
             prm->value = ynode_is_null(v) ? NULL : xstrdup(ynode_text(v));
@@ -273,17 +333,7 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         }
     }
     /* What ${name} stands for in the rest of the spec. */
-    {
-        const char **names = xcalloc(s->nparams + 1, sizeof *names);
-        const char **values = xcalloc(s->nparams + 1, sizeof *values);
-        for (i = 0; i < s->nparams; i++) {
-            names[i] = s->params[i].name;
-            values[i] = s->params[i].value;
-        }
-        ydoc_set_params(&c->y, names, values, s->nparams);
-        free(names);
-        free(values);
-    }
+    publish_params(c);
     return 0;
 }
 
@@ -1639,16 +1689,18 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
                             "--param %s: the spec has no parameters", ov[0].name);
     }
-    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
-        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
-        get_str(c, root, "objective", 0, "the report spec", &s->objective))
-        return -1;
 #define SECTION(key, fn)                                  \
     if ((n = get(c, root, key)) == NULL)                  \
         return fail(c, root, "the spec needs \"" key "\""); \
     if (fn(c, n))                                         \
         return -1;
     SECTION("periods", load_periods)
+    format_period_name(c->period, sizeof c->period, s->month_from, s->month_to);
+    publish_params(c);
+    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
+        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
+        get_str(c, root, "objective", 0, "the report spec", &s->objective))
+        return -1;
     SECTION("sources", load_sources)
     SECTION("entities", load_entities)
     if ((n = get(c, root, "facts")) != NULL && load_facts(c, n))
