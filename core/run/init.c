@@ -653,8 +653,14 @@ static void write_spec(strbuf *b, const plan *p)
                    "# (a warning says how many rows repeated a key), and nobody is New.\n");
     if (o->amount < 0)
         sb_puts(b, "# No column reads as an amount (amount, revenue, sales, total...): the\n"
-                   "# segments follow the number of orders. Declare one in sources and add\n"
-                   "# revenue: sum(COLUMN) to facts for revenue KPIs.\n");
+                   "# segments follow the number of orders (rows of the orders file: with one\n"
+                   "# row per invoice line, lines). An amount that is a product of two columns\n"
+                   "# (quantity x price) cannot be computed by a spec yet; a file with the\n"
+                   "# amount as a column can be declared in sources, with revenue: sum(COLUMN)\n"
+                   "# in facts and the revenue KPIs of Quire's scripts/kpis under kpis.\n");
+    if (!p->history)
+        sb_puts(b, "# The data has no month before the first one reported: retention and\n"
+                   "# movements between segments need one, and show no value.\n");
     sb_puts(b, "# Render it with: quire run report.yaml\n\n");
 
     sb_puts(b, "title: Customer Segments, ${period}\nsubtitle: ");
@@ -728,22 +734,26 @@ static void write_spec(strbuf *b, const plan *p)
     for (i = 0; i < p->nkpis; i++)
         sb_printf(b, "%s%s", i ? ", " : "", p->kpis[i]);
     sb_puts(b, "]\n          totals: true\n");
-    sb_puts(b, "  - title: Segments over Time\n"
-               "    intro: How many customers each segment holds, and where they move\n"
-               "    blocks:\n"
-               "      - chart:\n"
-               "          type: line\n"
-               "          kpi: customer_count\n"
-               "          title: Customers by segment\n"
-               "      - chart:\n"
-               "          type: stacked_bar\n");
-    sb_printf(b, "          kpi: %s\n          title: %s by segment\n",
-              o->amount >= 0 ? "revenue" : "customer_count",
-              o->amount >= 0 ? "Revenue" : "Customers");
-    sb_puts(b, "      - chart:\n"
-               "          type: heatmap\n"
-               "          matrix: migration\n"
-               "          title: Where last month's customers are now\n");
+    /* One month: bars by segment; no month before it in the data: nothing
+     * moved (the migration chart and list are left out). */
+    sb_printf(b, "  - title: Segments over Time\n"
+                 "    intro: How many customers each segment holds%s\n"
+                 "    blocks:\n"
+                 "      - chart:\n"
+                 "          type: %s\n"
+                 "          kpi: customer_count\n"
+                 "          title: Customers by segment\n",
+              p->history ? ", and where they move" : "", p->from == p->to ? "bar" : "line");
+    if (o->amount >= 0)
+        sb_puts(b, "      - chart:\n"
+                   "          type: stacked_bar\n"
+                   "          kpi: revenue\n"
+                   "          title: Revenue by segment\n");
+    if (p->history)
+        sb_puts(b, "      - chart:\n"
+                   "          type: heatmap\n"
+                   "          matrix: migration\n"
+                   "          title: Where last month's customers are now\n");
     sb_puts(b, "  - title: Customers to Know\n"
                "    intro: The customers behind the segments, in the last month\n"
                "    blocks:\n"
@@ -759,6 +769,8 @@ static void write_spec(strbuf *b, const plan *p)
     sb_puts(b, "            - { name: orders_12m, label: Orders (12 months) }\n"
                "            - { name: last_order, label: Last order }\n");
     sb_printf(b, "          sort: %s desc\n          top: 20\n", value);
+    if (!p->history)
+        return;
     sb_puts(b, "      - table:\n"
                "          title: Moved from VIP to At Risk this month\n"
                "          by: customer\n"
