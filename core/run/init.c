@@ -993,6 +993,10 @@ static int measure_orders(plan *p, plugin_registry *reg, quire_error *err)
         p->at_risk = ceil(p->q_recency75);
         p->inactive = ceil(p->q_recency90) > p->at_risk ? ceil(p->q_recency90) : p->at_risk + 1;
         p->vip = c.has_amount ? round2(p->q_value80) : ceil(p->q_value80);
+        /* A threshold every buyer meets makes no VIPs: the next value up. */
+        for (i = 0; i < n && p->vip <= val[0]; i++)
+            if (val[i] > val[0])
+                p->vip = c.has_amount ? val[i] : ceil(val[i]);
         if (p->vip <= 0)
             p->vip = c.has_amount ? 0.01 : 1;
     }
