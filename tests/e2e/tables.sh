@@ -115,4 +115,9 @@ ok
 contains "$T/t.txt" "Top 20 customers by 12-month revenue"
 contains "$T/t.txt" "Moved from VIP to At Risk this month"
 contains "$T/t.txt" "Avg order"
+# A table no row passes says so under its header.
+grep -A 3 "Customers with negative revenue" "$T/t.txt" | grep -q "No rows for this period" && ok \
+    || bad "an empty table does not say it is empty"
+[ "$(qpdf --show-attachment=table-04-customers-with-negative-revenue.csv "$T/t.pdf")" = \
+  "customer_id,revenue_12m" ] && ok || bad "the empty table's CSV is not its header alone"
 done_checks tables
