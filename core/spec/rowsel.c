@@ -133,6 +133,16 @@ static int passes(const spec_cond *c, const rowsel_value *v)
     }
 }
 
+int rowsel_passes(const spec_block *b, const rowsel_value *vals)
+{
+    size_t k;
+
+    for (k = 0; k < b->nwhere; k++)
+        if (!passes(&b->where[k], &vals[k]))
+            return 0;
+    return 1;
+}
+
 typedef struct sort_ctx {
     const rowsel_value *vals;
     size_t stride, ref;
@@ -172,15 +182,11 @@ size_t rowsel_apply(const spec_block *b, size_t nrows, const rowsel_value *vals,
                     size_t *order)
 {
     const size_t stride = rowsel_nrefs(b);
-    size_t row, k, n = 0;
+    size_t row, n = 0;
 
-    for (row = 0; row < nrows; row++) {
-        for (k = 0; k < b->nwhere; k++)
-            if (!passes(&b->where[k], &vals[row * stride + k]))
-                break;
-        if (k == b->nwhere)
+    for (row = 0; row < nrows; row++)
+        if (rowsel_passes(b, &vals[row * stride]))
             order[n++] = row;
-    }
     if (b->sort) {
         sort_ctx sc;
         int dir = b->sort_dir;

@@ -33,6 +33,10 @@ typedef struct rowsel_value {
     const char *text;
 } rowsel_value;
 
+/* Whether a row whose values for b's conditions are vals[0..nwhere) passes
+ * them all. */
+int rowsel_passes(const spec_block *b, const rowsel_value *vals);
+
 /* The number of names rowsel_apply() reads per row for block b: its
  * conditions, then its sort name if any. */
 size_t rowsel_nrefs(const spec_block *b);

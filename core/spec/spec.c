@@ -1324,12 +1324,69 @@ static int refuse(ctx *c, node *v, const char *const *keys, size_t n, const char
     return 0;
 }
 
+/* In a table of a source's rows, where and sort name declared columns of
+ * the source, and a condition's value has the column's type: a number, a
+ * date (YYYY-MM-DD, kept as its day), true or false. */
+static int check_source_rowsel(ctx *c, node *v, spec_block *b, const spec_source *src)
+{
+    size_t i;
+
+    for (i = 0; i <= b->nwhere; i++) {
+        const char *name = i < b->nwhere ? b->where[i].name : b->sort;
+        node *at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
+        const quire_column *col;
+        spec_cond *cd = i < b->nwhere ? &b->where[i] : NULL;
+        int32_t days;
+
+        if (!name)
+            continue;
+        if (!(col = spec_column(src, name))) {
+            const char **names = xmalloc((src->ncolumns + 1) * sizeof *names);
+            const char *hint;
+            size_t k;
+
+            for (k = 0; k < src->ncolumns; k++)
+                names[k] = src->columns[k].name;
+            hint = closest_word(name, names, src->ncolumns);
+            fail(c, at, "source \"%s\" declares no column \"%s\"%s%s%s", b->source, name,
+                 hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+            free(names);
+            return -1;
+        }
+        if (!cd)
+            continue;
+        switch (col->type) {
+        case QUIRE_T_INTEGER:
+        case QUIRE_T_NUMBER:
+            if (isnan(cd->num))
+                return fail(c, at, "\"%s\" is a number; compare it with a number, not \"%s\"",
+                            name, cd->text);
+            break;
+        case QUIRE_T_DATE:
+            if (parse_date(cd->text, &days))
+                return fail(c, at, "\"%s\" is a date; compare it with a date (YYYY-MM-DD), "
+                            "not \"%s\"", name, cd->text);
+            cd->num = days;
+            break;
+        case QUIRE_T_BOOLEAN:
+            if (!strcmp(cd->text, "true") || !strcmp(cd->text, "false")) {
+                cd->num = cd->text[0] == 't';
+                break;
+            }
+            return fail(c, at, "\"%s\" is a boolean; compare it with true or false, not \"%s\"",
+                        name, cd->text);
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
                                        "source", "columns", "rows", "segmentation", "where",
                                        "sort", "top", "bottom"};
-    static const char *const select_keys[] = {"where", "sort", "top", "bottom"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -1346,9 +1403,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
         size_t i, k;
         const spec_source *src;
 
-        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows") ||
-            refuse(c, v, select_keys, 4, "a table of KPIs or of customers, not to a table of a "
-                   "source's rows"))
+        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows"))
             return -1;
         if (get_str(c, v, "source", 1, "a table", &b->source))
             return -1;
@@ -1380,7 +1435,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
         if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
                                                        &b->rows))
             return -1;
-        return 0;
+        return load_rowsel(c, v, b) || check_source_rowsel(c, v, b, src);
     }
     if (load_table_by(c, v, b) || load_block_segmentation(c, v, b) ||
         load_block_month(c, v, "a table", &b->month) || load_rowsel(c, v, b))

@@ -8,7 +8,7 @@ SPEC=tests/fixtures/tables/report.yaml
 
 exits 0 "run the tables report" "$QUIRE" run "$SPEC" --param data="$DATA" -o "$T/t.pdf"
 pdftotext -q -layout "$T/t.pdf" "$T/t.txt"
-for n in 1 2 3; do
+for n in 1 2 3 5; do
     f=$(qpdf --list-attachments "$T/t.pdf" | sed -n "s/^\(table-0$n-[^ ]*\.csv\) .*/\1/p")
     qpdf --show-attachment="$f" "$T/t.pdf" >"$T/table$n.csv" || bad "no attached table $n"
 done
@@ -109,6 +109,19 @@ want = sorted((s for s in segs if segs[s][2] and segs[s][1] / segs[s][2] > 50),
 got = list(csv.reader(open(f"{out}/table3.csv")))
 same("table 3 rows", [(r[0], int(float(r[1])), round(float(r[2]), 6)) for r in got[1:]],
      [(s, segs[s][0], round(segs[s][1] / segs[s][2], 6)) for s in want])
+
+# Table 5: a source's rows, filtered and ranked: April's ten largest orders.
+april = [r for r in csv.DictReader(open(f"{data}/orders.csv"))
+         if "2024-04-01" <= r["order_date"] <= "2024-04-30"]
+big = sorted(april, key=lambda r: -float(r["amount"]))[:10]   # stable: ties in file order
+got = list(csv.reader(open(f"{out}/table5.csv")))
+same("table 5 rows", [(int(r[0]), int(r[1]), r[2], round(float(r[3]), 2)) for r in got[1:]],
+     [(int(r["order_id"]), int(r["customer_id"]), r["order_date"], round(float(r["amount"]), 2))
+      for r in big])
+shown = [l for l in lines if len(l) == 4 and l[0].isdigit() and l[2].startswith("2024-04")
+         and l[3].startswith("$")]
+same("table 5 in the PDF", [(int(l[0]), l[3]) for l in shown],
+     [(int(r["order_id"]), "${:,.2f}".format(float(r["amount"]))) for r in big])
 sys.exit(1 if failed else 0)
 PY
 ok
