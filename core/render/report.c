@@ -331,6 +331,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     const char **cells;
     rowsel_value *vals;
     size_t *order;
+    char (*months)[16];
     strbuf raw = {0};
     char buf[64];
 
@@ -338,19 +339,26 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     /* The rows shown: where, sort, top (rowsel.h) over the KPIs' values. */
     vals = xcalloc(nrows * nrefs + 1, sizeof *vals);
     order = xcalloc(nrows + 1, sizeof *order);
+    months = xcalloc(nrows + 1, sizeof *months);
     for (row = 0; row < nrows; row++)
         for (j = 0; j < nrefs; j++) {
             const char *name = j < sb->nwhere ? sb->where[j].name : sb->sort;
             int k = kpi_index(m, name);
             rowsel_value *v = &vals[row * nrefs + j];
-            if (k >= 0)
+            if (k >= 0) {
                 v->num = model_kpi(m, gr, (size_t)k, sb->by_month ? (int)row : mo,
                                    sb->by_month ? g0 : (int)row);
-            else
-                v->text = sb->by_month ? r->month_labels[row] : group_name(gr, (int)row);
+            } else if (sb->by_month) {
+                /* a month as the spec writes one: YYYY-MM */
+                format_month(months[row], sizeof months[row], m->s->month_from + (int)row);
+                v->text = months[row];
+            } else {
+                v->text = group_name(gr, (int)row);
+            }
         }
     nshown = rowsel_apply(sb, nrows, vals, 0, order);
     free(vals);
+    free(months);
 
     cells = keep(r, xcalloc((nshown + 1) * ncols, sizeof *cells));
     cols[0].title = sb->by_month ? "Month" : gr->spec->title ? gr->spec->title : "Segment";

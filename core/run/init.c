@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -937,11 +936,6 @@ static int choose_roles(plan *p, quire_error *err)
     return 0;
 }
 
-static int cmp_days(const void *a, const void *b)
-{
-    return cmp_double(a, b);
-}
-
 /* The months and the rule's thresholds, from a second read of the orders. */
 static int measure_orders(plan *p, plugin_registry *reg, quire_error *err)
 {
@@ -984,7 +978,7 @@ static int measure_orders(plan *p, plugin_registry *reg, quire_error *err)
     if (rc == 0 && !n)
         rc = fail_usage(err, "%s: no row has both a customer key and a date", o->path);
     if (rc == 0) {
-        qsort(rec, n, sizeof *rec, cmp_days);
+        qsort(rec, n, sizeof *rec, cmp_double);
         qsort(val, n, sizeof *val, cmp_double);
         p->nbuyers = n;
         p->q_recency75 = quantile(rec, n, 0.75);

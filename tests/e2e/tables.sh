@@ -8,7 +8,7 @@ SPEC=tests/fixtures/tables/report.yaml
 
 exits 0 "run the tables report" "$QUIRE" run "$SPEC" --param data="$DATA" -o "$T/t.pdf"
 pdftotext -q -layout "$T/t.pdf" "$T/t.txt"
-for n in 1 2 3 5; do
+for n in 1 2 3 5 6; do
     f=$(qpdf --list-attachments "$T/t.pdf" | sed -n "s/^\(table-0$n-[^ ]*\.csv\) .*/\1/p")
     qpdf --show-attachment="$f" "$T/t.pdf" >"$T/table$n.csv" || bad "no attached table $n"
 done
@@ -122,6 +122,12 @@ shown = [l for l in lines if len(l) == 4 and l[0].isdigit() and l[2].startswith(
          and l[3].startswith("$")]
 same("table 5 in the PDF", [(int(l[0]), l[3]) for l in shown],
      [(int(r["order_id"]), "${:,.2f}".format(float(r["amount"]))) for r in big])
+
+# Table 6: VIP by month, from March, the month with the most VIPs first.
+vips = {m: sum(1 for c in since if segment(c, 2024, m) == "VIP") for m in (3, 4)}
+got = list(csv.reader(open(f"{out}/table6.csv")))
+same("table 6 rows", [(r[0], int(float(r[1]))) for r in got[1:]],
+     [(f"{'Mar' if m == 3 else 'Apr'} 2024", vips[m]) for m in sorted(vips, key=lambda m: -vips[m])])
 sys.exit(1 if failed else 0)
 PY
 ok
