@@ -65,12 +65,14 @@ DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
 all: $(OUT)/quire $(PLUGIN_SO)
 
 # Quire's Lua library is found next to the program (scripts/lib/quire.lua),
-# or under share/quire once installed: a program built elsewhere than here
-# (OUT=build/asan) gets a copy beside it.
+# or under share/quire once installed, and the stock KPIs that quire init
+# copies beside it (scripts/kpis): a program built elsewhere than here
+# (OUT=build/asan) gets a copy of both beside it.
 LUA_LIB := scripts/lib/quire.lua
+STOCK_KPIS := $(wildcard scripts/kpis/*.lua)
 ifneq ($(abspath $(OUT)),$(abspath .))
-all: $(OUT)/$(LUA_LIB)
-$(OUT)/$(LUA_LIB): $(LUA_LIB)
+all: $(OUT)/$(LUA_LIB) $(STOCK_KPIS:%=$(OUT)/%)
+$(OUT)/scripts/%: scripts/%
 	@mkdir -p $(@D)
 	cp $< $@
 endif

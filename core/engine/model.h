@@ -66,6 +66,21 @@ typedef struct grouping {
     double *kval;        /* [k][report period][g], NAN = no value */
 } grouping;
 
+/* What a table by customer shows, taken from the segment pass in the
+ * table's month: one slot per name it uses (its columns, then its
+ * conditions, then its sort name). model_new() lists them, the pass fills
+ * them, the document reads them. */
+typedef struct model_capture {
+    const spec_block *block;
+    int p;              /* the facts period */
+    size_t nnames;
+    const char **names; /* borrowed from the block */
+    spec_cust *kinds;
+    int *index;         /* NUMBER, TEXT: the field; DATE: its days_since field; KPI: the KPI */
+    double **v;         /* per slot, a value per entity (NAN = none; TEXT: the value's code);
+                         * NULL for the key and the segments, which the model holds */
+} model_capture;
+
 typedef struct model {
     const spec *s;
     const facts *f;
@@ -82,6 +97,9 @@ typedef struct model {
 
     kpi_def *kpis;
     size_t nkpis;
+
+    model_capture *caps; /* the tables by customer */
+    size_t ncaps;
 
     double rule_seconds; /* time spent in the segment rules, for --verbose */
 } model;
@@ -107,6 +125,10 @@ void kpi_def_free(quire_lua *q, kpi_def *kd);
 int rule_load(quire_lua *q, const char *path, quire_error *err);
 /* segment.c: run the rules (and the KPIs' customer functions) and aggregate. */
 int segments_assign(model *m, quire_error *err);
+/* kpi.c: a table by customer names KPI k (spec index) only when it has a
+ * customer function; -1 with err set at the name when it has none (the run
+ * and quire validate both check). */
+int kpi_check_customer_use(const spec *s, size_t k, int has_customer, quire_error *err);
 /* kpi.c: evaluate the KPIs for every grouping. */
 int kpis_evaluate(model *m, quire_error *err);
 /* kpi.c: push the table a KPI's value() receives, for period p and group g. */

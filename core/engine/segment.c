@@ -108,6 +108,70 @@ const char *model_group_name(const grouping *gr, int g)
     return g == gr->nseg ? "All" : gr->names[g];
 }
 
+static int field_index(const model *m, const char *name)
+{
+    size_t k;
+
+    for (k = 0; k < m->nfields; k++)
+        if (strcmp(m->fields[k].name, name) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* One capture per table by customer (model_capture). */
+static void add_captures(model *m)
+{
+    const spec *s = m->s;
+    size_t i, j, k, n;
+
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            model_capture *cp;
+            char name[200];
+
+            if (b->kind != BLOCK_TABLE || !b->by_customer)
+                continue;
+            m->caps = xrealloc(m->caps, (m->ncaps + 1) * sizeof *m->caps);
+            cp = &m->caps[m->ncaps++];
+            n = b->ncolumns + b->nwhere + (b->sort != NULL);
+            cp->block = b;
+            cp->p = m->p_report + (b->month == SPEC_MONTH_LAST ? m->nreport - 1 : b->month);
+            cp->nnames = n;
+            cp->names = xcalloc(n, sizeof *cp->names);
+            cp->kinds = xcalloc(n, sizeof *cp->kinds);
+            cp->index = xcalloc(n, sizeof *cp->index);
+            cp->v = xcalloc(n, sizeof *cp->v);
+            for (k = 0; k < n; k++) {
+                const char *nm = k < b->ncolumns ? b->columns[k]
+                                 : k < b->ncolumns + b->nwhere ? b->where[k - b->ncolumns].name
+                                                               : b->sort;
+                spec_cust kind = spec_customer_field(s, nm);
+                size_t q;
+
+                cp->names[k] = nm;
+                cp->kinds[k] = kind;
+                cp->index[k] = -1;
+                if (kind == SPEC_CUST_KPI) {
+                    for (q = 0; q < s->nkpis; q++)
+                        if (strcmp(s->kpis[q].name, nm) == 0)
+                            cp->index[k] = (int)q;
+                } else if (kind == SPEC_CUST_DATE) {
+                    snprintf(name, sizeof name, "days_since_%s", nm);
+                    cp->index[k] = field_index(m, name);
+                } else if (kind == SPEC_CUST_NUMBER || kind == SPEC_CUST_TEXT) {
+                    cp->index[k] = field_index(m, nm);
+                }
+                if (cp->index[k] >= 0) {
+                    size_t e;
+                    cp->v[k] = xmalloc((m->f->nentities ? m->f->nentities : 1) * sizeof **cp->v);
+                    for (e = 0; e < m->f->nentities; e++)
+                        cp->v[k][e] = NAN;
+                }
+            }
+        }
+}
+
 model *model_new(const spec *s, const facts *f, quire_error *err)
 {
     model *m = xcalloc(1, sizeof *m);
@@ -133,6 +197,7 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
         free(sf);
     }
 
+    add_captures(m);
     m->groups = xcalloc(s->nsegmentations, sizeof *m->groups);
     for (i = 0; i < s->nsegmentations; i++) {
         m->ngroups++;
@@ -197,6 +262,16 @@ void model_free(model *m)
         free(gr->kval);
     }
     free(m->groups);
+    for (i = 0; i < m->ncaps; i++) {
+        size_t k;
+        for (k = 0; k < m->caps[i].nnames; k++)
+            free(m->caps[i].v[k]);
+        free(m->caps[i].v);
+        free(m->caps[i].names);
+        free(m->caps[i].kinds);
+        free(m->caps[i].index);
+    }
+    free(m->caps);
     qlua_free(m->lua);
     free(m);
 }
@@ -745,6 +820,48 @@ static int worker_setup(worker *w, quire_error *err)
     return 0;
 }
 
+/* The values of the chunk [c0, c0 + n) that tables by customer show, when
+ * this is their month. */
+static void capture(worker *w, size_t c0, size_t n)
+{
+    model *m = w->m;
+    const rule_ctx *rc = &w->rc;
+    size_t i, k, ci;
+
+    for (i = 0; i < m->ncaps; i++) {
+        const model_capture *cp = &m->caps[i];
+        size_t gi = (size_t)cp->block->segmentation;
+
+        if (cp->p != w->p)
+            continue;
+        for (k = 0; k < cp->nnames; k++) {
+            double *out = cp->v[k];
+            size_t e;
+
+            if (!out)
+                continue;
+            switch (cp->kinds[k]) {
+            case SPEC_CUST_KPI:
+                for (ci = 0; ci < rc->ncustomer && rc->customer[ci] != cp->index[k]; ci++)
+                    ;
+                if (ci < rc->ncustomer)
+                    memcpy(out + c0, w->cval + (gi * rc->ncustomer + ci) * CHUNK,
+                           n * sizeof *out);
+                break;
+            case SPEC_CUST_DATE:
+                for (e = 0; e < n; e++) {
+                    int32_t lt = w->latest[cp->index[k]][c0 + e];
+                    out[c0 + e] = lt == FACTS_NO_DATE ? NAN : (double)lt;
+                }
+                break;
+            default:
+                memcpy(out + c0, w->cur + (size_t)cp->index[k] * CHUNK, n * sizeof *out);
+                break;
+            }
+        }
+    }
+}
+
 /* Period w->p for entities [w->from, w->to): segments and partial sums. */
 static int worker_period(worker *w, quire_error *err)
 {
@@ -876,6 +993,7 @@ static int worker_period(worker *w, quire_error *err)
                 }
             }
         }
+        capture(w, c0, n);
         for (gi = 0; gi < ngr; gi++) {
             const grouping *gr = &m->groups[gi];
             pass_sums *pt = &w->part[gi];
@@ -999,6 +1117,13 @@ int segments_assign(model *m, quire_error *err)
     /* Fields no script mentions are neither computed nor summed. */
     if (mark_fields(m, &marks, err))
         goto out;
+    /* ... and those a table by customer shows. */
+    for (k = 0; k < m->ncaps; k++) {
+        size_t j;
+        for (j = 0; j < m->caps[k].nnames; j++)
+            if (m->caps[k].kinds[j] != SPEC_CUST_KPI && m->caps[k].index[j] >= 0)
+                m->fields[m->caps[k].index[j]].needed = 1;
+    }
     for (i = 0; i < NWORKERS; i++) {
         worker *w = &wk[i];
         rule_ctx *rc = &w->rc;

@@ -702,7 +702,8 @@ static double table_min_h(render *r, const doc_table *t)
     if (!w)
         fail_oom(r);
     column_widths(r, t, w);
-    h = table_title_h(r, t) + header_h(r, t, w) + ROW_H * (double)(rows < 3 ? rows : 3);
+    /* An empty table keeps one row for saying so. */
+    h = table_title_h(r, t) + header_h(r, t, w) + ROW_H * (double)(rows < 3 ? (rows ? rows : 1) : 3);
     free(w);
     return h;
 }
@@ -747,6 +748,8 @@ static void table_header(render *r, const doc_table *t, const double *w, int con
     }
     r->y -= h;
 }
+
+#define TABLE_NO_ROWS "No rows for this period"
 
 /*
  * A table: a dark header row repeated on every page the table spans, zebra
@@ -800,6 +803,15 @@ static void draw_table(render *r, const doc_block *b)
                          w[c] - 2 * CELL_PAD, s, strlen(s));
             x += w[c];
         }
+        r->y -= ROW_H;
+    }
+    if (!rows) {
+        /* A table no row passed (a filter, an empty source): say so. */
+        pdf_style faint = style(r, 0, CELL_PT, PDF_FAINT);
+
+        pdf_text_fit(r->page, &faint, r->margin + CELL_PAD, baseline(r->y, CELL_PT, ROW_H),
+                     PDF_LEFT, r->content_w - 2 * CELL_PAD, TABLE_NO_ROWS,
+                     strlen(TABLE_NO_ROWS));
         r->y -= ROW_H;
     }
     hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);

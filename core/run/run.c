@@ -308,7 +308,8 @@ int run_validate(const run_opts *o, quire_error *err)
     }
     for (i = 0; i < s->nkpis; i++) {
         kpi_def kd;
-        int bad = kpi_read(q, &s->kpis[i], NULL, NULL, &kd, err);
+        int bad = kpi_read(q, &s->kpis[i], NULL, NULL, &kd, err) ||
+                  kpi_check_customer_use(s, i, kd.customer_ref != LUA_NOREF, err);
 
         kpi_def_free(q, &kd);
         if (bad)

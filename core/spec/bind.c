@@ -13,6 +13,7 @@
  * every one that `quire run` would.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,134 @@ static int bind_segmentations(const spec *s, quire_error *err)
     return 0;
 }
 
+/* ------------------------------------------------------------ tables by customer */
+
+static int is(const char *name, const char *prefix, const char *rest, const char *suffix)
+{
+    size_t a = strlen(prefix), b = strlen(rest), c = strlen(suffix);
+
+    return strlen(name) == a + b + c && strncmp(name, prefix, a) == 0 &&
+           strncmp(name + a, rest, b) == 0 && strcmp(name + a + b, suffix) == 0;
+}
+
+/* The record's fields, named as the segment pass names them (lua-api.md). */
+static spec_cust record_field(const spec *s, const char *name)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    size_t i, k, w;
+    char win[32];
+
+    for (i = 0; i < s->nfacts; i++) {
+        const spec_fact *fd = &s->facts[i];
+        const spec_source *src = spec_find_source(s, fd->source);
+        if (!fd->key)
+            continue;
+        for (k = 0; k < fd->nmeasures; k++) {
+            const spec_measure *me = &fd->measures[k];
+            int additive = me->agg == AGG_COUNT || me->agg == AGG_SUM;
+            if (me->column && (me->agg == AGG_MIN || me->agg == AGG_MAX) &&
+                type_of(spec_column(src, me->column)) == QUIRE_T_DATE) {
+                if (strcmp(name, me->name) == 0)
+                    return SPEC_CUST_DATE;
+                if (is(name, "days_since_", me->name, ""))
+                    return SPEC_CUST_NUMBER;
+                continue;
+            }
+            if (strcmp(name, me->name) == 0 ||
+                (me->agg == AGG_COUNT && is(name, "has_", me->name, "")))
+                return SPEC_CUST_NUMBER;
+            for (w = 0; additive && w < s->nwindows; w++) {
+                if (s->windows[w] == SPEC_LIFETIME)
+                    snprintf(win, sizeof win, "_lifetime");
+                else
+                    snprintf(win, sizeof win, "_%dm", s->windows[w]);
+                if (is(name, "", me->name, win))
+                    return SPEC_CUST_NUMBER;
+            }
+        }
+    }
+    if (s->entity_since && strcmp(name, "tenure_months") == 0)
+        return SPEC_CUST_NUMBER;
+    for (i = 0; i < s->nentity_attrs; i++) {
+        int text = type_of(spec_column(esrc, s->entity_attrs[i])) == QUIRE_T_STRING;
+        if (strcmp(name, s->entity_attrs[i]) == 0)
+            return text ? SPEC_CUST_TEXT : SPEC_CUST_NUMBER;
+        if (!text && is(name, "has_", s->entity_attrs[i], ""))
+            return SPEC_CUST_NUMBER;
+    }
+    return SPEC_CUST_NONE;
+}
+
+spec_cust spec_customer_field(const spec *s, const char *name)
+{
+    size_t i;
+
+    if (strcmp(name, s->entity_key) == 0)
+        return SPEC_CUST_KEY;
+    if (strcmp(name, "segment") == 0)
+        return SPEC_CUST_SEGMENT;
+    if (strcmp(name, "prev_segment") == 0)
+        return SPEC_CUST_PREV;
+    for (i = 0; i < s->nkpis; i++)
+        if (strcmp(name, s->kpis[i].name) == 0)
+            return SPEC_CUST_KPI;
+    return record_field(s, name);
+}
+
+static int text_kind(const spec *s, spec_cust k)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+
+    return k == SPEC_CUST_SEGMENT || k == SPEC_CUST_PREV || k == SPEC_CUST_TEXT ||
+           (k == SPEC_CUST_KEY && type_of(spec_column(esrc, s->entity_key)) == QUIRE_T_STRING);
+}
+
+static int unknown_column(const spec *s, spec_pos at, const char *what, const char *name,
+                          quire_error *err)
+{
+    return fail(s, at, err, "%s \"%s\" is none of what a table by customer shows: the key "
+                "(%s), segment, prev_segment, a field of the record (a measure, a window, "
+                "days_since_..., an attribute) or a KPI", what, name, s->entity_key);
+}
+
+/* A table by customer: every name it uses is something a customer has. */
+static int bind_customer_table(const spec *s, const spec_block *b, quire_error *err)
+{
+    size_t i;
+    spec_cust k;
+
+    for (i = 0; i < b->ncolumns; i++)
+        if (!spec_customer_field(s, b->columns[i]))
+            return unknown_column(s, b->colfmt[i].pos, "column", b->columns[i], err);
+    for (i = 0; i < b->nwhere; i++) {
+        const spec_cond *cd = &b->where[i];
+        if (!(k = spec_customer_field(s, cd->name)))
+            return unknown_column(s, cd->pos, "condition on", cd->name, err);
+        if (!text_kind(s, k) && isnan(cd->num) && k != SPEC_CUST_DATE)
+            return fail(s, cd->pos, err, "\"%s\" is a number; compare it with a number, not "
+                        "\"%s\"", cd->name, cd->text);
+        if (k == SPEC_CUST_DATE)
+            return fail(s, cd->pos, err, "\"%s\" is a date; filter on days_since_%s instead",
+                        cd->name, cd->name);
+    }
+    if (b->sort && !spec_customer_field(s, b->sort))
+        return unknown_column(s, b->sort_pos, "sort by", b->sort, err);
+    return 0;
+}
+
+static int bind_tables(const spec *s, quire_error *err)
+{
+    size_t i, j;
+
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            if (b->kind == BLOCK_TABLE && b->by_customer && bind_customer_table(s, b, err))
+                return -1;
+        }
+    return 0;
+}
+
 /* A script the spec names can be read: a missing one is the spec's error,
  * at the line that names it. */
 static int bind_script(const spec *s, spec_pos at, const char *what, const char *path,
@@ -251,7 +380,7 @@ int spec_bind(const spec *s, quire_error *err)
         if (fd->segment ? bind_segment_fact(s, fd, err) : bind_entity_fact(s, fd, err))
             return -1;
     }
-    if (bind_segmentations(s, err))
+    if (bind_segmentations(s, err) || bind_tables(s, err))
         return -1;
     return bind_scripts(s, err);
 }

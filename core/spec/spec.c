@@ -10,12 +10,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "date.h"
+#include "rowsel.h"
 #include "schedule.h"
 #include "util.h"
 #include "ydoc.h"
@@ -23,6 +25,7 @@
 typedef struct ctx {
     ydoc y;
     spec *s;
+    char period[64];  /* ${period}, once periods is read */
 } ctx;
 
 typedef ynode node;
@@ -175,6 +178,62 @@ static const char *param_check(param_type t, const char *v)
     }
 }
 
+/* ${name:format}: a month or date parameter in words (date.h). */
+static int format_param(void *arg, size_t i, const char *fmt, size_t len, char *buf, size_t n,
+                        char *msg, size_t msgn)
+{
+    const ctx *c = arg;
+    const spec_param *prm = i < c->s->nparams ? &c->s->params[i] : NULL;
+    int32_t days = 0;
+    int y, mo, d = 0, month = -1;
+
+    if (!prm) {
+        snprintf(msg, msgn, "${period:%.*s}: ${period} takes no format", (int)len, fmt);
+        return -1;
+    }
+    if (prm->type == PARAM_MONTH)
+        month = parse_month(prm->value);
+    else if (prm->type == PARAM_DATE && parse_date(prm->value, &days) == 0) {
+        civil_from_days(days, &y, &mo, &d);
+        month = y * 12 + mo - 1;
+    }
+    if (prm->type != PARAM_MONTH && prm->type != PARAM_DATE) {
+        snprintf(msg, msgn, "${%s:%.*s}: only month and date parameters take a format, and "
+                 "\"%s\" is a %s parameter", prm->name, (int)len, fmt, prm->name,
+                 param_types[prm->type]);
+        return -1;
+    }
+    if (month < 0 || format_month_as(buf, n, month, d, fmt, len)) {
+        snprintf(msg, msgn, "${%s:%.*s}: unknown format \"%.*s\"; formats: %s", prm->name,
+                 (int)len, fmt, (int)len, fmt, DATE_FORMATS);
+        return -1;
+    }
+    return 0;
+}
+
+/* What ${name} stands for in the rest of the spec: the parameters, and
+ * ${period} once periods is read. */
+static void publish_params(ctx *c)
+{
+    const spec *s = c->s;
+    const char **names = xcalloc(s->nparams + 2, sizeof *names);
+    const char **values = xcalloc(s->nparams + 2, sizeof *values);
+    size_t i;
+
+    for (i = 0; i < s->nparams; i++) {
+        names[i] = s->params[i].name;
+        values[i] = s->params[i].value;
+    }
+    if (c->period[0]) {
+        names[i] = "period";
+        values[i++] = c->period;
+    }
+    ydoc_set_params(&c->y, names, values, i);
+    ydoc_set_format(&c->y, format_param, c);
+    free(names);
+    free(values);
+}
+
 static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
 {
     static const char *const keys[] = {"type", "default", "help"};
@@ -196,6 +255,9 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         prm->name = xstrdup(ynode_text(k));
         prm->pos = pos_of(k);
         s->nparams++;
+        if (strcmp(prm->name, "period") == 0)
+            return fail(c, k, "\"period\" is the report's period (${period}); give the "
+                        "parameter another name");
         if (v->type == YAML_SCALAR_NODE) {
             prm->type = PARAM_STRING;
             prm->value = ynode_is_null(v) ? NULL : xstrdup(ynode_text(v));
@@ -271,17 +333,7 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         }
     }
     /* What ${name} stands for in the rest of the spec. */
-    {
-        const char **names = xcalloc(s->nparams + 1, sizeof *names);
-        const char **values = xcalloc(s->nparams + 1, sizeof *values);
-        for (i = 0; i < s->nparams; i++) {
-            names[i] = s->params[i].name;
-            values[i] = s->params[i].value;
-        }
-        ydoc_set_params(&c->y, names, values, s->nparams);
-        free(names);
-        free(values);
-    }
+    publish_params(c);
     return 0;
 }
 
@@ -1270,6 +1322,75 @@ static int load_block_segment(ctx *c, node *v, const char *where, spec_block *b)
     return -1;
 }
 
+static const char *const format_names[] = {"number", "count", "currency", "percent", "score",
+                                           "days", "months", "date", "text"};
+
+/* A table's column: a name, or { name, label, format, decimals }. */
+static int load_column_item(ctx *c, node *it, const char *what, char **name, spec_colfmt *f)
+{
+    static const char *const keys[] = {"name", "label", "format", "decimals"};
+    node *n;
+    char *t;
+    size_t j;
+
+    f->format = SPEC_FORMAT_DEFAULT;
+    f->decimals = -1;
+    f->pos = pos_of(it);
+    if (it->type != YAML_MAPPING_NODE)
+        return scalar(c, it, what, name);
+    if (check_keys(c, it, "a column", keys, 4) || get_str(c, it, "name", 1, "a column", name) ||
+        get_str(c, it, "label", 0, "a column", &f->label))
+        return -1;
+    if ((n = get(c, it, "decimals")) != NULL) {
+        long d;
+        if (to_long(c, n, "\"decimals\" of a column", 0, 6, &d))
+            return -1;
+        f->decimals = (int)d;
+    }
+    if (!(n = get(c, it, "format")))
+        return 0;
+    if (scalar(c, n, "\"format\" of a column", &t))
+        return -1;
+    for (j = 0; j < sizeof format_names / sizeof *format_names; j++)
+        if (strcmp(t, format_names[j]) == 0)
+            break;
+    if (j == sizeof format_names / sizeof *format_names) {
+        const char *hint = closest_word(t, format_names, j);
+        fail(c, n, "unknown format \"%s\"%s%s%s; formats: number, count, currency, percent, "
+             "score, days, months, date, text", t, hint ? " (did you mean \"" : "",
+             hint ? hint : "", hint ? "\"?)" : "");
+        free(t);
+        return -1;
+    }
+    free(t);
+    f->format = j == 7 ? SPEC_FORMAT_DATE : j == 8 ? SPEC_FORMAT_TEXT
+                                                  : quire_unit_parse(format_names[j]);
+    return 0;
+}
+
+/* A table's list of columns (or of KPIs): names, each with how it is shown. */
+static int load_table_columns(ctx *c, node *l, const char *what, char ***out, size_t *n,
+                              spec_colfmt **fmt)
+{
+    yaml_node_item_t *it;
+    size_t cnt;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, what))
+        return -1;
+    cnt = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
+    if (!cnt)
+        return fail(c, l, "%s is empty", what);
+    *out = xcalloc(cnt, sizeof **out);
+    *fmt = xcalloc(cnt, sizeof **fmt);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        size_t k = (*n)++;
+        if (load_column_item(c, nd(c, *it), what, &(*out)[k], &(*fmt)[k]))
+            return -1;
+    }
+    return 0;
+}
+
+/* "kpis": a list of KPI names; in a table, each may be a column mapping. */
 static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
 {
     node *l = get(c, v, "kpis");
@@ -1279,12 +1400,124 @@ static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
     if (!l)
         return fail(c, v, "%s needs \"kpis\", a list of KPI names", where);
     snprintf(what, sizeof what, "\"kpis\" of %s", where);
-    if (load_names(c, l, what, &b->kpis, &b->nkpis))
+    if (b->kind == BLOCK_TABLE ? load_table_columns(c, l, what, &b->kpis, &b->nkpis, &b->colfmt)
+                               : load_names(c, l, what, &b->kpis, &b->nkpis))
         return -1;
     for (i = 0; i < b->nkpis; i++)
         if (need_kpi(c, nd(c, l->data.sequence.items.start[i]), b->kpis[i]))
             return -1;
     return 0;
+}
+
+/* A table's where, sort, top and bottom (rowsel.h); the names they use are
+ * checked by the caller, which knows the table's columns. */
+static int load_rowsel(ctx *c, node *v, spec_block *b)
+{
+    node *n, *w = get(c, v, "where");
+    char msg[200], *t;
+    long lim;
+
+    if (w) {
+        yaml_node_item_t one = 0, *it, *end;
+
+        if (w->type == YAML_SEQUENCE_NODE) {
+            it = w->data.sequence.items.start;
+            end = w->data.sequence.items.top;
+            if (it == end)
+                return fail(c, w, "\"where\" of a table is empty");
+        } else {
+            it = &one;
+            end = it + 1;
+        }
+        b->where = xcalloc((size_t)(end - it), sizeof *b->where);
+        for (; it < end; it++) {
+            node *cn = it == &one ? w : nd(c, *it);
+            spec_cond *cd = &b->where[b->nwhere];
+
+            if (scalar(c, cn, "a condition of \"where\"", &t))
+                return -1;
+            if (rowsel_parse_cond(t, cd, msg, sizeof msg)) {
+                free(t);
+                return fail(c, cn, "%s", msg);
+            }
+            free(t);
+            cd->pos = pos_of(cn);
+            b->nwhere++;
+        }
+    }
+    if ((n = get(c, v, "sort")) != NULL) {
+        if (scalar(c, n, "\"sort\" of a table", &t))
+            return -1;
+        if (rowsel_parse_sort(t, &b->sort, &b->sort_dir, msg, sizeof msg)) {
+            free(t);
+            return fail(c, n, "%s", msg);
+        }
+        free(t);
+        b->sort_pos = pos_of(n);
+    }
+    if ((n = get(c, v, "top")) != NULL) {
+        if (to_long(c, n, "\"top\" of a table", 1, 100000, &lim))
+            return -1;
+        b->top = lim;
+    }
+    if ((n = get(c, v, "bottom")) != NULL) {
+        if (b->top)
+            return fail(c, n, "a table takes \"top\" or \"bottom\", not both");
+        if (to_long(c, n, "\"bottom\" of a table", 1, 100000, &lim))
+            return -1;
+        b->bottom = lim;
+    }
+    if ((b->top || b->bottom) && !b->sort)
+        return fail(c, get(c, v, b->top ? "top" : "bottom"), "\"%s\" keeps the rows with the "
+                    "%s values of the \"sort\" column: add sort", b->top ? "top" : "bottom",
+                    b->top ? "highest" : "lowest");
+    return 0;
+}
+
+/* The node of the i-th condition of v's "where". */
+static node *where_node(ctx *c, node *v, size_t i)
+{
+    node *w = get(c, v, "where");
+
+    return w->type == YAML_SEQUENCE_NODE ? nd(c, w->data.sequence.items.start[i]) : w;
+}
+
+/* In a table of KPIs, where and sort name a KPI of the table's spec, or
+ * the rows' own column (segment or month). */
+static int check_kpi_rowsel(ctx *c, node *v, spec_block *b)
+{
+    const char *own = b->by_month ? "month" : "segment";
+    const char **names;
+    size_t i, k, nn = c->s->nkpis + 1;
+    int rc = 0;
+
+    names = xmalloc(nn * sizeof *names);
+    for (k = 0; k < c->s->nkpis; k++)
+        names[k] = c->s->kpis[k].name;
+    names[k] = own;
+    for (i = 0; i <= b->nwhere && !rc; i++) {
+        const char *name = i < b->nwhere ? b->where[i].name : b->sort;
+        node *at;
+        const char *hint;
+
+        if (!name)
+            continue;
+        for (k = 0; k < nn; k++)
+            if (strcmp(names[k], name) == 0)
+                break;
+        if (k < nn - 1 && i < b->nwhere && isnan(b->where[i].num))
+            rc = fail(c, where_node(c, v, i), "KPI \"%s\" is a number; compare it with a "
+                      "number, not \"%s\"", name, b->where[i].text);
+        if (k < nn)
+            continue;
+        at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
+        hint = closest_word(name, names, nn);
+        rc = fail(c, at, "a table of KPIs sorts and filters by its KPIs or \"%s\"; no KPI named "
+                  "\"%s\"%s%s%s", own, name, hint ? "; did you mean \"" : "", hint ? hint : "",
+                  hint ? "\"?" : "");
+    }
+    free(names);
+    return rc;
 }
 
 static int load_tiles(ctx *c, node *v, spec_block *b)
@@ -1301,10 +1534,103 @@ static int load_tiles(ctx *c, node *v, spec_block *b)
     return 0;
 }
 
+/* "by" of a table: segment (default), month or customer. */
+static int load_table_by(ctx *c, node *v, spec_block *b)
+{
+    node *n = get(c, v, "by");
+    char *by;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (scalar(c, n, "\"by\" of a table", &by))
+        return -1;
+    if (strcmp(by, "month") == 0)
+        b->by_month = 1;
+    else if (strcmp(by, "customer") == 0)
+        b->by_customer = 1;
+    else if (strcmp(by, "segment") != 0)
+        rc = fail(c, n, "\"by\" of a table must be segment, month or customer, not \"%s\"", by);
+    free(by);
+    return rc;
+}
+
+/* A key of v that a table of this kind does not take: an error naming the
+ * kind that takes it. */
+static int refuse(ctx *c, node *v, const char *const *keys, size_t n, const char *owner)
+{
+    size_t k;
+    node *at;
+
+    for (k = 0; k < n; k++)
+        if ((at = get(c, v, keys[k])) != NULL)
+            return fail(c, at, "\"%s\" belongs to %s", keys[k], owner);
+    return 0;
+}
+
+/* In a table of a source's rows, where and sort name declared columns of
+ * the source, and a condition's value has the column's type: a number, a
+ * date (YYYY-MM-DD, kept as its day), true or false. */
+static int check_source_rowsel(ctx *c, node *v, spec_block *b, const spec_source *src)
+{
+    size_t i;
+
+    for (i = 0; i <= b->nwhere; i++) {
+        const char *name = i < b->nwhere ? b->where[i].name : b->sort;
+        node *at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
+        const quire_column *col;
+        spec_cond *cd = i < b->nwhere ? &b->where[i] : NULL;
+        int32_t days;
+
+        if (!name)
+            continue;
+        if (!(col = spec_column(src, name))) {
+            const char **names = xmalloc((src->ncolumns + 1) * sizeof *names);
+            const char *hint;
+            size_t k;
+
+            for (k = 0; k < src->ncolumns; k++)
+                names[k] = src->columns[k].name;
+            hint = closest_word(name, names, src->ncolumns);
+            fail(c, at, "source \"%s\" declares no column \"%s\"%s%s%s", b->source, name,
+                 hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+            free(names);
+            return -1;
+        }
+        if (!cd)
+            continue;
+        switch (col->type) {
+        case QUIRE_T_INTEGER:
+        case QUIRE_T_NUMBER:
+            if (isnan(cd->num))
+                return fail(c, at, "\"%s\" is a number; compare it with a number, not \"%s\"",
+                            name, cd->text);
+            break;
+        case QUIRE_T_DATE:
+            if (parse_date(cd->text, &days))
+                return fail(c, at, "\"%s\" is a date; compare it with a date (YYYY-MM-DD), "
+                            "not \"%s\"", name, cd->text);
+            cd->num = days;
+            break;
+        case QUIRE_T_BOOLEAN:
+            if (!strcmp(cd->text, "true") || !strcmp(cd->text, "false")) {
+                cd->num = cd->text[0] == 't';
+                break;
+            }
+            return fail(c, at, "\"%s\" is a boolean; compare it with true or false, not \"%s\"",
+                        name, cd->text);
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
-                                       "source", "columns", "rows", "segmentation"};
+                                       "source", "columns", "rows", "segmentation", "where",
+                                       "sort", "top", "bottom"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -1321,10 +1647,8 @@ static int load_table(ctx *c, node *v, spec_block *b)
         size_t i, k;
         const spec_source *src;
 
-        for (k = 0; k < 5; k++)
-            if ((n = get(c, v, kpi_only[k])) != NULL)
-                return fail(c, n, "\"%s\" belongs to a table of KPIs, not to a table of a "
-                            "source's rows", kpi_only[k]);
+        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows"))
+            return -1;
         if (get_str(c, v, "source", 1, "a table", &b->source))
             return -1;
         src = spec_find_source(c->s, b->source);
@@ -1332,7 +1656,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
             return need_source(c, get(c, v, "source"), b->source);
         if (!(n = get(c, v, "columns")))
             return fail(c, v, "a table of source rows needs \"columns\"");
-        if (load_names(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns))
+        if (load_table_columns(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns, &b->colfmt))
             return -1;
         for (i = 0; i < b->ncolumns; i++) {
             for (k = 0; k < src->ncolumns; k++)
@@ -1355,30 +1679,34 @@ static int load_table(ctx *c, node *v, spec_block *b)
         if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
                                                        &b->rows))
             return -1;
+        return load_rowsel(c, v, b) || check_source_rowsel(c, v, b, src);
+    }
+    if (load_table_by(c, v, b) || load_block_segmentation(c, v, b) ||
+        load_block_month(c, v, "a table", &b->month) || load_rowsel(c, v, b))
+        return -1;
+    if (b->by_customer) {
+        /* A row per customer; its columns are checked by spec_bind(). */
+        static const char *const not_here[] = {"kpis", "segment", "totals"};
+
+        if (refuse(c, v, not_here, 3, "a table of KPIs, not to a table by customer (filter "
+                   "customers with where: segment == NAME)"))
+            return -1;
+        if (!(n = get(c, v, "columns")))
+            return fail(c, v, "a table by customer needs \"columns\": the key, segment, "
+                        "record fields or KPIs with a customer function");
+        if (load_table_columns(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns, &b->colfmt))
+            return -1;
+        if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
+                                                       &b->rows))
+            return -1;
         return 0;
     }
     if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
         return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
-                    "(with \"source\")");
-    if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "a table", b) ||
-        load_block_segment(c, v, "a table", b) ||
-        load_block_month(c, v, "a table", &b->month))
+                    "(with \"source\") or by customer");
+    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b))
         return -1;
-    if ((n = get(c, v, "by")) != NULL) {
-        char *by;
-
-        if (scalar(c, n, "\"by\" of a table", &by))
-            return -1;
-        if (strcmp(by, "month") == 0)
-            b->by_month = 1;
-        else if (strcmp(by, "segment") != 0) {
-            fail(c, n, "\"by\" of a table must be segment or month, not \"%s\"", by);
-            free(by);
-            return -1;
-        }
-        free(by);
-    }
-    return 0;
+    return check_kpi_rowsel(c, v, b);
 }
 
 static int load_block(ctx *c, node *m, spec_block *b)
@@ -1660,16 +1988,18 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
                             "--param %s: the spec has no parameters", ov[0].name);
     }
-    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
-        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
-        get_str(c, root, "objective", 0, "the report spec", &s->objective))
-        return -1;
 #define SECTION(key, fn)                                  \
     if ((n = get(c, root, key)) == NULL)                  \
         return fail(c, root, "the spec needs \"" key "\""); \
     if (fn(c, n))                                         \
         return -1;
     SECTION("periods", load_periods)
+    format_period_name(c->period, sizeof c->period, s->month_from, s->month_to);
+    publish_params(c);
+    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
+        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
+        get_str(c, root, "objective", 0, "the report spec", &s->objective))
+        return -1;
     SECTION("sources", load_sources)
     SECTION("entities", load_entities)
     if ((n = get(c, root, "facts")) != NULL && load_facts(c, n))
@@ -1872,6 +2202,15 @@ void spec_free(spec *s)
             for (k = 0; k < b->ncolumns; k++)
                 free(b->columns[k]);
             free(b->columns);
+            for (k = 0; b->colfmt && k < (b->ncolumns ? b->ncolumns : b->nkpis); k++)
+                free(b->colfmt[k].label);
+            free(b->colfmt);
+            for (k = 0; k < b->nwhere; k++) {
+                free(b->where[k].name);
+                free(b->where[k].text);
+            }
+            free(b->where);
+            free(b->sort);
         }
         free(sec->blocks);
     }

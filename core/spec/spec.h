@@ -193,6 +193,32 @@ typedef enum spec_chart_kind {
     SPEC_CHART_HEATMAP
 } spec_chart_kind;
 
+/* A table's row filter, `where: NAME OP VALUE` (rowsel.h). */
+typedef struct spec_cond {
+    char *name;
+    cmp_op op;
+    char *text;              /* the right side as written, quotes removed */
+    double num;              /* it as a number, or NAN when it is not one */
+    spec_pos pos;
+} spec_cond;
+
+/* `sort: NAME [asc|desc]`: the direction. */
+#define SPEC_SORT_DEFAULT 0  /* desc with top, else asc */
+#define SPEC_SORT_ASC 1
+#define SPEC_SORT_DESC 2
+
+/* How a table shows a column (an item of its columns or kpis written as
+ * { name, label, format, decimals }). */
+#define SPEC_FORMAT_DEFAULT (-1) /* the column's own: its type, the KPI's unit */
+#define SPEC_FORMAT_DATE 100     /* a day count as YYYY-MM-DD */
+#define SPEC_FORMAT_TEXT 101     /* as it is */
+typedef struct spec_colfmt {
+    char *label;             /* the heading, or NULL: the default */
+    int format;              /* a quire_unit, a SPEC_FORMAT_ */
+    int decimals;            /* -1: the format's */
+    spec_pos pos;            /* the column's item */
+} spec_colfmt;
+
 /* A spec's schedule section: schedule.h. */
 typedef struct schedule schedule;
 
@@ -216,7 +242,15 @@ typedef struct spec_block {
     char *source;            /* TABLE of rows: the source */
     char **columns;          /* TABLE of rows: its columns */
     size_t ncolumns;
-    long rows;               /* TABLE of rows: at most this many (0 = 1000) */
+    long rows;               /* TABLE of rows or customers: at most this many (0 = 1000) */
+    int by_customer;         /* TABLE: a row per customer, its columns in columns */
+    spec_colfmt *colfmt;     /* TABLE: per column (of columns, or of kpis), or NULL */
+    spec_cond *where;        /* TABLE of KPIs or customers: the rows shown */
+    size_t nwhere;
+    char *sort;              /* ... in the order of this column, or NULL */
+    int sort_dir;            /* SPEC_SORT_ */
+    spec_pos sort_pos;
+    long top, bottom;        /* ... at most the first N by the highest (lowest) sort values */
     spec_pos pos;
 } spec_block;
 
@@ -307,6 +341,19 @@ void spec_free(spec *s);
 /* Check what one section of s says of another (columns, their types, the
  * attributes a segmentation groups by): bind.c. spec_load() calls it last. */
 int spec_bind(const spec *s, quire_error *err);
+/* What a column of a table by customer names (bind.c). */
+typedef enum spec_cust {
+    SPEC_CUST_NONE = 0,
+    SPEC_CUST_KEY,        /* the entity key */
+    SPEC_CUST_SEGMENT,    /* the customer's segment in the month */
+    SPEC_CUST_PREV,       /* ... the month before */
+    SPEC_CUST_KPI,        /* a KPI's customer() value */
+    SPEC_CUST_TEXT,       /* a text attribute */
+    SPEC_CUST_NUMBER,     /* a numeric field of the record */
+    SPEC_CUST_DATE        /* a min or max of a date: the latest date up to the month's end */
+} spec_cust;
+spec_cust spec_customer_field(const spec *s, const char *name);
+
 /* The column src declares as name, or NULL. */
 const quire_column *spec_column(const spec_source *src, const char *name);
 const spec_source *spec_find_source(const spec *s, const char *name);
