@@ -6,6 +6,7 @@
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
+#   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -60,16 +61,18 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all tests deps demo demo-crm test test-run check-asan bench clean install uninstall
+.PHONY: all tests deps demo demo-crm test test-run check-asan check-oom bench clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
 # Quire's Lua library is found next to the program (scripts/lib/quire.lua),
-# or under share/quire once installed: a program built elsewhere than here
-# (OUT=build/asan) gets a copy beside it.
+# or under share/quire once installed, and the stock KPIs that quire init
+# copies beside it (scripts/kpis): a program built elsewhere than here
+# (OUT=build/asan) gets a copy of both beside it.
 LUA_LIB := scripts/lib/quire.lua
+STOCK_KPIS := $(wildcard scripts/kpis/*.lua)
 ifneq ($(abspath $(OUT)),$(abspath .))
-all: $(OUT)/$(LUA_LIB)
-$(OUT)/$(LUA_LIB): $(LUA_LIB)
+all: $(OUT)/$(LUA_LIB) $(STOCK_KPIS:%=$(OUT)/%)
+$(OUT)/scripts/%: scripts/%
 	@mkdir -p $(@D)
 	cp $< $@
 endif
@@ -95,9 +98,19 @@ $(OBJ)/tools/sample/%.o: tools/sample/%.c
 $(OBJ)/libquire.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a
+# FAULT=1 (make check-oom): every allocation of Quire's own code goes through
+# tests/oom/fault.c, which can fail the n-th one.
+FAULT_OBJ := $(if $(FAULT),$(OBJ)/tests/oom/fault.o)
+comma := ,
+FAULT_LDFLAGS := $(if $(FAULT),-Wl$(comma)--wrap=malloc$(comma)--wrap=calloc$(comma)--wrap=realloc)
+
+$(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a $(FAULT_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(ALL_LDFLAGS) $(FAULT_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(OBJ)/tests/oom/fault.o: tests/oom/fault.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -c -o $@ $<
 
 # Plugins: position-independent, hidden symbols but the one entry point, the
 # contract header alone, and every symbol resolved at link time (-z defs): a
@@ -151,9 +164,10 @@ demo: deps
 	./quire run reports/monthly_segments.yaml -o out/monthly_segments.pdf
 	./quire run reports/kpi_scorecard.yaml -o out/kpi_scorecard.pdf
 	./quire run reports/kpi_linkage.yaml -o out/kpi_linkage.pdf
+	./quire run reports/online_retail.yaml -o out/online_retail.pdf
 	./quire run reports/rfm_cohorts.yaml -o out/rfm_cohorts.pdf
 	@echo "demo: wrote out/monthly_segments.pdf, out/kpi_scorecard.pdf, out/kpi_linkage.pdf," \
-	  "out/rfm_cohorts.pdf"
+	  "out/online_retail.pdf, out/rfm_cohorts.pdf"
 
 # The CRM-backed report: a local CRM on 127.0.0.1 serves the sample customers
 # (tests/fixtures/crm_server.py), the report reads them through crm_rest.
@@ -179,9 +193,19 @@ test-run:
 	@QUIRE=$(OUT)/quire UNIT_DIR=$(OBJ)/tests ./tests/run.sh
 
 check-asan: deps
-	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 all tests
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 FAULT=1 all tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj test-run
+	@QUIRE=build/asan/quire OOM_STRIDE=500 sh tests/oom/sweep.sh
+
+# The allocation-failure sweep (tests/oom/sweep.sh): the stock report with
+# its n-th allocation failed, for every n up to the total (OOM_STRIDE=k: every
+# k-th), under ASan; each run must end cleanly.
+# (The ASan build of check-asan, which links tests/oom/fault.c.)
+OOM_STRIDE ?= 1
+check-oom: deps
+	@$(MAKE) --no-print-directory OUT=build/asan OBJ=build/asan/obj SAN=1 OPT=-O1 FAULT=1 all
+	@QUIRE=build/asan/quire OOM_STRIDE=$(OOM_STRIDE) sh tests/oom/sweep.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config
 liblua5.4-dev libyaml-dev libhpdf-dev libjansson-dev libcurl4-openssl-dev
 libsqlite3-dev libssl-dev libgsl-dev
 fonts-dejavu-core fonts-wqy-zenhei fonts-nanum
-poppler-utils qpdf python3 time tzdata openssl"
+poppler-utils qpdf python3 time tzdata openssl valgrind"
 
 missing=""
 for p in $PKGS; do

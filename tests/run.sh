@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run every suite: the unit test programs, then the end-to-end scripts.
+# Run every suite: the unit test programs, the end-to-end scripts, then the
+# instruction-count guard (tests/perf).
 # Each suite prints "NAME: N passed, N failed"; this prints the total last.
 #   QUIRE     the quire binary to test (default ./quire)
 #   UNIT_DIR  where the unit test programs are (default build/tests)
@@ -43,6 +44,9 @@ for t in "$UNIT_DIR"/test_*; do
 done
 for t in tests/e2e/*.sh; do
     run_suite "e2e/$(basename "$t" .sh)" sh "$t"
+done
+for t in tests/perf/*.sh; do
+    run_suite "perf/$(basename "$t" .sh)" sh "$t"
 done
 
 [ -n "$broken" ] && echo "failing suites:$broken"

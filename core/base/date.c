@@ -44,11 +44,67 @@ void format_month(char *buf, size_t n, int month)
     snprintf(buf, n, "%04d-%02d", month / 12, month % 12 + 1);
 }
 
+static const char *const short_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const long_names[] = {"January", "February", "March", "April",
+                                          "May", "June", "July", "August",
+                                          "September", "October", "November", "December"};
+
 void format_month_label(char *buf, size_t n, int month)
 {
-    static const char *names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    snprintf(buf, n, "%s %04d", names[month % 12], month / 12);
+    snprintf(buf, n, "%s %04d", short_names[month % 12], month / 12);
+}
+
+static int named(const char *fmt, size_t len, const char *name)
+{
+    return strlen(name) == len && strncmp(fmt, name, len) == 0;
+}
+
+int format_month_as(char *buf, size_t n, int month, int day, const char *fmt, size_t len)
+{
+    if (named(fmt, len, "month"))
+        snprintf(buf, n, "%s %04d", long_names[month % 12], month / 12);
+    else if (named(fmt, len, "mon"))
+        format_month_label(buf, n, month);
+    else if (named(fmt, len, "quarter"))
+        snprintf(buf, n, "Q%d %04d", month % 12 / 3 + 1, month / 12);
+    else if (named(fmt, len, "year"))
+        snprintf(buf, n, "%04d", month / 12);
+    else if (day > 0 && named(fmt, len, "date"))
+        snprintf(buf, n, "%d %s %04d", day, long_names[month % 12], month / 12);
+    else
+        return -1;
+    return 0;
+}
+
+int format_value_as(char *buf, size_t n, const char *value, const char *fmt, size_t len)
+{
+    int32_t days;
+    int y, m, d;
+
+    if (parse_date(value, &days) == 0) {
+        civil_from_days(days, &y, &m, &d);
+        return format_month_as(buf, n, y * 12 + m - 1, d, fmt, len);
+    }
+    if ((m = parse_month(value)) < 0)
+        return -1;
+    return format_month_as(buf, n, m, 0, fmt, len);
+}
+
+void format_period_name(char *buf, size_t n, int from, int to)
+{
+    if (from == to)
+        format_month_label(buf, n, from);
+    else if (from % 3 == 0 && to == from + 2)
+        format_month_as(buf, n, from, 0, "quarter", 7);
+    else if (from % 12 == 0 && to == from + 11)
+        snprintf(buf, n, "%04d", from / 12);
+    else if (from / 12 == to / 12)
+        snprintf(buf, n, "%s\xE2\x80\x93%s %04d", short_names[from % 12], short_names[to % 12],
+                 to / 12);
+    else
+        snprintf(buf, n, "%s %04d \xE2\x80\x93 %s %04d", short_names[from % 12], from / 12,
+                 short_names[to % 12], to / 12);
 }
 
 void format_date(char *buf, size_t n, int32_t days)

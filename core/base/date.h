@@ -58,4 +58,23 @@ void format_month_label(char *buf, size_t n, int month);
 /* "2024-03-31" */
 void format_date(char *buf, size_t n, int32_t days);
 
+/* A month (or a day, when day > 0) in words, by the name of a format (its
+ * first len bytes): "month" "March 2024", "mon" "Mar 2024", "quarter"
+ * "Q1 2024", "year" "2024", and for a day "date" "5 March 2024". Returns 0,
+ * or -1 when no format has that name. */
+int format_month_as(char *buf, size_t n, int month, int day, const char *fmt, size_t len);
+/* The formats format_month_as() knows, for messages: "month (March 2024), ..." */
+#define DATE_FORMATS "month (March 2024), mon (Mar 2024), quarter (Q1 2024), year (2024), " \
+                     "date (5 March 2024, for a date)"
+
+/* A month ("YYYY-MM") or a date ("YYYY-MM-DD") given as text, in the
+ * format named by the len bytes at fmt (format_month_as). Returns 0, or -1
+ * when value is neither or no format has that name. */
+int format_value_as(char *buf, size_t n, const char *value, const char *fmt, size_t len);
+
+/* The months from to to as words: "Apr 2024" (one month), "Q2 2024" (a
+ * calendar quarter), "2024" (a calendar year), "Feb–Apr 2024", "Nov 2023 –
+ * Jan 2024". */
+void format_period_name(char *buf, size_t n, int from, int to);
+
 #endif

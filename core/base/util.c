@@ -6,10 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+
+/* Out of memory: say so and end the process with the status of a failed
+ * run, at once. quick_exit(), not abort() (nothing dumps core; the program's
+ * at_quick_exit handlers remove temporary outputs) and not exit(): other
+ * threads may be running (reading sources, hashing inputs), and exit()'s
+ * handlers would tear down libraries under them. */
 static void oom(size_t n)
 {
-    fprintf(stderr, "quire: out of memory (asked for %zu bytes)\n", n);
-    abort();
+    quire_error e = {0};
+    char line[256];
+
+    quire_err_at(&e, QUIRE_EXIT_DATA, "quire", 0, 0, "out of memory (asked for %zu bytes)", n);
+    fprintf(stderr, "%s\n", quire_err_format(&e, line, sizeof line));
+    quick_exit(QUIRE_EXIT_DATA);
 }
 
 void *xmalloc(size_t n)

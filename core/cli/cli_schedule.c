@@ -1,4 +1,4 @@
-/* cli_schedule.c - the next, schedule, history and run-due commands. */
+/* cli_schedule.c - the next, schedule, run-due, rerun and history commands. */
 #include "cli_schedule.h"
 
 #include <errno.h>
@@ -47,14 +47,31 @@ static const char usage_run_due[] =
     "cron or a Kubernetes CronJob. TIME is ISO 8601, read in the schedules' zone\n"
     "when it has no offset. -v says what was considered and why nothing ran.\n"
     "Exit status 0; 1 for a usage, spec or state-file error; 2 when a report\n"
-    "failed to render; 3 when a delivery failed (it is retried by a later call).\n";
+    "failed to render; 3 when a delivery failed (it is retried by a later call);\n"
+    "4 when a report failed for now (a source down) and is rendered again by a\n"
+    "later call, after the backoff of the schedule's run_retry.\n";
+
+static const char usage_rerun[] =
+    "Usage: quire rerun SPEC PERIOD --state FILE [--force] [--now TIME] [--out DIR]\n"
+    "                   [--param NAME=VALUE]... [-q] [-v]\n"
+    "\n"
+    "Render and deliver the report's run for PERIOD (as the ledger labels it:\n"
+    "2024-04, 2024-Q1, 2024, 2024-04-30) now: one that failed, was skipped,\n"
+    "waits for a retry or was not delivered to every recipient (or one no pass\n"
+    "recorded: the run of its fire time). It is recorded in the ledger as an\n"
+    "attempt of that run; a recipient that has it is not sent it again. A\n"
+    "period already delivered is refused (status 1) unless --force, which\n"
+    "renders it again and delivers it to every recipient as a new run.\n"
+    "Exit status as run-due's.\n";
 
 static const char usage_history[] =
-    "Usage: quire history --state FILE [--report NAME] [--deliveries] [-n N] [--tz ZONE]\n"
+    "Usage: quire history --state FILE [--report NAME] [--deliveries] [--attempts]\n"
+    "                     [-n N] [--tz ZONE]\n"
     "\n"
     "List the runs in the ledger, newest first (all, or the last N), with their\n"
-    "status, output and error; --deliveries adds each recipient's delivery. Times\n"
-    "are shown in ZONE (default UTC).\n";
+    "status, output and error; --deliveries adds each recipient's delivery,\n"
+    "--attempts each render (why it was made, and whether it failed for now or for\n"
+    "good). Times are shown in ZONE (default UTC).\n";
 
 /* ------------------------------------------------------------ next */
 
@@ -202,20 +219,24 @@ done:
     return rc;
 }
 
-/* ------------------------------------------------------------ schedule, run-due */
+/* ------------------------------------------------------------ schedule, run-due, rerun */
 
-static int cmd_sched(int daemon, int argc, char **argv)
+enum sched_cmd { CMD_RUN_DUE, CMD_SCHEDULE, CMD_RERUN };
+
+static int cmd_sched(enum sched_cmd cmd, int argc, char **argv)
 {
-    const char *usage = daemon ? usage_schedule : usage_run_due;
+    const char *usage = cmd == CMD_SCHEDULE ? usage_schedule
+                        : cmd == CMD_RERUN  ? usage_rerun
+                                            : usage_run_due;
     spec_override *params = xcalloc((size_t)argc + 1, sizeof *params);
     schedule **v = xcalloc((size_t)argc + 1, sizeof *v);
     const char **specs = xcalloc((size_t)argc + 1, sizeof *specs);
-    const char *now_text = NULL, *val;
+    const char *now_text = NULL, *val, *label = NULL;
     size_t nspecs = 0, nparams = 0, k;
     sched_opts o;
     quire_error err = {0};
     time_t now = time(NULL);
-    int i, bad = 0, rc = QUIRE_EXIT_USAGE;
+    int i, bad = 0, force = 0, rc = QUIRE_EXIT_USAGE;
 
     memset(&o, 0, sizeof o);
     for (i = 0; i < argc; i++) {
@@ -246,8 +267,17 @@ static int cmd_sched(int daemon, int argc, char **argv)
             quire_log_level = LOG_QUIET;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             quire_log_level = LOG_INFO;
+        } else if (cmd == CMD_RERUN && strcmp(a, "--force") == 0) {
+            force = 1;
         } else if (a[0] == '-' && a[1]) {
             rc = cli_usage_error(usage, "unknown option \"%s\"", a);
+            goto done;
+        } else if (cmd == CMD_RERUN && nspecs == 1 && !label) {
+            label = a;
+        } else if (cmd == CMD_RERUN && nspecs == 1) {
+            rc = cli_usage_error(usage, "unexpected argument \"%s\" (rerun takes one SPEC and "
+                                        "one PERIOD)",
+                                 a);
             goto done;
         } else {
             specs[nspecs++] = a;
@@ -255,6 +285,10 @@ static int cmd_sched(int daemon, int argc, char **argv)
     }
     if (!nspecs) {
         rc = cli_usage_error(usage, "%s", "missing SPEC");
+        goto done;
+    }
+    if (cmd == CMD_RERUN && !label) {
+        rc = cli_usage_error(usage, "%s", "missing PERIOD (such as 2024-04)");
         goto done;
     }
     if (!o.state_path) {
@@ -300,10 +334,12 @@ static int cmd_sched(int daemon, int argc, char **argv)
             }
         iso_parse(now_text, v[0]->tz, &now); /* checked above */
     }
-    if (daemon) {
+    if (cmd == CMD_SCHEDULE) {
         if (now_text)
             o.clock_offset = (long long)now - (long long)time(NULL);
         rc = sched_daemon(v, nspecs, &o, &err);
+    } else if (cmd == CMD_RERUN) {
+        rc = sched_rerun(v[0], label, force, &o, now, &err);
     } else {
         rc = sched_run_due(v, nspecs, &o, now, &err);
     }
@@ -322,12 +358,17 @@ done:
 
 int cli_schedule(int argc, char **argv)
 {
-    return cmd_sched(1, argc, argv);
+    return cmd_sched(CMD_SCHEDULE, argc, argv);
 }
 
 int cli_run_due(int argc, char **argv)
 {
-    return cmd_sched(0, argc, argv);
+    return cmd_sched(CMD_RUN_DUE, argc, argv);
+}
+
+int cli_rerun(int argc, char **argv)
+{
+    return cmd_sched(CMD_RERUN, argc, argv);
 }
 
 /* ------------------------------------------------------------ history */
@@ -335,7 +376,7 @@ int cli_run_due(int argc, char **argv)
 int cli_history(int argc, char **argv)
 {
     const char *path = NULL, *report = NULL, *zone = "UTC", *v;
-    int i, bad = 0, deliveries = 0, rc;
+    int i, bad = 0, deliveries = 0, attempts = 0, rc;
     long limit = 0;
     quire_error err = {0};
     state *st;
@@ -361,6 +402,8 @@ int cli_history(int argc, char **argv)
             return cli_usage_error(usage_history, "%s needs a value", a);
         } else if (strcmp(a, "--deliveries") == 0 || strcmp(a, "-d") == 0) {
             deliveries = 1;
+        } else if (strcmp(a, "--attempts") == 0 || strcmp(a, "-a") == 0) {
+            attempts = 1;
         } else {
             return cli_usage_error(usage_history, "unexpected argument \"%s\"", a);
         }
@@ -376,7 +419,7 @@ int cli_history(int argc, char **argv)
         cli_report_error(&err);
         return QUIRE_EXIT_USAGE;
     }
-    rc = state_history(st, stdout, report, deliveries, limit, zone, &err);
+    rc = state_history(st, stdout, report, deliveries, attempts, limit, zone, &err);
     state_close(st);
     if (rc) {
         cli_report_error(&err);

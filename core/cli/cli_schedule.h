@@ -1,5 +1,6 @@
 /*
- * cli_schedule.h - the scheduling commands: next, schedule, history, run-due.
+ * cli_schedule.h - the scheduling commands: next, schedule, run-due, rerun,
+ * history.
  *
  * Each takes the arguments after its name and returns an exit status.
  */
@@ -10,5 +11,6 @@ int cli_next(int argc, char **argv);
 int cli_schedule(int argc, char **argv);
 int cli_history(int argc, char **argv);
 int cli_run_due(int argc, char **argv);
+int cli_rerun(int argc, char **argv);
 
 #endif

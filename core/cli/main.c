@@ -16,6 +16,7 @@
 #include "log.h"
 #include "plugins.h"
 #include "run.h"
+#include "init.h"
 #include "sample.h"
 #include "util.h"
 
@@ -36,11 +37,15 @@ static const char usage_main[] =
     "                  print the first rows of a source as Quire reads them\n"
     "  plugins         list the data-source plugins and their options\n"
     "  sample          write the sample data set (customers, orders, engagement, ...)\n"
+    "  init DATA.csv...\n"
+    "                  write a first report (spec, segment rule, KPIs) for CSV files\n"
     "  next EXPR       print the next fire times of a cron expression (or --spec)\n"
     "  schedule SPEC... --state FILE\n"
     "                  run reports at their scheduled times and deliver them\n"
     "  run-due SPEC... --state FILE\n"
     "                  run once whatever is due, then exit (for cron)\n"
+    "  rerun SPEC PERIOD --state FILE\n"
+    "                  render and deliver a failed or skipped period now\n"
     "  history --state FILE\n"
     "                  list scheduled runs and their deliveries\n"
     "\n"
@@ -49,7 +54,8 @@ static const char usage_main[] =
     "  --version       show the version\n"
     "\n"
     "Exit status: 0 success, 1 usage or spec error, 2 data or script error,\n"
-    "3 output or delivery error. See docs/cli.md.\n";
+    "3 output or delivery error, 4 a source failed for now (try again later).\n"
+    "See docs/cli.md.\n";
 
 static const char usage_run[] =
     "Usage: quire run SPEC [-o OUT.pdf] [--param NAME=VALUE]... [--export DIR]\n"
@@ -94,6 +100,17 @@ static const char usage_plugins[] =
     "List the data-source plugins found on the plugin path with their options.\n"
     "Plugins are looked for in plugins/ next to the quire binary, then in\n"
     "../lib/quire/plugins relative to it, then in each folder of QUIRE_PLUGIN_PATH.\n";
+
+static const char usage_init[] =
+    "Usage: quire init DATA.csv [MORE.csv...] [-o DIR] [--force]\n"
+    "\n"
+    "Read the CSV files, guess their columns (types, the customer key, dates,\n"
+    "amounts) and write a first report into DIR (default report): report.yaml,\n"
+    "segments.lua (thresholds from the data's own quantiles) and kpis/. Then:\n"
+    "  quire run DIR/report.yaml\n"
+    "\n"
+    "  -o, --out DIR   where to write the report (created when missing)\n"
+    "  --force         overwrite a report already there\n";
 
 static const char usage_sample[] =
     "Usage: quire sample [--out DIR] [--customers N] [--orders N] [--from YYYY-MM]\n"
@@ -399,6 +416,52 @@ static int cmd_sample(int argc, char **argv)
     return QUIRE_EXIT_OK;
 }
 
+static int cmd_init(int argc, char **argv)
+{
+    const char **files = xcalloc((size_t)argc + 1, sizeof *files);
+    init_opts o;
+    quire_error err = {0};
+    int i, rc;
+
+    memset(&o, 0, sizeof o);
+    o.out_dir = "report";
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) {
+            free(files);
+            fputs(usage_init, stdout);
+            return QUIRE_EXIT_OK;
+        }
+        if (cli_is_opt(a, "--out", "-o")) {
+            if (!(v = cli_opt(argc, argv, &i, "--out", "-o", NULL))) {
+                free(files);
+                return cli_usage_error(usage_init, "%s needs a folder", a);
+            }
+            o.out_dir = v;
+        } else if (strcmp(a, "--force") == 0) {
+            o.force = 1;
+        } else if (a[0] == '-' && a[1]) {
+            free(files);
+            return cli_usage_error(usage_init, "unknown option \"%s\"", a);
+        } else {
+            files[o.nfiles++] = a;
+        }
+    }
+    if (!o.nfiles) {
+        free(files);
+        return cli_usage_error(usage_init, "%s", "quire init needs at least one CSV file");
+    }
+    o.files = files;
+    rc = init_report(&o, &err);
+    free(files);
+    if (rc)
+        return cli_report_error(&err);
+    if (quire_log_level >= LOG_WARN)
+        fprintf(stderr, "quire: wrote %s/report.yaml, segments.lua and kpis/; render it with: "
+                "quire run %s/report.yaml\n", o.out_dir, o.out_dir);
+    return QUIRE_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
@@ -408,6 +471,9 @@ int main(int argc, char **argv)
         return QUIRE_EXIT_USAGE;
     }
     cmd = argv[1];
+    /* Out of memory ends the process from wherever it happens (util.c):
+     * it leaves no temporary output behind. */
+    at_quick_exit(atomic_remove_pending);
     if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return QUIRE_EXIT_OK;
@@ -423,18 +489,23 @@ int main(int argc, char **argv)
         return cmd_plugins(argc - 2, argv + 2);
     if (strcmp(cmd, "sample") == 0)
         return cmd_sample(argc - 2, argv + 2);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 2, argv + 2);
     if (strcmp(cmd, "next") == 0)
         return cli_next(argc - 2, argv + 2);
     if (strcmp(cmd, "schedule") == 0)
         return cli_schedule(argc - 2, argv + 2);
     if (strcmp(cmd, "run-due") == 0)
         return cli_run_due(argc - 2, argv + 2);
+    if (strcmp(cmd, "rerun") == 0)
+        return cli_rerun(argc - 2, argv + 2);
     if (strcmp(cmd, "history") == 0)
         return cli_history(argc - 2, argv + 2);
     {
         static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
-                                           "next", "schedule", "run-due", "history"};
-        const char *hint = closest_word(cmd, cmds, 9);
+                                           "next", "schedule", "run-due", "rerun", "history",
+                                           "init"};
+        const char *hint = closest_word(cmd, cmds, sizeof cmds / sizeof cmds[0]);
         quire_error err;
         quire_err(&err, QUIRE_EXIT_USAGE, "unknown command \"%s\"%s%s%s", cmd,
                   hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");

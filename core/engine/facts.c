@@ -90,7 +90,54 @@ typedef struct ent_ctx {
     size_t cap;
     int has_since;
     int first_attr;       /* projection column of the first attribute */
+    /* since: min(column): many rows per entity, each key an entity once;
+     * the entities so far by key, for the rows still to come */
+    int many;
+    uint32_t *seen;
+    size_t nseen;         /* slots in seen, a power of two */
 } ent_ctx;
+
+static uint64_t key_hash(const facts *f, size_t e)
+{
+    return f->int_keys ? mix64((uint64_t)f->ikeys[e]) : hash_bytes(f->skeys[e], strlen(f->skeys[e]));
+}
+
+/* The entity that the key of row r (cell k) already is, or -1; *slot is where
+ * a new one goes. */
+static long seen_before(const ent_ctx *c, const quire_cell *k, size_t *slot)
+{
+    const facts *f = c->f;
+    size_t mask = c->nseen - 1, i;
+    uint64_t h = f->int_keys ? mix64((uint64_t)k->v.i) : hash_bytes(k->v.s.ptr, k->v.s.len);
+
+    for (i = h & mask; c->seen[i]; i = (i + 1) & mask) {
+        size_t o = c->seen[i] - 1;
+        if (f->int_keys ? f->ikeys[o] == k->v.i
+                        : strlen(f->skeys[o]) == k->v.s.len &&
+                              memcmp(f->skeys[o], k->v.s.ptr, k->v.s.len) == 0)
+            return (long)o;
+    }
+    *slot = i;
+    return -1;
+}
+
+/* Room in seen for one more entity. */
+static void seen_grow(ent_ctx *c)
+{
+    size_t n, e, i;
+
+    if ((c->f->nentities + 1) * 2 <= c->nseen)
+        return;
+    n = c->nseen ? c->nseen * 2 : 4096;
+    free(c->seen);
+    c->seen = xcalloc(n, sizeof *c->seen);
+    c->nseen = n;
+    for (e = 0; e < c->f->nentities; e++) {
+        for (i = key_hash(c->f, e) & (n - 1); c->seen[i]; i = (i + 1) & (n - 1))
+            ;
+        c->seen[i] = (uint32_t)(e + 1);
+    }
+}
 
 /* The code of text value v of attribute a (index + 1), interned. */
 static uint32_t attr_intern(facts_attr *a, const char *v, size_t len)
@@ -132,9 +179,23 @@ static int on_entities(void *user, const quire_batch *b, quire_error *err)
     (void)err;
     for (r = 0; r < b->nrows; r++) {
         const quire_cell *k = &b->cols[0][r];
+        size_t slot = 0;
         if (k->null) {
             f->null_rows++;
             continue;
+        }
+        if (c->many) {
+            long o;
+            seen_grow(c);
+            if ((o = seen_before(c, k, &slot)) >= 0) {
+                /* a later row of a known entity: only since can change */
+                const quire_cell *d = &b->cols[1][r];
+                if (c->has_since && !d->null &&
+                    (f->since[o] == FACTS_NO_DATE || (int32_t)d->v.i < f->since[o]))
+                    f->since[o] = (int32_t)d->v.i;
+                continue;
+            }
+            c->seen[slot] = (uint32_t)(f->nentities + 1);
         }
         if (f->nentities == c->cap) {
             c->cap = c->cap ? c->cap * 2 : 4096;
@@ -670,6 +731,7 @@ facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire
     memset(&ec, 0, sizeof ec);
     ec.f = f;
     ec.has_since = sc != NULL;
+    ec.many = s->entity_since_min;
     nproj = sc ? 2 : 1;
     ec.first_attr = (int)nproj;
     f->attrs = xcalloc(s->nentity_attrs + 1, sizeof *f->attrs);
@@ -685,9 +747,11 @@ facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire
         goto fail;
     if (source_scan(so, proj, nproj, 0, on_entities, &ec, err)) {
         source_close(so);
+        free(ec.seen);
         goto fail;
     }
     source_close(so);
+    free(ec.seen);
     build_index(f);
     if (f->duplicates)
         qlog(LOG_WARN, "source \"%s\": %llu record%s repeat%s an earlier %s and %s ignored",
@@ -822,30 +886,54 @@ void facts_load(const facts *f, size_t m, int p, size_t from, size_t n, double *
     }
 }
 
-void facts_accumulate(const facts *f, size_t m, int p, double sign, double *acc)
+/* out[i] += measure m's value in period p for entity from + i (a count or
+ * sum measure; a month without rows adds nothing). */
+static void add_month(const facts_measure *fm, int p, size_t from, size_t n, double *out)
 {
-    const facts_measure *fm = &f->m[m];
     const void *v = fm->per[p];
-    size_t e, ne = f->nentities;
+    size_t i;
 
     if (!v)
         return;
     switch (fm->store) {
-    case STORE_COUNT:
-        for (e = 0; e < ne; e++)
-            acc[e] += sign * ((const uint32_t *)v)[e];
+    case STORE_COUNT: {
+        const uint32_t *x = (const uint32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] += x[i];
         break;
-    case STORE_ISUM:
-        for (e = 0; e < ne; e++)
-            acc[e] += sign * ((const int32_t *)v)[e];
+    }
+    case STORE_ISUM: {
+        const int32_t *x = (const int32_t *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] += x[i];
         break;
-    case STORE_DSUM:
-        for (e = 0; e < ne; e++)
-            acc[e] += sign * ((const double *)v)[e];
+    }
+    case STORE_DSUM: {
+        const double *x = (const double *)v + from;
+        for (i = 0; i < n; i++)
+            out[i] += x[i];
         break;
+    }
     default:
         break; /* windows are over count and sum measures only */
     }
+}
+
+void facts_window(const facts *f, size_t m, int p, int months, size_t from, size_t n,
+                  double *out)
+{
+    int q = months > 0 && p - months + 1 > 0 ? p - months + 1 : 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = 0.0;
+    for (; q <= p; q++)
+        add_month(&f->m[m], q, from, n, out);
+}
+
+void facts_accumulate(const facts *f, size_t m, int p, double *acc)
+{
+    add_month(&f->m[m], p, 0, f->nentities, acc);
 }
 
 const int32_t *facts_dates(const facts *f, size_t m, int p)

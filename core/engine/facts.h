@@ -98,8 +98,19 @@ double facts_value(const facts *f, size_t m, int p, size_t e);
 /* Measure m in period p for entities [from, from + n), as doubles, into out
  * (the same values as facts_value, a whole run at a time). */
 void facts_load(const facts *f, size_t m, int p, size_t from, size_t n, double *out);
-/* acc[e] += sign * value for every entity, for a count or sum measure. */
-void facts_accumulate(const facts *f, size_t m, int p, double sign, double *acc);
+/* A rolling window of a count or sum measure: out[i] = the sum of entity
+ * (from + i)'s values over the months months ending with period p (months 0:
+ * every month up to p), added oldest first from 0. Each window is summed
+ * afresh from its months, so it is the same double as adding those months up
+ * by hand, whatever the months before it held (a running sum that adds the
+ * new month and subtracts the one that left drifts: 56.13 + 198.44 + 245.43
+ * could come out as 499.99999999999994). */
+void facts_window(const facts *f, size_t m, int p, int months, size_t from, size_t n,
+                  double *out);
+/* acc[e] += the value of period p for every entity, for a count or sum
+ * measure. Called for periods 0, 1, ..., p in turn on a zeroed acc, it gives
+ * facts_window(f, m, p, 0, ...) exactly: the same additions in the same order. */
+void facts_accumulate(const facts *f, size_t m, int p, double *acc);
 /* The dates of a date measure in period p (nentities values), or NULL. */
 const int32_t *facts_dates(const facts *f, size_t m, int p);
 /* Bytes held by the aggregates, for --verbose. */

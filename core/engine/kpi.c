@@ -303,8 +303,39 @@ int kpis_load(model *m, quire_error *err)
     m->nkpis = s->nkpis;
     m->kpis = xcalloc(s->nkpis ? s->nkpis : 1, sizeof *m->kpis);
     for (k = 0; k < s->nkpis; k++)
-        if (kpi_read(m->lua, &s->kpis[k], provides, m, &m->kpis[k], err))
+        if (kpi_read(m->lua, &s->kpis[k], provides, m, &m->kpis[k], err) ||
+            kpi_check_customer_use(s, k, m->kpis[k].customer_ref != LUA_NOREF, err))
             return -1;
+    return 0;
+}
+
+int kpi_check_customer_use(const spec *s, size_t k, int has_customer, quire_error *err)
+{
+    const char *name = s->kpis[k].name;
+    size_t i, j, c;
+
+    if (has_customer)
+        return 0;
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            spec_pos at = {0, 0};
+            if (b->kind != BLOCK_TABLE || !b->by_customer)
+                continue;
+            for (c = 0; c < b->ncolumns && !at.line; c++)
+                if (strcmp(b->columns[c], name) == 0)
+                    at = b->colfmt[c].pos;
+            for (c = 0; c < b->nwhere && !at.line; c++)
+                if (strcmp(b->where[c].name, name) == 0)
+                    at = b->where[c].pos;
+            if (!at.line && b->sort && strcmp(b->sort, name) == 0)
+                at = b->sort_pos;
+            if (at.line)
+                return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, at.line, at.col,
+                                    "KPI \"%s\" has no customer function (customer = "
+                                    "function(c) ... in %s), so it has no value per customer",
+                                    name, s->kpis[k].script);
+        }
     return 0;
 }
 

@@ -19,27 +19,18 @@
 #include "format.h"
 #include "error.h"
 #include "facts.h"
+#include "fields.h"
 #include "pass_sums.h"
 #include "sandbox.h"
 #include "spec.h"
-
-typedef enum field_kind {
-    FIELD_MEASURE = 0, /* the measure's value in the month */
-    FIELD_WINDOW,      /* over the last N months, this one included (0: all loaded) */
-    FIELD_DAYS_SINCE,  /* days from the month's end to the latest date so far */
-    FIELD_TENURE,      /* whole months since the entity's start */
-    FIELD_HAS,         /* 1 when the count measure is above zero in the month */
-    FIELD_ATTR,        /* a numeric attribute of the entity */
-    FIELD_ATTR_HAS,    /* 1 when the entity has a value for the attribute */
-    FIELD_TEXT,        /* a text attribute (or a model's label): in records, never summed */
-    FIELD_MODEL        /* a number the models stage fitted (models.h) */
-} field_kind;
 
 /* A field whose values the models stage computed: load fills out[0..n) with
  * the values of entities [from, from + n) in period p (NAN: none; for a
  * FIELD_TEXT, 1-based codes into texts, 0: none). */
 typedef void (*field_load_fn)(const void *src, int p, size_t from, size_t n, double *out);
 
+/* A field of the record (fields.h: spec_fields() gives them, in this order;
+ * the models stage adds its own after them) and what the pass does with it. */
 typedef struct field {
     char *name;
     field_kind kind;
@@ -83,6 +74,21 @@ typedef struct grouping {
     double *kval;        /* [k][report period][g], NAN = no value */
 } grouping;
 
+/* What a table by customer shows, taken from the segment pass in the
+ * table's month: one slot per name it uses (its columns, then its
+ * conditions, then its sort name). model_new() lists them, the pass fills
+ * them, the document reads them. */
+typedef struct model_capture {
+    const spec_block *block;
+    int p;              /* the facts period */
+    size_t nnames;
+    const char **names; /* borrowed from the block */
+    spec_cust *kinds;
+    int *index;         /* NUMBER, TEXT: the field; DATE: its days_since field; KPI: the KPI */
+    double **v;         /* per slot, a value per entity (NAN = none; TEXT: the value's code);
+                         * NULL for the key and the segments, which the model holds */
+} model_capture;
+
 typedef struct model {
     const spec *s;
     const facts *f;
@@ -99,6 +105,9 @@ typedef struct model {
 
     kpi_def *kpis;
     size_t nkpis;
+
+    model_capture *caps; /* the tables by customer */
+    size_t ncaps;
 
     double rule_seconds; /* time spent in the segment rules, for --verbose */
 } model;
@@ -124,6 +133,10 @@ void kpi_def_free(quire_lua *q, kpi_def *kd);
 int rule_load(quire_lua *q, const char *path, quire_error *err);
 /* segment.c: run the rules (and the KPIs' customer functions) and aggregate. */
 int segments_assign(model *m, quire_error *err);
+/* kpi.c: a table by customer names KPI k (spec index) only when it has a
+ * customer function; -1 with err set at the name when it has none (the run
+ * and quire validate both check). */
+int kpi_check_customer_use(const spec *s, size_t k, int has_customer, quire_error *err);
 /* kpi.c: evaluate the KPIs for every grouping. */
 int kpis_evaluate(model *m, quire_error *err);
 /* kpi.c: push the table a KPI's value() receives, for period p and group g. */

@@ -12,7 +12,7 @@
 
 #include "bgnbd.h"
 #include "date.h"
-#include "fields.h"
+#include "field_cursor.h"
 #include "kmeans.h"
 #include "logit.h"
 #include "models_spec.h"
@@ -710,8 +710,8 @@ static int clv_fit(model *m, models *md, int p, quire_error *err)
         first[e] = last[e] = FACTS_NO_DATE;
     for (q = 0; q <= p; q++) {
         const int32_t *d1 = facts_dates(f, (size_t)fm, q), *d2 = facts_dates(f, (size_t)lm, q);
-        facts_accumulate(f, (size_t)om, q, 1, orders);
-        facts_accumulate(f, (size_t)rm, q, 1, rev);
+        facts_accumulate(f, (size_t)om, q, orders);
+        facts_accumulate(f, (size_t)rm, q, rev);
         for (e = 0; d1 && e < ne; e++)
             if (d1[e] != FACTS_NO_DATE && (first[e] == FACTS_NO_DATE || d1[e] < first[e]))
                 first[e] = d1[e];

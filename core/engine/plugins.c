@@ -1,6 +1,7 @@
 /* plugins.c - the plugin search path and loader. */
 #include "plugins.h"
 
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "spec.h"
 #include "util.h"
 
 char *plugins_search_path(void)
@@ -212,7 +214,7 @@ static int check_descriptor(quire_plugin *d, quire_option_def **opts, char *why,
                ostride < sizeof *o ? ostride : sizeof *o);
     for (i = 0; i < n; i++) {
         const char *name = o[i].name;
-        if (!*name || strcmp(name, "plugin") == 0 || strcmp(name, "columns") == 0) {
+        if (!*name || spec_is_source_key(name)) {
             snprintf(why, nwhy, "option %zu is named \"%s\", which a spec cannot give", i + 1, name);
             goto bad;
         }

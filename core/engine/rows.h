@@ -3,9 +3,10 @@
  * read stage with the facts, so that the document stage never opens a
  * source.
  *
- * A table block with `source:` prints the first rows of that source (its
- * `rows:`, default 1,000), in the block's columns, typed as the spec
- * declares them. rows_read() reads every such block once; the document takes
+ * A table block with `source:` prints the rows of that source that pass its
+ * `where` (the first ones, or the first in its `sort` order; at most its
+ * `top`/`bottom` and its `rows:`, default 1,000), in the block's columns,
+ * typed as the spec declares them. rows_read() reads every such block once; the document takes
  * the cells from here and formats them.
  */
 #ifndef QUIRE_ROWS_H

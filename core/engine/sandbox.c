@@ -4,10 +4,15 @@
  * read-only library tables, no addresses in tostring, text-only loading.
  *
  * Hot path: qlua_call runs once per customer per month. It allocates nothing,
- * formats nothing and reads no clock; the message handler stays at stack
- * index 1. The limits cost one count hook every HOOK_COUNT instructions; the
- * hook reads the clock at a call's first tick (the call's start, to within
- * HOOK_COUNT instructions) and then every CLOCK_EVERY ticks.
+ * formats nothing, reads no clock and, under the default budget, runs with no
+ * hook at all: Lua 5.4 checks every instruction as soon as any count hook is
+ * set, whatever its count, which made the limits cost more than a short rule.
+ * Instead a watchdog thread per state looks every WATCH_NS: a call it finds
+ * running gets the count hook, which charges the budget from then on; a call
+ * it finds still running past the deadline gets a hook on every instruction
+ * and call, which stops it. Budgets of at most EXACT_BUDGET instructions are
+ * small enough for a call to spend before the watchdog looks, so they keep
+ * the count hook set all the time and count every call from its start.
  */
 #include "sandbox.h"
 
@@ -24,12 +29,17 @@
 
 #include <lualib.h>
 
+#include "pattern.h"
+
 /* Instructions between two calls of the hook. Lua 5.4 pays a check on every
  * instruction as soon as any count hook is set, whatever the count, so a
  * larger count saves little; 1000 keeps a runaway loop's overshoot tiny. */
 #define HOOK_COUNT 1000
-/* Ticks between two clock reads in the hook (a power of two). */
-#define CLOCK_EVERY 4
+/* Budgets up to this are counted from each call's first instruction (the
+ * count hook always set); larger ones from the watchdog's first look. */
+#define EXACT_BUDGET 1000000UL
+/* The watchdog's period, at most (an eighth of the deadline when shorter). */
+#define WATCH_NS 2000000LL
 /* Lua frames shown in a traceback. */
 #define TB_FRAMES 4
 
@@ -44,17 +54,20 @@ struct quire_lua {
     int refused;              /* the allocator refused to grow in this call */
     unsigned long ticks;      /* hook ticks in the current call */
     unsigned long tick_limit; /* the budget is exceeded at this tick */
-    long long t0;             /* ns, monotonic, at the call's first tick */
-    long long limit_ns;       /* the deadline, relative to t0 */
+    long long limit_ns;       /* the deadline, from the call's start */
     int tb_len;               /* bytes in tb; 0 = no traceback */
     char trip[256];           /* "src:line: instruction budget of N exceeded..." */
     char tb[512];             /* "\n  src:line: in function 'f'..." */
-    int hook_count;           /* the count hook's count in normal running */
-    /* The watchdog: a thread per state that stops a call still running past
-     * its deadline inside a library function, where the count hook never
-     * runs. seq is odd while an outermost call runs; fired is the seq of the
-     * call the watchdog stopped (0: none). */
+    int hook_count;           /* the count hook's count */
+    int always_count;         /* the budget is small: the count hook is always set */
+    /* The watchdog: a thread per state that arms the count hook on a call
+     * it finds running, and stops a call still running past its deadline
+     * (inside a library function too, where the count hook never runs). seq
+     * is odd while an outermost call runs; armed is the seq of the call it
+     * armed the count hook for and fired that of the call it stopped (0:
+     * none). */
     _Atomic unsigned long seq;
+    _Atomic unsigned long armed;
     _Atomic unsigned long fired;
     pthread_mutex_t wd_mu;    /* held by whoever changes the hook */
     pthread_cond_t wd_cv;
@@ -130,18 +143,6 @@ static void *qalloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
-static long long now_ns(void)
-{
-    struct timespec ts;
-
-#ifdef CLOCK_MONOTONIC_COARSE
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Record a tripped limit; where is "src:line: " or "". */
 static void set_trip(quire_lua *q, int kind, const char *where)
 {
@@ -156,8 +157,12 @@ static void set_trip(quire_lua *q, int kind, const char *where)
                  q->lim.seconds);
         break;
     default:
-        snprintf(q->trip, sizeof q->trip, "%smemory limit of %g MiB exceeded", where,
-                 mib(q->lim.memory));
+        /* the cap refused to grow, or the system had nothing to give */
+        if (q->refused)
+            snprintf(q->trip, sizeof q->trip, "%smemory limit of %g MiB exceeded", where,
+                     mib(q->lim.memory));
+        else
+            snprintf(q->trip, sizeof q->trip, "%sout of memory", where);
         break;
     }
 }
@@ -170,23 +175,35 @@ static int raise_trip(lua_State *L, quire_lua *q)
     return lua_error(L);
 }
 
-/* Put back the normal count hook after the watchdog armed its own. */
+/* Put back the hook of normal running (the count hook for a small budget,
+ * else none) after the watchdog armed one. */
 static void restore_hook(quire_lua *q)
 {
     pthread_mutex_lock(&q->wd_mu);
-    lua_sethook(q->L, hook_fn(), LUA_MASKCOUNT, q->hook_count);
+    if (q->always_count)
+        lua_sethook(q->L, hook_fn(), LUA_MASKCOUNT, q->hook_count);
+    else
+        lua_sethook(q->L, NULL, 0, 0);
+    atomic_store_explicit(&q->armed, 0, memory_order_relaxed);
     atomic_store_explicit(&q->fired, 0, memory_order_relaxed);
     pthread_mutex_unlock(&q->wd_mu);
 }
 
-/* The count hook: budget and deadline. Once a limit is tripped, every tick
- * raises again, so no handler the script sets up can keep it running. When
- * the watchdog has fired, the hook runs on every instruction and every call
- * (of a C function too) and stops the call it fired for. */
+/* One tick of HOOK_COUNT instructions (or matcher steps) charged to the
+ * current call: TRIP_BUDGET when it exceeds the budget, else TRIP_NONE. (The
+ * deadline is the watchdog's.) */
+static int tick(quire_lua *q)
+{
+    return ++q->ticks >= q->tick_limit ? TRIP_BUDGET : TRIP_NONE;
+}
+
+/* The hook: the budget. Once a limit is tripped, every tick raises again, so
+ * no handler the script sets up can keep it running. When the watchdog has
+ * fired, the hook runs on every instruction and every call (of a C function
+ * too) and stops the call it fired for. */
 static void hook(lua_State *L, lua_Debug *ar)
 {
     quire_lua *q = getq(L);
-    int kind = TRIP_NONE;
     char where[160];
     unsigned long fired = atomic_load_explicit(&q->fired, memory_order_relaxed);
 
@@ -207,19 +224,12 @@ static void hook(lua_State *L, lua_Debug *ar)
         return;
     if (q->tripped)
         raise_trip(L, q);
-    q->ticks++;
-    if (q->ticks >= q->tick_limit)
-        kind = TRIP_BUDGET;
-    else if (q->ticks == 1)
-        q->t0 = now_ns();
-    else if ((q->ticks & (CLOCK_EVERY - 1)) == 0 && now_ns() - q->t0 > q->limit_ns)
-        kind = TRIP_TIME;
-    if (kind == TRIP_NONE)
+    if (tick(q) == TRIP_NONE)
         return;
     where[0] = '\0';
     if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
         snprintf(where, sizeof where, "%s:%d: ", ar->short_src, ar->currentline);
-    set_trip(q, kind, where);
+    set_trip(q, TRIP_BUDGET, where);
     raise_trip(L, q);
 }
 
@@ -228,11 +238,15 @@ static lua_Hook hook_fn(void)
     return hook;
 }
 
-/* The watchdog thread: wakes every eighth of the deadline (2 ms to 100 ms);
- * a call it sees running at two wakes is timed from the first, so it is
- * stopped between its deadline and its deadline plus two periods. It arms a
- * hook on every instruction and call (lua_sethook may be called from another
- * thread or a signal handler). Nothing on the hot path talks to it. */
+/* The watchdog thread: wakes every WATCH_NS (or an eighth of a shorter
+ * deadline, 0.1 ms at least). A call it finds running gets the count hook
+ * (lua_sethook may be called from another thread or a signal handler), so
+ * its budget is charged from then on, at most one period after it started.
+ * A call it sees running at two wakes is timed from the first, so it is
+ * stopped between its deadline and its deadline plus two periods: it arms a
+ * hook on every instruction and call. Nothing on the hot path talks to it;
+ * a call shorter than a period is seldom seen, and one that is pays for the
+ * count hook until it returns. */
 static void *watchdog(void *arg)
 {
     quire_lua *q = arg;
@@ -240,10 +254,10 @@ static void *watchdog(void *arg)
     unsigned long last = 0, s;
     struct timespec ts;
 
-    if (period < 2000000LL)
-        period = 2000000LL;
-    if (period > 100000000LL)
-        period = 100000000LL;
+    if (period > WATCH_NS)
+        period = WATCH_NS;
+    if (period < 100000LL)
+        period = 100000LL;
     pthread_mutex_lock(&q->wd_mu);
     while (!q->wd_quit) {
         long long t;
@@ -264,6 +278,10 @@ static void *watchdog(void *arg)
         if (s != last) {
             last = s;
             seen_at = t;
+            if (!q->always_count && !atomic_load_explicit(&q->fired, memory_order_relaxed)) {
+                atomic_store_explicit(&q->armed, s, memory_order_relaxed);
+                lua_sethook(q->L, hook, LUA_MASKCOUNT, q->hook_count);
+            }
             continue;
         }
         if (t - seen_at >= q->limit_ns &&
@@ -768,7 +786,8 @@ static int sb_rep(lua_State *L)
     if (l + lsep < l || l + lsep > cap / (lua_Unsigned)n) {
         quire_lua *q = getq(L);
         if (q->depth > 0) {
-            set_trip(q, TRIP_MEMORY, ""); /* as if the allocation had failed */
+            q->refused = 1; /* as if the cap had refused the allocation */
+            set_trip(q, TRIP_MEMORY, "");
             return raise_trip(L, q);
         }
         return luaL_error(L, "not enough memory");
@@ -841,6 +860,40 @@ static int sb_concat(lua_State *L)
     }
     return call_original(L, 1);
 }
+
+/* The pattern matcher's meter (pattern.h): its steps are charged like
+ * instructions, a tick per HOOK_COUNT, against the call's budget and
+ * deadline, and a watchdog that fired for the call stops it at once. Outside
+ * qlua_call nothing is counted, as for Lua code. */
+static void pattern_charge(lua_State *L, unsigned long steps)
+{
+    quire_lua *q = getq(L);
+    unsigned long fired = atomic_load_explicit(&q->fired, memory_order_relaxed), n;
+    int kind = TRIP_NONE;
+    char where[160];
+    lua_Debug ar;
+
+    if (q->depth == 0)
+        return;
+    if (q->tripped)
+        raise_trip(L, q);
+    if (fired && fired == atomic_load_explicit(&q->seq, memory_order_relaxed))
+        kind = TRIP_TIME;
+    for (n = steps / HOOK_COUNT; n && kind == TRIP_NONE; n--)
+        kind = tick(q);
+    if (kind == TRIP_NONE)
+        return;
+    where[0] = '\0';
+    for (n = 1; n < 8 && lua_getstack(L, (int)n, &ar); n++) /* the nearest Lua caller */
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(where, sizeof where, "%s:%d: ", ar.short_src, ar.currentline);
+            break;
+        }
+    set_trip(q, kind, where);
+    raise_trip(L, q);
+}
+
+static const pattern_meter meter = {pattern_charge};
 
 /* Replace field name of the table on top of the stack by f, the original
  * as its upvalue. */
@@ -965,6 +1018,7 @@ static int setup(lua_State *L)
     lua_pushcclosure(L, sb_format, 1);
     lua_setfield(L, -2, "format");
     wrap_field(L, "rep", sb_rep);
+    pattern_install(L, -1, &meter);
     lua_pop(L, 1);
 
     lua_getglobal(L, LUA_TABLIBNAME);
@@ -1104,7 +1158,7 @@ int qlua_recovered(quire_lua *q, const char *what, quire_error *err)
     q->recover = NULL;
     lua_settop(L, 0);
     lua_pushcfunction(L, msgh); /* back at index 1 */
-    if (q->fired)
+    if (q->fired || q->armed)
         restore_hook(q);
     return quire_err(err, QUIRE_EXIT_DATA, "%s%s%s", what ? what : "", what ? ": " : "",
                      q->panic_msg);
@@ -1141,9 +1195,13 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     effective(&q->lim, l);
     q->L = L = lua_newstate(qalloc, q);
     if (!L) {
-        quire_err(err, QUIRE_EXIT_DATA,
-                  "cannot create the Lua state: memory limit of %g MiB is too small",
-                  mib(q->lim.memory));
+        /* the cap refused, or the system had no memory to give */
+        if (q->refused)
+            quire_err(err, QUIRE_EXIT_DATA,
+                      "cannot create the Lua state: memory limit of %g MiB is too small",
+                      mib(q->lim.memory));
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "cannot create the Lua state: out of memory");
         free(q);
         return NULL;
     }
@@ -1151,9 +1209,12 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     lua_pushcfunction(L, setup);
     lua_pushlightuserdata(L, q);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-        quire_err(err, QUIRE_EXIT_DATA,
-                  "cannot set up the Lua state: memory limit of %g MiB is too small",
-                  mib(q->lim.memory));
+        if (q->refused)
+            quire_err(err, QUIRE_EXIT_DATA,
+                      "cannot set up the Lua state: memory limit of %g MiB is too small",
+                      mib(q->lim.memory));
+        else
+            quire_err(err, QUIRE_EXIT_DATA, "cannot set up the Lua state: out of memory");
         lua_close(L);
         free(q);
         return NULL;
@@ -1165,7 +1226,9 @@ quire_lua *qlua_new(const quire_lua_limits *l, quire_error *err)
     q->tick_limit = (q->lim.instructions + (unsigned long)count - 1) / (unsigned long)count + 1;
     q->limit_ns = (long long)(q->lim.seconds * 1e9);
     q->hook_count = count;
-    lua_sethook(L, hook, LUA_MASKCOUNT, count);
+    q->always_count = q->lim.instructions <= EXACT_BUDGET;
+    if (q->always_count)
+        lua_sethook(L, hook, LUA_MASKCOUNT, count);
     lua_atpanic(L, on_panic);
     if (watchdog_start(q)) {
         quire_err(err, QUIRE_EXIT_DATA, "cannot create the Lua state: cannot start its watchdog "
@@ -1223,7 +1286,8 @@ static inline void call_end(quire_lua *q)
 {
     if (--q->depth == 0) {
         seq_step(q);
-        if (atomic_load_explicit(&q->fired, memory_order_relaxed))
+        if (atomic_load_explicit(&q->armed, memory_order_relaxed) |
+            atomic_load_explicit(&q->fired, memory_order_relaxed))
             restore_hook(q);
     }
 }

@@ -10,9 +10,12 @@
  * the tables of Quire's own modules are read-only; the global table is not.
  *
  * Scripts run under three limits: a memory cap enforced by the allocator, an
- * instruction budget and a wall-clock deadline enforced by a count hook. A
- * tripped limit cannot be caught by the script's own pcall or xpcall. See
- * docs/lua-sandbox.md.
+ * instruction budget enforced by a count hook and a wall-clock deadline
+ * enforced by a watchdog thread. Under a budget above 1,000,000 the count
+ * hook is armed by the watchdog on a call it finds running (every 2 ms), so
+ * short calls run with no hook; a smaller budget counts every call from its
+ * start. A tripped limit cannot be caught by the script's own pcall or
+ * xpcall. See docs/lua-sandbox.md.
  *
  * Limits apply to Lua code run through qlua_call, qlua_callf, qlua_dofile and
  * qlua_dostring; code called through the raw lua_State (lua_pcall) is not

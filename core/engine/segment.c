@@ -4,10 +4,12 @@
  * The rule is a Lua function that receives one record (a table reused for
  * every call; only the fields the script mentions are set) and returns a
  * segment name from the spec's list. Returned names are compared by pointer
- * against the interned names first, by content only as a fallback.
+ * against the interned names first, by content only as a fallback. A rule
+ * table written in the spec (ruletable.h) is evaluated in C over the same
+ * field values, without entering Lua.
  */
 #include "date.h"
-#include "fields.h"
+#include "field_cursor.h"
 #include "model.h"
 
 #include <ctype.h>
@@ -21,20 +23,6 @@
 #include "util.h"
 
 /* ------------------------------------------------------------ the model */
-
-static void add_field(model *m, const char *name, field_kind kind, int measure, int window,
-                      int integral)
-{
-    field *fl;
-    m->fields = xrealloc(m->fields, (m->nfields + 1) * sizeof *m->fields);
-    fl = &m->fields[m->nfields++];
-    memset(fl, 0, sizeof *fl);
-    fl->name = xstrdup(name);
-    fl->kind = kind;
-    fl->measure = measure;
-    fl->window = window;
-    fl->integral = integral;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -121,10 +109,74 @@ const char *model_group_name(const grouping *gr, int g)
     return g == gr->nseg ? "All" : gr->names[g];
 }
 
+static int field_index(const model *m, const char *name)
+{
+    size_t k;
+
+    for (k = 0; k < m->nfields; k++)
+        if (strcmp(m->fields[k].name, name) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* One capture per table by customer (model_capture). */
+static void add_captures(model *m)
+{
+    const spec *s = m->s;
+    size_t i, j, k, n;
+
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            model_capture *cp;
+            char name[200];
+
+            if (b->kind != BLOCK_TABLE || !b->by_customer)
+                continue;
+            m->caps = xrealloc(m->caps, (m->ncaps + 1) * sizeof *m->caps);
+            cp = &m->caps[m->ncaps++];
+            n = b->ncolumns + b->nwhere + (b->sort != NULL);
+            cp->block = b;
+            cp->p = m->p_report + (b->month == SPEC_MONTH_LAST ? m->nreport - 1 : b->month);
+            cp->nnames = n;
+            cp->names = xcalloc(n, sizeof *cp->names);
+            cp->kinds = xcalloc(n, sizeof *cp->kinds);
+            cp->index = xcalloc(n, sizeof *cp->index);
+            cp->v = xcalloc(n, sizeof *cp->v);
+            for (k = 0; k < n; k++) {
+                const char *nm = k < b->ncolumns ? b->columns[k]
+                                 : k < b->ncolumns + b->nwhere ? b->where[k - b->ncolumns].name
+                                                               : b->sort;
+                spec_cust kind = spec_customer_field(s, nm);
+                size_t q;
+
+                cp->names[k] = nm;
+                cp->kinds[k] = kind;
+                cp->index[k] = -1;
+                if (kind == SPEC_CUST_KPI) {
+                    for (q = 0; q < s->nkpis; q++)
+                        if (strcmp(s->kpis[q].name, nm) == 0)
+                            cp->index[k] = (int)q;
+                } else if (kind == SPEC_CUST_DATE) {
+                    snprintf(name, sizeof name, "days_since_%s", nm);
+                    cp->index[k] = field_index(m, name);
+                } else if (kind == SPEC_CUST_NUMBER || kind == SPEC_CUST_TEXT) {
+                    cp->index[k] = field_index(m, nm);
+                }
+                if (cp->index[k] >= 0) {
+                    size_t e;
+                    cp->v[k] = xmalloc((m->f->nentities ? m->f->nentities : 1) * sizeof **cp->v);
+                    for (e = 0; e < m->f->nentities; e++)
+                        cp->v[k][e] = NAN;
+                }
+            }
+        }
+}
+
 model *model_new(const spec *s, const facts *f, quire_error *err)
 {
     model *m = xcalloc(1, sizeof *m);
-    size_t i, w;
+    size_t i;
     int p_report = s->month_from - f->month0;
 
     m->s = s;
@@ -133,43 +185,20 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
     m->p_first = p_report > 0 ? p_report - 1 : 0;
     m->nreport = s->month_to - s->month_from + 1;
 
-    for (i = 0; i < f->nmeasures; i++) {
-        const facts_measure *fm = &f->m[i];
-        int additive = fm->def->agg == AGG_COUNT || fm->def->agg == AGG_SUM;
-        int integral = fm->def->agg == AGG_COUNT;
-        char name[160];
-
-        if (fm->is_date) {
-            snprintf(name, sizeof name, "days_since_%s", fm->def->name);
-            add_field(m, name, FIELD_DAYS_SINCE, (int)i, 0, 1);
-            continue;
+    {
+        spec_field *sf = spec_fields(s, &m->nfields);
+        m->fields = xcalloc(m->nfields + 1, sizeof *m->fields);
+        for (i = 0; i < m->nfields; i++) {
+            m->fields[i].name = sf[i].name; /* taken */
+            m->fields[i].kind = sf[i].kind;
+            m->fields[i].measure = sf[i].measure;
+            m->fields[i].window = sf[i].window;
+            m->fields[i].integral = sf[i].integral;
         }
-        add_field(m, fm->def->name, FIELD_MEASURE, (int)i, 0, integral);
-        if (fm->def->agg == AGG_COUNT) {
-            snprintf(name, sizeof name, "has_%s", fm->def->name);
-            add_field(m, name, FIELD_HAS, (int)i, 0, 1);
-        }
-        for (w = 0; w < s->nwindows && additive; w++) {
-            if (s->windows[w] == SPEC_LIFETIME)
-                snprintf(name, sizeof name, "%s_lifetime", fm->def->name);
-            else
-                snprintf(name, sizeof name, "%s_%dm", fm->def->name, s->windows[w]);
-            add_field(m, name, FIELD_WINDOW, (int)i, s->windows[w], integral);
-        }
-    }
-    if (s->entity_since)
-        add_field(m, "tenure_months", FIELD_TENURE, -1, 0, 1);
-    for (i = 0; i < f->nattrs; i++) {
-        char name[160];
-        if (f->attrs[i].text) {
-            add_field(m, f->attrs[i].name, FIELD_TEXT, (int)i, 0, 0);
-            continue;
-        }
-        add_field(m, f->attrs[i].name, FIELD_ATTR, (int)i, 0, 0);
-        snprintf(name, sizeof name, "has_%s", f->attrs[i].name);
-        add_field(m, name, FIELD_ATTR_HAS, (int)i, 0, 1);
+        free(sf);
     }
 
+    add_captures(m);
     m->groups = xcalloc(s->nsegmentations, sizeof *m->groups);
     for (i = 0; i < s->nsegmentations; i++) {
         m->ngroups++;
@@ -234,6 +263,16 @@ void model_free(model *m)
         free(gr->kval);
     }
     free(m->groups);
+    for (i = 0; i < m->ncaps; i++) {
+        size_t k;
+        for (k = 0; k < m->caps[i].nnames; k++)
+            free(m->caps[i].v[k]);
+        free(m->caps[i].v);
+        free(m->caps[i].names);
+        free(m->caps[i].kinds);
+        free(m->caps[i].index);
+    }
+    free(m->caps);
     qlua_free(m->lua);
     free(m);
 }
@@ -373,6 +412,8 @@ typedef struct rule_ctx {
     int uses_seg;       /* some customer function reads segment */
     int *customer;      /* the KPIs with a customer function */
     size_t ncustomer;
+    int *used;          /* the fields a per-customer script mentions, in order */
+    size_t nused;
 } rule_ctx;
 
 /* Say which customer and month the rule failed on, in front of the message;
@@ -397,14 +438,12 @@ static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
 {
     model *m = rc->m;
     lua_State *L = rc->L;
-    size_t k;
+    size_t u;
 
-    for (k = 0; k < m->nfields; k++) {
+    for (u = 0; u < rc->nused; u++) {
+        const size_t k = (size_t)rc->used[u];
         const field *fl = &m->fields[k];
-        double v;
-        if (!fl->used)
-            continue;
-        v = vals[k * stride];
+        double v = vals[k * stride];
         lua_pushvalue(L, rc->keys + (int)k);
         if (fl->kind == FIELD_TEXT) {
             uint32_t code = isnan(v) ? 0 : (uint32_t)v;
@@ -647,6 +686,11 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
 
     for (i = 0; i < m->ngroups; i++) {
         const char *path = m->groups[i].spec->rule;
+        const ruletable *t = m->groups[i].spec->table;
+        /* A rule table's fields are computed, not pushed to Lua. */
+        for (k = 0; t && k < t->nnodes; k++)
+            if (t->nodes[k].field)
+                m->fields[t->nodes[k].index].needed = 1;
         if (!path)
             continue;
         if (!(text = read_file(path, err)))
@@ -795,6 +839,48 @@ static int worker_setup(worker *w, quire_error *err)
     return 0;
 }
 
+/* The values of the chunk [c0, c0 + n) that tables by customer show, when
+ * this is their month. */
+static void capture(worker *w, size_t c0, size_t n)
+{
+    model *m = w->m;
+    const rule_ctx *rc = &w->rc;
+    size_t i, k, ci;
+
+    for (i = 0; i < m->ncaps; i++) {
+        const model_capture *cp = &m->caps[i];
+        size_t gi = (size_t)cp->block->segmentation;
+
+        if (cp->p != w->p)
+            continue;
+        for (k = 0; k < cp->nnames; k++) {
+            double *out = cp->v[k];
+            size_t e;
+
+            if (!out)
+                continue;
+            switch (cp->kinds[k]) {
+            case SPEC_CUST_KPI:
+                for (ci = 0; ci < rc->ncustomer && rc->customer[ci] != cp->index[k]; ci++)
+                    ;
+                if (ci < rc->ncustomer)
+                    memcpy(out + c0, w->cval + (gi * rc->ncustomer + ci) * CHUNK,
+                           n * sizeof *out);
+                break;
+            case SPEC_CUST_DATE:
+                for (e = 0; e < n; e++) {
+                    int32_t lt = fields_latest(w->ft, (size_t)cp->index[k])[c0 + e];
+                    out[c0 + e] = lt == FACTS_NO_DATE ? NAN : (double)lt;
+                }
+                break;
+            default:
+                memcpy(out + c0, w->cur + (size_t)cp->index[k] * CHUNK, n * sizeof *out);
+                break;
+            }
+        }
+    }
+}
+
 /* Period w->p for entities [w->from, w->to): segments and partial sums. */
 static int worker_period(worker *w, quire_error *err)
 {
@@ -843,7 +929,12 @@ static int worker_period(worker *w, quire_error *err)
                 }
                 if (rc->uses_prev)
                     set_group(rc, 0, (int)gi, prev);
-                g = gr->spec->rule ? -1 : gr->by_code[f->attrs[gr->attr].code[c0 + i]];
+                if (gr->spec->rule)
+                    g = -1;
+                else if (gr->spec->table) /* in C: the last rule takes every customer */
+                    g = ruletable_eval(gr->spec->table, cur + i, CHUNK);
+                else
+                    g = gr->by_code[f->attrs[gr->attr].code[c0 + i]];
                 if (rc->uses_seg)
                     set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
                 g = call_customer_scripts(rc, (int)gi, g, c0 + i, p,
@@ -876,6 +967,7 @@ static int worker_period(worker *w, quire_error *err)
                 }
             }
         }
+        capture(w, c0, n);
         for (gi = 0; gi < ngr; gi++) {
             const grouping *gr = &m->groups[gi];
             pass_sums *pt = &w->part[gi];
@@ -975,6 +1067,7 @@ static void worker_free(worker *w, size_t ngr)
     free(w->rc.names);
     free((void *)w->rc.name);
     free(w->rc.customer);
+    free(w->rc.used);
     free(w->rc.cref);
     free(w->rc.into);
     if (w->rc.lua && w->rc.lua != w->m->lua)
@@ -998,6 +1091,13 @@ int segments_assign(model *m, quire_error *err)
     /* Fields no script mentions are neither computed nor summed. */
     if (mark_fields(m, &marks, err))
         goto out;
+    /* ... and those a table by customer shows. */
+    for (k = 0; k < m->ncaps; k++) {
+        size_t j;
+        for (j = 0; j < m->caps[k].nnames; j++)
+            if (m->caps[k].kinds[j] != SPEC_CUST_KPI && m->caps[k].index[j] >= 0)
+                m->fields[m->caps[k].index[j]].needed = 1;
+    }
     ft = fields_new(m, NULL);
     for (i = 0; i < NWORKERS; i++) {
         worker *w = &wk[i];
@@ -1019,6 +1119,10 @@ int segments_assign(model *m, quire_error *err)
         for (k = 0; k < m->nkpis; k++)
             if (m->kpis[k].customer_ref != LUA_NOREF)
                 rc->customer[rc->ncustomer++] = (int)k;
+        rc->used = xcalloc(nf + 1, sizeof *rc->used);
+        for (k = 0; k < nf; k++)
+            if (m->fields[k].used)
+                rc->used[rc->nused++] = (int)k;
         w->cur = xmalloc((nf + 1) * CHUNK * sizeof *w->cur);
         w->cval = xmalloc((rc->ncustomer * ngr + 1) * CHUNK * sizeof *w->cval);
         w->segc = xmalloc(ngr * CHUNK);
@@ -1056,7 +1160,7 @@ int segments_assign(model *m, quire_error *err)
         pthread_t th[NWORKERS];
         int started[NWORKERS] = {0};
 
-        /* Advance the running windows and latest dates to period p. */
+        /* Advance the lifetime sums and latest dates to period p. */
         fields_advance(ft, p);
         if (p < m->p_first)
             continue;

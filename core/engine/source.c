@@ -8,18 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "log.h"
+#include "prep.h"
+#include "sha256.h"
 #include "util.h"
+
+/* One input of the source: the source itself, or one of its parts. */
+typedef struct input {
+    void *state;
+    char **values;          /* option values, in the plugin's table order */
+    quire_option_value *typed; /* the same, typed (their text is values[i]) */
+    const spec_part *part;  /* NULL: the source has no parts */
+    uint64_t read;          /* rows the last full scan read from it */
+} input;
 
 struct source {
     const quire_plugin *plugin; /* the loader's copy: options in the host's layout */
     data_notes *notes;       /* where notes about the data go, or NULL */
     const spec *spec;
     const spec_source *src;
-    void *state;
-    char **values;          /* option values, in the plugin's table order */
-    quire_option_value *typed; /* the same, typed (their text is values[i]) */
-    size_t nvalues;
+    input *in;              /* one per part, or one */
+    size_t nin, cur;        /* cur: the input being opened or scanned */
+    size_t nvalues;         /* options in the plugin's table */
     const char **secrets;   /* values of secret options, masked in messages */
     size_t nsecrets;
     /* the scan in progress */
@@ -27,12 +38,20 @@ struct source {
     void *user;
     quire_error *err;
     int failed;
+    int done;    /* the reader has the rows it asked for: the scan stops, fine */
     int opening; /* in the plugin's open() */
-    const quire_column *proj; /* what was asked for (host layout), NULL: all */
+    const quire_column *proj; /* what was asked of the plugin (host layout), NULL: all */
     size_t nproj;
     uint64_t max_records, emitted;
+    prep *prep;             /* derived columns, conditions, distinct; or NULL */
+    uint64_t limit, delivered; /* rows the reader asked for (0: all), and has had */
     quire_column *colbuf;   /* batch columns in the host's layout, when the */
     size_t colcap;          /* plugin's column_size is not the host's */
+    char *origin;           /* host->origin's URL (masked), or NULL: files */
+    sha256_ctx *hash;       /* the scan's records, when origin and notes */
+    strbuf canon;           /* a batch in the canonical form, reused */
+    char **hashed_cols;     /* the columns hashed (from the first batch) */
+    size_t nhashed_cols;
 };
 
 /* What an error about the source as a whole names: source "name". */
@@ -48,27 +67,32 @@ static void *h_alloc(size_t n) { return malloc(n); }
 static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
 static void h_free(void *p) { free(p); }
 
-/* Secret values shorter than this are not masked in free text: they would
- * blot out ordinary words and numbers (and are no secret). */
-#define SECRET_MIN 4
-
-/* Replace every secret option's value in msg (size cap) by "***". */
+/* Replace every occurrence of every secret option's value in msg (size cap)
+ * by "***", whatever its length: a one-byte PIN blots out that byte
+ * everywhere, which is the price of never showing it. The search goes on
+ * after each mask, so a secret the mask itself contains ("*") ends. */
 static void mask_secrets(const source *so, char *msg, size_t cap)
 {
     size_t i;
 
     for (i = 0; i < so->nsecrets; i++) {
-        const char *sec = so->secrets[i], *p;
+        const char *sec = so->secrets[i];
         size_t n = strlen(sec);
-        if (n < SECRET_MIN)
+        char *p = msg;
+        if (n == 0)
             continue;
-        while ((p = strstr(msg, sec)) != NULL) {
+        while ((p = strstr(p, sec)) != NULL) {
             size_t at = (size_t)(p - msg), rest = strlen(p + n);
+            if (at + 3 >= cap) {
+                *p = '\0';
+                break;
+            }
             if (at + 3 + rest >= cap)
                 rest = cap - at - 4;
             memmove(msg + at + 3, p + n, rest);
             memcpy(msg + at, "***", 3);
             msg[at + 3 + rest] = '\0';
+            p = msg + at + 3;
         }
     }
 }
@@ -167,6 +191,17 @@ static const spec_option *spec_option_named(const spec_source *src, const char *
     return NULL;
 }
 
+/* Where option name is written in part pt, or NULL. */
+static const spec_option *part_option_named(const spec_part *pt, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < pt->noptions; i++)
+        if (strcmp(pt->options[i].key, name) == 0)
+            return &pt->options[i];
+    return NULL;
+}
+
 /*
  * The one place where a plugin's error becomes the run's, from the fields of
  * a typed error, that is its kind (the exit status), its where and what went wrong
@@ -192,7 +227,10 @@ static void source_error(source *so, int kind, const char *option, const char *f
         return;
     so->failed = 1;
     if (kind == QUIRE_ERROR_CONFIG) {
-        const spec_option *o = spec_option_named(so->src, option);
+        const spec_part *pt = so->cur < so->nin ? so->in[so->cur].part : NULL;
+        const spec_option *o = pt ? part_option_named(pt, option) : NULL;
+        if (!o)
+            o = spec_option_named(so->src, option);
         spec_pos at = o ? o->pos : so->src->pos;
         if (!o && ln && file && strcmp(file, so->spec->path) == 0)
             at.line = ln, at.col = cl; /* the plugin said where in the spec */
@@ -283,13 +321,44 @@ void data_notes_init(data_notes *d)
 
 void data_notes_free(data_notes *d)
 {
-    size_t i;
+    size_t i, k;
 
     for (i = 0; i < d->n; i++)
         free(d->v[i]);
     free(d->v);
+    for (i = 0; i < d->nreads; i++) {
+        free(d->reads[i].source);
+        free(d->reads[i].origin);
+        for (k = 0; k < d->reads[i].ncolumns; k++)
+            free(d->reads[i].columns[k]);
+        free(d->reads[i].columns);
+    }
+    free(d->reads);
+    free(d->order);
     pthread_mutex_destroy(&d->lock);
     memset(d, 0, sizeof *d);
+}
+
+void data_notes_add_first(data_notes *d, int order, const char *name, const char *text)
+{
+    size_t at;
+
+    pthread_mutex_lock(&d->lock);
+    for (at = 0; at < d->nfirst && d->order[at] < order; at++)
+        ;
+    if (at < d->nfirst && d->order[at] == order) {
+        pthread_mutex_unlock(&d->lock);
+        return;
+    }
+    d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
+    d->order = xrealloc(d->order, (d->nfirst + 1) * sizeof *d->order);
+    memmove(d->v + at + 1, d->v + at, (d->n - at) * sizeof *d->v);
+    memmove(d->order + at + 1, d->order + at, (d->nfirst - at) * sizeof *d->order);
+    d->v[at] = xasprintf("%s: %s", name, text);
+    d->order[at] = order;
+    d->n++;
+    d->nfirst++;
+    pthread_mutex_unlock(&d->lock);
 }
 
 static void h_note(void *hctx, const char *fmt, ...)
@@ -309,6 +378,140 @@ static void h_note(void *hctx, const char *fmt, ...)
     pthread_mutex_lock(&d->lock);
     d->v = xrealloc(d->v, (d->n + 1) * sizeof *d->v);
     d->v[d->n++] = xasprintf("%s: %s", so->src->name, msg);
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void h_origin(void *hctx, const char *url)
+{
+    source *so = hctx;
+
+    if (!so->opening || !url)
+        return; /* only open() says what the source is */
+    free(so->origin);
+    so->origin = xstrdup(url);
+    mask_secrets(so, so->origin, strlen(so->origin) + 1); /* "***" is never longer */
+}
+
+/* ------------------------------------------------------------ records' hash */
+
+/* The columns of b in byte order of their names: order[k] is the k-th. */
+static size_t *name_order(const quire_batch *b)
+{
+    size_t *order = xmalloc((b->ncols ? b->ncols : 1) * sizeof *order), i, j;
+
+    for (i = 0; i < b->ncols; i++) {
+        size_t c = i;
+        for (j = i; j > 0 && strcmp(b->columns[order[j - 1]].name, b->columns[c].name) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = c;
+    }
+    return order;
+}
+
+void source_canonical_rows(const quire_batch *b, strbuf *out)
+{
+    size_t *order = name_order(b), k;
+    uint32_t r;
+
+    for (r = 0; r < b->nrows; r++) {
+        for (k = 0; k < b->ncols; k++) {
+            const quire_column *col = &b->columns[order[k]];
+            const quire_cell *c = &b->cols[order[k]][r];
+            if (k)
+                sb_add(out, "\t", 1);
+            sb_puts(out, col->name);
+            sb_add(out, "=", 1);
+            if (c->null) {
+                sb_add(out, "\\N", 2);
+                continue;
+            }
+            switch (col->type) {
+            case QUIRE_T_INTEGER:
+                sb_printf(out, "%lld", (long long)c->v.i);
+                break;
+            case QUIRE_T_NUMBER:
+                sb_printf(out, "%.17g", c->v.n);
+                break;
+            case QUIRE_T_BOOLEAN:
+                sb_puts(out, c->v.i ? "true" : "false");
+                break;
+            case QUIRE_T_DATE: {
+                int64_t y;
+                int m, d;
+                quire_civil_from_days(c->v.i, &y, &m, &d);
+                sb_printf(out, "%04lld-%02d-%02d", (long long)y, m, d);
+                break;
+            }
+            default: {
+                const char *p = c->v.s.ptr, *e = p + c->v.s.len, *run = p;
+                for (; p < e; p++) {
+                    const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t"
+                                    : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
+                    if (!esc)
+                        continue;
+                    sb_add(out, run, (size_t)(p - run));
+                    sb_add(out, esc, 2);
+                    run = p + 1;
+                }
+                sb_add(out, run, (size_t)(e - run));
+                break;
+            }
+            }
+        }
+        sb_add(out, "\n", 1);
+    }
+    free(order);
+}
+
+/* Feed batch b to the scan's hash. */
+static void hash_batch(source *so, const quire_batch *b)
+{
+    if (!so->hashed_cols) {
+        size_t *order = name_order(b), k;
+        so->hashed_cols = xcalloc(b->ncols + 1, sizeof *so->hashed_cols);
+        for (k = 0; k < b->ncols; k++)
+            so->hashed_cols[k] = xstrdup(b->columns[order[k]].name);
+        so->nhashed_cols = b->ncols;
+        free(order);
+    }
+    so->canon.len = 0;
+    source_canonical_rows(b, &so->canon);
+    sha256_add(so->hash, so->canon.s, so->canon.len);
+}
+
+static void drop_hash(source *so)
+{
+    char hex[65];
+    size_t k;
+
+    sha256_end(so->hash, hex);
+    so->hash = NULL;
+    for (k = 0; k < so->nhashed_cols; k++)
+        free(so->hashed_cols[k]);
+    free(so->hashed_cols);
+    so->hashed_cols = NULL;
+    so->nhashed_cols = 0;
+}
+
+/* The scan is complete: its read goes to the run's notes. */
+static void record_read(source *so)
+{
+    data_notes *d = so->notes;
+    source_read rd;
+
+    memset(&rd, 0, sizeof rd);
+    sha256_end(so->hash, rd.sha256);
+    so->hash = NULL;
+    rd.source = xstrdup(so->src->name);
+    rd.origin = xstrdup(so->origin);
+    rd.columns = so->hashed_cols;
+    rd.ncolumns = so->nhashed_cols;
+    rd.records = (unsigned long long)so->emitted;
+    so->hashed_cols = NULL;
+    so->nhashed_cols = 0;
+    pthread_mutex_lock(&d->lock);
+    d->reads = xrealloc(d->reads, (d->nreads + 1) * sizeof *d->reads);
+    d->reads[d->nreads++] = rd;
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -454,6 +657,17 @@ static int check_batch(source *so, const quire_batch *b, quire_batch *out, char 
     return 0;
 }
 
+/* The file the input being read names (its first path option), or NULL. */
+static const char *input_file(const source *so)
+{
+    size_t j;
+
+    for (j = 0; j < so->nvalues; j++)
+        if (so->plugin->options[j].type == QUIRE_OPT_PATH && so->in[so->cur].values[j])
+            return so->in[so->cur].values[j];
+    return NULL;
+}
+
 static int h_emit(void *hctx, const quire_batch *b)
 {
     source *so = hctx;
@@ -472,11 +686,36 @@ static int h_emit(void *hctx, const quire_batch *b)
         source_error(so, QUIRE_ERROR_DATA, NULL, NULL, 0, 0, 0, msg);
         return 1;
     }
-    if (so->fn(so->user, &hb, so->err)) {
+    if (so->hash)
+        hash_batch(so, &hb); /* the records as the plugin delivered them */
+    if (so->prep) {
+        const quire_batch *pb;
+        if (prep_batch(so->prep, &hb, &pb, so->err)) {
+            /* about the input being read, when it is a file */
+            const char *file = input_file(so);
+            if (file) {
+                char what[sizeof so->err->msg];
+                snprintf(what, sizeof what, "%s", so->err->msg);
+                quire_err_at(so->err, so->err->code, file, 0, 0, "%s (source \"%s\")", what,
+                             so->src->name);
+            }
+            so->failed = 1;
+            return 1;
+        }
+        hb = *pb;
+    }
+    /* A prepared source's plugin does not know how many rows the reader
+     * gets: stop it here (any other stops at its max_records itself). */
+    if (so->prep && so->limit && so->delivered + hb.nrows >= so->limit) {
+        hb.nrows = (uint32_t)(so->limit - so->delivered);
+        so->done = 1;
+    }
+    so->delivered += hb.nrows;
+    if (hb.nrows && so->fn(so->user, &hb, so->err)) {
         so->failed = 1;
         return 1;
     }
-    return 0;
+    return so->done; /* stop: the reader has its rows */
 }
 
 static const quire_host host = {
@@ -490,6 +729,7 @@ static const quire_host host = {
     .error = h_error,
     .note = h_note,
     .error_at = h_error_at,
+    .origin = h_origin,
 };
 
 /* ------------------------------------------------------------ options */
@@ -527,50 +767,70 @@ static int bad_value(const spec *s, const spec_option *o, const quire_option_def
     return -1;
 }
 
-/* Check the spec's options against the plugin's table; fill so->values,
- * so->typed and the list of secrets. */
-static int check_options(source *so, const spec *s, quire_error *err)
+/* The option of input in that the spec sets as key: the part's, else the
+ * source's; NULL when neither does. */
+static const spec_option *option_set(const source *so, const input *in, const char *key)
+{
+    const spec_option *o = in->part ? part_option_named(in->part, key) : NULL;
+
+    return o ? o : spec_option_named(so->src, key);
+}
+
+/* Check one option as the spec writes it against the plugin's table: its
+ * place in the table, or -1 with err set. */
+static long check_option(source *so, const spec *s, const spec_option *o, quire_error *err)
+{
+    const quire_option_def *defs = so->plugin->options;
+    size_t n = so->nvalues, nk = SPEC_SOURCE_NKEYS, j, k;
+    const char **names, *hint;
+    strbuf list = {0};
+
+    for (j = 0; j < n; j++)
+        if (strcmp(defs[j].name, o->key) == 0)
+            return (long)j;
+    names = xmalloc((n + nk + 1) * sizeof *names);
+    for (k = 0; k < n; k++) {
+        names[k] = defs[k].name;
+        sb_printf(&list, "%s%s", k ? ", " : "", defs[k].name);
+    }
+    for (k = 0; k < nk; k++)
+        names[n + k] = spec_source_keys[k];
+    hint = closest_word(o->key, names, n + nk);
+    if (hint)
+        bad_option(s, o, err, "unknown option \"%s\"; did you mean \"%s\"?", o->key, hint);
+    else
+        bad_option(s, o, err, "unknown option \"%s\"; this plugin's options: %s", o->key,
+                   list.s ? list.s : "(none)");
+    sb_free(&list);
+    free(names);
+    return -1;
+}
+
+/* Check every option the spec gives input in (the source's, with its
+ * part's in their place); fill in->values, in->typed and the secrets. */
+static int check_options(source *so, const spec *s, input *in, quire_error *err)
 {
     const quire_option_def *defs = so->plugin->options;
     const spec_source *src = so->src;
-    size_t n = 0, i, j;
+    spec_pos at = in->part ? in->part->pos : src->pos;
+    size_t n = so->nvalues, j;
 
-    while (defs && defs[n].name)
-        n++;
-    so->nvalues = n;
-    so->values = xcalloc(n + 1, sizeof *so->values);
-    so->typed = xcalloc(n + 1, sizeof *so->typed);
-    for (i = 0; i < src->noptions; i++) {
-        const spec_option *o = &src->options[i];
+    in->values = xcalloc(n + 1, sizeof *in->values);
+    in->typed = xcalloc(n + 1, sizeof *in->typed);
+    for (j = 0; j < src->noptions + (in->part ? in->part->noptions : 0); j++) {
+        const spec_option *o = j < src->noptions ? &src->options[j]
+                                                 : &in->part->options[j - src->noptions];
+        long k = check_option(so, s, o, err);
         char *norm;
         quire_option_value v;
-        for (j = 0; j < n; j++)
-            if (strcmp(defs[j].name, o->key) == 0)
-                break;
-        if (j == n) {
-            const char **names = xmalloc((n + 3) * sizeof *names);
-            const char *hint;
-            strbuf list = {0};
-            size_t k;
-            for (k = 0; k < n; k++) {
-                names[k] = defs[k].name;
-                sb_printf(&list, "%s%s", k ? ", " : "", defs[k].name);
-            }
-            names[n] = "plugin";
-            names[n + 1] = "columns";
-            hint = closest_word(o->key, names, n + 2);
-            if (hint)
-                bad_option(s, o, err, "unknown option \"%s\"; did you mean \"%s\"?", o->key, hint);
-            else
-                bad_option(s, o, err, "unknown option \"%s\"; this plugin's options: %s", o->key,
-                           list.s ? list.s : "(none)");
-            sb_free(&list);
-            free(names);
+
+        if (k < 0)
             return -1;
-        }
-        if (plugin_option_parse(&defs[j], o->value, s->dir, &norm, &v) != OPTION_OK)
-            return bad_value(s, o, &defs[j], err);
-        if (defs[j].type == QUIRE_OPT_PATH && s->data_root && norm &&
+        if (option_set(so, in, o->key) != o)
+            continue; /* the part sets it */
+        if (plugin_option_parse(&defs[k], o->value, s->dir, &norm, &v) != OPTION_OK)
+            return bad_value(s, o, &defs[k], err);
+        if (defs[k].type == QUIRE_OPT_PATH && s->data_root && norm &&
             !path_within(s->data_root, norm)) {
             quire_err_at(err, QUIRE_EXIT_USAGE, s->path, o->pos.line, o->pos.col,
                          "option \"%s\": %s is outside the data root %s (source \"%s\")",
@@ -578,28 +838,29 @@ static int check_options(source *so, const spec *s, quire_error *err)
             free(norm);
             return -1;
         }
-        free(so->values[j]);
-        so->values[j] = norm;
-        so->typed[j] = v;
+        free(in->values[k]);
+        in->values[k] = norm;
+        in->typed[k] = v;
     }
     for (j = 0; j < n; j++) {
-        if (so->values[j])
+        if (in->values[j])
             continue;
         if (defs[j].required)
-            return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, src->pos.line, src->pos.col,
-                                "source \"%s\" needs option \"%s\" (%s)", src->name, defs[j].name,
-                                defs[j].help ? defs[j].help : "required");
+            return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, at.line, at.col,
+                                "%s \"%s\" needs option \"%s\" (%s)",
+                                in->part ? "a part of source" : "source", src->name,
+                                defs[j].name, defs[j].help ? defs[j].help : "required");
         /* Defaults were checked when the plugin was loaded; a PATH default
          * is used as written. */
         if (defs[j].default_value &&
-            plugin_option_parse(&defs[j], defs[j].default_value, NULL, &so->values[j],
-                                &so->typed[j]) != OPTION_OK)
-            so->values[j] = xstrdup(defs[j].default_value);
+            plugin_option_parse(&defs[j], defs[j].default_value, NULL, &in->values[j],
+                                &in->typed[j]) != OPTION_OK)
+            in->values[j] = xstrdup(defs[j].default_value);
     }
-    so->secrets = xcalloc(n + 1, sizeof *so->secrets);
+    so->secrets = xrealloc(so->secrets, (so->nsecrets + n + 1) * sizeof *so->secrets);
     for (j = 0; j < n; j++)
-        if ((defs[j].flags & QUIRE_OPTF_SECRET) && so->values[j])
-            so->secrets[so->nsecrets++] = so->values[j];
+        if ((defs[j].flags & QUIRE_OPTF_SECRET) && in->values[j])
+            so->secrets[so->nsecrets++] = in->values[j];
     return 0;
 }
 
@@ -622,13 +883,33 @@ static const quire_column *columns_for_plugin(const source *so, const quire_colu
     return (const quire_column *)(void *)v;
 }
 
+/* The columns of input in the plugin is told of: the source's, with the
+ * formats its part changes; a new array (*owned) when the part changes
+ * any, else the source's own. */
+static const quire_column *part_columns(const input *in, const quire_column *cols, size_t n,
+                                        quire_column **owned)
+{
+    size_t i, k;
+
+    *owned = NULL;
+    if (!cols || !in->part || !in->part->ncolumns)
+        return cols;
+    *owned = xcalloc(n + 1, sizeof **owned);
+    for (i = 0; i < n; i++) {
+        (*owned)[i] = cols[i];
+        for (k = 0; k < in->part->ncolumns; k++)
+            if (strcmp(in->part->columns[k].name, cols[i].name) == 0 &&
+                in->part->columns[k].type == cols[i].type)
+                (*owned)[i].format = in->part->columns[k].format;
+    }
+    return *owned;
+}
+
 source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
                     data_notes *notes, quire_error *err)
 {
     source *so;
-    quire_source_config cfg;
-    void *owned;
-    int rc;
+    size_t i;
     const quire_plugin *p = plugins_get(reg, src->plugin, err);
 
     if (!p) {
@@ -648,63 +929,180 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
     so->spec = s;
     so->src = src;
     so->err = err;
-    if (check_options(so, s, err)) {
-        source_close(so);
-        return NULL;
+    while (p->options && p->options[so->nvalues].name)
+        so->nvalues++;
+    so->nin = src->nparts ? src->nparts : 1;
+    so->in = xcalloc(so->nin, sizeof *so->in);
+    for (i = 0; i < so->nin; i++) {
+        input *in = &so->in[i];
+        quire_source_config cfg;
+        quire_column *partcols;
+        void *owned;
+        int rc;
+
+        in->part = src->nparts ? &src->parts[i] : NULL;
+        so->cur = i;
+        if (check_options(so, s, in, err)) {
+            source_close(so);
+            return NULL;
+        }
+        memset(&cfg, 0, sizeof cfg);
+        cfg.struct_size = sizeof cfg;
+        cfg.source_name = src->name;
+        cfg.spec_path = s->path;
+        cfg.option_values = (const char *const *)in->values;
+        cfg.declared = columns_for_plugin(so, part_columns(in, src->columns, src->nplain, &partcols),
+                                          src->nplain, &owned);
+        cfg.ndeclared = (uint32_t)src->nplain;
+        cfg.values = in->typed;
+        cfg.value_size = sizeof *in->typed;
+        cfg.noptions = (uint32_t)so->nvalues;
+        so->opening = 1;
+        rc = p->open(&host, so, &cfg, &in->state);
+        so->opening = 0;
+        free(owned);
+        free(partcols);
+        if (rc) {
+            if (!err->code)
+                source_err(src, err, "the %s plugin failed to open it", p->name);
+            in->state = NULL;
+            source_close(so);
+            return NULL;
+        }
     }
-    memset(&cfg, 0, sizeof cfg);
-    cfg.struct_size = sizeof cfg;
-    cfg.source_name = src->name;
-    cfg.spec_path = s->path;
-    cfg.option_values = (const char *const *)so->values;
-    cfg.declared = columns_for_plugin(so, src->columns, src->ncolumns, &owned);
-    cfg.ndeclared = (uint32_t)src->ncolumns;
-    cfg.values = so->typed;
-    cfg.value_size = sizeof *so->typed;
-    cfg.noptions = (uint32_t)so->nvalues;
-    so->opening = 1;
-    rc = p->open(&host, so, &cfg, &so->state);
-    free(owned);
-    if (rc) {
-        if (!err->code)
-            source_err(src, err, "the %s plugin failed to open it", p->name);
-        so->state = NULL;
-        source_close(so);
-        return NULL;
-    }
-    so->opening = 0;
     return so;
+}
+
+/* The name of input i in notes: its file's name, or "part N". */
+static char *input_name(const source *so, size_t i)
+{
+    const spec_option *o = so->in[i].part ? part_option_named(so->in[i].part, "path") : NULL;
+    const char *base;
+
+    if (!o)
+        return xasprintf("part %zu", i + 1);
+    base = strrchr(o->value, '/');
+    return xstrdup(base ? base + 1 : o->value);
+}
+
+/* What a full scan of a prepared source read, dropped and kept, as a note
+ * on the report's title page (once per source, in the spec's order). */
+static void note_counts(source *so, const prep_counts *c)
+{
+    const spec_source *src = so->src;
+    strbuf b = {0};
+    char n[48];
+    size_t i;
+
+    quire_format_value(n, sizeof n, (double)c->read, QUIRE_UNIT_COUNT, 0);
+    sb_printf(&b, "%s rows read", n);
+    if (so->nin > 1) {
+        sb_puts(&b, " (");
+        for (i = 0; i < so->nin; i++) {
+            char *name = input_name(so, i);
+            quire_format_value(n, sizeof n, (double)so->in[i].read, QUIRE_UNIT_COUNT, 0);
+            sb_printf(&b, "%s%s from %s", i ? ", " : "", n, name);
+            free(name);
+        }
+        sb_puts(&b, ")");
+    }
+    {
+        sb_puts(&b, "; dropped: ");
+        for (i = 0; i < src->nwhere; i++) {
+            quire_format_value(n, sizeof n, (double)c->dropped[i], QUIRE_UNIT_COUNT, 0);
+            sb_printf(&b, "%s%s %s", i ? ", " : "", n, src->where[i].name);
+        }
+        if (src->distinct) {
+            quire_format_value(n, sizeof n, (double)c->duplicates, QUIRE_UNIT_COUNT, 0);
+            sb_printf(&b, "%s%s ", src->nwhere ? ", " : "", n);
+            if (!src->distinct_on)
+                sb_puts(&b, "duplicate");
+            for (i = 0; i < src->ndistinct_on; i++)
+                sb_printf(&b, "%s%s", i ? ", " : "with the ", src->distinct_on[i]);
+            if (src->distinct_on)
+                sb_puts(&b, " of an earlier row");
+        }
+    }
+    quire_format_value(n, sizeof n, (double)c->kept, QUIRE_UNIT_COUNT, 0);
+    sb_printf(&b, "; %s kept.", n);
+    qlog(LOG_INFO, "source \"%s\": %s", src->name, b.s);
+    if (so->notes)
+        data_notes_add_first(so->notes, (int)(src - so->spec->sources), src->name, b.s);
+    sb_free(&b);
 }
 
 int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
                 source_batch_fn fn, void *user, quire_error *err)
 {
-    quire_scan_request req;
-    void *owned;
-    int rc;
+    const quire_column *ask = proj;
+    size_t nask = nproj, i;
+    int rc = 0;
 
-    memset(&req, 0, sizeof req);
-    req.struct_size = sizeof req;
-    req.projection = columns_for_plugin(so, proj, nproj, &owned);
-    req.nprojection = (uint32_t)nproj;
-    req.max_records = max_records;
+    so->prep = prep_new(so->src, proj, nproj, &ask, &nask);
     so->fn = fn;
     so->user = user;
     so->err = err;
     so->failed = 0;
-    so->proj = proj;
-    so->nproj = proj ? nproj : 0;
-    so->max_records = max_records;
-    so->emitted = 0;
-    rc = so->plugin->scan(so->state, &req);
-    free(owned);
+    if (so->origin && so->notes)
+        so->hash = sha256_new();
+    so->done = 0;
+    so->limit = max_records;
+    so->delivered = 0;
+    for (i = 0; i < so->nin && !so->done; i++) {
+        input *in = &so->in[i];
+        quire_scan_request req;
+        quire_column *partcols;
+        const quire_column *want = part_columns(in, ask, nask, &partcols);
+        uint64_t before = so->prep ? prep_counts_of(so->prep)->read : 0;
+        void *owned;
+
+        memset(&req, 0, sizeof req);
+        req.struct_size = sizeof req;
+        req.projection = columns_for_plugin(so, want, nask, &owned);
+        req.nprojection = ask ? (uint32_t)nask : 0;
+        /* A prepared source drops rows: the limit counts what the reader gets. */
+        req.max_records = so->prep || !max_records ? 0 : max_records - so->delivered;
+        so->cur = i;
+        so->proj = ask;
+        so->nproj = ask ? nask : 0;
+        so->max_records = req.max_records;
+        so->emitted = 0;
+        rc = so->plugin->scan(in->state, &req);
+        free(owned);
+        free(partcols);
+        in->read = so->prep ? prep_counts_of(so->prep)->read - before : so->emitted;
+        if (so->done && !so->failed)
+            rc = 0;
+        if (rc || so->failed)
+            break;
+        if (max_records && so->delivered >= max_records)
+            break;
+    }
     so->fn = NULL;
     so->user = NULL;
     if (rc || so->failed) {
+        if (so->hash)
+            drop_hash(so);
         if (!err->code)
             source_err(so->src, err, "the %s plugin failed to read it", so->plugin->name);
+        prep_free(so->prep);
+        so->prep = NULL;
         return -1;
     }
+    if (so->hash) {
+        if (!so->hashed_cols) { /* no batch: the columns asked for */
+            quire_batch none;
+            memset(&none, 0, sizeof none);
+            none.columns = ask;
+            none.ncols = (uint32_t)(ask ? nask : 0);
+            hash_batch(so, &none);
+        }
+        record_read(so);
+    }
+    if (so->prep && !max_records && (so->src->nwhere || so->src->distinct))
+        note_counts(so, prep_counts_of(so->prep)); /* rows were dropped, or could be */
+    prep_free(so->prep);
+    so->prep = NULL;
     return 0;
 }
 
@@ -785,17 +1183,22 @@ void source_secrets_free(source_secrets *x)
 
 void source_close(source *so)
 {
-    size_t i;
+    size_t i, k;
 
     if (!so)
         return;
-    if (so->state)
-        so->plugin->close(so->state);
-    for (i = 0; i < so->nvalues; i++)
-        free(so->values[i]);
-    free(so->values);
-    free(so->typed);
+    for (i = 0; i < so->nin; i++) {
+        if (so->in[i].state)
+            so->plugin->close(so->in[i].state);
+        for (k = 0; so->in[i].values && k < so->nvalues; k++)
+            free(so->in[i].values[k]);
+        free(so->in[i].values);
+        free(so->in[i].typed);
+    }
+    free(so->in);
     free(so->secrets);
     free(so->colbuf);
+    free(so->origin);
+    sb_free(&so->canon);
     free(so);
 }

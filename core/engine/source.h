@@ -15,21 +15,53 @@
 #include "error.h"
 #include "plugins.h"
 #include "spec.h"
+#include "util.h"
 
 typedef struct source source;
 
-/* Notes about the data that sources make while they are read ("customers:
- * served from the cache fetched 3 h ago"). They belong to the run, which
- * prints them on the title page; fact sources are read on threads of their
- * own, so a note is added under the lock. */
+/* What one scan of a source that is not a file fetched (its plugin named
+ * where the records come from, host->origin): the run manifest records it. */
+typedef struct source_read {
+    char *source;            /* the source's name in the spec */
+    char *origin;            /* the plugin's URL, secrets masked */
+    char **columns;          /* the columns delivered, by name in byte order */
+    size_t ncolumns;
+    unsigned long long records;
+    char sha256[65];         /* of the records, in the canonical form (below) */
+} source_read;
+
+/* What the sources say about the data while they are read: notes for the
+ * reader ("customers: served from the cache fetched 3 h ago"), which the run
+ * prints on the title page, and the reads of sources that are not files,
+ * for the manifest. They belong to the run; fact sources are read on
+ * threads of their own, so each is added under the lock. */
 typedef struct data_notes {
     pthread_mutex_t lock;
     char **v;
     size_t n;
+    source_read *reads;
+    size_t nreads;
+    /* The first nfirst notes are the sources' counts (rows read, dropped,
+     * kept), one per source, in the order of the sources (order[i]). */
+    size_t nfirst;
+    int *order;
 } data_notes;
 
 void data_notes_init(data_notes *d);
 void data_notes_free(data_notes *d);
+/* Add "name: text" among the first notes, at its place by order, unless a
+ * note of that order is there already (a source read twice counts the same). */
+void data_notes_add_first(data_notes *d, int order, const char *name, const char *text);
+
+/* The canonical form of records whose SHA-256 a source_read holds: each
+ * record, in the order the plugin delivered them, is one line ending in
+ * LF; its fields are the columns in byte order of their names, separated
+ * by TAB, each NAME=VALUE, the value as text: \N for a null; an integer in
+ * decimal; a number as printf's %.17g; a date as YYYY-MM-DD; a boolean as
+ * true or false; a string as its bytes with backslash, TAB, LF and CR
+ * written \\, \t, \n and \r. (docs/plugins/writing-a-plugin.md says the
+ * same.) Appends the rows of b to out. */
+void source_canonical_rows(const quire_batch *b, strbuf *out);
 
 /* Called with each batch; return 0 to go on, or -1 with err set to stop. */
 typedef int (*source_batch_fn)(void *user, const quire_batch *b, quire_error *err);

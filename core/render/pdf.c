@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,6 +122,62 @@ static const char *clean(render *r, const char *s)
 }
 
 /* ------------------------------------------------------------ pages */
+
+/*
+ * libharu's memory, through Quire's allocator: every block it holds is on a
+ * list (per thread: one document is rendered at a time on a thread), so
+ * that after HPDF_Free the blocks it lost track of are freed too (when an
+ * allocation fails half-way through making an object, libharu leaves the
+ * object's first parts unlinked).
+ */
+typedef union hpdf_block {
+    struct {
+        union hpdf_block *prev, *next;
+    } l;
+    max_align_t align; /* the data after the header stays aligned */
+} hpdf_block;
+
+static _Thread_local hpdf_block *hpdf_live;
+
+static void *hpdf_alloc(HPDF_UINT size)
+{
+    hpdf_block *b = malloc(sizeof *b + size);
+
+    if (!b)
+        return NULL;
+    b->l.prev = NULL;
+    b->l.next = hpdf_live;
+    if (hpdf_live)
+        hpdf_live->l.prev = b;
+    hpdf_live = b;
+    return b + 1;
+}
+
+static void hpdf_free(void *p)
+{
+    hpdf_block *b;
+
+    if (!p)
+        return;
+    b = (hpdf_block *)p - 1;
+    if (b->l.prev)
+        b->l.prev->l.next = b->l.next;
+    else
+        hpdf_live = b->l.next;
+    if (b->l.next)
+        b->l.next->l.prev = b->l.prev;
+    free(b);
+}
+
+/* After HPDF_Free: whatever libharu still held. */
+static void hpdf_release(void)
+{
+    while (hpdf_live) {
+        hpdf_block *b = hpdf_live;
+        hpdf_live = b->l.next;
+        free(b);
+    }
+}
 
 static void on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
 {
@@ -645,7 +702,8 @@ static double table_min_h(render *r, const doc_table *t)
     if (!w)
         fail_oom(r);
     column_widths(r, t, w);
-    h = table_title_h(r, t) + header_h(r, t, w) + ROW_H * (double)(rows < 3 ? rows : 3);
+    /* An empty table keeps one row for saying so. */
+    h = table_title_h(r, t) + header_h(r, t, w) + ROW_H * (double)(rows < 3 ? (rows ? rows : 1) : 3);
     free(w);
     return h;
 }
@@ -690,6 +748,8 @@ static void table_header(render *r, const doc_table *t, const double *w, int con
     }
     r->y -= h;
 }
+
+#define TABLE_NO_ROWS "No rows for this period"
 
 /*
  * A table: a dark header row repeated on every page the table spans, zebra
@@ -743,6 +803,15 @@ static void draw_table(render *r, const doc_block *b)
                          w[c] - 2 * CELL_PAD, s, strlen(s));
             x += w[c];
         }
+        r->y -= ROW_H;
+    }
+    if (!rows) {
+        /* A table no row passed (a filter, an empty source): say so. */
+        pdf_style faint = style(r, 0, CELL_PT, PDF_FAINT);
+
+        pdf_text_fit(r->page, &faint, r->margin + CELL_PAD, baseline(r->y, CELL_PT, ROW_H),
+                     PDF_LEFT, r->content_w - 2 * CELL_PAD, TABLE_NO_ROWS,
+                     strlen(TABLE_NO_ROWS));
         r->y -= ROW_H;
     }
     hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
@@ -1466,11 +1535,8 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
     if (!r)
         return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
     r->path = path;
-    r->pdf = HPDF_New(on_error, r);
-    if (!r->pdf) {
-        free(r);
-        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: cannot create a PDF document", path);
-    }
+    snprintf(r->what, sizeof r->what, "%s: cannot create a PDF document", path);
+    r->code = QUIRE_EXIT_DELIVERY;
     if (setjmp(r->jb)) {
         char eb[128];
 
@@ -1488,14 +1554,26 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
                       (unsigned)r->detail);
         }
         HPDF_Free(r->pdf);
+        hpdf_release();
         free(r->pages);
         free(r->toc);
         free(r->out);
         free(r);
         return -1;
     }
+    /* libharu allocates through Quire's allocator (hpdf_alloc), and so
+     * fails as the rest does when memory runs out. An error while it starts
+     * comes back through on_error once the document has its handler, else
+     * as NULL. */
+    r->pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, r);
+    if (!r->pdf) {
+        hpdf_release();
+        free(r);
+        return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: cannot create a PDF document", path);
+    }
     build(r, doc);
     HPDF_Free(r->pdf);
+    hpdf_release();
     r->pdf = NULL;
 
     if (!batch) {

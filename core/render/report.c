@@ -12,6 +12,7 @@
 #include "atomic.h"
 #include "date.h"
 #include "report_models.h"
+#include "rowsel.h"
 #include "source.h"
 #include "util.h"
 
@@ -301,56 +302,294 @@ static void table_file(report *r, const doc_table *t, strbuf *raw)
     add_file(r, xasprintf("table-%02d-%s.csv", ++r->ntables, sl), t->title, "text/csv", raw);
 }
 
+/* A column's value as the table shows it: the column's own format (unit and
+ * decimals), unless the spec gives one (f, may be NULL). */
+static void format_cell(char *buf, size_t n, double v, quire_unit unit, int decimals,
+                        const spec_colfmt *f)
+{
+    if (f && f->format != SPEC_FORMAT_DEFAULT) {
+        if (isnan(v))
+            snprintf(buf, n, "%s", QUIRE_NO_VALUE);
+        else if (f->format == SPEC_FORMAT_DATE)
+            format_date(buf, n, (int32_t)v);
+        else if (f->format == SPEC_FORMAT_TEXT)
+            format_plain_number(buf, n, v);
+        else
+            quire_format_value(buf, n, v, (quire_unit)f->format, f->decimals);
+        return;
+    }
+    quire_format_value(buf, n, v, unit, f && f->decimals >= 0 ? f->decimals : decimals);
+}
+
+/* A column's heading: the spec's label, else dflt. */
+static const char *col_title(const spec_block *sb, size_t i, const char *dflt)
+{
+    return sb->colfmt && sb->colfmt[i].label ? sb->colfmt[i].label : dflt;
+}
+
 /* KPIs as columns, segments (or months) as rows. */
 static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc_table *t)
 {
     const grouping *gr = &m->groups[sb->segmentation];
-    size_t ncols = sb->nkpis + 1, nrows, i, row;
+    size_t ncols = sb->nkpis + 1, nrows, nshown, nrefs = rowsel_nrefs(sb), i, j, row;
     int mo = month_of(m, sb->month), g0 = group_of(gr, sb->segment);
     doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
     const char **cells;
+    rowsel_value *vals;
+    size_t *order;
+    char (*months)[16];
     strbuf raw = {0};
     char buf[64];
 
     nrows = sb->by_month ? (size_t)m->nreport : (size_t)gr->nseg;
-    cells = keep(r, xcalloc((nrows + 1) * ncols, sizeof *cells));
+    /* The rows shown: where, sort, top (rowsel.h) over the KPIs' values. */
+    vals = xcalloc(nrows * nrefs + 1, sizeof *vals);
+    order = xcalloc(nrows + 1, sizeof *order);
+    months = xcalloc(nrows + 1, sizeof *months);
+    for (row = 0; row < nrows; row++)
+        for (j = 0; j < nrefs; j++) {
+            const char *name = j < sb->nwhere ? sb->where[j].name : sb->sort;
+            int k = kpi_index(m, name);
+            rowsel_value *v = &vals[row * nrefs + j];
+            if (k >= 0) {
+                v->num = model_kpi(m, gr, (size_t)k, sb->by_month ? (int)row : mo,
+                                   sb->by_month ? g0 : (int)row);
+            } else if (sb->by_month) {
+                /* a month as the spec writes one: YYYY-MM */
+                format_month(months[row], sizeof months[row], m->s->month_from + (int)row);
+                v->text = months[row];
+            } else {
+                v->text = group_name(gr, (int)row);
+            }
+        }
+    nshown = rowsel_apply(sb, nrows, vals, 0, order);
+    free(vals);
+    free(months);
+
+    cells = keep(r, xcalloc((nshown + 1) * ncols, sizeof *cells));
     cols[0].title = sb->by_month ? "Month" : gr->spec->title ? gr->spec->title : "Segment";
     sb_puts(&raw, sb->by_month ? "month" : "segment");
     for (i = 0; i < sb->nkpis; i++) {
-        cols[i + 1].title = m->kpis[kpi_index(m, sb->kpis[i])].label;
+        cols[i + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
         cols[i + 1].numeric = 1;
         sb_puts(&raw, ",");
         sb_csv_cstr(&raw, sb->kpis[i]);
     }
     sb_puts(&raw, "\n");
-    for (row = 0; row < nrows + 1; row++) {
-        int g = sb->by_month ? g0 : (row < nrows ? (int)row : gr->nseg);
-        int rp = sb->by_month ? (int)row : mo;
+    for (row = 0; row < nshown + 1; row++) {
+        size_t src = row < nshown ? order[row] : nrows;
+        int g = sb->by_month ? g0 : (row < nshown ? (int)src : gr->nseg);
+        int rp = sb->by_month ? (int)src : mo;
 
-        if (row == nrows && (!sb->totals || sb->by_month))
+        if (row == nshown && (!sb->totals || sb->by_month))
             break;
-        cells[row * ncols] = sb->by_month ? r->month_labels[row] : group_name(gr, g);
+        cells[row * ncols] = sb->by_month ? r->month_labels[src] : group_name(gr, g);
         sb_csv_cstr(&raw, cells[row * ncols]);
         for (i = 0; i < sb->nkpis; i++) {
             int k = kpi_index(m, sb->kpis[i]);
             double v = model_kpi(m, gr, (size_t)k, rp, g);
 
-            quire_format_value(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals);
+            format_cell(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals,
+                        sb->colfmt ? &sb->colfmt[i] : NULL);
             cells[row * ncols + i + 1] = kstr(r, buf);
             sb_puts(&raw, ",");
             csv_num(&raw, v);
         }
         sb_puts(&raw, "\n");
     }
+    free(order);
     t->title = sb->title ? sb->title
                          : keep(r, sb->by_month
                                        ? xasprintf("%s by month", group_name(gr, g0))
                                        : xasprintf("Segments in %s", r->month_labels[mo]));
     t->ncols = ncols;
     t->cols = cols;
-    t->nrows = nrows;
+    t->nrows = nshown;
     t->cells = cells;
     t->totals = sb->totals && !sb->by_month;
+    table_file(r, t, &raw);
+}
+
+/* ------------------------------------------------------------ customers */
+
+/* "days_since_last_order" as a heading: "Days since last order". */
+static const char *humane(report *r, const char *name)
+{
+    char *h = keep(r, xstrdup(name)), *p;
+
+    for (p = h; *p; p++)
+        if (*p == '_')
+            *p = ' ';
+    if (*h >= 'a' && *h <= 'z')
+        *h = (char)(*h - 'a' + 'A');
+    return h;
+}
+
+/* Slot k of a capture for entity e: a number, or a text (NULL: a number). */
+static rowsel_value cap_value(const model *m, const model_capture *cp, size_t k, size_t e,
+                              char *keybuf, size_t keyn)
+{
+    const grouping *gr = &m->groups[cp->block->segmentation];
+    const size_t ne = m->f->nentities;
+    rowsel_value v = {NAN, NULL};
+    int g;
+
+    switch (cp->kinds[k]) {
+    case SPEC_CUST_KEY:
+        if (m->f->int_keys)
+            v.num = (double)m->f->ikeys[e];
+        else {
+            facts_key_text(m->f, e, keybuf, keyn);
+            v.text = keybuf;
+        }
+        break;
+    case SPEC_CUST_SEGMENT:
+    case SPEC_CUST_PREV:
+        g = cp->kinds[k] == SPEC_CUST_SEGMENT ? gr->seg[(size_t)cp->p * ne + e]
+            : cp->p > m->p_first               ? gr->seg[(size_t)(cp->p - 1) * ne + e]
+                                               : -1;
+        v.text = g >= 0 ? gr->names[g] : "";
+        break;
+    case SPEC_CUST_TEXT: {
+        const facts_attr *a = &m->f->attrs[m->fields[cp->index[k]].measure];
+        uint32_t code = (uint32_t)cp->v[k][e];
+        v.text = code ? a->values[code - 1] : "";
+        break;
+    }
+    default:
+        v.num = cp->v[k] ? cp->v[k][e] : NAN;
+        break;
+    }
+    return v;
+}
+
+/* Slot k's own format: its KPI's, or its field's. */
+static void cap_format(const model *m, const model_capture *cp, size_t k, quire_unit *unit,
+                       int *decimals)
+{
+    const field *fl;
+
+    *unit = QUIRE_UNIT_NUMBER;
+    *decimals = 2;
+    if (cp->kinds[k] == SPEC_CUST_KPI) {
+        *unit = m->kpis[cp->index[k]].unit;
+        *decimals = m->kpis[cp->index[k]].decimals;
+        return;
+    }
+    if (cp->kinds[k] != SPEC_CUST_NUMBER)
+        return;
+    fl = &m->fields[cp->index[k]];
+    if (fl->kind == FIELD_DAYS_SINCE)
+        *unit = QUIRE_UNIT_DAYS, *decimals = 0;
+    else if (fl->kind == FIELD_TENURE)
+        *unit = QUIRE_UNIT_MONTHS, *decimals = 0;
+    else if (fl->integral)
+        *unit = QUIRE_UNIT_COUNT, *decimals = 0;
+}
+
+/* A row per customer of the block's month (a customer by then), filtered,
+ * sorted and cut by where, sort and top (rowsel.h), at most rows (1000). */
+static void build_customer_table(report *r, const model *m, const spec_block *sb,
+                                 doc_table *t)
+{
+    const model_capture *cp = NULL;
+    const grouping *gr = &m->groups[sb->segmentation];
+    const size_t ne = m->f->nentities, ncols = sb->ncolumns, nrefs = rowsel_nrefs(sb);
+    doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
+    size_t i, k, e, n = 0, nshown, *order, *ents;
+    rowsel_value *vals;
+    const char **cells;
+    char (*keys)[96];
+    strbuf raw = {0};
+    char buf[96];
+
+    for (i = 0; i < m->ncaps; i++)
+        if (m->caps[i].block == sb)
+            cp = &m->caps[i];
+    ents = xmalloc((ne ? ne : 1) * sizeof *ents);
+    for (e = 0; e < ne; e++)
+        if (gr->seg[(size_t)cp->p * ne + e] >= 0)
+            ents[n++] = e;
+    vals = xcalloc(n * nrefs + 1, sizeof *vals);
+    keys = xcalloc(nrefs * n + 1, sizeof *keys);
+    for (i = 0; i < n; i++)
+        for (k = 0; k < nrefs; k++)
+            vals[i * nrefs + k] = cap_value(m, cp, ncols + k, ents[i], keys[i * nrefs + k],
+                                            sizeof *keys);
+    order = xmalloc((n ? n : 1) * sizeof *order);
+    nshown = rowsel_apply(sb, n, vals, sb->rows > 0 ? (size_t)sb->rows : 1000, order);
+    free(vals);
+    free(keys);
+
+    cells = keep(r, xcalloc(nshown * ncols + 1, sizeof *cells));
+    for (k = 0; k < ncols; k++) {
+        const char *dflt;
+        switch (cp->kinds[k]) {
+        case SPEC_CUST_KPI:
+            dflt = m->kpis[cp->index[k]].label;
+            break;
+        case SPEC_CUST_SEGMENT:
+            dflt = gr->spec->title ? gr->spec->title : "Segment";
+            break;
+        case SPEC_CUST_PREV:
+            dflt = "Segment the month before";
+            break;
+        default:
+            dflt = humane(r, sb->columns[k]);
+            break;
+        }
+        cols[k].title = col_title(sb, k, dflt);
+        cols[k].numeric = cp->kinds[k] == SPEC_CUST_KPI || cp->kinds[k] == SPEC_CUST_NUMBER;
+        if (k)
+            sb_puts(&raw, ",");
+        sb_csv_cstr(&raw, sb->columns[k]);
+    }
+    sb_puts(&raw, "\n");
+    for (i = 0; i < nshown; i++) {
+        e = ents[order[i]];
+        for (k = 0; k < ncols; k++) {
+            rowsel_value v = cap_value(m, cp, k, e, buf, sizeof buf);
+            const spec_colfmt *f = &sb->colfmt[k];
+            char text[96];
+
+            if (k)
+                sb_puts(&raw, ",");
+            if (v.text) {
+                cells[i * ncols + k] = kstr(r, v.text);
+                sb_csv_cstr(&raw, v.text);
+                continue;
+            }
+            if (cp->kinds[k] == SPEC_CUST_KEY) {
+                format_plain_number(text, sizeof text, v.num);
+                sb_puts(&raw, text);
+            } else if (cp->kinds[k] == SPEC_CUST_DATE) {
+                if (!isnan(v.num))
+                    format_date(text, sizeof text, (int32_t)v.num);
+                else
+                    snprintf(text, sizeof text, "%s", QUIRE_NO_VALUE);
+                sb_puts(&raw, isnan(v.num) ? "" : text);
+                if (f->format != SPEC_FORMAT_DEFAULT)
+                    format_cell(text, sizeof text, v.num, QUIRE_UNIT_NUMBER, 0, f);
+            } else {
+                quire_unit unit;
+                int dec;
+                cap_format(m, cp, k, &unit, &dec);
+                format_cell(text, sizeof text, v.num, unit, dec, f);
+                csv_num(&raw, v.num);
+            }
+            cells[i * ncols + k] = kstr(r, text);
+        }
+        sb_puts(&raw, "\n");
+    }
+    free(order);
+    free(ents);
+    t->title = sb->title ? sb->title
+                         : keep(r, xasprintf("Customers in %s",
+                                             r->month_labels[cp->p - m->p_report]));
+    t->ncols = ncols;
+    t->cols = cols;
+    t->nrows = nshown;
+    t->cells = cells;
     table_file(r, t, &raw);
 }
 
@@ -370,7 +609,7 @@ static void build_rows_table(report *r, const row_table *rt, doc_table *t)
     size_t k, row;
 
     for (k = 0; k < rt->ncols; k++) {
-        cols[k].title = sb->columns[k];
+        cols[k].title = col_title(sb, k, sb->columns[k]);
         cols[k].numeric = rt->cols[k].type == QUIRE_T_INTEGER || rt->cols[k].type == QUIRE_T_NUMBER;
         if (k)
             sb_puts(&raw, ",");
@@ -401,6 +640,11 @@ static void build_rows_table(report *r, const row_table *rt, doc_table *t)
                 default:
                     break;
                 }
+                if ((rt->cols[k].type == QUIRE_T_INTEGER || rt->cols[k].type == QUIRE_T_NUMBER) &&
+                    sb->colfmt && sb->colfmt[k].format != SPEC_FORMAT_DEFAULT)
+                    format_cell(buf, sizeof buf,
+                                rt->cols[k].type == QUIRE_T_NUMBER ? cl->n : (double)cl->i,
+                                QUIRE_UNIT_NUMBER, 2, &sb->colfmt[k]);
                 text = cl->s ? cl->s : buf;
             }
             if (k)
@@ -449,14 +693,74 @@ static void json_path(strbuf *b, const char *cwd, const char *path)
     sb_json_cstr(b, path);
 }
 
+/* Whether source read a, then b, comes first in the manifest: by source,
+ * columns and hash, so that reads made on several threads are listed the
+ * same way every time. */
+static int read_cmp(const void *pa, const void *pb)
+{
+    const source_read *a = *(const source_read *const *)pa, *b = *(const source_read *const *)pb;
+    size_t k;
+    int c = strcmp(a->source, b->source);
+
+    for (k = 0; !c && k < a->ncolumns && k < b->ncolumns; k++)
+        c = strcmp(a->columns[k], b->columns[k]);
+    if (!c && a->ncolumns != b->ncolumns)
+        c = a->ncolumns < b->ncolumns ? -1 : 1;
+    return c ? c : strcmp(a->sha256, b->sha256);
+}
+
+/* Whether a source of the spec said what it reads (so its files are not
+ * its data: a token file, a cache). */
+static int has_origin(const data_notes *dn, const char *name)
+{
+    size_t i;
+    for (i = 0; name && dn && i < dn->nreads; i++)
+        if (strcmp(dn->reads[i].source, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The reads of the sources that are not files: each once (two facts that
+ * read one source the same way fetched the same records). */
+static void manifest_reads(strbuf *b, const data_notes *dn, int first)
+{
+    const source_read **v;
+    size_t i, k, n = dn ? dn->nreads : 0;
+
+    if (!n)
+        return;
+    v = xcalloc(n, sizeof *v);
+    for (i = 0; i < n; i++)
+        v[i] = &dn->reads[i];
+    qsort(v, n, sizeof *v, read_cmp);
+    for (i = 0; i < n; i++) {
+        if (i && read_cmp(&v[i - 1], &v[i]) == 0)
+            continue;
+        sb_puts(b, first ? "\n    {\"source\": " : ",\n    {\"source\": ");
+        first = 0;
+        sb_json_cstr(b, v[i]->source);
+        sb_puts(b, ", \"url\": ");
+        sb_json_cstr(b, v[i]->origin);
+        sb_puts(b, ", \"columns\": [");
+        for (k = 0; k < v[i]->ncolumns; k++) {
+            sb_puts(b, k ? ", " : "");
+            sb_json_cstr(b, v[i]->columns[k]);
+        }
+        sb_printf(b, "], \"records\": %llu, \"records_sha256\": ", v[i]->records);
+        sb_json_cstr(b, v[i]->sha256);
+        sb_puts(b, "}");
+    }
+    free(v);
+}
+
 static void build_manifest(report *r, const model *m, input_digests *dg,
-                           const source_secrets *secrets)
+                           const source_secrets *secrets, const data_notes *dn)
 {
     char cwdbuf[4096];
     const char *cwd = getcwd(cwdbuf, sizeof cwdbuf);
     const spec *s = m->s;
     strbuf b = {0};
-    size_t i, n;
+    size_t i, n, listed;
     const input_digest *in = digests_wait(dg, &n);
 
     sb_puts(&b, "{\n  \"quire\": ");
@@ -486,8 +790,10 @@ static void build_manifest(report *r, const model *m, input_digests *dg,
             sb_json_cstr(&b, s->params[i].value);
     }
     sb_puts(&b, s->nparams ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [");
-    for (i = 1; i < n; i++) {
-        sb_puts(&b, i > 1 ? ",\n    {\"path\": " : "\n    {\"path\": ");
+    for (i = 1, listed = 0; i < n; i++) {
+        if (has_origin(dn, in[i].source))
+            continue;
+        sb_puts(&b, listed++ ? ",\n    {\"path\": " : "\n    {\"path\": ");
         if (source_secrets_value(secrets, in[i].path))
             sb_json_cstr(&b, "***");
         else if (in[i].name)
@@ -498,6 +804,7 @@ static void build_manifest(report *r, const model *m, input_digests *dg,
         sb_json_cstr(&b, in[i].hex);
         sb_puts(&b, "}");
     }
+    manifest_reads(&b, dn, listed == 0);
     sb_puts(&b, "\n  ],\n  \"files\": [");
     for (i = 0; i < r->nfiles; i++) {
         sb_puts(&b, i ? ", " : "");
@@ -627,10 +934,12 @@ report *report_build(const report_inputs *in)
                 break;
             case BLOCK_TABLE:
                 db->kind = DOC_TABLE;
-                if (!sb->source)
-                    build_kpi_table(r, m, sb, &db->table);
-                else
+                if (sb->source)
                     build_rows_table(r, rows_for(in->rows, sb), &db->table);
+                else if (sb->by_customer)
+                    build_customer_table(r, m, sb, &db->table);
+                else
+                    build_kpi_table(r, m, sb, &db->table);
                 break;
             case BLOCK_MODEL: {
                 strbuf raw = {0};
@@ -648,7 +957,7 @@ report *report_build(const report_inputs *in)
     }
     r->doc.nsections = s->nsections;
     r->doc.sections = r->sections;
-    build_manifest(r, m, in->digests, in->secrets);
+    build_manifest(r, m, in->digests, in->secrets, in->notes);
     r->doc.nfiles = r->nfiles;
     r->doc.files = r->files;
     build_notes(r, m, in->notes); /* the notes outlive the document */

@@ -234,6 +234,10 @@ int run_report(const run_opts *o, quire_error *err)
         digests_wait(dg, &ndg);
         qlog(LOG_INFO, "digests: %zu inputs, waited %.3f s", ndg, lap(&t));
     }
+    /* Every input is read by now: one written to while it was read fails
+     * the run, rather than give a report over a torn file. */
+    if (digests_check(dg, err))
+        goto done;
     qprogress("rendering %s...", out);
     in.m = m;
     in.models = md;
@@ -322,7 +326,8 @@ int run_validate(const run_opts *o, quire_error *err)
         goto done;
     for (i = 0; i < s->nkpis; i++) {
         kpi_def kd;
-        int bad = kpi_read(q, &s->kpis[i], NULL, NULL, &kd, err);
+        int bad = kpi_read(q, &s->kpis[i], NULL, NULL, &kd, err) ||
+                  kpi_check_customer_use(s, i, kd.customer_ref != LUA_NOREF, err);
 
         kpi_def_free(q, &kd);
         if (bad)
@@ -344,7 +349,7 @@ int run_validate(const run_opts *o, quire_error *err)
     if (s->nsegmentations > 1)
         printf("%s: ok (%zu sources, %zu segmentations, %zu KPIs, %zu sections)\n", o->spec_path,
                s->nsources, s->nsegmentations, s->nkpis, s->nsections);
-    else if (s->segment_rule)
+    else if (s->segment_rule || s->segmentations[0].table)
         printf("%s: ok (%zu sources, %zu segments, %zu KPIs, %zu sections)\n", o->spec_path,
                s->nsources, s->nsegments, s->nkpis, s->nsections);
     else

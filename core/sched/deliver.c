@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "date.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -63,6 +64,40 @@ static char *secret(const char *env, const char *path, int *bad)
     return NULL;
 }
 
+/* The month of "YYYY-MM" or "YYYY-MM-DD", or -1. */
+static int month_in(const char *value)
+{
+    int32_t days;
+
+    if (parse_date(value, &days) == 0)
+        return month_of_days(days);
+    return parse_month(value);
+}
+
+/* {from:FORMAT}, {to:FORMAT} (date.h's formats) and {period:name} at p, in
+ * words into out; the length of the braces, or 0 when p holds none of them
+ * (schedule.c checked the templates). */
+static size_t formatted(const char *p, const deliver_job *j, char *out, size_t n)
+{
+    const char *end = strchr(p, '}'), *colon = memchr(p, ':', end ? (size_t)(end - p) : 0);
+    const char *fmt;
+    size_t len;
+
+    if (!colon)
+        return 0;
+    fmt = colon + 1;
+    len = (size_t)(end - fmt);
+    if (strncmp(p, "{from:", 6) == 0 && format_value_as(out, n, j->from, fmt, len) == 0)
+        return (size_t)(end - p) + 1;
+    if (strncmp(p, "{to:", 4) == 0 && format_value_as(out, n, j->to, fmt, len) == 0)
+        return (size_t)(end - p) + 1;
+    if (strncmp(p, "{period:name}", 13) == 0 && month_in(j->from) >= 0 && month_in(j->to) >= 0) {
+        format_period_name(out, n, month_in(j->from), month_in(j->to));
+        return 13;
+    }
+    return 0;
+}
+
 static void subst(strbuf *b, const char *tmpl, const deliver_job *j)
 {
     const char *p = tmpl;
@@ -73,7 +108,7 @@ static void subst(strbuf *b, const char *tmpl, const deliver_job *j)
             static const char *const keys[] = {"{report}", "{period}", "{from}", "{to}",
                                                "{date}", "{run}"};
             size_t k;
-            char run[32];
+            char run[32], words[128];
             snprintf(run, sizeof run, "%lld", j->run_id);
             for (k = 0; k < 6 && !v; k++) {
                 n = strlen(keys[k]);
@@ -82,6 +117,10 @@ static void subst(strbuf *b, const char *tmpl, const deliver_job *j)
                     sb_puts(b, vals[k]);
                     v = vals[k];
                 }
+            }
+            if (!v && (n = formatted(p, j, words, sizeof words)) > 0) {
+                sb_puts(b, words);
+                v = words;
             }
         }
         if (v) {

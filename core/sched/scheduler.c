@@ -29,8 +29,10 @@ static void on_stop(int sig)
 }
 
 typedef struct pass_result {
-    int render_failed, delivery_failed;
-    time_t next_retry; /* 0 = none waiting */
+    int render_failed;   /* a run failed for good */
+    int render_later;    /* a run failed for now and is rendered again later */
+    int delivery_failed;
+    time_t next_retry;   /* 0 = none waiting */
 } pass_result;
 
 /* ------------------------------------------------------------ planning */
@@ -201,14 +203,16 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
     ssize_t got = 0, k;
 
     *stopped = 0;
+    /* Out of processes or descriptors: the machine's state, not the
+     * report's; another attempt may well succeed. */
     if (pipe(fds))
-        return quire_err(err, QUIRE_EXIT_DATA, "cannot create a pipe: %s", strerror(errno));
+        return quire_err(err, QUIRE_EXIT_TRANSIENT, "cannot create a pipe: %s", strerror(errno));
     fflush(NULL);
     pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
-        return quire_err(err, QUIRE_EXIT_DATA, "cannot fork: %s", strerror(errno));
+        return quire_err(err, QUIRE_EXIT_TRANSIENT, "cannot fork: %s", strerror(errno));
     }
     if (pid == 0) {
         spec_override *p = xcalloc(o->nparams + 2, sizeof *p);
@@ -306,6 +310,10 @@ static char *delivery_key(const run_row *r, const char *channel, const char *rec
                       : '_';
     }
     name[i] = '\0';
+    /* A forced rerun is a delivery of its own, which receivers must not
+     * drop as a copy of the first. */
+    if (r->rerun)
+        return xasprintf("quire.%s.%lld.r%d.%016llx", name, (long long)r->scheduled, r->rerun, h);
     return xasprintf("quire.%s.%lld.%016llx", name, (long long)r->scheduled, h);
 }
 
@@ -373,6 +381,43 @@ static void notify(state *st, const schedule *s, const run_row *r, const char *w
 
 enum { MAX_BACKOFF = 86400 };
 
+/* When the attempt after the attempts-th (from 1) is made: backoff, doubled
+ * for each attempt after the first, at most MAX_BACKOFF, counted from the
+ * clock when --now is ahead of it (as the mark is). */
+static int64_t next_attempt_at(long backoff, int attempts, time_t now, time_t clock)
+{
+    long delay = backoff;
+    int k;
+
+    for (k = 1; k < attempts && delay < MAX_BACKOFF; k++)
+        delay *= 2;
+    return (int64_t)(now < clock ? now : clock) + (delay > MAX_BACKOFF ? MAX_BACKOFF : delay);
+}
+
+/* Whether a wait until `next` (a run's or a recipient's next attempt) is to
+ * be kept at `now`: not when it has come, nor when it is later than any
+ * backoff after the clock (then it is not trusted: warned of, and attempted
+ * now). what names the run or recipient for the messages. */
+static int still_waiting(const schedule *s, const char *what, int64_t next, time_t now,
+                         time_t clock, pass_result *res)
+{
+    char at[40];
+
+    if (next <= (int64_t)now)
+        return 0;
+    iso_format((time_t)next, s->tz, at, sizeof at);
+    if (next > (int64_t)clock + MAX_BACKOFF) {
+        qlog(LOG_WARN, "%s: its next attempt (%s) is later than any backoff after the clock; "
+                       "not trusted: attempting it now",
+             what, at);
+        return 0;
+    }
+    qlog(LOG_INFO, "%s waits for its next attempt at %s", what, at);
+    if (!res->next_retry || next < (int64_t)res->next_retry)
+        res->next_retry = (time_t)next;
+    return 1;
+}
+
 /* Deliver what is left of run r. Returns 1 when all is delivered, 0 when some
  * are waiting for a retry, -1 when some failed for good. A next attempt is
  * counted from the clock when --now is ahead of it (as the mark is), and
@@ -404,19 +449,13 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
             failed = 1;
             continue;
         }
-        if (strcmp(d[i].status, "retrying") == 0 && d[i].next_attempt > (int64_t)now) {
-            char at[40];
-            iso_format((time_t)d[i].next_attempt, s->tz, at, sizeof at);
-            if (d[i].next_attempt > (int64_t)clock + MAX_BACKOFF) {
-                qlog(LOG_WARN, "run %lld of %s: %s %s: its next attempt (%s) is later than any "
-                               "backoff after the clock; not trusted: attempting it now",
-                     (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
-            } else {
-                qlog(LOG_INFO, "run %lld of %s: %s %s waits for its next attempt at %s",
-                     (long long)r->id, r->report, d[i].channel, d[i].recipient, at);
+        if (strcmp(d[i].status, "retrying") == 0) {
+            char *what = xasprintf("run %lld of %s: %s %s", (long long)r->id, r->report,
+                                   d[i].channel, d[i].recipient);
+            int wait = still_waiting(s, what, d[i].next_attempt, now, clock, res);
+            free(what);
+            if (wait) {
                 waiting = 1;
-                if (!res->next_retry || d[i].next_attempt < (int64_t)res->next_retry)
-                    res->next_retry = (time_t)d[i].next_attempt;
                 continue;
             }
         }
@@ -456,14 +495,8 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
             int attempts = d[i].attempts + 1;
             int64_t next = 0;
             const char *why;
-            if (attempts < s->retries) {
-                long delay = s->backoff;
-                int k;
-                for (k = 1; k < attempts && delay < MAX_BACKOFF; k++)
-                    delay *= 2;
-                next = (int64_t)(now < clock ? now : clock) +
-                       (delay > MAX_BACKOFF ? MAX_BACKOFF : delay);
-            }
+            if (attempts < s->retries)
+                next = next_attempt_at(s->backoff, attempts, now, clock);
             why = err_text(&e, et, sizeof et);
             qlog(LOG_WARN, "run %lld: %s (attempt %d of %d%s)", (long long)r->id, why, attempts,
                  s->retries, next ? "; will retry" : "");
@@ -497,45 +530,103 @@ static const schedule *find_schedule(schedule *const *v, size_t n, const char *r
     return NULL;
 }
 
+/* Why a failed render is not retried (status 1, 2, 3), for the log. */
+static const char *permanent_why(int code)
+{
+    return code == QUIRE_EXIT_USAGE    ? "a spec error (status 1), which another attempt would meet "
+                                         "again"
+           : code == QUIRE_EXIT_DELIVERY ? "the output could not be written (status 3)"
+                                         : "a data or script error (status 2), which another "
+                                           "attempt would meet again";
+}
+
+/* A render that failed: retried later when it failed for now (status 4, a
+ * source down) and attempts remain, else failed for good (and on_failure
+ * told). */
+static void render_failure(state *st, const schedule *s, const run_row *r, const quire_error *e,
+                          time_t now, time_t clock, pass_result *res)
+{
+    char et[QUIRE_ERROR_TEXT_MAX], at[40];
+    const char *why = err_text(e, et, sizeof et);
+    int transient = e->code == QUIRE_EXIT_TRANSIENT;
+
+    if (transient && r->attempts < s->run_attempts) {
+        int64_t next = next_attempt_at(s->run_backoff, r->attempts, now, clock);
+        iso_format((time_t)next, s->tz, at, sizeof at);
+        qlog(LOG_WARN, "run %lld of %s for %s failed for now (attempt %d of %d): %s; a temporary "
+                       "failure (status 4): rendered again at %s",
+             (long long)r->id, r->report, r->period, r->attempts, s->run_attempts, why, at);
+        state_run_end(st, r->id, RUN_RETRYING, "transient", why, next, now, NULL);
+        res->render_later = 1;
+        if (!res->next_retry || next < (int64_t)res->next_retry)
+            res->next_retry = (time_t)next;
+        return;
+    }
+    if (transient)
+        qlog(LOG_WARN, "run %lld of %s for %s failed (attempt %d of %d): %s; a temporary failure, "
+                       "but no attempt is left",
+             (long long)r->id, r->report, r->period, r->attempts, s->run_attempts, why);
+    else
+        qlog(LOG_WARN, "run %lld of %s for %s failed: %s; not retried: %s", (long long)r->id,
+             r->report, r->period, why, permanent_why(e->code));
+    state_run_end(st, r->id, RUN_FAILED, transient ? "transient" : "permanent", why, 0, now,
+                  NULL);
+    res->render_failed = 1;
+    notify(st, s, r, why, now);
+}
+
+/* Render run r when it is not rendered yet, then deliver what is left of it.
+ * reason: why it is rendered, for the ledger's attempts; NULL to take it
+ * from the run's status. */
 static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r, time_t now,
-                   time_t clock, pass_result *res)
+                   time_t clock, pass_result *res, const char *reason)
 {
     quire_error e = {0};
     strbuf errors = {0};
     char et[QUIRE_ERROR_TEXT_MAX];
-    const char *why;
     int rc;
 
     if (strcmp(r->status, RUN_DELIVERING) != 0) {
         char *out = run_output(o, r);
         int stopped;
 
-        if (strcmp(r->status, RUN_PENDING) != 0)
+        if (strcmp(r->status, RUN_RETRYING) == 0) {
+            char *what = xasprintf("run %lld of %s for %s (failed for now, attempt %d of %d)",
+                                   (long long)r->id, r->report, r->period, r->attempts,
+                                   s->run_attempts);
+            int wait = !reason && still_waiting(s, what, r->next_attempt, now, clock, res);
+            free(what);
+            if (wait) {
+                free(out);
+                return;
+            }
+        } else if (strcmp(r->status, RUN_PENDING) != 0 && !reason) {
             qlog(LOG_WARN, "run %lld of %s for %s was interrupted (%s); running it again",
                  (long long)r->id, r->report, r->period, r->status);
-        if (state_run_set(st, r->id, RUN_RUNNING, out, NULL, now, &e)) {
+        }
+        if (!reason)
+            reason = strcmp(r->status, RUN_PENDING) == 0    ? "scheduled"
+                     : strcmp(r->status, RUN_RETRYING) == 0 ? "retry"
+                                                            : "restart";
+        if (state_run_begin(st, r->id, out, reason, now, &e)) {
             qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             free(out);
             return;
         }
+        r->attempts++;
         snprintf(r->output, sizeof r->output, "%s", out);
         free(out);
         if (render(s, o, r, r->output, &stopped, &e)) {
             if (stopped) {
-                state_run_set(st, r->id, RUN_ABANDONED, NULL,
-                              "stopped by a signal while rendering; redone on restart", now,
+                state_run_end(st, r->id, RUN_ABANDONED, "abandoned",
+                              "stopped by a signal while rendering; redone on restart", 0, now,
                               NULL);
                 qlog(LOG_WARN, "run %lld of %s abandoned (stopped while rendering); it is "
                                "redone on restart",
                      (long long)r->id, r->report);
                 return;
             }
-            why = err_text(&e, et, sizeof et);
-            qlog(LOG_WARN, "run %lld of %s for %s failed: %s", (long long)r->id, r->report,
-                 r->period, why);
-            state_run_set(st, r->id, RUN_FAILED, NULL, why, now, NULL);
-            res->render_failed = 1;
-            notify(st, s, r, why, now);
+            render_failure(st, s, r, &e, now, clock, res);
             return;
         }
         {
@@ -546,7 +637,7 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
                                            s->targets[i].to[k], &e))
                         qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
         }
-        if (state_run_set(st, r->id, RUN_DELIVERING, NULL, NULL, now, &e)) {
+        if (state_run_end(st, r->id, RUN_DELIVERING, "rendered", NULL, 0, now, &e)) {
             qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             return;
         }
@@ -588,7 +679,7 @@ static int pass(state *st, schedule *const *v, size_t n, const sched_opts *o, ti
         const schedule *s = find_schedule(v, n, runs[i].report);
         if (!s)
             continue; /* a report of another set of specs */
-        do_run(st, s, o, &runs[i], now, clock, res);
+        do_run(st, s, o, &runs[i], now, clock, res, NULL);
     }
     free(runs);
     return 0;
@@ -596,7 +687,10 @@ static int pass(state *st, schedule *const *v, size_t n, const sched_opts *o, ti
 
 static int exit_status(const pass_result *r)
 {
-    return r->render_failed ? QUIRE_EXIT_DATA : r->delivery_failed ? QUIRE_EXIT_DELIVERY : 0;
+    return r->render_failed     ? QUIRE_EXIT_DATA
+           : r->delivery_failed ? QUIRE_EXIT_DELIVERY
+           : r->render_later    ? QUIRE_EXIT_TRANSIENT
+                                : 0;
 }
 
 int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
@@ -611,6 +705,143 @@ int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
     rc = pass(st, v, n, o, now, &res, err);
     state_close(st);
     if (rc) /* the ledger failed */
+        return err->code ? err->code : QUIRE_EXIT_USAGE;
+    return exit_status(&res);
+}
+
+/* The first fire time of s whose run reports on period `label`, looked for
+ * from the period's first day on. Returns 0 when there is none: a label
+ * that is not of the schedule's kind of period, or no such fire within a
+ * few million. */
+static int first_fire_of(const schedule *s, const char *label, cron_fire *out)
+{
+    int y = 0, m = 1, d = 1, q = 0, n = 0, c;
+    long k;
+    char start[40];
+    time_t t;
+    period p;
+
+    if (sscanf(label, "%4d-Q%1d%n", &y, &q, &n) == 2 && !label[n] && q >= 1 && q <= 4)
+        m = 3 * q - 2;
+    else if (!(sscanf(label, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !label[n]) &&
+             !(sscanf(label, "%4d-%2d%n", &y, &m, &n) == 2 && !label[n]) &&
+             !(sscanf(label, "%4d%n", &y, &n) == 1 && !label[n]))
+        return 0;
+    snprintf(start, sizeof start, "%04d-%02d-%02dT00:00:00", y, m, d);
+    if (y < 1970 || iso_parse(start, s->tz, &t))
+        return 0;
+    for (t -= 1, k = 0; k < 4000000; k++, t = out->at) {
+        if (cron_next(&s->cron, s->tz, t, out))
+            return 0;
+        schedule_period(s, out->wall, &p);
+        if (strlen(p.label) != strlen(label) || !strchr(p.label, 'Q') != !strchr(label, 'Q'))
+            return 0; /* another kind of period than the schedule's */
+        if ((c = strcmp(p.label, label)) == 0)
+            return 1;
+        if (c > 0)
+            return 0; /* past it */
+    }
+    return 0;
+}
+
+int sched_rerun(const schedule *s, const char *label, int force, const sched_opts *o,
+                time_t now, quire_error *err)
+{
+    state *st;
+    run_row *rows = NULL, r;
+    size_t n = 0, i;
+    const run_row *done = NULL;
+    pass_result res;
+    time_t clock = time(NULL);
+    int rc = -1;
+
+    memset(&res, 0, sizeof res);
+    /* A ledger to take a run from, not a new one. */
+    if (access(o->state_path, F_OK) != 0) {
+        quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0, "cannot open the state file: %s",
+                     strerror(errno));
+        return QUIRE_EXIT_USAGE;
+    }
+    st = state_open(o->state_path, 0, err);
+    if (!st)
+        return err->code ? err->code : QUIRE_EXIT_USAGE;
+    if (state_period_runs(st, s->report, label, &rows, &n, err))
+        goto done;
+    if (!n) {
+        /* A period no pass recorded (before the report's first pass, or a
+         * skipped run no longer kept): the run of its first fire time. */
+        cron_fire f;
+        period per;
+        run_new rn;
+        char at[40];
+        int64_t id;
+
+        if (!first_fire_of(s, label, &f)) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
+                         "the ledger has no run of %s for period %s, and no fire time of its "
+                         "schedule reports on such a period",
+                         s->report, label);
+            goto done;
+        }
+        iso_format(f.at, s->tz, at, sizeof at);
+        if (f.at > now) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
+                         "%s for %s is not due before %s: nothing to run again", s->report,
+                         label, at);
+            goto done;
+        }
+        schedule_period(s, f.wall, &per);
+        rn.scheduled = f.at;
+        rn.period = per.label;
+        rn.from = per.from;
+        rn.to = per.to;
+        rn.status = RUN_PENDING;
+        if (state_run_add(st, s->report, &rn, (int64_t)now, &id, err) ||
+            state_period_runs(st, s->report, label, &rows, &n, err))
+            goto done;
+        qlog(LOG_INFO, "%s for %s: no run in the ledger; recorded the one of its fire time %s "
+                       "(run %lld)",
+             s->report, label, at, (long long)id);
+    }
+    for (i = 0; i < n && !done; i++)
+        if (strcmp(rows[i].status, RUN_DONE) == 0)
+            done = &rows[i];
+    if (done && !force) {
+        char at[40];
+        iso_format((time_t)done->finished, s->tz, at, sizeof at);
+        quire_err_at(err, QUIRE_EXIT_USAGE, o->state_path, 0, 0,
+                     "%s for %s was delivered (run %lld, done %s): not run again; --force "
+                     "renders and delivers it again, as a new run",
+                     s->report, label, (long long)done->id, at);
+        goto done;
+    }
+    if (done) {
+        /* Forced: a run of its own, so that the one delivered stays as it was. */
+        int64_t id;
+        if (state_rerun_new(st, done, (int64_t)now, &id, err) || state_run_get(st, id, &r, err))
+            goto done;
+        qlog(LOG_INFO, "%s for %s: run %lld was delivered; forced: rerun %d as run %lld",
+             s->report, label, (long long)done->id, r.rerun, (long long)r.id);
+    } else {
+        /* The latest run of the period, whatever became of it: a render
+         * that failed (or never began) is made again, a PDF whose
+         * deliveries are not all sent is delivered to those left. */
+        int render;
+        r = rows[0];
+        render = (strcmp(r.status, RUN_DELIVERING) != 0 &&
+                  strcmp(r.status, RUN_UNDELIVERED) != 0) ||
+                 !r.output[0] || access(r.output, R_OK) != 0;
+        qlog(LOG_INFO, "%s for %s: run %lld (%s): %s", s->report, label, (long long)r.id,
+             r.status, render ? "rendering it again" : "delivering its PDF to those left");
+        if (state_rerun_reset(st, r.id, render, err) || state_run_get(st, r.id, &r, err))
+            goto done;
+    }
+    do_run(st, s, o, &r, now, clock, &res, "rerun");
+    rc = 0;
+done:
+    free(rows);
+    state_close(st);
+    if (rc)
         return err->code ? err->code : QUIRE_EXIT_USAGE;
     return exit_status(&res);
 }

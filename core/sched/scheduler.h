@@ -31,6 +31,16 @@ typedef struct sched_opts {
 int sched_run_due(schedule *const *v, size_t n, const sched_opts *o, time_t now,
                   quire_error *err);
 
+/* quire rerun: render and deliver s's run for period label now (the latest
+ * of that period in the ledger; failed, skipped, waiting for a retry or not
+ * fully delivered; with none, the run of the first fire time that reports
+ * on it, recorded), as an attempt of it; the recipients that have it are not
+ * sent it again. A period delivered (a run done) is refused (status 1)
+ * unless force, which makes a new run of it delivered to everyone. Returns
+ * an exit status as sched_run_due does. */
+int sched_rerun(const schedule *s, const char *label, int force, const sched_opts *o,
+                time_t now, quire_error *err);
+
 /* Run until SIGTERM or SIGINT. Returns an exit status (0 on a clean stop). */
 int sched_daemon(schedule *const *v, size_t n, const sched_opts *o, quire_error *err);
 

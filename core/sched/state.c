@@ -29,6 +29,8 @@ struct state {
     sqlite3 *db;
     int lock_fd;   /* STATE.lock */
     int self_fd;   /* the state file, for the lock on its identity */
+    int current;   /* its runs have today's shape (only an older ledger,
+                    * opened read-only, has not) */
     char *path;
 };
 
@@ -39,20 +41,28 @@ struct state {
  * do not say). */
 #define LOCK_BYTE ((off_t)0x50000000)
 
+/* The runs table, by name: the schema's, and the one an older ledger's
+ * rows are copied into (see upgrade). A fire time has one run (rerun 0),
+ * and each forced rerun of it one more. */
+#define RUNS_TABLE(name)                                                            \
+    "CREATE TABLE IF NOT EXISTS " name " (\n"                                        \
+    "  id INTEGER PRIMARY KEY,\n"                                                    \
+    "  report TEXT NOT NULL,\n"                                                      \
+    "  scheduled INTEGER NOT NULL,\n"                                                \
+    "  rerun INTEGER NOT NULL DEFAULT 0,\n"                                          \
+    "  period TEXT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL,\n"  \
+    "  status TEXT NOT NULL,\n"                                                      \
+    "  output TEXT, error TEXT,\n"                                                   \
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"                                       \
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,\n"                                   \
+    "  created INTEGER, started INTEGER, finished INTEGER,\n"                        \
+    "  UNIQUE (report, scheduled, rerun));\n"
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS marks (\n"
     "  report TEXT PRIMARY KEY,\n"
     "  last_scheduled INTEGER NOT NULL);\n"
-    "CREATE TABLE IF NOT EXISTS runs (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  report TEXT NOT NULL,\n"
-    "  scheduled INTEGER NOT NULL,\n"
-    "  period TEXT NOT NULL, period_from TEXT NOT NULL, period_to TEXT NOT NULL,\n"
-    "  status TEXT NOT NULL,\n"
-    "  output TEXT, error TEXT,\n"
-    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
-    "  created INTEGER, started INTEGER, finished INTEGER,\n"
-    "  UNIQUE (report, scheduled));\n"
+    RUNS_TABLE("runs")
     "CREATE TABLE IF NOT EXISTS deliveries (\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
@@ -62,7 +72,27 @@ static const char schema[] =
     "  attempts INTEGER NOT NULL DEFAULT 0,\n"
     "  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
     "  error TEXT, started INTEGER, finished INTEGER,\n"
-    "  UNIQUE (run_id, channel, recipient));\n";
+    "  UNIQUE (run_id, channel, recipient));\n"
+    "CREATE TABLE IF NOT EXISTS attempts (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  attempt INTEGER NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  started INTEGER, finished INTEGER,\n"
+    "  result TEXT, error TEXT,\n"
+    "  UNIQUE (run_id, attempt));\n";
+
+/* A ledger written before runs had reruns and retries: its runs are copied
+ * into a table of today's shape (SQLite cannot change a UNIQUE constraint in
+ * place), in the same transaction as the rest of the schema. */
+static const char upgrade[] =
+    RUNS_TABLE("runs_upgraded")
+    "INSERT INTO runs_upgraded (id, report, scheduled, period, period_from, period_to, status,\n"
+    "  output, error, attempts, created, started, finished)\n"
+    "  SELECT id, report, scheduled, period, period_from, period_to, status, output, error,\n"
+    "  attempts, created, started, finished FROM runs;\n"
+    "DROP TABLE runs;\n"
+    "ALTER TABLE runs_upgraded RENAME TO runs;\n";
 
 /* Anything wrong with the state file (not a ledger, damaged, cannot be
  * written) is status 1, as docs/cli.md says: like a bad spec, it needs
@@ -164,6 +194,21 @@ static int take_lock(state *st, quire_error *err)
     return 0;
 }
 
+/* Whether the runs table has today's shape (a rerun column). */
+static int has_rerun(state *st)
+{
+    sqlite3_stmt *q = NULL;
+    int yes = 0;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'rerun'",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        yes = sqlite3_column_int(q, 0) > 0;
+    sqlite3_finalize(q);
+    return yes;
+}
+
 state *state_open(const char *path, int readonly, quire_error *err)
 {
     state *st = xcalloc(1, sizeof *st);
@@ -182,11 +227,18 @@ state *state_open(const char *path, int readonly, quire_error *err)
     if (readonly) {
         if (exec(st, "SELECT count(*) FROM runs", err))
             goto fail;
+        st->current = has_rerun(st);
         return st;
     }
     if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) ||
-        exec(st, schema, err))
+        exec(st, "BEGIN IMMEDIATE", err))
         goto fail;
+    if (exec(st, schema, err) || (!has_rerun(st) && exec(st, upgrade, err)) ||
+        exec(st, "COMMIT", err)) {
+        exec(st, "ROLLBACK", NULL);
+        goto fail;
+    }
+    st->current = 1;
     return st;
 fail:
     state_close(st);
@@ -285,7 +337,7 @@ int state_plan(state *st, const char *report, const run_new *runs, size_t n, int
     q = prep(st,
              "INSERT INTO runs (report, scheduled, period, period_from, period_to, "
              "status, created) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now')) "
-             "ON CONFLICT (report, scheduled) DO UPDATE SET status = excluded.status "
+             "ON CONFLICT (report, scheduled, rerun) DO UPDATE SET status = excluded.status "
              "WHERE runs.status = 'skipped' AND excluded.status = 'pending'",
              err);
     if (!q)
@@ -323,20 +375,17 @@ fail:
     return -1;
 }
 
-int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err)
+/* The runs a query selects (its columns RUN_COLUMNS, then its parameters
+ * bound by the caller), into *out (malloc'd). */
+#define RUN_COLUMNS                                                                      \
+    "id, report, scheduled, rerun, period, period_from, period_to, status, output, "     \
+    "attempts, next_attempt, coalesce(finished, 0)"
+
+static int read_runs(state *st, sqlite3_stmt *q, run_row **out, size_t *n, quire_error *err)
 {
-    sqlite3_stmt *q = prep(st,
-                           "SELECT id, report, scheduled, period, period_from, period_to, "
-                           "status, output, attempts FROM runs WHERE status IN ('pending', "
-                           "'running', 'abandoned', 'delivering') ORDER BY scheduled, id",
-                           err);
     size_t cap = 0;
     int rc;
 
-    *out = NULL;
-    *n = 0;
-    if (!q)
-        return -1;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         run_row *r;
         if (*n == cap) {
@@ -347,12 +396,15 @@ int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err)
         r->id = sqlite3_column_int64(q, 0);
         text(q, 1, r->report, sizeof r->report);
         r->scheduled = sqlite3_column_int64(q, 2);
-        text(q, 3, r->period, sizeof r->period);
-        text(q, 4, r->from, sizeof r->from);
-        text(q, 5, r->to, sizeof r->to);
-        text(q, 6, r->status, sizeof r->status);
-        text(q, 7, r->output, sizeof r->output);
-        r->attempts = sqlite3_column_int(q, 8);
+        r->rerun = sqlite3_column_int(q, 3);
+        text(q, 4, r->period, sizeof r->period);
+        text(q, 5, r->from, sizeof r->from);
+        text(q, 6, r->to, sizeof r->to);
+        text(q, 7, r->status, sizeof r->status);
+        text(q, 8, r->output, sizeof r->output);
+        r->attempts = sqlite3_column_int(q, 9);
+        r->next_attempt = sqlite3_column_int64(q, 10);
+        r->finished = sqlite3_column_int64(q, 11);
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -360,18 +412,229 @@ int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err)
     return 0;
 }
 
+int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT " RUN_COLUMNS " FROM runs WHERE status IN ('pending', "
+                           "'running', 'abandoned', 'retrying', 'delivering') "
+                           "ORDER BY scheduled, rerun, id",
+                           err);
+
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    return read_runs(st, q, out, n, err);
+}
+
+int state_period_runs(state *st, const char *report, const char *period, run_row **out,
+                      size_t *n, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT " RUN_COLUMNS " FROM runs WHERE report = ? AND period = ? "
+                           "ORDER BY scheduled DESC, rerun DESC, id DESC",
+                           err);
+
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, period, -1, SQLITE_TRANSIENT);
+    return read_runs(st, q, out, n, err);
+}
+
+int state_run_get(state *st, int64_t id, run_row *out, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", err);
+    run_row *r = NULL;
+    size_t n = 0;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, id);
+    if (read_runs(st, q, &r, &n, err))
+        return -1;
+    if (n)
+        *out = r[0];
+    free(r);
+    if (!n)
+        return quire_err_at(err, QUIRE_EXIT_USAGE, st->path, 0, 0, "no run %lld in the ledger",
+                            (long long)id);
+    return 0;
+}
+
+/* The parameters the statements below share, by number: ?1 run id, ?2
+ * now, ?3 output, ?4 reason, ?5 status, ?6 result, ?7 error, ?8 next
+ * attempt; each statement uses those it needs. */
+typedef struct run_args {
+    int64_t id, now, next;
+    const char *output, *reason, *status, *result, *error;
+} run_args;
+
+static void bind_args(sqlite3_stmt *q, const run_args *a)
+{
+    int k, n = sqlite3_bind_parameter_count(q);
+
+    for (k = 1; k <= n; k++) {
+        const char *t = k == 3 ? a->output : k == 4 ? a->reason : k == 5 ? a->status
+                      : k == 6 ? a->result : k == 7 ? a->error : NULL;
+        if (k == 1)
+            sqlite3_bind_int64(q, k, a->id);
+        else if (k == 2)
+            sqlite3_bind_int64(q, k, a->now);
+        else if (k == 8)
+            sqlite3_bind_int64(q, k, a->next);
+        else if (t)
+            sqlite3_bind_text(q, k, t, -1, SQLITE_TRANSIENT);
+    }
+}
+
+/* Run the n statements of sql with the parameters a, in one transaction. */
+static int in_transaction(state *st, const char *const *sql, size_t n, const run_args *a,
+                          const char *what, quire_error *err)
+{
+    size_t i;
+
+    if (exec(st, "BEGIN IMMEDIATE", err))
+        return -1;
+    for (i = 0; i < n; i++) {
+        sqlite3_stmt *q = prep(st, sql[i], err);
+        int rc;
+        if (!q)
+            goto fail;
+        bind_args(q, a);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE) {
+            db_fail(st, err, what);
+            goto fail;
+        }
+    }
+    return exec(st, "COMMIT", err);
+fail:
+    exec(st, "ROLLBACK", NULL);
+    return -1;
+}
+
+int state_run_begin(state *st, int64_t id, const char *output, const char *reason, int64_t now,
+                    quire_error *err)
+{
+    static const char *const sql[] = {
+        "UPDATE runs SET status = 'running', output = coalesce(?3, output), error = NULL, "
+        "attempts = attempts + 1, next_attempt = 0, started = ?2, finished = NULL WHERE id = ?1",
+        "INSERT INTO attempts (run_id, attempt, reason, started) "
+        "SELECT id, attempts, ?4, ?2 FROM runs WHERE id = ?1"};
+    run_args a = {0};
+
+    a.id = id;
+    a.now = now;
+    a.output = output;
+    a.reason = reason;
+    return in_transaction(st, sql, 2, &a, "cannot record an attempt", err);
+}
+
+int state_run_end(state *st, int64_t id, const char *status, const char *result,
+                  const char *error, int64_t next_attempt, int64_t now, quire_error *err)
+{
+    static const char *const sql[] = {
+        "UPDATE attempts SET finished = ?2, result = ?6, error = ?7 WHERE run_id = ?1 AND "
+        "attempt = (SELECT attempts FROM runs WHERE id = ?1)",
+        "UPDATE runs SET status = ?5, error = ?7, next_attempt = ?8, "
+        "finished = CASE WHEN ?5 = 'delivering' THEN finished ELSE ?2 END WHERE id = ?1"};
+    run_args a = {0};
+
+    a.id = id;
+    a.now = now;
+    a.status = status;
+    a.result = result;
+    a.error = error;
+    a.next = next_attempt;
+    return in_transaction(st, sql, 2, &a, "cannot record an attempt", err);
+}
+
+int state_rerun_reset(state *st, int64_t id, int render, quire_error *err)
+{
+    static const char *const sql[] = {
+        "UPDATE deliveries SET status = 'retrying', next_attempt = 0 WHERE run_id = ?1 AND "
+        "channel <> 'notify' AND status IN ('failed', 'retrying')",
+        "UPDATE runs SET status = ?5, next_attempt = 0 WHERE id = ?1"};
+    run_args a = {0};
+
+    a.id = id;
+    a.status = render ? RUN_PENDING : RUN_DELIVERING;
+    return in_transaction(st, sql, 2, &a, "cannot prepare the rerun", err);
+}
+
+int state_run_add(state *st, const char *report, const run_new *run, int64_t now, int64_t *id,
+                  quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO runs (report, scheduled, period, period_from, period_to, "
+                           "status, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                           "ON CONFLICT (report, scheduled, rerun) DO NOTHING",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, run->scheduled);
+    sqlite3_bind_text(q, 3, run->period, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, run->from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, run->to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 6, run->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 7, now);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot record a run");
+    q = prep(st, "SELECT id FROM runs WHERE report = ? AND scheduled = ? AND rerun = 0", err);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, run->scheduled);
+    rc = sqlite3_step(q);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(st, err, "cannot read the runs");
+    return 0;
+}
+
+int state_rerun_new(state *st, const run_row *of, int64_t now, int64_t *id, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO runs (report, scheduled, rerun, period, period_from, "
+                           "period_to, status, created) SELECT report, scheduled, "
+                           "max(rerun) + 1, period, period_from, period_to, 'pending', ?2 "
+                           "FROM runs WHERE report = (SELECT report FROM runs WHERE id = ?1) "
+                           "AND scheduled = (SELECT scheduled FROM runs WHERE id = ?1)",
+                           err);
+    int rc;
+
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, of->id);
+    sqlite3_bind_int64(q, 2, now);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "cannot record the rerun");
+    *id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
 int state_run_set(state *st, int64_t id, const char *status, const char *output,
                   const char *error, int64_t now, quire_error *err)
 {
-    int running = strcmp(status, RUN_RUNNING) == 0;
     int final = strcmp(status, RUN_DONE) == 0 || strcmp(status, RUN_FAILED) == 0 ||
                 strcmp(status, RUN_UNDELIVERED) == 0 || strcmp(status, RUN_ABANDONED) == 0;
-    sqlite3_stmt *q = prep(
-        st,
-        "UPDATE runs SET status = ?1, output = coalesce(?2, output), error = ?3, "
-        "attempts = attempts + ?4, started = CASE WHEN ?4 THEN ?5 ELSE started END, "
-        "finished = CASE WHEN ?6 THEN ?5 ELSE finished END WHERE id = ?7",
-        err);
+    sqlite3_stmt *q = prep(st,
+                           "UPDATE runs SET status = ?1, output = coalesce(?2, output), "
+                           "error = ?3, finished = CASE WHEN ?4 THEN ?5 ELSE finished END "
+                           "WHERE id = ?6",
+                           err);
     int rc;
 
     if (!q)
@@ -381,10 +644,9 @@ int state_run_set(state *st, int64_t id, const char *status, const char *output,
         sqlite3_bind_text(q, 2, output, -1, SQLITE_TRANSIENT);
     if (error)
         sqlite3_bind_text(q, 3, error, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(q, 4, running);
+    sqlite3_bind_int(q, 4, final);
     sqlite3_bind_int64(q, 5, now);
-    sqlite3_bind_int(q, 6, final);
-    sqlite3_bind_int64(q, 7, id);
+    sqlite3_bind_int64(q, 6, id);
     rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -506,21 +768,34 @@ static void put_time(FILE *out, sqlite3_stmt *q, int col, const char *zone)
     fputs(buf, out);
 }
 
-int state_history(state *st, FILE *out, const char *report, int deliveries, long limit,
-                  const char *zone, quire_error *err)
+int state_history(state *st, FILE *out, const char *report, int deliveries, int attempts,
+                  long limit, const char *zone, quire_error *err)
 {
     sqlite3_stmt *q = prep(st,
-                           "SELECT id, report, scheduled, period, status, attempts, started, "
-                           "finished, output, error FROM runs WHERE ?1 IS NULL OR report = ?1 "
-                           "ORDER BY scheduled DESC, id DESC LIMIT ?2",
+                           st->current
+                               ? "SELECT id, report, scheduled, period, status, attempts, "
+                                 "started, finished, output, error, rerun, next_attempt FROM runs "
+                                 "WHERE ?1 IS NULL OR report = ?1 "
+                                 "ORDER BY scheduled DESC, rerun DESC, id DESC LIMIT ?2"
+                               : "SELECT id, report, scheduled, period, status, attempts, "
+                                 "started, finished, output, error, 0, 0 FROM runs "
+                                 "WHERE ?1 IS NULL OR report = ?1 "
+                                 "ORDER BY scheduled DESC, id DESC LIMIT ?2",
                            err);
     sqlite3_stmt *d = prep(st,
                            "SELECT channel, recipient, status, attempts, finished, error "
                            "FROM deliveries WHERE run_id = ? ORDER BY id",
                            err);
+    sqlite3_stmt *a = NULL;
     int rc = -1, s;
 
     if (!q || !d)
+        goto done;
+    if (attempts && st->current &&
+        !(a = prep(st,
+                   "SELECT attempt, reason, started, result, error FROM attempts "
+                   "WHERE run_id = ? ORDER BY attempt",
+                   err)))
         goto done;
     if (report)
         sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
@@ -529,12 +804,33 @@ int state_history(state *st, FILE *out, const char *report, int deliveries, long
             "STATUS", "TRY", "OUTPUT / ERROR");
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
         const unsigned char *o = sqlite3_column_text(q, 8), *e = sqlite3_column_text(q, 9);
+        int rerun = sqlite3_column_int(q, 10);
         fprintf(out, "%-6lld %-20s ", (long long)sqlite3_column_int64(q, 0),
                 (const char *)sqlite3_column_text(q, 1));
         put_time(out, q, 2, zone);
-        fprintf(out, " %-10s %-11s %-3d %s%s%s\n", (const char *)sqlite3_column_text(q, 3),
-                (const char *)sqlite3_column_text(q, 4), sqlite3_column_int(q, 5),
-                o ? (const char *)o : "", o && e ? "  " : "", e ? (const char *)e : "");
+        fprintf(out, " %-10s %-11s %-3d ", (const char *)sqlite3_column_text(q, 3),
+                (const char *)sqlite3_column_text(q, 4), sqlite3_column_int(q, 5));
+        if (rerun)
+            fprintf(out, "(rerun %d)  ", rerun);
+        fprintf(out, "%s%s%s", o ? (const char *)o : "", o && e ? "  " : "",
+                e ? (const char *)e : "");
+        if (strcmp((const char *)sqlite3_column_text(q, 4), RUN_RETRYING) == 0) {
+            fputs("  next attempt ", out);
+            put_time(out, q, 11, zone);
+        }
+        fputc('\n', out);
+        if (a) {
+            sqlite3_reset(a);
+            sqlite3_bind_int64(a, 1, sqlite3_column_int64(q, 0));
+            while (sqlite3_step(a) == SQLITE_ROW) {
+                const unsigned char *r = sqlite3_column_text(a, 3), *ae = sqlite3_column_text(a, 4);
+                fprintf(out, "         render   try %-2d %-9s ", sqlite3_column_int(a, 0),
+                        (const char *)sqlite3_column_text(a, 1));
+                put_time(out, a, 2, zone);
+                fprintf(out, "  %s%s%s\n", r ? (const char *)r : "rendering", ae ? "  " : "",
+                        ae ? (const char *)ae : "");
+            }
+        }
         if (!deliveries)
             continue;
         sqlite3_reset(d);
@@ -556,5 +852,6 @@ int state_history(state *st, FILE *out, const char *report, int deliveries, long
 done:
     sqlite3_finalize(q);
     sqlite3_finalize(d);
+    sqlite3_finalize(a);
     return rc;
 }

@@ -29,6 +29,8 @@ void state_close(state *st);
 #define RUN_ABANDONED "abandoned"   /* stopped by a signal; redone on restart */
 #define RUN_DELIVERING "delivering" /* rendered; deliveries not all finished */
 #define RUN_DONE "done"
+#define RUN_RETRYING "retrying"     /* failed for now (a source down); rendered
+                                     * again at next_attempt */
 #define RUN_FAILED "failed"         /* the report could not be rendered */
 #define RUN_UNDELIVERED "undelivered" /* some recipient failed every attempt */
 #define RUN_SKIPPED "skipped"       /* missed while down; catch_up left it out */
@@ -37,10 +39,13 @@ typedef struct run_row {
     int64_t id;
     char report[128];
     int64_t scheduled;
+    int rerun;               /* 0: the fire time's run; n: its nth forced rerun */
     char period[32], from[16], to[16];
     char status[16];
     char output[1024];
-    int attempts;
+    int attempts;            /* renders begun */
+    int64_t next_attempt;    /* retrying: when it is rendered again */
+    int64_t finished;        /* 0 = not yet */
 } run_row;
 
 /* The last fire time considered for report; 0 with *found = 0 when none.
@@ -61,14 +66,45 @@ typedef struct run_new {
 int state_plan(state *st, const char *report, const run_new *runs, size_t n, int64_t mark,
                quire_error *err);
 
-/* Runs with work left (pending, running, abandoned, delivering), oldest
- * scheduled first. *out is malloc'd. */
+/* Runs with work left (pending, running, abandoned, retrying, delivering),
+ * oldest scheduled first. *out is malloc'd. */
 int state_open_runs(state *st, run_row **out, size_t *n, quire_error *err);
+/* The runs of report for period (any status), newest first. *out is
+ * malloc'd. */
+int state_period_runs(state *st, const char *report, const char *period, run_row **out,
+                      size_t *n, quire_error *err);
+/* Run id; an error when there is none. */
+int state_run_get(state *st, int64_t id, run_row *out, quire_error *err);
 
-/* Set a run's status (and output, error when not NULL); started/finished are
- * stamped for "running" and the final statuses. */
+/* Before rendering, in one transaction: the run "running" (with its output
+ * when not NULL), attempts + 1, and a row in attempts for this one with its
+ * reason ("scheduled", "retry", "restart", "rerun"). */
+int state_run_begin(state *st, int64_t id, const char *output, const char *reason, int64_t now,
+                    quire_error *err);
+/* After rendering, in one transaction: the attempt's result ("rendered",
+ * "transient", "permanent", "abandoned") and error, and the run's status,
+ * error and next attempt (retrying; else 0). */
+int state_run_end(state *st, int64_t id, const char *status, const char *result,
+                  const char *error, int64_t next_attempt, int64_t now, quire_error *err);
+
+/* Set a run's status after its deliveries (and output, error when not
+ * NULL); finished is stamped for the final statuses. */
 int state_run_set(state *st, int64_t id, const char *status, const char *output,
                   const char *error, int64_t now, quire_error *err);
+
+/* What quire rerun does to a run it takes up, in one transaction: its
+ * deliveries that failed or wait for a retry are due at once (those sent
+ * stay sent), and the run is pending (render: rendered again) or delivering
+ * (its PDF is delivered as it is). */
+int state_rerun_reset(state *st, int64_t id, int render, quire_error *err);
+/* Add run (for quire rerun, a fire time no pass recorded) without moving
+ * the mark; one already there for its fire time is kept. *id is the
+ * fire time's run. */
+int state_run_add(state *st, const char *report, const run_new *run, int64_t now, int64_t *id,
+                  quire_error *err);
+/* A new run (pending) for the fire time and period of run `of`, its next
+ * rerun number; *id is the new run's. */
+int state_rerun_new(state *st, const run_row *of, int64_t now, int64_t *id, quire_error *err);
 
 typedef struct delivery_row {
     int64_t id;
@@ -90,9 +126,10 @@ int state_delivery_begin(state *st, int64_t id, int64_t now, quire_error *err);
 int state_delivery_end(state *st, int64_t id, int ok, const char *error, int64_t next_attempt,
                        int64_t now, quire_error *err);
 
-/* Print the runs (and with deliveries, each one's deliveries), newest
- * first, at most limit runs (0 = all), for report (NULL = all). */
-int state_history(state *st, FILE *out, const char *report, int deliveries, long limit,
-                  const char *zone, quire_error *err);
+/* Print the runs (and with deliveries, each one's deliveries; with
+ * attempts, each one's renders), newest first, at most limit runs (0 =
+ * all), for report (NULL = all). */
+int state_history(state *st, FILE *out, const char *report, int deliveries, int attempts,
+                  long limit, const char *zone, quire_error *err);
 
 #endif

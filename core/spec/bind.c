@@ -6,18 +6,23 @@
  * types, the names a section declares itself); spec_bind() then checks what
  * one section says of another: that the entity key, `since`, every fact's
  * key, date and measure columns and every `by:` attribute name columns of
- * the right type, and that every script it names (rules, KPIs, insights)
+ * the right type, that every field a rule table compares is a numeric field
+ * of the record (fields.h), and that every script it names (rules, KPIs, insights)
  * can be read. A spec that passes spec_load() is bound, so the stages
  * after it (facts, segments) meet no spec error, and `quire validate` sees
  * every one that `quire run` would.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "models_spec.h"
 #include "spec.h"
+#include "util.h"
 
 const quire_column *spec_column(const spec_source *src, const char *name)
 {
@@ -128,7 +133,50 @@ static int bind_segment_fact(const spec *s, const spec_fact *fd, quire_error *er
     return 0;
 }
 
-/* A segmentation `by:` an attribute groups by its text values. */
+/* The fields a rule table compares are numeric fields of the record. */
+static int bind_rule_table(const spec *s, ruletable *t, quire_error *err)
+{
+    size_t nf, i, j;
+    spec_field *fv = spec_fields(s, &nf);
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < t->nnodes; i++) {
+        rt_node *nd = &t->nodes[i];
+        spec_pos at;
+        if (!nd->field)
+            continue;
+        at.line = nd->line;
+        at.col = nd->col;
+        nd->index = spec_field_index(fv, nf, nd->field);
+        if (nd->index < 0) {
+            const char **names = xcalloc(nf + 1, sizeof *names);
+            const char *near;
+            strbuf list = {0};
+            for (j = 0; j < nf; j++) {
+                names[j] = fv[j].name;
+                if (fv[j].kind != FIELD_TEXT)
+                    sb_printf(&list, "%s%s", list.len ? ", " : "", fv[j].name);
+            }
+            near = closest_word(nd->field, names, nf);
+            if (near)
+                rc = fail(s, at, err, "unknown field \"%s\" (did you mean \"%s\"?)", nd->field,
+                          near);
+            else
+                rc = fail(s, at, err, "unknown field \"%s\"; the record has %s", nd->field,
+                          list.len ? list.s : "no numeric field");
+            sb_free(&list);
+            free(names);
+        } else if (fv[nd->index].kind == FIELD_TEXT) {
+            rc = fail(s, at, err, "\"%s\" is a text attribute; a rule compares numbers (group "
+                      "by its values with \"by: %s\")", nd->field, nd->field);
+        }
+    }
+    spec_fields_free(fv, nf);
+    return rc;
+}
+
+/* A segmentation `by:` an attribute groups by its text values; a rule
+ * table's fields are in the record. */
 static int bind_segmentations(const spec *s, quire_error *err)
 {
     const spec_source *esrc = spec_find_source(s, s->entity_source);
@@ -139,7 +187,137 @@ static int bind_segmentations(const spec *s, quire_error *err)
         if (sg->by && type_of(spec_column(esrc, sg->by)) != QUIRE_T_STRING)
             return fail(s, sg->pos, err, "segmentation \"%s\": \"by\" needs a text attribute (a "
                         "string column)", sg->name);
+        if (sg->table && bind_rule_table(s, sg->table, err))
+            return -1;
     }
+    return 0;
+}
+
+/* ------------------------------------------------------------ tables by customer */
+
+static int is(const char *name, const char *prefix, const char *rest, const char *suffix)
+{
+    size_t a = strlen(prefix), b = strlen(rest), c = strlen(suffix);
+
+    return strlen(name) == a + b + c && strncmp(name, prefix, a) == 0 &&
+           strncmp(name + a, rest, b) == 0 && strcmp(name + a + b, suffix) == 0;
+}
+
+/* The record's fields, named as the segment pass names them (lua-api.md). */
+static spec_cust record_field(const spec *s, const char *name)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+    size_t i, k, w;
+    char win[32];
+
+    for (i = 0; i < s->nfacts; i++) {
+        const spec_fact *fd = &s->facts[i];
+        const spec_source *src = spec_find_source(s, fd->source);
+        if (!fd->key)
+            continue;
+        for (k = 0; k < fd->nmeasures; k++) {
+            const spec_measure *me = &fd->measures[k];
+            int additive = me->agg == AGG_COUNT || me->agg == AGG_SUM;
+            if (me->column && (me->agg == AGG_MIN || me->agg == AGG_MAX) &&
+                type_of(spec_column(src, me->column)) == QUIRE_T_DATE) {
+                if (strcmp(name, me->name) == 0)
+                    return SPEC_CUST_DATE;
+                if (is(name, "days_since_", me->name, ""))
+                    return SPEC_CUST_NUMBER;
+                continue;
+            }
+            if (strcmp(name, me->name) == 0 ||
+                (me->agg == AGG_COUNT && is(name, "has_", me->name, "")))
+                return SPEC_CUST_NUMBER;
+            for (w = 0; additive && w < s->nwindows; w++) {
+                if (s->windows[w] == SPEC_LIFETIME)
+                    snprintf(win, sizeof win, "_lifetime");
+                else
+                    snprintf(win, sizeof win, "_%dm", s->windows[w]);
+                if (is(name, "", me->name, win))
+                    return SPEC_CUST_NUMBER;
+            }
+        }
+    }
+    if (s->entity_since && strcmp(name, "tenure_months") == 0)
+        return SPEC_CUST_NUMBER;
+    for (i = 0; i < s->nentity_attrs; i++) {
+        int text = type_of(spec_column(esrc, s->entity_attrs[i])) == QUIRE_T_STRING;
+        if (strcmp(name, s->entity_attrs[i]) == 0)
+            return text ? SPEC_CUST_TEXT : SPEC_CUST_NUMBER;
+        if (!text && is(name, "has_", s->entity_attrs[i], ""))
+            return SPEC_CUST_NUMBER;
+    }
+    return SPEC_CUST_NONE;
+}
+
+spec_cust spec_customer_field(const spec *s, const char *name)
+{
+    size_t i;
+
+    if (strcmp(name, s->entity_key) == 0)
+        return SPEC_CUST_KEY;
+    if (strcmp(name, "segment") == 0)
+        return SPEC_CUST_SEGMENT;
+    if (strcmp(name, "prev_segment") == 0)
+        return SPEC_CUST_PREV;
+    for (i = 0; i < s->nkpis; i++)
+        if (strcmp(name, s->kpis[i].name) == 0)
+            return SPEC_CUST_KPI;
+    return record_field(s, name);
+}
+
+static int text_kind(const spec *s, spec_cust k)
+{
+    const spec_source *esrc = spec_find_source(s, s->entity_source);
+
+    return k == SPEC_CUST_SEGMENT || k == SPEC_CUST_PREV || k == SPEC_CUST_TEXT ||
+           (k == SPEC_CUST_KEY && type_of(spec_column(esrc, s->entity_key)) == QUIRE_T_STRING);
+}
+
+static int unknown_column(const spec *s, spec_pos at, const char *what, const char *name,
+                          quire_error *err)
+{
+    return fail(s, at, err, "%s \"%s\" is none of what a table by customer shows: the key "
+                "(%s), segment, prev_segment, a field of the record (a measure, a window, "
+                "days_since_..., an attribute) or a KPI", what, name, s->entity_key);
+}
+
+/* A table by customer: every name it uses is something a customer has. */
+static int bind_customer_table(const spec *s, const spec_block *b, quire_error *err)
+{
+    size_t i;
+    spec_cust k;
+
+    for (i = 0; i < b->ncolumns; i++)
+        if (!spec_customer_field(s, b->columns[i]))
+            return unknown_column(s, b->colfmt[i].pos, "column", b->columns[i], err);
+    for (i = 0; i < b->nwhere; i++) {
+        const spec_cond *cd = &b->where[i];
+        if (!(k = spec_customer_field(s, cd->name)))
+            return unknown_column(s, cd->pos, "condition on", cd->name, err);
+        if (!text_kind(s, k) && isnan(cd->num) && k != SPEC_CUST_DATE)
+            return fail(s, cd->pos, err, "\"%s\" is a number; compare it with a number, not "
+                        "\"%s\"", cd->name, cd->text);
+        if (k == SPEC_CUST_DATE)
+            return fail(s, cd->pos, err, "\"%s\" is a date; filter on days_since_%s instead",
+                        cd->name, cd->name);
+    }
+    if (b->sort && !spec_customer_field(s, b->sort))
+        return unknown_column(s, b->sort_pos, "sort by", b->sort, err);
+    return 0;
+}
+
+static int bind_tables(const spec *s, quire_error *err)
+{
+    size_t i, j;
+
+    for (i = 0; i < s->nsections; i++)
+        for (j = 0; j < s->sections[i].nblocks; j++) {
+            const spec_block *b = &s->sections[i].blocks[j];
+            if (b->kind == BLOCK_TABLE && b->by_customer && bind_customer_table(s, b, err))
+                return -1;
+        }
     return 0;
 }
 
@@ -203,7 +381,7 @@ int spec_bind(const spec *s, quire_error *err)
         if (fd->segment ? bind_segment_fact(s, fd, err) : bind_entity_fact(s, fd, err))
             return -1;
     }
-    if (bind_segmentations(s, err) || models_spec_bind(s, err))
+    if (bind_segmentations(s, err) || bind_tables(s, err) || models_spec_bind(s, err))
         return -1;
     return bind_scripts(s, err);
 }

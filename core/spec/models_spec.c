@@ -1,6 +1,7 @@
 /*
  * models_spec.c - the spec's `models:` section, read and bound.
  */
+#include "fields.h"
 #include "models_spec.h"
 
 #include <errno.h>
@@ -406,44 +407,14 @@ static int is_date_measure(const spec_measure *me, const spec_source *src)
 
 int spec_field_known(const spec *s, const char *name)
 {
-    const spec_source *src = NULL;
-    const spec_measure *me;
-    const char *us;
-    size_t i, n = strlen(name);
+    /* The record's fields as the segment pass names them (fields.h), so a
+     * model reads exactly the fields a rule could. */
+    size_t n;
+    spec_field *fv = spec_fields(s, &n);
+    int k = spec_field_index(fv, n, name), ok = k >= 0 && fv[k].kind != FIELD_TEXT;
 
-    if (strcmp(name, "tenure_months") == 0)
-        return s->entity_since != NULL;
-    if (strncmp(name, "days_since_", 11) == 0 &&
-        (me = find_measure(s, name + 11, n - 11, &src)) != NULL)
-        return is_date_measure(me, src);
-    if ((me = find_measure(s, name, n, &src)) != NULL)
-        return !is_date_measure(me, src);
-    if (strncmp(name, "has_", 4) == 0 && (me = find_measure(s, name + 4, n - 4, &src)) != NULL)
-        return me->agg == AGG_COUNT;
-    for (i = 0; i < s->nentity_attrs; i++) {
-        const quire_column *c = spec_column(spec_find_source(s, s->entity_source),
-                                            s->entity_attrs[i]);
-        int num = c && c->type != QUIRE_T_STRING;
-        if (strcmp(name, s->entity_attrs[i]) == 0)
-            return num;
-        if (num && strncmp(name, "has_", 4) == 0 && strcmp(name + 4, s->entity_attrs[i]) == 0)
-            return 1;
-    }
-    /* <measure>_<N>m, <measure>_lifetime */
-    us = strrchr(name, '_');
-    if (!us || !(me = find_measure(s, name, (size_t)(us - name), &src)) ||
-        !(me->agg == AGG_COUNT || me->agg == AGG_SUM))
-        return 0;
-    for (i = 0; i < s->nwindows; i++) {
-        char w[32];
-        if (s->windows[i] == SPEC_LIFETIME)
-            snprintf(w, sizeof w, "_lifetime");
-        else
-            snprintf(w, sizeof w, "_%dm", s->windows[i]);
-        if (strcmp(us, w) == 0)
-            return 1;
-    }
-    return 0;
+    spec_fields_free(fv, n);
+    return ok;
 }
 
 static int bind_field(const spec *s, const spec_field_ref *r, const char *what, quire_error *err)

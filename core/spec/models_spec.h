@@ -100,8 +100,8 @@ int models_spec_parse(ydoc *y, ynode *n, const spec *s, spec_models **out);
 int models_spec_bind(const spec *s, quire_error *err);
 void models_spec_free(spec_models *m);
 
-/* Whether name is a field of the record the facts, features and entities
- * of s give (docs/spec.md, "What the segment rule receives"). */
+/* Whether name is a number field of the record the facts, features and
+ * entities of s give: one of spec_fields() (fields.h) that is not text. */
 int spec_field_known(const spec *s, const char *name);
 
 #endif

@@ -353,6 +353,37 @@ static int check_line(ctx *c, node *m, const char *key, const char *value, const
     return 0;
 }
 
+/* A template's {NAME:FORMAT}s (name, subject, body): {from:FORMAT} and
+ * {to:FORMAT} in one of date.h's formats, {period:name}. */
+static int check_template(ctx *c, node *m, const char *key, const char *value)
+{
+    const char *p = value, *end, *colon;
+    char buf[64];
+
+    while (p && (p = strchr(p, '{')) != NULL && (end = strchr(p, '}')) != NULL) {
+        colon = memchr(p, ':', (size_t)(end - p));
+        if (colon) {
+            size_t nl = (size_t)(colon - p - 1), fl = (size_t)(end - colon - 1);
+            int is_month = (nl == 4 && strncmp(p + 1, "from", 4) == 0) ||
+                           (nl == 2 && strncmp(p + 1, "to", 2) == 0);
+            if (nl == 6 && strncmp(p + 1, "period", 6) == 0) {
+                if (fl != 4 || strncmp(colon + 1, "name", 4) != 0)
+                    return fail(c, get(c, m, key), "%s: unknown format in \"%.*s\"; {period} "
+                                "takes one, {period:name} (\"Q2 2024\", \"Apr 2024\")", key,
+                                (int)(end - p + 1), p);
+            } else if (!is_month) {
+                return fail(c, get(c, m, key), "%s: \"%.*s\": only {from}, {to} and {period} "
+                            "take a format", key, (int)(end - p + 1), p);
+            } else if (format_value_as(buf, sizeof buf, "2024-01-01", colon + 1, fl)) {
+                return fail(c, get(c, m, key), "%s: unknown format in \"%.*s\"; formats: %s",
+                            key, (int)(end - p + 1), p, DATE_FORMATS);
+            }
+        }
+        p = end + 1;
+    }
+    return 0;
+}
+
 static int load_email_opts(ctx *c, node *m, deliver_target *t)
 {
     node *n;
@@ -370,7 +401,8 @@ static int load_email_opts(ctx *c, node *m, deliver_target *t)
     if (t->from && check_address(c, get(c, m, "from"), t->from, "from: "))
         return -1;
     if (check_line(c, m, "subject", t->subject, "subject") ||
-        check_line(c, m, "smtp_url", t->smtp_url, "smtp_url"))
+        check_line(c, m, "smtp_url", t->smtp_url, "smtp_url") ||
+        check_template(c, m, "subject", t->subject) || check_template(c, m, "body", t->body))
         return -1;
     if (t->smtp_url && strncmp(t->smtp_url, "smtp://", 7) && strncmp(t->smtp_url, "smtps://", 8))
         return fail(c, get(c, m, "smtp_url"), "smtp_url must start with smtp:// or smtps://");
@@ -418,6 +450,8 @@ static int load_target(ctx *c, node *m, deliver_target *t)
         if (strchr(t->name, '/') || strcmp(t->name, "..") == 0 || strncmp(t->name, ".", 1) == 0)
             return fail(c, get(c, m, "name"),
                         "name is a file name template, without \"/\" or a leading \".\"");
+        if (check_template(c, m, "name", t->name))
+            return -1;
         return 0;
     }
     if ((n = get(c, m, "email")) != NULL) {
@@ -521,7 +555,8 @@ static int load_on_failure(ctx *c, node *m)
 static const char *const sched_keys[] = {"name",     "cron",         "tz",
                                          "period",   "show",         "period_params", "catch_up",
                                          "catch_up_max", "catch_up_grace", "retries",
-                                         "backoff",  "deliver",      "on_failure"};
+                                         "backoff",  "run_retry",    "deliver",
+                                         "on_failure"};
 
 static const char *const period_names[] = {"previous_month", "current_month", "previous_quarter",
                                            "previous_year",  "previous_day",  "current_day"};
@@ -543,6 +578,34 @@ static int period_param(ctx *c, node *at, const char *name, int *is_date)
     return fail(c, at, "the spec has no parameter \"%s\" to receive the period (set "
                        "period_params: {from: NAME, to: NAME})",
                 name);
+}
+
+/* run_retry: { attempts: N, backoff: DURATION }: how often a run that failed
+ * for now (a source down) is rendered again, and how long after. */
+static int load_run_retry(ctx *c, node *m)
+{
+    static const char *const keys[] = {"attempts", "backoff"};
+    schedule *s = c->s;
+    node *n;
+    long v;
+
+    s->run_attempts = 4;
+    s->run_backoff = 900;
+    if (!m)
+        return 0;
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(c, m, "run_retry must be a mapping {attempts: N, backoff: DURATION}");
+    if (check_keys(c, m, "run_retry", keys, 2))
+        return -1;
+    if ((n = get(c, m, "attempts")) != NULL) {
+        if (to_long(c, n, "run_retry.attempts", 1, 100, &v))
+            return -1;
+        s->run_attempts = (int)v;
+    }
+    if ((n = get(c, m, "backoff")) != NULL &&
+        to_duration(c, n, "run_retry.backoff", &s->run_backoff))
+        return -1;
+    return 0;
 }
 
 static int load_schedule(ctx *c, node *m)
@@ -631,6 +694,8 @@ static int load_schedule(ctx *c, node *m)
     }
     s->backoff = 60;
     if ((n = get(c, m, "backoff")) != NULL && to_duration(c, n, "backoff", &s->backoff))
+        return -1;
+    if (load_run_retry(c, get(c, m, "run_retry")))
         return -1;
     if ((n = get(c, m, "deliver")) != NULL) {
         yaml_node_item_t *it;

@@ -7,6 +7,7 @@
  *     tz: Europe/Berlin
  *     period: previous_month
  *     catch_up: latest          # skip | latest | all
+ *     run_retry: { attempts: 4, backoff: 15m }   # a run that fails for now
  *     deliver:
  *       - { folder: ../out/archive, name: "{report}-{period}.pdf" }
  *       - { email: [a@example.com], smtp_url: "smtp://mail:587", from: q@example.com }
@@ -70,6 +71,8 @@ struct schedule {
     long grace;              /* seconds late a run still counts as on time */
     int retries;             /* attempts per recipient */
     long backoff;            /* seconds before the second attempt; doubles */
+    int run_attempts;        /* renders of a run that fails for now (run_retry) */
+    long run_backoff;        /* seconds before its second; doubles */
     deliver_target *targets;
     size_t ntargets;
     deliver_target *on_failure;   /* an email target, or NULL */

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "date.h"
 #include "models_spec.h"
+#include "rowsel.h"
 #include "schedule.h"
 #include "util.h"
 #include "ydoc.h"
@@ -24,6 +26,7 @@
 typedef struct ctx {
     ydoc y;
     spec *s;
+    char period[64];  /* ${period}, once periods is read */
 } ctx;
 
 typedef ynode node;
@@ -176,6 +179,62 @@ static const char *param_check(param_type t, const char *v)
     }
 }
 
+/* ${name:format}: a month or date parameter in words (date.h). */
+static int format_param(void *arg, size_t i, const char *fmt, size_t len, char *buf, size_t n,
+                        char *msg, size_t msgn)
+{
+    const ctx *c = arg;
+    const spec_param *prm = i < c->s->nparams ? &c->s->params[i] : NULL;
+    int32_t days = 0;
+    int y, mo, d = 0, month = -1;
+
+    if (!prm) {
+        snprintf(msg, msgn, "${period:%.*s}: ${period} takes no format", (int)len, fmt);
+        return -1;
+    }
+    if (prm->type == PARAM_MONTH)
+        month = parse_month(prm->value);
+    else if (prm->type == PARAM_DATE && parse_date(prm->value, &days) == 0) {
+        civil_from_days(days, &y, &mo, &d);
+        month = y * 12 + mo - 1;
+    }
+    if (prm->type != PARAM_MONTH && prm->type != PARAM_DATE) {
+        snprintf(msg, msgn, "${%s:%.*s}: only month and date parameters take a format, and "
+                 "\"%s\" is a %s parameter", prm->name, (int)len, fmt, prm->name,
+                 param_types[prm->type]);
+        return -1;
+    }
+    if (month < 0 || format_month_as(buf, n, month, d, fmt, len)) {
+        snprintf(msg, msgn, "${%s:%.*s}: unknown format \"%.*s\"; formats: %s", prm->name,
+                 (int)len, fmt, (int)len, fmt, DATE_FORMATS);
+        return -1;
+    }
+    return 0;
+}
+
+/* What ${name} stands for in the rest of the spec: the parameters, and
+ * ${period} once periods is read. */
+static void publish_params(ctx *c)
+{
+    const spec *s = c->s;
+    const char **names = xcalloc(s->nparams + 2, sizeof *names);
+    const char **values = xcalloc(s->nparams + 2, sizeof *values);
+    size_t i;
+
+    for (i = 0; i < s->nparams; i++) {
+        names[i] = s->params[i].name;
+        values[i] = s->params[i].value;
+    }
+    if (c->period[0]) {
+        names[i] = "period";
+        values[i++] = c->period;
+    }
+    ydoc_set_params(&c->y, names, values, i);
+    ydoc_set_format(&c->y, format_param, c);
+    free(names);
+    free(values);
+}
+
 static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
 {
     static const char *const keys[] = {"type", "default", "help"};
@@ -197,6 +256,9 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         prm->name = xstrdup(ynode_text(k));
         prm->pos = pos_of(k);
         s->nparams++;
+        if (strcmp(prm->name, "period") == 0)
+            return fail(c, k, "\"period\" is the report's period (${period}); give the "
+                        "parameter another name");
         if (v->type == YAML_SCALAR_NODE) {
             prm->type = PARAM_STRING;
             prm->value = ynode_is_null(v) ? NULL : xstrdup(ynode_text(v));
@@ -272,17 +334,7 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         }
     }
     /* What ${name} stands for in the rest of the spec. */
-    {
-        const char **names = xcalloc(s->nparams + 1, sizeof *names);
-        const char **values = xcalloc(s->nparams + 1, sizeof *values);
-        for (i = 0; i < s->nparams; i++) {
-            names[i] = s->params[i].name;
-            values[i] = s->params[i].value;
-        }
-        ydoc_set_params(&c->y, names, values, s->nparams);
-        free(names);
-        free(values);
-    }
+    publish_params(c);
     return 0;
 }
 
@@ -325,6 +377,181 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
     return 0;
 }
 
+static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
+
+const char *const spec_source_keys[SPEC_SOURCE_NKEYS] = {"plugin",   "columns",  "derive",
+                                                         "where",    "distinct", "parts"};
+
+int spec_is_source_key(const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < SPEC_SOURCE_NKEYS; i++)
+        if (strcmp(spec_source_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* A source's option: key and value as written, ${param} substituted. */
+static int load_option(ctx *c, node *qk, node *qv, const char *source, spec_option *o)
+{
+    char what[160];
+
+    snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", ynode_text(qk), source);
+    o->key = xstrdup(ynode_text(qk));
+    o->pos = pos_of(qk);
+    o->raw = xstrdup(qv->type == YAML_SCALAR_NODE ? ynode_text(qv) : "");
+    return scalar(c, qv, what, &o->value);
+}
+
+static int load_columns(ctx *c, node *m, quire_column **cols, size_t *n)
+{
+    yaml_node_pair_t *r;
+
+    if (want(c, m, YAML_MAPPING_NODE, "a source's columns"))
+        return -1;
+    *cols = xcalloc((size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start) + 1,
+                    sizeof **cols);
+    for (r = m->data.mapping.pairs.start; r < m->data.mapping.pairs.top; r++) {
+        node *rk = nd(c, r->key);
+        if (want(c, rk, YAML_SCALAR_NODE, "a column name"))
+            return -1;
+        if (load_column(c, rk, nd(c, r->value), &(*cols)[(*n)++]))
+            return -1;
+    }
+    return 0;
+}
+
+/* parts: a list of the inputs of one source; a plain value is a path. */
+static int load_parts(ctx *c, node *l, spec_source *src)
+{
+    yaml_node_item_t *it;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "\"parts\" of a source"))
+        return -1;
+    if (l->data.sequence.items.top == l->data.sequence.items.start)
+        return fail(c, l, "\"parts\" lists the inputs of source \"%s\": at least one",
+                    src->name);
+    src->parts = xcalloc((size_t)(l->data.sequence.items.top - l->data.sequence.items.start),
+                         sizeof *src->parts);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        node *m = nd(c, *it);
+        spec_part *pt = &src->parts[src->nparts++];
+        yaml_node_pair_t *q;
+        size_t k, j;
+
+        pt->pos = pos_of(m);
+        if (m->type == YAML_SCALAR_NODE) {
+            pt->options = xcalloc(1, sizeof *pt->options);
+            pt->options[0].key = xstrdup("path");
+            pt->options[0].pos = pos_of(m);
+            pt->options[0].raw = xstrdup(ynode_text(m));
+            pt->noptions = 1;
+            if (scalar(c, m, "a part of a source", &pt->options[0].value))
+                return -1;
+            continue;
+        }
+        if (want(c, m, YAML_MAPPING_NODE, "a part of a source"))
+            return -1;
+        pt->options = xcalloc((size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start),
+                              sizeof *pt->options);
+        for (q = m->data.mapping.pairs.start; q < m->data.mapping.pairs.top; q++) {
+            node *qk = nd(c, q->key), *qv = nd(c, q->value);
+            if (want(c, qk, YAML_SCALAR_NODE, "a key of a part"))
+                return -1;
+            if (strcmp(ynode_text(qk), "columns") == 0) {
+                if (load_columns(c, qv, &pt->columns, &pt->ncolumns))
+                    return -1;
+                continue;
+            }
+            if (spec_is_source_key(ynode_text(qk)))
+                return fail(c, qk, "\"%s\" belongs to the source, not to one of its parts",
+                            ynode_text(qk));
+            if (load_option(c, qk, qv, src->name, &pt->options[pt->noptions++]))
+                return -1;
+        }
+        /* A part changes how a column is read (its format), not what it is. */
+        for (k = 0; k < pt->ncolumns; k++) {
+            const quire_column *pc = &pt->columns[k];
+            for (j = 0; j < src->ncolumns; j++)
+                if (strcmp(src->columns[j].name, pc->name) == 0)
+                    break;
+            if (j == src->ncolumns || src->columns[j].type != pc->type) {
+                node *cm = get(c, m, "columns");
+                return fail(c, cm ? get(c, cm, pc->name) : m, "column \"%s\" of a part must be "
+                            "declared in the source's columns with the same type (a part "
+                            "changes its format only)", pc->name);
+            }
+        }
+    }
+    return 0;
+}
+
+/* derive: or where: a mapping of names to expressions over the source's
+ * columns. Derived columns join the source's columns as they are read, so a
+ * later one, a condition or a fact can use them. */
+static int load_exprs(ctx *c, node *m, spec_source *src, int derive)
+{
+    spec_expr **out = derive ? &src->derived : &src->where;
+    size_t *n = derive ? &src->nderived : &src->nwhere;
+    yaml_node_pair_t *p;
+    size_t k, count;
+
+    if (want(c, m, YAML_MAPPING_NODE, derive ? "\"derive\" of a source" : "\"where\" of a source"))
+        return -1;
+    count = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    *out = xcalloc(count + 1, sizeof **out);
+    if (derive)
+        src->columns = xrealloc(src->columns, (src->ncolumns + count + 1) * sizeof *src->columns);
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k_ = nd(c, p->key), *v = nd(c, p->value);
+        spec_expr *e = &(*out)[*n];
+        expr_column *cols;
+        expr_error ee;
+        char *text;
+        int coloff = 0;
+
+        if (want(c, k_, YAML_SCALAR_NODE, derive ? "a derived column's name" : "a condition's name"))
+            return -1;
+        e->name = xstrdup(ynode_text(k_));
+        e->pos = pos_of(k_);
+        (*n)++;
+        if (derive)
+            for (k = 0; k < src->ncolumns; k++)
+                if (strcmp(src->columns[k].name, e->name) == 0)
+                    return fail(c, k_, "derived column \"%s\" is already a column of source "
+                                "\"%s\"", e->name, src->name);
+        if (scalar(c, v, derive ? "a derived column" : "a condition", &text))
+            return -1;
+        cols = xcalloc(src->ncolumns + 1, sizeof *cols);
+        for (k = 0; k < src->ncolumns; k++) {
+            cols[k].name = src->columns[k].name;
+            cols[k].type = src->columns[k].type;
+        }
+        e->x = expr_parse(text, cols, src->ncolumns, &ee);
+        free(cols);
+        if (!e->x) {
+            /* The byte in the file, when the text is the value as written on one line. */
+            if (v->start_mark.line == v->end_mark.line && strcmp(text, ynode_text(v)) == 0)
+                coloff = (int)ee.at + (v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE);
+            free(text);
+            return ydoc_fail(&c->y, v, coloff, "%s (%s \"%s\")", ee.msg,
+                             derive ? "derived column" : "condition", e->name);
+        }
+        free(text);
+        if (!derive && expr_result(e->x) != EXPR_BOOL)
+            return fail(c, v, "condition \"%s\" must be true or false for each row, like "
+                        "Quantity > 0", e->name);
+        if (derive) {
+            quire_column *col = &src->columns[src->ncolumns++];
+            memset(col, 0, sizeof *col);
+            col->name = xstrdup(e->name);
+            col->type = expr_column_type(expr_result(e->x));
+        }
+    }
+    return 0;
+}
+
 static int load_sources(ctx *c, node *m)
 {
     spec *s = c->s;
@@ -336,7 +563,7 @@ static int load_sources(ctx *c, node *m)
     n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
     s->sources = xcalloc(n, sizeof *s->sources);
     for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        node *k = nd(c, p->key), *v = nd(c, p->value);
+        node *k = nd(c, p->key), *v = nd(c, p->value), *x;
         spec_source *src = &s->sources[s->nsources];
         yaml_node_pair_t *q;
 
@@ -351,11 +578,12 @@ static int load_sources(ctx *c, node *m)
         src->options = xcalloc(n, sizeof *src->options);
         for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
             node *qk = nd(c, q->key), *qv = nd(c, q->value);
-            char what[160];
+            const char *key;
 
             if (want(c, qk, YAML_SCALAR_NODE, "a source key"))
                 return -1;
-            if (strcmp(ynode_text(qk), "plugin") == 0) {
+            key = ynode_text(qk);
+            if (strcmp(key, "plugin") == 0) {
                 const char *pn;
                 if (scalar(c, qv, "a source's plugin", &src->plugin))
                     return -1;
@@ -364,32 +592,37 @@ static int load_sources(ctx *c, node *m)
                     if (!islower((unsigned char)*pn) && !isdigit((unsigned char)*pn) && *pn != '_')
                         return fail(c, qv, "plugin names are made of a-z, 0-9 and _, not \"%s\"",
                                     src->plugin);
-            } else if (strcmp(ynode_text(qk), "columns") == 0) {
-                yaml_node_pair_t *r;
-                if (want(c, qv, YAML_MAPPING_NODE, "a source's columns"))
+            } else if (strcmp(key, "columns") == 0) {
+                if (load_columns(c, qv, &src->columns, &src->ncolumns))
                     return -1;
-                n = (size_t)(qv->data.mapping.pairs.top - qv->data.mapping.pairs.start);
-                src->columns = xcalloc(n, sizeof *src->columns);
-                for (r = qv->data.mapping.pairs.start; r < qv->data.mapping.pairs.top; r++) {
-                    node *rk = nd(c, r->key);
-                    if (want(c, rk, YAML_SCALAR_NODE, "a column name"))
+            } else if (strcmp(key, "distinct") == 0) {
+                if (qv->type == YAML_SEQUENCE_NODE) {
+                    if (load_names(c, qv, "\"distinct\" of a source", &src->distinct_on,
+                                   &src->ndistinct_on))
                         return -1;
-                    if (load_column(c, rk, nd(c, r->value), &src->columns[src->ncolumns++]))
-                        return -1;
+                    src->distinct = 1;
+                } else if (qv->type != YAML_SCALAR_NODE ||
+                           (strcmp(ynode_text(qv), "true") && strcmp(ynode_text(qv), "false"))) {
+                    return fail(c, qv, "\"distinct\" must be true, false or a list of columns "
+                                "(rows alike in those columns are dropped)");
+                } else {
+                    src->distinct = strcmp(ynode_text(qv), "true") == 0;
                 }
-            } else {
-                spec_option *o = &src->options[src->noptions];
-                snprintf(what, sizeof what, "option \"%s\" of source \"%s\"", ynode_text(qk), src->name);
-                o->key = xstrdup(ynode_text(qk));
-                o->pos = pos_of(qk);
-                src->noptions++;
-                if (scalar(c, qv, what, &o->value))
+            } else if (!spec_is_source_key(key)) {
+                if (load_option(c, qk, qv, src->name, &src->options[src->noptions++]))
                     return -1;
-                o->raw = xstrdup(ynode_text(qv));
             }
         }
         if (!src->plugin)
             return fail(c, v, "source \"%s\" needs a \"plugin\" (e.g. plugin: csv)", src->name);
+        /* After the columns, which they read, whatever the order of the keys. */
+        src->nplain = src->ncolumns;
+        if ((x = get(c, v, "parts")) && load_parts(c, x, src))
+            return -1;
+        if ((x = get(c, v, "derive")) && load_exprs(c, x, src, 1))
+            return -1;
+        if ((x = get(c, v, "where")) && load_exprs(c, x, src, 0))
+            return -1;
     }
     return 0;
 }
@@ -414,8 +647,6 @@ static int need_source(ctx *c, node *at, const char *name)
     return -1;
 }
 
-static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
-
 static int load_entities(ctx *c, node *m)
 {
     static const char *const keys[] = {"source", "key", "since", "attributes"};
@@ -433,6 +664,23 @@ static int load_entities(ctx *c, node *m)
         return -1;
     if (need_source(c, get(c, m, "source"), s->entity_source))
         return -1;
+    if (s->entity_since && strchr(s->entity_since, '(')) {
+        /* since: min(column): the source holds many rows per entity */
+        char *in = s->entity_since, *open = strchr(in, '('), *close = strrchr(in, ')');
+        size_t nlen = (size_t)(open - in);
+        while (nlen && in[nlen - 1] == ' ')
+            nlen--;
+        if (nlen != 3 || strncmp(in, "min", 3) != 0 || !close || close[1] || close == open + 1)
+            return fail(c, get(c, m, "since"), "\"since\" is a date column, or min(column): the "
+                        "earliest date of each entity's rows, not \"%s\"", in);
+        for (open++; *open == ' '; open++)
+            ;
+        while (close > open && close[-1] == ' ')
+            close--;
+        s->entity_since = xstrndup(open, (size_t)(close - open));
+        free(in);
+        s->entity_since_min = 1;
+    }
     if (!(a = get(c, m, "attributes")))
         return 0;
     if (load_names(c, a, "\"attributes\" of entities", &s->entity_attrs, &s->nentity_attrs))
@@ -659,33 +907,81 @@ quire_rgb spec_palette(size_t i)
     return palette[i % (sizeof palette / sizeof *palette)];
 }
 
+/* "rules": a rule table (ruletable.h), each rule a segment of sg's list and
+ * a condition; its fields are resolved by spec_bind(). */
+static int load_rule_table(ctx *c, node *l, spec_segmentation *sg)
+{
+    yaml_node_item_t *it;
+    const char **names;
+    size_t i;
+    int rc = 0;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "\"rules\" (a list of rules)"))
+        return -1;
+    if (l->data.sequence.items.top == l->data.sequence.items.start)
+        return fail(c, l, "\"rules\" is empty; its last rule names the segment of every "
+                    "customer the others leave, as in \"- Regular\"");
+    names = xcalloc(sg->nsegments + 1, sizeof *names);
+    for (i = 0; i < sg->nsegments; i++)
+        names[i] = sg->segments[i].name;
+    sg->table = xcalloc(1, sizeof *sg->table);
+    for (it = l->data.sequence.items.start; rc == 0 && it < l->data.sequence.items.top; it++) {
+        node *e = nd(c, *it);
+        spec_pos at = pos_of(e);
+        char *text, msg[300];
+        int quoted, off = 0;
+
+        if (scalar(c, e, "a rule (\"VIP if revenue_12m >= 2000\")", &text)) {
+            rc = -1;
+            break;
+        }
+        quoted = e->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                 e->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        if (sg->table->nrules && sg->table->rules[sg->table->nrules - 1].cond < 0)
+            rc = ydoc_fail(&c->y, e, 0, "this rule is never reached: the one before it, "
+                           "without a condition, takes every customer left");
+        else if (ruletable_add(sg->table, text, names, sg->nsegments, at.line, at.col + quoted,
+                               &off, msg, sizeof msg))
+            rc = ydoc_fail(&c->y, e, quoted + off, "%s", msg);
+        free(text);
+    }
+    if (rc == 0 && sg->table->rules[sg->table->nrules - 1].cond >= 0)
+        rc = fail(c, nd(c, l->data.sequence.items.top[-1]), "the last rule has no condition: "
+                  "it names the segment of every customer the others leave, as in "
+                  "\"- %s\"", names[sg->nsegments - 1]);
+    free(names);
+    return rc;
+}
+
 /* One segmentation: "segments" or an entry of "segmentations". */
 static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentation *sg)
 {
-    static const char *const keys[] = {"title", "rule", "by", "list"};
+    static const char *const keys[] = {"title", "rule", "rules", "by", "list"};
     static const char *const seg_keys[] = {"name", "color", "churned"};
     spec *s = c->s;
-    node *l;
+    node *l, *rules;
     char *rule = NULL;
     yaml_node_item_t *it;
     size_t i;
 
-    if (want(c, m, YAML_MAPPING_NODE, where) || check_keys(c, m, where, keys, 4))
+    if (want(c, m, YAML_MAPPING_NODE, where) || check_keys(c, m, where, keys, 5))
         return -1;
     sg->pos = pos_of(m);
     if (get_str(c, m, "title", 0, where, &sg->title) || get_str(c, m, "rule", 0, where, &rule) ||
         get_str(c, m, "by", 0, where, &sg->by))
         return -1;
-    if (!rule == !sg->by) {
+    rules = get(c, m, "rules");
+    if ((rule != NULL) + (sg->by != NULL) + (rules != NULL) != 1) {
         free(rule);
-        return fail(c, m, "%s needs either \"rule\" (a Lua script returning the segment) or "
-                    "\"by\" (a text attribute of the entities)", where);
+        return fail(c, m, "%s needs one of \"rule\" (a Lua script returning the segment), "
+                    "\"rules\" (a list like \"VIP if revenue_12m >= 2000\") or \"by\" (a text "
+                    "attribute of the entities)", where);
     }
     if (rule) {
         sg->rule = path_join(s->dir, rule);
         sg->rule_pos = pos_of(get(c, m, "rule"));
         free(rule);
-    } else {
+    } else if (sg->by) {
         const spec_source *src = spec_find_source(s, s->entity_source);
         for (i = 0; i < s->nentity_attrs; i++)
             if (strcmp(s->entity_attrs[i], sg->by) == 0)
@@ -701,7 +997,7 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     l = get(c, m, "list");
     if (!l) {
-        if (sg->rule)
+        if (sg->rule || rules)
             return fail(c, m, "%s needs a \"list\" of segment names", where);
         return 0; /* the attribute's values, found in the data */
     }
@@ -747,7 +1043,7 @@ static int load_segmentation(ctx *c, node *m, const char *where, spec_segmentati
     }
     if (sg->nsegments == 0)
         return fail(c, l, "the segment list is empty");
-    return 0;
+    return rules ? load_rule_table(c, rules, sg) : 0;
 }
 
 static int load_segments(ctx *c, node *m, node *more)
@@ -1027,6 +1323,75 @@ static int load_block_segment(ctx *c, node *v, const char *where, spec_block *b)
     return -1;
 }
 
+static const char *const format_names[] = {"number", "count", "currency", "percent", "score",
+                                           "days", "months", "date", "text"};
+
+/* A table's column: a name, or { name, label, format, decimals }. */
+static int load_column_item(ctx *c, node *it, const char *what, char **name, spec_colfmt *f)
+{
+    static const char *const keys[] = {"name", "label", "format", "decimals"};
+    node *n;
+    char *t;
+    size_t j;
+
+    f->format = SPEC_FORMAT_DEFAULT;
+    f->decimals = -1;
+    f->pos = pos_of(it);
+    if (it->type != YAML_MAPPING_NODE)
+        return scalar(c, it, what, name);
+    if (check_keys(c, it, "a column", keys, 4) || get_str(c, it, "name", 1, "a column", name) ||
+        get_str(c, it, "label", 0, "a column", &f->label))
+        return -1;
+    if ((n = get(c, it, "decimals")) != NULL) {
+        long d;
+        if (to_long(c, n, "\"decimals\" of a column", 0, 6, &d))
+            return -1;
+        f->decimals = (int)d;
+    }
+    if (!(n = get(c, it, "format")))
+        return 0;
+    if (scalar(c, n, "\"format\" of a column", &t))
+        return -1;
+    for (j = 0; j < sizeof format_names / sizeof *format_names; j++)
+        if (strcmp(t, format_names[j]) == 0)
+            break;
+    if (j == sizeof format_names / sizeof *format_names) {
+        const char *hint = closest_word(t, format_names, j);
+        fail(c, n, "unknown format \"%s\"%s%s%s; formats: number, count, currency, percent, "
+             "score, days, months, date, text", t, hint ? " (did you mean \"" : "",
+             hint ? hint : "", hint ? "\"?)" : "");
+        free(t);
+        return -1;
+    }
+    free(t);
+    f->format = j == 7 ? SPEC_FORMAT_DATE : j == 8 ? SPEC_FORMAT_TEXT
+                                                  : quire_unit_parse(format_names[j]);
+    return 0;
+}
+
+/* A table's list of columns (or of KPIs): names, each with how it is shown. */
+static int load_table_columns(ctx *c, node *l, const char *what, char ***out, size_t *n,
+                              spec_colfmt **fmt)
+{
+    yaml_node_item_t *it;
+    size_t cnt;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, what))
+        return -1;
+    cnt = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
+    if (!cnt)
+        return fail(c, l, "%s is empty", what);
+    *out = xcalloc(cnt, sizeof **out);
+    *fmt = xcalloc(cnt, sizeof **fmt);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        size_t k = (*n)++;
+        if (load_column_item(c, nd(c, *it), what, &(*out)[k], &(*fmt)[k]))
+            return -1;
+    }
+    return 0;
+}
+
+/* "kpis": a list of KPI names; in a table, each may be a column mapping. */
 static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
 {
     node *l = get(c, v, "kpis");
@@ -1036,12 +1401,124 @@ static int load_kpi_list(ctx *c, node *v, const char *where, spec_block *b)
     if (!l)
         return fail(c, v, "%s needs \"kpis\", a list of KPI names", where);
     snprintf(what, sizeof what, "\"kpis\" of %s", where);
-    if (load_names(c, l, what, &b->kpis, &b->nkpis))
+    if (b->kind == BLOCK_TABLE ? load_table_columns(c, l, what, &b->kpis, &b->nkpis, &b->colfmt)
+                               : load_names(c, l, what, &b->kpis, &b->nkpis))
         return -1;
     for (i = 0; i < b->nkpis; i++)
         if (need_kpi(c, nd(c, l->data.sequence.items.start[i]), b->kpis[i]))
             return -1;
     return 0;
+}
+
+/* A table's where, sort, top and bottom (rowsel.h); the names they use are
+ * checked by the caller, which knows the table's columns. */
+static int load_rowsel(ctx *c, node *v, spec_block *b)
+{
+    node *n, *w = get(c, v, "where");
+    char msg[200], *t;
+    long lim;
+
+    if (w) {
+        yaml_node_item_t one = 0, *it, *end;
+
+        if (w->type == YAML_SEQUENCE_NODE) {
+            it = w->data.sequence.items.start;
+            end = w->data.sequence.items.top;
+            if (it == end)
+                return fail(c, w, "\"where\" of a table is empty");
+        } else {
+            it = &one;
+            end = it + 1;
+        }
+        b->where = xcalloc((size_t)(end - it), sizeof *b->where);
+        for (; it < end; it++) {
+            node *cn = it == &one ? w : nd(c, *it);
+            spec_cond *cd = &b->where[b->nwhere];
+
+            if (scalar(c, cn, "a condition of \"where\"", &t))
+                return -1;
+            if (rowsel_parse_cond(t, cd, msg, sizeof msg)) {
+                free(t);
+                return fail(c, cn, "%s", msg);
+            }
+            free(t);
+            cd->pos = pos_of(cn);
+            b->nwhere++;
+        }
+    }
+    if ((n = get(c, v, "sort")) != NULL) {
+        if (scalar(c, n, "\"sort\" of a table", &t))
+            return -1;
+        if (rowsel_parse_sort(t, &b->sort, &b->sort_dir, msg, sizeof msg)) {
+            free(t);
+            return fail(c, n, "%s", msg);
+        }
+        free(t);
+        b->sort_pos = pos_of(n);
+    }
+    if ((n = get(c, v, "top")) != NULL) {
+        if (to_long(c, n, "\"top\" of a table", 1, 100000, &lim))
+            return -1;
+        b->top = lim;
+    }
+    if ((n = get(c, v, "bottom")) != NULL) {
+        if (b->top)
+            return fail(c, n, "a table takes \"top\" or \"bottom\", not both");
+        if (to_long(c, n, "\"bottom\" of a table", 1, 100000, &lim))
+            return -1;
+        b->bottom = lim;
+    }
+    if ((b->top || b->bottom) && !b->sort)
+        return fail(c, get(c, v, b->top ? "top" : "bottom"), "\"%s\" keeps the rows with the "
+                    "%s values of the \"sort\" column: add sort", b->top ? "top" : "bottom",
+                    b->top ? "highest" : "lowest");
+    return 0;
+}
+
+/* The node of the i-th condition of v's "where". */
+static node *where_node(ctx *c, node *v, size_t i)
+{
+    node *w = get(c, v, "where");
+
+    return w->type == YAML_SEQUENCE_NODE ? nd(c, w->data.sequence.items.start[i]) : w;
+}
+
+/* In a table of KPIs, where and sort name a KPI of the table's spec, or
+ * the rows' own column (segment or month). */
+static int check_kpi_rowsel(ctx *c, node *v, spec_block *b)
+{
+    const char *own = b->by_month ? "month" : "segment";
+    const char **names;
+    size_t i, k, nn = c->s->nkpis + 1;
+    int rc = 0;
+
+    names = xmalloc(nn * sizeof *names);
+    for (k = 0; k < c->s->nkpis; k++)
+        names[k] = c->s->kpis[k].name;
+    names[k] = own;
+    for (i = 0; i <= b->nwhere && !rc; i++) {
+        const char *name = i < b->nwhere ? b->where[i].name : b->sort;
+        node *at;
+        const char *hint;
+
+        if (!name)
+            continue;
+        for (k = 0; k < nn; k++)
+            if (strcmp(names[k], name) == 0)
+                break;
+        if (k < nn - 1 && i < b->nwhere && isnan(b->where[i].num))
+            rc = fail(c, where_node(c, v, i), "KPI \"%s\" is a number; compare it with a "
+                      "number, not \"%s\"", name, b->where[i].text);
+        if (k < nn)
+            continue;
+        at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
+        hint = closest_word(name, names, nn);
+        rc = fail(c, at, "a table of KPIs sorts and filters by its KPIs or \"%s\"; no KPI named "
+                  "\"%s\"%s%s%s", own, name, hint ? "; did you mean \"" : "", hint ? hint : "",
+                  hint ? "\"?" : "");
+    }
+    free(names);
+    return rc;
 }
 
 static int load_tiles(ctx *c, node *v, spec_block *b)
@@ -1058,10 +1535,103 @@ static int load_tiles(ctx *c, node *v, spec_block *b)
     return 0;
 }
 
+/* "by" of a table: segment (default), month or customer. */
+static int load_table_by(ctx *c, node *v, spec_block *b)
+{
+    node *n = get(c, v, "by");
+    char *by;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (scalar(c, n, "\"by\" of a table", &by))
+        return -1;
+    if (strcmp(by, "month") == 0)
+        b->by_month = 1;
+    else if (strcmp(by, "customer") == 0)
+        b->by_customer = 1;
+    else if (strcmp(by, "segment") != 0)
+        rc = fail(c, n, "\"by\" of a table must be segment, month or customer, not \"%s\"", by);
+    free(by);
+    return rc;
+}
+
+/* A key of v that a table of this kind does not take: an error naming the
+ * kind that takes it. */
+static int refuse(ctx *c, node *v, const char *const *keys, size_t n, const char *owner)
+{
+    size_t k;
+    node *at;
+
+    for (k = 0; k < n; k++)
+        if ((at = get(c, v, keys[k])) != NULL)
+            return fail(c, at, "\"%s\" belongs to %s", keys[k], owner);
+    return 0;
+}
+
+/* In a table of a source's rows, where and sort name declared columns of
+ * the source, and a condition's value has the column's type: a number, a
+ * date (YYYY-MM-DD, kept as its day), true or false. */
+static int check_source_rowsel(ctx *c, node *v, spec_block *b, const spec_source *src)
+{
+    size_t i;
+
+    for (i = 0; i <= b->nwhere; i++) {
+        const char *name = i < b->nwhere ? b->where[i].name : b->sort;
+        node *at = i < b->nwhere ? where_node(c, v, i) : get(c, v, "sort");
+        const quire_column *col;
+        spec_cond *cd = i < b->nwhere ? &b->where[i] : NULL;
+        int32_t days;
+
+        if (!name)
+            continue;
+        if (!(col = spec_column(src, name))) {
+            const char **names = xmalloc((src->ncolumns + 1) * sizeof *names);
+            const char *hint;
+            size_t k;
+
+            for (k = 0; k < src->ncolumns; k++)
+                names[k] = src->columns[k].name;
+            hint = closest_word(name, names, src->ncolumns);
+            fail(c, at, "source \"%s\" declares no column \"%s\"%s%s%s", b->source, name,
+                 hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+            free(names);
+            return -1;
+        }
+        if (!cd)
+            continue;
+        switch (col->type) {
+        case QUIRE_T_INTEGER:
+        case QUIRE_T_NUMBER:
+            if (isnan(cd->num))
+                return fail(c, at, "\"%s\" is a number; compare it with a number, not \"%s\"",
+                            name, cd->text);
+            break;
+        case QUIRE_T_DATE:
+            if (parse_date(cd->text, &days))
+                return fail(c, at, "\"%s\" is a date; compare it with a date (YYYY-MM-DD), "
+                            "not \"%s\"", name, cd->text);
+            cd->num = days;
+            break;
+        case QUIRE_T_BOOLEAN:
+            if (!strcmp(cd->text, "true") || !strcmp(cd->text, "false")) {
+                cd->num = cd->text[0] == 't';
+                break;
+            }
+            return fail(c, at, "\"%s\" is a boolean; compare it with true or false, not \"%s\"",
+                        name, cd->text);
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
-                                       "source", "columns", "rows", "segmentation"};
+                                       "source", "columns", "rows", "segmentation", "where",
+                                       "sort", "top", "bottom"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -1078,10 +1648,8 @@ static int load_table(ctx *c, node *v, spec_block *b)
         size_t i, k;
         const spec_source *src;
 
-        for (k = 0; k < 5; k++)
-            if ((n = get(c, v, kpi_only[k])) != NULL)
-                return fail(c, n, "\"%s\" belongs to a table of KPIs, not to a table of a "
-                            "source's rows", kpi_only[k]);
+        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows"))
+            return -1;
         if (get_str(c, v, "source", 1, "a table", &b->source))
             return -1;
         src = spec_find_source(c->s, b->source);
@@ -1089,7 +1657,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
             return need_source(c, get(c, v, "source"), b->source);
         if (!(n = get(c, v, "columns")))
             return fail(c, v, "a table of source rows needs \"columns\"");
-        if (load_names(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns))
+        if (load_table_columns(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns, &b->colfmt))
             return -1;
         for (i = 0; i < b->ncolumns; i++) {
             for (k = 0; k < src->ncolumns; k++)
@@ -1112,30 +1680,34 @@ static int load_table(ctx *c, node *v, spec_block *b)
         if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
                                                        &b->rows))
             return -1;
+        return load_rowsel(c, v, b) || check_source_rowsel(c, v, b, src);
+    }
+    if (load_table_by(c, v, b) || load_block_segmentation(c, v, b) ||
+        load_block_month(c, v, "a table", &b->month) || load_rowsel(c, v, b))
+        return -1;
+    if (b->by_customer) {
+        /* A row per customer; its columns are checked by spec_bind(). */
+        static const char *const not_here[] = {"kpis", "segment", "totals"};
+
+        if (refuse(c, v, not_here, 3, "a table of KPIs, not to a table by customer (filter "
+                   "customers with where: segment == NAME)"))
+            return -1;
+        if (!(n = get(c, v, "columns")))
+            return fail(c, v, "a table by customer needs \"columns\": the key, segment, "
+                        "record fields or KPIs with a customer function");
+        if (load_table_columns(c, n, "\"columns\" of a table", &b->columns, &b->ncolumns, &b->colfmt))
+            return -1;
+        if ((n = get(c, v, "rows")) != NULL && to_long(c, n, "\"rows\" of a table", 1, 100000,
+                                                       &b->rows))
+            return -1;
         return 0;
     }
     if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
         return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
-                    "(with \"source\")");
-    if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "a table", b) ||
-        load_block_segment(c, v, "a table", b) ||
-        load_block_month(c, v, "a table", &b->month))
+                    "(with \"source\") or by customer");
+    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b))
         return -1;
-    if ((n = get(c, v, "by")) != NULL) {
-        char *by;
-
-        if (scalar(c, n, "\"by\" of a table", &by))
-            return -1;
-        if (strcmp(by, "month") == 0)
-            b->by_month = 1;
-        else if (strcmp(by, "segment") != 0) {
-            fail(c, n, "\"by\" of a table must be segment or month, not \"%s\"", by);
-            free(by);
-            return -1;
-        }
-        free(by);
-    }
-    return 0;
+    return check_kpi_rowsel(c, v, b);
 }
 
 /* A model block: what the models stage found (models_spec.h). */
@@ -1460,16 +2032,18 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
                             "--param %s: the spec has no parameters", ov[0].name);
     }
-    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
-        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
-        get_str(c, root, "objective", 0, "the report spec", &s->objective))
-        return -1;
 #define SECTION(key, fn)                                  \
     if ((n = get(c, root, key)) == NULL)                  \
         return fail(c, root, "the spec needs \"" key "\""); \
     if (fn(c, n))                                         \
         return -1;
     SECTION("periods", load_periods)
+    format_period_name(c->period, sizeof c->period, s->month_from, s->month_to);
+    publish_params(c);
+    if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
+        get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
+        get_str(c, root, "objective", 0, "the report spec", &s->objective))
+        return -1;
     SECTION("sources", load_sources)
     SECTION("entities", load_entities)
     if ((n = get(c, root, "facts")) != NULL && load_facts(c, n))
@@ -1578,6 +2152,35 @@ void spec_free(spec *s)
             free((char *)src->columns[j].format);
         }
         free(src->columns);
+        for (j = 0; j < src->nderived; j++) {
+            free(src->derived[j].name);
+            expr_free(src->derived[j].x);
+        }
+        free(src->derived);
+        for (j = 0; j < src->nwhere; j++) {
+            free(src->where[j].name);
+            expr_free(src->where[j].x);
+        }
+        free(src->where);
+        for (j = 0; j < src->ndistinct_on; j++)
+            free(src->distinct_on[j]);
+        free(src->distinct_on);
+        for (j = 0; j < src->nparts; j++) {
+            spec_part *pt = &src->parts[j];
+            size_t k;
+            for (k = 0; k < pt->noptions; k++) {
+                free(pt->options[k].key);
+                free(pt->options[k].value);
+                free(pt->options[k].raw);
+            }
+            free(pt->options);
+            for (k = 0; k < pt->ncolumns; k++) {
+                free((char *)pt->columns[k].name);
+                free((char *)pt->columns[k].format);
+            }
+            free(pt->columns);
+        }
+        free(src->parts);
     }
     free(s->sources);
     free(s->entity_source);
@@ -1603,6 +2206,7 @@ void spec_free(spec *s)
         free(g->title);
         free(g->rule);
         free(g->by);
+        ruletable_free(g->table);
         for (j = 0; j < g->nsegments; j++)
             free(g->segments[j].name);
         free(g->segments);
@@ -1647,6 +2251,15 @@ void spec_free(spec *s)
             for (k = 0; k < b->ncolumns; k++)
                 free(b->columns[k]);
             free(b->columns);
+            for (k = 0; b->colfmt && k < (b->ncolumns ? b->ncolumns : b->nkpis); k++)
+                free(b->colfmt[k].label);
+            free(b->colfmt);
+            for (k = 0; k < b->nwhere; k++) {
+                free(b->where[k].name);
+                free(b->where[k].text);
+            }
+            free(b->where);
+            free(b->sort);
         }
         free(sec->blocks);
     }

@@ -17,7 +17,9 @@
 
 #include "format.h"
 #include "error.h"
+#include "expr.h"
 #include "quire/plugin.h"
+#include "ruletable.h"
 
 typedef struct spec_pos {
     int line, col; /* 1-based */
@@ -47,13 +49,42 @@ typedef struct spec_option {
     spec_pos pos;
 } spec_option;
 
+/* A derived column (`derive:`) or a row condition (`where:`): a name (the
+ * column, or the reason a row is dropped) and its expression. */
+typedef struct spec_expr {
+    char *name;
+    expr_code *x;
+    spec_pos pos;
+} spec_expr;
+
+/* One of several inputs of a source (`parts:`): the source's options and
+ * columns with some changed, read one after the other as one source. */
+typedef struct spec_part {
+    spec_option *options;   /* the options the part sets */
+    size_t noptions;
+    quire_column *columns;  /* columns whose format the part changes */
+    size_t ncolumns;
+    spec_pos pos;
+} spec_part;
+
 typedef struct spec_source {
     char *name;
     char *plugin;
     spec_option *options;
     size_t noptions;
-    quire_column *columns;  /* declared columns; names and formats owned */
-    size_t ncolumns;
+    /* Declared columns, names and formats owned: the plugin's columns
+     * (columns[0 .. nplain)), then the derived ones, in derive's order. */
+    quire_column *columns;
+    size_t ncolumns, nplain;
+    spec_expr *derived;     /* columns[nplain + i] is derived[i] */
+    size_t nderived;
+    spec_expr *where;       /* conditions a row must meet, in order */
+    size_t nwhere;
+    int distinct;           /* rows identical to an earlier one are dropped */
+    char **distinct_on;     /* ... identical in these columns only; NULL: in all */
+    size_t ndistinct_on;
+    spec_part *parts;       /* several inputs, or none */
+    size_t nparts;
     spec_pos pos, plugin_pos;
 } spec_source;
 
@@ -101,8 +132,9 @@ typedef struct spec_segment {
     spec_pos pos;
 } spec_segment;
 
-/* A way of grouping the customers each month: by a Lua rule, or by the
- * value of a text attribute of the entities. The spec's "segments" is the
+/* A way of grouping the customers each month: by a Lua rule, by rules
+ * written in the spec (a rule table), or by the value of a text attribute of
+ * the entities. The spec's "segments" is the
  * first (named "segments"); "segmentations" adds more. */
 typedef struct spec_segmentation {
     char *name;
@@ -110,6 +142,7 @@ typedef struct spec_segmentation {
     char *rule;               /* resolved path of the rule, or NULL (by) */
     spec_pos rule_pos;
     char *by;                 /* a text attribute, or NULL (rule) */
+    ruletable *table;         /* rules written in the spec (ruletable.h), or NULL */
     spec_segment *segments;   /* with by and no list: empty, found in the data */
     size_t nsegments;
     spec_pos pos;
@@ -164,6 +197,32 @@ typedef enum spec_chart_kind {
 /* A spec's models section: models_spec.h. */
 typedef struct spec_models spec_models;
 
+/* A table's row filter, `where: NAME OP VALUE` (rowsel.h). */
+typedef struct spec_cond {
+    char *name;
+    cmp_op op;
+    char *text;              /* the right side as written, quotes removed */
+    double num;              /* it as a number, or NAN when it is not one */
+    spec_pos pos;
+} spec_cond;
+
+/* `sort: NAME [asc|desc]`: the direction. */
+#define SPEC_SORT_DEFAULT 0  /* desc with top, else asc */
+#define SPEC_SORT_ASC 1
+#define SPEC_SORT_DESC 2
+
+/* How a table shows a column (an item of its columns or kpis written as
+ * { name, label, format, decimals }). */
+#define SPEC_FORMAT_DEFAULT (-1) /* the column's own: its type, the KPI's unit */
+#define SPEC_FORMAT_DATE 100     /* a day count as YYYY-MM-DD */
+#define SPEC_FORMAT_TEXT 101     /* as it is */
+typedef struct spec_colfmt {
+    char *label;             /* the heading, or NULL: the default */
+    int format;              /* a quire_unit, a SPEC_FORMAT_ */
+    int decimals;            /* -1: the format's */
+    spec_pos pos;            /* the column's item */
+} spec_colfmt;
+
 /* A spec's schedule section: schedule.h. */
 typedef struct schedule schedule;
 
@@ -187,7 +246,15 @@ typedef struct spec_block {
     char *source;            /* TABLE of rows: the source */
     char **columns;          /* TABLE of rows: its columns */
     size_t ncolumns;
-    long rows;               /* TABLE of rows: at most this many (0 = 1000) */
+    long rows;               /* TABLE of rows or customers: at most this many (0 = 1000) */
+    int by_customer;         /* TABLE: a row per customer, its columns in columns */
+    spec_colfmt *colfmt;     /* TABLE: per column (of columns, or of kpis), or NULL */
+    spec_cond *where;        /* TABLE of KPIs or customers: the rows shown */
+    size_t nwhere;
+    char *sort;              /* ... in the order of this column, or NULL */
+    int sort_dir;            /* SPEC_SORT_ */
+    spec_pos sort_pos;
+    long top, bottom;        /* ... at most the first N by the highest (lowest) sort values */
     char *show;              /* MODEL: rfm_grid, rfm_segments, clusters, cohorts */
     char *value;             /* MODEL: what its cells hold, or NULL (the default) */
     spec_pos pos;
@@ -218,6 +285,8 @@ typedef struct spec {
     size_t nsources;
 
     char *entity_source, *entity_key, *entity_since;
+    int entity_since_min;     /* since: min(column): one entity per key of a source of
+                               * many rows per key, since its earliest date */
     char **entity_attrs;      /* columns of the entity source kept per entity */
     size_t nentity_attrs;
     spec_pos entity_pos;
@@ -266,6 +335,12 @@ typedef struct spec_override {
     const char *value;
 } spec_override;
 
+/* The keys of a source that are the spec's, not its plugin's options:
+ * plugin, columns, derive, where, distinct, parts (SPEC_SOURCE_NKEYS). */
+#define SPEC_SOURCE_NKEYS 6
+extern const char *const spec_source_keys[SPEC_SOURCE_NKEYS];
+int spec_is_source_key(const char *key);
+
 /* Load and validate a spec. Returns NULL with err set (code QUIRE_EXIT_USAGE). */
 spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_error *err);
 void spec_free(spec *s);
@@ -273,6 +348,19 @@ void spec_free(spec *s);
 /* Check what one section of s says of another (columns, their types, the
  * attributes a segmentation groups by): bind.c. spec_load() calls it last. */
 int spec_bind(const spec *s, quire_error *err);
+/* What a column of a table by customer names (bind.c). */
+typedef enum spec_cust {
+    SPEC_CUST_NONE = 0,
+    SPEC_CUST_KEY,        /* the entity key */
+    SPEC_CUST_SEGMENT,    /* the customer's segment in the month */
+    SPEC_CUST_PREV,       /* ... the month before */
+    SPEC_CUST_KPI,        /* a KPI's customer() value */
+    SPEC_CUST_TEXT,       /* a text attribute */
+    SPEC_CUST_NUMBER,     /* a numeric field of the record */
+    SPEC_CUST_DATE        /* a min or max of a date: the latest date up to the month's end */
+} spec_cust;
+spec_cust spec_customer_field(const spec *s, const char *name);
+
 /* The column src declares as name, or NULL. */
 const quire_column *spec_column(const spec_source *src, const char *name);
 const spec_source *spec_find_source(const spec *s, const char *name);

@@ -644,6 +644,15 @@ void ydoc_set_params(ydoc *y, const char *const *names, const char *const *value
     qsort_r(y->porder, n, sizeof *y->porder, by_name, y->pnames);
 }
 
+void ydoc_set_format(ydoc *y,
+                     int (*fn)(void *ctx, size_t param, const char *fmt, size_t len, char *buf,
+                               size_t n, char *msg, size_t msgn),
+                     void *ctx)
+{
+    y->format = fn;
+    y->format_ctx = ctx;
+}
+
 /* The index of the parameter named by the len bytes at name, or -1. */
 static long find_param(const ydoc *y, const char *name, size_t len)
 {
@@ -677,7 +686,8 @@ int ydoc_text(ydoc *y, const ynode *n, const char *what, char **out)
         return 0;
     }
     while ((q = strstr(p, "${")) != NULL) {
-        const char *v;
+        const char *v, *colon;
+        char formatted[128];
         long i;
 
         end = strchr(q + 2, '}');
@@ -685,19 +695,37 @@ int ydoc_text(ydoc *y, const ynode *n, const char *what, char **out)
             sb_free(&b);
             return ydoc_fail(y, n, 0, "unterminated \"${\" in %s", what);
         }
-        i = find_param(y, q + 2, (size_t)(end - q - 2));
+        colon = memchr(q + 2, ':', (size_t)(end - q - 2));
+        i = find_param(y, q + 2, (size_t)((colon ? colon : end) - q - 2));
         if (i < 0) {
             char name[128];
             const char *hint;
 
-            snprintf(name, sizeof name, "%.*s", (int)(end - q - 2), q + 2);
+            snprintf(name, sizeof name, "%.*s", (int)((colon ? colon : end) - q - 2), q + 2);
+            if (strcmp(name, "period") == 0) {
+                sb_free(&b);
+                return ydoc_fail(y, n, 0, "${period} in %s: the report's period is known once "
+                                 "\"periods\" is read, so it cannot stand in parameters or "
+                                 "periods", what);
+            }
             hint = closest_word(name, y->pnames, y->nparams);
             ydoc_fail(y, n, 0, "unknown parameter \"${%s}\" in %s%s%s%s", name, what,
                       hint ? "; did you mean \"${" : "", hint ? hint : "", hint ? "}\"?" : "");
             sb_free(&b);
             return -1;
         }
-        v = y->pvalues[i] ? y->pvalues[i] : "";
+        if (colon) {
+            char msg[300];
+            if (!y->format ||
+                y->format(y->format_ctx, (size_t)i, colon + 1, (size_t)(end - colon - 1),
+                          formatted, sizeof formatted, msg, sizeof msg)) {
+                if (!y->format)
+                    snprintf(msg, sizeof msg, "${%s} takes no format", y->pnames[i]);
+                sb_free(&b);
+                return ydoc_fail(y, n, 0, "%s: %s", what, msg);
+            }
+        }
+        v = colon ? formatted : y->pvalues[i] ? y->pvalues[i] : "";
         if (b.len + (size_t)(q - p) + strlen(v) > YDOC_MAX_SCALAR) {
             sb_free(&b);
             return ydoc_fail(y, n, 0, "with ${%s} substituted, %s is longer than %d KiB; a value "

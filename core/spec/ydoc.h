@@ -35,6 +35,10 @@ typedef struct ydoc {
      * borrowed, order holds the indexes sorted by name. */
     const char **pnames, **pvalues;
     size_t nparams, *porder;
+    /* ${name:format} (ydoc_set_format), or NULL: no parameter takes one. */
+    int (*format)(void *ctx, size_t param, const char *fmt, size_t len, char *buf, size_t n,
+                  char *msg, size_t msgn);
+    void *format_ctx;
 } ydoc;
 
 /* Load path, one YAML document. Returns 0, or -1 with err set
@@ -58,6 +62,13 @@ const char *ynode_kind(const ynode *n);
 /* The parameters ${name} stands for in ydoc_text: n names and their values
  * (NULL: empty). The strings are borrowed until ydoc_free. */
 void ydoc_set_params(ydoc *y, const char *const *names, const char *const *values, size_t n);
+/* How ${name:format} is written: fn writes parameter param (an index of
+ * ydoc_set_params' list) in the format named by the len bytes at fmt into
+ * buf and returns 0, or returns -1 with what is wrong in msg. */
+void ydoc_set_format(ydoc *y,
+                     int (*fn)(void *ctx, size_t param, const char *fmt, size_t len, char *buf,
+                               size_t n, char *msg, size_t msgn),
+                     void *ctx);
 /* Scalar n's text with every ${name} substituted, a new string in *out; what
  * names the value in messages. An unknown parameter, a "${" without its "}",
  * a value that grows past YDOC_MAX_SCALAR or substitutions that take the

@@ -556,6 +556,37 @@ static char *join_url(const char *url, const char *path)
 
 /* ---------------------------------------------------------------- open */
 
+/* Tell the host what the source reads (for the run manifest): the endpoint
+ * with the spec's query, as requests start from it, without credentials (a
+ * user name and password in the URL, the secrets, the key's parameter). */
+static int say_origin(crm *st, const quire_host *host, void *hctx)
+{
+    size_t n = strlen(st->base) + (st->query ? strlen(st->query) + 1 : 0) + 1;
+    char *url = malloc(n + 3), *masked = malloc(n + 64), *auth, *at, *slash; /* room for *** */
+
+    if (!url || !masked) {
+        free(url);
+        free(masked);
+        OOM(st);
+        return -1;
+    }
+    snprintf(url, n, "%s%s%s", st->base, st->query && *st->query ? "?" : "",
+             st->query ? st->query : "");
+    auth = strstr(url, "://");
+    if (auth) {
+        auth += 3;
+        slash = auth + strcspn(auth, "/?#");
+        at = memchr(auth, '@', (size_t)(slash - auth));
+        if (at) /* user:password@host -> ***@host */
+            memmove(auth + 3, at, strlen(at) + 1), memcpy(auth, "***", 3);
+    }
+    crm_mask(url, masked, n + 64, st->http.secrets, st->http.mask_param);
+    host->origin(hctx, masked);
+    free(url);
+    free(masked);
+    return 0;
+}
+
 static int copen(const quire_host *host, void *hctx, const quire_source_config *cfg,
                  void **state)
 {
@@ -849,6 +880,8 @@ static int copen(const quire_host *host, void *hctx, const quire_source_config *
         fail_io(st, NULL, "%s", st->http.err);
         goto bad;
     }
+    if (QUIRE_HOST_HAS(host, origin) && say_origin(st, host, hctx))
+        goto bad;
     *state = st;
     return 0;
 bad:

@@ -34,7 +34,7 @@
 #define SHOW_MAX 48                   /* bytes of a bad value quoted in a message */
 
 /* Positions in the option table below. */
-enum { OPT_PATH, OPT_DELIMITER, OPT_HEADER, OPT_QUOTE, OPT_COUNT };
+enum { OPT_PATH, OPT_DELIMITER, OPT_HEADER, OPT_QUOTE, OPT_TRIM, OPT_COUNT };
 
 static const quire_option_def options[] = {
     {.name = "path", .type = QUIRE_OPT_PATH, .required = 1, .help = "CSV file to read"},
@@ -43,6 +43,8 @@ static const quire_option_def options[] = {
     {.name = "header", .type = QUIRE_OPT_BOOLEAN, .default_value = "true",
      .help = "the first record names the columns; false: columns are c1, c2, ..."},
     {.name = "quote", .type = QUIRE_OPT_CHAR, .default_value = "\"", .help = "quote character"},
+    {.name = "trim", .type = QUIRE_OPT_BOOLEAN, .default_value = "false",
+     .help = "text values lose the spaces and tabs around them (typed values always do)"},
     {.name = NULL}, /* the end */
 };
 
@@ -72,6 +74,7 @@ typedef struct csv_state {
     char *path;
     char delim, quote;
     int header;
+    int trim;         /* strings lose surrounding spaces and tabs */
     decl *decls;
     uint32_t ndecls;
     csv_reader *rd;
@@ -135,7 +138,7 @@ static const char *const month_names[12] = {"january", "february", "march",     
                                              "may",     "june",     "july",      "august",
                                              "september", "october", "november", "december"};
 
-enum { V_OK = 0, V_BAD = 1, V_RANGE = 2, V_DAY = 3 };
+enum { V_OK = 0, V_BAD = 1, V_RANGE = 2, V_DAY = 3, V_FRACTION = 4 };
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
@@ -148,6 +151,33 @@ static inline void trim(const char **s, size_t *n)
         (*s)++, (*n)--;
     while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
         (*n)--;
+}
+
+static inline int parse_int(const char *s, size_t n, int64_t *out);
+
+/*
+ * An integer as other programs write one: "17850", or "17850.0" (a float
+ * column exported as text). The fraction must be zeros: "17850.5" is
+ * V_FRACTION.
+ */
+static int parse_whole(const char *s, size_t n, int64_t *out)
+{
+    int rc = parse_int(s, n, out);
+    const char *dot;
+    size_t k;
+
+    if (rc != V_BAD || !(dot = memchr(s, '.', n)) || dot == s || dot + 1 == s + n)
+        return rc;
+    for (k = (size_t)(dot - s) + 1; k < n; k++)
+        if (s[k] < '0' || s[k] > '9')
+            return V_BAD;
+    rc = parse_int(s, (size_t)(dot - s), out);
+    if (rc != V_OK)
+        return rc;
+    for (k = (size_t)(dot - s) + 1; k < n; k++)
+        if (s[k] != '0')
+            return V_FRACTION;
+    return V_OK;
 }
 
 static inline int parse_int(const char *s, size_t n, int64_t *out)
@@ -181,6 +211,7 @@ static inline int parse_int(const char *s, size_t n, int64_t *out)
     }
     if (over || v > (uint64_t)INT64_MAX + (uint64_t)neg)
         return V_RANGE;
+
     if (neg)
         *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
     else
@@ -532,7 +563,9 @@ static void bad_value(csv_state *st, const csv_record *rec, const csv_field *f, 
     show(v, sizeof v, f->ptr, f->len);
     switch (cv->type) {
     case QUIRE_T_INTEGER:
-        what = why == V_RANGE ? "does not fit a 64-bit integer" : "is not an integer";
+        what = why == V_RANGE      ? "does not fit a 64-bit integer"
+               : why == V_FRACTION ? "is not a whole number"
+                                   : "is not an integer";
         break;
     case QUIRE_T_NUMBER:
         what = why == V_RANGE ? "is out of range for a number" : "is not a number";
@@ -575,6 +608,8 @@ static int convert(const csv_state *st, const conv *cv, const csv_field *f, quir
 
     c->null = 0;
     if (cv->type == QUIRE_T_STRING) {
+        if (st->trim)
+            trim(&s, &n);
         if (n == 0 && !f->quoted) {
             c->null = 1;
             c->v.i = 0;
@@ -592,7 +627,7 @@ static int convert(const csv_state *st, const conv *cv, const csv_field *f, quir
     }
     switch (cv->type) {
     case QUIRE_T_INTEGER:
-        return parse_int(s, n, &c->v.i);
+        return parse_whole(s, n, &c->v.i);
     case QUIRE_T_NUMBER:
         return parse_num(s, n, &c->v.n, st->cloc);
     case QUIRE_T_BOOLEAN:
@@ -608,6 +643,32 @@ static int convert(const csv_state *st, const conv *cv, const csv_field *f, quir
     default:
         return V_BAD;
     }
+}
+
+/*
+ * A NUL byte in a field: refused, because the host reads names and keys as
+ * C strings, where "A\0x" and "A\0y" would both be "A". Looked for only
+ * once the reader has seen one (csv_saw_nul), so clean files pay nothing.
+ * names: the header's names (NULL while the header itself is checked).
+ */
+static int refuse_nul(csv_state *st, const csv_record *rec, char *const *names, uint32_t nnames)
+{
+    uint32_t i;
+
+    for (i = 0; i < rec->nfields; i++) {
+        const csv_field *f = &rec->fields[i];
+        if (f->len && memchr(f->ptr, '\0', f->len)) {
+            place at = DATA_AT(st->path, rec->line + f->dline, f->col);
+            if (names && i < nnames)
+                fail(st, at, "a NUL byte in field %u (column \"%s\"): CSV text cannot hold "
+                     "NUL bytes (is the file binary, or UTF-16?)", i + 1, names[i]);
+            else
+                fail(st, at, "a NUL byte in field %u: CSV text cannot hold NUL bytes (is the "
+                     "file binary, or UTF-16?)", i + 1);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- columns */
@@ -953,6 +1014,7 @@ static int csv_open(const quire_host *host, void *hctx, const quire_source_confi
         goto fail;
     }
     st->header = bool_option(cfg, OPT_HEADER);
+    st->trim = bool_option(cfg, OPT_TRIM);
 
     st->path = dupstr(st, path);
     if (!st->path)
@@ -1079,6 +1141,11 @@ static int csv_scan(void *state, const quire_scan_request *req)
         }
         if (k == CSV_END)
             break;
+        if (csv_saw_nul(st->rd) &&
+            refuse_nul(st, &rec, planned ? sc.names : NULL, sc.nnames)) {
+            rc = 1;
+            goto out;
+        }
 
         if (!planned) {
             if (take_names(st, &sc, &rec)) {

@@ -47,6 +47,7 @@ struct csv_reader {
     uint8_t started;  /* the byte order mark question is settled */
     uint8_t cr;       /* the last byte consumed was a CR ending a line */
     uint8_t failed;
+    uint8_t nul;      /* a NUL byte was added since the last reset */
     csv_alloc a;
 #if !CSV_SIMD
     uint8_t stop_plain[256];  /* bytes that end an unquoted run */
@@ -383,6 +384,8 @@ char *csv_space(csv_reader *r, size_t *n)
 
 void csv_commit(csv_reader *r, size_t n)
 {
+    if (!r->nul && n && memchr(r->buf + r->len, '\0', n))
+        r->nul = 1;
     r->len += n;
     r->buf[r->len] = '\n';
 }
@@ -484,7 +487,7 @@ void csv_reset(csv_reader *r)
     r->buf[0] = '\n';
     r->line = 1;
     r->nrec = 0;
-    r->eof = r->started = r->cr = r->failed = 0;
+    r->eof = r->started = r->cr = r->failed = r->nul = 0;
     r->err[0] = '\0';
 }
 
@@ -495,6 +498,11 @@ void csv_free(csv_reader *r)
     r->a.free(r->fields);
     r->a.free(r->buf);
     r->a.free(r);
+}
+
+int csv_saw_nul(const csv_reader *r)
+{
+    return r->nul;
 }
 
 const char *csv_error(const csv_reader *r)

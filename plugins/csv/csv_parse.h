@@ -17,7 +17,8 @@
  *   - a UTF-8 byte order mark at the very start is skipped;
  *   - a quote still open at the end of the input ends the field there, and
  *     the record says so (csv_record.open_quote) so the caller can warn;
- *   - NUL bytes are data.
+ *   - NUL bytes are data; csv_saw_nul() says whether the input held one, so a
+ *     caller that refuses them looks at fields only when it did.
  *
  * Ownership: a record and its fields are borrowed from the reader. They stay
  * valid until the next call to csv_next() that returns CSV_MORE was followed
@@ -103,6 +104,9 @@ int csv_feed(csv_reader *r, const void *data, size_t n);
  * csv_finish() at end of file. Returns 1 when bytes were added, 0 at end of
  * file, -1 on error (csv_error() and errno say why). */
 int csv_fill_fd(csv_reader *r, int fd);
+
+/* Whether a byte added since the last reset was NUL. */
+int csv_saw_nul(const csv_reader *r);
 
 /* The last error, as text ("" when there is none). */
 const char *csv_error(const csv_reader *r);

@@ -280,6 +280,13 @@ static int topen(const quire_host *host, void *hctx, const quire_source_config *
         tclose(st);
         return 1;
     }
+    /* A plugin that reads a server rather than files named by PATH options
+     * says what it reads, for the run manifest (ABI 1.3), as a URL without
+     * credentials:
+     *     if (QUIRE_HOST_HAS(host, origin))
+     *         host->origin(hctx, "https://api.example.com/v1/items");
+     * The manifest then lists the source by it with the hash of its records.
+     * This template makes its rows from its options: it has nothing to name. */
     *state = st;
     return 0;
 }

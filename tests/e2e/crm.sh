@@ -251,15 +251,42 @@ cmp -s "$T/xcsv/kpis.csv" "$T/xcrm/kpis.csv" && ok || bad "the CRM report's KPIs
 cmp -s "$T/xcsv/segments.csv" "$T/xcrm/segments.csv" && ok || bad "the CRM report's segments differ"
 pdftotext -q "$T/crm.pdf" "$L/crm.txt" 2>/dev/null
 contains "$L/crm.txt" "Monthly Customer Segment Performance Report"
-# The manifest does not take the endpoint's path for a local file: the
-# inputs are files only (the REST source is not hashed as one).
-qpdf --show-attachment=manifest.json "$T/crm.pdf" >"$T/crm-manifest.json"
-grep -q '"inputs"' "$T/crm-manifest.json" && ok || bad "no manifest in the CRM report"
-if grep -q '"path": "/crm/v3/objects/contacts"' "$T/crm-manifest.json"; then
-    bad "the manifest records the CRM endpoint as an input file: $(cat "$T/crm-manifest.json")"
-else
-    ok
-fi
+# The manifest records the CRM source by what it is: its URL (no token) and
+# the SHA-256 of the records fetched, in the canonical form of
+# docs/plugins/writing-a-plugin.md, computed here from customers.csv (which
+# the CRM serves in its order); never the endpoint's path as a local file.
+# manifest_check NAME PDF URL: the PDF's manifest names the customers source
+# by URL with the records' hash, and holds no secret.
+manifest_check() {
+    qpdf --show-attachment=manifest.json "$2" >"$T/$1-manifest.json" 2>&1
+    python3 - "$T/$1-manifest.json" "$DATA/customers.csv" "$3" "$CRM_TOKEN" <<'PYEOF' && ok || bad "$1: manifest: $(cat "$T/$1-manifest.json")"
+import csv, hashlib, json, sys
+m = json.load(open(sys.argv[1]))
+reads = [i for i in m["inputs"] if i.get("source") == "customers"]
+assert len(reads) == 1, reads
+r = reads[0]
+assert r["url"] == sys.argv[3], r["url"]
+cols = r["columns"]
+assert cols == sorted(cols) and "customer_id" in cols and "signup_date" in cols, cols
+h, n = hashlib.sha256(), 0
+for row in csv.DictReader(open(sys.argv[2], encoding="utf-8")):
+    row["customer_id"] = str(int(row["customer_id"]))
+    h.update(("\t".join("%s=%s" % (c, row[c]) for c in cols) + "\n").encode())
+    n += 1
+assert r["records"] == n, (r["records"], n)
+assert r["records_sha256"] == h.hexdigest(), (r["records_sha256"], h.hexdigest())
+assert not any("path" in i and "contacts" in i["path"] for i in m["inputs"]), m["inputs"]
+assert sys.argv[4] not in open(sys.argv[1]).read()
+PYEOF
+}
+manifest_check crm "$T/crm.pdf" "$URL/crm/v3/objects/contacts?archived=false"
+# With the key in the query (Pipedrive) and the token in a file: the URL
+# shows neither, and the token file is not hashed as an input.
+echo "$PIPEDRIVE" | sed "s#^    token_env: CRM_TOKEN#    token_file: $T/secret/token#" | spec crm_query
+q crm_query run "$T/crm_query.yaml" --param data="$DATA" -o "$T/crm_query.pdf"
+[ "$RC" -eq 0 ] && ok || { bad "crm report with the key in the query: exit $RC"; cat "$L/crm_query.err" >&2; }
+manifest_check crm_query "$T/crm_query.pdf" "$URL/v1/persons"
+grep -q "secret/token" "$T/crm_query-manifest.json" && bad "the token file is in the manifest" || ok
 # With the CRM down, on_error: use_cache renders from the cache and the PDF
 # says so, with the cache's age, under "Data notes".
 sed -e "s#^    retries: 4#    retries: 1\n    cache: $T/report.cache\n    cache_ttl: 0\n    on_error: use_cache#" \

@@ -87,6 +87,19 @@ near 2024-03 Lost repeat_purchase_rate 0.33333333
 # sales_contribution: March Gold = 300 / 430; Lost bought nothing: 0.
 near 2024-03 Gold sales_contribution 0.69767442
 near 2024-03 Lost sales_contribution 0
+# buyers: March Silver {3, 6} both ordered (Mar 5, Mar 20): 2.
+near 2024-03 Silver buyers 2
+# orders_per_buyer: February Gold: customer 1 ordered twice (Feb 3, Feb 25):
+# 2; February Silver {2, 4, 6}: 2 and 6 ordered once: 2 / 2; March Lost
+# bought nothing: no value.
+near 2024-02 Gold orders_per_buyer 2
+near 2024-02 Silver orders_per_buyer 1
+empty 2024-03 Lost orders_per_buyer
+# sales_gbp is revenue under another label; spend_per_buyer_gbp: March
+# Silver 130 / 2 buyers.
+near 2024-03 Silver sales_gbp 130
+near 2024-03 Silver spend_per_buyer_gbp 65
+empty 2024-03 Lost spend_per_buyer_gbp
 # retention_rate: February's Silver {2, 4, 6}: only 6 orders in March: 1 / 3.
 near 2024-03 Silver retention_rate 0.33333333
 # churn_rate: February's Silver {2, 4, 6}: 2 and 4 are Lost in March: 2 / 3.

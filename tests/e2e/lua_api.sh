@@ -142,7 +142,7 @@ spec_error validate 's/    by: region/    by: country/' \
 spec_error validate 's/    by: region/    by: acquisition_cost/' \
     'report.yaml:80:9: error: "by" needs a text attribute; "acquisition_cost" is a number (segment numbers with a rule)'
 spec_error validate 's/    title: Region/    title: Region\n    rule: rule.lua/' \
-    'report.yaml:79:5: error: segmentation "region" needs either "rule" (a Lua script returning the segment) or "by" (a text attribute of the entities)'
+    'report.yaml:79:5: error: segmentation "region" needs one of "rule" (a Lua script returning the segment), "rules" (a list like "VIP if revenue_12m >= 2000") or "by" (a text attribute of the entities)'
 spec_error validate 's/segmentation: region/segmentation: regoin/' \
     'report.yaml:107:25: error: no segmentation named "regoin"; did you mean "region"?'
 spec_error validate 's/            insight: insights\/moves.lua/            answer: insights\/moves.lua/' \

@@ -122,6 +122,14 @@ contains "$T/err" "signing in with token ***"
 printf '    plugin: probe\n    token: %s\n    mode: data\n' "$TOKEN" | spec secret_err
 exits 2 "a plugin whose error holds its secret" q validate "$T/secret_err.yaml"
 contains "$T/err" "a bad value near ***"
+# a secret of any length is masked, a one-byte one and one the mask holds too
+for short in Zq 7 '*'; do
+    printf '    plugin: probe\n    token: "%s"\n    mode: data\n' "$short" | spec secret_short
+    exits 2 "a short secret ($short) in an error" q validate "$T/secret_short.yaml"
+    contains "$T/err" "a bad value near ***"
+    [ "$short" = '*' ] && continue # unmasked it reads "near *", which fails above
+    grep -F "near $short" "$T/err" >/dev/null && bad "the secret $short was printed" || ok
+done
 # a secret from a parameter: the run manifest shows "***" for it
 sed -e '/^  customers:/,/^  orders:/{/^    plugin: csv/s/csv/probe/;/^    path:/s/.*/    count: 3000\n    token: ${probe_token}/}' \
     -e "s#\.\./#$ROOT/#g" -e 's/^parameters:/parameters:\n  probe_token:\n    type: string\n    default: none/' \

@@ -45,7 +45,7 @@ make_spec "$T/full.yaml" "schedule:
   backoff: 60s
   deliver:
     - { folder: $T/archive, name: \"{report}-{period}.pdf\" }
-    - { email: [a@example.com, b@example.com], smtp_url: \"smtp://127.0.0.1:$SMTP\", from: quire@example.com, subject: \"Report {period}\" }
+    - { email: [a@example.com, b@example.com], smtp_url: \"smtp://127.0.0.1:$SMTP\", from: quire@example.com, subject: \"Report {period}, {to:month}\" }
     - { webhook: \"http://127.0.0.1:$HOOK/hook\", format: json }
   on_failure: { email: ops@example.com }"
 
@@ -88,7 +88,7 @@ assert len(parts) == 1
 open(sys.argv[2], "wb").write(parts[0].get_payload(decode=True))
 PYEOF
 done
-grep -q "^Subject: Report 2024-04" "$T/mail/0001.eml" && ok || bad "subject template"
+grep -q "^Subject: Report 2024-04, April 2024" "$T/mail/0001.eml" && ok || bad "subject template"
 # 4. A restart (a new pass) sends nothing again.
 exits 0 "run-due again" "$QUIRE" run-due "$T/full.yaml" --state "$S" --now 2024-05-01T05:00:00Z --param data="$T/data"
 [ "$(count "$T/mail" eml)" -eq 2 ] && [ "$(count "$T/hook" body)" -eq 1 ] && ok || bad "duplicate after restart"

@@ -45,4 +45,25 @@ ln -s "$W/data/orders.csv" "$W/orders-link.csv"
 spec_with orders-link.csv
 exits 0 "a symlink to a regular file is read" timeout 60 "$QUIRE" run "$W/spec.yaml" -o "$W/out.pdf"
 
+# A source appended to while the report is made: the run stops (exit 4, run
+# again later) naming it, and writes no PDF over the torn file. A writer adds
+# valid rows for the whole run (the stock report on the sample data, long
+# enough for it to be seen), so the file the run hashed first is not the file
+# it ends with, whenever the hash is taken.
+DATA=$(sample_data) || bad "quire sample failed"
+mkdir -p "$W/grow"
+cp "$DATA"/*.csv "$W/grow/"
+row=$(sed -n 2p "$W/grow/orders.csv")
+size=$(wc -c <"$W/grow/orders.csv")
+( while :; do printf '%s\n' "$row" >>"$W/grow/orders.csv"; done ) &
+writer=$!
+while [ "$(wc -c <"$W/grow/orders.csv")" -le "$size" ]; do sleep 0.01; done
+exits 4 "a source appended to during the run" timeout 60 "$QUIRE" run \
+    reports/monthly_segments.yaml --param data="$W/grow" -o "$W/grown.pdf"
+kill "$writer"
+wait "$writer" 2>/dev/null
+contains "$T/err" "orders.csv: error: the file changed while the report was made ("
+contains "$T/err" "run again once it is complete"
+[ ! -e "$W/grown.pdf" ] && ok || bad "a PDF was written over a file that changed"
+
 done_checks special_files

@@ -554,17 +554,19 @@ typedef struct opts {
     const char *delimiter, *header, *quote;
     const quire_column *declared;
     uint32_t ndeclared;
+    const char *trim;
 } opts;
 
 static int open_src(const char *path, const opts *o, th *h, void **state)
 {
-    const char *values[4];
+    const char *values[5];
     quire_source_config cfg;
 
     values[0] = path;
     values[1] = o && o->delimiter ? o->delimiter : ",";
     values[2] = o && o->header ? o->header : "true";
     values[3] = o && o->quote ? o->quote : "\"";
+    values[4] = o && o->trim ? o->trim : "false";
     memset(&cfg, 0, sizeof cfg);
     cfg.struct_size = sizeof cfg;
     cfg.source_name = "orders";
@@ -626,7 +628,9 @@ static void plugin_descriptor(void)
           d[2].type == QUIRE_OPT_BOOLEAN && strcmp(d[2].default_value, "true") == 0);
     CHECK(d && d[3].name && strcmp(d[3].name, "quote") == 0 && d[3].type == QUIRE_OPT_CHAR &&
           strcmp(d[3].default_value, "\"") == 0);
-    CHECK(d && d[4].name == NULL);
+    CHECK(d && d[4].name && strcmp(d[4].name, "trim") == 0 && d[4].type == QUIRE_OPT_BOOLEAN &&
+          strcmp(d[4].default_value, "false") == 0);
+    CHECK(d && d[5].name == NULL);
 }
 
 static const quire_column typed_decl[] = {
@@ -639,7 +643,7 @@ static const quire_column typed_decl[] = {
 static void plugin_types(void)
 {
     th h = {0};
-    opts o = {NULL, NULL, NULL, typed_decl, 7};
+    opts o = {NULL, NULL, NULL, typed_decl, 7, NULL};
     int rc = RUN("id,amount,day,month,flag,name,dt,mon\n"
                  "1,19.99,2024-03-15,2024-03,true,Alice,15/03/2024,15 Mar 2024\n"
                  "-42,-12.50,1970-01-01T10:00:00,1969-12,NO,\"\",31/12/1999,1 september 2024\n"
@@ -687,7 +691,7 @@ static void plugin_numbers(void)
         "9007199254740993", "0.000000000000000000000000123", "100", "-0", "1E22", "1e23",
         "4.35", "2.675", "99999999999999.99", "0.1e1", "123456789012345678.5"};
     static const quire_column decl[] = {{"x", QUIRE_T_NUMBER, NULL}};
-    opts o = {NULL, NULL, NULL, decl, 1};
+    opts o = {NULL, NULL, NULL, decl, 1, NULL};
     buf in = {0};
     th h = {0};
     size_t i, n = sizeof nums / sizeof *nums;
@@ -753,7 +757,7 @@ static void plugin_projection(void)
                                         {"id", QUIRE_T_INTEGER, NULL}};
     static const quire_column fmt_proj[] = {{"dt", QUIRE_T_DATE, NULL}};
     th h = {0};
-    opts o = {NULL, NULL, NULL, typed_decl, 7};
+    opts o = {NULL, NULL, NULL, typed_decl, 7, NULL};
     /* "note" is garbage for every type but is not asked for */
     int rc = RUN("id,note,amount,dt\n7,x!,1.25,02/01/1970\n8,y?,2.5,03/01/1970\n", &o, proj, 2, 0,
                  &h);
@@ -776,7 +780,7 @@ static void plugin_no_header(void)
                                         {"c1", QUIRE_T_INTEGER, NULL}};
     static const quire_column bad[] = {{"c3", QUIRE_T_STRING, NULL}};
     th h = {0};
-    opts o = {NULL, "false", NULL, NULL, 0};
+    opts o = {NULL, "false", NULL, NULL, 0, NULL};
     int rc = RUN("1,a\n2,b\n", &o, NULL, 0, 0, &h);
 
     CHECK(rc == 0 && h.nrows == 2 && h.ncols == 2);
@@ -801,8 +805,8 @@ static void plugin_dialects(void)
     static const quire_column proj[] = {{"id", QUIRE_T_INTEGER, NULL},
                                         {"name", QUIRE_T_STRING, NULL}};
     th h = {0};
-    opts semi = {";", NULL, NULL, NULL, 0};
-    opts tab = {"\\t", NULL, "'", NULL, 0};
+    opts semi = {";", NULL, NULL, NULL, 0, NULL};
+    opts tab = {"\\t", NULL, "'", NULL, 0, NULL};
     int rc = RUN("id;name\n1;\"a;b\"\n", &semi, proj, 2, 0, &h);
 
     CHECK(rc == 0 && h.nrows == 1 && cell(&h, 0, 0)->i == 1);
@@ -831,7 +835,7 @@ static void plugin_errors(void)
     static const quire_column bcol[] = {{"b", QUIRE_T_BOOLEAN, NULL}};
     th h = {0};
     void *state = NULL;
-    opts o = {NULL, NULL, NULL, NULL, 0};
+    opts o = {NULL, NULL, NULL, NULL, 0, NULL};
     char want[256];
     int rc;
 
@@ -878,6 +882,28 @@ static void plugin_errors(void)
     CHECK_CONTAINS(h.err, "does not fit a 64-bit integer");
     rc = RUN("id\n-9223372036854775808\n", NULL, icol, 1, 0, &h);
     CHECK(rc == 0 && cell(&h, 0, 0)->i == INT64_MIN);
+    /* a whole number written as a float ("17850.0") is that integer ... */
+    rc = RUN("id\n17850.0\n-3.000\n", NULL, icol, 1, 0, &h);
+    CHECK(rc == 0 && h.nrows == 2 && cell(&h, 0, 0)->i == 17850 && cell(&h, 1, 0)->i == -3);
+    /* ... but a fraction is not */
+    rc = RUN("id\n17850.5\n", NULL, icol, 1, 0, &h);
+    CHECK(rc != 0);
+    CHECK_CONTAINS(h.err, ":2:1: \"17850.5\" is not a whole number (column \"id\")");
+    rc = RUN("id\n17850.\n", NULL, icol, 1, 0, &h);
+    CHECK_CONTAINS(h.err, "\"17850.\" is not an integer");
+    rc = RUN("id\n1.0e3\n", NULL, icol, 1, 0, &h);
+    CHECK_CONTAINS(h.err, "\"1.0e3\" is not an integer");
+    /* trim: text loses the spaces around it; without it, keeps them */
+    {
+        static const quire_column scol[] = {{"s", QUIRE_T_STRING, NULL}};
+        opts trimmed = {NULL, NULL, NULL, NULL, 0, "true"};
+        rc = RUN("s\n  RED BAG \t\n   \n", &trimmed, scol, 1, 0, &h);
+        CHECK(rc == 0 && h.nrows == 2);
+        CHECK(cell(&h, 0, 0)->len == 7 && memcmp(cell(&h, 0, 0)->s, "RED BAG", 7) == 0);
+        CHECK(cell(&h, 1, 0)->null);
+        rc = RUN("s\n  RED BAG \n", NULL, scol, 1, 0, &h);
+        CHECK(rc == 0 && cell(&h, 0, 0)->len == 10);
+    }
     rc = RUN("b\nmaybe\n", NULL, bcol, 1, 0, &h);
     CHECK_CONTAINS(h.err, "\"maybe\" is not a boolean");
     /* control bytes are escaped in messages */
@@ -894,10 +920,10 @@ static void plugin_errors(void)
     CHECK_STR(h.err, "/tmp: cannot open: Is a directory");
     /* bad options */
     {
-        opts same = {"\"", NULL, NULL, NULL, 0};
-        opts longd = {";;", NULL, NULL, NULL, 0};
+        opts same = {"\"", NULL, NULL, NULL, 0, NULL};
+        opts longd = {";;", NULL, NULL, NULL, 0, NULL};
         static const quire_column badfmt[] = {{"d", QUIRE_T_DATE, "%d/%q"}};
-        opts bf = {NULL, NULL, NULL, badfmt, 1};
+        opts bf = {NULL, NULL, NULL, badfmt, 1, NULL};
         CHECK(open_src("/dev/null", &same, &h, &state) != 0);
         CHECK_CONTAINS(h.err, "must differ");
         CHECK(open_src("/dev/null", &longd, &h, &state) != 0);
@@ -944,7 +970,7 @@ static void plugin_big(void)
                                         {"id", QUIRE_T_INTEGER, NULL},
                                         {"amount", QUIRE_T_NUMBER, NULL},
                                         {"day", QUIRE_T_DATE, NULL}};
-    opts o = {NULL, NULL, NULL, decl, 3};
+    opts o = {NULL, NULL, NULL, decl, 3, NULL};
     buf in = {0};
     th h = {0};
     uint64_t line = 2, *lines;
@@ -1028,7 +1054,7 @@ static void plugin_limits(void)
 {
     static const quire_column none[1] = {{"a", QUIRE_T_STRING, NULL}};
     th h = {0};
-    opts nohdr = {NULL, "false", NULL, NULL, 0};
+    opts nohdr = {NULL, "false", NULL, NULL, 0, NULL};
     int rc = RUN("a\n1\n2\n3\n4\n", NULL, NULL, 0, 3, &h);
 
     CHECK(rc == 0 && h.nrows == 3);
@@ -1049,7 +1075,7 @@ static void plugin_typed_errors(void)
     static const quire_column fcol[] = {{"d", QUIRE_T_DATE, "%d/%q"}};
     th h = {0};
     void *state = NULL;
-    opts same = {";", NULL, ";", NULL, 0};
+    opts same = {";", NULL, ";", NULL, 0, NULL};
     int rc;
 
     use_host = &host12;
@@ -1079,6 +1105,44 @@ static void plugin_typed_errors(void)
     use_host = &host;
 }
 
+/* A NUL byte anywhere is refused at its field: the host reads keys as C
+ * strings, so "A\0x" and "A\0y" would both become "A" and merge. */
+static void plugin_nul(void)
+{
+    static const char keys[] = "id,amount\nA\0x,1\nA\0y,2\n";
+    static const char head[] = "id,am\0ount\n1,2\n";
+    static const char quoted[] = "id,note,amount\n1,\"two\nli\0nes\",3\n";
+    static const char late[] = "id,amount\n1,2\n3,4\n5,\0\n";
+    static const quire_column id[] = {{"id", QUIRE_T_STRING, NULL}};
+    th h = {0};
+    int rc;
+
+    use_host = &host12;
+    rc = run(keys, sizeof keys - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0 && h.nerr == 1 && h.kind == QUIRE_ERROR_DATA && h.nrows == 0);
+    CHECK_STR(h.file, tmp_path);
+    CHECK(h.line == 2 && h.col == 1);
+    CHECK_STR(h.err, "a NUL byte in field 1 (column \"id\"): CSV text cannot hold NUL bytes "
+                     "(is the file binary, or UTF-16?)");
+    rc = run(head, sizeof head - 1, NULL, NULL, 0, 0, &h);
+    CHECK(rc != 0 && h.line == 1 && h.col == 4);
+    CHECK_CONTAINS(h.err, "a NUL byte in field 2: ");
+    /* inside a quoted field that spans lines: the field's own line */
+    rc = run(quoted, sizeof quoted - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0 && h.line == 2 && h.col == 3);
+    CHECK_CONTAINS(h.err, "field 2 (column \"note\")");
+    /* in a column the scan does not read: refused all the same */
+    rc = run(late, sizeof late - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0 && h.line == 4 && h.col == 3);
+    CHECK_CONTAINS(h.err, "field 2 (column \"amount\")");
+    /* an older host gets the place in the message */
+    use_host = &host;
+    rc = run(keys, sizeof keys - 1, NULL, id, 1, 0, &h);
+    CHECK(rc != 0);
+    CHECK_CONTAINS(h.err, ":2:1: a NUL byte in field 1");
+    th_reset(&h);
+}
+
 static void plugin_tests(void)
 {
     const char *dir = getenv("PLUGIN_DIR");
@@ -1106,6 +1170,7 @@ static void plugin_tests(void)
     plugin_dialects();
     plugin_errors();
     plugin_typed_errors();
+    plugin_nul();
     plugin_ragged();
     plugin_big();
     plugin_limits();

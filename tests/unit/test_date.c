@@ -191,8 +191,45 @@ static void test_core_cases(void)
     }
 }
 
+/* Months and periods in words, for titles and file names. */
+static void test_words(void)
+{
+    char buf[64];
+    int apr = 2024 * 12 + 3;
+
+    CHECK(format_month_as(buf, sizeof buf, 1997 * 12 + 11, 0, "month", 5) == 0);
+    CHECK_STR(buf, "December 1997");
+    CHECK(format_month_as(buf, sizeof buf, apr, 0, "mon", 3) == 0);
+    CHECK_STR(buf, "Apr 2024");
+    CHECK(format_month_as(buf, sizeof buf, apr, 0, "quarter", 7) == 0);
+    CHECK_STR(buf, "Q2 2024");
+    CHECK(format_month_as(buf, sizeof buf, apr, 0, "year", 4) == 0);
+    CHECK_STR(buf, "2024");
+    CHECK(format_month_as(buf, sizeof buf, apr, 0, "date", 4) == -1); /* a month has no day */
+    CHECK(format_month_as(buf, sizeof buf, apr, 5, "date", 4) == 0);
+    CHECK_STR(buf, "5 April 2024");
+    CHECK(format_month_as(buf, sizeof buf, apr, 0, "months", 6) == -1);
+    CHECK(format_month_as(buf, sizeof buf, apr, 0, "monthly", 5) == 0); /* its first len bytes */
+    CHECK(format_value_as(buf, sizeof buf, "1997-12-31", "date", 4) == 0);
+    CHECK_STR(buf, "31 December 1997");
+    CHECK(format_value_as(buf, sizeof buf, "1997-12", "month", 5) == 0);
+    CHECK_STR(buf, "December 1997");
+    CHECK(format_value_as(buf, sizeof buf, "someday", "month", 5) == -1);
+    format_period_name(buf, sizeof buf, apr, apr);
+    CHECK_STR(buf, "Apr 2024");
+    format_period_name(buf, sizeof buf, apr, apr + 2);
+    CHECK_STR(buf, "Q2 2024");
+    format_period_name(buf, sizeof buf, apr + 1, apr + 3); /* not a calendar quarter */
+    CHECK_STR(buf, "May\xE2\x80\x93Jul 2024");
+    format_period_name(buf, sizeof buf, 2024 * 12, 2024 * 12 + 11);
+    CHECK_STR(buf, "2024");
+    format_period_name(buf, sizeof buf, 2023 * 12 + 10, 2024 * 12);
+    CHECK_STR(buf, "Nov 2023 \xE2\x80\x93 Jan 2024");
+}
+
 int main(void)
 {
+    test_words();
     test_round_trips();
     test_anchors();
     test_leap_and_months();

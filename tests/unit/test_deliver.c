@@ -239,6 +239,17 @@ static void test_file_name(void)
     name = deliver_file_name(&j);
     CHECK_STR(name, "monthly-2024_Q1-{nope}-{run");
     free(name);
+
+    /* The period's parameters in words. */
+    t.name = (char *)"{report} {period:name} {to:month} {from:date} {to:quarter} {to:nope}.pdf";
+    name = deliver_file_name(&j);
+    CHECK_STR(name, "monthly Apr 2024 April 2024 1 April 2024 Q2 2024 {to:nope}.pdf");
+    free(name);
+    j.from = "2024-01";
+    j.to = "2024-03";
+    name = deliver_file_name(&j);
+    CHECK_STR(name, "monthly Q1 2024 March 2024 {from:date} Q1 2024 {to:nope}.pdf");
+    free(name);
 }
 
 static void test_folder(void)

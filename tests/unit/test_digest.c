@@ -97,33 +97,33 @@ static void test_sha256_file(void)
     fixture_put("abc.txt", "abc");
     path = xasprintf("%s/abc.txt", dir);
     memset(hex, 'x', sizeof hex);
-    CHECK(sha256_file(path, hex) == 0);
+    CHECK(sha256_file(path, hex, NULL) == 0);
     CHECK_STR(hex, SHA_ABC);
     free(path);
 
     put_a("million.txt", 1000000);
     path = xasprintf("%s/million.txt", dir);
-    CHECK(sha256_file(path, hex) == 0);
+    CHECK(sha256_file(path, hex, NULL) == 0);
     CHECK_STR(hex, SHA_MILLION_A);
     free(path);
 
     memset(hex, 'x', sizeof hex);
-    CHECK(sha256_file("/nonexistent/file", hex) == -1);
+    CHECK(sha256_file("/nonexistent/file", hex, NULL) == -1);
     CHECK_STR(hex, "");
     memset(hex, 'x', sizeof hex);
-    CHECK(sha256_file(dir, hex) == -1); /* a folder cannot be read as a file */
+    CHECK(sha256_file(dir, hex, NULL) == -1); /* a folder cannot be read as a file */
     CHECK_STR(hex, "");
 
     /* Special files are never read (a device never ends, a FIFO blocks): the
      * alarm fails the test instead of hanging it if they were. */
     alarm(30);
     memset(hex, 'x', sizeof hex);
-    CHECK(sha256_file("/dev/zero", hex) == -1);
+    CHECK(sha256_file("/dev/zero", hex, NULL) == -1);
     CHECK_STR(hex, "");
     path = xasprintf("%s/fifo", dir);
     CHECK(mkfifo(path, 0600) == 0);
     memset(hex, 'x', sizeof hex);
-    CHECK(sha256_file(path, hex) == -1);
+    CHECK(sha256_file(path, hex, NULL) == -1);
     CHECK_STR(hex, "");
     free(path);
     alarm(0);
@@ -166,7 +166,7 @@ static void test_inputs(void)
     if (n == 12) {
         /* The spec first, with its own hash. */
         CHECK_STR(d[0].path, spec_path);
-        CHECK(sha256_file(spec_path, spec_hex) == 0);
+        CHECK(sha256_file(spec_path, spec_hex, NULL) == 0);
         CHECK_STR(d[0].hex, spec_hex);
         CHECK(strlen(d[0].hex) == 64 && strspn(d[0].hex, "0123456789abcdef") == 64);
         /* The sources' files in the spec's order, relative to its folder;
@@ -192,7 +192,7 @@ static void test_inputs(void)
         /* Quire's Lua library, which every script may call (here the
          * source tree's, which fixture_open names in QUIRE_LUA_LIB). */
         CHECK_STR(d[9].path, getenv("QUIRE_LUA_LIB"));
-        CHECK(sha256_file(d[9].path, lib_hex) == 0);
+        CHECK(sha256_file(d[9].path, lib_hex, NULL) == 0);
         CHECK_STR(d[9].hex, lib_hex);
         /* Insight scripts once each, in the order first used; one that is
          * also a KPI script is not repeated. */
@@ -240,12 +240,99 @@ static void test_inputs(void)
     free(spec_path);
 }
 
+/* A file written to, cut or replaced after it was hashed (while the run read
+ * it): digests_check names it, so no report is made over a torn file. */
+static void test_changed(void)
+{
+    static const char text[] =
+        "title: Changed\n"
+        "periods: { from: 2024-01, to: 2024-02 }\n"
+        "sources:\n"
+        "  customers: { plugin: csv, path: ch/customers.csv, columns: { id: integer } }\n"
+        "  orders: { plugin: csv, path: ch/orders.csv, columns: { id: integer } }\n"
+        "entities: { source: customers, key: id }\n"
+        "segments: { rule: rules/rule.lua, list: [A, B] }\n"
+        "kpis:\n"
+        "  count: kpis/count.lua\n"
+        "sections:\n"
+        "  - title: S\n"
+        "    blocks:\n"
+        "      - questions: [Q]\n";
+    quire_error err = {0};
+    char *spec_path = xasprintf("%s/changed.yaml", dir);
+    char *orders = xasprintf("%s/ch/orders.csv", dir), *moved = xasprintf("%s.new", orders);
+    spec *s;
+    input_digests *dg;
+    FILE *f;
+
+    fixture_put("changed.yaml", text);
+    mkdir_in("ch");
+    fixture_put("ch/customers.csv", "id\n1\n");
+    fixture_put("ch/orders.csv", "id\n1\n");
+    s = spec_load(spec_path, NULL, 0, &err);
+    CHECK(s != NULL);
+    if (!s) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto out;
+    }
+    /* unchanged: fine, and again */
+    dg = digests_start(s, NULL);
+    CHECK(digests_check(dg, &err) == 0);
+    CHECK(digests_check(dg, &err) == 0);
+    /* appended to */
+    f = fopen(orders, "ab");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("2\n", f);
+        fclose(f);
+    }
+    memset(&err, 0, sizeof err);
+    CHECK(digests_check(dg, &err) == -1);
+    CHECK(err.code == QUIRE_EXIT_TRANSIENT);
+    CHECK_STR(err.file, orders);
+    CHECK_STR(err.msg, "the file changed while the report was made (5 bytes when it was read, "
+                       "7 now); run again once it is complete");
+    digests_free(dg);
+
+    /* replaced by another file of the same size (a new inode) */
+    dg = digests_start(s, NULL);
+    CHECK(digests_check(dg, &err) == 0);
+    f = fopen(moved, "wb");
+    if (f) {
+        fputs("id\n9\n8\n", f);
+        fclose(f);
+    }
+    CHECK(f != NULL && rename(moved, orders) == 0);
+    memset(&err, 0, sizeof err);
+    CHECK(digests_check(dg, &err) == -1);
+    CHECK_STR(err.file, orders);
+    CHECK_CONTAINS(err.msg, "the file changed while the report was made (it was written or "
+                            "replaced)");
+    digests_free(dg);
+
+    /* removed */
+    dg = digests_start(s, NULL);
+    CHECK(digests_check(dg, &err) == 0);
+    CHECK(unlink(orders) == 0);
+    memset(&err, 0, sizeof err);
+    CHECK(digests_check(dg, &err) == -1);
+    CHECK_STR(err.file, orders);
+    CHECK_CONTAINS(err.msg, "the file went away while the report was made");
+    digests_free(dg);
+    spec_free(s);
+out:
+    free(spec_path);
+    free(orders);
+    free(moved);
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-digest-"))
         return 2;
     test_sha256_file();
     test_inputs();
+    test_changed();
     fixture_close();
     return check_done("digest");
 }

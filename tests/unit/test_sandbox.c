@@ -4,11 +4,14 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+
+#include <lualib.h>
 
 static const char rule_src[] =
     "return function(recency, frequency, monetary)\n"
@@ -850,11 +853,20 @@ static void test_errors(void)
     CHECK(call_global(q, "raises_table", "rule", out, sizeof out) == -1);
     CHECK(starts(out, "rule: (error object is a table value)"));
 
-    /* runaway recursion is an ordinary error */
-    CHECK(define(q, "function deep(n) n = n or 0 return 1 + deep(n + 1) end") == 0);
-    CHECK(call_global(q, "deep", "recursion", out, sizeof out) == -1);
-    CHECK(starts(out, "recursion: test.lua:1: stack overflow"));
-    CHECK(lua_gettop(L) == top);
+    /* runaway recursion is an ordinary error (in a state whose deadline a
+     * busy machine cannot reach first: a million stack slots take a while) */
+    {
+        quire_lua *r = make(0, 0, 60.0, 0);
+        CHECK(r != NULL);
+        if (r) {
+            int rtop = lua_gettop(qlua_state(r));
+            CHECK(define(r, "function deep(n) n = n or 0 return 1 + deep(n + 1) end") == 0);
+            CHECK(call_global(r, "deep", "recursion", out, sizeof out) == -1);
+            CHECK(starts(out, "recursion: test.lua:1: stack overflow"));
+            CHECK(lua_gettop(qlua_state(r)) == rtop);
+            qlua_free(r);
+        }
+    }
 
     /* a syntax error names the file and line */
     unlink(path);
@@ -941,6 +953,45 @@ static void test_budget(void)
     qlua_free(q);
 }
 
+/* The fast path runs without a hook: under the default budget no hook is
+ * set between calls, nor after a call long enough for the watchdog to arm
+ * the count on it; a small budget keeps its count hook all the time. */
+static void test_hook_off(void)
+{
+    quire_lua *q = make(0, 0, 0, 0);
+    char out[1024];
+    double t;
+    int i;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    CHECK(eval(q, "return 1 + 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    /* about 20 ms: armed on the way, gone afterwards */
+    CHECK(define(q, "function busy(n) local s = 0 for i = 1, n do s = s + i end "
+                    "return tostring(s) end") == 0);
+    t = now();
+    while (now() - t < 0.02)
+        CHECK(eval(q, "return busy(100000)", out, sizeof out) == 0);
+    /* The watchdog may arm a call at the moment it returns; the next call
+     * that returns takes that hook away. */
+    for (i = 0; i < 100 && lua_gethookmask(qlua_state(q)) != 0; i++)
+        CHECK(eval(q, "return 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == 0);
+    qlua_free(q);
+
+    q = make(0, 5000, 0, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(lua_gethookmask(qlua_state(q)) == LUA_MASKCOUNT);
+    CHECK(eval(q, "return 1 + 1", out, sizeof out) == 0);
+    CHECK(lua_gethookmask(qlua_state(q)) == LUA_MASKCOUNT);
+    qlua_free(q);
+}
+
 static void test_memory(void)
 {
     static const char *const hogs[] = {
@@ -956,7 +1007,8 @@ static void test_memory(void)
         "function hog() while true do local n = 0 load(function() n = n + 1 "
         "return n == 1 and 'return \\'' or string.rep('x', 1 << 20) end) end end",
     };
-    quire_lua *q = make((size_t)16 << 20, 0, 0, 0);
+    /* a long deadline: memory trips first, however busy the machine */
+    quire_lua *q = make((size_t)16 << 20, 0, 60.0, 0);
     char out[1024];
     size_t i;
 
@@ -1254,7 +1306,7 @@ static int big_push(void *arg)
 
 static void test_panic(void)
 {
-    quire_lua *q = make(8 << 20, 0, 0, 0);
+    quire_lua *q = make(8 << 20, 0, 60.0, 0);
     quire_error err = {0};
     pid_t pid;
     int status, fds[2];
@@ -1345,6 +1397,200 @@ static void test_c_loops(void)
     qlua_free(q);
 }
 
+/* ---------------------------------------------------------------------------
+ * Patterns: the same results as Lua's own, and bounded work
+ * ------------------------------------------------------------------------- */
+
+/* Every combination of subjects, patterns, start positions and replacements
+ * through string.find, match, gmatch and gsub, one line of results each
+ * (errors as their messages). Run in a stock state and in the sandbox, the
+ * two must print the same. */
+static const char pattern_table[] =
+    "local S = { 'hello world', '', 'aaa', '  x = 1, y = 22  ', '(foo(bar))baz',\n"
+    "  'THE (quick) fox', 'a.b-c+d*e?f[g]h^i$j%k', 'key=val; k2 = v2', '\\0a\\0b',\n"
+    "  '\\206\\177 utf8', '2024-03-05T10:00:00Z', 'abcabcabc', 'x', 'a\\nb\\tc]', '[[]]-' }\n"
+    "local P = { 'o', 'l+', 'l*', 'l-', 'l?', '^h', 'd$', '^$', '$', '.', '%a+', '%A+', '%d+',\n"
+    "  '%s*', '%w+', '%p', '%x+', '%u', '%l+', '%c', '%g+', '%S+', '%D', '%W+', '%P+',\n"
+    "  '[aeiou]', '[^aeiou ]+', '[a-f]+', '[%a_][%w_]*', '[]]', '[^]]', '[%]]', '[a-]', '[-a]',\n"
+    "  '[%w%-]+', '[^%s=]+', '%b()', '%b[]', '%bxy', '%f[%w]%w+', '%f[%W]', '%f[%a]', '%f[\\0]',\n"
+    "  '(%w+)=(%w+)', '(%w+)%s*=%s*(%w+)', '()ll()', '()', '(a)(b)(c)', '((a)(b))', '(h)(e)',\n"
+    "  '(.)%1', '(a*(.)%w(%s*))', '^(%s*)(.-)(%s*)$', '%.', '%%', 'a.-c', 'a.*c', '[%d%-]+',\n"
+    "  'x*$', '.-b', 'a?a?a?aaa', 'a$b', '^', '\\0', '%z', '[\\0-a]+', '(%d+)-(%d+)-(%d+)T',\n"
+    "  'o w', '[a-c]-c', '%w-%s', '(%a+) (%a+)', '^(%()', '%)', 'q?',\n"
+    "  '%', '[a', '[a%', '(a', 'a)', '%1', '(()', '%b', '%bx', '%f', '%fx', '(%1)',\n"
+    "  '%9', '(a)%2', ('('):rep(33), ('x?'):rep(300) }\n"
+    "local R = { '<%0>', '%1-%2', '%%', 'x', '', '%2', '%9', '%x', '%', 7,\n"
+    "  { hello = 'HI', a = false, x = 'X', key = 1.5, o = {} },\n"
+    "  function(a, b) return b end, function(a) return a:upper() end,\n"
+    "  function() return false end, function() return {} end }\n"
+    "local inits = { false, 1, 3, -2, 0, 100, -100 }\n"
+    "local function ser(ok, ...)\n"
+    "  local t = { ok and 'ok' or 'err' }\n"
+    "  for i = 1, select('#', ...) do\n"
+    "    local v = select(i, ...)\n"
+    "    t[#t + 1] = type(v) .. ':' .. (type(v) == 'string' and string.format('%q', v) or\n"
+    "      (type(v) == 'number' or type(v) == 'boolean' or type(v) == 'nil') and tostring(v) or '')\n"
+    "  end\n"
+    "  return table.concat(t, ' ')\n"
+    "end\n"
+    "local function all(f, s, p, ...)\n"
+    "  local out = {}\n"
+    "  local ok, err = pcall(function(...)\n"
+    "    local n = 0\n"
+    "    for a, b, c in f(s, p, ...) do\n"
+    "      n = n + 1\n"
+    "      out[#out + 1] = ser(true, a, b, c)\n"
+    "      if n == 40 then break end\n"
+    "    end\n"
+    "  end, ...)\n"
+    "  if not ok then out[#out + 1] = ser(false, err) end\n"
+    "  return table.concat(out, ' / ')\n"
+    "end\n"
+    "local lines = {}\n"
+    "local function put(...)\n"
+    "  local t = {...}\n"
+    "  for i = 1, select('#', ...) do t[i] = tostring(t[i]) end\n"
+    "  lines[#lines + 1] = table.concat(t, ' ')\n"
+    "end\n"
+    "for si, s in ipairs(S) do\n"
+    "  for pi, p in ipairs(P) do\n"
+    "    for _, i in ipairs(inits) do\n"
+    "      local init = i or nil\n"
+    "      put(si, pi, i, 'find', ser(pcall(string.find, s, p, init)))\n"
+    "      put(si, pi, i, 'plain', ser(pcall(string.find, s, p, init, true)))\n"
+    "      put(si, pi, i, 'match', ser(pcall(string.match, s, p, init)))\n"
+    "      put(si, pi, i, 'gmatch', all(string.gmatch, s, p, init))\n"
+    "    end\n"
+    "    for ri, r in ipairs(R) do\n"
+    "      put(si, pi, ri, 'gsub', ser(pcall(string.gsub, s, p, r)))\n"
+    "      put(si, pi, ri, 'gsub1', ser(pcall(string.gsub, s, p, r, 1)))\n"
+    "    end\n"
+    "    put(si, pi, 'gsub0', ser(pcall(string.gsub, s, p, 'z', 0)))\n"
+    "    put(si, pi, 'gsubneg', ser(pcall(string.gsub, s, p, 'z', -1)))\n"
+    "    put(si, pi, 'method', ser(pcall(function() return s:find(p), s:match(p) end)))\n"
+    "  end\n"
+    "end\n"
+    "put('badarg', ser(pcall(string.gsub, 'a', 'a')))\n"
+    "put('badarg', ser(pcall(string.gsub, 'a', 'a', true)))\n"
+    "put('badarg', ser(pcall(string.find, 'a')))\n"
+    "put('badarg', ser(pcall(string.match, {}, 'a')))\n"
+    "put('badarg', ser(pcall(string.gmatch, 'a', nil)))\n"
+    "put('badarg', ser(pcall(string.find, 'a', 'a', 'x')))\n"
+    "put('number', ser(pcall(string.find, 12345, 3)))\n"
+    "put('number', ser(pcall(string.gsub, 12345, '%d', '%0%0')))\n"
+    "return table.concat(lines, '\\n')\n";
+
+/* Run the table in L; returns a copy of its output (to free), or NULL. */
+static char *pattern_lines(lua_State *L)
+{
+    char *out = NULL;
+
+    if (luaL_loadbuffer(L, pattern_table, sizeof pattern_table - 1, "=patterns") == LUA_OK &&
+        lua_pcall(L, 0, 1, 0) == LUA_OK && lua_isstring(L, -1))
+        out = strdup(lua_tostring(L, -1));
+    else
+        fprintf(stderr, "pattern table: %s\n", lua_tostring(L, -1));
+    lua_settop(L, 0);
+    return out;
+}
+
+static void test_pattern_equivalence(void)
+{
+    lua_State *stock = luaL_newstate();
+    quire_lua *q = make(0, 1000000000UL, 60, 0);
+    quire_error err = {0};
+    char *want, *got = NULL, *w, *g, *wn, *gn;
+    int shown = 0;
+    size_t lines = 0;
+
+    CHECK(stock != NULL && q != NULL);
+    if (!stock || !q)
+        return;
+    luaL_openlibs(stock);
+    want = pattern_lines(stock);
+    /* in the sandbox, as a script runs: under qlua_call and its meter */
+    if (luaL_loadbuffer(qlua_state(q), pattern_table, sizeof pattern_table - 1, "=patterns") ==
+            LUA_OK &&
+        qlua_call(q, 0, 1, "patterns", &err) == 0) {
+        got = strdup(lua_tostring(qlua_state(q), -1));
+        lua_pop(qlua_state(q), 1);
+    } else {
+        fprintf(stderr, "pattern table in the sandbox: %s\n", err.msg);
+    }
+    CHECK(want != NULL && got != NULL);
+    for (w = want, g = got; w && g && *w && *g && shown < 10; w = wn, g = gn) {
+        size_t lw, lg;
+        wn = strchr(w, '\n');
+        gn = strchr(g, '\n');
+        lw = wn ? (size_t)(wn - w) : strlen(w);
+        lg = gn ? (size_t)(gn - g) : strlen(g);
+        if (lw != lg || memcmp(w, g, lw) != 0) {
+            fprintf(stderr, "pattern mismatch:\n  lua:     %.*s\n  sandbox: %.*s\n", (int)lw, w,
+                    (int)lg, g);
+            shown++;
+        }
+        lines++;
+        wn = wn ? wn + 1 : w + lw;
+        gn = gn ? gn + 1 : g + lg;
+    }
+    CHECK(want && got && strcmp(want, got) == 0);
+    CHECK(lines > 10000); /* the table ran whole */
+    free(want);
+    free(got);
+    lua_close(stock);
+    qlua_free(q);
+}
+
+/* Backtracking patterns stop at the deadline or the budget, whichever the
+ * matcher reaches first, in find, match, gmatch and gsub alike, and the
+ * state works afterwards. */
+static void test_pattern_limits(void)
+{
+    static const char *const slow[] = {
+        "return string.find(string.rep('a', 1e5), '.-.-.-.-.-b')",
+        "return ('a'):rep(1e5):find('.-.-.-.-.-b')",
+        "return string.match(string.rep('a', 1e5), '(.-)(.-)(.-)(.-)b')",
+        "for x in string.gmatch(string.rep('a', 1e5), 'a*a*a*a*b') do end",
+        "return string.gsub(string.rep('a', 1e5), '.-.-.-.-b', 'x')",
+        "return pcall(string.find, string.rep('a', 1e5), '.-.-.-.-.-b')",
+        "return string.find(string.rep('(', 1e5), '%b()')",
+        "return string.gsub(string.rep('a', 1e5), '.-.-.-.-b', function() end)",
+    };
+    quire_lua *q = make(0, 1000000000UL, 0.3, 0);
+    char out[1024];
+    size_t i;
+    double t;
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (i = 0; i < sizeof slow / sizeof slow[0]; i++) {
+        t = now();
+        CHECK(eval(q, slow[i], out, sizeof out) != 0);
+        t = now() - t;
+        if (!strstr(out, "[eval]:1: time limit of 0.3 s exceeded"))
+            fprintf(stderr, "case %zu: %s\n", i, out);
+        CHECK_CONTAINS(out, "[eval]:1: time limit of 0.3 s exceeded");
+        CHECK(t < 0.9); /* 3x the deadline */
+        check_usable(q);
+    }
+    qlua_free(q);
+
+    /* the steps count against the instruction budget too */
+    q = make(0, 100000, 0, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(eval(q, "return string.find(string.rep('a', 1e5), '.-.-.-.-.-b')", out,
+               sizeof out) != 0);
+    CHECK_CONTAINS(out, "[eval]:1: instruction budget of 100000 exceeded");
+    /* ordinary matching within it is fine */
+    CHECK(eval(q, "return (string.gsub(string.rep('ab ', 1000), '%s+', '-'):sub(1, 9))", out,
+               sizeof out) == 0);
+    CHECK_STR(out, "ab-ab-ab-");
+    qlua_free(q);
+}
+
 static void test_month_label(void)
 {
     quire_error err = {0};
@@ -1400,6 +1646,7 @@ int main(void)
     test_os();
     test_errors();
     test_budget();
+    test_hook_off();
     test_memory();
     test_deadline();
     test_limits_caught();
@@ -1409,6 +1656,8 @@ int main(void)
     test_library();
     test_panic();
     test_c_loops();
+    test_pattern_equivalence();
+    test_pattern_limits();
     test_month_label();
     test_control_bytes();
     return check_done("sandbox");

@@ -94,6 +94,7 @@ static void test_full(void)
                        "  catch_up_grace: 5m\n"
                        "  retries: 2\n"
                        "  backoff: 2h\n"
+                       "  run_retry: { attempts: 1, backoff: 30m }\n"
                        "  deliver:\n"
                        "    - { folder: out/archive, name: \"{report}-{date}.pdf\" }\n"
                        "    - email: [a@example.com, b@example.com]\n"
@@ -132,6 +133,8 @@ static void test_full(void)
     CHECK(s->grace == 300);
     CHECK(s->retries == 2);
     CHECK(s->backoff == 7200);
+    CHECK(s->run_attempts == 1);
+    CHECK(s->run_backoff == 1800);
     CHECK(s->ntargets == 3);
     if (s->ntargets == 3) {
         const deliver_target *f = &s->targets[0], *e = &s->targets[1], *w = &s->targets[2];
@@ -213,6 +216,8 @@ static void test_defaults(void)
     CHECK(s->grace == 600);
     CHECK(s->retries == 5);
     CHECK(s->backoff == 60);
+    CHECK(s->run_attempts == 4);  /* a run that fails for now: four renders, */
+    CHECK(s->run_backoff == 900); /* 15 minutes apart, doubling */
     CHECK(s->ntargets == 0);
     CHECK(s->on_failure == NULL);
     schedule_free(s);
@@ -347,9 +352,17 @@ static void test_errors(void)
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  colour: red\n",
                  "4:3: error: unknown key \"colour\" in schedule; allowed keys: name, cron, tz, "
                  "period, show, period_params, catch_up, catch_up_max, catch_up_grace, retries, "
-                 "backoff, deliver, on_failure");
+                 "backoff, run_retry, deliver, on_failure");
     expect_error("schedule:\n  tz: UTC\n",
                  "2:3: error: schedule needs cron (e.g. \"0 6 1 * *\")");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  run_retry: 3\n",
+                 "4:14: error: run_retry must be a mapping {attempts: N, backoff: DURATION}");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  run_retry: { attempts: 0 }\n",
+                 "4:26: error: run_retry.attempts must be a whole number from 1 to 100, not \"0\"");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  run_retry: { backof: 1m }\n",
+                 "4:16: error: unknown key \"backof\" in run_retry; did you mean \"backoff\"?");
+    expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  run_retry: { backoff: soon }\n",
+                 "4:25: error: run_retry.backoff must be a duration such as 90s, 10m, 2h or 1d");
     expect_error("schedule:\n  cron: \"\"\n  tz: UTC\n",
                  "2:9: error: cron must be a non-empty text");
     /* The column of a bad cron field, quoted or not. */

@@ -328,7 +328,7 @@ static void test_blocks(void)
     expect_error(NULL, "      - tiles: { kpis: [count, revenue] }\n", "v.yaml:", "revenue");
     expect_error(NULL, "      - tiles: { kpis: [count], segment: Gold }\n", "v.yaml:", "Gold");
     expect_error(NULL, "      - table: { kpis: [count], by: region }\n", "v.yaml:",
-                 "\"by\" of a table must be segment or month");
+                 "\"by\" of a table must be segment, month or customer");
     expect_error(NULL, "      - table: { source: orders, kpis: [count], columns: [amount] }\n",
                  "v.yaml:", "belongs to a table of KPIs");
     expect_error(NULL, "      - chart: { type: pie, kpi: count, title: P }\n", "v.yaml:", "pie");

@@ -439,7 +439,7 @@ static void test_runs(void)
     free(r);
 
     /* pending -> running: an attempt, started stamped, the output noted. */
-    CHECK(state_run_set(st, a, RUN_RUNNING, "/out/a.pdf", NULL, 1010, &err) == 0);
+    CHECK(state_run_begin(st, a, "/out/a.pdf", "scheduled", 1010, &err) == 0);
     CHECK(find_open(st, a, &row) == 1);
     CHECK_STR(row.status, RUN_RUNNING);
     CHECK_STR(row.output, "/out/a.pdf");
@@ -478,8 +478,8 @@ static void test_runs(void)
     CHECK_STR(buf, "done /out/a.pdf");
 
     /* running -> failed: final, with its error. */
-    CHECK(state_run_set(st, b, RUN_RUNNING, "/out/b.pdf", NULL, 2010, &err) == 0);
-    CHECK(state_run_set(st, b, RUN_FAILED, NULL, "no data", 2020, &err) == 0);
+    CHECK(state_run_begin(st, b, "/out/b.pdf", "scheduled", 2010, &err) == 0);
+    CHECK(state_run_end(st, b, RUN_FAILED, "permanent", "no data", 0, 2020, &err) == 0);
     CHECK(find_open(st, b, &row) == 0);
     snprintf(q, sizeof q, "SELECT status || '|' || error || '|' || finished FROM runs WHERE id = %lld",
              (long long)b);
@@ -488,12 +488,12 @@ static void test_runs(void)
 
     /* abandoned (stopped by a signal): still work left, redone later with a
      * second attempt. */
-    CHECK(state_run_set(st, c, RUN_RUNNING, "/out/c.pdf", NULL, 3010, &err) == 0);
-    CHECK(state_run_set(st, c, RUN_ABANDONED, NULL, "stopped", 3020, &err) == 0);
+    CHECK(state_run_begin(st, c, "/out/c.pdf", "scheduled", 3010, &err) == 0);
+    CHECK(state_run_end(st, c, RUN_ABANDONED, "abandoned", "stopped", 0, 3020, &err) == 0);
     CHECK(find_open(st, c, &row) == 1);
     CHECK_STR(row.status, RUN_ABANDONED);
     CHECK(row.attempts == 1);
-    CHECK(state_run_set(st, c, RUN_RUNNING, "/out/c2.pdf", NULL, 3030, &err) == 0);
+    CHECK(state_run_begin(st, c, "/out/c2.pdf", "scheduled", 3030, &err) == 0);
     CHECK(find_open(st, c, &row) == 1);
     CHECK(row.attempts == 2);
     CHECK_STR(row.output, "/out/c2.pdf");
@@ -501,8 +501,8 @@ static void test_runs(void)
     CHECK(sql_int(db, q) == 3030);
 
     /* undelivered: final. */
-    CHECK(state_run_set(st, d, RUN_RUNNING, "/out/d.pdf", NULL, 4010, &err) == 0);
-    CHECK(state_run_set(st, d, RUN_DELIVERING, NULL, NULL, 4020, &err) == 0);
+    CHECK(state_run_begin(st, d, "/out/d.pdf", "scheduled", 4010, &err) == 0);
+    CHECK(state_run_end(st, d, RUN_DELIVERING, "rendered", NULL, 0, 4020, &err) == 0);
     CHECK(state_run_set(st, d, RUN_UNDELIVERED, NULL, "a@example.com: refused", 4030, &err) == 0);
     CHECK(find_open(st, d, &row) == 0);
     snprintf(q, sizeof q, "SELECT finished FROM runs WHERE id = %lld", (long long)d);
@@ -662,9 +662,9 @@ static void test_history(void)
         free(db);
         return;
     }
-    state_run_set(st, r[0].id, RUN_RUNNING, "/out/m-2024-04.pdf", NULL, 1714536001, &err);
+    state_run_begin(st, r[0].id, "/out/m-2024-04.pdf", "scheduled", 1714536001, &err);
     state_run_set(st, r[0].id, RUN_DONE, NULL, NULL, 1714536002, &err);
-    state_run_set(st, r[1].id, RUN_RUNNING, "/out/m-2024-05.pdf", NULL, 1717214401, &err);
+    state_run_begin(st, r[1].id, "/out/m-2024-05.pdf", "scheduled", 1717214401, &err);
     state_run_set(st, r[1].id, RUN_UNDELIVERED, NULL, "smtp refused", 1717214402, &err);
     state_delivery_add(st, r[1].id, "email", "a@example.com", &err);
     free(r);
@@ -678,7 +678,7 @@ static void test_history(void)
         return;
     }
     out = open_memstream(&text, &len);
-    CHECK(state_history(st, out, "monthly", 1, 0, "UTC", &err) == 0);
+    CHECK(state_history(st, out, "monthly", 1, 0, 0, "UTC", &err) == 0);
     fclose(out);
     CHECK(strncmp(text, history_header, strlen(history_header)) == 0);
     /* Newest first, times in the zone, output and error side by side. */
@@ -694,7 +694,7 @@ static void test_history(void)
     /* Another zone, every report, one run at most, no deliveries. */
     text = NULL;
     out = open_memstream(&text, &len);
-    CHECK(state_history(st, out, NULL, 0, 1, "Europe/Berlin", &err) == 0);
+    CHECK(state_history(st, out, NULL, 0, 0, 1, "Europe/Berlin", &err) == 0);
     fclose(out);
     CHECK_CONTAINS(text, "daily                2024-06-02T05:46:40+02:00 2024-05-31 pending     0   \n");
     CHECK(strstr(text, "monthly") == NULL);
@@ -737,8 +737,8 @@ static void test_crash(void)
             _exit(3);
         /* The first was rendered and is being delivered; the second is
          * being rendered; the third was not started. */
-        state_run_set(mine, rr[0].id, RUN_RUNNING, "/out/1.pdf", NULL, 110, &e);
-        state_run_set(mine, rr[0].id, RUN_DELIVERING, NULL, NULL, 120, &e);
+        state_run_begin(mine, rr[0].id, "/out/1.pdf", "restart", 110, &e);
+        state_run_end(mine, rr[0].id, RUN_DELIVERING, "rendered", NULL, 0, 120, &e);
         state_delivery_add(mine, rr[0].id, "email", "a@example.com", &e);
         state_delivery_add(mine, rr[0].id, "email", "b@example.com", &e);
         state_delivery_add(mine, rr[0].id, "folder", "/srv/out", &e);
@@ -746,7 +746,7 @@ static void test_crash(void)
         state_delivery_begin(mine, d[0].id, 130, &e);
         state_delivery_end(mine, d[0].id, 1, NULL, 0, 131, &e);
         state_delivery_begin(mine, d[1].id, 132, &e); /* killed while sending */
-        state_run_set(mine, rr[1].id, RUN_RUNNING, "/out/2.pdf", NULL, 210, &e);
+        state_run_begin(mine, rr[1].id, "/out/2.pdf", "restart", 210, &e);
         kill(getpid(), SIGKILL);
         _exit(4);
     }
@@ -790,7 +790,7 @@ static void test_crash(void)
     for (i = 0; i < n; i++)
         if (strcmp(r[i].status, RUN_RUNNING) == 0) {
             run_row again;
-            CHECK(state_run_set(st, r[i].id, RUN_RUNNING, "/out/2.pdf", NULL, 500, &err) == 0);
+            CHECK(state_run_begin(st, r[i].id, "/out/2.pdf", "restart", 500, &err) == 0);
             CHECK(find_open(st, r[i].id, &again) == 1 && again.attempts == 2);
         }
     free(r);
@@ -862,8 +862,7 @@ static void test_restart(void)
     CHECK(state_plan(st, "crash", plan, 1, 1714543200, &err) == 0);
     CHECK(state_open_runs(st, &r, &n, &err) == 0 && n == 1);
     if (n == 1)
-        CHECK(state_run_set(st, r[0].id, RUN_RUNNING, "/nonexistent/half.pdf", NULL, 1714543201,
-                            &err) == 0);
+        CHECK(state_run_begin(st, r[0].id, "/nonexistent/half.pdf", "restart", 1714543201, &err) == 0);
     free(r);
     state_close(st);
 
@@ -898,6 +897,231 @@ out:
     free(work);
 }
 
+/* ------------------------------------------------------------ retries and reruns */
+
+/* Each render is an attempt with its reason and result; a run that failed
+ * for now waits (retrying) with its next attempt and is open work. */
+static void test_attempts(void)
+{
+    char *db = path_in("attempts.db"), buf[512];
+    quire_error err = {0};
+    state *st = state_open(db, 0, &err);
+    run_new plan[] = {{100, "2024-01", "2024-01", "2024-01", RUN_PENDING}};
+    run_row row;
+    int64_t id;
+
+    if (!st || state_plan(st, "r", plan, 1, 100, &err)) {
+        CHECK(0);
+        fprintf(stderr, "%s\n", err.msg);
+        state_close(st);
+        free(db);
+        return;
+    }
+    id = sql_int(db, "SELECT id FROM runs");
+    CHECK(state_run_begin(st, id, "/out/a.pdf", "scheduled", 110, &err) == 0);
+    sql_text(db, "SELECT attempt || ' ' || reason || ' ' || started || ' ' || "
+                 "coalesce(result, 'open') FROM attempts",
+             buf, sizeof buf);
+    CHECK_STR(buf, "1 scheduled 110 open");
+    CHECK(state_run_end(st, id, RUN_RETRYING, "transient", "crm: connection refused", 1000, 120,
+                        &err) == 0);
+    CHECK(find_open(st, id, &row) == 1);
+    CHECK_STR(row.status, RUN_RETRYING);
+    CHECK(row.next_attempt == 1000);
+    CHECK(row.attempts == 1);
+    sql_text(db, "SELECT result || ' ' || finished || ' ' || error FROM attempts", buf,
+             sizeof buf);
+    CHECK_STR(buf, "transient 120 crm: connection refused");
+    sql_text(db, "SELECT status || ' ' || error || ' ' || finished FROM runs", buf, sizeof buf);
+    CHECK_STR(buf, "retrying crm: connection refused 120");
+
+    /* The retry: a second attempt, the wait and the error cleared. */
+    CHECK(state_run_begin(st, id, NULL, "retry", 1000, &err) == 0);
+    CHECK(find_open(st, id, &row) == 1);
+    CHECK_STR(row.status, RUN_RUNNING);
+    CHECK_STR(row.output, "/out/a.pdf");
+    CHECK(row.attempts == 2 && row.next_attempt == 0);
+    CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE error IS NULL") == 1);
+    CHECK(state_run_end(st, id, RUN_FAILED, "permanent", "no data", 0, 1010, &err) == 0);
+    CHECK(find_open(st, id, &row) == 0);
+    sql_text(db, "SELECT group_concat(attempt || ':' || reason || ':' || result, ' ') FROM "
+                 "(SELECT * FROM attempts ORDER BY attempt)",
+             buf, sizeof buf);
+    CHECK_STR(buf, "1:scheduled:transient 2:retry:permanent");
+    state_close(st);
+    free(db);
+}
+
+/* What quire rerun does to the ledger: the runs of a period, a run taken up
+ * again (its deliveries not sent due at once, those sent left alone), and a
+ * forced rerun as a run of its own. */
+static void test_reruns(void)
+{
+    char *db = path_in("reruns.db"), buf[512];
+    quire_error err = {0};
+    state *st = state_open(db, 0, &err);
+    run_new plan[] = {{100, "2024-01", "2024-01", "2024-01", RUN_PENDING},
+                      {200, "2024-01", "2024-01", "2024-01", RUN_SKIPPED},
+                      {300, "2024-02", "2024-02", "2024-02", RUN_PENDING}};
+    run_row *r = NULL, row;
+    delivery_row *d = NULL;
+    size_t n = 0, nd = 0;
+    int64_t id, again;
+
+    if (!st || state_plan(st, "r", plan, 3, 300, &err)) {
+        CHECK(0);
+        fprintf(stderr, "%s\n", err.msg);
+        state_close(st);
+        free(db);
+        return;
+    }
+    /* Newest first, whatever their status. */
+    CHECK(state_period_runs(st, "r", "2024-01", &r, &n, &err) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK(r[0].scheduled == 200 && r[1].scheduled == 100);
+        CHECK_STR(r[0].status, RUN_SKIPPED);
+    }
+    free(r);
+    CHECK(state_period_runs(st, "r", "2023-12", &r, &n, &err) == 0 && n == 0);
+    free(r);
+    CHECK(state_period_runs(st, "other", "2024-01", &r, &n, &err) == 0 && n == 0);
+    free(r);
+
+    /* A run rendered, one recipient sent, one failed for good, one waiting. */
+    id = sql_int(db, "SELECT id FROM runs WHERE scheduled = 300");
+    CHECK(state_run_begin(st, id, "/out/b.pdf", "scheduled", 310, &err) == 0);
+    CHECK(state_run_end(st, id, RUN_DELIVERING, "rendered", NULL, 0, 320, &err) == 0);
+    state_delivery_add(st, id, "email", "a@example.com", &err);
+    state_delivery_add(st, id, "email", "b@example.com", &err);
+    state_delivery_add(st, id, "webhook", "http://h/x", &err);
+    state_delivery_add(st, id, "notify", "ops@example.com", &err);
+    CHECK(state_deliveries(st, id, &d, &nd, &err) == 0 && nd == 4);
+    if (nd == 4) {
+        state_delivery_end(st, d[0].id, 1, NULL, 0, 330, &err);
+        state_delivery_end(st, d[1].id, 0, "refused", 0, 330, &err);
+        state_delivery_end(st, d[2].id, 0, "HTTP 500", 5000, 330, &err);
+        state_delivery_end(st, d[3].id, 0, "refused", 0, 330, &err);
+    }
+    free(d);
+    CHECK(state_run_set(st, id, RUN_UNDELIVERED, NULL, "refused", 340, &err) == 0);
+    CHECK(state_rerun_reset(st, id, 0, &err) == 0);
+    CHECK(state_run_get(st, id, &row, &err) == 0);
+    CHECK_STR(row.status, RUN_DELIVERING);
+    CHECK(state_deliveries(st, id, &d, &nd, &err) == 0 && nd == 4);
+    if (nd == 4) {
+        CHECK_STR(d[0].status, "sent");
+        CHECK_STR(d[1].status, "retrying");
+        CHECK(d[1].next_attempt == 0 && d[1].attempts == 0);
+        CHECK_STR(d[2].status, "retrying");
+        CHECK(d[2].next_attempt == 0);
+        CHECK_STR(d[3].status, "failed"); /* the notice is not a delivery of the report */
+    }
+    free(d);
+    /* A run to render again is pending. */
+    CHECK(state_rerun_reset(st, id, 1, &err) == 0);
+    CHECK(state_run_get(st, id, &row, &err) == 0);
+    CHECK_STR(row.status, RUN_PENDING);
+
+    /* Forced: a new run of the same fire time and period, numbered on. */
+    CHECK(state_run_get(st, id, &row, &err) == 0);
+    CHECK(state_rerun_new(st, &row, 400, &again, &err) == 0);
+    CHECK(again != id);
+    CHECK(state_rerun_new(st, &row, 500, &again, &err) == 0);
+    CHECK(state_run_get(st, again, &row, &err) == 0);
+    CHECK(row.rerun == 2 && row.scheduled == 300);
+    CHECK_STR(row.period, "2024-02");
+    CHECK_STR(row.status, RUN_PENDING);
+    CHECK(row.attempts == 0);
+    sql_text(db, "SELECT group_concat(rerun, ',') FROM (SELECT rerun FROM runs WHERE "
+                 "scheduled = 300 ORDER BY rerun)",
+             buf, sizeof buf);
+    CHECK_STR(buf, "0,1,2");
+    /* A plan that meets the fire time again leaves its runs alone. */
+    CHECK(state_plan(st, "r", &plan[2], 1, 300, &err) == 0);
+    CHECK(sql_int(db, "SELECT count(*) FROM runs WHERE scheduled = 300") == 3);
+    CHECK(state_run_get(st, 999, &row, &err) == -1);
+    CHECK_STR(err.msg, "no run 999 in the ledger");
+
+    /* A run no pass recorded, added without moving the mark; one already
+     * there for its fire time is kept. */
+    {
+        run_new old = {50, "2023-12", "2023-12", "2023-12", RUN_PENDING};
+        run_new same = {300, "2024-02", "x", "x", RUN_PENDING};
+        int64_t mark = 0, got;
+        int found = 0;
+        CHECK(state_run_add(st, "r", &old, 600, &got, &err) == 0);
+        CHECK(state_run_get(st, got, &row, &err) == 0);
+        CHECK(row.scheduled == 50 && row.rerun == 0);
+        CHECK_STR(row.period, "2023-12");
+        CHECK_STR(row.status, RUN_PENDING);
+        CHECK(state_mark(st, "r", &mark, &found, &err) == 0 && found && mark == 300);
+        CHECK(state_run_add(st, "r", &same, 600, &got, &err) == 0);
+        CHECK(got == id);
+        CHECK(state_run_get(st, id, &row, &err) == 0);
+        CHECK_STR(row.from, "2024-02");
+    }
+    state_close(st);
+    free(db);
+}
+
+/* A ledger from before reruns and retries: upgraded when a scheduler opens
+ * it, its runs and deliveries kept; read as it is by history. */
+static void test_upgrade(void)
+{
+    char *db = path_in("old.db"), *text = NULL;
+    size_t len = 0;
+    quire_error err = {0};
+    state *st;
+    FILE *out = fopen(db, "w"); /* an empty file is an empty database */
+
+    if (out)
+        fclose(out);
+    CHECK(sql_exec(db, "CREATE TABLE marks (report TEXT PRIMARY KEY, last_scheduled INTEGER "
+                       "NOT NULL);"
+                       "CREATE TABLE runs (id INTEGER PRIMARY KEY, report TEXT NOT NULL, "
+                       "scheduled INTEGER NOT NULL, period TEXT NOT NULL, period_from TEXT NOT "
+                       "NULL, period_to TEXT NOT NULL, status TEXT NOT NULL, output TEXT, error "
+                       "TEXT, attempts INTEGER NOT NULL DEFAULT 0, created INTEGER, started "
+                       "INTEGER, finished INTEGER, UNIQUE (report, scheduled));"
+                       "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL "
+                       "REFERENCES runs(id), channel TEXT NOT NULL, recipient TEXT NOT NULL, "
+                       "status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL "
+                       "DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0, error TEXT, started "
+                       "INTEGER, finished INTEGER, UNIQUE (run_id, channel, recipient));"
+                       "INSERT INTO runs VALUES (5, 'r', 100, '2024-01', '2024-01', '2024-01', "
+                       "'failed', '/out/x.pdf', 'old error', 2, 1, 2, 3);"
+                       "INSERT INTO deliveries (run_id, channel, recipient, status) VALUES "
+                       "(5, 'email', 'a@example.com', 'sent');") == 0);
+    /* history reads it as it is */
+    st = state_open(db, 1, &err);
+    CHECK(st != NULL);
+    if (st) {
+        out = open_memstream(&text, &len);
+        CHECK(state_history(st, out, NULL, 1, 1, 0, "UTC", &err) == 0);
+        fclose(out);
+        CHECK_CONTAINS(text, "failed      2   /out/x.pdf  old error\n");
+        free(text);
+        state_close(st);
+    }
+    CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'rerun'") == 0);
+    st = state_open(db, 0, &err);
+    CHECK(st != NULL);
+    if (st) {
+        run_row row;
+        CHECK(state_run_get(st, 5, &row, &err) == 0);
+        CHECK(row.rerun == 0 && row.attempts == 2 && row.next_attempt == 0);
+        CHECK_STR(row.status, RUN_FAILED);
+        CHECK_STR(row.output, "/out/x.pdf");
+        CHECK(state_run_begin(st, 5, NULL, "rerun", 10, &err) == 0);
+        CHECK(sql_int(db, "SELECT attempt FROM attempts WHERE run_id = 5") == 3);
+        state_close(st);
+    }
+    CHECK(sql_int(db, "SELECT count(*) FROM deliveries WHERE run_id = 5 AND status = 'sent'") == 1);
+    CHECK(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_upgraded'") == 0);
+    free(db);
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-state-"))
@@ -911,6 +1135,9 @@ int main(void)
     test_history();
     test_crash();
     test_restart();
+    test_attempts();
+    test_reruns();
+    test_upgrade();
     fixture_close();
     return check_done("state");
 }

@@ -32,6 +32,8 @@
  *        and unload() hooks; the threading contract written down; the host
  *        checks every batch. (The calendar helpers at the end of this file
  *        are static inline: they change nothing in the binary contract.)
+ *   1.3  host->origin: a source that is not a file says what it reads (a URL),
+ *        and the run manifest records its records' hash.
  */
 #ifndef QUIRE_PLUGIN_H
 #define QUIRE_PLUGIN_H
@@ -44,7 +46,7 @@ extern "C" {
 #endif
 
 #define QUIRE_PLUGIN_ABI_MAJOR 1
-#define QUIRE_PLUGIN_ABI_MINOR 2
+#define QUIRE_PLUGIN_ABI_MINOR 3
 #define QUIRE_PLUGIN_ABI_VERSION \
     ((uint32_t)(QUIRE_PLUGIN_ABI_MAJOR << 16 | QUIRE_PLUGIN_ABI_MINOR))
 #define QUIRE_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
@@ -281,6 +283,15 @@ typedef struct quire_host {
         __attribute__((format(printf, 3, 4)))
 #endif
         ;
+    /* ABI 1.3: say, in open(), where the source's records come from when
+     * that is not a file named by a PATH option: a URL ("https://crm.example.com
+     * /v3/contacts?archived=false", "postgresql://db.example.com/sales"),
+     * without credentials (leave out or mask as *** a key in the query, a
+     * password in the authority). The run manifest then names the source by
+     * it, with the SHA-256 of the records each scan delivers (in the canonical
+     * form of docs/plugins/writing-a-plugin.md), instead of hashing the
+     * files its PATH options name. Check QUIRE_HOST_HAS(host, origin). */
+    void (*origin)(void *hctx, const char *url);
 } quire_host;
 
 /* Whether the host provides field f (fields are only ever appended). */

@@ -1,5 +1,5 @@
-/* fields.c - the values of a model's fields, month after month. */
-#include "fields.h"
+/* field_cursor.c - the values of a model's fields, month after month. */
+#include "field_cursor.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@ struct field_cursor {
     const model *m;
     int p;              /* the current period, -1 before the first */
     int32_t end;        /* its last day */
-    double **run;       /* per field: WINDOW, the running sums */
+    double **run;       /* per field: a lifetime WINDOW, the running sums */
     int32_t **latest;   /* per field: DAYS_SINCE, the latest date so far */
 };
 
@@ -29,7 +29,7 @@ field_cursor *fields_new(const model *m, const char *need)
     for (k = 0; k < nf; k++) {
         if (need ? !need[k] : !m->fields[k].needed)
             continue;
-        if (m->fields[k].kind == FIELD_WINDOW) {
+        if (m->fields[k].kind == FIELD_WINDOW && m->fields[k].window == SPEC_LIFETIME) {
             ft->run[k] = xcalloc(ne ? ne : 1, sizeof **ft->run);
         } else if (m->fields[k].kind == FIELD_DAYS_SINCE) {
             ft->latest[k] = xmalloc((ne ? ne : 1) * sizeof **ft->latest);
@@ -67,9 +67,7 @@ void fields_advance(field_cursor *ft, int p)
     for (k = 0; k < m->nfields; k++) {
         const field *fl = &m->fields[k];
         if (ft->run[k]) {
-            facts_accumulate(f, (size_t)fl->measure, p, 1.0, ft->run[k]);
-            if (fl->window != SPEC_LIFETIME && p - fl->window >= 0)
-                facts_accumulate(f, (size_t)fl->measure, p - fl->window, -1.0, ft->run[k]);
+            facts_accumulate(f, (size_t)fl->measure, p, ft->run[k]);
         } else if (ft->latest[k]) {
             const int32_t *d = facts_dates(f, (size_t)fl->measure, p);
             int32_t *lt = ft->latest[k];
@@ -103,7 +101,12 @@ void fields_load(const field_cursor *ft, size_t k, size_t c0, size_t n, double *
             v[i] = v[i] > 0;
         break;
     case FIELD_WINDOW:
-        memcpy(v, ft->run[k] + c0, n * sizeof *v);
+        /* Summed afresh from its months (a running sum drifts); lifetime
+         * sums only ever add, so they run. */
+        if (fl->window == SPEC_LIFETIME)
+            memcpy(v, ft->run[k] + c0, n * sizeof *v);
+        else
+            facts_window(f, (size_t)fl->measure, p, fl->window, c0, n, v);
         break;
     case FIELD_DAYS_SINCE:
         for (i = 0; i < n; i++) {
@@ -133,4 +136,9 @@ void fields_load(const field_cursor *ft, size_t k, size_t c0, size_t n, double *
             v[i] = NAN;
         break;
     }
+}
+
+const int32_t *fields_latest(const field_cursor *ft, size_t k)
+{
+    return ft->latest[k];
 }
