@@ -212,7 +212,8 @@ static int check_descriptor(quire_plugin *d, quire_option_def **opts, char *why,
                ostride < sizeof *o ? ostride : sizeof *o);
     for (i = 0; i < n; i++) {
         const char *name = o[i].name;
-        if (!*name || strcmp(name, "plugin") == 0 || strcmp(name, "columns") == 0) {
+        if (!*name || strcmp(name, "plugin") == 0 || strcmp(name, "columns") == 0 ||
+            strcmp(name, "pushdown") == 0) {
             snprintf(why, nwhy, "option %zu is named \"%s\", which a spec cannot give", i + 1, name);
             goto bad;
         }

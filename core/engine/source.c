@@ -548,7 +548,7 @@ static int check_options(source *so, const spec *s, quire_error *err)
             if (strcmp(defs[j].name, o->key) == 0)
                 break;
         if (j == n) {
-            const char **names = xmalloc((n + 3) * sizeof *names);
+            const char **names = xmalloc((n + 4) * sizeof *names);
             const char *hint;
             strbuf list = {0};
             size_t k;
@@ -558,7 +558,8 @@ static int check_options(source *so, const spec *s, quire_error *err)
             }
             names[n] = "plugin";
             names[n + 1] = "columns";
-            hint = closest_word(o->key, names, n + 2);
+            names[n + 2] = "pushdown";
+            hint = closest_word(o->key, names, n + 3);
             if (hint)
                 bad_option(s, o, err, "unknown option \"%s\"; did you mean \"%s\"?", o->key, hint);
             else
@@ -703,6 +704,48 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
     if (rc || so->failed) {
         if (!err->code)
             source_err(so->src, err, "the %s plugin failed to read it", so->plugin->name);
+        return -1;
+    }
+    return 0;
+}
+
+int source_can_aggregate(const source *so)
+{
+    return so->src->pushdown && (so->plugin->caps & QUIRE_CAP_AGGREGATE) &&
+           so->plugin->aggregate != NULL;
+}
+
+int source_aggregate(source *so, const quire_aggregate_request *q, source_batch_fn fn,
+                     void *user, quire_error *err)
+{
+    quire_aggregate_request req = *q;
+    void *okey, *odate, *oresult;
+    int rc;
+
+    req.struct_size = sizeof req;
+    req.measure_size = sizeof(quire_agg_measure);
+    req.key = columns_for_plugin(so, q->key, 1, &okey);
+    req.date = columns_for_plugin(so, q->date, 1, &odate);
+    req.result = columns_for_plugin(so, q->result, q->nresult, &oresult);
+    so->fn = fn;
+    so->user = user;
+    so->err = err;
+    so->failed = 0;
+    so->proj = q->result; /* every batch must have exactly these columns */
+    so->nproj = q->nresult;
+    so->max_records = 0;
+    so->emitted = 0;
+    rc = so->plugin->aggregate(so->state, &req);
+    free(okey);
+    free(odate);
+    free(oresult);
+    so->fn = NULL;
+    so->user = NULL;
+    if (rc == QUIRE_AGGREGATE_DECLINED && !so->failed && !err->code && so->emitted == 0)
+        return 1;
+    if (rc || so->failed) {
+        if (!err->code)
+            source_err(so->src, err, "the %s plugin failed to aggregate it", so->plugin->name);
         return -1;
     }
     return 0;

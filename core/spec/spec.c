@@ -343,6 +343,7 @@ static int load_sources(ctx *c, node *m)
             return -1;
         src->name = xstrdup(ynode_text(k));
         src->pos = pos_of(k);
+        src->pushdown = 1;
         s->nsources++;
         if (want(c, v, YAML_MAPPING_NODE, "a source"))
             return -1;
@@ -363,6 +364,9 @@ static int load_sources(ctx *c, node *m)
                     if (!islower((unsigned char)*pn) && !isdigit((unsigned char)*pn) && *pn != '_')
                         return fail(c, qv, "plugin names are made of a-z, 0-9 and _, not \"%s\"",
                                     src->plugin);
+            } else if (strcmp(ynode_text(qk), "pushdown") == 0) {
+                if (to_bool(c, qv, "pushdown", &src->pushdown))
+                    return -1;
             } else if (strcmp(ynode_text(qk), "columns") == 0) {
                 yaml_node_pair_t *r;
                 if (want(c, qv, YAML_MAPPING_NODE, "a source's columns"))

@@ -54,6 +54,7 @@ typedef struct spec_source {
     size_t noptions;
     quire_column *columns;  /* declared columns; names and formats owned */
     size_t ncolumns;
+    int pushdown;           /* 1 (the default): a fact query may go to the plugin */
     spec_pos pos, plugin_pos;
 } spec_source;
 
