@@ -105,7 +105,7 @@ $(OUT)/quire: $(OBJ)/core/cli/main.o $(SAMPLE_OBJ) $(OBJ)/libquire.a
 .SECONDEXPANSION:
 $(OUT)/plugins/%.so: $$(wildcard plugins/$$*/*.c plugins/$$*/*.h) core/include/quire/plugin.h
 	@mkdir -p $(OUT)/plugins
-	$(CC) $(BASE_CFLAGS) -Icore/include -fPIC -fvisibility=hidden -shared -Wl,-z,defs \
+	$(CC) $(BASE_CFLAGS) -Icore/include $(PLUGIN_CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-z,defs \
 	  $(SAN_FLAGS) -o $@ $(filter %.c,$^) $(PLUGIN_LIBS) -lm
 
 $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
@@ -114,6 +114,8 @@ $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
 
 # Libraries a plugin links (it never links the core).
 $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
+$(OUT)/plugins/postgres.so: PLUGIN_LIBS = -lpq
+$(OUT)/plugins/postgres.so: PLUGIN_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
