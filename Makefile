@@ -122,6 +122,8 @@ $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
 $(OBJ)/tests/test_csv: plugins/csv/csv_parse.c
 $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c
+$(OBJ)/tests/test_pg_sql: EXTRA_SRC = plugins/postgres/pg_sql.c
+$(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 

@@ -92,6 +92,9 @@ typedef struct pg {
     char *params[NPARAMS];   /* param1..paramN of the query */
     int nparams;             /* the query's highest $n */
     long statement_timeout, connect_timeout;
+    char **declared;         /* the spec's columns, and their types */
+    quire_type *dtypes;
+    uint32_t ndeclared;
     PGconn *conn;
     /* the batch being filled: the single-row results its strings point into */
     PGresult *res[BATCH];
@@ -395,6 +398,19 @@ static int pg_open(const quire_host *host, void *hctx, const quire_source_config
             goto oom;
     }
     st->nparams = hi;
+    if (cfg->ndeclared) {
+        uint32_t k;
+        st->declared = host->alloc(cfg->ndeclared * sizeof *st->declared);
+        st->dtypes = host->alloc(cfg->ndeclared * sizeof *st->dtypes);
+        if (!st->declared || !st->dtypes)
+            goto oom;
+        for (k = 0; k < cfg->ndeclared; k++) {
+            if (!(st->declared[k] = dup(st, cfg->declared[k].name)))
+                goto oom;
+            st->dtypes[k] = cfg->declared[k].type;
+            st->ndeclared = k + 1;
+        }
+    }
     if (int_opt(st, cfg, OPT_STATEMENT_TIMEOUT, &st->statement_timeout) ||
         int_opt(st, cfg, OPT_CONNECT_TIMEOUT, &st->connect_timeout))
         goto fail;
@@ -772,17 +788,23 @@ static int pg_scan(void *state, const quire_scan_request *req)
                 goto out;
         }
     } else {
-        /* every column: each as text (the host types the declared ones) */
+        /* every column: the declared ones typed, the others as text */
         n = (uint32_t)PQnfields(d.r);
         cols = st->host->alloc((n ? n : 1) * sizeof *cols);
         names = st->host->alloc((n ? n : 1) * sizeof *names);
         if (!cols || !names)
             goto oom;
         for (i = 0; i < n; i++) {
+            uint32_t k;
             memset(&cols[i], 0, sizeof cols[i]);
             cols[i].name = PQfname(d.r, (int)i);
             cols[i].type = QUIRE_T_STRING;
+            for (k = 0; k < st->ndeclared; k++)
+                if (strcmp(st->declared[k], cols[i].name) == 0)
+                    cols[i].type = st->dtypes[k];
             names[i] = cols[i].name;
+            if (check_column(st, &d, cols[i].name, cols[i].type, &oid))
+                goto out;
         }
     }
     pg_sql_select(&sql, st->relation, names, n, max ? np + 1 : 0);
@@ -885,6 +907,10 @@ static void pg_close(void *state)
     }
     for (i = 0; i < NPARAMS; i++)
         st->host->free(st->params[i]);
+    for (i = 0; i < (int)st->ndeclared; i++)
+        st->host->free(st->declared[i]);
+    st->host->free(st->declared);
+    st->host->free(st->dtypes);
     st->host->free(st->conninfo);
     st->host->free(st->table);
     st->host->free(st->query);

@@ -82,6 +82,12 @@ cmp -s "$T/csv/kpis.csv" "$T/stream/kpis.csv" && ok || bad "streamed KPIs are no
 pdftotext "$T/push.pdf" "$T/push.txt" 2>/dev/null
 contains "$T/push.txt" "Customer Base by Segment"
 
+# preview: the first rows, the declared columns typed, with a LIMIT in the SQL.
+q preview preview reports/monthly_segments_pg.yaml customers --rows 2 --format json --param conninfo="$CI"
+contains "$L/preview.out" '{"customer_id": 2, "signup_date": "2020-04-30"}'
+q preview3 preview reports/monthly_segments_pg.yaml orders --rows 3 --param conninfo="$CI"
+[ "$(wc -l <"$L/preview3.out")" -eq 4 ] && ok || bad "preview --rows 3: $(cat "$L/preview3.out" "$L/preview3.err")"
+
 # ---- rows over the wire: with pushdown, one per customer and month
 orders=$(sql "SELECT count(*) FROM orders")
 groups=$(sql "SELECT count(*) FROM (SELECT DISTINCT customer_id, date_trunc('month', order_date)
