@@ -96,8 +96,10 @@ typedef struct pg {
     quire_type *dtypes;
     uint32_t ndeclared;
     PGconn *conn;
-    /* the batch being filled: the single-row results its strings point into */
-    PGresult *res[BATCH];
+    /* the batch being filled; its strings are copied into sbuf (each
+     * single-row result is freed at once: a result costs kilobytes) */
+    char *sbuf;
+    size_t slen, scap;
     quire_cell *cells;
     quire_cell **colv;
     quire_column *colinfo;
@@ -639,11 +641,38 @@ static int batch_cols(pg *st, const quire_column *cols, uint32_t n)
     return 0;
 }
 
+/* Keep string v (n bytes) for the batch: its offset in sbuf, made a pointer
+ * by emit() once sbuf has stopped moving. */
+static int keep(pg *st, const char *v, size_t n, quire_cell *cell)
+{
+    if (st->slen + n > st->scap) {
+        size_t cap = st->scap ? st->scap : 65536;
+        char *b;
+        while (cap < st->slen + n)
+            cap *= 2;
+        if (!(b = st->host->realloc(st->sbuf, cap)))
+            return -1;
+        st->sbuf = b;
+        st->scap = cap;
+    }
+    memcpy(st->sbuf + st->slen, v, n);
+    cell->v.s.ptr = (const char *)(uintptr_t)st->slen;
+    cell->v.s.len = (uint32_t)n;
+    st->slen += n;
+    return 0;
+}
+
 static int emit(pg *st, uint32_t nrows, uint64_t first, int *stop)
 {
     quire_batch b;
-    uint32_t i;
+    uint32_t i, c;
     int rc;
+
+    for (c = 0; c < st->ncols; c++)
+        if (st->colinfo[c].type == QUIRE_T_STRING)
+            for (i = 0; i < nrows; i++)
+                if (!st->colv[c][i].null)
+                    st->colv[c][i].v.s.ptr = st->sbuf + (uintptr_t)st->colv[c][i].v.s.ptr;
 
     memset(&b, 0, sizeof b);
     b.struct_size = sizeof b;
@@ -653,10 +682,7 @@ static int emit(pg *st, uint32_t nrows, uint64_t first, int *stop)
     b.cols = st->colv;
     b.first_record = first;
     rc = st->host->emit(st->hctx, &b);
-    for (i = 0; i < nrows; i++) {
-        PQclear(st->res[i]);
-        st->res[i] = NULL;
-    }
+    st->slen = 0;
     *stop = rc;
     return rc;
 }
@@ -701,7 +727,9 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
                     continue;
                 }
                 if (pg_parse_cell(cols[c].type, PQgetvalue(r, 0, (int)c),
-                                  (size_t)PQgetlength(r, 0, (int)c), cell)) {
+                                  (size_t)PQgetlength(r, 0, (int)c), cell) ||
+                    (cols[c].type == QUIRE_T_STRING &&
+                     keep(st, cell->v.s.ptr, cell->v.s.len, cell))) {
                     char tn[64];
                     report(st, QUIRE_ERROR_DATA, NULL,
                            "record %llu: column \"%s\": \"%.60s\" (%s) is not a %s value Quire "
@@ -715,7 +743,8 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
                     goto abandon;
                 }
             }
-            st->res[k++] = r;
+            PQclear(r);
+            k++;
             rows++;
             if (k == BATCH) {
                 if (emit(st, k, rows - k + 1, &stop)) {
@@ -728,10 +757,6 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
         } else if (s == PGRES_TUPLES_OK) {
             PQclear(r);
         } else {
-            for (c = 0; c < k; c++) {
-                PQclear(st->res[c]);
-                st->res[c] = NULL;
-            }
             k = 0;
             query_error(st, r);
             PQclear(r);
@@ -747,10 +772,7 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
                   (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 0;
 abandon:
-    for (c = 0; c < k; c++) {
-        PQclear(st->res[c]);
-        st->res[c] = NULL;
-    }
+    st->slen = 0;
     /* the rest of the answer is not wanted: drop the connection (the next
      * scan makes a new one) rather than read it to the end */
     drop_conn(st);
@@ -918,6 +940,7 @@ static void pg_close(void *state)
     st->host->free(st->spec);
     st->host->free(st->source);
     st->host->free(st->cells);
+    st->host->free(st->sbuf);
     st->host->free(st->colv);
     st->host->free(st);
 }
