@@ -140,5 +140,5 @@ int main(void)
     test_select();
     test_aggregate();
     test_values();
-    return check_done("test_pg_sql");
+    return check_done("pg_sql");
 }
