@@ -569,6 +569,14 @@ static int check_options(source *so, const spec *s, quire_error *err)
             free(names);
             return -1;
         }
+        if ((defs[j].flags & QUIRE_OPTF_CODE) && o->raw && strstr(o->raw, "${")) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, s->path, o->pos.line, o->pos.col,
+                         "option \"%s\" is code the %s plugin runs: a parameter cannot be written "
+                         "into it, its value would become code (see the plugin's documentation "
+                         "for how it binds values) (source \"%s\")", o->key, so->plugin->name,
+                         src->name);
+            return -1;
+        }
         if (plugin_option_parse(&defs[j], o->value, s->dir, &norm, &v) != OPTION_OK)
             return bad_value(s, o, &defs[j], err);
         if (defs[j].type == QUIRE_OPT_PATH && s->data_root && norm &&

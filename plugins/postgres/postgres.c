@@ -61,7 +61,7 @@ static const quire_option_def options[] = {
     {.name = "password_file", .type = QUIRE_OPT_PATH, .help = "file holding the password"},
     {.name = "table", .type = QUIRE_OPT_STRING,
      .help = "table (or view) to read, as name or schema.name; or give query"},
-    {.name = "query", .type = QUIRE_OPT_STRING,
+    {.name = "query", .type = QUIRE_OPT_STRING, .flags = QUIRE_OPTF_CODE,
      .help = "SQL query to read (a SELECT), with $1..$9 bound to param1..param9"},
     {.name = "param1", .type = QUIRE_OPT_STRING, .help = "value bound to $1 of query"},
     {.name = "param2", .type = QUIRE_OPT_STRING, .help = "value bound to $2 of query"},

@@ -133,6 +133,13 @@ q bound7 run "$T/bound.yaml" --param conninfo="$CI" --param who=7 --param pushdo
 n7=$(sql "SELECT count(*) FROM orders WHERE customer_id <> 7")
 contains "$L/bound7.err" "[postgres:orders] $n7 rows received"
 
+# A parameter written into the query itself is refused: it would become SQL.
+printf '    query: SELECT * FROM orders WHERE customer_id::text <> '"'"'${who}'"'"'\n' | spec pasted
+sed -i 's/^parameters:/parameters:\n  who:\n    type: string\n    default: "0"/' "$T/pasted.yaml"
+q pasted run "$T/pasted.yaml" --param conninfo="$CI" --param who="0' OR true; --" -o "$T/pasted.pdf"
+[ "$RC" -eq 1 ] && ok || bad "a parameter pasted into the query: exit $RC, wanted 1"
+contains "$L/pasted.err" "$T/pasted.yaml:$(grep -n '^    query:' "$T/pasted.yaml" | cut -d: -f1):5: error: option \"query\" is code the postgres plugin runs: a parameter cannot be written into it"
+
 # A table name is an identifier, quoted: a hostile one names no table.
 printf '    table: "${tbl}"\n' | spec tbl
 sed -i 's/^parameters:/parameters:\n  tbl:\n    type: string\n    default: orders/' "$T/tbl.yaml"

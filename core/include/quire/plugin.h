@@ -34,7 +34,8 @@
  *        are static inline: they change nothing in the binary contract.)
  *   1.3  aggregate pushdown: the aggregate() method and quire_aggregate_request
  *        (the fact query: entity key, month bucket, measures, period range);
- *        QUIRE_CAP_AGGREGATE now means the descriptor has aggregate().
+ *        QUIRE_CAP_AGGREGATE now means the descriptor has aggregate(); the
+ *        QUIRE_OPTF_CODE option flag.
  */
 #ifndef QUIRE_PLUGIN_H
 #define QUIRE_PLUGIN_H
@@ -138,7 +139,12 @@ enum {
     /* A password, a key, a token: the host never logs or prints the value,
      * masks it in messages (the plugin's too) and in the run manifest, and
      * `quire plugins` shows the option as secret without its default. */
-    QUIRE_OPTF_SECRET = 1u << 0
+    QUIRE_OPTF_SECRET = 1u << 0,
+    /* (ABI 1.3) Code the plugin runs, such as a SQL query: the spec may not
+     * write a report parameter (${name}) into it, since its value would
+     * become code; the plugin binds values some other way. An older host
+     * ignores the flag. */
+    QUIRE_OPTF_CODE = 1u << 1
 };
 
 /*
