@@ -13,7 +13,7 @@ L="$T/logs"
 mkdir -p "$L"
 PGD=$(mktemp -d)
 chmod 711 "$PGD" # the server runs as an unprivileged user, who must reach it
-trap 'sh tests/fixtures/pg_server.sh stop "$PGD/pg"; rm -rf "$PGD" "$T"' EXIT
+trap 'sh tests/fixtures/pg_server.sh stop "$PGD/pg"; [ -n "${KEEP_LOGS:-}" ] && cp -r "$L" "$KEEP_LOGS"; rm -rf "$PGD" "$T"' EXIT
 
 if ! PORT=$(sh tests/fixtures/pg_server.sh start "$PGD/pg" 2>"$L/start.err"); then
     bad "the PostgreSQL server did not start: $(cat "$L/start.err")"
