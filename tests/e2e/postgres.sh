@@ -163,6 +163,16 @@ sed -i 's/^      order_date: date/      order_date: date\n      order_id: date/;
 q type run "$T/type.yaml" --param conninfo="$CI" -o "$T/type.pdf"
 [ "$RC" -eq 2 ] && ok || bad "an unexpected type: exit $RC, wanted 2"
 contains "$L/type.err" 'column "order_id" is bigint in the database, but the spec declares it date'
+# A query the server refuses: a spec error at the query, with the server's words.
+printf '    query: SELECT * FORM orders\n' | spec syntax
+q syntax run "$T/syntax.yaml" --param conninfo="$CI" -o "$T/syntax.pdf"
+[ "$RC" -eq 1 ] && ok || bad "a bad query: exit $RC, wanted 1"
+contains "$L/syntax.err" "$T/syntax.yaml:$(grep -n '^    query:' "$T/syntax.yaml" | cut -d: -f1):5: error: the server refused the query: syntax error at or near \"FORM\" (SQLSTATE 42601)"
+# A $n without its param, and a param the query does not use.
+printf '    query: SELECT * FROM orders WHERE customer_id > $2\n    param1: "1"\n' | spec noparam
+q noparam validate "$T/noparam.yaml"
+[ "$RC" -eq 1 ] && ok || bad "a \$2 without param2: exit $RC, wanted 1"
+contains "$L/noparam.err" 'the query uses $2: give param2'
 # A timeout: the server cancels the statement.
 printf '    query: SELECT o.* FROM orders o, pg_sleep(3) s\n    statement_timeout: 1\n' | spec slow
 q slow run "$T/slow.yaml" --param conninfo="$CI" -o "$T/slow.pdf"
