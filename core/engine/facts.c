@@ -374,11 +374,15 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
                 ((uint32_t *)m->per[p])[e]++;
                 break;
             case STORE_ISUM: {
-                int32_t *cur = (int32_t *)m->per[p] + e;
+                /* the sum goes to a temporary: on overflow *cur keeps the
+                 * exact value that promote() carries over */
+                int32_t *cur = (int32_t *)m->per[p] + e, sum;
                 if (col[r].v.i > INT32_MAX || col[r].v.i < INT32_MIN ||
-                    __builtin_add_overflow(*cur, (int32_t)col[r].v.i, cur)) {
+                    __builtin_add_overflow(*cur, (int32_t)col[r].v.i, &sum)) {
                     promote(f, m);
                     ((double *)m->per[p])[e] += (double)col[r].v.i;
+                } else {
+                    *cur = sum;
                 }
                 break;
             }
@@ -451,11 +455,13 @@ static int on_aggregate(void *user, const quire_batch *b, quire_error *err)
                 ((uint32_t *)m->per[p])[e] += (uint32_t)v->v.i;
                 break;
             case STORE_ISUM: {
-                int32_t *cur = (int32_t *)m->per[p] + (size_t)e;
+                int32_t *cur = (int32_t *)m->per[p] + (size_t)e, sum;
                 if (v->v.i > INT32_MAX || v->v.i < INT32_MIN ||
-                    __builtin_add_overflow(*cur, (int32_t)v->v.i, cur)) {
+                    __builtin_add_overflow(*cur, (int32_t)v->v.i, &sum)) {
                     promote(f, m);
                     ((double *)m->per[p])[e] += (double)v->v.i;
+                } else {
+                    *cur = sum;
                 }
                 break;
             }
