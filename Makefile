@@ -4,10 +4,12 @@
 #   make tests      build the unit test programs (make test builds them too)
 #   make demo       install what is missing, build, render the stock reports into out/
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
+#   make demo-pg    the same report from a local PostgreSQL server (postgres)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
 #   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
+#   make bench-db   the same workload from PostgreSQL, with and without pushdown
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION  := 0.1.0
@@ -61,7 +63,8 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all tests deps demo demo-crm test test-run check-asan check-oom bench clean install uninstall
+.PHONY: all tests deps demo demo-crm demo-pg test test-run check-asan check-oom bench bench-db \
+        clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
 # Quire's Lua library is found next to the program (scripts/lib/quire.lua),
@@ -118,7 +121,7 @@ $(OBJ)/tests/oom/fault.o: tests/oom/fault.c
 .SECONDEXPANSION:
 $(OUT)/plugins/%.so: $$(wildcard plugins/$$*/*.c plugins/$$*/*.h) core/include/quire/plugin.h
 	@mkdir -p $(OUT)/plugins
-	$(CC) $(BASE_CFLAGS) -Icore/include -fPIC -fvisibility=hidden -shared -Wl,-z,defs \
+	$(CC) $(BASE_CFLAGS) -Icore/include $(PLUGIN_CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-z,defs \
 	  $(SAN_FLAGS) -o $@ $(filter %.c,$^) $(PLUGIN_LIBS) -lm
 
 $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
@@ -127,12 +130,16 @@ $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
 
 # Libraries a plugin links (it never links the core).
 $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
+$(OUT)/plugins/postgres.so: PLUGIN_LIBS = -lpq
+$(OUT)/plugins/postgres.so: PLUGIN_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
 $(OBJ)/tests/test_csv: plugins/csv/csv_parse.c
 $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c
+$(OBJ)/tests/test_pg_sql: EXTRA_SRC = plugins/postgres/pg_sql.c
+$(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 
@@ -185,6 +192,24 @@ demo-crm: deps
 	    --param crm_url=http://127.0.0.1:$$(cat out/.crm_server.port) -o out/monthly_segments_crm.pdf
 	@echo "demo-crm: wrote out/monthly_segments_crm.pdf"
 
+# The PostgreSQL-backed report: a throwaway server on 127.0.0.1 in a
+# temporary folder (tests/fixtures/pg_server.sh) loaded with the sample data;
+# the report runs its facts step in the database (pushdown); the server is
+# stopped and removed after.
+demo-pg: deps
+	@$(MAKE) --no-print-directory all
+	@test -f data/sample/spend.csv || ./quire sample --out data/sample
+	@mkdir -p out
+	@rm -f out/monthly_segments_pg.pdf; pgd=$$(mktemp -d); chmod 711 $$pgd; \
+	  trap 'sh tests/fixtures/pg_server.sh stop '$$pgd'/pg; rm -rf '$$pgd EXIT; \
+	  port=$$(sh tests/fixtures/pg_server.sh start $$pgd/pg) && \
+	  sh tests/fixtures/pg_server.sh load $$pgd/pg data/sample && \
+	  PGPASSWORD=$$(cat $$pgd/pg/password) ./quire run reports/monthly_segments_pg.yaml -v \
+	    --param conninfo="host=127.0.0.1 port=$$port dbname=quire user=quire" \
+	    -o out/monthly_segments_pg.pdf 2>$$pgd/log; rc=$$?; \
+	  grep -E 'postgres|fact query|error' $$pgd/log; exit $$rc
+	@echo "demo-pg: wrote out/monthly_segments_pg.pdf"
+
 test: deps
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory test-run
@@ -210,6 +235,10 @@ check-oom: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	./bench/bench.sh
+
+bench-db: deps
+	@$(MAKE) --no-print-directory all
+	./bench/bench_db.sh
 
 clean:
 	rm -rf build quire plugins/*.so out

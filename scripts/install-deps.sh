@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config
 liblua5.4-dev libyaml-dev libhpdf-dev libjansson-dev libcurl4-openssl-dev
-libsqlite3-dev libssl-dev libgsl-dev
+libsqlite3-dev libssl-dev libgsl-dev libpq-dev postgresql
 fonts-dejavu-core fonts-wqy-zenhei fonts-nanum
 poppler-utils qpdf python3 time tzdata openssl valgrind"
 

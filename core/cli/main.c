@@ -336,7 +336,7 @@ static int cmd_plugins(int argc, char **argv)
         printf("  file: %s\n  abi: %u.%u  capabilities: stream%s%s\n", reg.v[i].path,
                p->abi_version >> 16, p->abi_version & 0xffff,
                p->caps & QUIRE_CAP_PROJECTION ? ", projection" : "",
-               p->caps & QUIRE_CAP_AGGREGATE ? ", aggregate" : "");
+               (p->caps & QUIRE_CAP_AGGREGATE) && p->aggregate ? ", aggregate" : "");
         printf("  options:\n");
         for (o = p->options; o && o->name; o++) {
             size_t k;
@@ -348,6 +348,8 @@ static int cmd_plugins(int argc, char **argv)
                 printf(" (default: \"%s\")", o->default_value);
             if (o->flags & QUIRE_OPTF_SECRET)
                 printf(" (secret)");
+            if (o->flags & QUIRE_OPTF_CODE)
+                printf(" (code: no ${parameters} in it)");
             putchar('\n');
             if (o->type == QUIRE_OPT_ENUM && o->choices) {
                 printf("    %-14s %-9s one of:", "", "");

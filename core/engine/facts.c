@@ -435,11 +435,15 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
                 ((uint32_t *)m->per[p])[e]++;
                 break;
             case STORE_ISUM: {
-                int32_t *cur = (int32_t *)m->per[p] + e;
+                /* the sum goes to a temporary: on overflow *cur keeps the
+                 * exact value that promote() carries over */
+                int32_t *cur = (int32_t *)m->per[p] + e, sum;
                 if (col[r].v.i > INT32_MAX || col[r].v.i < INT32_MIN ||
-                    __builtin_add_overflow(*cur, (int32_t)col[r].v.i, cur)) {
+                    __builtin_add_overflow(*cur, (int32_t)col[r].v.i, &sum)) {
                     promote(f, m);
                     ((double *)m->per[p])[e] += (double)col[r].v.i;
+                } else {
+                    *cur = sum;
                 }
                 break;
             }
@@ -462,6 +466,131 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
         }
     }
     return 0;
+}
+
+_Static_assert(CMP_NE == (int)QUIRE_CMP_NE && CMP_LT == (int)QUIRE_CMP_LT,
+               "spec.h's cmp_op follows quire_cmp_op");
+
+/* A row of the fact query's answer (pushdown): each measure's partial
+ * aggregate merged into the store, as on_fact folds a row's value. */
+static int on_aggregate(void *user, const quire_batch *b, quire_error *err)
+{
+    fold_ctx *c = user;
+    facts *f = c->f;
+    uint32_t r;
+    size_t k;
+
+    (void)err;
+    for (r = 0; r < b->nrows; r++) {
+        const quire_cell *key = &b->cols[0][r], *day = &b->cols[1][r];
+        long e;
+        int p;
+
+        c->rows++;
+        if (key->null || day->null) {
+            c->null_rows++;
+            continue;
+        }
+        e = f->int_keys ? facts_find_int(f, key->v.i) : facts_find_str(f, key->v.s.ptr, key->v.s.len);
+        if (e < 0) {
+            c->unknown_keys++;
+            continue;
+        }
+        p = month_of_days((int32_t)day->v.i) - f->month0;
+        if (p < 0 || p >= f->nperiods) {
+            c->outside++;
+            continue;
+        }
+        for (k = 0; k < c->def->nmeasures; k++) {
+            facts_measure *m = &f->m[c->mi[k]];
+            const quire_cell *v = &b->cols[2 + k][r];
+            quire_type t = b->columns[2 + k].type;
+            agg_kind agg = m->def->agg;
+
+            if (v->null || (agg == AGG_COUNT && v->v.i == 0))
+                continue;
+            if (!m->per[p])
+                period_alloc(f, m, p);
+            switch (m->store) {
+            case STORE_COUNT:
+                ((uint32_t *)m->per[p])[e] += (uint32_t)v->v.i;
+                break;
+            case STORE_ISUM: {
+                int32_t *cur = (int32_t *)m->per[p] + (size_t)e, sum;
+                if (v->v.i > INT32_MAX || v->v.i < INT32_MIN ||
+                    __builtin_add_overflow(*cur, (int32_t)v->v.i, &sum)) {
+                    promote(f, m);
+                    ((double *)m->per[p])[e] += (double)v->v.i;
+                } else {
+                    *cur = sum;
+                }
+                break;
+            }
+            case STORE_DSUM:
+                ((double *)m->per[p])[e] += cell_num(v, t);
+                break;
+            case STORE_DATE: {
+                int32_t d = (int32_t)v->v.i, *cur = (int32_t *)m->per[p] + (size_t)e;
+                if (*cur == FACTS_NO_DATE || (agg == AGG_MAX ? d > *cur : d < *cur))
+                    *cur = d;
+                break;
+            }
+            default: {
+                double x = cell_num(v, t), *cur = (double *)m->per[p] + (size_t)e;
+                if (isnan(*cur) || (agg == AGG_MAX ? x > *cur : x < *cur))
+                    *cur = x;
+                break;
+            }
+            }
+        }
+    }
+    return 0;
+}
+
+/* The fact query of fd for the plugin (pushdown): the key, the month
+ * bucket, each measure, and the loaded months' range. Returns 0 when the
+ * plugin answered it (c folded the answer), 1 when it declined, -1 on
+ * error. */
+static int push_down(source *so, facts *f, const spec_fact *fd, const quire_column *proj,
+                     fold_ctx *c, quire_error *err)
+{
+    quire_aggregate_request q;
+    quire_agg_measure *ms = xcalloc(fd->nmeasures + 1, sizeof *ms);
+    quire_column *res = xcalloc(fd->nmeasures + 2, sizeof *res);
+    int last = f->month0 + f->nperiods; /* the month after the last */
+    size_t k;
+    int rc;
+
+    res[0] = proj[0];
+    res[1].name = fd->date;
+    res[1].type = QUIRE_T_DATE;
+    for (k = 0; k < fd->nmeasures; k++) {
+        const spec_measure *me = &fd->measures[k];
+        ms[k].name = me->name;
+        ms[k].column = me->column;
+        ms[k].op = me->agg == AGG_COUNT ? QUIRE_AGG_COUNT
+                   : me->agg == AGG_SUM ? QUIRE_AGG_SUM
+                   : me->agg == AGG_MIN ? QUIRE_AGG_MIN : QUIRE_AGG_MAX;
+        ms[k].cmp = (uint32_t)me->cmp; /* cmp_op follows quire_cmp_op's order */
+        ms[k].value = me->cmp_value;
+        res[2 + k].name = me->name;
+        res[2 + k].type = me->agg == AGG_COUNT ? QUIRE_T_INTEGER : proj[c->col[k]].type;
+    }
+    memset(&q, 0, sizeof q);
+    q.struct_size = sizeof q;
+    q.key = &proj[0];
+    q.date = &proj[1];
+    q.grain = QUIRE_GRAIN_MONTH;
+    q.from_day = days_from_civil(f->month0 / 12, f->month0 % 12 + 1, 1);
+    q.to_day = days_from_civil(last / 12, last % 12 + 1, 1);
+    q.measures = ms;
+    q.nmeasures = (uint32_t)fd->nmeasures;
+    q.result = res;
+    q.nresult = (uint32_t)fd->nmeasures + 2;
+    rc = source_aggregate(so, &q, on_aggregate, c, err);
+    free(ms);
+    free(res);
+    return rc;
 }
 
 /* One fact source to fold; folds of different sources touch different
@@ -539,7 +668,15 @@ static int fold_fact(fold_job *job)
     so = source_open(s, src, reg, job->notes, err);
     if (!so)
         goto out;
-    rc = source_scan(so, proj, nproj, 0, on_fact, &c, err);
+    rc = 1;
+    if (source_can_aggregate(so)) {
+        rc = push_down(so, f, fd, proj, &c, err);
+        if (rc == 0)
+            qlog(LOG_INFO, "source \"%s\": the fact query ran in the source: %llu rows of "
+                 "aggregates", src->name, (unsigned long long)c.rows);
+    }
+    if (rc == 1)
+        rc = source_scan(so, proj, nproj, 0, on_fact, &c, err);
     source_close(so);
     job->rows = c.rows;
     job->unknown_keys = c.unknown_keys;

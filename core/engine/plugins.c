@@ -214,7 +214,10 @@ static int check_descriptor(quire_plugin *d, quire_option_def **opts, char *why,
                ostride < sizeof *o ? ostride : sizeof *o);
     for (i = 0; i < n; i++) {
         const char *name = o[i].name;
-        if (!*name || spec_is_source_key(name)) {
+        /* pushdown became Quire's own key with ABI 1.3: an older plugin's
+         * option of that name still loads (and keeps its default) */
+        if (!*name || (spec_is_source_key(name) &&
+                       (strcmp(name, "pushdown") != 0 || (d->abi_version & 0xffff) >= 3))) {
             snprintf(why, nwhy, "option %zu is named \"%s\", which a spec cannot give", i + 1, name);
             goto bad;
         }

@@ -828,6 +828,14 @@ static int check_options(source *so, const spec *s, input *in, quire_error *err)
             return -1;
         if (option_set(so, in, o->key) != o)
             continue; /* the part sets it */
+        if ((defs[k].flags & QUIRE_OPTF_CODE) && o->raw && strstr(o->raw, "${")) {
+            quire_err_at(err, QUIRE_EXIT_USAGE, s->path, o->pos.line, o->pos.col,
+                         "option \"%s\" is code the %s plugin runs: a parameter cannot be written "
+                         "into it, its value would become code (see the plugin's documentation "
+                         "for how it binds values) (source \"%s\")", o->key, so->plugin->name,
+                         src->name);
+            return -1;
+        }
         if (plugin_option_parse(&defs[k], o->value, s->dir, &norm, &v) != OPTION_OK)
             return bad_value(s, o, &defs[k], err);
         if (defs[k].type == QUIRE_OPT_PATH && s->data_root && norm &&
@@ -1103,6 +1111,54 @@ int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max
         note_counts(so, prep_counts_of(so->prep)); /* rows were dropped, or could be */
     prep_free(so->prep);
     so->prep = NULL;
+    return 0;
+}
+
+/* A source whose rows are prepared (derived, filtered, distinct) or come
+ * from several parts streams its rows: the fact query would skip that. */
+int source_can_aggregate(const source *so)
+{
+    const spec_source *src = so->src;
+
+    return src->pushdown && (so->plugin->caps & QUIRE_CAP_AGGREGATE) &&
+           so->plugin->aggregate != NULL && so->nin == 1 && !src->nderived && !src->nwhere &&
+           !src->distinct;
+}
+
+int source_aggregate(source *so, const quire_aggregate_request *q, source_batch_fn fn,
+                     void *user, quire_error *err)
+{
+    quire_aggregate_request req = *q;
+    void *okey, *odate, *oresult;
+    int rc;
+
+    req.struct_size = sizeof req;
+    req.measure_size = sizeof(quire_agg_measure);
+    req.key = columns_for_plugin(so, q->key, 1, &okey);
+    req.date = columns_for_plugin(so, q->date, 1, &odate);
+    req.result = columns_for_plugin(so, q->result, q->nresult, &oresult);
+    so->fn = fn;
+    so->user = user;
+    so->err = err;
+    so->failed = 0;
+    so->proj = q->result; /* every batch must have exactly these columns */
+    so->nproj = q->nresult;
+    so->max_records = 0;
+    so->emitted = 0;
+    so->cur = 0;
+    rc = so->plugin->aggregate(so->in[0].state, &req);
+    free(okey);
+    free(odate);
+    free(oresult);
+    so->fn = NULL;
+    so->user = NULL;
+    if (rc == QUIRE_AGGREGATE_DECLINED && !so->failed && !err->code && so->emitted == 0)
+        return 1;
+    if (rc || so->failed) {
+        if (!err->code)
+            source_err(so->src, err, "the %s plugin failed to aggregate it", so->plugin->name);
+        return -1;
+    }
     return 0;
 }
 

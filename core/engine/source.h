@@ -73,6 +73,15 @@ source *source_open(const spec *s, const spec_source *src, plugin_registry *reg,
 /* Stream the source. proj: the columns wanted (NULL = all). */
 int source_scan(source *so, const quire_column *proj, size_t nproj, uint64_t max_records,
                 source_batch_fn fn, void *user, quire_error *err);
+/* Whether the fact query may go to so's plugin: it has aggregate() and the
+ * spec has not turned pushdown off. */
+int source_can_aggregate(const source *so);
+/* Send the fact query q (columns in the host's layout) to the plugin; its
+ * batches, checked against q->result, go to fn. Returns 0; 1 when the
+ * plugin declined (nothing was read: scan the rows instead); -1 with err
+ * set. */
+int source_aggregate(source *so, const quire_aggregate_request *q, source_batch_fn fn,
+                     void *user, quire_error *err);
 /*
  * What the run manifest must not show: the spec's parameters written into an
  * option that its plugin declares secret (`token: ${api_token}`), and the

@@ -379,8 +379,8 @@ static int load_column(ctx *c, node *k, node *v, quire_column *col)
 
 static int load_names(ctx *c, node *l, const char *what, char ***out, size_t *n);
 
-const char *const spec_source_keys[SPEC_SOURCE_NKEYS] = {"plugin",   "columns",  "derive",
-                                                         "where",    "distinct", "parts"};
+const char *const spec_source_keys[SPEC_SOURCE_NKEYS] = {
+    "plugin", "columns", "derive", "where", "distinct", "parts", "pushdown"};
 
 int spec_is_source_key(const char *key)
 {
@@ -571,6 +571,7 @@ static int load_sources(ctx *c, node *m)
             return -1;
         src->name = xstrdup(ynode_text(k));
         src->pos = pos_of(k);
+        src->pushdown = 1;
         s->nsources++;
         if (want(c, v, YAML_MAPPING_NODE, "a source"))
             return -1;
@@ -592,6 +593,9 @@ static int load_sources(ctx *c, node *m)
                     if (!islower((unsigned char)*pn) && !isdigit((unsigned char)*pn) && *pn != '_')
                         return fail(c, qv, "plugin names are made of a-z, 0-9 and _, not \"%s\"",
                                     src->plugin);
+            } else if (strcmp(key, "pushdown") == 0) {
+                if (to_bool(c, qv, "pushdown", &src->pushdown))
+                    return -1;
             } else if (strcmp(key, "columns") == 0) {
                 if (load_columns(c, qv, &src->columns, &src->ncolumns))
                     return -1;

@@ -85,6 +85,7 @@ typedef struct spec_source {
     size_t ndistinct_on;
     spec_part *parts;       /* several inputs, or none */
     size_t nparts;
+    int pushdown;           /* 1 (the default): a fact query may go to the plugin */
     spec_pos pos, plugin_pos;
 } spec_source;
 
@@ -336,8 +337,8 @@ typedef struct spec_override {
 } spec_override;
 
 /* The keys of a source that are the spec's, not its plugin's options:
- * plugin, columns, derive, where, distinct, parts (SPEC_SOURCE_NKEYS). */
-#define SPEC_SOURCE_NKEYS 6
+ * plugin, columns, derive, where, distinct, parts, pushdown (SPEC_SOURCE_NKEYS). */
+#define SPEC_SOURCE_NKEYS 7
 extern const char *const spec_source_keys[SPEC_SOURCE_NKEYS];
 int spec_is_source_key(const char *key);
 

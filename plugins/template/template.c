@@ -23,6 +23,9 @@
  *      host->emit and stop as soon as it returns non-zero, returning that value.
  *   6. close(): release everything open() made. It must accept NULL.
  *   7. load()/unload(): only if a library needs set-up once per process.
+ *      aggregate(): only for an engine that can run the facts step itself
+ *      (a GROUP BY per customer and month); plugins/postgres/ does, and
+ *      docs/plugins/writing-a-plugin.md ("Aggregate pushdown") explains it.
  *   8. Build: `make plugins/NAME.so`. Symbols are hidden except the one
  *      entry point marked QUIRE_PLUGIN_EXPORT; nothing of the core is linked.
  *   9. Check: `./quire plugins` lists the plugin with its options; add a test

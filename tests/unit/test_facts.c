@@ -211,6 +211,55 @@ static void test_facts(void)
     plugins_free(&reg);
 }
 
+/* An integer sum that outgrows 32 bits is held as a double from then on,
+ * with the exact total (not the wrapped one). */
+static void test_big_sums(void)
+{
+    plugin_registry reg = {0};
+    quire_error err = {0};
+    char path[256];
+    spec *s;
+    facts *f;
+    int units;
+    long e1, e2;
+
+    fixture_put("big.yaml",
+                "title: Big\n"
+                "periods: { from: 2024-02, to: 2024-02, history: 0 }\n"
+                "sources:\n"
+                "  customers: { plugin: csv, path: customers.csv, columns: { id: integer } }\n"
+                "  units: { plugin: csv, path: units.csv,\n"
+                "           columns: { id: integer, day: date, n: integer } }\n"
+                "entities: { source: customers, key: id }\n"
+                "facts:\n"
+                "  - { source: units, key: id, date: day, measures: { units: sum(n) } }\n"
+                "segments: { rule: rule.lua, list: [Buyer, Idle, Gone] }\n");
+    fixture_put("units.csv", "id,day,n\n"
+                             "1,2024-02-01,2000000000\n"
+                             "2,2024-02-01,7\n"
+                             "1,2024-02-02,2000000000\n" /* past INT32_MAX */
+                             "1,2024-02-03,-5\n"
+                             "2,2024-02-04,-3000000000\n"); /* not an int32 at all */
+    snprintf(path, sizeof path, "%s/big.yaml", dir);
+    s = spec_load(path, NULL, 0, &err);
+    CHECK(s != NULL);
+    f = s ? facts_build(s, &reg, NULL, &err) : NULL;
+    CHECK(f != NULL);
+    if (f) {
+        units = facts_measure_index(f, "units");
+        e1 = facts_find_int(f, 1);
+        e2 = facts_find_int(f, 2);
+        CHECK(units >= 0 && e1 >= 0 && e2 >= 0);
+        CHECK(facts_value(f, (size_t)units, 0, (size_t)e1) == 3999999995.0);
+        CHECK(facts_value(f, (size_t)units, 0, (size_t)e2) == -2999999993.0);
+    } else {
+        fprintf(stderr, "%s\n", err.msg);
+    }
+    facts_free(f);
+    spec_free(s);
+    plugins_free(&reg);
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-facts-"))
@@ -237,6 +286,7 @@ int main(void)
                       "  if v == nil then return -1 end\n"
                       "  return v end }\n");
     test_facts();
+    test_big_sums();
     fixture_close();
     return check_done("facts");
 }

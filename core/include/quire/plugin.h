@@ -32,8 +32,12 @@
  *        and unload() hooks; the threading contract written down; the host
  *        checks every batch. (The calendar helpers at the end of this file
  *        are static inline: they change nothing in the binary contract.)
- *   1.3  host->origin: a source that is not a file says what it reads (a URL),
- *        and the run manifest records its records' hash.
+ *   1.3  aggregate pushdown: the aggregate() method and quire_aggregate_request
+ *        (the fact query: entity key, month bucket, measures, period range);
+ *        QUIRE_CAP_AGGREGATE now means the descriptor has aggregate(); the
+ *        QUIRE_OPTF_CODE option flag. host->origin: a source that is not a
+ *        file says what it reads (a URL), and the run manifest records its
+ *        records' hash.
  */
 #ifndef QUIRE_PLUGIN_H
 #define QUIRE_PLUGIN_H
@@ -137,7 +141,12 @@ enum {
     /* A password, a key, a token: the host never logs or prints the value,
      * masks it in messages (the plugin's too) and in the run manifest, and
      * `quire plugins` shows the option as secret without its default. */
-    QUIRE_OPTF_SECRET = 1u << 0
+    QUIRE_OPTF_SECRET = 1u << 0,
+    /* (ABI 1.3) Code the plugin runs, such as a SQL query: the spec may not
+     * write a report parameter (${name}) into it, since its value would
+     * become code; the plugin binds values some other way. An older host
+     * ignores the flag. */
+    QUIRE_OPTF_CODE = 1u << 1
 };
 
 /*
@@ -203,6 +212,84 @@ typedef struct quire_scan_request {
     /* Stop after this many records (0: no limit). */
     uint64_t max_records;
 } quire_scan_request;
+
+/* ---------------------------------------------------------------- aggregates (ABI 1.3)
+ *
+ * Aggregate pushdown. For a source that feeds the facts step, a host asks a
+ * plugin with QUIRE_CAP_AGGREGATE and an aggregate() method for the fact
+ * query itself, rather than for rows: per entity key and month, the measures
+ * below, over the rows whose date lies in [from_day, to_day). A database
+ * runs it as one GROUP BY and sends one row per entity and month.
+ */
+
+/* What a measure computes. */
+typedef enum quire_agg_op {
+    QUIRE_AGG_COUNT = 0, /* rows (column NULL), or rows where column is not null
+                          * (and, with cmp, where column cmp value holds) */
+    QUIRE_AGG_SUM = 1,   /* the sum of column over rows where it is not null */
+    QUIRE_AGG_MIN = 2,   /* the least value of column */
+    QUIRE_AGG_MAX = 3    /* the greatest value of column */
+} quire_agg_op;
+
+/* The condition of a COUNT: column OP value, compared as doubles (an
+ * integer column's values converted to double first). */
+typedef enum quire_cmp_op {
+    QUIRE_CMP_NONE = 0,
+    QUIRE_CMP_LT = 1,
+    QUIRE_CMP_LE = 2,
+    QUIRE_CMP_GT = 3,
+    QUIRE_CMP_GE = 4,
+    QUIRE_CMP_EQ = 5,
+    QUIRE_CMP_NE = 6
+} quire_cmp_op;
+
+/* One measure of the fact query; an array walked with the stride
+ * quire_aggregate_request.measure_size. */
+typedef struct quire_agg_measure {
+    const char *name;   /* the measure's name: its result column's name */
+    const char *column; /* the source column it folds; NULL: COUNT of rows */
+    uint32_t op;        /* quire_agg_op */
+    uint32_t cmp;       /* COUNT with a column: quire_cmp_op */
+    double value;       /* the right side of cmp */
+} quire_agg_measure;
+
+/* The month, the one grain today: a bucket is the month's first day. */
+enum { QUIRE_GRAIN_MONTH = 1 };
+
+/*
+ * The fact query. The plugin answers it through host->emit with batches whose
+ * columns are exactly `result` (names and types, in order; checked as a
+ * projection is):
+ *   result[0]  the key column (the key's name, the type the host wants)
+ *   result[1]  the bucket: a DATE, the first day of the month (the date
+ *              column's name)
+ *   result[2 + i]  measure i: COUNT an INTEGER; SUM, MIN and MAX the type of
+ *              their column (INTEGER, NUMBER; MIN and MAX also DATE)
+ * Rows whose key or date is null, and rows whose date is outside
+ * [from_day, to_day), are left out. A null measure cell means "no value" (a
+ * SUM, MIN or MAX over no non-null value). The host merges what it receives:
+ * counts and sums add up, minima and maxima combine, so a plugin may send
+ * several partial rows for one key and month (per shard, say), though one row
+ * each is what pushdown is for. A SUM should be exact where the engine can
+ * make it so (an integer sum must be).
+ */
+typedef struct quire_aggregate_request {
+    uint32_t struct_size;
+    uint32_t measure_size;       /* the stride of measures */
+    const quire_column *key;     /* the entity key column (name, type) */
+    const quire_column *date;    /* the date column, as the spec declares it */
+    uint32_t grain;              /* QUIRE_GRAIN_MONTH */
+    uint32_t nmeasures;
+    int64_t from_day, to_day;    /* days since 1970-01-01: from_day <= date < to_day */
+    const quire_agg_measure *measures;
+    const quire_column *result;  /* 2 + nmeasures columns, laid out with the
+                                  * plugin's column_size */
+    uint32_t nresult;
+} quire_aggregate_request;
+
+/* aggregate() returns this, having emitted nothing and recorded no error,
+ * to have the host read the rows instead (a query it cannot run exactly). */
+#define QUIRE_AGGREGATE_DECLINED 0x4445434c /* "DECL" */
 
 /* ---------------------------------------------------------------- host */
 
@@ -335,7 +422,7 @@ typedef struct quire_host {
 enum {
     QUIRE_CAP_STREAM = 1u << 0,     /* streams rows (every plugin) */
     QUIRE_CAP_PROJECTION = 1u << 1, /* produces only the requested columns */
-    QUIRE_CAP_AGGREGATE = 1u << 2   /* can take an aggregate query (pushdown) */
+    QUIRE_CAP_AGGREGATE = 1u << 2   /* takes the fact query: aggregate() (ABI 1.3) */
 };
 
 typedef struct quire_plugin {
@@ -375,6 +462,15 @@ typedef struct quire_plugin {
      * runs after every state is closed, before the plugin is unloaded. */
     int (*load)(const quire_host *host, void *hctx);
     void (*unload)(void);
+
+    /* ABI 1.3 */
+    /* Answer the fact query req (see quire_aggregate_request) through
+     * host->emit, on an open state, as scan() answers a projection. Only
+     * called when caps has QUIRE_CAP_AGGREGATE and the spec has not turned
+     * pushdown off. Returns 0; or QUIRE_AGGREGATE_DECLINED, before emitting
+     * anything, and the host scans rows instead; or, having called
+     * host->error_at (or error), another non-zero value. NULL: no pushdown. */
+    int (*aggregate)(void *state, const quire_aggregate_request *req);
 } quire_plugin;
 
 /* The typed value of option i (ABI 1.2 hosts), or NULL from an older host:
