@@ -143,24 +143,54 @@ $(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 
-# Fuzz targets: by default a main() that replays the corpus (run by make
-# test); `make fuzz` builds them with clang's libFuzzer instead.
-$(OBJ)/tests/test_fuzz_csv: EXTRA_SRC = plugins/csv/csv_parse.c
-$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $(OBJ)/libquire.a | $(OBJ)/tests
-	$(CC) $(BASE_CFLAGS) $(INC_ALL) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) \
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): by default a main() that replays
+# the corpus tests/fuzz/corpus/NAME (run by make test); `make fuzz` builds
+# them with clang's libFuzzer instead (docs/fuzzing.md).
+FUZZ_EXTRA_csv := plugins/csv/csv_parse.c
+FUZZ_EXTRA_crm := plugins/crm_rest/crm_value.c
+$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_$$*) $(OBJ)/libquire.a | $(OBJ)/tests
+	$(CC) $(BASE_CFLAGS) $(INC_ALL) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) \
 	  $(OBJ)/libquire.a $(DEP_LIBS)
 
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER -fsanitize=fuzzer,address,undefined \
-               $(INC_ALL) $(DEP_CFLAGS)
-FUZZ_SECONDS ?= 60
-fuzz:
+# make fuzz: the core built again by clang with coverage and sanitizers in
+# build/fuzz/obj, each target linked with libFuzzer and run FUZZ_SECONDS
+# (FUZZ_TARGETS picks some). New inputs go to build/fuzz/corpus/NAME;
+# make fuzz-merge minimises them into tests/fuzz/corpus/NAME.
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SECONDS ?= 600
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ     := build/fuzz/obj
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER $(FUZZ_SAN) $(INC_ALL) $(DEP_CFLAGS)
+.PHONY: fuzz fuzz-build fuzz-merge
+fuzz-build:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
-	@mkdir -p build/fuzz/csv build/fuzz/spec
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c plugins/csv/csv_parse.c
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec/spec.c core/spec/ydoc.c \
-	  core/base/util.c core/base/date.c core/base/error.c $(DEP_LIBS)
-	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build/fuzz/csv tests/fuzz/corpus/csv
-	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) build/fuzz/spec tests/fuzz/corpus/spec
+	@$(MAKE) --no-print-directory CC=clang OBJ=$(FUZZ_OBJ) CFLAGS="-g -O1" \
+	  SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" SAN=1 $(FUZZ_OBJ)/libquire.a
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "clang -o build/fuzz/fuzz_$$t"; \
+	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    $$(case $$t in csv) echo $(FUZZ_EXTRA_csv);; crm) echo $(FUZZ_EXTRA_crm);; esac) \
+	    $(FUZZ_OBJ)/libquire.a $(DEP_LIBS) || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 $$dict build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+fuzz-merge:
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf build/fuzz/merged/$$t; mkdir -p build/fuzz/merged/$$t build/fuzz/corpus/$$t; \
+	  build/fuzz/fuzz_$$t -merge=1 build/fuzz/merged/$$t tests/fuzz/corpus/$$t build/fuzz/corpus/$$t \
+	    || exit 1; \
+	  find tests/fuzz/corpus/$$t -type f ! -name 'regress-*' -delete; \
+	  cp build/fuzz/merged/$$t/* tests/fuzz/corpus/$$t/; \
+	done
 
 $(OBJ)/tests:
 	@mkdir -p $@
