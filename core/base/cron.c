@@ -759,12 +759,16 @@ int iso_parse(const char *s, const char *zone, time_t *out)
     wall = wall_make(y, mo, d, h, mi, sec);
     if (has_off) {
         *out = (time_t)(wall - off);
-        return 0;
+    } else {
+        tz_use(zone);
+        if (tz_instants(wall, at) == 0)
+            *out = gap_end(wall);
+        else
+            *out = at[0];
     }
-    tz_use(zone);
-    if (tz_instants(wall, at) == 0)
-        *out = gap_end(wall);
-    else
-        *out = at[0];
+    /* Only the times cron handles: any of them formats in four-digit years,
+     * in any zone, and reads back. */
+    if ((int64_t)*out < CRON_TIME_MIN || (int64_t)*out > CRON_TIME_MAX)
+        return -1;
     return 0;
 }

@@ -159,6 +159,11 @@ static void test_between(void)
         iso_format(a, "Europe/Berlin", buf, sizeof buf);
         CHECK(strcmp(buf, "1880-01-01T00:00:00+00:00") == 0);
         CHECK(iso_parse(buf, "Europe/Berlin", &b) == 0 && b == a);
+        /* Year 0 would be year -1 in UTC, which no four digits write:
+         * only the times cron handles are read. */
+        CHECK(iso_parse("0000-01-01", "Australia/Lord_Howe", &a) == -1);
+        CHECK(iso_parse("9999-12-31T23:59:59Z", "UTC", &a) == -1);
+        CHECK(iso_parse("0001-01-03T00:00:00Z", "UTC", &a) == 0);
     }
 }
 
