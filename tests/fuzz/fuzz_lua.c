@@ -86,7 +86,7 @@ static const char prelude[] =
     "  T.concat, T.insert, T.remove, T.move, T.sort, T.unpack, T.pack,\n"
     "  U.char, U.codepoint, U.len, U.offset, function(s) local k = 0 for _, c in U.codes(s) do k = k + c end return k end,\n"
     "  M.floor, M.tointeger, M.fmod, M.abs, M.max, M.min, M.ult, M.random,\n"
-    "  tostring, tonumber, select, rawlen, rawequal, rawget, rawset, next, type, print,\n"
+    "  tostring, tonumber, select, rawlen, rawequal, rawget, rawset, next, type, assert,\n"
     "  function(t) local k = 0 for _ in pairs(t) do k = k + 1 end return k end,\n"
     "  function(t) local k = 0 for _ in ipairs(t) do k = k + 1 end return k end,\n"
     "  os.date, os.time, pcall, error, load,\n"
