@@ -10,6 +10,7 @@
 #   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make bench-db   the same workload from PostgreSQL, with and without pushdown
+#   make fuzz       every fuzz target under libFuzzer, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION  := 0.1.0
@@ -154,8 +155,9 @@ $(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_$$*) $(OBJ)/libquire
 
 # make fuzz: the core built again by clang with coverage and sanitizers in
 # build/fuzz/obj, each target linked with libFuzzer and run FUZZ_SECONDS
-# (FUZZ_TARGETS picks some). New inputs go to build/fuzz/corpus/NAME;
-# make fuzz-merge minimises them into tests/fuzz/corpus/NAME.
+# (FUZZ_TARGETS picks some). New inputs go to build/fuzz/corpus/NAME, a
+# crash to build/fuzz/crash-*; make fuzz-merge minimises the new inputs
+# into tests/fuzz/corpus/NAME (keeping its regress-* files).
 FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 600
@@ -164,7 +166,7 @@ FUZZ_OBJ     := build/fuzz/obj
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER $(FUZZ_SAN) $(INC_ALL) $(DEP_CFLAGS)
 .PHONY: fuzz fuzz-build fuzz-merge
 fuzz-build:
-	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@./scripts/install-deps.sh fuzz
 	@$(MAKE) --no-print-directory CC=clang OBJ=$(FUZZ_OBJ) CFLAGS="-g -O1" \
 	  SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" SAN=1 $(FUZZ_OBJ)/libquire.a
 	@for t in $(FUZZ_TARGETS); do \
@@ -180,7 +182,8 @@ fuzz: fuzz-build
 	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 $$dict build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/ $$dict \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
 fuzz-merge:
