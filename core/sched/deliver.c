@@ -391,15 +391,15 @@ static size_t utf8_len(const unsigned char *s)
  * value holds: control characters and runs of white space become one space,
  * bytes that are not UTF-8 become U+FFFD. Printable ASCII is folded at
  * spaces into lines of at most 78 characters; anything else (non-ASCII, a
- * "=?" that a reader would take for an encoded-word, a word too long to
- * fold) is written as RFC 2047 encoded-words (UTF-8, base64), each of whole
+ * "=?" that a reader would take for an encoded-word, a word too long for
+ * its line) is written as RFC 2047 encoded-words (UTF-8, base64), each of whole
  * characters, on lines of at most 76 characters. */
 static void put_header(strbuf *m, const char *name, const char *value)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     strbuf v = {0};
     const unsigned char *p;
-    size_t col, word = 0, i;
+    size_t col, word = 0, first = 0, i;
     int encode = 0;
 
     for (p = (const unsigned char *)value; *p;) {
@@ -408,6 +408,8 @@ static void put_header(strbuf *m, const char *name, const char *value)
             if (v.len && v.s[v.len - 1] != ' ')
                 sb_puts(&v, " ");
             p++;
+            if (!first)
+                first = word;
             word = 0;
             continue;
         }
@@ -427,7 +429,10 @@ static void put_header(strbuf *m, const char *name, const char *value)
         v.len--;
     sb_add(&v, "", 0);
     v.s[v.len] = '\0';
-    if (strstr(v.s, "=?"))
+    if (!first)
+        first = word;
+    /* the first word goes on the field's own line, after "Name: " */
+    if (strstr(v.s, "=?") || strlen(name) + 2 + first > 78)
         encode = 1;
     sb_printf(m, "%s:", name);
     col = strlen(name) + 1;

@@ -847,6 +847,23 @@ static void test_message(void)
     sb_free(&m);
     sb_free(&body);
 
+    /* A first word too long for "Subject: " and 78 characters is encoded
+     * (it went out on a line of 79). */
+    t.body = NULL;
+    t.subject = (char *)"{report}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+    CHECK_CONTAINS(m.s, "\r\nSubject: =?UTF-8?B?");
+    p = strstr(m.s, "\r\nSubject:");
+    if (p) {
+        p += 2;
+        do {
+            e = strstr(p, "\r\n");
+            CHECK(e && e - p <= 78);
+            p = e ? e + 2 : "";
+        } while (*p == ' ');
+    }
+    sb_free(&m);
+
     t.from = (char *)"reports@example.com\r\nRCPT TO:<hidden@example.net>";
     CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == -1 && m.len == 0);
     CHECK_CONTAINS(err.msg, "the sender");
