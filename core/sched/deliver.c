@@ -663,11 +663,20 @@ static void headers(strbuf *m, const deliver_target *t, const char *to, const ch
     sb_printf(m, "Message-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n", key, at ? at + 1 : "quire");
 }
 
+/* The longest attachment name before ".pdf": its header lines stay well
+ * within the 998 characters a line may have. */
+#define FILE_NAME_MAX 64
+
 /* A file name for a MIME parameter: letters, digits and "-._" kept, any
- * other byte "_" (no quote or line break can end the parameter). */
+ * other byte "_" (no quote or line break can end the parameter), at most
+ * FILE_NAME_MAX characters before ".pdf". */
 static char *safe_file_name(const char *report, const char *label)
 {
-    char *f = xasprintf("%s-%s.pdf", report, label), *p;
+    char *f = xasprintf("%.*s-%.*s.pdf", FILE_NAME_MAX, report, FILE_NAME_MAX, label), *p;
+    size_t n = strlen(f) - 4;
+
+    if (n > FILE_NAME_MAX)
+        memmove(f + FILE_NAME_MAX, f + n, 5);
     for (p = f; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.' || *p == '_'))

@@ -18,7 +18,8 @@
  *   - the body is MIME with the declared boundary: exactly a text part and
  *     the PDF part, then the closing delimiter; the text part is the body
  *     with CRLF line ends (in base64 when a line is too long); the PDF
- *     part's file name is plain and its base64 decodes to the PDF.
+ *     part's file name is plain and short, and its base64 decodes to the
+ *     PDF.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -333,6 +334,8 @@ static void check(const char *msg, size_t len, const char *f[NFIELDS], const uin
         const char *rest = p + fl;
         unsigned char *dec;
         long k;
+        if (fl > 68)
+            abort(); /* a name longer than 64 characters and ".pdf" */
         for (i = 0; i < fl; i++)
             if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._", p[i]))
                 abort(); /* a file name that could end the parameter */

@@ -864,6 +864,20 @@ static void test_message(void)
     }
     sb_free(&m);
 
+    /* A long report name: the attachment's name is cut (its header lines
+     * went past 998 characters). */
+    {
+        char name[2001];
+        memset(name, 'n', 2000);
+        name[2000] = '\0';
+        j.report = name;
+        CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+        CHECK_CONTAINS(m.s, "filename=\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                            ".pdf\"\r\n");
+        sb_free(&m);
+        j.report = "r";
+    }
+
     t.from = (char *)"reports@example.com\r\nRCPT TO:<hidden@example.net>";
     CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == -1 && m.len == 0);
     CHECK_CONTAINS(err.msg, "the sender");
