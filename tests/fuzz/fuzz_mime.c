@@ -105,7 +105,7 @@ static const char *after(const char *s, const char *prefix)
  * between two of them dropped. */
 static char *decode_subject(const char *v)
 {
-    size_t n = strlen(v), i = 0, o = 0;
+    size_t n = strlen(v), i = 0, o = 0, word_end = 0;
     char *out = malloc(n + 1);
     int last_word = 0;
 
@@ -118,12 +118,12 @@ static char *decode_subject(const char *v)
             if (!e)
                 abort(); /* an encoded-word that does not end */
             if (last_word) /* only white space since the last word: dropped */
-                while (o && out[o - 1] == ' ')
-                    o--;
+                o = word_end;
             k = b64decode(v + i + 10, (size_t)(e - v - i - 10), (unsigned char *)out + o);
             if (k < 0)
                 abort();
             o += (size_t)k;
+            word_end = o;
             i = (size_t)(e - v) + 2;
             last_word = 1;
             continue;
