@@ -186,11 +186,21 @@ fuzz: fuzz-build
 	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
+# The smallest set of inputs under FUZZ_MERGE_MAX bytes that covers the edges
+# the corpus and the new inputs cover, beyond those of the regress-* files
+# (and, for spec, the stock reports that its replay reads too).
+FUZZ_MERGE_MAX ?= 6k
 fuzz-merge:
 	@for t in $(FUZZ_TARGETS); do \
-	  rm -rf build/fuzz/merged/$$t; mkdir -p build/fuzz/merged/$$t build/fuzz/corpus/$$t; \
-	  build/fuzz/fuzz_$$t -merge=1 build/fuzz/merged/$$t tests/fuzz/corpus/$$t build/fuzz/corpus/$$t \
-	    || exit 1; \
+	  rm -rf build/fuzz/merged/$$t build/fuzz/pool/$$t; \
+	  mkdir -p build/fuzz/merged/$$t build/fuzz/pool/$$t build/fuzz/corpus/$$t; \
+	  find tests/fuzz/corpus/$$t build/fuzz/corpus/$$t -type f ! -name 'regress-*' \
+	    -size -$(FUZZ_MERGE_MAX) -exec cp {} build/fuzz/pool/$$t/ \; ; \
+	  cp tests/fuzz/corpus/$$t/regress-* build/fuzz/merged/$$t/ 2>/dev/null; \
+	  if [ $$t = spec ]; then cp reports/*.yaml build/fuzz/merged/$$t/; fi; \
+	  build/fuzz/fuzz_$$t -set_cover_merge=1 -use_counters=0 build/fuzz/merged/$$t \
+	    build/fuzz/pool/$$t 2>&1 | grep MERGE-OUTER || exit 1; \
+	  rm -f build/fuzz/merged/$$t/regress-* build/fuzz/merged/$$t/*.yaml; \
 	  find tests/fuzz/corpus/$$t -type f ! -name 'regress-*' -delete; \
 	  cp build/fuzz/merged/$$t/* tests/fuzz/corpus/$$t/; \
 	done
