@@ -181,7 +181,7 @@ fuzz: fuzz-build
 	  mkdir -p build/fuzz/corpus/$$t; \
 	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=build/fuzz/ $$dict \
 	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
