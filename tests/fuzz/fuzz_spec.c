@@ -44,8 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         eq = strchr(p + 7, '=');
         if (eq) {
             *eq = '\0';
-            for (q = eq + 1; (q = strstr(q, "\\n")) != NULL; q++)
-                *q = '\n', memmove(q + 1, q + 2, strlen(q + 2) + 1);
+            for (q = eq + 1; (q = strstr(q, "\\n")) != NULL; q++) {
+                *q = '\n';
+                memmove(q + 1, q + 2, strlen(q + 2) + 1);
+            }
             ov[nov].name = p + 7;
             ov[nov].value = eq + 1;
             nov++;
