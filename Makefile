@@ -10,6 +10,7 @@
 #   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make bench-db   the same workload from PostgreSQL, with and without pushdown
+#   make fuzz       every fuzz target under libFuzzer, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION  := 0.1.0
@@ -143,24 +144,66 @@ $(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 
-# Fuzz targets: by default a main() that replays the corpus (run by make
-# test); `make fuzz` builds them with clang's libFuzzer instead.
-$(OBJ)/tests/test_fuzz_csv: EXTRA_SRC = plugins/csv/csv_parse.c
-$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $(OBJ)/libquire.a | $(OBJ)/tests
-	$(CC) $(BASE_CFLAGS) $(INC_ALL) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(EXTRA_SRC) \
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): by default a main() that replays
+# the corpus tests/fuzz/corpus/NAME (run by make test); `make fuzz` builds
+# them with clang's libFuzzer instead (docs/fuzzing.md).
+FUZZ_EXTRA_csv := plugins/csv/csv_parse.c
+FUZZ_EXTRA_crm := plugins/crm_rest/crm_value.c
+$(OBJ)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_$$*) $(OBJ)/libquire.a | $(OBJ)/tests
+	$(CC) $(BASE_CFLAGS) $(INC_ALL) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) \
 	  $(OBJ)/libquire.a $(DEP_LIBS)
 
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER -fsanitize=fuzzer,address,undefined \
-               $(INC_ALL) $(DEP_CFLAGS)
-FUZZ_SECONDS ?= 60
-fuzz:
-	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
-	@mkdir -p build/fuzz/csv build/fuzz/spec
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c plugins/csv/csv_parse.c
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_spec tests/fuzz/fuzz_spec.c core/spec/spec.c core/spec/ydoc.c \
-	  core/base/util.c core/base/date.c core/base/error.c $(DEP_LIBS)
-	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build/fuzz/csv tests/fuzz/corpus/csv
-	build/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) build/fuzz/spec tests/fuzz/corpus/spec
+# make fuzz: the core built again by clang with coverage and sanitizers in
+# build/fuzz/obj, each target linked with libFuzzer and run FUZZ_SECONDS
+# (FUZZ_TARGETS picks some). New inputs go to build/fuzz/corpus/NAME, a
+# crash to build/fuzz/crash-*; make fuzz-merge minimises the new inputs
+# into tests/fuzz/corpus/NAME (keeping its regress-* files).
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SECONDS ?= 600
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ     := build/fuzz/obj
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -DQUIRE_LIBFUZZER $(FUZZ_SAN) $(INC_ALL) $(DEP_CFLAGS)
+.PHONY: fuzz fuzz-build fuzz-merge
+fuzz-build:
+	@./scripts/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory CC=clang OBJ=$(FUZZ_OBJ) CFLAGS="-g -O1" \
+	  SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" SAN=1 $(FUZZ_OBJ)/libquire.a
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "clang -o build/fuzz/fuzz_$$t"; \
+	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    $$(case $$t in csv) echo $(FUZZ_EXTRA_csv);; crm) echo $(FUZZ_EXTRA_crm);; esac) \
+	    $(FUZZ_OBJ)/libquire.a $(DEP_LIBS) || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/ $$dict \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# The smallest set of inputs under FUZZ_MERGE_MAX bytes that covers the edges
+# the corpus and the new inputs cover, beyond those of the regress-* files
+# (and, for spec, the stock reports that its replay reads too).
+FUZZ_MERGE_MAX ?= 6k
+fuzz-merge:
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf build/fuzz/merged/$$t build/fuzz/pool/$$t; \
+	  mkdir -p build/fuzz/merged/$$t build/fuzz/pool/$$t build/fuzz/corpus/$$t; \
+	  find tests/fuzz/corpus/$$t build/fuzz/corpus/$$t -type f ! -name 'regress-*' \
+	    -size -$(FUZZ_MERGE_MAX) -exec cp {} build/fuzz/pool/$$t/ \; ; \
+	  cp tests/fuzz/corpus/$$t/regress-* build/fuzz/merged/$$t/ 2>/dev/null; \
+	  if [ $$t = spec ]; then cp reports/*.yaml build/fuzz/merged/$$t/; fi; \
+	  build/fuzz/fuzz_$$t -set_cover_merge=1 -use_counters=0 build/fuzz/merged/$$t \
+	    build/fuzz/pool/$$t 2>&1 | grep MERGE-OUTER || exit 1; \
+	  rm -f build/fuzz/merged/$$t/regress-* build/fuzz/merged/$$t/*.yaml; \
+	  find tests/fuzz/corpus/$$t -type f ! -name 'regress-*' -delete; \
+	  cp build/fuzz/merged/$$t/* tests/fuzz/corpus/$$t/; \
+	done
 
 $(OBJ)/tests:
 	@mkdir -p $@

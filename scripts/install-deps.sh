@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages Quire needs to build, test and render, when missing.
 # Runs as root, or through sudo; does nothing when everything is present.
+#   install-deps.sh        what make, make test and make demo need
+#   install-deps.sh fuzz   and clang with its libFuzzer runtime (make fuzz)
 set -eu
 
 PKGS="build-essential pkg-config
@@ -8,6 +10,9 @@ liblua5.4-dev libyaml-dev libhpdf-dev libjansson-dev libcurl4-openssl-dev
 libsqlite3-dev libssl-dev libgsl-dev libpq-dev postgresql
 fonts-dejavu-core fonts-wqy-zenhei fonts-nanum
 poppler-utils qpdf python3 time tzdata openssl valgrind"
+if [ "${1:-}" = fuzz ]; then
+    PKGS="$PKGS clang libclang-rt-dev"
+fi
 
 missing=""
 for p in $PKGS; do

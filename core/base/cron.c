@@ -279,8 +279,10 @@ int cron_day_matches(const cron_expr *c, int y, int m, int d)
     return dom_ok || dow_ok;
 }
 
-/* The first wall minute >= w that the fields match; -1 past the limit. */
-static int64_t next_wall(const cron_expr *c, int64_t w)
+/* The first wall minute >= w that the fields match, into *out; 0, or -1
+ * when there is none within 30 years. (A wall time before 1970 is
+ * negative: the result is not the error.) */
+static int next_wall(const cron_expr *c, int64_t w, int64_t *out)
 {
     int y, mo, d, h, mi, s, ylimit;
 
@@ -314,7 +316,8 @@ static int64_t next_wall(const cron_expr *c, int64_t w)
             }
             continue;
         }
-        return wall_make(y, mo, d, h, mi, 0);
+        *out = wall_make(y, mo, d, h, mi, 0);
+        return 0;
     }
     return -1;
 }
@@ -437,8 +440,7 @@ int cron_next(const cron_expr *c, const char *zone, time_t after, cron_fire *out
         time_t at[2];
         int n, i;
 
-        w = next_wall(c, w);
-        if (w < 0)
+        if (next_wall(c, w, &w))
             break;
         /* Offsets are within -12h..+14h of UTC: past this no earlier fire. */
         if (found && w - 14 * 3600 > (int64_t)best)
@@ -675,6 +677,12 @@ void iso_format(time_t t, const char *zone, char *buf, size_t n)
         return;
     }
     off = tm.tm_gmtoff;
+    if (off % 60 != 0) {
+        /* A local mean time before standard zones (+10:36:20): an ISO 8601
+         * offset has no seconds, so the instant is written in UTC, exactly. */
+        gmtime_r(&t, &tm);
+        off = 0;
+    }
     snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
              labs(off) / 3600, labs(off) / 60 % 60);
@@ -751,12 +759,16 @@ int iso_parse(const char *s, const char *zone, time_t *out)
     wall = wall_make(y, mo, d, h, mi, sec);
     if (has_off) {
         *out = (time_t)(wall - off);
-        return 0;
+    } else {
+        tz_use(zone);
+        if (tz_instants(wall, at) == 0)
+            *out = gap_end(wall);
+        else
+            *out = at[0];
     }
-    tz_use(zone);
-    if (tz_instants(wall, at) == 0)
-        *out = gap_end(wall);
-    else
-        *out = at[0];
+    /* Only the times cron handles: any of them formats in four-digit years,
+     * in any zone, and reads back. */
+    if ((int64_t)*out < CRON_TIME_MIN || (int64_t)*out > CRON_TIME_MAX)
+        return -1;
     return 0;
 }

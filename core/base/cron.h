@@ -80,11 +80,14 @@ long tz_offset(time_t t);
  * earliest first. */
 int tz_instants(int64_t wall, time_t out[2]);
 
-/* "2021-03-28T04:00:00+03:00" in zone. buf of 32 bytes is enough. */
+/* "2021-03-28T04:00:00+03:00" in zone; in UTC ("+00:00") when the zone's
+ * offset then has seconds (local mean time before 1900 or so), so that
+ * iso_parse() reads back the same instant. buf of 32 bytes is enough. */
 void iso_format(time_t t, const char *zone, char *buf, size_t n);
 /* Parse an ISO 8601 time: YYYY-MM-DD[(T| )HH:MM[:SS]][Z|+HH[:MM]|-HH[:MM]].
  * Without an offset it is read in zone (the earlier of two instants, the end
- * of a gap). Returns 0 or -1. */
+ * of a gap). Returns 0, or -1 when it is not one, or not a time cron handles
+ * (about 0001-01-03 to 9968). */
 int iso_parse(const char *s, const char *zone, time_t *out);
 /* Does the ISO 8601 time s carry a UTC offset (Z, +HH:MM, -HH:MM)? */
 int iso_has_offset(const char *s);

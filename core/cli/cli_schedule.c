@@ -189,8 +189,8 @@ int cli_next(int argc, char **argv)
     if (from) {
         if (iso_parse(from, zone, &t)) {
             rc = cli_usage_error(usage_next,
-                            "--from must be an ISO 8601 time such as 2024-01-15T00:00:00 or "
-                            "2024-01-15T00:00:00+01:00, not \"%s\"",
+                            "--from must be an ISO 8601 time of the years 0001 to 9968 such "
+                            "as 2024-01-15T00:00:00 or 2024-01-15T00:00:00+01:00, not \"%s\"",
                             from);
             goto done;
         }
@@ -296,7 +296,8 @@ static int cmd_sched(enum sched_cmd cmd, int argc, char **argv)
         goto done;
     }
     if (now_text && iso_parse(now_text, "UTC", &now)) {
-        rc = cli_usage_error(usage, "--now must be an ISO 8601 time, not \"%s\"", now_text);
+        rc = cli_usage_error(usage, "--now must be an ISO 8601 time of the years 0001 to 9968, "
+                             "not \"%s\"", now_text);
         goto done;
     }
     o.params = params;

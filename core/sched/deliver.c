@@ -333,6 +333,33 @@ static void crlf(strbuf *b, const char *s)
     }
 }
 
+/* A text/plain part (its header fields, a blank line, the text): the text
+ * as it is (8bit) with CRLF line ends, or in base64 when a line of it is
+ * longer than the 998 characters a line of a message may have (RFC 5322). */
+static void text_part(strbuf *b, const char *text)
+{
+    strbuf t = {0};
+    size_t i, col = 0, longest = 0;
+
+    crlf(&t, text);
+    sb_add(&t, "", 0);
+    for (i = 0; i < t.len; i++) {
+        col = t.s[i] == '\r' ? 0 : col + (t.s[i] != '\n');
+        if (col > longest)
+            longest = col;
+    }
+    sb_puts(b, "Content-Type: text/plain; charset=utf-8\r\n");
+    if (longest > 998) {
+        sb_puts(b, "Content-Transfer-Encoding: base64\r\n\r\n");
+        base64(b, (const unsigned char *)t.s, t.len);
+    } else {
+        sb_puts(b, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+        sb_add(b, t.s, t.len);
+        sb_puts(b, "\r\n");
+    }
+    sb_free(&t);
+}
+
 /* The length of the well-formed UTF-8 sequence at s, or 0. */
 static size_t utf8_len(const unsigned char *s)
 {
@@ -364,15 +391,15 @@ static size_t utf8_len(const unsigned char *s)
  * value holds: control characters and runs of white space become one space,
  * bytes that are not UTF-8 become U+FFFD. Printable ASCII is folded at
  * spaces into lines of at most 78 characters; anything else (non-ASCII, a
- * "=?" that a reader would take for an encoded-word, a word too long to
- * fold) is written as RFC 2047 encoded-words (UTF-8, base64), each of whole
+ * "=?" that a reader would take for an encoded-word, a word too long for
+ * its line) is written as RFC 2047 encoded-words (UTF-8, base64), each of whole
  * characters, on lines of at most 76 characters. */
 static void put_header(strbuf *m, const char *name, const char *value)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     strbuf v = {0};
     const unsigned char *p;
-    size_t col, word = 0, i;
+    size_t col, word = 0, first = 0, i;
     int encode = 0;
 
     for (p = (const unsigned char *)value; *p;) {
@@ -381,6 +408,8 @@ static void put_header(strbuf *m, const char *name, const char *value)
             if (v.len && v.s[v.len - 1] != ' ')
                 sb_puts(&v, " ");
             p++;
+            if (!first)
+                first = word;
             word = 0;
             continue;
         }
@@ -400,7 +429,10 @@ static void put_header(strbuf *m, const char *name, const char *value)
         v.len--;
     sb_add(&v, "", 0);
     v.s[v.len] = '\0';
-    if (strstr(v.s, "=?"))
+    if (!first)
+        first = word;
+    /* the first word goes on the field's own line, after "Name: " */
+    if (strstr(v.s, "=?") || strlen(name) + 2 + first > 78)
         encode = 1;
     sb_printf(m, "%s:", name);
     col = strlen(name) + 1;
@@ -499,6 +531,26 @@ void deliver_boundary(char *out, size_t n, const char *content, size_t len)
     } while (memmem(content, len, out, strlen(out)) != NULL);
 }
 
+/* Defence in depth: the spec's addresses were checked when it was loaded,
+ * but a CR or LF in one would be a header line or an SMTP command of its
+ * own. Returns 0, or -1 with err set. */
+static int check_addresses(const char *from, const char *to, quire_error *err)
+{
+    const char *bad_addr;
+
+    if ((bad_addr = email_address_problem(from)) != NULL ||
+        (bad_addr = email_address_problem(to)) != NULL) {
+        int sender = email_address_problem(from) != NULL;
+        char *shown = quoted_for_message(sender ? from : to);
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0,
+                     "the %s %s is not an email address: %s; nothing was sent",
+                     sender ? "sender" : "recipient", shown, bad_addr);
+        free(shown);
+        return -1;
+    }
+    return 0;
+}
+
 static void rfc2822_date(char *buf, size_t n)
 {
     time_t t = time(NULL);
@@ -517,20 +569,9 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
     char *user = NULL, *pass = NULL, *server, *what;
     int bad, rc = -1;
     CURLcode res;
-    const char *bad_addr;
 
-    /* Defence in depth: the spec's addresses were checked when it was
-     * loaded, but a CR or LF here would be an SMTP command of its own. */
-    if ((bad_addr = email_address_problem(t->from)) != NULL ||
-        (bad_addr = email_address_problem(to)) != NULL) {
-        int sender = email_address_problem(t->from) != NULL;
-        char *shown = quoted_for_message(sender ? t->from : to);
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0,
-                     "the %s %s is not an email address: %s; nothing was sent",
-                     sender ? "sender" : "recipient", shown, bad_addr);
-        free(shown);
+    if (check_addresses(t->from, to, err))
         return -1;
-    }
     user = secret(t->username_env, NULL, &bad);
     if (bad) {
         quire_err_at(err, QUIRE_EXIT_DELIVERY, "email", 0, 0, "environment variable %s is not set",
@@ -607,8 +648,9 @@ done:
     return rc;
 }
 
-/* From and To are addresses smtp_send() checks before anything is sent;
- * the subject is any text, written as one header field. */
+/* From and To are addresses deliver_message() and smtp_send() check before
+ * anything is written or sent; the subject is any text, written as one
+ * header field. */
 static void headers(strbuf *m, const deliver_target *t, const char *to, const char *subject,
                     const char *key)
 {
@@ -621,11 +663,20 @@ static void headers(strbuf *m, const deliver_target *t, const char *to, const ch
     sb_printf(m, "Message-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n", key, at ? at + 1 : "quire");
 }
 
+/* The longest attachment name before ".pdf": its header lines stay well
+ * within the 998 characters a line may have. */
+#define FILE_NAME_MAX 64
+
 /* A file name for a MIME parameter: letters, digits and "-._" kept, any
- * other byte "_" (no quote or line break can end the parameter). */
+ * other byte "_" (no quote or line break can end the parameter), at most
+ * FILE_NAME_MAX characters before ".pdf". */
 static char *safe_file_name(const char *report, const char *label)
 {
-    char *f = xasprintf("%s-%s.pdf", report, label), *p;
+    char *f = xasprintf("%.*s-%.*s.pdf", FILE_NAME_MAX, report, FILE_NAME_MAX, label), *p;
+    size_t n = strlen(f) - 4;
+
+    if (n > FILE_NAME_MAX)
+        memmove(f + FILE_NAME_MAX, f + n, 5);
     for (p = f; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.' || *p == '_'))
@@ -633,11 +684,44 @@ static char *safe_file_name(const char *report, const char *label)
     return f;
 }
 
-static int deliver_email(const deliver_job *j, quire_error *err)
+int deliver_message(const deliver_job *j, const char *pdf, size_t len, strbuf *m,
+                    quire_error *err)
 {
     const deliver_target *t = j->t;
-    strbuf m = {0}, subj = {0}, body = {0}, pdf = {0}, parts = {0};
+    strbuf subj = {0}, body = {0}, parts = {0};
     char *fname, boundary[64];
+
+    if (check_addresses(t->from, j->recipient, err))
+        return -1;
+    subst(&subj, t->subject ? t->subject : "{report} {period}", j);
+    subst(&body, t->body ? t->body : "The {report} report for {period} is attached.\n", j);
+    /* The parts first, then a boundary that none of them holds: a body
+     * cannot end its part early or forge one. */
+    text_part(&parts, body.s);
+    fname = safe_file_name(j->report, j->period);
+    deliver_boundary(boundary, sizeof boundary, parts.s, parts.len);
+    headers(m, t, j->recipient, subj.s, j->key);
+    sb_printf(m, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", boundary,
+              boundary);
+    sb_add(m, parts.s, parts.len);
+    sb_printf(m,
+              "--%s\r\n"
+              "Content-Type: application/pdf; name=\"%s\"\r\n"
+              "Content-Disposition: attachment; filename=\"%s\"\r\n"
+              "Content-Transfer-Encoding: base64\r\n\r\n",
+              boundary, fname, fname);
+    free(fname);
+    base64(m, (const unsigned char *)pdf, len); /* no "-" in base64 */
+    sb_printf(m, "--%s--\r\n", boundary);
+    sb_free(&parts);
+    sb_free(&subj);
+    sb_free(&body);
+    return 0;
+}
+
+static int deliver_email(const deliver_job *j, quire_error *err)
+{
+    strbuf m = {0}, pdf = {0};
     int rc;
 
     if (read_file(j->pdf, &pdf)) {
@@ -645,34 +729,10 @@ static int deliver_email(const deliver_job *j, quire_error *err)
         return quire_err_at(err, QUIRE_EXIT_DELIVERY, j->pdf, 0, 0, "cannot read: %s",
                             strerror(errno));
     }
-    subst(&subj, t->subject ? t->subject : "{report} {period}", j);
-    subst(&body, t->body ? t->body : "The {report} report for {period} is attached.\n", j);
-    /* The parts first, then a boundary that none of them holds: a body
-     * cannot end its part early or forge one. */
-    sb_puts(&parts, "Content-Type: text/plain; charset=utf-8\r\n"
-                    "Content-Transfer-Encoding: 8bit\r\n\r\n");
-    crlf(&parts, body.s);
-    sb_puts(&parts, "\r\n");
-    fname = safe_file_name(j->report, j->period);
-    deliver_boundary(boundary, sizeof boundary, parts.s, parts.len);
-    headers(&m, t, j->recipient, subj.s, j->key);
-    sb_printf(&m, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n--%s\r\n", boundary,
-              boundary);
-    sb_add(&m, parts.s, parts.len);
-    sb_printf(&m,
-              "--%s\r\n"
-              "Content-Type: application/pdf; name=\"%s\"\r\n"
-              "Content-Disposition: attachment; filename=\"%s\"\r\n"
-              "Content-Transfer-Encoding: base64\r\n\r\n",
-              boundary, fname, fname);
-    free(fname);
-    base64(&m, (const unsigned char *)pdf.s, pdf.len); /* no "-" in base64 */
-    sb_printf(&m, "--%s--\r\n", boundary);
-    rc = smtp_send(t, j->recipient, &m, err);
+    rc = deliver_message(j, pdf.s, pdf.len, &m, err);
+    if (rc == 0)
+        rc = smtp_send(j->t, j->recipient, &m, err);
     sb_free(&m);
-    sb_free(&parts);
-    sb_free(&subj);
-    sb_free(&body);
     sb_free(&pdf);
     return rc;
 }
@@ -684,10 +744,7 @@ int deliver_notice(const deliver_target *t, const char *to, const char *subject,
     int rc;
 
     headers(&m, t, to, subject, key);
-    sb_puts(&m, "Content-Type: text/plain; charset=utf-8\r\n"
-                "Content-Transfer-Encoding: 8bit\r\n\r\n");
-    crlf(&m, text);
-    sb_puts(&m, "\r\n");
+    text_part(&m, text);
     rc = smtp_send(t, to, &m, err);
     sb_free(&m);
     return rc;

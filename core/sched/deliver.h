@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "schedule.h"
+#include "util.h"
 
 typedef struct deliver_job {
     const deliver_target *t;
@@ -28,6 +29,15 @@ typedef struct deliver_job {
 
 /* Deliver the PDF. Returns 0 or -1 with err set (QUIRE_EXIT_DELIVERY). */
 int deliver_send(const deliver_job *j, quire_error *err);
+
+/* The email of job j as it goes on the wire, with the len bytes at pdf
+ * attached: headers (the subject one header field, RFC 2047 when needed),
+ * a text part and the PDF in base64, MIME with a boundary that neither
+ * holds. Appends it to m and returns 0, or returns -1 with err set (and
+ * nothing appended) when the sender or the recipient is not an email
+ * address. */
+int deliver_message(const deliver_job *j, const char *pdf, size_t len, strbuf *m,
+                    quire_error *err);
 
 /* Send a plain-text notice by email (on_failure) to one address. */
 int deliver_notice(const deliver_target *t, const char *to, const char *subject,

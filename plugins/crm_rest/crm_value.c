@@ -495,8 +495,13 @@ int crm_convert(json_t *v, quire_type t, quire_cell *c, crm_arena *a, char *why,
             return 0;
         }
         if (json_is_real(v)) {
-            c->v.i = crm_days_of_ms((int64_t)floor(json_real_value(v)));
-            return 0;
+            /* epoch milliseconds as a number: within what an int64 holds
+             * (about 292 million years either way), else not a date */
+            double ms = floor(json_real_value(v));
+            if (ms >= -9.2e18 && ms <= 9.2e18) {
+                c->v.i = crm_days_of_ms((int64_t)ms);
+                return 0;
+            }
         }
         if (json_is_string(v) && json_string_length(v) == 0) {
             c->null = 1;

@@ -106,6 +106,16 @@ static void test_convert(void)
     crm_arena_free(&a);
     json_decref(doc);
 
+    /* Epoch milliseconds written as a number: an int64's range, no more. */
+    doc = json_loads("[1572406217883.5, 1e300, -1e19]", 0, NULL);
+    CHECK(crm_convert(json_array_get(doc, 0), QUIRE_T_DATE, &c, &a, why, sizeof why) == 0 &&
+          c.v.i == 18199);
+    CHECK(crm_convert(json_array_get(doc, 1), QUIRE_T_DATE, &c, &a, why, sizeof why) != 0);
+    CHECK_CONTAINS(why, "epoch milliseconds, got 1.0000000000000001e+300");
+    CHECK(crm_convert(json_array_get(doc, 2), QUIRE_T_DATE, &c, &a, why, sizeof why) != 0);
+    crm_arena_free(&a);
+    json_decref(doc);
+
     /* Numeric strings of any length (they were refused past 31 and 63
      * characters): leading zeros, many digits. */
     {

@@ -146,6 +146,24 @@ static void test_between(void)
         CHECK(cron_next(&c, "UTC", (time_t)INT64_MAX, &f) == -1);
         CHECK(cron_next(&c, "UTC", (time_t)INT64_MIN, &f) == -1);
         CHECK(cron_next(&c, "UTC", (time_t)253402300000LL, &f) == -1);
+        /* Before 1970 a wall time is negative, and still a time. */
+        CHECK(cron_next(&c, "UTC", (time_t)-2208988800LL, &f) == 0 &&
+              f.at == (time_t)-2208988740LL);
+        CHECK(cron_next(&c, "UTC", 0, &f) == 0 && f.at == 60);
+    }
+    {
+        /* A local mean time's offset has seconds, which ISO 8601 cannot
+         * write: the time is written in UTC, and reads back the same. */
+        char buf[32];
+        CHECK(iso_parse("1880-01-01T00:00:00Z", "Europe/Berlin", &a) == 0);
+        iso_format(a, "Europe/Berlin", buf, sizeof buf);
+        CHECK(strcmp(buf, "1880-01-01T00:00:00+00:00") == 0);
+        CHECK(iso_parse(buf, "Europe/Berlin", &b) == 0 && b == a);
+        /* Year 0 would be year -1 in UTC, which no four digits write:
+         * only the times cron handles are read. */
+        CHECK(iso_parse("0000-01-01", "Australia/Lord_Howe", &a) == -1);
+        CHECK(iso_parse("9999-12-31T23:59:59Z", "UTC", &a) == -1);
+        CHECK(iso_parse("0001-01-03T00:00:00Z", "UTC", &a) == 0);
     }
 }
 

@@ -812,6 +812,78 @@ static void test_boundary(void)
     }
 }
 
+/* The message itself: a body line longer than a message line may be
+ * (998 characters) is sent in base64, and addresses that are not
+ * addresses get no message at all. */
+static void test_message(void)
+{
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    strbuf m = {0}, body = {0};
+    const char *p, *e;
+    size_t i, longest = 0;
+
+    for (i = 0; i < 1200; i++)
+        sb_puts(&body, "y");
+    sb_puts(&body, "\nshort\n");
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_EMAIL;
+    t.from = (char *)"reports@example.com";
+    t.body = body.s;
+    memset(&j, 0, sizeof j);
+    j.t = &t;
+    j.recipient = "ana@example.org";
+    j.report = "r";
+    j.period = "2024-04";
+    j.key = "k";
+    CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+    for (p = m.s; (e = strstr(p, "\r\n")) != NULL; p = e + 2)
+        if ((size_t)(e - p) > longest)
+            longest = (size_t)(e - p);
+    CHECK(longest <= 998);
+    CHECK_CONTAINS(m.s, "Content-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Transfer-Encoding: base64\r\n\r\neXl5");
+    sb_free(&m);
+    sb_free(&body);
+
+    /* A first word too long for "Subject: " and 78 characters is encoded
+     * (it went out on a line of 79). */
+    t.body = NULL;
+    t.subject = (char *)"{report}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+    CHECK_CONTAINS(m.s, "\r\nSubject: =?UTF-8?B?");
+    p = strstr(m.s, "\r\nSubject:");
+    if (p) {
+        p += 2;
+        do {
+            e = strstr(p, "\r\n");
+            CHECK(e && e - p <= 78);
+            p = e ? e + 2 : "";
+        } while (*p == ' ');
+    }
+    sb_free(&m);
+
+    /* A long report name: the attachment's name is cut (its header lines
+     * went past 998 characters). */
+    {
+        char name[2001];
+        memset(name, 'n', 2000);
+        name[2000] = '\0';
+        j.report = name;
+        CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+        CHECK_CONTAINS(m.s, "filename=\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                            ".pdf\"\r\n");
+        sb_free(&m);
+        j.report = "r";
+    }
+
+    t.from = (char *)"reports@example.com\r\nRCPT TO:<hidden@example.net>";
+    CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == -1 && m.len == 0);
+    CHECK_CONTAINS(err.msg, "the sender");
+    sb_free(&m);
+}
+
 static void test_webhook_headers(void)
 {
     static const char *const args[] = {"--token", "tok-s3cret", NULL};
@@ -930,6 +1002,7 @@ int main(void)
     test_webhook();
     test_injection();
     test_boundary();
+    test_message();
     test_webhook_headers();
     test_unreachable();
     free(pdf_path);
