@@ -850,7 +850,7 @@ static void test_message(void)
     /* A first word too long for "Subject: " and 78 characters is encoded
      * (it went out on a line of 79). */
     t.body = NULL;
-    t.subject = (char *)"{report}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    t.subject = (char *)"{report}:Customer-Segment-Performance-Review-Northern-Region-Wholesale-Accounts-2024";
     CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
     CHECK_CONTAINS(m.s, "\r\nSubject: =?UTF-8?B?");
     p = strstr(m.s, "\r\nSubject:");
