@@ -202,17 +202,7 @@ static char *take_name(lua_State *L, const char *script, const char *what, quire
 
 static int load_function(quire_lua *q, const char *path, quire_error *err)
 {
-    lua_State *L = qlua_state(q);
-
-    if (qlua_dofile(q, path, 1, err))
-        return -1;
-    if (!lua_isfunction(L, -1)) {
-        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "the script must return a function, "
-                     "not a %s", luaL_typename(L, -1));
-        lua_pop(L, 1);
-        return -1;
-    }
-    return 0;
+    return qlua_dofunction(q, path, "the script must return a function", err);
 }
 
 int models_check_scripts(const spec *s, quire_lua *q, quire_error *err)

@@ -1535,6 +1535,21 @@ static int load_file(quire_lua *q, const char *path, int run, int nresults, quir
     return rc;
 }
 
+int qlua_dofunction(quire_lua *q, const char *path, const char *must, quire_error *err)
+{
+    lua_State *L = q->L;
+
+    if (qlua_dofile(q, path, 1, err))
+        return -1;
+    if (!lua_isfunction(L, -1)) {
+        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "%s, not a %s", must,
+                     luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
 int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err)
 {
     return load_file(q, path, 1, nresults, err);

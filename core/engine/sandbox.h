@@ -74,6 +74,10 @@ const quire_lua_limits *qlua_limits(const quire_lua *q);
  * stack as it was. */
 int qlua_dofile(quire_lua *q, const char *path, int nresults, quire_error *err);
 
+/* qlua_dofile for a script that must return a function, left on the stack.
+ * Any other value is an error (QUIRE_EXIT_USAGE) "<must>, not a <type>". */
+int qlua_dofunction(quire_lua *q, const char *path, const char *must, quire_error *err);
+
 /* Load a script file as qlua_dofile does, without running it: push the chunk,
  * a function to call with qlua_call (its arguments are the chunk's "...").
  * Returns 0, or -1 with err filled and nothing pushed. */

@@ -358,17 +358,8 @@ static void strip_comments(char *text)
 
 int rule_load(quire_lua *q, const char *path, quire_error *err)
 {
-    lua_State *L = qlua_state(q);
-
-    if (qlua_dofile(q, path, 1, err))
-        return -1;
-    if (!lua_isfunction(L, -1)) {
-        quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "a segment rule must return a function "
-                     "(return function(c) ... end), not a %s", luaL_typename(L, -1));
-        lua_pop(L, 1);
-        return -1;
-    }
-    return 0;
+    return qlua_dofunction(q, path, "a segment rule must return a function "
+                           "(return function(c) ... end)", err);
 }
 
 static char *read_file(const char *path, quire_error *err)
