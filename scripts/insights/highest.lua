@@ -70,12 +70,14 @@ return function(r, args)
     local led, with_data = 0, 0
     for j = 1, #r.months do
       local l = quire.ranked(r, kpi, j, lowest)
-      if #l > 0 then
+      if #l > 1 then -- a month with one segment's value leads nothing
         with_data = with_data + 1
         if l[1].seg == top.seg then led = led + 1 end
       end
     end
-    if led == with_data and with_data == 2 then
+    if with_data < 2 then
+      -- one month with data: nothing to say about the others
+    elseif led == with_data and with_data == 2 then
       out = out .. string.format(" %s was the %s in both months.", top.seg, word)
     elseif led == with_data then
       out = out .. string.format(" %s was the %s in all %d months.", top.seg, word, with_data)

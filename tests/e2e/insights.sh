@@ -177,6 +177,24 @@ contains "$T/z.txt.flat" "Between Jan 2024 and Mar 2024, High is new this period
 contains "$T/z.txt.flat" "No segment's spend per customer fell by more than 10% between Jan 2024 and Mar 2024: every segment held steady or improved. No data for High in Jan 2024 or Mar 2024."
 grep -q "no segment grew\|No data for High in one of\|No data for Low\|No data for Mid" "$T/z.txt.flat" && bad "a zero read as missing: $(cat "$T/z.txt.flat")" || ok
 
+# Only the last month has data: every customer is Low before it, so Low
+# "leads" Jan and Feb alone. highest.lua counts a month as led only when two
+# segments have a value: it says nothing of the other months, not "in all 3".
+mkdir -p "$T/one"
+awk -v dir="$T/one" 'BEGIN {
+    print "customer_id,signup_date" > (dir "/customers.csv")
+    for (c = 1; c <= 6; c++) print c ",2023-01-15" > (dir "/customers.csv")
+    print "customer_id,month,tier,spend,visits" > (dir "/tiers.csv")
+    for (c = 1; c <= 6; c++) printf "%d,2024-03,%d,%d,%d\n", c, c % 3 + 1, 10 * c, c > (dir "/tiers.csv")
+}'
+sed -e "s#\.\./\.\./\.\./#$ROOT/#g" -e "s#\([ :]\)\([a-z_]*\.lua\)#\1$FX/\2#" \
+    -e "s#insight: .*/relationship.lua#insight: $ROOT/scripts/insights/highest.lua#" \
+    -e "s#with: { x: visits_per_customer, y: spend_per_customer }#with: { kpi: spend_per_customer }#" \
+    "$FX/report.yaml" > "$T/one.yaml"
+exits 0 "the highest insight with one month of data" "$QUIRE" run "$T/one.yaml" --param data="$T/one" -o "$T/one.pdf"
+text "$T/one.pdf" "$T/one.txt"
+contains "$T/one.txt.flat" "In Mar 2024, Low has the highest spend per customer, \$45.00: \$10.00 more than High (\$35.00). The lowest is Mid (\$25.00); all customers: \$35.00. •"
+
 # ------------------------------------------------------------ failures
 
 # with SCRIPT [ARGS]: the fixture in $T with its last insight replaced; every
