@@ -709,27 +709,53 @@ static int sb_format(lua_State *L)
     return 1;
 }
 
-/* print goes to stderr, one write per line, so output files stay clean. */
+/* print goes to stderr, so output files stay clean. What a script prints is
+ * data, not terminal control: each line it prints starts with "lua: " (a
+ * newline inside a value starts a new "lua: " line, so a script cannot forge
+ * a line of Quire's own), other control bytes and DEL are shown as \xHH
+ * (no escape sequences reach the terminal), and a call prints at most
+ * PRINT_MAX bytes of its values, then "...". */
+enum { PRINT_MAX = 4096 };
+
 static int sb_print(lua_State *L)
 {
+    static const char hex[] = "0123456789abcdef";
     int n = lua_gettop(L);
     int i;
-    size_t len;
-    const char *s;
+    size_t shown = 0;
     luaL_Buffer b;
 
+    for (i = 1; i <= n; i++) { /* first, as the buffer wants the stack's top */
+        safe_tolstring(L, i);
+        lua_replace(L, i);
+    }
     luaL_buffinit(L, &b);
     luaL_addstring(&b, "lua: ");
-    for (i = 1; i <= n; i++) {
-        safe_tolstring(L, i);
-        luaL_addvalue(&b);
+    for (i = 1; i <= n && shown < PRINT_MAX; i++) {
+        size_t len, k;
+        const char *s = lua_tolstring(L, i, &len);
+        for (k = 0; k < len && shown < PRINT_MAX; k++, shown++) {
+            unsigned char c = (unsigned char)s[k];
+            if (c == '\n')
+                luaL_addstring(&b, "\nlua: ");
+            else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+                luaL_addlstring(&b, esc, sizeof esc);
+            } else
+                luaL_addchar(&b, (char)c);
+        }
         if (i < n)
             luaL_addchar(&b, '\t');
     }
+    if (shown >= PRINT_MAX)
+        luaL_addstring(&b, "...");
     luaL_addchar(&b, '\n');
     luaL_pushresult(&b);
-    s = lua_tolstring(L, -1, &len);
-    fwrite(s, 1, len, stderr);
+    {
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        fwrite(s, 1, len, stderr);
+    }
     return 0;
 }
 

@@ -260,7 +260,7 @@ static void test_print(void)
 {
     quire_lua *q = make(0, 0, 0, 0);
     char path[64];
-    char buf[256], out[64];
+    char buf[8192], out[64];
     int fd, saved;
     ssize_t n;
 
@@ -279,6 +279,10 @@ static void test_print(void)
     saved = dup(2);
     dup2(fd, 2);
     CHECK(eval(q, "print('hello', 1, nil, true, {}, print) return 'done'", out, sizeof out) == 0);
+    /* What a script prints is data: no terminal escapes, no line of its own
+     * that does not start with "lua: ", and at most 4096 bytes a call. */
+    CHECK(eval(q, "print('a\\27[31mred\\nquire: error: forged', '\\0\\127') "
+                  "print(string.rep('z', 5000)) return 'done'", out, sizeof out) == 0);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -288,7 +292,18 @@ static void test_print(void)
     close(fd);
     unlink(path);
     CHECK_STR(out, "done");
-    CHECK_STR(buf, "lua: hello\t1\tnil\ttrue\ttable\tfunction\n");
+    {
+        const char *want = "lua: hello\t1\tnil\ttrue\ttable\tfunction\n"
+                           "lua: a\\x1b[31mred\nlua: quire: error: forged\t\\x00\\x7f\n"
+                           "lua: ";
+        const char *z = buf + strlen(want);
+        size_t k;
+        CHECK(strncmp(buf, want, strlen(want)) == 0);
+        for (k = 0; k < 4096 && z[k] == 'z'; k++)
+            ;
+        CHECK(k == 4096);
+        CHECK_STR(z + k, "...\n");
+    }
     qlua_free(q);
 }
 
