@@ -1,5 +1,5 @@
 /*
- * chart.c - line and grouped-bar charts as vectors.
+ * chart.c - line and grouped-bar charts as vectors, drawn on a canvas.
  *
  * Layout of the area chart_draw() is given, from the bottom up: the legend
  * (wrapping to as many rows as it needs), the x-axis title, the category
@@ -192,9 +192,9 @@ static const char *legend_label(const doc_chart *c, size_t s, char *buf, size_t 
 }
 
 /* Rows the legend needs at width w (at least one). */
-static int legend_rows(const doc_chart *c, pdf_fonts *fonts, double w)
+static int legend_rows(const doc_chart *c, canvas *cv, double w)
 {
-    pdf_style st = {fonts->regular, LEGEND_SIZE, PDF_INK, fonts};
+    canvas_font st = {0, LEGEND_SIZE, PDF_INK};
     double x = 0;
     int rows = 1;
     size_t s;
@@ -202,7 +202,7 @@ static int legend_rows(const doc_chart *c, pdf_fonts *fonts, double w)
     for (s = 0; s < c->nseries; s++) {
         char buf[256];
         const char *lab = legend_label(c, s, buf, sizeof buf);
-        double iw = SWATCH + 4 + fmin(pdf_style_width(&st, lab, strlen(lab)), w - SWATCH - 4);
+        double iw = SWATCH + 4 + fmin(canvas_text_width(cv, &st, lab, strlen(lab)), w - SWATCH - 4);
 
         if (x > 0 && x + iw > w) {
             rows++;
@@ -213,45 +213,43 @@ static int legend_rows(const doc_chart *c, pdf_fonts *fonts, double w)
     return rows;
 }
 
-static void draw_legend(HPDF_Page page, const doc_chart *c, pdf_fonts *fonts, double x0,
-                        double top, double w)
+static void draw_legend(canvas *cv, const doc_chart *c, double x0, double top, double w)
 {
-    pdf_style st = {fonts->regular, LEGEND_SIZE, PDF_INK, fonts};
+    canvas_font st = {0, LEGEND_SIZE, PDF_INK};
     double x = 0, y = top;
     size_t s;
 
     for (s = 0; s < c->nseries; s++) {
         char buf[256];
         const char *lab = legend_label(c, s, buf, sizeof buf);
-        double lw = fmin(pdf_style_width(&st, lab, strlen(lab)), w - SWATCH - 4);
+        double lw = fmin(canvas_text_width(cv, &st, lab, strlen(lab)), w - SWATCH - 4);
         double iw = SWATCH + 4 + lw;
 
         if (x > 0 && x + iw > w) {
             y -= LEGEND_ROW;
             x = 0;
         }
-        pdf_fill(page, series_color(c, s));
-        HPDF_Page_Rectangle(page, (HPDF_REAL)(x0 + x), (HPDF_REAL)(y - SWATCH),
-                            (HPDF_REAL)SWATCH, (HPDF_REAL)SWATCH);
-        HPDF_Page_Fill(page);
-        pdf_text_fit(page, &st, x0 + x + SWATCH + 4, y - SWATCH + 1.2, PDF_LEFT, lw, lab,
-                     strlen(lab));
+        canvas_fill_color(cv, series_color(c, s));
+        canvas_rect(cv, x0 + x, y - SWATCH, SWATCH, SWATCH);
+        canvas_fill(cv);
+        canvas_text_fit(cv, &st, x0 + x + SWATCH + 4, y - SWATCH + 1.2, CANVAS_LEFT, lw, lab,
+                        strlen(lab));
         x += iw + 14;
     }
 }
 
 /* Whether the chart's categories can be labelled in groups (short labels
  * over group labels) and their full labels do not fit slots of width slot. */
-static int grouped_labels(const doc_chart *c, pdf_fonts *fonts, double slot)
+static int grouped_labels(const doc_chart *c, canvas *cv, double slot)
 {
-    pdf_style st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    canvas_font st = {0, LABEL_SIZE, PDF_INK};
     size_t i;
 
     if (!c->cats || !c->cat_short || !c->cat_groups)
         return 0;
     for (i = 0; i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats[i]);
-        if (pdf_style_width(&st, lab, strlen(lab)) > slot)
+        if (canvas_text_width(cv, &st, lab, strlen(lab)) > slot)
             return 1;
     }
     return 0;
@@ -264,7 +262,7 @@ static int grouped_labels(const doc_chart *c, pdf_fonts *fonts, double slot)
  * its first category ("2022", then "2023" under January). Months are never
  * ambiguous this way, at any count.
  */
-static void draw_grouped(HPDF_Page page, const pdf_style *st, const doc_chart *c, double left,
+static void draw_grouped(canvas *cv, const canvas_font *st, const doc_chart *c, double left,
                          double slot, double y)
 {
     double widest = 0;
@@ -272,14 +270,14 @@ static void draw_grouped(HPDF_Page page, const pdf_style *st, const doc_chart *c
 
     for (i = 0; i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cat_short[i]);
-        widest = fmax(widest, pdf_style_width(st, lab, strlen(lab)));
+        widest = fmax(widest, canvas_text_width(cv, st, lab, strlen(lab)));
     }
     while (widest + 4 > slot * (double)k && k < c->ncats)
         k++;
     for (i = 0; i < c->ncats; i += k) {
         const char *lab = label_or_empty(c->cat_short[i]);
-        pdf_text_fit(page, st, left + slot * ((double)i + 0.5), y, PDF_CENTER, slot * (double)k,
-                     lab, strlen(lab));
+        canvas_text_fit(cv, st, left + slot * ((double)i + 0.5), y, CANVAS_CENTER, slot * (double)k,
+                        lab, strlen(lab));
     }
     for (i = 0; i < c->ncats; i++) {
         const char *g = label_or_empty(c->cat_groups[i]);
@@ -289,13 +287,13 @@ static void draw_grouped(HPDF_Page page, const pdf_style *st, const doc_chart *c
             continue;
         for (j = i + 1; j < c->ncats && strcmp(g, label_or_empty(c->cat_groups[j])) == 0; j++)
             ;
-        pdf_text_fit(page, st, left + slot * (double)i + 1, y - LABEL_SIZE * 1.2, PDF_LEFT,
-                     slot * (double)(j - i) - 2, g, strlen(g));
+        canvas_text_fit(cv, st, left + slot * (double)i + 1, y - LABEL_SIZE * 1.2, CANVAS_LEFT,
+                        slot * (double)(j - i) - 2, g, strlen(g));
     }
 }
 
 /* Width of the widest space-separated word of s. */
-static double widest_word(const pdf_style *st, const char *s, size_t len)
+static double widest_word(canvas *cv, const canvas_font *st, const char *s, size_t len)
 {
     double best = 0;
     size_t i = 0;
@@ -305,7 +303,7 @@ static double widest_word(const pdf_style *st, const char *s, size_t len)
 
         while (j < len && s[j] != ' ')
             j++;
-        best = fmax(best, pdf_style_width(st, s + i, j - i));
+        best = fmax(best, canvas_text_width(cv, st, s + i, j - i));
         i = j + 1;
     }
     return best;
@@ -316,15 +314,15 @@ static double widest_word(const pdf_style *st, const char *s, size_t len)
 
 /* The size of the category labels in slots of width slot: the usual size,
  * or a little smaller when that keeps every word of every label whole. */
-static double cat_size(const doc_chart *c, pdf_fonts *fonts, double slot)
+static double cat_size(const doc_chart *c, canvas *cv, double slot)
 {
-    pdf_style st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
+    canvas_font st = {0, LABEL_SIZE, PDF_INK};
     double widest = 0;
     size_t i;
 
     for (i = 0; c->cats && i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats[i]);
-        widest = fmax(widest, widest_word(&st, lab, strlen(lab)));
+        widest = fmax(widest, widest_word(cv, &st, lab, strlen(lab)));
     }
     if (widest <= slot || widest * LABEL_SIZE_MIN / LABEL_SIZE > slot)
         return LABEL_SIZE;
@@ -332,15 +330,15 @@ static double cat_size(const doc_chart *c, pdf_fonts *fonts, double slot)
 }
 
 /* Lines (1 or 2) the category labels need in slots of width slot. */
-static int label_lines(const doc_chart *c, pdf_fonts *fonts, double slot)
+static int label_lines(const doc_chart *c, canvas *cv, double slot)
 {
-    pdf_style st = {fonts->regular, cat_size(c, fonts, slot), PDF_INK, fonts};
+    canvas_font st = {0, cat_size(c, cv, slot), PDF_INK};
     size_t i;
 
     for (i = 0; i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats[i]);
 
-        if (pdf_style_width(&st, lab, strlen(lab)) > slot)
+        if (canvas_text_width(cv, &st, lab, strlen(lab)) > slot)
             return 2;
     }
     return 1;
@@ -353,32 +351,31 @@ static int label_lines(const doc_chart *c, pdf_fonts *fonts, double slot)
  * balanced lines ("Jul" / "2024" like "Jun" / "2024"), never inside a word
  * that fits; a label that still does not fit is shortened with an ellipsis.
  */
-static void draw_cat_label(HPDF_Page page, const pdf_style *st, double cx, double y, double slot,
+static void draw_cat_label(canvas *cv, const canvas_font *st, double cx, double y, double slot,
                            int lines, const char *lab)
 {
     size_t len = strlen(lab), line_len, next;
     double w;
 
     if (lines < 2 || !memchr(lab, ' ', len)) {
-        pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, len);
+        canvas_text_fit(cv, st, cx, y, CANVAS_CENTER, slot, lab, len);
         return;
     }
-    w = pdf_style_width(st, lab, len);
-    w = fmin(slot, fmax(w * 0.55, widest_word(st, lab, len)) + 0.5);
-    next = pdf_wrap_next(st, w, lab, len, &line_len);
-    pdf_text_fit(page, st, cx, y, PDF_CENTER, slot, lab, line_len);
+    w = canvas_text_width(cv, st, lab, len);
+    w = fmin(slot, fmax(w * 0.55, widest_word(cv, st, lab, len)) + 0.5);
+    next = canvas_wrap_next(cv, st, w, lab, len, &line_len);
+    canvas_text_fit(cv, st, cx, y, CANVAS_CENTER, slot, lab, line_len);
     if (next < len)
-        pdf_text_fit(page, st, cx, y - LABEL_SIZE * 1.2, PDF_CENTER, slot, lab + next,
-                     len - next);
+        canvas_text_fit(cv, st, cx, y - LABEL_SIZE * 1.2, CANVAS_CENTER, slot, lab + next,
+                        len - next);
 }
 
-static void draw_no_data(HPDF_Page page, pdf_fonts *fonts, double x, double y, double w,
-                         double h)
+static void draw_no_data(canvas *cv, double x, double y, double w, double h)
 {
-    pdf_style st = {fonts->regular, 10, PDF_FAINT, fonts};
+    canvas_font st = {0, 10, PDF_FAINT};
 
-    pdf_text(page, &st, x + w / 2, y + h / 2 - 3.5, PDF_CENTER, CHART_NO_DATA,
-             strlen(CHART_NO_DATA));
+    canvas_text(cv, &st, x + w / 2, y + h / 2 - 3.5, CANVAS_CENTER, CHART_NO_DATA,
+                strlen(CHART_NO_DATA));
 }
 
 /* ------------------------------------------------------------------ draw */
@@ -393,30 +390,30 @@ static double ymap(const plot *p, double v)
     return p->bottom + (v - p->t.min) / (p->t.max - p->t.min) * (p->top - p->bottom);
 }
 
-static void draw_lines(HPDF_Page page, const doc_chart *c, const plot *p, double slot)
+static void draw_lines(canvas *cv, const doc_chart *c, const plot *p, double slot)
 {
     size_t s, i;
 
-    HPDF_Page_SetLineJoin(page, HPDF_ROUND_JOIN);
-    HPDF_Page_SetLineCap(page, HPDF_ROUND_END);
+    canvas_line_join(cv, CANVAS_JOIN_ROUND);
+    canvas_line_cap(cv, CANVAS_CAP_ROUND);
     for (s = 0; s < c->nseries; s++) {
         int pen = 0, moved = 0, segs = 0;
 
-        pdf_stroke(page, series_color(c, s));
-        HPDF_Page_SetLineWidth(page, 1.8);
+        canvas_stroke_color(cv, series_color(c, s));
+        canvas_line_width(cv, 1.8);
         for (i = 0; i < c->ncats; i++) {
             double v = value_at(c, s, i);
-            HPDF_REAL px = (HPDF_REAL)(p->left + slot * ((double)i + 0.5));
+            double px = (p->left + slot * ((double)i + 0.5));
 
             if (isnan(v)) {
                 pen = 0;
                 continue;
             }
             if (pen) {
-                HPDF_Page_LineTo(page, px, (HPDF_REAL)ymap(p, v));
+                canvas_line_to(cv, px, ymap(p, v));
                 segs++;
             } else {
-                HPDF_Page_MoveTo(page, px, (HPDF_REAL)ymap(p, v));
+                canvas_move_to(cv, px, ymap(p, v));
                 moved = 1;
             }
             pen = 1;
@@ -424,26 +421,25 @@ static void draw_lines(HPDF_Page page, const doc_chart *c, const plot *p, double
         /* A path is ended only if one was begun: a series with no value
          * anywhere draws nothing (its legend entry says so). */
         if (segs)
-            HPDF_Page_Stroke(page);
+            canvas_stroke(cv);
         else if (moved)
-            HPDF_Page_EndPath(page);
+            canvas_end_path(cv);
 
         /* Markers: filled in the series colour with a white ring. */
-        pdf_fill(page, series_color(c, s));
-        pdf_stroke(page, (quire_rgb){1, 1, 1});
-        HPDF_Page_SetLineWidth(page, 0.8);
+        canvas_fill_color(cv, series_color(c, s));
+        canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
+        canvas_line_width(cv, 0.8);
         for (i = 0; i < c->ncats; i++) {
             double v = value_at(c, s, i);
 
             if (isnan(v))
                 continue;
-            HPDF_Page_Circle(page, (HPDF_REAL)(p->left + slot * ((double)i + 0.5)),
-                             (HPDF_REAL)ymap(p, v), 2.6f);
-            HPDF_Page_FillStroke(page);
+            canvas_circle(cv, p->left + slot * ((double)i + 0.5), ymap(p, v), 2.6);
+            canvas_fill_stroke(cv);
         }
     }
-    HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
-    HPDF_Page_SetLineJoin(page, HPDF_MITER_JOIN);
+    canvas_line_cap(cv, CANVAS_CAP_BUTT);
+    canvas_line_join(cv, CANVAS_JOIN_MITER);
 }
 
 /*
@@ -470,8 +466,9 @@ static int label_decimals(const doc_chart *c)
 }
 
 /* Bar value labels fit when the widest one is no wider than a bar. */
-static int bar_labels_fit(const doc_chart *c, HPDF_Font font, double bar_w, int dec)
+static int bar_labels_fit(canvas *cv, const doc_chart *c, double bar_w, int dec)
 {
+    canvas_font vf = {0, VALUE_SIZE, PDF_MUTED};
     size_t s, i;
     char buf[64];
 
@@ -484,19 +481,19 @@ static int bar_labels_fit(const doc_chart *c, HPDF_Font font, double bar_w, int 
             if (isnan(v))
                 continue;
             quire_format_value(buf, sizeof buf, v, c->unit, dec);
-            if (pdf_text_width(font, VALUE_SIZE, buf, strlen(buf)) > bar_w + 2)
+            if (canvas_text_width(cv, &vf, buf, strlen(buf)) > bar_w + 2)
                 return 0;
         }
     }
     return 1;
 }
 
-static void draw_bars(HPDF_Page page, const doc_chart *c, const plot *p, double slot,
-                      int labels, int dec, HPDF_Font font)
+static void draw_bars(canvas *cv, const doc_chart *c, const plot *p, double slot, int labels,
+                      int dec)
 {
     double group = slot * 0.8, bw = group / (double)c->nseries;
     double gap = bw > 6 ? 1.0 : 0.0, y0 = ymap(p, 0);
-    pdf_style st = {font, VALUE_SIZE, PDF_MUTED, NULL};
+    canvas_font st = {0, VALUE_SIZE, PDF_MUTED};
     size_t s, i;
     char buf[64];
 
@@ -510,15 +507,14 @@ static void draw_bars(HPDF_Page page, const doc_chart *c, const plot *p, double 
                 continue;
             yv = ymap(p, v);
             bx = gx + bw * (double)s + gap / 2;
-            pdf_fill(page, series_color(c, s));
-            HPDF_Page_Rectangle(page, (HPDF_REAL)bx, (HPDF_REAL)fmin(y0, yv),
-                                (HPDF_REAL)(bw - gap), (HPDF_REAL)fabs(yv - y0));
-            HPDF_Page_Fill(page);
+            canvas_fill_color(cv, series_color(c, s));
+            canvas_rect(cv, bx, fmin(y0, yv), bw - gap, fabs(yv - y0));
+            canvas_fill(cv);
             if (labels) {
                 quire_format_value(buf, sizeof buf, v, c->unit, dec);
-                pdf_text(page, &st, bx + (bw - gap) / 2,
-                         v >= 0 ? yv + 2.5 : yv - 2.5 - VALUE_SIZE * 0.75, PDF_CENTER, buf,
-                         strlen(buf));
+                canvas_text(cv, &st, bx + (bw - gap) / 2,
+                            v >= 0 ? yv + 2.5 : yv - 2.5 - VALUE_SIZE * 0.75, CANVAS_CENTER, buf,
+                            strlen(buf));
             }
         }
     }
@@ -526,13 +522,13 @@ static void draw_bars(HPDF_Page page, const doc_chart *c, const plot *p, double 
 
 /* One bar per category, the series stacked on it from zero: positive values
  * upwards, negative ones downwards, a hairline of white between parts. */
-static void draw_stacked(HPDF_Page page, const doc_chart *c, const plot *p, double slot)
+static void draw_stacked(canvas *cv, const doc_chart *c, const plot *p, double slot)
 {
     double bw = fmin(slot * 0.6, 48);
     size_t s, i;
 
-    HPDF_Page_SetLineWidth(page, 0.5);
-    pdf_stroke(page, (quire_rgb){1, 1, 1});
+    canvas_line_width(cv, 0.5);
+    canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
     for (i = 0; i < c->ncats; i++) {
         double bx = p->left + slot * ((double)i + 0.5) - bw / 2, up = 0, down = 0;
 
@@ -542,10 +538,10 @@ static void draw_stacked(HPDF_Page page, const doc_chart *c, const plot *p, doub
             if (isnan(v) || v == 0)
                 continue;
             from = v > 0 ? up : down;
-            pdf_fill(page, series_color(c, s));
-            HPDF_Page_Rectangle(page, (HPDF_REAL)bx, (HPDF_REAL)fmin(ymap(p, from), ymap(p, from + v)),
-                                (HPDF_REAL)bw, (HPDF_REAL)fabs(ymap(p, from + v) - ymap(p, from)));
-            HPDF_Page_FillStroke(page);
+            canvas_fill_color(cv, series_color(c, s));
+            canvas_rect(cv, bx, fmin(ymap(p, from), ymap(p, from + v)), bw,
+                        fabs(ymap(p, from + v) - ymap(p, from)));
+            canvas_fill_stroke(cv);
             if (v > 0)
                 up += v;
             else
@@ -561,16 +557,15 @@ static void draw_stacked(HPDF_Page page, const doc_chart *c, const plot *p, doub
  * axis along the bottom, one bar per series in each category's band, the
  * value at the end of each bar when there is room.
  */
-static void draw_hbar(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, plot *p, double x,
-                      double y, double w, double h)
+static void draw_hbar(canvas *cv, const doc_chart *c, plot *p, double x, double y, double w,
+                      double h)
 {
-    pdf_style cat_st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
-    pdf_style tick_st = {fonts->regular, TICK_SIZE, PDF_MUTED, fonts};
-    pdf_style val_st = {fonts->regular, VALUE_SIZE, PDF_MUTED, fonts};
-    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
-    static const HPDF_UINT16 dash[] = {2, 2};
+    canvas_font cat_st = {0, LABEL_SIZE, PDF_INK};
+    canvas_font tick_st = {0, TICK_SIZE, PDF_MUTED};
+    canvas_font val_st = {0, VALUE_SIZE, PDF_MUTED};
+    canvas_font title_st = {0, TITLE_SIZE, PDF_FAINT};
     double label_w = 0, band, bh, max_abs = fmax(fabs(p->t.min), fabs(p->t.max)), legend_h;
-    int rows = c->nseries > 1 && c->series ? legend_rows(c, fonts, w) : 0, k;
+    int rows = c->nseries > 1 && c->series ? legend_rows(c, cv, w) : 0, k;
     int dec = label_decimals(c);
     size_t i, s;
     char buf[64];
@@ -578,7 +573,7 @@ static void draw_hbar(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, plot
     for (i = 0; i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
 
-        label_w = fmax(label_w, pdf_style_width(&cat_st, lab, strlen(lab)));
+        label_w = fmax(label_w, canvas_text_width(cv, &cat_st, lab, strlen(lab)));
     }
     label_w = fmin(label_w, w * 0.3);
     legend_h = rows ? rows * LEGEND_ROW + 8 : 0;
@@ -590,31 +585,31 @@ static void draw_hbar(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, plot
     bh = fmin(band * 0.72 / (double)c->nseries, 16);
 
     /* Vertical gridlines and their labels along the bottom. */
-    HPDF_Page_SetLineWidth(page, 0.5);
-    pdf_stroke(page, PDF_GRID);
-    HPDF_Page_SetDash(page, dash, 2, 0);
+    canvas_line_width(cv, 0.5);
+    canvas_stroke_color(cv, PDF_GRID);
+    canvas_dash(cv, 2, 2);
     for (k = 0; k < p->t.count; k++) {
         double v = p->t.min + k * p->t.step;
         double gx = p->left + (v - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
 
-        HPDF_Page_MoveTo(page, (HPDF_REAL)gx, (HPDF_REAL)p->bottom);
-        HPDF_Page_LineTo(page, (HPDF_REAL)gx, (HPDF_REAL)p->top);
+        canvas_move_to(cv, gx, p->bottom);
+        canvas_line_to(cv, gx, p->top);
     }
-    HPDF_Page_Stroke(page);
-    HPDF_Page_SetDash(page, NULL, 0, 0);
+    canvas_stroke(cv);
+    canvas_dash(cv, 0, 0);
     for (k = 0; k < p->t.count; k++) {
         double v = p->t.min + k * p->t.step;
         double gx = p->left + (v - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
 
         quire_format_axis(buf, sizeof buf, v, p->t.step, max_abs, c->unit);
-        pdf_text(page, &tick_st, gx, p->bottom - TICK_SIZE - 4, PDF_CENTER, buf, strlen(buf));
+        canvas_text(cv, &tick_st, gx, p->bottom - TICK_SIZE - 4, CANVAS_CENTER, buf, strlen(buf));
     }
     for (i = 0; i < c->ncats; i++) {
         double top = p->top - band * (double)i, by0 = top - (band - bh * (double)c->nseries) / 2;
         const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
 
-        pdf_text_fit(page, &cat_st, p->left - 6, top - band / 2 - LABEL_SIZE * 0.35, PDF_RIGHT,
-                     label_w, lab, strlen(lab));
+        canvas_text_fit(cv, &cat_st, p->left - 6, top - band / 2 - LABEL_SIZE * 0.35, CANVAS_RIGHT,
+                        label_w, lab, strlen(lab));
         for (s = 0; s < c->nseries; s++) {
             double v = value_at(c, s, i), x0, x1, by = by0 - bh * (double)(s + 1);
 
@@ -622,31 +617,30 @@ static void draw_hbar(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, plot
                 continue;
             x0 = p->left + (fmin(v, 0) - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
             x1 = p->left + (fmax(v, 0) - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
-            pdf_fill(page, series_color(c, s));
-            HPDF_Page_Rectangle(page, (HPDF_REAL)x0, (HPDF_REAL)(by + 0.5), (HPDF_REAL)(x1 - x0),
-                                (HPDF_REAL)(bh - 1));
-            HPDF_Page_Fill(page);
+            canvas_fill_color(cv, series_color(c, s));
+            canvas_rect(cv, x0, by + 0.5, x1 - x0, bh - 1);
+            canvas_fill(cv);
             if (bh >= 6) {
                 quire_format_value(buf, sizeof buf, v, c->unit, dec);
-                pdf_text(page, &val_st, v >= 0 ? x1 + 3 : x0 - 3, by + bh / 2 - VALUE_SIZE * 0.35,
-                         v >= 0 ? PDF_LEFT : PDF_RIGHT, buf, strlen(buf));
+                canvas_text(cv, &val_st, v >= 0 ? x1 + 3 : x0 - 3, by + bh / 2 - VALUE_SIZE * 0.35,
+                            v >= 0 ? CANVAS_LEFT : CANVAS_RIGHT, buf, strlen(buf));
             }
         }
     }
     {
         double zx = p->left + (0 - p->t.min) / (p->t.max - p->t.min) * (p->right - p->left);
 
-        HPDF_Page_SetLineWidth(page, 0.7);
-        pdf_stroke(page, PDF_FAINT);
-        HPDF_Page_MoveTo(page, (HPDF_REAL)zx, (HPDF_REAL)p->bottom);
-        HPDF_Page_LineTo(page, (HPDF_REAL)zx, (HPDF_REAL)p->top);
-        HPDF_Page_Stroke(page);
+        canvas_line_width(cv, 0.7);
+        canvas_stroke_color(cv, PDF_FAINT);
+        canvas_move_to(cv, zx, p->bottom);
+        canvas_line_to(cv, zx, p->top);
+        canvas_stroke(cv);
     }
     if (c->x_title && *c->x_title)
-        pdf_text_fit(page, &title_st, (p->left + p->right) / 2, y + legend_h + 2, PDF_CENTER,
-                     p->right - p->left, c->x_title, strlen(c->x_title));
+        canvas_text_fit(cv, &title_st, (p->left + p->right) / 2, y + legend_h + 2, CANVAS_CENTER,
+                        p->right - p->left, c->x_title, strlen(c->x_title));
     if (rows)
-        draw_legend(page, c, fonts, p->left, y + legend_h - 8, p->right - p->left);
+        draw_legend(cv, c, p->left, y + legend_h - 8, p->right - p->left);
 }
 
 /* ------------------------------------------------------------ heatmap */
@@ -689,12 +683,12 @@ static quire_rgb heat(double t)
  * it fits; missing cells are left pale with a dash. A colour scale with the
  * two ends' values sits at the bottom.
  */
-static void draw_heatmap(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
-                         double w, double h, double lo, double hi)
+static void draw_heatmap(canvas *cv, const doc_chart *c, double x, double y, double w, double h,
+                         double lo, double hi)
 {
-    pdf_style lab_st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
-    pdf_style val_st = {fonts->regular, 7, PDF_INK, fonts};
-    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
+    canvas_font lab_st = {0, LABEL_SIZE, PDF_INK};
+    canvas_font val_st = {0, 7, PDF_INK};
+    canvas_font title_st = {0, TITLE_SIZE, PDF_FAINT};
     double label_w = 0, left, top = y + h, bottom, cw, ch, span = hi > lo ? hi - lo : 1;
     int dec = label_decimals(c), grouped;
     size_t s, i;
@@ -703,92 +697,90 @@ static void draw_heatmap(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, d
     for (s = 0; s < c->nseries; s++) {
         const char *lab = label_or_empty(c->series ? c->series[s] : NULL);
 
-        label_w = fmax(label_w, pdf_style_width(&lab_st, lab, strlen(lab)));
+        label_w = fmax(label_w, canvas_text_width(cv, &lab_st, lab, strlen(lab)));
     }
     label_w = fmin(label_w, w * 0.28);
     left = x + label_w + 8 + (c->row_title && *c->row_title ? TITLE_SIZE + 6 : 0);
     cw = (x + w - left) / (double)c->ncats;
-    grouped = grouped_labels(c, fonts, cw - 2);
+    grouped = grouped_labels(c, cv, cw - 2);
     bottom = y + 30 + LABEL_SIZE + 8 + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0) +
              (grouped ? LABEL_SIZE * 1.2 : 0);
     ch = fmin((top - bottom) / (double)c->nseries, 26);
     top = bottom + ch * (double)c->nseries;
 
-    HPDF_Page_SetLineWidth(page, 1);
-    pdf_stroke(page, (quire_rgb){1, 1, 1});
+    canvas_line_width(cv, 1);
+    canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
     for (s = 0; s < c->nseries; s++) {
         double cy = top - ch * (double)(s + 1);
         const char *lab = label_or_empty(c->series ? c->series[s] : NULL);
 
-        pdf_text_fit(page, &lab_st, left - 6, cy + ch / 2 - LABEL_SIZE * 0.35, PDF_RIGHT, label_w,
-                     lab, strlen(lab));
+        canvas_text_fit(cv, &lab_st, left - 6, cy + ch / 2 - LABEL_SIZE * 0.35, CANVAS_RIGHT,
+                        label_w, lab, strlen(lab));
         for (i = 0; i < c->ncats; i++) {
             double v = value_at(c, s, i), t = isnan(v) ? 0 : (v - lo) / span;
             double cx = left + cw * (double)i;
 
             quire_rgb fill = isnan(v) ? (quire_rgb){0.97, 0.97, 0.97} : heat(t);
 
-            pdf_fill(page, fill);
-            HPDF_Page_Rectangle(page, (HPDF_REAL)cx, (HPDF_REAL)cy, (HPDF_REAL)cw, (HPDF_REAL)ch);
-            HPDF_Page_FillStroke(page);
+            canvas_fill_color(cv, fill);
+            canvas_rect(cv, cx, cy, cw, ch);
+            canvas_fill_stroke(cv);
             if (isnan(v))
                 snprintf(buf, sizeof buf, "%s", QUIRE_NO_VALUE);
             else
                 quire_format_value(buf, sizeof buf, v, c->unit, dec);
             val_st.color = text_on(fill);
-            if (pdf_style_width(&val_st, buf, strlen(buf)) <= cw - 4)
-                pdf_text(page, &val_st, cx + cw / 2, cy + ch / 2 - 2.5, PDF_CENTER, buf,
-                         strlen(buf));
+            if (canvas_text_width(cv, &val_st, buf, strlen(buf)) <= cw - 4)
+                canvas_text(cv, &val_st, cx + cw / 2, cy + ch / 2 - 2.5, CANVAS_CENTER, buf,
+                            strlen(buf));
         }
     }
     if (grouped)
-        draw_grouped(page, &lab_st, c, left, cw, top - ch * (double)c->nseries - LABEL_SIZE - 4);
+        draw_grouped(cv, &lab_st, c, left, cw, top - ch * (double)c->nseries - LABEL_SIZE - 4);
     for (i = 0; !grouped && i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
 
-        pdf_text_fit(page, &lab_st, left + cw * ((double)i + 0.5), top - ch * (double)c->nseries -
-                     LABEL_SIZE - 4, PDF_CENTER, cw - 2, lab, strlen(lab));
+        canvas_text_fit(cv, &lab_st, left + cw * ((double)i + 0.5),
+                        top - ch * (double)c->nseries - LABEL_SIZE - 4, CANVAS_CENTER, cw - 2, lab,
+                        strlen(lab));
     }
     if (c->x_title && *c->x_title)
-        pdf_text_fit(page, &title_st, left + cw * (double)c->ncats / 2, y + 30, PDF_CENTER,
-                     cw * (double)c->ncats, c->x_title, strlen(c->x_title));
+        canvas_text_fit(cv, &title_st, left + cw * (double)c->ncats / 2, y + 30, CANVAS_CENTER,
+                        cw * (double)c->ncats, c->x_title, strlen(c->x_title));
     if (c->row_title && *c->row_title)
-        pdf_text_fit_up(page, &title_st, x + TITLE_SIZE, bottom + (top - bottom) / 2, PDF_CENTER,
-                        top - bottom, c->row_title, strlen(c->row_title));
+        canvas_text_fit_up(cv, &title_st, x + TITLE_SIZE, bottom + (top - bottom) / 2,
+                           CANVAS_CENTER, top - bottom, c->row_title, strlen(c->row_title));
     {
         /* The colour scale: 20 steps, the low and high values at its ends. */
         double sw = fmin(160, w * 0.4), sx = left, sy = y + 6;
         int k;
 
         for (k = 0; k < 20; k++) {
-            pdf_fill(page, heat(k / 19.0));
-            HPDF_Page_Rectangle(page, (HPDF_REAL)(sx + sw * k / 20.0), (HPDF_REAL)sy,
-                                (HPDF_REAL)(sw / 20.0 + 0.3), 8);
-            HPDF_Page_Fill(page);
+            canvas_fill_color(cv, heat(k / 19.0));
+            canvas_rect(cv, sx + sw * k / 20.0, sy, sw / 20.0 + 0.3, 8);
+            canvas_fill(cv);
         }
         lab_st.size = TICK_SIZE;
         lab_st.color = PDF_MUTED;
         quire_format_value(buf, sizeof buf, lo, c->unit, dec);
-        pdf_text(page, &lab_st, sx - 4, sy + 1, PDF_RIGHT, buf, strlen(buf));
+        canvas_text(cv, &lab_st, sx - 4, sy + 1, CANVAS_RIGHT, buf, strlen(buf));
         quire_format_value(buf, sizeof buf, hi, c->unit, dec);
-        pdf_text(page, &lab_st, sx + sw + 4, sy + 1, PDF_LEFT, buf, strlen(buf));
+        canvas_text(cv, &lab_st, sx + sw + 4, sy + 1, CANVAS_LEFT, buf, strlen(buf));
     }
 }
 
-void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
-                double w, double h)
+void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
 {
-    pdf_style tick_st = {fonts->regular, TICK_SIZE, PDF_MUTED, fonts};
-    pdf_style cat_st = {fonts->regular, LABEL_SIZE, PDF_INK, fonts};
-    pdf_style title_st = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
-    static const HPDF_UINT16 dash[] = {2, 2};
+    canvas_font tick_st = {0, TICK_SIZE, PDF_MUTED};
+    canvas_font cat_st = {0, LABEL_SIZE, PDF_INK};
+    canvas_font title_st = {0, TITLE_SIZE, PDF_FAINT};
     char buf[64];
     double lo = 0, hi = 0, label_w = 0, max_abs, slot, legend_h, xlab_h, xtitle_h;
     int rows, lines, grouped, k, labels = 0, dec = label_decimals(c);
     plot p;
 
     if (!data_range(c, &lo, &hi) || (lo == 0 && hi == 0)) {
-        draw_no_data(page, fonts, x, y, w, h);
+        draw_no_data(cv, x, y, w, h);
         return;
     }
     if (c->kind == DOC_CHART_HEATMAP) {
@@ -805,12 +797,12 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
                     any = 1;
                 }
         }
-        draw_heatmap(page, fonts, c, x, y, w, h, lo, hi);
+        draw_heatmap(cv, c, x, y, w, h, lo, hi);
         return;
     }
     axis_ticks(c, lo, hi, &p.t);
     if (c->kind == DOC_CHART_HBAR) {
-        draw_hbar(page, fonts, c, &p, x, y, w, h);
+        draw_hbar(cv, c, &p, x, y, w, h);
         return;
     }
     max_abs = fmax(fabs(p.t.min), fabs(p.t.max));
@@ -818,21 +810,21 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
         double tw;
 
         quire_format_axis(buf, sizeof buf, p.t.min + k * p.t.step, p.t.step, max_abs, c->unit);
-        tw = pdf_text_width(fonts->regular, TICK_SIZE, buf, strlen(buf));
+        tw = canvas_text_width(cv, &tick_st, buf, strlen(buf));
         if (tw > label_w)
             label_w = tw;
     }
 
-    rows = c->series ? legend_rows(c, fonts, w) : 0;
+    rows = c->series ? legend_rows(c, cv, w) : 0;
     legend_h = rows ? rows * LEGEND_ROW + 8 : 0;
     xtitle_h = c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0;
     p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + label_w + 6;
     p.right = x + w - 4;
     slot = (p.right - p.left) / (double)c->ncats;
-    grouped = grouped_labels(c, fonts, slot - 4);
-    lines = grouped ? 2 : c->cats ? label_lines(c, fonts, slot - 4) : 0;
+    grouped = grouped_labels(c, cv, slot - 4);
+    lines = grouped ? 2 : c->cats ? label_lines(c, cv, slot - 4) : 0;
     if (!grouped)
-        cat_st.size = cat_size(c, fonts, slot - 4);
+        cat_st.size = cat_size(c, cv, slot - 4);
     xlab_h = lines ? 8 + lines * LABEL_SIZE * 1.2 : 4;
     p.bottom = y + legend_h + xtitle_h + xlab_h;
     p.top = y + h - TICK_SIZE / 2 - 1;
@@ -841,97 +833,97 @@ void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, 
     } else if (c->kind == DOC_CHART_BAR) {
         double bw = slot * 0.8 / (double)c->nseries;
 
-        labels = bar_labels_fit(c, fonts->regular, bw - (bw > 6 ? 1 : 0), dec);
+        labels = bar_labels_fit(cv, c, bw - (bw > 6 ? 1 : 0), dec);
         if (labels)
             p.top -= VALUE_SIZE + 2;
     }
     if (p.top - p.bottom < 20) {
-        draw_no_data(page, fonts, x, y, w, h);
+        draw_no_data(cv, x, y, w, h);
         return;
     }
 
     /* Gridlines and value-axis labels. */
-    HPDF_Page_SetLineWidth(page, 0.5);
-    pdf_stroke(page, PDF_GRID);
-    HPDF_Page_SetDash(page, dash, 2, 0);
+    canvas_line_width(cv, 0.5);
+    canvas_stroke_color(cv, PDF_GRID);
+    canvas_dash(cv, 2, 2);
     for (k = 0; k < p.t.count; k++) {
         double v = p.t.min + k * p.t.step;
 
         if (k == 0 || (c->kind != DOC_CHART_LINE && fabs(v) < p.t.step * 1e-6))
             continue; /* the baseline and the zero line are solid */
-        HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)ymap(&p, v));
-        HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)ymap(&p, v));
+        canvas_move_to(cv, p.left, ymap(&p, v));
+        canvas_line_to(cv, p.right, ymap(&p, v));
     }
-    HPDF_Page_Stroke(page);
-    HPDF_Page_SetDash(page, NULL, 0, 0);
+    canvas_stroke(cv);
+    canvas_dash(cv, 0, 0);
     for (k = 0; k < p.t.count; k++) {
         double v = p.t.min + k * p.t.step;
 
         quire_format_axis(buf, sizeof buf, v, p.t.step, max_abs, c->unit);
-        pdf_text(page, &tick_st, p.left - 6, ymap(&p, v) - TICK_SIZE * 0.35, PDF_RIGHT, buf,
-                 strlen(buf));
+        canvas_text(cv, &tick_st, p.left - 6, ymap(&p, v) - TICK_SIZE * 0.35, CANVAS_RIGHT, buf,
+                    strlen(buf));
     }
-    HPDF_Page_SetLineWidth(page, 0.7);
-    pdf_stroke(page, PDF_RULE);
-    HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)p.bottom);
-    HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)p.bottom);
-    HPDF_Page_Stroke(page);
+    canvas_line_width(cv, 0.7);
+    canvas_stroke_color(cv, PDF_RULE);
+    canvas_move_to(cv, p.left, p.bottom);
+    canvas_line_to(cv, p.right, p.bottom);
+    canvas_stroke(cv);
 
     if (c->kind != DOC_CHART_LINE) {
         if (c->kind == DOC_CHART_STACKED)
-            draw_stacked(page, c, &p, slot);
+            draw_stacked(cv, c, &p, slot);
         else
-            draw_bars(page, c, &p, slot, labels, dec, fonts->regular);
+            draw_bars(cv, c, &p, slot, labels, dec);
         if (p.t.min < 0) {
             /* The zero line over the bars that hang from it. */
-            HPDF_Page_SetLineWidth(page, 0.8);
-            pdf_stroke(page, PDF_FAINT);
-            HPDF_Page_MoveTo(page, (HPDF_REAL)p.left, (HPDF_REAL)ymap(&p, 0));
-            HPDF_Page_LineTo(page, (HPDF_REAL)p.right, (HPDF_REAL)ymap(&p, 0));
-            HPDF_Page_Stroke(page);
+            canvas_line_width(cv, 0.8);
+            canvas_stroke_color(cv, PDF_FAINT);
+            canvas_move_to(cv, p.left, ymap(&p, 0));
+            canvas_line_to(cv, p.right, ymap(&p, 0));
+            canvas_stroke(cv);
         }
     } else {
-        draw_lines(page, c, &p, slot);
+        draw_lines(cv, c, &p, slot);
     }
 
     /* Category labels, axis titles, legend. */
     if (grouped) {
-        draw_grouped(page, &cat_st, c, p.left, slot, p.bottom - 8 - LABEL_SIZE * 0.8);
+        draw_grouped(cv, &cat_st, c, p.left, slot, p.bottom - 8 - LABEL_SIZE * 0.8);
     } else if (lines) {
         size_t i;
 
         for (i = 0; i < c->ncats; i++)
-            draw_cat_label(page, &cat_st, p.left + slot * ((double)i + 0.5),
+            draw_cat_label(cv, &cat_st, p.left + slot * ((double)i + 0.5),
                            p.bottom - 8 - LABEL_SIZE * 0.8, slot - 4, lines,
                            label_or_empty(c->cats[i]));
     }
     if (xtitle_h > 0)
-        pdf_text_fit(page, &title_st, (p.left + p.right) / 2, y + legend_h + 2, PDF_CENTER,
-                     p.right - p.left, c->x_title, strlen(c->x_title));
+        canvas_text_fit(cv, &title_st, (p.left + p.right) / 2, y + legend_h + 2, CANVAS_CENTER,
+                        p.right - p.left, c->x_title, strlen(c->x_title));
     if (c->y_title && *c->y_title)
-        pdf_text_fit_up(page, &title_st, x + TITLE_SIZE, (p.top + p.bottom) / 2, PDF_CENTER,
-                        p.top - p.bottom, c->y_title, strlen(c->y_title));
+        canvas_text_fit_up(cv, &title_st, x + TITLE_SIZE, (p.top + p.bottom) / 2, CANVAS_CENTER,
+                           p.top - p.bottom, c->y_title, strlen(c->y_title));
     if (rows)
-        draw_legend(page, c, fonts, p.left, y + legend_h - 8, p.right - p.left);
+        draw_legend(cv, c, p.left, y + legend_h - 8, p.right - p.left);
 }
 
-int chart_reads_at(pdf_fonts *fonts, const doc_chart *c, double w, double h)
+int chart_reads_at(canvas *cv, const doc_chart *c, double w, double h)
 {
     /* the value axis and its title take about 50 pt of the width */
     double slot = c->ncats ? (w - 50) / (double)c->ncats : w;
-    pdf_style st = {fonts->regular, cat_size(c, fonts, slot - 4), PDF_INK, fonts};
+    canvas_font st = {0, cat_size(c, cv, slot - 4), PDF_INK};
     size_t i;
 
     if (c->y_title && *c->y_title) {
         /* the y title runs up the plot, which the legend and the labels
          * leave about 60 pt shorter than the chart, more with a wrapped
          * legend */
-        pdf_style ts = {fonts->regular, TITLE_SIZE, PDF_FAINT, fonts};
-        double room = h - 60 - (double)(legend_rows(c, fonts, w) - 1) * LEGEND_ROW;
-        if (pdf_style_width(&ts, c->y_title, strlen(c->y_title)) > room)
+        canvas_font ts = {0, TITLE_SIZE, PDF_FAINT};
+        double room = h - 60 - (double)(legend_rows(c, cv, w) - 1) * LEGEND_ROW;
+        if (canvas_text_width(cv, &ts, c->y_title, strlen(c->y_title)) > room)
             return 0;
     }
-    if (c->kind == DOC_CHART_LINE && grouped_labels(c, fonts, slot - 4))
+    if (c->kind == DOC_CHART_LINE && grouped_labels(c, cv, slot - 4))
         return 1;
     if (c->kind != DOC_CHART_LINE && c->kind != DOC_CHART_BAR && c->kind != DOC_CHART_STACKED)
         return 0;
@@ -939,7 +931,7 @@ int chart_reads_at(pdf_fonts *fonts, const doc_chart *c, double w, double h)
         return 0;
     for (i = 0; c->cats && i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats[i]);
-        if (widest_word(&st, lab, strlen(lab)) > slot - 4)
+        if (widest_word(cv, &st, lab, strlen(lab)) > slot - 4)
             return 0;
     }
     return 1;

@@ -10,10 +10,8 @@
 #ifndef QUIRE_CHART_H
 #define QUIRE_CHART_H
 
-#include <hpdf.h>
-
+#include "canvas.h"
 #include "doc.h"
-#include "text.h"
 
 /* Ticks of a value axis: min, min + step, ..., max (count ticks). */
 typedef struct chart_ticks {
@@ -35,13 +33,12 @@ void chart_nice_ticks(double lo, double hi, int nticks, chart_ticks *t);
  * height h. A chart with no categories, no series or only missing values
  * draws a centred "No data for this period" instead of axes.
  */
-void chart_draw(HPDF_Page page, pdf_fonts *fonts, const doc_chart *c, double x, double y,
-                double w, double h);
+void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, double h);
 
 /* Whether chart c reads well drawn w wide and h high: lines, bars and
  * stacked bars whose category labels fit their slots unbroken inside a
  * word, with not too many bars, and a y title that fits up the plot. */
-int chart_reads_at(pdf_fonts *fonts, const doc_chart *c, double w, double h);
+int chart_reads_at(canvas *cv, const doc_chart *c, double w, double h);
 
 /* The message of a chart without data. */
 #define CHART_NO_DATA "No data for this period"

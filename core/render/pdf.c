@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canvas_pdf.h"
 #include "chart.h"
 #include "text.h"
 #include "atomic.h"
@@ -354,7 +355,10 @@ static double chart_box_h(render *r, const doc_chart *c, double w)
  * the full width their labels need. */
 static int half_width(render *r, const doc_chart *c)
 {
-    return chart_reads_at(&r->fonts, c, (r->content_w - CHART_GAP) / 2 - 2 * CHART_PAD,
+    canvas_pdf cv;
+
+    canvas_pdf_init(&cv, &r->fonts, NULL); /* measures only */
+    return chart_reads_at(&cv.base, c, (r->content_w - CHART_GAP) / 2 - 2 * CHART_PAD,
                           chart_body_h(c));
 }
 
@@ -493,6 +497,7 @@ static void chart_box(render *r, const doc_chart *c, double x, double w, double 
     pdf_style title = style(r, 1, CHART_TITLE_PT, PDF_INK);
     pdf_style sub = style(r, 0, CHART_SUB_PT, PDF_MUTED);
     HPDF_Page page = r->page;
+    canvas_pdf cv;
 
     /* The box: white with a hairline frame. */
     HPDF_Page_SetLineWidth(page, 0.6);
@@ -505,7 +510,8 @@ static void chart_box(render *r, const doc_chart *c, double x, double w, double 
         text_lines(r, &title, x + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
     if (c->subtitle)
         text_lines(r, &sub, x + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
-    chart_draw(page, &r->fonts, c, x + CHART_PAD, top - h + 10, inner, chart_body_h(c));
+    canvas_pdf_init(&cv, &r->fonts, page);
+    chart_draw(&cv.base, c, x + CHART_PAD, top - h + 10, inner, chart_body_h(c));
 }
 
 static void draw_chart(render *r, const doc_chart *c)

@@ -11,6 +11,7 @@
 
 #include <hpdf.h>
 
+#include "canvas.h"
 #include "doc.h"
 
 /* The faces embedded in every report (Debian's fonts-dejavu-core); a build
@@ -33,14 +34,6 @@
 #define PDF_DEJAVU_WARMUP \
     "ÂÇÊÏÔâäåçïöüĂăšũŽžƠơƯưǪǫȯɅɩʼˉˍ̤̭̮̱̄ͽ΅ΆΈΉΊΌΎΏΐΑΕΗΙΟΡΥάέήίΰοόύώϹϽϿАЕОСЫаеосуыѡӘәӨөײبتثجخذزشضظغفقنئٕگᐃᐄᐆᐋᐯᐱᐲᐴᐹᑌᑏᑑᑖᑬᑮᑰᑳᒊᒌᒎᒑᒦᒨᒪᒫᓈᓖᓘᓛᓰᓲᓵᔒᔔᔖᔩᔫᔮᕌᕚᕧḷṚṛṢṣẹọἀἁἂἃἄἅἆἇἈἉἊἋἌἍἎἏἠἡἢἣἤἥἦἧἨἩἪἫἬἭἮἯὠὡὢὣὤὥὦὧὨὩὪὫὬὭὮὯὰὴὼᾶι῀῁ῆ῍῎῏῝῞῟῭`ῶ´‗‾ﮐﮑﮓﮔﮕﻏﻗ"
 
-/* Palette: dark grey ink, muted grey, rules and grids, one accent. */
-#define PDF_INK ((quire_rgb){0.13, 0.15, 0.19})
-#define PDF_MUTED ((quire_rgb){0.38, 0.42, 0.48})
-#define PDF_FAINT ((quire_rgb){0.55, 0.58, 0.63})
-#define PDF_RULE ((quire_rgb){0.80, 0.82, 0.85})
-#define PDF_GRID ((quire_rgb){0.86, 0.87, 0.89})
-#define PDF_ACCENT ((quire_rgb){0.16, 0.38, 0.66})
-#define PDF_TINT ((quire_rgb){0.94, 0.96, 0.985})
 
 /* Faces for Chinese and Japanese (WenQuanYi Zen Hei, .ttc index 0) and for
  * Korean (NanumGothic): loaded only when the document holds such text. */
