@@ -54,9 +54,10 @@ QUIRE=${QUIRE:-build/asan/quire}
 STRIDE=${OOM_STRIDE:-1}
 JOBS=${OOM_JOBS:-2}
 ASAN_OPTIONS=detect_leaks=1:exitcode=86
+LSAN_OPTIONS=exitcode=86
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 OOM_T=$T OOM_DATA=$T/data
-export QUIRE ASAN_OPTIONS UBSAN_OPTIONS OOM_T OOM_DATA
+export QUIRE ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS OOM_T OOM_DATA
 
 "$QUIRE" sample --out "$OOM_DATA" --customers 60 --orders 400 >/dev/null 2>&1 ||
     { bad "quire sample failed"; done_checks oom; exit 1; }
