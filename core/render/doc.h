@@ -62,6 +62,8 @@ typedef struct doc_column {
     const char *title;
     int numeric;
     double weight;            /* share of the width; 0 = 1 */
+    quire_unit unit;          /* what the column's values are, for the outputs that
+                               * keep numbers as numbers (a workbook's formats) */
 } doc_column;
 
 typedef struct doc_table {
@@ -71,6 +73,10 @@ typedef struct doc_table {
     size_t nrows;             /* body rows, the totals row excluded */
     const char *const *cells; /* (nrows + totals) * ncols, as shown; NULL = empty */
     int totals;               /* the row after the body is a totals row */
+    /* NULL, or the number behind each cell (same shape as cells; NAN where
+     * a cell is text or empty): a workbook writes these rather than read
+     * the shown text back. */
+    const double *values;
 } doc_table;
 
 /* A file carried inside the PDF (the data behind a chart or a table). */

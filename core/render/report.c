@@ -335,6 +335,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     int mo = month_of(m, sb->month), g0 = group_of(gr, sb->segment);
     doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
     const char **cells;
+    double *values;
     rowsel_value *vals;
     size_t *order;
     char (*months)[16];
@@ -367,11 +368,19 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     free(months);
 
     cells = keep(r, xcalloc((nshown + 1) * ncols, sizeof *cells));
+    values = keep(r, xcalloc((nshown + 1) * ncols, sizeof *values));
+    for (i = 0; i < (nshown + 1) * ncols; i++)
+        values[i] = NAN;
     cols[0].title = sb->by_month ? "Month" : gr->spec->title ? gr->spec->title : "Segment";
     sb_puts(&raw, sb->by_month ? "month" : "segment");
     for (i = 0; i < sb->nkpis; i++) {
         cols[i + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
+        const spec_colfmt *f = sb->colfmt ? &sb->colfmt[i] : NULL;
+
         cols[i + 1].numeric = 1;
+        cols[i + 1].unit = f && f->format >= 0 && f->format <= QUIRE_UNIT_MONTHS
+                               ? (quire_unit)f->format
+                               : m->kpis[kpi_index(m, sb->kpis[i])].unit;
         sb_puts(&raw, ",");
         sb_csv_cstr(&raw, sb->kpis[i]);
     }
@@ -392,6 +401,8 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
             format_cell(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals,
                         sb->colfmt ? &sb->colfmt[i] : NULL);
             cells[row * ncols + i + 1] = kstr(r, buf);
+            if (!sb->colfmt || sb->colfmt[i].format < SPEC_FORMAT_DATE)
+                values[row * ncols + i + 1] = v;
             sb_puts(&raw, ",");
             csv_num(&raw, v);
         }
@@ -406,6 +417,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     t->cols = cols;
     t->nrows = nshown;
     t->cells = cells;
+    t->values = values;
     t->totals = sb->totals && !sb->by_month;
     table_file(r, t, &raw);
 }
