@@ -58,13 +58,18 @@ static const char usage_main[] =
     "See docs/cli.md.\n";
 
 static const char usage_run[] =
-    "Usage: quire run SPEC [-o OUT.pdf] [--param NAME=VALUE]... [--export DIR]\n"
-    "                [--timeout SECONDS]\n"
+    "Usage: quire run SPEC [-o OUT.pdf] [--format pdf|html|xlsx[,...]]\n"
+    "                [--param NAME=VALUE]... [--export DIR] [--timeout SECONDS]\n"
     "\n"
     "Render the report described by SPEC.\n"
     "\n"
-    "  -o, --output FILE     where to write the PDF (default out/SPECNAME.pdf);\n"
+    "  -o, --output FILE     where to write the report (default out/SPECNAME.pdf);\n"
     "                        written atomically, never left half-written\n"
+    "  -f, --format LIST     pdf (the default), html (one self-contained page, charts\n"
+    "                        as SVG), xlsx (an Excel workbook of the tables, charts'\n"
+    "                        data and KPIs), or a comma list (pdf,html,xlsx); each\n"
+    "                        output is FILE with its extension made the format's:\n"
+    "                        -o out/r.pdf --format html writes out/r.html\n"
     "  -p, --param NAME=VALUE\n"
     "                        set a parameter of the spec (repeatable)\n"
     "  --export DIR          also write DIR/kpis.csv and DIR/segments.csv (published\n"
@@ -240,6 +245,11 @@ static int cmd_spec(const char *cmd, int argc, char **argv)
         } else if (cli_is_opt(a, "--output", "-o") && strcmp(cmd, "run") == 0) {
             if (!(o.out = cli_opt(argc, argv, &i, "--output", "-o", NULL)))
                 rc = cli_usage_error(usage, "%s needs a file name", a);
+        } else if (cli_is_opt(a, "--format", "-f") && strcmp(cmd, "run") == 0) {
+            if (!(v = cli_opt(argc, argv, &i, "--format", "-f", NULL)))
+                rc = cli_usage_error(usage, "%s needs pdf, html, xlsx or a comma list", a);
+            else if (run_parse_formats(v, &o.formats, &err))
+                rc = cli_usage_error(usage, "%s", err.msg);
         } else if (cli_is_opt(a, "--export", NULL) && strcmp(cmd, "run") == 0) {
             if (!(o.export_dir = cli_opt(argc, argv, &i, "--export", NULL, NULL)))
                 rc = cli_usage_error(usage, "%s needs a folder", a);

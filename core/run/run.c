@@ -14,6 +14,7 @@
 #include "date.h"
 #include "doc.h"
 #include "facts.h"
+#include "html.h"
 #include "log.h"
 #include "model.h"
 #include "models.h"
@@ -23,6 +24,7 @@
 #include "rows.h"
 #include "source.h"
 #include "util.h"
+#include "xlsx.h"
 
 static double now(void)
 {
@@ -60,6 +62,53 @@ static char *default_out(const char *spec_path)
     dot = strrchr(base, '.');
     return xasprintf("out/%.*s.pdf", (int)(dot && dot != base ? dot - base : (long)strlen(base)),
                      base);
+}
+
+static const struct {
+    unsigned bit;
+    const char *name, *ext;
+} formats[] = {{RUN_PDF, "pdf", ".pdf"}, {RUN_HTML, "html", ".html"}, {RUN_XLSX, "xlsx", ".xlsx"}};
+
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+int run_parse_formats(const char *list, unsigned *set, quire_error *err)
+{
+    const char *p = list;
+
+    *set = 0;
+    for (;;) {
+        size_t n = strcspn(p, ","), k;
+
+        for (k = 0; k < NFORMATS; k++)
+            if (strlen(formats[k].name) == n && strncmp(p, formats[k].name, n) == 0)
+                break;
+        if (k == NFORMATS)
+            return quire_err(err, QUIRE_EXIT_USAGE,
+                             "--format takes pdf, html, xlsx or a comma list of them, not "
+                             "\"%.*s\"", (int)(n > 40 ? 40 : n), p);
+        *set |= formats[k].bit;
+        if (!p[n])
+            return 0;
+        p += n + 1;
+    }
+}
+
+char *run_output_path(const char *out, unsigned fmt, unsigned set)
+{
+    static const char *const known[] = {".pdf", ".html", ".htm", ".xlsx"};
+    const char *base = strrchr(out, '/'), *dot, *ext = ".pdf";
+    size_t k;
+    int several = (set & (set - 1)) != 0;
+
+    for (k = 0; k < NFORMATS; k++)
+        if (formats[k].bit == fmt)
+            ext = formats[k].ext;
+    base = base ? base + 1 : out;
+    dot = strrchr(base, '.');
+    for (k = 0; dot && dot != base && k < sizeof known / sizeof known[0]; k++)
+        if (strcasecmp(dot, known[k]) == 0)
+            return xasprintf("%.*s%s", (int)(dot - out), out, ext);
+    return several ? xasprintf("%s%s", out, ext) : xstrdup(out);
 }
 
 /* The time since t, logged as a stage's figure; t moves on. */
@@ -117,6 +166,24 @@ static int output_inside(const char *root, const char *what, const char *path, q
     return 0;
 }
 
+/* Every output path of the run inside the data root (when there is one). */
+static int outputs_inside(const char *root, const char *out, unsigned fmts, quire_error *err)
+{
+    size_t k;
+    int rc = 0;
+
+    for (k = 0; k < NFORMATS && rc == 0; k++) {
+        char *path;
+
+        if (!(fmts & formats[k].bit))
+            continue;
+        path = run_output_path(out, formats[k].bit, fmts);
+        rc = output_inside(root, "output", path, err);
+        free(path);
+    }
+    return rc;
+}
+
 /*
  * A report run, one stage after the other; each returns its product and no
  * stage calls back into an earlier one:
@@ -145,7 +212,9 @@ int run_report(const run_opts *o, quire_error *err)
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
     double t0 = now(), t = t0, dt;
     long long epoch;
-    char *root = NULL;
+    char *root = NULL, *wrote[NFORMATS];
+    size_t k, nwrote = 0;
+    unsigned fmts = o->formats ? o->formats : RUN_PDF;
     int bad, rc = -1;
 
     data_notes_init(&notes);
@@ -156,7 +225,7 @@ int run_report(const run_opts *o, quire_error *err)
     /* load */
     s = spec_load(o->spec_path, o->params, o->nparams, err);
     if (!s || data_root_check(s, o->data_root, &root, err) ||
-        output_inside(root, "output", out, err) ||
+        outputs_inside(root, out, fmts, err) ||
         (o->export_dir && output_inside(root, "export folder", o->export_dir, err)))
         goto done;
     dg = digests_start(s, &reg);
@@ -263,13 +332,31 @@ int run_report(const run_opts *o, quire_error *err)
         }
         free(dir);
     }
-    if (pdf_render_batch(report_doc(r), out, &outputs, err) || atomic_batch_commit(&outputs, err))
+    /* Every output is written and held, then all are published together:
+     * a failure leaves none of them (nor the exports). */
+    for (k = 0; k < NFORMATS; k++) {
+        char *path;
+        int bad_out;
+
+        if (!(fmts & formats[k].bit))
+            continue;
+        path = run_output_path(out, formats[k].bit, fmts);
+        bad_out = formats[k].bit == RUN_PDF    ? pdf_render_batch(report_doc(r), path, &outputs, err)
+                  : formats[k].bit == RUN_HTML ? html_render_batch(report_doc(r), path, &outputs, err)
+                                               : xlsx_render_batch(report_doc(r), path, &outputs, err);
+        if (bad_out) {
+            free(path);
+            goto done;
+        }
+        qlog(LOG_INFO, "%s: %s rendered in %.4f s", formats[k].name, path, lap(&t));
+        wrote[nwrote++] = path;
+    }
+    if (atomic_batch_commit(&outputs, err))
         goto done;
-    dt = lap(&t);
     qprogress_done();
-    qlog(LOG_INFO, "pdf: %s rendered in %.4f s; total %.3f s", out, dt, t - t0);
-    if (quire_log_level >= LOG_WARN)
-        fprintf(stderr, "quire: wrote %s\n", out);
+    qlog(LOG_INFO, "total %.3f s", now() - t0);
+    for (k = 0; k < nwrote && quire_log_level >= LOG_WARN; k++)
+        fprintf(stderr, "quire: wrote %s\n", wrote[k]);
     rc = 0;
 done:
     qprogress_done();
@@ -285,6 +372,8 @@ done:
     source_secrets_free(&secrets);
     plugins_free(&reg);
     data_notes_free(&notes);
+    for (k = 0; k < nwrote; k++)
+        free(wrote[k]);
     free(out);
     free(root);
     return rc;

@@ -9,15 +9,32 @@
 #include "error.h"
 #include "spec.h"
 
+/* The outputs a run writes (a set: RUN_PDF | RUN_HTML...). */
+enum { RUN_PDF = 1u << 0, RUN_HTML = 1u << 1, RUN_XLSX = 1u << 2 };
+
 typedef struct run_opts {
     const char *spec_path;
-    const char *out;           /* PDF path; NULL = out/<spec name>.pdf */
+    const char *out;           /* output path; NULL = out/<spec name>.pdf (run_output_path) */
+    unsigned formats;          /* RUN_PDF, RUN_HTML, RUN_XLSX; 0 = RUN_PDF */
     const char *export_dir;    /* NULL = no export */
     const spec_override *params;
     size_t nparams;
     const char *data_root;     /* NULL = none; else every source, script and output path
                                   must resolve inside it (docs/security.md) */
 } run_opts;
+
+/* "pdf", "html", "xlsx" or a comma list of them ("pdf,html") as a set of
+ * RUN_* bits. Returns 0, or -1 with err set (a usage error naming the word). */
+int run_parse_formats(const char *list, unsigned *formats, quire_error *err);
+
+/*
+ * Where format fmt (one RUN_* bit) of a run writing the set formats goes,
+ * given the output path out: out with its extension (.pdf, .html, .htm or
+ * .xlsx, in any case) replaced by fmt's (".pdf", ".html", ".xlsx"); an out
+ * without one of those is written as given when it is the only output, and
+ * gets fmt's extension appended when there are several. A new string.
+ */
+char *run_output_path(const char *out, unsigned fmt, unsigned formats);
 
 /* Render the report. Returns 0 or -1 with err set. */
 int run_report(const run_opts *o, quire_error *err);
