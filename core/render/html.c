@@ -25,6 +25,7 @@
 #define CHART_PAD 14.0
 #define CHART_GAP 14.0
 #define CHART_BODY_H 165.0
+#define CHART_BELOW 10.0
 
 typedef struct html {
     strbuf *out;
@@ -81,6 +82,7 @@ static const char css[] =
     "ul.questions .q::before{content:'\\2022';color:var(--accent);font-weight:bold;"
     "display:inline-block;width:1.1rem;text-indent:0}\n"
     ".answer{margin:.3rem 0 0 2rem;padding:.4rem .7rem;background:var(--tint);color:#1c3d6b;"
+    "border-left:3px solid var(--accent);"
     "font-size:.92rem}\n"
     "footer{margin-top:3rem;color:var(--muted);font-size:.85rem}\n"
     "footer li .desc{color:var(--faint)}\n"
@@ -168,7 +170,9 @@ static double half_w(void)
 static void draw_figure(html *h, const doc_chart *c, int half)
 {
     double w = half ? half_w() : full_w(), ht = chart_h(c);
-    canvas *cv = canvas_svg_new(h->metrics, w, ht, c->title);
+    /* The chart may reach into the box's padding below its area (a second
+     * row of legend), as in the PDF: the image keeps that padding. */
+    canvas *cv = canvas_svg_new(h->metrics, w, ht + CHART_BELOW, c->title);
     const char *svg;
     size_t len;
 
@@ -179,7 +183,7 @@ static void draw_figure(html *h, const doc_chart *c, int half)
     if (nonempty(c->subtitle))
         elem(h, "span", "csub", c->subtitle);
     put(h, "</figcaption>\n");
-    chart_draw(cv, c, 0, 0, w, ht);
+    chart_draw(cv, c, 0, CHART_BELOW, w, ht);
     svg = canvas_svg_finish(cv, &len);
     sb_add(h->out, svg, len);
     put(h, "\n</figure>\n");

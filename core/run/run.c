@@ -333,7 +333,24 @@ int run_report(const run_opts *o, quire_error *err)
         free(dir);
     }
     /* Every output is written and held, then all are published together:
-     * a failure leaves none of them (nor the exports). */
+     * a failure leaves none of them (nor the exports). An output path that
+     * is a folder would fail only at the renames, after the others: it is
+     * refused first. */
+    for (k = 0; k < NFORMATS; k++) {
+        struct stat st;
+        char *path;
+
+        if (!(fmts & formats[k].bit))
+            continue;
+        path = run_output_path(out, formats[k].bit, fmts);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0,
+                         "is a folder: cannot write the %s output there", formats[k].name);
+            free(path);
+            goto done;
+        }
+        free(path);
+    }
     for (k = 0; k < NFORMATS; k++) {
         char *path;
         int bad_out;
