@@ -40,7 +40,7 @@ typedef struct book {
     lxw_format *bold, *title, *muted;
     fmt_key fmts[MAX_FORMATS];
     size_t nfmts;
-    char (*names)[64]; /* the sheet names given, for uniqueness */
+    char (*names)[128]; /* the sheet names given, for uniqueness */
     size_t nnames, names_cap;
 } book;
 
@@ -48,21 +48,32 @@ typedef struct book {
 
 void xlsx_sheet_name(char *out, size_t n, const char *name)
 {
-    size_t len = name ? strlen(name) : 0, i = 0, o = 0, start, end;
+    size_t len = name ? strlen(name) : 0, i = 0, o = 0, chars = 0, start, end, cut = 0;
+    int cut_short = 0;
 
     while (i < len) {
         char enc[4];
         uint32_t cp = quire_utf8_next(name, len, &i);
-        size_t el;
+        size_t el, units = cp > 0xFFFF ? 2 : 1; /* Excel counts UTF-16 units */
 
         if (cp < 0x20 || (cp < 0x80 && strchr("[]:*?/\\", (int)cp) != NULL))
             cp = ' ';
+        if (cp == ' ' && o > 0 && out[o - 1] == ' ')
+            continue; /* one space where several were */
         el = quire_utf8_put(enc, cp);
-        if (o + el > SHEET_MAX || o + el + 1 > n)
+        if (chars + units > SHEET_MAX || o + el + 1 > n) {
+            cut_short = 1;
             break;
+        }
+        if (cp == ' ')
+            cut = o; /* the last word boundary */
         memcpy(out + o, enc, el);
         o += el;
+        chars += units;
     }
+    /* A name cut short ends at a word boundary when one is not too far back. */
+    if (cut_short && cut * 3 >= o * 2)
+        o = cut;
     out[o] = '\0';
     /* trim spaces and apostrophes (a sheet name may not start or end with one) */
     for (start = 0; out[start] == ' ' || out[start] == '\''; start++)
@@ -75,6 +86,16 @@ void xlsx_sheet_name(char *out, size_t n, const char *name)
         snprintf(out, n, "Sheet");
 }
 
+/* The UTF-16 units of s[0..len), as Excel counts a name's length. */
+static size_t utf16_units(const char *s, size_t len)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len)
+        n += quire_utf8_next(s, len, &i) > 0xFFFF ? 2 : 1;
+    return n;
+}
+
 static int same_name(const char *a, const char *b)
 {
     return strcasecmp(a, b) == 0; /* Excel's names ignore ASCII case */
@@ -83,7 +104,7 @@ static int same_name(const char *a, const char *b)
 /* A new sheet named after title (or dflt), unique in the workbook. */
 static lxw_worksheet *add_sheet(book *b, const char *title, const char *dflt)
 {
-    char base[64], name[64];
+    char base[128], name[128];
     size_t i;
     int k = 1, taken;
 
@@ -99,9 +120,10 @@ static lxw_worksheet *add_sheet(book *b, const char *title, const char *dflt)
 
             snprintf(suffix, sizeof suffix, " (%d)", ++k);
             sl = strlen(suffix);
+            /* room for the suffix: drop characters from the end */
             keep = strlen(base);
-            if (keep + sl > SHEET_MAX) {
-                keep = SHEET_MAX - sl;
+            while (keep > 0 && utf16_units(base, keep) + sl > SHEET_MAX) {
+                keep--;
                 while (keep > 0 && ((unsigned char)base[keep] & 0xC0) == 0x80)
                     keep--; /* not inside a character */
             }

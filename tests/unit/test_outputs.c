@@ -63,6 +63,7 @@ static void test_sheet_names(void)
 
     name_is("Key figures", "Key figures");
     name_is("a[b]c:d*e?f/g\\h", "a b c d e f g h");
+    name_is("Churn model: no order", "Churn model no order");
     name_is("  'quoted'  ", "quoted");
     name_is("", "Sheet");
     name_is(NULL, "Sheet");
