@@ -28,9 +28,10 @@ int xlsx_render_batch(const quire_doc *doc, const char *path, atomic_batch *batc
  * with err set. */
 int xlsx_render_mem(const quire_doc *doc, unsigned char **data, size_t *len, quire_error *err);
 
-/* name made a valid sheet name into out (n >= 32): the characters []:*?/\
- * replaced by spaces, surrounding spaces and apostrophes trimmed, cut to 31
- * bytes at a character boundary; "Sheet" when nothing is left. */
+/* name made a valid sheet name into out (n >= 128): the characters
+ * []:*?/\ and controls replaced by spaces, cut to 31 characters (at a word
+ * boundary when one is near), surrounding spaces and apostrophes trimmed;
+ * "Sheet" when nothing is left. */
 void xlsx_sheet_name(char *out, size_t n, const char *name);
 
 #endif
