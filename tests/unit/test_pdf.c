@@ -805,7 +805,8 @@ static void test_table(const char *dir)
 {
     enum { ROWS = 300, COLS = 3 };
     static const doc_column cols[COLS] = {
-        {"Customer", 0, 0}, {"Note", 0, 0}, {"Lifetime revenue", 1, 0}};
+        {"Customer", 0, 0, QUIRE_UNIT_NUMBER}, {"Note", 0, 0, QUIRE_UNIT_NUMBER},
+        {"Lifetime revenue", 1, 0, QUIRE_UNIT_CURRENCY}};
     static char store[ROWS + 1][COLS][160];
     static const char *cells[(ROWS + 1) * COLS];
     doc_block b = {.kind = DOC_TABLE};
@@ -827,7 +828,7 @@ static void test_table(const char *dir)
     snprintf(store[ROWS][2], sizeof store[ROWS][2], "$74,850.00");
     for (i = 0; i < (ROWS + 1) * COLS; i++)
         cells[i] = store[i / COLS][i % COLS];
-    b.table = (doc_table){"Customer ledger", COLS, cols, ROWS, cells, 1};
+    b.table = (doc_table){"Customer ledger", COLS, cols, ROWS, cells, 1, NULL};
 
     text = render_text(&doc, dir, "table.pdf", 0, 0, path, sizeof path);
     pages = page_count(path);
