@@ -4,10 +4,12 @@
  */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "canvas.h"
 #include "chart.h"
 #include "check.h"
+#include "text.h"
 #include "util.h"
 
 static char *escaped(const char *s, size_t len)
@@ -61,6 +63,12 @@ static void test_svg_ops(canvas_metrics *m)
     wb = canvas_text_width(cv, &b, "Revenue", 7);
     CHECK(w > 30 && w < 50); /* DejaVu Sans at 10 pt */
     CHECK(wb > w);
+    /* CJK text is measured with the CJK face, loaded when first needed:
+     * two ideographs are two ems */
+    if (access(PDF_FONT_CJK, R_OK) == 0) {
+        double cjk = canvas_text_width(cv, &f, "\xE5\xA3\xB2\xE4\xB8\x8A", 6);
+        CHECK(cjk > 19 && cjk < 21);
+    }
     canvas_text(cv, &f, 50, 10, CANVAS_LEFT, "1 < 2 & \"3\"", 11);
     fit = canvas_text_fit(cv, &f, 50, 30, CANVAS_LEFT, 30, "A rather long label", 19);
     CHECK(fit <= 30);
