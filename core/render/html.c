@@ -90,7 +90,7 @@ static const char css[] =
     "a{color:inherit;text-decoration:none}"
     "nav.contents{break-after:page}"
     "figure.chart,table,.tiles,.tile,ul.questions>li{break-inside:avoid}"
-    "h2,h3{break-after:avoid}"
+    "h2,h3,.intro{break-after:avoid}"
     "thead{display:table-header-group}tfoot{display:table-footer-group}"
     "thead th{color:#000;background:#dde6f2;-webkit-print-color-adjust:exact;"
     "print-color-adjust:exact}"
