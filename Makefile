@@ -27,7 +27,7 @@ CFLAGS   ?= $(OPT) -g
 # GCC 12 reports false "null format string" warnings under UBSan's checks.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter
+PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter icu-uc icu-i18n
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl -pthread
 # The core is built in wings, each a folder of core/, each allowed to include

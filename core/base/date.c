@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qlocale.h"
+
 static int digits(const char *s, int n)
 {
     int v = 0, i;
@@ -52,6 +54,8 @@ static const char *const long_names[] = {"January", "February", "March", "April"
 
 void format_month_label(char *buf, size_t n, int month)
 {
+    if (quire_locale_active() && quire_locale_month(quire_locale_active(), buf, n, month, 0) == 0)
+        return;
     snprintf(buf, n, "%s %04d", short_names[month % 12], month / 12);
 }
 
@@ -60,8 +64,29 @@ static int named(const char *fmt, size_t len, const char *name)
     return strlen(name) == len && strncmp(fmt, name, len) == 0;
 }
 
+/* A month in words in the report's locale (qlocale.h): 0, or -1 when there
+ * is none or the format is not one it words. */
+static int locale_month_as(char *buf, size_t n, int month, int day, const char *fmt, size_t len)
+{
+    const quire_locale *L = quire_locale_active();
+
+    if (!L)
+        return -1;
+    if (named(fmt, len, "month"))
+        return quire_locale_month(L, buf, n, month, 1);
+    if (named(fmt, len, "mon"))
+        return quire_locale_month(L, buf, n, month, 0);
+    if (named(fmt, len, "quarter"))
+        return quire_locale_quarter(L, buf, n, month);
+    if (day > 0 && named(fmt, len, "date"))
+        return quire_locale_day(L, buf, n, month / 12, month % 12 + 1, day);
+    return -1;
+}
+
 int format_month_as(char *buf, size_t n, int month, int day, const char *fmt, size_t len)
 {
+    if (locale_month_as(buf, n, month, day, fmt, len) == 0)
+        return 0;
     if (named(fmt, len, "month"))
         snprintf(buf, n, "%s %04d", long_names[month % 12], month / 12);
     else if (named(fmt, len, "mon"))
@@ -99,6 +124,9 @@ void format_period_name(char *buf, size_t n, int from, int to)
         format_month_as(buf, n, from, 0, "quarter", 7);
     else if (from % 12 == 0 && to == from + 11)
         snprintf(buf, n, "%04d", from / 12);
+    else if (quire_locale_active() &&
+             quire_locale_months(quire_locale_active(), buf, n, from, to) == 0)
+        return;
     else if (from / 12 == to / 12)
         snprintf(buf, n, "%s\xE2\x80\x93%s %04d", short_names[from % 12], short_names[to % 12],
                  to / 12);

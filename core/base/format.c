@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qlocale.h"
+
 #define MAX_DECIMALS 6
 
 static const double pow10_tab[MAX_DECIMALS + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
@@ -96,8 +98,56 @@ static void fmt_fixed(char *buf, size_t n, double v, int dec, int trim, const ch
     append(buf, n, &len, suf);
 }
 
+/* ------------------------------------------------------ a report's locale */
+
+/* v in unit as the active locale L writes it (qlocale.h), decimals -1 = the
+ * unit's default. */
+static void locale_value(const quire_locale *L, char *buf, size_t n, double v, quire_unit unit,
+                         int decimals)
+{
+    quire_lnum kind = QUIRE_LNUM_DECIMAL;
+    int dec = 1, trim = 0;
+
+    if (!isfinite(v)) {
+        snprintf(buf, n, "%s", QUIRE_NO_VALUE);
+        return;
+    }
+    switch (unit) {
+    case QUIRE_UNIT_COUNT:
+        dec = 0;
+        break;
+    case QUIRE_UNIT_CURRENCY:
+        kind = QUIRE_LNUM_CURRENCY, dec = 2;
+        break;
+    case QUIRE_UNIT_PERCENT:
+        kind = QUIRE_LNUM_PERCENT, v *= 100.0;
+        break;
+    case QUIRE_UNIT_DAYS:
+        kind = QUIRE_LNUM_DAYS;
+        break;
+    case QUIRE_UNIT_MONTHS:
+        kind = QUIRE_LNUM_MONTHS;
+        break;
+    case QUIRE_UNIT_SCORE:
+        break;
+    case QUIRE_UNIT_NUMBER:
+    default:
+        dec = 2, trim = decimals < 0;
+        break;
+    }
+    if (decimals >= 0)
+        dec = decimals;
+    quire_locale_number(L, buf, n, v, kind, dec, trim, 0);
+}
+
 void quire_format_value(char *buf, size_t n, double v, quire_unit unit, int decimals)
 {
+    const quire_locale *L = quire_locale_active();
+
+    if (L) {
+        locale_value(L, buf, n, v, unit, decimals);
+        return;
+    }
     switch (unit) {
     case QUIRE_UNIT_COUNT:
         fmt_fixed(buf, n, v, decimals < 0 ? 0 : decimals, 0, "", "");
@@ -167,7 +217,16 @@ double quire_format_change(char *buf, size_t n, double change, quire_unit unit, 
             buf[0] = '\0';
         return NAN;
     }
-    fmt_fixed(num, sizeof num, fabs(change) * 100.0, 1, 0, "", "");
+    if (quire_locale_active()) {
+        /* "+12,5 %", "−2,1 pts": the number as the locale writes it */
+        quire_locale_number(quire_locale_active(), num, sizeof num, fabs(change) * 100.0,
+                            unit == QUIRE_UNIT_PERCENT ? QUIRE_LNUM_DECIMAL : QUIRE_LNUM_PERCENT,
+                            1, 0, 0);
+        if (unit != QUIRE_UNIT_PERCENT)
+            return signed_text(buf, n, change, num, "");
+    } else {
+        fmt_fixed(num, sizeof num, fabs(change) * 100.0, 1, 0, "", "");
+    }
     if (unit == QUIRE_UNIT_PERCENT)
         suffix = flags & QUIRE_CHANGE_NOBREAK ? "\xC2\xA0pts" : " pts";
     return signed_text(buf, n, change, num, suffix);
@@ -203,6 +262,37 @@ static int step_decimals(double step)
     return d;
 }
 
+/* An axis tick in the active locale: the unit's kind, the decimals the step
+ * needs, large values shortened as the locale shortens them ("1,5 Mio. €"). */
+static void locale_axis(const quire_locale *L, char *buf, size_t n, double v, double step,
+                        double max_abs, quire_unit unit)
+{
+    quire_lnum kind = unit == QUIRE_UNIT_CURRENCY ? QUIRE_LNUM_CURRENCY
+                      : unit == QUIRE_UNIT_PERCENT ? QUIRE_LNUM_PERCENT
+                      : unit == QUIRE_UNIT_DAYS    ? QUIRE_LNUM_DAYS
+                      : unit == QUIRE_UNIT_MONTHS  ? QUIRE_LNUM_MONTHS
+                                                   : QUIRE_LNUM_DECIMAL;
+    int dec;
+
+    if (unit == QUIRE_UNIT_PERCENT) {
+        dec = step_decimals(step * 100.0);
+        quire_locale_number(L, buf, n, v * 100.0, kind, dec < 1 ? 1 : dec, 0, 0);
+        return;
+    }
+    if (fabs(v) < step * 1e-6) {
+        quire_locale_number(L, buf, n, 0, kind, 0, 0, 0);
+        return;
+    }
+    if (max_abs >= 1e5 && unit != QUIRE_UNIT_SCORE && step >= 1e2) {
+        quire_locale_number(L, buf, n, v, kind, 2, 1, 1);
+        return;
+    }
+    dec = step_decimals(step);
+    if (unit == QUIRE_UNIT_CURRENCY && dec > 0 && dec < 2)
+        dec = 2;
+    quire_locale_number(L, buf, n, v, kind, dec, 0, 0);
+}
+
 void quire_format_axis(char *buf, size_t n, double v, double step, double max_abs,
                        quire_unit unit)
 {
@@ -210,6 +300,10 @@ void quire_format_axis(char *buf, size_t n, double v, double step, double max_ab
     const char *suf = unit == QUIRE_UNIT_DAYS ? " d" : unit == QUIRE_UNIT_MONTHS ? " mo" : "";
     int dec;
 
+    if (quire_locale_active()) {
+        locale_axis(quire_locale_active(), buf, n, v, step, max_abs, unit);
+        return;
+    }
     if (unit == QUIRE_UNIT_PERCENT) {
         dec = step_decimals(step * 100.0);
         fmt_fixed(buf, n, v * 100.0, dec < 1 ? 1 : dec, 0, "", "%");

@@ -224,17 +224,16 @@ static int l_format(lua_State *L)
     return 1;
 }
 
-/* quire.month_label("2024-02", offset): "Feb 2024" with a no-break space, so
- * that a month never breaks across lines; offset (default 0) moves it by
- * that many months. */
+/* quire.month_label("2024-02", offset): "Feb 2024" (in the report's locale:
+ * "Feb. 2024") with no-break spaces, so that a month never breaks across
+ * lines; offset (default 0) moves it by that many months. */
 #define MONTH_LABEL_MAX (10000 * 12 - 1) /* Dec 9999 */
 
 static int l_month_label(lua_State *L)
 {
     const char *ym = luaL_checkstring(L, 1);
     int mo = parse_month(ym);
-    char buf[32];
-
+    char buf[64];
     lua_Integer off;
 
     if (mo < 0)
@@ -246,8 +245,18 @@ static int l_month_label(lua_State *L)
         return luaL_error(L, "no month after year 9999");
     mo += (int)off;
     format_month_label(buf, sizeof buf, mo);
-    buf[3] = '\0'; /* "Feb 2024": month name, then the year after the space */
-    lua_pushfstring(L, "%s\xC2\xA0%s", buf, buf + 4);
+    {
+        luaL_Buffer b;
+        const char *p;
+
+        luaL_buffinit(L, &b);
+        for (p = buf; *p; p++)
+            if (*p == ' ')
+                luaL_addstring(&b, "\xC2\xA0");
+            else
+                luaL_addchar(&b, *p);
+        luaL_pushresult(&b);
+    }
     return 1;
 }
 

@@ -216,6 +216,7 @@ int run_report(const run_opts *o, quire_error *err)
     size_t k, nwrote = 0;
     unsigned fmts = o->formats ? o->formats : RUN_PDF;
     int bad, rc = -1;
+    const quire_locale *before = quire_locale_active();
 
     data_notes_init(&notes);
     epoch = source_date_epoch(err, &bad);
@@ -224,6 +225,10 @@ int run_report(const run_opts *o, quire_error *err)
 
     /* load */
     s = spec_load(o->spec_path, o->params, o->nparams, err);
+    /* The report's locale, for every number and date the reader sees;
+     * set before any thread starts. */
+    if (s)
+        before = quire_locale_use(s->locale);
     if (!s || data_root_check(s, o->data_root, &root, err) ||
         outputs_inside(root, out, fmts, err) ||
         (o->export_dir && output_inside(root, "export folder", o->export_dir, err)))
@@ -385,6 +390,7 @@ done:
     models_free(md);
     rows_free(rows);
     facts_free(f);
+    quire_locale_use(before);
     spec_free(s);
     source_secrets_free(&secrets);
     plugins_free(&reg);

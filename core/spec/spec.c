@@ -2012,6 +2012,63 @@ static int load_page(ctx *c, node *m)
     return 0;
 }
 
+/* ------------------------------------------------------------ locale */
+
+/* locale: NAME and currency: CODE | {code: CODE, show: symbol|code}: the
+ * report's locale, made (and checked) with ICU. */
+static int load_locale(ctx *c, node *root)
+{
+    static const char *const keys[] = {"code", "show"};
+    node *ln = get(c, root, "locale"), *cn = get(c, root, "currency"), *at;
+    char *name = NULL, *code = NULL, *show = NULL, why[200];
+    int show_code = 0, rc = -1;
+
+    if (!ln && !cn)
+        return 0;
+    if (ln && scalar(c, ln, "locale", &name))
+        return -1;
+    at = ln;
+    if (cn) {
+        at = cn;
+        if (cn->type == YAML_MAPPING_NODE) {
+            if (check_keys(c, cn, "currency", keys, 2) ||
+                get_str(c, cn, "code", 1, "currency", &code) ||
+                get_str(c, cn, "show", 0, "currency", &show))
+                goto out;
+            if (show && strcmp(show, "code") == 0)
+                show_code = 1;
+            else if (show && strcmp(show, "symbol") != 0) {
+                fail(c, get(c, cn, "show"), "currency.show must be symbol or code, not \"%s\"",
+                     show);
+                goto out;
+            }
+            at = get(c, cn, "code");
+        } else if (scalar(c, cn, "currency (a code, or a mapping of code and show)", &code)) {
+            goto out;
+        }
+    }
+    if (name) {
+        quire_locale *alone = quire_locale_new(name, NULL, 0, why, sizeof why);
+
+        if (!alone) {
+            fail(c, ln, "%s", why);
+            goto out;
+        }
+        quire_locale_free(alone);
+    }
+    c->s->locale = quire_locale_new(name, code, show_code, why, sizeof why);
+    if (!c->s->locale) {
+        fail(c, at, "%s", why);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(name);
+    free(code);
+    free(show);
+    return rc;
+}
+
 /* ------------------------------------------------------------ top level */
 
 static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
@@ -2019,7 +2076,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
                                        "sources", "entities", "facts", "features", "segments",
                                        "segmentations", "kpis", "sections", "lua", "schedule", "page",
-                                       "contents", "strict", "models"};
+                                       "contents", "strict", "models", "locale", "currency"};
     spec *s = c->s;
     node *n;
 
@@ -2036,6 +2093,10 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
                             "--param %s: the spec has no parameters", ov[0].name);
     }
+    /* The locale first: the period's name and ${to:month} are in its words. */
+    if (load_locale(c, root))
+        return -1;
+    quire_locale_use(s->locale);
 #define SECTION(key, fn)                                  \
     if ((n = get(c, root, key)) == NULL)                  \
         return fail(c, root, "the spec needs \"" key "\""); \
@@ -2085,6 +2146,7 @@ spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_err
     ctx c;
     spec *s;
     int rc;
+    const quire_locale *before = quire_locale_active();
 
     memset(&c, 0, sizeof c);
     if (ydoc_load(&c.y, path, err))
@@ -2094,6 +2156,7 @@ spec *spec_load(const char *path, const spec_override *ov, size_t nov, quire_err
     s->dir = path_dirname(path);
     c.s = s;
     rc = load_root(&c, ydoc_root(&c.y), ov, nov);
+    quire_locale_use(before);
     ydoc_free(&c.y);
     if (rc == 0)
         rc = spec_bind(s, err);
@@ -2133,6 +2196,7 @@ void spec_free(spec *s)
 
     if (!s)
         return;
+    quire_locale_free(s->locale);
     schedule_free(s->schedule);
     models_spec_free(s->models);
     for (i = 0; i < s->nparams; i++) {

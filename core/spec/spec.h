@@ -17,6 +17,7 @@
 
 #include "format.h"
 #include "error.h"
+#include "qlocale.h"
 #include "expr.h"
 #include "quire/plugin.h"
 #include "ruletable.h"
@@ -310,6 +311,9 @@ typedef struct spec {
 
     spec_section *sections;
     size_t nsections;
+
+    /* locale: and currency: (qlocale.h), or NULL: en_US and "$", by hand */
+    quire_locale *locale;
 
     /* page: and the layout switches */
     int page_letter;          /* 0 A4, 1 US Letter */
