@@ -14,8 +14,8 @@
 -- the least (+0.4 pts)."
 
 local function number(x)
-  local t = string.format("%.1f", x)
-  return (t:gsub("%.0$", ""))
+  -- one decimal at most, as the report's locale writes it ("2.5", "2,5", "2")
+  return (quire.format(x, "number", 1):gsub("[.,]0$", ""))
 end
 
 return function(r, args)

@@ -37,7 +37,7 @@ return function(r, args)
   if gap == 0 then
     out = string.format("In %s, every segment with data has the same %s, %s", name, label, r.format(kpi, hi.v))
   elseif ratio then
-    out = out .. string.format(", %s being %.1f times %s", quire.possessive(hi.seg), ratio, quire.possessive(lo.seg))
+    out = out .. string.format(", %s being %s times %s", quire.possessive(hi.seg), quire.format(ratio, "number", 1), quire.possessive(lo.seg))
   end
   out = out .. "."
   if #missing > 0 then
@@ -54,7 +54,7 @@ return function(r, args)
       elseif g0 < gap then trend = "it has widened"
       else trend = "it has narrowed" end
       out = out .. string.format(" In %s the gap was %s%s: %s.", quire.month_label(r.months[1]), a,
-        (r0 and ratio) and string.format(" (%.1f times)", r0) or "", trend)
+        (r0 and ratio) and string.format(" (%s times)", quire.format(r0, "number", 1)) or "", trend)
     end
   end
   return out

@@ -48,7 +48,7 @@ return function(r, args)
         .. " " .. second.seg .. " (" .. r.format(kpi, second.v) .. ")"
       local ratio = lowest and quire.ratio(second.v, top.v) or quire.ratio(top.v, second.v)
       if ratio and ratio >= 1.5 and top.v > 0 and second.v > 0 then
-        out = out .. string.format(lowest and ", which has %.1f times as much" or ", %.1f times as much", ratio)
+        out = out .. string.format(lowest and ", which has %s times as much" or ", %s times as much", quire.format(ratio, "number", 1))
       end
     end
   end

@@ -51,7 +51,7 @@ return function(r, args)
       across, lx, ly)
   end
   local a = math.abs(cor)
-  local rtext = string.format("r\u{A0}=\u{A0}%s%.2f", cor < 0 and "\u{2212}" or "", math.abs(cor))
+  local rtext = string.format("r\u{A0}=\u{A0}%s%s", cor < 0 and "\u{2212}" or "", quire.format(math.abs(cor), "number", 2))
   local out
   if a < 0.2 then
     out = string.format("There is no clear relationship between %s and %s across %s (%s).", lx, ly, across, rtext)
