@@ -29,7 +29,7 @@
 
 #define MAX_DEC 6
 
-enum { DATE_MON, DATE_MONTH, DATE_QUARTER, DATE_DAY, DATE_N };
+enum { DATE_MON, DATE_MONTH, DATE_QUARTER, DATE_DAY, DATE_NUMERIC, DATE_N };
 
 struct quire_locale {
     char name[ULOC_FULLNAME_CAPACITY];
@@ -111,7 +111,7 @@ static UDateFormat *date_fmt(const char *loc, UDateTimePatternGenerator *gen, co
 quire_locale *quire_locale_new(const char *name, const char *currency, int show_code,
                                char *why, size_t n)
 {
-    static const char *const skel[DATE_N] = {"yMMM", "yMMMM", "yQQQ", "yMMMMd"};
+    static const char *const skel[DATE_N] = {"yMMM", "yMMMM", "yQQQ", "yMMMMd", "yMMdd"};
     quire_locale *l;
     UErrorCode st = U_ZERO_ERROR;
     UDateTimePatternGenerator *gen;
@@ -358,6 +358,11 @@ int quire_locale_quarter(const quire_locale *l, char *buf, size_t n, int month)
 int quire_locale_day(const quire_locale *l, char *buf, size_t n, int year, int month, int day)
 {
     return fmt_date(l, DATE_DAY, buf, n, udate(year, month, day));
+}
+
+int quire_locale_date(const quire_locale *l, char *buf, size_t n, int year, int month, int day)
+{
+    return fmt_date(l, DATE_NUMERIC, buf, n, udate(year, month, day));
 }
 
 int quire_locale_months(const quire_locale *cl, char *buf, size_t n, int from, int to)

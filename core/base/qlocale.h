@@ -62,11 +62,13 @@ int quire_locale_number(const quire_locale *l, char *buf, size_t n, double v, qu
 /*
  * Dates in words: a month (month index year * 12 + m - 1) "Apr. 2024"
  * (full: "April 2024"), a calendar quarter "Q2 2024", a day "5. April 2024",
- * and a run of months "Feb.–Apr. 2024". Return 0, or -1 when ICU fails.
+ * a day in figures "05.04.2024" (quire_locale_date), and a run of months
+ * "Feb.–Apr. 2024". Return 0, or -1 when ICU fails.
  */
 int quire_locale_month(const quire_locale *l, char *buf, size_t n, int month, int full);
 int quire_locale_quarter(const quire_locale *l, char *buf, size_t n, int month);
 int quire_locale_day(const quire_locale *l, char *buf, size_t n, int year, int month, int day);
+int quire_locale_date(const quire_locale *l, char *buf, size_t n, int year, int month, int day);
 int quire_locale_months(const quire_locale *l, char *buf, size_t n, int from, int to);
 
 #endif

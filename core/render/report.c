@@ -11,6 +11,7 @@
 
 #include "atomic.h"
 #include "date.h"
+#include "qlocale.h"
 #include "report_models.h"
 #include "rowsel.h"
 #include "source.h"
@@ -19,9 +20,10 @@
 struct report {
     quire_doc doc;
     doc_section *sections;
-    char period[64];
+    char period[160];
     char generated[40];      /* YYYY-MM-DD; room for any int, so it is never cut */
     char **month_labels;     /* report months, "Feb 2024" */
+    int month0;              /* the first one's month index */
     const char **month_short, **month_year;  /* "Feb", "2024": crowded axes */
     int nmonths;
     quire_rgb *month_colors;
@@ -135,6 +137,26 @@ static int group_of(const grouping *gr, const char *name)
     return gr->nseg;
 }
 
+/*
+ * A label as the attached CSVs write it: in a report with a locale (qlocale.h)
+ * a month's label is its ISO form ("2024-02"), so the files read the same in
+ * every locale; without one, the label as shown ("Feb 2024"), as before.
+ */
+static void csv_label(const report *r, strbuf *b, const char *label)
+{
+    char iso[16];
+    int k;
+
+    if (label && quire_locale_active())
+        for (k = 0; k < r->nmonths; k++)
+            if (strcmp(label, r->month_labels[k]) == 0) {
+                format_month(iso, sizeof iso, r->month0 + k);
+                sb_puts(b, iso);
+                return;
+            }
+    sb_csv_cstr(b, label);
+}
+
 /* The chart's data as CSV: category, series, value. */
 static void chart_file(report *r, const doc_chart *c)
 {
@@ -145,9 +167,9 @@ static void chart_file(report *r, const doc_chart *c)
     sb_puts(&b, "category,series,value\n");
     for (si = 0; si < c->nseries; si++)
         for (ci = 0; ci < c->ncats; ci++) {
-            sb_csv_cstr(&b, c->cats[ci]);
+            csv_label(r, &b, c->cats[ci]);
             sb_puts(&b, ",");
-            sb_csv_cstr(&b, c->series[si]);
+            csv_label(r, &b, c->series[si]);
             sb_puts(&b, ",");
             csv_num(&b, c->values[si * c->ncats + ci]);
             sb_puts(&b, "\n");
@@ -302,6 +324,21 @@ static void table_file(report *r, const doc_table *t, strbuf *raw)
     add_file(r, xasprintf("table-%02d-%s.csv", ++r->ntables, sl), t->title, "text/csv", raw);
 }
 
+/* A date as a table shows it: ISO ("2024-03-27"), or in figures as the
+ * report's locale writes them ("27.03.2024"). */
+static void shown_date(char *buf, size_t n, int32_t days)
+{
+    int y, mo, d;
+
+    if (!quire_locale_active()) {
+        format_date(buf, n, days);
+        return;
+    }
+    civil_from_days(days, &y, &mo, &d);
+    if (quire_locale_date(quire_locale_active(), buf, n, y, mo, d))
+        format_date(buf, n, days);
+}
+
 /* A column's value as the table shows it: the column's own format (unit and
  * decimals), unless the spec gives one (f, may be NULL). */
 static void format_cell(char *buf, size_t n, double v, quire_unit unit, int decimals,
@@ -311,7 +348,7 @@ static void format_cell(char *buf, size_t n, double v, quire_unit unit, int deci
         if (isnan(v))
             snprintf(buf, n, "%s", QUIRE_NO_VALUE);
         else if (f->format == SPEC_FORMAT_DATE)
-            format_date(buf, n, (int32_t)v);
+            shown_date(buf, n, (int32_t)v);
         else if (f->format == SPEC_FORMAT_TEXT)
             format_plain_number(buf, n, v);
         else
@@ -393,7 +430,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
         if (row == nshown && (!sb->totals || sb->by_month))
             break;
         cells[row * ncols] = sb->by_month ? r->month_labels[src] : group_name(gr, g);
-        sb_csv_cstr(&raw, cells[row * ncols]);
+        csv_label(r, &raw, cells[row * ncols]);
         for (i = 0; i < sb->nkpis; i++) {
             int k = kpi_index(m, sb->kpis[i]);
             double v = model_kpi(m, gr, (size_t)k, rp, g);
@@ -580,6 +617,8 @@ static void build_customer_table(report *r, const model *m, const spec_block *sb
                 else
                     snprintf(text, sizeof text, "%s", QUIRE_NO_VALUE);
                 sb_puts(&raw, isnan(v.num) ? "" : text);
+                if (!isnan(v.num))
+                    shown_date(text, sizeof text, (int32_t)v.num);
                 if (f->format != SPEC_FORMAT_DEFAULT)
                     format_cell(text, sizeof text, v.num, QUIRE_UNIT_NUMBER, 0, f);
             } else {
@@ -644,7 +683,7 @@ static void build_rows_table(report *r, const row_table *rt, doc_table *t)
                     sums[k] += cl->n;
                     break;
                 case QUIRE_T_DATE:
-                    format_date(buf, sizeof buf, (int32_t)cl->i);
+                    shown_date(buf, sizeof buf, (int32_t)cl->i);
                     break;
                 case QUIRE_T_BOOLEAN:
                     snprintf(buf, sizeof buf, "%s", cl->i ? "yes" : "no");
@@ -663,7 +702,12 @@ static void build_rows_table(report *r, const row_table *rt, doc_table *t)
                 sb_puts(&raw, ",");
             if (!cl->null && rt->cols[k].type == QUIRE_T_NUMBER)
                 csv_num(&raw, cl->n);
-            else
+            else if (!cl->null && rt->cols[k].type == QUIRE_T_DATE && !cl->s) {
+                char iso[40];
+
+                format_date(iso, sizeof iso, (int32_t)cl->i); /* the file's dates stay ISO */
+                sb_puts(&raw, iso);
+            } else
                 sb_csv_cstr(&raw, text);
             cells[row * rt->ncols + k] = kstr(r, text);
         }
@@ -850,7 +894,7 @@ report *report_build(const report_inputs *in)
     const spec *s = m->s;
     long long epoch = in->epoch;
     report *r = xcalloc(1, sizeof *r);
-    char a[16], b[16];
+    char a[64], b[64];
     size_t i, j;
     int rp;
 
@@ -859,11 +903,18 @@ report *report_build(const report_inputs *in)
     r->month_short = keep(r, xcalloc((size_t)m->nreport + 1, sizeof *r->month_short));
     r->month_year = keep(r, xcalloc((size_t)m->nreport + 1, sizeof *r->month_year));
     r->nmonths = m->nreport;
+    r->month0 = s->month_from;
     for (rp = 0; rp < m->nreport; rp++) {
+        /* "Feb 2024" ("Feb. 2024" in de_DE): the month before the last
+         * space, the year after it; a label without one is its own short
+         * form. */
+        const char *sp;
+
         format_month_label(a, sizeof a, s->month_from + rp);
+        sp = strrchr(a, ' ');
         r->month_labels[rp] = xstrdup(a);
-        r->month_short[rp] = keep(r, xstrndup(a, 3));  /* "Feb 2024" */
-        r->month_year[rp] = kstr(r, a + 4);
+        r->month_short[rp] = keep(r, xstrndup(a, sp ? (size_t)(sp - a) : strlen(a)));
+        r->month_year[rp] = kstr(r, sp ? sp + 1 : "");
         r->month_colors[rp] = month_shade(rp, m->nreport);
     }
     format_month_label(a, sizeof a, s->month_from);

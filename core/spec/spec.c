@@ -2093,7 +2093,9 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
         return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
                             "--param %s: the spec has no parameters", ov[0].name);
     }
-    /* The locale first: the period's name and ${to:month} are in its words. */
+    /* The locale first (it may name parameters): the period's name and
+     * ${to:month} are in its words. */
+    publish_params(c);
     if (load_locale(c, root))
         return -1;
     quire_locale_use(s->locale);
