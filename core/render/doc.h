@@ -117,6 +117,21 @@ typedef struct doc_section {
     const doc_block *blocks;
 } doc_section;
 
+/* The look of the report (a spec's theme:); zero values are the defaults. */
+enum { DOC_COVER_LEFT = 0, DOC_COVER_CENTERED, DOC_COVER_BAND };
+
+typedef struct doc_theme {
+    int has_accent;
+    quire_rgb accent;        /* bars, rules, the period, tiles' tops; table heads darker */
+    const char *font;        /* a TrueType file for the text, or NULL: DejaVu Sans */
+    const char *bold_font;   /* ... for headings and figures (NULL: font's, or DejaVu's) */
+    int landscape;
+    int cover;               /* DOC_COVER_*: the title block's layout */
+    const char *logo;        /* a PNG or JPEG on the cover, may be NULL */
+    int logo_jpeg;
+    int header_logo;         /* ... and small in every later page's header */
+} doc_theme;
+
 typedef struct quire_doc {
     const char *title;
     const char *subtitle;    /* may be NULL */
@@ -134,6 +149,7 @@ typedef struct quire_doc {
     const char *logo;        /* a PNG file for the title page, may be NULL */
     int contents;            /* a title page and a contents page before the sections */
     int strict;              /* preflight problems are errors, not warnings */
+    doc_theme theme;
 
     size_t nfiles;           /* embedded files (the data behind charts and tables) */
     const doc_file *files;

@@ -105,6 +105,9 @@ typedef struct render {
     char problem[400], first_problem[400];
     uint32_t reported[64];   /* code points already reported */
     size_t nreported;
+    /* the theme's colours (doc_theme; the defaults without one) */
+    quire_rgb accent, tint, head, zebra, answer;
+    HPDF_Image logo;         /* loaded once, for the cover and the headers */
     const char *path; /* the output, for messages */
     unsigned char *out;
     size_t out_len;
@@ -246,6 +249,47 @@ static void rect(HPDF_Page page, double x, double y, double w, double h, quire_r
  * Draw s wrapped to w at x, one line box of lh at a time, flowing onto new
  * pages. With tint, each line box gets the answer background first.
  */
+/* a mixed with white: t = 0 is a, 1 white */
+static quire_rgb toward_white(quire_rgb a, double t)
+{
+    quire_rgb c = {a.r + (1 - a.r) * t, a.g + (1 - a.g) * t, a.b + (1 - a.b) * t};
+
+    return c;
+}
+
+static quire_rgb darker(quire_rgb a, double k)
+{
+    quire_rgb c = {a.r * k, a.g * k, a.b * k};
+
+    return c;
+}
+
+static void text_lines(render *r, const pdf_style *st, double x, double w, double lh,
+                       const char *s, int tint);
+
+/* Lines of s wrapped to w from the top r->y, each aligned (PDF_LEFT,
+ * PDF_CENTER) in x..x+w. */
+static void text_lines_at(render *r, const pdf_style *st, double x, double w, double lh,
+                          const char *s, int align)
+{
+    size_t len = strlen(s), pos = 0, line_len;
+
+    if (align == PDF_LEFT) {
+        text_lines(r, st, x, w, lh, s, 0);
+        return;
+    }
+    while (pos < len) {
+        size_t next = pdf_wrap_next(st, w, s + pos, len - pos, &line_len);
+
+        if (!fits(r, lh))
+            new_page(r);
+        pdf_text(r->page, st, x + w / 2, baseline(r->y, st->size, lh), PDF_CENTER, s + pos,
+                 line_len);
+        r->y -= lh;
+        pos += next;
+    }
+}
+
 static void text_lines(render *r, const pdf_style *st, double x, double w, double lh,
                        const char *s, int tint)
 {
@@ -257,8 +301,8 @@ static void text_lines(render *r, const pdf_style *st, double x, double w, doubl
         if (!fits(r, lh))
             new_page(r);
         if (tint) {
-            rect(r->page, x - 10, r->y - lh, w + 18, lh, PDF_TINT);
-            rect(r->page, x - 10, r->y - lh, 2, lh, PDF_ACCENT);
+            rect(r->page, x - 10, r->y - lh, w + 18, lh, r->tint);
+            rect(r->page, x - 10, r->y - lh, 2, lh, r->accent);
         }
         pdf_text(r->page, st, x, baseline(r->y, st->size, lh), PDF_LEFT, s + pos, line_len);
         r->y -= lh;
@@ -271,8 +315,8 @@ static void tint_band(render *r, double x, double w, double h)
 {
     if (!fits(r, h))
         return;
-    rect(r->page, x - 10, r->y - h, w + 18, h, PDF_TINT);
-    rect(r->page, x - 10, r->y - h, 2, h, PDF_ACCENT);
+    rect(r->page, x - 10, r->y - h, w + 18, h, r->tint);
+    rect(r->page, x - 10, r->y - h, 2, h, r->accent);
     r->y -= h;
 }
 
@@ -433,8 +477,8 @@ static void draw_questions(render *r, const doc_block *b)
 {
     pdf_style head = style(r, 1, H2_PT, PDF_INK);
     pdf_style q = style(r, 0, BODY_PT, PDF_INK);
-    pdf_style bullet = style(r, 1, BODY_PT, PDF_ACCENT);
-    pdf_style a = style(r, 0, ANSWER_PT, (quire_rgb){0.11, 0.24, 0.42});
+    pdf_style bullet = style(r, 1, BODY_PT, r->accent);
+    pdf_style a = style(r, 0, ANSWER_PT, r->answer);
     double x = r->margin, w = r->content_w;
     size_t i;
 
@@ -471,7 +515,7 @@ static void draw_questions(render *r, const doc_block *b)
 static void draw_bullets(render *r, const doc_block *b)
 {
     pdf_style q = style(r, 0, BODY_PT, PDF_INK);
-    pdf_style bullet = style(r, 1, BODY_PT, PDF_ACCENT);
+    pdf_style bullet = style(r, 1, BODY_PT, r->accent);
     size_t i;
 
     for (i = 0; b->items && i < b->nitems; i++) {
@@ -580,8 +624,8 @@ static void draw_tile(render *r, const doc_tile *t, double x, double top, double
     char vbuf[64], cbuf[96];
     quire_rgb cc;
 
-    rect(r->page, x, top - TILE_H, w, TILE_H, PDF_TINT);
-    rect(r->page, x, top - 2.5, w, 2.5, PDF_ACCENT);
+    rect(r->page, x, top - TILE_H, w, TILE_H, r->tint);
+    rect(r->page, x, top - 2.5, w, 2.5, r->accent);
     pdf_text_fit(r->page, &lab, x + 10, top - 18, PDF_LEFT, w - 20, t->label ? t->label : "",
                  t->label ? strlen(t->label) : 0);
     quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
@@ -730,7 +774,7 @@ static void table_header(render *r, const doc_table *t, const double *w, int con
                      strlen(buf));
         r->y -= 15;
     }
-    rect(r->page, r->margin, r->y - h, r->content_w, h, (quire_rgb){0.09, 0.20, 0.38});
+    rect(r->page, r->margin, r->y - h, r->content_w, h, r->head);
     for (c = 0; c < t->ncols; c++) {
         const char *ti = t->cols[c].title ? t->cols[c].title : "";
         size_t len = strlen(ti), pos = 0, line_len;
@@ -795,10 +839,10 @@ static void draw_table(render *r, const doc_block *b)
             table_header(r, t, w, 1);
         }
         if (is_total) {
-            rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, (quire_rgb){0.88, 0.91, 0.95});
+            rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, r->zebra);
             hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.8, PDF_FAINT);
         } else if (row % 2 == 1) {
-            rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, PDF_TINT);
+            rect(r->page, r->margin, r->y - ROW_H, r->content_w, ROW_H, r->tint);
         }
         for (c = 0; c < t->ncols; c++) {
             const char *s = cell(t, row, c);
@@ -902,7 +946,7 @@ static void draw_contents(render *r)
     HPDF_Page page = r->pages[r->toc_page];
 
     pdf_text(page, &h, r->margin, r->toc_top - 24, PDF_LEFT, "Contents", 8);
-    hline(page, r->margin, r->margin + 56, r->toc_top - 36, 2.2, PDF_ACCENT);
+    hline(page, r->margin, r->margin + 56, r->toc_top - 36, 2.2, r->accent);
     y = toc_first_y(r);
     for (i = 0; i < r->ntoc; i++) {
         const toc_entry *e = &r->toc[i];
@@ -1019,7 +1063,7 @@ static void draw_section(render *r, const doc_section *s, size_t idx)
     text_lines(r, &h1, r->margin, r->content_w, H1_LH, title, 0);
     r->y -= 5;
     hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
-    hline(r->page, r->margin, r->margin + 56, r->y, 2.2, PDF_ACCENT);
+    hline(r->page, r->margin, r->margin + 56, r->y, 2.2, r->accent);
     r->y -= 9;
     if (s->intro && *s->intro)
         text_lines(r, &intro, r->margin, r->content_w, BODY_LH, s->intro, 0);
@@ -1044,23 +1088,47 @@ static void draw_section(render *r, const doc_section *s, size_t idx)
     snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
 }
 
-/* The logo, scaled to at most 48 pt high and 160 pt wide, top left. */
-static void draw_logo(render *r, const char *path)
+/* The logo (theme.logo, or page.logo's PNG), loaded once; NULL: none. */
+static HPDF_Image logo_image(render *r, const quire_doc *doc)
 {
-    HPDF_Image img;
-    double w, h, k;
+    const char *path = doc->theme.logo ? doc->theme.logo : doc->logo;
+    int jpeg = doc->theme.logo && doc->theme.logo_jpeg;
 
-    snprintf(r->what, sizeof r->what, "%s: cannot load the logo (a PNG file)", path);
-    r->code = QUIRE_EXIT_DATA;
-    img = HPDF_LoadPngImageFromFile(r->pdf, path);
-    w = HPDF_Image_GetWidth(img);
-    h = HPDF_Image_GetHeight(img);
-    k = fmin(48 / h, 160 / w);
-    HPDF_Page_DrawImage(r->page, img, (HPDF_REAL)r->margin, (HPDF_REAL)(r->y - h * k),
+    if (!path || !*path)
+        return NULL;
+    if (!r->logo) {
+        snprintf(r->what, sizeof r->what, "%s: cannot load the logo (a %s file)", path,
+                 jpeg ? "JPEG" : "PNG");
+        r->code = QUIRE_EXIT_DATA;
+        r->logo = jpeg ? HPDF_LoadJpegImageFromFile(r->pdf, path)
+                       : HPDF_LoadPngImageFromFile(r->pdf, path);
+        r->code = QUIRE_EXIT_DELIVERY;
+        snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
+    }
+    return r->logo;
+}
+
+/* The logo's scale to fit max_w by max_h points. */
+static double logo_scale(HPDF_Image img, double max_w, double max_h, double *w, double *h)
+{
+    *w = HPDF_Image_GetWidth(img);
+    *h = HPDF_Image_GetHeight(img);
+    return fmin(max_h / *h, max_w / *w);
+}
+
+/* The logo, scaled to at most 48 pt high and 160 pt wide, at the top: left,
+ * or centred for a centred cover. */
+static void draw_logo(render *r, const quire_doc *doc)
+{
+    HPDF_Image img = logo_image(r, doc);
+    double w, h, k, x = r->margin;
+
+    k = logo_scale(img, 160, 48, &w, &h);
+    if (doc->theme.cover == DOC_COVER_CENTERED)
+        x = r->margin + (r->content_w - w * k) / 2;
+    HPDF_Page_DrawImage(r->page, img, (HPDF_REAL)x, (HPDF_REAL)(r->y - h * k),
                         (HPDF_REAL)(w * k), (HPDF_REAL)(h * k));
     r->y -= h * k + 24;
-    r->code = QUIRE_EXIT_DELIVERY;
-    snprintf(r->what, sizeof r->what, "%s: cannot lay out the report", r->path);
 }
 
 /* The height of the title block (draw_title_block) below its rule. */
@@ -1085,38 +1153,80 @@ static double title_block_h(render *r, const quire_doc *doc)
 
 static double toc_h(const quire_doc *doc);
 
+/* The title, subtitle and period: their height from the rule down. */
+static double title_lines_h(render *r, const quire_doc *doc, double tpt, double tlh)
+{
+    double h = 14 + 12;
+
+    if (doc->title && *doc->title)
+        h += lines_h(r, 1, tpt, tlh, r->content_w, doc->title);
+    if (doc->subtitle && *doc->subtitle)
+        h += 5 + lines_h(r, 0, SUBTITLE_PT, SUBTITLE_LH, r->content_w, doc->subtitle);
+    if (doc->period && *doc->period)
+        h += 9 + lines_h(r, 1, BODY_PT, BODY_LH, r->content_w, doc->period);
+    return h;
+}
+
 static void draw_title_block(render *r, const quire_doc *doc)
 {
-    pdf_style title = style(r, 1, r->own_title_page ? TITLE_PT + 6 : TITLE_PT, PDF_INK);
-    pdf_style sub = style(r, 0, SUBTITLE_PT, PDF_MUTED);
-    pdf_style period = style(r, 1, BODY_PT, PDF_ACCENT);
+    int cover = doc->theme.cover;
+    int align = cover == DOC_COVER_CENTERED ? PDF_CENTER : PDF_LEFT;
+    quire_rgb ink = PDF_INK, muted = PDF_MUTED, accent = r->accent;
+    pdf_style title, sub, period;
     pdf_style h2 = style(r, 1, 13, PDF_INK);
+    double tpt = r->own_title_page ? TITLE_PT + 6 : TITLE_PT;
     double tlh = r->own_title_page ? TITLE_LH + 7 : TITLE_LH;
+    double rule_x = r->margin;
 
-    if (doc->logo && *doc->logo)
-        draw_logo(r, doc->logo);
+    if (cover == DOC_COVER_BAND) {
+        /* A band of the accent across the top of the page, from its edge to
+         * under the period, the title block in white on it. */
+        double y = r->y, band_bottom;
+
+        if (logo_image(r, doc)) {
+            double w, h, k = logo_scale(logo_image(r, doc), 160, 48, &w, &h);
+
+            y -= h * k + 24;
+        }
+        if (r->own_title_page)
+            y = fmin(y, r->top - (r->top - r->bottom) * 0.22);
+        band_bottom = y - title_lines_h(r, doc, tpt, tlh) - 8;
+        rect(r->page, 0, band_bottom, r->page_w, r->page_h - band_bottom, r->accent);
+        ink = (quire_rgb){1, 1, 1};
+        muted = toward_white(r->accent, 0.8);
+        accent = ink;
+    }
+    title = style(r, 1, tpt, ink);
+    sub = style(r, 0, SUBTITLE_PT, muted);
+    period = style(r, 1, BODY_PT, accent);
+    if (logo_image(r, doc))
+        draw_logo(r, doc);
     if (r->own_title_page) {
         /* The title stands a fifth of the way down the page, or higher when
          * that lets the contents fit under it. */
         double drop = (r->top - r->bottom) * 0.22;
         double room = r->y - r->bottom - title_block_h(r, doc) - toc_h(doc);
 
-        if (doc->contents && room < drop && room > 0)
+        if (doc->contents && room < drop && room > 0 && cover != DOC_COVER_BAND)
             drop = room;
         r->y = fmin(r->y, r->top - drop);
     }
-    hline(r->page, r->margin, r->margin + 56, r->y, 3, PDF_ACCENT);
+    if (align == PDF_CENTER)
+        rule_x = r->margin + (r->content_w - 56) / 2;
+    hline(r->page, rule_x, rule_x + 56, r->y, 3, accent);
     r->y -= 14;
     if (doc->title && *doc->title)
-        text_lines(r, &title, r->margin, r->content_w, tlh, doc->title, 0);
+        text_lines_at(r, &title, r->margin, r->content_w, tlh, doc->title, align);
     if (doc->subtitle && *doc->subtitle) {
         r->y -= 5;
-        text_lines(r, &sub, r->margin, r->content_w, SUBTITLE_LH, doc->subtitle, 0);
+        text_lines_at(r, &sub, r->margin, r->content_w, SUBTITLE_LH, doc->subtitle, align);
     }
     if (doc->period && *doc->period) {
         r->y -= 9;
-        text_lines(r, &period, r->margin, r->content_w, BODY_LH, doc->period, 0);
+        text_lines_at(r, &period, r->margin, r->content_w, BODY_LH, doc->period, align);
     }
+    if (cover == DOC_COVER_BAND)
+        r->y -= 8;
     r->y -= 12;
     hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
     r->y -= 20;
@@ -1159,16 +1269,25 @@ static void draw_headers_footers(render *r, const quire_doc *doc)
 
         if (i > 0) {
             /* The first page shows the title block instead. */
-            double pw = 0;
+            double pw = 0, lx = r->margin;
 
             if (doc->period && *doc->period) {
                 pw = pdf_style_width(&st, doc->period, strlen(doc->period));
                 pdf_text(page, &st, r->margin + r->content_w, head_y, PDF_RIGHT, doc->period,
                          strlen(doc->period));
             }
+            if (doc->theme.logo && doc->theme.header_logo) {
+                /* the theme's logo before the title, as high as the header's text */
+                HPDF_Image img = logo_image(r, doc);
+                double w, h, k = logo_scale(img, 80, 16, &w, &h);
+
+                HPDF_Page_DrawImage(page, img, (HPDF_REAL)r->margin, (HPDF_REAL)(hrule_y + 3),
+                                    (HPDF_REAL)(w * k), (HPDF_REAL)(h * k));
+                lx = r->margin + w * k + 8;
+            }
             if (doc->title)
-                pdf_text_fit(page, &st, r->margin, head_y, PDF_LEFT, r->content_w - pw - 24,
-                             doc->title, strlen(doc->title));
+                pdf_text_fit(page, &st, lx, head_y, PDF_LEFT, r->content_w - pw - 24 -
+                             (lx - r->margin), doc->title, strlen(doc->title));
             hline(page, r->margin, r->margin + r->content_w, hrule_y, 0.4, PDF_GRID);
         }
         snprintf(buf, sizeof buf, "Page %zu of %zu", i + 1, r->npages);
@@ -1390,8 +1509,29 @@ static void set_info(render *r, const quire_doc *doc)
 
 static void geometry(render *r, const quire_doc *doc)
 {
+    const doc_theme *th = &doc->theme;
+
     r->page_w = doc->letter ? 612.0 : 595.276;
     r->page_h = doc->letter ? 792.0 : 841.89;
+    if (th->landscape) {
+        double w = r->page_w;
+
+        r->page_w = r->page_h;
+        r->page_h = w;
+    }
+    r->accent = PDF_ACCENT;
+    r->tint = PDF_TINT;
+    r->head = (quire_rgb){0.09, 0.20, 0.38};
+    r->zebra = (quire_rgb){0.88, 0.91, 0.95};
+    r->answer = (quire_rgb){0.11, 0.24, 0.42};
+    if (th->has_accent) {
+        /* the rest of the palette follows the accent, as the defaults do */
+        r->accent = th->accent;
+        r->tint = toward_white(th->accent, 0.93);
+        r->zebra = toward_white(th->accent, 0.86);
+        r->head = darker(th->accent, 0.58);
+        r->answer = darker(th->accent, 0.65);
+    }
     r->margin = doc->margin > 0 ? fmin(fmax(doc->margin, 30), 150) : 50.0;
     r->content_w = r->page_w - 2 * r->margin;
     r->top = r->page_h - r->margin;
@@ -1445,8 +1585,17 @@ static void build(render *r, const quire_doc *doc)
     HPDF_UseUTFEncodings(r->pdf);
     HPDF_SetCurrentEncoder(r->pdf, "UTF-8");
     r->utf8 = HPDF_GetEncoder(r->pdf, "UTF-8");
-    r->fonts.regular = load_font(r, PDF_FONT_REGULAR, 0, PDF_DEJAVU_WARMUP);
-    r->fonts.bold = load_font(r, PDF_FONT_BOLD, 0, PDF_DEJAVU_WARMUP);
+    /* The theme's faces (checked as TrueType when the spec was read), or
+     * DejaVu Sans, whose composite glyphs need the warm-up (text.h). */
+    if (doc->theme.font) {
+        r->fonts.regular = load_font(r, doc->theme.font, 0, NULL);
+        r->fonts.bold = doc->theme.bold_font ? load_font(r, doc->theme.bold_font, 0, NULL)
+                                             : r->fonts.regular;
+    } else {
+        r->fonts.regular = load_font(r, PDF_FONT_REGULAR, 0, PDF_DEJAVU_WARMUP);
+        r->fonts.bold = doc->theme.bold_font ? load_font(r, doc->theme.bold_font, 0, NULL)
+                                             : load_font(r, PDF_FONT_BOLD, 0, PDF_DEJAVU_WARMUP);
+    }
     /* The CJK and Hangul faces cost 100-500 KB each: only when needed. */
     walk(r, doc, scan_scripts);
     if (r->scripts & (1u << PDF_SCRIPT_CJK))

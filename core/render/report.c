@@ -931,6 +931,15 @@ report *report_build(const report_inputs *in)
     r->doc.letter = s->page_letter;
     r->doc.margin = s->page_margin;
     r->doc.logo = s->logo;
+    r->doc.theme.has_accent = s->theme.has_accent;
+    r->doc.theme.accent = s->theme.accent;
+    r->doc.theme.font = s->theme.font;
+    r->doc.theme.bold_font = s->theme.bold_font;
+    r->doc.theme.landscape = s->theme.landscape;
+    r->doc.theme.cover = s->theme.cover;
+    r->doc.theme.logo = s->theme.logo;
+    r->doc.theme.logo_jpeg = s->theme.logo_jpeg;
+    r->doc.theme.header_logo = s->theme.header_logo;
     r->doc.contents = s->contents;
     r->doc.strict = s->strict;
     {

@@ -2012,6 +2012,207 @@ static int load_page(ctx *c, node *m)
     return 0;
 }
 
+/* ------------------------------------------------------------ theme */
+
+/* Whether path is a TrueType font libharu can embed: an sfnt of TrueType
+ * outlines (glyf) with a cmap. NULL, or what it is instead. */
+static const char *ttf_problem(const char *path)
+{
+    unsigned char h[12], rec[16];
+    unsigned n, i, found = 0;
+    FILE *f = fopen(path, "rb");
+    const char *why = NULL;
+
+    if (!f)
+        return strerror(errno);
+    if (fread(h, 1, sizeof h, f) != sizeof h) {
+        why = "not a TrueType font (too short)";
+    } else if (memcmp(h, "OTTO", 4) == 0) {
+        why = "an OpenType font of CFF outlines; only TrueType outlines (glyf) can be embedded";
+    } else if (memcmp(h, "ttcf", 4) == 0) {
+        why = "a font collection (.ttc); name a single .ttf";
+    } else if (memcmp(h, "\0\1\0\0", 4) != 0 && memcmp(h, "true", 4) != 0) {
+        why = "not a TrueType font";
+    } else {
+        n = (unsigned)h[4] << 8 | h[5];
+        for (i = 0; i < n && i < 512; i++) {
+            if (fread(rec, 1, sizeof rec, f) != sizeof rec)
+                break;
+            if (memcmp(rec, "glyf", 4) == 0)
+                found |= 1;
+            if (memcmp(rec, "cmap", 4) == 0)
+                found |= 2;
+        }
+        if (found != 3)
+            why = "not a TrueType font (no glyf or cmap table)";
+    }
+    fclose(f);
+    return why;
+}
+
+/* A file the theme names, resolved against dir; NULL when unreadable. */
+static char *theme_file(ctx *c, node *n, const char *dir, const char *what)
+{
+    char *t, *path;
+
+    if (scalar(c, n, what, &t))
+        return NULL;
+    path = path_join(dir, t);
+    free(t);
+    return path;
+}
+
+/* The keys of a theme (a theme file has the same, but file). */
+static int load_theme_keys(ctx *c, node *m, const char *dir, int in_spec)
+{
+    static const char *const keys[] = {"accent", "font", "bold_font", "orientation", "cover",
+                                       "logo", "header_logo", "file"};
+    spec_theme *th = &c->s->theme;
+    char *t = NULL;
+    node *n;
+
+    if (want(c, m, YAML_MAPPING_NODE, "theme") ||
+        check_keys(c, m, "theme", keys, in_spec ? 8 : 7))
+        return -1;
+    if ((n = get(c, m, "accent")) != NULL) {
+        if (scalar(c, n, "theme.accent", &t))
+            return -1;
+        if (parse_color(t, &th->accent)) {
+            fail(c, n, "theme.accent must read like \"#1f78b4\", not \"%s\"", t);
+            free(t);
+            return -1;
+        }
+        free(t);
+        th->has_accent = 1;
+    }
+    {
+        static const char *const fk[] = {"font", "bold_font"};
+        char **slot[] = {&th->font, &th->bold_font};
+        size_t i;
+
+        for (i = 0; i < 2; i++) {
+            const char *why;
+            char *path;
+
+            if ((n = get(c, m, fk[i])) == NULL)
+                continue;
+            if ((path = theme_file(c, n, dir, "a font")) == NULL)
+                return -1;
+            if ((why = ttf_problem(path)) != NULL) {
+                fail(c, n, "theme.%s: %s: %s", fk[i], path, why);
+                free(path);
+                return -1;
+            }
+            free(*slot[i]);
+            *slot[i] = path;
+        }
+    }
+    if (get_str(c, m, "orientation", 0, "theme", &t))
+        return -1;
+    if (t) {
+        if (strcmp(t, "landscape") == 0)
+            th->landscape = 1;
+        else if (strcmp(t, "portrait") == 0)
+            th->landscape = 0;
+        else {
+            fail(c, get(c, m, "orientation"),
+                 "theme.orientation must be portrait or landscape, not \"%s\"", t);
+            free(t);
+            return -1;
+        }
+        free(t);
+    }
+    if (get_str(c, m, "cover", 0, "theme", &t))
+        return -1;
+    if (t) {
+        static const char *const covers[] = {"left", "centered", "band"};
+        int k;
+
+        for (k = 0; k < 3 && strcmp(t, covers[k]) != 0; k++)
+            ;
+        if (k == 3) {
+            fail(c, get(c, m, "cover"), "theme.cover must be left, centered or band, not \"%s\"",
+                 t);
+            free(t);
+            return -1;
+        }
+        th->cover = k;
+        free(t);
+    }
+    if ((n = get(c, m, "logo")) != NULL) {
+        unsigned char magic[8] = {0};
+        char *path = theme_file(c, n, dir, "a logo");
+        FILE *f;
+
+        if (!path)
+            return -1;
+        if ((f = fopen(path, "rb")) == NULL) {
+            fail(c, n, "theme.logo: cannot read %s: %s", path, strerror(errno));
+            free(path);
+            return -1;
+        }
+        if (fread(magic, 1, sizeof magic, f) != sizeof magic)
+            magic[0] = 0;
+        fclose(f);
+        if (memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0)
+            th->logo_jpeg = 0;
+        else if (memcmp(magic, "\xFF\xD8\xFF", 3) == 0)
+            th->logo_jpeg = 1;
+        else {
+            fail(c, n, "theme.logo: %s is neither a PNG nor a JPEG image", path);
+            free(path);
+            return -1;
+        }
+        free(th->logo);
+        th->logo = path;
+    }
+    if ((n = get(c, m, "header_logo")) != NULL && to_bool(c, n, "theme.header_logo",
+                                                         &th->header_logo))
+        return -1;
+    return 0;
+}
+
+/* theme: a mapping (its file: first, then its own keys over the file's), or
+ * the path of a theme file alone. Paths in a theme file are relative to it. */
+static int load_theme(ctx *c, node *n)
+{
+    node *file = n->type == YAML_SCALAR_NODE ? n : NULL;
+
+    c->s->theme.header_logo = 1;
+    if (n->type == YAML_MAPPING_NODE)
+        file = get(c, n, "file");
+    if (file) {
+        ctx tc;
+        char *path = theme_file(c, file, c->s->dir, "theme.file (a theme file)"), *dir;
+        int rc;
+
+        if (!path)
+            return -1;
+        if (access(path, R_OK) != 0) {
+            fail(c, file, "theme file %s: %s", path, strerror(errno));
+            free(path);
+            return -1;
+        }
+        memset(&tc, 0, sizeof tc);
+        tc.s = c->s;
+        if (ydoc_load(&tc.y, path, c->y.err)) {
+            free(path);
+            return -1;
+        }
+        dir = path_dirname(path);
+        rc = ydoc_root(&tc.y) ? load_theme_keys(&tc, ydoc_root(&tc.y), dir, 0)
+                              : fail(&tc, NULL, "the theme file is empty");
+        ydoc_free(&tc.y);
+        free(dir);
+        free(path);
+        if (rc)
+            return -1;
+    }
+    if (n->type == YAML_MAPPING_NODE || !file)
+        return load_theme_keys(c, n, c->s->dir, 1);
+    return 0;
+}
+
 /* ------------------------------------------------------------ locale */
 
 /* locale: NAME and currency: CODE | {code: CODE, show: symbol|code}: the
@@ -2076,7 +2277,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     static const char *const keys[] = {"title", "subtitle", "objective", "parameters", "periods",
                                        "sources", "entities", "facts", "features", "segments",
                                        "segmentations", "kpis", "sections", "lua", "schedule", "page",
-                                       "contents", "strict", "models", "locale", "currency"};
+                                       "contents", "strict", "models", "locale", "currency",
+                                       "theme"};
     spec *s = c->s;
     node *n;
 
@@ -2131,6 +2333,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     if ((n = get(c, root, "lua")) != NULL && load_lua(c, n))
         return -1;
     if ((n = get(c, root, "page")) != NULL && load_page(c, n))
+        return -1;
+    if ((n = get(c, root, "theme")) != NULL && load_theme(c, n))
         return -1;
     if ((n = get(c, root, "contents")) != NULL && to_bool(c, n, "contents", &s->contents))
         return -1;
@@ -2199,6 +2403,9 @@ void spec_free(spec *s)
     if (!s)
         return;
     quire_locale_free(s->locale);
+    free(s->theme.font);
+    free(s->theme.bold_font);
+    free(s->theme.logo);
     schedule_free(s->schedule);
     models_spec_free(s->models);
     for (i = 0; i < s->nparams; i++) {

@@ -270,6 +270,21 @@ typedef struct spec_section {
     spec_pos pos;
 } spec_section;
 
+/* The cover page's layouts (theme.cover). */
+enum { SPEC_COVER_LEFT = 0, SPEC_COVER_CENTERED, SPEC_COVER_BAND };
+
+/* The theme: section, or a theme file's (docs/rendering.md). */
+typedef struct spec_theme {
+    int has_accent;
+    quire_rgb accent;         /* headings' bars, rules, the period, tiles' tops */
+    char *font, *bold_font;   /* resolved TrueType files, or NULL: DejaVu Sans */
+    int landscape;            /* orientation: landscape */
+    int cover;                /* SPEC_COVER_* */
+    char *logo;               /* a resolved PNG or JPEG file, or NULL */
+    int logo_jpeg;            /* the logo is a JPEG */
+    int header_logo;          /* the logo in every page's header too (default 1) */
+} spec_theme;
+
 typedef struct spec {
     char *path;        /* as given */
     char *dir;         /* its folder: relative paths resolve against it */
@@ -311,6 +326,9 @@ typedef struct spec {
 
     spec_section *sections;
     size_t nsections;
+
+    /* theme: (or a theme file): colours, fonts, cover, orientation, logo */
+    spec_theme theme;
 
     /* locale: and currency: (qlocale.h), or NULL: en_US and "$", by hand */
     quire_locale *locale;
