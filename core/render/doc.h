@@ -149,7 +149,6 @@ typedef struct quire_doc {
     const char *logo;        /* a PNG file for the title page, may be NULL */
     int contents;            /* a title page and a contents page before the sections */
     int strict;              /* preflight problems are errors, not warnings */
-    doc_theme theme;
 
     size_t nfiles;           /* embedded files (the data behind charts and tables) */
     const doc_file *files;
@@ -158,6 +157,8 @@ typedef struct quire_doc {
      * cache fetched 3 h ago"), shown on the title page under "Data notes". */
     size_t nnotes;
     const char *const *notes;
+
+    doc_theme theme;         /* the look: colours, fonts, cover, orientation, logo */
 } quire_doc;
 
 #endif

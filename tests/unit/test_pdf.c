@@ -418,7 +418,7 @@ static quire_doc report(void)
         {2024, 5, 1, 6, 0, 0},
         3,
         sections,
-        0, 0, NULL, 0, 0, 0, NULL, 0, NULL,
+        0, 0, NULL, 0, 0, 0, NULL, 0, NULL, {0},
     };
     return d;
 }
