@@ -11,6 +11,7 @@
 #include "chart.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,7 +105,7 @@ static int data_range(const doc_chart *c, double *lo, double *hi)
 
     if (!c->values || c->ncats == 0 || c->nseries == 0)
         return 0;
-    if (c->kind == DOC_CHART_STACKED) {
+    if (c->kind == DOC_CHART_STACKED || c->kind == DOC_CHART_AREA) {
         *lo = *hi = 0;
         for (i = 0; i < c->ncats; i++) {
             double up = 0, down = 0;
@@ -112,7 +113,7 @@ static int data_range(const doc_chart *c, double *lo, double *hi)
             for (s = 0; s < c->nseries; s++) {
                 double v = value_at(c, s, i);
 
-                if (isnan(v))
+                if (isnan(v) || (v < 0 && c->kind == DOC_CHART_AREA))
                     continue;
                 any |= v != 0;
                 if (v > 0)
@@ -769,6 +770,441 @@ static void draw_heatmap(canvas *cv, const doc_chart *c, double x, double y, dou
     }
 }
 
+/* ------------------------------------------------------------ more forms */
+
+/* Stacked areas over the categories (months): each series from the top of
+ * the ones before it, a hairline of white between them; a negative value
+ * counts as zero. */
+static void draw_area(canvas *cv, const doc_chart *c, const plot *p, double slot)
+{
+    double *base = xcalloc(c->ncats, sizeof *base);
+    size_t s, i;
+
+    canvas_line_width(cv, 0.6);
+    canvas_line_join(cv, CANVAS_JOIN_ROUND);
+    canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
+    for (s = 0; s < c->nseries; s++) {
+        if (series_empty(c, s))
+            continue;
+        canvas_fill_color(cv, series_color(c, s));
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i), px = p->left + slot * ((double)i + 0.5);
+
+            v = isnan(v) || v < 0 ? 0 : v;
+            if (i == 0)
+                canvas_move_to(cv, px, ymap(p, base[i] + v));
+            else
+                canvas_line_to(cv, px, ymap(p, base[i] + v));
+        }
+        for (i = c->ncats; i-- > 0;)
+            canvas_line_to(cv, p->left + slot * ((double)i + 0.5), ymap(p, base[i]));
+        canvas_close_path(cv);
+        canvas_fill_stroke(cv);
+        for (i = 0; i < c->ncats; i++) {
+            double v = value_at(c, s, i);
+
+            base[i] += isnan(v) || v < 0 ? 0 : v;
+        }
+    }
+    canvas_line_join(cv, CANVAS_JOIN_MITER);
+    free(base);
+}
+
+/*
+ * A ring of the categories' shares of their sum (one series: a month), the
+ * largest share's slice from 12 o'clock, clockwise in the categories'
+ * order; the total and the series' label in the hole, a legend of names
+ * and shares on the right. Zero, negative and missing values have no slice.
+ */
+static void draw_donut(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
+{
+    canvas_font lf = {0, LEGEND_SIZE, PDF_INK}, vf = {1, 12, PDF_INK}, sf = {0, TICK_SIZE, PDF_MUTED};
+    double total = 0, r = fmin(h / 2 - 4, w * 0.22), cx = x + r + 8, cy = y + h / 2, a = 0;
+    double lx = cx + r + 24, ly, row = LEGEND_ROW + 2;
+    char buf[64], share[32];
+    size_t i;
+
+    for (i = 0; i < c->ncats; i++) {
+        double v = value_at(c, 0, i);
+
+        if (!isnan(v) && v > 0)
+            total += v;
+    }
+    if (!(total > 0) || r < 20) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    canvas_line_width(cv, 1.2);
+    canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
+    ly = cy + (double)c->ncats * row / 2;
+    for (i = 0; i < c->ncats; i++) {
+        double v = value_at(c, 0, i), span = !isnan(v) && v > 0 ? v / total * 360.0 : 0;
+        quire_rgb col = c->colors ? c->colors[i]
+                                  : default_colors[i % (sizeof default_colors /
+                                                        sizeof default_colors[0])];
+        const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
+        double tw;
+
+        if (span > 0) {
+            canvas_fill_color(cv, col);
+            if (span >= 359.999) {
+                canvas_circle(cv, cx, cy, r);
+                canvas_fill(cv);
+            } else {
+                canvas_arc(cv, cx, cy, r, a, a + span);
+                canvas_arc(cv, cx, cy, r * 0.58, a + span, a);
+                canvas_close_path(cv);
+                canvas_fill_stroke(cv);
+            }
+            a += span;
+        }
+        /* the legend: swatch, name, share */
+        canvas_fill_color(cv, col);
+        canvas_rect(cv, lx, ly - SWATCH, SWATCH, SWATCH);
+        canvas_fill(cv);
+        quire_format_value(share, sizeof share, span > 0 ? v / total : 0, QUIRE_UNIT_PERCENT, 1);
+        tw = canvas_text_width(cv, &lf, share, strlen(share));
+        canvas_text_fit(cv, &lf, lx + SWATCH + 5, ly - SWATCH + 1.2, CANVAS_LEFT,
+                        x + w - lx - SWATCH - 5 - tw - 10, lab, strlen(lab));
+        canvas_text(cv, &lf, x + w - 4, ly - SWATCH + 1.2, CANVAS_RIGHT, share, strlen(share));
+        ly -= row;
+    }
+    quire_format_value(buf, sizeof buf, total, c->unit, c->decimals);
+    canvas_text_fit(cv, &vf, cx, cy - 2, CANVAS_CENTER, r * 1.1, buf, strlen(buf));
+    if (c->series && c->series[0])
+        canvas_text_fit(cv, &sf, cx, cy - 14, CANVAS_CENTER, r * 1.1, c->series[0],
+                        strlen(c->series[0]));
+}
+
+/* Ticks for values[s] of c (0 in range when zero is set), as the axis of
+ * unit shows them: the widest label's width in *label_w. */
+static void series_ticks(canvas *cv, const doc_chart *c, size_t s, int zero, quire_unit unit,
+                         chart_ticks *t, double *label_w)
+{
+    canvas_font tf = {0, TICK_SIZE, PDF_MUTED};
+    double lo = 0, hi = 0, max_abs;
+    char buf[64];
+    size_t i;
+    int any = 0, k;
+
+    for (i = 0; i < c->ncats; i++) {
+        double v = value_at(c, s, i);
+
+        if (isnan(v))
+            continue;
+        lo = any ? fmin(lo, v) : v;
+        hi = any ? fmax(hi, v) : v;
+        any = 1;
+    }
+    if (zero) {
+        lo = fmin(lo, 0);
+        hi = fmax(hi, 0);
+    } else {
+        double pad = (hi - lo) * 0.08;
+
+        if (pad == 0)
+            pad = fabs(hi) > 0 ? fabs(hi) * 0.05 : 1;
+        lo = (lo >= 0 && lo - pad < 0) ? 0 : lo - pad;
+        hi += pad;
+    }
+    chart_nice_ticks(lo, hi, NTICKS, t);
+    max_abs = fmax(fabs(t->min), fabs(t->max));
+    *label_w = 0;
+    for (k = 0; k < t->count; k++) {
+        quire_format_axis(buf, sizeof buf, t->min + k * t->step, t->step, max_abs, unit);
+        *label_w = fmax(*label_w, canvas_text_width(cv, &tf, buf, strlen(buf)));
+    }
+}
+
+/* The labels of ticks t at x (align: the side of the plot), mapped by y(). */
+static void tick_labels(canvas *cv, const chart_ticks *t, quire_unit unit, double x, int align,
+                        double bottom, double top)
+{
+    canvas_font tf = {0, TICK_SIZE, PDF_MUTED};
+    double max_abs = fmax(fabs(t->min), fabs(t->max));
+    char buf[64];
+    int k;
+
+    for (k = 0; k < t->count; k++) {
+        double v = t->min + k * t->step;
+        double yy = bottom + (v - t->min) / (t->max - t->min) * (top - bottom);
+
+        quire_format_axis(buf, sizeof buf, v, t->step, max_abs, unit);
+        canvas_text(cv, &tf, x, yy - TICK_SIZE * 0.35, align, buf, strlen(buf));
+    }
+}
+
+/* Dashed gridlines at ticks t across left..right. */
+static void gridlines(canvas *cv, const chart_ticks *t, double left, double right, double bottom,
+                      double top)
+{
+    int k;
+
+    canvas_line_width(cv, 0.5);
+    canvas_stroke_color(cv, PDF_GRID);
+    canvas_dash(cv, 2, 2);
+    for (k = 1; k < t->count; k++) {
+        double yy = bottom + (double)k / (t->count - 1) * (top - bottom);
+
+        canvas_move_to(cv, left, yy);
+        canvas_line_to(cv, right, yy);
+    }
+    canvas_stroke(cv);
+    canvas_dash(cv, 0, 0);
+    canvas_line_width(cv, 0.7);
+    canvas_stroke_color(cv, PDF_RULE);
+    canvas_move_to(cv, left, bottom);
+    canvas_line_to(cv, right, bottom);
+    canvas_stroke(cv);
+}
+
+/*
+ * Bars of series 0 on the left axis (from zero) and a line of series 1 on
+ * the right axis (its own unit, unit2), over the same categories; each
+ * axis titled, the legend naming both.
+ */
+static void draw_bar_line(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
+{
+    canvas_font cat_st = {0, LABEL_SIZE, PDF_INK}, title_st = {0, TITLE_SIZE, PDF_FAINT};
+    chart_ticks tl, tr;
+    double lw, rw, slot, legend_h, xlab_h;
+    int rows, lines, grouped;
+    plot p;
+    size_t i;
+
+    if (c->nseries < 2 || series_empty(c, 0) || series_empty(c, 1)) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    series_ticks(cv, c, 0, 1, c->unit, &tl, &lw);
+    series_ticks(cv, c, 1, 0, c->unit2, &tr, &rw);
+    rows = legend_rows(c, cv, w);
+    legend_h = rows * LEGEND_ROW + 8;
+    p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + lw + 6;
+    p.right = x + w - (c->y2_title && *c->y2_title ? TITLE_SIZE + 8 : 0) - rw - 6;
+    slot = (p.right - p.left) / (double)c->ncats;
+    grouped = grouped_labels(c, cv, slot - 4);
+    lines = grouped ? 2 : c->cats ? label_lines(c, cv, slot - 4) : 0;
+    if (!grouped)
+        cat_st.size = cat_size(c, cv, slot - 4);
+    xlab_h = lines ? 8 + lines * LABEL_SIZE * 1.2 : 4;
+    p.bottom = y + legend_h + xlab_h;
+    p.top = y + h - TICK_SIZE / 2 - 1;
+    if (p.top - p.bottom < 20) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    gridlines(cv, &tl, p.left, p.right, p.bottom, p.top);
+    tick_labels(cv, &tl, c->unit, p.left - 6, CANVAS_RIGHT, p.bottom, p.top);
+    tick_labels(cv, &tr, c->unit2, p.right + 6, CANVAS_LEFT, p.bottom, p.top);
+
+    p.t = tl;
+    for (i = 0; i < c->ncats; i++) {
+        double v = value_at(c, 0, i), bw = fmin(slot * 0.6, 40), y0 = ymap(&p, 0);
+
+        if (isnan(v))
+            continue;
+        canvas_fill_color(cv, series_color(c, 0));
+        canvas_rect(cv, p.left + slot * ((double)i + 0.5) - bw / 2, fmin(y0, ymap(&p, v)), bw,
+                    fabs(ymap(&p, v) - y0));
+        canvas_fill(cv);
+    }
+    {
+        /* the line on the right axis: series 1 alone, as draw_lines draws */
+        doc_chart one = *c;
+        plot pr = p;
+
+        one.nseries = 1;
+        one.values = c->values + c->ncats;
+        one.colors = c->colors ? c->colors + 1 : NULL;
+        if (!one.colors) {
+            static const quire_rgb line_color[] = {{0.89, 0.47, 0.10}};
+
+            one.colors = line_color;
+        }
+        pr.t = tr;
+        draw_lines(cv, &one, &pr, slot);
+    }
+    if (grouped) {
+        draw_grouped(cv, &cat_st, c, p.left, slot, p.bottom - 8 - LABEL_SIZE * 0.8);
+    } else if (lines) {
+        for (i = 0; i < c->ncats; i++)
+            draw_cat_label(cv, &cat_st, p.left + slot * ((double)i + 0.5),
+                           p.bottom - 8 - LABEL_SIZE * 0.8, slot - 4, lines,
+                           label_or_empty(c->cats[i]));
+    }
+    if (c->y_title && *c->y_title)
+        canvas_text_fit_up(cv, &title_st, x + TITLE_SIZE, (p.top + p.bottom) / 2, CANVAS_CENTER,
+                           p.top - p.bottom, c->y_title, strlen(c->y_title));
+    if (c->y2_title && *c->y2_title)
+        canvas_text_fit_up(cv, &title_st, x + w, (p.top + p.bottom) / 2, CANVAS_CENTER,
+                           p.top - p.bottom, c->y2_title, strlen(c->y2_title));
+    {
+        /* the legend's swatches: the bars' colour, then the line's */
+        doc_chart leg = *c;
+        static const quire_rgb line_color[] = {{0.12, 0.47, 0.71}, {0.89, 0.47, 0.10}};
+
+        if (!leg.colors)
+            leg.colors = line_color;
+        draw_legend(cv, &leg, p.left, y + legend_h - 8, p.right - p.left);
+    }
+}
+
+/*
+ * A point per category at (series 0, series 1): x in unit2 along the
+ * bottom, y in unit up the left, each point labelled with its category's
+ * name; the axes' ranges padded around the points, not forced to zero.
+ */
+static void draw_scatter(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
+{
+    canvas_font lab_st = {0, LABEL_SIZE, PDF_INK}, title_st = {0, TITLE_SIZE, PDF_FAINT};
+    canvas_font tf = {0, TICK_SIZE, PDF_MUTED};
+    chart_ticks tx, ty;
+    double xw, yw, left, right, bottom, top, max_abs;
+    char buf[64];
+    size_t i;
+    int k;
+
+    if (c->nseries < 2 || series_empty(c, 0) || series_empty(c, 1)) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    series_ticks(cv, c, 0, 0, c->unit2, &tx, &xw);
+    series_ticks(cv, c, 1, 0, c->unit, &ty, &yw);
+    left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + yw + 6;
+    right = x + w - 8;
+    bottom = y + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0) + TICK_SIZE + 8;
+    top = y + h - TICK_SIZE / 2 - 1;
+    gridlines(cv, &ty, left, right, bottom, top);
+    tick_labels(cv, &ty, c->unit, left - 6, CANVAS_RIGHT, bottom, top);
+    /* vertical gridlines and the x ticks' labels */
+    max_abs = fmax(fabs(tx.min), fabs(tx.max));
+    canvas_line_width(cv, 0.5);
+    canvas_stroke_color(cv, PDF_GRID);
+    canvas_dash(cv, 2, 2);
+    for (k = 1; k < tx.count; k++) {
+        double xx = left + (double)k / (tx.count - 1) * (right - left);
+
+        canvas_move_to(cv, xx, bottom);
+        canvas_line_to(cv, xx, top);
+    }
+    canvas_stroke(cv);
+    canvas_dash(cv, 0, 0);
+    for (k = 0; k < tx.count; k++) {
+        double xx = left + (double)k / (tx.count - 1) * (right - left);
+
+        quire_format_axis(buf, sizeof buf, tx.min + k * tx.step, tx.step, max_abs, c->unit2);
+        canvas_text(cv, &tf, xx, bottom - TICK_SIZE - 4, CANVAS_CENTER, buf, strlen(buf));
+    }
+    for (i = 0; i < c->ncats; i++) {
+        double vx = value_at(c, 0, i), vy = value_at(c, 1, i), px, py;
+        const char *lab = label_or_empty(c->cats ? c->cats[i] : NULL);
+        quire_rgb col = c->colors ? c->colors[i]
+                                  : default_colors[i % (sizeof default_colors /
+                                                        sizeof default_colors[0])];
+        double tw = canvas_text_width(cv, &lab_st, lab, strlen(lab));
+
+        if (isnan(vx) || isnan(vy))
+            continue;
+        px = left + (vx - tx.min) / (tx.max - tx.min) * (right - left);
+        py = bottom + (vy - ty.min) / (ty.max - ty.min) * (top - bottom);
+        canvas_fill_color(cv, col);
+        canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
+        canvas_line_width(cv, 1);
+        canvas_circle(cv, px, py, 4.5);
+        canvas_fill_stroke(cv);
+        /* the name to the right, or to the left near the right edge */
+        if (px + 7 + tw <= right)
+            canvas_text(cv, &lab_st, px + 7, py - LABEL_SIZE * 0.35, CANVAS_LEFT, lab, strlen(lab));
+        else
+            canvas_text(cv, &lab_st, px - 7, py - LABEL_SIZE * 0.35, CANVAS_RIGHT, lab,
+                        strlen(lab));
+    }
+    if (c->x_title && *c->x_title)
+        canvas_text_fit(cv, &title_st, (left + right) / 2, y + 2, CANVAS_CENTER, right - left,
+                        c->x_title, strlen(c->x_title));
+    if (c->y_title && *c->y_title)
+        canvas_text_fit_up(cv, &title_st, x + TITLE_SIZE, (top + bottom) / 2, CANVAS_CENTER,
+                           top - bottom, c->y_title, strlen(c->y_title));
+}
+
+/* Small multiples: how many panels a row holds. */
+static size_t multiples_cols(size_t n)
+{
+    return n <= 2 ? n : n == 4 ? 2 : 3;
+}
+
+/*
+ * A small line chart per series in a grid, all on one scale (lo..hi, the
+ * whole chart's range), so the panels compare at a glance: the series'
+ * name over each, the value ticks on the left of each row, the first and
+ * last categories under each panel of the bottom row.
+ */
+static void draw_multiples(canvas *cv, const doc_chart *c, double x, double y, double w, double h,
+                           double lo, double hi)
+{
+    canvas_font name_st = {1, LABEL_SIZE, PDF_INK}, cat_st = {0, TICK_SIZE, PDF_MUTED};
+    size_t cols = multiples_cols(c->nseries), nrows = (c->nseries + cols - 1) / cols, s;
+    chart_ticks t;
+    double lw = 0, pw, ph, max_abs;
+    char buf[64];
+    int k;
+
+    {
+        doc_chart as_line = *c;
+
+        as_line.kind = DOC_CHART_LINE;
+        axis_ticks(&as_line, lo, hi, &t);
+    }
+    max_abs = fmax(fabs(t.min), fabs(t.max));
+    for (k = 0; k < t.count; k++) {
+        canvas_font tf = {0, TICK_SIZE, PDF_MUTED};
+
+        quire_format_axis(buf, sizeof buf, t.min + k * t.step, t.step, max_abs, c->unit);
+        lw = fmax(lw, canvas_text_width(cv, &tf, buf, strlen(buf)));
+    }
+    pw = (w - lw - 6) / (double)cols;
+    ph = h / (double)nrows;
+    for (s = 0; s < c->nseries; s++) {
+        size_t col = s % cols, row = s / cols;
+        double px = x + lw + 6 + pw * (double)col, ptop = y + h - ph * (double)row;
+        plot p;
+        doc_chart one = *c;
+        quire_rgb color = series_color(c, s);
+        const char *name = label_or_empty(c->series ? c->series[s] : NULL);
+        double slot;
+
+        p.left = px + 4;
+        p.right = px + pw - 8;
+        p.top = ptop - LABEL_SIZE - 8;
+        p.bottom = ptop - ph + TICK_SIZE + 10;
+        p.t = t;
+        if (p.top - p.bottom < 16 || p.right - p.left < 30)
+            continue;
+        canvas_text_fit(cv, &name_st, p.left, ptop - LABEL_SIZE, CANVAS_LEFT, p.right - p.left,
+                        name, strlen(name));
+        gridlines(cv, &t, p.left, p.right, p.bottom, p.top);
+        if (col == 0)
+            tick_labels(cv, &t, c->unit, p.left - 4, CANVAS_RIGHT, p.bottom, p.top);
+        slot = (p.right - p.left) / (double)c->ncats;
+        one.nseries = 1;
+        one.values = c->values + s * c->ncats;
+        one.colors = &color;
+        draw_lines(cv, &one, &p, slot);
+        if (c->cats && c->ncats > 0) {
+            const char *first = label_or_empty(c->cats[0]);
+            const char *last = label_or_empty(c->cats[c->ncats - 1]);
+            double by = p.bottom - TICK_SIZE - 3;
+
+            canvas_text_fit(cv, &cat_st, p.left, by, CANVAS_LEFT, (p.right - p.left) / 2 - 2,
+                            first, strlen(first));
+            if (c->ncats > 1)
+                canvas_text_fit(cv, &cat_st, p.right, by, CANVAS_RIGHT,
+                                (p.right - p.left) / 2 - 2, last, strlen(last));
+        }
+    }
+}
+
 void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
 {
     canvas_font tick_st = {0, TICK_SIZE, PDF_MUTED};
@@ -782,6 +1218,22 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
     if (!data_range(c, &lo, &hi) || (lo == 0 && hi == 0)) {
         draw_no_data(cv, x, y, w, h);
         return;
+    }
+    switch (c->kind) {
+    case DOC_CHART_DONUT:
+        draw_donut(cv, c, x, y, w, h);
+        return;
+    case DOC_CHART_BAR_LINE:
+        draw_bar_line(cv, c, x, y, w, h);
+        return;
+    case DOC_CHART_SCATTER:
+        draw_scatter(cv, c, x, y, w, h);
+        return;
+    case DOC_CHART_MULTIPLES:
+        draw_multiples(cv, c, x, y, w, h, lo, hi);
+        return;
+    default:
+        break;
     }
     if (c->kind == DOC_CHART_HEATMAP) {
         if (c->scale_from > 0 && c->scale_from < c->ncats) {
@@ -869,7 +1321,9 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
     canvas_line_to(cv, p.right, p.bottom);
     canvas_stroke(cv);
 
-    if (c->kind != DOC_CHART_LINE) {
+    if (c->kind == DOC_CHART_AREA) {
+        draw_area(cv, c, &p, slot);
+    } else if (c->kind != DOC_CHART_LINE) {
         if (c->kind == DOC_CHART_STACKED)
             draw_stacked(cv, c, &p, slot);
         else
@@ -923,11 +1377,13 @@ int chart_reads_at(canvas *cv, const doc_chart *c, double w, double h)
         if (canvas_text_width(cv, &ts, c->y_title, strlen(c->y_title)) > room)
             return 0;
     }
-    if (c->kind == DOC_CHART_LINE && grouped_labels(c, cv, slot - 4))
+    if ((c->kind == DOC_CHART_LINE || c->kind == DOC_CHART_AREA) &&
+        grouped_labels(c, cv, slot - 4))
         return 1;
-    if (c->kind != DOC_CHART_LINE && c->kind != DOC_CHART_BAR && c->kind != DOC_CHART_STACKED)
+    if (c->kind != DOC_CHART_LINE && c->kind != DOC_CHART_BAR && c->kind != DOC_CHART_STACKED &&
+        c->kind != DOC_CHART_AREA)
         return 0;
-    if (c->kind != DOC_CHART_LINE && c->ncats * (c->nseries ? c->nseries : 1) > 24)
+    if (c->kind != DOC_CHART_LINE && c->kind != DOC_CHART_AREA && c->ncats * (c->nseries ? c->nseries : 1) > 24)
         return 0;
     for (i = 0; c->cats && i < c->ncats; i++) {
         const char *lab = label_or_empty(c->cats[i]);

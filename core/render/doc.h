@@ -19,7 +19,13 @@ typedef enum doc_chart_kind {
     DOC_CHART_BAR = 1,  /* x: categories (segments), grouped bars, one per series (month) */
     DOC_CHART_STACKED = 2, /* x: categories, one bar per category, series stacked */
     DOC_CHART_HBAR = 3,    /* y: categories top-down, horizontal bars grouped by series */
-    DOC_CHART_HEATMAP = 4  /* a matrix: rows are series, columns categories, a colour scale */
+    DOC_CHART_HEATMAP = 4, /* a matrix: rows are series, columns categories, a colour scale */
+    DOC_CHART_AREA = 5,    /* x: categories (months), the series stacked as filled areas */
+    DOC_CHART_DONUT = 6,   /* the categories' shares of their sum (one series), a ring */
+    DOC_CHART_BAR_LINE = 7, /* x: categories; series 0 bars on the left axis, series 1 a
+                             * line on the right one (unit2) */
+    DOC_CHART_SCATTER = 8, /* a point per category: series 0 its x (unit2), series 1 its y */
+    DOC_CHART_MULTIPLES = 9 /* a small line chart per series, one scale for all */
 } doc_chart_kind;
 
 typedef struct doc_chart {
@@ -45,6 +51,11 @@ typedef struct doc_chart {
      * each group once, at its first category ("2022"). Both NULL: none. */
     const char *const *cat_short;
     const char *const *cat_groups;
+    /* BAR_LINE: the line's unit and the right axis's title; SCATTER: the x
+     * axis's unit (its title is x_title). */
+    quire_unit unit2;
+    int decimals2;
+    const char *y2_title;
 } doc_chart;
 
 /* A KPI tile: the value, its change against the previous period. */

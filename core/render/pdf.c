@@ -383,6 +383,12 @@ static double chart_body_h(const doc_chart *c)
         return fmin(fmax(60 + n * fmax(16, s * 7 + 6), 150), 520);
     if (c->kind == DOC_CHART_HEATMAP)
         return fmin(fmax(70 + s * 22, 120), 520);
+    if (c->kind == DOC_CHART_MULTIPLES) {
+        /* rows of panels, three to a row (two for two or four) */
+        double cols = s <= 2 ? s : s == 4 ? 2 : 3;
+
+        return fmin(ceil(s / cols) * 100, 520);
+    }
     return CHART_BODY_H;
 }
 

@@ -201,7 +201,9 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     double *v;
 
     _Static_assert((int)SPEC_CHART_HEATMAP == (int)DOC_CHART_HEATMAP &&
-                       (int)SPEC_CHART_HBAR == (int)DOC_CHART_HBAR,
+                       (int)SPEC_CHART_HBAR == (int)DOC_CHART_HBAR &&
+                       (int)SPEC_CHART_AREA == (int)DOC_CHART_AREA &&
+                       (int)SPEC_CHART_MULTIPLES == (int)DOC_CHART_MULTIPLES,
                    "spec and document chart kinds in the same order");
     if (kind == SPEC_CHART_BAR && m->nreport > BAR_MONTHS_MAX)
         kind = SPEC_CHART_LINE;
@@ -217,6 +219,8 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     switch (kind) {
     case SPEC_CHART_LINE:
     case SPEC_CHART_STACKED:
+    case SPEC_CHART_AREA:
+    case SPEC_CHART_MULTIPLES:
         month_axis(r, m, c);
         c->nseries = (size_t)nseg;
         c->series = gr->names;
@@ -252,6 +256,66 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
         c->x_title = sb->x_title ? sb->x_title : kd->label;
         break;
     }
+    case SPEC_CHART_DONUT: {
+        /* the segments' shares in one month */
+        int mo = month_of(m, sb->month);
+
+        c->ncats = (size_t)nseg;
+        c->cats = gr->names;
+        c->colors = gr->colors;
+        c->nseries = 1;
+        c->series = (const char *const *)&r->month_labels[mo];
+        for (g = 0; g < nseg; g++)
+            v[g] = model_kpi(m, gr, (size_t)k, mo, g);
+        c->y_title = NULL;
+        break;
+    }
+    case SPEC_CHART_BAR_LINE:
+    case SPEC_CHART_SCATTER: {
+        int k2 = kpi_index(m, sb->kpi2), mo = month_of(m, sb->month);
+        const kpi_def *kd2 = &m->kpis[k2];
+        const char **names = keep(r, xcalloc(2, sizeof *names));
+
+        c->unit2 = kd2->unit;
+        c->decimals2 = kd2->decimals;
+        if (kind == SPEC_CHART_BAR_LINE) {
+            /* one group's two KPIs month by month: bars on the left axis,
+             * the line on the right */
+            static const quire_rgb two[] = {{0.62, 0.76, 0.90}, {0.89, 0.47, 0.10}};
+            int gsel = group_of(gr, sb->segment);
+
+            month_axis(r, m, c);
+            c->nseries = 2;
+            names[0] = kd->label;
+            names[1] = kd2->label;
+            c->series = names;
+            c->colors = two;
+            for (rp = 0; rp < m->nreport; rp++) {
+                v[rp] = model_kpi(m, gr, (size_t)k, rp, gsel);
+                v[(size_t)m->nreport + (size_t)rp] = model_kpi(m, gr, (size_t)k2, rp, gsel);
+            }
+            c->y2_title = kd2->label;
+            if (!sb->subtitle)
+                c->subtitle = keep(r, xasprintf("%s by month", group_name(gr, gsel)));
+        } else {
+            /* a point per segment in one month: x the second KPI, y the first */
+            c->ncats = (size_t)nseg;
+            c->cats = gr->names;
+            c->colors = gr->colors;
+            c->nseries = 2;
+            names[0] = kd2->label;
+            names[1] = kd->label;
+            c->series = names;
+            for (g = 0; g < nseg; g++) {
+                v[g] = model_kpi(m, gr, (size_t)k2, mo, g);
+                v[nseg + g] = model_kpi(m, gr, (size_t)k, mo, g);
+            }
+            c->x_title = sb->x_title ? sb->x_title : kd2->label;
+            if (!sb->subtitle)
+                c->subtitle = keep(r, xasprintf("Segments in %s", r->month_labels[mo]));
+        }
+        break;
+    }
     case SPEC_CHART_HEATMAP:
         if (sb->matrix) {
             /* Customers by segment last month (rows) and this month (columns). */
@@ -259,7 +323,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
             const int8_t *now_row = gr->seg + (size_t)p * m->f->nentities;
             const int8_t *prev_row = now_row - m->f->nentities;
             size_t e;
-            char lab[16];
+            char lab[64];
 
             for (a = 0; a < nseg * nseg; a++)
                 v[a] = 0;

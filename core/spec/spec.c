@@ -1760,7 +1760,8 @@ static int load_block(ctx *c, node *m, spec_block *b)
     static const char *const kinds[] = {"paragraph", "questions", "chart", "heading",
                                         "bullets", "tiles", "table", "model"};
     static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title",
-                                             "y_title", "matrix", "month", "segmentation"};
+                                             "y_title", "matrix", "month", "segmentation",
+                                             "line_kpi", "x_kpi", "segment"};
     static const char *const q_keys[] = {"title", "items", "segmentation"};
     node *k, *v;
 
@@ -1814,20 +1815,23 @@ static int load_block(ctx *c, node *m, spec_block *b)
         check_keys(c, v, "a chart", chart_keys, sizeof chart_keys / sizeof *chart_keys))
         return -1;
     {
-        static const char *const types[] = {"line", "bar", "stacked_bar", "hbar", "heatmap"};
+        static const char *const types[] = {"line",  "bar",   "stacked_bar", "hbar",
+                                            "heatmap", "area", "donut", "bar_line",
+                                            "scatter", "small_multiples"};
         char *type = NULL;
         size_t i;
 
         if (get_str(c, v, "type", 1, "a chart", &type))
             return -1;
-        for (i = 0; i < 5; i++)
+        for (i = 0; i < 10; i++)
             if (strcmp(type, types[i]) == 0)
                 break;
-        if (i == 5) {
-            const char *hint = closest_word(type, types, 5);
+        if (i == 10) {
+            const char *hint = closest_word(type, types, 10);
 
-            fail(c, get(c, v, "type"), "chart type must be line, bar, stacked_bar, hbar or "
-                 "heatmap, not \"%s\"%s%s%s", type, hint ? "; did you mean \"" : "",
+            fail(c, get(c, v, "type"), "chart type must be line, bar, stacked_bar, hbar, "
+                 "heatmap, area, donut, bar_line, scatter or small_multiples, not \"%s\"%s%s%s",
+                 type, hint ? "; did you mean \"" : "",
                  hint ? hint : "", hint ? "\"?" : "");
             free(type);
             return -1;
@@ -1852,6 +1856,24 @@ static int load_block(ctx *c, node *m, spec_block *b)
         if (b->kpi)
             return fail(c, get(c, v, "kpi"), "a migration heatmap counts customers: no \"kpi\"");
         return 0;
+    }
+    {
+        /* the second KPI of a bar_line (line_kpi) or a scatter (x_kpi) */
+        int bl = b->chart == SPEC_CHART_BAR_LINE, sc = b->chart == SPEC_CHART_SCATTER;
+        node *lk = get(c, v, "line_kpi"), *xk = get(c, v, "x_kpi"), *sg = get(c, v, "segment");
+
+        if (lk && !bl)
+            return fail(c, lk, "\"line_kpi\" belongs to a bar_line chart");
+        if (xk && !sc)
+            return fail(c, xk, "\"x_kpi\" belongs to a scatter chart");
+        if (sg && !bl)
+            return fail(c, sg, "\"segment\" belongs to a bar_line chart");
+        if (bl && (get_str(c, v, "line_kpi", 1, "a bar_line chart", &b->kpi2) ||
+                   need_kpi(c, lk, b->kpi2) || load_block_segment(c, v, "a chart", b)))
+            return -1;
+        if (sc && (get_str(c, v, "x_kpi", 1, "a scatter chart", &b->kpi2) ||
+                   need_kpi(c, xk, b->kpi2)))
+            return -1;
     }
     return need_kpi(c, get(c, v, "kpi"), b->kpi);
 }
@@ -2513,6 +2535,7 @@ void spec_free(spec *s)
             free(b->items);
             free(b->insights);
             free(b->kpi);
+            free(b->kpi2);
             free(b->title);
             free(b->subtitle);
             free(b->x_title);

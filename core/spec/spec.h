@@ -193,7 +193,12 @@ typedef enum spec_chart_kind {
     SPEC_CHART_BAR,
     SPEC_CHART_STACKED,
     SPEC_CHART_HBAR,
-    SPEC_CHART_HEATMAP
+    SPEC_CHART_HEATMAP,
+    SPEC_CHART_AREA,
+    SPEC_CHART_DONUT,
+    SPEC_CHART_BAR_LINE,
+    SPEC_CHART_SCATTER,
+    SPEC_CHART_MULTIPLES
 } spec_chart_kind;
 
 /* A spec's models section: models_spec.h. */
@@ -237,6 +242,7 @@ typedef struct spec_block {
     int segmentation;        /* TILES, TABLE, CHART, QUESTIONS: index in spec->segmentations */
     spec_chart_kind chart;   /* CHART */
     char *kpi;               /* CHART; NULL for a migration heatmap */
+    char *kpi2;              /* CHART bar_line: line_kpi; scatter: x_kpi */
     char *matrix;            /* CHART heatmap: "migration", or NULL */
     char *title, *subtitle, *x_title, *y_title;
     char **kpis;             /* TILES, TABLE of KPIs */
