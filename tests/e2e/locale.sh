@@ -15,7 +15,7 @@ for loc in de_DE fr_FR; do
         f=$(qpdf --list-attachments "$T/$loc.pdf" | sed -n "s/^\($a-[^ ]*\.csv\) .*/\1/p")
         qpdf --show-attachment="$f" "$T/$loc.pdf" >"$T/$loc-$a.csv" || bad "$loc: no $a"
     done
-    python3 - "$DATA" "$T" "$loc" <<'PY' || bad "$loc: the report differs from its computation (above)"
+    python3 - "$DATA" "$T" "$loc" <<'PY' && ok || bad "$loc: the report differs from its computation (above)"
 import csv, datetime, sys
 data, out, loc = sys.argv[1:4]
 D = datetime.date
@@ -81,7 +81,6 @@ for r in got[1:]:
     float(r[2]) if r[2] else None
 sys.exit(1 if failed else 0)
 PY
-    ok
 done
 
 # The stock sentences stay English, their numbers follow the locale.

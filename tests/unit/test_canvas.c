@@ -124,6 +124,25 @@ static void test_svg_chart(canvas_metrics *m)
         CHECK_CONTAINS(svg, "<path ");
         canvas_free(cv);
     }
+    /* the later forms: area, donut, bar_line, scatter, small multiples;
+     * the donut and the scatter name their categories, not their series */
+    c.y2_title = "Line <axis>";
+    for (kind = DOC_CHART_AREA; kind <= DOC_CHART_MULTIPLES; kind++) {
+        int by_cat = kind == DOC_CHART_DONUT || kind == DOC_CHART_SCATTER;
+
+        c.kind = (doc_chart_kind)kind;
+        cv = canvas_svg_new(m, 480, 220, series[0]);
+        chart_draw(cv, &c, 0, 0, 480, 220);
+        svg = canvas_svg_finish(cv, NULL);
+        CHECK(strstr(svg, "<script") == NULL);
+        CHECK(strstr(svg, "<2024>") == NULL);
+        CHECK(strstr(svg, "<axis>") == NULL);
+        CHECK_CONTAINS(svg, by_cat ? "Jan &lt;2024&gt;" : "B&amp;B");
+        CHECK_CONTAINS(svg, "<path ");
+        CHECK(strstr(svg, CHART_NO_DATA) == NULL);
+        canvas_free(cv);
+    }
+    c.y2_title = NULL;
     /* no data: the message, no axes */
     c.kind = DOC_CHART_LINE;
     c.ncats = 0;
