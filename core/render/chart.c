@@ -772,6 +772,37 @@ static void draw_heatmap(canvas *cv, const doc_chart *c, double x, double y, dou
 
 /* ------------------------------------------------------------ more forms */
 
+/* The spec's reference lines across the plot: dashed, dark, each labelled at
+ * its right end ("Target $250.00"). */
+static void draw_references(canvas *cv, const doc_chart *c, const plot *p)
+{
+    canvas_font st = {1, TICK_SIZE, PDF_INK};
+    char val[64], text[200];
+    size_t r;
+
+    for (r = 0; r < c->nrefs; r++) {
+        double v = c->ref_values[r], yy;
+
+        if (!isfinite(v))
+            continue;
+        yy = ymap(p, v);
+        canvas_line_width(cv, 1.0);
+        canvas_stroke_color(cv, PDF_INK);
+        canvas_dash(cv, 4, 2);
+        canvas_move_to(cv, p->left, yy);
+        canvas_line_to(cv, p->right, yy);
+        canvas_stroke(cv);
+        canvas_dash(cv, 0, 0);
+        quire_format_value(val, sizeof val, v, c->unit, c->decimals);
+        if (c->ref_labels && c->ref_labels[r] && *c->ref_labels[r])
+            snprintf(text, sizeof text, "%s %s", c->ref_labels[r], val);
+        else
+            snprintf(text, sizeof text, "%s", val);
+        canvas_text_fit(cv, &st, p->right - 2, yy + 2.5, CANVAS_RIGHT, p->right - p->left, text,
+                        strlen(text));
+    }
+}
+
 /* Stacked areas over the categories (months): each series from the top of
  * the ones before it, a hairline of white between them; a negative value
  * counts as zero. */
@@ -1252,6 +1283,20 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
         draw_heatmap(cv, c, x, y, w, h, lo, hi);
         return;
     }
+    if (c->kind != DOC_CHART_HBAR) {
+        /* the spec's range and reference lines widen the axis to show them */
+        size_t r;
+
+        if (c->has_y_min)
+            lo = fmin(lo, c->y_min);
+        if (c->has_y_max)
+            hi = fmax(hi, c->y_max);
+        for (r = 0; r < c->nrefs; r++)
+            if (isfinite(c->ref_values[r])) {
+                lo = fmin(lo, c->ref_values[r]);
+                hi = fmax(hi, c->ref_values[r]);
+            }
+    }
     axis_ticks(c, lo, hi, &p.t);
     if (c->kind == DOC_CHART_HBAR) {
         draw_hbar(cv, c, &p, x, y, w, h);
@@ -1339,6 +1384,8 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
     } else {
         draw_lines(cv, c, &p, slot);
     }
+
+    draw_references(cv, c, &p);
 
     /* Category labels, axis titles, legend. */
     if (grouped) {

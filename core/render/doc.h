@@ -56,6 +56,14 @@ typedef struct doc_chart {
     quire_unit unit2;
     int decimals2;
     const char *y2_title;
+    /* LINE, BAR, STACKED, AREA: the value axis reaches at least from y_min
+     * (has_y_min) to y_max (has_y_max), and reference lines at values (a
+     * label each, may be NULL) are drawn across the plot. */
+    int has_y_min, has_y_max;
+    double y_min, y_max;
+    size_t nrefs;
+    const double *ref_values;
+    const char *const *ref_labels;
 } doc_chart;
 
 /* A KPI tile: the value, its change against the previous period. */

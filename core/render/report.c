@@ -214,6 +214,13 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     c->y_title = sb->y_title ? sb->y_title : kd ? kd->label : NULL;
     c->unit = kd ? kd->unit : QUIRE_UNIT_COUNT;
     c->decimals = kd ? kd->decimals : 0;
+    c->has_y_min = sb->has_y_min;
+    c->has_y_max = sb->has_y_max;
+    c->y_min = sb->y_min;
+    c->y_max = sb->y_max;
+    c->nrefs = sb->nrefs;
+    c->ref_values = sb->refs;
+    c->ref_labels = (const char *const *)sb->ref_labels;
     v = keep(r, xmalloc(((size_t)m->nreport + 1) * ((size_t)nseg + 1) * ((size_t)nseg + 1) *
                         sizeof *v));
     switch (kind) {

@@ -1755,13 +1755,73 @@ static int load_model_block(ctx *c, node *v, spec_block *b)
     return 0;
 }
 
+/* A chart's y_min, y_max and reference lines (a number, {value, label}, or a
+ * list of them): line, bar, stacked_bar and area charts only. */
+static int load_chart_axis(ctx *c, node *v, spec_block *b)
+{
+    static const char *const rkeys[] = {"value", "label"};
+    int axis = b->chart == SPEC_CHART_LINE || b->chart == SPEC_CHART_BAR ||
+               b->chart == SPEC_CHART_STACKED || b->chart == SPEC_CHART_AREA;
+    static const char *const keys[] = {"y_min", "y_max", "reference"};
+    node *n, *list[64];
+    size_t i, count = 0;
+
+    for (i = 0; i < 3; i++)
+        if ((n = get(c, v, keys[i])) != NULL && !axis)
+            return fail(c, n, "\"%s\" belongs to a line, bar, stacked_bar or area chart",
+                        keys[i]);
+    if ((n = get(c, v, "y_min")) != NULL) {
+        if (to_double(c, n, "y_min", -1e15, 1e15, &b->y_min))
+            return -1;
+        b->has_y_min = 1;
+    }
+    if ((n = get(c, v, "y_max")) != NULL) {
+        if (to_double(c, n, "y_max", -1e15, 1e15, &b->y_max))
+            return -1;
+        b->has_y_max = 1;
+    }
+    if (b->has_y_min && b->has_y_max && b->y_max <= b->y_min)
+        return fail(c, get(c, v, "y_max"), "y_max must be above y_min");
+    if ((n = get(c, v, "reference")) == NULL)
+        return 0;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        yaml_node_item_t *it;
+
+        for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            if (count == sizeof list / sizeof *list)
+                return fail(c, n, "a chart has at most 64 reference lines");
+            list[count++] = nd(c, *it);
+        }
+    } else {
+        list[count++] = n;
+    }
+    b->refs = xcalloc(count, sizeof *b->refs);
+    b->ref_labels = xcalloc(count, sizeof *b->ref_labels);
+    for (i = 0; i < count; i++) {
+        node *r = list[i], *val = r;
+
+        if (r->type == YAML_MAPPING_NODE) {
+            if (check_keys(c, r, "a reference line", rkeys, 2) ||
+                get_str(c, r, "label", 0, "a reference line", &b->ref_labels[i]))
+                return -1;
+            if ((val = get(c, r, "value")) == NULL)
+                return fail(c, r, "a reference line needs \"value\"");
+        }
+        if (to_double(c, val, "a reference line's value", -1e15, 1e15, &b->refs[i]))
+            return -1;
+        b->nrefs++;
+    }
+    return 0;
+}
+
 static int load_block(ctx *c, node *m, spec_block *b)
 {
     static const char *const kinds[] = {"paragraph", "questions", "chart", "heading",
                                         "bullets", "tiles", "table", "model"};
     static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title",
                                              "y_title", "matrix", "month", "segmentation",
-                                             "line_kpi", "x_kpi", "segment"};
+                                             "line_kpi", "x_kpi", "segment", "y_min", "y_max",
+                                             "reference"};
     static const char *const q_keys[] = {"title", "items", "segmentation"};
     node *k, *v;
 
@@ -1875,6 +1935,8 @@ static int load_block(ctx *c, node *m, spec_block *b)
                    need_kpi(c, xk, b->kpi2)))
             return -1;
     }
+    if (load_chart_axis(c, v, b))
+        return -1;
     return need_kpi(c, get(c, v, "kpi"), b->kpi);
 }
 
@@ -2536,6 +2598,10 @@ void spec_free(spec *s)
             free(b->insights);
             free(b->kpi);
             free(b->kpi2);
+            for (k = 0; k < b->nrefs; k++)
+                free(b->ref_labels[k]);
+            free(b->ref_labels);
+            free(b->refs);
             free(b->title);
             free(b->subtitle);
             free(b->x_title);

@@ -243,6 +243,11 @@ typedef struct spec_block {
     spec_chart_kind chart;   /* CHART */
     char *kpi;               /* CHART; NULL for a migration heatmap */
     char *kpi2;              /* CHART bar_line: line_kpi; scatter: x_kpi */
+    int has_y_min, has_y_max; /* CHART: y_min, y_max (the axis reaches at least these) */
+    double y_min, y_max;
+    double *refs;            /* CHART: reference lines' values and labels (NULL: none) */
+    char **ref_labels;
+    size_t nrefs;
     char *matrix;            /* CHART heatmap: "migration", or NULL */
     char *title, *subtitle, *x_title, *y_title;
     char **kpis;             /* TILES, TABLE of KPIs */

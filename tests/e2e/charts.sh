@@ -17,7 +17,7 @@ for n in 1 2 3 4 5; do
 done
 for t in "Customers by segment, stacked" "Share of revenue by segment" \
     "Revenue and average order value" "Segment size against average order value" \
-    "Revenue by segment, one scale"; do
+    "Revenue by segment, one scale" "Average order value against its target"; do
     contains "$T/c.txt" "$t"
 done
 
@@ -114,6 +114,12 @@ check("scatter", rows(4), {**{(s, "Customer count"): get(last, s, 0) for s in SE
 check("small_multiples", rows(5), {(label[ym], s): get(ym, s, 1) for ym in months for s in SEGS})
 sys.exit(1 if failed else 0)
 PY
+
+# The reference line's label, with its value in the KPI's format, and the
+# axis from y_min: 0 (a line chart's axis otherwise starts near its data).
+grep -Eq "Target \\\$250\.00$" "$T/c.txt" && ok || bad "no reference line label 'Target \$250.00'"
+awk '/Average order value against its target/ {f = 1} f && /^ *\$0$/ {z = 1} END {exit !z}' "$T/c.txt" \
+    && ok || bad "the y_min: 0 axis does not start at \$0"
 
 # Every form through the SVG canvas too (what the HTML report draws).
 if [ -x build/tests/test_canvas ]; then
