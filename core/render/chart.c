@@ -851,7 +851,7 @@ static void draw_donut(canvas *cv, const doc_chart *c, double x, double y, doubl
 {
     canvas_font lf = {0, LEGEND_SIZE, PDF_INK}, vf = {1, 12, PDF_INK}, sf = {0, TICK_SIZE, PDF_MUTED};
     double total = 0, r = fmin(h / 2 - 4, w * 0.22), cx = x + r + 8, cy = y + h / 2, a = 0;
-    double lx = cx + r + 24, ly, row = LEGEND_ROW + 2;
+    double lx = cx + r + 24, ly, row = LEGEND_ROW + 2, rx = fmin(x + w - 4, lx + 220);
     char buf[64], share[32];
     size_t i;
 
@@ -896,8 +896,8 @@ static void draw_donut(canvas *cv, const doc_chart *c, double x, double y, doubl
         quire_format_value(share, sizeof share, span > 0 ? v / total : 0, QUIRE_UNIT_PERCENT, 1);
         tw = canvas_text_width(cv, &lf, share, strlen(share));
         canvas_text_fit(cv, &lf, lx + SWATCH + 5, ly - SWATCH + 1.2, CANVAS_LEFT,
-                        x + w - lx - SWATCH - 5 - tw - 10, lab, strlen(lab));
-        canvas_text(cv, &lf, x + w - 4, ly - SWATCH + 1.2, CANVAS_RIGHT, share, strlen(share));
+                        rx - lx - SWATCH - 5 - tw - 10, lab, strlen(lab));
+        canvas_text(cv, &lf, rx, ly - SWATCH + 1.2, CANVAS_RIGHT, share, strlen(share));
         ly -= row;
     }
     quire_format_value(buf, sizeof buf, total, c->unit, c->decimals);
