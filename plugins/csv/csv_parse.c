@@ -8,10 +8,12 @@
  * loops carry no bounds checks. Only quoted fields get a second pass, which
  * unescapes them in place once their record is known to be complete.
  *
- * A record that runs past the end of the buffered bytes is scanned again from
- * its start once more bytes are in (csv_next() keeps no half-record state).
- * The rescan is short in practice (one record per chunk); for a record larger
- * than the buffer, the buffer doubles each time, so the cost stays linear.
+ * A record that runs past the end of the buffered bytes is not scanned again:
+ * scan() saves where it stopped (the fields found so far, the byte it was
+ * looking at and whether that is inside quotes) and the next call goes on
+ * from there once more bytes are in. A long field thus costs one pass
+ * however its bytes arrive (a whole file through a large buffer, or a few
+ * bytes at a time), and the buffer doubles when a record fills it.
  */
 #include "csv_parse.h"
 
@@ -48,6 +50,15 @@ struct csv_reader {
     uint8_t cr;       /* the last byte consumed was a CR ending a line */
     uint8_t failed;
     uint8_t nul;      /* a NUL byte was added since the last reset */
+    /* A record scan() left unfinished (CSV_MORE), to go on with: */
+    uint8_t part;     /* there is one; it starts at buf[pos] */
+    uint8_t pphase;   /* at a field's start (0), inside quotes (1), else (2) */
+    uint8_t panyq;    /* a field so far was quoted */
+    uint32_t pnf;     /* fields begun (fields[] holds them) */
+    uint32_t pdline;  /* line ends inside quotes so far */
+    size_t pe;        /* offset from buf[pos] of the next byte to look at */
+    size_t pls;       /* offset from buf[pos] of the current physical line */
+    uint32_t *foff;   /* fcap offsets: the fields' places while buf moves */
     csv_alloc a;
 #if !CSV_SIMD
     uint8_t stop_plain[256];  /* bytes that end an unquoted run */
@@ -143,6 +154,7 @@ static int grow_fields(csv_reader *r)
 {
     uint32_t n = r->fcap ? r->fcap * 2 : 64;
     csv_field *f;
+    uint32_t *o;
 
     if (r->fcap >= CSV_MAX_FIELDS) {
         fail(r, "a record has more than %u fields", (unsigned)CSV_MAX_FIELDS);
@@ -156,6 +168,12 @@ static int grow_fields(csv_reader *r)
         return -1;
     }
     r->fields = f;
+    o = r->a.realloc(r->foff, (size_t)n * sizeof *o);
+    if (!o) {
+        fail(r, "out of memory");
+        return -1;
+    }
+    r->foff = o;
     r->fcap = n;
     return 0;
 }
@@ -204,35 +222,72 @@ static uint32_t unquote(char *s, uint32_t n, char q, const char **out)
 
 /* ---------------------------------------------------------------- scanning */
 
-/* Scan the record starting at buf[pos] (not a line end). */
+/*
+ * Scan the record starting at buf[pos] (not a line end), or go on with the
+ * one a previous call left unfinished (r->part). Returns CSV_MORE with the
+ * state saved when the record runs past the buffered bytes.
+ */
 static int scan(csv_reader *r, csv_record *rec)
 {
     char *const end = r->buf + r->len;
-    char *p = r->buf + r->pos, *e;
-    const char *ls = p; /* start of the current physical line */
+    char *const rs = r->buf + r->pos; /* the record's first byte */
+    char *p = rs, *e = rs;
+    const char *ls = rs; /* start of the current physical line */
     const char q = r->quote, d = r->delim;
     const finder plain = finder_of(r, d, '\n', '\r', 0);
     const finder inq = finder_of(r, q, '\n', '\r', 1);
     uint32_t nf = 0, dline = 0, i;
-    int anyq = 0, open = 0, ended = 0, cr = 0;
-    csv_field *f;
+    int anyq = 0, open = 0, ended = 0, cr = 0, phase = 0;
+    csv_field *f = NULL;
+
+    if (r->part) {
+        nf = r->pnf;
+        dline = r->pdline;
+        anyq = r->panyq;
+        ls = rs + r->pls;
+        e = rs + r->pe;
+        phase = r->pphase;
+        r->part = 0;
+        if (phase == 0) {
+            p = e;
+        } else {
+            f = &r->fields[nf - 1];
+            p = (char *)f->ptr;
+            if (phase == 1)
+                goto in_quotes;
+            goto unquoted;
+        }
+    }
 
     for (;;) {
+        if (p == end && !r->eof) {
+            /* A field starts here: whether it is quoted is not known yet. */
+            e = p;
+            phase = 0;
+            goto more;
+        }
         if (nf == r->fcap && grow_fields(r))
             return CSV_ERROR;
         f = &r->fields[nf++];
         f->ptr = p;
         f->col = (uint32_t)(p - ls) + 1;
         f->dline = dline;
+        f->quoted = 0;
+        e = p;
         if (*p == q) {
+            f->quoted = 1;
+            anyq = 1;
             e = p + 1;
+        in_quotes:
             for (;;) {
                 e = find(&inq, e);
                 if (*e == q) {
                     /* Closing, or the first of a doubled quote? The next
                      * byte says, so it must be here. */
-                    if (e + 1 == end && !r->eof)
-                        return CSV_MORE;
+                    if (e + 1 == end && !r->eof) {
+                        phase = 1;
+                        goto more;
+                    }
                     if (e + 1 < end && e[1] == q) {
                         e += 2;
                         continue;
@@ -241,15 +296,19 @@ static int scan(csv_reader *r, csv_record *rec)
                     break;
                 }
                 if (e == end) {
-                    if (!r->eof)
-                        return CSV_MORE;
+                    if (!r->eof) {
+                        phase = 1;
+                        goto more;
+                    }
                     open = 1;
                     break;
                 }
                 /* A line end inside quotes is data; count the line. */
                 if (*e == '\r') {
-                    if (e + 1 == end && !r->eof)
-                        return CSV_MORE;
+                    if (e + 1 == end && !r->eof) {
+                        phase = 1;
+                        goto more;
+                    }
                     if (e + 1 < end && e[1] == '\n')
                         e++;
                 }
@@ -257,18 +316,17 @@ static int scan(csv_reader *r, csv_record *rec)
                 dline++;
                 ls = e;
             }
-            f->quoted = 1;
-            anyq = 1;
-            if (!open)
-                e = find(&plain, e); /* "a"b: the tail is literal */
-        } else {
-            e = find(&plain, p);
-            f->quoted = 0;
         }
+        /* Unquoted, or the literal tail after a closing quote ("a"b). */
+    unquoted:
+        if (!open)
+            e = find(&plain, e);
         f->len = (uint32_t)(e - p);
         if (e == end) {
-            if (!r->eof)
-                return CSV_MORE;
+            if (!r->eof) {
+                phase = 2;
+                goto more;
+            }
             p = e;
             break;
         }
@@ -302,6 +360,16 @@ static int scan(csv_reader *r, csv_record *rec)
     r->cr = (uint8_t)cr;
     r->pos = (size_t)(p - r->buf);
     return CSV_RECORD;
+
+more:
+    r->part = 1;
+    r->pphase = (uint8_t)phase;
+    r->pnf = nf;
+    r->pdline = dline;
+    r->panyq = (uint8_t)anyq;
+    r->pe = (size_t)(e - rs);
+    r->pls = (size_t)(ls - rs);
+    return CSV_MORE;
 }
 
 int csv_next(csv_reader *r, csv_record *rec)
@@ -311,6 +379,8 @@ int csv_next(csv_reader *r, csv_record *rec)
 
     if (r->failed)
         return CSV_ERROR;
+    if (r->part)
+        return scan(r, rec);
     p = r->buf + r->pos;
     end = r->buf + r->len;
     if (!r->started) {
@@ -350,25 +420,37 @@ int csv_next(csv_reader *r, csv_record *rec)
 char *csv_space(csv_reader *r, size_t *n)
 {
     size_t keep;
+    uint32_t i;
 
     if (r->failed)
         return NULL;
     keep = r->len - r->pos;
     if (r->pos) {
+        /* An unfinished record's fields move with it. */
+        if (r->part)
+            for (i = 0; i < r->pnf; i++)
+                r->fields[i].ptr = r->buf + (r->fields[i].ptr - (r->buf + r->pos));
         memmove(r->buf, r->buf + r->pos, keep);
         r->pos = 0;
         r->len = keep;
         r->buf[keep] = '\n';
     }
-    /* Grow when less than a quarter is free: each rescan of a long record
-     * then comes with at least that much new input. */
+    /* Grow when less than a quarter is free, so that a long record comes
+     * in large reads. */
     if (r->cap - r->len < r->cap / 4 + 1 && r->cap < CSV_MAX_RECORD) {
         size_t cap = r->cap * 2 > CSV_MAX_RECORD ? CSV_MAX_RECORD : r->cap * 2;
-        char *b = r->a.realloc(r->buf, cap + PAD);
+        char *b;
+        if (r->part) /* pos is 0: the fields' offsets from buf */
+            for (i = 0; i < r->pnf; i++)
+                r->foff[i] = (uint32_t)(r->fields[i].ptr - r->buf);
+        b = r->a.realloc(r->buf, cap + PAD);
         if (!b) {
             fail(r, "out of memory");
             return NULL;
         }
+        if (r->part)
+            for (i = 0; i < r->pnf; i++)
+                r->fields[i].ptr = b + r->foff[i];
         memset(b + r->len, 0, cap + PAD - r->len);
         b[r->len] = '\n';
         r->buf = b;
@@ -487,7 +569,7 @@ void csv_reset(csv_reader *r)
     r->buf[0] = '\n';
     r->line = 1;
     r->nrec = 0;
-    r->eof = r->started = r->cr = r->failed = r->nul = 0;
+    r->eof = r->started = r->cr = r->failed = r->nul = r->part = 0;
     r->err[0] = '\0';
 }
 
@@ -496,6 +578,7 @@ void csv_free(csv_reader *r)
     if (!r)
         return;
     r->a.free(r->fields);
+    r->a.free(r->foff);
     r->a.free(r->buf);
     r->a.free(r);
 }

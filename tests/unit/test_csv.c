@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../plugins/csv/csv_parse.h"
@@ -377,6 +378,75 @@ static void tokenizer_pieces(void)
     free(whole);
     free(in.s);
 #undef RND
+}
+
+/*
+ * A long quoted field costs one pass however its bytes arrive. Each call
+ * that found the record unfinished used to scan it again from its start, so
+ * a field of n bytes fed k bytes at a time took n^2/2k steps: this one (16
+ * MiB in pieces of 5 bytes, 3.4 million calls) would take hours. The field
+ * holds doubled quotes, CRLFs and delimiters, and is followed by a field
+ * with a tail after its closing quote, so that every place where a scan can
+ * stop is crossed.
+ */
+static void tokenizer_long_field(void)
+{
+    const size_t body = (size_t)16 << 20, piece = 5;
+    static const char unit[16] = {'a', 'b', '"', '"', ',', 'c', '\r', '\n',
+                                  'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'};
+    char *in = malloc(body + 64), *want = malloc(body);
+    size_t n = 0, wn = 0, off = 0, i, calls = 0;
+    csv_reader *r = csv_new(',', '"', 64, NULL);
+    csv_record rec;
+    int k, records = 0, ok = 1;
+    clock_t t0 = clock();
+
+    if (!in || !want || !r)
+        abort();
+    memcpy(in, "id,\"", 4);
+    n = 4;
+    for (i = 0; i < body / sizeof unit; i++) {
+        memcpy(in + n, unit, sizeof unit);
+        n += sizeof unit;
+        memcpy(want + wn, unit, 3); /* ab" : the doubled quote is one */
+        memcpy(want + wn + 3, unit + 4, sizeof unit - 4);
+        wn += sizeof unit - 1;
+    }
+    memcpy(in + n, "\",\"q\"t\n2,z\n", 11);
+    n += 11;
+    for (;;) {
+        k = csv_next(r, &rec);
+        calls++;
+        if (k == CSV_MORE) {
+            size_t take = piece < n - off ? piece : n - off;
+            if (off == n)
+                csv_finish(r);
+            else if (csv_feed(r, in + off, take) != 0)
+                break;
+            off += take;
+            continue;
+        }
+        if (k != CSV_RECORD)
+            break;
+        records++;
+        if (records == 1) {
+            ok = rec.nfields == 3 && rec.fields[0].len == 2 && rec.fields[1].len == wn &&
+                 memcmp(rec.fields[1].ptr, want, wn) == 0 && rec.fields[2].len == 2 &&
+                 memcmp(rec.fields[2].ptr, "qt", 2) == 0 && rec.fields[2].col == 11 &&
+                 rec.fields[2].dline == (uint32_t)(body / sizeof unit) && rec.line == 1;
+        } else {
+            ok = ok && rec.nfields == 2 && rec.line == 2 + body / sizeof unit &&
+                 rec.fields[1].len == 1 && rec.fields[1].ptr[0] == 'z';
+        }
+    }
+    CHECK(k == CSV_END);
+    CHECK(records == 2 && ok);
+    CHECK(calls > n / piece);
+    /* Linear: well under a second; the rescans took hours. */
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 20.0);
+    csv_free(r);
+    free(in);
+    free(want);
 }
 
 /* ---------------------------------------------------------------- plugin host */
@@ -1182,6 +1252,7 @@ int main(void)
     conformance();
     tokenizer_rules();
     tokenizer_pieces();
+    tokenizer_long_field();
     plugin_tests();
     return check_done("csv");
 }
