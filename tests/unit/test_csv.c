@@ -821,6 +821,118 @@ static void plugin_numbers(void)
     }
 }
 
+/*
+ * The plugin's own number parser (no strtod for plain integers and fixed
+ * decimals) against strtod, bit for bit, over two million strings: random
+ * integers and decimals of every length up to 22 digits, signs, leading and
+ * trailing zeros, exponents, values around 2^53 and 10^22 where the fast
+ * path must hand over to strtod, and the halfway cases between doubles.
+ */
+static void plugin_numbers_random(void)
+{
+    static const quire_column decl[] = {{"x", QUIRE_T_NUMBER, NULL}};
+    static const char *const edge[] = {
+        "9007199254740992", "9007199254740993", "9007199254740991.5", "900719925474099.3",
+        "-9007199254740993", "18014398509481985", "1e22", "1e-22", "123456789e22",
+        "4503599627370496.5", "4503599627370497.5", "0.1", "0.2", "0.30000000000000004",
+        "1.0000000000000002", "2.2250738585072014e-308", "0.000", "-0.0", "00012.340",
+        "9999999999999999999", "99999999999999999999", "1234567890123456789.0",
+        "0.0000000000000000000001", "7.038531e-26", "1.5", "8.25",
+        "1090544144181609348835077142190",
+        "17976931348623157e292", "4.9406564584124654e-324"};
+    const size_t per = 250000, rounds = 8;
+    opts o = {NULL, NULL, NULL, decl, 1, NULL};
+    uint64_t seed = 88172645463325252ull;
+    size_t r, i, bad = 0, total = 0;
+    th h = {0};
+
+#define NEXT() (seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17, seed)
+    for (r = 0; r < rounds; r++) {
+        buf in = {0}, txt = {0};
+        size_t *at = malloc(per * sizeof *at), nrows = 0;
+        int rc;
+        if (!at)
+            abort();
+        put(&in, "x\n", 2);
+        put(&txt, "", 0);
+        for (i = 0; i < per; i++) {
+            char s[64];
+            size_t n = 0;
+            uint64_t v = NEXT();
+            int form = (int)(v % 16), digits = 1 + (int)((v >> 8) % 22), frac, k;
+            if (r == 0 && i < sizeof edge / sizeof *edge) {
+                at[nrows++] = txt.n;
+                put(&txt, edge[i], strlen(edge[i]) + 1);
+                put(&in, edge[i], strlen(edge[i]));
+                put(&in, "\n", 1);
+                continue;
+            }
+            if ((v >> 16) % 4 == 0)
+                s[n++] = (v >> 20) % 2 ? '-' : '+';
+            if (form < 6) { /* an integer */
+                for (k = 0; k < digits; k++)
+                    s[n++] = (char)('0' + NEXT() % 10);
+            } else if (form < 13) { /* a fixed decimal, cents most often */
+                frac = form < 10 ? 2 : 1 + (int)(NEXT() % 12);
+                if (digits <= frac)
+                    digits = frac + 1;
+                for (k = 0; k < digits - frac; k++)
+                    s[n++] = (char)('0' + NEXT() % 10);
+                s[n++] = '.';
+                for (k = 0; k < frac; k++)
+                    s[n++] = (char)('0' + NEXT() % 10);
+            } else if (form == 13) { /* no integer part, or no fraction */
+                if (NEXT() % 2) {
+                    s[n++] = '.';
+                    for (k = 0; k < digits; k++)
+                        s[n++] = (char)('0' + NEXT() % 10);
+                } else {
+                    for (k = 0; k < digits; k++)
+                        s[n++] = (char)('0' + NEXT() % 10);
+                    s[n++] = '.';
+                }
+            } else if (form == 14) { /* an exponent */
+                for (k = 0; k < digits; k++)
+                    s[n++] = (char)('0' + NEXT() % 10);
+                if (digits > 1 && NEXT() % 2)
+                    s[n++] = '.', s[n++] = (char)('0' + NEXT() % 10);
+                n += (size_t)snprintf(s + n, sizeof s - n, "e%d", (int)(NEXT() % 80) - 40);
+            } else { /* near 2^53: integers and halves */
+                uint64_t m = ((uint64_t)1 << 53) - 8 + NEXT() % 16;
+                m <<= NEXT() % 3;
+                n += (size_t)snprintf(s + n, sizeof s - n, "%llu%s", (unsigned long long)m,
+                                      NEXT() % 2 ? ".5" : "");
+            }
+            s[n] = '\0';
+            at[nrows++] = txt.n;
+            put(&txt, s, n + 1);
+            put(&in, s, n);
+            put(&in, "\n", 1);
+        }
+        rc = run(in.s, in.n, &o, NULL, 0, 0, &h);
+        if (rc != 0)
+            fprintf(stderr, "numbers: %s\n", h.err);
+        CHECK(rc == 0 && h.nrows == nrows);
+        for (i = 0; i < nrows && i < h.nrows; i++) {
+            const char *str = txt.s + at[i];
+            double want = strtod(str, NULL);
+            total++;
+            if (memcmp(&cell(&h, i, 0)->n, &want, sizeof want) != 0) {
+                if (bad++ < 10)
+                    fprintf(stderr, "number %s: got %.17g want %.17g\n", str, cell(&h, i, 0)->n,
+                            want);
+            }
+        }
+        th_reset(&h);
+        free(in.s);
+        free(txt.s);
+        free(at);
+    }
+    CHECK(bad == 0);
+    CHECK(total == per * rounds);
+#undef NEXT
+}
+
 static void plugin_projection(void)
 {
     static const quire_column proj[] = {{"amount", QUIRE_T_NUMBER, NULL},
@@ -1235,6 +1347,7 @@ static void plugin_tests(void)
     plugin_descriptor();
     plugin_types();
     plugin_numbers();
+    plugin_numbers_random();
     plugin_projection();
     plugin_no_header();
     plugin_dialects();
