@@ -593,6 +593,164 @@ static int push_down(source *so, facts *f, const spec_fact *fd, const quire_colu
     return rc;
 }
 
+/* ------------------------------------------------------------ reading beside folding */
+
+/*
+ * A fact source is read (tokenized, converted) on one thread and folded on
+ * another: the reader's batches are copied into a small ring and folded in
+ * the order they were read, so the sums are the same, to the last bit, as
+ * when one thread does both; and memory stays flat (PIPE_SLOTS batches).
+ */
+#define PIPE_SLOTS 4
+
+typedef struct pipe_slot {
+    quire_batch b;
+    quire_cell **cols;     /* ncols arrays of cap rows */
+    quire_column *columns; /* the batch's columns (on_fact reads their types) */
+    uint32_t ncols_cap, cap;
+    char *text;            /* the bytes of the batch's strings */
+    size_t text_cap;
+} pipe_slot;
+
+typedef struct fold_pipe {
+    fold_ctx *c;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pipe_slot slot[PIPE_SLOTS];
+    unsigned head, tail; /* batches read, batches folded */
+    int done;            /* the reader has finished */
+} fold_pipe;
+
+/* Copy batch b into slot s: cells, column types and the strings' bytes. */
+static void slot_fill(pipe_slot *s, const quire_batch *b)
+{
+    uint32_t n = b->nrows, k, r;
+    size_t text = 0, at = 0;
+
+    if (b->ncols > s->ncols_cap) {
+        s->cols = xrealloc(s->cols, b->ncols * sizeof *s->cols);
+        s->columns = xrealloc(s->columns, b->ncols * sizeof *s->columns);
+        for (k = s->ncols_cap; k < b->ncols; k++)
+            s->cols[k] = NULL;
+        for (k = 0; k < s->ncols_cap; k++)
+            s->cols[k] = xrealloc(s->cols[k], (s->cap ? s->cap : 1) * sizeof **s->cols);
+        for (k = s->ncols_cap; k < b->ncols; k++)
+            s->cols[k] = xmalloc((s->cap ? s->cap : 1) * sizeof **s->cols);
+        s->ncols_cap = b->ncols;
+    }
+    if (n > s->cap) {
+        for (k = 0; k < s->ncols_cap; k++)
+            s->cols[k] = xrealloc(s->cols[k], n * sizeof **s->cols);
+        s->cap = n;
+    }
+    for (k = 0; k < b->ncols; k++) {
+        s->columns[k] = b->columns[k];
+        memcpy(s->cols[k], b->cols[k], n * sizeof **s->cols);
+        if (b->columns[k].type == QUIRE_T_STRING)
+            for (r = 0; r < n; r++)
+                if (!b->cols[k][r].null)
+                    text += b->cols[k][r].v.s.len;
+    }
+    if (text > s->text_cap) {
+        s->text = xrealloc(s->text, text);
+        s->text_cap = text;
+    }
+    for (k = 0; k < b->ncols; k++)
+        if (b->columns[k].type == QUIRE_T_STRING)
+            for (r = 0; r < n; r++) {
+                quire_cell *c = &s->cols[k][r];
+                if (c->null || !c->v.s.len)
+                    continue;
+                memcpy(s->text + at, c->v.s.ptr, c->v.s.len);
+                c->v.s.ptr = s->text + at;
+                at += c->v.s.len;
+            }
+    s->b = *b;
+    s->b.columns = s->columns;
+    s->b.cols = s->cols;
+    s->b.record_no = NULL; /* on_fact does not read them */
+}
+
+/* The reader's side: wait for a free slot, copy the batch in, hand it over. */
+static int on_fact_piped(void *user, const quire_batch *b, quire_error *err)
+{
+    fold_pipe *fp = user;
+    pipe_slot *s;
+
+    (void)err;
+    pthread_mutex_lock(&fp->mu);
+    while (fp->head - fp->tail == PIPE_SLOTS)
+        pthread_cond_wait(&fp->cv, &fp->mu);
+    pthread_mutex_unlock(&fp->mu);
+    /* The folder touches only slots between tail and head: this one is ours. */
+    s = &fp->slot[fp->head % PIPE_SLOTS];
+    slot_fill(s, b);
+    pthread_mutex_lock(&fp->mu);
+    fp->head++;
+    pthread_cond_broadcast(&fp->cv);
+    pthread_mutex_unlock(&fp->mu);
+    return 0;
+}
+
+/* The folder's side: fold each batch in turn until the reader is done. */
+static void *fold_piped(void *arg)
+{
+    fold_pipe *fp = arg;
+
+    pthread_mutex_lock(&fp->mu);
+    for (;;) {
+        pipe_slot *s;
+        while (fp->head == fp->tail && !fp->done)
+            pthread_cond_wait(&fp->cv, &fp->mu);
+        if (fp->head == fp->tail)
+            break;
+        s = &fp->slot[fp->tail % PIPE_SLOTS];
+        pthread_mutex_unlock(&fp->mu);
+        on_fact(fp->c, &s->b, NULL);
+        pthread_mutex_lock(&fp->mu);
+        fp->tail++;
+        pthread_cond_broadcast(&fp->cv);
+    }
+    pthread_mutex_unlock(&fp->mu);
+    return NULL;
+}
+
+/* source_scan() with the fold on a thread of its own (or on this one when
+ * no thread can be started). */
+static int scan_and_fold(source *so, const quire_column *proj, size_t nproj, fold_ctx *c,
+                         quire_error *err)
+{
+    fold_pipe fp;
+    pthread_t t;
+    int rc, k, j;
+
+    memset(&fp, 0, sizeof fp);
+    fp.c = c;
+    pthread_mutex_init(&fp.mu, NULL);
+    pthread_cond_init(&fp.cv, NULL);
+    if (pthread_create(&t, NULL, fold_piped, &fp) != 0) {
+        pthread_cond_destroy(&fp.cv);
+        pthread_mutex_destroy(&fp.mu);
+        return source_scan(so, proj, nproj, 0, on_fact, c, err);
+    }
+    rc = source_scan(so, proj, nproj, 0, on_fact_piped, &fp, err);
+    pthread_mutex_lock(&fp.mu);
+    fp.done = 1;
+    pthread_cond_broadcast(&fp.cv);
+    pthread_mutex_unlock(&fp.mu);
+    pthread_join(t, NULL);
+    for (k = 0; k < PIPE_SLOTS; k++) {
+        for (j = 0; j < (int)fp.slot[k].ncols_cap; j++)
+            free(fp.slot[k].cols[j]);
+        free(fp.slot[k].cols);
+        free(fp.slot[k].columns);
+        free(fp.slot[k].text);
+    }
+    pthread_cond_destroy(&fp.cv);
+    pthread_mutex_destroy(&fp.mu);
+    return rc;
+}
+
 /* One fact source to fold; folds of different sources touch different
  * measures, so they run on threads of their own. */
 typedef struct fold_job {
@@ -676,7 +834,7 @@ static int fold_fact(fold_job *job)
                  "aggregates", src->name, (unsigned long long)c.rows);
     }
     if (rc == 1)
-        rc = source_scan(so, proj, nproj, 0, on_fact, &c, err);
+        rc = scan_and_fold(so, proj, nproj, &c, err);
     source_close(so);
     job->rows = c.rows;
     job->unknown_keys = c.unknown_keys;

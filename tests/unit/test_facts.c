@@ -260,6 +260,82 @@ static void test_big_sums(void)
     plugins_free(&reg);
 }
 
+/*
+ * A fact source is read on one thread and folded on another, through a ring
+ * of copied batches: many batches of string keys (their bytes copied out of
+ * the reader's buffer before it is refilled) fold to the same sums, to the
+ * last bit, as adding the rows up in file order.
+ */
+static void test_many_batches(void)
+{
+    enum { NCUST = 97, NROWS = 60000 };
+    plugin_registry reg = {0};
+    quire_error err = {0};
+    char path[256], line[64];
+    double want[NCUST] = {0};
+    unsigned count[NCUST] = {0};
+    size_t n = 0, cap = (size_t)NROWS * 40 + 64;
+    char *text = malloc(cap);
+    spec *s;
+    facts *f;
+    int i, rev, nbuys, ok = 1;
+
+    if (!text)
+        abort();
+    fixture_put("many.yaml",
+                "title: Many\n"
+                "periods: { from: 2024-02, to: 2024-02, history: 0 }\n"
+                "sources:\n"
+                "  people: { plugin: csv, path: people.csv, columns: { who: string } }\n"
+                "  buys: { plugin: csv, path: buys.csv,\n"
+                "          columns: { who: string, day: date, amount: number } }\n"
+                "entities: { source: people, key: who }\n"
+                "facts:\n"
+                "  - { source: buys, key: who, date: day,\n"
+                "      measures: { buys: count, spent: sum(amount) } }\n"
+                "segments: { rule: rule.lua, list: [Buyer, Idle, Gone] }\n");
+    n = (size_t)snprintf(text, cap, "who\n");
+    for (i = 0; i < NCUST; i++)
+        n += (size_t)snprintf(text + n, cap - n, "customer-%d\n", i);
+    fixture_put("people.csv", text);
+    n = (size_t)snprintf(text, cap, "who,day,amount\n");
+    for (i = 0; i < NROWS; i++) {
+        int c = (i * 31) % NCUST;
+        int cents = (i * 7919) % 100000;
+        snprintf(line, sizeof line, "%d.%02d", cents / 100, cents % 100);
+        want[c] += strtod(line, NULL);
+        count[c]++;
+        n += (size_t)snprintf(text + n, cap - n, "customer-%d,2024-02-%02d,%s\n", c, 1 + i % 28,
+                              line);
+    }
+    fixture_put("buys.csv", text);
+    snprintf(path, sizeof path, "%s/many.yaml", dir);
+    s = spec_load(path, NULL, 0, &err);
+    CHECK(s != NULL);
+    f = s ? facts_build(s, &reg, NULL, &err) : NULL;
+    CHECK(f != NULL);
+    if (f) {
+        rev = facts_measure_index(f, "spent");
+        nbuys = facts_measure_index(f, "buys");
+        CHECK(rev >= 0 && nbuys >= 0);
+        for (i = 0; i < NCUST && rev >= 0 && nbuys >= 0; i++) {
+            long e;
+            n = (size_t)snprintf(line, sizeof line, "customer-%d", i);
+            e = facts_find_str(f, line, n);
+            if (e < 0 || facts_value(f, (size_t)rev, 0, (size_t)e) != want[i] ||
+                facts_value(f, (size_t)nbuys, 0, (size_t)e) != (double)count[i])
+                ok = 0;
+        }
+        CHECK(ok);
+    } else {
+        fprintf(stderr, "%s\n", err.msg);
+    }
+    facts_free(f);
+    spec_free(s);
+    plugins_free(&reg);
+    free(text);
+}
+
 int main(void)
 {
     if (fixture_open("/tmp/quire-facts-"))
@@ -287,6 +363,7 @@ int main(void)
                       "  return v end }\n");
     test_facts();
     test_big_sums();
+    test_many_batches();
     fixture_close();
     return check_done("facts");
 }
