@@ -91,6 +91,11 @@ typedef struct conv {
     const char *name;
     const datefmt *fmt;
     const char *format; /* for messages */
+    /* The last date read and its day number: files sorted by date repeat a
+     * date over many rows, which then cost a compare. */
+    uint8_t last_n; /* 0: none yet */
+    char last[23];
+    int64_t last_day;
 } conv;
 
 /* Everything one scan() owns. */
@@ -599,7 +604,7 @@ static void bad_value(csv_state *st, const csv_record *rec, const csv_field *f, 
 
 /* Convert field f for column cv into c. Returns V_OK, or why it failed
  * (then *y, *m hold the date parts for the message). */
-static int convert(const csv_state *st, const conv *cv, const csv_field *f, quire_cell *c, int *y,
+static int convert(const csv_state *st, conv *cv, const csv_field *f, quire_cell *c, int *y,
                    int *m)
 {
     const char *s = f->ptr;
@@ -633,12 +638,21 @@ static int convert(const csv_state *st, const conv *cv, const csv_field *f, quir
     case QUIRE_T_BOOLEAN:
         return parse_bool(s, n, &c->v.i);
     case QUIRE_T_DATE:
+        if (n == cv->last_n && memcmp(s, cv->last, n) == 0) {
+            c->v.i = cv->last_day;
+            return V_OK;
+        }
         rc = cv->fmt ? parse_fmt(cv->fmt, s, n, y, m, &d) : parse_iso(s, n, y, m, &d);
         if (rc)
             return rc;
         if (!quire_valid_date(*y, *m, d))
             return V_DAY;
         c->v.i = quire_days_from_civil(*y, *m, d);
+        if (n <= sizeof cv->last) {
+            memcpy(cv->last, s, n);
+            cv->last_n = (uint8_t)n;
+            cv->last_day = c->v.i;
+        }
         return V_OK;
     default:
         return V_BAD;
@@ -816,6 +830,7 @@ static int plan(csv_state *st, scan_ctx *sc, const quire_column *proj, uint32_t 
         conv *cv = &sc->conv[j];
         quire_column *c = &sc->cols[j];
         const decl *dc;
+        cv->last_n = 0;
         if (proj) {
             long at = column_of(st, sc, proj[j].name ? proj[j].name : "");
             if (at < 0) {
@@ -1176,7 +1191,7 @@ static int csv_scan(void *state, const quire_scan_request *req)
         }
         sc.recno[sc.nrows] = rec.line;
         for (j = 0; j < sc.ncols; j++) {
-            const conv *cv = &sc.conv[j];
+            conv *cv = &sc.conv[j];
             quire_cell *c = &sc.cells[j][sc.nrows];
             int y = 0, m = 0, why;
             if (cv->field >= rec.nfields) {
