@@ -34,6 +34,17 @@ while [ "$i" -le "$RUNS" ]; do
 done
 "$QUIRE" run reports/monthly_segments.yaml -v --param data="$DATA" \
     --param from=2023-06 --param to=2024-04 -o out/bench.pdf
+# Ingest alone (bench/ingest.yaml): customers.csv and orders.csv read and
+# folded, the "facts" time of -v, and the bytes per second it makes.
+bytes=$(($(wc -c < "$DATA/customers.csv") + $(wc -c < "$DATA/orders.csv")))
+i=1
+while [ "$i" -le "$RUNS" ]; do
+    t=$("$QUIRE" run bench/ingest.yaml -v --param data="$DATA" -o out/bench-ingest.pdf 2>&1 |
+        sed -n 's/^quire: facts: .* in \([0-9.]*\) s .*/\1/p')
+    echo "ingest run $i: $bytes bytes of customers and orders read and folded in $t s" \
+        "($(awk -v b="$bytes" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", b / t / 1e6 }') MB/s)"
+    i=$((i + 1))
+done
 # The renderer alone: the stock monthly report on the sample data, its
 # document-building and PDF render times (from -v), page count and file size.
 SAMPLE=build/bench-sample
