@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "log.h"
@@ -715,8 +716,8 @@ static void *fold_piped(void *arg)
     return NULL;
 }
 
-/* source_scan() with the fold on a thread of its own (or on this one when
- * no thread can be started). */
+/* source_scan() with the fold on a thread of its own (or on this one with a
+ * single processor, or when no thread can be started). */
 static int scan_and_fold(source *so, const quire_column *proj, size_t nproj, fold_ctx *c,
                          quire_error *err)
 {
@@ -724,6 +725,8 @@ static int scan_and_fold(source *so, const quire_column *proj, size_t nproj, fol
     pthread_t t;
     int rc, k, j;
 
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return source_scan(so, proj, nproj, 0, on_fact, c, err);
     memset(&fp, 0, sizeof fp);
     fp.c = c;
     pthread_mutex_init(&fp.mu, NULL);
