@@ -133,6 +133,7 @@ $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
 $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
 $(OUT)/plugins/postgres.so: PLUGIN_LIBS = -lpq
 $(OUT)/plugins/postgres.so: PLUGIN_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
+$(OUT)/plugins/clickhouse.so: PLUGIN_LIBS = -lcurl
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
@@ -141,6 +142,8 @@ $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_pg_sql: EXTRA_SRC = plugins/postgres/pg_sql.c
 $(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
+$(OBJ)/tests/test_ch_sql: EXTRA_SRC = plugins/clickhouse/ch_sql.c
+$(OBJ)/tests/test_ch_sql: plugins/clickhouse/ch_sql.c
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 
