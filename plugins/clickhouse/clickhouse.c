@@ -761,8 +761,8 @@ static void server_error(ch *st, const char *body, size_t n, int after_rows)
         report(st, QUIRE_ERROR_IO, NULL, "the server at %s refused the credentials of user "
                "\"%s\": %s (Code %d)", st->url, st->user, text, code);
     else if (shard_code(code))
-        report(st, QUIRE_ERROR_IO, NULL, "a server of the cluster failed %s: %s (Code %d); "
-               "the report was not made", after_rows ? "while the rows were read" : "",
+        report(st, QUIRE_ERROR_IO, NULL, "a server of the cluster failed%s: %s (Code %d); "
+               "the report was not made", after_rows ? " while the rows were read" : "",
                text, code);
     else if (code == 159)
         report(st, kind, NULL, "the server stopped the query after timeout (%ld s): %s "
