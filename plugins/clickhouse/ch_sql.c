@@ -213,7 +213,9 @@ static int bind_value(ch_buf *out, const char *type, size_t tn, const char *v, c
     return -1;
 }
 
-/* A placeholder at p ("{paramN:Type}")? Its N, and the type's place. */
+/* A placeholder at p ("{paramN:Type}")? 1 and its N, the type's place and
+ * its length; 2 for "{paramN:" followed by something else (a type this
+ * plugin does not bind); 0 for no placeholder. */
 static int placeholder(const char *p, int *n, const char **type, size_t *tn, size_t *len)
 {
     const char *q = p + 1, *t;
@@ -238,8 +240,11 @@ static int placeholder(const char *p, int *n, const char **type, size_t *tn, siz
     *tn = (size_t)(q - t);
     while (*q == ' ')
         q++;
-    if (*q != '}' || !*tn)
-        return 0;
+    if (*q != '}' || !*tn) {
+        const char *close = strchr(t, '}');
+        *tn = close ? (size_t)(close - t) : strlen(t);
+        return 2;
+    }
     *len = (size_t)(q + 1 - p);
     return 1;
 }
@@ -269,12 +274,18 @@ int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *use
             const char *e = strstr(p + 2, "*/");
             p = e ? e + 2 : p + strlen(p);
         } else if (c == '{') {
-            int n;
+            int n, kind;
             const char *type;
-            size_t tn, len;
-            if (!placeholder(p, &n, &type, &tn, &len)) {
+            size_t tn, len = 0;
+            if (!(kind = placeholder(p, &n, &type, &tn, &len))) {
                 p++;
                 continue;
+            }
+            if (kind == 2) {
+                snprintf(err, errn, "{param%d:%.*s...: the type must be String, Int8 ... Int64, "
+                         "UInt8 ... UInt64, Float32, Float64 or Date, and the placeholder end "
+                         "with }", n, (int)(tn > 40 ? 40 : tn), type);
+                return -1;
             }
             if (!vals[n - 1]) {
                 snprintf(err, errn, "the query uses {param%d:...}: give param%d", n, n);
