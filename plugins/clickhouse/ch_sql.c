@@ -249,12 +249,13 @@ static int placeholder(const char *p, int *n, const char **type, size_t *tn, siz
     return 1;
 }
 
-int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *used, char *err,
-            size_t errn)
+int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *used, int *bad,
+            char *err, size_t errn)
 {
     const char *p = q, *from = q;
 
     *used = 0;
+    *bad = 0;
     while (*p) {
         char c = *p;
         if (c == '\'' || c == '"' || c == '`') {
@@ -292,8 +293,11 @@ int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *use
                 return -1;
             }
             ch_buf_add(out, from, (size_t)(p - from));
-            if (bind_value(out, type, tn, vals[n - 1], err, errn, n))
+            if (bind_value(out, type, tn, vals[n - 1], err, errn, n)) {
+                /* the value is at fault, or the placeholder's type */
+                *bad = (strncmp(err, "param", 5) == 0) ? n : 0;
                 return -1;
+            }
             *used |= 1u << (n - 1);
             p += len;
             from = p;

@@ -65,10 +65,10 @@ void ch_buf_string(ch_buf *b, const char *v, size_t n);
  * String, Int8..Int64, UInt8..UInt64, Float32, Float64, Date. *used gets bit
  * N-1 set for each N the query uses. Returns 0, or -1 with a message in
  * err (an unknown type, a parameter without a value, a value that is not of
- * its type).
+ * its type); *bad is then the N whose value is at fault, or 0 (the query).
  */
-int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *used, char *err,
-            size_t errn);
+int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *used, int *bad,
+            char *err, size_t errn);
 
 /* The relation a source reads: the table (each part quoted) or the bound
  * query in parentheses. */

@@ -326,7 +326,7 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
     ch_buf rel = {0}, bound = {0}, ep = {0};
     char err[300];
     unsigned used = 0;
-    int i;
+    int i, bad = 0;
 
     *state = NULL;
     if (!st) {
@@ -378,8 +378,9 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
     }
     for (i = 0; i < NPARAMS; i++)
         vals[i] = cfg->option_values ? cfg->option_values[OPT_PARAM1 + i] : NULL;
-    if (query && ch_bind(&bound, query, vals, &used, err, sizeof err)) {
-        report(st, QUIRE_ERROR_CONFIG, "query", "%s", err);
+    if (query && ch_bind(&bound, query, vals, &used, &bad, err, sizeof err)) {
+        report(st, QUIRE_ERROR_CONFIG, bad ? options[OPT_PARAM1 + bad - 1].name : "query", "%s",
+               err);
         goto fail;
     }
     for (i = 0; i < NPARAMS; i++) {

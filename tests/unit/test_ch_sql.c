@@ -60,12 +60,13 @@ static void test_bind(void)
                            NULL};
     char err[200];
     unsigned used;
+    int bad;
     ch_buf b = {0};
 
     CHECK(ch_bind(&b, "SELECT * FROM t WHERE a = {param1:String} AND b > {param2:Int64} "
                       "AND d >= {param3:Date} AND x < {param4:Float64} AND s = '{param5:String}'"
                       " -- {param6:String}\n",
-                  vals, &used, err, sizeof err) == 0);
+                  vals, &used, &bad, err, sizeof err) == 0);
     CHECK_STR(b.s, "SELECT * FROM t WHERE a = '0\\' OR 1=1; --' AND b > toInt64('-7') "
                    "AND d >= toDate('2024-01-31') AND x < toFloat64('1.5') AND s = "
                    "'{param5:String}' -- {param6:String}\n");
@@ -73,37 +74,39 @@ static void test_bind(void)
     ch_buf_free(&b);
 
     vals[1] = "1 OR 1=1";
-    CHECK(ch_bind(&b, "SELECT {param2:Int64}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param2:Int64}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "param2: \"1 OR 1=1\" is not a whole number (Int64)");
+    CHECK(bad == 2);
     ch_buf_free(&b);
     vals[1] = "300";
-    CHECK(ch_bind(&b, "SELECT {param2:UInt8}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param2:UInt8}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "out of the range of UInt8");
     ch_buf_free(&b);
     vals[1] = "-1";
-    CHECK(ch_bind(&b, "SELECT {param2:UInt32}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param2:UInt32}", vals, &used, &bad, err, sizeof err) == -1);
     ch_buf_free(&b);
     vals[2] = "2024-02-30') OR 1=1 --";
-    CHECK(ch_bind(&b, "SELECT {param3:Date}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param3:Date}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "is not a date");
     ch_buf_free(&b);
     vals[3] = "1e5'); DROP";
-    CHECK(ch_bind(&b, "SELECT {param4:Float64}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param4:Float64}", vals, &used, &bad, err, sizeof err) == -1);
     ch_buf_free(&b);
     vals[3] = "nan";
-    CHECK(ch_bind(&b, "SELECT {param4:Float64}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param4:Float64}", vals, &used, &bad, err, sizeof err) == -1);
     ch_buf_free(&b);
-    CHECK(ch_bind(&b, "SELECT {param5:String}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param5:String}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "give param5");
+    CHECK(bad == 0);
     ch_buf_free(&b);
-    CHECK(ch_bind(&b, "SELECT {param1:Array(String)}", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param1:Array(String)}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "{param1:Array(String)...: the type must be");
     ch_buf_free(&b);
-    CHECK(ch_bind(&b, "SELECT {param2:Int64", vals, &used, err, sizeof err) == -1);
+    CHECK(ch_bind(&b, "SELECT {param2:Int64", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "the placeholder end with }");
     ch_buf_free(&b);
     /* not a placeholder: left as written */
-    CHECK(ch_bind(&b, "SELECT {x}, {param1}", vals, &used, err, sizeof err) == 0);
+    CHECK(ch_bind(&b, "SELECT {x}, {param1}", vals, &used, &bad, err, sizeof err) == 0);
     CHECK_STR(b.s, "SELECT {x}, {param1}");
     CHECK(used == 0);
     ch_buf_free(&b);
