@@ -85,8 +85,8 @@ if want clickhouse; then
         # the same orders SCALE times over, each copy with ids of its own
         for n in 1 2; do
             measure "orders x$SCALE on shard $n" sh tests/fixtures/ch_server.sh client "$CHD/ch" "$n" \
-                --query "INSERT INTO quire.orders_local SELECT order_id + k * 1000000000, customer_id,
-                         order_date, amount FROM quire.orders_local ARRAY JOIN range(1, $SCALE) AS k"
+                --query "INSERT INTO quire.orders_local SELECT order_id + (k + 1) * 1000000000, customer_id,
+                         order_date, amount FROM quire.orders_local ARRAY JOIN range($((SCALE - 1))) AS k"
         done
         echo "orders in the cluster: $(sh tests/fixtures/ch_server.sh client "$CHD/ch" 1 \
             --query 'SELECT count() FROM quire.orders')"

@@ -485,7 +485,7 @@ static int batch_cols(ch *st, const quire_column *cols, uint32_t n)
  * by emit() once sbuf has stopped moving. */
 static int keep(ch *st, const char *v, size_t n, quire_cell *cell)
 {
-    if (st->slen + n > st->scap) {
+    if (st->slen + n > st->scap || !st->sbuf) {
         size_t cap = st->scap ? st->scap : 65536;
         char *b;
         while (cap < st->slen + n)
@@ -586,9 +586,9 @@ static int take_line(ch *st, char *s, size_t n)
                     (st->colinfo[c].type == QUIRE_T_STRING && !cell->null &&
                      keep(st, v, vn, cell))) {
                     report(st, QUIRE_ERROR_DATA, NULL,
-                           "record %llu: column \"%s\": \"%.60s\" is not a %s value Quire can "
+                           "record %llu: column \"%s\": \"%.*s\" is not a %s value Quire can "
                            "read", (unsigned long long)(st->rows + 1), st->colinfo[c].name,
-                           v, st->colinfo[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
+                           (int)(vn < 60 ? vn : 60), v, st->colinfo[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
                                                                   : "representable");
                     return -1;
                 }
@@ -611,7 +611,8 @@ not_row:
     }
     report(st, QUIRE_ERROR_DATA, NULL,
            "record %llu: the server's answer is not a row of the %u columns asked for "
-           "(\"%.60s\")", (unsigned long long)(st->rows + 1), st->ncols, s);
+           "(\"%.*s\")", (unsigned long long)(st->rows + 1), st->ncols, (int)(n < 60 ? n : 60),
+           s);
     return -1;
 }
 
