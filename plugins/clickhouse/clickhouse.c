@@ -684,6 +684,10 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user)
 
 /* ---------------------------------------------------------------- requests */
 
+/* Set by ch_load(). A host older than ABI 1.2 calls no load(): the first
+ * connection then sets libcurl up (that host reads sources one at a time). */
+static int ch_curl_ready;
+
 static int connect_curl(ch *st)
 {
     CURL *c;
@@ -691,6 +695,8 @@ static int connect_curl(ch *st)
 
     if (st->curl)
         return 0;
+    if (!ch_curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+        ch_curl_ready = 1;
     if (!(c = curl_easy_init())) {
         report(st, QUIRE_ERROR_IO, NULL, "libcurl failed to initialise");
         return -1;
@@ -1151,12 +1157,15 @@ static int ch_load(const quire_host *host, void *hctx)
         host->error(hctx, "clickhouse: libcurl failed to initialise");
         return 1;
     }
+    ch_curl_ready = 1;
     return 0;
 }
 
 static void ch_unload(void)
 {
-    curl_global_cleanup();
+    if (ch_curl_ready)
+        curl_global_cleanup();
+    ch_curl_ready = 0;
 }
 
 static const quire_plugin clickhouse_plugin = {
