@@ -5,11 +5,12 @@
 #   make demo       install what is missing, build, render the stock reports into out/
 #   make demo-crm   the same report with customers from a local CRM (crm_rest)
 #   make demo-pg    the same report from a local PostgreSQL server (postgres)
+#   make demo-clickhouse  the same from a local two-shard ClickHouse cluster (clickhouse)
 #   make test       install what is missing, build, run every suite
 #   make check-asan the same suites under AddressSanitizer and UBSan
 #   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
-#   make bench-db   the same workload from PostgreSQL, with and without pushdown
+#   make bench-db   the same workload from PostgreSQL and ClickHouse, with and without pushdown
 #   make fuzz       every fuzz target under libFuzzer, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -64,7 +65,7 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all tests deps demo demo-crm demo-pg test test-run check-asan check-oom bench bench-db \
+.PHONY: all tests deps demo demo-crm demo-pg demo-clickhouse test test-run check-asan check-oom bench bench-db \
         clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
@@ -133,6 +134,7 @@ $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libquire.a | $(OBJ)/tests
 $(OUT)/plugins/crm_rest.so: PLUGIN_LIBS = -lcurl -ljansson
 $(OUT)/plugins/postgres.so: PLUGIN_LIBS = -lpq
 $(OUT)/plugins/postgres.so: PLUGIN_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
+$(OUT)/plugins/clickhouse.so: PLUGIN_LIBS = -lcurl
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
@@ -141,6 +143,8 @@ $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_pg_sql: EXTRA_SRC = plugins/postgres/pg_sql.c
 $(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
+$(OBJ)/tests/test_ch_sql: EXTRA_SRC = plugins/clickhouse/ch_sql.c
+$(OBJ)/tests/test_ch_sql: plugins/clickhouse/ch_sql.c
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 
@@ -252,6 +256,24 @@ demo-pg: deps
 	    -o out/monthly_segments_pg.pdf 2>$$pgd/log; rc=$$?; \
 	  grep -E 'postgres|fact query|error' $$pgd/log; exit $$rc
 	@echo "demo-pg: wrote out/monthly_segments_pg.pdf"
+
+# The ClickHouse-backed report: a throwaway two-shard cluster on 127.0.0.1 in
+# a temporary folder (tests/fixtures/ch_server.sh), Distributed tables over a
+# MergeTree table on each shard, loaded with the sample data; the report runs
+# its facts step in the cluster (pushdown); the servers are stopped and
+# removed after.
+demo-clickhouse: deps
+	@$(MAKE) --no-print-directory all
+	@test -f data/sample/spend.csv || ./quire sample --out data/sample
+	@mkdir -p out
+	@rm -f out/monthly_segments_clickhouse.pdf; chd=$$(mktemp -d); \
+	  trap 'sh tests/fixtures/ch_server.sh stop '$$chd'/ch; rm -rf '$$chd EXIT; \
+	  port=$$(sh tests/fixtures/ch_server.sh start $$chd/ch) && \
+	  sh tests/fixtures/ch_server.sh load $$chd/ch data/sample && \
+	  CLICKHOUSE_PASSWORD=$$(cat $$chd/ch/password) ./quire run reports/monthly_segments_clickhouse.yaml \
+	    -v --param url=http://127.0.0.1:$$port -o out/monthly_segments_clickhouse.pdf 2>$$chd/log; \
+	  rc=$$?; grep -E 'clickhouse|fact query|error' $$chd/log; exit $$rc
+	@echo "demo-clickhouse: wrote out/monthly_segments_clickhouse.pdf"
 
 test: deps
 	@$(MAKE) --no-print-directory all tests

@@ -1,0 +1,1193 @@
+/*
+ * clickhouse.c - a ClickHouse table or query as a source, over the server's
+ * HTTP interface (libcurl).
+ *
+ * Each statement is one POST to the server's URL with the SQL as its body
+ * and the session's settings (database, max_execution_time,
+ * skip_unavailable_shards=0) as URL parameters. The user and password go
+ * in the Authorization header (HTTP basic, as clickhouse-client does over
+ * HTTP), never in the URL; the password comes from an environment variable
+ * or a file, never from the spec.
+ *
+ * Answers come as TabSeparated and are parsed in libcurl's write callback as
+ * they arrive: whole lines become rows of a batch of BATCH rows, handed to
+ * the host when full, so memory holds one batch and one line whatever the
+ * table's size. Every row ends with a mark column (CH_MARK): ClickHouse
+ * answers 200 OK before it runs a query, and when a query fails after rows
+ * went out (a shard of a Distributed table dies mid-read) it writes its
+ * error after them; a line whose last field is not the mark is that error,
+ * or an answer cut short, never a row.
+ *
+ * aggregate() runs the fact query as one GROUP BY, which a Distributed
+ * table runs on every shard and merges on the server the plugin talks to.
+ * Before either, the relation's columns are described (SELECT * ... LIMIT 0
+ * FORMAT TabSeparatedWithNamesAndTypes), so a missing column or a type the
+ * spec does not expect is said plainly.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "quire/plugin.h"
+
+#include "ch_sql.h"
+
+#ifndef QUIRE_VERSION
+#define QUIRE_VERSION "0.1.0"
+#endif
+
+#define BATCH 4096
+#define NPARAMS 9
+#define MAX_LINE ((size_t)64 << 20) /* a longer row is refused */
+#define MAX_BODY 65536              /* bytes of an error or a description kept */
+
+/* ---------------------------------------------------------------- options */
+
+enum {
+    OPT_URL = 0,
+    OPT_DATABASE,
+    OPT_USER,
+    OPT_PASSWORD_ENV,
+    OPT_PASSWORD_FILE,
+    OPT_TABLE,
+    OPT_QUERY,
+    OPT_PARAM1,
+    OPT_TIMEOUT = OPT_PARAM1 + NPARAMS,
+    OPT_CONNECT_TIMEOUT,
+    OPT_CA_FILE,
+    OPT_INSECURE
+};
+
+static const quire_option_def options[] = {
+    {.name = "url", .type = QUIRE_OPT_STRING, .required = 1,
+     .help = "the server's HTTP interface, http(s)://host:port (no credentials)"},
+    {.name = "database", .type = QUIRE_OPT_STRING, .default_value = "default",
+     .help = "the database the table or query reads"},
+    {.name = "user", .type = QUIRE_OPT_STRING,
+     .help = "user name (else CLICKHOUSE_USER, else default)"},
+    {.name = "password_env", .type = QUIRE_OPT_STRING,
+     .help = "environment variable holding the password (else CLICKHOUSE_PASSWORD)"},
+    {.name = "password_file", .type = QUIRE_OPT_PATH, .help = "file holding the password"},
+    {.name = "table", .type = QUIRE_OPT_STRING,
+     .help = "table to read, as name or database.name; or give query"},
+    {.name = "query", .type = QUIRE_OPT_STRING, .flags = QUIRE_OPTF_CODE,
+     .help = "SQL query to read (a SELECT), with {param1:Type} ... bound to param1 ..."},
+    {.name = "param1", .type = QUIRE_OPT_STRING, .help = "value bound to {param1:Type}"},
+    {.name = "param2", .type = QUIRE_OPT_STRING, .help = "value bound to {param2:Type}"},
+    {.name = "param3", .type = QUIRE_OPT_STRING, .help = "value bound to {param3:Type}"},
+    {.name = "param4", .type = QUIRE_OPT_STRING, .help = "value bound to {param4:Type}"},
+    {.name = "param5", .type = QUIRE_OPT_STRING, .help = "value bound to {param5:Type}"},
+    {.name = "param6", .type = QUIRE_OPT_STRING, .help = "value bound to {param6:Type}"},
+    {.name = "param7", .type = QUIRE_OPT_STRING, .help = "value bound to {param7:Type}"},
+    {.name = "param8", .type = QUIRE_OPT_STRING, .help = "value bound to {param8:Type}"},
+    {.name = "param9", .type = QUIRE_OPT_STRING, .help = "value bound to {param9:Type}"},
+    {.name = "timeout", .type = QUIRE_OPT_INTEGER, .default_value = "300",
+     .help = "seconds a statement may run (the server's max_execution_time; 0: no limit)"},
+    {.name = "connect_timeout", .type = QUIRE_OPT_INTEGER, .default_value = "10",
+     .help = "seconds to wait for the connection"},
+    {.name = "ca_file", .type = QUIRE_OPT_PATH, .help = "CA bundle for an https url"},
+    {.name = "insecure", .type = QUIRE_OPT_BOOLEAN, .default_value = "false",
+     .help = "https without verifying the server's certificate (never in production)"},
+    {.name = NULL},
+};
+
+/* ---------------------------------------------------------------- state */
+
+enum { MODE_BODY = 0, MODE_ROWS = 1 };
+
+typedef struct ch {
+    const quire_host *host;
+    void *hctx;
+    char *spec, *source;
+    char *url;               /* the server's URL, as given */
+    char *endpoint;          /* url/?database=...&settings */
+    char *database, *user, *password;
+    char *table, *query;
+    char *relation;          /* the table quoted, or (the bound query) */
+    long timeout, connect_timeout;
+    char *ca_file;
+    int insecure;
+    char **declared;         /* the spec's columns, and their types */
+    quire_type *dtypes;
+    uint32_t ndeclared;
+    CURL *curl;
+
+    /* the request under way */
+    int mode;
+    char *body;              /* MODE_BODY, or an error answer: its first bytes */
+    size_t blen, bcap;
+    char *line;              /* a row not yet complete */
+    size_t llen, lcap;
+    uint64_t rows, bytes;
+    int failed;              /* the write callback stopped the transfer */
+    int stop;                /* the host's emit() said stop: its value */
+    int in_error;            /* the server's error came after rows: in body */
+
+    /* the batch being filled; its strings are copied into sbuf */
+    char *sbuf;
+    size_t slen, scap;
+    quire_cell *cells;
+    quire_cell **colv;
+    const quire_column *colinfo;
+    uint32_t ncols, capcols, k;
+} ch;
+
+/* ---------------------------------------------------------------- errors */
+
+/* Remove the password from a message (the server's do not hold it; to be
+ * sure). */
+static void scrub(const ch *st, char *msg, size_t cap)
+{
+    char *p;
+    size_t n;
+
+    if (!st->password || (n = strlen(st->password)) < 1)
+        return;
+    while ((p = strstr(msg, st->password)) != NULL) {
+        size_t rest = strlen(p + n);
+        if ((size_t)(p - msg) + 3 + rest >= cap)
+            rest = cap - (size_t)(p - msg) - 4;
+        memmove(p + 3, p + n, rest);
+        memcpy(p, "***", 3);
+        p[3 + rest] = '\0';
+    }
+}
+
+static void report(const ch *st, uint32_t kind, const char *option, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static void report(const ch *st, uint32_t kind, const char *option, const char *fmt, ...)
+{
+    char msg[1200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    scrub(st, msg, sizeof msg);
+    if (QUIRE_HOST_HAS(st->host, error_at) && st->host->error_at) {
+        quire_error_info w;
+        memset(&w, 0, sizeof w);
+        w.struct_size = sizeof w;
+        w.kind = kind;
+        w.option = option;
+        st->host->error_at(st->hctx, &w, "%s", msg);
+    } else if (kind == QUIRE_ERROR_CONFIG) {
+        st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec, st->source, msg);
+    } else {
+        st->host->error(st->hctx, "source \"%s\": %s", st->source, msg);
+    }
+}
+
+/* ---------------------------------------------------------------- open */
+
+static char *dup(const ch *st, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = st->host->alloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static const char *opt(const quire_source_config *cfg, int i)
+{
+    const char *v = cfg->option_values ? cfg->option_values[i] : NULL;
+    if (!v)
+        v = options[i].default_value;
+    return v && *v ? v : NULL;
+}
+
+static int int_opt(ch *st, const quire_source_config *cfg, int i, long *out)
+{
+    const quire_option_value *v = quire_option_at(cfg, (uint32_t)i);
+    const char *t = opt(cfg, i);
+    char *end;
+
+    if (v && v->set)
+        *out = (long)v->i;
+    else
+        *out = t ? strtol(t, &end, 10) : 0;
+    if (*out < 0 || *out > 86400 * 7) {
+        report(st, QUIRE_ERROR_CONFIG, options[i].name, "%s must be from 0 to 604800 seconds",
+               options[i].name);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_password(ch *st, const quire_source_config *cfg)
+{
+    const char *env = opt(cfg, OPT_PASSWORD_ENV), *file = opt(cfg, OPT_PASSWORD_FILE);
+
+    if (env && file) {
+        report(st, QUIRE_ERROR_CONFIG, "password_file",
+               "give the password in password_env or password_file, not both");
+        return -1;
+    }
+    if (file) {
+        FILE *f = fopen(file, "r");
+        char buf[1024];
+        size_t n;
+        if (!f) {
+            quire_error_info w;
+            if (!QUIRE_HOST_HAS(st->host, error_at)) {
+                report(st, QUIRE_ERROR_IO, NULL, "%s: cannot read the password: %s", file,
+                       strerror(errno));
+                return -1;
+            }
+            memset(&w, 0, sizeof w);
+            w.struct_size = sizeof w;
+            w.kind = QUIRE_ERROR_IO;
+            w.file = file;
+            st->host->error_at(st->hctx, &w, "cannot read the password: %s", strerror(errno));
+            return -1;
+        }
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+            buf[--n] = '\0';
+        if (!n) {
+            report(st, QUIRE_ERROR_CONFIG, "password_file", "the password file %s is empty", file);
+            return -1;
+        }
+        st->password = dup(st, buf);
+        memset(buf, 0, sizeof buf);
+    } else {
+        const char *v = getenv(env ? env : "CLICKHOUSE_PASSWORD");
+        if (env && (!v || !*v)) {
+            report(st, QUIRE_ERROR_CONFIG, "password_env",
+                   "environment variable %s (option password_env) is not set", env);
+            return -1;
+        }
+        if (!v || !*v)
+            return 0; /* no password: the server may not want one */
+        st->password = dup(st, v);
+    }
+    if (!st->password) {
+        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Check the url: http or https, a host, no credentials, no query or
+ * fragment (the plugin writes its own). 0, or -1 with why. */
+static int check_url(const char *url, const char **why)
+{
+    CURLU *u = curl_url();
+    char *part = NULL;
+    int rc = -1;
+
+    *why = "is not an http:// or https:// URL";
+    if (!u)
+        return -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0))
+        goto out;
+    if (curl_url_get(u, CURLUPART_SCHEME, &part, 0) ||
+        (strcmp(part, "http") != 0 && strcmp(part, "https") != 0))
+        goto out;
+    curl_free(part);
+    part = NULL;
+    if (!curl_url_get(u, CURLUPART_USER, &part, 0) || !curl_url_get(u, CURLUPART_PASSWORD, &part, 0)) {
+        *why = "holds credentials; give the user in the user option and the password in "
+               "password_env or password_file, never in the spec";
+        goto out;
+    }
+    if (!curl_url_get(u, CURLUPART_QUERY, &part, 0) ||
+        !curl_url_get(u, CURLUPART_FRAGMENT, &part, 0)) {
+        *why = "has a query or a fragment; give the server's address alone "
+               "(http(s)://host:port), and the database in the database option";
+        goto out;
+    }
+    rc = 0;
+out:
+    curl_free(part);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static void ch_close(void *state);
+
+static int ch_open(const quire_host *host, void *hctx, const quire_source_config *cfg,
+                   void **state)
+{
+    ch *st = host->alloc(sizeof *st);
+    const char *url, *table, *query, *user, *why = NULL;
+    const char *vals[NPARAMS];
+    ch_buf rel = {0}, bound = {0}, ep = {0};
+    char err[300];
+    unsigned used = 0;
+    int i, bad = 0;
+
+    *state = NULL;
+    if (!st) {
+        host->error(hctx, "source \"%s\": out of memory", cfg->source_name);
+        return 1;
+    }
+    memset(st, 0, sizeof *st);
+    st->host = host;
+    st->hctx = hctx;
+    st->spec = dup(st, cfg->spec_path ? cfg->spec_path : "spec");
+    st->source = dup(st, cfg->source_name ? cfg->source_name : "clickhouse");
+    if (!st->spec || !st->source)
+        goto oom;
+    url = opt(cfg, OPT_URL);
+    table = opt(cfg, OPT_TABLE);
+    query = opt(cfg, OPT_QUERY);
+    if (!url || check_url(url, &why)) {
+        /* the URL is not shown: it may hold a password */
+        report(st, QUIRE_ERROR_CONFIG, "url", "url %s", url ? why : "is empty");
+        goto fail;
+    }
+    if (!(st->url = dup(st, url)))
+        goto oom;
+    while (strlen(st->url) > 1 && st->url[strlen(st->url) - 1] == '/')
+        st->url[strlen(st->url) - 1] = '\0';
+    if (!(st->database = dup(st, opt(cfg, OPT_DATABASE) ? opt(cfg, OPT_DATABASE) : "default")))
+        goto oom;
+    if (!ch_table_ok(st->database) || strchr(st->database, '.')) {
+        report(st, QUIRE_ERROR_CONFIG, "database",
+               "database \"%.80s\" is not a ClickHouse name (letters, digits and _)",
+               st->database);
+        goto fail;
+    }
+    user = opt(cfg, OPT_USER);
+    if (!user)
+        user = getenv("CLICKHOUSE_USER");
+    if (!(st->user = dup(st, user && *user ? user : "default")))
+        goto oom;
+    if (!table == !query) {
+        report(st, QUIRE_ERROR_CONFIG, table ? "query" : NULL,
+               "give the source a table or a query (one of them)");
+        goto fail;
+    }
+    if (table && !ch_table_ok(table)) {
+        report(st, QUIRE_ERROR_CONFIG, "table",
+               "table \"%.120s\" is not a ClickHouse table name: name or database.name, "
+               "each of letters, digits and _", table);
+        goto fail;
+    }
+    for (i = 0; i < NPARAMS; i++)
+        vals[i] = cfg->option_values ? cfg->option_values[OPT_PARAM1 + i] : NULL;
+    if (query && ch_bind(&bound, query, vals, &used, &bad, err, sizeof err)) {
+        report(st, QUIRE_ERROR_CONFIG, bad ? options[OPT_PARAM1 + bad - 1].name : "query", "%s",
+               err);
+        goto fail;
+    }
+    for (i = 0; i < NPARAMS; i++) {
+        if (vals[i] && !(used & (1u << i))) {
+            report(st, QUIRE_ERROR_CONFIG, options[OPT_PARAM1 + i].name,
+                   "param%d is given but the %s has no {param%d:Type}", i + 1,
+                   query ? "query" : "table source", i + 1);
+            goto fail;
+        }
+    }
+    if (cfg->ndeclared) {
+        uint32_t k;
+        st->declared = host->alloc(cfg->ndeclared * sizeof *st->declared);
+        st->dtypes = host->alloc(cfg->ndeclared * sizeof *st->dtypes);
+        if (!st->declared || !st->dtypes)
+            goto oom;
+        for (k = 0; k < cfg->ndeclared; k++) {
+            const quire_column *c = &cfg->declared[k];
+            if (!(st->declared[k] = dup(st, c->name)))
+                goto oom;
+            st->dtypes[k] = c->type;
+            st->ndeclared = k + 1;
+        }
+    }
+    if (int_opt(st, cfg, OPT_TIMEOUT, &st->timeout) ||
+        int_opt(st, cfg, OPT_CONNECT_TIMEOUT, &st->connect_timeout))
+        goto fail;
+    {
+        const quire_option_value *v = quire_option_at(cfg, OPT_INSECURE);
+        const char *t = opt(cfg, OPT_INSECURE);
+        st->insecure = v && v->set ? v->i != 0 : t && strcmp(t, "true") == 0;
+    }
+    if (opt(cfg, OPT_CA_FILE) && !(st->ca_file = dup(st, opt(cfg, OPT_CA_FILE))))
+        goto oom;
+    if (read_password(st, cfg))
+        goto fail;
+    if ((table && !(st->table = dup(st, table))) || (query && !(st->query = dup(st, query))))
+        goto oom;
+    ch_sql_relation(&rel, st->table, query ? bound.s : NULL);
+    if (rel.oom || !(st->relation = dup(st, rel.s)))
+        goto oom;
+    /* settings of every statement, in the URL (nothing secret) */
+    ch_buf_printf(&ep, "%s/?database=", st->url);
+    ch_buf_puts(&ep, st->database);
+    ch_buf_printf(&ep, "&max_execution_time=%ld&skip_unavailable_shards=0"
+                  "&send_progress_in_http_headers=0", st->timeout);
+    if (ep.oom || !(st->endpoint = dup(st, ep.s)))
+        goto oom;
+    if (QUIRE_HOST_HAS(host, origin) && host->origin) {
+        ch_buf o = {0};
+        ch_buf_printf(&o, "%s/?database=", st->url);
+        ch_buf_puts(&o, st->database);
+        ch_buf_puts(&o, "#");
+        ch_buf_puts(&o, table ? table : "query");
+        if (!o.oom)
+            host->origin(hctx, o.s);
+        ch_buf_free(&o);
+    }
+    ch_buf_free(&rel);
+    ch_buf_free(&bound);
+    ch_buf_free(&ep);
+    *state = st;
+    return 0;
+oom:
+    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+fail:
+    ch_buf_free(&rel);
+    ch_buf_free(&bound);
+    ch_buf_free(&ep);
+    ch_close(st);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static int batch_cols(ch *st, const quire_column *cols, uint32_t n)
+{
+    uint32_t c;
+
+    if (n > st->capcols || !st->cells) {
+        quire_cell *cells = st->host->realloc(st->cells, (size_t)(n ? n : 1) * BATCH * sizeof *cells);
+        quire_cell **colv;
+        if (!cells)
+            return -1;
+        st->cells = cells;
+        colv = st->host->realloc(st->colv, (n ? n : 1) * sizeof *colv);
+        if (!colv)
+            return -1;
+        st->colv = colv;
+        st->capcols = n;
+    }
+    for (c = 0; c < n; c++)
+        st->colv[c] = st->cells + (size_t)c * BATCH;
+    st->colinfo = cols;
+    st->ncols = n;
+    st->k = 0;
+    st->slen = 0;
+    return 0;
+}
+
+/* Keep string v (n bytes) for the batch: its offset in sbuf, made a pointer
+ * by emit() once sbuf has stopped moving. */
+static int keep(ch *st, const char *v, size_t n, quire_cell *cell)
+{
+    if (st->slen + n > st->scap || !st->sbuf) {
+        size_t cap = st->scap ? st->scap : 65536;
+        char *b;
+        while (cap < st->slen + n)
+            cap *= 2;
+        if (!(b = st->host->realloc(st->sbuf, cap)))
+            return -1;
+        st->sbuf = b;
+        st->scap = cap;
+    }
+    memcpy(st->sbuf + st->slen, v, n);
+    cell->v.s.ptr = (const char *)(uintptr_t)st->slen;
+    cell->v.s.len = (uint32_t)n;
+    st->slen += n;
+    return 0;
+}
+
+/* Hand the batch to the host; non-zero: stop (the host has said why). */
+static int emit(ch *st)
+{
+    quire_batch b;
+    uint32_t i, c, nrows = st->k;
+    int rc;
+
+    if (!nrows)
+        return 0;
+    for (c = 0; c < st->ncols; c++)
+        if (st->colinfo[c].type == QUIRE_T_STRING)
+            for (i = 0; i < nrows; i++)
+                if (!st->colv[c][i].null)
+                    st->colv[c][i].v.s.ptr = st->sbuf + (uintptr_t)st->colv[c][i].v.s.ptr;
+    memset(&b, 0, sizeof b);
+    b.struct_size = sizeof b;
+    b.nrows = nrows;
+    b.ncols = st->ncols;
+    b.columns = st->colinfo;
+    b.cols = st->colv;
+    b.first_record = st->rows - nrows + 1;
+    rc = st->host->emit(st->hctx, &b);
+    st->k = 0;
+    st->slen = 0;
+    if (rc)
+        st->stop = rc;
+    return rc;
+}
+
+/* Keep p[0..n) of an answer that is not rows (a description, an error):
+ * its first MAX_BODY bytes. */
+static int keep_body(ch *st, const char *p, size_t n)
+{
+    size_t room = st->blen < MAX_BODY ? MAX_BODY - st->blen : 0, take = n < room ? n : room;
+
+    if (st->blen + take + 1 > st->bcap) {
+        size_t cap = st->bcap ? st->bcap : 4096;
+        char *b;
+        while (cap < st->blen + take + 1)
+            cap *= 2;
+        if (!(b = st->host->realloc(st->body, cap))) {
+            report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+            return -1;
+        }
+        st->body = b;
+        st->bcap = cap;
+    }
+    memcpy(st->body + st->blen, p, take);
+    st->blen += take;
+    st->body[st->blen] = '\0';
+    return 0;
+}
+
+/* A whole line of the answer (without its \n): a row, or the server's error
+ * after the rows. 0, or -1 having recorded why. */
+static int take_line(ch *st, char *s, size_t n)
+{
+    uint32_t c;
+    size_t at = 0;
+
+    /* the row's fields, then the mark */
+    for (c = 0; c <= st->ncols; c++) {
+        char *tab = memchr(s + at, '\t', n - at);
+        size_t end = tab ? (size_t)(tab - s) : n;
+        if (c == st->ncols) {
+            if (tab || end - at != strlen(CH_MARK) || memcmp(s + at, CH_MARK, end - at) != 0)
+                goto not_row;
+            break;
+        }
+        if (!tab)
+            goto not_row;
+        {
+            char *v = s + at;
+            size_t vn = end - at;
+            quire_cell *cell = &st->colv[c][st->k];
+            memset(cell, 0, sizeof *cell);
+            if (vn == 2 && v[0] == '\\' && v[1] == 'N') {
+                cell->null = 1;
+            } else {
+                vn = ch_tsv_unescape(v, vn);
+                if (ch_parse_cell(st->colinfo[c].type, v, vn, cell) ||
+                    (st->colinfo[c].type == QUIRE_T_STRING && !cell->null &&
+                     keep(st, v, vn, cell))) {
+                    report(st, QUIRE_ERROR_DATA, NULL,
+                           "record %llu: column \"%s\": \"%.*s\" is not a %s value Quire can "
+                           "read", (unsigned long long)(st->rows + 1), st->colinfo[c].name,
+                           (int)(vn < 60 ? vn : 60), v, st->colinfo[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
+                                                                  : "representable");
+                    return -1;
+                }
+            }
+        }
+        at = end + 1;
+    }
+    st->k++;
+    st->rows++;
+    if (st->k == BATCH && emit(st))
+        return -1;
+    return 0;
+not_row:
+    if (n >= 6 && memcmp(s, "Code: ", 6) == 0) {
+        /* the server's error after the rows: it and what follows are kept
+         * (keep_body) and said after the transfer */
+        st->in_error = 1;
+        st->blen = 0;
+        return keep_body(st, s, n) || keep_body(st, "\n", 1);
+    }
+    report(st, QUIRE_ERROR_DATA, NULL,
+           "record %llu: the server's answer is not a row of the %u columns asked for "
+           "(\"%.*s\")", (unsigned long long)(st->rows + 1), st->ncols, (int)(n < 60 ? n : 60),
+           s);
+    return -1;
+}
+
+static int feed_rows(ch *st, char *p, size_t n)
+{
+    while (n) {
+        char *nl = memchr(p, '\n', n);
+        size_t take = nl ? (size_t)(nl - p) : n;
+        if (st->llen || !nl) {
+            /* a line across chunks: gather it */
+            if (st->llen + take + 1 > MAX_LINE) {
+                report(st, QUIRE_ERROR_DATA, NULL, "record %llu: a row longer than %zu bytes",
+                       (unsigned long long)(st->rows + 1), MAX_LINE);
+                return -1;
+            }
+            if (st->llen + take + 1 > st->lcap) {
+                size_t cap = st->lcap ? st->lcap : 4096;
+                char *b;
+                while (cap < st->llen + take + 1)
+                    cap *= 2;
+                if (!(b = st->host->realloc(st->line, cap))) {
+                    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+                    return -1;
+                }
+                st->line = b;
+                st->lcap = cap;
+            }
+            memcpy(st->line + st->llen, p, take);
+            st->llen += take;
+            if (nl) {
+                if (take_line(st, st->line, st->llen))
+                    return -1;
+                st->llen = 0;
+            }
+        } else if (take_line(st, p, take)) {
+            return -1;
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+        n -= take + 1;
+        if (st->in_error)
+            return keep_body(st, p, n);
+    }
+    return 0;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *user)
+{
+    ch *st = user;
+    size_t n = size * nmemb;
+    long status = 0;
+
+    st->bytes += n;
+    curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (st->mode == MODE_BODY || status != 200 || st->in_error) {
+        if (keep_body(st, p, n)) {
+            st->failed = 1;
+            return 0;
+        }
+        return n;
+    }
+    if (feed_rows(st, p, n)) {
+        st->failed = 1;
+        return 0; /* ends the transfer */
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* Set by ch_load(). A host older than ABI 1.2 calls no load(): the first
+ * connection then sets libcurl up (that host reads sources one at a time). */
+static int ch_curl_ready;
+
+static int connect_curl(ch *st)
+{
+    CURL *c;
+    char ua[64];
+
+    if (st->curl)
+        return 0;
+    if (!ch_curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+        ch_curl_ready = 1;
+    if (!(c = curl_easy_init())) {
+        report(st, QUIRE_ERROR_IO, NULL, "libcurl failed to initialise");
+        return -1;
+    }
+    st->curl = c;
+    snprintf(ua, sizeof ua, "quire-clickhouse/%s", QUIRE_VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, st->connect_timeout);
+    /* the server stops a statement after max_execution_time and says so;
+     * the client waits a little longer for that answer */
+    if (st->timeout)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, st->timeout + st->connect_timeout + 10);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, st);
+    curl_easy_setopt(c, CURLOPT_URL, st->endpoint);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    if (st->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, st->ca_file);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, st->insecure ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, st->insecure ? 0L : 2L);
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_USERNAME, st->user);
+    curl_easy_setopt(c, CURLOPT_PASSWORD, st->password ? st->password : "");
+    return 0;
+}
+
+/* What kind of failure a ClickHouse error code is. */
+static uint32_t kind_of(int code)
+{
+    switch (code) {
+    case 16: /* NO_SUCH_COLUMN_IN_TABLE */
+    case 46: /* UNKNOWN_FUNCTION */
+    case 47: /* UNKNOWN_IDENTIFIER */
+    case 60: /* UNKNOWN_TABLE */
+    case 62: /* SYNTAX_ERROR */
+    case 81: /* UNKNOWN_DATABASE */
+        return QUIRE_ERROR_CONFIG;
+    case 159: /* TIMEOUT_EXCEEDED */
+        return QUIRE_ERROR_TRANSIENT;
+    default:
+        return QUIRE_ERROR_IO;
+    }
+}
+
+/* A failure of a shard of the cluster, rather than of the statement. */
+static int shard_code(int code)
+{
+    return code == 32 || code == 209 || code == 210 || code == 279 || code == 394;
+}
+
+static int credential_code(int code)
+{
+    return code == 192 || code == 193 || code == 194 || code == 195 || code == 516;
+}
+
+/* The server's error, said plainly. */
+static void server_error(ch *st, const char *body, size_t n, int after_rows)
+{
+    char text[700];
+    int code;
+    uint32_t kind;
+
+    ch_error_text(body, n, text, sizeof text, &code);
+    kind = kind_of(code);
+    if (credential_code(code))
+        report(st, QUIRE_ERROR_IO, NULL, "the server at %s refused the credentials of user "
+               "\"%s\": %s (Code %d)", st->url, st->user, text, code);
+    else if (shard_code(code))
+        report(st, QUIRE_ERROR_IO, NULL, "a server of the cluster failed%s: %s (Code %d); "
+               "the report was not made", after_rows ? " while the rows were read" : "",
+               text, code);
+    else if (code == 159)
+        report(st, kind, NULL, "the server stopped the query after timeout (%ld s): %s "
+               "(Code %d)", st->timeout, text, code);
+    else if (code == 81) /* UNKNOWN_DATABASE */
+        report(st, kind, "database", "%s (Code %d)", text, code);
+    else if (kind == QUIRE_ERROR_CONFIG)
+        report(st, kind, st->query ? "query" : "table", "the server refused the %s: %s "
+               "(Code %d)", st->query ? "query" : "table", text, code);
+    else if (code)
+        report(st, kind, NULL, "the server failed%s: %s (Code %d)",
+               after_rows ? " while the rows were read" : "", text, code);
+    else
+        report(st, kind, NULL, "the server answered with an error: %s", text[0] ? text :
+               "(no message)");
+}
+
+/*
+ * POST sql. MODE_BODY: the answer into st->body. MODE_ROWS: the answer's rows
+ * as batches of cols (types as the host wants them) handed to the host; what
+ * ("rows", "rows of aggregates") for the statistics line. 0, or non-zero
+ * having recorded why.
+ */
+static int request(ch *st, const char *sql, int mode, const quire_column *cols, uint32_t ncols,
+                   const char *what)
+{
+    CURLcode rc;
+    long status = 0;
+    char errbuf[CURL_ERROR_SIZE];
+    struct timespec t0, t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (connect_curl(st))
+        return -1;
+    if (mode == MODE_ROWS && batch_cols(st, cols, ncols)) {
+        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        return -1;
+    }
+    st->mode = mode;
+    st->blen = st->llen = 0;
+    st->rows = st->bytes = 0;
+    st->failed = st->stop = 0;
+    st->in_error = 0;
+    errbuf[0] = '\0';
+    curl_easy_setopt(st->curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(st->curl, CURLOPT_POSTFIELDS, sql);
+    curl_easy_setopt(st->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(sql));
+    rc = curl_easy_perform(st->curl);
+    curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (st->stop)
+        return st->stop; /* the host has said why */
+    if (st->in_error) {
+        server_error(st, st->body, st->blen, 1);
+        return -1;
+    }
+    if (st->failed)
+        return -1; /* said by the write callback */
+    if (rc != CURLE_OK) {
+        const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            report(st, QUIRE_ERROR_TRANSIENT, NULL, "the server at %s did not answer within "
+                   "%ld s: %s", st->url, st->timeout + st->connect_timeout + 10, why);
+        else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+            report(st, QUIRE_ERROR_IO, NULL, "cannot connect to the server at %s: %s", st->url,
+                   why);
+        else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+                 rc == CURLE_SSL_CACERT_BADFILE)
+            report(st, QUIRE_ERROR_IO, NULL, "TLS with the server at %s failed: %s; give the CA "
+                   "bundle in ca_file", st->url, why);
+        else
+            report(st, QUIRE_ERROR_IO, NULL, "the connection to the server at %s was lost%s "
+                   "after %llu rows: %s; the report was not made", st->url,
+                   status == 200 ? " while the rows were read," : "",
+                   (unsigned long long)st->rows, why);
+        return -1;
+    }
+    if (status != 200) {
+        if (status == 401 || status == 403 || st->blen)
+            server_error(st, st->body ? st->body : "", st->blen, 0);
+        else
+            report(st, QUIRE_ERROR_IO, NULL, "the server at %s answered HTTP %ld", st->url,
+                   status);
+        return -1;
+    }
+    if (mode == MODE_BODY)
+        return 0;
+    if (st->llen) {
+        report(st, QUIRE_ERROR_IO, NULL, "the server's answer was cut short after %llu rows; "
+               "the report was not made", (unsigned long long)st->rows);
+        return -1;
+    }
+    if (st->k && emit(st))
+        return st->stop;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    st->host->log(st->hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s "
+                  "(%llu bytes)", (unsigned long long)st->rows, what,
+                  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                  (unsigned long long)st->bytes);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- describe */
+
+typedef struct described {
+    char **names, **types;
+    uint32_t n;
+} described;
+
+static void free_described(ch *st, described *d)
+{
+    uint32_t i;
+    for (i = 0; i < d->n; i++) {
+        st->host->free(d->names[i]);
+        st->host->free(d->types[i]);
+    }
+    st->host->free(d->names);
+    st->host->free(d->types);
+    memset(d, 0, sizeof *d);
+}
+
+/* Split a TSV line (n bytes) into unescaped fields: their count, or -1. */
+static int split_line(ch *st, const char *s, size_t n, char ***out)
+{
+    uint32_t count = 1, i = 0;
+    size_t at = 0, k;
+    char **v;
+
+    for (k = 0; k < n; k++)
+        if (s[k] == '\t')
+            count++;
+    if (!(v = st->host->alloc(count * sizeof *v)))
+        return -1;
+    for (i = 0; i < count; i++) {
+        const char *tab = memchr(s + at, '\t', n - at);
+        size_t end = tab ? (size_t)(tab - s) : n;
+        if (!(v[i] = st->host->alloc(end - at + 1))) {
+            while (i--)
+                st->host->free(v[i]);
+            st->host->free(v);
+            return -1;
+        }
+        memcpy(v[i], s + at, end - at);
+        v[i][ch_tsv_unescape(v[i], end - at)] = '\0';
+        at = end + 1;
+    }
+    *out = v;
+    return (int)count;
+}
+
+static int describe(ch *st, described *d)
+{
+    ch_buf b = {0};
+    char *nl;
+    int nn, nt;
+
+    memset(d, 0, sizeof *d);
+    ch_sql_describe(&b, st->relation);
+    if (b.oom) {
+        ch_buf_free(&b);
+        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        return -1;
+    }
+    if (request(st, b.s, MODE_BODY, NULL, 0, NULL)) {
+        ch_buf_free(&b);
+        return -1;
+    }
+    ch_buf_free(&b);
+    if (!st->body || !(nl = memchr(st->body, '\n', st->blen)) ||
+        !memchr(nl + 1, '\n', st->blen - (size_t)(nl + 1 - st->body))) {
+        report(st, QUIRE_ERROR_IO, NULL, "the server's description of the %s is not names and "
+               "types", st->query ? "query" : "table");
+        return -1;
+    }
+    nn = split_line(st, st->body, (size_t)(nl - st->body), &d->names);
+    {
+        char *t = nl + 1, *nl2 = memchr(t, '\n', st->blen - (size_t)(t - st->body));
+        nt = split_line(st, t, (size_t)(nl2 - t), &d->types);
+    }
+    if (nn < 0 || nt < 0 || nn != nt) {
+        report(st, QUIRE_ERROR_IO, NULL, "the server's description of the %s is not names and "
+               "types", st->query ? "query" : "table");
+        if (nn > 0) {
+            d->n = (uint32_t)nn;
+            while (d->n--)
+                st->host->free(d->names[d->n]);
+        }
+        st->host->free(d->names);
+        if (nt > 0) {
+            uint32_t i;
+            for (i = 0; i < (uint32_t)nt; i++)
+                st->host->free(d->types[i]);
+        }
+        st->host->free(d->types);
+        memset(d, 0, sizeof *d);
+        return -1;
+    }
+    d->n = (uint32_t)nn;
+    return 0;
+}
+
+/* Check that column name exists and reads as type t; its type in *type. */
+static int check_column(ch *st, const described *d, const char *name, quire_type t,
+                        const char **type)
+{
+    static const char *const tnames[] = {"string", "integer", "number", "date", "boolean"};
+    uint32_t i;
+
+    if (!ch_column_ok(name)) {
+        report(st, QUIRE_ERROR_CONFIG, NULL, "column \"%.80s\" cannot be a ClickHouse column "
+               "name here (a backquote, a backslash or a control character)", name);
+        return -1;
+    }
+    for (i = 0; i < d->n; i++)
+        if (strcmp(d->names[i], name) == 0)
+            break;
+    if (i == d->n) {
+        char list[600];
+        size_t at = 0;
+        uint32_t k;
+        list[0] = '\0';
+        for (k = 0; k < d->n && at + 80 < sizeof list; k++)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", k ? ", " : "",
+                                   d->names[k]);
+        report(st, QUIRE_ERROR_CONFIG, st->query ? "query" : "table",
+               "column \"%s\" is not in %s%s%s; its columns: %s", name,
+               st->query ? "the query" : "table \"", st->query ? "" : st->table,
+               st->query ? "" : "\"", list);
+        return -1;
+    }
+    *type = d->types[i];
+    if (!ch_type_fits(d->types[i], t)) {
+        report(st, QUIRE_ERROR_DATA, NULL,
+               "column \"%s\" is %s in the database, but the spec declares it %s (which takes "
+               "%s)", name, d->types[i], tnames[t], ch_type_takes(t));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- scan */
+
+static int ch_scan(void *state, const quire_scan_request *req)
+{
+    ch *st = state;
+    described d;
+    const char **names = NULL, *type;
+    quire_column *cols = NULL;
+    uint32_t n = 0, i;
+    uint64_t max = 0;
+    ch_buf sql = {0};
+    int rc = -1;
+
+    if (QUIRE_HAS_FIELD(req, quire_scan_request, max_records))
+        max = req->max_records;
+    if (describe(st, &d))
+        return -1;
+    n = req->projection ? req->nprojection : d.n;
+    cols = st->host->alloc((n ? n : 1) * sizeof *cols);
+    names = st->host->alloc((n ? n : 1) * sizeof *names);
+    if (!cols || !names)
+        goto oom;
+    for (i = 0; i < n; i++) {
+        if (req->projection) {
+            cols[i] = req->projection[i];
+        } else {
+            /* every column: the declared ones typed, the others as text */
+            uint32_t k;
+            memset(&cols[i], 0, sizeof cols[i]);
+            cols[i].name = d.names[i];
+            cols[i].type = QUIRE_T_STRING;
+            for (k = 0; k < st->ndeclared; k++)
+                if (strcmp(st->declared[k], cols[i].name) == 0)
+                    cols[i].type = st->dtypes[k];
+        }
+        names[i] = cols[i].name;
+        if (check_column(st, &d, cols[i].name, cols[i].type, &type))
+            goto out;
+    }
+    ch_sql_select(&sql, st->relation, names, n, max);
+    if (sql.oom)
+        goto oom;
+    st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the query: %s", sql.s);
+    rc = request(st, sql.s, MODE_ROWS, cols, n, "rows");
+    goto out;
+oom:
+    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+out:
+    ch_buf_free(&sql);
+    st->host->free(cols);
+    st->host->free(names);
+    free_described(st, &d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- aggregate */
+
+static int ch_aggregate(void *state, const quire_aggregate_request *req)
+{
+    ch *st = state;
+    described d;
+    const char *types[64], *date_type = NULL, *type;
+    ch_buf sql = {0};
+    const char *why = NULL;
+    uint32_t i;
+    int rc = -1;
+
+    if (req->nmeasures > 64 || !req->key || !req->date || req->nresult != req->nmeasures + 2)
+        return QUIRE_AGGREGATE_DECLINED;
+    if (describe(st, &d))
+        return -1;
+    if (check_column(st, &d, req->key->name, req->key->type, &type) ||
+        check_column(st, &d, req->date->name, QUIRE_T_DATE, &date_type))
+        goto out;
+    for (i = 0; i < req->nmeasures; i++) {
+        const quire_agg_measure *m = QUIRE_AT(req->measures, req->measure_size, i);
+        types[i] = NULL;
+        if (m->column && check_column(st, &d, m->column,
+                                      m->op == QUIRE_AGG_COUNT ? QUIRE_T_STRING
+                                                               : req->result[2 + i].type,
+                                      &types[i]))
+            goto out;
+    }
+    if (ch_sql_aggregate(&sql, st->relation, req, date_type, types, &why)) {
+        if (sql.oom) {
+            report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+            goto out;
+        }
+        st->host->log(st->hctx, QUIRE_LOG_INFO, "the fact query stays in Quire: %s", why);
+        rc = QUIRE_AGGREGATE_DECLINED;
+        goto out;
+    }
+    st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
+    rc = request(st, sql.s, MODE_ROWS, req->result, req->nresult, "rows of aggregates");
+out:
+    ch_buf_free(&sql);
+    free_described(st, &d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- close */
+
+static void ch_close(void *state)
+{
+    ch *st = state;
+    uint32_t i;
+
+    if (!st)
+        return;
+    if (st->curl)
+        curl_easy_cleanup(st->curl);
+    if (st->password) {
+        memset(st->password, 0, strlen(st->password));
+        st->host->free(st->password);
+    }
+    for (i = 0; i < st->ndeclared; i++)
+        st->host->free(st->declared[i]);
+    st->host->free(st->declared);
+    st->host->free(st->dtypes);
+    st->host->free(st->url);
+    st->host->free(st->endpoint);
+    st->host->free(st->database);
+    st->host->free(st->user);
+    st->host->free(st->table);
+    st->host->free(st->query);
+    st->host->free(st->relation);
+    st->host->free(st->ca_file);
+    st->host->free(st->spec);
+    st->host->free(st->source);
+    st->host->free(st->body);
+    st->host->free(st->line);
+    st->host->free(st->cells);
+    st->host->free(st->sbuf);
+    st->host->free(st->colv);
+    st->host->free(st);
+}
+
+/* ---------------------------------------------------------------- load */
+
+/* Once per process: libcurl's global state, before any source is opened
+ * (and so before any thread reads one). */
+static int ch_load(const quire_host *host, void *hctx)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        host->error(hctx, "clickhouse: libcurl failed to initialise");
+        return 1;
+    }
+    ch_curl_ready = 1;
+    return 0;
+}
+
+static void ch_unload(void)
+{
+    if (ch_curl_ready)
+        curl_global_cleanup();
+    ch_curl_ready = 0;
+}
+
+static const quire_plugin clickhouse_plugin = {
+    .abi_version = QUIRE_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(quire_plugin),
+    .name = "clickhouse",
+    .version = QUIRE_VERSION,
+    .summary = "a ClickHouse table or query over HTTP (libcurl); runs the fact query as a GROUP BY",
+    .caps = QUIRE_CAP_STREAM | QUIRE_CAP_PROJECTION | QUIRE_CAP_AGGREGATE,
+    .options = options,
+    .open = ch_open,
+    .scan = ch_scan,
+    .close = ch_close,
+    .option_size = sizeof(quire_option_def),
+    .column_size = sizeof(quire_column),
+    .load = ch_load,
+    .unload = ch_unload,
+    .aggregate = ch_aggregate,
+};
+
+QUIRE_PLUGIN_EXPORT const quire_plugin *quire_plugin_entry(void);
+QUIRE_PLUGIN_EXPORT const quire_plugin *quire_plugin_entry(void)
+{
+    return &clickhouse_plugin;
+}
