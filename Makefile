@@ -27,12 +27,12 @@ CFLAGS   ?= $(OPT) -g
 # GCC 12 reports false "null format string" warnings under UBSan's checks.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter icu-uc icu-i18n
+PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter icu-uc icu-i18n libmicrohttpd
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl -pthread
 # The core is built in wings, each a folder of core/, each allowed to include
 # only itself and the wings below it (docs/internals.md):
-#   base < spec < engine < render < run < sched < cli
+#   base < spec < engine < render < run < sched < serve < cli
 # A wing's compile rule gets -I for exactly those, so an include that points
 # back up does not build. core/include (quire/plugin.h, the plugin contract,
 # which includes nothing of the core) is below them all: its date helpers are
@@ -40,14 +40,15 @@ DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEP_CFLAGS) \
                -DQUIRE_VERSION='"$(VERSION)"' -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' \
                -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
-WINGS    := base spec engine render run sched cli
+WINGS    := base spec engine render run sched serve cli
 INC_base   := -Icore/base -Icore/include
 INC_spec   := $(INC_base) -Icore/spec
 INC_engine := $(INC_spec) -Icore/engine
 INC_render := $(INC_engine) -Icore/render
 INC_run    := $(INC_render) -Icore/run
 INC_sched  := $(INC_run) -Icore/sched
-INC_cli    := $(INC_sched) -Icore/cli -Itools/sample
+INC_serve  := $(INC_sched) -Icore/serve
+INC_cli    := $(INC_serve) -Icore/cli -Itools/sample
 INC_ALL    := $(INC_cli)
 LDFLAGS  ?=
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
