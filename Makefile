@@ -10,6 +10,7 @@
 #   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make bench-db   the same workload from PostgreSQL, with and without pushdown
+#   make bench-serve quire serve under load: 50 clients on a cached report, 20 renders at once
 #   make fuzz       every fuzz target under libFuzzer, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -65,7 +66,7 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(OBJ)/tests/test_fuzz_%)
 DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
-.PHONY: all tests deps demo demo-crm demo-pg test test-run check-asan check-oom bench bench-db \
+.PHONY: all tests deps demo demo-crm demo-pg test test-run check-asan check-oom bench bench-db bench-serve \
         clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
@@ -289,6 +290,10 @@ bench: deps
 bench-db: deps
 	@$(MAKE) --no-print-directory all
 	./bench/bench_db.sh
+
+bench-serve: deps
+	@$(MAKE) --no-print-directory all
+	./bench/serve.sh
 
 clean:
 	rm -rf build quire plugins/*.so out
