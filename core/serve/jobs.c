@@ -24,6 +24,7 @@ serve_format serve_formats[] = {
      "Excel workbook", "xlsx", 0},
     {"kpis.csv", "text/csv; charset=utf-8", "KPIs (CSV)", NULL, 1},
     {"segments.csv", "text/csv; charset=utf-8", "Segments (CSV)", NULL, 1},
+    {"models.csv", "text/csv; charset=utf-8", "Models (CSV)", NULL, 1},
 };
 const size_t serve_nformats = sizeof serve_formats / sizeof serve_formats[0];
 
@@ -123,11 +124,14 @@ static char *log_error(const char *path)
     return found ? found : xstrdup(last[0] ? last : "the render failed and left no message");
 }
 
-/* Run one `quire run` for job j; 0 when it exited 0. *why set otherwise. */
-static int render(const job *j, const char *dir, const serve_format *fmt, char **why)
+/* Run `quire run` for job j, every format in one child (--format
+ * pdf,html,xlsx when the program has it); 0 when it exited 0, -2 when the
+ * server stopped it, else -1; *why set otherwise. */
+static int render(const job *j, const char *dir, char **why)
 {
     char **argv = xcalloc(16 + 2 * j->n, sizeof *argv);
-    char *out = xasprintf("%s/%s", dir, fmt->file);
+    char *out = xasprintf("%s/report.pdf", dir);
+    strbuf formats = {0};
     char *log = xasprintf("%s/run.log", dir);
     char tmo[32];
     posix_spawn_file_actions_t fa;
@@ -147,12 +151,14 @@ static int render(const job *j, const char *dir, const serve_format *fmt, char *
     argv[k++] = tmo;
     argv[k++] = (char *)"-o";
     argv[k++] = out;
-    if (fmt->arg) {
+    argv[k++] = (char *)"--export";
+    argv[k++] = (char *)dir;
+    for (i = 0; i < serve_nformats; i++)
+        if (serve_formats[i].arg && serve_formats[i].available)
+            sb_printf(&formats, "%s%s", formats.len ? "," : "pdf,", serve_formats[i].arg);
+    if (formats.len) {
         argv[k++] = (char *)"--format";
-        argv[k++] = (char *)fmt->arg;
-    } else {
-        argv[k++] = (char *)"--export";
-        argv[k++] = (char *)dir;
+        argv[k++] = formats.s;
     }
     pstart = k;
     for (i = 0; i < j->n; i++) {
@@ -226,6 +232,7 @@ done:
     free(argv);
     free(out);
     free(log);
+    sb_free(&formats);
     return rc;
 }
 
@@ -247,7 +254,6 @@ static void run_job(job *j)
 {
     char *dir = jobs_dir(j->key), *why = NULL;
     int64_t t0 = now_ms(), t1;
-    size_t i;
     int rc = 0;
 
     store_run_set(opt.st, j->id, SRUN_RUNNING, NULL, t0);
@@ -257,13 +263,8 @@ static void run_job(job *j)
     } else {
         clean_dir(dir);
     }
-    /* The PDF and its exports first, then the other formats. */
-    for (i = 0; rc == 0 && i < serve_nformats; i++)
-        if (serve_formats[i].available && strcmp(serve_formats[i].file, "report.pdf") == 0)
-            rc = render(j, dir, &serve_formats[i], &why);
-    for (i = 0; rc == 0 && i < serve_nformats; i++)
-        if (serve_formats[i].available && serve_formats[i].arg)
-            rc = render(j, dir, &serve_formats[i], &why);
+    if (rc == 0)
+        rc = render(j, dir, &why);
     t1 = now_ms();
     store_run_set(opt.st, j->id, rc == 0 ? SRUN_DONE : rc == -2 ? SRUN_ABANDONED : SRUN_FAILED,
                   why, t1);

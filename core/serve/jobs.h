@@ -17,13 +17,13 @@
 #include "util.h"
 
 /* What a run writes, in the order a page lists it. A format whose `arg` is
- * set is rendered by `quire run --format ARG` when the program has that
- * option; the others come from the PDF run and its --export. */
+ * set is asked of `quire run` (--format pdf,ARG,...) when the program has
+ * that option; the others are the PDF and the --export files. */
 typedef struct serve_format {
     const char *file;     /* in the run's folder */
     const char *mime;
     const char *label;
-    const char *arg;      /* quire run --format ARG; NULL: the PDF run's */
+    const char *arg;      /* in quire run's --format list; NULL: always made */
     int available;
 } serve_format;
 extern serve_format serve_formats[];
