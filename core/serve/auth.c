@@ -141,6 +141,12 @@ int auth_session_new(const char *user, auth_role role, auth_session *out)
     snprintf(s.user, sizeof s.user, "%s", user ? user : "");
     s.role = role;
     s.expires = now + session_ttl;
+    *out = s;
+    /* A session of no user is not kept: any well-formed id is one (below),
+     * so requests without a cookie cannot fill the table and push out the
+     * sessions of signed-in users. */
+    if (!s.user[0])
+        return 0;
     pthread_mutex_lock(&lock);
     /* An expired slot, a free one, else the one that expires first. */
     for (i = 0; i < nsessions; i++) {
@@ -155,7 +161,6 @@ int auth_session_new(const char *user, auth_role role, auth_session *out)
         slot = nsessions < MAX_SESSIONS ? nsessions++ : oldest;
     sessions[slot] = s;
     pthread_mutex_unlock(&lock);
-    *out = s;
     return 0;
 }
 
@@ -165,7 +170,7 @@ int auth_session_get(const char *sid, auth_session *out)
     size_t i;
     int rc = -1;
 
-    if (!sid || strlen(sid) != AUTH_SID_LEN)
+    if (!sid || strlen(sid) != AUTH_SID_LEN || strspn(sid, "0123456789abcdef") != AUTH_SID_LEN)
         return -1;
     pthread_mutex_lock(&lock);
     for (i = 0; i < nsessions; i++)
@@ -175,6 +180,14 @@ int auth_session_get(const char *sid, auth_session *out)
             break;
         }
     pthread_mutex_unlock(&lock);
+    if (rc) {
+        /* Nobody's session: it only carries the CSRF token of its forms. */
+        memset(out, 0, sizeof *out);
+        memcpy(out->sid, sid, AUTH_SID_LEN + 1);
+        out->role = ROLE_NONE;
+        out->expires = now + session_ttl;
+        rc = 0;
+    }
     return rc;
 }
 

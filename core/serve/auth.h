@@ -34,7 +34,9 @@ int auth_password_check(const char *password, const char *stored);
 int auth_equal(const char *a, const char *b);
 
 /* Sessions: in memory, lost when the server stops. A session of no user
- * (user "") only carries the CSRF token of an anonymous form. */
+ * (user "") only carries the CSRF token of an anonymous form: it is not
+ * kept, and any well-formed id (64 hex digits) that is not a user's is one,
+ * so cookieless requests cannot fill the table. */
 #define AUTH_SID_LEN 64
 typedef struct auth_session {
     char sid[AUTH_SID_LEN + 1];
@@ -48,7 +50,8 @@ int auth_sessions_init(long ttl);
 /* A new session for user ("" for none) with role; writes it to *out.
  * Returns 0 or -1. */
 int auth_session_new(const char *user, auth_role role, auth_session *out);
-/* The live session sid names, copied to *out; 0, or -1 when none. */
+/* The live session sid names, copied to *out (user "" when it is no
+ * user's); 0, or -1 when sid is not a session id. */
 int auth_session_get(const char *sid, auth_session *out);
 void auth_session_drop(const char *sid);
 /* The CSRF token of session sid (hex HMAC-SHA256). */

@@ -64,7 +64,10 @@ static void test_sessions(void)
     CHECK(strcmp(c1, s.sid) != 0);
     CHECK(auth_session_get("nothing", &got) == -1);
     auth_session_drop(s.sid);
-    CHECK(auth_session_get(s.sid, &got) == -1);
+    /* Dropped: the id is nobody's now. */
+    CHECK(auth_session_get(s.sid, &got) == 0 && got.user[0] == '\0' && got.role == ROLE_NONE);
+    CHECK(auth_session_new("", ROLE_NONE, &s) == 0);
+    CHECK(auth_session_get(s.sid, &got) == 0 && got.user[0] == '\0');
     CHECK(auth_equal("abc", "abc"));
     CHECK(!auth_equal("abc", "abd"));
     CHECK(!auth_equal("abc", "abcd"));
