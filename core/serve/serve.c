@@ -457,6 +457,14 @@ static void page_ctx(const req *r, page_info *pi)
 
 /* ------------------------------------------------------------ reports */
 
+static int catalog_exists(const char *name)
+{
+    char *path = catalog_path(opt.reports, name);
+    int found = path != NULL;
+    free(path);
+    return found;
+}
+
 static json_t *report_json(const char *name, const spec *s, const quire_error *err)
 {
     json_t *j = json_object(), *ps = json_array();
@@ -512,7 +520,7 @@ static enum MHD_Result api_reports(struct MHD_Connection *c, req *r, const char 
     if (one) {
         quire_error err = {0};
         spec *s;
-        if (!catalog_path(opt.reports, one)) /* leaks nothing: NULL */
+        if (!catalog_exists(one))
             return json_error(c, r, 404, "no report \"%s\"", catalog_name_ok(one) ? one : "?");
         s = catalog_load(opt.reports, one, NULL, 0, &err);
         json_decref(arr);
@@ -943,7 +951,7 @@ static enum MHD_Result page_report_form(struct MHD_Connection *c, req *r, const 
     srun *recent = NULL;
     int nrecent = 0, i;
 
-    if (!catalog_name_ok(name) || !catalog_path(opt.reports, name))
+    if (!catalog_exists(name))
         return page_error(c, r, 404, "No such report", "There is no report of that name.");
     s = catalog_load(opt.reports, name, NULL, 0, &err);
     store_runs_recent(st, name, 10, &recent, &nrecent);
