@@ -24,7 +24,7 @@ static const char usage_serve[] =
     "\n"
     "Serve the reports of DIR (each DIR/NAME.yaml) as web pages and a JSON API:\n"
     "list them, render them with the parameters a client picks, and serve the\n"
-    "PDF, the KPIs as CSV (and HTML and Excel when quire run makes them).\n"
+    "report as HTML (shown in the page), PDF, Excel workbook and its KPIs as CSV.\n"
     "\n"
     "  --reports DIR        the folder of report specs; a report is found by its\n"
     "                       name ([A-Za-z0-9_-]+) in it, nowhere else\n"

@@ -97,6 +97,15 @@ grep -qi '^x-frame-options: DENY' "$T/h.pdf" && ok || bad "no X-Frame-Options"
 grep -qi '^referrer-policy: no-referrer' "$T/h.pdf" && ok || bad "no Referrer-Policy"
 ETAG=$(grep -i '^etag:' "$T/h.pdf" | cut -d' ' -f2 | tr -d '\r')
 [ -n "$ETAG" ] && ok || bad "no ETag"
+# The HTML report (framed by the run page only, scripts off) and the workbook.
+status 200 "report.html" -D "$T/h.html" "$URL/api/runs/$ID/report.html"
+grep -q "Monthly Customer Segment Performance Report" "$T/body" && grep -q "<svg" "$T/body" && ok ||
+    bad "report.html lacks its title or an SVG chart"
+grep -qi "^content-security-policy: .*sandbox" "$T/h.html" && grep -qi '^x-frame-options: SAMEORIGIN' "$T/h.html" &&
+    ok || bad "report.html is served without its sandbox: $(grep -i '^content-security' "$T/h.html")"
+status 200 "report.xlsx" -D "$T/h.xlsx" "$URL/api/runs/$ID/report.xlsx"
+[ "$(head -c 2 "$T/body")" = PK ] && grep -qi 'content-type: application/vnd.openxmlformats' "$T/h.xlsx" && ok ||
+    bad "report.xlsx is not a workbook"
 status 200 "kpis.csv" "$URL/api/runs/$ID/kpis.csv"
 head -1 "$T/body" | grep -q ',' && [ "$(wc -l <"$T/body")" -gt 3 ] && ok || bad "kpis.csv: $(head -3 "$T/body")"
 
