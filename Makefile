@@ -11,6 +11,7 @@
 #   make check-oom  the allocation-failure sweep over the stock report (OOM_STRIDE=k)
 #   make bench      the 5M-order benchmark (see docs/performance.md)
 #   make bench-db   the same workload from PostgreSQL and ClickHouse, with and without pushdown
+#   make bench-serve quire serve under load: 50 clients on a cached report, 20 renders at once
 #   make fuzz       every fuzz target under libFuzzer, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -28,12 +29,12 @@ CFLAGS   ?= $(OPT) -g
 # GCC 12 reports false "null format string" warnings under UBSan's checks.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter icu-uc icu-i18n
+PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter icu-uc icu-i18n libmicrohttpd
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl -pthread
 # The core is built in wings, each a folder of core/, each allowed to include
 # only itself and the wings below it (docs/internals.md):
-#   base < spec < engine < render < run < sched < cli
+#   base < spec < engine < render < run < sched < serve < cli
 # A wing's compile rule gets -I for exactly those, so an include that points
 # back up does not build. core/include (quire/plugin.h, the plugin contract,
 # which includes nothing of the core) is below them all: its date helpers are
@@ -41,14 +42,15 @@ DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEP_CFLAGS) \
                -DQUIRE_VERSION='"$(VERSION)"' -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' \
                -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
-WINGS    := base spec engine render run sched cli
+WINGS    := base spec engine render run sched serve cli
 INC_base   := -Icore/base -Icore/include
 INC_spec   := $(INC_base) -Icore/spec
 INC_engine := $(INC_spec) -Icore/engine
 INC_render := $(INC_engine) -Icore/render
 INC_run    := $(INC_render) -Icore/run
 INC_sched  := $(INC_run) -Icore/sched
-INC_cli    := $(INC_sched) -Icore/cli -Itools/sample
+INC_serve  := $(INC_sched) -Icore/serve
+INC_cli    := $(INC_serve) -Icore/cli -Itools/sample
 INC_ALL    := $(INC_cli)
 LDFLAGS  ?=
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
@@ -66,6 +68,7 @@ DEPFILES  := $(CORE_OBJ:.o=.d) $(OBJ)/core/cli/main.d $(SAMPLE_OBJ:.o=.d) \
              $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
 
 .PHONY: all tests deps demo demo-crm demo-pg demo-clickhouse test test-run check-asan check-oom bench bench-db \
+        bench-serve \
         clean install uninstall
 all: $(OUT)/quire $(PLUGIN_SO)
 
@@ -310,6 +313,10 @@ bench: deps
 bench-db: deps
 	@$(MAKE) --no-print-directory all
 	./bench/bench_db.sh
+
+bench-serve: deps
+	@$(MAKE) --no-print-directory all
+	./bench/serve.sh
 
 clean:
 	rm -rf build quire plugins/*.so out

@@ -7,10 +7,11 @@ set -eu
 
 PKGS="build-essential pkg-config
 liblua5.4-dev libyaml-dev libhpdf-dev libjansson-dev libcurl4-openssl-dev
-libsqlite3-dev libssl-dev libgsl-dev libicu-dev libpq-dev postgresql libxlsxwriter-dev
+libsqlite3-dev libssl-dev libgsl-dev libicu-dev libpq-dev postgresql libxlsxwriter-dev libmicrohttpd-dev
 clickhouse-server clickhouse-client
 fonts-dejavu-core fonts-wqy-zenhei fonts-nanum
-poppler-utils qpdf python3 python3-openpyxl time tzdata openssl valgrind"
+poppler-utils qpdf python3 python3-openpyxl time tzdata openssl valgrind curl
+chromium chromium-driver python3-selenium"
 if [ "${1:-}" = fuzz ]; then
     PKGS="$PKGS clang libclang-rt-dev"
 fi

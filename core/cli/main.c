@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_schedule.h"
+#include "cli_serve.h"
 #include "cli.h"
 #include "date.h"
 #include "atomic.h"
@@ -48,6 +49,10 @@ static const char usage_main[] =
     "                  render and deliver a failed or skipped period now\n"
     "  history --state FILE\n"
     "                  list scheduled runs and their deliveries\n"
+    "  serve --reports DIR --state FILE\n"
+    "                  serve the reports as web pages and an HTTP API\n"
+    "  user add NAME, token add NAME\n"
+    "                  a user or an API token of quire serve\n"
     "\n"
     "Options:\n"
     "  -h, --help      show help (quire COMMAND --help for a command)\n"
@@ -513,10 +518,16 @@ int main(int argc, char **argv)
         return cli_rerun(argc - 2, argv + 2);
     if (strcmp(cmd, "history") == 0)
         return cli_history(argc - 2, argv + 2);
+    if (strcmp(cmd, "serve") == 0)
+        return cli_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "user") == 0)
+        return cli_user(argc - 2, argv + 2);
+    if (strcmp(cmd, "token") == 0)
+        return cli_token(argc - 2, argv + 2);
     {
         static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
                                            "next", "schedule", "run-due", "rerun", "history",
-                                           "init"};
+                                           "init", "serve", "user", "token"};
         const char *hint = closest_word(cmd, cmds, sizeof cmds / sizeof cmds[0]);
         quire_error err;
         quire_err(&err, QUIRE_EXIT_USAGE, "unknown command \"%s\"%s%s%s", cmd,

@@ -235,9 +235,56 @@ static void publish_params(ctx *c)
     free(values);
 }
 
+/* Whether v is one of prm's choices. */
+static int is_choice(const spec_param *prm, const char *v)
+{
+    size_t i;
+    for (i = 0; i < prm->nchoices; i++)
+        if (strcmp(prm->choices[i], v) == 0)
+            return 1;
+    return 0;
+}
+
+/* "a, b or c", for a message. */
+static void choice_list(strbuf *b, const spec_param *prm)
+{
+    size_t i;
+    for (i = 0; i < prm->nchoices; i++)
+        sb_printf(b, "%s\"%s\"", i == 0 ? "" : i + 1 == prm->nchoices ? " or " : ", ",
+                  prm->choices[i]);
+}
+
+/* choices: a list of the values a parameter may take, each of its type. */
+static int load_choices(ctx *c, spec_param *prm, node *l)
+{
+    yaml_node_item_t *it;
+    size_t n;
+
+    if (want(c, l, YAML_SEQUENCE_NODE, "a parameter's choices"))
+        return -1;
+    n = (size_t)(l->data.sequence.items.top - l->data.sequence.items.start);
+    if (n == 0)
+        return fail(c, l, "choices of parameter \"%s\" must list at least one value", prm->name);
+    prm->choices = xcalloc(n, sizeof *prm->choices);
+    for (it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+        node *e = nd(c, *it);
+        const char *bad;
+        if (want(c, e, YAML_SCALAR_NODE, "a choice"))
+            return -1;
+        if ((bad = param_check(prm->type, ynode_text(e))) != NULL)
+            return fail(c, e, "choice \"%s\" of parameter \"%s\" must be %s", ynode_text(e),
+                        prm->name, bad);
+        if (is_choice(prm, ynode_text(e)))
+            return fail(c, e, "choice \"%s\" of parameter \"%s\" is listed twice",
+                        ynode_text(e), prm->name);
+        prm->choices[prm->nchoices++] = xstrdup(ynode_text(e));
+    }
+    return 0;
+}
+
 static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
 {
-    static const char *const keys[] = {"type", "default", "help"};
+    static const char *const keys[] = {"type", "default", "help", "choices"};
     spec *s = c->s;
     yaml_node_pair_t *p;
     size_t i, n = 0;
@@ -264,7 +311,8 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
             prm->value = ynode_is_null(v) ? NULL : xstrdup(ynode_text(v));
         } else if (v->type == YAML_MAPPING_NODE) {
             node *t = get(c, v, "type"), *d = get(c, v, "default"), *h = get(c, v, "help");
-            if (check_keys(c, v, "a parameter", keys, 3))
+            node *ch = get(c, v, "choices");
+            if (check_keys(c, v, "a parameter", keys, 4))
                 return -1;
             if (t) {
                 size_t j;
@@ -291,6 +339,8 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
                     return -1;
                 prm->help = xstrdup(ynode_text(h));
             }
+            if (ch && load_choices(c, prm, ch))
+                return -1;
         } else {
             return fail(c, v, "parameter \"%s\" must be a value or a mapping with type, default, help",
                         prm->name);
@@ -298,6 +348,14 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
         if (prm->value && (bad = param_check(prm->type, prm->value)) != NULL)
             return fail(c, v, "default of parameter \"%s\" must be %s, not \"%s\"", prm->name, bad,
                         prm->value);
+        if (prm->value && prm->nchoices && !is_choice(prm, prm->value)) {
+            strbuf b = {0};
+            choice_list(&b, prm);
+            fail(c, v, "default of parameter \"%s\" must be one of %s, not \"%s\"", prm->name,
+                 b.s, prm->value);
+            sb_free(&b);
+            return -1;
+        }
     }
     for (i = 0; i < nov; i++) {
         spec_param *prm = (spec_param *)find_param(s, ov[i].name, strlen(ov[i].name));
@@ -317,9 +375,20 @@ static int load_params(ctx *c, node *m, const spec_override *ov, size_t nov)
             free(names);
             return -1;
         }
+        /* A value the parameter cannot take is reported at the parameter's
+         * declaration, which says what it may be. */
         if ((bad = param_check(prm->type, ov[i].value)) != NULL)
-            return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, 0, 0,
-                                "--param %s=%s: must be %s", ov[i].name, ov[i].value, bad);
+            return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, prm->pos.line,
+                                prm->pos.col, "--param %s=%s: must be %s", ov[i].name,
+                                ov[i].value, bad);
+        if (prm->nchoices && !is_choice(prm, ov[i].value)) {
+            strbuf b = {0};
+            choice_list(&b, prm);
+            quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, prm->pos.line, prm->pos.col,
+                         "--param %s=%s: must be one of %s", ov[i].name, ov[i].value, b.s);
+            sb_free(&b);
+            return -1;
+        }
         free(prm->value);
         /* A path given on the command line is relative to the working folder;
          * make it absolute so it does not resolve against the spec's folder. */
@@ -2496,6 +2565,9 @@ void spec_free(spec *s)
         free(s->params[i].name);
         free(s->params[i].value);
         free(s->params[i].help);
+        for (j = 0; j < s->params[i].nchoices; j++)
+            free(s->params[i].choices[j]);
+        free(s->params[i].choices);
     }
     free(s->params);
     for (i = 0; i < s->nsources; i++) {

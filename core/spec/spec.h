@@ -40,6 +40,8 @@ typedef struct spec_param {
     param_type type;
     char *value;      /* after defaults and --param; paths resolved */
     char *help;
+    char **choices;   /* the values it may take (choices:), or NULL: any of its type */
+    size_t nchoices;
     spec_pos pos;
 } spec_param;
 
