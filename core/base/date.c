@@ -363,3 +363,32 @@ int grain_parse_bound(grain g, const char *s, int last)
         return iso_week_period(y, w);
     return -1;
 }
+
+int grain_parse_key(grain g, const char *s)
+{
+    const char *t = s;
+    char back[32];
+    int y, p, n = 1;
+
+    if (g.kind == GRAIN_MONTH)
+        return parse_month(s);
+    if (strncmp(t, "FY", 2) == 0)
+        t += 2;
+    if ((y = digits(t, 4)) < 1)
+        return -1;
+    switch (g.kind) {
+    case GRAIN_WEEK:
+        return strlen(s) == 8 && s[4] == '-' && s[5] == 'W' && (n = digits(s + 6, 2)) >= 1
+                   ? iso_week_period(y, n) : -1;
+    case GRAIN_QUARTER:
+        if ((t = strchr(t, 'Q')) == NULL || (n = digits(t + 1, 1)) < 1 || n > 4)
+            return -1;
+        p = (y * 12 + fy_off(g) + (n - 1) * 3 - fy_off(g) % 3) / 3;
+        break;
+    default:
+        p = y;
+        break;
+    }
+    grain_key(back, sizeof back, g, p);
+    return strcmp(back, s) == 0 ? p : -1;
+}

@@ -124,6 +124,8 @@ int grain_last_year(grain g, int p);
 /* Period p as a key ("2011-W05", "2024-03", "2024-Q1" or "FY2011/12-Q1",
  * "2024" or "FY2011/12"): what scripts and attached CSVs see. */
 void grain_key(char *buf, size_t n, grain g, int p);
+/* The period whose grain_key() is s; -1 if none. */
+int grain_parse_key(grain g, const char *s);
 /* Period p in words ("2011-W05", "Mar 2024", "Q1 2024" or "Q1 FY2011/12",
  * "2024" or "FY2011/12"): axis labels, table rows, headers. */
 void grain_label(char *buf, size_t n, grain g, int p);

@@ -239,7 +239,7 @@ static void push_group(model *m, const grouping *gr, int p, int g)
     lua_createtable(L, 0, (int)m->nfields + 8);
     lua_pushstring(L, model_group_name(gr, g));
     lua_setfield(L, -2, "segment");
-    format_month(mon, sizeof mon, f->month0 + p);
+    grain_key(mon, sizeof mon, f->grain, f->month0 + p);
     lua_pushstring(L, mon);
     lua_setfield(L, -2, "period");
     lua_pushinteger(L, (lua_Integer)gr->totals.customers[pg]);
@@ -385,7 +385,7 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
             *out = gr->totals.csum[at] / gr->totals.ccount[at];
         return 0;
     }
-    format_month(mon, sizeof mon, m->f->month0 + p);
+    grain_key(mon, sizeof mon, m->f->grain, m->f->month0 + p);
     lua_rawgeti(L, LUA_REGISTRYINDEX, kd->fn_ref);
     {
         kpi_args a = {m, gr, k, p, g};

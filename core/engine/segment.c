@@ -414,7 +414,7 @@ static int rule_error(model *m, const grouping *gr, size_t e, int p, quire_error
     char key[96], mon[16];
 
     facts_key_text(m->f, e, key, sizeof key);
-    format_month(mon, sizeof mon, m->f->month0 + p);
+    grain_key(mon, sizeof mon, m->f->grain, m->f->month0 + p);
     if (gr->spec != &m->s->segmentations[0])
         return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
                             "segment rule of \"%s\" (%s %s, %s): %s", gr->spec->name,
@@ -525,7 +525,7 @@ static int customer_error(rule_ctx *rc, size_t k, size_t e, int p, quire_error *
     char key[96], mon[16];
 
     facts_key_text(m->f, e, key, sizeof key);
-    format_month(mon, sizeof mon, m->f->month0 + p);
+    grain_key(mon, sizeof mon, m->f->grain, m->f->month0 + p);
     return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
                         "KPI \"%s\" customer() (%s %s, %s): %s", m->kpis[k].spec->name,
                         m->s->entity_key, key, mon, err->msg);
@@ -880,7 +880,7 @@ static int worker_period(worker *w, quire_error *err)
     rule_ctx *rc = &w->rc;
     const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
     const int p = w->p;
-    const int32_t end = month_last_day(f->month0 + p);
+    const int32_t end = facts_period_end(f, p);
     int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
     double *cur = w->cur, *cval = w->cval;
     size_t c0, k, gi;

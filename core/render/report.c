@@ -184,6 +184,13 @@ static void chart_file(report *r, const doc_chart *c)
 
 /* The report's months along the x axis, with their short forms for an axis
  * too crowded for the full labels. */
+/* A column of periods' heading: "Month", "Week", "Quarter", "Year". */
+static const char *grain_title(grain g)
+{
+    static const char *const titles[] = {"Month", "Week", "Quarter", "Year"};
+    return titles[g.kind];
+}
+
 static void month_axis(const report *r, const model *m, doc_chart *c)
 {
     c->ncats = (size_t)m->nreport;
@@ -339,7 +346,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
                     v[(size_t)prev_row[e] * (size_t)nseg + (size_t)now_row[e]] += 1;
             c->ncats = c->nseries = (size_t)nseg;
             c->cats = c->series = gr->names;
-            format_month_label(lab, sizeof lab, m->s->month_from + mo - 1);
+            grain_label(lab, sizeof lab, m->s->grain, m->s->month_from + mo - 1);
             c->row_title = keep(r, xasprintf("Segment in %s", lab));
             c->x_title = sb->x_title ? sb->x_title
                                      : keep(r, xasprintf("Segment in %s", r->month_labels[mo]));
@@ -465,7 +472,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
                                    sb->by_month ? g0 : (int)row);
             } else if (sb->by_month) {
                 /* a month as the spec writes one: YYYY-MM */
-                format_month(months[row], sizeof months[row], m->s->month_from + (int)row);
+                grain_key(months[row], sizeof months[row], m->s->grain, m->s->month_from + (int)row);
                 v->text = months[row];
             } else {
                 v->text = group_name(gr, (int)row);
@@ -479,8 +486,10 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     values = keep(r, xcalloc((nshown + 1) * ncols, sizeof *values));
     for (i = 0; i < (nshown + 1) * ncols; i++)
         values[i] = NAN;
-    cols[0].title = sb->by_month ? "Month" : gr->spec->title ? gr->spec->title : "Segment";
-    sb_puts(&raw, sb->by_month ? "month" : "segment");
+    cols[0].title = !sb->by_month ? (gr->spec->title ? gr->spec->title : "Segment")
+                    : grain_title(m->s->grain);
+    sb_puts(&raw, !sb->by_month ? "segment" : m->s->grain.kind == GRAIN_MONTH ? "month"
+                                                                              : grain_name(m->s->grain));
     for (i = 0; i < sb->nkpis; i++) {
         cols[i + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
         const spec_colfmt *f = sb->colfmt ? &sb->colfmt[i] : NULL;
@@ -976,20 +985,28 @@ report *report_build(const report_inputs *in)
     r->nmonths = m->nreport;
     r->month0 = s->month_from;
     for (rp = 0; rp < m->nreport; rp++) {
-        /* "Feb 2024" ("Feb. 2024" in de_DE): the month before the last
-         * space, the year after it; a label without one is its own short
-         * form. */
         const char *sp;
 
-        format_month_label(a, sizeof a, s->month_from + rp);
-        sp = strrchr(a, ' ');
+        grain_label(a, sizeof a, s->grain, s->month_from + rp);
         r->month_labels[rp] = xstrdup(a);
-        r->month_short[rp] = keep(r, xstrndup(a, sp ? (size_t)(sp - a) : strlen(a)));
-        r->month_year[rp] = kstr(r, sp ? sp + 1 : "");
+        if (s->grain.kind == GRAIN_WEEK) {          /* "2011-W05": "W05" over "2011" */
+            r->month_short[rp] = kstr(r, a + 5);
+            r->month_year[rp] = keep(r, xstrndup(a, 4));
+        } else if (s->grain.kind == GRAIN_YEAR) {   /* "2024", "FY2011/12" */
+            r->month_short[rp] = kstr(r, a);
+            r->month_year[rp] = "";
+        } else {
+            /* "Feb 2024" ("Feb. 2024" in de_DE), "Q1 FY2011/12": the name
+             * before the last space, the year after it; a label without one
+             * is its own short form. */
+            sp = s->grain.kind == GRAIN_MONTH ? strrchr(a, ' ') : strchr(a, ' ');
+            r->month_short[rp] = keep(r, xstrndup(a, sp ? (size_t)(sp - a) : strlen(a)));
+            r->month_year[rp] = kstr(r, sp ? sp + 1 : "");
+        }
         r->month_colors[rp] = month_shade(rp, m->nreport);
     }
-    format_month_label(a, sizeof a, s->month_from);
-    format_month_label(b, sizeof b, s->month_to);
+    grain_label(a, sizeof a, s->grain, s->month_from);
+    grain_label(b, sizeof b, s->grain, s->month_to);
     if (s->month_from == s->month_to)
         snprintf(r->period, sizeof r->period, "%s", a);
     else
@@ -1197,7 +1214,7 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir,
         return -1;
     sb_puts(&out, "period,segment,kpi,value\n");
     for (rp = 0; rp < m->nreport; rp++) {
-        format_month(mon, sizeof mon, s->month_from + rp);
+        grain_key(mon, sizeof mon, s->grain, s->month_from + rp);
         for (g = 0; g < gr->nseg; g++)
             for (k = 0; k < m->nkpis; k++) {
                 double v = model_kpi(m, gr, k, rp, g);
@@ -1222,7 +1239,7 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir,
     sb_puts(&out, ",period,segment\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int8_t *row = gr->seg + (size_t)(m->p_report + rp) * f->nentities;
-        format_month(mon, sizeof mon, s->month_from + rp);
+        grain_key(mon, sizeof mon, s->grain, s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
             if (row[e] < 0)
                 continue;
@@ -1276,7 +1293,7 @@ static int export_models(const model *m, const models *md, const char *dir,
     sb_puts(&out, "\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int p = m->p_report + rp;
-        format_month(mon, sizeof mon, m->s->month_from + rp);
+        grain_key(mon, sizeof mon, m->s->grain, m->s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
             int r = 0, fr = 0, mo = 0, c = ncl ? models_cluster_of(md, p, e) : -1;
             double cs = models_churn_score(md, p, e);

@@ -1288,10 +1288,14 @@ static int load_block_month(ctx *c, node *v, const char *where, int *out)
         free(t);
         return 0;
     }
-    mi = parse_month(t);
+    mi = c->s->grain.kind == GRAIN_MONTH ? parse_month(t) : grain_parse_bound(c->s->grain, t, 1);
     if (mi < 0 || mi < c->s->month_from || mi > c->s->month_to) {
-        fail(c, n, "\"month\" of %s must be last, first or a month of the report (YYYY-MM), "
-             "not \"%s\"", where, t);
+        if (c->s->grain.kind == GRAIN_MONTH)
+            fail(c, n, "\"month\" of %s must be last, first or a month of the report (YYYY-MM), "
+                 "not \"%s\"", where, t);
+        else
+            fail(c, n, "\"month\" of %s must be last, first or a date (YYYY-MM-DD) in a %s of "
+                 "the report, not \"%s\"", where, grain_name(c->s->grain), t);
         free(t);
         return -1;
     }
@@ -1977,18 +1981,24 @@ static int load_sections(ctx *c, node *l)
 
 /* ------------------------------------------------------------ periods, lua */
 
+/* A bound of the report (from, to) as a period of the spec's grain. */
 static int load_month(ctx *c, node *m, const char *key, int *out)
 {
     char *v;
     node *n = get(c, m, key);
+    const grain g = c->s->grain;
 
     if (!n)
         return fail(c, m, "periods needs \"%s\" (YYYY-MM)", key);
     if (scalar(c, n, "a period bound", &v))
         return -1;
-    *out = parse_month(v);
+    *out = g.kind == GRAIN_MONTH ? parse_month(v) : grain_parse_bound(g, v, strcmp(key, "to") == 0);
     if (*out < 0) {
-        fail(c, n, "\"%s\" must be a month (YYYY-MM), not \"%s\"", key, v);
+        if (g.kind == GRAIN_MONTH)
+            fail(c, n, "\"%s\" must be a month (YYYY-MM), not \"%s\"", key, v);
+        else
+            fail(c, n, "\"%s\" must be a month (YYYY-MM) or a date (YYYY-MM-DD)%s, not \"%s\"",
+                 key, g.kind == GRAIN_WEEK ? " or an ISO week (YYYY-Www)" : "", v);
         free(v);
         return -1;
     }
@@ -1998,27 +2008,43 @@ static int load_month(ctx *c, node *m, const char *key, int *out)
 
 static int load_periods(ctx *c, node *m)
 {
-    static const char *const keys[] = {"grain", "from", "to", "history"};
+    static const char *const keys[] = {"grain", "fiscal_year_start", "from", "to", "history"};
+    static const char *const grains[] = {"week", "month", "quarter", "year"};
     spec *s = c->s;
-    char *grain = NULL;
+    char *gname = NULL;
     node *h;
 
-    if (want(c, m, YAML_MAPPING_NODE, "periods") || check_keys(c, m, "periods", keys, 4))
+    if (want(c, m, YAML_MAPPING_NODE, "periods") || check_keys(c, m, "periods", keys, 5))
         return -1;
-    if (get_str(c, m, "grain", 0, "periods", &grain))
+    if (get_str(c, m, "grain", 0, "periods", &gname))
         return -1;
-    if (grain && strcmp(grain, "month") != 0) {
-        fail(c, get(c, m, "grain"), "periods.grain must be \"month\", not \"%s\"", grain);
-        free(grain);
-        return -1;
+    if (gname) {
+        int k = grain_kind_of(gname);
+        if (k < 0) {
+            const char *hint = closest_word(gname, grains, 4);
+            fail(c, get(c, m, "grain"), "periods.grain must be one of " GRAIN_NAMES
+                 ", not \"%s\"%s%s%s", gname, hint ? "; did you mean \"" : "", hint ? hint : "",
+                 hint ? "\"?" : "");
+            free(gname);
+            return -1;
+        }
+        s->grain.kind = (grain_kind)k;
+        free(gname);
     }
-    free(grain);
+    s->grain.fy_start = 1;
+    if ((h = get(c, m, "fiscal_year_start")) != NULL) {
+        long v;
+        if (to_long(c, h, "periods.fiscal_year_start (the month a fiscal year starts in)", 1, 12,
+                    &v))
+            return -1;
+        s->grain.fy_start = (int)v;
+    }
     if (load_month(c, m, "from", &s->month_from) || load_month(c, m, "to", &s->month_to))
         return -1;
     if (s->month_to < s->month_from)
         return fail(c, get(c, m, "to"), "periods.to comes before periods.from");
     if (s->month_to - s->month_from >= 120)
-        return fail(c, get(c, m, "to"), "a report covers at most 120 months");
+        return fail(c, get(c, m, "to"), "a report covers at most 120 %ss", grain_name(s->grain));
     h = get(c, m, "history");
     if (h) {
         long v;
@@ -2391,7 +2417,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     if (fn(c, n))                                         \
         return -1;
     SECTION("periods", load_periods)
-    format_period_name(c->period, sizeof c->period, s->month_from, s->month_to);
+    grain_period_name(c->period, sizeof c->period, s->grain, s->month_from, s->month_to);
     publish_params(c);
     if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
         get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "date.h"
 #include "format.h"
 #include "error.h"
 #include "qlocale.h"
@@ -306,8 +307,9 @@ typedef struct spec {
     spec_param *params;
     size_t nparams;
 
-    int month_from, month_to; /* report periods, month indices */
-    int history;              /* months loaded before month_from */
+    grain grain;              /* what a period is (date.h): a month unless periods.grain says */
+    int month_from, month_to; /* report periods, indices in grain (month indices by default) */
+    int history;              /* periods loaded before month_from */
 
     spec_source *sources;
     size_t nsources;

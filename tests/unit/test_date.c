@@ -357,6 +357,14 @@ static void test_grains(void)
     CHECK_STR(buf, "2010-W52 \xE2\x80\x93 2011-W07");
     grain_period_name(buf, sizeof buf, mo, p - 2, p);
     CHECK_STR(buf, "Dec 2011 \xE2\x80\x93 Feb 2012");
+    CHECK(grain_parse_key(fq, "FY2011/12-Q4") == grain_period(fq, days_from_civil(2012, 2, 1)));
+    CHECK(grain_parse_key(fq, "2011-Q4") == -1);
+    CHECK(grain_parse_key(q, "2011-Q4") == grain_period(q, days_from_civil(2011, 12, 1)));
+    CHECK(grain_parse_key(fy, "FY2011/12") == grain_period(fy, days_from_civil(2011, 6, 1)));
+    CHECK(grain_parse_key(fy, "FY2011/13") == -1);
+    CHECK(grain_parse_key(yr, "2011") == 2011);
+    CHECK(grain_parse_key(wk, "2020-W53") == iso_week_period(2020, 53));
+    CHECK(grain_parse_key(mo, "2020-02") == 2020 * 12 + 1);
     CHECK(grain_kind_of("week") == GRAIN_WEEK && grain_kind_of("fortnight") == -1);
 }
 
