@@ -182,7 +182,10 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
     m->s = s;
     m->f = f;
     m->p_report = p_report;
-    m->p_first = p_report > 0 ? p_report - 1 : 0;
+    /* the period before the report, or as far back as its comparisons reach */
+    m->p_first = p_report - (s->lookback > 1 ? s->lookback : 1);
+    if (m->p_first < 0)
+        m->p_first = 0;
     m->nreport = s->month_to - s->month_from + 1;
 
     {
@@ -261,6 +264,7 @@ void model_free(model *m)
         free(gr->seg);
         pass_sums_free(&gr->totals);
         free(gr->kval);
+        free(gr->kcmp);
     }
     free(m->groups);
     for (i = 0; i < m->ncaps; i++) {

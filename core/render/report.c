@@ -368,6 +368,122 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     chart_file(r, c);
 }
 
+/* ------------------------------------------------------------ comparisons */
+
+/* "Last 3 weeks", "Year to date", ...: what a comparison's value covers. */
+static void compare_name(char *buf, size_t n, const spec *s, spec_compare c)
+{
+    switch (c.kind) {
+    case SPEC_CMP_PREVIOUS:
+        snprintf(buf, n, "Previous %s", grain_name(s->grain));
+        break;
+    case SPEC_CMP_LAST_YEAR:
+        snprintf(buf, n, "Same %s last year", grain_name(s->grain));
+        break;
+    case SPEC_CMP_ROLLING:
+        snprintf(buf, n, "Last %d %ss", c.n, grain_name(s->grain));
+        break;
+    case SPEC_CMP_YTD:
+        snprintf(buf, n, "%s to date", s->grain.fy_start > 1 ? "Fiscal year" : "Year");
+        break;
+    default:
+        snprintf(buf, n, "Target");
+        break;
+    }
+}
+
+/* The group's name as targets: name it ("All" for all customers). */
+static double group_target(const model *m, const grouping *gr, size_t k, int g)
+{
+    return spec_kpi_target(m->kpis[k].spec, g == gr->nseg ? "All" : gr->names[g]);
+}
+
+/* Comparison c of KPI k (group g, report period rp): the value it compares
+ * with, or NAN when its data is missing. */
+static double compare_value(const model *m, const grouping *gr, size_t k, spec_compare c,
+                            int rp, int g)
+{
+    switch (c.kind) {
+    case SPEC_CMP_PREVIOUS:
+        return rp > 0 ? model_kpi(m, gr, k, rp - 1, g) : NAN;
+    case SPEC_CMP_TARGET:
+        return group_target(m, gr, k, g);
+    default:
+        return model_kpi_compare(m, gr, k, c, rp, g);
+    }
+}
+
+/* The tone of a move from old to now for KPI k: 1 good, -1 bad, 0 neither. */
+static int tone_of(const kpi_def *kd, double d)
+{
+    if (isnan(d) || d == 0 || kd->higher_is_better < 0)
+        return 0;
+    return (d > 0) == (kd->higher_is_better > 0) ? 1 : -1;
+}
+
+/* Comparison c as a tile's line or a table's cell: "vs 2010-W05 \u25B2 +4.1%"
+ * (short: "+4.1%"), "Last 3 weeks: 1,234" ("1,234"), "82.0% of target
+ * 150,000" ("82.0%"). Returns its tone. */
+static int compare_text(char *buf, size_t n, const report *r, const model *m, size_t k,
+                        spec_compare c, int rp, double now, double then, int shorter)
+{
+    const kpi_def *kd = &m->kpis[k];
+    const spec *s = m->s;
+    char a[64], b[64];
+    double d;
+
+    switch (c.kind) {
+    case SPEC_CMP_PREVIOUS:
+    case SPEC_CMP_LAST_YEAR: {
+        int at = c.kind == SPEC_CMP_PREVIOUS ? s->month_from + rp - 1
+                                             : grain_last_year(s->grain, s->month_from + rp);
+        if (at < 0) {
+            snprintf(buf, n, shorter ? "%s" : "no such %s last year", shorter ? QUIRE_NO_VALUE
+                                                                            : grain_name(s->grain));
+            return 0;
+        }
+        grain_label(a, sizeof a, s->grain, at);
+        d = quire_change_text(b, sizeof b, now, then, kd->unit, kd->decimals,
+                              QUIRE_CHANGE_FROM_ZERO);
+        if (isnan(then))
+            snprintf(buf, n, shorter ? "%s" : "vs %s: no data", shorter ? QUIRE_NO_VALUE : a);
+        else if (isnan(d))
+            snprintf(buf, n, shorter ? "%s" : "vs %s: no data now", shorter ? QUIRE_NO_VALUE : a);
+        else if (shorter)
+            snprintf(buf, n, "%s", b);
+        else
+            snprintf(buf, n, "vs %s %s %s", a, d > 0 ? "\xE2\x96\xB2" : d < 0 ? "\xE2\x96\xBC"
+                                                                          : "\xE2\x96\xB6", b);
+        return tone_of(kd, d);
+    }
+    case SPEC_CMP_TARGET:
+        quire_format_value(b, sizeof b, then, kd->unit, kd->decimals);
+        if (isnan(then) || isnan(now) || then == 0) {
+            snprintf(buf, n, shorter ? "%s" : "target %s: no data", shorter ? QUIRE_NO_VALUE : b);
+            return 0;
+        }
+        quire_format_value(a, sizeof a, now / then, QUIRE_UNIT_PERCENT, 1);
+        if (shorter)
+            snprintf(buf, n, "%s", a);
+        else
+            snprintf(buf, n, "%s of target %s", a, b);
+        return tone_of(kd, now - then) < 0 ? -1 : kd->higher_is_better < 0 ? 0 : 1;
+    default:
+        compare_name(a, sizeof a, s, c);
+        if (isnan(then))
+            snprintf(buf, n, shorter ? "%s" : "%s: no data", shorter ? QUIRE_NO_VALUE : a);
+        else {
+            quire_format_value(b, sizeof b, then, kd->unit, kd->decimals);
+            if (shorter)
+                snprintf(buf, n, "%s", b);
+            else
+                snprintf(buf, n, "%s: %s", a, b);
+        }
+        (void)r;
+        return 0;
+    }
+}
+
 static void build_tiles(report *r, const model *m, const spec_block *sb, doc_block *db)
 {
     const grouping *gr = &m->groups[sb->segmentation];
@@ -388,6 +504,24 @@ static void build_tiles(report *r, const model *m, const spec_block *sb, doc_blo
         t[i].unit = kd->unit;
         t[i].decimals = kd->decimals;
         t[i].higher_is_better = kd->higher_is_better;
+        if (sb->ncompare) {
+            doc_tile_line *l = keep(r, xcalloc(sb->ncompare, sizeof *l));
+            size_t c;
+            char buf[160];
+
+            t[i].no_change = 1;
+            for (c = 0; c < sb->ncompare; c++) {
+                if (sb->compare[c].kind == SPEC_CMP_PREVIOUS) {
+                    t[i].no_change = 0;
+                    continue;
+                }
+                l[t[i].nlines].tone = compare_text(
+                    buf, sizeof buf, r, m, (size_t)k, sb->compare[c], mo, t[i].value,
+                    compare_value(m, gr, (size_t)k, sb->compare[c], mo, g), 0);
+                l[t[i].nlines++].text = kstr(r, buf);
+            }
+            t[i].lines = l;
+        }
     }
     db->kind = DOC_TILES;
     db->tiles = t;
@@ -446,7 +580,8 @@ static const char *col_title(const spec_block *sb, size_t i, const char *dflt)
 static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc_table *t)
 {
     const grouping *gr = &m->groups[sb->segmentation];
-    size_t ncols = sb->nkpis + 1, nrows, nshown, nrefs = rowsel_nrefs(sb), i, j, row;
+    const size_t per = 1 + sb->ncompare; /* columns per KPI: its value, its comparisons */
+    size_t ncols = sb->nkpis * per + 1, nrows, nshown, nrefs = rowsel_nrefs(sb), i, j, row;
     int mo = month_of(m, sb->month), g0 = group_of(gr, sb->segment);
     doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
     const char **cells;
@@ -491,15 +626,34 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     sb_puts(&raw, !sb->by_month ? "segment" : m->s->grain.kind == GRAIN_MONTH ? "month"
                                                                               : grain_name(m->s->grain));
     for (i = 0; i < sb->nkpis; i++) {
-        cols[i + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
+        static const char *const heads[] = {"\xCE\x94 previous", "\xCE\x94 PY", "", "", "% of target"};
+        static const char *const keys[] = {"previous", "last_year", "rolling", "ytd", "target"};
         const spec_colfmt *f = sb->colfmt ? &sb->colfmt[i] : NULL;
+        size_t c;
 
-        cols[i + 1].numeric = 1;
-        cols[i + 1].unit = f && f->format >= 0 && f->format <= QUIRE_UNIT_MONTHS
-                               ? (quire_unit)f->format
-                               : m->kpis[kpi_index(m, sb->kpis[i])].unit;
+        cols[i * per + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
+        cols[i * per + 1].numeric = 1;
+        cols[i * per + 1].unit = f && f->format >= 0 && f->format <= QUIRE_UNIT_MONTHS
+                                     ? (quire_unit)f->format
+                                     : m->kpis[kpi_index(m, sb->kpis[i])].unit;
         sb_puts(&raw, ",");
         sb_csv_cstr(&raw, sb->kpis[i]);
+        for (c = 0; c < sb->ncompare; c++) {
+            spec_compare cmp = sb->compare[c];
+            char name[64];
+            if (cmp.kind == SPEC_CMP_ROLLING)
+                snprintf(name, sizeof name, "Last %d %ss", cmp.n, grain_name(m->s->grain));
+            else if (cmp.kind == SPEC_CMP_YTD)
+                snprintf(name, sizeof name, "%s", m->s->grain.fy_start > 1 ? "FYTD" : "YTD");
+            else
+                snprintf(name, sizeof name, "%s", heads[cmp.kind]);
+            cols[i * per + 2 + c].title = kstr(r, name);
+            cols[i * per + 2 + c].numeric = 1;
+            if (cmp.kind == SPEC_CMP_ROLLING)
+                sb_printf(&raw, ",%s.rolling_%d", sb->kpis[i], cmp.n);
+            else
+                sb_printf(&raw, ",%s.%s", sb->kpis[i], keys[cmp.kind]);
+        }
     }
     sb_puts(&raw, "\n");
     for (row = 0; row < nshown + 1; row++) {
@@ -515,20 +669,31 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
             int k = kpi_index(m, sb->kpis[i]);
             double v = model_kpi(m, gr, (size_t)k, rp, g);
 
+            size_t c;
+
             format_cell(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals,
                         sb->colfmt ? &sb->colfmt[i] : NULL);
-            cells[row * ncols + i + 1] = kstr(r, buf);
+            cells[row * ncols + i * per + 1] = kstr(r, buf);
             if (!sb->colfmt || sb->colfmt[i].format < SPEC_FORMAT_DATE)
-                values[row * ncols + i + 1] = v;
+                values[row * ncols + i * per + 1] = v;
             sb_puts(&raw, ",");
             csv_num(&raw, v);
+            for (c = 0; c < sb->ncompare; c++) {
+                double then = compare_value(m, gr, (size_t)k, sb->compare[c], rp, g);
+                char cb[96];
+                compare_text(cb, sizeof cb, r, m, (size_t)k, sb->compare[c], rp, v, then, 1);
+                cells[row * ncols + i * per + 2 + c] = kstr(r, cb);
+                sb_puts(&raw, ",");
+                csv_num(&raw, then);
+            }
         }
         sb_puts(&raw, "\n");
     }
     free(order);
     t->title = sb->title ? sb->title
                          : keep(r, sb->by_month
-                                       ? xasprintf("%s by month", group_name(gr, g0))
+                                       ? xasprintf("%s by %s", group_name(gr, g0),
+                                                   grain_name(m->s->grain))
                                        : xasprintf("Segments in %s", r->month_labels[mo]));
     t->ncols = ncols;
     t->cols = cols;
@@ -1039,10 +1204,7 @@ report *report_build(const report_inputs *in)
             mi = (int)(rem % 3600 / 60);
             ss = (int)(rem % 60);
         } else {
-            int next = s->month_to + 1;
-            y = next / 12;
-            mo = next % 12 + 1;
-            d = 1;
+            civil_from_days(grain_last_day(s->grain, s->month_to) + 1, &y, &mo, &d);
         }
         snprintf(r->generated, sizeof r->generated, "%04d-%02d-%02d", y, mo, d);
         r->doc.generated = r->generated;

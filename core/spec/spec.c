@@ -1529,16 +1529,190 @@ static int check_kpi_rowsel(ctx *c, node *v, spec_block *b)
     return rc;
 }
 
+/* ------------------------------------------------------------ comparisons */
+
+int spec_compare_index(const spec *s, spec_compare cmp)
+{
+    size_t i;
+
+    for (i = 0; i < s->ncompares; i++)
+        if (s->compares[i].kind == cmp.kind &&
+            (cmp.kind != SPEC_CMP_ROLLING || s->compares[i].n == cmp.n))
+            return (int)i;
+    return -1;
+}
+
+int spec_compare_reach(const spec *s, spec_compare cmp)
+{
+    /* a year of weeks is 52 or 53 of them */
+    int year = s->grain.kind == GRAIN_WEEK ? 53 : s->grain.kind == GRAIN_QUARTER ? 4
+               : s->grain.kind == GRAIN_YEAR ? 1 : 12;
+
+    switch (cmp.kind) {
+    case SPEC_CMP_LAST_YEAR:
+        return year;
+    case SPEC_CMP_ROLLING:
+        return cmp.n - 1;
+    case SPEC_CMP_YTD:
+        return year - 1;
+    default:
+        return 1;
+    }
+}
+
+double spec_kpi_target(const spec_kpi *k, const char *segment)
+{
+    size_t i;
+    double dflt = NAN;
+
+    for (i = 0; i < k->ntargets; i++) {
+        if (!k->targets[i].segment)
+            dflt = k->targets[i].value;
+        else if (strcmp(k->targets[i].segment, segment) == 0)
+            return k->targets[i].value;
+    }
+    return dflt;
+}
+
+/* "compare" of tiles or a table of KPIs: a list of previous, last_year,
+ * rolling_N, ytd, target. */
+static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
+{
+    static const char *const names[] = {"previous", "last_year", "rolling_3", "rolling_12", "ytd",
+                                        "target"};
+    node *n = get(c, v, "compare");
+    yaml_node_item_t *it;
+
+    if (!n)
+        return 0;
+    if (n->type == YAML_SCALAR_NODE)
+        return fail(c, n, "\"compare\" of %s is a list, e.g. [previous, last_year, ytd]", where);
+    if (want(c, n, YAML_SEQUENCE_NODE, "\"compare\""))
+        return -1;
+    b->compare = xcalloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
+                         sizeof *b->compare);
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        node *e = nd(c, *it);
+        spec_compare cmp = {SPEC_CMP_PREVIOUS, 0};
+        const char *t;
+        char *end;
+        size_t i;
+
+        if (want(c, e, YAML_SCALAR_NODE, "a comparison"))
+            return -1;
+        t = ynode_text(e);
+        if (strcmp(t, "previous") == 0)
+            cmp.kind = SPEC_CMP_PREVIOUS;
+        else if (strcmp(t, "last_year") == 0)
+            cmp.kind = SPEC_CMP_LAST_YEAR;
+        else if (strcmp(t, "ytd") == 0)
+            cmp.kind = SPEC_CMP_YTD;
+        else if (strcmp(t, "target") == 0)
+            cmp.kind = SPEC_CMP_TARGET;
+        else if (strncmp(t, "rolling_", 8) == 0 && t[8] >= '1' && t[8] <= '9' &&
+                 (cmp.n = (int)strtol(t + 8, &end, 10)) >= 2 && cmp.n <= 60 && !*end)
+            cmp.kind = SPEC_CMP_ROLLING;
+        else {
+            const char *hint = closest_word(t, names, 6);
+            return fail(c, e, "unknown comparison \"%s\" in %s%s%s%s; comparisons: previous, "
+                        "last_year, rolling_N (N from 2 to 60), ytd, target", t, where,
+                        hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+        }
+        for (i = 0; i < b->ncompare; i++)
+            if (b->compare[i].kind == cmp.kind && b->compare[i].n == cmp.n)
+                return fail(c, e, "comparison \"%s\" is listed twice", t);
+        if (cmp.kind == SPEC_CMP_TARGET)
+            for (i = 0; i < b->nkpis; i++) {
+                size_t k;
+                for (k = 0; k < c->s->nkpis; k++)
+                    if (strcmp(c->s->kpis[k].name, b->kpis[i]) == 0 && c->s->kpis[k].ntargets)
+                        break;
+                if (k == c->s->nkpis)
+                    return fail(c, e, "compare: target, but KPI \"%s\" has no target; give it "
+                                "one under targets:", b->kpis[i]);
+            }
+        b->compare[b->ncompare++] = cmp;
+        if (cmp.kind != SPEC_CMP_PREVIOUS && cmp.kind != SPEC_CMP_TARGET &&
+            spec_compare_index(c->s, cmp) < 0) {
+            c->s->compares = xrealloc(c->s->compares, (c->s->ncompares + 1) *
+                                                          sizeof *c->s->compares);
+            c->s->compares[c->s->ncompares++] = cmp;
+        }
+        if (spec_compare_reach(c->s, cmp) > c->s->lookback)
+            c->s->lookback = spec_compare_reach(c->s, cmp);
+    }
+    return 0;
+}
+
+/* targets: { KPI: number, KPI: { SEGMENT: number, All: number } } */
+static int load_targets(ctx *c, node *m)
+{
+    spec *s = c->s;
+    yaml_node_pair_t *p;
+
+    if (want(c, m, YAML_MAPPING_NODE, "targets"))
+        return -1;
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key), *v = nd(c, p->value);
+        spec_kpi *kp = NULL;
+        size_t i;
+
+        if (want(c, k, YAML_SCALAR_NODE, "a KPI name"))
+            return -1;
+        for (i = 0; i < s->nkpis; i++)
+            if (strcmp(s->kpis[i].name, ynode_text(k)) == 0)
+                kp = &s->kpis[i];
+        if (!kp) {
+            const char **names = xmalloc((s->nkpis + 1) * sizeof *names);
+            const char *hint;
+            for (i = 0; i < s->nkpis; i++)
+                names[i] = s->kpis[i].name;
+            hint = closest_word(ynode_text(k), names, s->nkpis);
+            fail(c, k, "a target for \"%s\", which is not a KPI of the spec%s%s%s",
+                 ynode_text(k), hint ? "; did you mean \"" : "", hint ? hint : "",
+                 hint ? "\"?" : "");
+            free(names);
+            return -1;
+        }
+        if (kp->ntargets)
+            return fail(c, k, "KPI \"%s\" has its target twice", kp->name);
+        if (v->type == YAML_MAPPING_NODE) {
+            yaml_node_pair_t *q;
+            kp->targets = xcalloc((size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start) +
+                                      1, sizeof *kp->targets);
+            for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+                node *sk = nd(c, q->key);
+                spec_target *t = &kp->targets[kp->ntargets];
+                if (want(c, sk, YAML_SCALAR_NODE, "a segment name"))
+                    return -1;
+                if (strcmp(ynode_text(sk), "All") != 0 && spec_segment_index(s, ynode_text(sk)) < 0)
+                    return fail(c, sk, "a target for segment \"%s\", which is not a segment; "
+                                "targets name segments of \"segments\" or All", ynode_text(sk));
+                if (to_double(c, nd(c, q->value), "a target", -1e15, 1e15, &t->value))
+                    return -1;
+                t->segment = xstrdup(ynode_text(sk));
+                kp->ntargets++;
+            }
+        } else {
+            kp->targets = xcalloc(1, sizeof *kp->targets);
+            if (to_double(c, v, "a target", -1e15, 1e15, &kp->targets[0].value))
+                return -1;
+            kp->ntargets = 1;
+        }
+    }
+    return 0;
+}
+
 static int load_tiles(ctx *c, node *v, spec_block *b)
 {
-    static const char *const keys[] = {"kpis", "segment", "month", "segmentation"};
+    static const char *const keys[] = {"kpis", "segment", "month", "segmentation", "compare"};
 
     b->kind = BLOCK_TILES;
-    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 4))
+    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 5))
         return -1;
     if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "tiles", b) ||
         load_block_segment(c, v, "tiles", b) ||
-        load_block_month(c, v, "tiles", &b->month))
+        load_block_month(c, v, "tiles", &b->month) || load_compare(c, v, "tiles", b))
         return -1;
     return 0;
 }
@@ -1639,7 +1813,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
                                        "source", "columns", "rows", "segmentation", "where",
-                                       "sort", "top", "bottom"};
+                                       "sort", "top", "bottom", "compare"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -1652,11 +1826,12 @@ static int load_table(ctx *c, node *v, spec_block *b)
         return -1;
     if (get(c, v, "source")) {
         /* A table of the source's own rows. */
-        static const char *const kpi_only[] = {"kpis", "by", "segment", "month", "segmentation"};
+        static const char *const kpi_only[] = {"kpis", "by", "segment", "month", "segmentation",
+                                               "compare"};
         size_t i, k;
         const spec_source *src;
 
-        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows"))
+        if (refuse(c, v, kpi_only, 6, "a table of KPIs, not to a table of a source's rows"))
             return -1;
         if (get_str(c, v, "source", 1, "a table", &b->source))
             return -1;
@@ -1695,9 +1870,9 @@ static int load_table(ctx *c, node *v, spec_block *b)
         return -1;
     if (b->by_customer) {
         /* A row per customer; its columns are checked by spec_bind(). */
-        static const char *const not_here[] = {"kpis", "segment", "totals"};
+        static const char *const not_here[] = {"kpis", "segment", "totals", "compare"};
 
-        if (refuse(c, v, not_here, 3, "a table of KPIs, not to a table by customer (filter "
+        if (refuse(c, v, not_here, 4, "a table of KPIs, not to a table by customer (filter "
                    "customers with where: segment == NAME)"))
             return -1;
         if (!(n = get(c, v, "columns")))
@@ -1713,7 +1888,8 @@ static int load_table(ctx *c, node *v, spec_block *b)
     if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
         return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
                     "(with \"source\") or by customer");
-    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b))
+    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b) ||
+        load_compare(c, v, "a table", b))
         return -1;
     return check_kpi_rowsel(c, v, b);
 }
@@ -2388,7 +2564,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
                                        "sources", "entities", "facts", "features", "segments",
                                        "segmentations", "kpis", "sections", "lua", "schedule", "page",
                                        "contents", "strict", "models", "locale", "currency",
-                                       "theme"};
+                                       "theme", "targets"};
     spec *s = c->s;
     node *n;
 
@@ -2436,6 +2612,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     if (load_segments(c, n, get(c, root, "segmentations")))
         return -1;
     if ((n = get(c, root, "kpis")) != NULL && load_kpis(c, n))
+        return -1;
+    if ((n = get(c, root, "targets")) != NULL && load_targets(c, n))
         return -1;
     if ((n = get(c, root, "sections")) != NULL && load_sections(c, n))
         return -1;
@@ -2603,10 +2781,15 @@ void spec_free(spec *s)
         free(s->entity_attrs[i]);
     free(s->entity_attrs);
     for (i = 0; i < s->nkpis; i++) {
+        size_t t;
         free(s->kpis[i].name);
         free(s->kpis[i].script);
+        for (t = 0; t < s->kpis[i].ntargets; t++)
+            free(s->kpis[i].targets[t].segment);
+        free(s->kpis[i].targets);
     }
     free(s->kpis);
+    free(s->compares);
     for (i = 0; i < s->nsections; i++) {
         spec_section *sec = &s->sections[i];
         free(sec->title);
@@ -2633,6 +2816,7 @@ void spec_free(spec *s)
             free(b->x_title);
             free(b->y_title);
             free(b->matrix);
+            free(b->compare);
             for (k = 0; k < b->nkpis; k++)
                 free(b->kpis[k]);
             free(b->kpis);
