@@ -515,6 +515,8 @@ static void build_tiles(report *r, const model *m, const spec_block *sb, doc_blo
                     t[i].no_change = 0;
                     continue;
                 }
+                if (sb->compare[c].kind == SPEC_CMP_TARGET && !kd->spec->ntargets)
+                    continue; /* this KPI has none */
                 l[t[i].nlines].tone = compare_text(
                     buf, sizeof buf, r, m, (size_t)k, sb->compare[c], mo, t[i].value,
                     compare_value(m, gr, (size_t)k, sb->compare[c], mo, g), 0);

@@ -1621,16 +1621,16 @@ static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
         for (i = 0; i < b->ncompare; i++)
             if (b->compare[i].kind == cmp.kind && b->compare[i].n == cmp.n)
                 return fail(c, e, "comparison \"%s\" is listed twice", t);
-        if (cmp.kind == SPEC_CMP_TARGET)
-            for (i = 0; i < b->nkpis; i++) {
-                size_t k;
+        if (cmp.kind == SPEC_CMP_TARGET) {
+            size_t k, with = 0;
+            for (i = 0; i < b->nkpis; i++)
                 for (k = 0; k < c->s->nkpis; k++)
                     if (strcmp(c->s->kpis[k].name, b->kpis[i]) == 0 && c->s->kpis[k].ntargets)
-                        break;
-                if (k == c->s->nkpis)
-                    return fail(c, e, "compare: target, but KPI \"%s\" has no target; give it "
-                                "one under targets:", b->kpis[i]);
-            }
+                        with++;
+            if (!with)
+                return fail(c, e, "compare: target, but no KPI of %s has a target; give them "
+                            "one under targets:", where);
+        }
         b->compare[b->ncompare++] = cmp;
         if (cmp.kind != SPEC_CMP_PREVIOUS && cmp.kind != SPEC_CMP_TARGET &&
             spec_compare_index(c->s, cmp) < 0) {
