@@ -1612,6 +1612,9 @@ static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
         else if (strncmp(t, "rolling_", 8) == 0 && t[8] >= '1' && t[8] <= '9' &&
                  (cmp.n = (int)strtol(t + 8, &end, 10)) >= 2 && cmp.n <= 60 && !*end)
             cmp.kind = SPEC_CMP_ROLLING;
+        else if (strncmp(t, "rolling_", 8) == 0)
+            return fail(c, e, "a rolling window is rolling_N with N a whole number from 2 to 60, "
+                        "not \"%s\"", t);
         else {
             const char *hint = closest_word(t, names, 6);
             return fail(c, e, "unknown comparison \"%s\" in %s%s%s%s; comparisons: previous, "
@@ -1628,8 +1631,8 @@ static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
                     if (strcmp(c->s->kpis[k].name, b->kpis[i]) == 0 && c->s->kpis[k].ntargets)
                         with++;
             if (!with)
-                return fail(c, e, "compare: target, but no KPI of %s has a target; give them "
-                            "one under targets:", where);
+                return fail(c, e, "compare: target, but none of the KPIs of %s has a target; "
+                            "give them one under targets:", where);
         }
         b->compare[b->ncompare++] = cmp;
         if (cmp.kind != SPEC_CMP_PREVIOUS && cmp.kind != SPEC_CMP_TARGET &&
