@@ -214,4 +214,45 @@ if problems:
     sys.exit(1)
 PY
 [ $? -eq 0 ] && ok
+# The real shop (data/online-retail) by ISO week and by quarter: the weeks'
+# and the quarters' sales and orders add up to the months' of
+# reports/online_retail.yaml, folded from the same rows by another grain.
+R=reports/online_retail_grains.yaml
+exits 0 "run the shop by month" "$QUIRE" run reports/online_retail.yaml -o "$T/om.pdf"
+exits 0 "run the shop by week" "$QUIRE" run $R --param to=2011-02-28 -o "$T/ow.pdf"
+exits 0 "run the shop by quarter" "$QUIRE" run $R --param grain=quarter -o "$T/oq.pdf"
+attached "$T/om.pdf" table-02 "$T/om.csv"
+attached "$T/ow.pdf" table-01 "$T/ow.csv"
+attached "$T/oq.pdf" table-01 "$T/oq.csv"
+pdftotext -q -layout "$T/ow.pdf" "$T/ow.txt"
+pdftotext -q -layout "$T/oq.pdf" "$T/oq.txt"
+python3 - "$T" <<'PY' || bad "the shop's weeks or quarters do not add up to its months (above)"
+import csv, math, sys
+t = sys.argv[1]
+rows = lambda n: list(csv.DictReader(open(f"{t}/{n}.csv")))
+months, weeks, quarters = rows("om"), rows("ow"), rows("oq")
+problems = []
+want_weeks = [f"2010-W{w}" for w in range(48, 53)] + [f"2011-W{w:02d}" for w in range(1, 10)]
+if [r["week"] for r in weeks] != want_weeks:
+    problems.append(f"weeks {[r['week'] for r in weeks]}")
+if [r["quarter"] for r in quarters] != ["Q4 2010", "Q1 2011"]:
+    problems.append(f"quarters {[r['quarter'] for r in quarters]}")
+total = lambda rs: math.fsum(float(r["sales_gbp"]) for r in rs)
+for name, got in [("weeks", total(weeks)), ("quarters", total(quarters))]:
+    if abs(got - total(months)) > 1e-6:
+        problems.append(f"the {name}' sales add up to {got}, the months' to {total(months)}")
+if abs(float(quarters[0]["sales_gbp"]) - float(months[0]["sales_gbp"])) > 1e-6:
+    problems.append("Q4 2010 is not December 2010")
+if abs(float(quarters[1]["sales_gbp"]) - total(months[1:])) > 1e-6:
+    problems.append("Q1 2011 is not January and February 2011")
+for path, labels in [(f"{t}/ow.txt", want_weeks), (f"{t}/oq.txt", ["Q4 2010", "Q1 2011"])]:
+    text = open(path).read()
+    for l in labels:
+        if l not in text:
+            problems.append(f"{path}: no {l}")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+PY
+[ $? -eq 0 ] && ok
 done_checks grains
