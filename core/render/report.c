@@ -424,8 +424,8 @@ static int tone_of(const kpi_def *kd, double d)
 /* Comparison c as a tile's line or a table's cell: "vs 2010-W05 \u25B2 +4.1%"
  * (short: "+4.1%"), "Last 3 weeks: 1,234" ("1,234"), "82.0% of target
  * 150,000" ("82.0%"). Returns its tone. */
-static int compare_text(char *buf, size_t n, const report *r, const model *m, size_t k,
-                        spec_compare c, int rp, double now, double then, int shorter)
+static int compare_text(char *buf, size_t n, const model *m, size_t k, spec_compare c, int rp,
+                        double now, double then, int shorter)
 {
     const kpi_def *kd = &m->kpis[k];
     const spec *s = m->s;
@@ -479,7 +479,6 @@ static int compare_text(char *buf, size_t n, const report *r, const model *m, si
             else
                 snprintf(buf, n, "%s: %s", a, b);
         }
-        (void)r;
         return 0;
     }
 }
@@ -518,7 +517,7 @@ static void build_tiles(report *r, const model *m, const spec_block *sb, doc_blo
                 if (sb->compare[c].kind == SPEC_CMP_TARGET && !kd->spec->ntargets)
                     continue; /* this KPI has none */
                 l[t[i].nlines].tone = compare_text(
-                    buf, sizeof buf, r, m, (size_t)k, sb->compare[c], mo, t[i].value,
+                    buf, sizeof buf, m, (size_t)k, sb->compare[c], mo, t[i].value,
                     compare_value(m, gr, (size_t)k, sb->compare[c], mo, g), 0);
                 l[t[i].nlines++].text = kstr(r, buf);
             }
@@ -683,7 +682,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
             for (c = 0; c < sb->ncompare; c++) {
                 double then = compare_value(m, gr, (size_t)k, sb->compare[c], rp, g);
                 char cb[96];
-                compare_text(cb, sizeof cb, r, m, (size_t)k, sb->compare[c], rp, v, then, 1);
+                compare_text(cb, sizeof cb, m, (size_t)k, sb->compare[c], rp, v, then, 1);
                 cells[row * ncols + i * per + 2 + c] = kstr(r, cb);
                 sb_puts(&raw, ",");
                 csv_num(&raw, then);
