@@ -605,9 +605,11 @@ static void push_report(lua_State *L, insight_ctx *c)
     int i;
     size_t k;
 
-    lua_createtable(L, 0, 12);
+    lua_createtable(L, 0, 13);
     lua_pushlightuserdata(L, c);
     luaL_setfuncs(L, fns, 1);
+    lua_pushstring(L, grain_name(m->s->grain));
+    lua_setfield(L, -2, "grain");
     lua_createtable(L, m->nreport, 0);
     for (i = 0; i < m->nreport; i++) {
         grain_key(mon, sizeof mon, m->s->grain, m->s->month_from + i);
