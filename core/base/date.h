@@ -77,4 +77,65 @@ int format_value_as(char *buf, size_t n, const char *value, const char *fmt, siz
  * Jan 2024". */
 void format_period_name(char *buf, size_t n, int from, int to);
 
+/* ------------------------------------------------------------ grains
+ *
+ * A report counts time in one grain. A period is an index in that grain:
+ * months as above (year * 12 + month - 1); ISO 8601 weeks (Monday to Sunday)
+ * counted from the week of 1970-01-01 (week 0 starts Monday 1969-12-29);
+ * quarters and years counted in months from the fiscal year's start, so that
+ * quarter q starts in month q * 3 + (fy_start - 1) % 3 and year y in month
+ * y * 12 + fy_start - 1. A fiscal year is named by the calendar years it
+ * spans, "FY2011/12" (April 2011 to March 2012 with fy_start 4); with
+ * fy_start 1 it is the calendar year, "2011". */
+typedef enum grain_kind {
+    GRAIN_MONTH = 0,   /* the default: the month indices above */
+    GRAIN_WEEK,
+    GRAIN_QUARTER,
+    GRAIN_YEAR
+} grain_kind;
+
+typedef struct grain {
+    grain_kind kind;
+    int fy_start;      /* the fiscal year's first month, 1..12 (0 is read as 1) */
+} grain;
+
+/* The grains by name, for the spec and its messages. */
+#define GRAIN_NAMES "week, month, quarter, year"
+/* The grain called name ("week", "month", "quarter", "year"); -1 if none. */
+int grain_kind_of(const char *name);
+const char *grain_name(grain g);
+
+/* The period holding day. */
+int grain_period(grain g, int32_t day);
+/* The first and last days of period p. */
+int32_t grain_first_day(grain g, int p);
+int32_t grain_last_day(grain g, int p);
+/* The ISO 8601 week-numbering year and week (1..53) of a week period. */
+void iso_week(int p, int *year, int *week);
+/* The week period of ISO year y, week w; -1 when y has no week w. */
+int iso_week_period(int y, int w);
+/* The first period of p's year (its fiscal year; for a week, the year of
+ * its Thursday, counted from the fiscal start): year to date runs from it. */
+int grain_year_first(grain g, int p);
+/* The same period a year before p: 12 months, 4 quarters, 1 year back, or
+ * the week of the same ISO number in the year before; -1 when there is none
+ * (week 53 of a year whose predecessor has 52). */
+int grain_last_year(grain g, int p);
+/* Period p as a key ("2011-W05", "2024-03", "2024-Q1" or "FY2011/12-Q1",
+ * "2024" or "FY2011/12"): what scripts and attached CSVs see. */
+void grain_key(char *buf, size_t n, grain g, int p);
+/* The period whose grain_key() is s; -1 if none. */
+int grain_parse_key(grain g, const char *s);
+/* Period p in words ("2011-W05", "Mar 2024", "Q1 2024" or "Q1 FY2011/12",
+ * "2024" or "FY2011/12"): axis labels, table rows, headers. */
+void grain_label(char *buf, size_t n, grain g, int p);
+/* The periods from to to in words: format_period_name() for months, else
+ * "2011-W01 \u2013 2011-W08", one label when from == to. */
+void grain_period_name(char *buf, size_t n, grain g, int from, int to);
+/* A bound of the report in grain g: a month "YYYY-MM" (as a first bound,
+ * the period holding its first day; as a last, its last day), a date
+ * "YYYY-MM-DD" (the period holding it) or, at week grain, "YYYY-Www".
+ * Returns the period, or -1. */
+int grain_parse_bound(grain g, const char *s, int last);
+
 #endif

@@ -402,7 +402,7 @@ static int on_fact(void *user, const quire_batch *b, quire_error *err)
         if ((int32_t)day->v.i == c->last_day) {
             p = c->last_p;
         } else {
-            p = month_of_days((int32_t)day->v.i) - f->month0;
+            p = facts_period_of(f, (int32_t)day->v.i) - f->month0;
             c->last_day = (int32_t)day->v.i;
             c->last_p = p;
         }
@@ -497,7 +497,7 @@ static int on_aggregate(void *user, const quire_batch *b, quire_error *err)
             c->unknown_keys++;
             continue;
         }
-        p = month_of_days((int32_t)day->v.i) - f->month0;
+        p = facts_period_of(f, (int32_t)day->v.i) - f->month0;
         if (p < 0 || p >= f->nperiods) {
             c->outside++;
             continue;
@@ -562,6 +562,12 @@ static int push_down(source *so, facts *f, const spec_fact *fd, const quire_colu
     size_t k;
     int rc;
 
+    if (f->grain.kind != GRAIN_MONTH) {
+        /* the plugins' fact query knows months alone: the rows are read */
+        free(ms);
+        free(res);
+        return 1;
+    }
     res[0] = proj[0];
     res[1].name = fd->date;
     res[1].type = QUIRE_T_DATE;
@@ -909,7 +915,7 @@ static int on_segment_fact(void *user, const quire_batch *b, quire_error *err)
         c->rows++;
         if (name->null || day->null)
             continue;
-        p = month_of_days((int32_t)day->v.i) - f->month0;
+        p = facts_period_of(f, (int32_t)day->v.i) - f->month0;
         if (p < 0 || p >= f->nperiods)
             continue;
         row = segrow(f, name->v.s.ptr, name->v.s.len);
@@ -1015,6 +1021,7 @@ facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire
     source *so;
     size_t i, j, n, nproj;
 
+    f->grain = s->grain;
     f->month0 = s->month_from - s->history;
     f->nperiods = s->month_to - f->month0 + 1;
     kc = spec_column(esrc, s->entity_key);

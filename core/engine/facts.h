@@ -58,7 +58,8 @@ typedef struct facts_segrow {
 } facts_segrow;
 
 typedef struct facts {
-    int month0;           /* month index of period 0 */
+    int month0;           /* period index of period 0, in grain (a month index by default) */
+    grain grain;          /* the spec's grain (date.h) */
     int nperiods;
     size_t nentities;
     int int_keys;         /* keys are integers (else strings) */
@@ -122,5 +123,17 @@ const facts_segrow *facts_segment(const facts *f, const char *name);
 
 /* The entity's key as text. */
 void facts_key_text(const facts *f, size_t e, char *buf, size_t n);
+
+/* The facts' period index (month0 based, not p) of a day. */
+static inline int facts_period_of(const facts *f, int32_t day)
+{
+    return f->grain.kind == GRAIN_MONTH ? month_of_days(day) : grain_period(f->grain, day);
+}
+/* The last day of facts period p. */
+static inline int32_t facts_period_end(const facts *f, int p)
+{
+    return f->grain.kind == GRAIN_MONTH ? month_last_day(f->month0 + p)
+                                        : grain_last_day(f->grain, f->month0 + p);
+}
 
 #endif

@@ -63,7 +63,7 @@ void fields_advance(field_cursor *ft, int p)
     size_t k, e;
 
     ft->p = p;
-    ft->end = month_last_day(f->month0 + p);
+    ft->end = facts_period_end(f, p);
     for (k = 0; k < m->nfields; k++) {
         const field *fl = &m->fields[k];
         if (ft->run[k]) {
@@ -129,7 +129,7 @@ void fields_load(const field_cursor *ft, size_t k, size_t c0, size_t n, double *
         break;
     case FIELD_TENURE:
         for (i = 0; i < n; i++)
-            v[i] = since[i] == FACTS_NO_DATE ? NAN : (double)(month - month_of_days(since[i]));
+            v[i] = since[i] == FACTS_NO_DATE ? NAN : (double)(month - facts_period_of(f, since[i]));
         break;
     default: /* FIELD_MODEL always has a load */
         for (i = 0; i < n; i++)

@@ -228,32 +228,60 @@ static void push_fields(model *m, const double *sum)
     }
 }
 
-/* Push the table of sums for period p and group g (without "all"). */
-static void push_group(model *m, const grouping *gr, int p, int g)
+/* Push the table of sums of group g for periods p0 to p (without "all"):
+ * period p's own, or, for a window (rolling, year to date), every sum added
+ * up over its periods, oldest first; its "period" is p's. */
+static void push_group(model *m, const grouping *gr, int p0, int p, int g)
 {
     lua_State *L = qlua_state(m->lua);
     const facts *f = m->f;
-    size_t pg = model_pg(gr, p, g), i;
+    size_t pg = model_pg(gr, p, g), i, nf = m->nfields;
+    double customers = gr->totals.customers[pg], prev = gr->totals.prev_customers[pg];
+    double retained = gr->totals.retained[pg];
+    const double *sums = gr->totals.sums + pg * nf, *cohort = gr->totals.cohort + pg * nf;
+    double *acc = NULL;
     char mon[16];
+    int q;
 
+    if (p0 < p) {
+        acc = xcalloc(2 * nf + 1, sizeof *acc);
+        customers = prev = retained = 0;
+        for (q = p0; q <= p; q++) {
+            size_t at = model_pg(gr, q, g);
+            customers += gr->totals.customers[at];
+            prev += gr->totals.prev_customers[at];
+            retained += gr->totals.retained[at];
+            for (i = 0; i < nf; i++) {
+                acc[i] += gr->totals.sums[at * nf + i];
+                acc[nf + i] += gr->totals.cohort[at * nf + i];
+            }
+        }
+        sums = acc;
+        cohort = acc + nf;
+    }
     lua_createtable(L, 0, (int)m->nfields + 8);
     lua_pushstring(L, model_group_name(gr, g));
     lua_setfield(L, -2, "segment");
-    format_month(mon, sizeof mon, f->month0 + p);
+    grain_key(mon, sizeof mon, f->grain, f->month0 + p);
     lua_pushstring(L, mon);
     lua_setfield(L, -2, "period");
-    lua_pushinteger(L, (lua_Integer)gr->totals.customers[pg]);
+    lua_pushinteger(L, (lua_Integer)customers);
     lua_setfield(L, -2, "customers");
-    lua_pushinteger(L, (lua_Integer)gr->totals.prev_customers[pg]);
+    lua_pushinteger(L, (lua_Integer)prev);
     lua_setfield(L, -2, "prev_customers");
-    lua_pushinteger(L, (lua_Integer)gr->totals.retained[pg]);
+    lua_pushinteger(L, (lua_Integer)retained);
     lua_setfield(L, -2, "retained");
-    push_fields(m, gr->totals.sums + pg * m->nfields);
+    push_fields(m, sums);
     /* Facts about segments: the segment's row, or every row for All. */
     for (i = 0; i < f->nsegm; i++) {
         const facts_segrow *row = g == gr->nseg ? NULL : facts_segment(f, gr->names[g]);
-        double v = g == gr->nseg ? f->segtotal[i * (size_t)f->nperiods + (size_t)p]
-                   : row ? row->v[i * (size_t)f->nperiods + (size_t)p] : NAN;
+        double v = NAN;
+        for (q = p0; q <= p; q++) {
+            double w = g == gr->nseg ? f->segtotal[i * (size_t)f->nperiods + (size_t)q]
+                       : row ? row->v[i * (size_t)f->nperiods + (size_t)q] : NAN;
+            if (!isnan(w))
+                v = isnan(v) ? w : v + w;
+        }
         if (isnan(v))
             continue;
         lua_pushnumber(L, v);
@@ -261,36 +289,50 @@ static void push_group(model *m, const grouping *gr, int p, int g)
     }
     /* s.cohort: last month's members of the group, as they are this month */
     lua_createtable(L, 0, (int)m->nfields + 1);
-    lua_pushinteger(L, (lua_Integer)gr->totals.prev_customers[pg]);
+    lua_pushinteger(L, (lua_Integer)prev);
     lua_setfield(L, -2, "customers");
-    push_fields(m, gr->totals.cohort + pg * m->nfields);
+    push_fields(m, cohort);
     lua_setfield(L, -2, "cohort");
+    free(acc);
 }
 
-void kpi_push_sums(model *m, const grouping *gr, int p, int g)
+/* s for periods p0 to p, with s.all. */
+static void push_sums(model *m, const grouping *gr, int p0, int p, int g)
 {
     lua_State *L = qlua_state(m->lua);
 
-    push_group(m, gr, p, g);
+    push_group(m, gr, p0, p, g);
     if (g == gr->nseg) {
         lua_pushvalue(L, -1);
     } else {
-        push_group(m, gr, p, gr->nseg);
+        push_group(m, gr, p0, p, gr->nseg);
     }
     lua_setfield(L, -2, "all");
 }
 
-/* Set s.per_customer for KPI k on the table on top of the stack. */
-static void push_per_customer(model *m, const grouping *gr, size_t k, int p, int g)
+void kpi_push_sums(model *m, const grouping *gr, int p, int g)
+{
+    push_sums(m, gr, p, p, g);
+}
+
+/* Set s.per_customer for KPI k on the table on top of the stack: periods
+ * p0 to p added up. */
+static void push_per_customer(model *m, const grouping *gr, size_t k, int p0, int p, int g)
 {
     lua_State *L = qlua_state(m->lua);
-    size_t at = ((size_t)k * (size_t)m->f->nperiods + (size_t)p) * (size_t)(gr->nseg + 1) +
-                (size_t)g;
+    double sum = 0, count = 0;
+    int q;
 
+    for (q = p0; q <= p; q++) {
+        size_t at = ((size_t)k * (size_t)m->f->nperiods + (size_t)q) * (size_t)(gr->nseg + 1) +
+                    (size_t)g;
+        sum += gr->totals.csum[at];
+        count += gr->totals.ccount[at];
+    }
     lua_createtable(L, 0, 2);
-    lua_pushnumber(L, gr->totals.csum[at]);
+    lua_pushnumber(L, sum);
     lua_setfield(L, -2, "sum");
-    lua_pushinteger(L, (lua_Integer)gr->totals.ccount[at]);
+    lua_pushinteger(L, (lua_Integer)count);
     lua_setfield(L, -2, "count");
     lua_setfield(L, -2, "per_customer");
 }
@@ -345,7 +387,7 @@ typedef struct kpi_args {
     model *m;
     const grouping *gr;
     size_t k;
-    int p, g;
+    int p0, p, g;      /* periods p0 to p: one period, or a window */
 } kpi_args;
 
 static int push_kpi_args(lua_State *L)
@@ -354,21 +396,22 @@ static int push_kpi_args(lua_State *L)
     const kpi_def *kd = &a->m->kpis[a->k];
 
     lua_settop(L, 0);
-    kpi_push_sums(a->m, a->gr, a->p, a->g);
+    push_sums(a->m, a->gr, a->p0, a->p, a->g);
     if (kd->customer_ref != LUA_NOREF)
-        push_per_customer(a->m, a->gr, a->k, a->p, a->g);
-    if (a->p - 1 >= a->m->p_first) {
+        push_per_customer(a->m, a->gr, a->k, a->p0, a->p, a->g);
+    if (a->p0 == a->p && a->p - 1 >= a->m->p_first) {
         kpi_push_sums(a->m, a->gr, a->p - 1, a->g);
         if (kd->customer_ref != LUA_NOREF)
-            push_per_customer(a->m, a->gr, a->k, a->p - 1, a->g);
+            push_per_customer(a->m, a->gr, a->k, a->p - 1, a->p - 1, a->g);
     } else {
         lua_pushnil(L);
     }
     return 2;
 }
 
-/* The value of KPI k for group g of gr in period p: NAN when none. */
-static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, double *out,
+/* The value of KPI k for group g of gr over periods p0 to p (one period
+ * when p0 == p; a window has no prev): NAN when none. */
+static int kpi_value(model *m, const grouping *gr, size_t k, int p0, int p, int g, double *out,
                      quire_error *err)
 {
     lua_State *L = qlua_state(m->lua);
@@ -379,16 +422,22 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
     if (kd->missing)
         return 0;
     if (kd->fn_ref == LUA_NOREF) {
-        size_t at = ((size_t)k * (size_t)m->f->nperiods + (size_t)p) * (size_t)(gr->nseg + 1) +
-                    (size_t)g;
-        if (gr->totals.ccount[at] > 0)
-            *out = gr->totals.csum[at] / gr->totals.ccount[at];
+        double sum = 0, count = 0;
+        int q;
+        for (q = p0; q <= p; q++) {
+            size_t at = ((size_t)k * (size_t)m->f->nperiods + (size_t)q) *
+                            (size_t)(gr->nseg + 1) + (size_t)g;
+            sum += gr->totals.csum[at];
+            count += gr->totals.ccount[at];
+        }
+        if (count > 0)
+            *out = sum / count;
         return 0;
     }
-    format_month(mon, sizeof mon, m->f->month0 + p);
+    grain_key(mon, sizeof mon, m->f->grain, m->f->month0 + p);
     lua_rawgeti(L, LUA_REGISTRYINDEX, kd->fn_ref);
     {
-        kpi_args a = {m, gr, k, p, g};
+        kpi_args a = {m, gr, k, p0, p, g};
         lua_pushcfunction(L, push_kpi_args);
         lua_pushlightuserdata(L, &a);
         if (qlua_callf(m->lua, 1, 2, err, "KPI \"%s\" (segment %s, %s): its arguments",
@@ -419,6 +468,72 @@ static int kpi_value(model *m, const grouping *gr, size_t k, int p, int g, doubl
     return 0;
 }
 
+/* The periods (facts indices) comparison c of report period rp covers:
+ * p0 to p1; -1 when its data is not loaded. */
+static int compare_periods(const model *m, spec_compare c, int rp, int *p0, int *p1)
+{
+    const facts *f = m->f;
+    const int p = m->p_report + rp;
+
+    *p0 = *p1 = p;
+    switch (c.kind) {
+    case SPEC_CMP_LAST_YEAR: {
+        int ly = grain_last_year(f->grain, f->month0 + p);
+        if (ly < 0)
+            return -1;
+        *p0 = *p1 = ly - f->month0;
+        break;
+    }
+    case SPEC_CMP_ROLLING:
+        *p0 = p - c.n + 1;
+        break;
+    case SPEC_CMP_YTD:
+        *p0 = grain_year_first(f->grain, f->month0 + p) - f->month0;
+        break;
+    default:
+        break;
+    }
+    return *p0 < m->p_first ? -1 : 0;
+}
+
+/* The spec's comparisons (last year, rolling, year to date) of every KPI,
+ * report period and group of gr. */
+static int compare_evaluate(model *m, grouping *gr, quire_error *err)
+{
+    const spec *s = m->s;
+    const size_t ng = (size_t)gr->nseg + 1, nk = m->nkpis, nr = (size_t)m->nreport;
+    size_t c, k;
+    int rp, g, p0, p1;
+
+    if (!s->ncompares)
+        return 0;
+    gr->kcmp = xmalloc((s->ncompares * nk * nr * ng + 1) * sizeof *gr->kcmp);
+    for (c = 0; c < s->ncompares; c++)
+        for (k = 0; k < nk; k++)
+            for (rp = 0; rp < m->nreport; rp++) {
+                int none = compare_periods(m, s->compares[c], rp, &p0, &p1);
+                for (g = 0; g < (int)ng; g++) {
+                    double *out = &gr->kcmp[((c * nk + k) * nr + (size_t)rp) * ng + (size_t)g];
+                    *out = NAN;
+                    if (!none && kpi_value(m, gr, k, p0, p1, g, out, err))
+                        return -1;
+                }
+            }
+    return 0;
+}
+
+double model_kpi_compare(const model *m, const grouping *gr, size_t k, spec_compare c, int rp,
+                         int g)
+{
+    int ci = spec_compare_index(m->s, c);
+    const size_t ng = (size_t)gr->nseg + 1;
+
+    if (ci < 0 || !gr->kcmp)
+        return NAN;
+    return gr->kcmp[(((size_t)ci * m->nkpis + k) * (size_t)m->nreport + (size_t)rp) * ng +
+                    (size_t)g];
+}
+
 int kpis_evaluate(model *m, quire_error *err)
 {
     size_t k, gi;
@@ -432,10 +547,12 @@ int kpis_evaluate(model *m, quire_error *err)
         for (k = 0; k < m->nkpis; k++)
             for (rp = 0; rp < m->nreport; rp++)
                 for (g = 0; g < ng; g++)
-                    if (kpi_value(m, gr, k, m->p_report + rp, g,
+                    if (kpi_value(m, gr, k, m->p_report + rp, m->p_report + rp, g,
                                   &gr->kval[(k * (size_t)m->nreport + (size_t)rp) * (size_t)ng +
                                             (size_t)g], err))
                         return -1;
+        if (compare_evaluate(m, gr, err))
+            return -1;
     }
     return 0;
 }

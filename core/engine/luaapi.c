@@ -229,6 +229,28 @@ static int l_format(lua_State *L)
  * lines; offset (default 0) moves it by that many months. */
 #define MONTH_LABEL_MAX (10000 * 12 - 1) /* Dec 9999 */
 
+/* At another grain than the month: quire.month_label(key, offset) gives
+ * the label of the period whose key is given (the grain in upvalues 1, 2). */
+static int l_period_label(lua_State *L)
+{
+    grain g;
+    const char *key = luaL_checkstring(L, 1);
+    char buf[32];
+    lua_Integer off = luaL_optinteger(L, 2, 0);
+    int p;
+
+    g.kind = (grain_kind)lua_tointeger(L, lua_upvalueindex(1));
+    g.fy_start = (int)lua_tointeger(L, lua_upvalueindex(2));
+    p = grain_parse_key(g, key);
+    if (p < 0)
+        return luaL_error(L, "\"%s\" is not a %s of the report", key, grain_name(g));
+    if (off < -100000 || off > 100000)
+        return luaL_error(L, "offset %d is out of range", (int)off);
+    grain_label(buf, sizeof buf, g, p + (int)off);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
 static int l_month_label(lua_State *L)
 {
     const char *ym = luaL_checkstring(L, 1);
@@ -299,6 +321,12 @@ static int build_api(lua_State *L)
     size_t i;
 
     luaL_newlib(L, fns);
+    if (s->grain.kind != GRAIN_MONTH) {
+        lua_pushinteger(L, s->grain.kind);
+        lua_pushinteger(L, s->grain.fy_start);
+        lua_pushcclosure(L, l_period_label, 2);
+        lua_setfield(L, -2, "month_label");
+    }
     lua_createtable(L, 0, (int)s->nparams);
     for (i = 0; i < s->nparams; i++) {
         const spec_param *p = &s->params[i];
@@ -464,7 +492,7 @@ static int check_month(lua_State *L, const model *m, int i)
             luaL_error(L, "month index %d is outside 1..%d", (int)k, m->nreport);
         return (int)k - 1;
     }
-    rp = parse_month(luaL_checkstring(L, i));
+    rp = grain_parse_key(m->s->grain, luaL_checkstring(L, i));
     if (rp < m->s->month_from || rp > m->s->month_to)
         luaL_error(L, "\"%s\" is not a month of the report", lua_tostring(L, i));
     return rp - m->s->month_from;
@@ -577,12 +605,14 @@ static void push_report(lua_State *L, insight_ctx *c)
     int i;
     size_t k;
 
-    lua_createtable(L, 0, 12);
+    lua_createtable(L, 0, 13);
     lua_pushlightuserdata(L, c);
     luaL_setfuncs(L, fns, 1);
+    lua_pushstring(L, grain_name(m->s->grain));
+    lua_setfield(L, -2, "grain");
     lua_createtable(L, m->nreport, 0);
     for (i = 0; i < m->nreport; i++) {
-        format_month(mon, sizeof mon, m->s->month_from + i);
+        grain_key(mon, sizeof mon, m->s->grain, m->s->month_from + i);
         lua_pushstring(L, mon);
         lua_rawseti(L, -2, i + 1);
     }

@@ -72,6 +72,7 @@ typedef struct grouping {
     int8_t *seg;         /* [p][e]: segment, -1 = not a customer yet (p >= p_first) */
     pass_sums totals;    /* per period and group: counts and sums (pass_sums.h) */
     double *kval;        /* [k][report period][g], NAN = no value */
+    double *kcmp;        /* [spec compare][k][report period][g], or NULL: no comparisons */
 } grouping;
 
 /* What a table by customer shows, taken from the segment pass in the
@@ -139,6 +140,10 @@ int segments_assign(model *m, quire_error *err);
 int kpi_check_customer_use(const spec *s, size_t k, int has_customer, quire_error *err);
 /* kpi.c: evaluate the KPIs for every grouping. */
 int kpis_evaluate(model *m, quire_error *err);
+/* kpi.c: comparison c (last year, rolling, year to date) of KPI k for group
+ * g in report period rp; NAN when its data is missing. */
+double model_kpi_compare(const model *m, const grouping *gr, size_t k, spec_compare c, int rp,
+                         int g);
 /* kpi.c: push the table a KPI's value() receives, for period p and group g. */
 void kpi_push_sums(model *m, const grouping *gr, int p, int g);
 /* luaapi.c: the "quire" table scripts see in state q: the spec's parameters,

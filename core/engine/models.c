@@ -646,7 +646,7 @@ static void churn_score(model *m, models *md)
             in[k] = xmalloc((ne ? ne : 1) * sizeof **in);
     fc = fields_new(m, need);
     for (p = 0; p < md->np; p++) {
-        int32_t end = month_last_day(f->month0 + p);
+        int32_t end = facts_period_end(f, p);
         float *out = md->churn + (size_t)p * ne;
         fields_advance(fc, p);
         for (i = 0; i < ne; i++)
@@ -690,7 +690,7 @@ static int clv_fit(model *m, models *md, int p, quire_error *err)
     double *orders = xcalloc(ne + 1, sizeof *orders), *rev = xcalloc(ne + 1, sizeof *rev);
     double *sx = NULL, *stx = NULL, *sT = NULL, *sm = NULL;
     int32_t *first = xmalloc((ne + 1) * sizeof *first), *last = xmalloc((ne + 1) * sizeof *last);
-    int32_t end = month_last_day(f->month0 + p);
+    int32_t end = facts_period_end(f, p);
     const double weeks = (double)sc->horizon * 365.25 / 12 / 7;
     size_t *idx = xmalloc((ne + 1) * sizeof *idx), n = 0, s, i, e;
     kmeans_rng rng = {0x2005};
@@ -774,7 +774,7 @@ static int *first_active(const model *m, int am, double *buf)
     const facts *f = m->f;
     const size_t ne = f->nentities;
     int *first = xmalloc((ne ? ne : 1) * sizeof *first);
-    int32_t start = days_from_civil(f->month0 / 12, f->month0 % 12 + 1, 1);
+    int32_t start = grain_first_day(f->grain, f->month0);
     size_t e;
     int p;
 
@@ -843,7 +843,7 @@ static int fit(model *m, models *md, quire_error *err)
         prev = xmalloc((size_t)SPEC_KMEANS_MAX_K * md->nfeat * sizeof *prev);
     fc = fields_new(m, need);
     for (p = 0; p < md->np; p++) {
-        int32_t end = month_last_day(f->month0 + p);
+        int32_t end = facts_period_end(f, p);
         size_t n = 0;
 
         t = now();

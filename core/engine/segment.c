@@ -182,7 +182,10 @@ model *model_new(const spec *s, const facts *f, quire_error *err)
     m->s = s;
     m->f = f;
     m->p_report = p_report;
-    m->p_first = p_report > 0 ? p_report - 1 : 0;
+    /* the period before the report, or as far back as its comparisons reach */
+    m->p_first = p_report - (s->lookback > 1 ? s->lookback : 1);
+    if (m->p_first < 0)
+        m->p_first = 0;
     m->nreport = s->month_to - s->month_from + 1;
 
     {
@@ -261,6 +264,7 @@ void model_free(model *m)
         free(gr->seg);
         pass_sums_free(&gr->totals);
         free(gr->kval);
+        free(gr->kcmp);
     }
     free(m->groups);
     for (i = 0; i < m->ncaps; i++) {
@@ -414,7 +418,7 @@ static int rule_error(model *m, const grouping *gr, size_t e, int p, quire_error
     char key[96], mon[16];
 
     facts_key_text(m->f, e, key, sizeof key);
-    format_month(mon, sizeof mon, m->f->month0 + p);
+    grain_key(mon, sizeof mon, m->f->grain, m->f->month0 + p);
     if (gr->spec != &m->s->segmentations[0])
         return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
                             "segment rule of \"%s\" (%s %s, %s): %s", gr->spec->name,
@@ -525,7 +529,7 @@ static int customer_error(rule_ctx *rc, size_t k, size_t e, int p, quire_error *
     char key[96], mon[16];
 
     facts_key_text(m->f, e, key, sizeof key);
-    format_month(mon, sizeof mon, m->f->month0 + p);
+    grain_key(mon, sizeof mon, m->f->grain, m->f->month0 + p);
     return quire_err_at(err, QUIRE_EXIT_DATA, err->file, err->line, err->col,
                         "KPI \"%s\" customer() (%s %s, %s): %s", m->kpis[k].spec->name,
                         m->s->entity_key, key, mon, err->msg);
@@ -880,7 +884,7 @@ static int worker_period(worker *w, quire_error *err)
     rule_ctx *rc = &w->rc;
     const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
     const int p = w->p;
-    const int32_t end = month_last_day(f->month0 + p);
+    const int32_t end = facts_period_end(f, p);
     int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
     double *cur = w->cur, *cval = w->cval;
     size_t c0, k, gi;

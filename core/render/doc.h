@@ -66,6 +66,13 @@ typedef struct doc_chart {
     const char *const *ref_labels;
 } doc_chart;
 
+/* A line of a tile under its change: a comparison in words ("vs 2010-W05
+ * \u25B2 +4.1%", "82.0% of target"), coloured when it is good or bad news. */
+typedef struct doc_tile_line {
+    const char *text;
+    int tone;                 /* 1 good, -1 bad, 0 neither */
+} doc_tile_line;
+
 /* A KPI tile: the value, its change against the previous period. */
 typedef struct doc_tile {
     const char *label;
@@ -74,6 +81,9 @@ typedef struct doc_tile {
     quire_unit unit;
     int decimals;             /* -1: the unit's default */
     int higher_is_better;     /* 1, 0 (lower is better) or -1 (neither: no colour) */
+    int no_change;            /* the change against the previous period is not shown */
+    const doc_tile_line *lines; /* more comparisons, under the change */
+    size_t nlines;
 } doc_tile;
 
 /* A table column: numbers are right-aligned, text left-aligned. */

@@ -424,11 +424,27 @@ static size_t tiles_per_row(size_t n)
     return rows ? (n + rows - 1) / rows : 1;
 }
 
+#define TILE_LINE_H 11.0
+
+/* A tile's height in block b: taller by a line for each comparison line of
+ * the tile that has the most. */
+static double tile_h(const doc_block *b)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < b->ntiles; i++) {
+        size_t k = b->tiles[i].nlines - (b->tiles[i].no_change && b->tiles[i].nlines ? 1 : 0);
+        if (k > n)
+            n = k;
+    }
+    return TILE_H + TILE_LINE_H * (double)n;
+}
+
 static double tiles_h(const doc_block *b)
 {
     size_t rows = (b->ntiles + TILES_PER_ROW - 1) / TILES_PER_ROW;
 
-    return (double)rows * (TILE_H + TILE_GAP);
+    return (double)rows * (tile_h(b) + TILE_GAP);
 }
 
 #define ROW_H 16.0
@@ -460,7 +476,7 @@ static double block_min_h(render *r, const doc_block *b)
     case DOC_BULLETS:
         return b->nitems ? BODY_LH * 2 : 0;
     case DOC_TILES:
-        return fmin(tiles_h(b), TILE_H + TILE_GAP);
+        return fmin(tiles_h(b), tile_h(b) + TILE_GAP);
     case DOC_TABLE:
         return table_min_h(r, &b->table);
     }
@@ -621,7 +637,7 @@ static void tile_change(const doc_tile *t, char *buf, size_t n, quire_rgb *color
     *color = (d > 0) == (t->higher_is_better > 0) ? GOOD : BADC;
 }
 
-static void draw_tile(render *r, const doc_tile *t, double x, double top, double w)
+static void draw_tile(render *r, const doc_tile *t, double x, double top, double w, double th)
 {
     pdf_style lab = style(r, 0, 8, PDF_MUTED);
     pdf_style val = style(r, 1, 18, PDF_INK);
@@ -630,17 +646,29 @@ static void draw_tile(render *r, const doc_tile *t, double x, double top, double
     char vbuf[64], cbuf[96];
     quire_rgb cc;
 
-    rect(r->page, x, top - TILE_H, w, TILE_H, r->tint);
+    double ly = top - 59;
+    size_t i;
+
+    rect(r->page, x, top - th, w, th, r->tint);
     rect(r->page, x, top - 2.5, w, 2.5, r->accent);
     pdf_text_fit(r->page, &lab, x + 10, top - 18, PDF_LEFT, w - 20, t->label ? t->label : "",
                  t->label ? strlen(t->label) : 0);
     quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
     pdf_text_fit(r->page, &val, x + 10, top - 42, PDF_LEFT, w - 20, vbuf, strlen(vbuf));
-    tile_change(t, cbuf, sizeof cbuf, &cc);
-    chg.color = cc;
-    pdf_text_fit(r->page, &chg, x + 10, top - 59, PDF_LEFT, w - 20, cbuf, strlen(cbuf));
+    if (!t->no_change) {
+        tile_change(t, cbuf, sizeof cbuf, &cc);
+        chg.color = cc;
+        pdf_text_fit(r->page, &chg, x + 10, ly, PDF_LEFT, w - 20, cbuf, strlen(cbuf));
+        ly -= TILE_LINE_H;
+    }
+    for (i = 0; i < t->nlines; i++) {
+        const doc_tile_line *l = &t->lines[i];
+        pdf_style ls = style(r, 0, 8, l->tone > 0 ? GOOD : l->tone < 0 ? BADC : PDF_MUTED);
+        pdf_text_fit(r->page, &ls, x + 10, ly, PDF_LEFT, w - 20, l->text, strlen(l->text));
+        ly -= TILE_LINE_H;
+    }
     if (t->caption && *t->caption)
-        pdf_text_fit(r->page, &cap, x + 10, top - 74, PDF_LEFT, w - 20, t->caption,
+        pdf_text_fit(r->page, &cap, x + 10, top - th + 10, PDF_LEFT, w - 20, t->caption,
                      strlen(t->caption));
 }
 
@@ -648,21 +676,22 @@ static void draw_tile(render *r, const doc_tile *t, double x, double top, double
 static void draw_tiles(render *r, const doc_block *b)
 {
     size_t i, per = tiles_per_row(b->ntiles);
-    double w;
+    double w, th;
 
     if (!b->tiles || b->ntiles == 0)
         return;
+    th = tile_h(b);
     w = (r->content_w - TILE_GAP * (double)(per - 1)) / (double)per;
     if (tiles_h(b) <= r->top - r->bottom)
         need(r, tiles_h(b));
     for (i = 0; i < b->ntiles; i++) {
         size_t col = i % per;
 
-        if (col == 0 && !fits(r, TILE_H))
+        if (col == 0 && !fits(r, th))
             new_page(r);
-        draw_tile(r, &b->tiles[i], r->margin + (w + TILE_GAP) * (double)col, r->y, w);
+        draw_tile(r, &b->tiles[i], r->margin + (w + TILE_GAP) * (double)col, r->y, w, th);
         if (col == per - 1 || i + 1 == b->ntiles)
-            r->y -= TILE_H + TILE_GAP;
+            r->y -= th + TILE_GAP;
     }
     r->y -= 8;
 }
@@ -1364,8 +1393,11 @@ static void walk(render *r, const quire_doc *doc, str_fn fn)
             if (b->kind == DOC_CHART)
                 walk_chart(r, &b->chart, fn);
             for (k = 0; b->tiles && k < b->ntiles; k++) {
+                size_t l;
                 fn(r, b->tiles[k].label);
                 fn(r, b->tiles[k].caption);
+                for (l = 0; l < b->tiles[k].nlines; l++)
+                    fn(r, b->tiles[k].lines[l].text);
             }
             if (b->kind == DOC_TABLE && b->table.cols) {
                 const doc_table *t = &b->table;

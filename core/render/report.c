@@ -184,6 +184,13 @@ static void chart_file(report *r, const doc_chart *c)
 
 /* The report's months along the x axis, with their short forms for an axis
  * too crowded for the full labels. */
+/* A column of periods' heading: "Month", "Week", "Quarter", "Year". */
+static const char *grain_title(grain g)
+{
+    static const char *const titles[] = {"Month", "Week", "Quarter", "Year"};
+    return titles[g.kind];
+}
+
 static void month_axis(const report *r, const model *m, doc_chart *c)
 {
     c->ncats = (size_t)m->nreport;
@@ -339,7 +346,7 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
                     v[(size_t)prev_row[e] * (size_t)nseg + (size_t)now_row[e]] += 1;
             c->ncats = c->nseries = (size_t)nseg;
             c->cats = c->series = gr->names;
-            format_month_label(lab, sizeof lab, m->s->month_from + mo - 1);
+            grain_label(lab, sizeof lab, m->s->grain, m->s->month_from + mo - 1);
             c->row_title = keep(r, xasprintf("Segment in %s", lab));
             c->x_title = sb->x_title ? sb->x_title
                                      : keep(r, xasprintf("Segment in %s", r->month_labels[mo]));
@@ -359,6 +366,121 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     }
     c->values = v;
     chart_file(r, c);
+}
+
+/* ------------------------------------------------------------ comparisons */
+
+/* "Last 3 weeks", "Year to date", ...: what a comparison's value covers. */
+static void compare_name(char *buf, size_t n, const spec *s, spec_compare c)
+{
+    switch (c.kind) {
+    case SPEC_CMP_PREVIOUS:
+        snprintf(buf, n, "Previous %s", grain_name(s->grain));
+        break;
+    case SPEC_CMP_LAST_YEAR:
+        snprintf(buf, n, "Same %s last year", grain_name(s->grain));
+        break;
+    case SPEC_CMP_ROLLING:
+        snprintf(buf, n, "Last %d %ss", c.n, grain_name(s->grain));
+        break;
+    case SPEC_CMP_YTD:
+        snprintf(buf, n, "%s to date", s->grain.fy_start > 1 ? "Fiscal year" : "Year");
+        break;
+    default:
+        snprintf(buf, n, "Target");
+        break;
+    }
+}
+
+/* The group's name as targets: name it ("All" for all customers). */
+static double group_target(const model *m, const grouping *gr, size_t k, int g)
+{
+    return spec_kpi_target(m->kpis[k].spec, g == gr->nseg ? "All" : gr->names[g]);
+}
+
+/* Comparison c of KPI k (group g, report period rp): the value it compares
+ * with, or NAN when its data is missing. */
+static double compare_value(const model *m, const grouping *gr, size_t k, spec_compare c,
+                            int rp, int g)
+{
+    switch (c.kind) {
+    case SPEC_CMP_PREVIOUS:
+        return rp > 0 ? model_kpi(m, gr, k, rp - 1, g) : NAN;
+    case SPEC_CMP_TARGET:
+        return group_target(m, gr, k, g);
+    default:
+        return model_kpi_compare(m, gr, k, c, rp, g);
+    }
+}
+
+/* The tone of a move from old to now for KPI k: 1 good, -1 bad, 0 neither. */
+static int tone_of(const kpi_def *kd, double d)
+{
+    if (isnan(d) || d == 0 || kd->higher_is_better < 0)
+        return 0;
+    return (d > 0) == (kd->higher_is_better > 0) ? 1 : -1;
+}
+
+/* Comparison c as a tile's line or a table's cell: "vs 2010-W05 \u25B2 +4.1%"
+ * (short: "+4.1%"), "Last 3 weeks: 1,234" ("1,234"), "82.0% of target
+ * 150,000" ("82.0%"). Returns its tone. */
+static int compare_text(char *buf, size_t n, const model *m, size_t k, spec_compare c, int rp,
+                        double now, double then, int shorter)
+{
+    const kpi_def *kd = &m->kpis[k];
+    const spec *s = m->s;
+    char a[64], b[64];
+    double d;
+
+    switch (c.kind) {
+    case SPEC_CMP_PREVIOUS:
+    case SPEC_CMP_LAST_YEAR: {
+        int at = c.kind == SPEC_CMP_PREVIOUS ? s->month_from + rp - 1
+                                             : grain_last_year(s->grain, s->month_from + rp);
+        if (at < 0) {
+            snprintf(buf, n, shorter ? "%s" : "no such %s last year", shorter ? QUIRE_NO_VALUE
+                                                                            : grain_name(s->grain));
+            return 0;
+        }
+        grain_label(a, sizeof a, s->grain, at);
+        d = quire_change_text(b, sizeof b, now, then, kd->unit, kd->decimals,
+                              QUIRE_CHANGE_FROM_ZERO);
+        if (isnan(then))
+            snprintf(buf, n, shorter ? "%s" : "vs %s: no data", shorter ? QUIRE_NO_VALUE : a);
+        else if (isnan(d))
+            snprintf(buf, n, shorter ? "%s" : "vs %s: no data now", shorter ? QUIRE_NO_VALUE : a);
+        else if (shorter)
+            snprintf(buf, n, "%s", b);
+        else
+            snprintf(buf, n, "vs %s %s %s", a, d > 0 ? "\xE2\x96\xB2" : d < 0 ? "\xE2\x96\xBC"
+                                                                          : "\xE2\x96\xB6", b);
+        return tone_of(kd, d);
+    }
+    case SPEC_CMP_TARGET:
+        quire_format_value(b, sizeof b, then, kd->unit, kd->decimals);
+        if (isnan(then) || isnan(now) || then == 0) {
+            snprintf(buf, n, shorter ? "%s" : "target %s: no data", shorter ? QUIRE_NO_VALUE : b);
+            return 0;
+        }
+        quire_format_value(a, sizeof a, now / then, QUIRE_UNIT_PERCENT, 1);
+        if (shorter)
+            snprintf(buf, n, "%s", a);
+        else
+            snprintf(buf, n, "%s of target %s", a, b);
+        return tone_of(kd, now - then) < 0 ? -1 : kd->higher_is_better < 0 ? 0 : 1;
+    default:
+        compare_name(a, sizeof a, s, c);
+        if (isnan(then))
+            snprintf(buf, n, shorter ? "%s" : "%s: no data", shorter ? QUIRE_NO_VALUE : a);
+        else {
+            quire_format_value(b, sizeof b, then, kd->unit, kd->decimals);
+            if (shorter)
+                snprintf(buf, n, "%s", b);
+            else
+                snprintf(buf, n, "%s: %s", a, b);
+        }
+        return 0;
+    }
 }
 
 static void build_tiles(report *r, const model *m, const spec_block *sb, doc_block *db)
@@ -381,6 +503,26 @@ static void build_tiles(report *r, const model *m, const spec_block *sb, doc_blo
         t[i].unit = kd->unit;
         t[i].decimals = kd->decimals;
         t[i].higher_is_better = kd->higher_is_better;
+        if (sb->ncompare) {
+            doc_tile_line *l = keep(r, xcalloc(sb->ncompare, sizeof *l));
+            size_t c;
+            char buf[160];
+
+            t[i].no_change = 1;
+            for (c = 0; c < sb->ncompare; c++) {
+                if (sb->compare[c].kind == SPEC_CMP_PREVIOUS) {
+                    t[i].no_change = 0;
+                    continue;
+                }
+                if (sb->compare[c].kind == SPEC_CMP_TARGET && !kd->spec->ntargets)
+                    continue; /* this KPI has none */
+                l[t[i].nlines].tone = compare_text(
+                    buf, sizeof buf, m, (size_t)k, sb->compare[c], mo, t[i].value,
+                    compare_value(m, gr, (size_t)k, sb->compare[c], mo, g), 0);
+                l[t[i].nlines++].text = kstr(r, buf);
+            }
+            t[i].lines = l;
+        }
     }
     db->kind = DOC_TILES;
     db->tiles = t;
@@ -439,7 +581,8 @@ static const char *col_title(const spec_block *sb, size_t i, const char *dflt)
 static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc_table *t)
 {
     const grouping *gr = &m->groups[sb->segmentation];
-    size_t ncols = sb->nkpis + 1, nrows, nshown, nrefs = rowsel_nrefs(sb), i, j, row;
+    const size_t per = 1 + sb->ncompare; /* columns per KPI: its value, its comparisons */
+    size_t ncols = sb->nkpis * per + 1, nrows, nshown, nrefs = rowsel_nrefs(sb), i, j, row;
     int mo = month_of(m, sb->month), g0 = group_of(gr, sb->segment);
     doc_column *cols = keep(r, xcalloc(ncols, sizeof *cols));
     const char **cells;
@@ -465,7 +608,7 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
                                    sb->by_month ? g0 : (int)row);
             } else if (sb->by_month) {
                 /* a month as the spec writes one: YYYY-MM */
-                format_month(months[row], sizeof months[row], m->s->month_from + (int)row);
+                grain_key(months[row], sizeof months[row], m->s->grain, m->s->month_from + (int)row);
                 v->text = months[row];
             } else {
                 v->text = group_name(gr, (int)row);
@@ -479,18 +622,39 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
     values = keep(r, xcalloc((nshown + 1) * ncols, sizeof *values));
     for (i = 0; i < (nshown + 1) * ncols; i++)
         values[i] = NAN;
-    cols[0].title = sb->by_month ? "Month" : gr->spec->title ? gr->spec->title : "Segment";
-    sb_puts(&raw, sb->by_month ? "month" : "segment");
+    cols[0].title = !sb->by_month ? (gr->spec->title ? gr->spec->title : "Segment")
+                    : grain_title(m->s->grain);
+    sb_puts(&raw, !sb->by_month ? "segment" : m->s->grain.kind == GRAIN_MONTH ? "month"
+                                                                              : grain_name(m->s->grain));
     for (i = 0; i < sb->nkpis; i++) {
-        cols[i + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
+        static const char *const heads[] = {"\xCE\x94 previous", "\xCE\x94 PY", "", "", "% of target"};
+        static const char *const keys[] = {"previous", "last_year", "rolling", "ytd", "target"};
         const spec_colfmt *f = sb->colfmt ? &sb->colfmt[i] : NULL;
+        size_t c;
 
-        cols[i + 1].numeric = 1;
-        cols[i + 1].unit = f && f->format >= 0 && f->format <= QUIRE_UNIT_MONTHS
-                               ? (quire_unit)f->format
-                               : m->kpis[kpi_index(m, sb->kpis[i])].unit;
+        cols[i * per + 1].title = col_title(sb, i, m->kpis[kpi_index(m, sb->kpis[i])].label);
+        cols[i * per + 1].numeric = 1;
+        cols[i * per + 1].unit = f && f->format >= 0 && f->format <= QUIRE_UNIT_MONTHS
+                                     ? (quire_unit)f->format
+                                     : m->kpis[kpi_index(m, sb->kpis[i])].unit;
         sb_puts(&raw, ",");
         sb_csv_cstr(&raw, sb->kpis[i]);
+        for (c = 0; c < sb->ncompare; c++) {
+            spec_compare cmp = sb->compare[c];
+            char name[64];
+            if (cmp.kind == SPEC_CMP_ROLLING)
+                snprintf(name, sizeof name, "Last %d %ss", cmp.n, grain_name(m->s->grain));
+            else if (cmp.kind == SPEC_CMP_YTD)
+                snprintf(name, sizeof name, "%s", m->s->grain.fy_start > 1 ? "FYTD" : "YTD");
+            else
+                snprintf(name, sizeof name, "%s", heads[cmp.kind]);
+            cols[i * per + 2 + c].title = kstr(r, name);
+            cols[i * per + 2 + c].numeric = 1;
+            if (cmp.kind == SPEC_CMP_ROLLING)
+                sb_printf(&raw, ",%s.rolling_%d", sb->kpis[i], cmp.n);
+            else
+                sb_printf(&raw, ",%s.%s", sb->kpis[i], keys[cmp.kind]);
+        }
     }
     sb_puts(&raw, "\n");
     for (row = 0; row < nshown + 1; row++) {
@@ -506,20 +670,31 @@ static void build_kpi_table(report *r, const model *m, const spec_block *sb, doc
             int k = kpi_index(m, sb->kpis[i]);
             double v = model_kpi(m, gr, (size_t)k, rp, g);
 
+            size_t c;
+
             format_cell(buf, sizeof buf, v, m->kpis[k].unit, m->kpis[k].decimals,
                         sb->colfmt ? &sb->colfmt[i] : NULL);
-            cells[row * ncols + i + 1] = kstr(r, buf);
+            cells[row * ncols + i * per + 1] = kstr(r, buf);
             if (!sb->colfmt || sb->colfmt[i].format < SPEC_FORMAT_DATE)
-                values[row * ncols + i + 1] = v;
+                values[row * ncols + i * per + 1] = v;
             sb_puts(&raw, ",");
             csv_num(&raw, v);
+            for (c = 0; c < sb->ncompare; c++) {
+                double then = compare_value(m, gr, (size_t)k, sb->compare[c], rp, g);
+                char cb[96];
+                compare_text(cb, sizeof cb, m, (size_t)k, sb->compare[c], rp, v, then, 1);
+                cells[row * ncols + i * per + 2 + c] = kstr(r, cb);
+                sb_puts(&raw, ",");
+                csv_num(&raw, then);
+            }
         }
         sb_puts(&raw, "\n");
     }
     free(order);
     t->title = sb->title ? sb->title
                          : keep(r, sb->by_month
-                                       ? xasprintf("%s by month", group_name(gr, g0))
+                                       ? xasprintf("%s by %s", group_name(gr, g0),
+                                                   grain_name(m->s->grain))
                                        : xasprintf("Segments in %s", r->month_labels[mo]));
     t->ncols = ncols;
     t->cols = cols;
@@ -976,20 +1151,28 @@ report *report_build(const report_inputs *in)
     r->nmonths = m->nreport;
     r->month0 = s->month_from;
     for (rp = 0; rp < m->nreport; rp++) {
-        /* "Feb 2024" ("Feb. 2024" in de_DE): the month before the last
-         * space, the year after it; a label without one is its own short
-         * form. */
         const char *sp;
 
-        format_month_label(a, sizeof a, s->month_from + rp);
-        sp = strrchr(a, ' ');
+        grain_label(a, sizeof a, s->grain, s->month_from + rp);
         r->month_labels[rp] = xstrdup(a);
-        r->month_short[rp] = keep(r, xstrndup(a, sp ? (size_t)(sp - a) : strlen(a)));
-        r->month_year[rp] = kstr(r, sp ? sp + 1 : "");
+        if (s->grain.kind == GRAIN_WEEK) {          /* "2011-W05": "W05" over "2011" */
+            r->month_short[rp] = kstr(r, a + 5);
+            r->month_year[rp] = keep(r, xstrndup(a, 4));
+        } else if (s->grain.kind == GRAIN_YEAR) {   /* "2024", "FY2011/12" */
+            r->month_short[rp] = kstr(r, a);
+            r->month_year[rp] = "";
+        } else {
+            /* "Feb 2024" ("Feb. 2024" in de_DE), "Q1 FY2011/12": the name
+             * before the last space, the year after it; a label without one
+             * is its own short form. */
+            sp = s->grain.kind == GRAIN_MONTH ? strrchr(a, ' ') : strchr(a, ' ');
+            r->month_short[rp] = keep(r, xstrndup(a, sp ? (size_t)(sp - a) : strlen(a)));
+            r->month_year[rp] = kstr(r, sp ? sp + 1 : "");
+        }
         r->month_colors[rp] = month_shade(rp, m->nreport);
     }
-    format_month_label(a, sizeof a, s->month_from);
-    format_month_label(b, sizeof b, s->month_to);
+    grain_label(a, sizeof a, s->grain, s->month_from);
+    grain_label(b, sizeof b, s->grain, s->month_to);
     if (s->month_from == s->month_to)
         snprintf(r->period, sizeof r->period, "%s", a);
     else
@@ -1022,10 +1205,7 @@ report *report_build(const report_inputs *in)
             mi = (int)(rem % 3600 / 60);
             ss = (int)(rem % 60);
         } else {
-            int next = s->month_to + 1;
-            y = next / 12;
-            mo = next % 12 + 1;
-            d = 1;
+            civil_from_days(grain_last_day(s->grain, s->month_to) + 1, &y, &mo, &d);
         }
         snprintf(r->generated, sizeof r->generated, "%04d-%02d-%02d", y, mo, d);
         r->doc.generated = r->generated;
@@ -1197,7 +1377,7 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir,
         return -1;
     sb_puts(&out, "period,segment,kpi,value\n");
     for (rp = 0; rp < m->nreport; rp++) {
-        format_month(mon, sizeof mon, s->month_from + rp);
+        grain_key(mon, sizeof mon, s->grain, s->month_from + rp);
         for (g = 0; g < gr->nseg; g++)
             for (k = 0; k < m->nkpis; k++) {
                 double v = model_kpi(m, gr, k, rp, g);
@@ -1222,7 +1402,7 @@ static int export_grouping(const model *m, const grouping *gr, const char *dir,
     sb_puts(&out, ",period,segment\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int8_t *row = gr->seg + (size_t)(m->p_report + rp) * f->nentities;
-        format_month(mon, sizeof mon, s->month_from + rp);
+        grain_key(mon, sizeof mon, s->grain, s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
             if (row[e] < 0)
                 continue;
@@ -1276,7 +1456,7 @@ static int export_models(const model *m, const models *md, const char *dir,
     sb_puts(&out, "\n");
     for (rp = 0; rp < m->nreport; rp++) {
         const int p = m->p_report + rp;
-        format_month(mon, sizeof mon, m->s->month_from + rp);
+        grain_key(mon, sizeof mon, m->s->grain, m->s->month_from + rp);
         for (e = 0; e < f->nentities; e++) {
             int r = 0, fr = 0, mo = 0, c = ncl ? models_cluster_of(md, p, e) : -1;
             double cs = models_churn_score(md, p, e);

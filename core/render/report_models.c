@@ -204,7 +204,7 @@ static void cohorts(const model *m, const models *md, const spec_block *sb, int 
     }
     for (row = first; row <= p; row++) {
         size_t r = (size_t)(row - first + 1);
-        format_month_label(lab, sizeof lab, m->f->month0 + row);
+        grain_label(lab, sizeof lab, m->f->grain, m->f->month0 + row);
         rows[r] = k->keep(k->ctx, xasprintf("%s (%.0f)", lab, t->size[row]));
         for (col = 0; col < nc; col++) {
             size_t at = (size_t)row * (size_t)nc + (size_t)col;
@@ -288,7 +288,7 @@ void report_model_block(const model *m, const models *md, const spec_block *sb, 
     int p = m->p_report + rp;
     char mon[32];
 
-    format_month_label(mon, sizeof mon, m->s->month_from + rp);
+    grain_label(mon, sizeof mon, m->s->grain, m->s->month_from + rp);
     if (!strcmp(sb->show, "rfm_grid") || !strcmp(sb->show, "cohorts")) {
         doc_chart *c = &db->chart;
         db->kind = DOC_CHART;
@@ -309,7 +309,7 @@ void report_model_block(const model *m, const models *md, const spec_block *sb, 
         char cut[32];
         churn(md, &k, &db->table, raw);
         models_churn_of(md, &mc);
-        format_month_label(cut, sizeof cut, m->f->month0 + mc.cutoff);
+        grain_label(cut, sizeof cut, m->f->grain, m->f->month0 + mc.cutoff);
         db->table.title =
             sb->title ? sb->title
                       : k.keep(k.ctx, xasprintf("Churn model: no order in the %d months after "
@@ -322,7 +322,7 @@ void report_model_block(const model *m, const models *md, const spec_block *sb, 
         char at[32];
         clv(md, &k, &db->table, raw);
         models_clv_of(md, &mc);
-        format_month_label(at, sizeof at, m->f->month0 + mc.period);
+        grain_label(at, sizeof at, m->f->grain, m->f->month0 + mc.period);
         db->table.title =
             sb->title ? sb->title
                       : k.keep(k.ctx, xasprintf("Lifetime value models, fitted at %s on %.0f "

@@ -1357,10 +1357,14 @@ static int load_block_month(ctx *c, node *v, const char *where, int *out)
         free(t);
         return 0;
     }
-    mi = parse_month(t);
+    mi = c->s->grain.kind == GRAIN_MONTH ? parse_month(t) : grain_parse_bound(c->s->grain, t, 1);
     if (mi < 0 || mi < c->s->month_from || mi > c->s->month_to) {
-        fail(c, n, "\"month\" of %s must be last, first or a month of the report (YYYY-MM), "
-             "not \"%s\"", where, t);
+        if (c->s->grain.kind == GRAIN_MONTH)
+            fail(c, n, "\"month\" of %s must be last, first or a month of the report (YYYY-MM), "
+                 "not \"%s\"", where, t);
+        else
+            fail(c, n, "\"month\" of %s must be last, first or a date (YYYY-MM-DD) in a %s of "
+                 "the report, not \"%s\"", where, grain_name(c->s->grain), t);
         free(t);
         return -1;
     }
@@ -1594,16 +1598,193 @@ static int check_kpi_rowsel(ctx *c, node *v, spec_block *b)
     return rc;
 }
 
+/* ------------------------------------------------------------ comparisons */
+
+int spec_compare_index(const spec *s, spec_compare cmp)
+{
+    size_t i;
+
+    for (i = 0; i < s->ncompares; i++)
+        if (s->compares[i].kind == cmp.kind &&
+            (cmp.kind != SPEC_CMP_ROLLING || s->compares[i].n == cmp.n))
+            return (int)i;
+    return -1;
+}
+
+int spec_compare_reach(const spec *s, spec_compare cmp)
+{
+    /* a year of weeks is 52 or 53 of them */
+    int year = s->grain.kind == GRAIN_WEEK ? 53 : s->grain.kind == GRAIN_QUARTER ? 4
+               : s->grain.kind == GRAIN_YEAR ? 1 : 12;
+
+    switch (cmp.kind) {
+    case SPEC_CMP_LAST_YEAR:
+        return year;
+    case SPEC_CMP_ROLLING:
+        return cmp.n - 1;
+    case SPEC_CMP_YTD:
+        return year - 1;
+    default:
+        return 1;
+    }
+}
+
+double spec_kpi_target(const spec_kpi *k, const char *segment)
+{
+    size_t i;
+    double dflt = NAN;
+
+    for (i = 0; i < k->ntargets; i++) {
+        if (!k->targets[i].segment)
+            dflt = k->targets[i].value;
+        else if (strcmp(k->targets[i].segment, segment) == 0)
+            return k->targets[i].value;
+    }
+    return dflt;
+}
+
+/* "compare" of tiles or a table of KPIs: a list of previous, last_year,
+ * rolling_N, ytd, target. */
+static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
+{
+    static const char *const names[] = {"previous", "last_year", "rolling_3", "rolling_12", "ytd",
+                                        "target"};
+    node *n = get(c, v, "compare");
+    yaml_node_item_t *it;
+
+    if (!n)
+        return 0;
+    if (n->type == YAML_SCALAR_NODE)
+        return fail(c, n, "\"compare\" of %s is a list, e.g. [previous, last_year, ytd]", where);
+    if (want(c, n, YAML_SEQUENCE_NODE, "\"compare\""))
+        return -1;
+    b->compare = xcalloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
+                         sizeof *b->compare);
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        node *e = nd(c, *it);
+        spec_compare cmp = {SPEC_CMP_PREVIOUS, 0};
+        const char *t;
+        char *end;
+        size_t i;
+
+        if (want(c, e, YAML_SCALAR_NODE, "a comparison"))
+            return -1;
+        t = ynode_text(e);
+        if (strcmp(t, "previous") == 0)
+            cmp.kind = SPEC_CMP_PREVIOUS;
+        else if (strcmp(t, "last_year") == 0)
+            cmp.kind = SPEC_CMP_LAST_YEAR;
+        else if (strcmp(t, "ytd") == 0)
+            cmp.kind = SPEC_CMP_YTD;
+        else if (strcmp(t, "target") == 0)
+            cmp.kind = SPEC_CMP_TARGET;
+        else if (strncmp(t, "rolling_", 8) == 0 && t[8] >= '1' && t[8] <= '9' &&
+                 (cmp.n = (int)strtol(t + 8, &end, 10)) >= 2 && cmp.n <= 60 && !*end)
+            cmp.kind = SPEC_CMP_ROLLING;
+        else if (strncmp(t, "rolling_", 8) == 0)
+            return fail(c, e, "a rolling window is rolling_N with N a whole number from 2 to 60, "
+                        "not \"%s\"", t);
+        else {
+            const char *hint = closest_word(t, names, 6);
+            return fail(c, e, "unknown comparison \"%s\" in %s%s%s%s; comparisons: previous, "
+                        "last_year, rolling_N (N from 2 to 60), ytd, target", t, where,
+                        hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+        }
+        for (i = 0; i < b->ncompare; i++)
+            if (b->compare[i].kind == cmp.kind && b->compare[i].n == cmp.n)
+                return fail(c, e, "comparison \"%s\" is listed twice", t);
+        if (cmp.kind == SPEC_CMP_TARGET) {
+            size_t k, with = 0;
+            for (i = 0; i < b->nkpis; i++)
+                for (k = 0; k < c->s->nkpis; k++)
+                    if (strcmp(c->s->kpis[k].name, b->kpis[i]) == 0 && c->s->kpis[k].ntargets)
+                        with++;
+            if (!with)
+                return fail(c, e, "compare: target, but none of the KPIs of %s has a target; "
+                            "give them one under targets:", where);
+        }
+        b->compare[b->ncompare++] = cmp;
+        if (cmp.kind != SPEC_CMP_PREVIOUS && cmp.kind != SPEC_CMP_TARGET &&
+            spec_compare_index(c->s, cmp) < 0) {
+            c->s->compares = xrealloc(c->s->compares, (c->s->ncompares + 1) *
+                                                          sizeof *c->s->compares);
+            c->s->compares[c->s->ncompares++] = cmp;
+        }
+        if (spec_compare_reach(c->s, cmp) > c->s->lookback)
+            c->s->lookback = spec_compare_reach(c->s, cmp);
+    }
+    return 0;
+}
+
+/* targets: { KPI: number, KPI: { SEGMENT: number, All: number } } */
+static int load_targets(ctx *c, node *m)
+{
+    spec *s = c->s;
+    yaml_node_pair_t *p;
+
+    if (want(c, m, YAML_MAPPING_NODE, "targets"))
+        return -1;
+    for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        node *k = nd(c, p->key), *v = nd(c, p->value);
+        spec_kpi *kp = NULL;
+        size_t i;
+
+        if (want(c, k, YAML_SCALAR_NODE, "a KPI name"))
+            return -1;
+        for (i = 0; i < s->nkpis; i++)
+            if (strcmp(s->kpis[i].name, ynode_text(k)) == 0)
+                kp = &s->kpis[i];
+        if (!kp) {
+            const char **names = xmalloc((s->nkpis + 1) * sizeof *names);
+            const char *hint;
+            for (i = 0; i < s->nkpis; i++)
+                names[i] = s->kpis[i].name;
+            hint = closest_word(ynode_text(k), names, s->nkpis);
+            fail(c, k, "a target for \"%s\", which is not a KPI of the spec%s%s%s",
+                 ynode_text(k), hint ? "; did you mean \"" : "", hint ? hint : "",
+                 hint ? "\"?" : "");
+            free(names);
+            return -1;
+        }
+        if (kp->ntargets)
+            return fail(c, k, "KPI \"%s\" has its target twice", kp->name);
+        if (v->type == YAML_MAPPING_NODE) {
+            yaml_node_pair_t *q;
+            kp->targets = xcalloc((size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start) +
+                                      1, sizeof *kp->targets);
+            for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+                node *sk = nd(c, q->key);
+                spec_target *t = &kp->targets[kp->ntargets];
+                if (want(c, sk, YAML_SCALAR_NODE, "a segment name"))
+                    return -1;
+                if (strcmp(ynode_text(sk), "All") != 0 && spec_segment_index(s, ynode_text(sk)) < 0)
+                    return fail(c, sk, "a target for segment \"%s\", which is not a segment; "
+                                "targets name segments of \"segments\" or All", ynode_text(sk));
+                if (to_double(c, nd(c, q->value), "a target", -1e15, 1e15, &t->value))
+                    return -1;
+                t->segment = xstrdup(ynode_text(sk));
+                kp->ntargets++;
+            }
+        } else {
+            kp->targets = xcalloc(1, sizeof *kp->targets);
+            if (to_double(c, v, "a target", -1e15, 1e15, &kp->targets[0].value))
+                return -1;
+            kp->ntargets = 1;
+        }
+    }
+    return 0;
+}
+
 static int load_tiles(ctx *c, node *v, spec_block *b)
 {
-    static const char *const keys[] = {"kpis", "segment", "month", "segmentation"};
+    static const char *const keys[] = {"kpis", "segment", "month", "segmentation", "compare"};
 
     b->kind = BLOCK_TILES;
-    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 4))
+    if (want(c, v, YAML_MAPPING_NODE, "tiles") || check_keys(c, v, "tiles", keys, 5))
         return -1;
     if (load_block_segmentation(c, v, b) || load_kpi_list(c, v, "tiles", b) ||
         load_block_segment(c, v, "tiles", b) ||
-        load_block_month(c, v, "tiles", &b->month))
+        load_block_month(c, v, "tiles", &b->month) || load_compare(c, v, "tiles", b))
         return -1;
     return 0;
 }
@@ -1704,7 +1885,7 @@ static int load_table(ctx *c, node *v, spec_block *b)
 {
     static const char *const keys[] = {"title", "kpis", "by", "segment", "month", "totals",
                                        "source", "columns", "rows", "segmentation", "where",
-                                       "sort", "top", "bottom"};
+                                       "sort", "top", "bottom", "compare"};
     node *n;
 
     b->kind = BLOCK_TABLE;
@@ -1717,11 +1898,12 @@ static int load_table(ctx *c, node *v, spec_block *b)
         return -1;
     if (get(c, v, "source")) {
         /* A table of the source's own rows. */
-        static const char *const kpi_only[] = {"kpis", "by", "segment", "month", "segmentation"};
+        static const char *const kpi_only[] = {"kpis", "by", "segment", "month", "segmentation",
+                                               "compare"};
         size_t i, k;
         const spec_source *src;
 
-        if (refuse(c, v, kpi_only, 5, "a table of KPIs, not to a table of a source's rows"))
+        if (refuse(c, v, kpi_only, 6, "a table of KPIs, not to a table of a source's rows"))
             return -1;
         if (get_str(c, v, "source", 1, "a table", &b->source))
             return -1;
@@ -1760,9 +1942,9 @@ static int load_table(ctx *c, node *v, spec_block *b)
         return -1;
     if (b->by_customer) {
         /* A row per customer; its columns are checked by spec_bind(). */
-        static const char *const not_here[] = {"kpis", "segment", "totals"};
+        static const char *const not_here[] = {"kpis", "segment", "totals", "compare"};
 
-        if (refuse(c, v, not_here, 3, "a table of KPIs, not to a table by customer (filter "
+        if (refuse(c, v, not_here, 4, "a table of KPIs, not to a table by customer (filter "
                    "customers with where: segment == NAME)"))
             return -1;
         if (!(n = get(c, v, "columns")))
@@ -1778,7 +1960,8 @@ static int load_table(ctx *c, node *v, spec_block *b)
     if ((n = get(c, v, "columns")) != NULL || (n = get(c, v, "rows")) != NULL)
         return fail(c, n, "\"columns\" and \"rows\" belong to a table of a source's rows "
                     "(with \"source\") or by customer");
-    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b))
+    if (load_kpi_list(c, v, "a table", b) || load_block_segment(c, v, "a table", b) ||
+        load_compare(c, v, "a table", b))
         return -1;
     return check_kpi_rowsel(c, v, b);
 }
@@ -2046,18 +2229,24 @@ static int load_sections(ctx *c, node *l)
 
 /* ------------------------------------------------------------ periods, lua */
 
+/* A bound of the report (from, to) as a period of the spec's grain. */
 static int load_month(ctx *c, node *m, const char *key, int *out)
 {
     char *v;
     node *n = get(c, m, key);
+    const grain g = c->s->grain;
 
     if (!n)
         return fail(c, m, "periods needs \"%s\" (YYYY-MM)", key);
     if (scalar(c, n, "a period bound", &v))
         return -1;
-    *out = parse_month(v);
+    *out = g.kind == GRAIN_MONTH ? parse_month(v) : grain_parse_bound(g, v, strcmp(key, "to") == 0);
     if (*out < 0) {
-        fail(c, n, "\"%s\" must be a month (YYYY-MM), not \"%s\"", key, v);
+        if (g.kind == GRAIN_MONTH)
+            fail(c, n, "\"%s\" must be a month (YYYY-MM), not \"%s\"", key, v);
+        else
+            fail(c, n, "\"%s\" must be a month (YYYY-MM) or a date (YYYY-MM-DD)%s, not \"%s\"",
+                 key, g.kind == GRAIN_WEEK ? " or an ISO week (YYYY-Www)" : "", v);
         free(v);
         return -1;
     }
@@ -2067,27 +2256,43 @@ static int load_month(ctx *c, node *m, const char *key, int *out)
 
 static int load_periods(ctx *c, node *m)
 {
-    static const char *const keys[] = {"grain", "from", "to", "history"};
+    static const char *const keys[] = {"grain", "fiscal_year_start", "from", "to", "history"};
+    static const char *const grains[] = {"week", "month", "quarter", "year"};
     spec *s = c->s;
-    char *grain = NULL;
+    char *gname = NULL;
     node *h;
 
-    if (want(c, m, YAML_MAPPING_NODE, "periods") || check_keys(c, m, "periods", keys, 4))
+    if (want(c, m, YAML_MAPPING_NODE, "periods") || check_keys(c, m, "periods", keys, 5))
         return -1;
-    if (get_str(c, m, "grain", 0, "periods", &grain))
+    if (get_str(c, m, "grain", 0, "periods", &gname))
         return -1;
-    if (grain && strcmp(grain, "month") != 0) {
-        fail(c, get(c, m, "grain"), "periods.grain must be \"month\", not \"%s\"", grain);
-        free(grain);
-        return -1;
+    if (gname) {
+        int k = grain_kind_of(gname);
+        if (k < 0) {
+            const char *hint = closest_word(gname, grains, 4);
+            fail(c, get(c, m, "grain"), "periods.grain must be one of " GRAIN_NAMES
+                 ", not \"%s\"%s%s%s", gname, hint ? "; did you mean \"" : "", hint ? hint : "",
+                 hint ? "\"?" : "");
+            free(gname);
+            return -1;
+        }
+        s->grain.kind = (grain_kind)k;
+        free(gname);
     }
-    free(grain);
+    s->grain.fy_start = 1;
+    if ((h = get(c, m, "fiscal_year_start")) != NULL) {
+        long v;
+        if (to_long(c, h, "periods.fiscal_year_start (the month a fiscal year starts in)", 1, 12,
+                    &v))
+            return -1;
+        s->grain.fy_start = (int)v;
+    }
     if (load_month(c, m, "from", &s->month_from) || load_month(c, m, "to", &s->month_to))
         return -1;
     if (s->month_to < s->month_from)
         return fail(c, get(c, m, "to"), "periods.to comes before periods.from");
     if (s->month_to - s->month_from >= 120)
-        return fail(c, get(c, m, "to"), "a report covers at most 120 months");
+        return fail(c, get(c, m, "to"), "a report covers at most 120 %ss", grain_name(s->grain));
     h = get(c, m, "history");
     if (h) {
         long v;
@@ -2431,7 +2636,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
                                        "sources", "entities", "facts", "features", "segments",
                                        "segmentations", "kpis", "sections", "lua", "schedule", "page",
                                        "contents", "strict", "models", "locale", "currency",
-                                       "theme"};
+                                       "theme", "targets"};
     spec *s = c->s;
     node *n;
 
@@ -2460,7 +2665,7 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     if (fn(c, n))                                         \
         return -1;
     SECTION("periods", load_periods)
-    format_period_name(c->period, sizeof c->period, s->month_from, s->month_to);
+    grain_period_name(c->period, sizeof c->period, s->grain, s->month_from, s->month_to);
     publish_params(c);
     if (get_str(c, root, "title", 1, "the report spec", &s->title) ||
         get_str(c, root, "subtitle", 0, "the report spec", &s->subtitle) ||
@@ -2479,6 +2684,8 @@ static int load_root(ctx *c, node *root, const spec_override *ov, size_t nov)
     if (load_segments(c, n, get(c, root, "segmentations")))
         return -1;
     if ((n = get(c, root, "kpis")) != NULL && load_kpis(c, n))
+        return -1;
+    if ((n = get(c, root, "targets")) != NULL && load_targets(c, n))
         return -1;
     if ((n = get(c, root, "sections")) != NULL && load_sections(c, n))
         return -1;
@@ -2649,10 +2856,15 @@ void spec_free(spec *s)
         free(s->entity_attrs[i]);
     free(s->entity_attrs);
     for (i = 0; i < s->nkpis; i++) {
+        size_t t;
         free(s->kpis[i].name);
         free(s->kpis[i].script);
+        for (t = 0; t < s->kpis[i].ntargets; t++)
+            free(s->kpis[i].targets[t].segment);
+        free(s->kpis[i].targets);
     }
     free(s->kpis);
+    free(s->compares);
     for (i = 0; i < s->nsections; i++) {
         spec_section *sec = &s->sections[i];
         free(sec->title);
@@ -2679,6 +2891,7 @@ void spec_free(spec *s)
             free(b->x_title);
             free(b->y_title);
             free(b->matrix);
+            free(b->compare);
             for (k = 0; k < b->nkpis; k++)
                 free(b->kpis[k]);
             free(b->kpis);

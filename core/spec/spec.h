@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "date.h"
 #include "format.h"
 #include "error.h"
 #include "qlocale.h"
@@ -152,11 +153,34 @@ typedef struct spec_segmentation {
     spec_pos pos;
 } spec_segmentation;
 
+/* A KPI's target (targets:): for one segment of the first segmentation,
+ * for all customers ("All"), or, segment NULL, for every group. */
+typedef struct spec_target {
+    char *segment;
+    double value;
+} spec_target;
+
 typedef struct spec_kpi {
     char *name;
     char *script;     /* resolved path */
     spec_pos pos;
+    spec_target *targets;
+    size_t ntargets;
 } spec_kpi;
+
+/* A comparison beside a KPI's value (compare: of tiles and tables). */
+typedef enum spec_cmp_kind {
+    SPEC_CMP_PREVIOUS = 0, /* the period before */
+    SPEC_CMP_LAST_YEAR,    /* the same period a year before */
+    SPEC_CMP_ROLLING,      /* the KPI over the last n periods' sums added up */
+    SPEC_CMP_YTD,          /* ... over the (fiscal) year's periods so far */
+    SPEC_CMP_TARGET        /* the KPI's target (targets:), as attainment */
+} spec_cmp_kind;
+
+typedef struct spec_compare {
+    spec_cmp_kind kind;
+    int n;             /* ROLLING: periods (2..60) */
+} spec_compare;
 
 typedef enum spec_block_kind {
     BLOCK_PARAGRAPH = 0,
@@ -270,6 +294,8 @@ typedef struct spec_block {
     int sort_dir;            /* SPEC_SORT_ */
     spec_pos sort_pos;
     long top, bottom;        /* ... at most the first N by the highest (lowest) sort values */
+    spec_compare *compare;   /* TILES, TABLE of KPIs: what each KPI is compared with */
+    size_t ncompare;         /* (tiles without compare: the previous period alone) */
     char *show;              /* MODEL: rfm_grid, rfm_segments, clusters, cohorts */
     char *value;             /* MODEL: what its cells hold, or NULL (the default) */
     spec_pos pos;
@@ -308,8 +334,9 @@ typedef struct spec {
     spec_param *params;
     size_t nparams;
 
-    int month_from, month_to; /* report periods, month indices */
-    int history;              /* months loaded before month_from */
+    grain grain;              /* what a period is (date.h): a month unless periods.grain says */
+    int month_from, month_to; /* report periods, indices in grain (month indices by default) */
+    int history;              /* periods loaded before month_from */
 
     spec_source *sources;
     size_t nsources;
@@ -336,6 +363,12 @@ typedef struct spec {
 
     spec_kpi *kpis;
     size_t nkpis;
+    /* The comparisons the KPI stage evaluates (last_year, rolling, ytd: one
+     * of each asked for by a block), and how many periods before the first
+     * report period they reach back. */
+    spec_compare *compares;
+    size_t ncompares;
+    int lookback;
 
     spec_section *sections;
     size_t nsections;
@@ -396,6 +429,13 @@ typedef enum spec_cust {
     SPEC_CUST_DATE        /* a min or max of a date: the latest date up to the month's end */
 } spec_cust;
 spec_cust spec_customer_field(const spec *s, const char *name);
+
+/* The index of c in s->compares, or -1 (previous and target are not there). */
+int spec_compare_index(const spec *s, spec_compare c);
+/* KPI k's target for the group named segment ("All": all customers), or NAN. */
+double spec_kpi_target(const spec_kpi *k, const char *segment);
+/* The periods a comparison needs before p's own: a year, n - 1, ... */
+int spec_compare_reach(const spec *s, spec_compare c);
 
 /* The column src declares as name, or NULL. */
 const quire_column *spec_column(const spec_source *src, const char *name);

@@ -227,8 +227,151 @@ static void test_words(void)
     CHECK_STR(buf, "Nov 2023 \xE2\x80\x93 Jan 2024");
 }
 
+/* ISO weeks by the textbook rule, walking the days from Monday 1990-01-01:
+ * week = (ordinal - weekday + 10) / 7, week 0 belonging to the year before
+ * and 53 to the next when that year has no week 53. */
+static int naive_weeks_in(int y)
+{
+    /* a year has 53 weeks when it starts on a Thursday, or is a leap year
+     * starting on a Wednesday; Zeller-free: count from 1990-01-01 */
+    int wd = 0, yy; /* Monday = 0 */
+    for (yy = 1990; yy < y; yy++)
+        wd = (wd + (naive_leap(yy) ? 366 : 365)) % 7;
+    return wd == 3 || (wd == 2 && naive_leap(y)) ? 53 : 52;
+}
+
+static void test_iso_weeks(void)
+{
+    grain wk = {GRAIN_WEEK, 1};
+    int y, m, d, wd = 0, ord, bad = 0;
+
+    for (y = 1990; y <= 2040; y++) {
+        ord = 0;
+        for (m = 1; m <= 12; m++)
+            for (d = 1; d <= naive_month(y, m); d++) {
+                int ey = y, ew, gy, gw, p;
+                ord++;
+                ew = (ord - (wd + 1) + 10) / 7;
+                if (ew < 1) {
+                    ey = y - 1;
+                    ew = naive_weeks_in(y - 1);
+                } else if (ew > naive_weeks_in(y)) {
+                    ey = y + 1;
+                    ew = 1;
+                }
+                p = grain_period(wk, days_from_civil(y, m, d));
+                iso_week(p, &gy, &gw);
+                if (gy != ey || gw != ew || grain_first_day(wk, p) > days_from_civil(y, m, d) ||
+                    grain_last_day(wk, p) < days_from_civil(y, m, d) ||
+                    iso_week_period(ey, ew) != p)
+                    bad++;
+                wd = (wd + 1) % 7;
+            }
+    }
+    CHECK(bad == 0);
+}
+
+static void test_grains(void)
+{
+    grain wk = {GRAIN_WEEK, 1}, q = {GRAIN_QUARTER, 1}, yr = {GRAIN_YEAR, 1};
+    grain fq = {GRAIN_QUARTER, 4}, fy = {GRAIN_YEAR, 4}, fy3 = {GRAIN_YEAR, 3};
+    grain mo = {GRAIN_MONTH, 1}, fmo = {GRAIN_MONTH, 4}, fwk = {GRAIN_WEEK, 4};
+    char buf[64];
+    int p;
+
+    /* weeks across New Year */
+    grain_key(buf, sizeof buf, wk, grain_period(wk, days_from_civil(2011, 1, 1)));
+    CHECK_STR(buf, "2010-W52");
+    grain_key(buf, sizeof buf, wk, grain_period(wk, days_from_civil(2011, 1, 3)));
+    CHECK_STR(buf, "2011-W01");
+    grain_key(buf, sizeof buf, wk, grain_period(wk, days_from_civil(2021, 1, 3)));
+    CHECK_STR(buf, "2020-W53");
+    grain_key(buf, sizeof buf, wk, grain_period(wk, days_from_civil(2008, 12, 29)));
+    CHECK_STR(buf, "2009-W01");
+    CHECK(iso_week_period(2019, 53) == -1);
+    CHECK(iso_week_period(2015, 53) >= 0);
+    CHECK(grain_last_year(wk, iso_week_period(2021, 10)) == iso_week_period(2020, 10));
+    CHECK(grain_last_year(wk, iso_week_period(2020, 53)) == -1);
+    CHECK(grain_first_day(wk, iso_week_period(2011, 5)) == days_from_civil(2011, 1, 31));
+    CHECK(grain_last_day(wk, iso_week_period(2011, 5)) == days_from_civil(2011, 2, 6));
+    CHECK(grain_year_first(wk, iso_week_period(2021, 10)) == iso_week_period(2021, 1));
+    CHECK(grain_year_first(wk, grain_period(wk, days_from_civil(2021, 1, 2))) ==
+          iso_week_period(2020, 1));
+    /* a fiscal year of weeks: from the first week whose Thursday is in April */
+    CHECK(grain_year_first(fwk, iso_week_period(2012, 2)) ==
+          grain_period(wk, days_from_civil(2011, 4, 4)));
+    CHECK(grain_parse_bound(wk, "2011-W05", 0) == iso_week_period(2011, 5));
+    CHECK(grain_parse_bound(wk, "2011-W54", 0) == -1);
+    CHECK(grain_parse_bound(q, "2011-W05", 0) == -1);
+    CHECK(grain_parse_bound(wk, "2011-01", 0) == iso_week_period(2010, 52));
+    CHECK(grain_parse_bound(wk, "2011-01", 1) == iso_week_period(2011, 5));
+
+    /* calendar quarters and years; a leap February */
+    p = grain_period(q, days_from_civil(2024, 2, 29));
+    grain_label(buf, sizeof buf, q, p);
+    CHECK_STR(buf, "Q1 2024");
+    grain_key(buf, sizeof buf, q, p);
+    CHECK_STR(buf, "2024-Q1");
+    CHECK(grain_first_day(q, p) == days_from_civil(2024, 1, 1));
+    CHECK(grain_last_day(q, p) == days_from_civil(2024, 3, 31));
+    CHECK(grain_last_year(q, p) == grain_period(q, days_from_civil(2023, 3, 1)));
+    CHECK(grain_year_first(q, grain_period(q, days_from_civil(2024, 11, 30))) == p);
+    grain_label(buf, sizeof buf, yr, grain_period(yr, days_from_civil(2024, 12, 31)));
+    CHECK_STR(buf, "2024");
+    CHECK(grain_parse_bound(q, "2024-05", 0) == p + 1);
+    CHECK(grain_parse_bound(q, "2024-05-31", 1) == p + 1);
+
+    /* a fiscal year from April: FY2011/12 is April 2011 to March 2012 */
+    p = grain_period(fy, days_from_civil(2011, 4, 1));
+    CHECK(p == grain_period(fy, days_from_civil(2012, 3, 31)));
+    CHECK(p + 1 == grain_period(fy, days_from_civil(2012, 4, 1)));
+    CHECK(p - 1 == grain_period(fy, days_from_civil(2011, 3, 31)));
+    grain_label(buf, sizeof buf, fy, p);
+    CHECK_STR(buf, "FY2011/12");
+    CHECK(grain_first_day(fy, p) == days_from_civil(2011, 4, 1));
+    CHECK(grain_last_day(fy, p) == days_from_civil(2012, 3, 31));
+    grain_label(buf, sizeof buf, fy, grain_period(fy, days_from_civil(1999, 6, 1)));
+    CHECK_STR(buf, "FY1999/00");
+    p = grain_period(fq, days_from_civil(2012, 1, 10));
+    grain_label(buf, sizeof buf, fq, p);
+    CHECK_STR(buf, "Q4 FY2011/12");
+    grain_key(buf, sizeof buf, fq, p);
+    CHECK_STR(buf, "FY2011/12-Q4");
+    CHECK(grain_first_day(fq, p) == days_from_civil(2012, 1, 1));
+    CHECK(grain_year_first(fq, p) == grain_period(fq, days_from_civil(2011, 4, 1)));
+    grain_label(buf, sizeof buf, fq, grain_year_first(fq, p));
+    CHECK_STR(buf, "Q1 FY2011/12");
+    /* a fiscal year from March ends on 29 February in a leap year */
+    p = grain_period(fy3, days_from_civil(2024, 2, 29));
+    grain_label(buf, sizeof buf, fy3, p);
+    CHECK_STR(buf, "FY2023/24");
+    CHECK(grain_last_day(fy3, p) == days_from_civil(2024, 2, 29));
+    CHECK(grain_first_day(fy3, p + 1) == days_from_civil(2024, 3, 1));
+    /* months: the old indices; year to date from the fiscal start */
+    p = grain_period(mo, days_from_civil(2012, 2, 15));
+    CHECK(p == 2012 * 12 + 1);
+    CHECK(grain_year_first(mo, p) == 2012 * 12);
+    CHECK(grain_year_first(fmo, p) == 2011 * 12 + 3);
+    CHECK(grain_last_year(mo, p) == 2011 * 12 + 1);
+    grain_period_name(buf, sizeof buf, wk, iso_week_period(2010, 52), iso_week_period(2011, 7));
+    CHECK_STR(buf, "2010-W52 \xE2\x80\x93 2011-W07");
+    grain_period_name(buf, sizeof buf, mo, p - 2, p);
+    CHECK_STR(buf, "Dec 2011 \xE2\x80\x93 Feb 2012");
+    CHECK(grain_parse_key(fq, "FY2011/12-Q4") == grain_period(fq, days_from_civil(2012, 2, 1)));
+    CHECK(grain_parse_key(fq, "2011-Q4") == -1);
+    CHECK(grain_parse_key(q, "2011-Q4") == grain_period(q, days_from_civil(2011, 12, 1)));
+    CHECK(grain_parse_key(fy, "FY2011/12") == grain_period(fy, days_from_civil(2011, 6, 1)));
+    CHECK(grain_parse_key(fy, "FY2011/13") == -1);
+    CHECK(grain_parse_key(yr, "2011") == 2011);
+    CHECK(grain_parse_key(wk, "2020-W53") == iso_week_period(2020, 53));
+    CHECK(grain_parse_key(mo, "2020-02") == 2020 * 12 + 1);
+    CHECK(grain_kind_of("week") == GRAIN_WEEK && grain_kind_of("fortnight") == -1);
+}
+
 int main(void)
 {
+    test_iso_weeks();
+    test_grains();
     test_words();
     test_round_trips();
     test_anchors();

@@ -731,20 +731,20 @@ static int page_count(const char *path)
 static void test_tiles(const char *dir)
 {
     static const doc_tile up_good[] = {
-        {"Customer count", "All customers, Apr 2024", 10000, 9700, QUIRE_UNIT_COUNT, -1, 1},
-        {"Retention rate", NULL, 0.563, 0.548, QUIRE_UNIT_PERCENT, -1, 1},
-        {"Email open rate", NULL, 0.2790, 0.2792, QUIRE_UNIT_PERCENT, -1, 1},
-        {"Average order value", NULL, 227.71, NAN, QUIRE_UNIT_CURRENCY, -1, 1},
-        {"Website visits", NULL, 6.4, 6.4, QUIRE_UNIT_NUMBER, -1, 1},
+        {"Customer count", "All customers, Apr 2024", 10000, 9700, QUIRE_UNIT_COUNT, -1, 1, 0, NULL, 0},
+        {"Retention rate", NULL, 0.563, 0.548, QUIRE_UNIT_PERCENT, -1, 1, 0, NULL, 0},
+        {"Email open rate", NULL, 0.2790, 0.2792, QUIRE_UNIT_PERCENT, -1, 1, 0, NULL, 0},
+        {"Average order value", NULL, 227.71, NAN, QUIRE_UNIT_CURRENCY, -1, 1, 0, NULL, 0},
+        {"Website visits", NULL, 6.4, 6.4, QUIRE_UNIT_NUMBER, -1, 1, 0, NULL, 0},
     };
     static const doc_tile up_bad[] = {
-        {"Churn risk score", NULL, 79.5, 75.0, QUIRE_UNIT_SCORE, -1, 0},
+        {"Churn risk score", NULL, 79.5, 75.0, QUIRE_UNIT_SCORE, -1, 0, 0, NULL, 0},
     };
     static const doc_tile down_good[] = {
-        {"Churn risk score", NULL, 70.0, 80.0, QUIRE_UNIT_SCORE, -1, 0},
+        {"Churn risk score", NULL, 70.0, 80.0, QUIRE_UNIT_SCORE, -1, 0, 0, NULL, 0},
     };
     static const doc_tile neither[] = {
-        {"Net change", NULL, 5, 0, QUIRE_UNIT_COUNT, -1, -1},
+        {"Net change", NULL, 5, 0, QUIRE_UNIT_COUNT, -1, -1, 0, NULL, 0},
     };
     doc_block b = {.kind = DOC_TILES, .ntiles = 5, .tiles = up_good};
     doc_section sec = {"Tiles", NULL, 1, &b};
@@ -797,6 +797,29 @@ static void test_tiles(const char *dir)
     pdf = content_of(path);
     CHECK(occurrences(pdf, GOOD_FILL) == 0 && occurrences(pdf, BAD_FILL) == 0);
     free(pdf);
+
+    /* Comparison lines under the value, in their tones, in place of the
+     * change when the tile has none; the caption stays at the foot. */
+    {
+        static const doc_tile_line lines[] = {
+            {"vs 2020-W04 \xE2\x96\xB2 +69.8%", 1}, {"Last 4 weeks: $431,405", 0},
+            {"74.5% of target $150,000", -1}};
+        doc_tile cmp[] = {
+            {"Revenue", "All customers, 2021-W04", 111816, NAN, QUIRE_UNIT_CURRENCY, 0, 1, 1,
+             lines, 3},
+        };
+        b.tiles = cmp;
+        text = render_text(&doc, dir, "tiles-compare.pdf", 0, 0, path, sizeof path);
+        CHECK_CONTAINS(text, "vs 2020-W04 \xE2\x96\xB2 +69.8%");
+        CHECK_CONTAINS(text, "Last 4 weeks: $431,405");
+        CHECK_CONTAINS(text, "74.5% of target $150,000");
+        CHECK_CONTAINS(text, "All customers, 2021-W04");
+        CHECK(strstr(text, "no previous period") == NULL); /* no change line */
+        free(text);
+        pdf = content_of(path);
+        CHECK(occurrences(pdf, GOOD_FILL) >= 1 && occurrences(pdf, BAD_FILL) >= 1);
+        free(pdf);
+    }
 }
 
 /* A 300-row table: its header on every page, every row exactly once, a

@@ -1,6 +1,7 @@
 /* test_spec.c - the report spec loader: values, parameters, errors. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -431,6 +432,52 @@ static void test_expansion(void)
     }
 }
 
+/* Grains: bounds read in the grain, the fiscal year's start, targets and
+ * the comparisons the KPI stage evaluates (with how far back they reach). */
+static void test_grains(void)
+{
+    quire_error err;
+    spec *s;
+
+    s = load_variant("periods: { grain: month, from: \"${from}\", to: \"${to}\", history: 6 }",
+                     "periods: { grain: week, from: 2020-W50, to: 2021-01-31, history: 60 }", &err);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK(s->grain.kind == GRAIN_WEEK);
+        CHECK(s->month_from == iso_week_period(2020, 50));
+        CHECK(s->month_to == iso_week_period(2021, 4));
+        spec_free(s);
+    }
+    s = load_variant("periods: { grain: month, from: \"${from}\", to: \"${to}\", history: 6 }",
+                     "periods: { grain: quarter, fiscal_year_start: 4, from: 2020-01, "
+                     "to: 2021-12-31, history: 4 }\n"
+                     "targets: { count: { All: 10, VIP: 4 } }", &err);
+    CHECK(s != NULL);
+    if (s) {
+        grain g = {GRAIN_QUARTER, 4};
+        CHECK(s->grain.fy_start == 4);
+        CHECK(s->month_from == grain_period(g, days_from_civil(2020, 2, 1)));
+        CHECK(s->month_to - s->month_from == 7);
+        CHECK(spec_kpi_target(&s->kpis[0], "All") == 10);
+        CHECK(spec_kpi_target(&s->kpis[0], "VIP") == 4);
+        CHECK(isnan(spec_kpi_target(&s->kpis[0], "Other")));
+        spec_free(s);
+    }
+    s = load_variant(NULL, "      - tiles: { kpis: [count], compare: [previous, last_year, rolling_3, "
+                     "ytd] }\n      - table: { kpis: [count], compare: [rolling_3, rolling_12] }\n",
+                     &err);
+    CHECK(s != NULL);
+    if (s) {
+        spec_compare ly = {SPEC_CMP_LAST_YEAR, 0}, r3 = {SPEC_CMP_ROLLING, 3};
+        spec_compare r12 = {SPEC_CMP_ROLLING, 12}, prev = {SPEC_CMP_PREVIOUS, 0};
+        CHECK(s->ncompares == 4); /* last_year, rolling_3, ytd, rolling_12: each once */
+        CHECK(spec_compare_index(s, ly) == 0 && spec_compare_index(s, r3) == 1);
+        CHECK(spec_compare_index(s, r12) == 3 && spec_compare_index(s, prev) == -1);
+        CHECK(s->lookback == 12); /* a year of months */
+        spec_free(s);
+    }
+}
+
 int main(void)
 {
     check_template(dir, sizeof dir, "/tmp/quire-spec-");
@@ -450,6 +497,7 @@ int main(void)
     test_errors();
     test_blocks();
     test_expansion();
+    test_grains();
     {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
