@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "cli_alerts.h"
 #include "cli_schedule.h"
 #include "cli.h"
 #include "date.h"
@@ -48,6 +49,13 @@ static const char usage_main[] =
     "                  render and deliver a failed or skipped period now\n"
     "  history --state FILE\n"
     "                  list scheduled runs and their deliveries\n"
+    "  subscribe REPORT --email ADDRESS|--webhook URL --state FILE\n"
+    "                  deliver a report's scheduled runs to one more recipient\n"
+    "  subscriptions list|rm\n"
+    "                  list or remove subscriptions\n"
+    "  alert REPORT --kpi KPI --if CONDITION --email ADDRESS --state FILE\n"
+    "                  send an alert when a scheduled run's KPI breaches a threshold\n"
+    "  alerts list|rm  list or remove alerts\n"
     "\n"
     "Options:\n"
     "  -h, --help      show help (quire COMMAND --help for a command)\n"
@@ -513,10 +521,19 @@ int main(int argc, char **argv)
         return cli_rerun(argc - 2, argv + 2);
     if (strcmp(cmd, "history") == 0)
         return cli_history(argc - 2, argv + 2);
+    if (strcmp(cmd, "subscribe") == 0)
+        return cli_subscribe(argc - 2, argv + 2);
+    if (strcmp(cmd, "subscriptions") == 0)
+        return cli_subscriptions(argc - 2, argv + 2);
+    if (strcmp(cmd, "alert") == 0)
+        return cli_alert(argc - 2, argv + 2);
+    if (strcmp(cmd, "alerts") == 0)
+        return cli_alerts(argc - 2, argv + 2);
     {
         static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
                                            "next", "schedule", "run-due", "rerun", "history",
-                                           "init"};
+                                           "init", "subscribe", "subscriptions", "alert",
+                                           "alerts"};
         const char *hint = closest_word(cmd, cmds, sizeof cmds / sizeof cmds[0]);
         quire_error err;
         quire_err(&err, QUIRE_EXIT_USAGE, "unknown command \"%s\"%s%s%s", cmd,
