@@ -905,7 +905,7 @@ void alert_text(const alert *a, const alert_event *e, const char *link, strbuf *
         double ch = (e->value - e->previous) / fabs(e->previous);
         char c[40];
         num(p, sizeof p, e->previous);
-        num(c, sizeof c, ch * 100);
+        snprintf(c, sizeof c, "%+.1f", ch * 100);
         num(t, sizeof t, a->threshold * 100);
         sb_printf(out, "%s of %s changed by %s%% month on month (%s in %s, from %s the month "
                        "before): %s the threshold of %s%%.\n",
@@ -917,6 +917,9 @@ void alert_text(const alert *a, const alert_event *e, const char *link, strbuf *
     }
     sb_printf(out, "\nReport: %s\nSegment: %s\nPeriod: %s\nValue: %s\n", a->report,
               segment_words(a), e->period, v);
+    if (a->measure == ALERT_CHANGE)
+        sb_printf(out, "Previous month: %s\nChange: %+.1f%%\n", p,
+                  (e->value - e->previous) / fabs(e->previous) * 100);
     if (a->measure == ALERT_CHANGE)
         sb_printf(out, "Threshold: change %s %s%%\n", op_text[a->op], t);
     else

@@ -374,7 +374,7 @@ static void alternative_part(strbuf *b, const char *body, const deliver_job *j)
 {
     strbuf text = {0}, html = {0}, parts = {0};
     char boundary[64];
-    const char *p;
+    const char *p, *end;
 
     sb_printf(&text, "%s", body);
     if (text.len && text.s[text.len - 1] != '\n')
@@ -384,14 +384,17 @@ static void alternative_part(strbuf *b, const char *body, const deliver_job *j)
                    "<body style=\"margin:0;padding:16px;background:#ffffff;\">\n"
                    "<p style=\"font-family:Helvetica,Arial,sans-serif;font-size:14px;"
                    "color:#111827;\">");
-    for (p = body; *p; p++) {
+    end = body + strlen(body);
+    while (end > body && (end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    for (p = body; p < end; p++) {
         /* the body's line breaks as <br>, the rest escaped */
         size_t n = strcspn(p, "\r\n");
-        char *line = xstrndup(p, n);
+        char *line = xstrndup(p, n < (size_t)(end - p) ? n : (size_t)(end - p));
         summary_html_escape(&html, line);
         free(line);
         p += n;
-        if (!*p)
+        if (p >= end)
             break;
         if (*p == '\r' && p[1] == '\n')
             p++;

@@ -7,7 +7,7 @@
 . tests/lib.sh
 PY=tests/fixtures
 pids=""
-stop_servers() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+stop_servers() { for p in $pids; do kill "$p" 2>/dev/null; done; [ -n "$KEEP" ] && cp -r "$T" "$KEEP"; rm -rf "$T"; }
 trap stop_servers EXIT
 
 "$QUIRE" sample --out "$T/data" --customers 300 --orders 3000 --months 24 --from 2023-01 \
