@@ -197,7 +197,67 @@ exits 0 "the period after" "$QUIRE" run-due "$T/spec.yaml" --state "$S" \
 [ "$(mails_to sub@example.com)" -eq 3 ] && ok || bad "an unsubscribed address got a run: $(mails_to sub@example.com)"
 [ "$(mails_to ops@example.com)" -le 2 ] && ok || bad "a removed alert fired"
 
-# 7. Secrets: never in the ledger, the logs or the errors.
+# 7. The daemon, stopped and started again at the same time: the alert of
+#    its run fires once.
+sed -e 's/name: monthly/name: daemon/' "$T/spec.yaml" >"$T/daemon.yaml"
+exits 0 "an alert for the daemon" "$QUIRE" alert daemon --kpi customer_count \
+    --if "value > 0" --email daemon-ops@example.com --state "$T/daemon.db"
+for n in 1 2; do
+    "$QUIRE" schedule "$T/daemon.yaml" --state "$T/daemon.db" --now 2024-05-01T04:00:30Z $P \
+        2>>"$T/daemon.err" &
+    dpid=$!
+    i=0
+    while [ "$(sql "$T/daemon.db" "select count(*) from runs where status='done'")" != 1 ] && [ $i -lt 600 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    sleep 0.3
+    kill -TERM $dpid 2>/dev/null
+    wait $dpid
+done
+[ "$(mails_to daemon-ops@example.com)" -eq 1 ] && ok || bad "daemon alert: $(mails_to daemon-ops@example.com) emails"
+
+# 8. SIGKILL at random moments while four runs, each breaching an alert, are
+#    caught up; then a last pass finishes the work. Each (alert, period) is
+#    one event, sent to its target under one Message-ID (email is at least
+#    once: a kill between the server's answer and the ledger's record sends
+#    the same message again, which the Message-ID lets a mail system drop).
+sed -e 's/name: monthly/name: crash/' -e 's/catch_up: latest/catch_up: all\n  catch_up_max: 4/' \
+    "$T/spec.yaml" >"$T/crash.yaml"
+C=$T/crash.db
+exits 0 "an alert for the crash runs" "$QUIRE" alert crash --kpi customer_count \
+    --if "value > 0" --email crash-ops@example.com --state "$C"
+exits 0 "the crash report's first pass" "$QUIRE" run-due "$T/crash.yaml" --state "$C" \
+    --now 2024-01-01T05:05:00Z $P -q
+i=0
+while [ $i -lt 8 ]; do
+    "$QUIRE" schedule "$T/crash.yaml" --state "$C" --now 2024-05-15T12:00:00Z $P -q 2>/dev/null &
+    k=$!
+    sleep "0.$(od -An -N1 -tu1 /dev/urandom | awk '{printf "%02d", $1 % 90}')"
+    kill -KILL $k 2>/dev/null
+    wait $k 2>/dev/null
+    i=$((i + 1))
+done
+for n in 1 2 3 4; do
+    timeout 120 "$QUIRE" run-due "$T/crash.yaml" --state "$C" --now 2024-05-15T12:00:00Z $P -q
+    [ "$(sql "$C" "select count(*) from runs where status in ('pending','running','abandoned','delivering')")" = 0 ] && break
+done
+[ "$(sql "$C" "select count(*) from runs where status='done'")" = 5 ] && ok || bad "crash: runs: $(sql "$C" "select period, status from runs")"
+[ "$(sql "$C" "select count(*) from alert_events")" = 5 ] && ok || bad "crash: events: $(sql "$C" "select period from alert_events")"
+[ "$(sql "$C" "select count(*) from deliveries where channel='alert' and status='sent'")" = 5 ] && ok || bad "crash: alert deliveries: $(sql "$C" "select status, recipient from deliveries where channel='alert'")"
+python3 - "$T/mail" <<'PYEOF' && ok || bad "crash: alert emails by period"
+import email, glob, sys
+ids = {}
+for f in glob.glob(sys.argv[1] + "/*.eml"):
+    m = email.message_from_binary_file(open(f, "rb"))
+    if m["X-Envelope-To"] != "crash-ops@example.com":
+        continue
+    period = m["Subject"].split()[-1].rstrip(")")
+    ids.setdefault(period, set()).add(m["Message-ID"])
+assert sorted(ids) == ["2023-12", "2024-01", "2024-02", "2024-03", "2024-04"], ids
+assert all(len(v) == 1 for v in ids.values()), ids
+PYEOF
+
+# 9. Secrets: never in the ledger, the logs or the errors.
 for f in "$T"/*.err "$T/err" "$T/out" "$T/mail.log" "$T/hook.log"; do
     [ -f "$f" ] || continue
     if grep -q -e "smtp-Secret-77" -e "hook-Secret-42" "$f"; then bad "a secret in $f"; else ok; fi
