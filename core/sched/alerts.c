@@ -80,6 +80,15 @@ static const char *target_problem(const char *channel, const char *address,
         return "a URL is one line without spaces or control characters";
     if (strlen(address) >= 512)
         return "the URL is longer than 511 characters";
+    {
+        /* a user name or password in the URL would be kept in the ledger
+         * and shown by the lists: a token comes from --token-env */
+        const char *host = strstr(address, "://") + 3;
+        size_t auth = strcspn(host, "/?#");
+        if (memchr(host, '@', auth))
+            return "a URL with a user name or password in it; give a token with --token-env "
+                   "instead, which is read from the environment when it is sent";
+    }
     for (p = token_env ? token_env : ""; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               *p == '_'))
@@ -91,7 +100,21 @@ static const char *target_problem(const char *channel, const char *address,
 static int bad_target(state *st, const char *channel, const char *address, const char *why,
                       quire_error *err)
 {
-    char *shown = quoted_for_message(address);
+    const char *host = strstr(address, "://");
+    char *masked = NULL, *shown;
+
+    /* a login in a URL is shown as ***, as deliveries show it */
+    if (host) {
+        size_t auth = strcspn(host + 3, "/?#"), k;
+        const char *last = NULL;
+        for (k = 0; k < auth; k++)
+            if (host[3 + k] == '@')
+                last = host + 3 + k;
+        if (last)
+            masked = xasprintf("%.*s***%s", (int)(host + 3 - address), address, last);
+    }
+    shown = quoted_for_message(masked ? masked : address);
+    free(masked);
     quire_err_at(err, QUIRE_EXIT_USAGE, state_path(st), 0, 0, "%s %s: %s", channel, shown, why);
     free(shown);
     return -1;

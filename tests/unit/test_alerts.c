@@ -269,6 +269,14 @@ static void test_subscriptions(void)
     CHECK(sub_add(st, &s, 104, NULL, &err) == -1);
     snprintf(s.address, sizeof s.address, "https://a.example.com/\nX-Injected: 1");
     CHECK(sub_add(st, &s, 104, NULL, &err) == -1);
+    snprintf(s.address, sizeof s.address, "https://user:Secret-9@a.example.com/q");
+    memset(&err, 0, sizeof err);
+    CHECK(sub_add(st, &s, 104, NULL, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--token-env");
+    CHECK_CONTAINS(err.msg, "\"https://***@a.example.com/q\"");
+    CHECK(strstr(err.msg, "Secret-9") == NULL);
+    snprintf(s.address, sizeof s.address, "https://a.example.com/q?to=a@b.com");
+    CHECK(sub_add(st, &s, 104, NULL, &err) == 0); /* an @ after the host is no login */
     snprintf(s.address, sizeof s.address, "https://a.example.com/");
     snprintf(s.token_env, sizeof s.token_env, "A;rm");
     CHECK(sub_add(st, &s, 104, NULL, &err) == -1);
@@ -290,7 +298,7 @@ static void test_subscriptions(void)
     }
     free(list);
     CHECK(sub_list(st, NULL, &list, &n, &err) == 0);
-    CHECK(n == 3);
+    CHECK(n == 4);
     free(list);
     CHECK(sub_find(st, "monthly", "email", "a@example.com", &found, &have, &err) == 0 && have);
     CHECK(sub_find(st, "weekly", "email", "a@example.com", &found, &have, &err) == 0 && !have);
