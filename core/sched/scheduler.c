@@ -486,10 +486,10 @@ static void read_summary(const char *pdf, strbuf *text, strbuf *html)
             sb_add(text, buf, n);
         while ((n = fread(buf, 1, sizeof buf, fh)) > 0)
             sb_add(html, buf, n);
-        sb_add(text, "", 0);
-        sb_add(html, "", 0);
-        text->len--;
-        html->len--;
+        if (!text->s) /* an empty file: an empty summary, not none */
+            sb_add(text, "", 0);
+        if (!html->s)
+            sb_add(html, "", 0);
     }
     if (ft)
         fclose(ft);

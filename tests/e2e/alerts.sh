@@ -133,7 +133,8 @@ PYEOF
 # 3. The scheduled email: multipart/mixed of a multipart/alternative (text
 #    and HTML summary) and the PDF; the tiles' values are kpis.csv's.
 OM=$(grep -l "X-Envelope-To: owner@example.com" "$T"/mail/*.eml)
-python3 - "$OM" "$T/ref/kpis.csv" "$T/mailed.pdf" <<'PYEOF' && ok || bad "the scheduled email's parts"
+RUNPDF=$(sql "$S" "select output from runs where period='2024-04' and rerun=0")
+python3 - "$OM" "$T/ref/kpis.csv" "$T/mailed.pdf" "$RUNPDF" <<'PYEOF' && ok || bad "the scheduled email's parts"
 import csv, email, re, sys
 msg = email.message_from_binary_file(open(sys.argv[1], "rb"))
 assert msg.get_content_type() == "multipart/mixed", msg.get_content_type()
@@ -153,6 +154,12 @@ assert m and m.group(1) == shown, (m and m.group(1), shown, text[:600])
 assert shown in html, "tile value not in the HTML"
 assert "<script" not in html.lower() and "<style" not in html.lower()
 assert "style=" in html
+# the summary whole, as the run wrote it beside its PDF
+side_text = open(sys.argv[4] + ".summary.txt", encoding="utf-8").read()
+side_html = open(sys.argv[4] + ".summary.html", encoding="utf-8").read()
+assert text.replace("\r\n", "\n").endswith("\n\n" + side_text), "the text part's summary"
+assert side_html in html.replace("\r\n", "\n"), "the HTML part's summary"
+assert side_html.rstrip().endswith("</div>")
 # the top answers are there, in both
 assert "Which segments are growing or shrinking the fastest?" in text
 assert "Which segments are growing or shrinking the fastest?" in html
