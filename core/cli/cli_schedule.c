@@ -29,18 +29,20 @@ static const char usage_next[] =
 
 static const char usage_schedule[] =
     "Usage: quire schedule SPEC... --state FILE [--out DIR] [--param NAME=VALUE]...\n"
-    "                      [--now TIME] [-q] [-v]\n"
+    "                      [--now TIME] [--base-url URL] [-q] [-v]\n"
     "\n"
     "Run each report at the times of its schedule section until stopped with\n"
     "SIGTERM or SIGINT (the current render is abandoned and redone on restart).\n"
     "FILE is the SQLite ledger of runs and deliveries; one scheduler at a time may\n"
     "use it. Rendered PDFs are kept in DIR (default FILE.runs). --now starts the\n"
     "scheduler's clock at TIME (for tests; ISO 8601, read in the schedules' zone\n"
-    "when it has no offset). See docs/scheduling.md.\n";
+    "when it has no offset). After each run its subscribers get it too and its\n"
+    "alerts are checked; --base-url (or QUIRE_BASE_URL) is the report server's\n"
+    "address that alerts link to. See docs/scheduling.md.\n";
 
 static const char usage_run_due[] =
     "Usage: quire run-due SPEC... --state FILE [--now TIME] [--out DIR]\n"
-    "                     [--param NAME=VALUE]... [-q] [-v]\n"
+    "                     [--param NAME=VALUE]... [--base-url URL] [-q] [-v]\n"
     "\n"
     "Run once whatever is due at TIME (default now), missed runs by each report's\n"
     "catch_up policy, deliveries whose retry time has come, and exit. For use from\n"
@@ -53,7 +55,7 @@ static const char usage_run_due[] =
 
 static const char usage_rerun[] =
     "Usage: quire rerun SPEC PERIOD --state FILE [--force] [--now TIME] [--out DIR]\n"
-    "                   [--param NAME=VALUE]... [-q] [-v]\n"
+    "                   [--param NAME=VALUE]... [--base-url URL] [-q] [-v]\n"
     "\n"
     "Render and deliver the report's run for PERIOD (as the ledger labels it:\n"
     "2024-04, 2024-Q1, 2024, 2024-04-30) now: one that failed, was skipped,\n"
@@ -252,6 +254,8 @@ static int cmd_sched(enum sched_cmd cmd, int argc, char **argv)
             o.work_dir = val;
         } else if ((val = cli_opt(argc, argv, &i, "--now", NULL, &bad)) != NULL) {
             now_text = val;
+        } else if ((val = cli_opt(argc, argv, &i, "--base-url", NULL, &bad)) != NULL) {
+            o.base_url = val;
         } else if ((val = cli_opt(argc, argv, &i, "--param", "-p", &bad)) != NULL) {
             const char *eq = strchr(val, '=');
             if (!eq || eq == val) {
@@ -302,6 +306,16 @@ static int cmd_sched(enum sched_cmd cmd, int argc, char **argv)
     }
     o.params = params;
     o.nparams = nparams;
+    if (!o.base_url && getenv("QUIRE_BASE_URL") && *getenv("QUIRE_BASE_URL"))
+        o.base_url = getenv("QUIRE_BASE_URL");
+    if (o.base_url && (header_text_problem(o.base_url) ||
+                       (strncmp(o.base_url, "http://", 7) != 0 &&
+                        strncmp(o.base_url, "https://", 8) != 0))) {
+        rc = cli_usage_error(usage, "--base-url (or QUIRE_BASE_URL) must be an http:// or "
+                                    "https:// URL of one line, not \"%s\"",
+                             o.base_url);
+        goto done;
+    }
     for (k = 0; k < nspecs; k++) {
         size_t j;
         v[k] = schedule_load(specs[k], params, nparams, &err);

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "cli_alerts.h"
 #include "cli_schedule.h"
 #include "cli_serve.h"
 #include "cli.h"
@@ -49,6 +50,13 @@ static const char usage_main[] =
     "                  render and deliver a failed or skipped period now\n"
     "  history --state FILE\n"
     "                  list scheduled runs and their deliveries\n"
+    "  subscribe REPORT --email ADDRESS|--webhook URL --state FILE\n"
+    "                  deliver a report's scheduled runs to one more recipient\n"
+    "  subscriptions list|rm\n"
+    "                  list or remove subscriptions\n"
+    "  alert REPORT --kpi KPI --if CONDITION --email ADDRESS --state FILE\n"
+    "                  send an alert when a scheduled run's KPI breaches a threshold\n"
+    "  alerts list|rm  list or remove alerts\n"
     "  serve --reports DIR --state FILE\n"
     "                  serve the reports as web pages and an HTTP API\n"
     "  user add NAME, token add NAME\n"
@@ -524,10 +532,19 @@ int main(int argc, char **argv)
         return cli_user(argc - 2, argv + 2);
     if (strcmp(cmd, "token") == 0)
         return cli_token(argc - 2, argv + 2);
+    if (strcmp(cmd, "subscribe") == 0)
+        return cli_subscribe(argc - 2, argv + 2);
+    if (strcmp(cmd, "subscriptions") == 0)
+        return cli_subscriptions(argc - 2, argv + 2);
+    if (strcmp(cmd, "alert") == 0)
+        return cli_alert(argc - 2, argv + 2);
+    if (strcmp(cmd, "alerts") == 0)
+        return cli_alerts(argc - 2, argv + 2);
     {
         static const char *const cmds[] = {"run",  "validate", "preview", "plugins", "sample",
                                            "next", "schedule", "run-due", "rerun", "history",
-                                           "init", "serve", "user", "token"};
+                                           "init", "serve", "user", "token", "subscribe",
+                                           "subscriptions", "alert", "alerts"};
         const char *hint = closest_word(cmd, cmds, sizeof cmds / sizeof cmds[0]);
         quire_error err;
         quire_err(&err, QUIRE_EXIT_USAGE, "unknown command \"%s\"%s%s%s", cmd,

@@ -375,6 +375,8 @@ int run_report(const run_opts *o, quire_error *err)
     }
     if (atomic_batch_commit(&outputs, err))
         goto done;
+    if (o->done && o->done(report_doc(r), m, o->done_ctx, err))
+        goto done;
     qprogress_done();
     qlog(LOG_INFO, "total %.3f s", now() - t0);
     for (k = 0; k < nwrote && quire_log_level >= LOG_WARN; k++)

@@ -6,11 +6,19 @@
 
 #include <stddef.h>
 
+#include "doc.h"
 #include "error.h"
+#include "model.h"
 #include "spec.h"
 
 /* The outputs a run writes (a set: RUN_PDF | RUN_HTML...). */
 enum { RUN_PDF = 1u << 0, RUN_HTML = 1u << 1, RUN_XLSX = 1u << 2 };
+
+/* Called once the report is written, with its document and its model (the
+ * KPIs computed): the scheduler keeps the values its alerts compare and the
+ * summary its emails carry. Both are borrowed for the call. Returns 0, or -1
+ * with err set, which fails the run. */
+typedef int (*run_done_fn)(const quire_doc *doc, const model *m, void *ctx, quire_error *err);
 
 typedef struct run_opts {
     const char *spec_path;
@@ -21,6 +29,8 @@ typedef struct run_opts {
     size_t nparams;
     const char *data_root;     /* NULL = none; else every source, script and output path
                                   must resolve inside it (docs/security.md) */
+    run_done_fn done;          /* NULL = none */
+    void *done_ctx;
 } run_opts;
 
 /* "pdf", "html", "xlsx" or a comma list of them ("pdf,html") as a set of

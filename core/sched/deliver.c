@@ -16,6 +16,7 @@
 
 #include "atomic.h"
 #include "date.h"
+#include "summary.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -336,7 +337,7 @@ static void crlf(strbuf *b, const char *s)
 /* A text/plain part (its header fields, a blank line, the text): the text
  * as it is (8bit) with CRLF line ends, or in base64 when a line of it is
  * longer than the 998 characters a line of a message may have (RFC 5322). */
-static void text_part(strbuf *b, const char *text)
+static void text_part_as(strbuf *b, const char *text, const char *subtype)
 {
     strbuf t = {0};
     size_t i, col = 0, longest = 0;
@@ -348,7 +349,7 @@ static void text_part(strbuf *b, const char *text)
         if (col > longest)
             longest = col;
     }
-    sb_puts(b, "Content-Type: text/plain; charset=utf-8\r\n");
+    sb_printf(b, "Content-Type: text/%s; charset=utf-8\r\n", subtype);
     if (longest > 998) {
         sb_puts(b, "Content-Transfer-Encoding: base64\r\n\r\n");
         base64(b, (const unsigned char *)t.s, t.len);
@@ -358,6 +359,64 @@ static void text_part(strbuf *b, const char *text)
         sb_puts(b, "\r\n");
     }
     sb_free(&t);
+}
+
+static void text_part(strbuf *b, const char *text)
+{
+    text_part_as(b, text, "plain");
+}
+
+/* The body and the summary of job j as a multipart/alternative part: the
+ * text (the body, then the summary's text) and the HTML (the body's
+ * paragraphs, escaped, then the summary's HTML), with a boundary of its own
+ * that neither holds. */
+static void alternative_part(strbuf *b, const char *body, const deliver_job *j)
+{
+    strbuf text = {0}, html = {0}, parts = {0};
+    char boundary[64];
+    const char *p, *end;
+
+    sb_printf(&text, "%s", body);
+    if (text.len && text.s[text.len - 1] != '\n')
+        sb_puts(&text, "\n");
+    sb_printf(&text, "\n%s", j->summary_text ? j->summary_text : "");
+    sb_puts(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\n"
+                   "<body style=\"margin:0;padding:16px;background:#ffffff;\">\n"
+                   "<p style=\"font-family:Helvetica,Arial,sans-serif;font-size:14px;"
+                   "color:#111827;\">");
+    end = body + strlen(body);
+    while (end > body && (end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    for (p = body; p < end; p++) {
+        /* the body's line breaks as <br>, the rest escaped */
+        size_t n = strcspn(p, "\r\n");
+        char *line = xstrndup(p, n < (size_t)(end - p) ? n : (size_t)(end - p));
+        summary_html_escape(&html, line);
+        free(line);
+        p += n;
+        if (p >= end)
+            break;
+        if (*p == '\r' && p[1] == '\n')
+            p++;
+        sb_puts(&html, "<br>\n");
+    }
+    sb_puts(&html, "</p>\n");
+    sb_puts(&html, j->summary_html);
+    sb_puts(&html, "</body></html>\n");
+    text_part(&parts, text.s);
+    deliver_boundary(boundary, sizeof boundary, parts.s, parts.len);
+    /* the boundary must not be in the HTML either */
+    while (memmem(html.s, html.len, boundary, strlen(boundary)))
+        deliver_boundary(boundary, sizeof boundary, parts.s, parts.len);
+    sb_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n--%s\r\n",
+              boundary, boundary);
+    sb_add(b, parts.s, parts.len);
+    sb_printf(b, "--%s\r\n", boundary);
+    text_part_as(b, html.s, "html");
+    sb_printf(b, "--%s--\r\n", boundary);
+    sb_free(&text);
+    sb_free(&html);
+    sb_free(&parts);
 }
 
 /* The length of the well-formed UTF-8 sequence at s, or 0. */
@@ -696,8 +755,12 @@ int deliver_message(const deliver_job *j, const char *pdf, size_t len, strbuf *m
     subst(&subj, t->subject ? t->subject : "{report} {period}", j);
     subst(&body, t->body ? t->body : "The {report} report for {period} is attached.\n", j);
     /* The parts first, then a boundary that none of them holds: a body
-     * cannot end its part early or forge one. */
-    text_part(&parts, body.s);
+     * cannot end its part early or forge one. With a summary, the text is
+     * a multipart/alternative of the text and its HTML. */
+    if (j->summary_html)
+        alternative_part(&parts, body.s, j);
+    else
+        text_part(&parts, body.s);
     fname = safe_file_name(j->report, j->period);
     deliver_boundary(boundary, sizeof boundary, parts.s, parts.len);
     headers(m, t, j->recipient, subj.s, j->key);
@@ -801,7 +864,10 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
                 return -1;
             }
     }
-    if (t->json) {
+    if (j->json) {
+        sb_puts(&body, j->json);
+        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    } else if (t->json) {
         sb_puts(&body, "{\"report\": ");
         sb_json_cstr(&body, j->report);
         sb_puts(&body, ", \"period\": ");

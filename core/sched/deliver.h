@@ -25,6 +25,13 @@ typedef struct deliver_job {
     const char *date;        /* the fire date, YYYY-MM-DD */
     long long run_id;
     const char *key;         /* stable per run and recipient: Message-ID, idempotency key */
+    /* email: the document's summary (summary.h), or NULL; with the HTML
+     * the message's text is a multipart/alternative of the body and the
+     * summary as text and as HTML, above the PDF. */
+    const char *summary_text, *summary_html;
+    /* webhook: a JSON document to send instead of the PDF or the notice
+     * (an alert), or NULL */
+    const char *json;
 } deliver_job;
 
 /* Deliver the PDF. Returns 0 or -1 with err set (QUIRE_EXIT_DELIVERY). */
@@ -32,8 +39,8 @@ int deliver_send(const deliver_job *j, quire_error *err);
 
 /* The email of job j as it goes on the wire, with the len bytes at pdf
  * attached: headers (the subject one header field, RFC 2047 when needed),
- * a text part and the PDF in base64, MIME with a boundary that neither
- * holds. Appends it to m and returns 0, or returns -1 with err set (and
+ * a text part (with a summary, a multipart/alternative of text and HTML)
+ * and the PDF in base64, MIME with boundaries that no part holds. Appends it to m and returns 0, or returns -1 with err set (and
  * nothing appended) when the sender or the recipient is not an email
  * address. */
 int deliver_message(const deliver_job *j, const char *pdf, size_t len, strbuf *m,

@@ -15,10 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "alerts.h"
+#include "atomic.h"
 #include "deliver.h"
 #include "log.h"
 #include "run.h"
 #include "state.h"
+#include "summary.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -191,6 +194,54 @@ static char *run_output(const sched_opts *o, const run_row *r)
     return p;
 }
 
+/* Beside a run's PDF: the KPI values it computed (what its alerts compare)
+ * and the summary of its document (what its emails carry). */
+static char *side_path(const char *pdf, const char *what)
+{
+    return xasprintf("%s.%s", pdf, what);
+}
+
+static int write_text(const char *path, const strbuf *b, quire_error *err)
+{
+    atomic_file af;
+    return atomic_open(&af, path, NULL, 0644, 0, err) || atomic_put(&af, b->s, b->len, err) ||
+                   atomic_commit(&af, err)
+               ? -1
+               : 0;
+}
+
+/* run_report's callback in the render's child: writes the sidecars. */
+static int on_rendered(const quire_doc *doc, const model *m, void *ctx, quire_error *err)
+{
+    const char *pdf = ctx;
+    kpi_value *v = NULL;
+    size_t n = 0;
+    strbuf txt = {0}, html = {0};
+    char *p;
+    int rc;
+
+    kpi_values_of(m, &v, &n);
+    p = side_path(pdf, "values");
+    rc = kpi_values_write(p, v, n, err);
+    free(p);
+    free(v);
+    if (rc)
+        return -1;
+    summary_text(doc, 0, &txt);
+    summary_html(doc, 0, &html);
+    p = side_path(pdf, "summary.txt");
+    rc = write_text(p, &txt, err);
+    free(p);
+    if (rc == 0) {
+        p = side_path(pdf, "summary.html");
+        rc = write_text(p, &html, err);
+        free(p);
+    }
+    sb_free(&txt);
+    sb_free(&html);
+    return rc;
+}
+
 /* Render in a child. Returns 0, or -1 with err set; *stopped when a stop
  * signal abandoned it. */
 static int render(const schedule *s, const sched_opts *o, const run_row *r, const char *out,
@@ -234,6 +285,8 @@ static int render(const schedule *s, const sched_opts *o, const run_row *r, cons
         ro.out = out;
         ro.params = p;
         ro.nparams = o->nparams + 2;
+        ro.done = on_rendered;
+        ro.done_ctx = (void *)out;
         quire_log_level = LOG_QUIET;
         rc = run_report(&ro, &e);
         if (rc && write(fds[1], &e, sizeof e) < 0)
@@ -418,27 +471,160 @@ static int still_waiting(const schedule *s, const char *what, int64_t next, time
     return 1;
 }
 
+/* The summary beside a run's PDF (on_rendered wrote it), into text and
+ * html; both left empty (s NULL) when it is not there, as for a run
+ * rendered by an older version: its emails are sent without one. */
+static void read_summary(const char *pdf, strbuf *text, strbuf *html)
+{
+    char *pt = side_path(pdf, "summary.txt"), *ph = side_path(pdf, "summary.html");
+    FILE *ft = fopen(pt, "rb"), *fh = fopen(ph, "rb");
+    char buf[8192];
+    size_t n;
+
+    if (ft && fh) {
+        while ((n = fread(buf, 1, sizeof buf, ft)) > 0)
+            sb_add(text, buf, n);
+        while ((n = fread(buf, 1, sizeof buf, fh)) > 0)
+            sb_add(html, buf, n);
+        if (!text->s) /* an empty file: an empty summary, not none */
+            sb_add(text, "", 0);
+        if (!html->s)
+            sb_add(html, "", 0);
+    }
+    if (ft)
+        fclose(ft);
+    if (fh)
+        fclose(fh);
+    free(pt);
+    free(ph);
+}
+
+/* The target whose server settings subscribers' and alerts' emails use: the
+ * schedule's first email delivery, else its on_failure; NULL when neither. */
+static const deliver_target *smtp_of(const schedule *s)
+{
+    size_t i;
+    for (i = 0; i < s->ntargets; i++)
+        if (s->targets[i].kind == DELIVER_EMAIL)
+            return &s->targets[i];
+    return s->on_failure;
+}
+
+/* A delivery to a subscriber: its target into t (borrowing from s and sub).
+ * Returns NULL, or why there is nothing to send. */
+static const char *subscriber_target(state *st, const schedule *s, const run_row *r,
+                                     const delivery_row *d, deliver_target *t,
+                                     subscription *sub)
+{
+    quire_error e = {0};
+    int found;
+
+    memset(t, 0, sizeof *t);
+    if (sub_find(st, r->report, d->channel, d->recipient, sub, &found, &e) || !found)
+        return "no longer in the spec's deliveries or the report's subscriptions";
+    if (strcmp(sub->channel, "email") == 0) {
+        const deliver_target *base = smtp_of(s);
+        if (!base)
+            return "a subscriber's email needs an SMTP server: the schedule has no email "
+                   "delivery (or on_failure) to take it from";
+        *t = *base;
+        return NULL;
+    }
+    t->kind = DELIVER_WEBHOOK;
+    t->json = strcmp(sub->format, "json") == 0;
+    t->token_env = sub->token_env[0] ? sub->token_env : NULL;
+    return NULL;
+}
+
+/* An alert's message. */
+typedef struct alert_msg {
+    char *subject;         /* email: the notice's subject; NULL for a webhook */
+    strbuf text, json;
+} alert_msg;
+
+static void msg_free(alert_msg *m)
+{
+    sb_free(&m->text);
+    sb_free(&m->json);
+    free(m->subject);
+    memset(m, 0, sizeof *m);
+}
+
+/* A delivery of an alert: its job (target into t, borrowing from s; the
+ * message into m). Returns NULL, or why there is nothing to send. */
+static const char *alert_job(state *st, const schedule *s, const run_row *r,
+                             const delivery_row *d, const char *base_url, deliver_job *j,
+                             deliver_target *t, alert_msg *m)
+{
+    static alert a; /* large; the scheduler is one thread */
+    alert_event ev;
+    quire_error e = {0};
+    int64_t event;
+    char channel[16];
+    const char *address;
+    char *link;
+    int found;
+    size_t k;
+
+    (void)r;
+    memset(t, 0, sizeof *t);
+    if (alert_recipient_parse(d->recipient, &event, channel, sizeof channel, &address))
+        return "not an alert's recipient";
+    if (alert_event_get(st, event, &ev, &found, &e) || !found ||
+        alert_get(st, ev.alert_id, &a, &found, &e) || !found)
+        return "the alert was removed";
+    j->recipient = address;
+    link = alert_link(base_url, a.report, ev.period);
+    if (strcmp(channel, "email") == 0) {
+        const deliver_target *base = smtp_of(s);
+        if (!base)
+            return "an alert's email needs an SMTP server: the schedule has no email delivery "
+                   "(or on_failure) to take it from";
+        *t = *base;
+        m->subject = alert_subject(&a, &ev);
+        alert_text(&a, &ev, link, &m->text);
+    } else {
+        t->kind = DELIVER_WEBHOOK;
+        for (k = 0; k < a.ntargets; k++)
+            if (strcmp(a.targets[k].channel, channel) == 0 &&
+                strcmp(a.targets[k].address, address) == 0 && a.targets[k].token_env[0])
+                t->token_env = a.targets[k].token_env;
+        alert_json(&a, &ev, link, &m->json);
+        j->json = m->json.s;
+    }
+    free(link);
+    j->t = t;
+    return NULL;
+}
+
 /* Deliver what is left of run r. Returns 1 when all is delivered, 0 when some
  * are waiting for a retry, -1 when some failed for good. A next attempt is
  * counted from the clock when --now is ahead of it (as the mark is), and
  * one later than the longest backoff after the clock is not trusted. */
 static int deliver_run(state *st, const schedule *s, const run_row *r, const char *pdf,
-                       time_t now, time_t clock, pass_result *res, strbuf *errors)
+                       const char *base_url, time_t now, time_t clock, pass_result *res,
+                       strbuf *errors)
 {
     delivery_row *d = NULL;
     size_t nd = 0, i;
     quire_error e = {0};
     char when[40], date[16], et[QUIRE_ERROR_TEXT_MAX];
     int waiting = 0, failed = 0;
+    strbuf sum_text = {0}, sum_html = {0};
+    deliver_target tmp;
+    subscription sub;
+    alert_msg msg;
+    const char *gone;
 
+    memset(&msg, 0, sizeof msg);
     iso_format((time_t)r->scheduled, s->tz, when, sizeof when);
     snprintf(date, sizeof date, "%.10s", when);
     if (state_deliveries(st, r->id, &d, &nd, &e)) {
         qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
         return 0;
     }
+    read_summary(pdf, &sum_text, &sum_html);
     for (i = 0; i < nd && !stop_signal; i++) {
-        const deliver_target *t;
         deliver_job j;
         char *key;
         int ok;
@@ -459,16 +645,8 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
                 continue;
             }
         }
-        t = find_target(s, &d[i]);
-        if (!t) {
-            /* The spec no longer names this recipient: nothing to send. */
-            state_delivery_end(st, d[i].id, 0, "no longer in the spec's deliveries", 0, now,
-                               NULL);
-            continue;
-        }
         key = delivery_key(r, d[i].channel, d[i].recipient);
         memset(&j, 0, sizeof j);
-        j.t = t;
         j.recipient = d[i].recipient;
         j.pdf = pdf;
         j.report = r->report;
@@ -479,14 +657,36 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
         j.date = date;
         j.run_id = r->id;
         j.key = key;
+        j.summary_text = sum_text.s;
+        j.summary_html = sum_html.s;
+        gone = NULL;
+        if (strcmp(d[i].channel, ALERT_CHANNEL) == 0) {
+            gone = alert_job(st, s, r, &d[i], base_url, &j, &tmp, &msg);
+        } else if ((j.t = find_target(s, &d[i])) == NULL) {
+            gone = subscriber_target(st, s, r, &d[i], &tmp, &sub);
+            j.t = &tmp;
+        }
+        if (gone) {
+            /* The spec no longer names this recipient, or it unsubscribed, or
+             * its alert was removed: nothing to send. */
+            state_delivery_end(st, d[i].id, 0, gone, 0, now, NULL);
+            free(key);
+            msg_free(&msg);
+            continue;
+        }
         /* Intent first: after a crash, "sending" means "maybe sent". */
         if (state_delivery_begin(st, d[i].id, now, &e)) {
             qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             free(key);
+            msg_free(&msg);
             waiting = 1;
             continue;
         }
-        ok = deliver_send(&j, &e) == 0;
+        if (msg.subject) /* an alert by email: a notice of its own */
+            ok = deliver_notice(j.t, j.recipient, msg.subject, msg.text.s, key, &e) == 0;
+        else
+            ok = deliver_send(&j, &e) == 0;
+        msg_free(&msg);
         if (ok) {
             qlog(LOG_INFO, "run %lld: %s %s: sent", (long long)r->id, d[i].channel,
                  d[i].recipient);
@@ -516,6 +716,8 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
     if (stop_signal && i < nd)
         waiting = 1;
     free(d);
+    sb_free(&sum_text);
+    sb_free(&sum_html);
     return waiting ? 0 : failed ? -1 : 1;
 }
 
@@ -575,6 +777,101 @@ static void render_failure(state *st, const schedule *s, const run_row *r, const
     notify(st, s, r, why, now);
 }
 
+/* The month a run's values are compared in: the last of its period (its
+ * `to`, a month or a date). */
+static void run_month(const run_row *r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.7s", r->to);
+}
+
+/* After run r rendered: its alerts compared with the values it computed;
+ * each breach recorded once per (alert, period), with its deliveries on r. */
+static void check_alerts(state *st, const run_row *r, int64_t now)
+{
+    alert *a = NULL;
+    kpi_value *v = NULL;
+    size_t na = 0, nv = 0, i;
+    quire_error e = {0};
+    char et[QUIRE_ERROR_TEXT_MAX], month[16], *path;
+
+    if (alert_list(st, r->report, &a, &na, &e)) {
+        qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
+        return;
+    }
+    if (!na)
+        return;
+    path = side_path(r->output, "values");
+    if (kpi_values_read(path, &v, &nv, &e)) {
+        qlog(LOG_WARN, "run %lld of %s: its alerts are not checked: %s", (long long)r->id,
+             r->report, err_text(&e, et, sizeof et));
+        free(path);
+        free(a);
+        return;
+    }
+    free(path);
+    run_month(r, month, sizeof month);
+    for (i = 0; i < na; i++) {
+        alert_check_result res;
+        char cond[64];
+        int fired;
+
+        alert_condition_text(&a[i], cond, sizeof cond);
+        switch (alert_check(&a[i], v, nv, month, &res)) {
+        case ALERT_NO_VALUE:
+            qlog(LOG_WARN, "run %lld of %s: alert %lld (%s): no value of %s for %s in %s; not "
+                           "checked",
+                 (long long)r->id, r->report, (long long)a[i].id, a[i].name, a[i].kpi,
+                 a[i].segment[0] ? a[i].segment : "all customers", month);
+            break;
+        case ALERT_NO_PREVIOUS:
+            qlog(LOG_INFO, "run %lld of %s: alert %lld (%s): no value of %s for %s the month "
+                           "before %s (or it was 0): no change to compare; not checked",
+                 (long long)r->id, r->report, (long long)a[i].id, a[i].name, a[i].kpi,
+                 a[i].segment[0] ? a[i].segment : "all customers", month);
+            break;
+        case ALERT_CLEAR:
+            qlog(LOG_INFO, "run %lld of %s: alert %lld (%s): %.6g, not %s", (long long)r->id,
+                 r->report, (long long)a[i].id, a[i].name, res.measured, cond);
+            break;
+        case ALERT_BREACH:
+            if (alert_fire(st, &a[i], r->id, r->period, month, &res, now, &fired, &e)) {
+                qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
+                break;
+            }
+            qlog(fired ? LOG_WARN : LOG_INFO, "run %lld of %s: alert %lld (%s): %.6g, %s: %s",
+                 (long long)r->id, r->report, (long long)a[i].id, a[i].name, res.measured, cond,
+                 fired ? "fired" : "already sent for this period");
+            break;
+        }
+    }
+    free(v);
+    free(a);
+}
+
+/* The deliveries of a rendered run r: the spec's recipients, the report's
+ * subscribers, and its alerts' targets when they fire. Each is added once
+ * (a restart adds nothing twice). */
+static void add_deliveries(state *st, const schedule *s, const run_row *r, int64_t now)
+{
+    subscription *sub = NULL;
+    size_t i, k, n = 0;
+    quire_error e = {0};
+    char et[QUIRE_ERROR_TEXT_MAX];
+
+    for (i = 0; i < s->ntargets; i++)
+        for (k = 0; k < s->targets[i].nto; k++)
+            if (state_delivery_add(st, r->id, channel_name(s->targets[i].kind),
+                                   s->targets[i].to[k], &e))
+                qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
+    if (sub_list(st, r->report, &sub, &n, &e))
+        qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
+    for (i = 0; i < n; i++)
+        if (state_delivery_add(st, r->id, sub[i].channel, sub[i].address, &e))
+            qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
+    free(sub);
+    check_alerts(st, r, now);
+}
+
 /* Render run r when it is not rendered yet, then deliver what is left of it.
  * reason: why it is rendered, for the ledger's attempts; NULL to take it
  * from the run's status. */
@@ -629,20 +926,13 @@ static void do_run(state *st, const schedule *s, const sched_opts *o, run_row *r
             render_failure(st, s, r, &e, now, clock, res);
             return;
         }
-        {
-            size_t i, k;
-            for (i = 0; i < s->ntargets; i++)
-                for (k = 0; k < s->targets[i].nto; k++)
-                    if (state_delivery_add(st, r->id, channel_name(s->targets[i].kind),
-                                           s->targets[i].to[k], &e))
-                        qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
-        }
+        add_deliveries(st, s, r, now);
         if (state_run_end(st, r->id, RUN_DELIVERING, "rendered", NULL, 0, now, &e)) {
             qlog(LOG_WARN, "%s", err_text(&e, et, sizeof et));
             return;
         }
     }
-    rc = deliver_run(st, s, r, r->output, now, clock, res, &errors);
+    rc = deliver_run(st, s, r, r->output, o->base_url, now, clock, res, &errors);
     if (rc > 0) {
         state_run_set(st, r->id, RUN_DONE, NULL, NULL, now, NULL);
         qlog(LOG_INFO, "run %lld of %s for %s: done", (long long)r->id, r->report, r->period);

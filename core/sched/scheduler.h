@@ -23,6 +23,9 @@ typedef struct sched_opts {
     const spec_override *params;   /* --param for every spec */
     size_t nparams;
     long long clock_offset;        /* added to the system clock (--now) */
+    const char *base_url;          /* the report server's address, for the links
+                                    * alerts carry (--base-url, QUIRE_BASE_URL);
+                                    * NULL = no link */
 } sched_opts;
 
 /* Run what is due at `now` once. Returns an exit status: 0, 2 when a report

@@ -80,7 +80,46 @@ static const char schema[] =
     "  reason TEXT NOT NULL,\n"
     "  started INTEGER, finished INTEGER,\n"
     "  result TEXT, error TEXT,\n"
-    "  UNIQUE (run_id, attempt));\n";
+    "  UNIQUE (run_id, attempt));\n"
+    /* Version 2: subscriptions and alerts (alerts.h). Ids are never reused
+     * (AUTOINCREMENT): an alert's events are keyed by its id, and a new
+     * alert must not inherit a removed one's. */
+    "CREATE TABLE IF NOT EXISTS subscriptions (\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  report TEXT NOT NULL,\n"
+    "  channel TEXT NOT NULL,\n"
+    "  address TEXT NOT NULL,\n"
+    "  token_env TEXT,\n"
+    "  format TEXT NOT NULL DEFAULT 'pdf',\n"
+    "  created INTEGER NOT NULL,\n"
+    "  UNIQUE (report, channel, address));\n"
+    "CREATE TABLE IF NOT EXISTS alerts (\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  report TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  kpi TEXT NOT NULL,\n"
+    "  segment TEXT NOT NULL DEFAULT '',\n"
+    "  measure TEXT NOT NULL,\n"
+    "  op TEXT NOT NULL,\n"
+    "  threshold REAL NOT NULL,\n"
+    "  created INTEGER NOT NULL,\n"
+    "  UNIQUE (report, name));\n"
+    "CREATE TABLE IF NOT EXISTS alert_targets (\n"
+    "  alert_id INTEGER NOT NULL REFERENCES alerts(id),\n"
+    "  channel TEXT NOT NULL,\n"
+    "  address TEXT NOT NULL,\n"
+    "  token_env TEXT,\n"
+    "  UNIQUE (alert_id, channel, address));\n"
+    "CREATE TABLE IF NOT EXISTS alert_events (\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  alert_id INTEGER NOT NULL,\n"
+    "  period TEXT NOT NULL,\n"
+    "  month TEXT NOT NULL,\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  value REAL, previous REAL,\n"
+    "  created INTEGER NOT NULL,\n"
+    "  UNIQUE (alert_id, period));\n"
+    "PRAGMA user_version = 2;\n";
 
 /* A ledger written before runs had reruns and retries: its runs are copied
  * into a table of today's shape (SQLite cannot change a UNIQUE constraint in
@@ -212,11 +251,15 @@ static int has_rerun(state *st)
 state *state_open(const char *path, int readonly, quire_error *err)
 {
     state *st = xcalloc(1, sizeof *st);
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int shared = readonly == STATE_SHARED;
+    int flags;
 
+    if (shared)
+        readonly = 0;
+    flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     st->lock_fd = st->self_fd = -1;
     st->path = xstrdup(path);
-    if (!readonly && take_lock(st, err))
+    if (!readonly && !shared && take_lock(st, err))
         goto fail;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         quire_err_at(err, QUIRE_EXIT_USAGE, path, 0, 0, "cannot open the state file: %s",
@@ -243,6 +286,16 @@ state *state_open(const char *path, int readonly, quire_error *err)
 fail:
     state_close(st);
     return NULL;
+}
+
+sqlite3 *state_db(state *st)
+{
+    return st->db;
+}
+
+const char *state_path(const state *st)
+{
+    return st->path;
 }
 
 void state_close(state *st)

@@ -19,9 +19,21 @@ typedef struct state state;
 
 /* Open (creating) the state file and take its lock (STATE.lock). A second
  * holder gets an error naming the first's pid (code QUIRE_EXIT_USAGE).
- * readonly: no lock, no creation (for history). */
+ * readonly (STATE_READONLY): no lock, no creation (for history).
+ * STATE_SHARED: read and write (creating the file and its tables) without
+ * the scheduler's lock, beside a running scheduler: for what changes the
+ * subscriptions and alerts (alerts.h), which SQLite's own locking keeps
+ * consistent. */
+#define STATE_SCHEDULER 0
+#define STATE_READONLY 1
+#define STATE_SHARED 2
 state *state_open(const char *path, int readonly, quire_error *err);
 void state_close(state *st);
+/* The SQLite connection and the file's path, for the modules that keep
+ * tables of their own in the ledger (alerts.c). */
+struct sqlite3;
+struct sqlite3 *state_db(state *st);
+const char *state_path(const state *st);
 
 /* Run statuses. */
 #define RUN_PENDING "pending"       /* decided, not started */

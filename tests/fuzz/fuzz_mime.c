@@ -5,7 +5,10 @@
  * The input is fields separated by NUL bytes: the subject template, the
  * body template, the sender, the recipient, the report's name, the period,
  * 16 bytes that the first boundary is made of, and the PDF's bytes (the
- * rest). A message is written only for addresses that are addresses, and
+ * rest). When the rest starts with a byte 0x01, two more fields follow it,
+ * the summary's text and its HTML, then the PDF: the text part is then a
+ * multipart/alternative (its own boundary) of the text (the body, then the
+ * summary's text) and the HTML (which holds the summary's HTML). A message is written only for addresses that are addresses, and
  * then it must read back, by the checks here, as what was asked:
  *   - every line ends in CRLF and has at most 998 characters; no bare CR
  *     or LF anywhere;
@@ -30,6 +33,8 @@
 #include "replay.h"
 
 #define NFIELDS 7
+
+static const char *sum_text, *sum_html; /* the summary, or NULL */
 
 static const uint8_t *seed_bytes;
 static int seed_used;
@@ -180,6 +185,103 @@ static char *expected_text(const char *body)
     return out;
 }
 
+/* The content of a text/SUBTYPE part from p (its header fields) to end
+ * (the next delimiter): 8bit as it is, or base64 decoded, with the CRLF
+ * that ends it. */
+static char *text_of(const char *p, const char *end, const char *subtype)
+{
+    char head[64], *dec;
+    long k;
+
+    snprintf(head, sizeof head, "Content-Type: text/%s; charset=utf-8\r\n", subtype);
+    p = after(p, head);
+    if (!p)
+        abort();
+    dec = malloc((size_t)(end - p) + 3);
+    if (!dec)
+        abort();
+    if (after(p, "Content-Transfer-Encoding: 8bit\r\n\r\n")) {
+        p = after(p, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+        memcpy(dec, p, (size_t)(end - p));
+        dec[end - p] = '\0';
+        return dec;
+    }
+    p = after(p, "Content-Transfer-Encoding: base64\r\n\r\n");
+    if (!p)
+        abort();
+    k = b64decode(p, (size_t)(end - p), (unsigned char *)dec);
+    if (k < 0)
+        abort();
+    dec[k] = '\r';
+    dec[k + 1] = '\n';
+    dec[k + 2] = '\0';
+    return dec;
+}
+
+/* A multipart/alternative from p to end: its boundary declared and used,
+ * no other delimiter, the text part (the body, a blank line, the summary's
+ * text) and the HTML part holding the summary's HTML. */
+static void check_alternative(const char *p, const char *end, const char *body)
+{
+    char boundary[72], delim[80], close[80], lead[80], *dec, *want, *joined;
+    const char *q, *t1, *t2, *tail;
+    size_t blen, n;
+
+    p = after(p, "Content-Type: multipart/alternative; boundary=\"");
+    if (!p)
+        abort();
+    blen = strcspn(p, "\"");
+    if (blen < 1 || blen > 70 || strncmp(p + blen, "\"\r\n\r\n", 5) != 0)
+        abort();
+    memcpy(boundary, p, blen);
+    boundary[blen] = '\0';
+    snprintf(delim, sizeof delim, "--%s\r\n", boundary);
+    snprintf(close, sizeof close, "--%s--\r\n", boundary);
+    snprintf(lead, sizeof lead, "\n--%s", boundary);
+    t1 = p + blen + 5;
+    if (strncmp(t1, delim, strlen(delim)) != 0)
+        abort();
+    t1 += strlen(delim);
+    t2 = strstr(t1, delim);
+    if (!t2 || t2 > end)
+        abort();
+    tail = strstr(t2 + strlen(delim), close);
+    if (!tail || tail + strlen(close) != end)
+        abort(); /* the alternative does not end where the outer part does */
+    for (q = strstr(t1 - 1, lead); q && q < end; q = strstr(q + 1, lead))
+        if (q + 1 != t2 && q + 1 != tail)
+            abort(); /* a forged delimiter */
+    /* the text: the body, then a blank line and the summary's text */
+    n = strlen(body);
+    joined = malloc(n + strlen(sum_text) + 3);
+    if (!joined)
+        abort();
+    strcpy(joined, body);
+    if (n && body[n - 1] != '\n')
+        strcat(joined, "\n");
+    strcat(joined, "\n");
+    strcat(joined, sum_text);
+    dec = text_of(t1, t2, "plain");
+    if (!strchr(body, '{')) {
+        want = expected_text(joined);
+        if (strcmp(dec, want) != 0)
+            abort(); /* the text is not the body and the summary */
+        free(want);
+    }
+    free(dec);
+    free(joined);
+    /* the HTML: holds the summary's HTML (its line ends CRLF) */
+    dec = text_of(t2 + strlen(delim), tail, "html");
+    want = expected_text(sum_html);
+    want[strlen(want) - 2] = '\0';
+    if (!strstr(dec, want))
+        abort(); /* the summary's HTML is not in the HTML part */
+    if (strstr(dec, "<body") == NULL || strstr(dec, "</html>") == NULL)
+        abort();
+    free(want);
+    free(dec);
+}
+
 static void check(const char *msg, size_t len, const char *f[NFIELDS], const uint8_t *pdf,
                   size_t pdflen)
 {
@@ -292,36 +394,17 @@ static void check(const char *msg, size_t len, const char *f[NFIELDS], const uin
         abort();
 
     /* the text part: as it is, or in base64 when a line is too long */
-    p = after(part1, "Content-Type: text/plain; charset=utf-8\r\n");
-    if (!p)
-        abort();
-    if (after(p, "Content-Transfer-Encoding: 8bit\r\n\r\n")) {
-        p = after(p, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+    if (!sum_html) {
+        char *dec = text_of(part1, part2, "plain");
         if (!strchr(f[1], '{')) {
             want = expected_text(f[1]);
-            if ((size_t)(part2 - p) != strlen(want) || memcmp(p, want, strlen(want)) != 0)
-                abort(); /* the text is not the body asked for */
-            free(want);
-        }
-    } else {
-        char *dec;
-        long k;
-        p = after(p, "Content-Transfer-Encoding: base64\r\n\r\n");
-        if (!p)
-            abort();
-        dec = malloc((size_t)(part2 - p) + 1);
-        if (!dec)
-            abort();
-        k = b64decode(p, (size_t)(part2 - p), (unsigned char *)dec);
-        if (k < 0)
-            abort();
-        if (!strchr(f[1], '{')) {
-            want = expected_text(f[1]);
-            if ((size_t)k + 2 != strlen(want) || memcmp(dec, want, (size_t)k) != 0)
+            if (strcmp(dec, want) != 0)
                 abort(); /* the text is not the body asked for */
             free(want);
         }
         free(dec);
+    } else {
+        check_alternative(part1, part2, f[1]);
     }
 
     /* the PDF part */
@@ -381,6 +464,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(copy);
         return 0;
     }
+    sum_text = sum_html = NULL;
+    if (at < size && data[at] == 0x01) {
+        /* the summary: two more fields, then the PDF */
+        size_t e1, e2;
+        for (e1 = at + 1; e1 < size && copy[e1]; e1++)
+            ;
+        for (e2 = e1 + 1; e2 < size && copy[e2]; e2++)
+            ;
+        if (e2 >= size) {
+            free(copy);
+            return 0;
+        }
+        sum_text = copy + at + 1;
+        sum_html = copy + e1 + 1;
+        at = e2 + 1;
+    }
     seed_bytes = (const uint8_t *)f[6];
     seed_used = 0;
     deliver_random = fake_random;
@@ -401,6 +500,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     j.scheduled = "2024-05-01T06:00:00+00:00";
     j.run_id = 42;
     j.key = "quire-run-42-0";
+    j.summary_text = sum_text;
+    j.summary_html = sum_html;
 
     if (deliver_message(&j, (const char *)data + at, size - at, &m, &err) == 0) {
         if (email_address_problem(f[2]) || email_address_problem(f[3]))

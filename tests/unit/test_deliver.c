@@ -884,6 +884,64 @@ static void test_message(void)
     sb_free(&m);
 }
 
+/* With a summary: multipart/mixed of a multipart/alternative (the body and
+ * the summary as text, then as HTML with the body escaped) and the PDF. */
+static void test_message_summary(void)
+{
+    deliver_target t;
+    deliver_job j;
+    quire_error err = {0};
+    strbuf m = {0};
+    char outer[64], inner[64];
+    const char *p;
+
+    memset(&t, 0, sizeof t);
+    t.kind = DELIVER_EMAIL;
+    t.from = (char *)"reports@example.com";
+    t.body = (char *)"Hi <team> & co,\nthe report is attached.\n";
+    memset(&j, 0, sizeof j);
+    j.t = &t;
+    j.recipient = "ana@example.org";
+    j.report = "r";
+    j.period = "2024-04";
+    j.key = "k";
+    j.summary_text = "Customers: 1,234 (+2.8% vs previous period)\n";
+    j.summary_html = "<div style=\"color:#111\">Customers <b>1,234</b></div>\n";
+    CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+    p = strstr(m.s, "Content-Type: multipart/mixed; boundary=\"");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    CHECK(sscanf(p, "Content-Type: multipart/mixed; boundary=\"%63[^\"]", outer) == 1);
+    p = strstr(p, "Content-Type: multipart/alternative; boundary=\"");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    CHECK(sscanf(p, "Content-Type: multipart/alternative; boundary=\"%63[^\"]", inner) == 1);
+    CHECK(strcmp(outer, inner) != 0);
+    CHECK_CONTAINS(m.s, "Content-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                        "Hi <team> & co,\r\nthe report is attached.\r\n\r\n"
+                        "Customers: 1,234 (+2.8% vs previous period)\r\n");
+    CHECK_CONTAINS(m.s, "Content-Type: text/html; charset=utf-8\r\n");
+    CHECK_CONTAINS(m.s, "Hi &lt;team&gt; &amp; co,<br>\r\nthe report is attached.</p>");
+    CHECK_CONTAINS(m.s, "<div style=\"color:#111\">Customers <b>1,234</b></div>\r\n");
+    /* the alternative closes before the PDF, which closes the message */
+    {
+        char close_inner[80], pdf_delim[120];
+        snprintf(close_inner, sizeof close_inner, "--%s--\r\n", inner);
+        snprintf(pdf_delim, sizeof pdf_delim, "--%s\r\nContent-Type: application/pdf", outer);
+        CHECK(strstr(m.s, close_inner) && strstr(m.s, pdf_delim) &&
+              strstr(m.s, close_inner) < strstr(m.s, pdf_delim));
+    }
+    sb_free(&m);
+    /* without a summary: the text part alone, as before */
+    j.summary_text = j.summary_html = NULL;
+    CHECK(deliver_message(&j, "%PDF", 4, &m, &err) == 0);
+    CHECK(strstr(m.s, "multipart/alternative") == NULL);
+    sb_free(&m);
+}
+
 static void test_webhook_headers(void)
 {
     static const char *const args[] = {"--token", "tok-s3cret", NULL};
@@ -1003,6 +1061,7 @@ int main(void)
     test_injection();
     test_boundary();
     test_message();
+    test_message_summary();
     test_webhook_headers();
     test_unreachable();
     free(pdf_path);
