@@ -263,10 +263,115 @@ static void params_text(strbuf *b, const char *json)
     json_decref(j);
 }
 
+static void hidden_csrf(strbuf *b, const page_info *pi)
+{
+    sb_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    sb_html(b, pi->csrf);
+    sb_puts(b, "\">");
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* An editor's part of a report's page: subscriptions and alerts. */
+static void manage_section(strbuf *b, const page_info *pi, const char *name, const spec *s,
+                           const json_t *m, const char *error)
+{
+    const json_t *subs = json_object_get(m, "subscriptions"), *alerts = json_object_get(m, "alerts");
+    const json_t *e, *t;
+    size_t i, k;
+
+    sb_puts(b, "<h2 id=\"manage\">Subscriptions and alerts</h2>\n");
+    if (!s->schedule) {
+        sb_puts(b, "<p>This report has no schedule: subscriptions and alerts follow scheduled "
+                   "runs.</p>\n");
+        return;
+    }
+    if (error) {
+        sb_puts(b, "<div class=\"error\" id=\"manage-error\">");
+        sb_html(b, error);
+        sb_puts(b, "</div>\n");
+    }
+    sb_puts(b, "<table id=\"subscriptions\"><tr><th>Subscriber</th><th>By</th><th></th></tr>\n");
+    json_array_foreach(subs, i, e) {
+        sb_puts(b, "<tr><td>");
+        sb_html(b, jstr(e, "address"));
+        sb_puts(b, "</td><td>");
+        sb_html(b, jstr(e, "channel"));
+        sb_printf(b, "</td><td><form method=\"post\" action=\"/subscriptions/%" JSON_INTEGER_FORMAT
+                     "/delete\">", json_integer_value(json_object_get(e, "id")));
+        hidden_csrf(b, pi);
+        sb_puts(b, "<input type=\"hidden\" name=\"report\" value=\"");
+        sb_html(b, name);
+        sb_puts(b, "\"><button type=\"submit\">Remove</button></form></td></tr>\n");
+    }
+    sb_puts(b, "</table>\n<form class=\"run\" method=\"post\" action=\"/reports/");
+    sb_html(b, name);
+    sb_puts(b, "/subscriptions\">");
+    hidden_csrf(b, pi);
+    sb_puts(b, "<label for=\"sub-channel\">Subscribe</label><select id=\"sub-channel\" "
+               "name=\"channel\"><option value=\"email\">email</option><option value=\"webhook\">"
+               "webhook</option></select> <input id=\"sub-address\" name=\"address\" size=\"40\" "
+               "placeholder=\"name@example.com or https://...\"> <button type=\"submit\" "
+               "id=\"subscribe\">Subscribe</button></form>\n");
+
+    sb_puts(b, "<table id=\"alerts\"><tr><th>Alert</th><th>KPI</th><th>Segment</th>"
+               "<th>Condition</th><th>To</th><th></th></tr>\n");
+    json_array_foreach(alerts, i, e) {
+        sb_puts(b, "<tr><td>");
+        sb_html(b, jstr(e, "name"));
+        sb_puts(b, "</td><td>");
+        sb_html(b, jstr(e, "kpi"));
+        sb_puts(b, "</td><td>");
+        sb_html(b, *jstr(e, "segment") ? jstr(e, "segment") : "all customers");
+        sb_puts(b, "</td><td>");
+        sb_html(b, jstr(e, "condition"));
+        sb_puts(b, "</td><td>");
+        json_array_foreach(json_object_get(e, "targets"), k, t) {
+            if (k)
+                sb_puts(b, ", ");
+            sb_html(b, jstr(t, "address"));
+        }
+        sb_printf(b, "</td><td><form method=\"post\" action=\"/alerts/%" JSON_INTEGER_FORMAT
+                     "/delete\">", json_integer_value(json_object_get(e, "id")));
+        hidden_csrf(b, pi);
+        sb_puts(b, "<input type=\"hidden\" name=\"report\" value=\"");
+        sb_html(b, name);
+        sb_puts(b, "\"><button type=\"submit\">Remove</button></form></td></tr>\n");
+    }
+    sb_puts(b, "</table>\n<form class=\"run\" method=\"post\" action=\"/reports/");
+    sb_html(b, name);
+    sb_puts(b, "/alerts\">");
+    hidden_csrf(b, pi);
+    sb_puts(b, "<label for=\"alert-kpi\">Alert when</label><select id=\"alert-kpi\" name=\"kpi\">");
+    for (i = 0; i < s->nkpis; i++) {
+        sb_puts(b, "<option>");
+        sb_html(b, s->kpis[i].name);
+        sb_puts(b, "</option>");
+    }
+    sb_puts(b, "</select> of <select id=\"alert-segment\" name=\"segment\"><option value=\"\">"
+               "all customers</option>");
+    for (i = 0; i < s->nsegments; i++) {
+        sb_puts(b, "<option>");
+        sb_html(b, s->segments[i].name);
+        sb_puts(b, "</option>");
+    }
+    sb_puts(b, "</select> <input id=\"alert-condition\" name=\"condition\" size=\"16\" "
+               "placeholder=\"value &gt; 5%\"> email <input id=\"alert-email\" name=\"email\" "
+               "size=\"28\"> <button type=\"submit\" id=\"add-alert\">Add alert</button>"
+               "<p class=\"help\">A condition is <code>value &gt; 0.05</code>, <code>value &gt;= "
+               "5%</code> or <code>change &gt; 10%</code> (on the month before); it is checked "
+               "after every scheduled run and sent once per breach.</p></form>\n");
+}
+
 void page_report(strbuf *b, const page_info *pi, const char *name, const spec *s,
                  const quire_error *load_err, const char *const *gnames,
                  const char *const *gvalues, size_t ngiven, const char *error,
-                 const srun *recent, size_t nrecent)
+                 const srun *recent, size_t nrecent, const json_t *manage,
+                 const char *manage_error)
 {
     size_t i;
 
@@ -321,6 +426,8 @@ void page_report(strbuf *b, const page_info *pi, const char *name, const spec *s
         }
         sb_puts(b, "</table>\n");
     }
+    if (manage)
+        manage_section(b, pi, name, s, manage, manage_error);
     foot(b);
 }
 

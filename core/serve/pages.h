@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "error.h"
 #include "spec.h"
 #include "store.h"
@@ -29,11 +31,13 @@ void page_message(strbuf *b, const page_info *pi, const char *title, const char 
 void page_reports(strbuf *b, const page_info *pi, const char *const *names,
                   const spec *const *specs, const quire_error *errs, size_t n);
 /* A report's page: its form (given values override the defaults), the
- * error of the last submission, its recent runs. */
+ * error of the last submission, its recent runs; for an editor (manage not
+ * NULL: manage.h's list), its subscriptions and alerts with their forms. */
 void page_report(strbuf *b, const page_info *pi, const char *name, const spec *s,
                  const quire_error *load_err, const char *const *gnames,
                  const char *const *gvalues, size_t ngiven, const char *error,
-                 const srun *recent, size_t nrecent);
+                 const srun *recent, size_t nrecent, const json_t *manage,
+                 const char *manage_error);
 /* A run: progress (refreshing itself) until it ends, then the report and
  * its files (have[i]: serve_formats[i] exists), or its error. */
 void page_run(strbuf *b, const page_info *pi, const srun *run, const int *have, int queued);

@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "catalog.h"
 #include "jobs.h"
+#include "manage.h"
 #include "pages.h"
 #include "schedule.h"
 #include "store.h"
@@ -942,7 +943,7 @@ static enum MHD_Result page_list(struct MHD_Connection *c, req *r)
 
 static enum MHD_Result page_report_form(struct MHD_Connection *c, req *r, const char *name,
                                         unsigned status, const fields *given,
-                                        const char *error)
+                                        const char *error, const char *manage_error)
 {
     quire_error err = {0};
     spec *s;
@@ -950,15 +951,21 @@ static enum MHD_Result page_report_form(struct MHD_Connection *c, req *r, const 
     page_info pi;
     srun *recent = NULL;
     int nrecent = 0, i;
+    json_t *manage = NULL;
 
     if (!catalog_exists(name))
         return page_error(c, r, 404, "No such report", "There is no report of that name.");
     s = catalog_load(opt.reports, name, NULL, 0, &err);
     store_runs_recent(st, name, 10, &recent, &nrecent);
+    if (s && r->role >= ROLE_EDITOR && manage_list(name, s, &manage) != 200) {
+        json_decref(manage);
+        manage = NULL;
+    }
     page_ctx(r, &pi);
     page_report(&b, &pi, name, s, s ? NULL : &err, (const char *const *)(given ? given->name : NULL),
                 (const char *const *)(given ? given->value : NULL), given ? given->n : 0, error,
-                recent, (size_t)nrecent);
+                recent, (size_t)nrecent, manage, manage_error);
+    json_decref(manage);
     for (i = 0; i < nrecent; i++)
         srun_clear(&recent[i]);
     free(recent);
@@ -977,7 +984,7 @@ static enum MHD_Result page_run_post(struct MHD_Connection *c, req *r, const cha
 
     memset(&run, 0, sizeof run);
     if (request_params(c, r, &f, msg, sizeof msg))
-        return page_report_form(c, r, name, 400, NULL, msg);
+        return page_report_form(c, r, name, 400, NULL, msg, NULL);
     status = start_run(r, name, &f, &run, &err, msg, sizeof msg);
     if (status == 200 || status == 202) {
         snprintf(to, sizeof to, "/runs/%" PRId64, run.id);
@@ -992,7 +999,7 @@ static enum MHD_Result page_run_post(struct MHD_Connection *c, req *r, const cha
     }
     ok = page_report_form(c, r, name, status == 422 ? 400 : status, &f,
                           status == 422 || status == 500 ? quire_err_format(&err, text, sizeof text)
-                                                         : msg);
+                                                         : msg, NULL);
     fields_free(&f);
     return ok;
 }
@@ -1066,6 +1073,129 @@ static enum MHD_Result login_post(struct MHD_Connection *c, req *r)
     r->has_sess = r->new_sess = 1;
     fields_free(&f);
     return redirect(c, r, "/");
+}
+
+/* ------------------------------------------------------------ subscriptions, alerts */
+
+/* The request's body as a JSON object: the JSON itself, or a form's
+ * fields (but csrf) as strings. NULL with msg when it is neither. */
+static json_t *body_object(struct MHD_Connection *c, req *r, char *msg, size_t n)
+{
+    json_t *o;
+    fields f;
+    size_t i;
+
+    if (is_json(c)) {
+        json_error_t je;
+        o = r->body.len ? json_loadb(r->body.s, r->body.len, 0, &je) : json_object();
+        if (!o || !json_is_object(o)) {
+            snprintf(msg, n, "the body must be a JSON object");
+            json_decref(o);
+            return NULL;
+        }
+        return o;
+    }
+    parse_form(r->body.s ? r->body.s : "", r->body.len, &f);
+    o = json_object();
+    for (i = 0; i < f.n; i++)
+        if (strcmp(f.name[i], "csrf") != 0 && !has_control(f.value[i]))
+            json_object_set_new(o, f.name[i], json_string(f.value[i]));
+    fields_free(&f);
+    return o;
+}
+
+/* What an editor does to a report's subscriptions and alerts (what: NULL
+ * to list; "subscriptions" or "alerts" to add one). */
+static unsigned manage_report(struct MHD_Connection *c, req *r, const char *name,
+                              const char *what, json_t **out)
+{
+    quire_error err = {0};
+    spec *s;
+    char *path, msg[256];
+    unsigned status;
+    json_t *body = NULL;
+
+    if (!(path = catalog_path(opt.reports, name))) {
+        *out = json_pack("{s:{s:i,s:s}}", "error", "status", 404, "message", "no such report");
+        return 404;
+    }
+    free(path);
+    if (!(s = catalog_load(opt.reports, name, NULL, 0, &err))) {
+        *out = json_pack("{s:{s:i,s:o}}", "error", "status", 422, "spec", quire_error_json(&err));
+        return 422;
+    }
+    if (what && !(body = body_object(c, r, msg, sizeof msg))) {
+        spec_free(s);
+        *out = json_pack("{s:{s:i,s:s}}", "error", "status", 400, "message", msg);
+        return 400;
+    }
+    if (!what)
+        status = manage_list(name, s, out);
+    else if (strcmp(what, "subscriptions") == 0)
+        status = manage_subscribe(name, s, body, out);
+    else
+        status = manage_alert_add(name, s, body, out);
+    json_decref(body);
+    spec_free(s);
+    return status;
+}
+
+static const char *json_error_message(const json_t *j)
+{
+    const json_t *e = json_object_get(j, "error");
+    const json_t *m = json_object_get(e, "message");
+    return json_is_string(m) ? json_string_value(m) : "the request failed";
+}
+
+/* The page forms: add, then back to the report's page (or it with the
+ * error). */
+static enum MHD_Result page_manage(struct MHD_Connection *c, req *r, const char *name,
+                                   const char *what)
+{
+    json_t *out = NULL;
+    unsigned status;
+    char to[160];
+    enum MHD_Result ok;
+
+    if (r->role < ROLE_EDITOR)
+        return page_error(c, r, 403, "Forbidden", "Subscriptions and alerts need the editor role.");
+    status = manage_report(c, r, name, what, &out);
+    if (status == 404) {
+        json_decref(out);
+        return page_error(c, r, 404, "No such report", "There is no report of that name.");
+    }
+    if (status >= 300) {
+        ok = page_report_form(c, r, name, status, NULL, NULL, json_error_message(out));
+        json_decref(out);
+        return ok;
+    }
+    json_decref(out);
+    snprintf(to, sizeof to, "/reports/%s#manage", name);
+    return redirect(c, r, to);
+}
+
+static enum MHD_Result page_manage_delete(struct MHD_Connection *c, req *r, const char *what,
+                                          const char *ids, const fields *f)
+{
+    int64_t id;
+    json_t *out = NULL;
+    const char *report = field(f, "report");
+    char to[160];
+
+    if (r->role < ROLE_EDITOR)
+        return page_error(c, r, 403, "Forbidden", "Subscriptions and alerts need the editor role.");
+    if (parse_id(ids, &id))
+        return page_error(c, r, 404, "Not found", "There is nothing here.");
+    if (strcmp(what, "subscriptions") == 0)
+        manage_unsubscribe(id, &out);
+    else
+        manage_alert_remove(id, &out);
+    json_decref(out);
+    if (report && catalog_name_ok(report))
+        snprintf(to, sizeof to, "/reports/%s#manage", report);
+    else
+        snprintf(to, sizeof to, "/");
+    return redirect(c, r, to);
 }
 
 /* ------------------------------------------------------------ routing */
@@ -1164,6 +1294,30 @@ static enum MHD_Result route(struct MHD_Connection *c, req *r, const char *url)
             ok = api_run_get(c, r, seg[2], seg[3]);
         else if (strcmp(r->method, "DELETE") == 0 && n == 3 && strcmp(seg[1], "runs") == 0)
             ok = api_run_delete(c, r, seg[2]);
+        else if ((get || post) && n == 4 && strcmp(seg[1], "reports") == 0 &&
+                 (strcmp(seg[3], "subscriptions") == 0 || strcmp(seg[3], "alerts") == 0)) {
+            json_t *out = NULL;
+            unsigned code;
+            if (r->role < ROLE_EDITOR)
+                ok = json_error(c, r, 403, "subscriptions and alerts need the editor role");
+            else {
+                code = manage_report(c, r, seg[2], post ? seg[3] : NULL, &out);
+                ok = send_json(c, r, code, out, NULL, NULL);
+            }
+        } else if (strcmp(r->method, "DELETE") == 0 && n == 3 &&
+                   (strcmp(seg[1], "subscriptions") == 0 || strcmp(seg[1], "alerts") == 0)) {
+            json_t *out = NULL;
+            int64_t id;
+            if (r->role < ROLE_EDITOR)
+                ok = json_error(c, r, 403, "subscriptions and alerts need the editor role");
+            else if (parse_id(seg[2], &id))
+                ok = json_error(c, r, 404, "no such resource");
+            else
+                ok = send_json(c, r, strcmp(seg[1], "subscriptions") == 0
+                                         ? manage_unsubscribe(id, &out)
+                                         : manage_alert_remove(id, &out),
+                               out, NULL, NULL);
+        }
         else if (get && n == 2 && strcmp(seg[1], "whoami") == 0)
             ok = send_json(c, r, 200,
                            json_pack("{s:s?,s:s,s:b}", "user", r->user[0] ? r->user : NULL,
@@ -1178,9 +1332,15 @@ static enum MHD_Result route(struct MHD_Connection *c, req *r, const char *url)
         ok = page_list(c, r);
     } else if (get && n == 2 && strcmp(seg[0], "reports") == 0) {
         ensure_session(r);
-        ok = page_report_form(c, r, seg[1], 200, NULL, NULL);
+        ok = page_report_form(c, r, seg[1], 200, NULL, NULL, NULL);
     } else if (post && n == 3 && strcmp(seg[0], "reports") == 0 && strcmp(seg[2], "runs") == 0) {
         ok = page_run_post(c, r, seg[1]);
+    } else if (post && n == 3 && strcmp(seg[0], "reports") == 0 &&
+               (strcmp(seg[2], "subscriptions") == 0 || strcmp(seg[2], "alerts") == 0)) {
+        ok = page_manage(c, r, seg[1], seg[2]);
+    } else if (post && n == 3 && strcmp(seg[2], "delete") == 0 &&
+               (strcmp(seg[0], "subscriptions") == 0 || strcmp(seg[0], "alerts") == 0)) {
+        ok = page_manage_delete(c, r, seg[0], seg[1], &f);
     } else if (get && n == 2 && strcmp(seg[0], "runs") == 0) {
         ensure_session(r);
         ok = page_run_get(c, r, seg[1]);
@@ -1419,6 +1579,10 @@ int serve_run(const serve_opts *o, quire_error *err)
         return quire_err(err, QUIRE_EXIT_USAGE, "--tls-cert and --tls-key go together");
     if (!(st = store_open(opt.state, err)))
         return -1;
+    if (manage_open(opt.state, err)) {
+        store_close(st);
+        return -1;
+    }
     tls_on = opt.tls_cert != NULL;
     auth_on = store_has_auth(st);
     if (!loopback && (!tls_on || !auth_on)) {
@@ -1520,6 +1684,7 @@ int serve_run(const serve_opts *o, quire_error *err)
 out:
     if (access_log && access_log != stderr)
         fclose(access_log);
+    manage_close();
     store_close(st);
     st = NULL;
     free(cert);

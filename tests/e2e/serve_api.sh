@@ -22,12 +22,14 @@ mkdir -p "$T/reports"
 sed -e "s#\.\./scripts/#$PWD/scripts/#" -e "s#default: \.\./data/sample#default: $T/data#" \
     -e 's#^  to:$#  region:\n    type: string\n    default: All\n    help: the region named in the subtitle\n  to:#' \
     reports/monthly_segments.yaml >"$T/reports/monthly_segments.yaml"
-# A report whose render fails: its KPI script raises an error.
+# A report whose render fails: its KPI script raises an error (and it has
+# no schedule).
 mkdir -p "$T/kpis"
 printf 'return {\n  label = "Broken",\n  unit = "count",\n  value = function(s)\n    error("no such figure")\n  end,\n}\n' >"$T/kpis/broken.lua"
 sed -e "s#\.\./scripts/#$PWD/scripts/#" -e "s#default: \.\./data/sample#default: $T/data#" \
     reports/monthly_segments.yaml |
-    awk -v k="$T/kpis/broken.lua" '{print} /^kpis:/{print "  broken: " k}' >"$T/reports/broken.yaml"
+    awk -v k="$T/kpis/broken.lua" '/^schedule:/{skip=1; next} skip && /^[^ #]/{skip=0} skip{next}
+        {print} /^kpis:/{print "  broken: " k}' >"$T/reports/broken.yaml"
 "$QUIRE" validate "$T/reports/monthly_segments.yaml" >/dev/null 2>&1 && ok ||
     { bad "the test's report does not validate"; "$QUIRE" validate "$T/reports/monthly_segments.yaml"; }
 
@@ -258,6 +260,41 @@ status 200 "viewer reads" -H "Authorization: Bearer $VT" "$URL/api/runs/$ID/repo
 status 403 "viewer deletes a run (editor only)" -X DELETE -H "Authorization: Bearer $VT" "$URL/api/runs/$BID"
 status 200 "editor deletes a run" -X DELETE -H "Authorization: Bearer $ET" "$URL/api/runs/$BID"
 status 404 "the deleted run" -H "Authorization: Bearer $ET" "$URL/api/runs/$BID"
+# Subscriptions and alerts: editors only.
+status 403 "viewer adds an alert" -H "Authorization: Bearer $VT" -H 'Content-Type: application/json' \
+    -d '{"kpi":"churn_risk_score","segment":"VIP","condition":"value > 50","email":"ops@example.com"}' \
+    "$URL/api/reports/monthly_segments/alerts"
+status 403 "viewer subscribes" -H "Authorization: Bearer $VT" -H 'Content-Type: application/json' \
+    -d '{"channel":"email","address":"a@example.com"}' "$URL/api/reports/monthly_segments/subscriptions"
+status 403 "viewer lists subscriptions" -H "Authorization: Bearer $VT" "$URL/api/reports/monthly_segments/subscriptions"
+status 201 "editor adds an alert" -H "Authorization: Bearer $ET" -H 'Content-Type: application/json' \
+    -d '{"kpi":"churn_risk_score","segment":"VIP","condition":"value > 50","email":"ops@example.com"}' \
+    "$URL/api/reports/monthly_segments/alerts"
+AID=$(jget "$T/body" id)
+[ "$(jget "$T/body" condition)" = "value > 50" ] && ok || bad "alert: $(cat "$T/body")"
+status 400 "an alert on no KPI" -H "Authorization: Bearer $ET" -H 'Content-Type: application/json' \
+    -d '{"kpi":"nothing","condition":"value > 50","email":"ops@example.com"}' \
+    "$URL/api/reports/monthly_segments/alerts"
+status 400 "a bad condition" -H "Authorization: Bearer $ET" -H 'Content-Type: application/json' \
+    -d '{"kpi":"churn_risk_score","condition":"value ~ 50","email":"ops@example.com"}' \
+    "$URL/api/reports/monthly_segments/alerts"
+status 201 "editor subscribes" -H "Authorization: Bearer $ET" -H 'Content-Type: application/json' \
+    -d '{"channel":"email","address":"a@example.com"}' "$URL/api/reports/monthly_segments/subscriptions"
+SID=$(jget "$T/body" id)
+status 400 "a webhook's token from any variable" -H "Authorization: Bearer $ET" -H 'Content-Type: application/json' \
+    -d '{"channel":"webhook","address":"https://hooks.example.com/q","token_env":"PGPASSWORD"}' \
+    "$URL/api/reports/monthly_segments/subscriptions"
+status 409 "a report without a schedule" -H "Authorization: Bearer $ET" -H 'Content-Type: application/json' \
+    -d '{"channel":"email","address":"a@example.com"}' "$URL/api/reports/broken/subscriptions"
+status 200 "editor lists" -H "Authorization: Bearer $ET" "$URL/api/reports/monthly_segments/alerts"
+[ "$(jget "$T/body" alerts.0.id)" = "$AID" ] && [ "$(jget "$T/body" subscriptions.0.address)" = a@example.com ] &&
+    ok || bad "list: $(cat "$T/body")"
+"$QUIRE" alerts list --state "$T/state.db" 2>/dev/null | grep -q "churn_risk_score" && ok ||
+    bad "the alert is not in the ledger the scheduler reads"
+status 403 "viewer removes an alert" -X DELETE -H "Authorization: Bearer $VT" "$URL/api/alerts/$AID"
+status 200 "editor removes the subscription" -X DELETE -H "Authorization: Bearer $ET" "$URL/api/subscriptions/$SID"
+status 200 "editor removes the alert" -X DELETE -H "Authorization: Bearer $ET" "$URL/api/alerts/$AID"
+status 404 "removed twice" -X DELETE -H "Authorization: Bearer $ET" "$URL/api/alerts/$AID"
 status 303 "pages need a session" "$URL/"
 # Sign in through the form.
 rm -f "$T/jar"
@@ -273,6 +310,34 @@ grep -i '^set-cookie: quire_sid=' "$T/h" | grep -i 'HttpOnly' | grep -qi 'SameSi
 status 200 "the list, signed in" -b "$T/jar" "$URL/"
 grep -q 'vera (viewer)' "$T/body" && ok || bad "not signed in as vera"
 status 403 "a viewer's session deletes a run" -X DELETE -b "$T/jar" "$URL/api/runs/$ID"
+CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$T/body" | head -1)
+status 403 "a viewer's form adds an alert" -b "$T/jar" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode 'kpi=churn_risk_score' --data-urlencode 'condition=value > 50' \
+    --data-urlencode 'email=ops@example.com' "$URL/reports/monthly_segments/alerts"
+# An editor's session: the forms on the report's page.
+rm -f "$T/jar"
+req "$T/body" -c "$T/jar" "$URL/login" >/dev/null
+CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$T/body" | head -1)
+status 303 "editor signs in" -b "$T/jar" -c "$T/jar" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode 'user=ed' --data-urlencode 'password=editor-secret-2' "$URL/login"
+status 200 "editor's report page" -b "$T/jar" "$URL/reports/monthly_segments"
+grep -q 'id="add-alert"' "$T/body" && grep -q 'id="subscribe"' "$T/body" && ok || bad "no alert or subscription form"
+CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$T/body" | head -1)
+status 403 "alert form without CSRF" -b "$T/jar" --data-urlencode 'kpi=churn_risk_score' \
+    --data-urlencode 'condition=value > 50' --data-urlencode 'email=ops@example.com' \
+    "$URL/reports/monthly_segments/alerts"
+status 303 "alert form" -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode 'kpi=churn_risk_score' \
+    --data-urlencode 'segment=VIP' --data-urlencode 'condition=change > 10%' \
+    --data-urlencode 'email=ops@example.com' "$URL/reports/monthly_segments/alerts"
+status 400 "alert form with a bad address" -b "$T/jar" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode 'kpi=churn_risk_score' --data-urlencode 'condition=change > 10%' \
+    --data-urlencode 'email=<b>not an address' "$URL/reports/monthly_segments/alerts"
+grep -q 'id="manage-error"' "$T/body" && ok || bad "the form's error is not shown"
+grep -q '<b>' "$T/body" && bad "a raw <b> in the page" || ok
+status 303 "subscription form" -b "$T/jar" --data-urlencode "csrf=$CSRF" --data-urlencode 'channel=email' \
+    --data-urlencode 'address=team@example.com' "$URL/reports/monthly_segments/subscriptions"
+status 200 "the report page lists them" -b "$T/jar" "$URL/reports/monthly_segments"
+grep -q 'team@example.com' "$T/body" && grep -q 'change &gt; 10%' "$T/body" && ok || bad "not listed"
 stop_server
 
 # Rate limit: a burst beyond it gets 429.
