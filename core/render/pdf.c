@@ -111,6 +111,10 @@ typedef struct render {
     const char *path; /* the output, for messages */
     unsigned char *out;
     size_t out_len;
+    /* blocks of owned_alloc, freed with the render: a failure that
+     * longjmps out of a drawing function leaks nothing */
+    void **owned;
+    size_t nowned, owned_cap;
 } render;
 
 /* Copy s into r->tmp as clean UTF-8 (what the page would show), cut at a
@@ -207,6 +211,24 @@ static void *grow(render *r, void *p, size_t *cap, size_t n, size_t size)
     if (!p)
         fail_oom(r);
     return p;
+}
+
+/* Memory the render frees when it ends, however it ends. */
+static void *owned_alloc(render *r, size_t size)
+{
+    void *p;
+
+    r->owned = grow(r, r->owned, &r->owned_cap, r->nowned, sizeof *r->owned);
+    if (!(p = malloc(size ? size : 1)))
+        fail_oom(r);
+    return r->owned[r->nowned++] = p;
+}
+
+static void owned_free(render *r)
+{
+    while (r->nowned)
+        free(r->owned[--r->nowned]);
+    free(r->owned);
 }
 
 static void new_page(render *r)
@@ -775,22 +797,25 @@ static double header_h(render *r, const doc_table *t, const double *w)
     return lines == 1 ? ROW_H : lines * HEAD_LH + 6;
 }
 
+/* Table t's column widths. */
+static double *table_widths(render *r, const doc_table *t)
+{
+    double *w = owned_alloc(r, t->ncols * sizeof *w);
+
+    column_widths(r, t, w);
+    return w;
+}
+
 /* A table's title, header row and first rows (up to three): what starts a page together. */
 static double table_min_h(render *r, const doc_table *t)
 {
     size_t rows = t->nrows + (t->totals ? 1 : 0);
-    double *w, h;
 
     if (!t->cols || t->ncols == 0)
         return 0;
-    w = malloc(t->ncols * sizeof *w);
-    if (!w)
-        fail_oom(r);
-    column_widths(r, t, w);
     /* An empty table keeps one row for saying so. */
-    h = table_title_h(r, t) + header_h(r, t, w) + ROW_H * (double)(rows < 3 ? (rows ? rows : 1) : 3);
-    free(w);
-    return h;
+    return table_title_h(r, t) + header_h(r, t, table_widths(r, t)) +
+           ROW_H * (double)(rows < 3 ? (rows ? rows : 1) : 3);
 }
 
 /* The title line of a continued table plus its header row. */
@@ -851,10 +876,7 @@ static void draw_table(render *r, const doc_block *b)
 
     if (!t->cols || t->ncols == 0)
         return;
-    w = malloc(t->ncols * sizeof *w);
-    if (!w)
-        fail_oom(r);
-    column_widths(r, t, w);
+    w = table_widths(r, t);
     r->y -= 2;
     need(r, table_min_h(r, t) + 2);
     if (t->title && *t->title) {
@@ -901,7 +923,6 @@ static void draw_table(render *r, const doc_block *b)
     }
     hline(r->page, r->margin, r->margin + r->content_w, r->y, 0.6, PDF_RULE);
     r->y -= 16;
-    free(w);
 }
 
 /* ------------------------------------------------------------ contents */
@@ -1596,20 +1617,15 @@ static void attach_all(render *r, const quire_doc *doc)
 
     if (doc->nfiles == 0)
         return;
-    order = malloc(doc->nfiles * sizeof *order);
-    if (!order)
-        fail_oom(r);
+    order = owned_alloc(r, doc->nfiles * sizeof *order);
     for (i = 0; i < doc->nfiles; i++)
         order[i] = &doc->files[i];
     qsort(order, doc->nfiles, sizeof *order, by_name);
     for (i = 0; i < doc->nfiles; i++) {
         snprintf(r->what, sizeof r->what, "%s: cannot attach %s", r->path, order[i]->name);
-        if (pdf_attach(r->pdf, order[i])) {
-            free(order);
+        if (pdf_attach(r->pdf, order[i]))
             on_error(HPDF_GetError(r->pdf), HPDF_GetErrorDetail(r->pdf), r);
-        }
     }
-    free(order);
 }
 
 /* Build the whole PDF into r->out. Called under setjmp. */
@@ -1750,6 +1766,7 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
         hpdf_release();
         free(r->pages);
         free(r->toc);
+        owned_free(r);
         free(r->out);
         free(r);
         return -1;
@@ -1783,6 +1800,7 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
     }
     free(r->pages);
     free(r->toc);
+    owned_free(r);
     free(r->out);
     free(r);
     return rc;

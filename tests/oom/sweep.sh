@@ -12,6 +12,7 @@
 #     UBSan) or a hang (60 s).
 #   QUIRE       the fault-injection build (default build/asan/quire)
 #   OOM_STRIDE  try every k-th allocation (default 1)
+#   OOM_FROM    the first allocation to fail (default 1)
 #   OOM_JOBS    runs at a time (default 2)
 set -u
 if [ "${1:-}" = --one ]; then
@@ -67,7 +68,7 @@ QUIRE_ALLOC_COUNT=$T/total "$QUIRE" run reports/monthly_segments.yaml --param da
     { bad "the run without failures failed: $(head -n 3 "$T/count/stderr")"; done_checks oom; exit 1; }
 total=$(cat "$T/total")
 start=$(date +%s)
-seq 1 "$STRIDE" "$total" | xargs -P "$JOBS" -n 1 sh "$0" --one >"$T/verdicts"
+seq "${OOM_FROM:-1}" "$STRIDE" "$total" | xargs -P "$JOBS" -n 1 sh "$0" --one >"$T/verdicts"
 tried=$(wc -l <"$T/verdicts")
 errors=$(awk '$2 == "ok" && $3 != 0' "$T/verdicts" | wc -l)
 written=$(awk '$2 == "ok" && $3 == 0' "$T/verdicts" | wc -l)
