@@ -83,29 +83,43 @@ static const char *col_text(sqlite3_stmt *s, int i)
 
 /* ------------------------------------------------------------ users, tokens */
 
+/* Run sql, an INSERT of (name, role, secret, created now) into the users'
+ * or the tokens' table. Returns 0, or -1 with the database's message after
+ * what in err. */
+static int save_credential(store *st, const char *sql, const char *name, auth_role role,
+                           const char *secret, const char *what, quire_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = -1;
+
+    pthread_mutex_lock(&st->lock);
+    if ((s = prep(st, sql)) != NULL) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, auth_role_name(role), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, secret, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    }
+    if (rc)
+        quire_err(err, QUIRE_EXIT_USAGE, "%s: %s", what, sqlite3_errmsg(st->db));
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 int store_user_set(store *st, const char *name, auth_role role, const char *password,
                    quire_error *err)
 {
     char *hash = auth_password_hash(password);
-    sqlite3_stmt *s;
-    int rc = -1;
+    char what[160];
+    int rc;
 
     if (!hash)
         return quire_err(err, QUIRE_EXIT_USAGE, "no randomness for a password's salt");
-    pthread_mutex_lock(&st->lock);
-    s = prep(st, "INSERT OR REPLACE INTO serve_users(name, role, password, created) "
-                 "VALUES (?, ?, ?, strftime('%s','now'))");
-    if (s) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, auth_role_name(role), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    }
-    if (rc)
-        quire_err(err, QUIRE_EXIT_USAGE, "cannot save user \"%s\": %s", name,
-                  sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
-    pthread_mutex_unlock(&st->lock);
+    snprintf(what, sizeof what, "cannot save user \"%s\"", name);
+    rc = save_credential(st,
+                         "INSERT OR REPLACE INTO serve_users(name, role, password, created) "
+                         "VALUES (?, ?, ?, strftime('%s','now'))",
+                         name, role, hash, what, err);
     free(hash);
     return rc;
 }
@@ -137,29 +151,17 @@ auth_role store_user_check(store *st, const char *name, const char *password)
 int store_token_add(store *st, const char *name, auth_role role, char out[80],
                     quire_error *err)
 {
-    char rnd[65], hash[65];
-    sqlite3_stmt *s;
-    int rc = -1;
+    char rnd[65], hash[65], what[160];
 
     if (auth_random_hex(rnd, 32))
         return quire_err(err, QUIRE_EXIT_USAGE, "no randomness for a token");
     snprintf(out, 80, "qt_%s", rnd);
     auth_sha256_hex(out, strlen(out), hash);
-    pthread_mutex_lock(&st->lock);
-    s = prep(st, "INSERT INTO serve_tokens(name, role, hash, created) "
-                 "VALUES (?, ?, ?, strftime('%s','now'))");
-    if (s) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, auth_role_name(role), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    }
-    if (rc)
-        quire_err(err, QUIRE_EXIT_USAGE, "cannot save a token for \"%s\": %s", name,
-                  sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
-    pthread_mutex_unlock(&st->lock);
-    return rc;
+    snprintf(what, sizeof what, "cannot save a token for \"%s\"", name);
+    return save_credential(st,
+                           "INSERT INTO serve_tokens(name, role, hash, created) "
+                           "VALUES (?, ?, ?, strftime('%s','now'))",
+                           name, role, hash, what, err);
 }
 
 auth_role store_token_check(store *st, const char *token, char name[64])
