@@ -362,8 +362,15 @@ int kpi_check_customer_use(const spec *s, size_t k, int has_customer, quire_erro
         for (j = 0; j < s->sections[i].nblocks; j++) {
             const spec_block *b = &s->sections[i].blocks[j];
             spec_pos at = {0, 0};
-            if (b->kind != BLOCK_TABLE || !b->by_customer)
+            if (b->kind == BLOCK_CHART && b->value) {
+                /* a chart of a per-customer value */
+                if (strcmp(b->value, name) == 0)
+                    at = b->value_pos;
+                else if (b->x_value && strcmp(b->x_value, name) == 0)
+                    at = b->x_value_pos;
+            } else if (b->kind != BLOCK_TABLE || !b->by_customer) {
                 continue;
+            }
             for (c = 0; c < b->ncolumns && !at.line; c++)
                 if (strcmp(b->columns[c], name) == 0)
                     at = b->colfmt[c].pos;

@@ -77,8 +77,10 @@ typedef struct grouping {
 
 /* What a table by customer shows, taken from the segment pass in the
  * table's month: one slot per name it uses (its columns, then its
- * conditions, then its sort name). model_new() lists them, the pass fills
- * them, the document reads them. */
+ * conditions, then its sort name); for a chart of a per-customer value
+ * (histogram, box, scatter of customers), its value, or its x_value then
+ * its value. model_new() lists them, the pass fills them, the document
+ * reads them. */
 typedef struct model_capture {
     const spec_block *block;
     int p;              /* the facts period */
@@ -107,7 +109,7 @@ typedef struct model {
     kpi_def *kpis;
     size_t nkpis;
 
-    model_capture *caps; /* the tables by customer */
+    model_capture *caps; /* the tables by customer and charts of customers */
     size_t ncaps;
 
     double rule_seconds; /* time spent in the segment rules, for --verbose */

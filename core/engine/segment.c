@@ -119,7 +119,8 @@ static int field_index(const model *m, const char *name)
     return -1;
 }
 
-/* One capture per table by customer (model_capture). */
+/* One capture per table by customer and per chart of a per-customer value
+ * (model_capture). */
 static void add_captures(model *m)
 {
     const spec *s = m->s;
@@ -131,11 +132,13 @@ static void add_captures(model *m)
             model_capture *cp;
             char name[200];
 
-            if (b->kind != BLOCK_TABLE || !b->by_customer)
+            int chart = b->kind == BLOCK_CHART && b->value;
+
+            if (!chart && (b->kind != BLOCK_TABLE || !b->by_customer))
                 continue;
             m->caps = xrealloc(m->caps, (m->ncaps + 1) * sizeof *m->caps);
             cp = &m->caps[m->ncaps++];
-            n = b->ncolumns + b->nwhere + (b->sort != NULL);
+            n = chart ? 1 + (b->x_value != NULL) : b->ncolumns + b->nwhere + (b->sort != NULL);
             cp->block = b;
             cp->p = m->p_report + (b->month == SPEC_MONTH_LAST ? m->nreport - 1 : b->month);
             cp->nnames = n;
@@ -144,7 +147,9 @@ static void add_captures(model *m)
             cp->index = xcalloc(n, sizeof *cp->index);
             cp->v = xcalloc(n, sizeof *cp->v);
             for (k = 0; k < n; k++) {
-                const char *nm = k < b->ncolumns ? b->columns[k]
+                /* a chart's slots: its value, or its x_value then its value */
+                const char *nm = chart ? (k + 1 < n ? b->x_value : b->value)
+                                 : k < b->ncolumns ? b->columns[k]
                                  : k < b->ncolumns + b->nwhere ? b->where[k - b->ncolumns].name
                                                                : b->sort;
                 spec_cust kind = spec_customer_field(s, nm);

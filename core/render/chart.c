@@ -1159,6 +1159,302 @@ static void draw_scatter(canvas *cv, const doc_chart *c, double x, double y, dou
                            top - bottom, c->y_title, strlen(c->y_title));
 }
 
+/* ------------------------------------------------------------ distributions */
+
+/* Labels of ticks t along x at bottom (marks and values in unit), and dashed
+ * vertical gridlines up to top (grid), mapped onto left..right as lo..hi. */
+static void x_ticks(canvas *cv, const chart_ticks *t, quire_unit unit, double lo, double hi,
+                    double left, double right, double bottom, double top, int grid)
+{
+    canvas_font tf = {0, TICK_SIZE, PDF_MUTED};
+    double max_abs = fmax(fabs(t->min), fabs(t->max));
+    char buf[64];
+    int k;
+
+    for (k = 0; k < t->count; k++) {
+        double v = t->min + k * t->step, xx = left + (v - lo) / (hi - lo) * (right - left);
+
+        if (xx < left - 0.5 || xx > right + 0.5)
+            continue;
+        if (grid && k > 0 && xx > left + 0.5) {
+            canvas_line_width(cv, 0.5);
+            canvas_stroke_color(cv, PDF_GRID);
+            canvas_dash(cv, 2, 2);
+            canvas_move_to(cv, xx, bottom);
+            canvas_line_to(cv, xx, top);
+            canvas_stroke(cv);
+            canvas_dash(cv, 0, 0);
+        }
+        canvas_line(cv, PDF_RULE, 0.7, xx, bottom, xx, bottom - 3);
+        quire_format_axis(buf, sizeof buf, v, t->step, max_abs, unit);
+        canvas_text(cv, &tf, xx, bottom - TICK_SIZE - 4, CANVAS_CENTER, buf, strlen(buf));
+    }
+}
+
+/* The width of the widest label of ticks t in unit. */
+static double ticks_width(canvas *cv, const chart_ticks *t, quire_unit unit)
+{
+    canvas_font tf = {0, TICK_SIZE, PDF_MUTED};
+    double max_abs = fmax(fabs(t->min), fabs(t->max)), w = 0;
+    char buf[64];
+    int k;
+
+    for (k = 0; k < t->count; k++) {
+        quire_format_axis(buf, sizeof buf, t->min + k * t->step, t->step, max_abs, unit);
+        w = fmax(w, canvas_text_width(cv, &tf, buf, strlen(buf)));
+    }
+    return w;
+}
+
+/* The axes' titles: x under the tick labels (at ty), y up the left edge. */
+static void axis_titles(canvas *cv, const doc_chart *c, double x, double ty, double left,
+                        double right, double bottom, double top)
+{
+    canvas_font title_st = {0, TITLE_SIZE, PDF_FAINT};
+
+    if (c->x_title && *c->x_title)
+        canvas_text_fit(cv, &title_st, (left + right) / 2, ty, CANVAS_CENTER, right - left,
+                        c->x_title, strlen(c->x_title));
+    if (c->y_title && *c->y_title)
+        canvas_text_fit_up(cv, &title_st, x + TITLE_SIZE, (top + bottom) / 2, CANVAS_CENTER,
+                           top - bottom, c->y_title, strlen(c->y_title));
+}
+
+/*
+ * A histogram: the bins side by side along a value axis (edges[0] to
+ * edges[ncats], labelled at nice values), the series' counts stacked in
+ * each bin, the count axis from zero; the legend names the series.
+ */
+static void draw_histogram(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
+{
+    chart_ticks ty, tx;
+    double top_count = 0, lw, left, right, bottom, top, legend_h, xtitle_h, x0, x1;
+    int rows;
+    size_t i, s;
+    plot p;
+
+    if (!c->edges || c->ncats == 0 || c->nseries == 0) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    for (i = 0; i < c->ncats; i++) {
+        double sum = 0;
+        for (s = 0; s < c->nseries; s++)
+            sum += isnan(value_at(c, s, i)) ? 0 : value_at(c, s, i);
+        top_count = fmax(top_count, sum);
+    }
+    if (top_count <= 0) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    axis_ticks(c, 0, top_count, &ty);
+    x0 = c->edges[0];
+    x1 = c->edges[c->ncats];
+    chart_nice_ticks(x0, x1, 7, &tx);
+    lw = ticks_width(cv, &ty, c->unit);
+    rows = legend_rows(c, cv, w);
+    legend_h = rows * LEGEND_ROW + 8;
+    xtitle_h = c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0;
+    left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + lw + 6;
+    right = x + w - 12;
+    bottom = y + legend_h + xtitle_h + TICK_SIZE + 10;
+    top = y + h - TICK_SIZE / 2 - 1;
+    if (top - bottom < 20 || right - left < 40) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    gridlines(cv, &ty, left, right, bottom, top);
+    tick_labels(cv, &ty, c->unit, left - 6, CANVAS_RIGHT, bottom, top);
+    p.left = left;
+    p.right = right;
+    p.bottom = bottom;
+    p.top = top;
+    p.t = ty;
+    canvas_line_width(cv, 0.6);
+    canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
+    for (i = 0; i < c->ncats; i++) {
+        double a = left + (c->edges[i] - x0) / (x1 - x0) * (right - left);
+        double b = left + (c->edges[i + 1] - x0) / (x1 - x0) * (right - left), cum = 0;
+
+        for (s = 0; s < c->nseries; s++) {
+            double v = value_at(c, s, i);
+
+            if (isnan(v) || v <= 0)
+                continue;
+            canvas_fill_color(cv, series_color(c, s));
+            canvas_rect(cv, a, ymap(&p, cum), b - a, ymap(&p, cum + v) - ymap(&p, cum));
+            canvas_fill_stroke(cv);
+            cum += v;
+        }
+    }
+    canvas_line(cv, PDF_RULE, 0.7, left, bottom, right, bottom);
+    x_ticks(cv, &tx, c->unit2, x0, x1, left, right, bottom, top, 0);
+    axis_titles(cv, c, x, y + legend_h + 2, left, right, bottom, top);
+    draw_legend(cv, c, left, y + legend_h - 8, right - left);
+}
+
+/* c mixed with white: t = 0 is c, 1 white. */
+static quire_rgb tint(quire_rgb c, double t)
+{
+    quire_rgb o = {c.r + (1 - c.r) * t, c.g + (1 - c.g) * t, c.b + (1 - c.b) * t};
+
+    return o;
+}
+
+/*
+ * A box per category along x: the box from Q1 to Q3 in the category's
+ * colour, a line at the median, whiskers to the most extreme values within
+ * 1.5 IQR, the outliers beyond as rings; the value axis padded around the
+ * whiskers and outliers, zero not forced.
+ */
+static void draw_box(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
+{
+    canvas_font cat_st = {0, LABEL_SIZE, PDF_INK};
+    double lo = 0, hi = 0, lw, slot, xlab_h, bw;
+    int any = 0, lines;
+    size_t i;
+    plot p;
+
+    if (c->nseries < DOC_BOX_NSERIES || c->ncats == 0) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    for (i = 0; i < c->ncats; i++) {
+        double a = value_at(c, DOC_BOX_LOW, i), b = value_at(c, DOC_BOX_HIGH, i);
+
+        if (isnan(a) || isnan(b))
+            continue;
+        lo = any ? fmin(lo, a) : a;
+        hi = any ? fmax(hi, b) : b;
+        any = 1;
+    }
+    if (!any) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    for (i = 0; i < c->npoints; i++) {
+        lo = fmin(lo, c->point_values[i]);
+        hi = fmax(hi, c->point_values[i]);
+    }
+    /* ticks over the data alone: a score's 0 to 100 stays 0 to 100 */
+    chart_nice_ticks(lo, hi, NTICKS, &p.t);
+    lw = ticks_width(cv, &p.t, c->unit);
+    p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + lw + 6;
+    p.right = x + w - 4;
+    slot = (p.right - p.left) / (double)c->ncats;
+    lines = label_lines(c, cv, slot - 4);
+    cat_st.size = cat_size(c, cv, slot - 4);
+    xlab_h = 8 + lines * LABEL_SIZE * 1.2;
+    p.bottom = y + (c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0) + xlab_h;
+    p.top = y + h - TICK_SIZE / 2 - 1;
+    if (p.top - p.bottom < 20) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    gridlines(cv, &p.t, p.left, p.right, p.bottom, p.top);
+    tick_labels(cv, &p.t, c->unit, p.left - 6, CANVAS_RIGHT, p.bottom, p.top);
+    bw = fmin(slot * 0.45, 46);
+    for (i = 0; i < c->ncats; i++) {
+        double cx = p.left + slot * ((double)i + 0.5);
+        double q1 = value_at(c, DOC_BOX_Q1, i), q3 = value_at(c, DOC_BOX_Q3, i);
+        double md = value_at(c, DOC_BOX_MEDIAN, i), a = value_at(c, DOC_BOX_LOW, i);
+        double b = value_at(c, DOC_BOX_HIGH, i);
+        quire_rgb col = c->colors ? c->colors[i] : series_color(c, i);
+
+        draw_cat_label(cv, &cat_st, cx, p.bottom - 8 - LABEL_SIZE * 0.8, slot - 4, lines,
+                       label_or_empty(c->cats[i]));
+        if (isnan(q1) || isnan(q3) || isnan(md) || isnan(a) || isnan(b))
+            continue;
+        /* whiskers and their caps */
+        canvas_line(cv, col, 1, cx, ymap(&p, a), cx, ymap(&p, q1));
+        canvas_line(cv, col, 1, cx, ymap(&p, q3), cx, ymap(&p, b));
+        canvas_line(cv, col, 1, cx - bw / 4, ymap(&p, a), cx + bw / 4, ymap(&p, a));
+        canvas_line(cv, col, 1, cx - bw / 4, ymap(&p, b), cx + bw / 4, ymap(&p, b));
+        /* the box, at least a hairline high */
+        canvas_fill_color(cv, tint(col, 0.55));
+        canvas_stroke_color(cv, col);
+        canvas_line_width(cv, 1);
+        canvas_rect(cv, cx - bw / 2, ymap(&p, q1), bw, fmax(ymap(&p, q3) - ymap(&p, q1), 0.5));
+        canvas_fill_stroke(cv);
+        canvas_line(cv, col, 2.2, cx - bw / 2, ymap(&p, md), cx + bw / 2, ymap(&p, md));
+    }
+    canvas_line_width(cv, 0.8);
+    for (i = 0; i < c->npoints; i++) {
+        size_t k = (size_t)c->point_cat[i];
+        quire_rgb col = c->colors ? c->colors[k] : series_color(c, k);
+
+        canvas_stroke_color(cv, col);
+        canvas_circle(cv, p.left + slot * ((double)k + 0.5), ymap(&p, c->point_values[i]), 2);
+        canvas_stroke(cv);
+    }
+    axis_titles(cv, c, x, y + 2, p.left, p.right, p.bottom, p.top);
+}
+
+/*
+ * A scatter of customers: a small dot per category at (series 0, series
+ * 1) in its group's colour, the axes padded around the dots; the legend
+ * names the groups.
+ */
+static void draw_points(canvas *cv, const doc_chart *c, double x, double y, double w, double h)
+{
+    static const double ones[128] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    doc_chart leg;
+    chart_ticks tx, ty;
+    double xw, yw, left, right, bottom, top, legend_h, xtitle_h;
+    size_t i;
+
+    if (c->nseries < 2 || c->ncats == 0) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    memset(&leg, 0, sizeof leg);
+    leg.nseries = c->ngroups < 128 ? c->ngroups : 128;
+    leg.series = c->groups;
+    leg.colors = c->group_colors;
+    leg.ncats = 1;
+    leg.values = ones;
+    series_ticks(cv, c, 0, 0, c->unit2, &tx, &xw);
+    series_ticks(cv, c, 1, 0, c->unit, &ty, &yw);
+    legend_h = leg.nseries ? legend_rows(&leg, cv, w) * LEGEND_ROW + 8 : 0;
+    xtitle_h = c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0;
+    left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + yw + 6;
+    right = x + w - 12;
+    bottom = y + legend_h + xtitle_h + TICK_SIZE + 10;
+    top = y + h - TICK_SIZE / 2 - 1;
+    if (top - bottom < 20 || right - left < 40) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
+    gridlines(cv, &ty, left, right, bottom, top);
+    tick_labels(cv, &ty, c->unit, left - 6, CANVAS_RIGHT, bottom, top);
+    x_ticks(cv, &tx, c->unit2, tx.min, tx.max, left, right, bottom, top, 1);
+    canvas_line_width(cv, 0.4);
+    canvas_stroke_color(cv, (quire_rgb){1, 1, 1});
+    for (i = 0; i < c->ncats; i++) {
+        double vx = value_at(c, 0, i), vy = value_at(c, 1, i);
+        int g = c->cat_group[i];
+
+        if (isnan(vx) || isnan(vy))
+            continue;
+        canvas_fill_color(cv, g >= 0 && (size_t)g < c->ngroups && c->group_colors
+                                  ? c->group_colors[g]
+                                  : PDF_FAINT);
+        canvas_circle(cv, left + (vx - tx.min) / (tx.max - tx.min) * (right - left),
+                      bottom + (vy - ty.min) / (ty.max - ty.min) * (top - bottom), 2.4);
+        canvas_fill_stroke(cv);
+    }
+    axis_titles(cv, c, x, y + legend_h + 2, left, right, bottom, top);
+    if (leg.nseries)
+        draw_legend(cv, &leg, left, y + legend_h - 8, right - left);
+}
+
 /* Small multiples: how many panels a row holds. */
 static size_t multiples_cols(size_t n)
 {
@@ -1246,6 +1542,19 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
     int rows, lines, grouped, k, labels = 0, dec = label_decimals(c);
     plot p;
 
+    /* the charts of a value per customer */
+    if (c->kind == DOC_CHART_HISTOGRAM) {
+        draw_histogram(cv, c, x, y, w, h);
+        return;
+    }
+    if (c->kind == DOC_CHART_BOX) {
+        draw_box(cv, c, x, y, w, h);
+        return;
+    }
+    if (c->kind == DOC_CHART_SCATTER && c->cat_group) {
+        draw_points(cv, c, x, y, w, h);
+        return;
+    }
     if (!data_range(c, &lo, &hi) || (lo == 0 && hi == 0)) {
         draw_no_data(cv, x, y, w, h);
         return;

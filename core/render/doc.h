@@ -25,8 +25,22 @@ typedef enum doc_chart_kind {
     DOC_CHART_BAR_LINE = 7, /* x: categories; series 0 bars on the left axis, series 1 a
                              * line on the right one (unit2) */
     DOC_CHART_SCATTER = 8, /* a point per category: series 0 its x (unit2), series 1 its y */
-    DOC_CHART_MULTIPLES = 9 /* a small line chart per series, one scale for all */
+    DOC_CHART_MULTIPLES = 9, /* a small line chart per series, one scale for all */
+    DOC_CHART_HISTOGRAM = 10, /* categories are bins (edges), series stacked counts */
+    DOC_CHART_BOX = 11       /* a box per category: series are DOC_BOX_* statistics */
 } doc_chart_kind;
+
+/* A box plot's series, per category (a group of customers). */
+enum {
+    DOC_BOX_LOW = 0,   /* the lower whisker: the least value within 1.5 IQR of Q1 */
+    DOC_BOX_Q1,
+    DOC_BOX_MEDIAN,
+    DOC_BOX_Q3,
+    DOC_BOX_HIGH,      /* the upper whisker */
+    DOC_BOX_OUTLIERS,  /* how many values lie beyond the whiskers */
+    DOC_BOX_N,         /* how many customers */
+    DOC_BOX_NSERIES
+};
 
 typedef struct doc_chart {
     doc_chart_kind kind;
@@ -64,6 +78,22 @@ typedef struct doc_chart {
     size_t nrefs;
     const double *ref_values;
     const char *const *ref_labels;
+    /* HISTOGRAM: the bins' edges (ncats + 1, ascending); the values binned
+     * are in unit2 (along x), the counts in unit. */
+    const double *edges;
+    /* SCATTER of customers (cat_group set): a point per category at (series
+     * 0, series 1), coloured by its group (cat_group[i], -1: none), the
+     * groups named and coloured in the legend. */
+    const int *cat_group;
+    size_t ngroups;
+    const char *const *groups;
+    const quire_rgb *group_colors;
+    /* BOX: the outliers drawn (at most a sample of each box's), each a value
+     * of category point_cat[i]; the boxes are coloured by colors (per
+     * category, may be NULL). */
+    size_t npoints;
+    const double *point_values;
+    const int *point_cat;
 } doc_chart;
 
 /* A line of a tile under its change: a comparison in words ("vs 2010-W05

@@ -15,6 +15,7 @@
 #include "report_models.h"
 #include "rowsel.h"
 #include "source.h"
+#include "stats.h"
 #include "util.h"
 
 struct report {
@@ -199,6 +200,8 @@ static void month_axis(const report *r, const model *m, doc_chart *c)
     c->cat_groups = r->month_year;
 }
 
+static void build_dist_chart(report *r, const model *m, const spec_block *sb, doc_chart *c);
+
 static void build_chart(report *r, const model *m, const spec_block *sb, doc_chart *c)
 {
     spec_chart_kind kind = sb->chart;
@@ -210,8 +213,14 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
     _Static_assert((int)SPEC_CHART_HEATMAP == (int)DOC_CHART_HEATMAP &&
                        (int)SPEC_CHART_HBAR == (int)DOC_CHART_HBAR &&
                        (int)SPEC_CHART_AREA == (int)DOC_CHART_AREA &&
-                       (int)SPEC_CHART_MULTIPLES == (int)DOC_CHART_MULTIPLES,
+                       (int)SPEC_CHART_MULTIPLES == (int)DOC_CHART_MULTIPLES &&
+                       (int)SPEC_CHART_HISTOGRAM == (int)DOC_CHART_HISTOGRAM &&
+                       (int)SPEC_CHART_BOX == (int)DOC_CHART_BOX,
                    "spec and document chart kinds in the same order");
+    if (sb->value) {
+        build_dist_chart(r, m, sb, c);
+        return;
+    }
     if (kind == SPEC_CHART_BAR && m->nreport > BAR_MONTHS_MAX)
         kind = SPEC_CHART_LINE;
     c->kind = (doc_chart_kind)kind;
@@ -363,6 +372,9 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
             c->y_title = NULL;
         }
         break;
+    case SPEC_CHART_HISTOGRAM:
+    case SPEC_CHART_BOX:
+        break; /* charts of a value per customer: build_dist_chart */
     }
     c->values = v;
     chart_file(r, c);
@@ -888,6 +900,460 @@ static void build_customer_table(report *r, const model *m, const spec_block *sb
     t->nrows = nshown;
     t->cells = cells;
     table_file(r, t, &raw);
+}
+
+/* ------------------------------------------------------------ distributions */
+
+/* The groups a box plot shows after the segments: all customers, in grey. */
+static const quire_rgb all_grey = {0.50, 0.52, 0.55};
+
+/* The capture of a chart of a per-customer value, slot k's label and
+ * format: its KPI's, or its field's name made humane. */
+static const char *slot_label(report *r, const model *m, const model_capture *cp, size_t k)
+{
+    return cp->kinds[k] == SPEC_CUST_KPI ? m->kpis[cp->index[k]].label : humane(r, cp->names[k]);
+}
+
+/* The smallest of 1, 2 or 5 times a power of ten that is at least x (> 0),
+ * as f * 10^e. */
+static void nice_up(double x, double *f, int *e)
+{
+    int k = (int)floor(log10(x));
+    double p = pow(10, k), t = x / p;
+
+    *f = t <= 1 + 1e-12 ? 1 : t <= 2 + 1e-12 ? 2 : t <= 5 + 1e-12 ? 5 : 10;
+    *e = k;
+    if (*f == 10) {
+        *f = 1;
+        *e = k + 1;
+    }
+}
+
+/* The next nice width after f * 10^e. */
+static void nice_next(double *f, int *e)
+{
+    if (*f == 1)
+        *f = 2;
+    else if (*f == 2)
+        *f = 5;
+    else {
+        *f = 1;
+        (*e)++;
+    }
+}
+
+/* i * f * 10^e, rounded once: edges print as written ("0.3", not
+ * "0.30000000000000004"). */
+static double edge_at(double i, double f, int e)
+{
+    return e < 0 ? i * f / pow(10, -e) : i * f * pow(10, e);
+}
+
+/*
+ * A histogram's bins over sorted x[0..n): at most max_bins of one width,
+ * 1, 2 or 5 times a power of ten (at least 1 when every value is whole),
+ * from a multiple of the width at or below the least value; each bin holds
+ * lo <= v < hi. Without max_bins (0), the count comes from the
+ * Freedman-Diaconis width, 2 IQR / cbrt(n), or Sturges' log2(n) + 1 bins
+ * when the IQR is 0, and is at most SPEC_BINS_MAX. Returns the count and
+ * sets edges[0..count] (room for SPEC_BINS_MAX + 1).
+ */
+static size_t hist_bins(const double *x, size_t n, int max_bins, int whole, double *edges)
+{
+    double lo = x[0], hi = x[n - 1], f, kstart;
+    int e, k = max_bins;
+    size_t nb, i;
+
+    if (!k) {
+        double iqr = stats_quantile(x, n, 0.75) - stats_quantile(x, n, 0.25);
+
+        if (iqr > 0 && hi > lo)
+            k = (int)fmin(ceil((hi - lo) / (2 * iqr / cbrt((double)n))), SPEC_BINS_MAX);
+        else
+            k = (int)ceil(log2((double)n)) + 1;
+        if (k > SPEC_BINS_MAX)
+            k = SPEC_BINS_MAX;
+        if (k < 1)
+            k = 1;
+    }
+    nice_up(hi > lo ? (hi - lo) / k : fmax(fabs(lo), 1) / 10, &f, &e);
+    if (whole && edge_at(1, f, e) < 1)
+        f = 1, e = 0;
+    for (;;) {
+        double w = edge_at(1, f, e);
+
+        kstart = floor(lo / w);
+        if (edge_at(kstart, f, e) > lo)
+            kstart -= 1;
+        nb = (size_t)floor((hi - edge_at(kstart, f, e)) / w) + 1;
+        while (nb > 1 && edge_at(kstart + (double)nb - 1, f, e) > hi)
+            nb--;
+        while (edge_at(kstart + (double)nb, f, e) <= hi)
+            nb++;
+        if (nb <= (size_t)k || nb == 1)
+            break;
+        nice_next(&f, &e);
+    }
+    for (i = 0; i <= nb; i++)
+        edges[i] = edge_at(kstart + (double)i, f, e);
+    return nb;
+}
+
+/* The bin of v among edges[0..nb]: lo <= v < hi. */
+static size_t bin_of(const double *edges, size_t nb, double v)
+{
+    double w = (edges[nb] - edges[0]) / (double)nb;
+    long i = (long)floor((v - edges[0]) / w);
+
+    if (i < 0)
+        i = 0;
+    if (i >= (long)nb)
+        i = (long)nb - 1;
+    while (i > 0 && v < edges[i])
+        i--;
+    while ((size_t)i + 1 < nb && v >= edges[i + 1])
+        i++;
+    return (size_t)i;
+}
+
+/* FNV-1a, 64 bits, of s: a customer's place in the sample. */
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+typedef struct ranked {
+    uint64_t hash;
+    size_t e;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->e > y->e) - (x->e < y->e);
+}
+
+/* The subtitle's month: "Apr 2024". */
+static const char *cap_month(const report *r, const model *m, const model_capture *cp)
+{
+    return r->month_labels[cp->p - m->p_report];
+}
+
+/*
+ * A histogram: the customers' values in the chart's month binned
+ * (hist_bins), counted per segment (stacked, in the segments' colours) or
+ * for the one group segment names. Its file: the bins ("[lo, hi)") as
+ * categories, the groups as series, the counts as values.
+ */
+static void build_histogram(report *r, const model *m, const spec_block *sb,
+                            const model_capture *cp, doc_chart *c)
+{
+    const grouping *gr = &m->groups[sb->segmentation];
+    const size_t ne = m->f->nentities;
+    const int8_t *seg = gr->seg + (size_t)cp->p * ne;
+    const double *v = cp->v[0];
+    int one = sb->segment != NULL, gsel = group_of(gr, sb->segment), nseg = gr->nseg, whole = 1;
+    double *x = xmalloc((ne ? ne : 1) * sizeof *x), *edges, *counts;
+    size_t n = 0, e, nb, i, ns = one ? 1 : (size_t)nseg;
+    const char **cats;
+    char lo[40], hi[40];
+
+    for (e = 0; e < ne; e++)
+        if (seg[e] >= 0 && isfinite(v[e]) && (!one || gsel == nseg || seg[e] == gsel)) {
+            x[n++] = v[e];
+            whole &= v[e] == floor(v[e]);
+        }
+    c->unit = QUIRE_UNIT_COUNT;
+    c->decimals = 0;
+    cap_format(m, cp, 0, &c->unit2, &c->decimals2);
+    c->x_title = sb->x_title ? sb->x_title : slot_label(r, m, cp, 0);
+    c->y_title = sb->y_title ? sb->y_title : "Customers";
+    if (one) {
+        c->series = keep(r, xcalloc(1, sizeof *c->series));
+        ((const char **)c->series)[0] = group_name(gr, gsel);
+        c->colors = gsel < nseg ? &gr->colors[gsel] : &all_grey;
+    } else {
+        c->series = gr->names;
+        c->colors = gr->colors;
+    }
+    c->nseries = ns;
+    if (!sb->subtitle) {
+        char cnt[40];
+
+        quire_format_value(cnt, sizeof cnt, (double)n, QUIRE_UNIT_COUNT, 0);
+        c->subtitle = keep(r, xasprintf("%s in %s, %s customers%s", one ? group_name(gr, gsel)
+                                        : "Customers", cap_month(r, m, cp), cnt,
+                                        one ? "" : ", by segment"));
+    }
+    if (n == 0) {
+        free(x);
+        c->values = keep(r, xcalloc(1, sizeof *c->values));
+        chart_file(r, c);
+        return;
+    }
+    stats_sort(x, n);
+    edges = keep(r, xmalloc((SPEC_BINS_MAX + 2) * sizeof *edges));
+    nb = hist_bins(x, n, sb->bins, whole, edges);
+    counts = keep(r, xcalloc(ns * nb, sizeof *counts));
+    for (e = 0; e < ne; e++)
+        if (seg[e] >= 0 && isfinite(v[e]) && (!one || gsel == nseg || seg[e] == gsel))
+            counts[(one ? 0 : (size_t)seg[e]) * nb + bin_of(edges, nb, v[e])] += 1;
+    cats = keep(r, xcalloc(nb, sizeof *cats));
+    for (i = 0; i < nb; i++) {
+        format_plain_number(lo, sizeof lo, edges[i]);
+        format_plain_number(hi, sizeof hi, edges[i + 1]);
+        cats[i] = keep(r, xasprintf("[%s, %s)", lo, hi));
+    }
+    free(x);
+    c->ncats = nb;
+    c->cats = cats;
+    c->edges = edges;
+    c->values = counts;
+    chart_file(r, c);
+}
+
+/* At most this many outliers of a box are drawn on each side of it: the
+ * most extreme and others spread evenly by rank between (the file counts
+ * them all). */
+#define BOX_OUTLIERS_DRAWN 40
+
+/* The statistics of sorted x[0..n) into st[DOC_BOX_*]; outliers below and
+ * above the whiskers are x[0..*nlow) and x[n - *nhigh..n). */
+static void box_stats(const double *x, size_t n, double *st, size_t *nlow, size_t *nhigh)
+{
+    double q1, q3, lf, hf;
+    size_t a = 0, b = n;
+
+    for (a = 0; a < DOC_BOX_NSERIES; a++)
+        st[a] = NAN;
+    *nlow = *nhigh = 0;
+    st[DOC_BOX_N] = (double)n;
+    st[DOC_BOX_OUTLIERS] = 0;
+    if (n == 0)
+        return;
+    q1 = stats_quantile(x, n, 0.25);
+    q3 = stats_quantile(x, n, 0.75);
+    lf = q1 - 1.5 * (q3 - q1);
+    hf = q3 + 1.5 * (q3 - q1);
+    for (a = 0; a < n && x[a] < lf; a++)
+        ;
+    for (b = n; b > a && x[b - 1] > hf; b--)
+        ;
+    st[DOC_BOX_LOW] = x[a];
+    st[DOC_BOX_Q1] = q1;
+    st[DOC_BOX_MEDIAN] = stats_quantile(x, n, 0.5);
+    st[DOC_BOX_Q3] = q3;
+    st[DOC_BOX_HIGH] = x[b - 1];
+    st[DOC_BOX_OUTLIERS] = (double)(a + (n - b));
+    *nlow = a;
+    *nhigh = n - b;
+}
+
+/* Up to BOX_OUTLIERS_DRAWN of x[0..k) (sorted), extreme first end kept. */
+static void pick_outliers(const double *x, size_t k, int cat, double *pv, int *pc, size_t *np)
+{
+    size_t j, m = k < BOX_OUTLIERS_DRAWN ? k : BOX_OUTLIERS_DRAWN;
+
+    for (j = 0; j < m; j++) {
+        size_t at = m > 1 ? (size_t)llround((double)j * (double)(k - 1) / (double)(m - 1)) : 0;
+
+        pv[*np] = x[at];
+        pc[*np] = cat;
+        (*np)++;
+    }
+}
+
+/*
+ * A box plot per segment and of all customers: the quartiles by R's
+ * default definition (type 7, stats.h), whiskers at the most extreme
+ * values within 1.5 IQR of the box (Tukey), values beyond them outliers.
+ * Its file: the groups as categories, DOC_BOX_* names as series.
+ */
+static void build_box(report *r, const model *m, const spec_block *sb, const model_capture *cp,
+                      doc_chart *c)
+{
+    static const char *const stat_names[DOC_BOX_NSERIES] = {
+        "Lower whisker", "Q1", "Median", "Q3", "Upper whisker", "Outliers", "Customers"};
+    const grouping *gr = &m->groups[sb->segmentation];
+    const size_t ne = m->f->nentities;
+    const int8_t *seg = gr->seg + (size_t)cp->p * ne;
+    const double *v = cp->v[0];
+    const int nseg = gr->nseg;
+    const size_t ng = (size_t)nseg + 1;
+    size_t *start = xcalloc(ng + 1, sizeof *start), *fill = xcalloc(ng, sizeof *fill);
+    size_t e, g, n = 0, np = 0;
+    double *x, *vals = keep(r, xmalloc(DOC_BOX_NSERIES * ng * sizeof *vals));
+    double *pv = keep(r, xmalloc((2 * BOX_OUTLIERS_DRAWN * ng + 1) * sizeof *pv));
+    int *pc = keep(r, xmalloc((2 * BOX_OUTLIERS_DRAWN * ng + 1) * sizeof *pc));
+    const char **cats = keep(r, xcalloc(ng, sizeof *cats));
+    quire_rgb *cols = keep(r, xcalloc(ng, sizeof *cols));
+
+    /* the segments' values one after the other, then all of them */
+    for (e = 0; e < ne; e++)
+        if (seg[e] >= 0 && isfinite(v[e]))
+            start[seg[e] + 1]++, n++;
+    for (g = 1; g <= (size_t)nseg; g++)
+        start[g] += start[g - 1];
+    start[ng] = 2 * n;
+    start[nseg] = n;
+    x = xmalloc((2 * n + 1) * sizeof *x);
+    for (e = 0; e < ne; e++)
+        if (seg[e] >= 0 && isfinite(v[e])) {
+            x[start[seg[e]] + fill[seg[e]]++] = v[e];
+            x[n + fill[nseg]++] = v[e];
+        }
+    for (g = 0; g < ng; g++) {
+        double st[DOC_BOX_NSERIES];
+        size_t k, nlow, nhigh, len = start[g + 1] - start[g];
+        double *xs = x + start[g];
+
+        stats_sort(xs, len);
+        box_stats(xs, len, st, &nlow, &nhigh);
+        for (k = 0; k < DOC_BOX_NSERIES; k++)
+            vals[k * ng + g] = st[k];
+        pick_outliers(xs, nlow, (int)g, pv, pc, &np);
+        {
+            /* the high side's most extreme first */
+            double *hi = xmalloc((nhigh + 1) * sizeof *hi);
+            for (k = 0; k < nhigh; k++)
+                hi[k] = xs[len - 1 - k];
+            pick_outliers(hi, nhigh, (int)g, pv, pc, &np);
+            free(hi);
+        }
+        cats[g] = g < (size_t)nseg ? gr->names[g] : "All customers";
+        cols[g] = g < (size_t)nseg ? gr->colors[g] : all_grey;
+    }
+    free(x);
+    free(start);
+    free(fill);
+    cap_format(m, cp, 0, &c->unit, &c->decimals);
+    c->y_title = sb->y_title ? sb->y_title : slot_label(r, m, cp, 0);
+    c->x_title = sb->x_title;
+    if (!sb->subtitle)
+        c->subtitle = keep(r, xasprintf("Customers in %s: quartiles, whiskers at 1.5 IQR, "
+                                        "outliers beyond", cap_month(r, m, cp)));
+    c->ncats = ng;
+    c->cats = cats;
+    c->colors = cols;
+    c->nseries = DOC_BOX_NSERIES;
+    c->series = stat_names;
+    c->values = vals;
+    c->npoints = np;
+    c->point_values = pv;
+    c->point_cat = pc;
+    chart_file(r, c);
+}
+
+/*
+ * A scatter of customers: a point per customer of the month with both
+ * values, at most sample of them: those whose keys (as text) have the
+ * least FNV-1a hashes, so the same customers are chosen run after run,
+ * and in that order. Its file: customer, segment, x, y per point.
+ */
+static void build_customer_scatter(report *r, const model *m, const spec_block *sb,
+                                   const model_capture *cp, doc_chart *c)
+{
+    const grouping *gr = &m->groups[sb->segmentation];
+    const size_t ne = m->f->nentities;
+    const int8_t *seg = gr->seg + (size_t)cp->p * ne;
+    const double *vx = cp->v[0], *vy = cp->v[1];
+    ranked *rk = xmalloc((ne ? ne : 1) * sizeof *rk);
+    size_t n = 0, e, i, ns;
+    double *vals;
+    const char **cats, **names = keep(r, xcalloc(2, sizeof *names));
+    int *grp;
+    char key[96], sl[64];
+    strbuf b = {0};
+
+    for (e = 0; e < ne; e++)
+        if (seg[e] >= 0 && isfinite(vx[e]) && isfinite(vy[e])) {
+            facts_key_text(m->f, e, key, sizeof key);
+            rk[n].hash = fnv1a(key);
+            rk[n++].e = e;
+        }
+    qsort(rk, n, sizeof *rk, cmp_ranked);
+    ns = n < (size_t)sb->sample ? n : (size_t)sb->sample;
+    vals = keep(r, xmalloc((2 * ns + 1) * sizeof *vals));
+    cats = keep(r, xcalloc(ns + 1, sizeof *cats));
+    grp = keep(r, xcalloc(ns + 1, sizeof *grp));
+    names[0] = slot_label(r, m, cp, 0);
+    names[1] = slot_label(r, m, cp, 1);
+    sb_puts(&b, "customer,segment,");
+    sb_csv_cstr(&b, sb->x_value);
+    sb_puts(&b, ",");
+    sb_csv_cstr(&b, sb->value);
+    sb_puts(&b, "\n");
+    for (i = 0; i < ns; i++) {
+        e = rk[i].e;
+        facts_key_text(m->f, e, key, sizeof key);
+        cats[i] = kstr(r, key);
+        grp[i] = seg[e];
+        vals[i] = vx[e];
+        vals[ns + i] = vy[e];
+        sb_csv_cstr(&b, key);
+        sb_puts(&b, ",");
+        sb_csv_cstr(&b, gr->names[seg[e]]);
+        sb_puts(&b, ",");
+        csv_num(&b, vx[e]);
+        sb_puts(&b, ",");
+        csv_num(&b, vy[e]);
+        sb_puts(&b, "\n");
+    }
+    free(rk);
+    cap_format(m, cp, 1, &c->unit, &c->decimals);
+    cap_format(m, cp, 0, &c->unit2, &c->decimals2);
+    c->x_title = sb->x_title ? sb->x_title : names[0];
+    c->y_title = sb->y_title ? sb->y_title : names[1];
+    if (!sb->subtitle) {
+        char a[40], all[40];
+
+        quire_format_value(a, sizeof a, (double)ns, QUIRE_UNIT_COUNT, 0);
+        quire_format_value(all, sizeof all, (double)n, QUIRE_UNIT_COUNT, 0);
+        c->subtitle = ns < n ? keep(r, xasprintf("A sample of %s of the %s customers in %s", a,
+                                                 all, cap_month(r, m, cp)))
+                             : keep(r, xasprintf("The %s customers in %s", all,
+                                                 cap_month(r, m, cp)));
+    }
+    c->ncats = ns;
+    c->cats = cats;
+    c->nseries = 2;
+    c->series = names;
+    c->values = vals;
+    c->cat_group = grp;
+    c->ngroups = (size_t)gr->nseg;
+    c->groups = gr->names;
+    c->group_colors = gr->colors;
+    slug(sl, sizeof sl, c->title);
+    add_file(r, xasprintf("chart-%02d-%s.csv", ++r->ncharts, sl), c->title, "text/csv", &b);
+}
+
+/* A chart of a per-customer value (the block's capture). */
+static void build_dist_chart(report *r, const model *m, const spec_block *sb, doc_chart *c)
+{
+    const model_capture *cp = NULL;
+    size_t i;
+
+    for (i = 0; i < m->ncaps; i++)
+        if (m->caps[i].block == sb)
+            cp = &m->caps[i];
+    c->kind = (doc_chart_kind)sb->chart;
+    c->title = sb->title;
+    c->subtitle = sb->subtitle;
+    if (sb->chart == SPEC_CHART_HISTOGRAM)
+        build_histogram(r, m, sb, cp, c);
+    else if (sb->chart == SPEC_CHART_BOX)
+        build_box(r, m, sb, cp, c);
+    else
+        build_customer_scatter(r, m, sb, cp, c);
 }
 
 /* ------------------------------------------------------------ source rows */

@@ -308,6 +308,46 @@ static int bind_customer_table(const spec *s, const spec_block *b, quire_error *
     return 0;
 }
 
+/*
+ * A chart's per-customer value (histogram, box, scatter of customers): a
+ * number a customer has, named as a table by customer names its columns;
+ * an unknown name gets the nearest of those names as a hint.
+ */
+static int bind_chart_value(const spec *s, spec_pos at, const char *name, quire_error *err)
+{
+    spec_cust k = spec_customer_field(s, name);
+    size_t nf, i, n = 0;
+    spec_field *fv;
+    const char **names, *near;
+    int rc;
+
+    if (k == SPEC_CUST_NUMBER || k == SPEC_CUST_KPI)
+        return 0;
+    if (k == SPEC_CUST_DATE)
+        return fail(s, at, err, "\"%s\" is a date; chart days_since_%s instead", name, name);
+    if (k != SPEC_CUST_NONE)
+        return fail(s, at, err, "\"%s\" is not a number: a chart of customers needs a number "
+                    "each customer has (a field of the record or a KPI with a customer "
+                    "function)", name);
+    fv = spec_fields(s, &nf);
+    names = xcalloc(nf + s->nkpis + 1, sizeof *names);
+    for (i = 0; i < nf; i++)
+        if (fv[i].kind != FIELD_TEXT && spec_customer_field(s, fv[i].name) == SPEC_CUST_NUMBER)
+            names[n++] = fv[i].name;
+    for (i = 0; i < s->nkpis; i++)
+        names[n++] = s->kpis[i].name;
+    near = closest_word(name, names, n);
+    if (near)
+        rc = fail(s, at, err, "\"%s\" is no value a customer has (did you mean \"%s\"?)", name,
+                  near);
+    else
+        rc = fail(s, at, err, "\"%s\" is no value a customer has: a field of the record (a "
+                  "measure, a window, days_since_..., a numeric attribute) or a KPI", name);
+    free(names);
+    spec_fields_free(fv, nf);
+    return rc;
+}
+
 static int bind_tables(const spec *s, quire_error *err)
 {
     size_t i, j;
@@ -316,6 +356,10 @@ static int bind_tables(const spec *s, quire_error *err)
         for (j = 0; j < s->sections[i].nblocks; j++) {
             const spec_block *b = &s->sections[i].blocks[j];
             if (b->kind == BLOCK_TABLE && b->by_customer && bind_customer_table(s, b, err))
+                return -1;
+            if (b->kind == BLOCK_CHART && b->value &&
+                (bind_chart_value(s, b->value_pos, b->value, err) ||
+                 (b->x_value && bind_chart_value(s, b->x_value_pos, b->x_value, err))))
                 return -1;
         }
     return 0;

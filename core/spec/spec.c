@@ -2066,6 +2066,65 @@ static int load_chart_axis(ctx *c, node *v, spec_block *b)
     return 0;
 }
 
+/*
+ * A chart of a per-customer value (histogram, box, scatter of customers):
+ * value (and x_value), month, bins, sample, segment; the names are bound
+ * later (bind.c), as a table by customer's are.
+ */
+static int load_chart_dist(ctx *c, node *v, spec_block *b)
+{
+    static const char *const kpi_keys[] = {"kpi", "x_kpi", "line_kpi", "matrix"};
+    int hist = b->chart == SPEC_CHART_HISTOGRAM, sc = b->chart == SPEC_CHART_SCATTER;
+    node *n;
+    size_t i;
+
+    if (b->chart != SPEC_CHART_HISTOGRAM && b->chart != SPEC_CHART_BOX && !sc)
+        return fail(c, get(c, v, "value"), "\"value\" belongs to a histogram, box or scatter "
+                    "chart (a value per customer); this chart shows a KPI: \"kpi\"");
+    for (i = 0; i < sizeof kpi_keys / sizeof *kpi_keys; i++)
+        if ((n = get(c, v, kpi_keys[i])) != NULL)
+            return fail(c, n, "%s shows a value per customer (\"value\"%s), not \"%s\"",
+                        hist ? "a histogram" : sc ? "a scatter of customers" : "a box plot",
+                        sc ? " and \"x_value\"" : "", kpi_keys[i]);
+    if (get_str(c, v, "value", 1, hist ? "a histogram" : sc ? "a scatter of customers"
+                                                           : "a box plot", &b->value) ||
+        get_str(c, v, "title", 1, "a chart", &b->title) ||
+        get_str(c, v, "subtitle", 0, "a chart", &b->subtitle) ||
+        get_str(c, v, "x_title", 0, "a chart", &b->x_title) ||
+        get_str(c, v, "y_title", 0, "a chart", &b->y_title) ||
+        load_block_month(c, v, "a chart", &b->month))
+        return -1;
+    b->value_pos = pos_of(get(c, v, "value"));
+    if ((n = get(c, v, "x_value")) != NULL && !sc)
+        return fail(c, n, "\"x_value\" belongs to a scatter of customers");
+    if (sc) {
+        if (get_str(c, v, "x_value", 1, "a scatter of customers", &b->x_value))
+            return -1;
+        b->x_value_pos = pos_of(get(c, v, "x_value"));
+    }
+    if ((n = get(c, v, "bins")) != NULL) {
+        long bins;
+
+        if (!hist)
+            return fail(c, n, "\"bins\" belongs to a histogram chart");
+        if (to_long(c, n, "bins", SPEC_BINS_MIN, SPEC_BINS_MAX, &bins))
+            return -1;
+        b->bins = (int)bins;
+    }
+    b->sample = SPEC_SAMPLE_DEFAULT;
+    if ((n = get(c, v, "sample")) != NULL) {
+        if (!sc)
+            return fail(c, n, "\"sample\" belongs to a scatter of customers");
+        if (to_long(c, n, "sample", 1, SPEC_SAMPLE_MAX, &b->sample))
+            return -1;
+    }
+    if ((n = get(c, v, "segment")) != NULL && !hist)
+        return fail(c, n, "\"segment\" belongs to a bar_line or histogram chart");
+    if (hist && load_block_segment(c, v, "a chart", b))
+        return -1;
+    return load_chart_axis(c, v, b);
+}
+
 static int load_block(ctx *c, node *m, spec_block *b)
 {
     static const char *const kinds[] = {"paragraph", "questions", "chart", "heading",
@@ -2073,7 +2132,7 @@ static int load_block(ctx *c, node *m, spec_block *b)
     static const char *const chart_keys[] = {"type", "kpi", "title", "subtitle", "x_title",
                                              "y_title", "matrix", "month", "segmentation",
                                              "line_kpi", "x_kpi", "segment", "y_min", "y_max",
-                                             "reference"};
+                                             "reference", "value", "x_value", "bins", "sample"};
     static const char *const q_keys[] = {"title", "items", "segmentation"};
     node *k, *v;
 
@@ -2129,20 +2188,21 @@ static int load_block(ctx *c, node *m, spec_block *b)
     {
         static const char *const types[] = {"line",  "bar",   "stacked_bar", "hbar",
                                             "heatmap", "area", "donut", "bar_line",
-                                            "scatter", "small_multiples"};
+                                            "scatter", "small_multiples", "histogram", "box"};
         char *type = NULL;
         size_t i;
 
         if (get_str(c, v, "type", 1, "a chart", &type))
             return -1;
-        for (i = 0; i < 10; i++)
+        for (i = 0; i < 12; i++)
             if (strcmp(type, types[i]) == 0)
                 break;
-        if (i == 10) {
-            const char *hint = closest_word(type, types, 10);
+        if (i == 12) {
+            const char *hint = closest_word(type, types, 12);
 
             fail(c, get(c, v, "type"), "chart type must be line, bar, stacked_bar, hbar, "
-                 "heatmap, area, donut, bar_line, scatter or small_multiples, not \"%s\"%s%s%s",
+                 "heatmap, area, donut, bar_line, scatter, small_multiples, histogram or box, "
+                 "not \"%s\"%s%s%s",
                  type, hint ? "; did you mean \"" : "",
                  hint ? hint : "", hint ? "\"?" : "");
             free(type);
@@ -2151,8 +2211,11 @@ static int load_block(ctx *c, node *m, spec_block *b)
         b->chart = (spec_chart_kind)i; /* the order of spec_chart_kind */
         free(type);
     }
-    if (load_block_segmentation(c, v, b) || get_str(c, v, "matrix", 0, "a chart", &b->matrix) ||
-        get_str(c, v, "kpi", !b->matrix, "a chart", &b->kpi) ||
+    if (load_block_segmentation(c, v, b) || get_str(c, v, "matrix", 0, "a chart", &b->matrix))
+        return -1;
+    if (get(c, v, "value") || b->chart == SPEC_CHART_HISTOGRAM || b->chart == SPEC_CHART_BOX)
+        return load_chart_dist(c, v, b);
+    if (get_str(c, v, "kpi", !b->matrix, "a chart", &b->kpi) ||
         get_str(c, v, "title", 1, "a chart", &b->title) ||
         get_str(c, v, "subtitle", 0, "a chart", &b->subtitle) ||
         get_str(c, v, "x_title", 0, "a chart", &b->x_title) ||
@@ -2179,7 +2242,15 @@ static int load_block(ctx *c, node *m, spec_block *b)
         if (xk && !sc)
             return fail(c, xk, "\"x_kpi\" belongs to a scatter chart");
         if (sg && !bl)
-            return fail(c, sg, "\"segment\" belongs to a bar_line chart");
+            return fail(c, sg, "\"segment\" belongs to a bar_line or histogram chart");
+        if (get(c, v, "x_value"))
+            return fail(c, get(c, v, "x_value"), "\"x_value\" belongs to a scatter of customers "
+                        "(with \"value\")");
+        if (get(c, v, "bins"))
+            return fail(c, get(c, v, "bins"), "\"bins\" belongs to a histogram chart");
+        if (get(c, v, "sample"))
+            return fail(c, get(c, v, "sample"), "\"sample\" belongs to a scatter of customers "
+                        "(with \"value\" and \"x_value\")");
         if (bl && (get_str(c, v, "line_kpi", 1, "a bar_line chart", &b->kpi2) ||
                    need_kpi(c, lk, b->kpi2) || load_block_segment(c, v, "a chart", b)))
             return -1;
@@ -2899,6 +2970,7 @@ void spec_free(spec *s)
             free(b->source);
             free(b->show);
             free(b->value);
+            free(b->x_value);
             for (k = 0; k < b->ncolumns; k++)
                 free(b->columns[k]);
             free(b->columns);

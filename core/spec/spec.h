@@ -224,8 +224,17 @@ typedef enum spec_chart_kind {
     SPEC_CHART_DONUT,
     SPEC_CHART_BAR_LINE,
     SPEC_CHART_SCATTER,
-    SPEC_CHART_MULTIPLES
+    SPEC_CHART_MULTIPLES,
+    SPEC_CHART_HISTOGRAM,
+    SPEC_CHART_BOX
 } spec_chart_kind;
+
+/* A customer scatter's sample when the spec sets none, and the limits of
+ * sample and a histogram's bins. */
+#define SPEC_SAMPLE_DEFAULT 500
+#define SPEC_SAMPLE_MAX 5000
+#define SPEC_BINS_MIN 2
+#define SPEC_BINS_MAX 60
 
 /* A spec's models section: models_spec.h. */
 typedef struct spec_models spec_models;
@@ -297,7 +306,13 @@ typedef struct spec_block {
     spec_compare *compare;   /* TILES, TABLE of KPIs: what each KPI is compared with */
     size_t ncompare;         /* (tiles without compare: the previous period alone) */
     char *show;              /* MODEL: rfm_grid, rfm_segments, clusters, cohorts */
-    char *value;             /* MODEL: what its cells hold, or NULL (the default) */
+    char *value;             /* MODEL: what its cells hold, or NULL (the default); CHART
+                              * histogram, box, scatter of customers: the per-customer value
+                              * (y for the scatter), named as a table by customer names it */
+    char *x_value;           /* CHART scatter of customers: the value along x */
+    spec_pos value_pos, x_value_pos;
+    int bins;                /* CHART histogram: at most this many bins (0: automatic) */
+    long sample;             /* CHART scatter of customers: at most this many points */
     spec_pos pos;
 } spec_block;
 
