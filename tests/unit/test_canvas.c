@@ -143,6 +143,56 @@ static void test_svg_chart(canvas_metrics *m)
         canvas_free(cv);
     }
     c.y2_title = NULL;
+    {
+        /* the charts of a value per customer: a histogram over its edges,
+         * a box plot with outliers, a scatter of customers by group */
+        static const double edges[] = {0, 10, 20, 30};
+        static const double counts[] = {5, 3, 1, 2, 4, 0};
+        static const double box[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                     1, 0, 1, 9, 9, 9};
+        static const double outl[] = {40, -3};
+        static const int outc[] = {0, 2};
+        static const char *stats[] = {"lo", "q1", "md", "q3", "hi", "out", "n"};
+        static const int grp[] = {0, 1, 1};
+        static const char *groups[] = {"VIP <a>", "Regular"};
+        static const quire_rgb gcol[] = {{0.5, 0.2, 0.6}, {0.1, 0.4, 0.7}};
+        doc_chart h = c, b = c, sc = c;
+
+        h.kind = DOC_CHART_HISTOGRAM;
+        h.values = counts;
+        h.edges = edges;
+        h.unit2 = QUIRE_UNIT_NUMBER;
+        h.x_title = "Score <x>";
+        b.kind = DOC_CHART_BOX;
+        b.nseries = 7;
+        b.series = stats;
+        b.values = box;
+        b.npoints = 2;
+        b.point_values = outl;
+        b.point_cat = outc;
+        sc.kind = DOC_CHART_SCATTER;
+        sc.cat_group = grp;
+        sc.ngroups = 2;
+        sc.groups = groups;
+        sc.group_colors = gcol;
+        {
+            const doc_chart *forms[] = {&h, &b, &sc};
+            const char *want[] = {"B&amp;B", "Jan &lt;2024&gt;", "VIP &lt;a&gt;"};
+            size_t i;
+
+            for (i = 0; i < 3; i++) {
+                cv = canvas_svg_new(m, 480, 220, NULL);
+                chart_draw(cv, forms[i], 0, 0, 480, 220);
+                svg = canvas_svg_finish(cv, NULL);
+                CHECK(strstr(svg, "<a>") == NULL);
+                CHECK(strstr(svg, "<x>") == NULL);
+                CHECK_CONTAINS(svg, want[i]);
+                CHECK_CONTAINS(svg, "<path ");
+                CHECK(strstr(svg, CHART_NO_DATA) == NULL);
+                canvas_free(cv);
+            }
+        }
+    }
     /* no data: the message, no axes */
     c.kind = DOC_CHART_LINE;
     c.ncats = 0;
