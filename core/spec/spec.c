@@ -2079,8 +2079,8 @@ static int load_chart_dist(ctx *c, node *v, spec_block *b)
     size_t i;
 
     if (b->chart != SPEC_CHART_HISTOGRAM && b->chart != SPEC_CHART_BOX && !sc)
-        return fail(c, get(c, v, "value"), "\"value\" belongs to a histogram, box or scatter "
-                    "chart (a value per customer); this chart shows a KPI: \"kpi\"");
+        return fail(c, get(c, v, "value"), "\"value\" (a value per customer) belongs to a "
+                    "histogram, box or scatter chart; this chart shows a KPI: write \"kpi\"");
     for (i = 0; i < sizeof kpi_keys / sizeof *kpi_keys; i++)
         if ((n = get(c, v, kpi_keys[i])) != NULL)
             return fail(c, n, "%s shows a value per customer (\"value\"%s), not \"%s\"",
