@@ -350,8 +350,14 @@ static void chart_sheet(book *b, const doc_chart *ch)
 {
     lxw_worksheet *ws = add_sheet(b, ch->title, "Chart");
     lxw_format *f = num_format(b, ch->unit, ch->decimals, 0);
-    double *w = xcalloc(ch->nseries + 1, sizeof *w);
-    const char *first = ch->x_title && *ch->x_title ? ch->x_title : "Category";
+    lxw_format *fc = num_format(b, QUIRE_UNIT_COUNT, 0, 0);
+    double *w = xcalloc(ch->nseries + 2, sizeof *w);
+    /* the first column: a scatter of customers' keys, a box plot's groups,
+     * else the categories under the x axis's title */
+    const char *first = ch->cat_group                ? "Customer"
+                        : ch->kind == DOC_CHART_BOX  ? "Group"
+                        : ch->x_title && *ch->x_title ? ch->x_title
+                                                      : "Category";
     size_t s, i;
 
     worksheet_write_string(ws, 0, 0, first, b->bold);
@@ -373,10 +379,27 @@ static void chart_sheet(book *b, const doc_chart *ch)
             double v = ch->values[s * ch->ncats + i];
 
             if (isfinite(v))
-                worksheet_write_number(ws, (lxw_row_t)(i + 1), (lxw_col_t)(s + 1), v, f);
+                worksheet_write_number(ws, (lxw_row_t)(i + 1), (lxw_col_t)(s + 1), v,
+                                       ch->kind == DOC_CHART_BOX && s >= DOC_BOX_OUTLIERS ? fc
+                                       : ch->cat_group && s == 0 ? num_format(b, ch->unit2,
+                                                                              ch->decimals2, 0)
+                                                                 : f);
+        }
+        if (ch->cat_group && ch->cat_group[i] >= 0 && (size_t)ch->cat_group[i] < ch->ngroups &&
+            ch->nseries + 1 < LXW_COL_MAX) {
+            /* a customer's segment, after the values */
+            const char *g = ch->groups[ch->cat_group[i]];
+
+            worksheet_write_string(ws, (lxw_row_t)(i + 1), (lxw_col_t)(ch->nseries + 1), g, NULL);
+            widen(&w[ch->nseries + 1], g);
         }
     }
-    set_widths(ws, w, ch->nseries + 1 < LXW_COL_MAX ? ch->nseries + 1 : LXW_COL_MAX);
+    if (ch->cat_group && ch->nseries + 1 < LXW_COL_MAX) {
+        worksheet_write_string(ws, 0, (lxw_col_t)(ch->nseries + 1), "Segment", b->bold);
+        widen(&w[ch->nseries + 1], "Segment");
+    }
+    set_widths(ws, w, ch->nseries + (ch->cat_group ? 2 : 1) < LXW_COL_MAX
+                          ? ch->nseries + (ch->cat_group ? 2 : 1) : LXW_COL_MAX);
     worksheet_freeze_panes(ws, 1, 1);
     free(w);
 }

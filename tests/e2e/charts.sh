@@ -302,6 +302,33 @@ f=$(qpdf --list-attachments "$T/c2.pdf" | sed -n "s/^\(chart-09-[^ ]*\.csv\) .*/
 qpdf --show-attachment="$f" "$T/c2.pdf" | cmp -s - "$T/dist09.csv" \
     && ok || bad "the scatter's sample differs from one run to the next"
 
+# The workbook: the scatter's sheet lists its customers with their values and
+# segment; the HTML page draws every chart as SVG.
+exits 0 "the charts report as HTML and a workbook" "$QUIRE" run "$SPEC" --param data="$DATA" \
+    -o "$T/w.pdf" --format html,xlsx -q
+/usr/bin/python3 - "$T" <<'PY' && ok || bad "the workbook's sheet of the customer scatter"
+import csv, re, sys, zipfile
+out = sys.argv[1]
+z = zipfile.ZipFile(f"{out}/w.xlsx")
+names = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+sheet = z.read(f"xl/worksheets/sheet{names.index('Orders against revenue, a') + 1}.xml").decode()
+strings = [re.sub(r"<[^>]+>", "", si) for si in
+           re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode())]
+def cell(ref):
+    m = re.search(r'<c r="%s"([^>]*)>(?:<v>([^<]*)</v>)?' % ref, sheet)
+    return strings[int(m.group(2))] if 't="s"' in m.group(1) else m.group(2)
+assert [cell(c + "1") for c in "ABCD"] == ["Customer", "Orders 12m", "Revenue 12m", "Segment"], \
+    [cell(c + "1") for c in "ABCD"]
+body = list(csv.reader(open(f"{out}/dist09.csv")))[1:]
+assert len(re.findall(r'<row r="', sheet)) == 301, "rows"
+for i in (0, 150, 299):
+    key, seg, x, y = body[i]
+    got = [cell(f"{c}{i + 2}") for c in "ABCD"]
+    assert got[0] == key and got[3] == seg and abs(float(got[1]) - float(x)) < 1e-9 \
+        and abs(float(got[2]) - float(y)) < 1e-6, (got, body[i])
+PY
+[ "$(grep -c '<svg' "$T/w.html")" -ge 11 ] && ok || bad "the HTML page does not draw every chart"
+
 # The reference line's label, with its value in the KPI's format, and the
 # axis from y_min: 0 (a line chart's axis otherwise starts near its data).
 grep -Eq "Target \\\$250\.00$" "$T/c.txt" && ok || bad "no reference line label 'Target \$250.00'"
