@@ -905,7 +905,7 @@ static void build_customer_table(report *r, const model *m, const spec_block *sb
 /* ------------------------------------------------------------ distributions */
 
 /* The groups a box plot shows after the segments: all customers, in grey. */
-static const quire_rgb all_grey = {0.50, 0.52, 0.55};
+static const quire_rgb all_grey = {0.33, 0.37, 0.43};
 
 /* The capture of a chart of a per-customer value, slot k's label and
  * format: its KPI's, or its field's name made humane. */
