@@ -1191,6 +1191,14 @@ static void x_ticks(canvas *cv, const chart_ticks *t, quire_unit unit, double lo
     }
 }
 
+/* Whether ticks t span a finite range (values near the doubles' limits do
+ * not: such a chart says it has no data rather than draw at infinity). */
+static int ticks_ok(const chart_ticks *t)
+{
+    return isfinite(t->min) && isfinite(t->max) && isfinite(t->step) && t->max > t->min &&
+           isfinite(t->max - t->min) && t->count >= 2 && t->count < 1000;
+}
+
 /* The width of the widest label of ticks t in unit. */
 static double ticks_width(canvas *cv, const chart_ticks *t, quire_unit unit)
 {
@@ -1251,6 +1259,10 @@ static void draw_histogram(canvas *cv, const doc_chart *c, double x, double y, d
     x0 = c->edges[0];
     x1 = c->edges[c->ncats];
     chart_nice_ticks(x0, x1, 7, &tx);
+    if (!ticks_ok(&ty) || !ticks_ok(&tx) || !isfinite(x1 - x0) || !(x1 > x0)) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
     lw = ticks_width(cv, &ty, c->unit);
     rows = legend_rows(c, cv, w);
     legend_h = rows * LEGEND_ROW + 8;
@@ -1338,6 +1350,10 @@ static void draw_box(canvas *cv, const doc_chart *c, double x, double y, double 
     }
     /* ticks over the data alone: a score's 0 to 100 stays 0 to 100 */
     chart_nice_ticks(lo, hi, NTICKS, &p.t);
+    if (!ticks_ok(&p.t)) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
     lw = ticks_width(cv, &p.t, c->unit);
     p.left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + lw + 6;
     p.right = x + w - 4;
@@ -1422,6 +1438,10 @@ static void draw_points(canvas *cv, const doc_chart *c, double x, double y, doub
     leg.values = ones;
     series_ticks(cv, c, 0, 0, c->unit2, &tx, &xw);
     series_ticks(cv, c, 1, 0, c->unit, &ty, &yw);
+    if (!ticks_ok(&tx) || !ticks_ok(&ty)) {
+        draw_no_data(cv, x, y, w, h);
+        return;
+    }
     legend_h = leg.nseries ? legend_rows(&leg, cv, w) * LEGEND_ROW + 8 : 0;
     xtitle_h = c->x_title && *c->x_title ? TITLE_SIZE + 6 : 0;
     left = x + (c->y_title && *c->y_title ? TITLE_SIZE + 8 : 0) + yw + 6;

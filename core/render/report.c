@@ -976,7 +976,14 @@ static size_t hist_bins(const double *x, size_t n, int max_bins, int whole, doub
         if (k < 1)
             k = 1;
     }
-    nice_up(hi > lo ? (hi - lo) / k : fmax(fabs(lo), 1) / 10, &f, &e);
+    {
+        /* values all alike (or too far apart to measure): one bin about them */
+        double step = (hi - lo) / k;
+
+        if (!(hi - lo > fmax(fabs(lo), fabs(hi)) * 1e-12) || !isnormal(step) || step > 1e300)
+            step = fmin(fmax(fabs(lo), 1) / 10, 1e300);
+        nice_up(step, &f, &e);
+    }
     if (whole && edge_at(1, f, e) < 1)
         f = 1, e = 0;
     for (;;) {
@@ -985,15 +992,20 @@ static size_t hist_bins(const double *x, size_t n, int max_bins, int whole, doub
         kstart = floor(lo / w);
         if (edge_at(kstart, f, e) > lo)
             kstart -= 1;
-        nb = (size_t)floor((hi - edge_at(kstart, f, e)) / w) + 1;
+        double est = floor((hi - edge_at(kstart, f, e)) / w) + 1;
+
+        /* (a range beyond the doubles' is cut short at the last bin) */
+        nb = est >= 1 && est < 1e6 ? (size_t)est : est >= 1e6 ? 1000000 : 1;
         while (nb > 1 && edge_at(kstart + (double)nb - 1, f, e) > hi)
             nb--;
-        while (edge_at(kstart + (double)nb, f, e) <= hi)
+        while (nb < 1000000 && edge_at(kstart + (double)nb, f, e) <= hi)
             nb++;
-        if (nb <= (size_t)k || nb == 1)
+        if (nb <= (size_t)k || nb == 1 || e > 300)
             break;
         nice_next(&f, &e);
     }
+    if (nb > SPEC_BINS_MAX)
+        nb = SPEC_BINS_MAX;
     for (i = 0; i <= nb; i++)
         edges[i] = edge_at(kstart + (double)i, f, e);
     return nb;
@@ -1002,8 +1014,8 @@ static size_t hist_bins(const double *x, size_t n, int max_bins, int whole, doub
 /* The bin of v among edges[0..nb]: lo <= v < hi. */
 static size_t bin_of(const double *edges, size_t nb, double v)
 {
-    double w = (edges[nb] - edges[0]) / (double)nb;
-    long i = (long)floor((v - edges[0]) / w);
+    double w = (edges[nb] - edges[0]) / (double)nb, at = floor((v - edges[0]) / w);
+    long i = isfinite(at) ? (long)fmax(fmin(at, (double)nb), -1) : 0;
 
     if (i < 0)
         i = 0;
