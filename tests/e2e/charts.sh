@@ -296,6 +296,42 @@ for b, (c, s, r) in zip(body, want):
 sys.exit(1 if failed else 0)
 PY
 
+# Positions (pdftotext -bbox): the churn risk histogram's value axis is
+# linear, its ticks 0 to 100 evenly spaced left to right on one line, and
+# the box plot's groups are evenly spaced along x.
+pdftotext -q -bbox "$T/c.pdf" "$T/c.html"
+/usr/bin/python3 - "$T/c.html" <<'PY' && ok || bad "the distribution charts' labels are not where they belong"
+import re, sys
+from collections import defaultdict
+lines = defaultdict(list)                 # (page, y) -> [(x centre, word)]
+for page, text in enumerate(open(sys.argv[1], encoding="utf-8").read().split("<page ")):
+    for x0, y0, x1, t in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+            text):
+        lines[(page, round(float(y0), 1))].append(((float(x0) + float(x1)) / 2, t))
+def spaced(want):
+    for y, ws in lines.items():
+        ws.sort()
+        texts = [t for x, t in ws]
+        for i in range(len(texts) - len(want) + 1):
+            if texts[i:i + len(want)] == want:
+                xs = [x for x, t in ws[i:i + len(want)]]
+                gaps = [b - a for a, b in zip(xs, xs[1:])]
+                if max(gaps) - min(gaps) < 1.0 and min(gaps) > 10:
+                    return True
+    return False
+ok = spaced(["0", "20", "40", "60", "80", "100"])
+boxes = 0
+for y, ws in lines.items():
+    at = {t: x for x, t in ws}
+    if all(k in at for k in ("VIP", "Regular", "Inactive", "New", "All", "customers")):
+        slot = at["Regular"] - at["VIP"]
+        want = {"Inactive": 3 * slot, "New": 4 * slot}
+        boxes += all(abs(at[k] - at["VIP"] - d) < 1.0 for k, d in want.items()) and slot > 20
+ok &= boxes == 2                          # the churn risk and the revenue box plots
+sys.exit(0 if ok else 1)
+PY
+
 # The same output twice: the sample does not move.
 "$QUIRE" run "$SPEC" --param data="$DATA" -o "$T/c2.pdf" -q
 f=$(qpdf --list-attachments "$T/c2.pdf" | sed -n "s/^\(chart-09-[^ ]*\.csv\) .*/\1/p")
