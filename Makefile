@@ -58,7 +58,8 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 CORE_SRC  := $(filter-out core/cli/main.c,$(foreach w,$(WINGS),$(wildcard core/$(w)/*.c)))
 CORE_OBJ  := $(CORE_SRC:core/%.c=$(OBJ)/core/%.o)
 SAMPLE_OBJ := $(OBJ)/tools/sample/sample.o
-PLUGINS   := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c))))
+# plugins/common holds sources compiled into several plugins, not a plugin.
+PLUGINS   := $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c)))))
 PLUGIN_SO := $(sort $(PLUGINS:%=$(OUT)/plugins/%.so))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
@@ -139,15 +140,20 @@ $(OUT)/plugins/postgres.so: PLUGIN_LIBS = -lpq
 $(OUT)/plugins/postgres.so: PLUGIN_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
 $(OUT)/plugins/clickhouse.so: PLUGIN_LIBS = -lcurl
 
+# Sources compiled into more than one plugin (plugins/common): each plugin
+# that uses them gets its own copy, so it stays one self-contained .so.
+SQL_COMMON := plugins/common/sql.c plugins/common/sql.h
+$(OUT)/plugins/postgres.so $(OUT)/plugins/clickhouse.so: $(SQL_COMMON)
+
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c
 $(OBJ)/tests/test_csv: plugins/csv/csv_parse.c
 $(OBJ)/tests/test_crm_rest: EXTRA_SRC = plugins/crm_rest/crm_value.c
 $(OBJ)/tests/test_crm_rest: plugins/crm_rest/crm_value.c
-$(OBJ)/tests/test_pg_sql: EXTRA_SRC = plugins/postgres/pg_sql.c
-$(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c
-$(OBJ)/tests/test_ch_sql: EXTRA_SRC = plugins/clickhouse/ch_sql.c
-$(OBJ)/tests/test_ch_sql: plugins/clickhouse/ch_sql.c
+$(OBJ)/tests/test_pg_sql: EXTRA_SRC = plugins/postgres/pg_sql.c plugins/common/sql.c
+$(OBJ)/tests/test_pg_sql: plugins/postgres/pg_sql.c $(SQL_COMMON)
+$(OBJ)/tests/test_ch_sql: EXTRA_SRC = plugins/clickhouse/ch_sql.c plugins/common/sql.c
+$(OBJ)/tests/test_ch_sql: plugins/clickhouse/ch_sql.c $(SQL_COMMON)
 $(OBJ)/tests/test_sample: EXTRA_SRC = $(SAMPLE_OBJ)
 $(OBJ)/tests/test_sample: $(SAMPLE_OBJ)
 

@@ -3,63 +3,18 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- text */
-
-void ch_buf_add(ch_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *v;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        v = realloc(b->s, cap);
-        if (!v) {
-            b->oom = 1;
-            return;
-        }
-        b->s = v;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void ch_buf_puts(ch_buf *b, const char *s)
-{
-    ch_buf_add(b, s, strlen(s));
-}
-
-void ch_buf_printf(ch_buf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        b->oom = 1; /* only short, fixed texts go through here */
-        return;
-    }
-    ch_buf_add(b, tmp, (size_t)n);
-}
-
-void ch_buf_free(ch_buf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
-
 /* ---------------------------------------------------------------- names and values */
+
+/* A column's name between backquotes: ch_column_ok has refused a backquote
+ * or a backslash, so there is nothing to escape. */
+static void ident(sql_buf *b, const char *name)
+{
+    sql_ident(b, name, '`');
+}
 
 int ch_column_ok(const char *name)
 {
@@ -73,14 +28,6 @@ int ch_column_ok(const char *name)
             return 0;
     }
     return 1;
-}
-
-void ch_buf_ident(ch_buf *b, const char *name)
-{
-    /* ch_column_ok has refused a backquote or backslash: nothing to escape */
-    ch_buf_add(b, "`", 1);
-    ch_buf_puts(b, name);
-    ch_buf_add(b, "`", 1);
 }
 
 static int word_char(char c, int first)
@@ -110,23 +57,23 @@ int ch_table_ok(const char *table)
     return part > 0;
 }
 
-void ch_buf_string(ch_buf *b, const char *v, size_t n)
+void sql_buf_string(sql_buf *b, const char *v, size_t n)
 {
     size_t i;
 
-    ch_buf_add(b, "'", 1);
+    sql_buf_add(b, "'", 1);
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)v[i];
         if (c == '\\' || c == '\'') {
             char e[2] = {'\\', (char)c};
-            ch_buf_add(b, e, 2);
+            sql_buf_add(b, e, 2);
         } else if (c < 0x20 || c == 0x7f) {
-            ch_buf_printf(b, "\\x%02X", c);
+            sql_buf_printf(b, "\\x%02X", c);
         } else {
-            ch_buf_add(b, v + i, 1);
+            sql_buf_add(b, v + i, 1);
         }
     }
-    ch_buf_add(b, "'", 1);
+    sql_buf_add(b, "'", 1);
 }
 
 /* ---------------------------------------------------------------- binding */
@@ -149,13 +96,13 @@ static const int_type int_types[] = {
 };
 
 /* Write value v, checked against type (tn bytes), as a literal. */
-static int bind_value(ch_buf *out, const char *type, size_t tn, const char *v, char *err,
+static int bind_value(sql_buf *out, const char *type, size_t tn, const char *v, char *err,
                       size_t errn, int n)
 {
     size_t i, k;
 
     if (tn == 6 && memcmp(type, "String", 6) == 0) {
-        ch_buf_string(out, v, strlen(v));
+        sql_buf_string(out, v, strlen(v));
         return 0;
     }
     for (k = 0; k < sizeof int_types / sizeof int_types[0]; k++) {
@@ -180,7 +127,7 @@ static int bind_value(ch_buf *out, const char *type, size_t tn, const char *v, c
                     return -1;
                 }
             }
-            ch_buf_printf(out, "to%s('%s')", t->name, v);
+            sql_buf_printf(out, "to%s('%s')", t->name, v);
             return 0;
         }
     }
@@ -195,7 +142,7 @@ static int bind_value(ch_buf *out, const char *type, size_t tn, const char *v, c
             snprintf(err, errn, "param%d: \"%.60s\" is not a number", n, v);
             return -1;
         }
-        ch_buf_printf(out, "to%.7s('%s')", type, v);
+        sql_buf_printf(out, "to%.7s('%s')", type, v);
         return 0;
     }
     if (tn == 4 && memcmp(type, "Date", 4) == 0) {
@@ -204,7 +151,7 @@ static int bind_value(ch_buf *out, const char *type, size_t tn, const char *v, c
             snprintf(err, errn, "param%d: \"%.60s\" is not a date (YYYY-MM-DD)", n, v);
             return -1;
         }
-        ch_buf_printf(out, "toDate('%s')", v);
+        sql_buf_printf(out, "toDate('%s')", v);
         return 0;
     }
     snprintf(err, errn,
@@ -249,7 +196,7 @@ static int placeholder(const char *p, int *n, const char **type, size_t *tn, siz
     return 1;
 }
 
-int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *used, int *bad,
+int ch_bind(sql_buf *out, const char *q, const char *const vals[9], unsigned *used, int *bad,
             char *err, size_t errn)
 {
     const char *p = q, *from = q;
@@ -292,7 +239,7 @@ int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *use
                 snprintf(err, errn, "the query uses {param%d:...}: give param%d", n, n);
                 return -1;
             }
-            ch_buf_add(out, from, (size_t)(p - from));
+            sql_buf_add(out, from, (size_t)(p - from));
             if (bind_value(out, type, tn, vals[n - 1], err, errn, n)) {
                 /* the value is at fault, or the placeholder's type */
                 *bad = (strncmp(err, "param", 5) == 0) ? n : 0;
@@ -305,7 +252,7 @@ int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *use
             p++;
         }
     }
-    ch_buf_add(out, from, (size_t)(p - from));
+    sql_buf_add(out, from, (size_t)(p - from));
     if (out->oom) {
         snprintf(err, errn, "out of memory");
         return -1;
@@ -315,177 +262,128 @@ int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *use
 
 /* ---------------------------------------------------------------- statements */
 
-void ch_sql_relation(ch_buf *b, const char *table, const char *bound_query)
-{
-    const char *dot;
-
-    if (bound_query) {
-        ch_buf_puts(b, "(");
-        ch_buf_puts(b, bound_query);
-        ch_buf_puts(b, "\n)");
-        return;
-    }
-    dot = strchr(table, '.');
-    if (dot) {
-        ch_buf_add(b, "`", 1);
-        ch_buf_add(b, table, (size_t)(dot - table));
-        ch_buf_add(b, "`.", 2);
-        table = dot + 1;
-    }
-    ch_buf_ident(b, table);
-}
-
-void ch_sql_select(ch_buf *b, const char *relation, const char *const *cols, size_t n,
+void ch_sql_select(sql_buf *b, const char *relation, const char *const *cols, size_t n,
                    uint64_t limit)
 {
     size_t i;
 
-    ch_buf_puts(b, "SELECT ");
+    sql_buf_puts(b, "SELECT ");
     for (i = 0; i < n; i++) {
-        ch_buf_ident(b, cols[i]);
-        ch_buf_puts(b, ", ");
+        ident(b, cols[i]);
+        sql_buf_puts(b, ", ");
     }
-    ch_buf_puts(b, "'" CH_MARK "' FROM ");
-    ch_buf_puts(b, relation);
+    sql_buf_puts(b, "'" CH_MARK "' FROM ");
+    sql_buf_puts(b, relation);
     if (limit)
-        ch_buf_printf(b, " LIMIT %llu", (unsigned long long)limit);
-    ch_buf_puts(b, "\nFORMAT TabSeparated");
+        sql_buf_printf(b, " LIMIT %llu", (unsigned long long)limit);
+    sql_buf_puts(b, "\nFORMAT TabSeparated");
 }
 
-void ch_sql_describe(ch_buf *b, const char *relation)
+void ch_sql_describe(sql_buf *b, const char *relation)
 {
-    ch_buf_puts(b, "SELECT * FROM ");
-    ch_buf_puts(b, relation);
-    ch_buf_puts(b, " LIMIT 0\nFORMAT TabSeparatedWithNamesAndTypes");
-}
-
-static const char *cmp_sql(uint32_t cmp)
-{
-    switch (cmp) {
-    case QUIRE_CMP_LT: return "<";
-    case QUIRE_CMP_LE: return "<=";
-    case QUIRE_CMP_GT: return ">";
-    case QUIRE_CMP_GE: return ">=";
-    case QUIRE_CMP_EQ: return "=";
-    case QUIRE_CMP_NE: return "!=";
-    default: return NULL;
-    }
+    sql_buf_puts(b, "SELECT * FROM ");
+    sql_buf_puts(b, relation);
+    sql_buf_puts(b, " LIMIT 0\nFORMAT TabSeparatedWithNamesAndTypes");
 }
 
 /* The date column as a Date: a DateTime's day. */
-static void date_expr(ch_buf *b, const char *name, int datetime)
+static void date_expr(sql_buf *b, const char *name, int datetime)
 {
     if (datetime)
-        ch_buf_puts(b, "toDate(");
-    ch_buf_ident(b, name);
+        sql_buf_puts(b, "toDate(");
+    ident(b, name);
     if (datetime)
-        ch_buf_puts(b, ")");
+        sql_buf_puts(b, ")");
 }
 
-static void day_literal(ch_buf *b, int64_t day)
+static void day_literal(sql_buf *b, int64_t day)
 {
     int64_t y;
     int m, d;
 
     quire_civil_from_days(day, &y, &m, &d);
-    ch_buf_printf(b, "toDate('%04lld-%02d-%02d')", (long long)y, m, d);
+    sql_buf_printf(b, "toDate('%04lld-%02d-%02d')", (long long)y, m, d);
 }
 
-int ch_sql_aggregate(ch_buf *b, const char *relation, const quire_aggregate_request *req,
+int ch_sql_aggregate(sql_buf *b, const char *relation, const quire_aggregate_request *req,
                      const char *date_type, const char *const *types, const char **why)
 {
     int dt = ch_type_is_datetime(date_type);
     uint32_t i;
 
-    if (req->grain != QUIRE_GRAIN_MONTH) {
-        *why = "a grain other than the month";
+    if (sql_aggregate_grain(req, why))
         return -1;
-    }
     if (req->from_day < -719162 || req->to_day > 2932896) {
         *why = "a period range outside years 0001 to 9999";
         return -1;
     }
-    ch_buf_puts(b, "SELECT ");
-    ch_buf_ident(b, req->key->name);
-    ch_buf_puts(b, ", toStartOfMonth(");
-    ch_buf_ident(b, req->date->name);
-    ch_buf_puts(b, ")");
+    sql_buf_puts(b, "SELECT ");
+    ident(b, req->key->name);
+    sql_buf_puts(b, ", toStartOfMonth(");
+    ident(b, req->date->name);
+    sql_buf_puts(b, ")");
     for (i = 0; i < req->nmeasures; i++) {
         const quire_agg_measure *m = QUIRE_AT(req->measures, req->measure_size, i);
         const char *t = types[i];
-        ch_buf_puts(b, ",\n  ");
-        switch (m->op) {
-        case QUIRE_AGG_COUNT:
-            if (!m->column) {
-                ch_buf_puts(b, "count()");
-            } else if (m->cmp == QUIRE_CMP_NONE) {
-                ch_buf_puts(b, "count(");
-                ch_buf_ident(b, m->column);
-                ch_buf_puts(b, ")");
-            } else {
-                /* compared as doubles, as the host compares a streamed row */
-                const char *op = cmp_sql(m->cmp);
-                char num[40];
-                if (!op || !t || !ch_type_fits(t, QUIRE_T_NUMBER)) {
-                    *why = "a count with a condition on a column that is not a number";
-                    return -1;
-                }
-                if (!isfinite(m->value)) {
-                    *why = "a count with a condition on a value that is not finite";
-                    return -1;
-                }
-                snprintf(num, sizeof num, "%.17g", m->value);
-                ch_buf_puts(b, "countIf(toFloat64(");
-                ch_buf_ident(b, m->column);
-                ch_buf_printf(b, ") %s toFloat64('%s'))", op, num);
-            }
-            break;
-        case QUIRE_AGG_SUM:
-            if (!m->column || !t || !ch_type_fits(t, QUIRE_T_NUMBER)) {
-                *why = "a sum of a column that is not a number";
-                return -1;
-            }
-            /* integers and decimals sum exactly; floats with compensation */
-            ch_buf_puts(b, ch_type_is_float(t) ? "sumKahan(" : "sum(");
-            ch_buf_ident(b, m->column);
-            ch_buf_puts(b, ")");
-            break;
-        case QUIRE_AGG_MIN:
-        case QUIRE_AGG_MAX:
-            if (!m->column || !t) {
-                *why = "a minimum or maximum without a column";
-                return -1;
-            }
-            if (ch_type_is_datetime(t))
-                ch_buf_puts(b, "toDate(");
-            ch_buf_puts(b, m->op == QUIRE_AGG_MIN ? "min(" : "max(");
-            ch_buf_ident(b, m->column);
-            ch_buf_puts(b, ch_type_is_datetime(t) ? "))" : ")");
-            break;
-        default:
-            *why = "an aggregate this plugin does not know";
+        int what = sql_measure_of(m, ch_type_fits(t, QUIRE_T_NUMBER), why);
+        if (what < 0)
             return -1;
+        sql_buf_puts(b, ",\n  ");
+        switch (what) {
+        case SQL_COUNT_ROWS:
+            sql_buf_puts(b, "count()");
+            break;
+        case SQL_COUNT_VALUES:
+            sql_buf_puts(b, "count(");
+            ident(b, m->column);
+            sql_buf_puts(b, ")");
+            break;
+        case SQL_COUNT_IF: {
+            char num[40];
+            if (!isfinite(m->value)) {
+                *why = "a count with a condition on a value that is not finite";
+                return -1;
+            }
+            snprintf(num, sizeof num, "%.17g", m->value);
+            sql_buf_puts(b, "countIf(toFloat64(");
+            ident(b, m->column);
+            sql_buf_printf(b, ") %s toFloat64('%s'))", sql_cmp(m->cmp), num);
+            break;
+        }
+        case SQL_SUM:
+            /* integers and decimals sum exactly; floats with compensation */
+            sql_buf_puts(b, ch_type_is_float(t) ? "sumKahan(" : "sum(");
+            ident(b, m->column);
+            sql_buf_puts(b, ")");
+            break;
+        default: /* SQL_MIN, SQL_MAX */
+            if (ch_type_is_datetime(t))
+                sql_buf_puts(b, "toDate(");
+            sql_buf_puts(b, what == SQL_MIN ? "min(" : "max(");
+            ident(b, m->column);
+            sql_buf_puts(b, ch_type_is_datetime(t) ? "))" : ")");
+            break;
         }
     }
-    ch_buf_puts(b, ",\n  '" CH_MARK "'\nFROM ");
-    ch_buf_puts(b, relation);
-    ch_buf_puts(b, "\nWHERE isNotNull(");
-    ch_buf_ident(b, req->key->name);
-    ch_buf_puts(b, ") AND isNotNull(");
-    ch_buf_ident(b, req->date->name);
-    ch_buf_puts(b, ") AND ");
+    sql_buf_puts(b, ",\n  '" CH_MARK "'\nFROM ");
+    sql_buf_puts(b, relation);
+    sql_buf_puts(b, "\nWHERE isNotNull(");
+    ident(b, req->key->name);
+    sql_buf_puts(b, ") AND isNotNull(");
+    ident(b, req->date->name);
+    sql_buf_puts(b, ") AND ");
     date_expr(b, req->date->name, dt);
-    ch_buf_puts(b, " >= ");
+    sql_buf_puts(b, " >= ");
     day_literal(b, req->from_day);
-    ch_buf_puts(b, " AND ");
+    sql_buf_puts(b, " AND ");
     date_expr(b, req->date->name, dt);
-    ch_buf_puts(b, " < ");
+    sql_buf_puts(b, " < ");
     day_literal(b, req->to_day);
-    ch_buf_puts(b, "\nGROUP BY ");
-    ch_buf_ident(b, req->key->name);
-    ch_buf_puts(b, ", toStartOfMonth(");
-    ch_buf_ident(b, req->date->name);
-    ch_buf_puts(b, ")\nFORMAT TabSeparated");
+    sql_buf_puts(b, "\nGROUP BY ");
+    ident(b, req->key->name);
+    sql_buf_puts(b, ", toStartOfMonth(");
+    ident(b, req->date->name);
+    sql_buf_puts(b, ")\nFORMAT TabSeparated");
     return b->oom ? -1 : 0;
 }
 

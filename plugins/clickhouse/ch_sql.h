@@ -22,22 +22,7 @@
 #include <stdint.h>
 
 #include "quire/plugin.h"
-
-/* A growing string; on allocation failure oom is set and appends stop. */
-typedef struct ch_buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} ch_buf;
-
-void ch_buf_add(ch_buf *b, const char *s, size_t n);
-void ch_buf_puts(ch_buf *b, const char *s);
-void ch_buf_printf(ch_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void ch_buf_free(ch_buf *b);
+#include "../common/sql.h"
 
 /* The last field of every row the plugin asks for: a row whose last field is
  * not this is not a row (a server's error written after the rows it had
@@ -47,9 +32,9 @@ void ch_buf_free(ch_buf *b);
 /* ---------------------------------------------------------------- names and values */
 
 /* Whether name can be a column name: 1 to 255 bytes, no backquote, no
- * backslash, no control byte. Written between backquotes. */
+ * backslash, no control byte. Written between backquotes (sql_ident(b,
+ * name, '`')). */
 int ch_column_ok(const char *name);
-void ch_buf_ident(ch_buf *b, const char *name);
 
 /* Whether table is a table name: name or database.name, each part of
  * letters, digits and _ not starting with a digit, at most 127 bytes. */
@@ -57,7 +42,7 @@ int ch_table_ok(const char *table);
 
 /* v[0..n) as a String literal: '...' with \ and ' escaped, control bytes and
  * DEL as \xHH. */
-void ch_buf_string(ch_buf *b, const char *v, size_t n);
+void sql_buf_string(sql_buf *b, const char *v, size_t n);
 
 /*
  * The query q with its placeholders {paramN:Type} (N 1..9; outside quotes
@@ -67,21 +52,20 @@ void ch_buf_string(ch_buf *b, const char *v, size_t n);
  * err (an unknown type, a parameter without a value, a value that is not of
  * its type); *bad is then the N whose value is at fault, or 0 (the query).
  */
-int ch_bind(ch_buf *out, const char *q, const char *const vals[9], unsigned *used, int *bad,
+int ch_bind(sql_buf *out, const char *q, const char *const vals[9], unsigned *used, int *bad,
             char *err, size_t errn);
 
-/* The relation a source reads: the table (each part quoted) or the bound
- * query in parentheses. */
-void ch_sql_relation(ch_buf *b, const char *table, const char *bound_query);
+/* The relation a source reads is the table, each part between backquotes,
+ * or the bound query in parentheses: sql_relation(b, table, bound, '`'). */
 
 /* SELECT cols[0..n) and the mark from the relation (LIMIT limit when > 0),
  * FORMAT TabSeparated. */
-void ch_sql_select(ch_buf *b, const char *relation, const char *const *cols, size_t n,
+void ch_sql_select(sql_buf *b, const char *relation, const char *const *cols, size_t n,
                    uint64_t limit);
 
 /* SELECT * of the relation, no rows, FORMAT TabSeparatedWithNamesAndTypes:
  * its columns' names and types. */
-void ch_sql_describe(ch_buf *b, const char *relation);
+void ch_sql_describe(sql_buf *b, const char *relation);
 
 /*
  * The fact query as one GROUP BY, FORMAT TabSeparated, the mark last.
@@ -89,7 +73,7 @@ void ch_sql_describe(ch_buf *b, const char *relation);
  * the date column's. Returns 0, or -1 when a measure cannot be run in SQL
  * (*why says which) or on allocation failure (b->oom).
  */
-int ch_sql_aggregate(ch_buf *b, const char *relation, const quire_aggregate_request *req,
+int ch_sql_aggregate(sql_buf *b, const char *relation, const quire_aggregate_request *req,
                      const char *date_type, const char *const *types, const char **why);
 
 /* ---------------------------------------------------------------- types */

@@ -323,7 +323,7 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
     ch *st = host->alloc(sizeof *st);
     const char *url, *table, *query, *user, *why = NULL;
     const char *vals[NPARAMS];
-    ch_buf rel = {0}, bound = {0}, ep = {0};
+    sql_buf rel = {0}, bound = {0}, ep = {0};
     char err[300];
     unsigned used = 0;
     int i, bad = 0;
@@ -419,37 +419,37 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
         goto fail;
     if ((table && !(st->table = dup(st, table))) || (query && !(st->query = dup(st, query))))
         goto oom;
-    ch_sql_relation(&rel, st->table, query ? bound.s : NULL);
+    sql_relation(&rel, st->table, query ? bound.s : NULL, '`');
     if (rel.oom || !(st->relation = dup(st, rel.s)))
         goto oom;
     /* settings of every statement, in the URL (nothing secret) */
-    ch_buf_printf(&ep, "%s/?database=", st->url);
-    ch_buf_puts(&ep, st->database);
-    ch_buf_printf(&ep, "&max_execution_time=%ld&skip_unavailable_shards=0"
+    sql_buf_printf(&ep, "%s/?database=", st->url);
+    sql_buf_puts(&ep, st->database);
+    sql_buf_printf(&ep, "&max_execution_time=%ld&skip_unavailable_shards=0"
                   "&send_progress_in_http_headers=0", st->timeout);
     if (ep.oom || !(st->endpoint = dup(st, ep.s)))
         goto oom;
     if (QUIRE_HOST_HAS(host, origin) && host->origin) {
-        ch_buf o = {0};
-        ch_buf_printf(&o, "%s/?database=", st->url);
-        ch_buf_puts(&o, st->database);
-        ch_buf_puts(&o, "#");
-        ch_buf_puts(&o, table ? table : "query");
+        sql_buf o = {0};
+        sql_buf_printf(&o, "%s/?database=", st->url);
+        sql_buf_puts(&o, st->database);
+        sql_buf_puts(&o, "#");
+        sql_buf_puts(&o, table ? table : "query");
         if (!o.oom)
             host->origin(hctx, o.s);
-        ch_buf_free(&o);
+        sql_buf_free(&o);
     }
-    ch_buf_free(&rel);
-    ch_buf_free(&bound);
-    ch_buf_free(&ep);
+    sql_buf_free(&rel);
+    sql_buf_free(&bound);
+    sql_buf_free(&ep);
     *state = st;
     return 0;
 oom:
     report(st, QUIRE_ERROR_IO, NULL, "out of memory");
 fail:
-    ch_buf_free(&rel);
-    ch_buf_free(&bound);
-    ch_buf_free(&ep);
+    sql_buf_free(&rel);
+    sql_buf_free(&bound);
+    sql_buf_free(&ep);
     ch_close(st);
     return 1;
 }
@@ -922,22 +922,22 @@ static int split_line(ch *st, const char *s, size_t n, char ***out)
 
 static int describe(ch *st, described *d)
 {
-    ch_buf b = {0};
+    sql_buf b = {0};
     char *nl;
     int nn, nt;
 
     memset(d, 0, sizeof *d);
     ch_sql_describe(&b, st->relation);
     if (b.oom) {
-        ch_buf_free(&b);
+        sql_buf_free(&b);
         report(st, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     if (request(st, b.s, MODE_BODY, NULL, 0, NULL)) {
-        ch_buf_free(&b);
+        sql_buf_free(&b);
         return -1;
     }
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     if (!st->body || !(nl = memchr(st->body, '\n', st->blen)) ||
         !memchr(nl + 1, '\n', st->blen - (size_t)(nl + 1 - st->body))) {
         report(st, QUIRE_ERROR_IO, NULL, "the server's description of the %s is not names and "
@@ -1020,7 +1020,7 @@ static int ch_scan(void *state, const quire_scan_request *req)
     quire_column *cols = NULL;
     uint32_t n = 0, i;
     uint64_t max = 0;
-    ch_buf sql = {0};
+    sql_buf sql = {0};
     int rc = -1;
 
     if (QUIRE_HAS_FIELD(req, quire_scan_request, max_records))
@@ -1058,7 +1058,7 @@ static int ch_scan(void *state, const quire_scan_request *req)
 oom:
     report(st, QUIRE_ERROR_IO, NULL, "out of memory");
 out:
-    ch_buf_free(&sql);
+    sql_buf_free(&sql);
     st->host->free(cols);
     st->host->free(names);
     free_described(st, &d);
@@ -1072,7 +1072,7 @@ static int ch_aggregate(void *state, const quire_aggregate_request *req)
     ch *st = state;
     described d;
     const char *types[64], *date_type = NULL, *type;
-    ch_buf sql = {0};
+    sql_buf sql = {0};
     const char *why = NULL;
     uint32_t i;
     int rc = -1;
@@ -1105,7 +1105,7 @@ static int ch_aggregate(void *state, const quire_aggregate_request *req)
     st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
     rc = request(st, sql.s, MODE_ROWS, req->result, req->nresult, "rows of aggregates");
 out:
-    ch_buf_free(&sql);
+    sql_buf_free(&sql);
     free_described(st, &d);
     return rc;
 }

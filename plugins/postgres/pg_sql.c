@@ -2,139 +2,36 @@
 #include "pg_sql.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- text */
-
-void pg_buf_add(pg_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *v;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        v = realloc(b->s, cap);
-        if (!v) {
-            b->oom = 1;
-            return;
-        }
-        b->s = v;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void pg_buf_puts(pg_buf *b, const char *s)
-{
-    pg_buf_add(b, s, strlen(s));
-}
-
-void pg_buf_printf(pg_buf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        b->oom = 1; /* only short, fixed texts go through here */
-        return;
-    }
-    pg_buf_add(b, tmp, (size_t)n);
-}
-
-void pg_buf_ident(pg_buf *b, const char *name)
-{
-    const char *p;
-
-    pg_buf_add(b, "\"", 1);
-    for (p = name; *p; p++) {
-        pg_buf_add(b, p, 1);
-        if (*p == '"')
-            pg_buf_add(b, "\"", 1); /* doubled */
-    }
-    pg_buf_add(b, "\"", 1);
-}
-
-void pg_buf_free(pg_buf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
-
 /* ---------------------------------------------------------------- statements */
 
-void pg_sql_relation(pg_buf *b, const char *table, const char *query)
+static void column(sql_buf *b, const char *name)
 {
-    if (query) {
-        pg_buf_puts(b, "(");
-        pg_buf_puts(b, query);
-        pg_buf_puts(b, "\n)");
-        return;
-    }
-    /* schema.table: each part an identifier of its own */
-    while (table) {
-        const char *dot = strchr(table, '.');
-        size_t n = dot ? (size_t)(dot - table) : strlen(table);
-        char part[256];
-        if (n >= sizeof part)
-            n = sizeof part - 1;
-        memcpy(part, table, n);
-        part[n] = '\0';
-        pg_buf_ident(b, part);
-        if (!dot)
-            break;
-        pg_buf_puts(b, ".");
-        table = dot + 1;
-    }
+    sql_buf_puts(b, "q.");
+    sql_ident(b, name, '"');
 }
 
-static void column(pg_buf *b, const char *name)
-{
-    pg_buf_puts(b, "q.");
-    pg_buf_ident(b, name);
-}
-
-void pg_sql_select(pg_buf *b, const char *relation, const char *const *cols, size_t n,
+void pg_sql_select(sql_buf *b, const char *relation, const char *const *cols, size_t n,
                    int limit_param)
 {
     size_t i;
 
-    pg_buf_puts(b, "SELECT ");
+    sql_buf_puts(b, "SELECT ");
     if (!n)
-        pg_buf_puts(b, "q.*");
+        sql_buf_puts(b, "q.*");
     for (i = 0; i < n; i++) {
         if (i)
-            pg_buf_puts(b, ", ");
+            sql_buf_puts(b, ", ");
         column(b, cols[i]);
     }
-    pg_buf_puts(b, " FROM ");
-    pg_buf_puts(b, relation);
-    pg_buf_puts(b, " AS q");
+    sql_buf_puts(b, " FROM ");
+    sql_buf_puts(b, relation);
+    sql_buf_puts(b, " AS q");
     if (limit_param > 0)
-        pg_buf_printf(b, " LIMIT $%d::bigint", limit_param);
-}
-
-static const char *cmp_sql(uint32_t cmp)
-{
-    switch (cmp) {
-    case QUIRE_CMP_LT: return "<";
-    case QUIRE_CMP_LE: return "<=";
-    case QUIRE_CMP_GT: return ">";
-    case QUIRE_CMP_GE: return ">=";
-    case QUIRE_CMP_EQ: return "=";
-    case QUIRE_CMP_NE: return "<>";
-    default: return NULL;
-    }
+        sql_buf_printf(b, " LIMIT $%d::bigint", limit_param);
 }
 
 static int numeric_oid(unsigned oid)
@@ -143,79 +40,62 @@ static int numeric_oid(unsigned oid)
            oid == PG_FLOAT4 || oid == PG_FLOAT8;
 }
 
-int pg_sql_aggregate(pg_buf *b, const char *relation, const quire_aggregate_request *req,
+int pg_sql_aggregate(sql_buf *b, const char *relation, const quire_aggregate_request *req,
                      const unsigned *oids, int first_param, const char **why)
 {
     int param = first_param + 2;
     uint32_t i;
 
-    if (req->grain != QUIRE_GRAIN_MONTH) {
-        *why = "a grain other than the month";
+    if (sql_aggregate_grain(req, why))
         return -1;
-    }
-    pg_buf_puts(b, "SELECT ");
+    sql_buf_puts(b, "SELECT ");
     column(b, req->key->name);
-    pg_buf_puts(b, ", date_trunc('month', ");
+    sql_buf_puts(b, ", date_trunc('month', ");
     column(b, req->date->name);
-    pg_buf_puts(b, "::timestamp)::date");
+    sql_buf_puts(b, "::timestamp)::date");
     for (i = 0; i < req->nmeasures; i++) {
         const quire_agg_measure *m = QUIRE_AT(req->measures, req->measure_size, i);
         unsigned oid = oids[i];
-        pg_buf_puts(b, ",\n  ");
-        switch (m->op) {
-        case QUIRE_AGG_COUNT:
-            if (!m->column) {
-                pg_buf_puts(b, "count(*)");
-            } else if (m->cmp == QUIRE_CMP_NONE) {
-                pg_buf_puts(b, "count(");
-                column(b, m->column);
-                pg_buf_puts(b, ")");
-            } else {
-                /* compared as doubles, as the host compares a streamed row */
-                const char *op = cmp_sql(m->cmp);
-                if (!op || !numeric_oid(oid)) {
-                    *why = "a count with a condition on a column that is not a number";
-                    return -1;
-                }
-                pg_buf_puts(b, "count(*) FILTER (WHERE ");
-                column(b, m->column);
-                pg_buf_printf(b, "::float8 %s $%d::float8)", op, param++);
-            }
-            break;
-        case QUIRE_AGG_SUM:
-            if (!m->column || !numeric_oid(oid)) {
-                *why = "a sum of a column that is not a number";
-                return -1;
-            }
-            /* integers and numeric sum exactly; real is summed as double */
-            pg_buf_puts(b, "sum(");
-            column(b, m->column);
-            pg_buf_puts(b, oid == PG_FLOAT4 ? "::float8)" : ")");
-            break;
-        case QUIRE_AGG_MIN:
-        case QUIRE_AGG_MAX:
-            if (!m->column) {
-                *why = "a minimum or maximum without a column";
-                return -1;
-            }
-            pg_buf_puts(b, m->op == QUIRE_AGG_MIN ? "min(" : "max(");
-            column(b, m->column);
-            pg_buf_puts(b, oid == PG_TIMESTAMP ? ")::date" : oid == PG_FLOAT4 ? ")::float8" : ")");
-            break;
-        default:
-            *why = "an aggregate this plugin does not know";
+        int what = sql_measure_of(m, numeric_oid(oid), why);
+        if (what < 0)
             return -1;
+        sql_buf_puts(b, ",\n  ");
+        switch (what) {
+        case SQL_COUNT_ROWS:
+            sql_buf_puts(b, "count(*)");
+            break;
+        case SQL_COUNT_VALUES:
+            sql_buf_puts(b, "count(");
+            column(b, m->column);
+            sql_buf_puts(b, ")");
+            break;
+        case SQL_COUNT_IF:
+            sql_buf_puts(b, "count(*) FILTER (WHERE ");
+            column(b, m->column);
+            sql_buf_printf(b, "::float8 %s $%d::float8)", sql_cmp(m->cmp), param++);
+            break;
+        case SQL_SUM:
+            /* integers and numeric sum exactly; real is summed as double */
+            sql_buf_puts(b, "sum(");
+            column(b, m->column);
+            sql_buf_puts(b, oid == PG_FLOAT4 ? "::float8)" : ")");
+            break;
+        default: /* SQL_MIN, SQL_MAX */
+            sql_buf_puts(b, what == SQL_MIN ? "min(" : "max(");
+            column(b, m->column);
+            sql_buf_puts(b, oid == PG_TIMESTAMP ? ")::date" : oid == PG_FLOAT4 ? ")::float8" : ")");
+            break;
         }
     }
-    pg_buf_puts(b, "\nFROM ");
-    pg_buf_puts(b, relation);
-    pg_buf_puts(b, " AS q\nWHERE ");
+    sql_buf_puts(b, "\nFROM ");
+    sql_buf_puts(b, relation);
+    sql_buf_puts(b, " AS q\nWHERE ");
     column(b, req->key->name);
-    pg_buf_puts(b, " IS NOT NULL AND ");
+    sql_buf_puts(b, " IS NOT NULL AND ");
     column(b, req->date->name);
-    pg_buf_printf(b, " >= $%d::date AND ", first_param);
+    sql_buf_printf(b, " >= $%d::date AND ", first_param);
     column(b, req->date->name);
-    pg_buf_printf(b, " < $%d::date\nGROUP BY 1, 2", first_param + 1);
+    sql_buf_printf(b, " < $%d::date\nGROUP BY 1, 2", first_param + 1);
     return b->oom ? -1 : 0;
 }
 

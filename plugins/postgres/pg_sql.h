@@ -14,32 +14,14 @@
 #include <stdint.h>
 
 #include "quire/plugin.h"
+#include "../common/sql.h"
 
-/* A growing string; on allocation failure oom is set and appends stop. */
-typedef struct pg_buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} pg_buf;
-
-void pg_buf_add(pg_buf *b, const char *s, size_t n);
-void pg_buf_puts(pg_buf *b, const char *s);
-void pg_buf_printf(pg_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-/* An identifier, double-quoted, quotes inside doubled: "a""b". */
-void pg_buf_ident(pg_buf *b, const char *name);
-void pg_buf_free(pg_buf *b);
-
-/* The relation a source reads: a table ("name" or "schema"."name", each part
- * quoted) or the user's query in parentheses. Written to b. */
-void pg_sql_relation(pg_buf *b, const char *table, const char *query);
+/* Identifiers are double-quoted (sql_ident(b, name, '"')), and so is the
+ * relation a source reads (sql_relation(b, table, query, '"')). */
 
 /* SELECT of the columns cols[0..n) (all: "*" when n is 0) from the relation,
  * with LIMIT $limit_param when limit_param > 0. */
-void pg_sql_select(pg_buf *b, const char *relation, const char *const *cols, size_t n,
+void pg_sql_select(sql_buf *b, const char *relation, const char *const *cols, size_t n,
                    int limit_param);
 
 /*
@@ -50,7 +32,7 @@ void pg_sql_select(pg_buf *b, const char *relation, const char *const *cols, siz
  * Returns 0, or -1 when a measure cannot be run exactly in SQL (*why says
  * which). oids: per measure, the PostgreSQL type of its column (0: none).
  */
-int pg_sql_aggregate(pg_buf *b, const char *relation, const quire_aggregate_request *req,
+int pg_sql_aggregate(sql_buf *b, const char *relation, const quire_aggregate_request *req,
                      const unsigned *oids, int first_param, const char **why);
 
 /* A double as text that reads back as the same double ("%.17g"). */

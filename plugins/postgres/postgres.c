@@ -370,7 +370,7 @@ static int pg_open(const quire_host *host, void *hctx, const quire_source_config
 {
     pg *st = host->alloc(sizeof *st);
     const char *ci, *table, *query;
-    pg_buf rel = {0};
+    sql_buf rel = {0};
     int i, hi;
 
     *state = NULL;
@@ -454,17 +454,17 @@ static int pg_open(const quire_host *host, void *hctx, const quire_source_config
         goto fail;
     if ((table && !(st->table = dup(st, table))) || (query && !(st->query = dup(st, query))))
         goto oom;
-    pg_sql_relation(&rel, st->table, st->query);
+    sql_relation(&rel, st->table, st->query, '"');
     if (rel.oom || !(st->relation = dup(st, rel.s)))
         goto oom;
-    pg_buf_free(&rel);
+    sql_buf_free(&rel);
     say_origin(st, st->conninfo, st->table);
     *state = st;
     return 0;
 oom:
     report(st, QUIRE_ERROR_IO, NULL, "out of memory");
 fail:
-    pg_buf_free(&rel);
+    sql_buf_free(&rel);
     pg_close(st);
     return 1;
 }
@@ -593,18 +593,18 @@ typedef struct described {
 /* The relation's columns (a LIMIT 0 of it, with the query's parameters). */
 static int describe(pg *st, described *d)
 {
-    pg_buf b = {0};
+    sql_buf b = {0};
 
     pg_sql_select(&b, st->relation, NULL, 0, 0);
-    pg_buf_puts(&b, " LIMIT 0");
+    sql_buf_puts(&b, " LIMIT 0");
     if (b.oom) {
-        pg_buf_free(&b);
+        sql_buf_free(&b);
         report(st, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     d->r = PQexecParams(st->conn, b.s, st->nparams, NULL, (const char *const *)st->params, NULL,
                         NULL, 0);
-    pg_buf_free(&b);
+    sql_buf_free(&b);
     if (PQresultStatus(d->r) != PGRES_TUPLES_OK) {
         query_error(st, d->r);
         PQclear(d->r);
@@ -825,7 +825,7 @@ static int pg_scan(void *state, const quire_scan_request *req)
     uint32_t n = 0, i;
     uint64_t max = 0;
     unsigned oid;
-    pg_buf sql = {0};
+    sql_buf sql = {0};
     int rc = -1, np = st->nparams;
 
     if (QUIRE_HAS_FIELD(req, quire_scan_request, max_records))
@@ -878,7 +878,7 @@ static int pg_scan(void *state, const quire_scan_request *req)
 oom:
     report(st, QUIRE_ERROR_IO, NULL, "out of memory");
 out:
-    pg_buf_free(&sql);
+    sql_buf_free(&sql);
     st->host->free(cols);
     st->host->free(names);
     PQclear(d.r);
@@ -894,7 +894,7 @@ static int pg_aggregate(void *state, const quire_aggregate_request *req)
     const char *params[NPARAMS + 2 + 64];
     char range[2][48], values[64][32];
     unsigned oids[64], oid;
-    pg_buf sql = {0};
+    sql_buf sql = {0};
     const char *why = NULL;
     uint32_t i;
     int np = st->nparams, rc = -1;
@@ -943,7 +943,7 @@ static int pg_aggregate(void *state, const quire_aggregate_request *req)
     st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
     rc = run(st, sql.s, np, params, req->result, req->nresult, 0, "rows of aggregates");
 out:
-    pg_buf_free(&sql);
+    sql_buf_free(&sql);
     PQclear(d.r);
     return rc;
 }

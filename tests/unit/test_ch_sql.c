@@ -14,7 +14,7 @@
 
 static void test_names(void)
 {
-    ch_buf b = {0};
+    sql_buf b = {0};
 
     CHECK(ch_table_ok("orders"));
     CHECK(ch_table_ok("quire.orders"));
@@ -31,27 +31,27 @@ static void test_names(void)
     CHECK(!ch_column_ok("a\\b"));
     CHECK(!ch_column_ok("a\nb"));
     CHECK(!ch_column_ok(""));
-    ch_sql_relation(&b, "quire.orders", NULL);
+    sql_relation(&b, "quire.orders", NULL, '`');
     CHECK_STR(b.s, "`quire`.`orders`");
-    ch_buf_free(&b);
-    ch_sql_relation(&b, NULL, "SELECT 1");
+    sql_buf_free(&b);
+    sql_relation(&b, NULL, "SELECT 1", '`');
     CHECK_STR(b.s, "(SELECT 1\n)");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_literals(void)
 {
-    ch_buf b = {0};
+    sql_buf b = {0};
 
-    ch_buf_string(&b, "0' OR 1=1 --", 12);
+    sql_buf_string(&b, "0' OR 1=1 --", 12);
     CHECK_STR(b.s, "'0\\' OR 1=1 --'");
-    ch_buf_free(&b);
-    ch_buf_string(&b, "a\\' b", 5);
+    sql_buf_free(&b);
+    sql_buf_string(&b, "a\\' b", 5);
     CHECK_STR(b.s, "'a\\\\\\' b'");
-    ch_buf_free(&b);
-    ch_buf_string(&b, "a\nb\x01", 4);
+    sql_buf_free(&b);
+    sql_buf_string(&b, "a\nb\x01", 4);
     CHECK_STR(b.s, "'a\\x0Ab\\x01'");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_bind(void)
@@ -61,7 +61,7 @@ static void test_bind(void)
     char err[200];
     unsigned used;
     int bad;
-    ch_buf b = {0};
+    sql_buf b = {0};
 
     CHECK(ch_bind(&b, "SELECT * FROM t WHERE a = {param1:String} AND b > {param2:Int64} "
                       "AND d >= {param3:Date} AND x < {param4:Float64} AND s = '{param5:String}'"
@@ -71,58 +71,58 @@ static void test_bind(void)
                    "AND d >= toDate('2024-01-31') AND x < toFloat64('1.5') AND s = "
                    "'{param5:String}' -- {param6:String}\n");
     CHECK(used == 0xf);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 
     vals[1] = "1 OR 1=1";
     CHECK(ch_bind(&b, "SELECT {param2:Int64}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "param2: \"1 OR 1=1\" is not a whole number (Int64)");
     CHECK(bad == 2);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     vals[1] = "300";
     CHECK(ch_bind(&b, "SELECT {param2:UInt8}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "out of the range of UInt8");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     vals[1] = "-1";
     CHECK(ch_bind(&b, "SELECT {param2:UInt32}", vals, &used, &bad, err, sizeof err) == -1);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     vals[2] = "2024-02-30') OR 1=1 --";
     CHECK(ch_bind(&b, "SELECT {param3:Date}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "is not a date");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     vals[3] = "1e5'); DROP";
     CHECK(ch_bind(&b, "SELECT {param4:Float64}", vals, &used, &bad, err, sizeof err) == -1);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     vals[3] = "nan";
     CHECK(ch_bind(&b, "SELECT {param4:Float64}", vals, &used, &bad, err, sizeof err) == -1);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     CHECK(ch_bind(&b, "SELECT {param5:String}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "give param5");
     CHECK(bad == 0);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     CHECK(ch_bind(&b, "SELECT {param1:Array(String)}", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "{param1:Array(String)...: the type must be");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     CHECK(ch_bind(&b, "SELECT {param2:Int64", vals, &used, &bad, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "the placeholder end with }");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     /* not a placeholder: left as written */
     CHECK(ch_bind(&b, "SELECT {x}, {param1}", vals, &used, &bad, err, sizeof err) == 0);
     CHECK_STR(b.s, "SELECT {x}, {param1}");
     CHECK(used == 0);
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_select(void)
 {
     const char *cols[] = {"customer_id", "order date"};
-    ch_buf b = {0};
+    sql_buf b = {0};
 
     ch_sql_select(&b, "`orders`", cols, 2, 0);
     CHECK_STR(b.s, "SELECT `customer_id`, `order date`, 'q' FROM `orders`\nFORMAT TabSeparated");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
     ch_sql_select(&b, "`orders`", cols, 1, 5);
     CHECK_STR(b.s, "SELECT `customer_id`, 'q' FROM `orders` LIMIT 5\nFORMAT TabSeparated");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_aggregate(void)
@@ -134,7 +134,7 @@ static void test_aggregate(void)
     const char *types[4] = {NULL, "Decimal(12, 2)", "Date", "Nullable(Float64)"};
     quire_aggregate_request q;
     const char *why = NULL;
-    ch_buf b = {0};
+    sql_buf b = {0};
 
     memset(ms, 0, sizeof ms);
     memset(res, 0, sizeof res);
@@ -171,7 +171,7 @@ static void test_aggregate(void)
                    "`order_date` >= toDate('2023-02-01') AND `order_date` < toDate('2024-05-01')\n"
                    "GROUP BY `customer_id`, toStartOfMonth(`order_date`)\n"
                    "FORMAT TabSeparated");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 
     /* a float sum is compensated; a DateTime's day is its date */
     ms[1].column = "score";
@@ -181,13 +181,13 @@ static void test_aggregate(void)
     CHECK_CONTAINS(b.s, "sumKahan(`score`)");
     CHECK_CONTAINS(b.s, "toDate(max(`order_date`))");
     CHECK_CONTAINS(b.s, "toDate(`order_date`) >= toDate('2023-02-01')");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 
     /* a condition on a column that is not a number is declined */
     types[3] = "String";
     CHECK(ch_sql_aggregate(&b, "`orders`", &q, "Date", types, &why) == -1);
     CHECK_CONTAINS(why, "not a number");
-    ch_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_types(void)

@@ -13,36 +13,36 @@
 
 static void test_identifiers(void)
 {
-    pg_buf b = {0};
+    sql_buf b = {0};
 
-    pg_buf_ident(&b, "orders");
+    sql_ident(&b, "orders", '"');
     CHECK_STR(b.s, "\"orders\"");
-    pg_buf_free(&b);
-    pg_buf_ident(&b, "a\"; DROP TABLE x; --");
+    sql_buf_free(&b);
+    sql_ident(&b, "a\"; DROP TABLE x; --", '"');
     CHECK_STR(b.s, "\"a\"\"; DROP TABLE x; --\"");
-    pg_buf_free(&b);
-    pg_sql_relation(&b, "sales.orders", NULL);
+    sql_buf_free(&b);
+    sql_relation(&b, "sales.orders", NULL, '"');
     CHECK_STR(b.s, "\"sales\".\"orders\"");
-    pg_buf_free(&b);
-    pg_sql_relation(&b, "orders; DROP TABLE engagement", NULL);
+    sql_buf_free(&b);
+    sql_relation(&b, "orders; DROP TABLE engagement", NULL, '"');
     CHECK_STR(b.s, "\"orders; DROP TABLE engagement\"");
-    pg_buf_free(&b);
-    pg_sql_relation(&b, NULL, "SELECT * FROM t WHERE a = $1");
+    sql_buf_free(&b);
+    sql_relation(&b, NULL, "SELECT * FROM t WHERE a = $1", '"');
     CHECK_STR(b.s, "(SELECT * FROM t WHERE a = $1\n)");
-    pg_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_select(void)
 {
     const char *cols[] = {"customer_id", "order date"};
-    pg_buf b = {0};
+    sql_buf b = {0};
 
     pg_sql_select(&b, "\"orders\"", cols, 2, 0);
     CHECK_STR(b.s, "SELECT q.\"customer_id\", q.\"order date\" FROM \"orders\" AS q");
-    pg_buf_free(&b);
+    sql_buf_free(&b);
     pg_sql_select(&b, "(SELECT 1 AS a WHERE $1 = 'x'\n)", NULL, 0, 2);
     CHECK_STR(b.s, "SELECT q.* FROM (SELECT 1 AS a WHERE $1 = 'x'\n) AS q LIMIT $2::bigint");
-    pg_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_aggregate(void)
@@ -54,7 +54,7 @@ static void test_aggregate(void)
     unsigned oids[4] = {0, PG_NUMERIC, PG_DATE, PG_NUMERIC};
     quire_aggregate_request q;
     const char *why = NULL;
-    pg_buf b = {0};
+    sql_buf b = {0};
 
     memset(ms, 0, sizeof ms);
     memset(res, 0, sizeof res);
@@ -90,23 +90,23 @@ static void test_aggregate(void)
                    "FROM \"orders\" AS q\n"
                    "WHERE q.\"customer_id\" IS NOT NULL AND q.\"order_date\" >= $2::date AND "
                    "q.\"order_date\" < $3::date\nGROUP BY 1, 2");
-    pg_buf_free(&b);
+    sql_buf_free(&b);
     /* a real column is summed as double; a timestamp's maximum is a date */
     oids[1] = PG_FLOAT4;
     oids[2] = PG_TIMESTAMP;
     CHECK(pg_sql_aggregate(&b, "\"orders\"", &q, oids, 1, &why) == 0);
     CHECK_CONTAINS(b.s, "sum(q.\"amount\"::float8)");
     CHECK_CONTAINS(b.s, "max(q.\"order_date\")::date");
-    pg_buf_free(&b);
+    sql_buf_free(&b);
     /* what SQL cannot do exactly is declined, with why */
     oids[3] = PG_TEXT;
     CHECK(pg_sql_aggregate(&b, "\"orders\"", &q, oids, 1, &why) == -1);
     CHECK_CONTAINS(why, "count with a condition");
-    pg_buf_free(&b);
+    sql_buf_free(&b);
     oids[3] = PG_NUMERIC;
     q.grain = 7;
     CHECK(pg_sql_aggregate(&b, "\"orders\"", &q, oids, 1, &why) == -1);
-    pg_buf_free(&b);
+    sql_buf_free(&b);
 }
 
 static void test_values(void)
