@@ -143,7 +143,8 @@ $(OUT)/plugins/clickhouse.so: PLUGIN_LIBS = -lcurl
 # Sources compiled into more than one plugin (plugins/common): each plugin
 # that uses them gets its own copy, so it stays one self-contained .so.
 SQL_COMMON := plugins/common/sql.c plugins/common/sql.h
-$(OUT)/plugins/postgres.so $(OUT)/plugins/clickhouse.so: $(SQL_COMMON)
+DB_COMMON  := $(SQL_COMMON) plugins/common/db_source.c plugins/common/db_source.h
+$(OUT)/plugins/postgres.so $(OUT)/plugins/clickhouse.so: $(DB_COMMON)
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c

@@ -25,8 +25,6 @@
  * spec does not expect is said plainly.
  */
 #include <curl/curl.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +33,7 @@
 
 #include "quire/plugin.h"
 
+#include "../common/db_source.h"
 #include "ch_sql.h"
 
 #ifndef QUIRE_VERSION
@@ -101,20 +100,15 @@ static const quire_option_def options[] = {
 enum { MODE_BODY = 0, MODE_ROWS = 1 };
 
 typedef struct ch {
-    const quire_host *host;
-    void *hctx;
-    char *spec, *source;
+    db_source db;            /* the host, names, password, declared columns */
     char *url;               /* the server's URL, as given */
     char *endpoint;          /* url/?database=...&settings */
-    char *database, *user, *password;
+    char *database, *user;
     char *table, *query;
     char *relation;          /* the table quoted, or (the bound query) */
     long timeout, connect_timeout;
     char *ca_file;
     int insecure;
-    char **declared;         /* the spec's columns, and their types */
-    quire_type *dtypes;
-    uint32_t ndeclared;
     CURL *curl;
 
     /* the request under way */
@@ -137,147 +131,7 @@ typedef struct ch {
     uint32_t ncols, capcols, k;
 } ch;
 
-/* ---------------------------------------------------------------- errors */
-
-/* Remove the password from a message (the server's do not hold it; to be
- * sure). */
-static void scrub(const ch *st, char *msg, size_t cap)
-{
-    char *p;
-    size_t n;
-
-    if (!st->password || (n = strlen(st->password)) < 1)
-        return;
-    while ((p = strstr(msg, st->password)) != NULL) {
-        size_t rest = strlen(p + n);
-        if ((size_t)(p - msg) + 3 + rest >= cap)
-            rest = cap - (size_t)(p - msg) - 4;
-        memmove(p + 3, p + n, rest);
-        memcpy(p, "***", 3);
-        p[3 + rest] = '\0';
-    }
-}
-
-static void report(const ch *st, uint32_t kind, const char *option, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static void report(const ch *st, uint32_t kind, const char *option, const char *fmt, ...)
-{
-    char msg[1200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    scrub(st, msg, sizeof msg);
-    if (QUIRE_HOST_HAS(st->host, error_at) && st->host->error_at) {
-        quire_error_info w;
-        memset(&w, 0, sizeof w);
-        w.struct_size = sizeof w;
-        w.kind = kind;
-        w.option = option;
-        st->host->error_at(st->hctx, &w, "%s", msg);
-    } else if (kind == QUIRE_ERROR_CONFIG) {
-        st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec, st->source, msg);
-    } else {
-        st->host->error(st->hctx, "source \"%s\": %s", st->source, msg);
-    }
-}
-
 /* ---------------------------------------------------------------- open */
-
-static char *dup(const ch *st, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = st->host->alloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static const char *opt(const quire_source_config *cfg, int i)
-{
-    const char *v = cfg->option_values ? cfg->option_values[i] : NULL;
-    if (!v)
-        v = options[i].default_value;
-    return v && *v ? v : NULL;
-}
-
-static int int_opt(ch *st, const quire_source_config *cfg, int i, long *out)
-{
-    const quire_option_value *v = quire_option_at(cfg, (uint32_t)i);
-    const char *t = opt(cfg, i);
-    char *end;
-
-    if (v && v->set)
-        *out = (long)v->i;
-    else
-        *out = t ? strtol(t, &end, 10) : 0;
-    if (*out < 0 || *out > 86400 * 7) {
-        report(st, QUIRE_ERROR_CONFIG, options[i].name, "%s must be from 0 to 604800 seconds",
-               options[i].name);
-        return -1;
-    }
-    return 0;
-}
-
-static int read_password(ch *st, const quire_source_config *cfg)
-{
-    const char *env = opt(cfg, OPT_PASSWORD_ENV), *file = opt(cfg, OPT_PASSWORD_FILE);
-
-    if (env && file) {
-        report(st, QUIRE_ERROR_CONFIG, "password_file",
-               "give the password in password_env or password_file, not both");
-        return -1;
-    }
-    if (file) {
-        FILE *f = fopen(file, "r");
-        char buf[1024];
-        size_t n;
-        if (!f) {
-            quire_error_info w;
-            if (!QUIRE_HOST_HAS(st->host, error_at)) {
-                report(st, QUIRE_ERROR_IO, NULL, "%s: cannot read the password: %s", file,
-                       strerror(errno));
-                return -1;
-            }
-            memset(&w, 0, sizeof w);
-            w.struct_size = sizeof w;
-            w.kind = QUIRE_ERROR_IO;
-            w.file = file;
-            st->host->error_at(st->hctx, &w, "cannot read the password: %s", strerror(errno));
-            return -1;
-        }
-        n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-            buf[--n] = '\0';
-        if (!n) {
-            report(st, QUIRE_ERROR_CONFIG, "password_file", "the password file %s is empty", file);
-            return -1;
-        }
-        st->password = dup(st, buf);
-        memset(buf, 0, sizeof buf);
-    } else {
-        const char *v = getenv(env ? env : "CLICKHOUSE_PASSWORD");
-        if (env && (!v || !*v)) {
-            report(st, QUIRE_ERROR_CONFIG, "password_env",
-                   "environment variable %s (option password_env) is not set", env);
-            return -1;
-        }
-        if (!v || !*v)
-            return 0; /* no password: the server may not want one */
-        st->password = dup(st, v);
-    }
-    if (!st->password) {
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
-        return -1;
-    }
-    return 0;
-}
 
 /* Check the url: http or https, a host, no credentials, no query or
  * fragment (the plugin writes its own). 0, or -1 with why. */
@@ -321,7 +175,7 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
                    void **state)
 {
     ch *st = host->alloc(sizeof *st);
-    const char *url, *table, *query, *user, *why = NULL;
+    const char *url, *table, *query, *user, *database, *ca_file, *why = NULL;
     const char *vals[NPARAMS];
     sql_buf rel = {0}, bound = {0}, ep = {0};
     char err[300];
@@ -334,100 +188,82 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
         return 1;
     }
     memset(st, 0, sizeof *st);
-    st->host = host;
-    st->hctx = hctx;
-    st->spec = dup(st, cfg->spec_path ? cfg->spec_path : "spec");
-    st->source = dup(st, cfg->source_name ? cfg->source_name : "clickhouse");
-    if (!st->spec || !st->source)
-        goto oom;
-    url = opt(cfg, OPT_URL);
-    table = opt(cfg, OPT_TABLE);
-    query = opt(cfg, OPT_QUERY);
+    if (db_open(&st->db, host, hctx, cfg, options, "clickhouse"))
+        goto fail;
+    url = db_opt(&st->db, cfg, OPT_URL);
+    table = db_opt(&st->db, cfg, OPT_TABLE);
+    query = db_opt(&st->db, cfg, OPT_QUERY);
     if (!url || check_url(url, &why)) {
         /* the URL is not shown: it may hold a password */
-        report(st, QUIRE_ERROR_CONFIG, "url", "url %s", url ? why : "is empty");
+        db_error(&st->db, QUIRE_ERROR_CONFIG, "url", "url %s", url ? why : "is empty");
         goto fail;
     }
-    if (!(st->url = dup(st, url)))
+    if (!(st->url = db_dup(&st->db, url)))
         goto oom;
     while (strlen(st->url) > 1 && st->url[strlen(st->url) - 1] == '/')
         st->url[strlen(st->url) - 1] = '\0';
-    if (!(st->database = dup(st, opt(cfg, OPT_DATABASE) ? opt(cfg, OPT_DATABASE) : "default")))
+    database = db_opt(&st->db, cfg, OPT_DATABASE);
+    if (!(st->database = db_dup(&st->db, database ? database : "default")))
         goto oom;
     if (!ch_table_ok(st->database) || strchr(st->database, '.')) {
-        report(st, QUIRE_ERROR_CONFIG, "database",
-               "database \"%.80s\" is not a ClickHouse name (letters, digits and _)",
-               st->database);
+        db_error(&st->db, QUIRE_ERROR_CONFIG, "database",
+                 "database \"%.80s\" is not a ClickHouse name (letters, digits and _)",
+                 st->database);
         goto fail;
     }
-    user = opt(cfg, OPT_USER);
+    user = db_opt(&st->db, cfg, OPT_USER);
     if (!user)
         user = getenv("CLICKHOUSE_USER");
-    if (!(st->user = dup(st, user && *user ? user : "default")))
+    if (!(st->user = db_dup(&st->db, user && *user ? user : "default")))
         goto oom;
-    if (!table == !query) {
-        report(st, QUIRE_ERROR_CONFIG, table ? "query" : NULL,
-               "give the source a table or a query (one of them)");
+    if (db_table_or_query(&st->db, table, query))
         goto fail;
-    }
     if (table && !ch_table_ok(table)) {
-        report(st, QUIRE_ERROR_CONFIG, "table",
-               "table \"%.120s\" is not a ClickHouse table name: name or database.name, "
-               "each of letters, digits and _", table);
+        db_error(&st->db, QUIRE_ERROR_CONFIG, "table",
+                 "table \"%.120s\" is not a ClickHouse table name: name or database.name, "
+                 "each of letters, digits and _", table);
         goto fail;
     }
     for (i = 0; i < NPARAMS; i++)
         vals[i] = cfg->option_values ? cfg->option_values[OPT_PARAM1 + i] : NULL;
     if (query && ch_bind(&bound, query, vals, &used, &bad, err, sizeof err)) {
-        report(st, QUIRE_ERROR_CONFIG, bad ? options[OPT_PARAM1 + bad - 1].name : "query", "%s",
-               err);
+        db_error(&st->db, QUIRE_ERROR_CONFIG,
+                 bad ? options[OPT_PARAM1 + bad - 1].name : "query", "%s", err);
         goto fail;
     }
     for (i = 0; i < NPARAMS; i++) {
         if (vals[i] && !(used & (1u << i))) {
-            report(st, QUIRE_ERROR_CONFIG, options[OPT_PARAM1 + i].name,
-                   "param%d is given but the %s has no {param%d:Type}", i + 1,
-                   query ? "query" : "table source", i + 1);
+            db_error(&st->db, QUIRE_ERROR_CONFIG, options[OPT_PARAM1 + i].name,
+                     "param%d is given but the %s has no {param%d:Type}", i + 1,
+                     query ? "query" : "table source", i + 1);
             goto fail;
         }
     }
-    if (cfg->ndeclared) {
-        uint32_t k;
-        st->declared = host->alloc(cfg->ndeclared * sizeof *st->declared);
-        st->dtypes = host->alloc(cfg->ndeclared * sizeof *st->dtypes);
-        if (!st->declared || !st->dtypes)
-            goto oom;
-        for (k = 0; k < cfg->ndeclared; k++) {
-            const quire_column *c = &cfg->declared[k];
-            if (!(st->declared[k] = dup(st, c->name)))
-                goto oom;
-            st->dtypes[k] = c->type;
-            st->ndeclared = k + 1;
-        }
-    }
-    if (int_opt(st, cfg, OPT_TIMEOUT, &st->timeout) ||
-        int_opt(st, cfg, OPT_CONNECT_TIMEOUT, &st->connect_timeout))
+    if (db_seconds(&st->db, cfg, OPT_TIMEOUT, &st->timeout) ||
+        db_seconds(&st->db, cfg, OPT_CONNECT_TIMEOUT, &st->connect_timeout))
         goto fail;
     {
         const quire_option_value *v = quire_option_at(cfg, OPT_INSECURE);
-        const char *t = opt(cfg, OPT_INSECURE);
+        const char *t = db_opt(&st->db, cfg, OPT_INSECURE);
         st->insecure = v && v->set ? v->i != 0 : t && strcmp(t, "true") == 0;
     }
-    if (opt(cfg, OPT_CA_FILE) && !(st->ca_file = dup(st, opt(cfg, OPT_CA_FILE))))
+    ca_file = db_opt(&st->db, cfg, OPT_CA_FILE);
+    if (ca_file && !(st->ca_file = db_dup(&st->db, ca_file)))
         goto oom;
-    if (read_password(st, cfg))
+    if (db_password(&st->db, cfg, OPT_PASSWORD_ENV, OPT_PASSWORD_FILE, "CLICKHOUSE_PASSWORD"))
         goto fail;
-    if ((table && !(st->table = dup(st, table))) || (query && !(st->query = dup(st, query))))
+    if ((table && !(st->table = db_dup(&st->db, table))) ||
+        (query && !(st->query = db_dup(&st->db, query))))
         goto oom;
     sql_relation(&rel, st->table, query ? bound.s : NULL, '`');
-    if (rel.oom || !(st->relation = dup(st, rel.s)))
+    if (rel.oom || !(st->relation = db_dup(&st->db, rel.s)))
         goto oom;
     /* settings of every statement, in the URL (nothing secret) */
     sql_buf_printf(&ep, "%s/?database=", st->url);
     sql_buf_puts(&ep, st->database);
     sql_buf_printf(&ep, "&max_execution_time=%ld&skip_unavailable_shards=0"
                   "&send_progress_in_http_headers=0", st->timeout);
-    if (ep.oom || !(st->endpoint = dup(st, ep.s)))
+    if (ep.oom || !(st->endpoint = db_dup(&st->db, ep.s)))
         goto oom;
     if (QUIRE_HOST_HAS(host, origin) && host->origin) {
         sql_buf o = {0};
@@ -445,7 +281,7 @@ static int ch_open(const quire_host *host, void *hctx, const quire_source_config
     *state = st;
     return 0;
 oom:
-    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+    db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
 fail:
     sql_buf_free(&rel);
     sql_buf_free(&bound);
@@ -461,12 +297,12 @@ static int batch_cols(ch *st, const quire_column *cols, uint32_t n)
     uint32_t c;
 
     if (n > st->capcols || !st->cells) {
-        quire_cell *cells = st->host->realloc(st->cells, (size_t)(n ? n : 1) * BATCH * sizeof *cells);
+        quire_cell *cells = st->db.host->realloc(st->cells, (size_t)(n ? n : 1) * BATCH * sizeof *cells);
         quire_cell **colv;
         if (!cells)
             return -1;
         st->cells = cells;
-        colv = st->host->realloc(st->colv, (n ? n : 1) * sizeof *colv);
+        colv = st->db.host->realloc(st->colv, (n ? n : 1) * sizeof *colv);
         if (!colv)
             return -1;
         st->colv = colv;
@@ -490,7 +326,7 @@ static int keep(ch *st, const char *v, size_t n, quire_cell *cell)
         char *b;
         while (cap < st->slen + n)
             cap *= 2;
-        if (!(b = st->host->realloc(st->sbuf, cap)))
+        if (!(b = st->db.host->realloc(st->sbuf, cap)))
             return -1;
         st->sbuf = b;
         st->scap = cap;
@@ -523,7 +359,7 @@ static int emit(ch *st)
     b.columns = st->colinfo;
     b.cols = st->colv;
     b.first_record = st->rows - nrows + 1;
-    rc = st->host->emit(st->hctx, &b);
+    rc = st->db.host->emit(st->db.hctx, &b);
     st->k = 0;
     st->slen = 0;
     if (rc)
@@ -542,8 +378,8 @@ static int keep_body(ch *st, const char *p, size_t n)
         char *b;
         while (cap < st->blen + take + 1)
             cap *= 2;
-        if (!(b = st->host->realloc(st->body, cap))) {
-            report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        if (!(b = st->db.host->realloc(st->body, cap))) {
+            db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
             return -1;
         }
         st->body = b;
@@ -585,10 +421,10 @@ static int take_line(ch *st, char *s, size_t n)
                 if (ch_parse_cell(st->colinfo[c].type, v, vn, cell) ||
                     (st->colinfo[c].type == QUIRE_T_STRING && !cell->null &&
                      keep(st, v, vn, cell))) {
-                    report(st, QUIRE_ERROR_DATA, NULL,
-                           "record %llu: column \"%s\": \"%.*s\" is not a %s value Quire can "
-                           "read", (unsigned long long)(st->rows + 1), st->colinfo[c].name,
-                           (int)(vn < 60 ? vn : 60), v, st->colinfo[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
+                    db_error(&st->db, QUIRE_ERROR_DATA, NULL,
+                             "record %llu: column \"%s\": \"%.*s\" is not a %s value Quire can "
+                             "read", (unsigned long long)(st->rows + 1), st->colinfo[c].name,
+                             (int)(vn < 60 ? vn : 60), v, st->colinfo[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
                                                                   : "representable");
                     return -1;
                 }
@@ -609,10 +445,10 @@ not_row:
         st->blen = 0;
         return keep_body(st, s, n) || keep_body(st, "\n", 1);
     }
-    report(st, QUIRE_ERROR_DATA, NULL,
-           "record %llu: the server's answer is not a row of the %u columns asked for "
-           "(\"%.*s\")", (unsigned long long)(st->rows + 1), st->ncols, (int)(n < 60 ? n : 60),
-           s);
+    db_error(&st->db, QUIRE_ERROR_DATA, NULL,
+             "record %llu: the server's answer is not a row of the %u columns asked for "
+             "(\"%.*s\")", (unsigned long long)(st->rows + 1), st->ncols, (int)(n < 60 ? n : 60),
+             s);
     return -1;
 }
 
@@ -624,8 +460,9 @@ static int feed_rows(ch *st, char *p, size_t n)
         if (st->llen || !nl) {
             /* a line across chunks: gather it */
             if (st->llen + take + 1 > MAX_LINE) {
-                report(st, QUIRE_ERROR_DATA, NULL, "record %llu: a row longer than %zu bytes",
-                       (unsigned long long)(st->rows + 1), MAX_LINE);
+                db_error(&st->db, QUIRE_ERROR_DATA, NULL,
+                         "record %llu: a row longer than %zu bytes",
+                         (unsigned long long)(st->rows + 1), MAX_LINE);
                 return -1;
             }
             if (st->llen + take + 1 > st->lcap) {
@@ -633,8 +470,8 @@ static int feed_rows(ch *st, char *p, size_t n)
                 char *b;
                 while (cap < st->llen + take + 1)
                     cap *= 2;
-                if (!(b = st->host->realloc(st->line, cap))) {
-                    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+                if (!(b = st->db.host->realloc(st->line, cap))) {
+                    db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
                     return -1;
                 }
                 st->line = b;
@@ -698,7 +535,7 @@ static int connect_curl(ch *st)
     if (!ch_curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
         ch_curl_ready = 1;
     if (!(c = curl_easy_init())) {
-        report(st, QUIRE_ERROR_IO, NULL, "libcurl failed to initialise");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "libcurl failed to initialise");
         return -1;
     }
     st->curl = c;
@@ -723,7 +560,7 @@ static int connect_curl(ch *st)
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, st->insecure ? 0L : 2L);
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     curl_easy_setopt(c, CURLOPT_USERNAME, st->user);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, st->password ? st->password : "");
+    curl_easy_setopt(c, CURLOPT_PASSWORD, st->db.password ? st->db.password : "");
     return 0;
 }
 
@@ -766,26 +603,26 @@ static void server_error(ch *st, const char *body, size_t n, int after_rows)
     ch_error_text(body, n, text, sizeof text, &code);
     kind = kind_of(code);
     if (credential_code(code))
-        report(st, QUIRE_ERROR_IO, NULL, "the server at %s refused the credentials of user "
-               "\"%s\": %s (Code %d)", st->url, st->user, text, code);
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "the server at %s refused the credentials of user "
+                 "\"%s\": %s (Code %d)", st->url, st->user, text, code);
     else if (shard_code(code))
-        report(st, QUIRE_ERROR_IO, NULL, "a server of the cluster failed%s: %s (Code %d); "
-               "the report was not made", after_rows ? " while the rows were read" : "",
-               text, code);
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "a server of the cluster failed%s: %s (Code %d); "
+                 "the report was not made", after_rows ? " while the rows were read" : "",
+                 text, code);
     else if (code == 159)
-        report(st, kind, NULL, "the server stopped the query after timeout (%ld s): %s "
-               "(Code %d)", st->timeout, text, code);
+        db_error(&st->db, kind, NULL, "the server stopped the query after timeout (%ld s): %s "
+                 "(Code %d)", st->timeout, text, code);
     else if (code == 81) /* UNKNOWN_DATABASE */
-        report(st, kind, "database", "%s (Code %d)", text, code);
+        db_error(&st->db, kind, "database", "%s (Code %d)", text, code);
     else if (kind == QUIRE_ERROR_CONFIG)
-        report(st, kind, st->query ? "query" : "table", "the server refused the %s: %s "
-               "(Code %d)", st->query ? "query" : "table", text, code);
+        db_error(&st->db, kind, st->query ? "query" : "table", "the server refused the %s: %s "
+                 "(Code %d)", st->query ? "query" : "table", text, code);
     else if (code)
-        report(st, kind, NULL, "the server failed%s: %s (Code %d)",
-               after_rows ? " while the rows were read" : "", text, code);
+        db_error(&st->db, kind, NULL, "the server failed%s: %s (Code %d)",
+                 after_rows ? " while the rows were read" : "", text, code);
     else
-        report(st, kind, NULL, "the server answered with an error: %s", text[0] ? text :
-               "(no message)");
+        db_error(&st->db, kind, NULL, "the server answered with an error: %s", text[0] ? text :
+                 "(no message)");
 }
 
 /*
@@ -806,7 +643,7 @@ static int request(ch *st, const char *sql, int mode, const quire_column *cols, 
     if (connect_curl(st))
         return -1;
     if (mode == MODE_ROWS && batch_cols(st, cols, ncols)) {
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     st->mode = mode;
@@ -831,41 +668,44 @@ static int request(ch *st, const char *sql, int mode, const quire_column *cols, 
     if (rc != CURLE_OK) {
         const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
         if (rc == CURLE_OPERATION_TIMEDOUT)
-            report(st, QUIRE_ERROR_TRANSIENT, NULL, "the server at %s did not answer within "
-                   "%ld s: %s", st->url, st->timeout + st->connect_timeout + 10, why);
+            db_error(&st->db, QUIRE_ERROR_TRANSIENT, NULL, "the server at %s did not answer within "
+                     "%ld s: %s", st->url, st->timeout + st->connect_timeout + 10, why);
         else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
-            report(st, QUIRE_ERROR_IO, NULL, "cannot connect to the server at %s: %s", st->url,
-                   why);
+            db_error(&st->db, QUIRE_ERROR_IO, NULL,
+                     "cannot connect to the server at %s: %s", st->url,
+                     why);
         else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
                  rc == CURLE_SSL_CACERT_BADFILE)
-            report(st, QUIRE_ERROR_IO, NULL, "TLS with the server at %s failed: %s; give the CA "
-                   "bundle in ca_file", st->url, why);
+            db_error(&st->db, QUIRE_ERROR_IO, NULL,
+                     "TLS with the server at %s failed: %s; give the CA "
+                     "bundle in ca_file", st->url, why);
         else
-            report(st, QUIRE_ERROR_IO, NULL, "the connection to the server at %s was lost%s "
-                   "after %llu rows: %s; the report was not made", st->url,
-                   status == 200 ? " while the rows were read," : "",
-                   (unsigned long long)st->rows, why);
+            db_error(&st->db, QUIRE_ERROR_IO, NULL, "the connection to the server at %s was lost%s "
+                     "after %llu rows: %s; the report was not made", st->url,
+                     status == 200 ? " while the rows were read," : "",
+                     (unsigned long long)st->rows, why);
         return -1;
     }
     if (status != 200) {
         if (status == 401 || status == 403 || st->blen)
             server_error(st, st->body ? st->body : "", st->blen, 0);
         else
-            report(st, QUIRE_ERROR_IO, NULL, "the server at %s answered HTTP %ld", st->url,
-                   status);
+            db_error(&st->db, QUIRE_ERROR_IO, NULL, "the server at %s answered HTTP %ld", st->url,
+                     status);
         return -1;
     }
     if (mode == MODE_BODY)
         return 0;
     if (st->llen) {
-        report(st, QUIRE_ERROR_IO, NULL, "the server's answer was cut short after %llu rows; "
-               "the report was not made", (unsigned long long)st->rows);
+        db_error(&st->db, QUIRE_ERROR_IO, NULL,
+                 "the server's answer was cut short after %llu rows; "
+                 "the report was not made", (unsigned long long)st->rows);
         return -1;
     }
     if (st->k && emit(st))
         return st->stop;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    st->host->log(st->hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s "
+    st->db.host->log(st->db.hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s "
                   "(%llu bytes)", (unsigned long long)st->rows, what,
                   (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                   (unsigned long long)st->bytes);
@@ -883,11 +723,11 @@ static void free_described(ch *st, described *d)
 {
     uint32_t i;
     for (i = 0; i < d->n; i++) {
-        st->host->free(d->names[i]);
-        st->host->free(d->types[i]);
+        st->db.host->free(d->names[i]);
+        st->db.host->free(d->types[i]);
     }
-    st->host->free(d->names);
-    st->host->free(d->types);
+    st->db.host->free(d->names);
+    st->db.host->free(d->types);
     memset(d, 0, sizeof *d);
 }
 
@@ -901,15 +741,15 @@ static int split_line(ch *st, const char *s, size_t n, char ***out)
     for (k = 0; k < n; k++)
         if (s[k] == '\t')
             count++;
-    if (!(v = st->host->alloc(count * sizeof *v)))
+    if (!(v = st->db.host->alloc(count * sizeof *v)))
         return -1;
     for (i = 0; i < count; i++) {
         const char *tab = memchr(s + at, '\t', n - at);
         size_t end = tab ? (size_t)(tab - s) : n;
-        if (!(v[i] = st->host->alloc(end - at + 1))) {
+        if (!(v[i] = st->db.host->alloc(end - at + 1))) {
             while (i--)
-                st->host->free(v[i]);
-            st->host->free(v);
+                st->db.host->free(v[i]);
+            st->db.host->free(v);
             return -1;
         }
         memcpy(v[i], s + at, end - at);
@@ -930,7 +770,7 @@ static int describe(ch *st, described *d)
     ch_sql_describe(&b, st->relation);
     if (b.oom) {
         sql_buf_free(&b);
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     if (request(st, b.s, MODE_BODY, NULL, 0, NULL)) {
@@ -940,8 +780,9 @@ static int describe(ch *st, described *d)
     sql_buf_free(&b);
     if (!st->body || !(nl = memchr(st->body, '\n', st->blen)) ||
         !memchr(nl + 1, '\n', st->blen - (size_t)(nl + 1 - st->body))) {
-        report(st, QUIRE_ERROR_IO, NULL, "the server's description of the %s is not names and "
-               "types", st->query ? "query" : "table");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL,
+                 "the server's description of the %s is not names and "
+                 "types", st->query ? "query" : "table");
         return -1;
     }
     nn = split_line(st, st->body, (size_t)(nl - st->body), &d->names);
@@ -950,20 +791,21 @@ static int describe(ch *st, described *d)
         nt = split_line(st, t, (size_t)(nl2 - t), &d->types);
     }
     if (nn < 0 || nt < 0 || nn != nt) {
-        report(st, QUIRE_ERROR_IO, NULL, "the server's description of the %s is not names and "
-               "types", st->query ? "query" : "table");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL,
+                 "the server's description of the %s is not names and "
+                 "types", st->query ? "query" : "table");
         if (nn > 0) {
             d->n = (uint32_t)nn;
             while (d->n--)
-                st->host->free(d->names[d->n]);
+                st->db.host->free(d->names[d->n]);
         }
-        st->host->free(d->names);
+        st->db.host->free(d->names);
         if (nt > 0) {
             uint32_t i;
             for (i = 0; i < (uint32_t)nt; i++)
-                st->host->free(d->types[i]);
+                st->db.host->free(d->types[i]);
         }
-        st->host->free(d->types);
+        st->db.host->free(d->types);
         memset(d, 0, sizeof *d);
         return -1;
     }
@@ -979,8 +821,9 @@ static int check_column(ch *st, const described *d, const char *name, quire_type
     uint32_t i;
 
     if (!ch_column_ok(name)) {
-        report(st, QUIRE_ERROR_CONFIG, NULL, "column \"%.80s\" cannot be a ClickHouse column "
-               "name here (a backquote, a backslash or a control character)", name);
+        db_error(&st->db, QUIRE_ERROR_CONFIG, NULL,
+                 "column \"%.80s\" cannot be a ClickHouse column "
+                 "name here (a backquote, a backslash or a control character)", name);
         return -1;
     }
     for (i = 0; i < d->n; i++)
@@ -994,17 +837,17 @@ static int check_column(ch *st, const described *d, const char *name, quire_type
         for (k = 0; k < d->n && at + 80 < sizeof list; k++)
             at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", k ? ", " : "",
                                    d->names[k]);
-        report(st, QUIRE_ERROR_CONFIG, st->query ? "query" : "table",
-               "column \"%s\" is not in %s%s%s; its columns: %s", name,
-               st->query ? "the query" : "table \"", st->query ? "" : st->table,
-               st->query ? "" : "\"", list);
+        db_error(&st->db, QUIRE_ERROR_CONFIG, st->query ? "query" : "table",
+                 "column \"%s\" is not in %s%s%s; its columns: %s", name,
+                 st->query ? "the query" : "table \"", st->query ? "" : st->table,
+                 st->query ? "" : "\"", list);
         return -1;
     }
     *type = d->types[i];
     if (!ch_type_fits(d->types[i], t)) {
-        report(st, QUIRE_ERROR_DATA, NULL,
-               "column \"%s\" is %s in the database, but the spec declares it %s (which takes "
-               "%s)", name, d->types[i], tnames[t], ch_type_takes(t));
+        db_error(&st->db, QUIRE_ERROR_DATA, NULL,
+                 "column \"%s\" is %s in the database, but the spec declares it %s (which takes "
+                 "%s)", name, d->types[i], tnames[t], ch_type_takes(t));
         return -1;
     }
     return 0;
@@ -1028,8 +871,8 @@ static int ch_scan(void *state, const quire_scan_request *req)
     if (describe(st, &d))
         return -1;
     n = req->projection ? req->nprojection : d.n;
-    cols = st->host->alloc((n ? n : 1) * sizeof *cols);
-    names = st->host->alloc((n ? n : 1) * sizeof *names);
+    cols = st->db.host->alloc((n ? n : 1) * sizeof *cols);
+    names = st->db.host->alloc((n ? n : 1) * sizeof *names);
     if (!cols || !names)
         goto oom;
     for (i = 0; i < n; i++) {
@@ -1037,13 +880,9 @@ static int ch_scan(void *state, const quire_scan_request *req)
             cols[i] = req->projection[i];
         } else {
             /* every column: the declared ones typed, the others as text */
-            uint32_t k;
             memset(&cols[i], 0, sizeof cols[i]);
             cols[i].name = d.names[i];
-            cols[i].type = QUIRE_T_STRING;
-            for (k = 0; k < st->ndeclared; k++)
-                if (strcmp(st->declared[k], cols[i].name) == 0)
-                    cols[i].type = st->dtypes[k];
+            cols[i].type = db_declared_type(&st->db, cols[i].name);
         }
         names[i] = cols[i].name;
         if (check_column(st, &d, cols[i].name, cols[i].type, &type))
@@ -1052,15 +891,15 @@ static int ch_scan(void *state, const quire_scan_request *req)
     ch_sql_select(&sql, st->relation, names, n, max);
     if (sql.oom)
         goto oom;
-    st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the query: %s", sql.s);
+    st->db.host->log(st->db.hctx, QUIRE_LOG_DEBUG, "the query: %s", sql.s);
     rc = request(st, sql.s, MODE_ROWS, cols, n, "rows");
     goto out;
 oom:
-    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+    db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
 out:
     sql_buf_free(&sql);
-    st->host->free(cols);
-    st->host->free(names);
+    st->db.host->free(cols);
+    st->db.host->free(names);
     free_described(st, &d);
     return rc;
 }
@@ -1095,14 +934,14 @@ static int ch_aggregate(void *state, const quire_aggregate_request *req)
     }
     if (ch_sql_aggregate(&sql, st->relation, req, date_type, types, &why)) {
         if (sql.oom) {
-            report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+            db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
             goto out;
         }
-        st->host->log(st->hctx, QUIRE_LOG_INFO, "the fact query stays in Quire: %s", why);
+        st->db.host->log(st->db.hctx, QUIRE_LOG_INFO, "the fact query stays in Quire: %s", why);
         rc = QUIRE_AGGREGATE_DECLINED;
         goto out;
     }
-    st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
+    st->db.host->log(st->db.hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
     rc = request(st, sql.s, MODE_ROWS, req->result, req->nresult, "rows of aggregates");
 out:
     sql_buf_free(&sql);
@@ -1115,36 +954,28 @@ out:
 static void ch_close(void *state)
 {
     ch *st = state;
-    uint32_t i;
+    const quire_host *host;
 
     if (!st)
         return;
+    host = st->db.host;
     if (st->curl)
         curl_easy_cleanup(st->curl);
-    if (st->password) {
-        memset(st->password, 0, strlen(st->password));
-        st->host->free(st->password);
-    }
-    for (i = 0; i < st->ndeclared; i++)
-        st->host->free(st->declared[i]);
-    st->host->free(st->declared);
-    st->host->free(st->dtypes);
-    st->host->free(st->url);
-    st->host->free(st->endpoint);
-    st->host->free(st->database);
-    st->host->free(st->user);
-    st->host->free(st->table);
-    st->host->free(st->query);
-    st->host->free(st->relation);
-    st->host->free(st->ca_file);
-    st->host->free(st->spec);
-    st->host->free(st->source);
-    st->host->free(st->body);
-    st->host->free(st->line);
-    st->host->free(st->cells);
-    st->host->free(st->sbuf);
-    st->host->free(st->colv);
-    st->host->free(st);
+    host->free(st->url);
+    host->free(st->endpoint);
+    host->free(st->database);
+    host->free(st->user);
+    host->free(st->table);
+    host->free(st->query);
+    host->free(st->relation);
+    host->free(st->ca_file);
+    host->free(st->body);
+    host->free(st->line);
+    host->free(st->cells);
+    host->free(st->sbuf);
+    host->free(st->colv);
+    db_close(&st->db);
+    host->free(st);
 }
 
 /* ---------------------------------------------------------------- load */

@@ -18,8 +18,6 @@
  * The connection is made on the first scan (`quire validate` opens sources
  * without reading them) and kept until close().
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +28,7 @@
 
 #include "quire/plugin.h"
 
+#include "../common/db_source.h"
 #include "pg_sql.h"
 
 #ifndef QUIRE_VERSION
@@ -82,19 +81,13 @@ static const quire_option_def options[] = {
 /* ---------------------------------------------------------------- state */
 
 typedef struct pg {
-    const quire_host *host;
-    void *hctx;
-    char *spec, *source;
+    db_source db;            /* the host, names, password, declared columns */
     char *conninfo;          /* NULL: the PG* variables */
-    char *password;          /* from password_env or password_file, or NULL */
     char *table, *query;
     char *relation;          /* the table quoted, or (query) */
     char *params[NPARAMS];   /* param1..paramN of the query */
     int nparams;             /* the query's highest $n */
     long statement_timeout, connect_timeout;
-    char **declared;         /* the spec's columns, and their types */
-    quire_type *dtypes;
-    uint32_t ndeclared;
     PGconn *conn;
     /* the batch being filled; its strings are copied into sbuf (each
      * single-row result is freed at once: a result costs kilobytes) */
@@ -106,114 +99,7 @@ typedef struct pg {
     uint32_t ncols, capcols;
 } pg;
 
-/* ---------------------------------------------------------------- errors */
-
-/* Remove the password from a message (libpq's do not hold it; to be sure). */
-static void scrub(const pg *st, char *msg, size_t cap)
-{
-    char *p;
-    size_t n;
-
-    if (!st->password || (n = strlen(st->password)) < 1)
-        return;
-    while ((p = strstr(msg, st->password)) != NULL) {
-        size_t rest = strlen(p + n);
-        if ((size_t)(p - msg) + 3 + rest >= cap)
-            rest = cap - (size_t)(p - msg) - 4;
-        memmove(p + 3, p + n, rest);
-        memcpy(p, "***", 3);
-        p[3 + rest] = '\0';
-    }
-}
-
-/* libpq's multi-line messages on one line: "a\n\tb\n" -> "a; b". */
-static void one_line(char *msg)
-{
-    char *r = msg, *w = msg;
-    int sep = 0;
-
-    for (; *r; r++) {
-        if (*r == '\n' || *r == '\t' || *r == '\r') {
-            sep = 1;
-            continue;
-        }
-        if (sep && w > msg) {
-            *w++ = ';';
-            *w++ = ' ';
-        }
-        sep = 0;
-        *w++ = *r;
-    }
-    *w = '\0';
-    while (w > msg && (w[-1] == ' ' || w[-1] == ';'))
-        *--w = '\0';
-}
-
-static void report(const pg *st, uint32_t kind, const char *option, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static void report(const pg *st, uint32_t kind, const char *option, const char *fmt, ...)
-{
-    char msg[1200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    one_line(msg);
-    scrub(st, msg, sizeof msg);
-    if (QUIRE_HOST_HAS(st->host, error_at) && st->host->error_at) {
-        quire_error_info w;
-        memset(&w, 0, sizeof w);
-        w.struct_size = sizeof w;
-        w.kind = kind;
-        w.option = option;
-        st->host->error_at(st->hctx, &w, "%s", msg);
-    } else if (kind == QUIRE_ERROR_CONFIG) {
-        st->host->error(st->hctx, "%s: source \"%s\": %s", st->spec, st->source, msg);
-    } else {
-        st->host->error(st->hctx, "source \"%s\": %s", st->source, msg);
-    }
-}
-
 /* ---------------------------------------------------------------- open */
-
-static char *dup(const pg *st, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = st->host->alloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static const char *opt(const quire_source_config *cfg, int i)
-{
-    const char *v = cfg->option_values ? cfg->option_values[i] : NULL;
-    if (!v)
-        v = options[i].default_value;
-    return v && *v ? v : NULL;
-}
-
-static int int_opt(pg *st, const quire_source_config *cfg, int i, long *out)
-{
-    const quire_option_value *v = quire_option_at(cfg, (uint32_t)i);
-    const char *t = opt(cfg, i);
-    char *end;
-
-    if (v && v->set)
-        *out = (long)v->i;
-    else
-        *out = t ? strtol(t, &end, 10) : 0;
-    if (*out < 0 || *out > 86400 * 7) {
-        report(st, QUIRE_ERROR_CONFIG, options[i].name, "%s must be from 0 to 604800 seconds",
-               options[i].name);
-        return -1;
-    }
-    return 0;
-}
 
 /* The highest $n of a query, outside quoted text; -1 past $9. */
 static int max_placeholder(const char *q)
@@ -273,62 +159,6 @@ static int holds_password(const char *ci)
     return 0;
 }
 
-static int read_password(pg *st, const quire_source_config *cfg)
-{
-    const char *env = opt(cfg, OPT_PASSWORD_ENV), *file = opt(cfg, OPT_PASSWORD_FILE);
-
-    if (env && file) {
-        report(st, QUIRE_ERROR_CONFIG, "password_file",
-               "give the password in password_env or password_file, not both");
-        return -1;
-    }
-    if (env) {
-        const char *v = getenv(env);
-        if (!v || !*v) {
-            report(st, QUIRE_ERROR_CONFIG, "password_env",
-                   "environment variable %s (option password_env) is not set", env);
-            return -1;
-        }
-        st->password = dup(st, v);
-    } else if (file) {
-        FILE *f = fopen(file, "r");
-        char buf[1024];
-        size_t n;
-        if (!f) {
-            quire_error_info w;
-            if (!QUIRE_HOST_HAS(st->host, error_at)) {
-                report(st, QUIRE_ERROR_IO, NULL, "%s: cannot read the password: %s", file,
-                       strerror(errno));
-                return -1;
-            }
-            memset(&w, 0, sizeof w);
-            w.struct_size = sizeof w;
-            w.kind = QUIRE_ERROR_IO;
-            w.file = file;
-            st->host->error_at(st->hctx, &w, "cannot read the password: %s", strerror(errno));
-            return -1;
-        }
-        n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-            buf[--n] = '\0';
-        if (!n) {
-            report(st, QUIRE_ERROR_CONFIG, "password_file", "the password file %s is empty", file);
-            return -1;
-        }
-        st->password = dup(st, buf);
-        memset(buf, 0, sizeof buf);
-    } else {
-        return 0;
-    }
-    if (!st->password) {
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
 static void pg_close(void *state);
 
 /* The value of keyword kw among libpq's options o, or NULL. */
@@ -349,7 +179,7 @@ static void say_origin(pg *st, const char *ci, const char *table)
     const char *host, *port, *db;
     char url[1024];
 
-    if (!QUIRE_HOST_HAS(st->host, origin) || !st->host->origin)
+    if (!QUIRE_HOST_HAS(st->db.host, origin) || !st->db.host->origin)
         goto out;
     if (!(host = conn_value(given, "host")) && !(host = conn_value(dflt, "host")))
         host = "localhost";
@@ -359,7 +189,7 @@ static void say_origin(pg *st, const char *ci, const char *table)
         db = conn_value(dflt, "dbname");
     snprintf(url, sizeof url, "postgresql://%s%s%s/%s#%s", host, port ? ":" : "", port ? port : "",
              db ? db : "", table ? table : "query");
-    st->host->origin(st->hctx, url);
+    st->db.host->origin(st->db.hctx, url);
 out:
     PQconninfoFree(given);
     PQconninfoFree(dflt);
@@ -379,90 +209,70 @@ static int pg_open(const quire_host *host, void *hctx, const quire_source_config
         return 1;
     }
     memset(st, 0, sizeof *st);
-    st->host = host;
-    st->hctx = hctx;
-    st->spec = dup(st, cfg->spec_path ? cfg->spec_path : "spec");
-    st->source = dup(st, cfg->source_name ? cfg->source_name : "postgres");
-    ci = opt(cfg, OPT_CONNINFO);
-    table = opt(cfg, OPT_TABLE);
-    query = opt(cfg, OPT_QUERY);
-    if (!st->spec || !st->source)
-        goto oom;
+    if (db_open(&st->db, host, hctx, cfg, options, "postgres"))
+        goto fail;
+    ci = db_opt(&st->db, cfg, OPT_CONNINFO);
+    table = db_opt(&st->db, cfg, OPT_TABLE);
+    query = db_opt(&st->db, cfg, OPT_QUERY);
     if (ci && holds_password(ci)) {
-        report(st, QUIRE_ERROR_CONFIG, "conninfo",
-               "conninfo holds a password; give it in password_env or password_file "
-               "(or PGPASSWORD, ~/.pgpass), never in the spec");
+        db_error(&st->db, QUIRE_ERROR_CONFIG, "conninfo",
+                 "conninfo holds a password; give it in password_env or password_file "
+                 "(or PGPASSWORD, ~/.pgpass), never in the spec");
         goto fail;
     }
     if (ci) {
         char *why = NULL;
         PQconninfoOption *o = PQconninfoParse(ci, &why);
         if (!o) {
-            report(st, QUIRE_ERROR_CONFIG, "conninfo", "conninfo: %s",
-                   why ? why : "cannot be read");
+            db_error(&st->db, QUIRE_ERROR_CONFIG, "conninfo", "conninfo: %s",
+                     why ? why : "cannot be read");
             PQfreemem(why);
             goto fail;
         }
         PQconninfoFree(o);
-        if (!(st->conninfo = dup(st, ci)))
+        if (!(st->conninfo = db_dup(&st->db, ci)))
             goto oom;
     }
-    if (!table == !query) {
-        report(st, QUIRE_ERROR_CONFIG, table ? "query" : NULL,
-               "give the source a table or a query (one of them)");
+    if (db_table_or_query(&st->db, table, query))
         goto fail;
-    }
     hi = query ? max_placeholder(query) : 0;
     if (hi < 0) {
-        report(st, QUIRE_ERROR_CONFIG, "query", "query uses a parameter past $%d", NPARAMS);
+        db_error(&st->db, QUIRE_ERROR_CONFIG, "query", "query uses a parameter past $%d", NPARAMS);
         goto fail;
     }
     for (i = 0; i < NPARAMS; i++) {
         const char *v = cfg->option_values ? cfg->option_values[OPT_PARAM1 + i] : NULL;
         if (v && i + 1 > hi) {
-            report(st, QUIRE_ERROR_CONFIG, options[OPT_PARAM1 + i].name,
-                   "param%d is given but the %s has no $%d", i + 1, query ? "query" : "table source",
-                   i + 1);
+            db_error(&st->db, QUIRE_ERROR_CONFIG, options[OPT_PARAM1 + i].name,
+                     "param%d is given but the %s has no $%d", i + 1,
+                     query ? "query" : "table source", i + 1);
             goto fail;
         }
         if (!v && i + 1 <= hi) {
-            report(st, QUIRE_ERROR_CONFIG, "query", "the query uses $%d: give param%d", i + 1,
-                   i + 1);
+            db_error(&st->db, QUIRE_ERROR_CONFIG, "query",
+                     "the query uses $%d: give param%d", i + 1, i + 1);
             goto fail;
         }
-        if (v && !(st->params[i] = dup(st, v)))
+        if (v && !(st->params[i] = db_dup(&st->db, v)))
             goto oom;
     }
     st->nparams = hi;
-    if (cfg->ndeclared) {
-        uint32_t k;
-        st->declared = host->alloc(cfg->ndeclared * sizeof *st->declared);
-        st->dtypes = host->alloc(cfg->ndeclared * sizeof *st->dtypes);
-        if (!st->declared || !st->dtypes)
-            goto oom;
-        for (k = 0; k < cfg->ndeclared; k++) {
-            if (!(st->declared[k] = dup(st, cfg->declared[k].name)))
-                goto oom;
-            st->dtypes[k] = cfg->declared[k].type;
-            st->ndeclared = k + 1;
-        }
-    }
-    if (int_opt(st, cfg, OPT_STATEMENT_TIMEOUT, &st->statement_timeout) ||
-        int_opt(st, cfg, OPT_CONNECT_TIMEOUT, &st->connect_timeout))
+    if (db_seconds(&st->db, cfg, OPT_STATEMENT_TIMEOUT, &st->statement_timeout) ||
+        db_seconds(&st->db, cfg, OPT_CONNECT_TIMEOUT, &st->connect_timeout) ||
+        db_password(&st->db, cfg, OPT_PASSWORD_ENV, OPT_PASSWORD_FILE, NULL))
         goto fail;
-    if (read_password(st, cfg))
-        goto fail;
-    if ((table && !(st->table = dup(st, table))) || (query && !(st->query = dup(st, query))))
+    if ((table && !(st->table = db_dup(&st->db, table))) ||
+        (query && !(st->query = db_dup(&st->db, query))))
         goto oom;
     sql_relation(&rel, st->table, st->query, '"');
-    if (rel.oom || !(st->relation = dup(st, rel.s)))
+    if (rel.oom || !(st->relation = db_dup(&st->db, rel.s)))
         goto oom;
     sql_buf_free(&rel);
     say_origin(st, st->conninfo, st->table);
     *state = st;
     return 0;
 oom:
-    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+    db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
 fail:
     sql_buf_free(&rel);
     pg_close(st);
@@ -503,18 +313,18 @@ static void query_error(pg *st, const PGresult *r)
     if (!primary)
         primary = st->conn ? PQerrorMessage(st->conn) : "no answer";
     if (state && strcmp(state, "57014") == 0)
-        report(st, kind, NULL, "the server cancelled the query after statement_timeout "
-               "(%ld s): %s", st->statement_timeout, primary);
+        db_error(&st->db, kind, NULL, "the server cancelled the query after statement_timeout "
+                 "(%ld s): %s", st->statement_timeout, primary);
     else if (state && strcmp(state, "42P01") == 0)
-        report(st, kind, opt_at, "%s in database \"%s\"", primary, PQdb(st->conn));
+        db_error(&st->db, kind, opt_at, "%s in database \"%s\"", primary, PQdb(st->conn));
     else if (kind == QUIRE_ERROR_CONFIG)
-        report(st, kind, opt_at, "the server refused the %s: %s (SQLSTATE %s)",
-               st->query ? "query" : "table", primary, state);
+        db_error(&st->db, kind, opt_at, "the server refused the %s: %s (SQLSTATE %s)",
+                 st->query ? "query" : "table", primary, state);
     else if (!r || PQstatus(st->conn) == CONNECTION_BAD)
-        report(st, QUIRE_ERROR_TRANSIENT, NULL, "the connection to the server was lost: %s",
-               primary);
+        db_error(&st->db, QUIRE_ERROR_TRANSIENT, NULL, "the connection to the server was lost: %s",
+                 primary);
     else
-        report(st, kind, NULL, "%s (SQLSTATE %s)", primary, state ? state : "none");
+        db_error(&st->db, kind, NULL, "%s (SQLSTATE %s)", primary, state ? state : "none");
 }
 
 static int connect_db(pg *st)
@@ -532,9 +342,9 @@ static int connect_db(pg *st)
         kw[n] = "dbname";
         val[n++] = st->conninfo;
     }
-    if (st->password) {
+    if (st->db.password) {
         kw[n] = "password";
-        val[n++] = st->password;
+        val[n++] = st->db.password;
     }
     if (st->connect_timeout) {
         kw[n] = "connect_timeout";
@@ -548,22 +358,22 @@ static int connect_db(pg *st)
     val[n] = NULL;
     st->conn = PQconnectdbParams(kw, val, 1);
     if (!st->conn) {
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     if (PQstatus(st->conn) != CONNECTION_OK) {
         char msg[1000];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(st->conn));
-        one_line(msg);
-        scrub(st, msg, sizeof msg);
+        db_clean(&st->db, msg, sizeof msg);
         if (PQconnectionNeedsPassword(st->conn))
-            report(st, QUIRE_ERROR_IO, NULL, "the server at %s:%s asks for a password and none "
-                   "was given (password_env, password_file, PGPASSWORD or ~/.pgpass)",
-                   PQhost(st->conn), PQport(st->conn));
+            db_error(&st->db, QUIRE_ERROR_IO, NULL,
+                     "the server at %s:%s asks for a password and none "
+                     "was given (password_env, password_file, PGPASSWORD or ~/.pgpass)",
+                     PQhost(st->conn), PQport(st->conn));
         else if (strstr(msg, "authentication failed") || strstr(msg, "no pg_hba.conf entry"))
-            report(st, QUIRE_ERROR_IO, NULL, "the server refused the credentials: %s", msg);
+            db_error(&st->db, QUIRE_ERROR_IO, NULL, "the server refused the credentials: %s", msg);
         else
-            report(st, QUIRE_ERROR_TRANSIENT, NULL, "cannot connect: %s", msg);
+            db_error(&st->db, QUIRE_ERROR_TRANSIENT, NULL, "cannot connect: %s", msg);
         drop_conn(st);
         return -1;
     }
@@ -599,7 +409,7 @@ static int describe(pg *st, described *d)
     sql_buf_puts(&b, " LIMIT 0");
     if (b.oom) {
         sql_buf_free(&b);
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     d->r = PQexecParams(st->conn, b.s, st->nparams, NULL, (const char *const *)st->params, NULL,
@@ -634,18 +444,18 @@ static int check_column(pg *st, const described *d, const char *name, quire_type
         for (k = 0; k < PQnfields(d->r) && at + 80 < sizeof list; k++)
             at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", k ? ", " : "",
                                    PQfname(d->r, k));
-        report(st, QUIRE_ERROR_CONFIG, st->query ? "query" : "table",
-               "column \"%s\" is not in %s%s%s; its columns: %s", name,
-               st->query ? "the query" : "table \"", st->query ? "" : st->table,
-               st->query ? "" : "\"", list);
+        db_error(&st->db, QUIRE_ERROR_CONFIG, st->query ? "query" : "table",
+                 "column \"%s\" is not in %s%s%s; its columns: %s", name,
+                 st->query ? "the query" : "table \"", st->query ? "" : st->table,
+                 st->query ? "" : "\"", list);
         return -1;
     }
     *oid = (unsigned)PQftype(d->r, i);
     if (!pg_type_fits(*oid, t)) {
         static const char *const tnames[] = {"string", "integer", "number", "date", "boolean"};
-        report(st, QUIRE_ERROR_DATA, NULL,
-               "column \"%s\" is %s in the database, but the spec declares it %s (which takes "
-               "%s)", name, pg_type_name(*oid, tn, sizeof tn), tnames[t], pg_type_takes(t));
+        db_error(&st->db, QUIRE_ERROR_DATA, NULL,
+                 "column \"%s\" is %s in the database, but the spec declares it %s (which takes "
+                 "%s)", name, pg_type_name(*oid, tn, sizeof tn), tnames[t], pg_type_takes(t));
         return -1;
     }
     return 0;
@@ -658,12 +468,12 @@ static int batch_cols(pg *st, const quire_column *cols, uint32_t n)
     uint32_t c;
 
     if (n > st->capcols) {
-        quire_cell *cells = st->host->realloc(st->cells, (size_t)n * BATCH * sizeof *cells);
+        quire_cell *cells = st->db.host->realloc(st->cells, (size_t)n * BATCH * sizeof *cells);
         quire_cell **colv;
         if (!cells)
             return -1;
         st->cells = cells;
-        colv = st->host->realloc(st->colv, n * sizeof *colv);
+        colv = st->db.host->realloc(st->colv, n * sizeof *colv);
         if (!colv)
             return -1;
         st->colv = colv;
@@ -685,7 +495,7 @@ static int keep(pg *st, const char *v, size_t n, quire_cell *cell)
         char *b;
         while (cap < st->slen + n)
             cap *= 2;
-        if (!(b = st->host->realloc(st->sbuf, cap)))
+        if (!(b = st->db.host->realloc(st->sbuf, cap)))
             return -1;
         st->sbuf = b;
         st->scap = cap;
@@ -716,7 +526,7 @@ static int emit(pg *st, uint32_t nrows, uint64_t first, int *stop)
     b.columns = st->colinfo;
     b.cols = st->colv;
     b.first_record = first;
-    rc = st->host->emit(st->hctx, &b);
+    rc = st->db.host->emit(st->db.hctx, &b);
     st->slen = 0;
     *stop = rc;
     return rc;
@@ -738,7 +548,7 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (batch_cols(st, cols, ncols)) {
-        report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+        db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     if (!PQsendQueryParams(st->conn, sql, nparams, NULL, params, NULL, NULL, 0) ||
@@ -766,12 +576,12 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
                     (cols[c].type == QUIRE_T_STRING &&
                      keep(st, cell->v.s.ptr, cell->v.s.len, cell))) {
                     char tn[64];
-                    report(st, QUIRE_ERROR_DATA, NULL,
-                           "record %llu: column \"%s\": \"%.60s\" (%s) is not a %s value Quire "
-                           "can read", (unsigned long long)(rows + 1), cols[c].name,
-                           PQgetvalue(r, 0, (int)c),
-                           pg_type_name((unsigned)PQftype(r, (int)c), tn, sizeof tn),
-                           cols[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
+                    db_error(&st->db, QUIRE_ERROR_DATA, NULL,
+                             "record %llu: column \"%s\": \"%.60s\" (%s) is not a %s value Quire "
+                             "can read", (unsigned long long)(rows + 1), cols[c].name,
+                             PQgetvalue(r, 0, (int)c),
+                             pg_type_name((unsigned)PQftype(r, (int)c), tn, sizeof tn),
+                             cols[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
                                                         : "representable");
                     PQclear(r);
                     rc = -1;
@@ -802,7 +612,7 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
     if (k && emit(st, k, rows - k + 1, &stop))
         return stop;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    st->host->log(st->hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s",
+    st->db.host->log(st->db.hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s",
                   (unsigned long long)rows, what,
                   (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 0;
@@ -834,8 +644,8 @@ static int pg_scan(void *state, const quire_scan_request *req)
         return -1;
     if (req->projection) {
         n = req->nprojection;
-        cols = st->host->alloc((n ? n : 1) * sizeof *cols);
-        names = st->host->alloc((n ? n : 1) * sizeof *names);
+        cols = st->db.host->alloc((n ? n : 1) * sizeof *cols);
+        names = st->db.host->alloc((n ? n : 1) * sizeof *names);
         if (!cols || !names)
             goto oom;
         for (i = 0; i < n; i++) {
@@ -847,18 +657,14 @@ static int pg_scan(void *state, const quire_scan_request *req)
     } else {
         /* every column: the declared ones typed, the others as text */
         n = (uint32_t)PQnfields(d.r);
-        cols = st->host->alloc((n ? n : 1) * sizeof *cols);
-        names = st->host->alloc((n ? n : 1) * sizeof *names);
+        cols = st->db.host->alloc((n ? n : 1) * sizeof *cols);
+        names = st->db.host->alloc((n ? n : 1) * sizeof *names);
         if (!cols || !names)
             goto oom;
         for (i = 0; i < n; i++) {
-            uint32_t k;
             memset(&cols[i], 0, sizeof cols[i]);
             cols[i].name = PQfname(d.r, (int)i);
-            cols[i].type = QUIRE_T_STRING;
-            for (k = 0; k < st->ndeclared; k++)
-                if (strcmp(st->declared[k], cols[i].name) == 0)
-                    cols[i].type = st->dtypes[k];
+            cols[i].type = db_declared_type(&st->db, cols[i].name);
             names[i] = cols[i].name;
             if (check_column(st, &d, cols[i].name, cols[i].type, &oid))
                 goto out;
@@ -876,11 +682,11 @@ static int pg_scan(void *state, const quire_scan_request *req)
     rc = run(st, sql.s, np, params, cols, n, max, "rows");
     goto out;
 oom:
-    report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+    db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
 out:
     sql_buf_free(&sql);
-    st->host->free(cols);
-    st->host->free(names);
+    st->db.host->free(cols);
+    st->db.host->free(names);
     PQclear(d.r);
     return rc;
 }
@@ -917,10 +723,10 @@ static int pg_aggregate(void *state, const quire_aggregate_request *req)
     }
     if (pg_sql_aggregate(&sql, st->relation, req, oids, np + 1, &why)) {
         if (sql.oom) {
-            report(st, QUIRE_ERROR_IO, NULL, "out of memory");
+            db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
             goto out;
         }
-        st->host->log(st->hctx, QUIRE_LOG_INFO, "the fact query stays in Quire: %s", why);
+        st->db.host->log(st->db.hctx, QUIRE_LOG_INFO, "the fact query stays in Quire: %s", why);
         rc = QUIRE_AGGREGATE_DECLINED;
         goto out;
     }
@@ -940,7 +746,7 @@ static int pg_aggregate(void *state, const quire_aggregate_request *req)
             params[np++] = values[i];
         }
     }
-    st->host->log(st->hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
+    st->db.host->log(st->db.hctx, QUIRE_LOG_DEBUG, "the fact query: %s", sql.s);
     rc = run(st, sql.s, np, params, req->result, req->nresult, 0, "rows of aggregates");
 out:
     sql_buf_free(&sql);
@@ -953,31 +759,24 @@ out:
 static void pg_close(void *state)
 {
     pg *st = state;
+    const quire_host *host;
     int i;
 
     if (!st)
         return;
+    host = st->db.host;
     drop_conn(st);
-    if (st->password) {
-        memset(st->password, 0, strlen(st->password));
-        st->host->free(st->password);
-    }
     for (i = 0; i < NPARAMS; i++)
-        st->host->free(st->params[i]);
-    for (i = 0; i < (int)st->ndeclared; i++)
-        st->host->free(st->declared[i]);
-    st->host->free(st->declared);
-    st->host->free(st->dtypes);
-    st->host->free(st->conninfo);
-    st->host->free(st->table);
-    st->host->free(st->query);
-    st->host->free(st->relation);
-    st->host->free(st->spec);
-    st->host->free(st->source);
-    st->host->free(st->cells);
-    st->host->free(st->sbuf);
-    st->host->free(st->colv);
-    st->host->free(st);
+        host->free(st->params[i]);
+    host->free(st->conninfo);
+    host->free(st->table);
+    host->free(st->query);
+    host->free(st->relation);
+    host->free(st->cells);
+    host->free(st->sbuf);
+    host->free(st->colv);
+    db_close(&st->db);
+    host->free(st);
 }
 
 static const quire_plugin postgres_plugin = {
