@@ -13,55 +13,18 @@ DATA=$(sample_data) || { bad "quire sample failed"; done_checks clickhouse; exit
 ROOT=$(pwd)
 L="$T/logs"
 mkdir -p "$L"
-CHD=$(mktemp -d)
-trap 'sh tests/fixtures/ch_server.sh stop "$CHD/ch"; [ -n "${KEEP_LOGS:-}" ] && cp -r "$L" "$KEEP_LOGS"; rm -rf "$CHD" "$T"' EXIT
-
-if ! PORT=$(sh tests/fixtures/ch_server.sh start "$CHD/ch" 2>"$L/start.err"); then
-    bad "the ClickHouse servers did not start: $(cat "$L/start.err")"
-    done_checks clickhouse
-    exit 1
-fi
-if ! sh tests/fixtures/ch_server.sh load "$CHD/ch" "$DATA" >"$L/load.out" 2>&1; then
-    bad "loading the sample data failed: $(cat "$L/load.out")"
-    done_checks clickhouse
-    exit 1
-fi
-PASS=$(cat "$CHD/ch/password")
+db_server ch_server.sh "the ClickHouse servers" clickhouse
+PASS=$(cat "$DB/password")
 URL="http://127.0.0.1:$PORT"
 export CLICKHOUSE_PASSWORD="$PASS"
 unset CLICKHOUSE_USER
-sql() { sh tests/fixtures/ch_server.sh client "$CHD/ch" 1 --query "$1"; }
+sql() { sh tests/fixtures/ch_server.sh client "$DB" 1 --query "$1"; }
 
 # q NAME ARGS...: run quire, keeping its output in the logs; sets RC.
 q() {
     name=$1; shift
     timeout 120 "$QUIRE" "$@" >"$L/$name.out" 2>"$L/$name.err"
     RC=$?
-}
-
-# kpis_equal A B: the same KPI rows, every value equal (within 1e-9).
-kpis_equal() {
-    python3 - "$1" "$2" <<'EOF'
-import csv, sys
-def rows(p):
-    with open(p, newline='') as f:
-        return list(csv.reader(f))
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-if len(a) != len(b) or len(a) < 2:
-    sys.exit("%d rows against %d" % (len(a), len(b)))
-for ra, rb in zip(a, b):
-    if len(ra) != len(rb):
-        sys.exit("row %s against %s" % (ra, rb))
-    for x, y in zip(ra, rb):
-        if x == y:
-            continue
-        try:
-            if abs(float(x) - float(y)) <= 1e-9:
-                continue
-        except ValueError:
-            pass
-        sys.exit("%s against %s" % (ra, rb))
-EOF
 }
 
 # ---- the stock report: CSV, ClickHouse with pushdown, without
@@ -238,10 +201,10 @@ cp "$T/kept.pdf" "$T/kept.orig"
 # has sent rows when shard 2 is killed.
 sql "CREATE VIEW quire.slow_local AS SELECT o.order_id, o.customer_id, o.order_date, o.amount
      FROM quire.orders_local AS o ARRAY JOIN range(4) AS r"
-sh tests/fixtures/ch_server.sh client "$CHD/ch" 2 --query "CREATE VIEW quire.slow_local AS
+sh tests/fixtures/ch_server.sh client "$DB" 2 --query "CREATE VIEW quire.slow_local AS
      SELECT * FROM quire.orders_local WHERE sleepEachRow(0.00005) = 0"
 for n in 1 2; do
-    sh tests/fixtures/ch_server.sh client "$CHD/ch" $n --query \
+    sh tests/fixtures/ch_server.sh client "$DB" $n --query \
         "CREATE TABLE quire.slow AS quire.orders_local ENGINE = Distributed(quire, quire, slow_local)"
 done
 printf '    table: slow\n' | spec sleepy
@@ -253,7 +216,7 @@ while ! grep -q "clickhouse:customers" "$L/midrun.err" && [ $i -lt 100 ]; do
     sleep 0.1; i=$((i + 1))
 done
 sleep 0.8
-sh tests/fixtures/ch_server.sh kill "$CHD/ch" 2
+sh tests/fixtures/ch_server.sh kill "$DB" 2
 wait $qpid
 RC=$?
 [ "$RC" -eq 2 ] && ok || bad "a shard killed mid-run: exit $RC, wanted 2: $(cat "$L/midrun.err")"
@@ -267,7 +230,7 @@ q before run reports/monthly_segments_clickhouse.yaml --param url="$URL" -o "$T/
 contains "$L/before.err" "a server of the cluster failed"
 contains "$L/before.err" "(Code 279)"
 cmp -s "$T/kept.pdf" "$T/kept.orig" && ok || bad "the PDF at the output path was changed by a failed run"
-sh tests/fixtures/ch_server.sh kill "$CHD/ch" 1
+sh tests/fixtures/ch_server.sh kill "$DB" 1
 q down run reports/monthly_segments_clickhouse.yaml --param url="$URL" -o "$T/down.pdf"
 [ "$RC" -eq 2 ] && ok || bad "the server down: exit $RC, wanted 2"
 contains "$L/down.err" "cannot connect to the server at $URL"

@@ -11,55 +11,17 @@ DATA=$(sample_data) || { bad "quire sample failed"; done_checks postgres; exit 1
 ROOT=$(pwd)
 L="$T/logs"
 mkdir -p "$L"
-PGD=$(mktemp -d)
-chmod 711 "$PGD" # the server runs as an unprivileged user, who must reach it
-trap 'sh tests/fixtures/pg_server.sh stop "$PGD/pg"; [ -n "${KEEP_LOGS:-}" ] && cp -r "$L" "$KEEP_LOGS"; rm -rf "$PGD" "$T"' EXIT
-
-if ! PORT=$(sh tests/fixtures/pg_server.sh start "$PGD/pg" 2>"$L/start.err"); then
-    bad "the PostgreSQL server did not start: $(cat "$L/start.err")"
-    done_checks postgres
-    exit 1
-fi
-if ! sh tests/fixtures/pg_server.sh load "$PGD/pg" "$DATA" >"$L/load.out" 2>&1; then
-    bad "loading the sample data failed: $(cat "$L/load.out")"
-    done_checks postgres
-    exit 1
-fi
-PASS=$(cat "$PGD/pg/password")
+db_server pg_server.sh "the PostgreSQL server" postgres
+PASS=$(cat "$DB/password")
 CI="host=127.0.0.1 port=$PORT dbname=quire user=quire"
 export PGPASSWORD="$PASS"
-sql() { sh tests/fixtures/pg_server.sh psql "$PGD/pg" -At -c "$1"; }
+sql() { sh tests/fixtures/pg_server.sh psql "$DB" -At -c "$1"; }
 
 # q NAME ARGS...: run quire, keeping its output in the logs; sets RC.
 q() {
     name=$1; shift
     timeout 120 "$QUIRE" "$@" >"$L/$name.out" 2>"$L/$name.err"
     RC=$?
-}
-
-# kpis_equal A B: the same KPI rows, every value equal (within 1e-9).
-kpis_equal() {
-    python3 - "$1" "$2" <<'EOF'
-import csv, sys
-def rows(p):
-    with open(p, newline='') as f:
-        return list(csv.reader(f))
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-if len(a) != len(b) or len(a) < 2:
-    sys.exit("%d rows against %d" % (len(a), len(b)))
-for ra, rb in zip(a, b):
-    if len(ra) != len(rb):
-        sys.exit("row %s against %s" % (ra, rb))
-    for x, y in zip(ra, rb):
-        if x == y:
-            continue
-        try:
-            if abs(float(x) - float(y)) <= 1e-9:
-                continue
-        except ValueError:
-            pass
-        sys.exit("%s against %s" % (ra, rb))
-EOF
 }
 
 # ---- the stock report: CSV, PostgreSQL with pushdown, without
