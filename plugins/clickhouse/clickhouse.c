@@ -10,7 +10,7 @@
  * or a file, never from the spec.
  *
  * Answers come as TabSeparated and are parsed in libcurl's write callback as
- * they arrive: whole lines become rows of a batch of BATCH rows, handed to
+ * they arrive: whole lines become rows of a batch of DB_BATCH rows, handed to
  * the host when full, so memory holds one batch and one line whatever the
  * table's size. Every row ends with a mark column (CH_MARK): ClickHouse
  * answers 200 OK before it runs a query, and when a query fails after rows
@@ -40,7 +40,6 @@
 #define QUIRE_VERSION "0.1.0"
 #endif
 
-#define BATCH 4096
 #define NPARAMS 9
 #define MAX_LINE ((size_t)64 << 20) /* a longer row is refused */
 #define MAX_BODY 65536              /* bytes of an error or a description kept */
@@ -117,18 +116,10 @@ typedef struct ch {
     size_t blen, bcap;
     char *line;              /* a row not yet complete */
     size_t llen, lcap;
-    uint64_t rows, bytes;
+    uint64_t bytes;
     int failed;              /* the write callback stopped the transfer */
     int stop;                /* the host's emit() said stop: its value */
     int in_error;            /* the server's error came after rows: in body */
-
-    /* the batch being filled; its strings are copied into sbuf */
-    char *sbuf;
-    size_t slen, scap;
-    quire_cell *cells;
-    quire_cell **colv;
-    const quire_column *colinfo;
-    uint32_t ncols, capcols, k;
 } ch;
 
 /* ---------------------------------------------------------------- open */
@@ -292,81 +283,6 @@ fail:
 
 /* ---------------------------------------------------------------- rows */
 
-static int batch_cols(ch *st, const quire_column *cols, uint32_t n)
-{
-    uint32_t c;
-
-    if (n > st->capcols || !st->cells) {
-        quire_cell *cells = st->db.host->realloc(st->cells, (size_t)(n ? n : 1) * BATCH * sizeof *cells);
-        quire_cell **colv;
-        if (!cells)
-            return -1;
-        st->cells = cells;
-        colv = st->db.host->realloc(st->colv, (n ? n : 1) * sizeof *colv);
-        if (!colv)
-            return -1;
-        st->colv = colv;
-        st->capcols = n;
-    }
-    for (c = 0; c < n; c++)
-        st->colv[c] = st->cells + (size_t)c * BATCH;
-    st->colinfo = cols;
-    st->ncols = n;
-    st->k = 0;
-    st->slen = 0;
-    return 0;
-}
-
-/* Keep string v (n bytes) for the batch: its offset in sbuf, made a pointer
- * by emit() once sbuf has stopped moving. */
-static int keep(ch *st, const char *v, size_t n, quire_cell *cell)
-{
-    if (st->slen + n > st->scap || !st->sbuf) {
-        size_t cap = st->scap ? st->scap : 65536;
-        char *b;
-        while (cap < st->slen + n)
-            cap *= 2;
-        if (!(b = st->db.host->realloc(st->sbuf, cap)))
-            return -1;
-        st->sbuf = b;
-        st->scap = cap;
-    }
-    memcpy(st->sbuf + st->slen, v, n);
-    cell->v.s.ptr = (const char *)(uintptr_t)st->slen;
-    cell->v.s.len = (uint32_t)n;
-    st->slen += n;
-    return 0;
-}
-
-/* Hand the batch to the host; non-zero: stop (the host has said why). */
-static int emit(ch *st)
-{
-    quire_batch b;
-    uint32_t i, c, nrows = st->k;
-    int rc;
-
-    if (!nrows)
-        return 0;
-    for (c = 0; c < st->ncols; c++)
-        if (st->colinfo[c].type == QUIRE_T_STRING)
-            for (i = 0; i < nrows; i++)
-                if (!st->colv[c][i].null)
-                    st->colv[c][i].v.s.ptr = st->sbuf + (uintptr_t)st->colv[c][i].v.s.ptr;
-    memset(&b, 0, sizeof b);
-    b.struct_size = sizeof b;
-    b.nrows = nrows;
-    b.ncols = st->ncols;
-    b.columns = st->colinfo;
-    b.cols = st->colv;
-    b.first_record = st->rows - nrows + 1;
-    rc = st->db.host->emit(st->db.hctx, &b);
-    st->k = 0;
-    st->slen = 0;
-    if (rc)
-        st->stop = rc;
-    return rc;
-}
-
 /* Keep p[0..n) of an answer that is not rows (a description, an error):
  * its first MAX_BODY bytes. */
 static int keep_body(ch *st, const char *p, size_t n)
@@ -399,10 +315,10 @@ static int take_line(ch *st, char *s, size_t n)
     size_t at = 0;
 
     /* the row's fields, then the mark */
-    for (c = 0; c <= st->ncols; c++) {
+    for (c = 0; c <= st->db.ncols; c++) {
         char *tab = memchr(s + at, '\t', n - at);
         size_t end = tab ? (size_t)(tab - s) : n;
-        if (c == st->ncols) {
+        if (c == st->db.ncols) {
             if (tab || end - at != strlen(CH_MARK) || memcmp(s + at, CH_MARK, end - at) != 0)
                 goto not_row;
             break;
@@ -410,31 +326,31 @@ static int take_line(ch *st, char *s, size_t n)
         if (!tab)
             goto not_row;
         {
+            const quire_column *col = &st->db.colinfo[c];
             char *v = s + at;
             size_t vn = end - at;
-            quire_cell *cell = &st->colv[c][st->k];
+            quire_cell *cell = &st->db.colv[c][st->db.k];
             memset(cell, 0, sizeof *cell);
             if (vn == 2 && v[0] == '\\' && v[1] == 'N') {
                 cell->null = 1;
             } else {
                 vn = ch_tsv_unescape(v, vn);
-                if (ch_parse_cell(st->colinfo[c].type, v, vn, cell) ||
-                    (st->colinfo[c].type == QUIRE_T_STRING && !cell->null &&
-                     keep(st, v, vn, cell))) {
+                if (ch_parse_cell(col->type, v, vn, cell) ||
+                    (col->type == QUIRE_T_STRING && !cell->null &&
+                     db_batch_keep(&st->db, v, vn, cell))) {
                     db_error(&st->db, QUIRE_ERROR_DATA, NULL,
                              "record %llu: column \"%s\": \"%.*s\" is not a %s value Quire can "
-                             "read", (unsigned long long)(st->rows + 1), st->colinfo[c].name,
-                             (int)(vn < 60 ? vn : 60), v, st->colinfo[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
-                                                                  : "representable");
+                             "read", (unsigned long long)(st->db.rows + 1), col->name,
+                             (int)(vn < 60 ? vn : 60), v,
+                             col->type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
+                                                       : "representable");
                     return -1;
                 }
             }
         }
         at = end + 1;
     }
-    st->k++;
-    st->rows++;
-    if (st->k == BATCH && emit(st))
+    if ((st->stop = db_batch_row(&st->db)) != 0)
         return -1;
     return 0;
 not_row:
@@ -447,8 +363,8 @@ not_row:
     }
     db_error(&st->db, QUIRE_ERROR_DATA, NULL,
              "record %llu: the server's answer is not a row of the %u columns asked for "
-             "(\"%.*s\")", (unsigned long long)(st->rows + 1), st->ncols, (int)(n < 60 ? n : 60),
-             s);
+             "(\"%.*s\")", (unsigned long long)(st->db.rows + 1), st->db.ncols,
+             (int)(n < 60 ? n : 60), s);
     return -1;
 }
 
@@ -462,7 +378,7 @@ static int feed_rows(ch *st, char *p, size_t n)
             if (st->llen + take + 1 > MAX_LINE) {
                 db_error(&st->db, QUIRE_ERROR_DATA, NULL,
                          "record %llu: a row longer than %zu bytes",
-                         (unsigned long long)(st->rows + 1), MAX_LINE);
+                         (unsigned long long)(st->db.rows + 1), MAX_LINE);
                 return -1;
             }
             if (st->llen + take + 1 > st->lcap) {
@@ -642,13 +558,13 @@ static int request(ch *st, const char *sql, int mode, const quire_column *cols, 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (connect_curl(st))
         return -1;
-    if (mode == MODE_ROWS && batch_cols(st, cols, ncols)) {
+    if (mode == MODE_ROWS && db_batch_start(&st->db, cols, ncols)) {
         db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
     st->mode = mode;
     st->blen = st->llen = 0;
-    st->rows = st->bytes = 0;
+    st->db.rows = st->bytes = 0;
     st->failed = st->stop = 0;
     st->in_error = 0;
     errbuf[0] = '\0';
@@ -683,7 +599,7 @@ static int request(ch *st, const char *sql, int mode, const quire_column *cols, 
             db_error(&st->db, QUIRE_ERROR_IO, NULL, "the connection to the server at %s was lost%s "
                      "after %llu rows: %s; the report was not made", st->url,
                      status == 200 ? " while the rows were read," : "",
-                     (unsigned long long)st->rows, why);
+                     (unsigned long long)st->db.rows, why);
         return -1;
     }
     if (status != 200) {
@@ -699,14 +615,14 @@ static int request(ch *st, const char *sql, int mode, const quire_column *cols, 
     if (st->llen) {
         db_error(&st->db, QUIRE_ERROR_IO, NULL,
                  "the server's answer was cut short after %llu rows; "
-                 "the report was not made", (unsigned long long)st->rows);
+                 "the report was not made", (unsigned long long)st->db.rows);
         return -1;
     }
-    if (st->k && emit(st))
+    if ((st->stop = db_batch_emit(&st->db)) != 0)
         return st->stop;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     st->db.host->log(st->db.hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s "
-                  "(%llu bytes)", (unsigned long long)st->rows, what,
+                  "(%llu bytes)", (unsigned long long)st->db.rows, what,
                   (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                   (unsigned long long)st->bytes);
     return 0;
@@ -971,9 +887,6 @@ static void ch_close(void *state)
     host->free(st->ca_file);
     host->free(st->body);
     host->free(st->line);
-    host->free(st->cells);
-    host->free(st->sbuf);
-    host->free(st->colv);
     db_close(&st->db);
     host->free(st);
 }

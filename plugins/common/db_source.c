@@ -65,6 +65,9 @@ void db_close(db_source *s)
     s->host->free(s->dtypes);
     s->host->free(s->spec);
     s->host->free(s->source);
+    s->host->free(s->cells);
+    s->host->free(s->colv);
+    s->host->free(s->sbuf);
     memset(s, 0, sizeof *s);
 }
 
@@ -256,4 +259,87 @@ int db_password(db_source *s, const quire_source_config *cfg, int env_opt, int f
         return -1;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+int db_batch_start(db_source *s, const quire_column *cols, uint32_t n)
+{
+    uint32_t c;
+
+    if (n > s->capcols || !s->cells) {
+        quire_cell *cells = s->host->realloc(s->cells, (size_t)(n ? n : 1) * DB_BATCH *
+                                                           sizeof *cells);
+        quire_cell **colv;
+        if (!cells)
+            return -1;
+        s->cells = cells;
+        colv = s->host->realloc(s->colv, (n ? n : 1) * sizeof *colv);
+        if (!colv)
+            return -1;
+        s->colv = colv;
+        s->capcols = n;
+    }
+    for (c = 0; c < n; c++)
+        s->colv[c] = s->cells + (size_t)c * DB_BATCH;
+    s->colinfo = cols;
+    s->ncols = n;
+    s->k = 0;
+    s->slen = 0;
+    s->rows = 0;
+    return 0;
+}
+
+/* The string is kept as its offset in sbuf, made a pointer by
+ * db_batch_emit() once sbuf has stopped moving. */
+int db_batch_keep(db_source *s, const char *v, size_t n, quire_cell *cell)
+{
+    if (s->slen + n > s->scap || !s->sbuf) {
+        size_t cap = s->scap ? s->scap : 65536;
+        char *b;
+        while (cap < s->slen + n)
+            cap *= 2;
+        if (!(b = s->host->realloc(s->sbuf, cap)))
+            return -1;
+        s->sbuf = b;
+        s->scap = cap;
+    }
+    memcpy(s->sbuf + s->slen, v, n);
+    cell->v.s.ptr = (const char *)(uintptr_t)s->slen;
+    cell->v.s.len = (uint32_t)n;
+    s->slen += n;
+    return 0;
+}
+
+int db_batch_emit(db_source *s)
+{
+    quire_batch b;
+    uint32_t i, c, nrows = s->k;
+    int rc;
+
+    if (!nrows)
+        return 0;
+    for (c = 0; c < s->ncols; c++)
+        if (s->colinfo[c].type == QUIRE_T_STRING)
+            for (i = 0; i < nrows; i++)
+                if (!s->colv[c][i].null)
+                    s->colv[c][i].v.s.ptr = s->sbuf + (uintptr_t)s->colv[c][i].v.s.ptr;
+    memset(&b, 0, sizeof b);
+    b.struct_size = sizeof b;
+    b.nrows = nrows;
+    b.ncols = s->ncols;
+    b.columns = s->colinfo;
+    b.cols = s->colv;
+    b.first_record = s->rows - nrows + 1;
+    rc = s->host->emit(s->hctx, &b);
+    s->k = 0;
+    s->slen = 0;
+    return rc;
+}
+
+int db_batch_row(db_source *s)
+{
+    s->k++;
+    s->rows++;
+    return s->k == DB_BATCH ? db_batch_emit(s) : 0;
 }

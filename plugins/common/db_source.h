@@ -5,9 +5,10 @@
  * Compiled into each of those plugins (it is not a plugin of its own): the
  * source's names for messages, errors said on one line with the password
  * scrubbed, options read with their defaults, the password from an
- * environment variable or a file (never from the spec), and the columns the
- * spec declares. A plugin's state holds a db_source; everything here
- * allocates through the host.
+ * environment variable or a file (never from the spec), the columns the
+ * spec declares, and the rows of an answer gathered into batches handed to
+ * the host. A plugin's state holds a db_source; everything here allocates
+ * through the host.
  */
 #ifndef PLUGIN_DB_SOURCE_H
 #define PLUGIN_DB_SOURCE_H
@@ -26,7 +27,18 @@ typedef struct db_source {
     char **declared;                 /* the spec's columns, and their types */
     quire_type *dtypes;
     uint32_t ndeclared;
+    /* the batch being filled: DB_BATCH rows of ncols columns, row k next;
+     * its strings are copied into sbuf */
+    quire_cell *cells;
+    quire_cell **colv;               /* colv[c][k]: column c of row k */
+    const quire_column *colinfo;
+    uint32_t ncols, capcols, k;
+    char *sbuf;
+    size_t slen, scap;
+    uint64_t rows;                   /* rows of the answer so far */
 } db_source;
+
+#define DB_BATCH 4096
 
 /* Fill s from cfg (plugin: the source's name when the spec gives none).
  * 0, or -1 out of memory, said (db_close frees what was made). */
@@ -68,5 +80,19 @@ int db_table_or_query(const db_source *s, const char *table, const char *query);
 
 /* The type the spec declares column name, or string when it declares none. */
 quire_type db_declared_type(const db_source *s, const char *name);
+
+/* ---------------------------------------------------------------- rows */
+
+/* Start an answer of the columns cols[0..n) (borrowed until the answer
+ * ends): an empty batch, no rows. 0, or -1 out of memory (not said). */
+int db_batch_start(db_source *s, const quire_column *cols, uint32_t n);
+/* Keep string v (n bytes) as cell's value for the batch: 0, or -1 out of
+ * memory (not said). */
+int db_batch_keep(db_source *s, const char *v, size_t n, quire_cell *cell);
+/* Row k is filled: count it, and hand the batch to the host once full.
+ * 0, or the host's non-zero answer to stop (it has said why). */
+int db_batch_row(db_source *s);
+/* Hand the rows gathered, if any, to the host: 0, or its non-zero answer. */
+int db_batch_emit(db_source *s);
 
 #endif

@@ -35,7 +35,6 @@
 #define QUIRE_VERSION "0.1.0"
 #endif
 
-#define BATCH 4096
 #define NPARAMS 9
 
 /* ---------------------------------------------------------------- options */
@@ -89,14 +88,6 @@ typedef struct pg {
     int nparams;             /* the query's highest $n */
     long statement_timeout, connect_timeout;
     PGconn *conn;
-    /* the batch being filled; its strings are copied into sbuf (each
-     * single-row result is freed at once: a result costs kilobytes) */
-    char *sbuf;
-    size_t slen, scap;
-    quire_cell *cells;
-    quire_cell **colv;
-    quire_column *colinfo;
-    uint32_t ncols, capcols;
 } pg;
 
 /* ---------------------------------------------------------------- open */
@@ -463,91 +454,22 @@ static int check_column(pg *st, const described *d, const char *name, quire_type
 
 /* ---------------------------------------------------------------- rows */
 
-static int batch_cols(pg *st, const quire_column *cols, uint32_t n)
-{
-    uint32_t c;
-
-    if (n > st->capcols) {
-        quire_cell *cells = st->db.host->realloc(st->cells, (size_t)n * BATCH * sizeof *cells);
-        quire_cell **colv;
-        if (!cells)
-            return -1;
-        st->cells = cells;
-        colv = st->db.host->realloc(st->colv, n * sizeof *colv);
-        if (!colv)
-            return -1;
-        st->colv = colv;
-        st->capcols = n;
-    }
-    for (c = 0; c < n; c++)
-        st->colv[c] = st->cells + (size_t)c * BATCH;
-    st->colinfo = (quire_column *)cols;
-    st->ncols = n;
-    return 0;
-}
-
-/* Keep string v (n bytes) for the batch: its offset in sbuf, made a pointer
- * by emit() once sbuf has stopped moving. */
-static int keep(pg *st, const char *v, size_t n, quire_cell *cell)
-{
-    if (st->slen + n > st->scap) {
-        size_t cap = st->scap ? st->scap : 65536;
-        char *b;
-        while (cap < st->slen + n)
-            cap *= 2;
-        if (!(b = st->db.host->realloc(st->sbuf, cap)))
-            return -1;
-        st->sbuf = b;
-        st->scap = cap;
-    }
-    memcpy(st->sbuf + st->slen, v, n);
-    cell->v.s.ptr = (const char *)(uintptr_t)st->slen;
-    cell->v.s.len = (uint32_t)n;
-    st->slen += n;
-    return 0;
-}
-
-static int emit(pg *st, uint32_t nrows, uint64_t first, int *stop)
-{
-    quire_batch b;
-    uint32_t i, c;
-    int rc;
-
-    for (c = 0; c < st->ncols; c++)
-        if (st->colinfo[c].type == QUIRE_T_STRING)
-            for (i = 0; i < nrows; i++)
-                if (!st->colv[c][i].null)
-                    st->colv[c][i].v.s.ptr = st->sbuf + (uintptr_t)st->colv[c][i].v.s.ptr;
-
-    memset(&b, 0, sizeof b);
-    b.struct_size = sizeof b;
-    b.nrows = nrows;
-    b.ncols = st->ncols;
-    b.columns = st->colinfo;
-    b.cols = st->colv;
-    b.first_record = first;
-    rc = st->db.host->emit(st->db.hctx, &b);
-    st->slen = 0;
-    *stop = rc;
-    return rc;
-}
-
 /*
  * Send sql with its parameters and stream the answer in single-row mode into
  * batches of the columns cols (types as the host wants them), handed to
- * emit. what: "rows" or "rows of aggregates", for the statistics line.
+ * emit; strings are copied into the batch, as each single-row result is
+ * freed at once (a result costs kilobytes). what: "rows" or "rows of aggregates", for the statistics line.
  */
 static int run(pg *st, const char *sql, int nparams, const char *const *params,
                const quire_column *cols, uint32_t ncols, uint64_t max, const char *what)
 {
-    uint64_t rows = 0;
-    uint32_t k = 0, c;
+    uint32_t c;
     PGresult *r;
-    int rc = 0, stop = 0;
+    int rc = 0;
     struct timespec t0, t1;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (batch_cols(st, cols, ncols)) {
+    if (db_batch_start(&st->db, cols, ncols)) {
         db_error(&st->db, QUIRE_ERROR_IO, NULL, "out of memory");
         return -1;
     }
@@ -560,12 +482,12 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
     while ((r = PQgetResult(st->conn)) != NULL) {
         ExecStatusType s = PQresultStatus(r);
         if (s == PGRES_SINGLE_TUPLE) {
-            if (max && rows >= max) {
+            if (max && st->db.rows >= max) {
                 PQclear(r);
                 continue; /* the limit is in the SQL too: this does not happen */
             }
             for (c = 0; c < ncols; c++) {
-                quire_cell *cell = &st->colv[c][k];
+                quire_cell *cell = &st->db.colv[c][st->db.k];
                 memset(cell, 0, sizeof *cell);
                 if (PQgetisnull(r, 0, (int)c)) {
                     cell->null = 1;
@@ -574,11 +496,11 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
                 if (pg_parse_cell(cols[c].type, PQgetvalue(r, 0, (int)c),
                                   (size_t)PQgetlength(r, 0, (int)c), cell) ||
                     (cols[c].type == QUIRE_T_STRING &&
-                     keep(st, cell->v.s.ptr, cell->v.s.len, cell))) {
+                     db_batch_keep(&st->db, cell->v.s.ptr, cell->v.s.len, cell))) {
                     char tn[64];
                     db_error(&st->db, QUIRE_ERROR_DATA, NULL,
                              "record %llu: column \"%s\": \"%.60s\" (%s) is not a %s value Quire "
-                             "can read", (unsigned long long)(rows + 1), cols[c].name,
+                             "can read", (unsigned long long)(st->db.rows + 1), cols[c].name,
                              PQgetvalue(r, 0, (int)c),
                              pg_type_name((unsigned)PQftype(r, (int)c), tn, sizeof tn),
                              cols[c].type == QUIRE_T_DATE ? "date (years 0001 to 9999)"
@@ -589,35 +511,25 @@ static int run(pg *st, const char *sql, int nparams, const char *const *params,
                 }
             }
             PQclear(r);
-            k++;
-            rows++;
-            if (k == BATCH) {
-                if (emit(st, k, rows - k + 1, &stop)) {
-                    k = 0;
-                    rc = stop;
-                    goto abandon;
-                }
-                k = 0;
-            }
+            if ((rc = db_batch_row(&st->db)) != 0)
+                goto abandon;
         } else if (s == PGRES_TUPLES_OK) {
             PQclear(r);
         } else {
-            k = 0;
             query_error(st, r);
             PQclear(r);
             rc = -1;
             goto abandon;
         }
     }
-    if (k && emit(st, k, rows - k + 1, &stop))
-        return stop;
+    if ((rc = db_batch_emit(&st->db)) != 0)
+        return rc;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     st->db.host->log(st->db.hctx, QUIRE_LOG_INFO, "%llu %s received from the server in %.3f s",
-                  (unsigned long long)rows, what,
-                  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+                     (unsigned long long)st->db.rows, what,
+                     (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 0;
 abandon:
-    st->slen = 0;
     /* the rest of the answer is not wanted: drop the connection (the next
      * scan makes a new one) rather than read it to the end */
     drop_conn(st);
@@ -772,9 +684,6 @@ static void pg_close(void *state)
     host->free(st->table);
     host->free(st->query);
     host->free(st->relation);
-    host->free(st->cells);
-    host->free(st->sbuf);
-    host->free(st->colv);
     db_close(&st->db);
     host->free(st);
 }
