@@ -372,8 +372,9 @@ static int targets_of(state *st, alert *a, quire_error *err)
 
 #define ALERT_COLS "id, report, name, kpi, segment, measure, op, threshold, created"
 
-static void alert_row(sqlite3_stmt *q, alert *a)
+static void alert_row(sqlite3_stmt *q, void *out)
 {
+    alert *a = out;
     char m[16], op[4];
     int k;
 
@@ -523,9 +524,13 @@ fail:
     return -1;
 }
 
-int alert_get(state *st, int64_t id, alert *out, int *found, quire_error *err)
+/* The row of id that sql (its one parameter the id) selects, read into out
+ * by row(); *found whether there is one. 0, or -1 when it cannot be read
+ * (what says what). */
+static int get_by_id(state *st, const char *sql, int64_t id, void (*row)(sqlite3_stmt *, void *),
+                     void *out, int *found, const char *what, quire_error *err)
 {
-    sqlite3_stmt *q = prep(st, "SELECT " ALERT_COLS " FROM alerts WHERE id = ?", err);
+    sqlite3_stmt *q = prep(st, sql, err);
     int rc;
 
     *found = 0;
@@ -534,12 +539,18 @@ int alert_get(state *st, int64_t id, alert *out, int *found, quire_error *err)
     sqlite3_bind_int64(q, 1, id);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        alert_row(q, out);
+        row(q, out);
         *found = 1;
     }
     sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(st, err, "cannot read the alerts");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, what);
+}
+
+int alert_get(state *st, int64_t id, alert *out, int *found, quire_error *err)
+{
+    if (get_by_id(st, "SELECT " ALERT_COLS " FROM alerts WHERE id = ?", id, alert_row, out, found,
+                  "cannot read the alerts", err))
+        return -1;
     return *found ? targets_of(st, out, err) : 0;
 }
 
@@ -580,8 +591,10 @@ int alert_remove(state *st, int64_t id, quire_error *err)
 
 #define EVENT_COLS "id, alert_id, run_id, period, month, value, previous, created"
 
-static void event_row(sqlite3_stmt *q, alert_event *e)
+static void event_row(sqlite3_stmt *q, void *out)
 {
+    alert_event *e = out;
+
     memset(e, 0, sizeof *e);
     e->id = sqlite3_column_int64(q, 0);
     e->alert_id = sqlite3_column_int64(q, 1);
@@ -623,22 +636,8 @@ int alert_events(state *st, int64_t alert_id, alert_event **out, size_t *n, quir
 
 int alert_event_get(state *st, int64_t id, alert_event *out, int *found, quire_error *err)
 {
-    sqlite3_stmt *q = prep(st, "SELECT " EVENT_COLS " FROM alert_events WHERE id = ?", err);
-    int rc;
-
-    *found = 0;
-    if (!q)
-        return -1;
-    sqlite3_bind_int64(q, 1, id);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        event_row(q, out);
-        *found = 1;
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(st, err, "cannot read the alerts' events");
-    return 0;
+    return get_by_id(st, "SELECT " EVENT_COLS " FROM alert_events WHERE id = ?", id, event_row,
+                     out, found, "cannot read the alerts' events", err);
 }
 
 /* ------------------------------------------------------------ a run's values */
