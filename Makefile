@@ -145,6 +145,8 @@ $(OUT)/plugins/clickhouse.so: PLUGIN_LIBS = -lcurl
 SQL_COMMON := plugins/common/sql.c plugins/common/sql.h
 DB_COMMON  := $(SQL_COMMON) plugins/common/db_source.c plugins/common/db_source.h
 $(OUT)/plugins/postgres.so $(OUT)/plugins/clickhouse.so: $(DB_COMMON)
+HTTP_COMMON := plugins/common/http.c plugins/common/http.h
+$(OUT)/plugins/clickhouse.so $(OUT)/plugins/crm_rest.so: $(HTTP_COMMON)
 
 # Unit tests that exercise a plugin's internals compile its sources in.
 $(OBJ)/tests/test_csv: EXTRA_SRC = plugins/csv/csv_parse.c

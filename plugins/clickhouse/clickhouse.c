@@ -34,6 +34,7 @@
 #include "quire/plugin.h"
 
 #include "../common/db_source.h"
+#include "../common/http.h"
 #include "ch_sql.h"
 
 #ifndef QUIRE_VERSION
@@ -437,43 +438,25 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user)
 
 /* ---------------------------------------------------------------- requests */
 
-/* Set by ch_load(). A host older than ABI 1.2 calls no load(): the first
- * connection then sets libcurl up (that host reads sources one at a time). */
-static int ch_curl_ready;
-
 static int connect_curl(ch *st)
 {
     CURL *c;
-    char ua[64];
 
     if (st->curl)
         return 0;
-    if (!ch_curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
-        ch_curl_ready = 1;
-    if (!(c = curl_easy_init())) {
+    c = http_handle("quire-clickhouse/" QUIRE_VERSION, st->connect_timeout, st->ca_file,
+                    st->insecure, on_data, st);
+    if (!c) {
         db_error(&st->db, QUIRE_ERROR_IO, NULL, "libcurl failed to initialise");
         return -1;
     }
     st->curl = c;
-    snprintf(ua, sizeof ua, "quire-clickhouse/%s", QUIRE_VERSION);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, st->connect_timeout);
     /* the server stops a statement after max_execution_time and says so;
      * the client waits a little longer for that answer */
     if (st->timeout)
         curl_easy_setopt(c, CURLOPT_TIMEOUT, st->timeout + st->connect_timeout + 10);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, st);
     curl_easy_setopt(c, CURLOPT_URL, st->endpoint);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
-    if (st->ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, st->ca_file);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, st->insecure ? 0L : 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, st->insecure ? 0L : 2L);
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     curl_easy_setopt(c, CURLOPT_USERNAME, st->user);
     curl_easy_setopt(c, CURLOPT_PASSWORD, st->db.password ? st->db.password : "");
@@ -893,23 +876,14 @@ static void ch_close(void *state)
 
 /* ---------------------------------------------------------------- load */
 
-/* Once per process: libcurl's global state, before any source is opened
- * (and so before any thread reads one). */
+/* Once per process: libcurl's global state (http.h). */
 static int ch_load(const quire_host *host, void *hctx)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (http_load()) {
         host->error(hctx, "clickhouse: libcurl failed to initialise");
         return 1;
     }
-    ch_curl_ready = 1;
     return 0;
-}
-
-static void ch_unload(void)
-{
-    if (ch_curl_ready)
-        curl_global_cleanup();
-    ch_curl_ready = 0;
 }
 
 static const quire_plugin clickhouse_plugin = {
@@ -926,7 +900,7 @@ static const quire_plugin clickhouse_plugin = {
     .option_size = sizeof(quire_option_def),
     .column_size = sizeof(quire_column),
     .load = ch_load,
-    .unload = ch_unload,
+    .unload = http_unload,
     .aggregate = ch_aggregate,
 };
 

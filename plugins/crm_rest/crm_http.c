@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/http.h"
 #include "crm_rest.h"
 
 #ifndef QUIRE_VERSION
@@ -212,50 +213,28 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *user)
 int crm_http_init(crm_http *h)
 {
     CURL *c;
-    char ua[64];
 
     h->retry_after = -1;
     h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)h;
     if (!h->rng)
         h->rng = 88172645463325252ULL;
     h->err_kind = QUIRE_ERROR_IO;
-    if (!crm_curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(h->err, sizeof h->err, "libcurl failed to initialise");
-        return -1;
-    }
-    c = curl_easy_init();
+    /* redirects are followed by crm_http_fetch, same origin only: libcurl
+     * would send custom headers (auth: header) to any server */
+    c = http_handle("quire-crm_rest/" QUIRE_VERSION, h->connect_timeout, h->ca_file, h->insecure,
+                    on_body, h);
     if (!c) {
         snprintf(h->err, sizeof h->err, "libcurl failed to initialise");
         return -1;
     }
     h->curl = c;
-    snprintf(ua, sizeof ua, "quire-crm_rest/%s", QUIRE_VERSION);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    /* redirects are followed by crm_http_fetch, same origin only: libcurl
-     * would send custom headers (auth: header) to any server */
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
     if (h->max_bytes > 0)
         curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
-    if (h->ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-    if (h->insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    }
     if (h->user && h->password) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERNAME, h->user);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/http.h"
 #include "crm_rest.h"
 
 #ifndef QUIRE_VERSION
@@ -1787,30 +1788,14 @@ out:
 
 /* ---------------------------------------------------------------- descriptor */
 
-/*
- * Once per process: libcurl's global state. The host calls cload() after
- * loading the plugin, before any source is opened (and so before any thread
- * reads one), and cunload() when every source is closed. Under a host older
- * than ABI 1.2, which calls neither, crm_http_init() initialises libcurl
- * itself, as it always did.
- */
-int crm_curl_ready;
-
+/* Once per process: libcurl's global state (http.h). */
 static int cload(const quire_host *host, void *hctx)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (http_load()) {
         host->error(hctx, "libcurl failed to initialise");
         return 1;
     }
-    crm_curl_ready = 1;
     return 0;
-}
-
-static void cunload(void)
-{
-    if (crm_curl_ready)
-        curl_global_cleanup();
-    crm_curl_ready = 0;
 }
 
 static const quire_plugin crm_rest_plugin = {
@@ -1827,7 +1812,7 @@ static const quire_plugin crm_rest_plugin = {
     .option_size = sizeof(quire_option_def),
     .column_size = sizeof(quire_column),
     .load = cload,
-    .unload = cunload,
+    .unload = http_unload,
 };
 
 QUIRE_PLUGIN_EXPORT const quire_plugin *quire_plugin_entry(void);

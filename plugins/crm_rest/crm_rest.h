@@ -122,9 +122,6 @@ typedef struct crm_http {
     int err_kind;      /* its QUIRE_ERROR_*: TRANSIENT when retrying later may help */
 } crm_http;
 
-/* libcurl was initialised by the plugin's load() hook (crm_rest.c). */
-extern int crm_curl_ready;
-
 /* Set up the connection. Returns 0, or -1 with h->err set. */
 int crm_http_init(crm_http *h);
 /* Add "Name: value" to the request headers. Returns 0 or -1. */
