@@ -18,14 +18,11 @@
 #include "canvas.h"
 #include "chart.h"
 #include "format.h"
+#include "layout.h"
 
-/* The PDF's geometry for charts (pdf.c): A4's content width, the padding
- * inside a chart's box, the gap between two boxes, the plot's height. */
+/* Charts are as wide as in a PDF on A4 at its default margin (layout.h: the
+ * rest of their geometry). */
 #define CONTENT_W (595.276 - 2 * 50.0)
-#define CHART_PAD 14.0
-#define CHART_GAP 14.0
-#define CHART_BODY_H 165.0
-#define CHART_BELOW 10.0
 
 typedef struct html {
     strbuf *out;
@@ -144,35 +141,12 @@ static int nonempty(const char *s)
 
 /* ------------------------------------------------------------ blocks */
 
-/* The height chart.c is given in the PDF (pdf.c's chart_body_h): bars
- * and heatmaps grow with their rows. */
-static double chart_h(const doc_chart *c)
-{
-    double n = (double)c->ncats, s = (double)(c->nseries ? c->nseries : 1);
-
-    if (c->kind == DOC_CHART_HBAR)
-        return fmin(fmax(60 + n * fmax(16, s * 7 + 6), 150), 520);
-    if (c->kind == DOC_CHART_HEATMAP)
-        return fmin(fmax(70 + s * 22, 120), 520);
-    return CHART_BODY_H;
-}
-
-static double full_w(void)
-{
-    return CONTENT_W - 2 * CHART_PAD;
-}
-
-static double half_w(void)
-{
-    return (CONTENT_W - CHART_GAP) / 2 - 2 * CHART_PAD;
-}
-
 static void draw_figure(html *h, const doc_chart *c, int half)
 {
-    double w = half ? half_w() : full_w(), ht = chart_h(c);
+    double w = layout_chart_w(CONTENT_W, half), ht = layout_chart_h(c);
     /* The chart may reach into the box's padding below its area (a second
      * row of legend), as in the PDF: the image keeps that padding. */
-    canvas *cv = canvas_svg_new(h->metrics, w, ht + CHART_BELOW, c->title);
+    canvas *cv = canvas_svg_new(h->metrics, w, ht + LAYOUT_CHART_BELOW, c->title);
     const char *svg;
     size_t len;
 
@@ -183,7 +157,7 @@ static void draw_figure(html *h, const doc_chart *c, int half)
     if (nonempty(c->subtitle))
         elem(h, "span", "csub", c->subtitle);
     put(h, "</figcaption>\n");
-    chart_draw(cv, c, 0, CHART_BELOW, w, ht);
+    chart_draw(cv, c, 0, LAYOUT_CHART_BELOW, w, ht);
     svg = canvas_svg_finish(cv, &len);
     sb_add(h->out, svg, len);
     put(h, "\n</figure>\n");
@@ -200,8 +174,10 @@ static size_t draw_charts(html *h, const doc_block *b, size_t n)
     put(h, "<div class=\"charts\">\n");
     while (i < n && b[i].kind == DOC_CHART) {
         if (i + 1 < n && b[i + 1].kind == DOC_CHART &&
-            chart_reads_at(probe, &b[i].chart, half_w(), chart_h(&b[i].chart)) &&
-            chart_reads_at(probe, &b[i + 1].chart, half_w(), chart_h(&b[i + 1].chart))) {
+            chart_reads_at(probe, &b[i].chart, layout_chart_w(CONTENT_W, 1),
+                           layout_chart_h(&b[i].chart)) &&
+            chart_reads_at(probe, &b[i + 1].chart, layout_chart_w(CONTENT_W, 1),
+                           layout_chart_h(&b[i + 1].chart))) {
             draw_figure(h, &b[i].chart, 1);
             draw_figure(h, &b[i + 1].chart, 1);
             i += 2;
@@ -215,26 +191,6 @@ static size_t draw_charts(html *h, const doc_block *b, size_t n)
     return i;
 }
 
-/* As pdf.c's tile_change: the change against the previous period with its
- * arrow, and whether it is good (1), bad (-1) or neither (0). */
-static int tile_change(const doc_tile *t, char *buf, size_t n)
-{
-    char text[64];
-    double d = quire_change_text(text, sizeof text, t->value, t->prev, t->unit, t->decimals,
-                                 QUIRE_CHANGE_FROM_ZERO);
-    const char *arrow;
-
-    if (isnan(d)) {
-        snprintf(buf, n, "no previous period");
-        return 0;
-    }
-    arrow = d > 0 ? "\xE2\x96\xB2 " : d < 0 ? "\xE2\x96\xBC " : "\xE2\x96\xB6 ";
-    snprintf(buf, n, "%s%s", arrow, text);
-    if (d == 0 || t->higher_is_better < 0)
-        return 0;
-    return (d > 0) == (t->higher_is_better > 0) ? 1 : -1;
-}
-
 static void draw_tiles(html *h, const doc_block *b)
 {
     size_t i;
@@ -245,7 +201,7 @@ static void draw_tiles(html *h, const doc_block *b)
     for (i = 0; i < b->ntiles; i++) {
         const doc_tile *t = &b->tiles[i];
         char vbuf[64], cbuf[96];
-        int good = tile_change(t, cbuf, sizeof cbuf);
+        int good = layout_tile_tone(t, layout_tile_change(t, 1, cbuf, sizeof cbuf));
 
         quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
         put(h, "<div class=\"tile\">");

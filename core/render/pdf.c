@@ -29,6 +29,7 @@
 
 #include "canvas_pdf.h"
 #include "chart.h"
+#include "layout.h"
 #include "text.h"
 #include "atomic.h"
 #include "attach.h"
@@ -58,13 +59,11 @@
 #define ANSWER_LH 13.5
 #define FOOT_PT 7.5
 
-/* Chart box: padding, title, subtitle, and the plot area under them. */
-#define CHART_PAD 14.0
+/* Chart box: title and subtitle, above the plot (layout.h: the rest). */
 #define CHART_TITLE_PT 11.0
 #define CHART_TITLE_LH 14.5
 #define CHART_SUB_PT 8.5
 #define CHART_SUB_LH 11.5
-#define CHART_BODY_H 165.0
 
 #define ELLIPSIS "\xE2\x80\xA6"
 
@@ -390,37 +389,17 @@ static double item_h(render *r, const doc_block *b, size_t i)
 /* The title and subtitle of a chart in a box w wide. */
 static double chart_header_h(render *r, const doc_chart *c, double w)
 {
-    double inner = w - 2 * CHART_PAD;
+    double inner = w - 2 * LAYOUT_CHART_PAD;
 
     return lines_h(r, 1, CHART_TITLE_PT, CHART_TITLE_LH, inner, c->title) +
            lines_h(r, 0, CHART_SUB_PT, CHART_SUB_LH, inner, c->subtitle);
 }
 
-/* The plot area's height: horizontal bars and heatmaps grow with their rows. */
-static double chart_body_h(const doc_chart *c)
-{
-    double n = (double)c->ncats, s = (double)(c->nseries ? c->nseries : 1);
-
-    if (c->kind == DOC_CHART_HBAR)
-        return fmin(fmax(60 + n * fmax(16, s * 7 + 6), 150), 520);
-    if (c->kind == DOC_CHART_HEATMAP)
-        return fmin(fmax(70 + s * 22, 120), 520);
-    if (c->kind == DOC_CHART_MULTIPLES) {
-        /* rows of panels, three to a row (two for two or four) */
-        double cols = s <= 2 ? s : s == 4 ? 2 : 3;
-
-        return fmin(ceil(s / cols) * 100, 520);
-    }
-    return CHART_BODY_H;
-}
-
 static double chart_box_h(render *r, const doc_chart *c, double w)
 {
-    return CHART_PAD + chart_header_h(r, c, w) + 10 + chart_body_h(c) + 10;
+    return LAYOUT_CHART_PAD + chart_header_h(r, c, w) + 10 + layout_chart_h(c) +
+           LAYOUT_CHART_BELOW;
 }
-
-/* The gap between two charts side by side. */
-#define CHART_GAP 14.0
 
 /* Whether a chart reads well at half the width, beside another (the chart
  * module judges by its labels and bars); heatmaps and horizontal bars keep
@@ -430,8 +409,7 @@ static int half_width(render *r, const doc_chart *c)
     canvas_pdf cv;
 
     canvas_pdf_init(&cv, &r->fonts, NULL); /* measures only */
-    return chart_reads_at(&cv.base, c, (r->content_w - CHART_GAP) / 2 - 2 * CHART_PAD,
-                          chart_body_h(c));
+    return chart_reads_at(&cv.base, c, layout_chart_w(r->content_w, 1), layout_chart_h(c));
 }
 
 #define TILE_H 84.0
@@ -581,7 +559,7 @@ static void draw_bullets(render *r, const doc_block *b)
 /* A chart in its box, x to x + w, from top down h. */
 static void chart_box(render *r, const doc_chart *c, double x, double w, double top, double h)
 {
-    double inner = w - 2 * CHART_PAD;
+    double inner = w - 2 * LAYOUT_CHART_PAD;
     pdf_style title = style(r, 1, CHART_TITLE_PT, PDF_INK);
     pdf_style sub = style(r, 0, CHART_SUB_PT, PDF_MUTED);
     HPDF_Page page = r->page;
@@ -593,13 +571,14 @@ static void chart_box(render *r, const doc_chart *c, double x, double w, double 
     HPDF_Page_Rectangle(page, (HPDF_REAL)x, (HPDF_REAL)(top - h), (HPDF_REAL)w, (HPDF_REAL)h);
     HPDF_Page_Stroke(page);
 
-    r->y = top - CHART_PAD + 2;
+    r->y = top - LAYOUT_CHART_PAD + 2;
     if (c->title)
-        text_lines(r, &title, x + CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
+        text_lines(r, &title, x + LAYOUT_CHART_PAD, inner, CHART_TITLE_LH, c->title, 0);
     if (c->subtitle)
-        text_lines(r, &sub, x + CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
+        text_lines(r, &sub, x + LAYOUT_CHART_PAD, inner, CHART_SUB_LH, c->subtitle, 0);
     canvas_pdf_init(&cv, &r->fonts, page);
-    chart_draw(&cv.base, c, x + CHART_PAD, top - h + 10, inner, chart_body_h(c));
+    chart_draw(&cv.base, c, x + LAYOUT_CHART_PAD, top - h + LAYOUT_CHART_BELOW, inner,
+               layout_chart_h(c));
 }
 
 static void draw_chart(render *r, const doc_chart *c)
@@ -617,7 +596,7 @@ static void draw_chart(render *r, const doc_chart *c)
 /* Two charts side by side, in boxes of the same height. */
 static void draw_chart_pair(render *r, const doc_chart *a, const doc_chart *b)
 {
-    double w = (r->content_w - CHART_GAP) / 2, h, top;
+    double w = (r->content_w - LAYOUT_CHART_GAP) / 2, h, top;
 
     h = fmax(chart_box_h(r, a, w), chart_box_h(r, b, w));
     r->y -= 4;
@@ -625,7 +604,7 @@ static void draw_chart_pair(render *r, const doc_chart *a, const doc_chart *b)
         new_page(r);
     top = r->y;
     chart_box(r, a, r->margin, w, top, h);
-    chart_box(r, b, r->margin + w + CHART_GAP, w, top, h);
+    chart_box(r, b, r->margin + w + LAYOUT_CHART_GAP, w, top, h);
     r->y = top - h - 16;
 }
 
@@ -634,29 +613,10 @@ static void draw_chart_pair(render *r, const doc_chart *a, const doc_chart *b)
 #define GOOD ((quire_rgb){0.10, 0.52, 0.30})
 #define BADC ((quire_rgb){0.77, 0.19, 0.19})
 
-/*
- * The change line of a tile: an arrow, the change (quire_change_text: rates,
- * in percent, change in percentage points; other units by a relative change,
- * or by their difference when the previous value is zero), and its colour.
- */
-static void tile_change(const doc_tile *t, char *buf, size_t n, quire_rgb *color)
+/* A good, bad or neutral tone (layout_tile_tone) as a colour. */
+static quire_rgb tone_color(int tone)
 {
-    char text[64];
-    double d = quire_change_text(text, sizeof text, t->value, t->prev, t->unit, t->decimals,
-                                 QUIRE_CHANGE_FROM_ZERO);
-    const char *arrow;
-
-    *color = PDF_MUTED;
-    if (isnan(d)) {
-        snprintf(buf, n, "no previous period");
-        return;
-    }
-    /* A change that shows as zero has a sideways arrow and no colour. */
-    arrow = d > 0 ? "\xE2\x96\xB2 " : d < 0 ? "\xE2\x96\xBC " : "\xE2\x96\xB6 ";
-    snprintf(buf, n, "%s%s", arrow, text);
-    if (d == 0 || t->higher_is_better < 0)
-        return;
-    *color = (d > 0) == (t->higher_is_better > 0) ? GOOD : BADC;
+    return tone > 0 ? GOOD : tone < 0 ? BADC : PDF_MUTED;
 }
 
 static void draw_tile(render *r, const doc_tile *t, double x, double top, double w, double th)
@@ -666,7 +626,6 @@ static void draw_tile(render *r, const doc_tile *t, double x, double top, double
     pdf_style chg = style(r, 1, 8.5, PDF_MUTED);
     pdf_style cap = style(r, 0, 7, PDF_FAINT);
     char vbuf[64], cbuf[96];
-    quire_rgb cc;
 
     double ly = top - 59;
     size_t i;
@@ -678,14 +637,13 @@ static void draw_tile(render *r, const doc_tile *t, double x, double top, double
     quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
     pdf_text_fit(r->page, &val, x + 10, top - 42, PDF_LEFT, w - 20, vbuf, strlen(vbuf));
     if (!t->no_change) {
-        tile_change(t, cbuf, sizeof cbuf, &cc);
-        chg.color = cc;
+        chg.color = tone_color(layout_tile_tone(t, layout_tile_change(t, 1, cbuf, sizeof cbuf)));
         pdf_text_fit(r->page, &chg, x + 10, ly, PDF_LEFT, w - 20, cbuf, strlen(cbuf));
         ly -= TILE_LINE_H;
     }
     for (i = 0; i < t->nlines; i++) {
         const doc_tile_line *l = &t->lines[i];
-        pdf_style ls = style(r, 0, 8, l->tone > 0 ? GOOD : l->tone < 0 ? BADC : PDF_MUTED);
+        pdf_style ls = style(r, 0, 8, tone_color(l->tone));
         pdf_text_fit(r->page, &ls, x + 10, ly, PDF_LEFT, w - 20, l->text, strlen(l->text));
         ly -= TILE_LINE_H;
     }

@@ -9,17 +9,7 @@
 #include <string.h>
 
 #include "format.h"
-
-/* The change of a tile as the PDF's tile shows it (pdf.c's tile_change),
- * into buf; its sign (NAN: no previous value, buf "no previous period"). */
-static double tile_change(const doc_tile *t, char *buf, size_t n)
-{
-    double d = quire_change_text(buf, n, t->value, t->prev, t->unit, t->decimals,
-                                 QUIRE_CHANGE_FROM_ZERO);
-    if (isnan(d))
-        snprintf(buf, n, "no previous period");
-    return d;
-}
+#include "layout.h"
 
 static void tile_value(const doc_tile *t, char *buf, size_t n)
 {
@@ -74,7 +64,7 @@ static void text_tile(strbuf *out, const doc_tile *t)
     double d;
 
     tile_value(t, v, sizeof v);
-    d = tile_change(t, c, sizeof c);
+    d = layout_tile_change(t, 0, c, sizeof c);
     sb_printf(out, "  %s: %s", t->label ? t->label : "", v);
     if (isnan(d))
         sb_printf(out, " (%s)", c);
@@ -173,13 +163,10 @@ void summary_html_escape(strbuf *out, const char *s)
 static void html_tile(strbuf *out, const doc_tile *t)
 {
     char v[64], c[96];
-    double d;
-    const char *color = "#6b7280";
+    int tone;
 
     tile_value(t, v, sizeof v);
-    d = tile_change(t, c, sizeof c);
-    if (!isnan(d) && d != 0 && t->higher_is_better >= 0)
-        color = (d > 0) == (t->higher_is_better > 0) ? "#1a854d" : "#c43030";
+    tone = layout_tile_tone(t, layout_tile_change(t, 0, c, sizeof c));
     sb_puts(out, "<tr><td style=\"" FONT "font-size:13px;color:#374151;padding:4px 12px 4px 0;"
                  "border-bottom:1px solid #e5e7eb;\">");
     summary_html_escape(out, t->label);
@@ -193,7 +180,7 @@ static void html_tile(strbuf *out, const doc_tile *t)
     summary_html_escape(out, v);
     sb_printf(out, "</td><td style=\"" FONT "font-size:12px;color:%s;text-align:right;"
                    "padding:4px 0;border-bottom:1px solid #e5e7eb;\">",
-              color);
+              tone > 0 ? "#1a854d" : tone < 0 ? "#c43030" : "#6b7280");
     summary_html_escape(out, c);
     sb_puts(out, "</td></tr>\n");
 }
