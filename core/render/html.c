@@ -54,7 +54,9 @@ static const char css[] =
     ".tile .label{color:var(--muted);font-size:.8rem}\n"
     ".tile .value{font-size:1.55rem;font-weight:bold;line-height:1.3}\n"
     ".tile .change{font-size:.82rem;font-weight:bold;color:var(--muted)}\n"
-    ".tile .change.good{color:var(--good)}.tile .change.bad{color:var(--bad)}\n"
+    ".tile .change.good,.tile .line.good{color:var(--good)}"
+    ".tile .change.bad,.tile .line.bad{color:var(--bad)}\n"
+    ".tile .line{font-size:.78rem;color:var(--muted)}\n"
     ".tile .caption{font-size:.72rem;color:var(--faint)}\n"
     ".charts{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}\n"
     "figure.chart{margin:0;flex:1 1 100%;border:1px solid var(--rule);padding:.8rem;"
@@ -191,9 +193,12 @@ static size_t draw_charts(html *h, const doc_block *b, size_t n)
     return i;
 }
 
+/* Tiles as the PDF draws them: the label, the value, the change against
+ * the previous period (unless the tile's comparisons leave it out), then
+ * the other comparisons' lines, and the caption. */
 static void draw_tiles(html *h, const doc_block *b)
 {
-    size_t i;
+    size_t i, k;
 
     if (!b->tiles || b->ntiles == 0)
         return;
@@ -201,13 +206,21 @@ static void draw_tiles(html *h, const doc_block *b)
     for (i = 0; i < b->ntiles; i++) {
         const doc_tile *t = &b->tiles[i];
         char vbuf[64], cbuf[96];
-        int good = layout_tile_tone(t, layout_tile_change(t, 1, cbuf, sizeof cbuf));
+        int tone;
 
         quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
         put(h, "<div class=\"tile\">");
         elem(h, "div", "label", t->label ? t->label : "");
         elem(h, "div", "value", vbuf);
-        elem(h, "div", good > 0 ? "change good" : good < 0 ? "change bad" : "change", cbuf);
+        if (!t->no_change) {
+            tone = layout_tile_tone(t, layout_tile_change(t, 1, cbuf, sizeof cbuf));
+            elem(h, "div", tone > 0 ? "change good" : tone < 0 ? "change bad" : "change", cbuf);
+        }
+        for (k = 0; k < t->nlines; k++) {
+            tone = t->lines[k].tone;
+            elem(h, "div", tone > 0 ? "line good" : tone < 0 ? "line bad" : "line",
+                 t->lines[k].text);
+        }
         if (nonempty(t->caption))
             elem(h, "div", "caption", t->caption);
         put(h, "</div>\n");

@@ -228,4 +228,53 @@ exits 3 "an output path that is a folder" "$QUIRE" run reports/monthly_segments.
 [ -z "$(find "$T/half" -name '*.tmp.*')" ] && ok || bad "temporary files left: $(find "$T/half")"
 grep -q "r.html" "$T/err" && ok || bad "the error does not name r.html: $(cat "$T/err")"
 
+# Tiles show what the PDF's show: the change against the previous period
+# unless the tile's comparisons leave it out, then each other comparison's
+# line, as the PDF's text has them (the shop by week: previous, the last
+# four weeks, the year to date; then without the previous period).
+R=reports/online_retail_grains.yaml
+sed 's/compare: \[previous, rolling_4, ytd\]/compare: [rolling_4, ytd]/' "$R" >"$T/nochange.yaml"
+sed -i "s#\.\./#$(pwd)/#g" "$T/nochange.yaml"
+for spec in "$R" "$T/nochange.yaml"; do
+    name=$(basename "$spec" .yaml)
+    exits 0 "run $name as pdf,html" "$QUIRE" run "$spec" --param to=2011-02-28 \
+        -o "$T/t/$name.pdf" --format pdf,html
+    pdftotext -q -layout "$T/t/$name.pdf" "$T/t/$name.txt"
+    python3 - "$T/t/$name.html" "$T/t/$name.txt" "$name" <<'PYEOF' >"$T/py.out" 2>&1 && ok ||
+import re, sys
+from html.parser import HTMLParser
+class Tiles(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tiles, self.cls = [], None
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class", "")
+        if cls == "tile":
+            self.tiles.append({"change": [], "line": []})
+        self.cls = cls.split()[0] if self.tiles and cls else None
+    def handle_data(self, data):
+        if self.cls in ("change", "line"):
+            self.tiles[-1][self.cls].append(data)
+        self.cls = None
+p = Tiles()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+pdf = " ".join(open(sys.argv[2], encoding="utf-8").read().split())
+want_change = sys.argv[3] != "nochange"
+fails = []
+if len(p.tiles) != 3:
+    fails.append("%d tiles, wanted 3" % len(p.tiles))
+for t in p.tiles:
+    if bool(t["change"]) != want_change:
+        fails.append("change line %s: %s" % ("missing" if want_change else "shown", t))
+    if [l.split(":")[0] for l in t["line"]] != ["Last 4 weeks", "Year to date"]:
+        fails.append("comparison lines: %s" % t["line"])
+    for text in t["change"] + t["line"]:
+        if " ".join(text.split()) not in pdf:
+            fails.append("%r is not in the PDF's text" % text)
+if fails:
+    sys.exit("\n".join(fails))
+PYEOF
+        bad "$name: the HTML tiles are not the PDF's: $(cat "$T/py.out")"
+done
+
 done_checks html
