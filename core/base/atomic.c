@@ -14,18 +14,6 @@
 
 #include "util.h"
 
-/* strerror, safe on any thread (documents are rendered on several). */
-static const char *errstr(int e, char *buf, size_t n)
-{
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-    return strerror_r(e, buf, n);
-#else
-    if (strerror_r(e, buf, n) != 0)
-        snprintf(buf, n, "error %d", e);
-    return buf;
-#endif
-}
-
 /*
  * The temporary files being written, for atomic_remove_pending() to remove
  * from a signal handler: a fixed table of pointers, filled and emptied with
@@ -79,7 +67,7 @@ static int fail(atomic_file *f, int e, const char *verb, const char *tail, quire
     char eb[128];
 
     quire_err_at(err, QUIRE_EXIT_DELIVERY, f->path, 0, 0, "cannot %s %s%s: %s", verb,
-                 f->stream ? f->path : f->tmp, tail, errstr(e, eb, sizeof eb));
+                 f->stream ? f->path : f->tmp, tail, quire_strerror(e, eb, sizeof eb));
     atomic_abort(f);
     return -1;
 }
@@ -131,7 +119,7 @@ int atomic_open(atomic_file *f, const char *path, const char *tmp, unsigned mode
         if (f->fd < 0) {
             e = errno;
             return quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0, "cannot create %s: %s",
-                                tmp, errstr(e, eb, sizeof eb));
+                                tmp, quire_strerror(e, eb, sizeof eb));
         }
         f->tmp = xstrdup(tmp);
         pending_add(f->tmp);
@@ -151,7 +139,7 @@ int atomic_open(atomic_file *f, const char *path, const char *tmp, unsigned mode
             if (f->fd < 0) {
                 e = errno;
                 return quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0, "cannot open: %s",
-                                    errstr(e, eb, sizeof eb));
+                                    quire_strerror(e, eb, sizeof eb));
             }
             f->stream = 1;
             f->path = xstrdup(path);
@@ -187,7 +175,7 @@ int atomic_open(atomic_file *f, const char *path, const char *tmp, unsigned mode
             f->tmp = NULL;
             return quire_err_at(err, QUIRE_EXIT_DELIVERY, path, 0, 0,
                                 "cannot create a temporary file beside it: %s",
-                                errstr(e, eb, sizeof eb));
+                                quire_strerror(e, eb, sizeof eb));
         }
     }
     f->path = xstrdup(path);

@@ -70,3 +70,14 @@ char *quire_err_format(const quire_error *e, char *buf, size_t n)
         snprintf(buf, n, "%s: error: %s", e->file, e->msg);
     return buf;
 }
+
+const char *quire_strerror(int e, char *buf, size_t n)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(e, buf, n);
+#else
+    if (strerror_r(e, buf, n) != 0)
+        snprintf(buf, n, "error %d", e);
+    return buf;
+#endif
+}

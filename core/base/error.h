@@ -74,4 +74,8 @@ void quire_err_default_file(quire_error *err, const char *file);
  * that text is made. Writes at most n bytes (n > 0) into buf; returns buf. */
 char *quire_err_format(const quire_error *e, char *buf, size_t n);
 
+/* The text of errno value e (strerror), safe on any thread (documents are
+ * rendered on several): in buf (n bytes) or a constant string. */
+const char *quire_strerror(int e, char *buf, size_t n);
+
 #endif
