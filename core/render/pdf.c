@@ -1145,28 +1145,6 @@ static void draw_logo(render *r, const quire_doc *doc)
     r->y -= h * k + 24;
 }
 
-/* The height of the title block (draw_title_block) below its rule. */
-static double title_block_h(render *r, const quire_doc *doc)
-{
-    double h = 14 + 12 + 20, tpt = r->own_title_page ? TITLE_PT + 6 : TITLE_PT;
-    double tlh = r->own_title_page ? TITLE_LH + 7 : TITLE_LH;
-    size_t i;
-
-    if (doc->title && *doc->title)
-        h += lines_h(r, 1, tpt, tlh, r->content_w, doc->title);
-    if (doc->subtitle && *doc->subtitle)
-        h += 5 + lines_h(r, 0, SUBTITLE_PT, SUBTITLE_LH, r->content_w, doc->subtitle);
-    if (doc->period && *doc->period)
-        h += 9 + lines_h(r, 1, BODY_PT, BODY_LH, r->content_w, doc->period);
-    if (doc->objective && *doc->objective)
-        h += 18 + 4 + lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, doc->objective) + 26;
-    for (i = 0; i < doc->nnotes; i++)
-        h += (i ? 0 : 18 + 4 + 20) + lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, doc->notes[i]) + 6;
-    return h;
-}
-
-static double toc_h(const quire_doc *doc);
-
 /* The title, subtitle and period: their height from the rule down. */
 static double title_lines_h(render *r, const quire_doc *doc, double tpt, double tlh)
 {
@@ -1180,6 +1158,22 @@ static double title_lines_h(render *r, const quire_doc *doc, double tpt, double 
         h += 9 + lines_h(r, 1, BODY_PT, BODY_LH, r->content_w, doc->period);
     return h;
 }
+
+/* The height of the title block (draw_title_block) below its rule. */
+static double title_block_h(render *r, const quire_doc *doc)
+{
+    double h = title_lines_h(r, doc, r->own_title_page ? TITLE_PT + 6 : TITLE_PT,
+                             r->own_title_page ? TITLE_LH + 7 : TITLE_LH) + 20;
+    size_t i;
+
+    if (doc->objective && *doc->objective)
+        h += 18 + 4 + lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, doc->objective) + 26;
+    for (i = 0; i < doc->nnotes; i++)
+        h += (i ? 0 : 18 + 4 + 20) + lines_h(r, 0, BODY_PT, BODY_LH, r->content_w, doc->notes[i]) + 6;
+    return h;
+}
+
+static double toc_h(const quire_doc *doc);
 
 static void draw_title_block(render *r, const quire_doc *doc)
 {
@@ -1674,17 +1668,6 @@ static void build(render *r, const quire_doc *doc)
 
 /* ------------------------------------------------------------ output */
 
-static const char *errstr(int e, char *buf, size_t n)
-{
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-    return strerror_r(e, buf, n);
-#else
-    if (strerror_r(e, buf, n) != 0)
-        snprintf(buf, n, "error %d", e);
-    return buf;
-#endif
-}
-
 int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch,
                      quire_error *err)
 {
@@ -1713,7 +1696,7 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
             quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
         else if (r->err == HPDF_FILE_OPEN_ERROR)
             quire_err(err, r->code, "%s: %s", r->what,
-                      errstr((int)r->detail, eb, sizeof eb));
+                      quire_strerror((int)r->detail, eb, sizeof eb));
         else {
             const char *name = pdf_error_name((unsigned)r->err);
             quire_err(err, r->code, "%s (libharu error 0x%04X %s, detail %u)", r->what,
