@@ -265,6 +265,24 @@ static int set_tls(CURL *c, const deliver_target *t, const char *what, quire_err
     return 0;
 }
 
+/* A transfer for what (which its errors name), its TLS as t says: the
+ * handle, or NULL with err. */
+static CURL *transfer(const deliver_target *t, const char *what, quire_error *err)
+{
+    CURL *c;
+
+    curl_init_once();
+    if (!(c = curl_easy_init())) {
+        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot start a transfer");
+        return NULL;
+    }
+    if (set_tls(c, t, what, err)) {
+        curl_easy_cleanup(c);
+        return NULL;
+    }
+    return c;
+}
+
 /* What went wrong with a transfer, in words: the TLS cases say what to do. */
 static void transfer_error(strbuf *b, CURLcode res, const char *errbuf, const deliver_target *t)
 {
@@ -646,16 +664,10 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
         free(user);
         return -1;
     }
-    curl_init_once();
     server = url_shown(t->smtp_url);
     what = xasprintf("email to %s via %s", to, server);
     free(server);
-    c = curl_easy_init();
-    if (!c) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot start a transfer");
-        goto done;
-    }
-    if (set_tls(c, t, what, err))
+    if (!(c = transfer(t, what, err)))
         goto done;
     u.p = msg->s;
     u.left = msg->len;
@@ -912,16 +924,10 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
         free(token);
     }
     hdr = curl_slist_append(hdr, "Expect:");
-    curl_init_once();
     url = url_shown(j->recipient);
     what = xasprintf("webhook %s", url);
     free(url);
-    c = curl_easy_init();
-    if (!c) {
-        quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot start a transfer");
-        goto done;
-    }
-    if (set_tls(c, t, what, err))
+    if (!(c = transfer(t, what, err)))
         goto done;
     curl_easy_setopt(c, CURLOPT_URL, j->recipient);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
