@@ -404,10 +404,12 @@ static void compare_name(char *buf, size_t n, const spec *s, spec_compare c)
     }
 }
 
-/* The group's name as targets: name it ("All" for all customers). */
-static double group_target(const model *m, const grouping *gr, size_t k, int g)
+/* KPI k's target for group g (named as targets: name it, "All" for all
+ * customers) in report period rp, or NAN. */
+static double group_target(const model *m, const grouping *gr, size_t k, int g, int rp)
 {
-    return spec_kpi_target(m->kpis[k].spec, g == gr->nseg ? "All" : gr->names[g]);
+    return spec_kpi_target(m->kpis[k].spec, g == gr->nseg ? "All" : gr->names[g],
+                           m->s->month_from + rp);
 }
 
 /* Comparison c of KPI k (group g, report period rp): the value it compares
@@ -419,7 +421,7 @@ static double compare_value(const model *m, const grouping *gr, size_t k, spec_c
     case SPEC_CMP_PREVIOUS:
         return rp > 0 ? model_kpi(m, gr, k, rp - 1, g) : NAN;
     case SPEC_CMP_TARGET:
-        return group_target(m, gr, k, g);
+        return group_target(m, gr, k, g, rp);
     default:
         return model_kpi_compare(m, gr, k, c, rp, g);
     }
@@ -469,8 +471,13 @@ static int compare_text(char *buf, size_t n, const model *m, size_t k, spec_comp
         return tone_of(kd, d);
     }
     case SPEC_CMP_TARGET:
+        if (isnan(then)) {
+            /* none for this period or group: never "0 % of target" */
+            snprintf(buf, n, "%s", shorter ? QUIRE_NO_VALUE : "no target");
+            return 0;
+        }
         quire_format_value(b, sizeof b, then, kd->unit, kd->decimals);
-        if (isnan(then) || isnan(now) || then == 0) {
+        if (isnan(now) || then == 0) {
             snprintf(buf, n, shorter ? "%s" : "target %s: no data", shorter ? QUIRE_NO_VALUE : b);
             return 0;
         }
