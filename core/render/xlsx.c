@@ -394,6 +394,20 @@ static void chart_sheet(book *b, const doc_chart *ch)
             widen(&w[ch->nseries + 1], g);
         }
     }
+    /* the targets drawn (reference: target), a column each after the series */
+    for (s = 0; s < ch->ntlines && ch->nseries + s + 2 < LXW_COL_MAX; s++) {
+        lxw_col_t col = (lxw_col_t)(ch->nseries + s + 1 + (ch->cat_group ? 1 : 0));
+        const char *name = ch->tline_labels && ch->tline_labels[s] ? ch->tline_labels[s] : "Target";
+
+        worksheet_write_string(ws, 0, col, name, b->bold);
+        worksheet_set_column(ws, col, col, 14 > strlen(name) + 2 ? 14 : (double)strlen(name) + 2,
+                             NULL);
+        for (i = 0; i < ch->ncats && i + 1 < LXW_ROW_MAX; i++) {
+            double v = ch->tline_values[s * ch->ncats + i];
+            if (isfinite(v))
+                worksheet_write_number(ws, (lxw_row_t)(i + 1), col, v, f);
+        }
+    }
     if (ch->cat_group && ch->nseries + 1 < LXW_COL_MAX) {
         worksheet_write_string(ws, 0, (lxw_col_t)(ch->nseries + 1), "Segment", b->bold);
         widen(&w[ch->nseries + 1], "Segment");
