@@ -813,6 +813,8 @@ static void draw_targets(canvas *cv, const doc_chart *c, const plot *p, double s
     char val[64], text[200];
     size_t l, i;
 
+    if (!c->ntlines)
+        return;
     canvas_line_width(cv, 1.2);
     canvas_dash(cv, 4, 2);
     for (l = 0; l < c->ntlines; l++) {
