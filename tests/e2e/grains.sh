@@ -255,4 +255,29 @@ if problems:
     sys.exit(1)
 PY
 [ $? -eq 0 ] && ok
+# The stock insights speak of the report's periods: weeks, quarters, years.
+python3 - "$T" <<'PY' || bad "the insights' words do not follow the grain (above)"
+import re, sys
+t = sys.argv[1]
+problems = []
+for name, grain, n in [("w", "week", 8), ("q", "quarter", 8), ("y", "year", 3)]:
+    text = open(f"{t}/{name}.txt").read()
+    words = " ".join(text.split("In words", 1)[-1].split())
+    # seasons are read from calendar months, which the sentence says
+    left = words.replace("calendar months", "")
+    for m in re.findall(r"[^.]*\bmonths?\b[^.]*", left, flags=re.I):
+        problems.append(f"{name}: speaks of months: {m.strip()!r}")
+    for want in [f"The report covers {n} {grain}s (", f"{grain.capitalize()} to {grain}, ",
+                 f"segment-{grain}s", f"was the highest in "]:
+        if want not in words:
+            problems.append(f"{name}: no {want!r}")
+    if not re.search(rf"(rising|falling) every {grain}\b|of {n - 1} {grain}s\b", words):
+        problems.append(f"{name}: the trend's path is not counted in {grain}s")
+    if not re.search(rf"highest in (all {n}|\d+ of {n}) {grain}s\b|both {grain}s", words):
+        problems.append(f"{name}: the leader's record is not counted in {grain}s")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+PY
+[ $? -eq 0 ] && ok
 done_checks grains
