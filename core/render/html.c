@@ -58,6 +58,7 @@ static const char css[] =
     ".tile .value{font-size:1.55rem;font-weight:bold;line-height:1.3}\n"
     ".tile .change{font-size:.82rem;font-weight:bold;color:var(--muted)}\n"
     ".tile .change.good{color:var(--good)}.tile .change.bad{color:var(--bad)}\n"
+    ".tile .change.more{font-weight:normal}\n"
     ".tile .caption{font-size:.72rem;color:var(--faint)}\n"
     ".charts{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}\n"
     "figure.chart{margin:0;flex:1 1 100%;border:1px solid var(--rule);padding:.8rem;"
@@ -246,12 +247,20 @@ static void draw_tiles(html *h, const doc_block *b)
         const doc_tile *t = &b->tiles[i];
         char vbuf[64], cbuf[96];
         int good = tile_change(t, cbuf, sizeof cbuf);
+        size_t l;
 
         quire_format_value(vbuf, sizeof vbuf, t->value, t->unit, t->decimals);
         put(h, "<div class=\"tile\">");
         elem(h, "div", "label", t->label ? t->label : "");
         elem(h, "div", "value", vbuf);
-        elem(h, "div", good > 0 ? "change good" : good < 0 ? "change bad" : "change", cbuf);
+        if (!t->no_change)
+            elem(h, "div", good > 0 ? "change good" : good < 0 ? "change bad" : "change", cbuf);
+        /* the comparisons under the change, as the PDF's tile shows them */
+        for (l = 0; l < t->nlines; l++)
+            elem(h, "div", t->lines[l].tone > 0   ? "change more good"
+                           : t->lines[l].tone < 0 ? "change more bad"
+                                                  : "change more",
+                 t->lines[l].text);
         if (nonempty(t->caption))
             elem(h, "div", "caption", t->caption);
         put(h, "</div>\n");

@@ -423,7 +423,7 @@ static void summary_sheet(book *b, const quire_doc *doc)
     lxw_worksheet *ws = add_sheet(b, "Summary", "Summary");
     lxw_row_t row = 0;
     size_t i, j, k;
-    double w[5] = {14, 14, 14, 16, 30};
+    double w[6] = {14, 14, 14, 16, 30, 16};
 
     worksheet_write_string(ws, row++, 0, doc->title ? doc->title : "Report", b->title);
     if (doc->subtitle && *doc->subtitle)
@@ -442,6 +442,7 @@ static void summary_sheet(book *b, const quire_doc *doc)
     worksheet_write_string(ws, row, 2, "Previous", b->bold);
     worksheet_write_string(ws, row, 3, "Section", b->bold);
     worksheet_write_string(ws, row, 4, "Caption", b->bold);
+    worksheet_write_string(ws, row, 5, "Comparisons", b->bold);
     worksheet_freeze_panes(ws, row + 1, 0);
     row++;
     for (i = 0; i < doc->nsections; i++) {
@@ -467,10 +468,20 @@ static void summary_sheet(book *b, const quire_doc *doc)
                 if (t->caption)
                     worksheet_write_string(ws, row, 4, t->caption, NULL);
                 widen(&w[4], t->caption);
+                if (t->nlines) {
+                    /* the tile's comparisons as its lines say them ("no target") */
+                    strbuf cmp = {0};
+                    size_t l;
+                    for (l = 0; l < t->nlines; l++)
+                        sb_printf(&cmp, "%s%s", l ? "; " : "", t->lines[l].text);
+                    worksheet_write_string(ws, row, 5, cmp.s, NULL);
+                    widen(&w[5], cmp.s);
+                    sb_free(&cmp);
+                }
             }
         }
     }
-    set_widths(ws, w, 5);
+    set_widths(ws, w, 6);
 }
 
 /* ------------------------------------------------------------ workbook */

@@ -26,6 +26,10 @@ for n in 01 02 03; do attached "$T/t.pdf" chart-$n "$T/chart$n.csv"; done
 mkdir -p "$T/x" && (cd "$T/x" && unzip -q ../t.xlsx) || bad "the workbook does not unzip"
 contains "$T/t.html" "Target VIP \$520,000"
 contains "$T/t.html" "stroke-dasharray"
+# the tiles' comparisons in the HTML page and the workbook's summary, as in the PDF
+[ "$(grep -o 'class="change more">no target<' "$T/t.html" | wc -l)" -eq 2 ] && ok ||
+    bad "the HTML tiles do not say \"no target\" twice"
+contains "$T/x/xl/sharedStrings.xml" "no target"
 
 python3 - "$DATA" "$T" "$F/targets.csv" <<'PY' || bad "targets differ from their computation (above)"
 import csv, datetime, glob, math, re, sys
