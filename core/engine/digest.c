@@ -103,6 +103,8 @@ input_digests *digests_start(const spec *s, plugin_registry *reg)
             add(d, xstrdup(s->segmentations[i].rule));
     for (i = 0; i < s->nkpis; i++)
         add(d, xstrdup(s->kpis[i].script));
+    if (s->targets_file)
+        add(d, xstrdup(s->targets_file));
     /* Quire's Lua library, which every script may call (when it is missing,
      * the run stops before the manifest is written). */
     {

@@ -803,6 +803,66 @@ static void draw_references(canvas *cv, const doc_chart *c, const plot *p)
     }
 }
 
+/* The targets (reference: target) as dashed step lines, a level across
+ * each category's slot, joined where the next has one too; over bars, a
+ * dash across each bar at its own target. A single line is labelled at its
+ * right end like a reference line ("Target $250.00"). */
+static void draw_targets(canvas *cv, const doc_chart *c, const plot *p, double slot)
+{
+    canvas_font st = {1, TICK_SIZE, PDF_INK};
+    char val[64], text[200];
+    size_t l, i;
+
+    if (!c->ntlines)
+        return;
+    canvas_line_width(cv, 1.2);
+    canvas_dash(cv, 4, 2);
+    for (l = 0; l < c->ntlines; l++) {
+        const double *t = c->tline_values + l * c->ncats;
+        quire_rgb col = c->tline_colors ? c->tline_colors[l] : PDF_INK;
+
+        canvas_stroke_color(cv, col);
+        if (c->kind == DOC_CHART_BAR) {
+            double group = slot * 0.8, bw = group / (double)c->nseries;
+            for (i = 0; i < c->ncats; i++) {
+                double bx = p->left + slot * ((double)i + 0.5) - group / 2 + bw * (double)l;
+                if (!isfinite(t[i]))
+                    continue;
+                canvas_move_to(cv, bx - 1, ymap(p, t[i]));
+                canvas_line_to(cv, bx + bw + 1, ymap(p, t[i]));
+            }
+            canvas_stroke(cv);
+            continue;
+        }
+        for (i = 0; i < c->ncats; i++) {
+            double x0 = p->left + slot * (double)i, yy;
+            if (!isfinite(t[i]))
+                continue;
+            yy = ymap(p, t[i]);
+            if (i > 0 && isfinite(t[i - 1]))
+                canvas_line_to(cv, x0, yy); /* the step from the level before */
+            else
+                canvas_move_to(cv, x0, yy);
+            canvas_line_to(cv, x0 + slot, yy);
+        }
+        canvas_stroke(cv);
+    }
+    canvas_dash(cv, 0, 0);
+    if (c->ntlines == 1 && c->kind != DOC_CHART_BAR) {
+        const double *t = c->tline_values;
+        size_t last = c->ncats;
+        while (last > 0 && !isfinite(t[last - 1]))
+            last--;
+        if (last > 0) {
+            quire_format_value(val, sizeof val, t[last - 1], c->unit, c->decimals);
+            snprintf(text, sizeof text, "%s %s", c->tline_labels && c->tline_labels[0]
+                                                     ? c->tline_labels[0] : "Target", val);
+            canvas_text_fit(cv, &st, p->right - 2, ymap(p, t[last - 1]) + 2.5, CANVAS_RIGHT,
+                            p->right - p->left, text, strlen(text));
+        }
+    }
+}
+
 /* Stacked areas over the categories (months): each series from the top of
  * the ones before it, a hairline of white between them; a negative value
  * counts as zero. */
@@ -1625,6 +1685,11 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
                 lo = fmin(lo, c->ref_values[r]);
                 hi = fmax(hi, c->ref_values[r]);
             }
+        for (r = 0; r < c->ntlines * c->ncats; r++)
+            if (isfinite(c->tline_values[r])) {
+                lo = fmin(lo, c->tline_values[r]);
+                hi = fmax(hi, c->tline_values[r]);
+            }
     }
     axis_ticks(c, lo, hi, &p.t);
     if (c->kind == DOC_CHART_HBAR) {
@@ -1715,6 +1780,7 @@ void chart_draw(canvas *cv, const doc_chart *c, double x, double y, double w, do
     }
 
     draw_references(cv, c, &p);
+    draw_targets(cv, c, &p, slot);
 
     /* Category labels, axis titles, legend. */
     if (grouped) {

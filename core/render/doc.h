@@ -94,6 +94,13 @@ typedef struct doc_chart {
     size_t npoints;
     const double *point_values;
     const int *point_cat;
+    /* LINE, AREA, STACKED: targets as dashed step lines, ntlines of ncats
+     * values each (NAN: no target there), in tline_colors (NULL: ink) with
+     * labels; BAR: ntlines == nseries, a dash over each bar at its target. */
+    size_t ntlines;
+    const double *tline_values;
+    const quire_rgb *tline_colors;
+    const char *const *tline_labels;
 } doc_chart;
 
 /* A line of a tile under its change: a comparison in words ("vs 2010-W05

@@ -175,6 +175,16 @@ static void chart_file(report *r, const doc_chart *c)
             csv_num(&b, c->values[si * c->ncats + ci]);
             sb_puts(&b, "\n");
         }
+    /* the targets drawn (reference: target), as series of their own */
+    for (si = 0; si < c->ntlines; si++)
+        for (ci = 0; ci < c->ncats; ci++) {
+            csv_label(r, &b, c->cats[ci]);
+            sb_puts(&b, ",");
+            csv_label(r, &b, c->tline_labels[si]);
+            sb_puts(&b, ",");
+            csv_num(&b, c->tline_values[si * c->ncats + ci]);
+            sb_puts(&b, "\n");
+        }
     slug(sl, sizeof sl, c->title);
     add_file(r, xasprintf("chart-%02d-%s.csv", ++r->ncharts, sl), c->title, "text/csv", &b);
 }
@@ -201,6 +211,82 @@ static void month_axis(const report *r, const model *m, doc_chart *c)
 }
 
 static void build_dist_chart(report *r, const model *m, const spec_block *sb, doc_chart *c);
+
+static double group_target(const model *m, const grouping *gr, size_t k, int g, int rp);
+
+/* reference: target: the KPI's targets as dashed lines. A line chart draws
+ * one line when every segment has the same targets (in ink, "Target"),
+ * else a line per segment that has one, in its colour; stacked bars and
+ * areas, whose tops are all customers, the target of All; bars, a dash
+ * over each bar at its segment's target in its month. */
+static void chart_targets(report *r, const model *m, const grouping *gr, int k, doc_chart *c)
+{
+    const int np = m->nreport, nseg = gr->nseg;
+    double *t = keep(r, xcalloc(((size_t)nseg + 1) * (size_t)np + 1, sizeof *t));
+    const char **labels = keep(r, xcalloc((size_t)nseg + 1, sizeof *labels));
+    quire_rgb *colors = keep(r, xcalloc((size_t)nseg + 1, sizeof *colors));
+    size_t n = 0;
+    int g, rp, same = 1, any;
+
+    switch (c->kind) {
+    case DOC_CHART_LINE:
+        for (g = 0; g < nseg; g++)
+            for (rp = 0; rp < np; rp++) {
+                double a = group_target(m, gr, (size_t)k, g, rp);
+                double b = group_target(m, gr, (size_t)k, 0, rp);
+                if (!(a == b || (isnan(a) && isnan(b))))
+                    same = 0;
+            }
+        for (g = 0; g < (same ? 1 : nseg); g++) {
+            for (any = 0, rp = 0; rp < np; rp++)
+                if (!isnan(t[n * (size_t)np + (size_t)rp] =
+                               group_target(m, gr, (size_t)k, g, rp)))
+                    any = 1;
+            if (!any)
+                continue;
+            labels[n] = same ? "Target" : keep(r, xasprintf("Target %s", gr->names[g]));
+            colors[n] = same ? (quire_rgb){0.13, 0.13, 0.13} : gr->colors[g];
+            n++;
+        }
+        break;
+    case DOC_CHART_AREA:
+    case DOC_CHART_STACKED:
+        for (any = 0, rp = 0; rp < np; rp++)
+            if (!isnan(t[rp] = group_target(m, gr, (size_t)k, nseg, rp)))
+                any = 1;
+        if (any) {
+            labels[0] = "Target (all customers)";
+            colors[0] = (quire_rgb){0.13, 0.13, 0.13};
+            n = 1;
+        }
+        break;
+    case DOC_CHART_BAR:
+        /* series are the months, categories the segments */
+        t = keep(r, xcalloc((size_t)np * (size_t)nseg + 1, sizeof *t));
+        labels = keep(r, xcalloc((size_t)np + 1, sizeof *labels));
+        colors = keep(r, xcalloc((size_t)np + 1, sizeof *colors));
+        for (any = 0, rp = 0; rp < np; rp++)
+            for (g = 0; g < nseg; g++)
+                if (!isnan(t[(size_t)rp * (size_t)nseg + (size_t)g] =
+                               group_target(m, gr, (size_t)k, g, rp)))
+                    any = 1;
+        for (rp = 0; any && rp < np; rp++) {
+            labels[rp] = keep(r, xasprintf("Target %s", r->month_labels[rp]));
+            colors[rp] = (quire_rgb){0.13, 0.13, 0.13};
+        }
+        n = any ? (size_t)np : 0;
+        break;
+    default:
+        break;
+    }
+    if (!c->subtitle && (n > 1 || c->kind == DOC_CHART_BAR) && n)
+        c->subtitle = c->kind == DOC_CHART_BAR ? "Dashes: each bar's target"
+                                               : "Dashed lines: each segment's target";
+    c->ntlines = n;
+    c->tline_values = t;
+    c->tline_colors = colors;
+    c->tline_labels = labels;
+}
 
 static void build_chart(report *r, const model *m, const spec_block *sb, doc_chart *c)
 {
@@ -377,6 +463,8 @@ static void build_chart(report *r, const model *m, const spec_block *sb, doc_cha
         break; /* charts of a value per customer: build_dist_chart */
     }
     c->values = v;
+    if (sb->ref_target && k >= 0)
+        chart_targets(r, m, gr, k, c);
     chart_file(r, c);
 }
 
@@ -404,10 +492,12 @@ static void compare_name(char *buf, size_t n, const spec *s, spec_compare c)
     }
 }
 
-/* The group's name as targets: name it ("All" for all customers). */
-static double group_target(const model *m, const grouping *gr, size_t k, int g)
+/* KPI k's target for group g (named as targets: name it, "All" for all
+ * customers) in report period rp, or NAN. */
+static double group_target(const model *m, const grouping *gr, size_t k, int g, int rp)
 {
-    return spec_kpi_target(m->kpis[k].spec, g == gr->nseg ? "All" : gr->names[g]);
+    return spec_kpi_target(m->kpis[k].spec, g == gr->nseg ? "All" : gr->names[g],
+                           m->s->month_from + rp);
 }
 
 /* Comparison c of KPI k (group g, report period rp): the value it compares
@@ -419,7 +509,7 @@ static double compare_value(const model *m, const grouping *gr, size_t k, spec_c
     case SPEC_CMP_PREVIOUS:
         return rp > 0 ? model_kpi(m, gr, k, rp - 1, g) : NAN;
     case SPEC_CMP_TARGET:
-        return group_target(m, gr, k, g);
+        return group_target(m, gr, k, g, rp);
     default:
         return model_kpi_compare(m, gr, k, c, rp, g);
     }
@@ -469,8 +559,13 @@ static int compare_text(char *buf, size_t n, const model *m, size_t k, spec_comp
         return tone_of(kd, d);
     }
     case SPEC_CMP_TARGET:
+        if (isnan(then)) {
+            /* none for this period or group: never "0 % of target" */
+            snprintf(buf, n, "%s", shorter ? QUIRE_NO_VALUE : "no target");
+            return 0;
+        }
         quire_format_value(b, sizeof b, then, kd->unit, kd->decimals);
-        if (isnan(then) || isnan(now) || then == 0) {
+        if (isnan(now) || then == 0) {
             snprintf(buf, n, shorter ? "%s" : "target %s: no data", shorter ? QUIRE_NO_VALUE : b);
             return 0;
         }

@@ -394,6 +394,20 @@ static void chart_sheet(book *b, const doc_chart *ch)
             widen(&w[ch->nseries + 1], g);
         }
     }
+    /* the targets drawn (reference: target), a column each after the series */
+    for (s = 0; s < ch->ntlines && ch->nseries + s + 2 < LXW_COL_MAX; s++) {
+        lxw_col_t col = (lxw_col_t)(ch->nseries + s + 1 + (ch->cat_group ? 1 : 0));
+        const char *name = ch->tline_labels && ch->tline_labels[s] ? ch->tline_labels[s] : "Target";
+
+        worksheet_write_string(ws, 0, col, name, b->bold);
+        worksheet_set_column(ws, col, col, 14 > strlen(name) + 2 ? 14 : (double)strlen(name) + 2,
+                             NULL);
+        for (i = 0; i < ch->ncats && i + 1 < LXW_ROW_MAX; i++) {
+            double v = ch->tline_values[s * ch->ncats + i];
+            if (isfinite(v))
+                worksheet_write_number(ws, (lxw_row_t)(i + 1), col, v, f);
+        }
+    }
     if (ch->cat_group && ch->nseries + 1 < LXW_COL_MAX) {
         worksheet_write_string(ws, 0, (lxw_col_t)(ch->nseries + 1), "Segment", b->bold);
         widen(&w[ch->nseries + 1], "Segment");
@@ -409,7 +423,7 @@ static void summary_sheet(book *b, const quire_doc *doc)
     lxw_worksheet *ws = add_sheet(b, "Summary", "Summary");
     lxw_row_t row = 0;
     size_t i, j, k;
-    double w[5] = {14, 14, 14, 16, 30};
+    double w[6] = {14, 14, 14, 16, 30, 16};
 
     worksheet_write_string(ws, row++, 0, doc->title ? doc->title : "Report", b->title);
     if (doc->subtitle && *doc->subtitle)
@@ -428,6 +442,7 @@ static void summary_sheet(book *b, const quire_doc *doc)
     worksheet_write_string(ws, row, 2, "Previous", b->bold);
     worksheet_write_string(ws, row, 3, "Section", b->bold);
     worksheet_write_string(ws, row, 4, "Caption", b->bold);
+    worksheet_write_string(ws, row, 5, "Comparisons", b->bold);
     worksheet_freeze_panes(ws, row + 1, 0);
     row++;
     for (i = 0; i < doc->nsections; i++) {
@@ -453,10 +468,20 @@ static void summary_sheet(book *b, const quire_doc *doc)
                 if (t->caption)
                     worksheet_write_string(ws, row, 4, t->caption, NULL);
                 widen(&w[4], t->caption);
+                if (t->nlines) {
+                    /* the tile's comparisons as its lines say them ("no target") */
+                    strbuf cmp = {0};
+                    size_t l;
+                    for (l = 0; l < t->nlines; l++)
+                        sb_printf(&cmp, "%s%s", l ? "; " : "", t->lines[l].text);
+                    worksheet_write_string(ws, row, 5, cmp.s, NULL);
+                    widen(&w[5], cmp.s);
+                    sb_free(&cmp);
+                }
             }
         }
     }
-    set_widths(ws, w, 5);
+    set_widths(ws, w, 6);
 }
 
 /* ------------------------------------------------------------ workbook */

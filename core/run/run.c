@@ -154,6 +154,10 @@ static int data_root_check(spec *s, const char *root_in, char **root, quire_erro
                 OUTSIDE(b->insights[k].script, b->insights[k].pos);
         }
 #undef OUTSIDE
+    if (s->targets_file && !path_within(*root, s->targets_file))
+        return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, s->targets_pos.line,
+                            s->targets_pos.col, "targets file %s is outside the data root %s",
+                            s->targets_file, *root);
     return 0;
 }
 
@@ -229,7 +233,7 @@ int run_report(const run_opts *o, quire_error *err)
      * set before any thread starts. */
     if (s)
         before = quire_locale_use(s->locale);
-    if (!s || data_root_check(s, o->data_root, &root, err) ||
+    if (!s || data_root_check(s, o->data_root, &root, err) || spec_read_targets(s, err) ||
         outputs_inside(root, out, fmts, err) ||
         (o->export_dir && output_inside(root, "export folder", o->export_dir, err)))
         goto done;
@@ -415,7 +419,7 @@ int run_validate(const run_opts *o, quire_error *err)
 
     if (!s)
         return -1;
-    if (data_root_check(s, o->data_root, &root, err))
+    if (data_root_check(s, o->data_root, &root, err) || spec_read_targets(s, err))
         goto done;
     for (i = 0; i < s->nsources; i++) {
         source *so = source_open(s, &s->sources[i], &reg, NULL, err);

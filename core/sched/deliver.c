@@ -75,6 +75,21 @@ static int month_in(const char *value)
     return parse_month(value);
 }
 
+/* The day of "YYYY-MM-DD", or of "YYYY-MM" its first (last: its last) day;
+ * -1 when neither. */
+static int32_t day_in(const char *value, int last)
+{
+    int32_t days;
+    int m;
+
+    if (parse_date(value, &days) == 0)
+        return days;
+    if ((m = parse_month(value)) < 0)
+        return -1;
+    return last ? days_from_civil(m / 12, m % 12 + 1, days_in_month(m / 12, m % 12 + 1))
+                : days_from_civil(m / 12, m % 12 + 1, 1);
+}
+
 /* {from:FORMAT}, {to:FORMAT} (date.h's formats) and {period:name} at p, in
  * words into out; the length of the braces, or 0 when p holds none of them
  * (schedule.c checked the templates). */
@@ -92,6 +107,13 @@ static size_t formatted(const char *p, const deliver_job *j, char *out, size_t n
         return (size_t)(end - p) + 1;
     if (strncmp(p, "{to:", 4) == 0 && format_value_as(out, n, j->to, fmt, len) == 0)
         return (size_t)(end - p) + 1;
+    if (strncmp(p, "{period:name}", 13) == 0 && j->grain.kind != GRAIN_MONTH &&
+        day_in(j->from, 0) >= 0 && day_in(j->to, 1) >= 0) {
+        /* the report's periods: "2024-W17", "Q4 FY2023/24", "2021-W01 \u2013 2021-W08" */
+        grain_period_name(out, n, j->grain, grain_period(j->grain, day_in(j->from, 0)),
+                          grain_period(j->grain, day_in(j->to, 1)));
+        return 13;
+    }
     if (strncmp(p, "{period:name}", 13) == 0 && month_in(j->from) >= 0 && month_in(j->to) >= 0) {
         format_period_name(out, n, month_in(j->from), month_in(j->to));
         return 13;

@@ -21,6 +21,7 @@ typedef struct deliver_job {
     const char *report;      /* its name */
     const char *period;      /* "2024-04" */
     const char *from, *to;   /* the period's parameters */
+    grain grain;             /* the spec's: {period:name} names its periods */
     const char *scheduled;   /* the fire time, ISO 8601 */
     const char *date;        /* the fire date, YYYY-MM-DD */
     long long run_id;

@@ -653,6 +653,7 @@ static int deliver_run(state *st, const schedule *s, const run_row *r, const cha
         j.period = r->period;
         j.from = r->from;
         j.to = r->to;
+        j.grain = s->grain;
         j.scheduled = when;
         j.date = date;
         j.run_id = r->id;
@@ -1011,7 +1012,18 @@ static int first_fire_of(const schedule *s, const char *label, cron_fire *out)
     time_t t;
     period p;
 
-    if (sscanf(label, "%4d-Q%1d%n", &y, &q, &n) == 2 && !label[n] && q >= 1 && q <= 4)
+    grain g = s->grain;
+    int per = -1;
+
+    /* quarters and years of the spec's fiscal year ("FY2023/24-Q4"), ISO weeks */
+    g.kind = s->period == PERIOD_PREVIOUS_QUARTER ? GRAIN_QUARTER
+             : s->period == PERIOD_PREVIOUS_YEAR  ? GRAIN_YEAR
+             : s->period == PERIOD_PREVIOUS_WEEK || s->period == PERIOD_CURRENT_WEEK
+                 ? GRAIN_WEEK
+                 : GRAIN_MONTH;
+    if (g.kind != GRAIN_MONTH && (per = grain_parse_key(g, label)) >= 0)
+        civil_from_days(grain_first_day(g, per), &y, &m, &d);
+    else if (sscanf(label, "%4d-Q%1d%n", &y, &q, &n) == 2 && !label[n] && q >= 1 && q <= 4)
         m = 3 * q - 2;
     else if (!(sscanf(label, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !label[n]) &&
              !(sscanf(label, "%4d-%2d%n", &y, &m, &n) == 2 && !label[n]) &&

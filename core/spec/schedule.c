@@ -559,7 +559,8 @@ static const char *const sched_keys[] = {"name",     "cron",         "tz",
                                          "on_failure"};
 
 static const char *const period_names[] = {"previous_month", "current_month", "previous_quarter",
-                                           "previous_year",  "previous_day",  "current_day"};
+                                           "previous_year",  "previous_day",  "current_day",
+                                           "previous_week",  "current_week"};
 
 static int period_param(ctx *c, node *at, const char *name, int *is_date)
 {
@@ -642,17 +643,19 @@ static int load_schedule(ctx *c, node *m)
     if (tz_check(s->tz, &cerr))
         return fail(c, n, "tz: %s", cerr.msg);
     if ((n = get(c, m, "period")) != NULL) {
-        if (choice(c, n, "period", period_names, 6, &k))
+        if (choice(c, n, "period", period_names, 8, &k))
             return -1;
         s->period = (period_kind)k;
     }
+    s->grain = c->sp->grain;
     s->show = 1;
     if ((n = get(c, m, "show")) != NULL) {
-        if (to_long(c, n, "show (months)", 1, 120, &v))
+        if (to_long(c, n, "show (periods)", 1, 120, &v))
             return -1;
         if (s->period == PERIOD_PREVIOUS_DAY || s->period == PERIOD_CURRENT_DAY)
-            return fail(c, n, "show counts months: it goes with a monthly, quarterly or yearly "
-                              "period, not a day");
+            return fail(c, n, "show counts the report's periods (%ss): it goes with a weekly, "
+                              "monthly, quarterly or yearly period, not a day",
+                        grain_name(s->grain));
         s->show = (int)v;
     }
     s->from_param = xstrdup("from");
@@ -670,6 +673,12 @@ static int load_schedule(ctx *c, node *m)
     if (period_param(c, n ? n : m, s->from_param, &s->from_is_date) ||
         period_param(c, n ? n : m, s->to_param, &s->to_is_date))
         return -1;
+    if ((s->period == PERIOD_PREVIOUS_WEEK || s->period == PERIOD_CURRENT_WEEK ||
+         (s->grain.kind == GRAIN_WEEK && s->show > 1)) &&
+        (!s->from_is_date || !s->to_is_date))
+        return fail(c, get(c, m, "period") ? get(c, m, "period") : m,
+                    "a week is given to the spec as dates: parameters \"%s\" and \"%s\" must be "
+                    "of type date", s->from_param, s->to_param);
     s->catch_up = CATCH_LATEST;
     if ((n = get(c, m, "catch_up")) != NULL) {
         static const char *const cu[] = {"skip", "latest", "all"};
@@ -789,6 +798,7 @@ void schedule_period(const schedule *s, int64_t wall, period *p)
 {
     int y, mo, d, h, mi, sec, q;
     int32_t first, last, today;
+    grain g;
 
     wall_split(wall, &y, &mo, &d, &h, &mi, &sec);
     today = days_from_civil(y, mo, d);
@@ -799,17 +809,23 @@ void schedule_period(const schedule *s, int64_t wall, period *p)
         snprintf(p->label, sizeof p->label, "%04d-%02d", y, mo);
         break;
     case PERIOD_PREVIOUS_QUARTER:
-        q = (mo - 1) / 3; /* this quarter, 0-3 */
-        if (q == 0)
-            q = 4, y--;
-        first = days_from_civil(y, q * 3 - 2, 1);
-        last = days_from_civil(y, q * 3, days_in_month(y, q * 3));
-        snprintf(p->label, sizeof p->label, "%04d-Q%d", y, q);
-        break;
     case PERIOD_PREVIOUS_YEAR:
-        first = days_from_civil(y - 1, 1, 1);
-        last = days_from_civil(y - 1, 12, 31);
-        snprintf(p->label, sizeof p->label, "%04d", y - 1);
+        /* in the spec's fiscal year: "2024-Q1", or "FY2023/24-Q4" from April */
+        g.kind = s->period == PERIOD_PREVIOUS_QUARTER ? GRAIN_QUARTER : GRAIN_YEAR;
+        g.fy_start = s->grain.fy_start;
+        q = grain_period(g, today) - 1;
+        first = grain_first_day(g, q);
+        last = grain_last_day(g, q);
+        grain_key(p->label, sizeof p->label, g, q);
+        break;
+    case PERIOD_PREVIOUS_WEEK:
+    case PERIOD_CURRENT_WEEK:
+        g.kind = GRAIN_WEEK;
+        g.fy_start = s->grain.fy_start;
+        q = grain_period(g, today) - (s->period == PERIOD_PREVIOUS_WEEK);
+        first = grain_first_day(g, q);
+        last = grain_last_day(g, q);
+        grain_key(p->label, sizeof p->label, g, q);
         break;
     case PERIOD_PREVIOUS_DAY:
     case PERIOD_CURRENT_DAY:
@@ -823,11 +839,11 @@ void schedule_period(const schedule *s, int64_t wall, period *p)
         last = days_from_civil(y, mo, days_in_month(y, mo));
         snprintf(p->label, sizeof p->label, "%04d-%02d", y, mo);
     }
-    /* The months shown end with the period's last; they start earlier than
-     * the period when show asks for more months than it has. */
+    /* The periods shown (of the spec's grain) end with the one holding the
+     * period's last day; they start earlier than the period when show asks
+     * for more than it holds. */
     if (s->show > 1) {
-        int lm = month_of_days(last) - (s->show - 1);
-        int32_t shown = days_from_civil(lm / 12, lm % 12 + 1, 1);
+        int32_t shown = grain_first_day(s->grain, grain_period(s->grain, last) - (s->show - 1));
         if (shown < first)
             first = shown;
     }

@@ -35,7 +35,9 @@ typedef enum period_kind {
     PERIOD_PREVIOUS_QUARTER,
     PERIOD_PREVIOUS_YEAR,
     PERIOD_PREVIOUS_DAY,
-    PERIOD_CURRENT_DAY
+    PERIOD_CURRENT_DAY,
+    PERIOD_PREVIOUS_WEEK,    /* ISO weeks, Monday to Sunday */
+    PERIOD_CURRENT_WEEK
 } period_kind;
 
 typedef enum deliver_kind { DELIVER_FOLDER = 0, DELIVER_EMAIL, DELIVER_WEBHOOK } deliver_kind;
@@ -66,8 +68,11 @@ struct schedule {
     int from_is_date, to_is_date; /* date (YYYY-MM-DD) rather than month params */
     catch_up_policy catch_up;
     int catch_up_max;        /* at most this many missed runs (all) */
-    int show;                /* months a run shows, ending with its period's last
-                              * (1: the period alone); from gets the first */
+    int show;                /* periods of the spec's grain (months by default) a run
+                              * shows, ending with its period's last (1: the period
+                              * alone); from gets the first */
+    grain grain;             /* the spec's: quarters and years start in its fiscal
+                              * year's month, show counts its periods */
     long grace;              /* seconds late a run still counts as on time */
     int retries;             /* attempts per recipient */
     long backoff;            /* seconds before the second attempt; doubles */
@@ -90,7 +95,8 @@ void schedule_free(schedule *s);
 
 /* The period a run that fires for local time `wall` reports on. */
 typedef struct period {
-    char label[32];          /* "2024-04", "2024-Q1", "2024", "2024-04-30" */
+    char label[32];          /* "2024-04", "2024-Q1" ("FY2023/24-Q4"), "2024", "2024-04-30",
+                              * "2024-W17" */
     char from[16], to[16];   /* the parameters' values */
 } period;
 void schedule_period(const schedule *s, int64_t wall, period *p);

@@ -1629,20 +1629,6 @@ int spec_compare_reach(const spec *s, spec_compare cmp)
     }
 }
 
-double spec_kpi_target(const spec_kpi *k, const char *segment)
-{
-    size_t i;
-    double dflt = NAN;
-
-    for (i = 0; i < k->ntargets; i++) {
-        if (!k->targets[i].segment)
-            dflt = k->targets[i].value;
-        else if (strcmp(k->targets[i].segment, segment) == 0)
-            return k->targets[i].value;
-    }
-    return dflt;
-}
-
 /* "compare" of tiles or a table of KPIs: a list of previous, last_year,
  * rolling_N, ytd, target. */
 static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
@@ -1699,7 +1685,7 @@ static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
                 for (k = 0; k < c->s->nkpis; k++)
                     if (strcmp(c->s->kpis[k].name, b->kpis[i]) == 0 && c->s->kpis[k].ntargets)
                         with++;
-            if (!with)
+            if (!with && !c->s->targets_file)
                 return fail(c, e, "compare: target, but none of the KPIs of %s has a target; "
                             "give them one under targets:", where);
         }
@@ -1716,7 +1702,82 @@ static int load_compare(ctx *c, node *v, const char *where, spec_block *b)
     return 0;
 }
 
-/* targets: { KPI: number, KPI: { SEGMENT: number, All: number } } */
+/* A key of a KPI's targets: a segment of "segments" or All (returns 0), or
+ * a period of the spec's grain (returns 1, *per set); -1 with the error
+ * at k. */
+static int target_key(ctx *c, node *k, int *per)
+{
+    const spec_segmentation *sg = &c->s->segmentations[0];
+    const char *t;
+
+    if (want(c, k, YAML_SCALAR_NODE, "a segment or a period"))
+        return -1;
+    t = ynode_text(k);
+    if (strcmp(t, "All") == 0 || spec_segment_index(c->s, t) >= 0)
+        return 0;
+    if ((*per = grain_parse_key(c->s->grain, t)) >= 0)
+        return 1;
+    {
+        const char **names = xcalloc(sg->nsegments + 2, sizeof *names);
+        const char *hint;
+        char ex[32];
+        size_t i;
+
+        for (i = 0; i < sg->nsegments; i++)
+            names[i] = sg->segments[i].name;
+        names[sg->nsegments] = "All";
+        hint = closest_word(t, names, sg->nsegments + 1);
+        grain_key(ex, sizeof ex, c->s->grain, c->s->month_to);
+        fail(c, k, "a target for \"%s\", which is neither a segment of \"segments\" (or All) nor "
+             "a %s (like %s)%s%s%s", t, grain_name(c->s->grain), ex,
+             hint ? "; did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+        free(names);
+        return -1;
+    }
+}
+
+/* One target: a number, for segment (NULL: every group) and period. */
+static int target_one(ctx *c, spec_kpi *kp, node *v, const char *segment, int per,
+                      const char *pkey)
+{
+    double value;
+
+    if (to_double(c, v, "a target", -1e15, 1e15, &value))
+        return -1;
+    if (spec_target_add(kp, segment, per, value))
+        return fail(c, v, "a second target for %s, %s, %s", kp->name,
+                    segment ? segment : "every segment",
+                    pkey ? pkey : "every period");
+    return 0;
+}
+
+/* A segment's targets: a number, or a mapping of periods to numbers. */
+static int target_periods(ctx *c, spec_kpi *kp, node *v, const char *segment)
+{
+    yaml_node_pair_t *q;
+
+    if (v->type != YAML_MAPPING_NODE)
+        return target_one(c, kp, v, segment, SPEC_ANY_PERIOD, NULL);
+    for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+        node *pk = nd(c, q->key);
+        int p;
+        char ex[32];
+
+        if (want(c, pk, YAML_SCALAR_NODE, "a period"))
+            return -1;
+        if ((p = grain_parse_key(c->s->grain, ynode_text(pk))) < 0) {
+            grain_key(ex, sizeof ex, c->s->grain, c->s->month_to);
+            return fail(c, pk, "\"%s\" is not a %s (like %s)", ynode_text(pk),
+                        grain_name(c->s->grain), ex);
+        }
+        if (target_one(c, kp, nd(c, q->value), segment, p, ynode_text(pk)))
+            return -1;
+    }
+    return 0;
+}
+
+/* targets: { KPI: number, KPI: { SEGMENT: number or { PERIOD: number },
+ * PERIOD: number }, file: targets.csv } */
 static int load_targets(ctx *c, node *m)
 {
     spec *s = c->s;
@@ -1734,6 +1795,15 @@ static int load_targets(ctx *c, node *m)
         for (i = 0; i < s->nkpis; i++)
             if (strcmp(s->kpis[i].name, ynode_text(k)) == 0)
                 kp = &s->kpis[i];
+        if (!kp && strcmp(ynode_text(k), "file") == 0) {
+            char *t;
+            if (scalar(c, v, "targets' file", &t))
+                return -1;
+            s->targets_file = path_join(s->dir, t);
+            s->targets_pos = pos_of(v);
+            free(t);
+            continue;
+        }
         if (!kp) {
             const char **names = xmalloc((s->nkpis + 1) * sizeof *names);
             const char *hint;
@@ -1750,26 +1820,18 @@ static int load_targets(ctx *c, node *m)
             return fail(c, k, "KPI \"%s\" has its target twice", kp->name);
         if (v->type == YAML_MAPPING_NODE) {
             yaml_node_pair_t *q;
-            kp->targets = xcalloc((size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start) +
-                                      1, sizeof *kp->targets);
             for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
                 node *sk = nd(c, q->key);
-                spec_target *t = &kp->targets[kp->ntargets];
-                if (want(c, sk, YAML_SCALAR_NODE, "a segment name"))
+                int per = SPEC_ANY_PERIOD, r = target_key(c, sk, &per);
+
+                if (r < 0)
                     return -1;
-                if (strcmp(ynode_text(sk), "All") != 0 && spec_segment_index(s, ynode_text(sk)) < 0)
-                    return fail(c, sk, "a target for segment \"%s\", which is not a segment; "
-                                "targets name segments of \"segments\" or All", ynode_text(sk));
-                if (to_double(c, nd(c, q->value), "a target", -1e15, 1e15, &t->value))
+                if (r == 1 ? target_one(c, kp, nd(c, q->value), NULL, per, ynode_text(sk))
+                           : target_periods(c, kp, nd(c, q->value), ynode_text(sk)))
                     return -1;
-                t->segment = xstrdup(ynode_text(sk));
-                kp->ntargets++;
             }
-        } else {
-            kp->targets = xcalloc(1, sizeof *kp->targets);
-            if (to_double(c, v, "a target", -1e15, 1e15, &kp->targets[0].value))
-                return -1;
-            kp->ntargets = 1;
+        } else if (target_one(c, kp, v, NULL, SPEC_ANY_PERIOD, NULL)) {
+            return -1;
         }
     }
     return 0;
@@ -2052,15 +2114,27 @@ static int load_chart_axis(ctx *c, node *v, spec_block *b)
     for (i = 0; i < count; i++) {
         node *r = list[i], *val = r;
 
+        if (r->type == YAML_SCALAR_NODE && strcmp(ynode_text(r), "target") == 0) {
+            /* the KPI's targets (targets:): checked once the KPI is known */
+            if (b->ref_target)
+                return fail(c, r, "reference: target is listed twice");
+            b->ref_target = 1;
+            b->ref_target_pos = pos_of(r);
+            continue;
+        }
+
         if (r->type == YAML_MAPPING_NODE) {
             if (check_keys(c, r, "a reference line", rkeys, 2) ||
-                get_str(c, r, "label", 0, "a reference line", &b->ref_labels[i]))
+                get_str(c, r, "label", 0, "a reference line", &b->ref_labels[b->nrefs]))
                 return -1;
             if ((val = get(c, r, "value")) == NULL)
                 return fail(c, r, "a reference line needs \"value\"");
         }
-        if (to_double(c, val, "a reference line's value", -1e15, 1e15, &b->refs[i]))
+        if (to_double(c, val, "a reference line's value", -1e15, 1e15, &b->refs[b->nrefs])) {
+            free(b->ref_labels[b->nrefs]);
+            b->ref_labels[b->nrefs] = NULL;
             return -1;
+        }
         b->nrefs++;
     }
     return 0;
@@ -2258,9 +2332,19 @@ static int load_block(ctx *c, node *m, spec_block *b)
                    need_kpi(c, xk, b->kpi2)))
             return -1;
     }
-    if (load_chart_axis(c, v, b))
+    if (load_chart_axis(c, v, b) || need_kpi(c, get(c, v, "kpi"), b->kpi))
         return -1;
-    return need_kpi(c, get(c, v, "kpi"), b->kpi);
+    if (b->ref_target && !c->s->targets_file) {
+        size_t t;
+        for (t = 0; t < c->s->nkpis; t++)
+            if (strcmp(c->s->kpis[t].name, b->kpi) == 0 && c->s->kpis[t].ntargets)
+                break;
+        if (t == c->s->nkpis)
+            return quire_err_at(c->y.err, QUIRE_EXIT_USAGE, c->y.file, b->ref_target_pos.line,
+                                b->ref_target_pos.col, "reference: target, but KPI \"%s\" has no "
+                                "target; give it one under targets:", b->kpi);
+    }
+    return 0;
 }
 
 static int load_sections(ctx *c, node *l)
@@ -2934,6 +3018,7 @@ void spec_free(spec *s)
             free(s->kpis[i].targets[t].segment);
         free(s->kpis[i].targets);
     }
+    free(s->targets_file);
     free(s->kpis);
     free(s->compares);
     for (i = 0; i < s->nsections; i++) {

@@ -13,6 +13,7 @@
 #ifndef QUIRE_SPEC_H
 #define QUIRE_SPEC_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "date.h"
@@ -154,9 +155,13 @@ typedef struct spec_segmentation {
 } spec_segmentation;
 
 /* A KPI's target (targets:): for one segment of the first segmentation,
- * for all customers ("All"), or, segment NULL, for every group. */
+ * for all customers ("All"), or, segment NULL, for every group; in one
+ * period (an index in the spec's grain) or, period SPEC_ANY_PERIOD, in
+ * every period. */
+#define SPEC_ANY_PERIOD INT_MIN
 typedef struct spec_target {
     char *segment;
+    int period;
     double value;
 } spec_target;
 
@@ -283,6 +288,8 @@ typedef struct spec_block {
     double *refs;            /* CHART: reference lines' values and labels (NULL: none) */
     char **ref_labels;
     size_t nrefs;
+    int ref_target;          /* CHART: reference: target (the KPI's targets, as lines) */
+    spec_pos ref_target_pos;
     char *matrix;            /* CHART heatmap: "migration", or NULL */
     char *title, *subtitle, *x_title, *y_title;
     char **kpis;             /* TILES, TABLE of KPIs */
@@ -378,6 +385,9 @@ typedef struct spec {
 
     spec_kpi *kpis;
     size_t nkpis;
+    char *targets_file;       /* targets: { file: }: resolved path, or NULL; read by
+                               * spec_read_targets() */
+    spec_pos targets_pos;
     /* The comparisons the KPI stage evaluates (last_year, rolling, ytd: one
      * of each asked for by a block), and how many periods before the first
      * report period they reach back. */
@@ -447,8 +457,20 @@ spec_cust spec_customer_field(const spec *s, const char *name);
 
 /* The index of c in s->compares, or -1 (previous and target are not there). */
 int spec_compare_index(const spec *s, spec_compare c);
-/* KPI k's target for the group named segment ("All": all customers), or NAN. */
-double spec_kpi_target(const spec_kpi *k, const char *segment);
+/* KPI k's target for the group named segment ("All": all customers) in
+ * period p (an index in the spec's grain), or NAN: the most specific of the
+ * targets given (this segment before every group, this period before every
+ * period). */
+double spec_kpi_target(const spec_kpi *k, const char *segment, int p);
+/* Read the targets file of the spec (targets: { file: ... }), when it has
+ * one, into its KPIs' targets: every record checked (KPI, segment, period,
+ * number, no duplicate), an error at the file's line:col. Called once the
+ * data root has been checked. Returns 0, or -1 with err set (exit 1). */
+int spec_read_targets(spec *s, quire_error *err);
+/* Add a target to KPI k (segment NULL: every group; period SPEC_ANY_PERIOD:
+ * every period). Returns -1, adding nothing, when k has one for the same
+ * segment and period already. */
+int spec_target_add(spec_kpi *k, const char *segment, int period, double value);
 /* The periods a comparison needs before p's own: a year, n - 1, ... */
 int spec_compare_reach(const spec *s, spec_compare c);
 

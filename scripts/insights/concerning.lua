@@ -30,7 +30,7 @@ return function(r, args)
   end
   local n = #r.months
   if n < 2 then
-    return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "), so there is no trend to judge yet."
+    return "The report covers a single " .. r.grain .. " (" .. quire.month_label(r.months[1]) .. "), so there is no trend to judge yet."
   end
   -- sign: +1 when a rise is bad.
   local sign = info.higher_is_better and -1 or 1

@@ -27,7 +27,7 @@ return function(r, args)
   local a = r.month_index(args.from, 1)
   local b = r.month_index(args.to, #r.months)
   if a >= b then
-    return "The report covers a single month (" .. quire.month_label(r.months[b]) ..
+    return "The report covers a single " .. r.grain .. " (" .. quire.month_label(r.months[b]) ..
       "), so there is no change to compare yet."
   end
   local up_word, down_word = "rose", "fell"
@@ -79,7 +79,7 @@ return function(r, args)
   local out
   if #parts == 0 then
     if #flat == 0 then
-      return period .. ", no segment has a " .. label .. " in both months, so there is no change to compare."
+      return period .. ", no segment has a " .. label .. " in both " .. r.grain .. "s, so there is no change to compare."
     end
     out = period .. ", no segment's " .. label .. " changed (to one decimal)"
   else
@@ -94,7 +94,7 @@ return function(r, args)
   end
   out = out .. "."
   if #missing > 0 then
-    out = out .. " No data for " .. quire.join(missing) .. " in one of the two months."
+    out = out .. " No data for " .. quire.join(missing) .. " in one of the two " .. r.grain .. "s."
   end
   local old, new = r.value(kpi, "All", a), r.value(kpi, "All", b)
   if old ~= nil and new ~= nil then

@@ -78,11 +78,11 @@ return function(r, args)
     if with_data < 2 then
       -- one month with data: nothing to say about the others
     elseif led == with_data and with_data == 2 then
-      out = out .. string.format(" %s was the %s in both months.", top.seg, word)
+      out = out .. string.format(" %s was the %s in both %ss.", top.seg, word, r.grain)
     elseif led == with_data then
-      out = out .. string.format(" %s was the %s in all %d months.", top.seg, word, with_data)
+      out = out .. string.format(" %s was the %s in all %d %ss.", top.seg, word, with_data, r.grain)
     else
-      out = out .. string.format(" %s was the %s in %d of %d months.", top.seg, word, led, with_data)
+      out = out .. string.format(" %s was the %s in %d of %d %ss.", top.seg, word, led, with_data, r.grain)
     end
   end
   return out

@@ -39,7 +39,7 @@ return function(r, args)
   end
   local nseg = 0
   for _ in pairs(segs) do nseg = nseg + 1 end
-  local unit = first == #r.months and "segment" or "segment-month"
+  local unit = first == #r.months and "segment" or "segment-" .. r.grain
   local across = quire.plural(pairs_n, unit, unit .. "s")
   local cor = quire.correlation(xs, ys)
   if cor == nil then

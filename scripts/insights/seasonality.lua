@@ -72,14 +72,22 @@ end
 
 local function short_period(r, kpi, label)
   local n = #r.months
-  local out = string.format("The report covers %d months (%s to %s), too short to separate seasonal "
-    .. "patterns from trend: that needs at least 13 months, and two years or more to see a pattern "
-    .. "repeat.", n, quire.month_label(r.months[1]), quire.month_label(r.months[n]))
+  local out
+  if r.grain ~= "month" then
+    -- seasons are read from calendar months; at another grain, the swings alone
+    out = string.format("The report covers %d %ss (%s to %s); seasonal patterns are read from "
+      .. "calendar months, so a report by %s shows its swings alone.", n, r.grain,
+      quire.month_label(r.months[1]), quire.month_label(r.months[n]), r.grain)
+  else
+    out = string.format("The report covers %d months (%s to %s), too short to separate seasonal "
+      .. "patterns from trend: that needs at least 13 months, and two years or more to see a pattern "
+      .. "repeat.", n, quire.month_label(r.months[1]), quire.month_label(r.months[n]))
+  end
   local all = swings(r, kpi, "All")
   if #all == 0 then
-    return out .. " The " .. label .. " of all customers has too few months with data to show a swing."
+    return out .. " The " .. label .. " of all customers has too few " .. r.grain .. "s with data to show a swing."
   end
-  out = out .. " Month to month, the " .. label .. " of all customers changed " .. describe(r, kpi, all, true)
+  out = out .. " " .. r.grain:gsub("^%l", string.upper) .. " to " .. r.grain .. ", the " .. label .. " of all customers changed " .. describe(r, kpi, all, true)
   local best, best_list, best_v
   for _, seg in ipairs(r.segments) do
     local l = swings(r, kpi, seg)
@@ -262,10 +270,10 @@ return function(r, args)
   end
   local n = #r.months
   if n < 2 then
-    return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "): it cannot show "
+    return "The report covers a single " .. r.grain .. " (" .. quire.month_label(r.months[1]) .. "): it cannot show "
       .. "seasonal patterns, which need at least 13 months, nor any change."
   end
-  if n < 13 then return short_period(r, kpi, label) end
+  if n < 13 or r.grain ~= "month" then return short_period(r, kpi, label) end
   if n < 24 then return one_year(r, kpi, label) end
   return seasonal(r, kpi, label)
 end

@@ -35,8 +35,8 @@ local function path(r, kpi, s, a, b)
   for _, e in ipairs(dirs) do
     if e.d > 0 then ups = ups + 1 elseif e.d < 0 then downs = downs + 1 end
   end
-  if ups == #dirs then return "rising every month" end
-  if downs == #dirs then return "falling every month" end
+  if ups == #dirs then return "rising every " .. r.grain end
+  if downs == #dirs then return "falling every " .. r.grain end
   if #dirs <= 3 then
     local t = {}
     for _, e in ipairs(dirs) do
@@ -45,7 +45,7 @@ local function path(r, kpi, s, a, b)
     end
     return quire.join(t)
   end
-  return string.format("rising in %d and falling in %d of %d months", ups, downs, #dirs)
+  return string.format("rising in %d and falling in %d of %d %ss", ups, downs, #dirs, r.grain)
 end
 
 return function(r, args)
@@ -55,14 +55,14 @@ return function(r, args)
     return quire.unavailable(info, "its trend cannot be shown")
   end
   if #r.months < 2 then
-    return "The report covers a single month (" .. quire.month_label(r.months[1]) .. "), so there is no trend to show yet."
+    return "The report covers a single " .. r.grain .. " (" .. quire.month_label(r.months[1]) .. "), so there is no trend to show yet."
   end
   local out
   local s = r.series(kpi, "All")
   local a, b = ends(s)
   local text = quire.change_text(s[b or 1], s[a or 1], info.unit)
   if a == nil or a == b or text == nil then
-    out = "For all customers, the " .. label .. " has too few months with data to show a trend."
+    out = "For all customers, the " .. label .. " has too few " .. r.grain .. "s with data to show a trend."
   else
     out = string.format("For all customers, %s went from %s in %s to %s in %s (%s)", label,
       r.format(kpi, s[a]), quire.month_label(r.months[a]), r.format(kpi, s[b]), quire.month_label(r.months[b]), text)

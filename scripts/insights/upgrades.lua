@@ -62,7 +62,7 @@ return function(r, args)
   local m = moves(r, ladder, i)
   local name = quire.month_label(r.months[i])
   if m == nil then
-    return "The segments of the month before " .. name .. " are not known, so moves between segments cannot be counted."
+    return "The segments of the " .. r.grain .. " before " .. name .. " are not known, so moves between segments cannot be counted."
   end
   local out = string.format("In %s, %s moved up the ladder %s and %s moved down", name,
     quire.plural(m.up, "customer", "customers"), table.concat(ladder, " → "), quire.format(m.down, "count"))

@@ -255,4 +255,70 @@ if problems:
     sys.exit(1)
 PY
 [ $? -eq 0 ] && ok
+# The stock insights speak of the report's periods: weeks, quarters, years.
+python3 - "$T" <<'PY' || bad "the insights' words do not follow the grain (above)"
+import re, sys
+t = sys.argv[1]
+problems = []
+for name, grain, n in [("w", "week", 8), ("q", "quarter", 8), ("y", "year", 3)]:
+    text = open(f"{t}/{name}.txt").read()
+    words = " ".join(text.split("In words", 1)[-1].split())
+    # seasons are read from calendar months, which the sentence says
+    left = words.replace("calendar months", "")
+    for m in re.findall(r"[^.]*\bmonths?\b[^.]*", left, flags=re.I):
+        problems.append(f"{name}: speaks of months: {m.strip()!r}")
+    for want in [f"The report covers {n} {grain}s (", f"{grain.capitalize()} to {grain}, ",
+                 f"segment-{grain}s", f"was the highest in "]:
+        if want not in words:
+            problems.append(f"{name}: no {want!r}")
+    if not re.search(rf"(rising|falling) every {grain}\b|of {n - 1} {grain}s\b", words):
+        problems.append(f"{name}: the trend's path is not counted in {grain}s")
+    if not re.search(rf"highest in (all {n}|\d+ of {n}) {grain}s\b|both {grain}s", words):
+        problems.append(f"{name}: the leader's record is not counted in {grain}s")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+PY
+[ $? -eq 0 ] && ok
+# Schedules name periods at the report's grain: a Monday run of the weekly
+# report covers the ISO week before (and the seven before it, show: 8); a
+# quarterly run the fiscal quarter before (and seven more).
+exits 0 "run-due the weekly report" "$QUIRE" run-due $F/weekly.yaml --state "$T/sw.db" \
+    --now 2021-02-01T06:00:10Z --param data="$DATA" --param out="$T/sched"
+exits 0 "run-due the quarterly report" "$QUIRE" run-due $F/quarterly.yaml --state "$T/sq.db" \
+    --now 2022-01-03T06:00:10Z --param data="$DATA" --param out="$T/sched"
+python3 - "$T" <<'PY' || bad "the scheduled periods differ from their computation (above)"
+import datetime, os, subprocess, sys
+t = sys.argv[1]
+D, week = datetime.date, datetime.timedelta(days=7)
+def wk(d):
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+run = D(2021, 2, 1)
+last, first = wk(run - week), wk(run - 8 * week)
+def fq(y, m, fy=4):
+    """The fiscal quarter (from April) holding month m of year y."""
+    s = y if m >= fy else y - 1
+    return f"FY{s}/{(s + 1) % 100:02d}", (m - fy) % 12 // 3 + 1
+fyl, ql = fq(2021, 12)                     # the quarter before January 2022
+fyf, qf = fq(2020, 1)                      # eight quarters: from January 2020
+want = {f"weekly {last} {first} \u2013 {last}.pdf": f"Weekly Sales, {first} \u2013 {last}",
+        f"quarterly {fyl.replace('/', '_')}-Q{ql} Q{qf} {fyf.replace('/', '_')} \u2013 Q{ql} "
+        f"{fyl.replace('/', '_')}.pdf": f"Quarterly Sales, Q{qf} {fyf} \u2013 Q{ql} {fyl}"}
+got = sorted(os.listdir(f"{t}/sched"))
+problems = []
+if got != sorted(want):
+    problems.append(f"delivered {got}, wanted {sorted(want)}")
+for name, title in want.items():
+    path = f"{t}/sched/{name}"
+    if os.path.exists(path):
+        text = subprocess.run(["pdftotext", "-q", "-layout", path, "-"], capture_output=True,
+                              text=True).stdout
+        if title not in text:
+            problems.append(f"{name}: no title {title!r}")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+PY
+[ $? -eq 0 ] && ok
 done_checks grains

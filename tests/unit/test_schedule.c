@@ -391,7 +391,8 @@ static void test_errors(void)
                  "as Europe/Berlin)");
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  period: last_month\n",
                  "4:11: error: period must be one of previous_month | current_month | "
-                 "previous_quarter | previous_year | previous_day | current_day");
+                 "previous_quarter | previous_year | previous_day | current_day | previous_week | "
+                 "current_week");
     expect_error("schedule:\n  cron: \"0 6 1 * *\"\n  tz: UTC\n  period_params: { from: label, to: to }\n",
                  "4:18: error: parameter \"label\" gets the period: it must be of type month or "
                  "date");
@@ -599,6 +600,51 @@ static void test_show(void)
     /* A quarter already holds three months: show 2 adds none, 6 adds three. */
     CHECK_STR(shown(PERIOD_PREVIOUS_QUARTER, 2, wall(2024, 4, 1, 6, 0)), "2024-Q1 2024-01 2024-03");
     CHECK_STR(shown(PERIOD_PREVIOUS_QUARTER, 6, wall(2024, 4, 1, 6, 0)), "2024-Q1 2023-10 2024-03");
+}
+
+/* The period of a run of a spec at grain g (date parameters). */
+static const char *at_grain(period_kind k, grain g, int show, int64_t w)
+{
+    static char out[128];
+    schedule s;
+    period p;
+
+    memset(&s, 0, sizeof s);
+    s.period = k;
+    s.grain = g;
+    s.show = show;
+    s.from_is_date = s.to_is_date = 1;
+    schedule_period(&s, w, &p);
+    snprintf(out, sizeof out, "%s %s %s", p.label, p.from, p.to);
+    return out;
+}
+
+static void test_grains(void)
+{
+    grain month = {GRAIN_MONTH, 1}, week = {GRAIN_WEEK, 1}, fq = {GRAIN_QUARTER, 4};
+    grain q = {GRAIN_QUARTER, 1}, fy = {GRAIN_YEAR, 4};
+
+    /* ISO weeks: a Monday run reports the week before, 53 weeks in 2020 */
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_WEEK, week, 1, wall(2021, 1, 4, 6, 0)),
+              "2020-W53 2020-12-28 2021-01-03");
+    CHECK_STR(at_grain(PERIOD_CURRENT_WEEK, week, 1, wall(2024, 2, 29, 6, 0)),
+              "2024-W09 2024-02-26 2024-03-03");
+    /* show counts the spec's periods: eight weeks, four quarters */
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_WEEK, week, 4, wall(2021, 1, 4, 6, 0)),
+              "2020-W53 2020-12-07 2021-01-03");
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_QUARTER, q, 4, wall(2024, 4, 1, 6, 0)),
+              "2024-Q1 2023-04-01 2024-03-31");
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_QUARTER, month, 4, wall(2024, 4, 1, 6, 0)),
+              "2024-Q1 2023-12-01 2024-03-31"); /* at month grain, months */
+    /* quarters and years of the spec's fiscal year (from April) */
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_QUARTER, fq, 1, wall(2024, 4, 1, 6, 0)),
+              "FY2023/24-Q4 2024-01-01 2024-03-31");
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_QUARTER, fq, 1, wall(2024, 7, 15, 6, 0)),
+              "FY2024/25-Q1 2024-04-01 2024-06-30");
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_YEAR, fy, 1, wall(2024, 5, 1, 6, 0)),
+              "FY2023/24 2023-04-01 2024-03-31");
+    CHECK_STR(at_grain(PERIOD_PREVIOUS_YEAR, fy, 1, wall(2024, 2, 1, 6, 0)),
+              "FY2022/23 2022-04-01 2023-03-31");
 }
 
 static void test_periods(void)
@@ -1050,6 +1096,7 @@ int main(void)
     test_defaults();
     test_errors();
     test_periods();
+    test_grains();
     test_show();
     test_durations();
     test_catch_up();

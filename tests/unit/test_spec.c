@@ -458,9 +458,27 @@ static void test_grains(void)
         CHECK(s->grain.fy_start == 4);
         CHECK(s->month_from == grain_period(g, days_from_civil(2020, 2, 1)));
         CHECK(s->month_to - s->month_from == 7);
-        CHECK(spec_kpi_target(&s->kpis[0], "All") == 10);
-        CHECK(spec_kpi_target(&s->kpis[0], "VIP") == 4);
-        CHECK(isnan(spec_kpi_target(&s->kpis[0], "Other")));
+        CHECK(spec_kpi_target(&s->kpis[0], "All", 0) == 10);
+        CHECK(spec_kpi_target(&s->kpis[0], "VIP", 0) == 4);
+        CHECK(isnan(spec_kpi_target(&s->kpis[0], "Other", 0)));
+        spec_free(s);
+    }
+    /* targets per period: the most specific one wins */
+    s = load_variant("periods: { grain: month, from: \"${from}\", to: \"${to}\", history: 6 }",
+                     "periods: { grain: quarter, fiscal_year_start: 4, from: 2020-01, "
+                     "to: 2021-12-31, history: 4 }\n"
+                     "targets: { count: { All: { FY2020/21-Q1: 7 }, VIP: 4, FY2020/21-Q2: 9 } }",
+                     &err);
+    CHECK(s != NULL);
+    if (s) {
+        grain g = {GRAIN_QUARTER, 4};
+        int q1 = grain_parse_key(g, "FY2020/21-Q1");
+        CHECK(q1 == grain_period(g, days_from_civil(2020, 4, 1)));
+        CHECK(spec_kpi_target(&s->kpis[0], "All", q1) == 7);
+        CHECK(spec_kpi_target(&s->kpis[0], "All", q1 + 1) == 9);
+        CHECK(spec_kpi_target(&s->kpis[0], "VIP", q1 + 1) == 4);
+        CHECK(spec_kpi_target(&s->kpis[0], "Other", q1 + 1) == 9);
+        CHECK(isnan(spec_kpi_target(&s->kpis[0], "All", q1 + 2)));
         spec_free(s);
     }
     s = load_variant(NULL, "      - tiles: { kpis: [count], compare: [previous, last_year, rolling_3, "
