@@ -757,6 +757,7 @@ typedef struct worker {
     quire_error *berr;
     int rc_status;
     quire_error err;
+    double cpu;             /* CPU seconds in worker_thread */
 } worker;
 
 /* t.customer for the table t, run by qlua_call. */
@@ -1359,9 +1360,14 @@ static int setup_guarded(void *arg)
 static void *worker_thread(void *arg)
 {
     worker *w = arg;
+    struct timespec t0, t1;
+    int clock = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == 0;
+
     /* A worker without entities has no state of its own. */
     w->rc_status = w->rc.lua ? qlua_guarded(w->rc.lua, period_guarded, w, "segment pass", &w->err)
                              : worker_period(w, &w->err);
+    if (clock && clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1) == 0)
+        w->cpu += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return NULL;
 }
 
@@ -1520,6 +1526,9 @@ int segments_assign(model *m, quire_error *err)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    m->rule_cpu = 0;
+    for (i = 0; i < NWORKERS; i++)
+        m->rule_cpu += wk[i].cpu;
     rcode = 0;
 out:
     for (i = 0; i < NWORKERS; i++)
