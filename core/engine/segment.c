@@ -750,6 +750,7 @@ typedef struct worker {
     /* The chunk the driver runs (run_batch): customer i of [c0, c0 + n) is
      * the one handed to Lua last, once started; g[gi] its segments. */
     size_t c0, n, i;
+    int8_t *kind;           /* per field of rc.used: PUSH_* */
     int32_t end;            /* the period's last day */
     int started, status;
     int nval;               /* values batch_next hands out per customer */
@@ -859,6 +860,10 @@ static int customer_calls(worker *w, size_t c0, size_t i, quire_error *err)
  * segment when it has no rule and a script reads segment. Returns false at
  * the chunk's end, or on a result that is not one (w->status and w->berr
  * set). */
+/* How batch_next pushes a field: a number, an integer (nil for none either
+ * way), or as push_field does. */
+enum { PUSH_NUMBER, PUSH_INTEGER, PUSH_OTHER };
+
 static _Thread_local worker *batch_worker; /* the worker whose chunk runs */
 
 static int batch_next(lua_State *L)
@@ -879,15 +884,28 @@ static int batch_next(lua_State *L)
             if (!calls_lua(rc, gi))
                 continue;
             if (gr->spec->rule) {
-                g = rule_result(rc, (int)gi, arg++, w->c0 + i, w->p, w->berr);
-                if (g < 0)
+                /* an interned name, by pointer; else rule_result says why */
+                const char *got = lua_type(L, arg) == LUA_TSTRING ? lua_tostring(L, arg) : NULL;
+                for (g = 0; g < gr->nseg && got != rc->name[gi][g]; g++)
+                    ;
+                if (g == gr->nseg &&
+                    (g = rule_result(rc, (int)gi, arg, w->c0 + i, w->p, w->berr)) < 0)
                     goto stop;
                 w->g[gi] = g;
+                arg++;
             }
-            for (ci = 0; ci < nc; ci++)
-                if (customer_result(rc, (size_t)rc->customer[ci], arg++, w->c0 + i, w->p,
-                                    &vals[ci * CHUNK], w->berr))
+            for (ci = 0; ci < nc; ci++, arg++) {
+                const int t = lua_type(L, arg);
+                if (t == LUA_TNUMBER) {
+                    const double x = lua_tonumber(L, arg);
+                    vals[ci * CHUNK] = isfinite(x) ? x : NAN;
+                } else if (t == LUA_TNIL) {
+                    vals[ci * CHUNK] = NAN;
+                } else if (customer_result(rc, (size_t)rc->customer[ci], arg, w->c0 + i, w->p,
+                                           &vals[ci * CHUNK], w->berr)) {
                     goto stop;
+                }
+            }
         }
         for (gi = 0; gi < ngr; gi++)
             tally(w, gi, w->c0, i, w->g[gi]);
@@ -909,7 +927,13 @@ static int batch_next(lua_State *L)
     lua_pushboolean(L, 1);
     for (u = 0; u < rc->nused; u++) {
         const size_t k = (size_t)rc->used[u];
-        push_field(rc, k, w->cur[k * CHUNK + i]);
+        const double v = w->cur[k * CHUNK + i];
+        if (w->kind[u] == PUSH_NUMBER && !isnan(v))
+            lua_pushnumber(L, v);
+        else if (w->kind[u] == PUSH_INTEGER && !isnan(v))
+            lua_pushinteger(L, (lua_Integer)v);
+        else
+            push_field(rc, k, v);
     }
     for (gi = 0; gi < ngr; gi++) {
         const int rule = m->groups[gi].spec->rule != NULL;
@@ -940,10 +964,11 @@ static void lua_literal(strbuf *b, const char *s)
     sb_puts(b, "\"");
 }
 
-/* At most this many values go between the chunk driver and batch_next each
- * way; past it (a spec with very many fields) customers are called one by
- * one. Lua allows a function 200 locals. */
-#define BATCH_VALUES 150
+/* At most this many locals in the chunk driver (its upvalues copied, the
+ * values from batch_next and the results for it); past it (a spec with very
+ * many fields) customers are called one by one. Lua allows a function 200
+ * locals and 255 registers. */
+#define BATCH_LOCALS 180
 
 /* The chunk driver: one protected call runs every customer of a chunk,
  * calling for each what customer_calls would, in the same order, with the
@@ -951,6 +976,7 @@ static void lua_literal(strbuf *b, const char *s)
  *
  *   local next, c, T1, R0, F0, N0 = ...
  *   return function()
+ *     local next, c, T1, R0, F0, N0 = next, c, T1, R0, F0, N0
  *     local S1, S2
  *     while true do
  *       local more, A1, A2, A3, P0 = next(S1, S2)
@@ -970,7 +996,7 @@ static int make_batch(worker *w, quire_error *err)
     model *m = w->m;
     lua_State *L = rc->L;
     const size_t ngr = m->ngroups, nc = rc->ncustomer;
-    strbuf code = {0};
+    strbuf code = {0}, par = {0};
     size_t gi, ci, u, k, nres = 0, nval = 0, ntab = 0, npar;
     int *tab = xcalloc(m->nfields + 1, sizeof *tab), rcode, chunk;
 
@@ -989,21 +1015,24 @@ static int make_batch(worker *w, quire_error *err)
             tab[ntab++] = at;
     }
     npar = 2 + ntab + 2 * ngr + nc;
-    if (!nres || nres > BATCH_VALUES || nval + 1 > BATCH_VALUES || npar > BATCH_VALUES) {
+    if (!nres || npar + 2 * nres + nval + 2 > BATCH_LOCALS) {
         free(tab);
         return 0;
     }
-    sb_puts(&code, "local next, c");
+    /* upvalues copied to locals: a local is read a little faster */
+    sb_puts(&par, "next, c");
     for (k = 0; k < ntab; k++)
-        sb_printf(&code, ", T%zu", k);
+        sb_printf(&par, ", T%zu", k);
     for (gi = 0; gi < ngr; gi++)
         if (m->groups[gi].spec->rule)
-            sb_printf(&code, ", R%zu", gi);
+            sb_printf(&par, ", R%zu", gi);
     for (ci = 0; ci < nc; ci++)
-        sb_printf(&code, ", F%zu", ci);
+        sb_printf(&par, ", F%zu", ci);
     for (gi = 0; gi < ngr; gi++)
-        sb_printf(&code, ", N%zu", gi);
-    sb_puts(&code, " = ...\nreturn function()\n  local S1");
+        sb_printf(&par, ", N%zu", gi);
+    sb_printf(&code, "local %s = ...\nreturn function()\n  local %s = %s\n  local S1", par.s, par.s,
+              par.s);
+    sb_free(&par);
     for (k = 2; k <= nres; k++)
         sb_printf(&code, ", S%zu", k);
     sb_puts(&code, "\n  while true do\n    local more");
@@ -1058,6 +1087,11 @@ static int make_batch(worker *w, quire_error *err)
     sb_free(&code);
     chunk = lua_gettop(L);
     w->nval = (int)nval;
+    w->kind = xcalloc(rc->nused + 1, sizeof *w->kind);
+    for (u = 0; u < rc->nused; u++) {
+        const field *fl = &m->fields[rc->used[u]];
+        w->kind[u] = fl->kind == FIELD_TEXT ? PUSH_OTHER : fl->integral ? PUSH_INTEGER : PUSH_NUMBER;
+    }
     lua_pushcfunction(L, batch_next);
     lua_pushvalue(L, rc->rec);
     for (u = 0, k = 0; u < rc->nused; u++) {
@@ -1399,6 +1433,7 @@ static void worker_free(worker *w, size_t ngr)
     free(w->prevc);
     free(w->was);
     free(w->g);
+    free(w->kind);
     free(w->rc.fn);
     free(w->rc.drv);
     free(w->rc.names);
