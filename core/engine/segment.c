@@ -754,6 +754,8 @@ typedef struct worker {
     int32_t end;            /* the period's last day */
     int started, status;
     int nval;               /* values batch_next hands out per customer */
+    int nmeta;              /* the record and its tables: batch_next's upvalues */
+    int plain;              /* the rest of the chunk a call at a time */
     int *g;
     quire_error *berr;
     int rc_status;
@@ -922,6 +924,16 @@ static int batch_next(lua_State *L)
         lua_pushboolean(L, 0);
         return 1;
     }
+    /* A script gave the record (or one of its tables) a metatable: the
+     * driver's stores could run its __newindex, where the record used to be
+     * filled raw. The rest of the chunk goes a call at a time. */
+    for (u = 1; u <= (size_t)w->nmeta; u++)
+        if (lua_getmetatable(L, lua_upvalueindex((int)u))) {
+            lua_pop(L, 1);
+            w->plain = 1;
+            lua_pushboolean(L, 0);
+            return 1;
+        }
     if (w->nval >= LUA_MINSTACK)
         luaL_checkstack(L, w->nval + 1, "segment pass");
     lua_pushboolean(L, 1);
@@ -1092,19 +1104,23 @@ static int make_batch(worker *w, quire_error *err)
         const field *fl = &m->fields[rc->used[u]];
         w->kind[u] = fl->kind == FIELD_TEXT ? PUSH_OTHER : fl->integral ? PUSH_INTEGER : PUSH_NUMBER;
     }
-    lua_pushcfunction(L, batch_next);
-    lua_pushvalue(L, rc->rec);
-    for (u = 0, k = 0; u < rc->nused; u++) {
-        /* the tables again, in the same order */
-        int at = rc->into[rc->used[u]];
-        size_t j;
-        for (j = 0; j < u && rc->into[rc->used[j]] != at; j++)
-            ;
-        if (at != rc->rec && j == u) {
-            lua_pushvalue(L, at);
-            k++;
+    /* next, with the record and its tables as upvalues; then the same as
+     * the driver's c, T0, ... */
+    for (k = 0; k < 2; k++) {
+        lua_pushvalue(L, rc->rec);
+        for (u = 0; u < rc->nused; u++) {
+            /* the tables in the order of tab[] */
+            int at = rc->into[rc->used[u]];
+            size_t j;
+            for (j = 0; j < u && rc->into[rc->used[j]] != at; j++)
+                ;
+            if (at != rc->rec && j == u)
+                lua_pushvalue(L, at);
         }
+        if (k == 0)
+            lua_pushcclosure(L, batch_next, 1 + (int)ntab);
     }
+    w->nmeta = 1 + (int)ntab;
     for (gi = 0; gi < ngr; gi++)
         if (m->groups[gi].spec->rule)
             lua_pushvalue(L, rc->fn[gi]);
@@ -1138,12 +1154,21 @@ static int run_batch(worker *w, size_t c0, size_t n, quire_error *err)
     w->i = 0;
     w->started = 0;
     w->status = 0;
+    w->plain = 0;
     w->berr = err;
     w->end = facts_period_end(w->m->f, w->p);
     batch_worker = w;
     lua_pushvalue(rc->L, rc->bat);
-    if (qlua_call(rc->lua, 0, 0, NULL, err) == 0)
-        return w->status;
+    if (qlua_call(rc->lua, 0, 0, NULL, err) == 0) {
+        const int32_t *since = w->m->f->since + c0;
+        size_t i;
+        if (w->status || !w->plain)
+            return w->status;
+        for (i = w->i; i < n; i++)
+            if ((since[i] == FACTS_NO_DATE || since[i] <= w->end) && customer_calls(w, c0, i, err))
+                return -1;
+        return 0;
+    }
     if (!w->started || w->i >= n)
         return -1;
     first = *err;

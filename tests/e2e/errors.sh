@@ -71,6 +71,20 @@ exits 2 "one call over the budget" run "$T/heavy.yaml"
 grep -q "heavy.lua:6: instruction budget of 200000 exceeded" "$T/err" && ok || bad "budget message: $(cat "$T/err")"
 grep -q "segment rule (customer_id [0-9]*, 20" "$T/err" && ok || bad "the customer is not named: $(cat "$T/err")"
 
+# The record is filled raw, as it was by a call per customer, even when a rule
+# gives it a metatable (and takes a field away, which a plain store would
+# then pass to __newindex).
+cat > "$T/meta.lua" <<'LUA'
+return function(c)
+  local s = c.tenure_months < 2 and "New" or "Regular"
+  setmetatable(c, {__newindex = function() error("the record went through __newindex") end})
+  rawset(c, "tenure_months", nil)
+  return s
+end
+LUA
+sed "s#rule: .*#rule: $T/meta.lua#" "$T/base.yaml" > "$T/meta.yaml"
+run "$T/meta.yaml" 2>"$T/err" && ok || bad "a record with a metatable: $(cat "$T/err")"
+
 # A rule returning a name that is not a segment.
 printf 'return function(c) return "Gold" end\n' > "$T/gold.lua"
 sed "s#rule: .*#rule: $T/gold.lua#" "$T/base.yaml" > "$T/gold.yaml"
