@@ -113,6 +113,7 @@ typedef struct model {
     size_t ncaps;
 
     double rule_seconds; /* time spent in the segment rules, for --verbose */
+    double rule_cpu;     /* the same in CPU time, every worker's added up */
 } model;
 
 model *model_new(const spec *s, const facts *f, quire_error *err);

@@ -1424,6 +1424,18 @@ int qlua_callf(quire_lua *q, int nargs, int nresults, quire_error *err, const ch
     return fail(q, status, base, what, err);
 }
 
+void qlua_next_call(lua_State *L)
+{
+    quire_lua *q = getq(L);
+
+    if (q->depth != 1)
+        return;
+    if (q->tripped)
+        raise_trip(L, q); /* never reached with a limit tripped; keep it so */
+    call_end(q);
+    call_begin(q);
+}
+
 /* ---------------------------------------------------------------------------
  * Loading
  * ------------------------------------------------------------------------- */

@@ -104,6 +104,13 @@ int qlua_callf(quire_lua *q, int nargs, int nresults, quire_error *err, const ch
 #endif
     ;
 
+/* For a C function that a driver in Lua calls between the calls it makes
+ * for the host inside one qlua_call (the segment pass runs a chunk of
+ * customers so): end the call that ran and start the next, as if each were
+ * its own qlua_call: a fresh instruction budget and deadline, the watchdog's
+ * hook taken away. Does nothing below a nested call. */
+void qlua_next_call(lua_State *L);
+
 /* Set the global name to a new read-only table holding fns (a luaL_Reg list
  * ended by {NULL, NULL}). For Quire's own modules. Returns 0, or -1 if the
  * state is out of memory (the global is then left unset). */

@@ -406,6 +406,7 @@ typedef struct rule_ctx {
     int keys;           /* first of nfields field names, then "prev_segment", "segment" */
     int *fn;            /* per grouping: the rule's slot (0: by an attribute) */
     int *drv;           /* per grouping: the driver's slot (0: none) */
+    int bat;            /* the chunk driver's slot (0: none; see make_batch) */
     int *names;         /* per grouping: first of its nseg names */
     const char ***name; /* per grouping: the interned names */
     int uses_prev;      /* some rule or customer function reads prev_segment */
@@ -432,33 +433,41 @@ static int rule_error(model *m, const grouping *gr, size_t e, int p, quire_error
                         "segment rule (%s %s, %s): %s", m->s->entity_key, key, mon, err->msg);
 }
 
+/* Push field k's value v as a rule sees it: nil for none, a text field's
+ * text, an integral field as an integer. */
+static inline void push_field(rule_ctx *rc, size_t k, double v)
+{
+    const model *m = rc->m;
+    const field *fl = &m->fields[k];
+    lua_State *L = rc->L;
+
+    if (fl->kind == FIELD_TEXT) {
+        uint32_t code = isnan(v) ? 0 : (uint32_t)v;
+        if (code)
+            lua_pushstring(L, fl->texts ? fl->texts[code - 1]
+                                        : m->f->attrs[fl->measure].values[code - 1]);
+        else
+            lua_pushnil(L);
+    } else if (isnan(v)) {
+        lua_pushnil(L);
+    } else if (fl->integral) {
+        lua_pushinteger(L, (lua_Integer)v);
+    } else {
+        lua_pushnumber(L, v);
+    }
+}
+
 /* Set the record's fields for the entity whose values are vals[k] (stride
  * apart). */
 static void fill_record(rule_ctx *rc, const double *vals, size_t stride)
 {
-    model *m = rc->m;
     lua_State *L = rc->L;
     size_t u;
 
     for (u = 0; u < rc->nused; u++) {
         const size_t k = (size_t)rc->used[u];
-        const field *fl = &m->fields[k];
-        double v = vals[k * stride];
         lua_pushvalue(L, rc->keys + (int)k);
-        if (fl->kind == FIELD_TEXT) {
-            uint32_t code = isnan(v) ? 0 : (uint32_t)v;
-            if (code)
-                lua_pushstring(L, fl->texts ? fl->texts[code - 1]
-                                            : m->f->attrs[fl->measure].values[code - 1]);
-            else
-                lua_pushnil(L);
-        } else if (isnan(v)) {
-            lua_pushnil(L);
-        } else if (fl->integral) {
-            lua_pushinteger(L, (lua_Integer)v);
-        } else {
-            lua_pushnumber(L, v);
-        }
+        push_field(rc, k, vals[k * stride]);
         lua_rawset(L, rc->into[k]);
     }
 }
@@ -738,8 +747,20 @@ typedef struct worker {
     int8_t *was;            /* the same: counted as lost last month */
     pass_sums *part;        /* per grouping: what it adds up for one period */
     int p;
+    /* The chunk the driver runs (run_batch): customer i of [c0, c0 + n) is
+     * the one handed to Lua last, once started; g[gi] its segments. */
+    size_t c0, n, i;
+    int8_t *kind;           /* per field of rc.used: PUSH_* */
+    int32_t end;            /* the period's last day */
+    int started, status;
+    int nval;               /* values batch_next hands out per customer */
+    int nmeta;              /* the record and its tables: batch_next's upvalues */
+    int plain;              /* the rest of the chunk a call at a time */
+    int *g;
+    quire_error *berr;
     int rc_status;
     quire_error err;
+    double cpu;             /* CPU seconds in worker_thread */
 } worker;
 
 /* t.customer for the table t, run by qlua_call. */
@@ -747,6 +768,416 @@ static int get_customer(lua_State *L)
 {
     lua_getfield(L, 1, "customer");
     return 1;
+}
+
+/* Grouping gi's segment for customer i of the chunk when no rule decides it:
+ * a rule table's, in C, or the attribute's group. */
+static int group_in_c(const worker *w, size_t gi, size_t c0, size_t i)
+{
+    const model *m = w->m;
+    const grouping *gr = &m->groups[gi];
+
+    if (gr->spec->table) /* in C: the last rule takes every customer */
+        return ruletable_eval(gr->spec->table, w->cur + i, CHUNK);
+    return gr->by_code[m->f->attrs[gr->attr].code[c0 + i]];
+}
+
+/* Count customer i of the chunk (entity c0 + i) in segment g of grouping gi,
+ * after grouping 0 for the same customer. */
+static void tally(worker *w, size_t gi, size_t c0, size_t i, int g)
+{
+    model *m = w->m;
+    grouping *gr = &m->groups[gi];
+    pass_sums *pt = &w->part[gi];
+    const int ng = gr->nseg, prev = w->prevc[gi * CHUNK + i];
+    int lost, was_lost;
+
+    w->segc[gi * CHUNK + i] = (int8_t)g;
+    gr->seg[(size_t)w->p * m->f->nentities + c0 + i] = (int8_t)g;
+    pt->customers[g] += 1;
+    pt->customers[ng] += 1;
+    if (prev < 0)
+        return;
+    /* Lost: in a churned segment of this segmentation, or of the first one
+     * when this one flags none. */
+    if (gr->own_churn) {
+        lost = gr->churned[g];
+        was_lost = gr->churned[prev];
+    } else {
+        lost = w->segc[i] >= 0 && m->groups[0].churned[w->segc[i]];
+        was_lost = w->prevc[i] >= 0 && m->groups[0].churned[w->prevc[i]];
+    }
+    w->was[gi * CHUNK + i] = (int8_t)was_lost;
+    pt->prev_customers[prev] += 1;
+    if (!lost)
+        pt->retained[prev] += 1;
+    if (!was_lost) {
+        pt->prev_customers[ng] += 1;
+        if (!lost)
+            pt->retained[ng] += 1;
+    }
+}
+
+/* Whether grouping gi calls Lua for every customer: a rule, or the KPIs'
+ * customer functions. */
+static int calls_lua(const rule_ctx *rc, size_t gi)
+{
+    return rc->m->groups[gi].spec->rule || rc->ncustomer;
+}
+
+/* Customer i of the chunk, every grouping, through a protected call per
+ * grouping (or per function): the record filled from C. */
+static int customer_calls(worker *w, size_t c0, size_t i, quire_error *err)
+{
+    model *m = w->m;
+    rule_ctx *rc = &w->rc;
+    size_t gi;
+    int filled = 0, g;
+
+    for (gi = 0; gi < m->ngroups; gi++) {
+        if (!filled && calls_lua(rc, gi)) {
+            fill_record(rc, w->cur + i, CHUNK);
+            filled = 1;
+        }
+        if (rc->uses_prev)
+            set_group(rc, 0, (int)gi, w->prevc[gi * CHUNK + i]);
+        g = m->groups[gi].spec->rule ? -1 : group_in_c(w, gi, c0, i);
+        if (rc->uses_seg)
+            set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
+        g = call_customer_scripts(rc, (int)gi, g, c0 + i, w->p,
+                                  w->cval + gi * rc->ncustomer * CHUNK + i, err);
+        if (g < 0)
+            return -1;
+        tally(w, gi, c0, i, g);
+    }
+    return 0;
+}
+
+/* The chunk driver's next(results...): takes the results of the customer it
+ * handed out last (each grouping's segment name, when it has a rule, then its
+ * customer functions' values), counts them and starts a new call for the
+ * limits; then hands out the chunk's next customer: true, the values of the
+ * fields the scripts use, and per grouping that calls Lua, 1 + its last
+ * month's segment (0: none) when a script reads prev_segment, and 1 + its
+ * segment when it has no rule and a script reads segment. Returns false at
+ * the chunk's end, or on a result that is not one (w->status and w->berr
+ * set). */
+/* How batch_next pushes a field: a number, an integer (nil for none either
+ * way), or as push_field does. */
+enum { PUSH_NUMBER, PUSH_INTEGER, PUSH_OTHER };
+
+static _Thread_local worker *batch_worker; /* the worker whose chunk runs */
+
+static int batch_next(lua_State *L)
+{
+    worker *w = batch_worker;
+    rule_ctx *rc = &w->rc;
+    model *m = w->m;
+    const size_t ngr = m->ngroups, nc = rc->ncustomer;
+    const int32_t *since = m->f->since + w->c0, end = w->end;
+    size_t gi, ci, i, u;
+    int arg = 1, g;
+
+    if (w->started) {
+        i = w->i;
+        for (gi = 0; gi < ngr; gi++) {
+            const grouping *gr = &m->groups[gi];
+            double *vals = w->cval + gi * nc * CHUNK + i;
+            if (!calls_lua(rc, gi))
+                continue;
+            if (gr->spec->rule) {
+                /* an interned name, by pointer; else rule_result says why */
+                const char *got = lua_type(L, arg) == LUA_TSTRING ? lua_tostring(L, arg) : NULL;
+                for (g = 0; g < gr->nseg && got != rc->name[gi][g]; g++)
+                    ;
+                if (g == gr->nseg &&
+                    (g = rule_result(rc, (int)gi, arg, w->c0 + i, w->p, w->berr)) < 0)
+                    goto stop;
+                w->g[gi] = g;
+                arg++;
+            }
+            for (ci = 0; ci < nc; ci++, arg++) {
+                const int t = lua_type(L, arg);
+                if (t == LUA_TNUMBER) {
+                    const double x = lua_tonumber(L, arg);
+                    vals[ci * CHUNK] = isfinite(x) ? x : NAN;
+                } else if (t == LUA_TNIL) {
+                    vals[ci * CHUNK] = NAN;
+                } else if (customer_result(rc, (size_t)rc->customer[ci], arg, w->c0 + i, w->p,
+                                           &vals[ci * CHUNK], w->berr)) {
+                    goto stop;
+                }
+            }
+        }
+        for (gi = 0; gi < ngr; gi++)
+            tally(w, gi, w->c0, i, w->g[gi]);
+        qlua_next_call(L);
+        i++;
+    } else {
+        i = 0;
+        w->started = 1;
+    }
+    while (i < w->n && since[i] != FACTS_NO_DATE && since[i] > end)
+        i++; /* not a customer yet */
+    w->i = i;
+    if (i >= w->n) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    /* A script gave the record (or one of its tables) a metatable: the
+     * driver's stores could run its __newindex, where the record used to be
+     * filled raw. The rest of the chunk goes a call at a time. */
+    for (u = 1; u <= (size_t)w->nmeta; u++)
+        if (lua_getmetatable(L, lua_upvalueindex((int)u))) {
+            lua_pop(L, 1);
+            w->plain = 1;
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    if (w->nval >= LUA_MINSTACK)
+        luaL_checkstack(L, w->nval + 1, "segment pass");
+    lua_pushboolean(L, 1);
+    for (u = 0; u < rc->nused; u++) {
+        const size_t k = (size_t)rc->used[u];
+        const double v = w->cur[k * CHUNK + i];
+        if (w->kind[u] == PUSH_NUMBER && !isnan(v))
+            lua_pushnumber(L, v);
+        else if (w->kind[u] == PUSH_INTEGER && !isnan(v))
+            lua_pushinteger(L, (lua_Integer)v);
+        else
+            push_field(rc, k, v);
+    }
+    for (gi = 0; gi < ngr; gi++) {
+        const int rule = m->groups[gi].spec->rule != NULL;
+        w->g[gi] = rule ? -1 : group_in_c(w, gi, w->c0, i);
+        if (!calls_lua(rc, gi))
+            continue;
+        if (rc->uses_prev)
+            lua_pushinteger(L, w->prevc[gi * CHUNK + i] + 1);
+        if (!rule && rc->uses_seg)
+            lua_pushinteger(L, w->g[gi] + 1);
+    }
+    return 1 + w->nval;
+stop:
+    w->status = -1;
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
+/* s as a Lua string literal. */
+static void lua_literal(strbuf *b, const char *s)
+{
+    sb_puts(b, "\"");
+    for (; *s; s++)
+        if (isalnum((unsigned char)*s) || *s == '_' || *s == '.' || *s == ' ')
+            sb_add(b, s, 1);
+        else
+            sb_printf(b, "\\%03u", (unsigned)(unsigned char)*s);
+    sb_puts(b, "\"");
+}
+
+/* At most this many locals in the chunk driver (its upvalues copied, the
+ * values from batch_next and the results for it); past it (a spec with very
+ * many fields) customers are called one by one. Lua allows a function 200
+ * locals and 255 registers. */
+#define BATCH_LOCALS 180
+
+/* The chunk driver: one protected call runs every customer of a chunk,
+ * calling for each what customer_calls would, in the same order, with the
+ * record filled in Lua from batch_next's results:
+ *
+ *   local next, c, T1, R0, F0, N0 = ...
+ *   return function()
+ *     local next, c, T1, R0, F0, N0 = next, c, T1, R0, F0, N0
+ *     local S1, S2
+ *     while true do
+ *       local more, A1, A2, A3, P0 = next(S1, S2)
+ *       if not more then return end
+ *       c["tenure_months"] = A1 ...
+ *       c["prev_segment"] = N0[P0]
+ *       S1 = R0(c)
+ *       S2 = F0(c)
+ *     end
+ *   end
+ *
+ * Pushed on the stack; returns its slot, 0 when customers are called one by
+ * one, -1 with err set. */
+static int make_batch(worker *w, quire_error *err)
+{
+    rule_ctx *rc = &w->rc;
+    model *m = w->m;
+    lua_State *L = rc->L;
+    const size_t ngr = m->ngroups, nc = rc->ncustomer;
+    strbuf code = {0}, par = {0};
+    size_t gi, ci, u, k, nres = 0, nval = 0, ntab = 0, npar;
+    int *tab = xcalloc(m->nfields + 1, sizeof *tab), rcode, chunk;
+
+    for (gi = 0; gi < ngr; gi++)
+        if (calls_lua(rc, gi)) {
+            nres += (m->groups[gi].spec->rule != NULL) + nc;
+            nval += (size_t)rc->uses_prev + (!m->groups[gi].spec->rule && rc->uses_seg);
+        }
+    nval += rc->nused;
+    /* the record's tables ("rfm" of rfm.r) other than the record */
+    for (u = 0; u < rc->nused; u++) {
+        int at = rc->into[rc->used[u]];
+        for (k = 0; k < ntab && tab[k] != at; k++)
+            ;
+        if (at != rc->rec && k == ntab)
+            tab[ntab++] = at;
+    }
+    npar = 2 + ntab + 2 * ngr + nc;
+    if (!nres || npar + 2 * nres + nval + 2 > BATCH_LOCALS) {
+        free(tab);
+        return 0;
+    }
+    /* upvalues copied to locals: a local is read a little faster */
+    sb_puts(&par, "next, c");
+    for (k = 0; k < ntab; k++)
+        sb_printf(&par, ", T%zu", k);
+    for (gi = 0; gi < ngr; gi++)
+        if (m->groups[gi].spec->rule)
+            sb_printf(&par, ", R%zu", gi);
+    for (ci = 0; ci < nc; ci++)
+        sb_printf(&par, ", F%zu", ci);
+    for (gi = 0; gi < ngr; gi++)
+        sb_printf(&par, ", N%zu", gi);
+    sb_printf(&code, "local %s = ...\nreturn function()\n  local %s = %s\n  local S1", par.s, par.s,
+              par.s);
+    sb_free(&par);
+    for (k = 2; k <= nres; k++)
+        sb_printf(&code, ", S%zu", k);
+    sb_puts(&code, "\n  while true do\n    local more");
+    for (k = 1; k <= nval; k++)
+        sb_printf(&code, ", A%zu", k);
+    sb_puts(&code, " = next(S1");
+    for (k = 2; k <= nres; k++)
+        sb_printf(&code, ", S%zu", k);
+    sb_puts(&code, ")\n    if not more then return end\n");
+    for (u = 0; u < rc->nused; u++) {
+        const char *name = m->fields[rc->used[u]].name, *dot = strchr(name, '.');
+        int at = rc->into[rc->used[u]];
+        if (at == rc->rec) {
+            sb_puts(&code, "    c[");
+        } else {
+            for (k = 0; tab[k] != at; k++)
+                ;
+            sb_printf(&code, "    T%zu[", k);
+            name = dot + 1;
+        }
+        lua_literal(&code, name);
+        sb_printf(&code, "] = A%zu\n", u + 1);
+    }
+    k = rc->nused;  /* values handed out so far */
+    nres = 0;       /* results taken so far */
+    for (gi = 0; gi < ngr; gi++) {
+        const int rule = m->groups[gi].spec->rule != NULL;
+        if (!calls_lua(rc, gi))
+            continue;
+        if (rc->uses_prev)
+            sb_printf(&code, "    c.prev_segment = N%zu[A%zu]\n", gi, ++k);
+        if (rule) {
+            if (rc->uses_seg)
+                sb_puts(&code, "    c.segment = nil\n");
+            sb_printf(&code, "    S%zu = R%zu(c)\n", ++nres, gi);
+            if (rc->uses_seg)
+                sb_printf(&code, "    c.segment = S%zu\n", nres);
+        } else if (rc->uses_seg) {
+            sb_printf(&code, "    c.segment = N%zu[A%zu]\n", gi, ++k);
+        }
+        for (ci = 0; ci < nc; ci++)
+            sb_printf(&code, "    S%zu = F%zu(c)\n", ++nres, ci);
+    }
+    sb_puts(&code, "  end\nend\n");
+    free(tab);
+    if (luaL_loadbufferx(L, code.s, code.len, "=[segment pass]", "t") != LUA_OK) {
+        quire_err(err, QUIRE_EXIT_DATA, "segment pass: %s", lua_tostring(L, -1));
+        sb_free(&code);
+        lua_pop(L, 1);
+        return -1;
+    }
+    sb_free(&code);
+    chunk = lua_gettop(L);
+    w->nval = (int)nval;
+    w->kind = xcalloc(rc->nused + 1, sizeof *w->kind);
+    for (u = 0; u < rc->nused; u++) {
+        const field *fl = &m->fields[rc->used[u]];
+        w->kind[u] = fl->kind == FIELD_TEXT ? PUSH_OTHER : fl->integral ? PUSH_INTEGER : PUSH_NUMBER;
+    }
+    /* next, with the record and its tables as upvalues; then the same as
+     * the driver's c, T0, ... */
+    for (k = 0; k < 2; k++) {
+        lua_pushvalue(L, rc->rec);
+        for (u = 0; u < rc->nused; u++) {
+            /* the tables in the order of tab[] */
+            int at = rc->into[rc->used[u]];
+            size_t j;
+            for (j = 0; j < u && rc->into[rc->used[j]] != at; j++)
+                ;
+            if (at != rc->rec && j == u)
+                lua_pushvalue(L, at);
+        }
+        if (k == 0)
+            lua_pushcclosure(L, batch_next, 1 + (int)ntab);
+    }
+    w->nmeta = 1 + (int)ntab;
+    for (gi = 0; gi < ngr; gi++)
+        if (m->groups[gi].spec->rule)
+            lua_pushvalue(L, rc->fn[gi]);
+    for (ci = 0; ci < nc; ci++)
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rc->cref[rc->customer[ci]]);
+    for (gi = 0; gi < ngr; gi++) {
+        const grouping *gr = &m->groups[gi];
+        int g;
+        lua_createtable(L, gr->nseg, 0);
+        for (g = 0; g < gr->nseg; g++) {
+            lua_pushvalue(L, rc->names[gi] + g);
+            lua_rawseti(L, -2, g + 1);
+        }
+    }
+    rcode = qlua_call(rc->lua, lua_gettop(L) - chunk, 1, "segment pass", err);
+    return rcode ? -1 : lua_gettop(L);
+}
+
+/* Chunk [c0, c0 + n): every customer through the chunk driver in one
+ * protected call. When Lua fails, the customer it failed on is called again
+ * one call at a time, which says which script failed, as it would have
+ * without the driver. */
+static int run_batch(worker *w, size_t c0, size_t n, quire_error *err)
+{
+    rule_ctx *rc = &w->rc;
+    quire_error first;
+    size_t gi;
+
+    w->c0 = c0;
+    w->n = n;
+    w->i = 0;
+    w->started = 0;
+    w->status = 0;
+    w->plain = 0;
+    w->berr = err;
+    w->end = facts_period_end(w->m->f, w->p);
+    batch_worker = w;
+    lua_pushvalue(rc->L, rc->bat);
+    if (qlua_call(rc->lua, 0, 0, NULL, err) == 0) {
+        const int32_t *since = w->m->f->since + c0;
+        size_t i;
+        if (w->status || !w->plain)
+            return w->status;
+        for (i = w->i; i < n; i++)
+            if ((since[i] == FACTS_NO_DATE || since[i] <= w->end) && customer_calls(w, c0, i, err))
+                return -1;
+        return 0;
+    }
+    if (!w->started || w->i >= n)
+        return -1;
+    first = *err;
+    if (customer_calls(w, c0, w->i, err))
+        return -1;
+    *err = first; /* failed in the driver, not alone: say so as it was */
+    for (gi = 0; !calls_lua(rc, gi); gi++)
+        ;
+    return rule_error(w->m, &w->m->groups[gi], c0 + w->i, w->p, err);
 }
 
 /* Load the rules and the KPIs' customer functions into the worker's state
@@ -836,6 +1267,8 @@ static int worker_setup(worker *w, quire_error *err)
         for (g = 0; g < gr->nseg; g++)
             rc->name[gi][g] = lua_pushstring(L, gr->names[g]);
     }
+    if ((rc->bat = make_batch(w, err)) < 0)
+        return -1;
     return 0;
 }
 
@@ -893,7 +1326,6 @@ static int worker_period(worker *w, quire_error *err)
     int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
     double *cur = w->cur, *cval = w->cval;
     size_t c0, k, gi;
-    int g;
 
     for (gi = 0; gi < ngr; gi++)
         pass_sums_clear(&w->part[gi]);
@@ -906,66 +1338,24 @@ static int worker_period(worker *w, quire_error *err)
             if (m->fields[k].needed)
                 fields_load(w->ft, k, c0, n, cur + k * CHUNK);
         /* The rules (or the attributes) and the customer functions, once per
-         * customer of the chunk and segmentation; the record is filled once
-         * per customer. */
-        for (i = 0; i < n; i++) {
-            int filled = 0;
-            for (gi = 0; gi < ngr; gi++) {
-                grouping *gr = &m->groups[gi];
-                pass_sums *pt = &w->part[gi];
-                int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK, *ws = was + gi * CHUNK;
-                const int ng = gr->nseg;
-                int prev = p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1;
-                int lost, was_lost;
-
-                pv[i] = (int8_t)prev;
-                sg[i] = -1;
-                ws[i] = 0;
-                if (since[i] != FACTS_NO_DATE && since[i] > end)
-                    continue; /* not a customer yet */
-                if (!filled && (gr->spec->rule || rc->ncustomer)) {
-                    fill_record(rc, cur + i, CHUNK);
-                    filled = 1;
-                }
-                if (rc->uses_prev)
-                    set_group(rc, 0, (int)gi, prev);
-                if (gr->spec->rule)
-                    g = -1;
-                else if (gr->spec->table) /* in C: the last rule takes every customer */
-                    g = ruletable_eval(gr->spec->table, cur + i, CHUNK);
-                else
-                    g = gr->by_code[f->attrs[gr->attr].code[c0 + i]];
-                if (rc->uses_seg)
-                    set_group(rc, 1, (int)gi, g); /* nil until the rule has run */
-                g = call_customer_scripts(rc, (int)gi, g, c0 + i, p,
-                                          cval + gi * rc->ncustomer * CHUNK + i, err);
-                if (g < 0)
+         * customer of the chunk and segmentation: through the chunk driver,
+         * or a call at a time. */
+        for (gi = 0; gi < ngr; gi++) {
+            grouping *gr = &m->groups[gi];
+            int8_t *pv = prevc + gi * CHUNK;
+            for (i = 0; i < n; i++)
+                pv[i] = (int8_t)(p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1);
+            memset(segc + gi * CHUNK, -1, n);
+            memset(was + gi * CHUNK, 0, n);
+        }
+        if (rc->bat) {
+            if (run_batch(w, c0, n, err))
+                return -1;
+        } else {
+            for (i = 0; i < n; i++)
+                if ((since[i] == FACTS_NO_DATE || since[i] <= end) &&
+                    customer_calls(w, c0, i, err))
                     return -1;
-                sg[i] = (int8_t)g;
-                gr->seg[(size_t)p * ne + c0 + i] = (int8_t)g;
-                pt->customers[g] += 1;
-                pt->customers[ng] += 1;
-                if (prev < 0)
-                    continue;
-                /* Lost: in a churned segment of this segmentation, or of the
-                 * first one when this one flags none. */
-                if (gr->own_churn) {
-                    lost = gr->churned[g];
-                    was_lost = gr->churned[prev];
-                } else {
-                    lost = segc[i] >= 0 && m->groups[0].churned[segc[i]];
-                    was_lost = prevc[i] >= 0 && m->groups[0].churned[prevc[i]];
-                }
-                ws[i] = (int8_t)was_lost;
-                pt->prev_customers[prev] += 1;
-                if (!lost)
-                    pt->retained[prev] += 1;
-                if (!was_lost) {
-                    pt->prev_customers[ng] += 1;
-                    if (!lost)
-                        pt->retained[ng] += 1;
-                }
-            }
         }
         capture(w, c0, n);
         for (gi = 0; gi < ngr; gi++) {
@@ -1029,9 +1419,14 @@ static int setup_guarded(void *arg)
 static void *worker_thread(void *arg)
 {
     worker *w = arg;
+    struct timespec t0, t1;
+    int clock = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == 0;
+
     /* A worker without entities has no state of its own. */
     w->rc_status = w->rc.lua ? qlua_guarded(w->rc.lua, period_guarded, w, "segment pass", &w->err)
                              : worker_period(w, &w->err);
+    if (clock && clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1) == 0)
+        w->cpu += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return NULL;
 }
 
@@ -1062,6 +1457,8 @@ static void worker_free(worker *w, size_t ngr)
     free(w->segc);
     free(w->prevc);
     free(w->was);
+    free(w->g);
+    free(w->kind);
     free(w->rc.fn);
     free(w->rc.drv);
     free(w->rc.names);
@@ -1128,6 +1525,7 @@ int segments_assign(model *m, quire_error *err)
         w->segc = xmalloc(ngr * CHUNK);
         w->prevc = xmalloc(ngr * CHUNK);
         w->was = xmalloc(ngr * CHUNK);
+        w->g = xcalloc(ngr + 1, sizeof *w->g);
         w->part = xcalloc(ngr, sizeof *w->part);
         for (gi = 0; gi < ngr; gi++)
             pass_sums_init(&w->part[gi], 1, (size_t)m->groups[gi].nseg + 1, nf, m->nkpis);
@@ -1188,6 +1586,9 @@ int segments_assign(model *m, quire_error *err)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    m->rule_cpu = 0;
+    for (i = 0; i < NWORKERS; i++)
+        m->rule_cpu += wk[i].cpu;
     rcode = 0;
 out:
     for (i = 0; i < NWORKERS; i++)

@@ -48,6 +48,43 @@ elapsed=$(( $(date +%s) - start ))
 grep -q "instruction budget" "$T/err" && ok || bad "endless loop message: $(cat "$T/err")"
 [ "$elapsed" -lt 5 ] && ok || bad "the endless rule took ${elapsed}s to stop"
 
+# Limits are per customer and month, though the pass runs a chunk of
+# customers in one protected call: under a budget of 200,000 instructions the
+# first 50 calls spend about 60,000 each, 3 million in the first chunk.
+cat > "$T/heavy.lua" <<'LUA'
+local calls = 0
+return function(c)
+  calls = calls + 1
+  if calls <= 50 then
+    local s = 0
+    for i = 1, 20000 do s = s + i end
+  end
+  return "Regular"
+end
+LUA
+sed "s#rule: .*#rule: $T/heavy.lua#" "$T/base.yaml" > "$T/heavy.yaml"
+printf 'lua:\n  instructions: 200000\n' >> "$T/heavy.yaml"
+run "$T/heavy.yaml" 2>"$T/err" && ok || bad "a budget per call tripped over a chunk: $(cat "$T/err")"
+# ... and one call that spends more is stopped, naming its customer.
+sed -i 's/for i = 1, 20000 do/for i = 1, (calls == 40 and 200000 or 20000) do/' "$T/heavy.lua"
+exits 2 "one call over the budget" run "$T/heavy.yaml"
+grep -q "heavy.lua:6: instruction budget of 200000 exceeded" "$T/err" && ok || bad "budget message: $(cat "$T/err")"
+grep -q "segment rule (customer_id [0-9]*, 20" "$T/err" && ok || bad "the customer is not named: $(cat "$T/err")"
+
+# The record is filled raw, as it was by a call per customer, even when a rule
+# gives it a metatable (and takes a field away, which a plain store would
+# then pass to __newindex).
+cat > "$T/meta.lua" <<'LUA'
+return function(c)
+  local s = c.tenure_months < 2 and "New" or "Regular"
+  setmetatable(c, {__newindex = function() error("the record went through __newindex") end})
+  rawset(c, "tenure_months", nil)
+  return s
+end
+LUA
+sed "s#rule: .*#rule: $T/meta.lua#" "$T/base.yaml" > "$T/meta.yaml"
+run "$T/meta.yaml" 2>"$T/err" && ok || bad "a record with a metatable: $(cat "$T/err")"
+
 # A rule returning a name that is not a segment.
 printf 'return function(c) return "Gold" end\n' > "$T/gold.lua"
 sed "s#rule: .*#rule: $T/gold.lua#" "$T/base.yaml" > "$T/gold.yaml"

@@ -1644,6 +1644,77 @@ static void test_control_bytes(void)
     qlua_free(q);
 }
 
+static int next_call(lua_State *L)
+{
+    qlua_next_call(L);
+    return 0;
+}
+
+/* pieces(sep): run piece() n times in one qlua_call, with next_call()
+ * between them when sep is true. */
+static int run_pieces(quire_lua *q, int sep, char *out, size_t size)
+{
+    lua_State *L = qlua_state(q);
+    quire_error err = {0};
+
+    lua_getglobal(L, "pieces");
+    lua_pushboolean(L, sep);
+    if (qlua_call(q, 1, 1, "pieces", &err)) {
+        snprintf(out, size, "%s", err.msg);
+        return -1;
+    }
+    snprintf(out, size, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* qlua_next_call: a driver running many calls in one qlua_call gives each
+ * its own budget and deadline (the segment pass runs a chunk of customers
+ * so); without it they share the call's. */
+static void test_next_call(void)
+{
+    quire_lua *q = make(0, 5000, 0, 0);
+    char out[1024];
+
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    lua_pushcfunction(qlua_state(q), next_call);
+    lua_setglobal(qlua_state(q), "next_call");
+    /* a piece is about 2,000 instructions; 20 of them 40,000 */
+    CHECK(define(q, "function piece() local s = 0 for i = 1, 1000 do s = s + i end end "
+                    "function pieces(sep) for k = 1, 20 do piece() "
+                    "if sep then next_call() end end return 'done' end") == 0);
+    CHECK(run_pieces(q, 1, out, sizeof out) == 0);
+    CHECK_STR(out, "done");
+    CHECK(run_pieces(q, 0, out, sizeof out) == -1);
+    CHECK(starts(out, "pieces: test.lua:1: instruction budget of 5000 exceeded"));
+    /* an endless piece is stopped as an endless call is */
+    CHECK(define(q, "function pieces(sep) for k = 1, 3 do piece() next_call() end "
+                    "while true do end end") == 0);
+    CHECK(run_pieces(q, 1, out, sizeof out) == -1);
+    CHECK(starts(out, "pieces: test.lua:1: instruction budget of 5000 exceeded"));
+    check_usable(q);
+    qlua_free(q);
+
+    /* the deadline: 40 pieces of 0.02 s of CPU each, 0.8 s in all, under a
+     * 0.5 s deadline (wall-clock time is never less than CPU time) */
+    q = make(0, 1000000000UL, 0.5, 0);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    lua_pushcfunction(qlua_state(q), next_call);
+    lua_setglobal(qlua_state(q), "next_call");
+    CHECK(define(q, "function piece() local t = os.clock() while os.clock() - t < 0.02 do end end "
+                    "function pieces(sep) for k = 1, 40 do piece() "
+                    "if sep then next_call() end end return 'done' end") == 0);
+    CHECK(run_pieces(q, 1, out, sizeof out) == 0);
+    CHECK_STR(out, "done");
+    CHECK(run_pieces(q, 0, out, sizeof out) == -1);
+    CHECK_CONTAINS(out, "time limit of 0.5 s exceeded");
+    qlua_free(q);
+}
+
 int main(void)
 {
     /* The test program is not next to the library: use the source tree's
@@ -1664,6 +1735,7 @@ int main(void)
     test_hook_off();
     test_memory();
     test_deadline();
+    test_next_call();
     test_limits_caught();
     test_random();
     test_clamp();
