@@ -309,6 +309,17 @@ static void tokenizer_rules(void)
     TOK("a\0b,\"\0\"\n", "[[\"a\\x00b\",\"\\x00\"]]", NULL);
     /* only line ends: no record */
     TOK("\n\r\n\r\n", "[]", NULL);
+    /* Plain records go through the 16-byte cut; each of these leaves it at
+     * a different place (a quote after a long plain run, a lone CR, a CRLF
+     * at a block's edge, the end of the data) and must read the same. */
+    TOK("abcdefghijklmnop,qrstuvwxyz0123456789,\nabcdefghijklmnopq\"r,s\n",
+        "[[\"abcdefghijklmnop\",\"qrstuvwxyz0123456789\",\"\"],[\"abcdefghijklmnopq\\\"r\",\"s\"]]",
+        "1:1 1:18 1:39|2:1 2:21");
+    TOK("0123456789abcde\r\n0123456789abcdef,\"q\"\r\n1,2\r3\r\n",
+        "[[\"0123456789abcde\"],[\"0123456789abcdef\",\"q\"],[\"1\",\"2\"],[\"3\"]]",
+        "1:1|2:1 2:18|3:1 3:3|4:1");
+    TOK("a,b\nlast,record,without,a,line,end", "[[\"a\",\"b\"],[\"last\",\"record\","
+        "\"without\",\"a\",\"line\",\"end\"]]", "1:1 1:3|2:1 2:6 2:13 2:21 2:23 2:28");
 
     got = tokenize("a,\"bc", 5, ',', '"', 0, 0, NULL, &open);
     CHECK_STR(got, "[[\"a\",\"bc\"]]");
@@ -325,6 +336,23 @@ static void tokenizer_rules(void)
     got = tokenize("a\t\"b\tc\"\n", 8, '\t', '"', 0, 0, NULL, NULL);
     CHECK_STR(got, "[[\"a\",\"b\\x09c\"]]");
     free(got);
+    {
+        /* a plain record of 200 fields: more than the fields array first
+         * holds, so the cut gives it up to scan(), which grows it */
+        char wide[1024], *w = wide;
+        int i, nf = 0;
+        for (i = 0; i < 200; i++)
+            w += sprintf(w, "%s%d", i ? "," : "", i);
+        *w++ = '\n';
+        w += sprintf(w, "x,y\n");
+        got = tokenize(wide, (size_t)(w - wide), ',', '"', 0, 0, NULL, NULL);
+        CHECK(strncmp(got, "[[\"0\",\"1\",", 10) == 0);
+        CHECK(strstr(got, ",\"199\"],[\"x\",\"y\"]]") != NULL);
+        for (w = got; (w = strchr(w, ',')) != NULL; w++)
+            nf++;
+        CHECK(nf == 199 + 1 + 1);
+        free(got);
+    }
     CHECK(csv_new(',', ',', 0, NULL) == NULL);
     CHECK(csv_new('\n', '"', 0, NULL) == NULL);
 }
@@ -1287,6 +1315,34 @@ static void plugin_typed_errors(void)
     use_host = &host;
 }
 
+/* Typed values with spaces or tabs around them: parsed as they lie first,
+ * then trimmed when that fails; only spaces is null, a bad value still an
+ * error naming the field as written. */
+static void plugin_padded(void)
+{
+    static const quire_column decl[] = {{"id", QUIRE_T_INTEGER, NULL},
+                                        {"amount", QUIRE_T_NUMBER, NULL}};
+    th h = {0};
+    opts o = {NULL, NULL, NULL, decl, 2, NULL};
+    int rc = RUN("id,amount\n 42 ,\t-7.25\n7\t, 0.1\n  ,   \n\t8.0,3 \n", &o, NULL, 0, 0, &h);
+
+    CHECK(rc == 0 && h.nrows == 4);
+    CHECK(cell(&h, 0, 0)->i == 42 && cell(&h, 0, 1)->n == -7.25);
+    CHECK(cell(&h, 1, 0)->i == 7 && cell(&h, 1, 1)->n == 0.1);
+    CHECK(cell(&h, 2, 0)->null && cell(&h, 2, 1)->null);
+    CHECK(cell(&h, 3, 0)->i == 8 && cell(&h, 3, 1)->n == 3.0);
+    th_reset(&h);
+    use_host = &host12;
+    rc = RUN("id,amount\n1, 2.5 x\n", &o, NULL, 0, 0, &h);
+    CHECK(rc != 0 && h.nerr == 1);
+    CHECK_CONTAINS(h.err, "is not a number (column \"amount\")");
+    rc = RUN("id,amount\n 1.5 ,2\n", &o, NULL, 0, 0, &h);
+    CHECK(rc != 0);
+    CHECK_CONTAINS(h.err, "(column \"id\")");
+    th_reset(&h);
+    use_host = &host;
+}
+
 /* A NUL byte anywhere is refused at its field: the host reads keys as C
  * strings, so "A\0x" and "A\0y" would both become "A" and merge. */
 static void plugin_nul(void)
@@ -1353,6 +1409,7 @@ static void plugin_tests(void)
     plugin_dialects();
     plugin_errors();
     plugin_typed_errors();
+    plugin_padded();
     plugin_nul();
     plugin_ragged();
     plugin_big();
