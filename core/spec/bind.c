@@ -39,13 +39,7 @@ static quire_type type_of(const quire_column *c)
     return c ? c->type : QUIRE_T_STRING;
 }
 
-static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
+int spec_fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
 {
     va_list ap;
 
@@ -61,13 +55,15 @@ static int bind_entities(const spec *s, quire_error *err)
     const quire_column *kc = spec_column(esrc, s->entity_key), *sc;
 
     if (kc && kc->type != QUIRE_T_INTEGER && kc->type != QUIRE_T_STRING)
-        return fail(s, s->entity_pos, err, "the entity key \"%s\" must be an integer or a string "
-                    "column", s->entity_key);
+        return spec_fail(s, s->entity_pos, err,
+                         "the entity key \"%s\" must be an integer or a string column",
+                         s->entity_key);
     if (s->entity_since) {
         sc = spec_column(esrc, s->entity_since);
         if (!sc || sc->type != QUIRE_T_DATE)
-            return fail(s, s->entity_pos, err, "\"since\" column \"%s\" of source \"%s\" must be "
-                        "declared as a date", s->entity_since, esrc->name);
+            return spec_fail(s, s->entity_pos, err,
+                             "\"since\" column \"%s\" of source \"%s\" must be declared as a date",
+                             s->entity_since, esrc->name);
     }
     return 0;
 }
@@ -82,12 +78,14 @@ static int bind_entity_fact(const spec *s, const spec_fact *fd, quire_error *err
     size_t k;
 
     if (type_of(spec_column(src, fd->key)) != type_of(spec_column(esrc, s->entity_key)))
-        return fail(s, fd->pos, err, "key column \"%s\" of source \"%s\" must have the type of the "
-                    "entity key \"%s\" (declare it in the source's columns)", fd->key, fd->source,
-                    s->entity_key);
+        return spec_fail(s, fd->pos, err,
+                         "key column \"%s\" of source \"%s\" must have the type of the entity key "
+                         "\"%s\" (declare it in the source's columns)", fd->key, fd->source,
+                         s->entity_key);
     if (!dc || dc->type != QUIRE_T_DATE)
-        return fail(s, fd->pos, err, "date column \"%s\" of source \"%s\" must be declared as a "
-                    "date (columns: { %s: date })", fd->date, fd->source, fd->date);
+        return spec_fail(s, fd->pos, err,
+                         "date column \"%s\" of source \"%s\" must be declared as a date "
+                         "(columns: { %s: date })", fd->date, fd->source, fd->date);
     for (k = 0; k < fd->nmeasures; k++) {
         const spec_measure *me = &fd->measures[k];
         const quire_column *mc;
@@ -98,10 +96,10 @@ static int bind_entity_fact(const spec *s, const spec_fact *fd, quire_error *err
         if (!mc || (mc->type == QUIRE_T_STRING && !(me->agg == AGG_COUNT && !me->cmp)) ||
             mc->type == QUIRE_T_BOOLEAN || (me->agg == AGG_SUM && mc->type == QUIRE_T_DATE) ||
             (me->cmp && mc->type == QUIRE_T_DATE))
-            return fail(s, me->pos, err, "measure \"%s\" needs column \"%s\" of source \"%s\" "
-                        "declared as %s", me->name, me->column, fd->source,
-                        me->agg == AGG_SUM || me->cmp ? "integer or number"
-                        : me->agg == AGG_COUNT ? "a column" : "integer, number or date");
+            return spec_fail(s, me->pos, err, "measure \"%s\" needs column \"%s\" of source \"%s\" "
+                             "declared as %s", me->name, me->column, fd->source,
+                             me->agg == AGG_SUM || me->cmp ? "integer or number"
+                             : me->agg == AGG_COUNT ? "a column" : "integer, number or date");
     }
     return 0;
 }
@@ -114,10 +112,10 @@ static int bind_segment_fact(const spec *s, const spec_fact *fd, quire_error *er
     size_t k;
 
     if (!nc || nc->type != QUIRE_T_STRING)
-        return fail(s, fd->pos, err, "the segment column of a fact about segments must be "
-                    "declared as a string");
+        return spec_fail(s, fd->pos, err, "the segment column of a fact about segments must be "
+                         "declared as a string");
     if (!dc || dc->type != QUIRE_T_DATE)
-        return fail(s, fd->pos, err, "the date column of a fact must be declared as a date");
+        return spec_fail(s, fd->pos, err, "the date column of a fact must be declared as a date");
     for (k = 0; k < fd->nmeasures; k++) {
         const spec_measure *me = &fd->measures[k];
         const quire_column *mc;
@@ -127,8 +125,8 @@ static int bind_segment_fact(const spec *s, const spec_fact *fd, quire_error *er
         mc = spec_column(src, me->column);
         if (!mc || mc->type == QUIRE_T_STRING || mc->type == QUIRE_T_BOOLEAN ||
             mc->type == QUIRE_T_DATE)
-            return fail(s, me->pos, err, "measure \"%s\" needs column \"%s\" of source \"%s\" "
-                        "declared as integer or number", me->name, me->column, fd->source);
+            return spec_fail(s, me->pos, err, "measure \"%s\" needs column \"%s\" of source \"%s\" "
+                             "declared as integer or number", me->name, me->column, fd->source);
     }
     return 0;
 }
@@ -159,16 +157,16 @@ static int bind_rule_table(const spec *s, ruletable *t, quire_error *err)
             }
             near = closest_word(nd->field, names, nf);
             if (near)
-                rc = fail(s, at, err, "unknown field \"%s\" (did you mean \"%s\"?)", nd->field,
-                          near);
+                rc = spec_fail(s, at, err, "unknown field \"%s\" (did you mean \"%s\"?)", nd->field,
+                               near);
             else
-                rc = fail(s, at, err, "unknown field \"%s\"; the record has %s", nd->field,
-                          list.len ? list.s : "no numeric field");
+                rc = spec_fail(s, at, err, "unknown field \"%s\"; the record has %s", nd->field,
+                               list.len ? list.s : "no numeric field");
             sb_free(&list);
             free(names);
         } else if (fv[nd->index].kind == FIELD_TEXT) {
-            rc = fail(s, at, err, "\"%s\" is a text attribute; a rule compares numbers (group "
-                      "by its values with \"by: %s\")", nd->field, nd->field);
+            rc = spec_fail(s, at, err, "\"%s\" is a text attribute; a rule compares numbers (group "
+                           "by its values with \"by: %s\")", nd->field, nd->field);
         }
     }
     spec_fields_free(fv, nf);
@@ -185,8 +183,9 @@ static int bind_segmentations(const spec *s, quire_error *err)
     for (i = 0; i < s->nsegmentations; i++) {
         const spec_segmentation *sg = &s->segmentations[i];
         if (sg->by && type_of(spec_column(esrc, sg->by)) != QUIRE_T_STRING)
-            return fail(s, sg->pos, err, "segmentation \"%s\": \"by\" needs a text attribute (a "
-                        "string column)", sg->name);
+            return spec_fail(s, sg->pos, err,
+                             "segmentation \"%s\": \"by\" needs a text attribute (a string column)",
+                             sg->name);
         if (sg->table && bind_rule_table(s, sg->table, err))
             return -1;
     }
@@ -278,9 +277,9 @@ static int text_kind(const spec *s, spec_cust k)
 static int unknown_column(const spec *s, spec_pos at, const char *what, const char *name,
                           quire_error *err)
 {
-    return fail(s, at, err, "%s \"%s\" is none of what a table by customer shows: the key "
-                "(%s), segment, prev_segment, a field of the record (a measure, a window, "
-                "days_since_..., an attribute) or a KPI", what, name, s->entity_key);
+    return spec_fail(s, at, err, "%s \"%s\" is none of what a table by customer shows: the key "
+                     "(%s), segment, prev_segment, a field of the record (a measure, a window, "
+                     "days_since_..., an attribute) or a KPI", what, name, s->entity_key);
 }
 
 /* A table by customer: every name it uses is something a customer has. */
@@ -297,11 +296,11 @@ static int bind_customer_table(const spec *s, const spec_block *b, quire_error *
         if (!(k = spec_customer_field(s, cd->name)))
             return unknown_column(s, cd->pos, "condition on", cd->name, err);
         if (!text_kind(s, k) && isnan(cd->num) && k != SPEC_CUST_DATE)
-            return fail(s, cd->pos, err, "\"%s\" is a number; compare it with a number, not "
-                        "\"%s\"", cd->name, cd->text);
+            return spec_fail(s, cd->pos, err, "\"%s\" is a number; compare it with a number, not "
+                             "\"%s\"", cd->name, cd->text);
         if (k == SPEC_CUST_DATE)
-            return fail(s, cd->pos, err, "\"%s\" is a date; filter on days_since_%s instead",
-                        cd->name, cd->name);
+            return spec_fail(s, cd->pos, err, "\"%s\" is a date; filter on days_since_%s instead",
+                             cd->name, cd->name);
     }
     if (b->sort && !spec_customer_field(s, b->sort))
         return unknown_column(s, b->sort_pos, "sort by", b->sort, err);
@@ -324,11 +323,11 @@ static int bind_chart_value(const spec *s, spec_pos at, const char *name, quire_
     if (k == SPEC_CUST_NUMBER || k == SPEC_CUST_KPI)
         return 0;
     if (k == SPEC_CUST_DATE)
-        return fail(s, at, err, "\"%s\" is a date; chart days_since_%s instead", name, name);
+        return spec_fail(s, at, err, "\"%s\" is a date; chart days_since_%s instead", name, name);
     if (k != SPEC_CUST_NONE)
-        return fail(s, at, err, "\"%s\" is not a number: a chart of customers needs a number "
-                    "each customer has (a field of the record or a KPI with a customer "
-                    "function)", name);
+        return spec_fail(s, at, err, "\"%s\" is not a number: a chart of customers needs a number "
+                         "each customer has (a field of the record or a KPI with a customer "
+                         "function)", name);
     fv = spec_fields(s, &nf);
     names = xcalloc(nf + s->nkpis + 1, sizeof *names);
     for (i = 0; i < nf; i++)
@@ -338,11 +337,11 @@ static int bind_chart_value(const spec *s, spec_pos at, const char *name, quire_
         names[n++] = s->kpis[i].name;
     near = closest_word(name, names, n);
     if (near)
-        rc = fail(s, at, err, "\"%s\" is no value a customer has (did you mean \"%s\"?)", name,
-                  near);
+        rc = spec_fail(s, at, err, "\"%s\" is no value a customer has (did you mean \"%s\"?)", name,
+                       near);
     else
-        rc = fail(s, at, err, "\"%s\" is no value a customer has: a field of the record (a "
-                  "measure, a window, days_since_..., a numeric attribute) or a KPI", name);
+        rc = spec_fail(s, at, err, "\"%s\" is no value a customer has: a field of the record (a "
+                       "measure, a window, days_since_..., a numeric attribute) or a KPI", name);
     free(names);
     spec_fields_free(fv, nf);
     return rc;
@@ -376,11 +375,11 @@ static int bind_script(const spec *s, spec_pos at, const char *what, const char 
     base = base ? base + 1 : path;
     if (!fp && !strchr(base, '.'))
         /* "kpis: { churn_rate: churn_rate }": a name where a path belongs */
-        return fail(s, at, err, "%s: cannot read %s: %s (a script is named by its path, "
-                    "relative to the spec, e.g. ../scripts/kpis/%s.lua)", what, path,
-                    strerror(errno), base);
+        return spec_fail(s, at, err, "%s: cannot read %s: %s (a script is named by its path, "
+                         "relative to the spec, e.g. ../scripts/kpis/%s.lua)", what, path,
+                         strerror(errno), base);
     if (!fp)
-        return fail(s, at, err, "%s: cannot read %s: %s", what, path, strerror(errno));
+        return spec_fail(s, at, err, "%s: cannot read %s: %s", what, path, strerror(errno));
     fclose(fp);
     return 0;
 }

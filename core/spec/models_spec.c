@@ -363,22 +363,6 @@ void models_spec_free(spec_models *m)
 
 /* ------------------------------------------------------------ bind */
 
-static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static int fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    quire_verr_at(err, QUIRE_EXIT_USAGE, s->path, at.line, at.col, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* The entity measure called name, or NULL (with its fact's source). */
 static const spec_measure *find_measure(const spec *s, const char *name, size_t len,
                                         const spec_source **src)
@@ -421,9 +405,9 @@ static int bind_field(const spec *s, const spec_field_ref *r, const char *what, 
 {
     if (!r->name || spec_field_known(s, r->name))
         return 0;
-    return fail(s, r->pos, err, "%s: \"%s\" is not a field of the record (a measure, "
-                "<measure>_<N>m for a window in features, days_since_<date measure>, "
-                "tenure_months or a number attribute)", what, r->name);
+    return spec_fail(s, r->pos, err, "%s: \"%s\" is not a field of the record (a measure, "
+                     "<measure>_<N>m for a window in features, days_since_<date measure>, "
+                     "tenure_months or a number attribute)", what, r->name);
 }
 
 /* The measure r names: min (want 1) or max (2) of a date column. */
@@ -433,9 +417,10 @@ static int bind_date_measure(const spec *s, const spec_field_ref *r, int want, q
     const spec_measure *me = find_measure(s, r->name, strlen(r->name), &src);
 
     if (!me || !is_date_measure(me, src) || me->agg != (want == 1 ? AGG_MIN : AGG_MAX))
-        return fail(s, r->pos, err, "clv: \"%s\" must be a %s measure of the facts over a date "
-                    "column (%s(order_date))", r->name, want == 1 ? "min" : "max",
-                    want == 1 ? "min" : "max");
+        return spec_fail(s, r->pos, err,
+                         "clv: \"%s\" must be a %s measure of the facts over a date column "
+                         "(%s(order_date))", r->name, want == 1 ? "min" : "max",
+                         want == 1 ? "min" : "max");
     return 0;
 }
 
@@ -450,8 +435,8 @@ static int bind_measure(const spec *s, const spec_field_ref *r, agg_kind agg, co
         return 0;
     me = find_measure(s, r->name, strlen(r->name), &src);
     if (!me || me->agg != agg)
-        return fail(s, r->pos, err, "%s: \"%s\" must be a %s measure of the facts", what, r->name,
-                    agg == AGG_COUNT ? "count" : "sum");
+        return spec_fail(s, r->pos, err, "%s: \"%s\" must be a %s measure of the facts", what,
+                         r->name, agg == AGG_COUNT ? "count" : "sum");
     return 0;
 }
 
@@ -463,7 +448,7 @@ static int readable(const spec *s, spec_pos at, const char *what, const char *pa
     if (!path)
         return 0;
     if (!(fp = fopen(path, "rb")))
-        return fail(s, at, err, "%s: cannot read %s: %s", what, path, strerror(errno));
+        return spec_fail(s, at, err, "%s: cannot read %s: %s", what, path, strerror(errno));
     fclose(fp);
     return 0;
 }
@@ -491,12 +476,12 @@ static int bind_blocks(const spec *s, quire_error *err)
             else if (!strcmp(b->show, "clv") && !(md && md->clv))
                 need = "clv";
             if (need)
-                return fail(s, b->pos, err, "a model block showing %s needs \"%s\" in the "
-                            "spec's models section", b->show, need);
+                return spec_fail(s, b->pos, err, "a model block showing %s needs \"%s\" in the "
+                                 "spec's models section", b->show, need);
             if (b->value && !strcmp(b->show, "cohorts") && !strcmp(b->value, "revenue") &&
                 !md->cohorts->revenue.name)
-                return fail(s, b->pos, err, "cohort revenue needs \"revenue\" (a sum measure) "
-                            "in models: cohorts");
+                return spec_fail(s, b->pos, err, "cohort revenue needs \"revenue\" (a sum measure) "
+                                 "in models: cohorts");
         }
     return 0;
 }
@@ -519,8 +504,8 @@ int models_spec_bind(const spec *s, quire_error *err)
             return -1;
         for (j = 0; j < i; j++)
             if (strcmp(md->thresholds[i].name, md->thresholds[j].name) == 0)
-                return fail(s, md->thresholds[i].pos, err, "threshold \"%s\" is declared twice",
-                            md->thresholds[i].name);
+                return spec_fail(s, md->thresholds[i].pos, err,
+                                 "threshold \"%s\" is declared twice", md->thresholds[i].name);
     }
     if (md->clusters) {
         for (i = 0; i < md->clusters->nfeatures; i++)

@@ -442,6 +442,13 @@ void spec_free(spec *s);
 /* Check what one section of s says of another (columns, their types, the
  * attributes a segmentation groups by): bind.c. spec_load() calls it last. */
 int spec_bind(const spec *s, quire_error *err);
+/* Set err to a usage error at s's file, line:col of at, and return -1: the
+ * error of a check that spans sections (bind.c, models_spec.c, targets.c). */
+int spec_fail(const spec *s, spec_pos at, quire_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 /* What a column of a table by customer names (bind.c). */
 typedef enum spec_cust {
     SPEC_CUST_NONE = 0,

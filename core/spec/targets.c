@@ -199,8 +199,7 @@ int spec_read_targets(spec *s, quire_error *err)
         return 0;
     fp = fopen(file, "rb");
     if (!fp)
-        return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, s->targets_pos.line,
-                            s->targets_pos.col, "targets file %s: %s", file, strerror(errno));
+        return spec_fail(s, s->targets_pos, err, "targets file %s: %s", file, strerror(errno));
     data = xmalloc(cap);
     for (;;) {
         size_t got = fread(data + len, 1, cap - len, fp);
@@ -210,9 +209,8 @@ int spec_read_targets(spec *s, quire_error *err)
         if (cap >= TARGETS_FILE_MAX) {
             fclose(fp);
             free(data);
-            return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, s->targets_pos.line,
-                                s->targets_pos.col, "targets file %s is larger than %u MB", file,
-                                TARGETS_FILE_MAX >> 20);
+            return spec_fail(s, s->targets_pos, err, "targets file %s is larger than %u MB", file,
+                             TARGETS_FILE_MAX >> 20);
         }
         cap *= 2;
         data = xrealloc(data, cap);
@@ -220,8 +218,7 @@ int spec_read_targets(spec *s, quire_error *err)
     if (ferror(fp)) {
         fclose(fp);
         free(data);
-        return quire_err_at(err, QUIRE_EXIT_USAGE, s->path, s->targets_pos.line,
-                            s->targets_pos.col, "targets file %s: read error", file);
+        return spec_fail(s, s->targets_pos, err, "targets file %s: read error", file);
     }
     fclose(fp);
     rd.p = data;
