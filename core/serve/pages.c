@@ -276,6 +276,28 @@ static const char *jstr(const json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* The last cell of a row of the table of what (subscriptions, alerts): a
+ * form that removes item and comes back to report name's page. */
+static void remove_cell(strbuf *b, const page_info *pi, const char *what, const json_t *item,
+                        const char *name)
+{
+    sb_printf(b, "</td><td><form method=\"post\" action=\"/%s/%" JSON_INTEGER_FORMAT
+                 "/delete\">", what, json_integer_value(json_object_get(item, "id")));
+    hidden_csrf(b, pi);
+    sb_puts(b, "<input type=\"hidden\" name=\"report\" value=\"");
+    sb_html(b, name);
+    sb_puts(b, "\"><button type=\"submit\">Remove</button></form></td></tr>\n");
+}
+
+/* The end of the table of what and the start of the form that adds to it. */
+static void add_form(strbuf *b, const page_info *pi, const char *what, const char *name)
+{
+    sb_puts(b, "</table>\n<form class=\"run\" method=\"post\" action=\"/reports/");
+    sb_html(b, name);
+    sb_printf(b, "/%s\">", what);
+    hidden_csrf(b, pi);
+}
+
 /* An editor's part of a report's page: subscriptions and alerts. */
 static void manage_section(strbuf *b, const page_info *pi, const char *name, const spec *s,
                            const json_t *m, const char *error)
@@ -301,17 +323,9 @@ static void manage_section(strbuf *b, const page_info *pi, const char *name, con
         sb_html(b, jstr(e, "address"));
         sb_puts(b, "</td><td>");
         sb_html(b, jstr(e, "channel"));
-        sb_printf(b, "</td><td><form method=\"post\" action=\"/subscriptions/%" JSON_INTEGER_FORMAT
-                     "/delete\">", json_integer_value(json_object_get(e, "id")));
-        hidden_csrf(b, pi);
-        sb_puts(b, "<input type=\"hidden\" name=\"report\" value=\"");
-        sb_html(b, name);
-        sb_puts(b, "\"><button type=\"submit\">Remove</button></form></td></tr>\n");
+        remove_cell(b, pi, "subscriptions", e, name);
     }
-    sb_puts(b, "</table>\n<form class=\"run\" method=\"post\" action=\"/reports/");
-    sb_html(b, name);
-    sb_puts(b, "/subscriptions\">");
-    hidden_csrf(b, pi);
+    add_form(b, pi, "subscriptions", name);
     sb_puts(b, "<label for=\"sub-channel\">Subscribe</label><select id=\"sub-channel\" "
                "name=\"channel\"><option value=\"email\">email</option><option value=\"webhook\">"
                "webhook</option></select> <input id=\"sub-address\" name=\"address\" size=\"40\" "
@@ -335,17 +349,9 @@ static void manage_section(strbuf *b, const page_info *pi, const char *name, con
                 sb_puts(b, ", ");
             sb_html(b, jstr(t, "address"));
         }
-        sb_printf(b, "</td><td><form method=\"post\" action=\"/alerts/%" JSON_INTEGER_FORMAT
-                     "/delete\">", json_integer_value(json_object_get(e, "id")));
-        hidden_csrf(b, pi);
-        sb_puts(b, "<input type=\"hidden\" name=\"report\" value=\"");
-        sb_html(b, name);
-        sb_puts(b, "\"><button type=\"submit\">Remove</button></form></td></tr>\n");
+        remove_cell(b, pi, "alerts", e, name);
     }
-    sb_puts(b, "</table>\n<form class=\"run\" method=\"post\" action=\"/reports/");
-    sb_html(b, name);
-    sb_puts(b, "/alerts\">");
-    hidden_csrf(b, pi);
+    add_form(b, pi, "alerts", name);
     sb_puts(b, "<label for=\"alert-kpi\">Alert when</label><select id=\"alert-kpi\" name=\"kpi\">");
     for (i = 0; i < s->nkpis; i++) {
         sb_puts(b, "<option>");
