@@ -1741,10 +1741,14 @@ static int target_one(ctx *c, spec_kpi *kp, node *v, const char *segment, int pe
                       const char *pkey)
 {
     double value;
+    int added;
 
     if (to_double(c, v, "a target", -1e15, 1e15, &value))
         return -1;
-    if (spec_target_add(kp, segment, per, value))
+    added = spec_target_add(kp, segment, per, value);
+    if (added == -2)
+        return fail(c, v, "more than %d targets for %s", SPEC_TARGETS_MAX, kp->name);
+    if (added)
         return fail(c, v, "a second target for %s, %s, %s", kp->name,
                     segment ? segment : "every segment",
                     pkey ? pkey : "every period");

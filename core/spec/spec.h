@@ -474,9 +474,13 @@ double spec_kpi_target(const spec_kpi *k, const char *segment, int p);
  * number, no duplicate), an error at the file's line:col. Called once the
  * data root has been checked. Returns 0, or -1 with err set (exit 1). */
 int spec_read_targets(spec *s, quire_error *err);
+/* At most this many targets a KPI: a target per segment and week for a
+ * quarter of a century. The duplicate check and the lookup are linear, so a
+ * huge targets file is refused rather than read in quadratic time. */
+#define SPEC_TARGETS_MAX 10000
 /* Add a target to KPI k (segment NULL: every group; period SPEC_ANY_PERIOD:
  * every period). Returns -1, adding nothing, when k has one for the same
- * segment and period already. */
+ * segment and period already; -2 when k has SPEC_TARGETS_MAX. */
 int spec_target_add(spec_kpi *k, const char *segment, int period, double value);
 /* The periods a comparison needs before p's own: a year, n - 1, ... */
 int spec_compare_reach(const spec *s, spec_compare c);

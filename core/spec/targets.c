@@ -50,6 +50,8 @@ int spec_target_add(spec_kpi *k, const char *segment, int period, double value)
 {
     size_t i;
 
+    if (k->ntargets >= SPEC_TARGETS_MAX)
+        return -2;
     for (i = 0; i < k->ntargets; i++) {
         const spec_target *t = &k->targets[i];
         if (t->period == period && ((!t->segment && !segment) ||
@@ -276,6 +278,7 @@ int spec_read_targets(spec *s, quire_error *err)
         spec_kpi *kp = NULL;
         int period = SPEC_ANY_PERIOD;
         double v;
+        int added;
         char *end, h[120];
 
         if (n == 1 && !*f[0].text) {
@@ -312,7 +315,10 @@ int spec_read_targets(spec *s, quire_error *err)
                    fabs(v) > 1e15) {
             rc = bad(err, file, &f[at[3]], "a target must be a number from -1e+15 to 1e+15, not "
                      "\"%s\"", tn);
-        } else if (spec_target_add(kp, *sn ? sn : NULL, *pn ? period : SPEC_ANY_PERIOD, v)) {
+        } else if ((added = spec_target_add(kp, *sn ? sn : NULL,
+                                            *pn ? period : SPEC_ANY_PERIOD, v)) == -2) {
+            rc = bad(err, file, &f[at[0]], "more than %d targets for %s", SPEC_TARGETS_MAX, kn);
+        } else if (added) {
             rc = bad(err, file, &f[at[0]], "a second target for %s, %s, %s", kn,
                      *sn ? sn : "every segment", *pn ? pn : "every period");
         }

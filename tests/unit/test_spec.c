@@ -496,6 +496,30 @@ static void test_grains(void)
     }
 }
 
+/* A KPI takes SPEC_TARGETS_MAX targets and refuses the next one (-2), so a
+ * huge targets file is an error rather than a quadratic read; a second
+ * target for the same segment and period is refused (-1). */
+static void test_targets_max(void)
+{
+    spec_kpi k;
+    size_t i;
+    int p, fails = 0;
+
+    memset(&k, 0, sizeof k);
+    for (p = 0; p < SPEC_TARGETS_MAX; p++)
+        fails += spec_target_add(&k, p % 2 ? "VIP" : NULL, p, p) != 0;
+    CHECK(fails == 0 && k.ntargets == SPEC_TARGETS_MAX);
+    CHECK(spec_target_add(&k, NULL, -1, 1) == -2);
+    CHECK(k.ntargets == SPEC_TARGETS_MAX);
+    CHECK(spec_kpi_target(&k, "VIP", 7) == 7 && spec_kpi_target(&k, "All", 8) == 8);
+    k.ntargets--;
+    CHECK(spec_target_add(&k, "VIP", 1, 1) == -1); /* VIP in period 1 is there */
+    k.ntargets++;
+    for (i = 0; i < k.ntargets; i++)
+        free(k.targets[i].segment);
+    free(k.targets);
+}
+
 int main(void)
 {
     check_template(dir, sizeof dir, "/tmp/quire-spec-");
@@ -516,6 +540,7 @@ int main(void)
     test_blocks();
     test_expansion();
     test_grains();
+    test_targets_max();
     {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
