@@ -33,6 +33,38 @@ static sqlite3_stmt *prep(state *st, const char *sql, quire_error *err)
     return q;
 }
 
+/* The rows that sql selects for report (its ?1; NULL: every report), each
+ * read by row() into a new element of size bytes of *out. 0, or -1 with
+ * *out NULL when they cannot be read (what says what). */
+static int list_rows(state *st, const char *sql, const char *report, size_t size,
+                     void (*row)(sqlite3_stmt *, void *), void **out, size_t *n,
+                     const char *what, quire_error *err)
+{
+    sqlite3_stmt *q = prep(st, sql, err);
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    if (report)
+        sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap)
+            *out = xrealloc(*out, (cap = cap ? 2 * cap : 8) * size);
+        row(q, (char *)*out + (*n)++ * size);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return db_fail(st, err, what);
+    }
+    return 0;
+}
+
 static int exec(state *st, const char *sql, quire_error *err)
 {
     if (sqlite3_exec(state_db(st), sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -130,8 +162,10 @@ static int check_report(state *st, const char *report, quire_error *err)
 
 /* ------------------------------------------------------------ subscriptions */
 
-static void sub_row(sqlite3_stmt *q, subscription *s)
+static void sub_row(sqlite3_stmt *q, void *out)
 {
+    subscription *s = out;
+
     memset(s, 0, sizeof *s);
     s->id = sqlite3_column_int64(q, 0);
     text(q, 1, s->report, sizeof s->report);
@@ -187,31 +221,13 @@ int sub_add(state *st, const subscription *s, int64_t now, int64_t *id, quire_er
 
 int sub_list(state *st, const char *report, subscription **out, size_t *n, quire_error *err)
 {
-    sqlite3_stmt *q = prep(st, "SELECT " SUB_COLS " FROM subscriptions "
-                               "WHERE ?1 IS NULL OR report = ?1 ORDER BY id",
-                           err);
-    size_t cap = 0;
-    int rc;
-
-    *out = NULL;
-    *n = 0;
-    if (!q)
-        return -1;
-    if (report)
-        sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap)
-            *out = xrealloc(*out, (cap = cap ? 2 * cap : 8) * sizeof **out);
-        sub_row(q, &(*out)[(*n)++]);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return db_fail(st, err, "cannot read the subscriptions");
-    }
-    return 0;
+    void *rows;
+    int rc = list_rows(st, "SELECT " SUB_COLS " FROM subscriptions "
+                           "WHERE ?1 IS NULL OR report = ?1 ORDER BY id",
+                       report, sizeof **out, sub_row, &rows, n,
+                       "cannot read the subscriptions", err);
+    *out = rows;
+    return rc;
 }
 
 int sub_remove(state *st, int64_t id, quire_error *err)
@@ -491,37 +507,24 @@ fail:
 
 int alert_list(state *st, const char *report, alert **out, size_t *n, quire_error *err)
 {
-    sqlite3_stmt *q = prep(st, "SELECT " ALERT_COLS " FROM alerts "
-                               "WHERE ?1 IS NULL OR report = ?1 ORDER BY id",
-                           err);
-    size_t cap = 0, i;
-    int rc;
+    void *rows;
+    size_t i;
 
-    *out = NULL;
-    *n = 0;
-    if (!q)
+    if (list_rows(st, "SELECT " ALERT_COLS " FROM alerts "
+                      "WHERE ?1 IS NULL OR report = ?1 ORDER BY id",
+                  report, sizeof **out, alert_row, &rows, n, "cannot read the alerts", err)) {
+        *out = NULL;
         return -1;
-    if (report)
-        sqlite3_bind_text(q, 1, report, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap)
-            *out = xrealloc(*out, (cap = cap ? 2 * cap : 4) * sizeof **out);
-        alert_row(q, &(*out)[(*n)++]);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        db_fail(st, err, "cannot read the alerts");
-        goto fail;
-    }
+    *out = rows;
     for (i = 0; i < *n; i++)
-        if (targets_of(st, &(*out)[i], err))
-            goto fail;
+        if (targets_of(st, &(*out)[i], err)) {
+            free(*out);
+            *out = NULL;
+            *n = 0;
+            return -1;
+        }
     return 0;
-fail:
-    free(*out);
-    *out = NULL;
-    *n = 0;
-    return -1;
 }
 
 /* The row of id that sql (its one parameter the id) selects, read into out
