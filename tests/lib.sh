@@ -41,6 +41,14 @@ sample_data() {
     echo "$SAMPLE"
 }
 
+# q NAME ARGS...: run quire (at most 120 s), its output kept in $L/NAME.out
+# and $L/NAME.err; sets RC.
+q() {
+    name=$1; shift
+    timeout 120 "$QUIRE" "$@" >"$L/$name.out" 2>"$L/$name.err"
+    RC=$?
+}
+
 # db_server FIXTURE WHAT NAME: the database server of a plugin's test, from
 # tests/fixtures/FIXTURE (start DIR, load DIR DATA, stop DIR), started in a
 # temporary folder with the sample data in $DATA loaded: PORT its port, DB

@@ -20,12 +20,6 @@ export CLICKHOUSE_PASSWORD="$PASS"
 unset CLICKHOUSE_USER
 sql() { sh tests/fixtures/ch_server.sh client "$DB" 1 --query "$1"; }
 
-# q NAME ARGS...: run quire, keeping its output in the logs; sets RC.
-q() {
-    name=$1; shift
-    timeout 120 "$QUIRE" "$@" >"$L/$name.out" 2>"$L/$name.err"
-    RC=$?
-}
 
 # ---- the stock report: CSV, ClickHouse with pushdown, without
 q csv run reports/monthly_segments.yaml --param data="$DATA" -o "$T/csv.pdf" --export "$T/csv"

@@ -17,12 +17,6 @@ CI="host=127.0.0.1 port=$PORT dbname=quire user=quire"
 export PGPASSWORD="$PASS"
 sql() { sh tests/fixtures/pg_server.sh psql "$DB" -At -c "$1"; }
 
-# q NAME ARGS...: run quire, keeping its output in the logs; sets RC.
-q() {
-    name=$1; shift
-    timeout 120 "$QUIRE" "$@" >"$L/$name.out" 2>"$L/$name.err"
-    RC=$?
-}
 
 # ---- the stock report: CSV, PostgreSQL with pushdown, without
 q csv run reports/monthly_segments.yaml --param data="$DATA" -o "$T/csv.pdf" --export "$T/csv"
