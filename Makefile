@@ -29,9 +29,19 @@ CFLAGS   ?= $(OPT) -g
 # GCC 12 reports false "null format string" warnings under UBSan's checks.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
 SAN_FLAGS := $(if $(SAN),$(SANITIZE))
-PKGS     := lua5.4 yaml-0.1 jansson libcurl sqlite3 libcrypto gsl xlsxwriter icu-uc icu-i18n libmicrohttpd
-DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Linked: what every run needs. Loaded on first use (core/base/dynlib.h):
+# libcurl (delivery by email or webhook), ICU (a report's locale) and
+# libmicrohttpd (quire serve), whose loading would cost every run about
+# 20 ms; their headers are compiled against, their sonames read here.
+PKGS     := lua5.4 yaml-0.1 jansson sqlite3 libcrypto gsl xlsxwriter
+LAZY_PKGS := libcurl icu-uc icu-i18n libmicrohttpd
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl -pthread
+soname = $(shell objdump -p $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/$(2) \
+           2>/dev/null | awk '$$1 == "SONAME" {print $$2}')
+SONAMES := -DQUIRE_SONAME_CURL='"$(call soname,libcurl,libcurl.so)"' \
+           -DQUIRE_SONAME_ICU='"$(call soname,icu-i18n,libicui18n.so)"' \
+           -DQUIRE_SONAME_MHD='"$(call soname,libmicrohttpd,libmicrohttpd.so)"'
 # The core is built in wings, each a folder of core/, each allowed to include
 # only itself and the wings below it (docs/internals.md):
 #   base < spec < engine < render < run < sched < serve < cli
@@ -41,7 +51,7 @@ DEP_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhpdf -lz -lm -ldl
 # the core's too.
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEP_CFLAGS) \
                -DQUIRE_VERSION='"$(VERSION)"' -DQUIRE_LIBDIR='"$(PREFIX)/lib/quire"' \
-               -DQUIRE_DATADIR='"$(PREFIX)/share/quire"'
+               -DQUIRE_DATADIR='"$(PREFIX)/share/quire"' $(SONAMES)
 WINGS    := base spec engine render run sched serve cli
 INC_base   := -Icore/base -Icore/include
 INC_spec   := $(INC_base) -Icore/spec

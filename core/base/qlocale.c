@@ -25,6 +25,7 @@
 #include <unicode/unumberformatter.h>
 #include <unicode/ustring.h>
 
+#include "dynlib.h"
 #include "util.h"
 
 #define MAX_DEC 6
@@ -41,6 +42,32 @@ struct quire_locale {
     UDateFormat *date[DATE_N];
     UDateIntervalFormat *range;
 };
+
+/* ICU, loaded when the first locale is made (dynlib.h): a report without a
+ * locale or a currency does not pay for loading it. */
+#define ICU_API(X)                                                                             \
+    X(u_errorName) X(u_strToUTF8) X(ucurr_forLocale) X(ucurr_isAvailable) X(udat_close)        \
+    X(udat_format) X(udat_open) X(udatpg_close) X(udatpg_getBestPattern) X(udatpg_open)        \
+    X(udtitvfmt_close) X(udtitvfmt_format) X(udtitvfmt_open) X(uloc_canonicalize)              \
+    X(uloc_countAvailable) X(uloc_getAvailable) X(uloc_getLanguage) X(unumf_close)             \
+    X(unumf_closeResult) X(unumf_formatDouble) X(unumf_openForSkeletonAndLocale)               \
+    X(unumf_openResult) X(unumf_resultToString)
+static struct {
+    ICU_API(DYNLIB_FIELD)
+} icu;
+static pthread_once_t icu_once = PTHREAD_ONCE_INIT;
+static char icu_why[300]; /* empty: bound */
+
+static void icu_bind(void)
+{
+    void *h = dynlib_open(QUIRE_SONAME_ICU, icu_why, sizeof icu_why);
+
+#define BIND(f) || dynlib_sym(h, DYNLIB_STR(f), (void **)&icu.f, icu_why, sizeof icu_why)
+    if (!h ICU_API(BIND))
+        return;
+#undef BIND
+    icu_why[0] = 0;
+}
 
 static const quire_locale *active;
 
@@ -65,7 +92,7 @@ static int to_utf8(char *buf, size_t n, const UChar *u, int32_t len)
 
     if (n == 0)
         return -1;
-    u_strToUTF8(buf, (int32_t)(n > 0x7fffffff ? 0x7fffffff : n), &got, u, len, &st);
+    icu.u_strToUTF8(buf, (int32_t)(n > 0x7fffffff ? 0x7fffffff : n), &got, u, len, &st);
     if (U_FAILURE(st) || (size_t)got >= n) {
         buf[0] = '\0';
         return -1;
@@ -81,14 +108,14 @@ static int known_language(const char *loc)
 {
     char lang[ULOC_LANG_CAPACITY], other[ULOC_LANG_CAPACITY];
     UErrorCode st = U_ZERO_ERROR;
-    int32_t i, count = uloc_countAvailable();
+    int32_t i, count = icu.uloc_countAvailable();
 
-    uloc_getLanguage(loc, lang, sizeof lang, &st);
+    icu.uloc_getLanguage(loc, lang, sizeof lang, &st);
     if (U_FAILURE(st) || !lang[0])
         return 0;
     for (i = 0; i < count; i++) {
         st = U_ZERO_ERROR;
-        uloc_getLanguage(uloc_getAvailable(i), other, sizeof other, &st);
+        icu.uloc_getLanguage(icu.uloc_getAvailable(i), other, sizeof other, &st);
         if (U_SUCCESS(st) && strcmp(lang, other) == 0)
             return 1;
     }
@@ -102,10 +129,10 @@ static UDateFormat *date_fmt(const char *loc, UDateTimePatternGenerator *gen, co
     int32_t len;
 
     to_uchars(sk, sizeof sk / sizeof *sk, skel);
-    len = udatpg_getBestPattern(gen, sk, -1, pat, (int32_t)(sizeof pat / sizeof *pat), &st);
+    len = icu.udatpg_getBestPattern(gen, sk, -1, pat, (int32_t)(sizeof pat / sizeof *pat), &st);
     if (U_FAILURE(st))
         return NULL;
-    return udat_open(UDAT_PATTERN, UDAT_PATTERN, loc, u"UTC", -1, pat, len, &st);
+    return icu.udat_open(UDAT_PATTERN, UDAT_PATTERN, loc, u"UTC", -1, pat, len, &st);
 }
 
 quire_locale *quire_locale_new(const char *name, const char *currency, int show_code,
@@ -118,9 +145,14 @@ quire_locale *quire_locale_new(const char *name, const char *currency, int show_
     UChar cur[4];
     size_t i;
 
+    pthread_once(&icu_once, icu_bind);
+    if (icu_why[0]) {
+        snprintf(why, n, "locales need ICU: %s", icu_why);
+        return NULL;
+    }
     l = xcalloc(1, sizeof *l);
     pthread_mutex_init(&l->lock, NULL);
-    uloc_canonicalize(name ? name : "en_US", l->name, sizeof l->name, &st);
+    icu.uloc_canonicalize(name ? name : "en_US", l->name, sizeof l->name, &st);
     if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING || !known_language(l->name)) {
         snprintf(why, n, "unknown locale \"%s\" (a language and a country: de_DE, fr_FR, en_GB)",
                  name ? name : "");
@@ -133,7 +165,7 @@ quire_locale *quire_locale_new(const char *name, const char *currency, int show_
             if (currency[i] < 'A' || currency[i] > 'Z')
                 break;
         to_uchars(cur, 4, currency);
-        if (i < 3 || currency[3] || !ucurr_isAvailable(cur, U_DATE_MIN, U_DATE_MAX, &st) ||
+        if (i < 3 || currency[3] || !icu.ucurr_isAvailable(cur, U_DATE_MIN, U_DATE_MAX, &st) ||
             U_FAILURE(st)) {
             snprintf(why, n, "unknown currency \"%s\" (an ISO 4217 code: EUR, USD, GBP)",
                      currency);
@@ -142,7 +174,7 @@ quire_locale *quire_locale_new(const char *name, const char *currency, int show_
         }
         memcpy(l->currency, currency, 4);
     } else {
-        int32_t len = ucurr_forLocale(l->name, cur, 4, &st);
+        int32_t len = icu.ucurr_forLocale(l->name, cur, 4, &st);
 
         if (U_FAILURE(st) || len != 3)
             memcpy(l->currency, "USD", 4);
@@ -153,17 +185,17 @@ quire_locale *quire_locale_new(const char *name, const char *currency, int show_
     l->show_code = show_code;
 
     st = U_ZERO_ERROR;
-    gen = udatpg_open(l->name, &st);
+    gen = icu.udatpg_open(l->name, &st);
     if (U_FAILURE(st)) {
-        snprintf(why, n, "locale \"%s\": %s", l->name, u_errorName(st));
+        snprintf(why, n, "locale \"%s\": %s", l->name, icu.u_errorName(st));
         quire_locale_free(l);
         return NULL;
     }
     for (i = 0; i < DATE_N; i++)
         l->date[i] = date_fmt(l->name, gen, skel[i]);
-    udatpg_close(gen);
+    icu.udatpg_close(gen);
     st = U_ZERO_ERROR;
-    l->range = udtitvfmt_open(l->name, u"yMMM", -1, u"UTC", -1, &st);
+    l->range = icu.udtitvfmt_open(l->name, u"yMMM", -1, u"UTC", -1, &st);
     for (i = 0; i < DATE_N; i++)
         if (!l->date[i])
             break;
@@ -186,12 +218,12 @@ void quire_locale_free(quire_locale *l)
             for (t = 0; t < 2; t++)
                 for (c = 0; c < 2; c++)
                     if (l->num[k][d][t][c])
-                        unumf_close(l->num[k][d][t][c]);
+                        icu.unumf_close(l->num[k][d][t][c]);
     for (k = 0; k < DATE_N; k++)
         if (l->date[k])
-            udat_close(l->date[k]);
+            icu.udat_close(l->date[k]);
     if (l->range)
-        udtitvfmt_close(l->range);
+        icu.udtitvfmt_close(l->range);
     pthread_mutex_destroy(&l->lock);
     free(l);
 }
@@ -269,9 +301,9 @@ static const UNumberFormatter *number_fmt(const quire_locale *cl, quire_lnum kin
         snprintf(sk, sizeof sk, "%s%s%s %s rounding-mode-half-up", compact ? "compact-short " : "",
                  unit, *unit ? " " : "", prec);
         to_uchars(usk, sizeof usk / sizeof *usk, sk);
-        *slot = unumf_openForSkeletonAndLocale(usk, -1, l->name, &st);
+        *slot = icu.unumf_openForSkeletonAndLocale(usk, -1, l->name, &st);
         if (U_FAILURE(st) && *slot) {
-            unumf_close(*slot);
+            icu.unumf_close(*slot);
             *slot = NULL;
         }
     }
@@ -298,17 +330,17 @@ int quire_locale_number(const quire_locale *l, char *buf, size_t n, double v, qu
     f = number_fmt(l, kind, decimals, trim != 0, compact != 0);
     if (!f)
         return -1;
-    res = unumf_openResult(&st);
+    res = icu.unumf_openResult(&st);
     if (U_FAILURE(st))
         return -1;
     /* A value that rounds to zero is never shown as negative. */
     if (v < 0 && v > -0.5 / pow(10, decimals))
         v = 0;
-    unumf_formatDouble(f, v, res, &st);
-    len = unumf_resultToString(res, out, (int32_t)(sizeof out / sizeof *out), &st);
+    icu.unumf_formatDouble(f, v, res, &st);
+    len = icu.unumf_resultToString(res, out, (int32_t)(sizeof out / sizeof *out), &st);
     if (U_SUCCESS(st) && st != U_STRING_NOT_TERMINATED_WARNING)
         rc = to_utf8(buf, n, out, len);
-    unumf_closeResult(res);
+    icu.unumf_closeResult(res);
     return rc;
 }
 
@@ -335,7 +367,7 @@ static int fmt_date(const quire_locale *cl, int which, char *buf, size_t n, UDat
     int32_t len;
 
     pthread_mutex_lock(&l->lock);
-    len = udat_format(l->date[which], d, out, (int32_t)(sizeof out / sizeof *out), NULL, &st);
+    len = icu.udat_format(l->date[which], d, out, (int32_t)(sizeof out / sizeof *out), NULL, &st);
     pthread_mutex_unlock(&l->lock);
     if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING) {
         if (n)
@@ -373,7 +405,7 @@ int quire_locale_months(const quire_locale *cl, char *buf, size_t n, int from, i
     int32_t len;
 
     pthread_mutex_lock(&l->lock);
-    len = udtitvfmt_format(l->range, udate(from / 12, from % 12 + 1, 1),
+    len = icu.udtitvfmt_format(l->range, udate(from / 12, from % 12 + 1, 1),
                            udate(to / 12, to % 12 + 1, 1), out,
                            (int32_t)(sizeof out / sizeof *out), NULL, &st);
     pthread_mutex_unlock(&l->lock);

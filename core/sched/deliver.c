@@ -4,8 +4,10 @@
  */
 #include "deliver.h"
 
+#define CURL_DISABLE_TYPECHECK /* calls go through cu: no macro wrappers */
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 
 #include "atomic.h"
 #include "date.h"
+#include "dynlib.h"
 #include "summary.h"
 #include "util.h"
 
@@ -246,13 +249,39 @@ static size_t discard_cb(char *buf, size_t size, size_t nmemb, void *user)
     return size * nmemb;
 }
 
-static void curl_init_once(void)
+/* libcurl, loaded on the first transfer (dynlib.h): a run that delivers
+ * to a folder, or not at all, does not pay for loading it. */
+#define CURL_API(X)                                                                            \
+    X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform)             \
+    X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_strerror) X(curl_slist_append)        \
+    X(curl_slist_free_all)
+static struct {
+    CURL_API(DYNLIB_FIELD)
+} cu;
+static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
+static char cu_why[300]; /* empty: bound */
+
+static void curl_bind(void)
 {
-    static int done;
-    if (!done) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        done = 1;
-    }
+    void *h = dynlib_open(QUIRE_SONAME_CURL, cu_why, sizeof cu_why);
+
+#define BIND(f) || dynlib_sym(h, DYNLIB_STR(f), (void **)&cu.f, cu_why, sizeof cu_why)
+    if (!h CURL_API(BIND))
+        return;
+#undef BIND
+    if (cu.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        snprintf(cu_why, sizeof cu_why, "libcurl could not initialise");
+    else
+        cu_why[0] = 0;
+}
+
+/* libcurl bound (once): 0, or -1 with err naming what could not be sent. */
+static int curl_ready(const char *what, quire_error *err)
+{
+    pthread_once(&cu_once, curl_bind);
+    if (cu_why[0])
+        return quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot send: %s", cu_why);
+    return 0;
 }
 
 /* The URL as messages show it: a user name or password in it is masked. */
@@ -280,10 +309,10 @@ static int set_tls(CURL *c, const deliver_target *t, const char *what, quire_err
         if (access(t->ca_file, R_OK) != 0)
             return quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot read ca_file %s: %s",
                                 t->ca_file, strerror(errno));
-        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+        cu.curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
     }
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    cu.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    cu.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     return 0;
 }
 
@@ -293,13 +322,14 @@ static CURL *transfer(const deliver_target *t, const char *what, quire_error *er
 {
     CURL *c;
 
-    curl_init_once();
-    if (!(c = curl_easy_init())) {
+    if (curl_ready(what, err))
+        return NULL;
+    if (!(c = cu.curl_easy_init())) {
         quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "cannot start a transfer");
         return NULL;
     }
     if (set_tls(c, t, what, err)) {
-        curl_easy_cleanup(c);
+        cu.curl_easy_cleanup(c);
         return NULL;
     }
     return c;
@@ -308,7 +338,7 @@ static CURL *transfer(const deliver_target *t, const char *what, quire_error *er
 /* What went wrong with a transfer, in words: the TLS cases say what to do. */
 static void transfer_error(strbuf *b, CURLcode res, const char *errbuf, const deliver_target *t)
 {
-    const char *detail = *errbuf ? errbuf : curl_easy_strerror(res);
+    const char *detail = *errbuf ? errbuf : cu.curl_easy_strerror(res);
 
     switch (res) {
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -693,33 +723,33 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
         goto done;
     u.p = msg->s;
     u.left = msg->len;
-    rcpt = curl_slist_append(rcpt, to);
-    curl_easy_setopt(c, CURLOPT_URL, t->smtp_url);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, t->from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(c, CURLOPT_READDATA, &u);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    rcpt = cu.curl_slist_append(rcpt, to);
+    cu.curl_easy_setopt(c, CURLOPT_URL, t->smtp_url);
+    cu.curl_easy_setopt(c, CURLOPT_MAIL_FROM, t->from);
+    cu.curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    cu.curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    cu.curl_easy_setopt(c, CURLOPT_READDATA, &u);
+    cu.curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    cu.curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
+    cu.curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
+    cu.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+    cu.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     if (strncmp(t->smtp_url, "smtps://", 8) != 0)
-        curl_easy_setopt(c, CURLOPT_USE_SSL, t->tls > 0 ? (long)CURLUSESSL_ALL
+        cu.curl_easy_setopt(c, CURLOPT_USE_SSL, t->tls > 0 ? (long)CURLUSESSL_ALL
                                              : t->tls < 0 ? (long)CURLUSESSL_NONE
                                                           : (long)CURLUSESSL_TRY);
     if (user)
-        curl_easy_setopt(c, CURLOPT_USERNAME, user);
+        cu.curl_easy_setopt(c, CURLOPT_USERNAME, user);
     if (pass)
-        curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
-    res = curl_easy_perform(c);
+        cu.curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
+    res = cu.curl_easy_perform(c);
     if (res != CURLE_OK) {
         strbuf why = {0};
         long code = 0;
         char num[24];
         transfer_error(&why, res, errbuf, t);
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        cu.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         snprintf(num, sizeof num, "%ld", code);
         if (code >= 400 && !strstr(why.s, num)) /* the server's reply code, when not said */
             sb_printf(&why, " (SMTP %ld)", code);
@@ -729,9 +759,10 @@ static int smtp_send(const deliver_target *t, const char *to, const strbuf *msg,
         rc = 0;
     }
 done:
-    curl_slist_free_all(rcpt);
+    if (rcpt)
+        cu.curl_slist_free_all(rcpt);
     if (c)
-        curl_easy_cleanup(c);
+        cu.curl_easy_cleanup(c);
     free(what);
     if (pass) {
         memset(pass, 0, strlen(pass));
@@ -861,6 +892,8 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     long status = 0;
     int bad, had_token, rc = -1;
 
+    if (curl_ready("webhook", err))
+        return -1;
     token = secret(t->token_env, t->token_file, &bad);
     if (bad)
         return quire_err_at(err, QUIRE_EXIT_DELIVERY, "webhook", 0, 0,
@@ -900,7 +933,7 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
     }
     if (j->json) {
         sb_puts(&body, j->json);
-        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+        hdr = cu.curl_slist_append(hdr, "Content-Type: application/json");
     } else if (t->json) {
         sb_puts(&body, "{\"report\": ");
         sb_json_cstr(&body, j->report);
@@ -917,7 +950,7 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
         sb_puts(&body, ", \"output\": ");
         sb_json_cstr(&body, j->pdf);
         sb_puts(&body, "}\n");
-        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+        hdr = cu.curl_slist_append(hdr, "Content-Type: application/json");
     } else {
         if (read_file(j->pdf, &body)) {
             free(token);
@@ -925,49 +958,49 @@ static int deliver_webhook(const deliver_job *j, quire_error *err)
             return quire_err_at(err, QUIRE_EXIT_DELIVERY, j->pdf, 0, 0, "cannot read: %s",
                                 strerror(errno));
         }
-        hdr = curl_slist_append(hdr, "Content-Type: application/pdf");
+        hdr = cu.curl_slist_append(hdr, "Content-Type: application/pdf");
     }
     h = xasprintf("X-Quire-Report: %s", j->report);
-    hdr = curl_slist_append(hdr, h);
+    hdr = cu.curl_slist_append(hdr, h);
     free(h);
     h = xasprintf("X-Quire-Period: %s", j->period);
-    hdr = curl_slist_append(hdr, h);
+    hdr = cu.curl_slist_append(hdr, h);
     free(h);
     h = xasprintf("Idempotency-Key: %s", j->key);
-    hdr = curl_slist_append(hdr, h);
+    hdr = cu.curl_slist_append(hdr, h);
     free(h);
     had_token = token != NULL;
     if (token) {
         h = xasprintf("Authorization: Bearer %s", token);
-        hdr = curl_slist_append(hdr, h);
+        hdr = cu.curl_slist_append(hdr, h);
         memset(h, 0, strlen(h));
         free(h);
         memset(token, 0, strlen(token));
         free(token);
     }
-    hdr = curl_slist_append(hdr, "Expect:");
+    hdr = cu.curl_slist_append(hdr, "Expect:");
     url = url_shown(j->recipient);
     what = xasprintf("webhook %s", url);
     free(url);
     if (!(c = transfer(t, what, err)))
         goto done;
-    curl_easy_setopt(c, CURLOPT_URL, j->recipient);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.s ? body.s : "");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    res = curl_easy_perform(c);
+    cu.curl_easy_setopt(c, CURLOPT_URL, j->recipient);
+    cu.curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    cu.curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.s ? body.s : "");
+    cu.curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+    cu.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
+    cu.curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
+    cu.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+    cu.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    res = cu.curl_easy_perform(c);
     if (res != CURLE_OK) {
         strbuf why = {0};
         transfer_error(&why, res, errbuf, t);
         quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0, "%s", why.s);
         sb_free(&why);
     } else {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        cu.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if ((status == 401 || status == 403) && had_token)
             quire_err_at(err, QUIRE_EXIT_DELIVERY, what, 0, 0,
                          "HTTP status %ld: the bearer token (from %s%s) was refused", status,
@@ -987,9 +1020,9 @@ done:
     for (l = hdr; l; l = l->next)
         if (strncmp(l->data, "Authorization:", 14) == 0)
             memset(l->data, 0, strlen(l->data));
-    curl_slist_free_all(hdr);
+    cu.curl_slist_free_all(hdr);
     if (c)
-        curl_easy_cleanup(c);
+        cu.curl_easy_cleanup(c);
     free(what);
     sb_free(&body);
     return rc;

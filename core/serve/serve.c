@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "catalog.h"
+#include "dynlib.h"
 #include "jobs.h"
 #include "manage.h"
 #include "pages.h"
@@ -129,15 +130,38 @@ static const char csp_report[] =
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'self'; sandbox";
 
+/* libmicrohttpd, loaded when the server starts (dynlib.h): the other
+ * commands do not pay for loading it and the TLS library under it. */
+#define MHD_API(X)                                                                             \
+    X(MHD_add_response_header) X(MHD_create_response_from_buffer)                               \
+    X(MHD_create_response_from_fd) X(MHD_destroy_response) X(MHD_get_connection_info)           \
+    X(MHD_get_daemon_info) X(MHD_is_feature_supported) X(MHD_lookup_connection_value)           \
+    X(MHD_queue_response) X(MHD_quiesce_daemon) X(MHD_start_daemon) X(MHD_stop_daemon)
+static struct {
+    MHD_API(DYNLIB_FIELD)
+} mhd;
+
+static int mhd_bind(quire_error *err)
+{
+    char why[300];
+    void *h = dynlib_open(QUIRE_SONAME_MHD, why, sizeof why);
+
+#define BIND(f) || dynlib_sym(h, DYNLIB_STR(f), (void **)&mhd.f, why, sizeof why)
+    if (!h MHD_API(BIND))
+        return quire_err(err, QUIRE_EXIT_USAGE, "quire serve needs libmicrohttpd: %s", why);
+#undef BIND
+    return 0;
+}
+
 static void security_headers(struct MHD_Response *res, int framed)
 {
-    MHD_add_response_header(res, "Content-Security-Policy", framed ? csp_report : csp_pages);
-    MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(res, "X-Frame-Options", framed ? "SAMEORIGIN" : "DENY");
-    MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(res, "Cross-Origin-Opener-Policy", "same-origin");
+    mhd.MHD_add_response_header(res, "Content-Security-Policy", framed ? csp_report : csp_pages);
+    mhd.MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+    mhd.MHD_add_response_header(res, "X-Frame-Options", framed ? "SAMEORIGIN" : "DENY");
+    mhd.MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+    mhd.MHD_add_response_header(res, "Cross-Origin-Opener-Policy", "same-origin");
     if (tls_on)
-        MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
+        mhd.MHD_add_response_header(res, "Strict-Transport-Security", "max-age=31536000");
 }
 
 static void session_cookie(struct MHD_Response *res, const req *r)
@@ -147,7 +171,7 @@ static void session_cookie(struct MHD_Response *res, const req *r)
         return;
     snprintf(c, sizeof c, "quire_sid=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200%s",
              r->sess.sid, tls_on ? "; Secure" : "");
-    MHD_add_response_header(res, "Set-Cookie", c);
+    mhd.MHD_add_response_header(res, "Set-Cookie", c);
 }
 
 static enum MHD_Result send_res(struct MHD_Connection *c, req *r, unsigned status,
@@ -157,8 +181,8 @@ static enum MHD_Result send_res(struct MHD_Connection *c, req *r, unsigned statu
     security_headers(res, 0);
     session_cookie(res, r);
     r->status = status;
-    ok = MHD_queue_response(c, status, res);
-    MHD_destroy_response(res);
+    ok = mhd.MHD_queue_response(c, status, res);
+    mhd.MHD_destroy_response(res);
     return ok;
 }
 
@@ -168,15 +192,15 @@ static enum MHD_Result send_body(struct MHD_Connection *c, req *r, unsigned stat
                                  const char *hvalue)
 {
     struct MHD_Response *res =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        mhd.MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!res) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(res, "Content-Type", mime);
-    MHD_add_response_header(res, "Cache-Control", "no-store");
+    mhd.MHD_add_response_header(res, "Content-Type", mime);
+    mhd.MHD_add_response_header(res, "Cache-Control", "no-store");
     if (hname)
-        MHD_add_response_header(res, hname, hvalue);
+        mhd.MHD_add_response_header(res, hname, hvalue);
     r->bytes = len;
     return send_res(c, r, status, res);
 }
@@ -293,7 +317,7 @@ static json_t *error_line_json(const char *line)
 
 static const char *header(struct MHD_Connection *c, const char *name)
 {
-    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    return mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
 static int is_json(struct MHD_Connection *c)
@@ -404,7 +428,7 @@ static size_t split_path(char *path, char **seg, size_t max)
 static int identify(struct MHD_Connection *c, req *r)
 {
     const char *a = header(c, "Authorization");
-    const char *sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "quire_sid");
+    const char *sid = mhd.MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "quire_sid");
 
     if (sid && auth_session_get(sid, &r->sess) == 0) {
         r->has_sess = 1;
@@ -818,28 +842,28 @@ static enum MHD_Result send_file(struct MHD_Connection *c, req *r, const srun *r
     }
     if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
         close(fd);
-        res = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(res, "ETag", etag);
-        MHD_add_response_header(res, "Cache-Control", "private, no-cache");
+        res = mhd.MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        mhd.MHD_add_response_header(res, "ETag", etag);
+        mhd.MHD_add_response_header(res, "Cache-Control", "private, no-cache");
         return send_res(c, r, MHD_HTTP_NOT_MODIFIED, res);
     }
-    res = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    res = mhd.MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
     if (!res) {
         close(fd);
         return MHD_NO;
     }
-    MHD_add_response_header(res, "Content-Type", fmt->mime);
-    MHD_add_response_header(res, "ETag", etag);
-    MHD_add_response_header(res, "Cache-Control", "private, no-cache");
+    mhd.MHD_add_response_header(res, "Content-Type", fmt->mime);
+    mhd.MHD_add_response_header(res, "ETag", etag);
+    mhd.MHD_add_response_header(res, "Cache-Control", "private, no-cache");
     snprintf(disp, sizeof disp, "%s; filename=\"%s-%" PRId64 "%s\"",
              framed ? "inline" : "attachment", run->report, run->id, strchr(fmt->file, '.'));
-    MHD_add_response_header(res, "Content-Disposition", disp);
+    mhd.MHD_add_response_header(res, "Content-Disposition", disp);
     r->bytes = (uint64_t)sb.st_size;
     security_headers(res, framed);
     session_cookie(res, r);
     r->status = 200;
-    ok = MHD_queue_response(c, 200, res);
-    MHD_destroy_response(res);
+    ok = mhd.MHD_queue_response(c, 200, res);
+    mhd.MHD_destroy_response(res);
     return ok;
 }
 
@@ -901,9 +925,9 @@ static enum MHD_Result api_run_delete(struct MHD_Connection *c, req *r, const ch
 static enum MHD_Result redirect(struct MHD_Connection *c, req *r, const char *to)
 {
     struct MHD_Response *res =
-        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(res, "Location", to);
-    MHD_add_response_header(res, "Cache-Control", "no-store");
+        mhd.MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    mhd.MHD_add_response_header(res, "Location", to);
+    mhd.MHD_add_response_header(res, "Cache-Control", "no-store");
     return send_res(c, r, 303, res);
 }
 
@@ -1363,7 +1387,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     if (!r) {
         const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            mhd.MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const char *cl = header(c, "Content-Length");
         r = xcalloc(1, sizeof *r);
         r->t0 = mono();
@@ -1571,6 +1595,8 @@ int serve_run(const serve_opts *o, quire_error *err)
     struct stat sb;
 
     opt = *o;
+    if (mhd_bind(err))
+        return -1;
     if (!opt.reports || stat(opt.reports, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return quire_err(err, QUIRE_EXIT_USAGE, "--reports must be a folder of report specs");
     if (parse_listen(opt.listen, &ss, &sslen, &loopback, err))
@@ -1592,7 +1618,7 @@ int serve_run(const serve_opts *o, quire_error *err)
         goto out;
     }
     if (tls_on) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        if (mhd.MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
             quire_err(err, QUIRE_EXIT_USAGE, "this libmicrohttpd was built without TLS");
             goto out;
         }
@@ -1648,7 +1674,7 @@ int serve_run(const serve_opts *o, quire_error *err)
         quire_err(err, QUIRE_EXIT_USAGE, "cannot start the render workers");
         goto out;
     }
-    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+    d = mhd.MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
                          (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
                          (unsigned)opt.threads, MHD_OPTION_CONNECTION_LIMIT, 1024u,
                          MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED,
@@ -1661,11 +1687,11 @@ int serve_run(const serve_opts *o, quire_error *err)
         jobs_stop(0);
         goto out;
     }
-    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    info = mhd.MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     port = info ? info->port : 0;
     if (opt.port_file && write_port(opt.port_file, port)) {
         quire_err_at(err, QUIRE_EXIT_USAGE, opt.port_file, 0, 0, "cannot write the port");
-        MHD_stop_daemon(d);
+        mhd.MHD_stop_daemon(d);
         jobs_stop(0);
         goto out;
     }
@@ -1676,9 +1702,9 @@ int serve_run(const serve_opts *o, quire_error *err)
         ;
     fprintf(stderr, "quire serve: stopping (signal %d): no new connections; renders have %g "
             "seconds to finish\n", sig, opt.grace);
-    MHD_quiesce_daemon(d);
+    mhd.MHD_quiesce_daemon(d);
     jobs_stop(opt.grace);
-    MHD_stop_daemon(d);
+    mhd.MHD_stop_daemon(d);
     fprintf(stderr, "quire serve: stopped\n");
     rc = 0;
 out:

@@ -20,6 +20,23 @@ for c in run validate preview plugins sample; do
 done
 exits 0 "--version" "$QUIRE" --version
 grep -Eq '^quire [0-9]+\.[0-9]+\.[0-9]+' "$T/out" && ok || bad "--version output"
+
+# Libraries that only some runs need are loaded on first use
+# (core/base/dynlib.h): the program links none of libcurl, ICU and
+# libmicrohttpd; a report without a locale loads none of them, one with a
+# locale loads ICU.
+LAZY='lib\(curl\|icu[a-z0-9]*\|microhttpd\)\.so'
+ldd "$QUIRE" >"$T/ldd" 2>&1
+grep -q "libc\.so" "$T/ldd" && ok || bad "ldd $QUIRE: $(cat "$T/ldd")"
+grep -q "$LAZY" "$T/ldd" && bad "linked at start: $(grep "$LAZY" "$T/ldd")" || ok
+LD_DEBUG=files "$QUIRE" run reports/monthly_segments.yaml --param data="$DATA" -o "$T/lazy.pdf" \
+    2>"$T/lazy" && ok || bad "the stock report under LD_DEBUG"
+grep -q "file=.*csv\.so" "$T/lazy" && ok || bad "LD_DEBUG shows no library loaded"
+grep -q "file=$LAZY" "$T/lazy" && bad "loaded for a report without a locale: $(grep "file=$LAZY" "$T/lazy" | head -3)" || ok
+LD_DEBUG=files "$QUIRE" run tests/fixtures/locale/report.yaml --param data="$DATA" \
+    --param locale=de_DE -o "$T/lazy-de.pdf" 2>"$T/lazy-de" && ok || bad "the de_DE report under LD_DEBUG"
+grep -q "file=libicui18n" "$T/lazy-de" && ok || bad "ICU not loaded for a report in de_DE"
+grep -q "file=lib\(curl\|microhttpd\)" "$T/lazy-de" && bad "libcurl or libmicrohttpd loaded for a report" || ok
 exits 1 "unknown command" "$QUIRE" rn
 contains "$T/err" 'did you mean "run"'
 exits 1 "no command" "$QUIRE"

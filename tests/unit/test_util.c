@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dynlib.h"
 #include "util.h"
 
 static void test_csv_json(void)
@@ -118,11 +119,41 @@ static void test_tmp(void)
     free(t);
 }
 
+/* A library bound on first use: the errors name the library or the
+ * function missing; a bound function is called through its table. */
+#define M_API(X) X(cos) X(ldexp)
+static struct {
+    M_API(DYNLIB_FIELD)
+} m;
+
+static void test_dynlib(void)
+{
+    char why[300] = "";
+    void *h;
+
+    CHECK(dynlib_open("libquire-none.so.9", why, sizeof why) == NULL);
+    CHECK_CONTAINS(why, "libquire-none.so.9 cannot be loaded");
+    CHECK_CONTAINS(why, "is its package installed?");
+    why[0] = 0;
+    h = dynlib_open("libm.so.6", why, sizeof why);
+    CHECK(h != NULL);
+    CHECK_STR(why, "");
+#define BIND(f) || dynlib_sym(h, DYNLIB_STR(f), (void **)&m.f, why, sizeof why)
+    CHECK(!(!h M_API(BIND)));
+#undef BIND
+    CHECK(m.cos != NULL && m.cos(0.0) == 1.0);
+    CHECK(m.ldexp != NULL && m.ldexp(3.0, 4) == 48.0);
+    CHECK(dynlib_sym(h, "quire_no_such_function", (void **)&m.cos, why, sizeof why) == 1);
+    CHECK(m.cos == NULL);
+    CHECK_CONTAINS(why, "no function quire_no_such_function");
+}
+
 int main(void)
 {
     test_csv_json();
     test_numbers();
     test_words_paths();
     test_tmp();
+    test_dynlib();
     return check_done("util");
 }
