@@ -10,6 +10,7 @@
 
 #include "date.h"
 #include "log.h"
+#include "region.h"
 #include "source.h"
 #include "util.h"
 
@@ -331,21 +332,21 @@ static void period_alloc(facts *f, facts_measure *m, int p)
 
     switch (m->store) {
     case STORE_DATE: {
-        int32_t *v = xmalloc(ne * sizeof *v);
+        int32_t *v = region_alloc(f->mem, ne * sizeof *v);
         for (e = 0; e < ne; e++)
             v[e] = FACTS_NO_DATE;
         m->per[p] = v;
         break;
     }
     case STORE_NUM: {
-        double *v = xmalloc(ne * sizeof *v);
+        double *v = region_alloc(f->mem, ne * sizeof *v);
         for (e = 0; e < ne; e++)
             v[e] = NAN;
         m->per[p] = v;
         break;
     }
     default:
-        m->per[p] = xcalloc(ne ? ne : 1, store_size(m->store));
+        m->per[p] = region_alloc(f->mem, ne * store_size(m->store));
         break;
     }
 }
@@ -361,10 +362,10 @@ static void promote(facts *f, facts_measure *m)
         double *v;
         if (!old)
             continue;
-        v = xmalloc((ne ? ne : 1) * sizeof *v);
+        v = region_alloc(f->mem, ne * sizeof *v);
         for (e = 0; e < ne; e++)
             v[e] = old[e];
-        free(old);
+        region_release(f->mem, old);
         m->per[p] = v;
     }
     m->store = STORE_DSUM;
@@ -1068,6 +1069,9 @@ facts *facts_build(const spec *s, plugin_registry *reg, data_notes *notes, quire
             n += s->facts[i].nmeasures;
     f->m = xcalloc(n ? n : 1, sizeof *f->m);
     f->nmeasures = n;
+    /* Room for every measure's arrays as doubles, twice over (an integer
+     * sum that outgrows int32 is copied into doubles): address space only. */
+    f->mem = region_new(2 * n * (size_t)f->nperiods * f->nentities * sizeof(double));
     jobs = xcalloc(s->nfacts + 1, sizeof *jobs);
     threads = xcalloc(s->nfacts + 1, sizeof *threads);
     started = xcalloc(s->nfacts + 1, sizeof *started);
@@ -1284,10 +1288,11 @@ void facts_free(facts *f)
     for (i = 0; i < f->nmeasures; i++) {
         int p;
         for (p = 0; f->m[i].per && p < f->nperiods; p++)
-            free(f->m[i].per[p]);
+            region_release(f->mem, f->m[i].per[p]);
         free(f->m[i].per);
     }
     free(f->m);
+    region_free(f->mem);
     for (i = 0; i < f->nattrs; i++) {
         size_t j;
         for (j = 0; j < f->attrs[i].nvalues; j++)

@@ -68,6 +68,7 @@ typedef struct facts {
     int32_t *since;       /* per entity: days, FACTS_NO_DATE if unknown */
     facts_measure *m;
     size_t nmeasures;
+    struct region *mem;   /* where the measures' per-period arrays live */
     facts_attr *attrs;    /* the spec's entity attributes, in its order */
     size_t nattrs;
     const spec_measure **segm; /* measures of facts about segments */

@@ -1,10 +1,12 @@
 /* test_util.c - strings, numbers and paths shared by the core. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "dynlib.h"
+#include "region.h"
 #include "util.h"
 
 static void test_csv_json(void)
@@ -148,6 +150,41 @@ static void test_dynlib(void)
     CHECK_CONTAINS(why, "no function quire_no_such_function");
 }
 
+/* Arrays from a region: zeroed, aligned, apart; past its reservation (3 MB
+ * asked, rounded up to two huge pages: 4 MB) from the heap; all freed with
+ * it. */
+static void test_region(void)
+{
+    region *r = region_new(3u << 20), *none = region_new(0);
+    unsigned char *a = region_alloc(r, 1000), *b = region_alloc(r, (2u << 20) + 1), *c, *d;
+    size_t i, zero = 1;
+
+    CHECK(a && b && ((uintptr_t)a & 63) == 0 && ((uintptr_t)b & 63) == 0);
+    CHECK(b >= a + 1000);
+    for (i = 0; i < (2u << 20) + 1; i++)
+        zero &= b[i] == 0;
+    CHECK(zero);
+    memset(a, 0xab, 1000);
+    memset(b, 0xcd, (2u << 20) + 1);
+    CHECK(a[999] == 0xab && b[0] == 0xcd);
+    c = region_alloc(r, 2u << 20); /* beyond the four megabytes: the heap */
+    CHECK(c != NULL && c[0] == 0 && c[(2u << 20) - 1] == 0);
+    CHECK(c + (2u << 20) <= a || c >= a + (4u << 20));
+    c[0] = 1;
+    region_release(r, c);
+    region_release(r, a); /* the region's: kept until region_free */
+    region_release(r, NULL);
+    d = region_alloc(none, 10);
+    CHECK(d != NULL && d[9] == 0);
+    region_release(none, d);
+    d = region_alloc(NULL, 10);
+    CHECK(d != NULL && d[0] == 0);
+    region_release(NULL, d);
+    region_free(r);
+    region_free(none);
+    region_free(NULL);
+}
+
 int main(void)
 {
     test_csv_json();
@@ -155,5 +192,6 @@ int main(void)
     test_words_paths();
     test_tmp();
     test_dynlib();
+    test_region();
     return check_done("util");
 }
