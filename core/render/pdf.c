@@ -19,6 +19,7 @@
 #include "pdf.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "canvas_pdf.h"
 #include "chart.h"
@@ -184,6 +186,22 @@ static void hpdf_release(void)
         hpdf_live = b->l.next;
         free(b);
     }
+}
+
+/* The blocks another thread left (list), onto this thread's list: a
+ * document prepared there goes on here. */
+static void hpdf_adopt(hpdf_block *list)
+{
+    hpdf_block *tail = list;
+
+    if (!list)
+        return;
+    while (tail->l.next)
+        tail = tail->l.next;
+    tail->l.next = hpdf_live;
+    if (hpdf_live)
+        hpdf_live->l.prev = tail;
+    hpdf_live = list;
 }
 
 static void on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
@@ -1580,6 +1598,141 @@ static void attach_all(render *r, const quire_doc *doc)
     }
 }
 
+/* What a document starts with, whatever it holds: compression, UTF-8, and
+ * the theme's two faces (checked as TrueType when the spec was read), or
+ * DejaVu Sans, whose composite glyphs need the warm-up (text.h). Called
+ * under setjmp. */
+static void start_doc(render *r, const char *font, const char *bold_font)
+{
+    HPDF_SetCompressionMode(r->pdf, HPDF_COMP_ALL); /* before the first page */
+    HPDF_UseUTFEncodings(r->pdf);
+    HPDF_SetCurrentEncoder(r->pdf, "UTF-8");
+    r->utf8 = HPDF_GetEncoder(r->pdf, "UTF-8");
+    if (font) {
+        r->fonts.regular = load_font(r, font, 0, NULL);
+        r->fonts.bold = bold_font ? load_font(r, bold_font, 0, NULL) : r->fonts.regular;
+    } else {
+        r->fonts.regular = load_font(r, PDF_FONT_REGULAR, 0, PDF_DEJAVU_WARMUP);
+        r->fonts.bold = bold_font ? load_font(r, bold_font, 0, NULL)
+                                  : load_font(r, PDF_FONT_BOLD, 0, PDF_DEJAVU_WARMUP);
+    }
+}
+
+/* ------------------------------------------------------------ prepared */
+
+struct pdf_prep {
+    pthread_t thread;
+    int running;        /* the thread is to be joined */
+    render *r;          /* with its document and faces; NULL once taken */
+    char *font, *bold_font;
+    int ok;             /* the faces are loaded */
+    hpdf_block *blocks; /* libharu's memory, as the thread left it */
+    double seconds;
+};
+
+static double mono_now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *prep_thread(void *arg)
+{
+    pdf_prep *p = arg;
+    render *r = p->r;
+    double t0 = mono_now();
+
+    if (setjmp(r->jb) == 0) {
+        r->pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, r);
+        if (r->pdf) {
+            start_doc(r, p->font, p->bold_font);
+            p->ok = 1;
+        }
+    }
+    if (!p->ok) {
+        /* The render makes its own, and says what went wrong. */
+        if (r->pdf)
+            HPDF_Free(r->pdf);
+        r->pdf = NULL;
+        hpdf_release();
+    }
+    p->blocks = hpdf_live;
+    hpdf_live = NULL;
+    p->seconds = mono_now() - t0;
+    return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+pdf_prep *pdf_prep_start(const char *font, const char *bold_font)
+{
+    pdf_prep *p = xcalloc(1, sizeof *p);
+
+    p->r = xcalloc(1, sizeof *p->r);
+    p->font = dup_or_null(font);
+    p->bold_font = dup_or_null(bold_font);
+    p->running = pthread_create(&p->thread, NULL, prep_thread, p) == 0;
+    if (!p->running) {
+        pdf_prep_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int same_path(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The prepared render for doc, joined and its memory this thread's; NULL
+ * when it failed or loaded other faces. */
+static render *prep_take(pdf_prep *p, const quire_doc *doc)
+{
+    render *r;
+
+    if (!p || !p->r)
+        return NULL;
+    if (p->running) {
+        pthread_join(p->thread, NULL);
+        p->running = 0;
+    }
+    if (!p->ok || !same_path(p->font, doc->theme.font) ||
+        !same_path(p->bold_font, doc->theme.bold_font))
+        return NULL;
+    hpdf_adopt(p->blocks);
+    p->blocks = NULL;
+    r = p->r;
+    p->r = NULL;
+    qlog(LOG_INFO, "pdf: faces loaded beforehand, on a thread of their own, in %.4f s",
+         p->seconds);
+    return r;
+}
+
+void pdf_prep_free(pdf_prep *p)
+{
+    if (!p)
+        return;
+    if (p->running)
+        pthread_join(p->thread, NULL);
+    if (p->r) {
+        /* Not taken: its document goes, with this thread's list (no other
+         * document is open on it now). */
+        hpdf_adopt(p->blocks);
+        if (p->r->pdf)
+            HPDF_Free(p->r->pdf);
+        hpdf_release();
+        free(p->r);
+    }
+    free(p->font);
+    free(p->bold_font);
+    free(p);
+}
+
 /* Build the whole PDF into r->out. Called under setjmp. */
 static void build(render *r, const quire_doc *doc)
 {
@@ -1587,21 +1740,8 @@ static void build(render *r, const quire_doc *doc)
     size_t i;
 
     geometry(r, doc);
-    HPDF_SetCompressionMode(r->pdf, HPDF_COMP_ALL); /* before the first page */
-    HPDF_UseUTFEncodings(r->pdf);
-    HPDF_SetCurrentEncoder(r->pdf, "UTF-8");
-    r->utf8 = HPDF_GetEncoder(r->pdf, "UTF-8");
-    /* The theme's faces (checked as TrueType when the spec was read), or
-     * DejaVu Sans, whose composite glyphs need the warm-up (text.h). */
-    if (doc->theme.font) {
-        r->fonts.regular = load_font(r, doc->theme.font, 0, NULL);
-        r->fonts.bold = doc->theme.bold_font ? load_font(r, doc->theme.bold_font, 0, NULL)
-                                             : r->fonts.regular;
-    } else {
-        r->fonts.regular = load_font(r, PDF_FONT_REGULAR, 0, PDF_DEJAVU_WARMUP);
-        r->fonts.bold = doc->theme.bold_font ? load_font(r, doc->theme.bold_font, 0, NULL)
-                                             : load_font(r, PDF_FONT_BOLD, 0, PDF_DEJAVU_WARMUP);
-    }
+    if (!r->fonts.regular)
+        start_doc(r, doc->theme.font, doc->theme.bold_font);
     /* The CJK and Hangul faces cost 100-500 KB each: only when needed. */
     walk(r, doc, scan_scripts);
     if (r->scripts & (1u << PDF_SCRIPT_CJK))
@@ -1668,11 +1808,13 @@ static void build(render *r, const quire_doc *doc)
 
 /* ------------------------------------------------------------ output */
 
+static int render_with(render *r, const quire_doc *doc, const char *path, atomic_batch *batch,
+                       quire_error *err);
+
 int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch,
-                     quire_error *err)
+                     pdf_prep *prep, quire_error *err)
 {
     render *r;
-    int rc;
 
     if (!doc || !path || !*path)
         return quire_err(err, QUIRE_EXIT_USAGE, "pdf_render: no document or no output path");
@@ -1681,9 +1823,18 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
                          "%s: invalid document date %04d-%02d-%02d %02d:%02d:%02d", path,
                          doc->date[0], doc->date[1], doc->date[2], doc->date[3], doc->date[4],
                          doc->date[5]);
-    r = calloc(1, sizeof *r);
-    if (!r)
+    r = prep_take(prep, doc);
+    if (!r && !(r = calloc(1, sizeof *r)))
         return quire_err(err, QUIRE_EXIT_DELIVERY, "%s: out of memory", path);
+    return render_with(r, doc, path, batch, err);
+}
+
+/* The render r (new, or prepared) of doc to path, freed when done. */
+static int render_with(render *r, const quire_doc *doc, const char *path, atomic_batch *batch,
+                       quire_error *err)
+{
+    int rc;
+
     r->path = path;
     snprintf(r->what, sizeof r->what, "%s: cannot create a PDF document", path);
     r->code = QUIRE_EXIT_DELIVERY;
@@ -1716,7 +1867,8 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
      * fails as the rest does when memory runs out. An error while it starts
      * comes back through on_error once the document has its handler, else
      * as NULL. */
-    r->pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, r);
+    if (!r->pdf)
+        r->pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, r);
     if (!r->pdf) {
         hpdf_release();
         free(r);
@@ -1749,5 +1901,5 @@ int pdf_render_batch(const quire_doc *doc, const char *path, atomic_batch *batch
 
 int pdf_render(const quire_doc *doc, const char *path, quire_error *err)
 {
-    return pdf_render_batch(doc, path, NULL, err);
+    return pdf_render_batch(doc, path, NULL, NULL, err);
 }

@@ -211,6 +211,7 @@ int run_report(const run_opts *o, quire_error *err)
     insight_answers *answers = NULL;
     report *r = NULL;
     input_digests *dg = NULL;
+    pdf_prep *prep = NULL;
     report_inputs in;
     atomic_batch outputs = {0};
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
@@ -238,6 +239,9 @@ int run_report(const run_opts *o, quire_error *err)
         (o->export_dir && output_inside(root, "export folder", o->export_dir, err)))
         goto done;
     dg = digests_start(s, &reg);
+    /* The PDF's faces are loaded meanwhile, on a thread of their own. */
+    if (fmts & RUN_PDF)
+        prep = pdf_prep_start(s->theme.font, s->theme.bold_font);
     qlog(LOG_INFO, "spec: %zu sources, %zu KPIs, %zu sections in %.3f s", s->nsources, s->nkpis,
          s->nsections, lap(&t));
 
@@ -368,7 +372,7 @@ int run_report(const run_opts *o, quire_error *err)
         if (!(fmts & formats[k].bit))
             continue;
         path = run_output_path(out, formats[k].bit, fmts);
-        bad_out = formats[k].bit == RUN_PDF    ? pdf_render_batch(report_doc(r), path, &outputs, err)
+        bad_out = formats[k].bit == RUN_PDF    ? pdf_render_batch(report_doc(r), path, &outputs, prep, err)
                   : formats[k].bit == RUN_HTML ? html_render_batch(report_doc(r), path, &outputs, err)
                                                : xlsx_render_batch(report_doc(r), path, &outputs, err);
         if (bad_out) {
@@ -389,6 +393,7 @@ int run_report(const run_opts *o, quire_error *err)
     rc = 0;
 done:
     qprogress_done();
+    pdf_prep_free(prep);
     atomic_batch_abort(&outputs);
     report_free(r);
     insights_free(answers);

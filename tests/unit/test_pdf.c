@@ -570,6 +570,55 @@ static void test_render(const char *dir)
     CHECK(count_temp_files(dir) == 0);
 }
 
+/* A start prepared on a thread: the same bytes as without it, whether it
+ * is taken over, holds other faces, failed, or is never used. */
+static void test_prepared(const char *dir)
+{
+    quire_doc doc = report();
+    quire_error err = {0};
+    char plain[512], path[512];
+    char *want, *got;
+    size_t lw = 0, lg = 0;
+    pdf_prep *p;
+
+    snprintf(plain, sizeof plain, "%s/plain.pdf", dir);
+    CHECK(pdf_render(&doc, plain, &err) == 0);
+    want = slurp(plain, &lw);
+    CHECK(want != NULL);
+
+    /* Taken over (DejaVu Sans, as the document's theme says). */
+    snprintf(path, sizeof path, "%s/prepared.pdf", dir);
+    p = pdf_prep_start(NULL, NULL);
+    CHECK(p != NULL);
+    CHECK(pdf_render_batch(&doc, path, NULL, p, &err) == 0);
+    pdf_prep_free(p);
+    got = slurp(path, &lg);
+    CHECK(got && want && lg == lw && memcmp(got, want, lw) == 0);
+    free(got);
+
+    /* Other faces than the document's: not taken, the same bytes. */
+    p = pdf_prep_start(PDF_FONT_BOLD, NULL);
+    CHECK(pdf_render_batch(&doc, path, NULL, p, &err) == 0);
+    pdf_prep_free(p);
+    got = slurp(path, &lg);
+    CHECK(got && want && lg == lw && memcmp(got, want, lw) == 0);
+    free(got);
+
+    /* A face that cannot be loaded: the prepared start failed, and the
+     * render says so with the path, as it would without one. */
+    doc.theme.font = "/nonexistent/quire-face.ttf";
+    p = pdf_prep_start(doc.theme.font, NULL);
+    CHECK(pdf_render_batch(&doc, path, NULL, p, &err) == -1);
+    CHECK_CONTAINS(err.msg, "/nonexistent/quire-face.ttf: cannot load font");
+    pdf_prep_free(p);
+    doc.theme.font = NULL;
+
+    /* Never used (the run failed before its render): freed all the same. */
+    pdf_prep_free(pdf_prep_start(NULL, NULL));
+    pdf_prep_free(NULL);
+    free(want);
+}
+
 static void test_failures(const char *dir)
 {
     quire_doc doc = report();
@@ -978,6 +1027,7 @@ int main(void)
         return 1;
     }
     test_render(dir);
+    test_prepared(dir);
     test_failures(dir);
     test_odd_input(dir);
     test_tiles(dir);
