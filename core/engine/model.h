@@ -114,6 +114,7 @@ typedef struct model {
 
     double rule_seconds; /* time spent in the segment rules, for --verbose */
     double rule_cpu;     /* the same in CPU time, every worker's added up */
+    size_t chunks, chunks_lent; /* chunk-months evaluated, and those for another worker */
 } model;
 
 model *model_new(const spec *s, const facts *f, quire_error *err);

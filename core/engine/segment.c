@@ -731,16 +731,45 @@ static int mark_fields(model *m, rule_ctx *rc, quire_error *err)
     return 0;
 }
 
-/* The pass runs on NWORKERS threads, each over a fixed part of the
- * entities with a Lua state of its own; partial sums are merged in worker
- * order, so the results do not depend on the machine. */
+/*
+ * The pass runs on NWORKERS threads, each with a Lua state of its own.
+ * Each sums a fixed part of the entities, chunk by chunk in order, and the
+ * parts are merged in worker order, so the results do not depend on the
+ * machine. The rules and customer functions, the costly part, are shared
+ * out anew each month by the customers they will run for (those signed up
+ * by then: in data whose keys follow signing up, the first part has more):
+ * a worker evaluates the chunks of another's part that fall to it first,
+ * and leaves their segments and values (not sums: counts only, which are
+ * exact in any order) for the owner, who adds them up in its turn. The
+ * sharing depends on the data alone, so it too is the same on every run.
+ */
 #define NWORKERS 2
+
+/* What the workers of one month share: the evaluations of the chunks left
+ * for their owners, and whether each is there yet. A chunk left is one
+ * slot: its customer functions' values [grouping][function][CHUNK], then
+ * its segments and lost flags [grouping][CHUNK]. At most SHARE_BYTES of
+ * slots: with many groupings and functions, fewer chunks are shared. */
+#define SHARE_BYTES ((size_t)16 << 20)
+typedef struct pass_share {
+    char **slot;           /* the slots, made as months need them */
+    size_t nslots, maxslots, slot_bytes;
+    size_t base;           /* the first chunk left this month */
+    int *ready;            /* per chunk: the month + 1 once its values are in */
+    int go;                /* the month + 1 once the parts are shared out */
+    int failed;            /* a worker failed: the others stop waiting */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} pass_share;
 
 typedef struct worker {
     model *m;
     rule_ctx rc;
     int base;               /* the state's stack top before the pass */
-    size_t from, to;        /* entities */
+    size_t from, to;        /* entities it sums */
+    size_t efrom, eto;      /* entities it evaluates this month */
+    pass_share *share;
+    int stopped;            /* it stopped because another worker failed */
     const field_cursor *ft;     /* shared, read-only during a period */
     double *cur, *cval;
     int8_t *segc, *prevc;   /* [grouping][customer of the chunk] */
@@ -1314,89 +1343,181 @@ static void capture(worker *w, size_t c0, size_t n)
     }
 }
 
-/* Period w->p for entities [w->from, w->to): segments and partial sums. */
-static int worker_period(worker *w, quire_error *err)
+/* Chunk [c0, c0 + n) of period w->p evaluated: its fields loaded, its
+ * customers' segments and customer functions' values into the worker's
+ * buffers, counted, and captured for tables by customer. */
+static int eval_chunk(worker *w, size_t c0, size_t n, quire_error *err)
 {
     model *m = w->m;
     const facts *f = m->f;
     rule_ctx *rc = &w->rc;
-    const size_t ne = f->nentities, nf = m->nfields, ngr = m->ngroups;
+    const size_t ne = f->nentities, nf = m->nfields;
     const int p = w->p;
-    const int32_t end = facts_period_end(f, p);
-    int8_t *segc = w->segc, *prevc = w->prevc, *was = w->was;
-    double *cur = w->cur, *cval = w->cval;
-    size_t c0, k, gi;
+    const int32_t end = facts_period_end(f, p), *since = f->since + c0;
+    size_t k, gi, i;
 
-    for (gi = 0; gi < ngr; gi++)
-        pass_sums_clear(&w->part[gi]);
-    for (c0 = w->from; c0 < w->to; c0 += CHUNK) {
-        size_t n = w->to - c0 < CHUNK ? w->to - c0 : CHUNK, i, ci;
-        const int32_t *since = f->since + c0;
-
-        /* The chunk's field values, a field at a time. */
-        for (k = 0; k < nf; k++)
-            if (m->fields[k].needed)
-                fields_load(w->ft, k, c0, n, cur + k * CHUNK);
-        /* The rules (or the attributes) and the customer functions, once per
-         * customer of the chunk and segmentation: through the chunk driver,
-         * or a call at a time. */
-        for (gi = 0; gi < ngr; gi++) {
-            grouping *gr = &m->groups[gi];
-            int8_t *pv = prevc + gi * CHUNK;
-            for (i = 0; i < n; i++)
-                pv[i] = (int8_t)(p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1);
-            memset(segc + gi * CHUNK, -1, n);
-            memset(was + gi * CHUNK, 0, n);
-        }
-        if (rc->bat) {
-            if (run_batch(w, c0, n, err))
+    for (k = 0; k < nf; k++)
+        if (m->fields[k].needed)
+            fields_load(w->ft, k, c0, n, w->cur + k * CHUNK);
+    for (gi = 0; gi < m->ngroups; gi++) {
+        const grouping *gr = &m->groups[gi];
+        int8_t *pv = w->prevc + gi * CHUNK;
+        for (i = 0; i < n; i++)
+            pv[i] = (int8_t)(p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1);
+        memset(w->segc + gi * CHUNK, -1, n);
+        memset(w->was + gi * CHUNK, 0, n);
+    }
+    if (rc->bat) {
+        if (run_batch(w, c0, n, err))
+            return -1;
+    } else {
+        for (i = 0; i < n; i++)
+            if ((since[i] == FACTS_NO_DATE || since[i] <= end) && customer_calls(w, c0, i, err))
                 return -1;
-        } else {
-            for (i = 0; i < n; i++)
-                if ((since[i] == FACTS_NO_DATE || since[i] <= end) &&
-                    customer_calls(w, c0, i, err))
-                    return -1;
-        }
-        capture(w, c0, n);
-        for (gi = 0; gi < ngr; gi++) {
-            const grouping *gr = &m->groups[gi];
-            pass_sums *pt = &w->part[gi];
-            const int8_t *sg = segc + gi * CHUNK, *pv = prevc + gi * CHUNK, *ws = was + gi * CHUNK;
-            const double *gval = cval + gi * rc->ncustomer * CHUNK;
-            const int ng = gr->nseg;
+    }
+    capture(w, c0, n);
+    return 0;
+}
 
-            /* Sums per segment, and per last month's segment (cohorts). */
-            for (k = 0; k < nf; k++) {
-                const double *v = cur + k * CHUNK;
-                double *sum = pt->sums + k, *coh = pt->cohort + k;
-                if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
+/* The chunk's segments and values, from the worker's buffers to the share
+ * (store) or back (load: its fields loaded again, for the owner's sums). */
+static void share_chunk(worker *w, size_t c0, size_t n, int store)
+{
+    const model *m = w->m;
+    pass_share *sh = w->share;
+    const size_t ne = m->f->nentities, nv = m->ngroups * w->rc.ncustomer;
+    char *slot = sh->slot[c0 / CHUNK - sh->base];
+    double *cv = (double *)slot;
+    int8_t *sg = (int8_t *)(cv + nv * CHUNK), *ws = sg + m->ngroups * CHUNK;
+    size_t gi, k;
+
+    if (store) {
+        memcpy(cv, w->cval, nv * CHUNK * sizeof *cv);
+        memcpy(sg, w->segc, m->ngroups * CHUNK);
+        memcpy(ws, w->was, m->ngroups * CHUNK);
+    } else {
+        memcpy(w->cval, cv, nv * CHUNK * sizeof *cv);
+        memcpy(w->segc, sg, m->ngroups * CHUNK);
+        memcpy(w->was, ws, m->ngroups * CHUNK);
+    }
+    if (store) {
+        pthread_mutex_lock(&sh->mu);
+        sh->ready[c0 / CHUNK] = w->p + 1;
+        pthread_cond_broadcast(&sh->cv);
+        pthread_mutex_unlock(&sh->mu);
+        return;
+    }
+    for (k = 0; k < m->nfields; k++)
+        if (m->fields[k].needed)
+            fields_load(w->ft, k, c0, n, w->cur + k * CHUNK);
+    for (gi = 0; gi < m->ngroups; gi++) {
+        const grouping *gr = &m->groups[gi];
+        int8_t *pv = w->prevc + gi * CHUNK;
+        size_t i;
+        for (i = 0; i < n; i++)
+            pv[i] = (int8_t)(w->p > m->p_first ? gr->seg[(size_t)(w->p - 1) * ne + c0 + i] : -1);
+    }
+    (void)n;
+}
+
+/* Wait until another worker has left chunk c0's values: 0, or -1 when a
+ * worker failed. */
+static int wait_chunk(worker *w, size_t c0)
+{
+    pass_share *sh = w->share;
+    int ok;
+
+    pthread_mutex_lock(&sh->mu);
+    while (sh->ready[c0 / CHUNK] != w->p + 1 && !sh->failed)
+        pthread_cond_wait(&sh->cv, &sh->mu);
+    ok = sh->ready[c0 / CHUNK] == w->p + 1;
+    pthread_mutex_unlock(&sh->mu);
+    return ok ? 0 : -1;
+}
+
+/* The chunk's sums per segment, and per last month's segment (cohorts),
+ * into the worker's part. */
+static void sum_chunk(worker *w, size_t n)
+{
+    model *m = w->m;
+    rule_ctx *rc = &w->rc;
+    const size_t nf = m->nfields;
+    size_t gi, k, i, ci;
+
+    for (gi = 0; gi < m->ngroups; gi++) {
+        const grouping *gr = &m->groups[gi];
+        pass_sums *pt = &w->part[gi];
+        const int8_t *sg = w->segc + gi * CHUNK, *pv = w->prevc + gi * CHUNK,
+                     *ws = w->was + gi * CHUNK;
+        const double *gval = w->cval + gi * rc->ncustomer * CHUNK;
+        const int ng = gr->nseg;
+
+        for (k = 0; k < nf; k++) {
+            const double *v = w->cur + k * CHUNK;
+            double *sum = pt->sums + k, *coh = pt->cohort + k;
+            if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
+                continue;
+            for (i = 0; i < n; i++) {
+                int s8 = sg[i], pr = pv[i];
+                if (s8 < 0 || isnan(v[i]))
                     continue;
-                for (i = 0; i < n; i++) {
-                    int s8 = sg[i], pr = pv[i];
-                    if (s8 < 0 || isnan(v[i]))
-                        continue;
-                    sum[(size_t)s8 * nf] += v[i];
-                    sum[(size_t)ng * nf] += v[i];
-                    if (pr >= 0) {
-                        coh[(size_t)pr * nf] += v[i];
-                        if (!ws[i])
-                            coh[(size_t)ng * nf] += v[i];
-                    }
-                }
-            }
-            for (ci = 0; ci < rc->ncustomer; ci++) {
-                size_t at = (size_t)rc->customer[ci] * (size_t)(ng + 1);
-                const double *v = gval + ci * CHUNK;
-                for (i = 0; i < n; i++) {
-                    if (sg[i] < 0 || isnan(v[i]))
-                        continue;
-                    pt->csum[at + (size_t)sg[i]] += v[i];
-                    pt->ccount[at + (size_t)sg[i]] += 1;
-                    pt->csum[at + (size_t)ng] += v[i];
-                    pt->ccount[at + (size_t)ng] += 1;
+                sum[(size_t)s8 * nf] += v[i];
+                sum[(size_t)ng * nf] += v[i];
+                if (pr >= 0) {
+                    coh[(size_t)pr * nf] += v[i];
+                    if (!ws[i])
+                        coh[(size_t)ng * nf] += v[i];
                 }
             }
         }
+        for (ci = 0; ci < rc->ncustomer; ci++) {
+            size_t at = (size_t)rc->customer[ci] * (size_t)(ng + 1);
+            const double *v = gval + ci * CHUNK;
+            for (i = 0; i < n; i++) {
+                if (sg[i] < 0 || isnan(v[i]))
+                    continue;
+                pt->csum[at + (size_t)sg[i]] += v[i];
+                pt->ccount[at + (size_t)sg[i]] += 1;
+                pt->csum[at + (size_t)ng] += v[i];
+                pt->ccount[at + (size_t)ng] += 1;
+            }
+        }
+    }
+}
+
+/*
+ * Period w->p: the chunks of [w->efrom, w->eto) evaluated, in order; the
+ * partial sums of [w->from, w->to), in order. A chunk this worker evaluates
+ * is summed at once when it is the next of its own part; any other is left
+ * in the share, and the own chunks others evaluate are summed from there
+ * afterwards.
+ */
+static int worker_period(worker *w, quire_error *err)
+{
+    const size_t ne = w->m->f->nentities;
+    size_t c0, n, next = w->from, gi;
+
+    for (gi = 0; gi < w->m->ngroups; gi++)
+        pass_sums_clear(&w->part[gi]);
+    for (c0 = w->efrom; c0 < w->eto; c0 += n) {
+        n = ne - c0 < CHUNK ? ne - c0 : CHUNK;
+        if (eval_chunk(w, c0, n, err))
+            return -1;
+        if (c0 == next && c0 < w->to) {
+            sum_chunk(w, n);
+            next += n;
+        } else {
+            share_chunk(w, c0, n, 1);
+        }
+    }
+    for (; next < w->to; next += n) {
+        n = ne - next < CHUNK ? ne - next : CHUNK;
+        if (wait_chunk(w, next)) {
+            w->stopped = 1;
+            return -1;
+        }
+        share_chunk(w, next, n, 0);
+        sum_chunk(w, n);
     }
     return 0;
 }
@@ -1420,11 +1541,24 @@ static void *worker_thread(void *arg)
 {
     worker *w = arg;
     struct timespec t0, t1;
-    int clock = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == 0;
+    int clock;
 
+    /* The month's parts are shared out once every thread is started. */
+    pthread_mutex_lock(&w->share->mu);
+    while (w->share->go != w->p + 1)
+        pthread_cond_wait(&w->share->cv, &w->share->mu);
+    pthread_mutex_unlock(&w->share->mu);
+    clock = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == 0;
     /* A worker without entities has no state of its own. */
     w->rc_status = w->rc.lua ? qlua_guarded(w->rc.lua, period_guarded, w, "segment pass", &w->err)
                              : worker_period(w, &w->err);
+    if (w->rc_status && !w->stopped) {
+        /* Whoever waits for this worker's chunks waits no more. */
+        pthread_mutex_lock(&w->share->mu);
+        w->share->failed = 1;
+        pthread_cond_broadcast(&w->share->cv);
+        pthread_mutex_unlock(&w->share->mu);
+    }
     if (clock && clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1) == 0)
         w->cpu += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return NULL;
@@ -1471,6 +1605,87 @@ static void worker_free(worker *w, size_t ngr)
         qlua_free(w->rc.lua);
 }
 
+/*
+ * Period p's evaluation shared out between the workers (parts unchanged):
+ * worker i evaluates from the chunk where the customers signed up by the
+ * month's end reach i/NWORKERS of them (a chunk counts for those, and for a
+ * sixteenth of all its customers: loading and summing cost every one), when
+ * the chunks it leaves for their owners fit the share's slots (else the
+ * parts as they are). Workers without a state of their own (no entities)
+ * evaluate none. Called while no worker runs.
+ */
+static void share_out(worker *wk, pass_share *sh, const facts *f, int p, int balance)
+{
+    const size_t ne = f->nentities, nchunks = (ne + CHUNK - 1) / CHUNK;
+    const int32_t end = facts_period_end(f, p);
+    size_t c, e, total = 0, acc = 0, lo, hi, k;
+    size_t *weight;
+    int i;
+
+    for (i = 0; i < NWORKERS; i++) {
+        wk[i].efrom = wk[i].from;
+        wk[i].eto = wk[i].to;
+        wk[i].stopped = 0;
+        if (!wk[i].rc.lua || wk[i].from >= wk[i].to)
+            balance = 0;
+    }
+    if (!balance || nchunks < NWORKERS || sh->maxslots == 0)
+        return;
+    weight = xmalloc(nchunks * sizeof *weight);
+    for (c = 0; c < nchunks; c++) {
+        size_t top = (c + 1) * CHUNK < ne ? (c + 1) * CHUNK : ne, w = (top - c * CHUNK) / 16;
+        for (e = c * CHUNK; e < top; e++)
+            w += f->since[e] == FACTS_NO_DATE || f->since[e] <= end;
+        weight[c] = w;
+        total += w;
+    }
+    for (c = 0, i = 1; c < nchunks && i < NWORKERS; c++) {
+        acc += weight[c];
+        while (i < NWORKERS && acc * NWORKERS >= total * (size_t)i) {
+            wk[i - 1].eto = (c + 1) * CHUNK < ne ? (c + 1) * CHUNK : ne;
+            wk[i].efrom = wk[i - 1].eto;
+            i++;
+        }
+    }
+    free(weight);
+    /* The chunks left in the share: what a worker evaluates but does not
+     * sum at once (worker_period): all of them when it starts past its own
+     * part's start, else those before its part and after it. */
+    lo = nchunks;
+    hi = 0;
+    for (i = 0; i < NWORKERS; i++) {
+        size_t ea = wk[i].efrom / CHUNK, eb = (wk[i].eto + CHUNK - 1) / CHUNK;
+        size_t oa = wk[i].from / CHUNK, ob = (wk[i].to + CHUNK - 1) / CHUNK;
+        size_t left[2][2] = {{ea, eb}, {eb, eb}};
+        int j;
+        if (ea >= eb)
+            continue;
+        if (ea <= oa) {
+            left[0][1] = oa < eb ? oa : eb; /* before its part */
+            left[1][0] = ob > ea ? ob : ea; /* after it */
+        }
+        for (j = 0; j < 2; j++)
+            if (left[j][0] < left[j][1]) {
+                lo = left[j][0] < lo ? left[j][0] : lo;
+                hi = left[j][1] > hi ? left[j][1] : hi;
+            }
+    }
+    if (lo >= hi)
+        return;
+    if (hi - lo > sh->maxslots) {
+        for (i = 0; i < NWORKERS; i++) {
+            wk[i].efrom = wk[i].from;
+            wk[i].eto = wk[i].to;
+        }
+        return;
+    }
+    sh->base = lo;
+    for (k = sh->nslots; k < hi - lo; k++)
+        sh->slot[k] = xmalloc(sh->slot_bytes);
+    if (hi - lo > sh->nslots)
+        sh->nslots = hi - lo;
+}
+
 int segments_assign(model *m, quire_error *err)
 {
     const facts *f = m->f;
@@ -1478,12 +1693,16 @@ int segments_assign(model *m, quire_error *err)
     const int np = f->nperiods;
     field_cursor *ft = NULL;
     worker wk[NWORKERS];
+    pass_share share;
     rule_ctx marks;
     size_t per = (ne / NWORKERS + CHUNK - 1) / CHUNK * CHUNK, k, gi;
     int p, i, rcode = -1;
     struct timespec t0, t1;
 
     memset(wk, 0, sizeof wk);
+    memset(&share, 0, sizeof share);
+    pthread_mutex_init(&share.mu, NULL);
+    pthread_cond_init(&share.cv, NULL);
     memset(&marks, 0, sizeof marks);
     /* Fields no script mentions are neither computed nor summed. */
     if (mark_fields(m, &marks, err))
@@ -1501,6 +1720,7 @@ int segments_assign(model *m, quire_error *err)
         rule_ctx *rc = &w->rc;
         w->m = m;
         w->ft = ft;
+        w->share = &share;
         w->from = (size_t)i * per < ne ? (size_t)i * per : ne;
         w->to = i == NWORKERS - 1 ? ne : ((size_t)(i + 1) * per < ne ? (size_t)(i + 1) * per : ne);
         rc->m = m;
@@ -1553,10 +1773,14 @@ int segments_assign(model *m, quire_error *err)
         memset(gr->seg, -1, (size_t)np * ne);
         pass_sums_init(&gr->totals, (size_t)np, (size_t)gr->nseg + 1, nf, m->nkpis);
     }
+    share.slot_bytes = CHUNK * ngr * (wk[0].rc.ncustomer * sizeof(double) + 2);
+    share.maxslots = SHARE_BYTES / (share.slot_bytes ? share.slot_bytes : 1);
+    share.slot = xcalloc(share.maxslots + 1, sizeof *share.slot);
+    share.ready = xcalloc(ne / CHUNK + 1, sizeof *share.ready);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (p = 0; p < np; p++) {
         pthread_t th[NWORKERS];
-        int started[NWORKERS] = {0};
+        int started[NWORKERS] = {0}, all = 1;
 
         /* Advance the lifetime sums and latest dates to period p. */
         fields_advance(ft, p);
@@ -1564,11 +1788,24 @@ int segments_assign(model *m, quire_error *err)
             continue;
         for (i = 0; i < NWORKERS; i++)
             wk[i].p = p;
-        /* Worker 0 on this thread, the others beside it (or after it when
-         * a thread cannot be started: the same results either way). */
+        /* Worker 0 on this thread, the others beside it, waiting for their
+         * share of the month (or after it when a thread cannot be started:
+         * then each evaluates its own part, and the results are the same). */
         for (i = 1; i < NWORKERS; i++)
-            started[i] = wk[i].from < wk[i].to &&
-                         pthread_create(&th[i], NULL, worker_thread, &wk[i]) == 0;
+            if (wk[i].from < wk[i].to)
+                all &= started[i] = pthread_create(&th[i], NULL, worker_thread, &wk[i]) == 0;
+        share_out(wk, &share, f, p, all);
+        for (i = 0; i < NWORKERS; i++) {
+            size_t c0;
+            for (c0 = wk[i].efrom; c0 < wk[i].eto; c0 += CHUNK) {
+                m->chunks++;
+                m->chunks_lent += c0 < wk[i].from || c0 >= wk[i].to;
+            }
+        }
+        pthread_mutex_lock(&share.mu);
+        share.go = p + 1;
+        pthread_cond_broadcast(&share.cv);
+        pthread_mutex_unlock(&share.mu);
         worker_thread(&wk[0]);
         for (i = 1; i < NWORKERS; i++) {
             if (started[i])
@@ -1576,9 +1813,11 @@ int segments_assign(model *m, quire_error *err)
             else
                 worker_thread(&wk[i]);
         }
+        /* The first part's error (not a part that stopped for it): the same
+         * on every machine. */
         for (i = 0; i < NWORKERS; i++)
-            if (wk[i].rc_status) {
-                *err = wk[i].err; /* the first part's: the same on every machine */
+            if (wk[i].rc_status && !wk[i].stopped) {
+                *err = wk[i].err;
                 goto out;
             }
         for (i = 0; i < NWORKERS; i++)
@@ -1594,5 +1833,11 @@ out:
     for (i = 0; i < NWORKERS; i++)
         worker_free(&wk[i], ngr);
     fields_free(ft);
+    for (k = 0; k < share.nslots; k++)
+        free(share.slot[k]);
+    free(share.slot);
+    free(share.ready);
+    pthread_cond_destroy(&share.cv);
+    pthread_mutex_destroy(&share.mu);
     return rcode;
 }

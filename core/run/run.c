@@ -284,8 +284,8 @@ int run_report(const run_opts *o, quire_error *err)
         quire_err_default_file(err, s->path);
         goto done;
     }
-    qlog(LOG_INFO, "segments: %.3f s (rule %.3f s, %.3f s CPU)", lap(&t), m->rule_seconds,
-         m->rule_cpu);
+    qlog(LOG_INFO, "segments: %.3f s (rule %.3f s, %.3f s CPU; %zu of %zu chunk-months evaluated "
+         "for another worker)", lap(&t), m->rule_seconds, m->rule_cpu, m->chunks_lent, m->chunks);
 
     /* KPIs */
     qprogress("computing %zu KPIs...", s->nkpis);
