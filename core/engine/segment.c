@@ -1343,20 +1343,16 @@ static void capture(worker *w, size_t c0, size_t n)
     }
 }
 
-/* Chunk [c0, c0 + n) of period w->p evaluated: its fields loaded, its
- * customers' segments and customer functions' values into the worker's
- * buffers, counted, and captured for tables by customer. */
-static int eval_chunk(worker *w, size_t c0, size_t n, quire_error *err)
+/* Chunk [c0, c0 + n) of period w->p into the worker's buffers: its field
+ * values and its customers' segments last month. */
+static void load_chunk(worker *w, size_t c0, size_t n)
 {
-    model *m = w->m;
-    const facts *f = m->f;
-    rule_ctx *rc = &w->rc;
-    const size_t ne = f->nentities, nf = m->nfields;
+    const model *m = w->m;
+    const size_t ne = m->f->nentities;
     const int p = w->p;
-    const int32_t end = facts_period_end(f, p), *since = f->since + c0;
     size_t k, gi, i;
 
-    for (k = 0; k < nf; k++)
+    for (k = 0; k < m->nfields; k++)
         if (m->fields[k].needed)
             fields_load(w->ft, k, c0, n, w->cur + k * CHUNK);
     for (gi = 0; gi < m->ngroups; gi++) {
@@ -1364,6 +1360,22 @@ static int eval_chunk(worker *w, size_t c0, size_t n, quire_error *err)
         int8_t *pv = w->prevc + gi * CHUNK;
         for (i = 0; i < n; i++)
             pv[i] = (int8_t)(p > m->p_first ? gr->seg[(size_t)(p - 1) * ne + c0 + i] : -1);
+    }
+}
+
+/* The chunk loaded and evaluated: its customers' segments and customer
+ * functions' values into the worker's buffers, counted, and captured for
+ * tables by customer. */
+static int eval_chunk(worker *w, size_t c0, size_t n, quire_error *err)
+{
+    model *m = w->m;
+    const facts *f = m->f;
+    rule_ctx *rc = &w->rc;
+    const int32_t end = facts_period_end(f, w->p), *since = f->since + c0;
+    size_t gi, i;
+
+    load_chunk(w, c0, n);
+    for (gi = 0; gi < m->ngroups; gi++) {
         memset(w->segc + gi * CHUNK, -1, n);
         memset(w->was + gi * CHUNK, 0, n);
     }
@@ -1379,45 +1391,48 @@ static int eval_chunk(worker *w, size_t c0, size_t n, quire_error *err)
     return 0;
 }
 
-/* The chunk's segments and values, from the worker's buffers to the share
- * (store) or back (load: its fields loaded again, for the owner's sums). */
-static void share_chunk(worker *w, size_t c0, size_t n, int store)
+/* The slot of chunk c0 in the share: its customer functions' values,
+ * segments and lost flags. */
+static void slot_of(const worker *w, size_t c0, double **cv, int8_t **sg, int8_t **ws)
 {
-    const model *m = w->m;
-    pass_share *sh = w->share;
-    const size_t ne = m->f->nentities, nv = m->ngroups * w->rc.ncustomer;
-    char *slot = sh->slot[c0 / CHUNK - sh->base];
-    double *cv = (double *)slot;
-    int8_t *sg = (int8_t *)(cv + nv * CHUNK), *ws = sg + m->ngroups * CHUNK;
-    size_t gi, k;
+    const size_t nv = w->m->ngroups * w->rc.ncustomer;
 
-    if (store) {
-        memcpy(cv, w->cval, nv * CHUNK * sizeof *cv);
-        memcpy(sg, w->segc, m->ngroups * CHUNK);
-        memcpy(ws, w->was, m->ngroups * CHUNK);
-    } else {
-        memcpy(w->cval, cv, nv * CHUNK * sizeof *cv);
-        memcpy(w->segc, sg, m->ngroups * CHUNK);
-        memcpy(w->was, ws, m->ngroups * CHUNK);
-    }
-    if (store) {
-        pthread_mutex_lock(&sh->mu);
-        sh->ready[c0 / CHUNK] = w->p + 1;
-        pthread_cond_broadcast(&sh->cv);
-        pthread_mutex_unlock(&sh->mu);
-        return;
-    }
-    for (k = 0; k < m->nfields; k++)
-        if (m->fields[k].needed)
-            fields_load(w->ft, k, c0, n, w->cur + k * CHUNK);
-    for (gi = 0; gi < m->ngroups; gi++) {
-        const grouping *gr = &m->groups[gi];
-        int8_t *pv = w->prevc + gi * CHUNK;
-        size_t i;
-        for (i = 0; i < n; i++)
-            pv[i] = (int8_t)(w->p > m->p_first ? gr->seg[(size_t)(w->p - 1) * ne + c0 + i] : -1);
-    }
-    (void)n;
+    *cv = (double *)w->share->slot[c0 / CHUNK - w->share->base];
+    *sg = (int8_t *)(*cv + nv * CHUNK);
+    *ws = *sg + w->m->ngroups * CHUNK;
+}
+
+/* Leave the evaluated chunk c0 in the share for its owner. */
+static void leave_chunk(worker *w, size_t c0)
+{
+    const size_t nv = w->m->ngroups * w->rc.ncustomer, ng = w->m->ngroups;
+    pass_share *sh = w->share;
+    double *cv;
+    int8_t *sg, *ws;
+
+    slot_of(w, c0, &cv, &sg, &ws);
+    memcpy(cv, w->cval, nv * CHUNK * sizeof *cv);
+    memcpy(sg, w->segc, ng * CHUNK);
+    memcpy(ws, w->was, ng * CHUNK);
+    pthread_mutex_lock(&sh->mu);
+    sh->ready[c0 / CHUNK] = w->p + 1;
+    pthread_cond_broadcast(&sh->cv);
+    pthread_mutex_unlock(&sh->mu);
+}
+
+/* Take chunk [c0, c0 + n), evaluated by another worker, from the share:
+ * loaded again, with the segments and values it left. */
+static void take_chunk(worker *w, size_t c0, size_t n)
+{
+    const size_t nv = w->m->ngroups * w->rc.ncustomer, ng = w->m->ngroups;
+    double *cv;
+    int8_t *sg, *ws;
+
+    load_chunk(w, c0, n);
+    slot_of(w, c0, &cv, &sg, &ws);
+    memcpy(w->cval, cv, nv * CHUNK * sizeof *cv);
+    memcpy(w->segc, sg, ng * CHUNK);
+    memcpy(w->was, ws, ng * CHUNK);
 }
 
 /* Wait until another worker has left chunk c0's values: 0, or -1 when a
@@ -1507,7 +1522,7 @@ static int worker_period(worker *w, quire_error *err)
             sum_chunk(w, n);
             next += n;
         } else {
-            share_chunk(w, c0, n, 1);
+            leave_chunk(w, c0);
         }
     }
     for (; next < w->to; next += n) {
@@ -1516,7 +1531,7 @@ static int worker_period(worker *w, quire_error *err)
             w->stopped = 1;
             return -1;
         }
-        share_chunk(w, next, n, 0);
+        take_chunk(w, next, n);
         sum_chunk(w, n);
     }
     return 0;
