@@ -1451,13 +1451,17 @@ static int wait_chunk(worker *w, size_t c0)
 }
 
 /* The chunk's sums per segment, and per last month's segment (cohorts),
- * into the worker's part. */
+ * into the worker's part. Only the customers with a segment count; each
+ * sum takes its values in the customers' order, the totals over all
+ * segments kept in a register meanwhile (the same additions, without a
+ * store and a load between two of them). */
 static void sum_chunk(worker *w, size_t n)
 {
     model *m = w->m;
     rule_ctx *rc = &w->rc;
     const size_t nf = m->nfields;
-    size_t gi, k, i, ci;
+    uint16_t act[CHUNK];
+    size_t gi, k, i, j, na, ci;
 
     for (gi = 0; gi < m->ngroups; gi++) {
         const grouping *gr = &m->groups[gi];
@@ -1465,37 +1469,50 @@ static void sum_chunk(worker *w, size_t n)
         const int8_t *sg = w->segc + gi * CHUNK, *pv = w->prevc + gi * CHUNK,
                      *ws = w->was + gi * CHUNK;
         const double *gval = w->cval + gi * rc->ncustomer * CHUNK;
-        const int ng = gr->nseg;
+        const size_t ng = (size_t)gr->nseg;
 
+        for (i = na = 0; i < n; i++)
+            if (sg[i] >= 0)
+                act[na++] = (uint16_t)i;
         for (k = 0; k < nf; k++) {
             const double *v = w->cur + k * CHUNK;
             double *sum = pt->sums + k, *coh = pt->cohort + k;
+            double all = sum[ng * nf], call = coh[ng * nf];
             if (!m->fields[k].needed || m->fields[k].kind == FIELD_TEXT)
                 continue;
-            for (i = 0; i < n; i++) {
-                int s8 = sg[i], pr = pv[i];
-                if (s8 < 0 || isnan(v[i]))
+            for (j = 0; j < na; j++) {
+                double x;
+                int pr;
+                i = act[j];
+                x = v[i];
+                if (isnan(x))
                     continue;
-                sum[(size_t)s8 * nf] += v[i];
-                sum[(size_t)ng * nf] += v[i];
-                if (pr >= 0) {
-                    coh[(size_t)pr * nf] += v[i];
+                sum[(size_t)sg[i] * nf] += x;
+                all += x;
+                if ((pr = pv[i]) >= 0) {
+                    coh[(size_t)pr * nf] += x;
                     if (!ws[i])
-                        coh[(size_t)ng * nf] += v[i];
+                        call += x;
                 }
             }
+            sum[ng * nf] = all;
+            coh[ng * nf] = call;
         }
         for (ci = 0; ci < rc->ncustomer; ci++) {
-            size_t at = (size_t)rc->customer[ci] * (size_t)(ng + 1);
+            size_t at = (size_t)rc->customer[ci] * (ng + 1);
             const double *v = gval + ci * CHUNK;
-            for (i = 0; i < n; i++) {
-                if (sg[i] < 0 || isnan(v[i]))
+            double all = pt->csum[at + ng], nall = pt->ccount[at + ng];
+            for (j = 0; j < na; j++) {
+                i = act[j];
+                if (isnan(v[i]))
                     continue;
                 pt->csum[at + (size_t)sg[i]] += v[i];
                 pt->ccount[at + (size_t)sg[i]] += 1;
-                pt->csum[at + (size_t)ng] += v[i];
-                pt->ccount[at + (size_t)ng] += 1;
+                all += v[i];
+                nall += 1;
             }
+            pt->csum[at + ng] = all;
+            pt->ccount[at + ng] = nall;
         }
     }
 }
