@@ -41,14 +41,8 @@ return function(c)
   return "Idle"
 end
 EOF
-cat > "$D/failing.lua" <<'EOF'
-return function(c)
-  if c.flag == 1 then error("customer flagged") end
-  if c.revenue_3m >= 100 then return "High" end
-  if c.orders_3m > 0 then return "Low" end
-  return "Idle"
-end
-EOF
+# The same rule, failing on the one customer flagged.
+sed '1a\  if c.flag == 1 then error("customer flagged") end' "$D/rule.lua" >"$D/failing.lua"
 cat > "$D/aov.lua" <<'EOF'
 return {
   label = "Average order value, 3 months",
