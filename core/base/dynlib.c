@@ -6,7 +6,14 @@
 
 void *dynlib_open(const char *soname, char *why, size_t nwhy)
 {
-    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    void *h;
+
+    /* dlopen("") would give the program itself */
+    if (!soname || !*soname) {
+        snprintf(why, nwhy, "the library was not found when this program was built");
+        return NULL;
+    }
+    h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 
     if (!h) {
         const char *e = dlerror();

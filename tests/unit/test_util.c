@@ -133,6 +133,8 @@ static void test_dynlib(void)
     char why[300] = "";
     void *h;
 
+    CHECK(dynlib_open("", why, sizeof why) == NULL);
+    CHECK_CONTAINS(why, "not found when this program was built");
     CHECK(dynlib_open("libquire-none.so.9", why, sizeof why) == NULL);
     CHECK_CONTAINS(why, "libquire-none.so.9 cannot be loaded");
     CHECK_CONTAINS(why, "is its package installed?");
