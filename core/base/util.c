@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -21,6 +22,14 @@ static void oom(size_t n)
     quire_err_at(&e, QUIRE_EXIT_DATA, "quire", 0, 0, "out of memory (asked for %zu bytes)", n);
     fprintf(stderr, "%s\n", quire_err_format(&e, line, sizeof line));
     quick_exit(QUIRE_EXIT_DATA);
+}
+
+double quire_monotonic(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 void *xmalloc(size_t n)

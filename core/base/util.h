@@ -21,6 +21,10 @@ char *xasprintf(const char *fmt, ...)
 #endif
     ;
 
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC), for measuring
+ * durations: differences only mean anything. */
+double quire_monotonic(void);
+
 /* Edit distance, capped: returns a value > cap as soon as it is known. */
 int edit_distance(const char *a, const char *b, int cap);
 /* The candidate closest to word within distance 2, or NULL. */

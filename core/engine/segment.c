@@ -642,6 +642,21 @@ static int call_customer_scripts(rule_ctx *rc, int gi, int by_group, size_t e, i
     return rule_error(rc->m, &rc->m->groups[gi], e, p, err);
 }
 
+/* The Lua the pass generated (code, freed) compiled onto L's stack: 0, or
+ * -1 with err. */
+static int load_generated(lua_State *L, strbuf *code, quire_error *err)
+{
+    int bad = luaL_loadbufferx(L, code->s, code->len, "=[segment pass]", "t") != LUA_OK;
+
+    sb_free(code);
+    if (bad) {
+        quire_err(err, QUIRE_EXIT_DATA, "segment pass: %s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
 /* Grouping gi's driver: function(c) calling its rule and every customer
  * function, in one call from C. Pushed on the stack; returns its slot, or 0
  * when there is nothing to fuse. */
@@ -668,13 +683,8 @@ static int make_driver(rule_ctx *rc, int gi, quire_error *err)
     for (ci = 0; ci < rc->ncustomer; ci++)
         sb_printf(&code, "%sf%zu(c)", has_rule || ci ? ", " : "", ci);
     sb_puts(&code, "\nend\n");
-    if (luaL_loadbufferx(L, code.s, code.len, "=[segment pass]", "t") != LUA_OK) {
-        quire_err(err, QUIRE_EXIT_DATA, "segment pass: %s", lua_tostring(L, -1));
-        sb_free(&code);
-        lua_pop(L, 1);
+    if (load_generated(L, &code, err))
         return -1;
-    }
-    sb_free(&code);
     if (has_rule)
         lua_pushvalue(L, rc->fn[gi]);
     else
@@ -1119,13 +1129,8 @@ static int make_batch(worker *w, quire_error *err)
     }
     sb_puts(&code, "  end\nend\n");
     free(tab);
-    if (luaL_loadbufferx(L, code.s, code.len, "=[segment pass]", "t") != LUA_OK) {
-        quire_err(err, QUIRE_EXIT_DATA, "segment pass: %s", lua_tostring(L, -1));
-        sb_free(&code);
-        lua_pop(L, 1);
+    if (load_generated(L, &code, err))
         return -1;
-    }
-    sb_free(&code);
     chunk = lua_gettop(L);
     w->nval = (int)nval;
     w->kind = xcalloc(rc->nused + 1, sizeof *w->kind);
@@ -1729,7 +1734,7 @@ int segments_assign(model *m, quire_error *err)
     rule_ctx marks;
     size_t per = (ne / NWORKERS + CHUNK - 1) / CHUNK * CHUNK, k, gi;
     int p, i, rcode = -1;
-    struct timespec t0, t1;
+    double t0;
 
     memset(wk, 0, sizeof wk);
     memset(&share, 0, sizeof share);
@@ -1809,7 +1814,7 @@ int segments_assign(model *m, quire_error *err)
     share.maxslots = SHARE_BYTES / (share.slot_bytes ? share.slot_bytes : 1);
     share.slot = xcalloc(share.maxslots + 1, sizeof *share.slot);
     share.ready = xcalloc(ne / CHUNK + 1, sizeof *share.ready);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = quire_monotonic();
     for (p = 0; p < np; p++) {
         pthread_t th[NWORKERS];
         int started[NWORKERS] = {0}, all = 1;
@@ -1855,8 +1860,7 @@ int segments_assign(model *m, quire_error *err)
         for (i = 0; i < NWORKERS; i++)
             merge(m, &wk[i], p);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    m->rule_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    m->rule_seconds = quire_monotonic() - t0;
     m->rule_cpu = 0;
     for (i = 0; i < NWORKERS; i++)
         m->rule_cpu += wk[i].cpu;

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "canvas_pdf.h"
 #include "chart.h"
@@ -1630,19 +1629,11 @@ struct pdf_prep {
     double seconds;
 };
 
-static double mono_now(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void *prep_thread(void *arg)
 {
     pdf_prep *p = arg;
     render *r = p->r;
-    double t0 = mono_now();
+    double t0 = quire_monotonic();
 
     if (setjmp(r->jb) == 0) {
         r->pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, r);
@@ -1660,7 +1651,7 @@ static void *prep_thread(void *arg)
     }
     p->blocks = hpdf_live;
     hpdf_live = NULL;
-    p->seconds = mono_now() - t0;
+    p->seconds = quire_monotonic() - t0;
     return NULL;
 }
 

@@ -26,13 +26,6 @@
 #include "util.h"
 #include "xlsx.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* SOURCE_DATE_EPOCH, or -1 when unset. */
 static long long source_date_epoch(quire_error *err, int *bad)
 {
@@ -114,7 +107,7 @@ char *run_output_path(const char *out, unsigned fmt, unsigned set)
 /* The time since t, logged as a stage's figure; t moves on. */
 static double lap(double *t)
 {
-    double n = now(), d = n - *t;
+    double n = quire_monotonic(), d = n - *t;
     *t = n;
     return d;
 }
@@ -215,7 +208,7 @@ int run_report(const run_opts *o, quire_error *err)
     report_inputs in;
     atomic_batch outputs = {0};
     char *out = o->out ? xstrdup(o->out) : default_out(o->spec_path);
-    double t0 = now(), t = t0, dt;
+    double t0 = quire_monotonic(), t = t0, dt;
     long long epoch;
     char *root = NULL, *wrote[NFORMATS];
     size_t k, nwrote = 0;
@@ -387,7 +380,7 @@ int run_report(const run_opts *o, quire_error *err)
     if (o->done && o->done(report_doc(r), m, o->done_ctx, err))
         goto done;
     qprogress_done();
-    qlog(LOG_INFO, "total %.3f s", now() - t0);
+    qlog(LOG_INFO, "total %.3f s", quire_monotonic() - t0);
     for (k = 0; k < nwrote && quire_log_level >= LOG_WARN; k++)
         fprintf(stderr, "quire: wrote %s\n", wrote[k]);
     rc = 0;

@@ -68,13 +68,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 char *jobs_dir(const char *key)
 {
     return xasprintf("%s/%s", opt.cache, key);
@@ -140,7 +133,7 @@ static int render(const job *j, const char *dir, char **why)
     pid_t pid;
     size_t i, k = 0, pstart;
     int rc = -1, status = 0, termed = 0;
-    double deadline = mono() + opt.timeout + 5, term_at = 0;
+    double deadline = quire_monotonic() + opt.timeout + 5, term_at = 0;
 
     snprintf(tmo, sizeof tmo, "%g", opt.timeout);
     argv[k++] = (char *)opt.program;
@@ -189,7 +182,7 @@ static int render(const job *j, const char *dir, char **why)
     }
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
-        double t = mono();
+        double t = quire_monotonic();
         int kill_now;
         if (w == pid)
             break;
@@ -409,7 +402,7 @@ int jobs_submit(int64_t id, const char *key, const char *spec_path, const char *
 
 void jobs_stop(double grace)
 {
-    double until = mono() + grace;
+    double until = quire_monotonic() + grace;
     job *j, *next;
     int i;
 
@@ -435,7 +428,7 @@ void jobs_stop(double grace)
         pthread_mutex_unlock(&lock);
         if (r == 0)
             break;
-        if (mono() > until) {
+        if (quire_monotonic() > until) {
             pthread_mutex_lock(&lock);
             killing = 1;
             pthread_mutex_unlock(&lock);

@@ -61,13 +61,6 @@ typedef struct req {
     int has_sess, new_sess;
 } req;
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -92,7 +85,7 @@ static int rate_ok(const char *client)
     unsigned h = 5381;
     const char *p;
     bucket *b;
-    double t = mono(), burst = opt.rate * 2 < 10 ? 10 : opt.rate * 2;
+    double t = quire_monotonic(), burst = opt.rate * 2 < 10 ? 10 : opt.rate * 2;
     int ok;
 
     if (opt.rate <= 0)
@@ -1390,7 +1383,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             mhd.MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const char *cl = header(c, "Content-Length");
         r = xcalloc(1, sizeof *r);
-        r->t0 = mono();
+        r->t0 = quire_monotonic();
         snprintf(r->method, sizeof r->method, "%s", method);
         r->path = xstrdup(url);
         snprintf(r->client, sizeof r->client, "?");
@@ -1472,7 +1465,7 @@ static void on_complete(void *cls, struct MHD_Connection *c, void **ctx,
     log_field(&b, "method", r->method);
     log_field(&b, "path", r->path);
     sb_printf(&b, " status=%u bytes=%" PRIu64 " ms=%.2f", r->status, r->bytes,
-              (mono() - r->t0) * 1000);
+              (quire_monotonic() - r->t0) * 1000);
     log_field(&b, "user", r->user[0] ? r->user : "-");
     if (r->by_token)
         sb_puts(&b, " auth=token");

@@ -286,28 +286,25 @@ static int scan_plain(csv_reader *r, csv_record *rec)
             bits &= bits - 1;
             if (nf == cap)
                 return 0;
-            if (*e == d) {
-                fs[nf].ptr = p;
-                fs[nf].len = (uint32_t)(e - p);
-                fs[nf].col = (uint32_t)(p - rs) + 1;
-                fs[nf].dline = 0;
-                fs[nf].quoted = 0;
-                nf++;
-                p = e + 1;
-                continue;
+            next = NULL; /* the field ends at a delimiter */
+            if (*e != d) {
+                if (*e == '\n' && e != end)
+                    next = e + 1;
+                else if (*e == '\r' && e + 1 < end && e[1] == '\n')
+                    next = e + 2;
+                else
+                    return 0; /* a quote, a lone CR, or the end of the data */
             }
-            if (*e == '\n' && e != end)
-                next = e + 1;
-            else if (*e == '\r' && e + 1 < end && e[1] == '\n')
-                next = e + 2;
-            else
-                return 0; /* a quote, a lone CR, or the end of the data */
             fs[nf].ptr = p;
             fs[nf].len = (uint32_t)(e - p);
             fs[nf].col = (uint32_t)(p - rs) + 1;
             fs[nf].dline = 0;
             fs[nf].quoted = 0;
             nf++;
+            if (!next) {
+                p = e + 1;
+                continue;
+            }
             rec->fields = fs;
             rec->nfields = nf;
             rec->open_quote = 0;
